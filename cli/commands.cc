@@ -1,0 +1,57 @@
+#include "cli/commands.h"
+
+#include <cstdio>
+
+namespace crashdiff::cli {
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {"targets", "targets [--json]", "List the registered targets: family, platforms, the kernel source each models.",
+       TargetsCommand},
+      {"run", "run FILE [--target T] [--json] [--trace]",
+       "Run a scenario (text format, or binary if FILE ends in .pb/.bin) on every target of its family that\n"
+       "supports its platform (or only T). Prints each target's outcome. --trace prints every step.",
+       RunCommand},
+  };
+  return kCommands;
+}
+
+namespace {
+
+void PrintUsage(FILE* out) {
+  std::fprintf(out, "usage: crashdiff <command> [options]\n\ncommands:\n");
+  for (const Command& c : Commands()) std::fprintf(out, "  %-45.*s\n", static_cast<int>(c.synopsis.size()), c.synopsis.data());
+  std::fprintf(out, "\n'crashdiff <command> --help' explains one command. Exit codes: 0 no new divergence, 1 new divergence,\n"
+                    "2 bad input or usage.\n");
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintUsage(stderr);
+    return kExitUsage;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintUsage(stdout);
+    return kExitClean;
+  }
+  Args args(argv + 2, argv + argc);
+  for (const Command& c : Commands()) {
+    if (c.name != name) continue;
+    for (const std::string& a : args) {
+      if (a == "--help" || a == "-h") {
+        std::printf("usage: crashdiff %.*s\n\n%.*s\n", static_cast<int>(c.synopsis.size()), c.synopsis.data(),
+                    static_cast<int>(c.help.size()), c.help.data());
+        return kExitClean;
+      }
+    }
+    return c.run(args);
+  }
+  std::fprintf(stderr, "crashdiff: unknown command '%s'\n\n", name.c_str());
+  PrintUsage(stderr);
+  return kExitUsage;
+}
+
+}  // namespace crashdiff::cli

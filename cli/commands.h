@@ -1,0 +1,31 @@
+// The crashdiff command line: one table of subcommands, from which dispatch and --help are generated.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crashdiff::cli {
+
+// Exit codes (DESIGN §10).
+inline constexpr int kExitClean = 0;       // no new divergence
+inline constexpr int kExitDivergence = 1;  // a new divergence was found
+inline constexpr int kExitUsage = 2;       // bad input or usage
+
+using Args = std::vector<std::string>;
+
+struct Command {
+  std::string_view name;
+  std::string_view synopsis;
+  std::string_view help;
+  int (*run)(const Args& args);
+};
+
+const std::vector<Command>& Commands();
+int Main(int argc, char** argv);
+
+// Subcommands (one file each).
+int TargetsCommand(const Args& args);
+int RunCommand(const Args& args);
+
+}  // namespace crashdiff::cli

@@ -1,0 +1,49 @@
+#include <cstdio>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "targets/target.h"
+#include "util/json.h"
+
+namespace crashdiff::cli {
+
+int TargetsCommand(const Args& args) {
+  ArgReader r(args, {}, {"--json"});
+  if (!r.ok() || !r.positionals().empty()) {
+    std::fprintf(stderr, "crashdiff targets: %s\n", r.ok() ? "takes no arguments" : r.error().c_str());
+    return kExitUsage;
+  }
+  if (r.Has("--json")) {
+    JsonWriter j;
+    j.BeginArray();
+    for (const TargetSpec* t : AllTargets()) {
+      j.BeginObject().Key("name").String(t->name).Key("family").String(pb::Family_Name(t->family));
+      j.Key("platforms").BeginArray();
+      for (pb::Platform p : t->platforms) j.String(pb::Platform_Name(p));
+      j.EndArray().Key("models").String(t->models).Key("summary").String(t->summary);
+      j.Key("known").BeginArray();
+      for (const KnownDivergence& k : t->known) {
+        j.BeginObject().Key("signature").String(k.signature_part).Key("fixed_by").String(k.fixed_by);
+        j.Key("note").String(k.note).EndObject();
+      }
+      j.EndArray().EndObject();
+    }
+    j.EndArray();
+    std::printf("%s\n", j.str().c_str());
+    return kExitClean;
+  }
+  if (AllTargets().empty()) std::printf("(no targets registered)\n");
+  for (const TargetSpec* t : AllTargets()) {
+    std::printf("%-34s %-6s %s\n", t->name.c_str(), pb::Family_Name(t->family).c_str(), t->summary.c_str());
+    std::string platforms;
+    for (pb::Platform p : t->platforms) platforms += (platforms.empty() ? "" : ", ") + pb::Platform_Name(p);
+    std::printf("%-34s platforms: %s\n%-34s models: %s\n", "", platforms.c_str(), "", t->models.c_str());
+    for (const KnownDivergence& k : t->known) {
+      std::printf("%-34s known: %s%s%s\n", "", k.signature_part.c_str(), k.fixed_by.empty() ? "" : " (fixed by ",
+                  k.fixed_by.empty() ? "" : (k.fixed_by + ")").c_str());
+    }
+  }
+  return kExitClean;
+}
+
+}  // namespace crashdiff::cli

@@ -1,0 +1,20 @@
+#include "diff/runner.h"
+
+namespace crashdiff {
+
+std::vector<const TargetSpec*> TargetsFor(const pb::Scenario& scenario, std::string_view only) {
+  std::vector<const TargetSpec*> out;
+  for (const TargetSpec* t : AllTargets()) {
+    if (!only.empty() && t->name != only) continue;
+    if (t->family == scenario.machine().family() && t->Supports(scenario.machine().platform())) out.push_back(t);
+  }
+  return out;
+}
+
+RunResult RunOnTarget(const TargetSpec& target, const pb::Scenario& scenario, RunOptions options) {
+  Machine machine(scenario, options);
+  std::unique_ptr<Program> program = target.make(machine);
+  return machine.Run(*program);
+}
+
+}  // namespace crashdiff

@@ -1,0 +1,235 @@
+#include "sim/cpu.h"
+
+#include "sim/machine.h"
+
+namespace crashdiff {
+
+Cpu::Cpu(Machine& machine, uint32_t id, uint32_t core) : machine_(&machine), id_(id), core_(core) {}
+
+void Cpu::set_location(Location l) {
+  if (l == location_) return;
+  location_ = l;
+  machine_->Record(id_, TraceKind::kLocation, Name(l));
+}
+
+void Cpu::Suspend(PendingOp* op) { frames_.back().op = op; }
+
+void Cpu::Finish(Location final_location) {
+  set_location(final_location);
+  finished_ = true;
+}
+
+void RecordHw(Cpu& cpu, Label label, const std::string& what, int64_t value) {
+  cpu.machine().Record(cpu.id(), TraceKind::kHw, label, what, value);
+}
+
+// ---- Factories ----
+
+Cpu::ReadOp Cpu::read(Var& v, Label l) { return ReadOp(*this, v, l); }
+Cpu::WriteOp Cpu::write(Var& v, int64_t value, Label l) { return WriteOp(*this, v, value, l); }
+Cpu::RmwOp Cpu::fetch_add(Var& v, int64_t delta, Label l) { return RmwOp(*this, v, RmwOp::Kind::kAdd, delta, 0, l); }
+Cpu::RmwOp Cpu::cmpxchg(Var& v, int64_t expected, int64_t desired, Label l) {
+  return RmwOp(*this, v, RmwOp::Kind::kCmpxchg, expected, desired, l);
+}
+Cpu::LocalOp Cpu::barrier(Label l) { return LocalOp(*this, l, nullptr, "barrier"); }
+Cpu::LocalOp Cpu::local(Label l, std::string what) { return LocalOp(*this, l, nullptr, std::move(what)); }
+Cpu::LocalOp Cpu::irq_disable(Label l) {
+  return LocalOp(*this, l, [](Cpu& c) { c.set_irq_enabled(false); }, "irq-disable");
+}
+Cpu::LocalOp Cpu::irq_enable(Label l) {
+  return LocalOp(*this, l, [](Cpu& c) { c.set_irq_enabled(true); }, "irq-enable");
+}
+Cpu::WaitOp Cpu::wait_until(std::function<bool()> pred, uint64_t timeout_ns, Label l) {
+  return WaitOp(*this, std::move(pred), timeout_ns, l);
+}
+Cpu::WaitOp Cpu::delay(uint64_t ns, Label l) { return WaitOp(*this, nullptr, ns, l); }
+Cpu::StopOp Cpu::enter_stop(SourceMask wake_enable, bool loses_state, Label l) {
+  return StopOp(*this, wake_enable, loses_state, l);
+}
+Cpu::LocalOp Cpu::monitor(Var& line, Label l) {
+  return LocalOp(
+      *this, l,
+      [&line](Cpu& c) {
+        c.set_monitored(&line);
+        c.hw().monitor_fired = false;
+      },
+      "monitor " + line.name);
+}
+Cpu::MwaitOp Cpu::mwait(Label l) { return MwaitOp(*this, l); }
+Cpu::HltOp Cpu::hlt(Label l) { return HltOp(*this, l); }
+Cpu::ParkOp Cpu::park(Location l, Label label) { return ParkOp(*this, l, false, label); }
+Cpu::ParkOp Cpu::enter_firmware(Location l, Label label) { return ParkOp(*this, l, true, label); }
+Cpu::HandoverOp Cpu::handover(std::vector<Region> overwritten, Label l) {
+  return HandoverOp(*this, std::move(overwritten), l);
+}
+Cpu::LocalOp Cpu::overwrite(Region r, Label l) {
+  return LocalOp(*this, l, [r](Cpu& c) { c.machine().Overwrite(r, c.id()); }, "overwrite " + std::string(Name(r)));
+}
+
+// ---- Execution ----
+
+PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
+  result_ = var_->value;
+  cpu.machine().Record(cpu.id(), TraceKind::kRead, label, var_->name, result_);
+  return Result::kDone;
+}
+
+PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
+  cpu.machine().StoreToLine(*var_, value_, cpu.id(), label);
+  return Result::kDone;
+}
+
+PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
+  result_ = var_->value;
+  int64_t next = result_;
+  if (kind_ == Kind::kAdd) next = result_ + a_;
+  if (kind_ == Kind::kCmpxchg && result_ == a_) next = b_;
+  if (next != result_) {
+    cpu.machine().StoreToLine(*var_, next, cpu.id(), label);
+  } else {
+    cpu.machine().Record(cpu.id(), TraceKind::kRmw, label, var_->name, result_);
+  }
+  return Result::kDone;
+}
+
+PendingOp::Result Cpu::LocalOp::Execute(Cpu& cpu) {
+  if (effect_) effect_(cpu);
+  cpu.machine().Record(cpu.id(), TraceKind::kLocal, label, what_);
+  return Result::kDone;
+}
+
+PendingOp::Result Cpu::WaitOp::Execute(Cpu& cpu) {
+  Machine& m = cpu.machine();
+  if (!started_) {
+    started_ = true;
+    deadline_ = timeout_ == kForever || m.now() > kForever - timeout_ ? kForever : m.now() + timeout_;
+  }
+  if (pred_ && pred_()) {
+    result_ = true;
+    m.Record(cpu.id(), TraceKind::kWake, label, "condition");
+    return Result::kDone;
+  }
+  if (m.now() >= deadline_) {
+    result_ = false;
+    m.Record(cpu.id(), TraceKind::kTimeout, label, pred_ ? "timeout" : "delay", static_cast<int64_t>(m.now()));
+    return Result::kDone;
+  }
+  if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, pred_ ? "wait" : "delay");
+  return Result::kBlocked;
+}
+
+bool Cpu::WaitOp::CanProceed(const Cpu& cpu) const {
+  return (pred_ && pred_()) || cpu.machine().now() >= deadline_;
+}
+
+namespace {
+
+// Returns the highest-priority pending source in mask, if any.
+std::optional<Source> FirstPending(const CpuHw& hw, SourceMask mask) {
+  const SourceMask pending = hw.PendingMask() & mask;
+  if (pending == 0) return std::nullopt;
+  for (Source s : kStopWakePriority) {
+    if (pending & Bit(s)) return s;
+  }
+  for (size_t i = 0; i < kNumSources; ++i) {
+    if (pending & Bit(static_cast<Source>(i))) return static_cast<Source>(i);
+  }
+  return std::nullopt;
+}
+
+constexpr SourceMask kAlwaysWakesStop = Bit(Source::kReset) | Bit(Source::kMce) | Bit(Source::kHmi) |
+                                        Bit(Source::kSpurious);
+
+}  // namespace
+
+SourceMask Cpu::StopOp::wake_mask() const { return enable_ | kAlwaysWakesStop; }
+
+PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
+  Machine& m = cpu.machine();
+  if (!started_) {
+    started_ = true;
+    before_ = cpu.location();
+    cpu.set_location(Location::kStoppedHw);
+  }
+  const std::optional<Source> s = FirstPending(cpu.hw(), wake_mask());
+  if (!s) {
+    if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "stop");
+    return Result::kBlocked;
+  }
+  result_ = Wake{*s, Info(*s).srr1};
+  if (Info(*s).consumed_by_wake) cpu.hw().Clear(*s);
+  m.Record(cpu.id(), TraceKind::kWake, label, "stop wake " + std::string(Name(*s)), result_.srr1);
+  // A state-losing stop wakes through the system-reset vector: after hand-over that vector is the next kernel's.
+  if (loses_state_ && m.overwritten(cpu.vector_region())) {
+    m.Corrupt(cpu, "woke from state-losing stop into replaced reset vector");
+    return Result::kBlocked;
+  }
+  cpu.set_location(before_);
+  return Result::kDone;
+}
+
+bool Cpu::StopOp::CanProceed(const Cpu& cpu) const { return FirstPending(cpu.hw(), wake_mask()).has_value(); }
+
+// MWAIT and HLT with interrupts off: a store to the monitored line (MWAIT) or a spurious wake ends them here;
+// an NMI, SMI, MCE or INIT is taken as an interrupt through the normal path, and the instruction completes when
+// its handler returns.
+PendingOp::Result Cpu::MwaitOp::Execute(Cpu& cpu) {
+  Machine& m = cpu.machine();
+  if (!started_) {
+    started_ = true;
+    before_ = cpu.location();
+    irqs_at_start_ = cpu.irq_count();
+    cpu.set_location(Location::kStoppedHw);
+  }
+  std::string why;
+  if (cpu.hw().monitor_fired) why = "monitor";
+  else if (cpu.hw().spurious) why = "spurious";
+  else if (cpu.irq_count() != irqs_at_start_) why = "interrupt";
+  if (why.empty()) {
+    if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "mwait");
+    return Result::kBlocked;
+  }
+  cpu.hw().spurious = false;
+  cpu.hw().monitor_fired = false;
+  cpu.set_monitored(nullptr);
+  m.Record(cpu.id(), TraceKind::kWake, label, "mwait wake " + why);
+  cpu.set_location(before_);
+  return Result::kDone;
+}
+
+bool Cpu::MwaitOp::CanProceed(const Cpu& cpu) const {
+  return cpu.hw().monitor_fired || cpu.hw().spurious || cpu.irq_count() != irqs_at_start_;
+}
+
+PendingOp::Result Cpu::HltOp::Execute(Cpu& cpu) {
+  Machine& m = cpu.machine();
+  if (!started_) {
+    started_ = true;
+    irqs_at_start_ = cpu.irq_count();
+  }
+  if (cpu.irq_count() == irqs_at_start_) {
+    if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "hlt");
+    return Result::kBlocked;
+  }
+  m.Record(cpu.id(), TraceKind::kWake, label, "hlt resumed after interrupt");
+  return Result::kDone;
+}
+
+bool Cpu::HltOp::CanProceed(const Cpu& cpu) const { return cpu.irq_count() != irqs_at_start_; }
+
+PendingOp::Result Cpu::ParkOp::Execute(Cpu& cpu) {
+  if (firmware_) {
+    cpu.set_in_firmware();
+    cpu.set_code_region(Region::kFirmware);
+  }
+  cpu.set_location(where_);
+  if (!cpu.blocked()) cpu.machine().Record(cpu.id(), TraceKind::kBlock, label, firmware_ ? "firmware" : "park");
+  return Result::kBlocked;
+}
+
+PendingOp::Result Cpu::HandoverOp::Execute(Cpu& cpu) {
+  cpu.machine().Handover(cpu.id(), regions_);
+  return Result::kBlocked;
+}
+
+}  // namespace crashdiff

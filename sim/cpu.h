@@ -1,0 +1,367 @@
+// Cpu: one hardware thread of the simulated machine, and the step operations model code awaits on it. Every
+// operation is one scheduling point with a label (the spec's step id). The operation takes effect when the
+// scheduler picks the CPU, not when the coroutine reaches it, so the schedule decides every interleaving.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "sim/hw.h"
+#include "sim/location.h"
+#include "sim/memory.h"
+#include "sim/task.h"
+
+namespace crashdiff {
+
+class Machine;
+class Cpu;
+
+using Label = std::string_view;
+inline constexpr uint64_t kForever = UINT64_MAX;
+inline constexpr uint64_t kUs = 1000;
+inline constexpr uint64_t kMs = 1000 * kUs;
+inline constexpr uint64_t kSec = 1000 * kMs;
+
+// An operation a CPU is suspended on. It lives in the awaiting coroutine's frame.
+class PendingOp {
+ public:
+  enum class Result { kDone, kBlocked };
+  virtual ~PendingOp() = default;
+  // Performs the operation now. kBlocked: the CPU waits until CanProceed() (or an interrupt is taken).
+  virtual Result Execute(Cpu& cpu) = 0;
+  virtual bool CanProceed(const Cpu& /*cpu*/) const { return true; }
+  // The model time at which a blocked op can proceed whatever else happens; kForever if none.
+  virtual uint64_t Deadline() const { return kForever; }
+  // Stop states, MWAIT and HLT handle wakes themselves instead of taking interrupts while blocked in them.
+  virtual bool HandlesWakes() const { return false; }
+
+  Label label;
+  std::coroutine_handle<> waiter;
+};
+
+template <typename T>
+class Op : public PendingOp {
+ public:
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) noexcept;
+  T await_resume() { return std::move(result_); }
+
+ protected:
+  Op(Cpu& cpu, Label l) : cpu_(&cpu) { label = l; }
+  Cpu* cpu_;
+  T result_{};
+};
+
+template <>
+class Op<void> : public PendingOp {
+ public:
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) noexcept;
+  void await_resume() noexcept {}
+
+ protected:
+  Op(Cpu& cpu, Label l) : cpu_(&cpu) { label = l; }
+  Cpu* cpu_;
+};
+
+// What woke a CPU from a stop state, MWAIT or HLT.
+struct Wake {
+  Source source = Source::kSpurious;
+  uint32_t srr1 = 0;  // powerpc wake reason (0: none)
+};
+
+// One execution context on a CPU: the program, an interrupt handler, or a software event.
+struct Frame {
+  Task<> root;
+  PendingOp* op = nullptr;
+  bool is_interrupt = false;
+  Source source = Source::kSpurious;
+  bool saved_irq_enabled = false;
+  bool saved_in_nmi = false;
+  Location saved_location = Location::kRunOld;
+};
+
+class Cpu {
+ public:
+  Cpu(Machine& machine, uint32_t id, uint32_t core);
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
+  Cpu(Cpu&&) = default;
+
+  uint32_t id() const { return id_; }
+  uint32_t core() const { return core_; }
+  Machine& machine() const { return *machine_; }
+  CpuHw& hw() { return hw_; }
+  const CpuHw& hw() const { return hw_; }
+  Location location() const { return location_; }
+  bool irq_enabled() const { return irq_enabled_; }
+  bool in_nmi() const { return in_nmi_; }
+  bool in_firmware() const { return in_firmware_; }
+  bool finished() const { return finished_; }
+  Region code_region() const { return code_region_; }
+  Region vector_region() const { return vector_region_; }
+  Var* monitored() const { return monitored_; }
+
+  // Synchronous local state (not shared memory, so not a scheduling point; recorded in the trace).
+  void set_location(Location l);
+  void set_code_region(Region r) { code_region_ = r; }
+  void set_vector_region(Region r) { vector_region_ = r; }
+
+  // ---- Step operations (co_await each). ----
+  class ReadOp;
+  class WriteOp;
+  class RmwOp;
+  class LocalOp;
+  class WaitOp;
+  class StopOp;
+  class MwaitOp;
+  class HltOp;
+  class ParkOp;
+  class HandoverOp;
+  template <typename T, typename F>
+  class HwOp;
+
+  ReadOp read(Var& v, Label l);
+  WriteOp write(Var& v, int64_t value, Label l);
+  RmwOp fetch_add(Var& v, int64_t delta, Label l);                    // returns the old value
+  RmwOp cmpxchg(Var& v, int64_t expected, int64_t desired, Label l);  // returns the old value
+  LocalOp barrier(Label l);
+  LocalOp local(Label l, std::string what = {});  // a private step (register save, printk ...)
+  LocalOp irq_disable(Label l);                   // hard-disable (MSR[EE]=0 / cli / DAIF)
+  LocalOp irq_enable(Label l);
+  // Blocks until pred() holds or timeout_ns passes; returns whether pred held. O(1) steps however long.
+  WaitOp wait_until(std::function<bool()> pred, uint64_t timeout_ns, Label l);
+  WaitOp delay(uint64_t ns, Label l);
+  // powerpc stop: sleeps until a source in wake_enable (reset, MCE and HMI always) is pending; returns the wake.
+  // loses_state: the wakeup enters through the system-reset vector (vector_region) rather than the next instruction.
+  StopOp enter_stop(SourceMask wake_enable, bool loses_state, Label l);
+  LocalOp monitor(Var& line, Label l);  // x86 MONITOR: arm the monitor on line
+  // x86 MWAIT: ends on a store to the monitored line, a spurious wake, or after a taken interrupt returns.
+  MwaitOp mwait(Label l);
+  // x86 HLT: ends after a taken interrupt returns (with IF=0 only NMI, SMI, MCE and INIT are taken).
+  HltOp hlt(Label l);
+  // Stays at location forever; only interrupts the CPU can still take (per its mask) run anything.
+  ParkOp park(Location l, Label label);
+  // Hands the CPU to firmware (OPAL return, PSCI CPU_OFF): it never executes kernel code again.
+  ParkOp enter_firmware(Location l, Label label);
+  // Jumps to the next kernel: records hand-over, overwrites the given regions; this CPU becomes NEXT_KERNEL.
+  HandoverOp handover(std::vector<Region> overwritten, Label l);
+  // Overwrites one region (kexec relocation copying the new image); a step of its own.
+  LocalOp overwrite(Region r, Label l);
+  // An atomic operation on hardware state (latches of this or another CPU): f() runs when scheduled.
+  template <typename F>
+  auto hw_op(Label l, std::string what, F f);
+
+  // ---- Used by the machine. ----
+  std::vector<Frame>& frames() { return frames_; }
+  const std::vector<Frame>& frames() const { return frames_; }
+  void Suspend(PendingOp* op);
+  bool blocked() const { return blocked_; }
+  void set_blocked(bool b) { blocked_ = b; }
+  void Finish(Location final_location);
+  void enter_irq(bool nmi) {
+    irq_enabled_ = false;
+    if (nmi) in_nmi_ = true;
+  }
+  void restore_irq(bool enabled, bool nmi) {
+    irq_enabled_ = enabled;
+    in_nmi_ = nmi;
+  }
+  void set_in_firmware() { in_firmware_ = true; }
+  void set_irq_enabled(bool e) { irq_enabled_ = e; }
+  void set_monitored(Var* v) { monitored_ = v; }
+  uint64_t irq_count() const { return irq_count_; }
+  void count_irq() { ++irq_count_; }
+
+ private:
+  Machine* machine_;
+  uint32_t id_;
+  uint32_t core_;
+  CpuHw hw_;
+  std::vector<Frame> frames_;
+  Location location_ = Location::kRunOld;
+  Region code_region_ = Region::kOldKernelText;
+  Region vector_region_ = Region::kOldKernelText;
+  Var* monitored_ = nullptr;
+  uint64_t irq_count_ = 0;
+  bool irq_enabled_ = true;
+  bool in_nmi_ = false;
+  bool in_firmware_ = false;
+  bool finished_ = false;
+  bool blocked_ = false;
+};
+
+template <typename T>
+void Op<T>::await_suspend(std::coroutine_handle<> h) noexcept {
+  waiter = h;
+  cpu_->Suspend(this);
+}
+inline void Op<void>::await_suspend(std::coroutine_handle<> h) noexcept {
+  waiter = h;
+  cpu_->Suspend(this);
+}
+
+class Cpu::ReadOp : public Op<int64_t> {
+ public:
+  ReadOp(Cpu& c, Var& v, Label l) : Op(c, l), var_(&v) {}
+  Result Execute(Cpu& cpu) override;
+
+ private:
+  Var* var_;
+};
+
+class Cpu::WriteOp : public Op<void> {
+ public:
+  WriteOp(Cpu& c, Var& v, int64_t value, Label l) : Op(c, l), var_(&v), value_(value) {}
+  Result Execute(Cpu& cpu) override;
+
+ private:
+  Var* var_;
+  int64_t value_;
+};
+
+class Cpu::RmwOp : public Op<int64_t> {
+ public:
+  enum class Kind { kAdd, kCmpxchg };
+  RmwOp(Cpu& c, Var& v, Kind k, int64_t a, int64_t b, Label l) : Op(c, l), var_(&v), kind_(k), a_(a), b_(b) {}
+  Result Execute(Cpu& cpu) override;
+
+ private:
+  Var* var_;
+  Kind kind_;
+  int64_t a_;
+  int64_t b_;
+};
+
+class Cpu::LocalOp : public Op<void> {
+ public:
+  LocalOp(Cpu& c, Label l, std::function<void(Cpu&)> effect, std::string what)
+      : Op(c, l), effect_(std::move(effect)), what_(std::move(what)) {}
+  Result Execute(Cpu& cpu) override;
+
+ private:
+  std::function<void(Cpu&)> effect_;
+  std::string what_;
+};
+
+class Cpu::WaitOp : public Op<bool> {
+ public:
+  WaitOp(Cpu& c, std::function<bool()> pred, uint64_t timeout, Label l)
+      : Op(c, l), pred_(std::move(pred)), timeout_(timeout) {}
+  Result Execute(Cpu& cpu) override;
+  bool CanProceed(const Cpu& cpu) const override;
+  uint64_t Deadline() const override { return deadline_; }
+
+ private:
+  std::function<bool()> pred_;
+  uint64_t timeout_;
+  uint64_t deadline_ = kForever;
+  bool started_ = false;
+};
+
+class Cpu::StopOp : public Op<Wake> {
+ public:
+  StopOp(Cpu& c, SourceMask enable, bool loses_state, Label l) : Op(c, l), enable_(enable), loses_state_(loses_state) {}
+  Result Execute(Cpu& cpu) override;
+  bool CanProceed(const Cpu& cpu) const override;
+  bool HandlesWakes() const override { return true; }
+  SourceMask wake_mask() const;
+
+ private:
+  SourceMask enable_;
+  bool loses_state_;
+  bool started_ = false;
+  Location before_ = Location::kOfflineLoop;
+};
+
+class Cpu::MwaitOp : public Op<void> {
+ public:
+  MwaitOp(Cpu& c, Label l) : Op(c, l) {}
+  Result Execute(Cpu& cpu) override;
+  bool CanProceed(const Cpu& cpu) const override;
+
+ private:
+  bool started_ = false;
+  uint64_t irqs_at_start_ = 0;
+  Location before_ = Location::kOfflineLoop;
+};
+
+class Cpu::HltOp : public Op<void> {
+ public:
+  HltOp(Cpu& c, Label l) : Op(c, l) {}
+  Result Execute(Cpu& cpu) override;
+  bool CanProceed(const Cpu& cpu) const override;
+
+ private:
+  bool started_ = false;
+  uint64_t irqs_at_start_ = 0;
+};
+
+class Cpu::ParkOp : public Op<void> {
+ public:
+  ParkOp(Cpu& c, Location where, bool firmware, Label l) : Op(c, l), where_(where), firmware_(firmware) {}
+  Result Execute(Cpu& cpu) override;
+  bool CanProceed(const Cpu& /*cpu*/) const override { return false; }
+
+ private:
+  Location where_;
+  bool firmware_;
+};
+
+class Cpu::HandoverOp : public Op<void> {
+ public:
+  HandoverOp(Cpu& c, std::vector<Region> regions, Label l) : Op(c, l), regions_(std::move(regions)) {}
+  Result Execute(Cpu& cpu) override;
+  bool CanProceed(const Cpu& /*cpu*/) const override { return false; }
+
+ private:
+  std::vector<Region> regions_;
+};
+
+template <typename T, typename F>
+class Cpu::HwOp : public Op<T> {
+ public:
+  HwOp(Cpu& c, Label l, std::string what, F f) : Op<T>(c, l), what_(std::move(what)), f_(std::move(f)) {}
+  PendingOp::Result Execute(Cpu& cpu) override {
+    this->result_ = f_();
+    int64_t shown = 0;
+    if constexpr (std::is_convertible_v<T, int64_t>) shown = static_cast<int64_t>(this->result_);
+    RecordHw(cpu, this->label, what_, shown);
+    return PendingOp::Result::kDone;
+  }
+
+ private:
+  std::string what_;
+  F f_;
+};
+
+template <typename F>
+class Cpu::HwOp<void, F> : public Op<void> {
+ public:
+  HwOp(Cpu& c, Label l, std::string what, F f) : Op<void>(c, l), what_(std::move(what)), f_(std::move(f)) {}
+  PendingOp::Result Execute(Cpu& cpu) override {
+    f_();
+    RecordHw(cpu, this->label, what_, 0);
+    return PendingOp::Result::kDone;
+  }
+
+ private:
+  std::string what_;
+  F f_;
+};
+
+void RecordHw(Cpu& cpu, Label label, const std::string& what, int64_t value);
+
+template <typename F>
+auto Cpu::hw_op(Label l, std::string what, F f) {
+  using T = decltype(f());
+  return HwOp<T, F>(*this, l, std::move(what), std::move(f));
+}
+
+}  // namespace crashdiff

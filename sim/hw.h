@@ -1,0 +1,97 @@
+// Per-CPU interrupt and wake hardware: the latches events set and model code clears. One table declares every
+// source with the properties the simulator needs to deliver it; the semantics are the spec's (§2.3-§2.5, §3.8).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <set>
+#include <string_view>
+
+namespace crashdiff {
+
+#define CRASHDIFF_SOURCES(X)                                                                                   \
+  /* enum       name            maskable cleared_on_take consumed_by_wake interrupt  ppc SRR1 wake reason */    \
+  X(kReset, "SYSTEM_RESET", false, true, true, true, 0x100000u)                                                 \
+  X(kMce, "MCE", false, true, true, true, 0x3C0000u)                                                            \
+  X(kHmi, "HMI", true, true, true, true, 0x280000u)                                                             \
+  X(kNmi, "NMI", false, true, false, true, 0u)                                                                  \
+  X(kSmi, "SMI", false, true, false, true, 0u)                                                                  \
+  X(kInit, "INIT", false, true, false, true, 0u)                                                                \
+  X(kHdoorbell, "HDOORBELL", true, true, false, true, 0x0C0000u)                                                \
+  X(kExternal, "EXTERNAL", true, false, false, true, 0x200000u)                                                 \
+  X(kHvi, "HVI", true, false, false, true, 0x240000u)                                                           \
+  X(kIpi, "IPI", true, true, false, true, 0u)                                                                   \
+  X(kDec, "DEC", true, true, false, true, 0x180000u)                                                            \
+  X(kSpurious, "SPURIOUS", false, false, true, false, 0u)                                                       \
+  X(kMonitor, "MONITOR", false, false, false, false, 0u)
+
+enum class Source : uint8_t {
+#define CRASHDIFF_SOURCE_ENUM(e, name, maskable, cleared, consumed, interrupt, srr1) e,
+  CRASHDIFF_SOURCES(CRASHDIFF_SOURCE_ENUM)
+#undef CRASHDIFF_SOURCE_ENUM
+};
+
+struct SourceInfo {
+  std::string_view name;
+  bool maskable;          // blocked while the CPU has interrupts disabled (MSR[EE]=0 / IF=0 / DAIF)
+  bool cleared_on_take;   // taking the interrupt clears the latch (else the handler must clear it)
+  bool consumed_by_wake;  // a wake from a stop state with this reason consumes it (reset vector, real-mode HMI)
+  bool interrupt;         // can be taken as an interrupt at all (SPURIOUS and MONITOR only wake)
+  uint32_t srr1;          // powerpc wake reason reported in SRR1; 0 = none
+};
+
+inline constexpr std::array kSourceInfo = {
+#define CRASHDIFF_SOURCE_INFO(e, name, maskable, cleared, consumed, interrupt, srr1) \
+  SourceInfo{name, maskable, cleared, consumed, interrupt, srr1},
+    CRASHDIFF_SOURCES(CRASHDIFF_SOURCE_INFO)
+#undef CRASHDIFF_SOURCE_INFO
+};
+inline constexpr size_t kNumSources = kSourceInfo.size();
+
+constexpr const SourceInfo& Info(Source s) { return kSourceInfo[static_cast<size_t>(s)]; }
+constexpr std::string_view Name(Source s) { return Info(s).name; }
+
+using SourceMask = uint32_t;
+constexpr SourceMask Bit(Source s) { return SourceMask{1} << static_cast<unsigned>(s); }
+
+inline constexpr uint8_t kMfrrNone = 0xFF;      // XICS: no IPI requested
+inline constexpr uint8_t kIpiPriority = 4;      // XICS IPI_PRIORITY
+inline constexpr uint8_t kDevicePriority = 5;   // XICS default device priority
+
+struct XiveEntry {
+  bool is_ipi;
+  uint32_t vector;
+};
+
+// The latches of one hardware thread. Model code reads and changes these only through Cpu step operations, so
+// every set and clear is a scheduling point.
+struct CpuHw {
+  bool reset = false;
+  bool mce = false;
+  bool hmi = false;
+  bool nmi = false;
+  bool smi = false;
+  bool init = false;
+  bool doorbell = false;              // powerpc hypervisor doorbell latch: a single bit, so wakes merge
+  uint8_t mfrr = kMfrrNone;           // XICS IPI register: a single value, so wakes merge
+  std::set<uint32_t> device_pending;  // XICS device vectors presented to this thread
+  std::set<uint32_t> masked_vectors;  // vectors masked at the source by an offline flush
+  std::deque<XiveEntry> xive_queue;   // XIVE event queue (HVI)
+  std::set<uint32_t> ipi_vectors;     // x86/arm64 ordinary IPIs (reboot vector, IPI_CPU_STOP)
+  bool dec = false;
+  bool spurious = false;              // SPURIOUS_WAKE / KVM_EXIT: a wake with no reason
+  bool monitor_fired = false;         // x86: the armed monitor saw a store
+
+  bool Pending(Source s) const;
+  SourceMask PendingMask() const;
+  void Clear(Source s);  // what taking / being woken by s clears (table: cleared_on_take / consumed_by_wake)
+};
+
+// Wake reasons for powerpc stop, in the order the model reports them when several are pending (a choice: the
+// hardware reports one reason; spec §2.3 gives no precedence).
+inline constexpr std::array kStopWakePriority = {Source::kReset,    Source::kMce, Source::kHmi,
+                                                 Source::kHdoorbell, Source::kExternal, Source::kHvi,
+                                                 Source::kDec,      Source::kSpurious};
+
+}  // namespace crashdiff

@@ -1,0 +1,152 @@
+// Machine: the deterministic simulated machine a scenario runs on. It owns the CPUs, shared memory, time, the
+// scheduler, the scenario's events and the trace; a Program (one target's kernel model) supplies the code.
+// Time is discrete: every step costs kStepNs, and when no CPU can run the clock jumps to the next deadline or
+// timed event, so a 10-second wait costs O(1) steps.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proto/scenario.pb.h"
+#include "sim/cpu.h"
+#include "sim/program.h"
+#include "sim/scheduler.h"
+#include "sim/trace.h"
+
+namespace crashdiff {
+
+inline constexpr uint64_t kStepNs = 1;                // model time one step costs
+inline constexpr uint64_t kTimeLimitNs = 3600 * kSec;  // a run that reaches this much model time ends
+
+#define CRASHDIFF_END_REASONS(X)                                                                   \
+  X(kQuiescent, "quiescent", "no CPU can run and nothing is scheduled to happen")                  \
+  X(kStepBudget, "livelock", "the step budget ran out while CPUs kept running")                    \
+  X(kTimeLimit, "time-limit", "model time passed the run's limit")
+
+enum class EndReason : uint8_t {
+#define CRASHDIFF_END_ENUM(e, name, meaning) e,
+  CRASHDIFF_END_REASONS(CRASHDIFF_END_ENUM)
+#undef CRASHDIFF_END_ENUM
+};
+std::string_view Name(EndReason r);
+
+struct Diagnostic {
+  uint64_t time_ns;
+  uint32_t cpu;
+  std::string text;
+};
+
+// What the run observed of one CPU.
+struct CpuResult {
+  Location at_handover = Location::kRunOld;  // meaningful when the run handed over
+  Location final = Location::kRunOld;
+  uint32_t saves = 0;          // crash_save_cpu with valid registers
+  uint32_t invalid_saves = 0;  // crash_save_cpu with NULL / uninitialised registers
+  uint32_t responses = 0;      // times it incremented the crash arrival counter (or equivalent)
+  uint32_t shutdowns = 0;      // times it ran the architecture crash/kexec shutdown (PR9)
+  bool entered_panic = false;  // called panic()/crash_kexec() itself
+  bool woken = false;          // a crash wake was sent to it
+};
+
+struct RunResult {
+  std::vector<CpuResult> cpus;
+  bool handed_over = false;
+  uint64_t handover_time_ns = 0;
+  uint64_t handover_step = 0;
+  uint32_t handover_cpu = kNoCpu;
+  std::vector<Diagnostic> diagnostics;
+  EndReason end = EndReason::kQuiescent;
+  uint64_t steps = 0;
+  uint64_t end_time_ns = 0;
+  uint64_t trace_hash = 0;
+  Trace trace;
+};
+
+struct RunOptions {
+  bool record_trace = true;
+};
+
+class Machine {
+ public:
+  // scenario must be valid (sim/validate.h).
+  explicit Machine(const pb::Scenario& scenario, RunOptions options = {});
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  // Runs program to the end. Call once.
+  RunResult Run(Program& program);
+
+  // ---- Topology and configuration ----
+  const pb::Scenario& scenario() const { return scenario_; }
+  const pb::Machine& config() const { return scenario_.machine(); }
+  uint32_t num_cpus() const { return static_cast<uint32_t>(cpus_.size()); }
+  uint32_t threads_per_core() const { return config().threads_per_core(); }
+  Cpu& cpu(uint32_t id) { return cpus_[id]; }
+  const Cpu& cpu(uint32_t id) const { return cpus_[id]; }
+  bool initially_online(uint32_t id) const;
+  bool never_started(uint32_t id) const;
+
+  // ---- Shared memory ----
+  Var& NewVar(std::string name, int64_t init, Region region = Region::kOldKernelData);
+  std::vector<Var*> NewVarArray(const std::string& name, int64_t init, Region region = Region::kOldKernelData);
+  bool overwritten(Region r) const { return overwritten_[static_cast<size_t>(r)]; }
+  void Overwrite(Region r, uint32_t by_cpu);
+  void StoreToLine(Var& v, int64_t value, uint32_t by_cpu, Label label);  // a store that fires monitors
+
+  // ---- Time and bookkeeping used by step operations and targets ----
+  uint64_t now() const { return now_; }
+  uint64_t step() const { return step_; }
+  void Record(uint32_t cpu, TraceKind kind, Label label, std::string detail = {}, int64_t value = 0);
+  void Log(uint32_t cpu, std::string text);  // a kernel console line (printk)
+  void RecordSave(uint32_t cpu, bool regs_valid);
+  void RecordResponse(uint32_t cpu) { ++result_.cpus[cpu].responses; }
+  void RecordShutdown(uint32_t cpu) { ++result_.cpus[cpu].shutdowns; }
+  void RecordPanic(uint32_t cpu) { result_.cpus[cpu].entered_panic = true; }
+  void RecordWakeSent(uint32_t cpu) { result_.cpus[cpu].woken = true; }
+  void Handover(uint32_t cpu, const std::vector<Region>& overwritten);
+  bool handed_over() const { return result_.handed_over; }
+  const RunResult& result_so_far() const { return result_; }
+  // Marks the CPU DEAD_CORRUPT and stops it for good.
+  void Corrupt(Cpu& cpu, std::string why);
+
+ private:
+  struct PendingEvent {
+    const pb::Event* event;
+    uint32_t label_hits = 0;
+    bool fired = false;
+  };
+
+  void Start(Program& program);
+  void PushFrame(Cpu& cpu, Task<> task, bool is_interrupt, Source source);
+  void ResumeLeaf(Cpu& cpu, std::coroutine_handle<> h);
+  void PopFinishedFrames(Cpu& cpu);
+  bool Runnable(const Cpu& cpu) const;
+  std::optional<Source> DeliverableInterrupt(const Cpu& cpu) const;
+  void ExecuteStep(Cpu& cpu);
+  void TakeInterrupt(Cpu& cpu, Source s);
+  uint64_t NextTimePoint() const;
+  void FireDueEvents();
+  void CheckLabelTriggers(uint32_t cpu, Label label);
+  void Fire(PendingEvent& pe);
+  void ApplyHardware(const pb::Event& event);
+  std::vector<uint32_t> EventCpus(const pb::Event& event) const;
+
+  pb::Scenario scenario_;
+  RunOptions options_;
+  Program* program_ = nullptr;
+  std::vector<Cpu> cpus_;
+  std::deque<Var> vars_;
+  std::vector<bool> overwritten_;
+  std::vector<PendingEvent> events_;
+  std::unique_ptr<Scheduler> scheduler_;
+  uint64_t now_ = 0;
+  uint64_t step_ = 0;
+  RunResult result_;
+};
+
+}  // namespace crashdiff

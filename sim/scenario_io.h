@@ -1,0 +1,30 @@
+// Reading scenarios from files: text format (the reproducer format) or binary (fuzzer inputs), then validation.
+// Every problem is reported as "file:line: field: reason" (line 0 where the input has no lines, e.g. binary).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proto/scenario.pb.h"
+
+namespace crashdiff {
+
+inline constexpr size_t kMaxScenarioBytes = 1 << 20;
+
+struct LoadResult {
+  std::optional<pb::Scenario> scenario;  // set only when valid
+  std::vector<std::string> errors;       // "file:line: field: reason"
+};
+
+// Parses text-format scenario text (name is used in messages) and validates it.
+LoadResult ParseScenarioText(const std::string& text, const std::string& name);
+// Parses a binary-encoded scenario and validates it.
+LoadResult ParseScenarioBinary(const std::string& bytes, const std::string& name);
+// Reads path: binary if it ends in .pb or .bin, else text format.
+LoadResult LoadScenarioFile(const std::string& path);
+
+// Text format for writing reproducers: stable field order, no unknown fields.
+std::string ScenarioToText(const pb::Scenario& scenario);
+
+}  // namespace crashdiff

@@ -1,0 +1,109 @@
+#include "sim/scheduler.h"
+
+#include <algorithm>
+
+namespace crashdiff {
+namespace {
+
+bool Contains(const std::vector<uint32_t>& v, uint32_t x) { return std::binary_search(v.begin(), v.end(), x); }
+
+// Runs the lowest-numbered runnable CPU after the one that ran last, one step each.
+class RoundRobin : public Scheduler {
+ public:
+  explicit RoundRobin(const pb::Schedule& s) : Scheduler(s) {}
+
+ private:
+  uint32_t PickByPolicy(const std::vector<uint32_t>& runnable, uint64_t /*step*/) override {
+    auto it = std::upper_bound(runnable.begin(), runnable.end(), last_);
+    last_ = it == runnable.end() ? runnable.front() : *it;
+    return last_;
+  }
+  uint32_t last_ = UINT32_MAX;
+};
+
+class Random : public Scheduler {
+ public:
+  Random(const pb::Schedule& s) : Scheduler(s), rng_(s.seed()) {}
+
+ private:
+  uint32_t PickByPolicy(const std::vector<uint32_t>& runnable, uint64_t /*step*/) override {
+    return runnable[rng_.Below(runnable.size())];
+  }
+  Rng rng_;
+};
+
+// PCT (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS 2010): distinct random initial priorities >= depth;
+// depth-1 change points drawn from the first pct_horizon steps; at the i-th change point the CPU that runs
+// gets priority i (lower than every initial one). Always run the highest-priority runnable CPU.
+class Pct : public Scheduler {
+ public:
+  Pct(const pb::Schedule& s, uint32_t num_cpus) : Scheduler(s), rng_(s.seed()) {
+    const uint32_t depth = s.pct_depth();
+    priority_.resize(num_cpus);
+    for (uint32_t i = 0; i < num_cpus; ++i) priority_[i] = depth + i;
+    for (uint32_t i = num_cpus; i > 1; --i) std::swap(priority_[i - 1], priority_[rng_.Below(i)]);
+    for (uint32_t i = 1; i < depth; ++i) change_points_.push_back(rng_.Below(std::min(s.pct_horizon(), s.step_budget())));
+    // Equal points would collapse into one change; spread them so there are exactly depth-1 changes.
+    std::sort(change_points_.begin(), change_points_.end());
+    for (size_t i = 1; i < change_points_.size(); ++i) {
+      change_points_[i] = std::max(change_points_[i], change_points_[i - 1] + 1);
+    }
+  }
+  const std::vector<uint64_t>& change_points() const { return change_points_; }
+
+ private:
+  uint32_t PickByPolicy(const std::vector<uint32_t>& runnable, uint64_t step) override {
+    uint32_t best = runnable.front();
+    for (uint32_t c : runnable) {
+      if (priority_[c] > priority_[best]) best = c;
+    }
+    while (next_change_ < change_points_.size() && change_points_[next_change_] <= step) {
+      // Demote the CPU that would run at this change point, then choose again.
+      priority_[best] = static_cast<uint32_t>(change_points_.size() - next_change_);
+      ++next_change_;
+      best = runnable.front();
+      for (uint32_t c : runnable) {
+        if (priority_[c] > priority_[best]) best = c;
+      }
+    }
+    return best;
+  }
+  Rng rng_;
+  std::vector<uint32_t> priority_;
+  std::vector<uint64_t> change_points_;
+  size_t next_change_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Scheduler> Scheduler::Create(const pb::Schedule& schedule, uint32_t num_cpus) {
+  switch (schedule.policy()) {
+    case pb::RANDOM:
+      return std::make_unique<Random>(schedule);
+    case pb::PCT:
+      return std::make_unique<Pct>(schedule, num_cpus);
+    case pb::POLICY_UNSPECIFIED:
+    case pb::ROUND_ROBIN:
+      break;
+  }
+  return std::make_unique<RoundRobin>(schedule);
+}
+
+uint32_t Scheduler::Pick(const std::vector<uint32_t>& runnable, uint64_t step) {
+  while (remaining_ > 0 || next_choice_ < schedule_.choices_size()) {
+    if (remaining_ == 0) {
+      const pb::Choice& c = schedule_.choices(next_choice_++);
+      current_ = c.cpu();
+      remaining_ = c.steps();
+      ++followed_;
+    }
+    if (Contains(runnable, current_)) {
+      --remaining_;
+      return current_;
+    }
+    remaining_ = 0;  // the chosen CPU cannot run: the rest of this choice is dropped
+  }
+  return PickByPolicy(runnable, step);
+}
+
+}  // namespace crashdiff

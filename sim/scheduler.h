@@ -1,0 +1,35 @@
+// Scheduler: which runnable CPU executes the next step. Explicit choices from the scenario come first, then the
+// scenario's default policy. Every policy is deterministic given the scenario (seeded where random).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "proto/scenario.pb.h"
+#include "sim/rng.h"
+
+namespace crashdiff {
+
+class Scheduler {
+ public:
+  static std::unique_ptr<Scheduler> Create(const pb::Schedule& schedule, uint32_t num_cpus);
+  virtual ~Scheduler() = default;
+  // runnable is sorted and non-empty. Returns one of its elements.
+  uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step);
+  // How many explicit choices were followed (a choice whose CPU cannot run is dropped).
+  uint32_t choices_followed() const { return followed_; }
+
+ protected:
+  explicit Scheduler(const pb::Schedule& schedule) : schedule_(schedule) {}
+  virtual uint32_t PickByPolicy(const std::vector<uint32_t>& runnable, uint64_t step) = 0;
+
+ private:
+  const pb::Schedule& schedule_;
+  int next_choice_ = 0;
+  uint32_t remaining_ = 0;  // steps left in the current choice
+  uint32_t current_ = 0;
+  uint32_t followed_ = 0;
+};
+
+}  // namespace crashdiff

@@ -1,0 +1,228 @@
+#include "sim/validate.h"
+
+#include <google/protobuf/descriptor.h>
+
+#include <set>
+
+#include "sim/events.h"
+
+namespace crashdiff {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+
+class Validator {
+ public:
+  std::vector<ValidationError> Run(const pb::Scenario& s) {
+    if (s.name().size() > kMaxNameLength) Fail({F(s, "name")}, "at most 200 characters");
+    if (!s.has_machine()) {
+      Fail({F(s, "machine")}, "required: the machine to simulate");
+      return std::move(errors_);
+    }
+    Machine(s.machine(), {F(s, "machine")});
+    if (!errors_.empty()) return std::move(errors_);  // CPU-id checks below need a sane topology
+    n_ = s.machine().cores() * s.machine().threads_per_core();
+    Schedule(s.schedule(), {F(s, "schedule")});
+    if (s.events_size() > kMaxEvents) Fail({F(s, "events")}, "at most 256 events");
+    for (int i = 0; i < s.events_size(); ++i) {
+      Event(s.events(i), s.machine().family(), s.schedule().step_budget(), {FieldStep{Fd(s, "events"), i}});
+    }
+    return std::move(errors_);
+  }
+
+ private:
+  static const FieldDescriptor* Fd(const google::protobuf::Message& m, const char* name) {
+    return m.GetDescriptor()->FindFieldByName(name);
+  }
+  static FieldStep F(const google::protobuf::Message& m, const char* name) { return FieldStep{Fd(m, name), -1}; }
+  static FieldPath Join(FieldPath p, FieldStep s) {
+    p.push_back(s);
+    return p;
+  }
+  void Fail(FieldPath p, std::string reason) { errors_.push_back(ValidationError{std::move(p), std::move(reason)}); }
+
+  void CpuList(const google::protobuf::Message& m, const char* field,
+               const google::protobuf::RepeatedField<uint32_t>& cpus, const FieldPath& base) {
+    std::set<uint32_t> seen;
+    for (int i = 0; i < cpus.size(); ++i) {
+      const FieldPath p = Join(base, FieldStep{Fd(m, field), i});
+      if (cpus[i] >= n_) Fail(p, "CPU " + std::to_string(cpus[i]) + " does not exist (" + std::to_string(n_) + " CPUs)");
+      if (!seen.insert(cpus[i]).second) Fail(p, "CPU " + std::to_string(cpus[i]) + " listed twice");
+    }
+  }
+
+  void Machine(const pb::Machine& m, const FieldPath& base) {
+    if (m.family() == pb::FAMILY_UNSPECIFIED) Fail(Join(base, F(m, "family")), "required: PPC, X86 or ARM64");
+    if (m.platform() == pb::PLATFORM_UNSPECIFIED) {
+      Fail(Join(base, F(m, "platform")), "required");
+    } else if (m.family() != pb::FAMILY_UNSPECIFIED && !PlatformInFamily(m.platform(), m.family())) {
+      Fail(Join(base, F(m, "platform")),
+           pb::Platform_Name(m.platform()) + " is not a " + pb::Family_Name(m.family()) + " platform");
+    }
+    if (m.cores() < 1 || m.cores() > kMaxCores) {
+      Fail(Join(base, F(m, "cores")), "must be in [1, 8], got " + std::to_string(m.cores()));
+    }
+    const uint32_t t = m.threads_per_core();
+    if (t != 1 && t != 2 && t != 4 && t != 8) {
+      Fail(Join(base, F(m, "threads_per_core")), "must be 1, 2, 4 or 8, got " + std::to_string(t));
+    }
+    if (!errors_.empty()) return;
+    n_ = m.cores() * t;
+    if (n_ > kMaxCpus) {
+      Fail(Join(base, F(m, "threads_per_core")), "cores * threads_per_core must be at most 32, got " + std::to_string(n_));
+      return;
+    }
+    if (m.boot_cpu() >= n_) Fail(Join(base, F(m, "boot_cpu")), "CPU " + std::to_string(m.boot_cpu()) + " does not exist");
+    CpuList(m, "offline", m.offline(), base);
+    CpuList(m, "never_started", m.never_started(), base);
+    const std::set<uint32_t> offline(m.offline().begin(), m.offline().end());
+    for (int i = 0; i < m.offline_size(); ++i) {
+      if (m.offline(i) == m.boot_cpu()) Fail(Join(base, FieldStep{Fd(m, "offline"), i}), "the boot CPU cannot be offline");
+    }
+    for (int i = 0; i < m.never_started_size(); ++i) {
+      const FieldPath p = Join(base, FieldStep{Fd(m, "never_started"), i});
+      if (m.never_started(i) == m.boot_cpu()) Fail(p, "the boot CPU has started");
+      if (offline.count(m.never_started(i))) Fail(p, "CPU " + std::to_string(m.never_started(i)) + " is also offline");
+    }
+    if (m.panic_timeout() < -1 || m.panic_timeout() > 3600) {
+      Fail(Join(base, F(m, "panic_timeout")), "must be in [-1, 3600], got " + std::to_string(m.panic_timeout()));
+    }
+    if (m.has_firmware()) {
+      const FieldPath fw = Join(base, F(m, "firmware"));
+      CpuList(m.firmware(), "system_reset_fails_for", m.firmware().system_reset_fails_for(), fw);
+      CpuList(m.firmware(), "cpu_off_fails_for", m.firmware().cpu_off_fails_for(), fw);
+    }
+  }
+
+  void Schedule(const pb::Schedule& s, const FieldPath& base) {
+    if (s.step_budget() < kMinStepBudget || s.step_budget() > kMaxStepBudget) {
+      Fail(Join(base, F(s, "step_budget")), "must be in [100, 10000000], got " + std::to_string(s.step_budget()));
+    }
+    if (s.pct_depth() < 1 || s.pct_depth() > kMaxPctDepth) {
+      Fail(Join(base, F(s, "pct_depth")), "must be in [1, 16], got " + std::to_string(s.pct_depth()));
+    }
+    if (s.pct_horizon() < 1 || s.pct_horizon() > kMaxStepBudget) {
+      Fail(Join(base, F(s, "pct_horizon")), "must be in [1, 10000000], got " + std::to_string(s.pct_horizon()));
+    }
+    if (s.choices_size() > kMaxChoices) Fail(Join(base, F(s, "choices")), "at most 10000 choices");
+    for (int i = 0; i < s.choices_size(); ++i) {
+      const pb::Choice& c = s.choices(i);
+      const FieldPath p = Join(base, FieldStep{Fd(s, "choices"), i});
+      if (c.cpu() >= n_) Fail(Join(p, F(c, "cpu")), "CPU " + std::to_string(c.cpu()) + " does not exist");
+      if (c.steps() < 1 || c.steps() > kMaxChoiceSteps) {
+        Fail(Join(p, F(c, "steps")), "must be in [1, 10000], got " + std::to_string(c.steps()));
+      }
+    }
+  }
+
+  static bool LabelChar(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+  }
+
+  void Trigger(const pb::Trigger& t, uint64_t budget, const FieldPath& base) {
+    switch (t.when_case()) {
+      case pb::Trigger::WHEN_NOT_SET:
+        Fail(base, "required: at_step, at_time_ns, on_label or after_handover_ns");
+        return;
+      case pb::Trigger::kAtStep:
+        if (t.at_step() > budget) Fail(Join(base, F(t, "at_step")), "beyond the step budget (" + std::to_string(budget) + ")");
+        return;
+      case pb::Trigger::kAtTimeNs:
+        if (t.at_time_ns() > kMaxTimeNs) Fail(Join(base, F(t, "at_time_ns")), "must be at most 3600 s (3.6e12 ns)");
+        return;
+      case pb::Trigger::kAfterHandoverNs:
+        if (t.after_handover_ns() > kMaxTimeNs) {
+          Fail(Join(base, F(t, "after_handover_ns")), "must be at most 3600 s (3.6e12 ns)");
+        }
+        return;
+      case pb::Trigger::kOnLabel: {
+        const pb::OnLabel& on = t.on_label();
+        const FieldPath p = Join(base, F(t, "on_label"));
+        if (on.cpu() >= n_) Fail(Join(p, F(on, "cpu")), "CPU " + std::to_string(on.cpu()) + " does not exist");
+        if (on.label().empty() || on.label().size() > kMaxLabelLength) {
+          Fail(Join(p, F(on, "label")), "must be a step label of 1 to 32 characters");
+        } else {
+          for (char c : on.label()) {
+            if (!LabelChar(c)) {
+              Fail(Join(p, F(on, "label")), "step labels use only letters, digits, '_', '-' and '.'");
+              break;
+            }
+          }
+        }
+        if (on.occurrence() < 1 || on.occurrence() > kMaxOccurrence) {
+          Fail(Join(p, F(on, "occurrence")), "must be in [1, 1000], got " + std::to_string(on.occurrence()));
+        }
+        return;
+      }
+    }
+  }
+
+  void Event(const pb::Event& e, pb::Family family, uint64_t budget, const FieldPath& base) {
+    const EventInfo* info = FindEventInfo(e.kind());
+    if (info == nullptr) {
+      Fail(Join(base, F(e, "kind")), "required: one of the EventKind values");
+      return;
+    }
+    const std::string name(EventName(e.kind()));
+    if (!(info->families & (1u << family))) {
+      Fail(Join(base, F(e, "kind")), name + " does not exist on " + pb::Family_Name(family));
+    }
+    if (!e.has_trigger()) {
+      Fail(Join(base, F(e, "trigger")), "required: when the event happens");
+    } else {
+      Trigger(e.trigger(), budget, Join(base, F(e, "trigger")));
+    }
+    if (e.all_cpus() && !info->allows_all) Fail(Join(base, F(e, "all_cpus")), name + " cannot target all CPUs");
+    const uint32_t count = static_cast<uint32_t>(e.cpus_size());
+    if (!e.all_cpus() && (count < info->min_cpus || count > info->max_cpus)) {
+      const std::string want = info->min_cpus == info->max_cpus
+                                   ? std::to_string(info->min_cpus)
+                                   : std::to_string(info->min_cpus) + " to " + std::to_string(info->max_cpus);
+      Fail(Join(base, F(e, "cpus")), name + " takes " + want + " CPU(s), got " + std::to_string(count));
+    }
+    if (e.all_cpus() && count > 0) Fail(Join(base, F(e, "cpus")), "give either cpus or all_cpus, not both");
+    CpuList(e, "cpus", e.cpus(), base);
+    if (e.vector() < 16 || e.vector() > 1023) {
+      Fail(Join(base, F(e, "vector")), "must be in [16, 1023], got " + std::to_string(e.vector()));
+    }
+  }
+
+  uint32_t n_ = 0;
+  std::vector<ValidationError> errors_;
+};
+
+}  // namespace
+
+bool PlatformInFamily(pb::Platform platform, pb::Family family) {
+  switch (platform) {
+    case pb::POWER8_XICS:
+    case pb::POWER9_DOORBELL_XIVE:
+    case pb::POWER9_XIVE_IPI:
+    case pb::POWER9_ICP_OPAL:
+      return family == pb::PPC;
+    case pb::X86_INTEL_MWAIT:
+    case pb::X86_HLT:
+      return family == pb::X86;
+    case pb::ARM64_PSCI:
+    case pb::ARM64_SPIN_TABLE:
+      return family == pb::ARM64;
+    case pb::PLATFORM_UNSPECIFIED:
+      return false;
+  }
+  return false;
+}
+
+std::string PathToString(const FieldPath& path) {
+  std::string out;
+  for (const FieldStep& s : path) {
+    if (!out.empty()) out += '.';
+    out += s.field->name();
+    if (s.index >= 0) out += "[" + std::to_string(s.index) + "]";
+  }
+  return out;
+}
+
+std::vector<ValidationError> Validate(const pb::Scenario& scenario) { return Validator().Run(scenario); }
+
+}  // namespace crashdiff

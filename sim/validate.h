@@ -1,0 +1,49 @@
+// Scenario validation: every field has a documented range (proto/scenario.proto); a scenario outside it is
+// rejected with the field's path and the reason. Nothing is clamped. The CLI maps each path to file:line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "proto/scenario.pb.h"
+
+namespace google::protobuf {
+class FieldDescriptor;
+}
+
+namespace crashdiff {
+
+struct FieldStep {
+  const google::protobuf::FieldDescriptor* field;
+  int index;  // element of a repeated field, or -1
+};
+using FieldPath = std::vector<FieldStep>;
+
+struct ValidationError {
+  FieldPath path;
+  std::string reason;
+};
+
+std::string PathToString(const FieldPath& path);  // e.g. "events[2].trigger.on_label.cpu"
+
+// All problems, in field order; empty when the scenario is valid.
+std::vector<ValidationError> Validate(const pb::Scenario& scenario);
+inline bool IsValid(const pb::Scenario& scenario) { return Validate(scenario).empty(); }
+
+// Limits shared with the mutator and the docs.
+inline constexpr uint32_t kMaxCores = 8;
+inline constexpr uint32_t kMaxCpus = 32;
+inline constexpr int kMaxEvents = 256;
+inline constexpr int kMaxChoices = 10000;
+inline constexpr uint32_t kMaxChoiceSteps = 10000;
+inline constexpr uint64_t kMinStepBudget = 100;
+inline constexpr uint64_t kMaxStepBudget = 10'000'000;
+inline constexpr uint64_t kMaxTimeNs = 3'600'000'000'000ull;
+inline constexpr uint32_t kMaxPctDepth = 16;
+inline constexpr uint32_t kMaxOccurrence = 1000;
+inline constexpr size_t kMaxLabelLength = 32;
+inline constexpr size_t kMaxNameLength = 200;
+
+bool PlatformInFamily(pb::Platform platform, pb::Family family);
+
+}  // namespace crashdiff
