@@ -27,7 +27,8 @@ class Minimizer {
     while (changed && !Done()) {
       changed = false;
       changed |= ReduceList("events", [](pb::Scenario& s) { return s.mutable_events(); });
-      changed |= ReduceList("schedule.choices", [](pb::Scenario& s) { return s.mutable_schedule()->mutable_choices(); });
+      changed |=
+          ReduceList("schedule.choices", [](pb::Scenario& s) { return s.mutable_schedule()->mutable_choices(); });
       changed |= DropCores();
       changed |= DefaultSchedule();
       changed |= SimplifyFields(best_);
@@ -269,8 +270,7 @@ class Minimizer {
       case FieldDescriptor::CPPTYPE_UINT64:
         return static_cast<int64_t>(rep ? r->GetRepeatedUInt64(*parent, last.field, last.index)
                                         : r->GetUInt64(*parent, last.field));
-      default:
-        return 0;
+      default: return 0;
     }
   }
 
@@ -296,8 +296,7 @@ class Minimizer {
         rep ? r->SetRepeatedUInt64(parent, last.field, last.index, static_cast<uint64_t>(v))
             : r->SetUInt64(parent, last.field, static_cast<uint64_t>(v));
         return true;
-      default:
-        return false;
+      default: return false;
     }
   }
 

@@ -18,15 +18,15 @@ namespace crashdiff {
 using KeepsProperty = std::function<bool(const pb::Scenario&)>;
 
 struct MinimizeOptions {
-  uint64_t max_runs = 50'000;                     // predicate calls at most
-  const std::atomic<bool>* stop = nullptr;        // set from a signal handler: return the best so far
-  std::function<void(const std::string&)> progress;          // one line per accepted reduction
-  std::function<void(const pb::Scenario&)> on_improved;      // e.g. write the best so far atomically
+  uint64_t max_runs = 50'000;                            // predicate calls at most
+  const std::atomic<bool>* stop = nullptr;               // set from a signal handler: return the best so far
+  std::function<void(const std::string&)> progress;      // one line per accepted reduction
+  std::function<void(const pb::Scenario&)> on_improved;  // e.g. write the best so far atomically
 };
 
 struct MinimizeStats {
-  uint64_t runs = 0;        // predicate calls
-  uint64_t accepted = 0;    // reductions kept
+  uint64_t runs = 0;      // predicate calls
+  uint64_t accepted = 0;  // reductions kept
   bool interrupted = false;
   bool budget_exhausted = false;
 };

@@ -15,8 +15,15 @@ using testing::ScenarioFromText;
 // A large scenario: 200 events of assorted kinds, explicit choices, a seeded random policy.
 pb::Scenario Noisy() {
   pb::Scenario s = ScenarioFromText(R"pb(
-    machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 4 threads_per_core: 2 offline: 5 offline: 6
-              panic_timeout: 30 }
+    machine {
+      family: PPC
+      platform: POWER9_DOORBELL_XIVE
+      cores: 4
+      threads_per_core: 2
+      offline: 5
+      offline: 6
+      panic_timeout: 30
+    }
     schedule { policy: RANDOM seed: 99 }
   )pb");
   const pb::EventKind kinds[] = {pb::HMI, pb::STRAY_DOORBELL, pb::SYSTEM_RESET, pb::SPURIOUS_WAKE, pb::PANIC};
