@@ -145,6 +145,14 @@ Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
 }
 
 Task<> PpcKernel::Software(Cpu& cpu, const pb::Event& event) {
+  const bool hotplug = event.kind() == pb::HOTPLUG_DOWN || event.kind() == pb::HOTPLUG_UP;
+  bool in_interrupt = false;
+  for (const Frame& f : cpu.frames()) in_interrupt |= f.is_interrupt;
+  if (hotplug && in_interrupt) {
+    // cpu_up/cpu_down sleep and cannot be called from interrupt context: the request does not happen.
+    co_await cpu.local("SW", "hotplug request in interrupt context ignored");
+    co_return;
+  }
   switch (event.kind()) {
     case pb::PANIC: co_await Panic(cpu, "panic event"); break;
     case pb::OOPS: co_await Die(cpu, "Oops: Kernel access of bad area", Regs{true, 0x300}); break;
