@@ -62,7 +62,7 @@ Task<> PpcKernel::SmpSendStop(Cpu& cpu) { co_await NmiIpiSend(cpu, -1, kFnStopTh
 
 // die(): oops_begin masks interrupts; kexec_should_crash -> crash_kexec; then panic_on_oops.
 Task<> PpcKernel::Die(Cpu& cpu, std::string why, Regs regs) {
-  co_await SoftIrqDisable(cpu, "D0");
+  co_await SoftIrqDisable(cpu, "DIE");
   m_.Log(cpu.id(), why);
   co_await CrashKexec(cpu, regs);
   co_await Panic(cpu, why == "System Reset" ? why : "Fatal exception");
