@@ -9,11 +9,12 @@ namespace {
 
 // Row H: CPU 2 is offline in mwait_play_dead; CPU 0 (boot) starts a normal kexec.
 const char* kRowH = R"pb(
-  machine {
-    family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2
-    offline: 2 kexec_image_loaded: true
+  machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 offline: 2 kexec_image_loaded: true }
+  events {
+    kind: KEXEC
+    cpus: 0
+    trigger { at_time_ns: 1000 }
   }
-  events { kind: KEXEC cpus: 0 trigger { at_time_ns: 1000 } }
 )pb";
 
 TEST(X86MwaitPrefix, RelocationStoreToMonitoredLineResumesOfflineCpuIntoReplacedText) {
@@ -58,7 +59,11 @@ TEST(X86MwaitFixed, KickParksTheSameCpuInHltBeforeRelocation) {
 
 TEST(X86MwaitFixed, HltAfterRelocationIsWeakAgainstNmi) {
   const std::string text = std::string(kRowH) + R"pb(
-    events { kind: NMI cpus: 2 trigger { after_handover_ns: 1000 } })pb";
+    events {
+      kind: NMI
+      cpus: 2
+      trigger { after_handover_ns: 1000 }
+    })pb";
   const RunResult r = RunTarget("x86-mwait-fixed", text);
   EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedHlt);
   EXPECT_EQ(r.cpus[2].final, Location::kDeadCorrupt);  // PR2: the NMI vector is replaced memory
@@ -70,8 +75,16 @@ TEST(X86MwaitFixed, HltAfterRelocationIsWeakAgainstNmi) {
 TEST(X86MwaitFixed, ControlWriteBeforeMonitorIsArmedIsRecoveredByARewrite) {
   const RunResult r = RunTarget("x86-mwait-fixed", R"pb(
     machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 2 offline: 1 kexec_image_loaded: true }
-    events { kind: KEXEC cpus: 0 trigger { on_label { cpu: 1 label: "O3a" } } }
-    schedule { choices { cpu: 0 steps: 1 } choices { cpu: 1 steps: 8 } choices { cpu: 0 steps: 9 } }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { on_label { cpu: 1 label: "O3a" } }
+    }
+    schedule {
+      choices { cpu: 0 steps: 1 }
+      choices { cpu: 1 steps: 8 }
+      choices { cpu: 0 steps: 9 }
+    }
   )pb");
   ASSERT_TRUE(r.handed_over);
   const TraceEntry* first_kick = FindEntry(r, 0, TraceKind::kWrite, "K2b", "mwait_cpu_dead.control[1]");
@@ -96,8 +109,16 @@ TEST(X86MwaitFixed, HltPlatformNeedsNoKick) {
 
 TEST(X86InitPark, BootCpuParksEveryOtherBootedCpuInInit) {
   const std::string text = std::string(kRowH) + R"pb(
-    events { kind: NMI all_cpus: true trigger { after_handover_ns: 1000 } }
-    events { kind: SMI all_cpus: true trigger { after_handover_ns: 2000 } })pb";
+    events {
+      kind: NMI
+      all_cpus: true
+      trigger { after_handover_ns: 1000 }
+    }
+    events {
+      kind: SMI
+      all_cpus: true
+      trigger { after_handover_ns: 2000 }
+    })pb";
   const RunResult r = RunTarget("x86-init-park", text);
   ASSERT_TRUE(r.handed_over);
   for (uint32_t c : {1u, 2u, 3u}) {
@@ -108,7 +129,11 @@ TEST(X86InitPark, BootCpuParksEveryOtherBootedCpuInInit) {
 
 TEST(X86InitPark, BroadcastMceAfterRelocationHitsInitParkedCpus) {
   const std::string text = std::string(kRowH) + R"pb(
-    events { kind: MCE all_cpus: true trigger { after_handover_ns: 1000 } })pb";
+    events {
+      kind: MCE
+      all_cpus: true
+      trigger { after_handover_ns: 1000 }
+    })pb";
   const RunResult r = RunTarget("x86-init-park", text);
   EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedInit);
   EXPECT_EQ(r.cpus[2].final, Location::kDeadCorrupt);
@@ -127,9 +152,19 @@ TEST(X86InitPark, NoInitWhenNotOnTheBootCpuFallsBackToHlt) {
 
 TEST(X86Kexec, NeverStartedCpusStayWithFirmware) {
   const RunResult r = RunTarget("x86-init-park", R"pb(
-    machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 never_started: 3
-              kexec_image_loaded: true }
-    events { kind: KEXEC cpus: 0 trigger { at_time_ns: 1000 } }
+    machine {
+      family: X86
+      platform: X86_INTEL_MWAIT
+      cores: 2
+      threads_per_core: 2
+      never_started: 3
+      kexec_image_loaded: true
+    }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
   )pb");
   EXPECT_EQ(r.cpus[3].at_handover, Location::kNeverStarted);
   EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedInit);
