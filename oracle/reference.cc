@@ -129,6 +129,8 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
   }
   if (profile_.collect_offline != nullptr) co_await profile_.collect_offline(*this, cpu);
   if (!crash) {
+    // The relocation code runs from the kexec control page, which relocation does not overwrite.
+    cpu.set_code_region(Region::kKexecControl);
     for (Region r : profile_.kexec_relocation) co_await cpu.overwrite(r, "K3");
   }
   co_await cpu.handover(crash ? profile_.crash_handover_regions : std::vector<Region>{}, L.handover);
@@ -151,7 +153,7 @@ Task<> ReferenceProgram::Receiver(Cpu& cpu) {
   }
   cpu.set_location(Location::kReceiverWait);
   co_await cpu.fetch_add(*cpus_in_crash_, 1, L.r_count);
-  m_.RecordResponse(cpu.id());
+  if (crash_) m_.RecordResponse(cpu.id());  // a kexec stop is acknowledged, but is not a crash arrival
   co_await cpu.wait_until([this] { return time_to_dump_->value == 1; }, kForever, L.r_wait);
   cpu.set_location(Location::kTransit);
   if (profile_.park_in_firmware) {
