@@ -58,7 +58,9 @@ Task<> PpcKernel::CrashSmpSendStop(Cpu& cpu) {
 }
 
 // smp_send_stop(): [I] the NMI-IPI form, stop_this_cpu on every other online CPU, 1 s.
-Task<> PpcKernel::SmpSendStop(Cpu& cpu) { co_await NmiIpiSend(cpu, -1, kFnStopThisCpu, kNmiGatherUs, "P3"); }
+Task<> PpcKernel::SmpSendStop(Cpu& cpu) {
+  co_await NmiIpiSend(cpu, -1, kFnStopThisCpu, kNmiGatherUs, "P3");
+}
 
 // die(): oops_begin masks interrupts; kexec_should_crash -> crash_kexec; then panic_on_oops.
 Task<> PpcKernel::Die(Cpu& cpu, std::string why, Regs regs) {

@@ -16,7 +16,9 @@ Task<> PpcKernel::NmiLock(Cpu& cpu, Label l) {
   }
 }
 
-Task<> PpcKernel::NmiUnlock(Cpu& cpu, Label l) { co_await cpu.write(s_.nmi_lock, 0, l); }
+Task<> PpcKernel::NmiUnlock(Cpu& cpu, Label l) {
+  co_await cpu.write(s_.nmi_lock, 0, l);
+}
 
 // target < 0: NMI_IPI_ALL_OTHERS. Returns 1 if every target called in before delay_us ran out.
 Task<bool> PpcKernel::NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {

@@ -16,7 +16,7 @@ Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
   cpu.set_location(Location::kOfflineLoop);
   co_await cpu.local("E2", "idle_task_exit");
   co_await cpu.write(*p.cpu_state, kCpuDead, "E3");  // generic_set_cpu_dead
-  co_await cpu.barrier("E3");                         // smp_wmb
+  co_await cpu.barrier("E3");                        // smp_wmb
   co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
 
   const bool check_after = v_.kdump_check == KdumpCheck::kAfterClear;

@@ -23,8 +23,9 @@ const TargetSpec kSpec{
     .name = "ppc-prefix-nowake",
     .family = pb::PPC,
     .platforms = {pb::POWER8_XICS, pb::POWER9_DOORBELL_XIVE, pb::POWER9_XIVE_IPI, pb::POWER9_ICP_OPAL},
-    .models = "torvalds/linux v4.14 (parent of 4145f358644b): powernv/smp.c pnv_smp_cpu_kill_self, "
-              "kernel/smp.c crash_send_ipi, kernel/crash.c default_machine_crash_shutdown",
+    .models =
+        "torvalds/linux v4.14 (parent of 4145f358644b): powernv/smp.c pnv_smp_cpu_kill_self, "
+        "kernel/smp.c crash_send_ipi, kernel/crash.c default_machine_crash_shutdown",
     .summary = "offline threads stay in stop across kdump; woken after hand-over they run the kdump kernel's vectors",
     .known =
         {

@@ -24,8 +24,9 @@ const TargetSpec kSpec{
     .name = "ppc-upstream-clear-then-check",
     .family = pb::PPC,
     .platforms = {pb::POWER8_XICS, pb::POWER9_DOORBELL_XIVE, pb::POWER9_XIVE_IPI, pb::POWER9_ICP_OPAL},
-    .models = "torvalds/linux 4145f358644b970fcff293c09fdcc7939e8527d2 and later: powernv/smp.c "
-              "pnv_smp_cpu_kill_self, kernel/smp.c crash_send_ipi, kexec/crash.c@2555693dd85c",
+    .models =
+        "torvalds/linux 4145f358644b970fcff293c09fdcc7939e8527d2 and later: powernv/smp.c "
+        "pnv_smp_cpu_kill_self, kernel/smp.c crash_send_ipi, kexec/crash.c@2555693dd85c",
     .summary = "offline threads woken by the crash; the kdump check follows the clear and a full barrier",
     .known =
         {

@@ -23,8 +23,9 @@ const TargetSpec kSpec{
     .name = "ppc-v1-check-before-clear",
     .family = pb::PPC,
     .platforms = {pb::POWER8_XICS, pb::POWER9_DOORBELL_XIVE, pb::POWER9_XIVE_IPI, pb::POWER9_ICP_OPAL},
-    .models = "LKML Dec 2017 v1 'Wake up offline CPUs in kdump' (Balbir Singh), as quoted in review; "
-              "base torvalds/linux v4.14 powernv/smp.c pnv_smp_cpu_kill_self",
+    .models =
+        "LKML Dec 2017 v1 'Wake up offline CPUs in kdump' (Balbir Singh), as quoted in review; "
+        "base torvalds/linux v4.14 powernv/smp.c pnv_smp_cpu_kill_self",
     .summary = "kdump check before the clear: a stray wake merged with the crash wake is cleared and lost",
     .known =
         {
