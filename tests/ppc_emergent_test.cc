@@ -125,5 +125,31 @@ TEST(PpcEmergent, ResetDrivenDumpCountsReceiversTwiceBefore2022) {
   EXPECT_GE(old_style.handover_time_ns, 500 * kMs);  // the 500 ms primary wait
 }
 
+// The fixed loop has no kdump check before its first stop, and I5b sends offline CPUs a muxed NMI IPI without
+// a pending-mask entry. A CPU between clearing its online bit (D2) and the offline loop (E1) has interrupts on:
+// it takes the crash doorbell as an ordinary IPI, the NMI-IPI handler ignores it (not pending), and the CPU then
+// sleeps with nothing latched. A firmware system reset is not lost this way.
+TEST(PpcEmergent, FixedTargetsLoseACrashWakeSentIntoTheHotUnplugWindow) {
+  const pb::Scenario s = Seed("hotplug_window_crash_ipi_consumed.textproto");
+  for (const char* target : {"ppc-v1-check-before-clear", "ppc-upstream-clear-then-check", "ppc-sreset-dump"}) {
+    const RunResult r = RunOn(target, s);
+    EXPECT_TRUE(r.cpus[1].woken) << target;
+    EXPECT_TRUE(HasEntry(r, 1, TraceKind::kIrq, "HDOORBELL")) << target;  // taken before E1 ...
+    EXPECT_TRUE(HasEntry(r, 1, TraceKind::kRead, "NMI-H")) << target;     // ... and not pending for it
+    EXPECT_FALSE(HasEntry(r, 1, TraceKind::kRead, "L6")) << target;       // it never woke in the loop
+    EXPECT_EQ(r.cpus[1].responses, 0u) << target;
+    EXPECT_EQ(r.cpus[1].at_handover, Location::kStoppedHw) << target;
+    EXPECT_EQ(CountDiag(r, "ERROR: 1 cpu(s) not responding"), 1) << target;
+    EXPECT_GE(r.handover_time_ns, 10 * kSec) << target;
+  }
+  pb::Scenario with_reset = s;
+  with_reset.mutable_machine()->mutable_firmware()->set_system_reset_supported(true);
+  for (const char* target : {"ppc-upstream-clear-then-check", "ppc-sreset-dump"}) {
+    const RunResult r = RunOn(target, with_reset);
+    EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedFw) << target;
+    EXPECT_LT(r.handover_time_ns, 1 * kMs) << target;
+  }
+}
+
 }  // namespace
 }  // namespace crashdiff
