@@ -151,5 +151,31 @@ TEST(PpcEmergent, FixedTargetsLoseACrashWakeSentIntoTheHotUnplugWindow) {
   }
 }
 
+// A reset wake replayed by the fixed loop makes an offline thread run crash_kexec: it can become the initiator.
+TEST(PpcEmergent, AnOfflineThreadCanWinAResetDrivenDump) {
+  const pb::Scenario s = Seed("sreset_offline_thread_becomes_initiator.textproto");
+  for (const char* target : {"ppc-v1-check-before-clear", "ppc-upstream-clear-then-check", "ppc-sreset-dump"}) {
+    const RunResult r = RunOn(target, s);
+    ASSERT_TRUE(r.handed_over) << target;
+    EXPECT_EQ(r.handover_cpu, 1u) << target;
+    EXPECT_EQ(r.cpus[1].shutdowns, 1u) << target;
+    for (uint32_t c : {0u, 2u, 3u}) EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << target;
+  }
+  EXPECT_EQ(RunOn("ppc-prefix-nowake", s).cpus[1].at_handover, Location::kStoppedHw);
+}
+
+// Before 2022 the initiator of a reset-driven dump resets the offline thread a second time and does not wait for
+// it; the second reset can be taken after the hand-over, through the kdump kernel's vector.
+TEST(PpcEmergent, PreSresetDumpSecondResetLandsAfterTheHandover) {
+  const pb::Scenario s = Seed("sreset_second_round_after_handover.textproto");
+  for (const char* target : {"ppc-v1-check-before-clear", "ppc-upstream-clear-then-check"}) {
+    const RunResult r = RunOn(target, s);
+    EXPECT_EQ(r.cpus[1].at_handover, Location::kReceiverWait) << target;
+    EXPECT_EQ(r.cpus[1].final, Location::kDeadCorrupt) << target;
+  }
+  const RunResult fixed = RunOn("ppc-sreset-dump", s);
+  EXPECT_EQ(fixed.cpus[1].final, Location::kParkedFw);
+}
+
 }  // namespace
 }  // namespace crashdiff
