@@ -177,5 +177,42 @@ TEST(PpcEmergent, PreSresetDumpSecondResetLandsAfterTheHandover) {
   EXPECT_EQ(fixed.cpus[1].final, Location::kParkedFw);
 }
 
+// The 2022 initiator trusts that a reset-driven crash reset every thread; a single-thread reset collects nobody.
+TEST(PpcEmergent, SresetDumpCollectsNobodyAfterASingleThreadReset) {
+  const pb::Scenario s = Seed("sreset_single_thread.textproto");
+  const RunResult r = RunOn("ppc-sreset-dump", s);
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.handover_cpu, 2u);
+  for (uint32_t c : {0u, 3u}) {
+    EXPECT_EQ(r.cpus[c].at_handover, Location::kRunOld);
+    EXPECT_FALSE(r.cpus[c].woken);
+  }
+  EXPECT_EQ(CountDiag(r, "ERROR: 3 cpu(s) not responding"), 1);
+  // 0.5 s primary wait + 10 s arrival + 10 s real mode + 1 s OPAL wait for each of the two online CPUs.
+  EXPECT_GE(r.handover_time_ns, 22 * kSec + 500 * kMs);
+  for (const char* target : {"ppc-v1-check-before-clear", "ppc-upstream-clear-then-check"}) {
+    const RunResult old = RunOn(target, s);
+    for (uint32_t c : {0u, 1u, 3u}) EXPECT_EQ(old.cpus[c].at_handover, Location::kParkedFw) << target;
+    EXPECT_LT(old.handover_time_ns, 501 * kMs) << target;
+  }
+}
+
+// A system reset taken while the CPU holds nmi_ipi_lock re-enters smp_handle_nmi_ipi and spins on its own lock.
+TEST(PpcEmergent, ResetNestedInsideTheNmiIpiLockDeadlocksTheCrash) {
+  const RunResult r = RunOn("ppc-sreset-dump", Seed("nmi_lock_reset_nested_deadlock.textproto"));
+  EXPECT_FALSE(r.handed_over);
+  EXPECT_EQ(r.cpus[0].final, Location::kCrashing);
+  EXPECT_TRUE(HasEntry(r, 1, TraceKind::kIrq, "SYSTEM_RESET"));
+  ASSERT_FALSE(r.trace.entries().empty());
+  // The last thing cpu1 did was start waiting for the lock it holds.
+  const TraceEntry* last = nullptr;
+  for (const TraceEntry& e : r.trace.entries()) {
+    if (e.cpu == 1) last = &e;
+  }
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->kind, TraceKind::kBlock);
+  EXPECT_EQ(last->label, "NMI-H");
+}
+
 }  // namespace
 }  // namespace crashdiff
