@@ -43,7 +43,9 @@ const MatrixRow kRows[] = {
     {"CrossMechanismIcpVsStrayDoorbell", "POWER8_XICS", "kind: STRAY_DOORBELL cpus: 1", "", false},
 };
 
-void PrintTo(const MatrixRow& row, std::ostream* os) { *os << row.name; }
+void PrintTo(const MatrixRow& row, std::ostream* os) {
+  *os << row.name;
+}
 
 // cpu0 online, thread 1 (its own core) offline. The check label is where the crash starts on thread 1.
 std::string MatrixScenario(const MatrixRow& row, const std::string& check_label, int steps_to_check) {
