@@ -28,9 +28,11 @@ Task<> PpcKernel::Panic(Cpu& cpu, std::string why) {
 }
 
 Task<> PpcKernel::CrashKexec(Cpu& cpu, Regs regs) {
-  m_.RecordPanic(cpu.id());
   const int64_t me = cpu.id();
   if (co_await cpu.cmpxchg(s_.panic_cpu, -1, me, "K0") != -1) co_return;  // another CPU (or we) own the crash
+  // Bookkeeping: a crash_kexec() that starts a crash is a crash entry; one that finds the crash owned (a reset
+  // receiver on its way to crash_kexec_secondary) is not a loser.
+  m_.RecordPanic(cpu.id());
   co_await LockedCrashKexec(cpu, regs);
   co_await cpu.write(s_.panic_cpu, -1, "K0");  // __crash_kexec returned: nothing was loaded
 }
