@@ -12,6 +12,11 @@ const std::vector<Command>& Commands() {
        "Run a scenario (text format, or binary if FILE ends in .pb/.bin) on every target of its family that\n"
        "supports its platform (or only T). Prints each target's outcome. --trace prints every step.",
        RunCommand},
+      {"timeline", "timeline FILE [--target T] -o OUT.html|OUT.svg",
+       "Run a scenario on one target (T, or the first target of its family that supports its platform) and draw\n"
+       "the run: one lane per CPU, location states over model time, events, wakes, the hand-over. See\n"
+       "docs/TIMELINE.md.",
+       TimelineCommand},
   };
   return kCommands;
 }
