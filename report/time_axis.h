@@ -12,7 +12,7 @@ namespace crashdiff {
 struct AxisOptions {
   uint64_t break_threshold_ns = 100;  // idle gaps longer than this become breaks
   double max_width = 1200;            // target width of the whole axis
-  double max_px_per_ns = 6;           // linear scale when the run is short
+  double max_px_per_ns = 16;          // linear scale when the run is short
   double break_base_px = 16;          // width of a break just over the threshold ...
   double break_px_per_decade = 5;     // ... plus this per factor of ten in its length
   double min_break_px = 8;

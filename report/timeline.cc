@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "report/svg_text.h"
+#include "report/timeline_draw.h"
 #include "report/timeline_model.h"
 
 namespace crashdiff {
@@ -15,89 +16,22 @@ namespace {
 constexpr double kLeft = 120;  // room for the lane labels
 constexpr double kTail = 24;   // the final states continue a little past the end of the run
 constexpr double kRight = 24;
+constexpr double kMinWidth = 900;     // room for the header and the legend
 constexpr double kWitnessRowY = 76;   // the witness label
 constexpr double kHandoverRowY = 92;  // the hand-over label
 constexpr double kStripY = 106;       // machine-wide events
 constexpr double kLanesTop = 118;
 constexpr double kLaneH = 26;
 constexpr double kLaneGap = 6;
-constexpr double kCharW = 6.1;  // approximate advance of an 10-11px monospace glyph, for layout only
-constexpr size_t kMaxHoverLines = 14;
-constexpr std::string_view kWitnessColour = "#ff1744";
-constexpr std::string_view kEventColour = "#6a1b9a";
-constexpr std::string_view kInk = "#212121";
 
 struct Layout {
   double plot_w;  // axis width plus the tail
   double lanes_bottom;
   double axis_y;
-  double legend_y;
   double width;
   double height;
   double Lane(uint32_t cpu) const { return kLanesTop + cpu * (kLaneH + kLaneGap); }
 };
-
-std::string Attr(std::string_view name, std::string_view value) {
-  return " " + std::string(name) + "=\"" + XmlEscape(value) + "\"";
-}
-std::string Attr(std::string_view name, double value) {
-  return " " + std::string(name) + "=\"" + Px(value) + "\"";
-}
-
-std::string Title(const std::vector<std::string>& lines) {
-  std::string t;
-  for (size_t i = 0; i < lines.size() && i < kMaxHoverLines; ++i) t += (i ? "\n" : "") + lines[i];
-  if (lines.size() > kMaxHoverLines) t += "\n... and " + std::to_string(lines.size() - kMaxHoverLines) + " more";
-  return "<title>" + XmlEscape(t) + "</title>";
-}
-
-void Text(std::string& out, double x, double y, std::string_view text, std::string_view extra = {}) {
-  out += "<text" + Attr("x", x) + Attr("y", y) + std::string(extra) + ">" + XmlEscape(text) + "</text>\n";
-}
-
-// Black or white, whichever reads better on a "#rrggbb" background.
-std::string_view TextColourOn(std::string_view bg) {
-  if (bg.size() != 7) return kInk;
-  const auto channel = [&](size_t i) { return std::stoi(std::string(bg.substr(i, 2)), nullptr, 16); };
-  const double luma = 0.299 * channel(1) + 0.587 * channel(3) + 0.114 * channel(5);
-  return luma > 140 ? kInk : "#ffffff";
-}
-
-// Opens the marker's element (the caller appends the <title> and the closing tag).
-std::string MarkShape(MarkKind k, double x, double y) {
-  const auto pts = [](std::initializer_list<std::pair<double, double>> ps) {
-    std::string s;
-    for (const auto& [px, py] : ps) s += (s.empty() ? "" : " ") + Px(px) + "," + Px(py);
-    return Attr("points", s);
-  };
-  const std::string cls = Attr("class", "mark " + std::string(Info(k).name));
-  switch (k) {
-    case MarkKind::kWake:
-      return "<circle" + cls + Attr("cx", x) + Attr("cy", y) + Attr("r", 3.5) + Attr("fill", "#ffffff") +
-             Attr("stroke", kInk) + Attr("stroke-width", 1.4) + ">";
-    case MarkKind::kIrq:
-      return "<polygon" + cls + pts({{x - 4, y - 3.5}, {x + 4, y - 3.5}, {x, y + 3.5}}) + Attr("fill", kInk) + ">";
-    case MarkKind::kEvent:
-    case MarkKind::kEventIgnored: {
-      const bool ignored = k == MarkKind::kEventIgnored;
-      return "<polygon" + cls + pts({{x, y - 4.5}, {x + 4.5, y}, {x, y + 4.5}, {x - 4.5, y}}) +
-             Attr("fill", ignored ? "#ffffff" : kEventColour) + Attr("stroke", kEventColour) +
-             Attr("stroke-width", 1.4) + ">";
-    }
-    case MarkKind::kDiag:
-      return "<rect" + cls + Attr("x", x - 3) + Attr("y", y - 3) + Attr("width", 6) + Attr("height", 6) +
-             Attr("fill", "#455a64") + ">";
-  }
-  return "<g>";
-}
-
-std::string_view CloseTag(MarkKind k) {
-  switch (k) {
-    case MarkKind::kWake: return "</circle>";
-    case MarkKind::kDiag: return "</rect>";
-    default: return "</polygon>";
-  }
-}
 
 // Markers closer than a few pixels are drawn once, with every hover line.
 void DrawMarks(std::string& out, const std::vector<Mark>& marks, const TimeAxis& axis, double y) {
@@ -160,6 +94,11 @@ void DrawLane(std::string& out, const Lane& lane, const RunResult& run, const Ti
            Attr("font-size", 10) + Attr("fill", TextColourOn(info.colour)) + Attr("pointer-events", "none"));
     }
   }
+  // Idle stretches are hatched over the spans (which continue underneath), below the markers.
+  for (const AxisBreak& b : axis.breaks()) {
+    out += "<rect" + Attr("class", "idle") + Attr("x", kLeft + b.x0) + Attr("y", top) + Attr("width", b.x1 - b.x0) +
+           Attr("height", kLaneH) + Attr("fill", "url(#crashdiff-break)") + Attr("pointer-events", "none") + "/>\n";
+  }
   DrawWrites(out, lane.writes, axis, top);
   DrawMarks(out, lane.marks, axis, top + 7);
   out += "</g>\n";
@@ -210,15 +149,16 @@ void DrawAxis(std::string& out, const TimeAxis& axis, const Layout& lay) {
     out += "<g" + Attr("class", "break") + ">" +
            Title({"idle (no step on any CPU) " + FormatNs(b.from_ns) + " .. " + FormatNs(b.to_ns) + ": " +
                   FormatNs(b.to_ns - b.from_ns) + ", drawn compressed"});
-    out += "<rect" + Attr("x", x0) + Attr("y", kLanesTop - 4) + Attr("width", x1 - x0) +
-           Attr("height", lay.lanes_bottom - kLanesTop + 8) + Attr("fill", "url(#crashdiff-break)") + "/>";
     out += "<rect" + Attr("x", x0) + Attr("y", y - 4) + Attr("width", x1 - x0) + Attr("height", 8) +
            Attr("fill", "#ffffff") + Attr("stroke", kInk) + Attr("stroke-dasharray", "2,2") + "/></g>\n";
   }
   // Duration labels, longest break first, so the waits that matter keep theirs when neighbours crowd.
   std::vector<AxisBreak> by_length = axis.breaks();
-  std::stable_sort(by_length.begin(), by_length.end(),
-                   [](const AxisBreak& a, const AxisBreak& b) { return a.to_ns - a.from_ns > b.to_ns - b.from_ns; });
+  std::sort(by_length.begin(), by_length.end(), [](const AxisBreak& a, const AxisBreak& b) {
+    const uint64_t la = a.to_ns - a.from_ns;
+    const uint64_t lb = b.to_ns - b.from_ns;
+    return la != lb ? la > lb : a.from_ns < b.from_ns;
+  });
   LabelRow durations;
   for (const AxisBreak& b : by_length) {
     const std::string label = "~" + FormatNsShort(b.to_ns - b.from_ns);
@@ -278,48 +218,6 @@ std::vector<Location> UsedStates(const TimelineModel& model) {
   return out;
 }
 
-constexpr double kLegendRowH = 16;
-
-void DrawLegend(std::string& out, const std::vector<Location>& states, const Layout& lay) {
-  out += "<g" + Attr("class", "legend") + ">\n";
-  double y = lay.legend_y;
-  for (const Location l : states) {
-    const LocationInfo& info = Info(l);
-    out += "<rect" + Attr("class", "swatch") + Attr("x", kLeft) + Attr("y", y - 9) + Attr("width", 22) +
-           Attr("height", 11) + Attr("fill", info.colour) + Attr("stroke", "#757575") + Attr("stroke-width", 0.5) +
-           "/>\n";
-    Text(out, kLeft + 30, y, info.name, Attr("font-weight", "bold"));
-    Text(out, kLeft + 30 + 17 * kCharW, y, info.meaning);
-    y += kLegendRowH;
-  }
-  y += 6;
-  double x = kLeft + 4;
-  for (size_t i = 0; i < std::size(kMarkKindInfo); ++i) {
-    const auto k = static_cast<MarkKind>(i);
-    out += MarkShape(k, x, y - 4) + std::string(CloseTag(k)) + "\n";
-    Text(out, x + 9, y, Info(k).legend);
-    x += 9 + static_cast<double>(Info(k).legend.size()) * kCharW + 22;
-  }
-  y += kLegendRowH + 2;
-  x = kLeft;
-  out += "<rect" + Attr("x", x) + Attr("y", y - 10) + Attr("width", 2) + Attr("height", 12) + Attr("fill", kInk) + "/>";
-  Text(out, x + 8, y, "shared write (hover for all)");
-  x += 8 + 30 * kCharW;
-  out += "<line" + Attr("x1", x) + Attr("y1", y - 11) + Attr("x2", x) + Attr("y2", y + 3) + Attr("stroke", "#000000") +
-         Attr("stroke-width", 2.5) + "/>";
-  Text(out, x + 8, y, "hand-over");
-  x += 8 + 12 * kCharW;
-  out += "<circle" + Attr("cx", x + 6) + Attr("cy", y - 4) + Attr("r", 6) + Attr("fill", "none") +
-         Attr("stroke", kWitnessColour) + Attr("stroke-width", 2.5) + "/>";
-  Text(out, x + 16, y, "divergence witness");
-  x += 16 + 21 * kCharW;
-  out += "<rect" + Attr("x", x) + Attr("y", y - 11) + Attr("width", 14) + Attr("height", 14) + Attr("fill", "#e0e0e0") +
-         "/><rect" + Attr("x", x) + Attr("y", y - 11) + Attr("width", 14) + Attr("height", 14) +
-         Attr("fill", "url(#crashdiff-break)") + "/>";
-  Text(out, x + 20, y, "idle time drawn compressed (real length below the axis)");
-  out += "</g>\n";
-}
-
 std::string Summary(const RunResult& run) {
   std::string s = std::to_string(run.cpus.size()) + " cpus | " + std::string(Name(run.end)) + " after " +
                   std::to_string(run.steps) + " steps, " + FormatNs(run.end_time_ns) + " model time | ";
@@ -342,16 +240,15 @@ std::string RenderTimelineSvg(const RunResult& run, const TimelineOptions& optio
   std::vector<uint64_t> times = model.times;
   if (options.witness) times.push_back(options.witness->time_ns);
   const TimeAxis axis(std::move(times), options.axis);
-  const std::vector<Location> states = UsedStates(model);
 
   Layout lay;
   lay.plot_w = axis.width() + kTail;
   const auto lanes = static_cast<uint32_t>(model.lanes.size());
   lay.lanes_bottom = lanes == 0 ? kLanesTop : kLanesTop + lanes * (kLaneH + kLaneGap) - kLaneGap;
   lay.axis_y = lay.lanes_bottom + 12;
-  lay.legend_y = lay.axis_y + 58;
-  lay.width = std::max(kLeft + lay.plot_w + kRight, kLeft + 108 * kCharW);
-  lay.height = lay.legend_y + static_cast<double>(states.size()) * kLegendRowH + 2 * kLegendRowH + 16;
+  lay.width = std::max(kLeft + lay.plot_w + kRight, kMinWidth);
+  std::string legend;
+  lay.height = DrawLegend(legend, UsedStates(model), kLeft, lay.axis_y + 60, lay.width - kRight) + 8;
 
   std::string out;
   out += "<svg xmlns=\"http://www.w3.org/2000/svg\"" + Attr("width", lay.width) + Attr("height", lay.height) +
@@ -360,8 +257,8 @@ std::string RenderTimelineSvg(const RunResult& run, const TimelineOptions& optio
   out += "<style>" + std::string(kSvgStyle) + "</style>\n";
   out +=
       "<defs><pattern id=\"crashdiff-break\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-      "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\" fill-opacity=\"0.6\"/>"
-      "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#616161\" stroke-width=\"1.5\"/></pattern></defs>\n";
+      "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\" fill-opacity=\"0.45\"/>"
+      "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#616161\" stroke-width=\"1\"/></pattern></defs>\n";
   out += "<rect" + Attr("width", lay.width) + Attr("height", lay.height) + Attr("fill", "#ffffff") + "/>\n";
   Text(out, 12, 22, options.title.empty() ? "crashdiff timeline" : options.title,
        Attr("font-size", 15) + Attr("font-weight", "bold"));
@@ -379,7 +276,7 @@ std::string RenderTimelineSvg(const RunResult& run, const TimelineOptions& optio
   DrawMarks(out, model.machine_events, axis, kStripY);
   DrawAxis(out, axis, lay);
   DrawHandoverAndWitness(out, run, axis, lay, options.witness);
-  DrawLegend(out, states, lay);
+  out += legend;
   out += "</svg>\n";
   return out;
 }
