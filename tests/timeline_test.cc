@@ -342,16 +342,3 @@ TEST(TimelineCli, HelpDescribesTheCommand) {
 
 }  // namespace
 }  // namespace crashdiff
-namespace crashdiff {
-namespace {
-TEST(TimelineDebug, Dump) {
-  const RunResult run = CrashRun();
-  printf("%s", run.trace.ToText().c_str());
-  TimelineOptions o;
-  o.title = "example";
-  o.witness = Witness{3, "L2", run.handover_time_ns + 1000};
-  std::ofstream("/tmp/tl.html") << RenderTimelineHtml(run, o);
-  std::ofstream("/tmp/tl.svg") << RenderTimelineSvg(run, o);
-}
-}  // namespace
-}  // namespace crashdiff
