@@ -63,9 +63,13 @@ std::string FormatNs(uint64_t ns) {
 }
 
 std::string FormatNsShort(uint64_t ns) {
-  const Unit& u = UnitFor(ns);
+  size_t unit = 0;
+  while (kUnits[unit].ns > ns && unit + 1 < kUnits.size()) ++unit;
+  // 999.7 us rounds to "1e+03 us" in three digits; say "1 ms" instead.
+  if (unit > 0 && static_cast<double>(ns) / static_cast<double>(kUnits[unit].ns) >= 999.5) --unit;
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g %s", static_cast<double>(ns) / static_cast<double>(u.ns), u.name);
+  std::snprintf(buf, sizeof buf, "%.3g %s", static_cast<double>(ns) / static_cast<double>(kUnits[unit].ns),
+                kUnits[unit].name);
   return buf;
 }
 

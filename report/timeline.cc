@@ -173,36 +173,40 @@ void DrawAxis(std::string& out, const TimeAxis& axis, const Layout& lay) {
   out += "</g>\n";
 }
 
+// Both lines first, then both labels, so each label (with its halo) reads cleanly over the other's line.
 void DrawHandoverAndWitness(std::string& out, const RunResult& run, const TimeAxis& axis, const Layout& lay,
                             const std::optional<Witness>& witness) {
+  std::string labels;
+  const auto label_at = [&](double x, double y, const std::string& text, std::string_view cls,
+                            std::string_view colour) {
+    const bool anchor_end = x + static_cast<double>(text.size()) * kCharW + 5 > lay.width;
+    Text(labels, anchor_end ? x - 5 : x + 5, y, text,
+         Attr("class", cls) + Attr("fill", colour) + Attr("font-weight", "bold") + Halo() +
+             (anchor_end ? Attr("text-anchor", "end") : ""));
+  };
   if (run.handed_over) {
     const double x = kLeft + axis.X(run.handover_time_ns);
     const std::string label = "hand-over by cpu" + std::to_string(run.handover_cpu);
     out +=
         "<g" + Attr("class", "handover") + ">" +
-        Title({label + " at " + FormatNs(run.handover_time_ns) + " (step " + std::to_string(run.handover_step) + ")"});
-    out += "<line" + Attr("x1", x) + Attr("y1", kHandoverRowY - 10) + Attr("x2", x) + Attr("y2", lay.lanes_bottom + 4) +
-           Attr("stroke", "#000000") + Attr("stroke-width", 2.5) + "/>";
-    const bool anchor_end = x + static_cast<double>(label.size()) * kCharW + 5 > lay.width;
-    Text(out, anchor_end ? x - 5 : x + 5, kHandoverRowY, label,
-         Attr("font-weight", "bold") + (anchor_end ? Attr("text-anchor", "end") : ""));
-    out += "</g>\n";
+        Title({label + " at " + FormatNs(run.handover_time_ns) + " (step " + std::to_string(run.handover_step) + ")"}) +
+        "<line" + Attr("x1", x) + Attr("y1", kHandoverRowY - 10) + Attr("x2", x) + Attr("y2", lay.lanes_bottom + 4) +
+        Attr("stroke", "#000000") + Attr("stroke-width", 2.5) + "/></g>\n";
+    label_at(x, kHandoverRowY, label, "handover-label", "#000000");
   }
-  if (!witness) return;
-  const double x = kLeft + axis.X(witness->time_ns);
-  const bool on_lane = witness->cpu < run.cpus.size();
-  const double cy = on_lane ? lay.Lane(witness->cpu) + kLaneH / 2 : kStripY;
-  const std::string label =
-      "witness: cpu" + std::to_string(witness->cpu) + " " + witness->label + " @ " + FormatNs(witness->time_ns);
-  const bool anchor_end = x + static_cast<double>(label.size()) * kCharW + 5 > lay.width;
-  out += "<g" + Attr("class", "witness") + ">" + Title({label});
-  out += "<line" + Attr("x1", x) + Attr("y1", kWitnessRowY + 4) + Attr("x2", x) + Attr("y2", cy - 9) +
-         Attr("stroke", kWitnessColour) + Attr("stroke-width", 2) + Attr("stroke-dasharray", "4,2") + "/>";
-  out += "<circle" + Attr("cx", x) + Attr("cy", cy) + Attr("r", 9) + Attr("fill", "none") +
-         Attr("stroke", kWitnessColour) + Attr("stroke-width", 3) + "/>";
-  Text(out, anchor_end ? x - 5 : x + 5, kWitnessRowY, label,
-       Attr("fill", kWitnessColour) + Attr("font-weight", "bold") + (anchor_end ? Attr("text-anchor", "end") : ""));
-  out += "</g>\n";
+  if (witness) {
+    const double x = kLeft + axis.X(witness->time_ns);
+    const bool on_lane = witness->cpu < run.cpus.size();
+    const double cy = on_lane ? lay.Lane(witness->cpu) + kLaneH / 2 : kStripY;
+    const std::string label =
+        "witness: cpu" + std::to_string(witness->cpu) + " " + witness->label + " @ " + FormatNs(witness->time_ns);
+    out += "<g" + Attr("class", "witness") + ">" + Title({label}) + "<line" + Attr("x1", x) +
+           Attr("y1", kWitnessRowY + 4) + Attr("x2", x) + Attr("y2", cy - 9) + Attr("stroke", kWitnessColour) +
+           Attr("stroke-width", 2) + Attr("stroke-dasharray", "4,2") + "/><circle" + Attr("cx", x) + Attr("cy", cy) +
+           Attr("r", 9) + Attr("fill", "none") + Attr("stroke", kWitnessColour) + Attr("stroke-width", 3) + "/></g>\n";
+    label_at(x, kWitnessRowY, label, "witness-label", kWitnessColour);
+  }
+  out += labels;
 }
 
 // The states that occur in the run (in table order) with their meaning, then the marker shapes.

@@ -24,6 +24,11 @@ void Text(std::string& out, double x, double y, std::string_view text, std::stri
   out += "<text" + Attr("x", x) + Attr("y", y) + std::string(extra) + ">" + XmlEscape(text) + "</text>\n";
 }
 
+std::string Halo() {
+  return Attr("paint-order", "stroke") + Attr("stroke", "#ffffff") + Attr("stroke-width", 3) +
+         Attr("stroke-linejoin", "round");
+}
+
 // Black or white, whichever reads better on a "#rrggbb" background.
 std::string_view TextColourOn(std::string_view bg) {
   if (bg.size() != 7) return kInk;

@@ -21,6 +21,8 @@ std::string Attr(std::string_view name, double value);
 // A <title> element (hover text) of at most kMaxHoverLines lines.
 std::string Title(const std::vector<std::string>& lines);
 void Text(std::string& out, double x, double y, std::string_view text, std::string_view extra = {});
+// Attributes giving text a white halo, so a label stays readable where it crosses a line.
+std::string Halo();
 // Black or white, whichever reads better on a "#rrggbb" background.
 std::string_view TextColourOn(std::string_view bg);
 // Opens the marker's element centred on (x, y); the caller appends a <title> if any, then CloseTag(k).

@@ -296,6 +296,8 @@ TEST(SvgText, TimesReadExactlyAndDurationsShort) {
   EXPECT_EQ(FormatNs(10 * kSec + 120), "10 s +120 ns");
   EXPECT_EQ(FormatNsShort(10 * kSec + 120), "10 s");
   EXPECT_EQ(FormatNsShort(1234567), "1.23 ms");
+  EXPECT_EQ(FormatNsShort(999999), "1 ms");
+  EXPECT_EQ(FormatNsShort(999), "999 ns");
   EXPECT_EQ(XmlEscape("<a href='x'>&\"\x01"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;?");
 }
 
