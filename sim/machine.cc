@@ -52,6 +52,7 @@ Var& Machine::NewVar(std::string name, int64_t init, Region region) {
 
 std::vector<Var*> Machine::NewVarArray(const std::string& name, int64_t init, Region region) {
   std::vector<Var*> out;
+  out.reserve(num_cpus());
   for (uint32_t c = 0; c < num_cpus(); ++c) {
     out.push_back(&NewVar(name + "[" + std::to_string(c) + "]", init, region));
   }
@@ -85,7 +86,15 @@ void Machine::Record(uint32_t cpu, TraceKind kind, Label label, std::string deta
   e.detail = std::move(detail);
   e.value = value;
   if (cpu != kNoCpu) e.location = cpus_[cpu].location();
+  if (options_.observer != nullptr) options_.observer->OnEntry(e);
+  ++trace_pos_;
   result_.trace.Add(std::move(e));
+}
+
+void Machine::Book(BookKind kind, uint32_t cpu) {
+  const BookEntry b{kind, cpu, current_cpu_, step_, now_, trace_pos_};
+  if (options_.observer != nullptr) options_.observer->OnBook(b);
+  result_.book.push_back(b);
 }
 
 void Machine::Log(uint32_t cpu, std::string text) {
@@ -99,6 +108,7 @@ void Machine::RecordSave(uint32_t cpu, bool regs_valid) {
   } else {
     ++result_.cpus[cpu].invalid_saves;
   }
+  Book(regs_valid ? BookKind::kSave : BookKind::kInvalidSave, cpu);
   Record(cpu, TraceKind::kSave, "crash_save_cpu", regs_valid ? "regs" : "NULL regs");
 }
 
@@ -124,6 +134,7 @@ void Machine::Corrupt(Cpu& cpu, std::string why) {
 // ---- Frames ----
 
 void Machine::PushFrame(Cpu& cpu, Task<> task, bool is_interrupt, Source source) {
+  current_cpu_ = cpu.id();
   Frame f;
   f.is_interrupt = is_interrupt;
   f.source = source;
@@ -176,6 +187,7 @@ std::optional<Source> Machine::DeliverableInterrupt(const Cpu& cpu) const {
     const auto s = static_cast<Source>(i);
     const SourceInfo& info = Info(s);
     if (!(pending & Bit(s)) || !info.interrupt) continue;
+    if (cpu.held_sources() & Bit(s)) continue;
     if (info.maskable && !cpu.irq_enabled()) continue;
     if (s == Source::kNmi && cpu.in_nmi()) continue;  // NMIs do not nest
     return s;
@@ -210,6 +222,7 @@ void Machine::TakeInterrupt(Cpu& cpu, Source s) {
 }
 
 void Machine::ExecuteStep(Cpu& cpu) {
+  current_cpu_ = cpu.id();
   // Executing anything from a region the next kernel has overwritten means running replaced code.
   if (overwritten(cpu.code_region())) {
     Corrupt(cpu, "resumed in overwritten " + std::string(Name(cpu.code_region())));

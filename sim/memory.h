@@ -10,13 +10,14 @@
 
 namespace crashdiff {
 
-#define CRASHDIFF_REGIONS(X)                                                             \
-  X(kOldKernelData, "old-kernel-data", "old kernel data: per-CPU areas, flags, stacks")   \
-  X(kOldKernelText, "old-kernel-text", "old kernel text, incl. x86 IDT handlers")         \
-  X(kOldPageTables, "old-page-tables", "old kernel page tables")                         \
+#define CRASHDIFF_REGIONS(X)                                                               \
+  X(kOldKernelData, "old-kernel-data", "old kernel data: per-CPU areas, flags, stacks")    \
+  X(kOldKernelText, "old-kernel-text", "old kernel text, incl. x86 IDT handlers")          \
+  X(kOldPageTables, "old-page-tables", "old kernel page tables")                           \
   X(kLowVectors, "low-vectors", "powerpc exception vectors at real address 0 (0x100 ...)") \
-  X(kCrashKernel, "crash-kernel", "memory reserved for the kdump kernel")                 \
-  X(kFirmware, "firmware", "firmware (OPAL / PSCI / BIOS) memory")
+  X(kCrashKernel, "crash-kernel", "memory reserved for the kdump kernel")                  \
+  X(kFirmware, "firmware", "firmware (OPAL / PSCI / BIOS) memory")                          \
+  X(kKexecControl, "kexec-control", "kexec control page: relocation code, never a copy destination")
 
 enum class Region : uint8_t {
 #define CRASHDIFF_REGION_ENUM(e, name, meaning) e,
@@ -24,13 +25,15 @@ enum class Region : uint8_t {
 #undef CRASHDIFF_REGION_ENUM
 };
 
-inline constexpr std::array<std::string_view, 6> kRegionNames = {
+inline constexpr std::array<std::string_view, 7> kRegionNames = {
 #define CRASHDIFF_REGION_NAME(e, name, meaning) name,
     CRASHDIFF_REGIONS(CRASHDIFF_REGION_NAME)
 #undef CRASHDIFF_REGION_NAME
 };
 inline constexpr size_t kNumRegions = kRegionNames.size();
-constexpr std::string_view Name(Region r) { return kRegionNames[static_cast<size_t>(r)]; }
+constexpr std::string_view Name(Region r) {
+  return kRegionNames[static_cast<size_t>(r)];
+}
 
 // One shared variable. Model code never touches value directly: it goes through Cpu step operations so that
 // every access is a scheduling point and appears in the trace. (Predicates of blocking waits read it directly:

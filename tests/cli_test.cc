@@ -30,7 +30,8 @@ TEST(Cli, UnknownCommandExitsTwo) {
 
 TEST(Cli, RunOnAnInvalidScenarioPrintsFileLineFieldReasonAndExitsTwo) {
   TempDir dir;
-  const std::string file = dir.Write("bad.textproto", "machine {\n  family: PPC\n  platform: POWER8_XICS\n  cores: 0\n}\n");
+  const std::string file =
+      dir.Write("bad.textproto", "machine {\n  family: PPC\n  platform: POWER8_XICS\n  cores: 0\n}\n");
   const auto r = RunCrashdiff("run " + file);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find(file + ":4: machine.cores: must be in [1, 8], got 0"), std::string::npos) << r.output;

@@ -45,33 +45,42 @@ TEST(Stop, AnEnabledWakeAlreadyPendingReturnsAtOnce) {
 TEST(Stop, WakingDoesNotClearTheDoorbellButConsumesAReset) {
   bool doorbell_after = false;
   bool reset_after = true;
-  RunOne(OneCpu(R"pb( events { kind: SYSTEM_RESET cpus: 0 trigger { at_time_ns: 1000000 } })pb"),
+  RunOne(OneCpu(R"pb(events {
+                       kind: SYSTEM_RESET
+                       cpus: 0
+                       trigger { at_time_ns: 1000000 }
+                     })pb"),
          [&](Cpu& cpu) -> Task<> {
-    return [](Cpu& c, bool& db, bool& rst) -> Task<> {
-      co_await c.irq_disable("E1");
-      co_await c.hw_op("S", "msgsnd", [&c] { c.hw().doorbell = true; });
-      co_await c.enter_stop(kDoorbellAndExternal, true, "L2");
-      db = c.hw().doorbell;
-      co_await c.hw_op("L4", "msgclr", [&c] { c.hw().doorbell = false; });
-      const Wake w = co_await c.enter_stop(kDoorbellAndExternal, true, "L2");
-      EXPECT_EQ(w.source, Source::kReset);
-      rst = c.hw().reset;
-    }(cpu, doorbell_after, reset_after);
-  });
+           return [](Cpu& c, bool& db, bool& rst) -> Task<> {
+             co_await c.irq_disable("E1");
+             co_await c.hw_op("S", "msgsnd", [&c] { c.hw().doorbell = true; });
+             co_await c.enter_stop(kDoorbellAndExternal, true, "L2");
+             db = c.hw().doorbell;
+             co_await c.hw_op("L4", "msgclr", [&c] { c.hw().doorbell = false; });
+             const Wake w = co_await c.enter_stop(kDoorbellAndExternal, true, "L2");
+             EXPECT_EQ(w.source, Source::kReset);
+             rst = c.hw().reset;
+           }(cpu, doorbell_after, reset_after);
+         });
   EXPECT_TRUE(doorbell_after);
   EXPECT_FALSE(reset_after);
 }
 
 TEST(Stop, DisabledSourcesDoNotWakeButHmiAlwaysDoes) {
   Wake wake;
-  RunOne(OneCpu(R"pb( events { kind: HMI cpus: 0 trigger { at_time_ns: 5000000 } })pb"), [&](Cpu& cpu) -> Task<> {
-    return [](Cpu& c, Wake& w) -> Task<> {
-      co_await c.irq_disable("E1");
-      co_await c.hw_op("S", "decrementer", [&c] { c.hw().dec = true; });
-      w = co_await c.enter_stop(kDoorbellAndExternal, true, "L2");  // PECE1 (decrementer) cleared
-      EXPECT_GE(c.machine().now(), 5000000u);
-    }(cpu, wake);
-  });
+  RunOne(OneCpu(R"pb(events {
+                       kind: HMI
+                       cpus: 0
+                       trigger { at_time_ns: 5000000 }
+                     })pb"),
+         [&](Cpu& cpu) -> Task<> {
+           return [](Cpu& c, Wake& w) -> Task<> {
+             co_await c.irq_disable("E1");
+             co_await c.hw_op("S", "decrementer", [&c] { c.hw().dec = true; });
+             w = co_await c.enter_stop(kDoorbellAndExternal, true, "L2");  // PECE1 (decrementer) cleared
+             EXPECT_GE(c.machine().now(), 5000000u);
+           }(cpu, wake);
+         });
   EXPECT_EQ(wake.source, Source::kHmi);
 }
 
@@ -99,20 +108,23 @@ TEST(Interrupts, MaskableSourcesWaitForIrqEnableNonMaskableDoNot) {
     return LambdaProgram::Nothing();
   };
   bool doorbell_after_take = true;
-  RunOne(OneCpu(), [&](Cpu& cpu) -> Task<> {
-    return [](Cpu& c, std::vector<Source>& t, bool& db) -> Task<> {
-      co_await c.irq_disable("A");
-      co_await c.hw_op("B", "doorbell + reset", [&c] {
-        c.hw().doorbell = true;
-        c.hw().reset = true;
-      });
-      co_await c.local("C");  // the reset is taken before this step; the doorbell is masked
-      EXPECT_EQ(t.size(), 1u);
-      co_await c.irq_enable("D");
-      co_await c.local("E");  // now the doorbell is taken, and taking it clears the latch
-      db = c.hw().doorbell;
-    }(cpu, taken, doorbell_after_take);
-  }, &p);
+  RunOne(
+      OneCpu(),
+      [&](Cpu& cpu) -> Task<> {
+        return [](Cpu& c, std::vector<Source>& t, bool& db) -> Task<> {
+          co_await c.irq_disable("A");
+          co_await c.hw_op("B", "doorbell + reset", [&c] {
+            c.hw().doorbell = true;
+            c.hw().reset = true;
+          });
+          co_await c.local("C");  // the reset is taken before this step; the doorbell is masked
+          EXPECT_EQ(t.size(), 1u);
+          co_await c.irq_enable("D");
+          co_await c.local("E");  // now the doorbell is taken, and taking it clears the latch
+          db = c.hw().doorbell;
+        }(cpu, taken, doorbell_after_take);
+      },
+      &p);
   ASSERT_EQ(taken.size(), 2u);
   EXPECT_EQ(taken[0], Source::kReset);
   EXPECT_EQ(taken[1], Source::kHdoorbell);
@@ -130,15 +142,20 @@ TEST(Interrupts, ExternalIsLevelTriggeredUntilTheHandlerAccepts) {
       if (n == 2) co_await cpu.hw_op("XIRR", "accept IPI", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
     }(c, takes);
   };
-  RunOne(ScenarioFromText(
-             R"pb(machine { family: PPC platform: POWER8_XICS cores: 1 threads_per_core: 1 }
-                  events { kind: STALE_ICP_IPI cpus: 0 trigger { at_step: 0 } })pb"),
-         [](Cpu& cpu) -> Task<> {
-           return [](Cpu& c) -> Task<> {
-             for (int i = 0; i < 6; ++i) co_await c.local("IDLE");
-           }(cpu);
-         },
-         &p);
+  RunOne(
+      ScenarioFromText(
+          R"pb(machine { family: PPC platform: POWER8_XICS cores: 1 threads_per_core: 1 }
+               events {
+                 kind: STALE_ICP_IPI
+                 cpus: 0
+                 trigger { at_step: 0 }
+               })pb"),
+      [](Cpu& cpu) -> Task<> {
+        return [](Cpu& c) -> Task<> {
+          for (int i = 0; i < 6; ++i) co_await c.local("IDLE");
+        }(cpu);
+      },
+      &p);
   EXPECT_EQ(takes, 2);
 }
 
@@ -146,7 +163,11 @@ TEST(Handover, WakeFromStateLosingStopAfterHandoverIsDeadCorrupt) {
   // cpu1 sleeps in a state-losing stop; cpu0 hands over (overwriting the low vectors); an HMI then wakes cpu1.
   const pb::Scenario s = ScenarioFromText(R"pb(
     machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }
-    events { kind: HMI cpus: 1 trigger { after_handover_ns: 1000 } }
+    events {
+      kind: HMI
+      cpus: 1
+      trigger { after_handover_ns: 1000 }
+    }
   )pb");
   Machine m(s);
   LambdaProgram p;
@@ -173,9 +194,21 @@ TEST(Handover, WakeFromStateLosingStopAfterHandoverIsDeadCorrupt) {
 TEST(Handover, FirmwareParkedCpuAbsorbsEveryEvent) {
   const pb::Scenario s = ScenarioFromText(R"pb(
     machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }
-    events { kind: HMI all_cpus: true trigger { after_handover_ns: 10 } }
-    events { kind: SYSTEM_RESET all_cpus: true trigger { after_handover_ns: 20 } }
-    events { kind: MCE all_cpus: true trigger { after_handover_ns: 30 } }
+    events {
+      kind: HMI
+      all_cpus: true
+      trigger { after_handover_ns: 10 }
+    }
+    events {
+      kind: SYSTEM_RESET
+      all_cpus: true
+      trigger { after_handover_ns: 20 }
+    }
+    events {
+      kind: MCE
+      all_cpus: true
+      trigger { after_handover_ns: 30 }
+    }
   )pb");
   Machine m(s);
   LambdaProgram p;
@@ -197,7 +230,10 @@ TEST(Handover, FirmwareParkedCpuAbsorbsEveryEvent) {
 TEST(Mwait, AStoreToTheArmedLineWakesAStoreBeforeArmingDoesNot) {
   const pb::Scenario s = ScenarioFromText(R"pb(
     machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 2 }
-    schedule { choices { cpu: 0 steps: 1 } choices { cpu: 1 steps: 3 } }
+    schedule {
+      choices { cpu: 0 steps: 1 }
+      choices { cpu: 1 steps: 3 }
+    }
   )pb");
   Machine m(s);
   Var& line = m.NewVar("control", 0);
@@ -232,8 +268,17 @@ TEST(Mwait, AStoreToTheArmedLineWakesAStoreBeforeArmingDoesNot) {
 TEST(Hlt, NmiResumesHltWithInterruptsOffOrdinaryIpiDoesNot) {
   const pb::Scenario s = ScenarioFromText(R"pb(
     machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 1 }
-    events { kind: DEVICE_IRQ cpus: 0 vector: 32 trigger { at_time_ns: 100 } }
-    events { kind: NMI cpus: 0 trigger { at_time_ns: 200 } }
+    events {
+      kind: DEVICE_IRQ
+      cpus: 0
+      vector: 32
+      trigger { at_time_ns: 100 }
+    }
+    events {
+      kind: NMI
+      cpus: 0
+      trigger { at_time_ns: 200 }
+    }
   )pb");
   std::vector<Source> taken;
   uint64_t resumed_at = 0;
@@ -242,13 +287,16 @@ TEST(Hlt, NmiResumesHltWithInterruptsOffOrdinaryIpiDoesNot) {
     taken.push_back(src);
     return LambdaProgram::Nothing();
   };
-  RunOne(s, [&](Cpu& cpu) -> Task<> {
-    return [](Cpu& c, uint64_t& at) -> Task<> {
-      co_await c.irq_disable("X2");
-      co_await c.hlt("X6");
-      at = c.machine().now();
-    }(cpu, resumed_at);
-  }, &p);
+  RunOne(
+      s,
+      [&](Cpu& cpu) -> Task<> {
+        return [](Cpu& c, uint64_t& at) -> Task<> {
+          co_await c.irq_disable("X2");
+          co_await c.hlt("X6");
+          at = c.machine().now();
+        }(cpu, resumed_at);
+      },
+      &p);
   ASSERT_EQ(taken.size(), 1u);
   EXPECT_EQ(taken[0], Source::kNmi);
   EXPECT_GE(resumed_at, 200u);

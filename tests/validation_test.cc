@@ -42,10 +42,12 @@ std::vector<BadCase> BadCases() {
        "t.textproto:5: events[0].trigger: required: when the event happens"},
       {"event of another family", kMachine + "}\nevents {\n  kind: SMI\n  cpus: 1\n  trigger { at_step: 3 }\n}\n",
        "t.textproto:6: events[0].kind: SMI does not exist on PPC"},
-      {"hotplug needs two cpus", kMachine + "}\nevents {\n  kind: HOTPLUG_DOWN\n  cpus: 1\n  trigger { at_step: 3 }\n}\n",
+      {"hotplug needs two cpus",
+       kMachine + "}\nevents {\n  kind: HOTPLUG_DOWN\n  cpus: 1\n  trigger { at_step: 3 }\n}\n",
        "t.textproto:7: events[0].cpus: HOTPLUG_DOWN takes 2 CPU(s), got 1"},
       {"label trigger on missing cpu",
-       kMachine + "}\nevents {\n  kind: HMI\n  all_cpus: true\n  trigger {\n    on_label { cpu: 9 label: \"L2\" }\n  }\n}\n",
+       kMachine +
+           "}\nevents {\n  kind: HMI\n  all_cpus: true\n  trigger {\n    on_label { cpu: 9 label: \"L2\" }\n  }\n}\n",
        "t.textproto:9: events[0].trigger.on_label.cpu: CPU 9 does not exist"},
       {"bad label characters",
        kMachine + "}\nevents {\n  kind: HMI\n  cpus: 1\n  trigger { on_label { cpu: 1 label: \"L 2\" } }\n}\n",
@@ -95,8 +97,9 @@ TEST(Validation, BinaryDataInATextFileIsAClearError) {
   const std::string bytes("machine {\n\x01\x00\xff\xfe", 14);
   const LoadResult r = ParseScenarioText(bytes, "bin.textproto");
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_EQ(r.errors[0],
-            "bin.textproto:2: binary data (NUL byte): not a text-format scenario (binary scenarios end in .pb or .bin)");
+  EXPECT_EQ(
+      r.errors[0],
+      "bin.textproto:2: binary data (NUL byte): not a text-format scenario (binary scenarios end in .pb or .bin)");
 }
 
 TEST(Validation, HugeInputIsRejectedBeforeParsing) {
