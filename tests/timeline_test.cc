@@ -25,6 +25,14 @@ using testing::ScenarioFromText;
 
 constexpr SourceMask kDoorbell = Bit(Source::kHdoorbell);
 
+Witness At(uint32_t cpu, std::string label, uint64_t time_ns) {
+  Witness w;
+  w.cpu = cpu;
+  w.label = std::move(label);
+  w.time_ns = time_ns;
+  return w;
+}
+
 // A small crash: cpu0 wakes cpu1 and cpu2 with doorbells and waits up to 10 s for three responses. cpu1 answers
 // and spins; cpu2 answers and returns to firmware; cpu3 sleeps with doorbells disabled, so the wait times out, and
 // an HMI after the hand-over wakes it through the replaced reset vector (DEAD_CORRUPT).
@@ -205,7 +213,7 @@ TEST(Timeline, HasExactlyOneLanePerCpu) {
 TEST(Timeline, MarksTheHandoverAndTheWitness) {
   const RunResult run = CrashRun();
   TimelineOptions o;
-  o.witness = Witness{3, "L2", run.handover_time_ns + 1000};
+  o.witness = At(3, "L2", run.handover_time_ns + 1000);
   const std::string svg = RenderTimelineSvg(run, o);
   EXPECT_EQ(Count(svg, "class=\"handover\""), 1u);
   EXPECT_NE(svg.find("hand-over by cpu0"), std::string::npos);
@@ -256,7 +264,7 @@ TEST(TimeAxis, ManyBreaksStillFitABoundedWidth) {
 TEST(Timeline, RendersByteIdenticalAcrossRuns) {
   TimelineOptions o;
   o.title = "same";
-  o.witness = Witness{1, "R3", 100};
+  o.witness = At(1, "R3", 100);
   EXPECT_EQ(RenderTimelineSvg(CrashRun(), o), RenderTimelineSvg(CrashRun(), o));
   EXPECT_EQ(RenderTimelineHtml(CrashRun(), o), RenderTimelineHtml(CrashRun(), o));
 }
@@ -275,7 +283,7 @@ TEST(Timeline, EscapesMarkupInLabelsDetailsAndTitles) {
   const RunResult run = m.Run(p);
   TimelineOptions o;
   o.title = "<title> & \"quotes\"";
-  o.witness = Witness{0, "W<&\"", 1};
+  o.witness = At(0, "W<&\"", 1);
   for (const std::string& out : {RenderTimelineSvg(run, o), RenderTimelineHtml(run, o)}) {
     EXPECT_EQ(XmlProblem(out), "");
     EXPECT_EQ(out.find("a<b"), std::string::npos);
@@ -334,6 +342,47 @@ TEST(TimelineCli, BadUsageExitsTwoWithAClearMessage) {
   r = testing::RunCrashdiff("timeline " + dir.path() + "/missing.textproto -o " + dir.path() + "/t.svg");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/t.svg"));
+}
+
+// Spec §7 row A: an offline thread left in a state-losing stop is woken by an HMI after the hand-over.
+constexpr const char* kRowA = R"pb(
+  machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 offline: 1 panic_timeout: 10 }
+  events {
+    kind: PANIC
+    cpus: 0
+    trigger { at_time_ns: 1000 }
+  }
+  events {
+    kind: HMI
+    all_cpus: true
+    trigger { after_handover_ns: 1000000 }
+  }
+)pb";
+
+TEST(TimelineCli, DrawsTheDivergingRunWithItsWitnessByteIdenticallyEachTime) {
+  testing::TempDir dir;
+  const std::string scenario = dir.Write("row_a.textproto", kRowA);
+  const std::string svg = dir.path() + "/a.svg";
+  const auto r = testing::RunCrashdiff("timeline " + scenario + " --target ppc-prefix-nowake -o " + svg);
+  if (r.output.find("unknown target") != std::string::npos) GTEST_SKIP() << "ppc-prefix-nowake is not built in";
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto read = [](const std::string& path) {
+    std::stringstream s;
+    s << std::ifstream(path).rdbuf();
+    return s.str();
+  };
+  const std::string first = read(svg);
+  EXPECT_EQ(XmlProblem(first), "");
+  EXPECT_EQ(Count(first, "class=\"lane\""), 4u);
+  EXPECT_EQ(Count(first, "class=\"handover\""), 1u);
+  // The model's documented bug (thread 1 still STOPPED_HW at hand-over) is the highlighted divergence.
+  EXPECT_EQ(Count(first, "class=\"witness\""), 1u);
+  EXPECT_NE(first.find("PR1 unsafe-parking: offline-target"), std::string::npos);
+  ASSERT_EQ(testing::RunCrashdiff("timeline " + scenario + " --target ppc-prefix-nowake -o " + svg).exit_code, 0);
+  EXPECT_EQ(read(svg), first);
+  const std::string html = dir.path() + "/a.html";
+  ASSERT_EQ(testing::RunCrashdiff("timeline " + scenario + " --target=ppc-prefix-nowake -o " + html).exit_code, 0);
+  EXPECT_NE(read(html).find(first), std::string::npos);
 }
 
 TEST(TimelineCli, HelpDescribesTheCommand) {
