@@ -119,6 +119,15 @@ class LabelRow {
   std::vector<std::pair<double, double>> used_;
 };
 
+// The smallest of 1, 2, 5, 10, 20, 50 ... ns that is at least min_ns.
+uint64_t NiceStep(double min_ns) {
+  for (uint64_t decade = 1;; decade *= 10) {
+    for (const uint64_t m : {1, 2, 5}) {
+      if (static_cast<double>(m * decade) >= min_ns || decade >= 1000000000000ull) return m * decade;
+    }
+  }
+}
+
 void DrawAxis(std::string& out, const TimeAxis& axis, const Layout& lay) {
   const double y = lay.axis_y;
   out += "<g" + Attr("class", "axis") + ">\n";
@@ -139,8 +148,7 @@ void DrawAxis(std::string& out, const TimeAxis& axis, const Layout& lay) {
   for (const auto& s : stretches) {
     if (s.to_ns <= s.from_ns) continue;
     const double px_per_ns = (axis.X(s.to_ns) - axis.X(s.from_ns)) / static_cast<double>(s.to_ns - s.from_ns);
-    uint64_t step = 1;
-    for (int i = 0; step * px_per_ns < 110; ++i) step *= (i % 3 == 1) ? 5 : 2;  // 1, 2, 10, 20, 100 ... ns
+    const uint64_t step = NiceStep(110 / px_per_ns);
     for (uint64_t t = (s.from_ns / step + 1) * step; t < s.to_ns; t += step) tick(t);
   }
   for (const AxisBreak& b : axis.breaks()) {
@@ -194,16 +202,17 @@ void DrawHandoverAndWitness(std::string& out, const RunResult& run, const TimeAx
         Attr("stroke", "#000000") + Attr("stroke-width", 2.5) + "/></g>\n";
     label_at(x, kHandoverRowY, label, "handover-label", "#000000");
   }
-  if (witness) {
+  if (witness && witness->set()) {
     const double x = kLeft + axis.X(witness->time_ns);
     const bool on_lane = witness->cpu < run.cpus.size();
     const double cy = on_lane ? lay.Lane(witness->cpu) + kLaneH / 2 : kStripY;
     const std::string label =
         "witness: cpu" + std::to_string(witness->cpu) + " " + witness->label + " @ " + FormatNs(witness->time_ns);
-    out += "<g" + Attr("class", "witness") + ">" + Title({label}) + "<line" + Attr("x1", x) +
-           Attr("y1", kWitnessRowY + 4) + Attr("x2", x) + Attr("y2", cy - 9) + Attr("stroke", kWitnessColour) +
-           Attr("stroke-width", 2) + Attr("stroke-dasharray", "4,2") + "/><circle" + Attr("cx", x) + Attr("cy", cy) +
-           Attr("r", 9) + Attr("fill", "none") + Attr("stroke", kWitnessColour) + Attr("stroke-width", 3) + "/></g>\n";
+    out += "<g" + Attr("class", "witness") + ">" + Title({label + " (step " + std::to_string(witness->step) + ")"}) +
+           "<line" + Attr("x1", x) + Attr("y1", kWitnessRowY + 4) + Attr("x2", x) + Attr("y2", cy - 9) +
+           Attr("stroke", kWitnessColour) + Attr("stroke-width", 2) + Attr("stroke-dasharray", "4,2") + "/><circle" +
+           Attr("cx", x) + Attr("cy", cy) + Attr("r", 9) + Attr("fill", "none") + Attr("stroke", kWitnessColour) +
+           Attr("stroke-width", 3) + "/></g>\n";
     label_at(x, kWitnessRowY, label, "witness-label", kWitnessColour);
   }
   out += labels;
@@ -242,7 +251,7 @@ constexpr std::string_view kSvgStyle =
 std::string RenderTimelineSvg(const RunResult& run, const TimelineOptions& options) {
   const TimelineModel model = BuildTimelineModel(run);
   std::vector<uint64_t> times = model.times;
-  if (options.witness) times.push_back(options.witness->time_ns);
+  if (options.witness && options.witness->set()) times.push_back(options.witness->time_ns);
   const TimeAxis axis(std::move(times), options.axis);
 
   Layout lay;

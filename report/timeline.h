@@ -9,22 +9,16 @@
 #include <optional>
 #include <string>
 
+#include "oracle/facts.h"  // Witness: where a divergence shows (CPU, step label, step, model time)
 #include "report/time_axis.h"
 #include "sim/machine.h"
 
 namespace crashdiff {
 
-// Where a divergence shows: the CPU, the step label and the model time (DESIGN §7).
-struct Witness {
-  uint32_t cpu = 0;
-  std::string label;
-  uint64_t time_ns = 0;
-};
-
 struct TimelineOptions {
-  std::string title;     // e.g. "repro.textproto on ppc-upstream"
-  std::string subtitle;  // e.g. the divergence signature; the run summary is always added
-  std::optional<Witness> witness;
+  std::string title;               // e.g. "repro.textproto on ppc-upstream"
+  std::string subtitle;            // e.g. the divergence signature; the run summary is always added
+  std::optional<Witness> witness;  // drawn if set(); a CPU beyond the run's marks the events row
   AxisOptions axis;
 };
 
