@@ -16,9 +16,9 @@ const std::vector<Command>& Commands() {
        "Exit code 0: no new divergence; 1: a new divergence; 2: bad input.",
        RunCommand},
       {"timeline", "timeline FILE [--target T] -o OUT.html|OUT.svg",
-       "Run a scenario on one target (T, or the first target of its family that supports its platform) and draw\n"
-       "the run: one lane per CPU, location states over model time, events, wakes, the hand-over. See\n"
-       "docs/TIMELINE.md.",
+       "Run a scenario differentially and draw one target's run (T, or the first target that diverges, else the\n"
+       "first of the family): one lane per CPU, location states over model time, events, wakes, the hand-over,\n"
+       "and the divergence witness. OUT.svg is the picture; OUT.html embeds it. See docs/TIMELINE.md.",
        TimelineCommand},
   };
   return kCommands;

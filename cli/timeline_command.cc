@@ -4,6 +4,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "diff/differential.h"
 #include "diff/runner.h"
 #include "report/atomic_file.h"
 #include "report/timeline.h"
@@ -32,6 +33,30 @@ Args WithLongOutputFlag(const Args& args) {
   return out;
 }
 
+// The target to draw: the first (by name) with a new divergence, else the first with a known one, else the first.
+const TargetReport& ChooseTarget(const DiffReport& report) {
+  for (const std::string_view verdict : {"new", "known"}) {
+    for (const TargetReport& t : report.targets) {
+      if (t.verdict() == verdict) return t;
+    }
+  }
+  return report.targets.front();
+}
+
+// The divergence to highlight: the earliest witness among the new ones (else among all); the first wrong step is
+// where a reader should start.
+const Divergence* ChooseDivergence(const TargetReport& t) {
+  const Divergence* best = nullptr;
+  for (const bool only_new : {true, false}) {
+    for (const Divergence& d : t.divergences) {
+      if ((only_new && d.known) || !d.at.set()) continue;
+      if (best == nullptr || d.at.step < best->at.step) best = &d;
+    }
+    if (best != nullptr) return best;
+  }
+  return t.divergences.empty() ? nullptr : &t.divergences.front();
+}
+
 }  // namespace
 
 int TimelineCommand(const Args& raw_args) {
@@ -58,20 +83,32 @@ int TimelineCommand(const Args& raw_args) {
     return Usage("no target runs " + pb::Family_Name(loaded.scenario->machine().family()) + " on " +
                  pb::Platform_Name(loaded.scenario->machine().platform()));
   }
-  const TargetSpec& target = *targets.front();
-  const RunResult run = RunOnTarget(target, *loaded.scenario);
+  DiffOptions diff_options;
+  diff_options.only_target = only;
+  diff_options.keep_traces = true;
+  const DiffReport report = RunDifferential(*loaded.scenario, diff_options);
+  const TargetReport& chosen = ChooseTarget(report);
+  const TargetSpec& target = *FindTarget(chosen.target);
+  const RunResult& run = chosen.result;
 
   TimelineOptions options;
-  options.title = file + " on " + target.name;
+  options.title = file + " on " + target.name + " (" + std::string(chosen.verdict()) + ")";
   options.subtitle = pb::Family_Name(loaded.scenario->machine().family()) + " / " +
                      pb::Platform_Name(loaded.scenario->machine().platform()) + " | models " + target.models;
+  if (const Divergence* d = ChooseDivergence(chosen)) {
+    options.subtitle = d->signature + (d->known ? " (known)" : " (new)");
+    if (chosen.divergences.size() > 1) {
+      options.subtitle += " | +" + std::to_string(chosen.divergences.size() - 1) + " more (crashdiff run --explain)";
+    }
+    options.witness = d->at;
+  }
   const std::string content = html ? RenderTimelineHtml(run, options) : RenderTimelineSvg(run, options);
   if (const std::string error = WriteFileAtomically(output, content); !error.empty()) {
     std::fprintf(stderr, "crashdiff timeline: %s\n", error.c_str());
     return kExitUsage;
   }
-  std::printf("wrote %s (%s, %zu cpus, %llu trace entries)\n", output.c_str(), target.name.c_str(), run.cpus.size(),
-              static_cast<unsigned long long>(run.trace.entries().size()));
+  std::printf("wrote %s: %s, %s, %zu cpus, %zu trace entries\n", output.c_str(), target.name.c_str(),
+              std::string(chosen.verdict()).c_str(), run.cpus.size(), run.trace.entries().size());
   return kExitClean;
 }
 
