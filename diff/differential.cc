@@ -31,7 +31,7 @@ Observed Observe(const pb::Scenario& scenario, bool keep_trace, RunFn run) {
 
 std::string WitnessText(const Witness& w) {
   if (!w.set()) return "no witness";
-  return "cpu" + std::to_string(w.cpu) + " at step " + std::to_string(w.step) + " (" + w.label + ") t=" +
+  return "cpu" + std::to_string(w.cpu) + " at step " + std::to_string(w.step) + " (" + std::string(w.label) + ") t=" +
          std::to_string(w.time_ns) + " ns";
 }
 

@@ -49,7 +49,7 @@ bool Collected(Location l) {
 }
 
 Witness At(uint32_t cpu, uint64_t step, uint64_t time_ns, std::string_view label) {
-  return Witness{cpu, step, time_ns, std::string(label)};
+  return Witness{cpu, step, time_ns, label};
 }
 
 }  // namespace
@@ -160,8 +160,8 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
 void FactsBuilder::OnBook(const BookEntry& b) {
   if (b.cpu >= facts_.cpus.size()) return;
   CpuFacts& c = facts_.cpus[b.cpu];
-  const std::string by_label = b.by < facts_.cpus.size() ? facts_.cpus[b.by].last.label : std::string();
-  const std::string own_label = c.last.label;
+  const std::string_view by_label = b.by < facts_.cpus.size() ? facts_.cpus[b.by].last.label : std::string_view();
+  const std::string_view own_label = c.last.label;
   const bool before_h = !facts_.handed_over;
   switch (b.kind) {
     case BookKind::kPanic:

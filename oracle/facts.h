@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/machine.h"
@@ -16,12 +17,14 @@
 
 namespace crashdiff {
 
-// Where a violation shows: the CPU, the step label it executed, the global step and the model time.
+// Where a violation shows: the CPU, the step label it executed, the global step and the model time. The label
+// is a view: step labels are string literals in model code or names from the simulator's static tables (the
+// same contract as TraceEntry::label), so witnesses stay valid for the whole program.
 struct Witness {
   uint32_t cpu = kNoCpu;
   uint64_t step = 0;
   uint64_t time_ns = 0;
-  std::string label;
+  std::string_view label;
   bool set() const { return cpu != kNoCpu; }
 };
 
