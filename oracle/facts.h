@@ -51,7 +51,7 @@ struct CpuFacts {
   // PR3: slept (stop / mwait with nothing pending) after a wake, and whether it was collected later.
   bool collected = false;  // reached the receiver or a parked state (or saved / responded)
   Witness slept_after_wake;
-  bool slept_uncollected = false;  // slept after a wake while not yet collected
+  bool slept_uncollected = false;              // slept after a wake while not yet collected
   uint64_t parked_after_wake_ns = UINT64_MAX;  // PR11: first time parked after the first wake
   // PR4.
   bool woke_unbarriered = false;  // woke from stop/mwait, no full barrier since

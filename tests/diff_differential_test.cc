@@ -45,8 +45,8 @@ void ExpectClean(const char* row, const std::string& target) {
 }
 
 TEST(Differential, ReferenceViolatesNothingOnTheCatalogue) {
-  for (const char* row : {testing::kRowA, testing::kRowB, testing::kRowCSysreset, testing::kRowJ, testing::kRowH,
-                          testing::kRowAArm64}) {
+  for (const char* row :
+       {testing::kRowA, testing::kRowB, testing::kRowCSysreset, testing::kRowJ, testing::kRowH, testing::kRowAArm64}) {
     EXPECT_TRUE(Diff(row).reference_violations.empty()) << row;
   }
 }
@@ -63,9 +63,10 @@ TEST(Differential, PrefixNowakeOnRowAShowsTheSeedBugAsKnown) {
   const DiffReport r = Diff(testing::kRowA, "ppc-prefix-nowake");
   const Divergence* pr1 =
       Find(r, "PR1 unsafe-parking: offline-target STOPPED_HW at hand-over [ppc-prefix-nowake/doorbell]");
-  const Divergence* pr2 = Find(
-      r, "PR2 unstable-after-handover: offline-target DEAD_CORRUPT after hand-over from STOPPED_HW "
-         "[ppc-prefix-nowake/doorbell]");
+  const Divergence* pr2 =
+      Find(r,
+           "PR2 unstable-after-handover: offline-target DEAD_CORRUPT after hand-over from STOPPED_HW "
+           "[ppc-prefix-nowake/doorbell]");
   ASSERT_NE(pr1, nullptr);
   ASSERT_NE(pr2, nullptr);
   EXPECT_TRUE(pr1->known);
@@ -76,8 +77,8 @@ TEST(Differential, PrefixNowakeOnRowAShowsTheSeedBugAsKnown) {
 
 TEST(Differential, V1OnRowBLosesTheWake) {
   const DiffReport r = Diff(testing::kRowB, "ppc-v1-check-before-clear");
-  const Divergence* pr3 =
-      Find(r, "PR3 lost-wake: offline-target sleeps in STOPPED_HW after crash wake [ppc-v1-check-before-clear/doorbell]");
+  const Divergence* pr3 = Find(
+      r, "PR3 lost-wake: offline-target sleeps in STOPPED_HW after crash wake [ppc-v1-check-before-clear/doorbell]");
   ASSERT_NE(pr3, nullptr);
   EXPECT_TRUE(pr3->known);
   EXPECT_EQ(pr3->at.cpu, 1u);
@@ -90,16 +91,18 @@ TEST(Differential, V1OnRowBLosesTheWake) {
 
 TEST(Differential, V1OnRowJWaitsForAnOperator) {
   const DiffReport r = Diff(testing::kRowJ, "ppc-v1-check-before-clear");
-  EXPECT_NE(Find(r, "PR8 unbounded-initiator: initiator waits for an operator reset (HANG_WAITING_OPERATOR) "
-                    "[ppc-v1-check-before-clear/doorbell]"),
+  EXPECT_NE(Find(r,
+                 "PR8 unbounded-initiator: initiator waits for an operator reset (HANG_WAITING_OPERATOR) "
+                 "[ppc-v1-check-before-clear/doorbell]"),
             nullptr);
 }
 
 TEST(Differential, MwaitPrefixOnRowHIsCorruptedByRelocation) {
   const DiffReport r = Diff(testing::kRowH, "x86-mwait-prefix");
   const Divergence* pr10 =
-      Find(r, "PR10 relocation-unsafe: offline-target woken by a relocation store to its monitored line "
-              "[x86-mwait-prefix/mwait]");
+      Find(r,
+           "PR10 relocation-unsafe: offline-target woken by a relocation store to its monitored line "
+           "[x86-mwait-prefix/mwait]");
   ASSERT_NE(pr10, nullptr);
   EXPECT_TRUE(pr10->known);
   EXPECT_EQ(pr10->at.label, "relocate");

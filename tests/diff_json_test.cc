@@ -149,9 +149,15 @@ void ExpectFields(const Json& o, const std::vector<std::pair<std::string, T>>& f
 
 void ExpectDivergence(const Json& d, const std::string& where) {
   ExpectFields(d,
-               {{"signature", T::kString}, {"target", T::kString}, {"property", T::kString},
-                {"short_name", T::kString}, {"role", T::kString}, {"what", T::kString}, {"severity", T::kString},
-                {"known", T::kBool}, {"witness", T::kObject}},
+               {{"signature", T::kString},
+                {"target", T::kString},
+                {"property", T::kString},
+                {"short_name", T::kString},
+                {"role", T::kString},
+                {"what", T::kString},
+                {"severity", T::kString},
+                {"known", T::kBool},
+                {"witness", T::kObject}},
                where);
   ExpectFields(d["witness"], {{"step", T::kNumber}, {"time_ns", T::kNumber}, {"label", T::kString}},
                where + ".witness");
@@ -162,21 +168,35 @@ void ExpectDivergence(const Json& d, const std::string& where) {
 
 void ExpectOutcome(const Json& o, const std::string& where) {
   ExpectFields(o,
-               {{"handed_over", T::kBool}, {"timing", T::kString}, {"end", T::kString}, {"summary", T::kString},
-                {"cpus", T::kArray}, {"diagnostics", T::kArray}},
+               {{"handed_over", T::kBool},
+                {"timing", T::kString},
+                {"end", T::kString},
+                {"summary", T::kString},
+                {"cpus", T::kArray},
+                {"diagnostics", T::kArray}},
                where);
   for (const Json& c : o["cpus"].array) {
     ExpectFields(c,
-                 {{"cpu", T::kNumber}, {"role", T::kString}, {"at_handover", T::kString}, {"final", T::kString},
-                  {"saves", T::kString}, {"invalid_save", T::kBool}, {"responded", T::kBool}},
+                 {{"cpu", T::kNumber},
+                  {"role", T::kString},
+                  {"at_handover", T::kString},
+                  {"final", T::kString},
+                  {"saves", T::kString},
+                  {"invalid_save", T::kBool},
+                  {"responded", T::kBool}},
                  where + ".cpus[]");
   }
 }
 
 void ExpectRun(const Json& r, const std::string& where) {
   ExpectFields(r,
-               {{"end", T::kString}, {"steps", T::kNumber}, {"end_time_ns", T::kNumber}, {"handed_over", T::kBool},
-                {"trace_hash", T::kString}, {"cpus", T::kArray}, {"diagnostics", T::kArray}},
+               {{"end", T::kString},
+                {"steps", T::kNumber},
+                {"end_time_ns", T::kNumber},
+                {"handed_over", T::kBool},
+                {"trace_hash", T::kString},
+                {"cpus", T::kArray},
+                {"diagnostics", T::kArray}},
                where);
   EXPECT_EQ(r["handover_cpu"].type, r["handed_over"].boolean ? T::kNumber : T::kNull);
   EXPECT_EQ(r["trace_hash"].string.size(), 16u);
@@ -197,9 +217,15 @@ TEST(RunJson, OutputParsesAndMatchesTheDocumentedSchema) {
     int exit_code = -1;
     const Json j = RunJson(row, exit_code);
     ExpectFields(j,
-                 {{"schema_version", T::kNumber}, {"scenario", T::kString}, {"family", T::kString},
-                  {"platform", T::kString}, {"platform_tag", T::kString}, {"reference", T::kObject},
-                  {"targets", T::kArray}, {"divergences", T::kArray}, {"new_divergences", T::kNumber},
+                 {{"schema_version", T::kNumber},
+                  {"scenario", T::kString},
+                  {"family", T::kString},
+                  {"platform", T::kString},
+                  {"platform_tag", T::kString},
+                  {"reference", T::kObject},
+                  {"targets", T::kArray},
+                  {"divergences", T::kArray},
+                  {"new_divergences", T::kNumber},
                   {"exit_code", T::kNumber}},
                  "top");
     EXPECT_EQ(j["schema_version"].number, 1);
@@ -208,8 +234,12 @@ TEST(RunJson, OutputParsesAndMatchesTheDocumentedSchema) {
     ASSERT_EQ(j["reference"]["violations"].type, T::kArray);
     ASSERT_FALSE(j["targets"].array.empty());
     for (const Json& t : j["targets"].array) {
-      ExpectFields(t, {{"target", T::kString}, {"verdict", T::kString}, {"outcome", T::kObject}, {"run", T::kObject},
-                       {"divergences", T::kArray}},
+      ExpectFields(t,
+                   {{"target", T::kString},
+                    {"verdict", T::kString},
+                    {"outcome", T::kObject},
+                    {"run", T::kObject},
+                    {"divergences", T::kArray}},
                    "targets[]");
       const std::string& v = t["verdict"].string;
       EXPECT_TRUE(v == "ok" || v == "known" || v == "new") << v;

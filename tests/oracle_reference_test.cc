@@ -76,7 +76,10 @@ TEST(Reference, PpcLoserIsCollectedAndSaved) {
 TEST(Reference, PpcOperatorResetOfEveryThreadIsOneDumpWithOneInitiator) {
   const RefRun r = RunRef(R"pb(
     machine { family: PPC platform: POWER8_XICS cores: 2 threads_per_core: 2 offline: 1 never_started: 3 }
-    events { kind: OPERATOR_RESET trigger { at_time_ns: 5000 } }
+    events {
+      kind: OPERATOR_RESET
+      trigger { at_time_ns: 5000 }
+    }
   )pb");
   ExpectEveryoneCollected(r, true);
   uint32_t initiators = 0;
@@ -88,10 +91,27 @@ TEST(Reference, PpcOperatorResetOfEveryThreadIsOneDumpWithOneInitiator) {
 TEST(Reference, PpcInterruptsToAnOfflineThreadBeforeTheCrashDoNotKeepItAwake) {
   const RefRun r = RunRef(R"pb(
     machine { family: PPC platform: POWER8_XICS cores: 1 threads_per_core: 4 offline: 2 offline: 3 }
-    events { kind: DEVICE_IRQ trigger { at_time_ns: 100 } cpus: 2 vector: 40 }
-    events { kind: STALE_ICP_IPI trigger { at_time_ns: 200 } cpus: 3 }
-    events { kind: SPURIOUS_WAKE trigger { at_time_ns: 300 } cpus: 3 }
-    events { kind: PANIC trigger { at_time_ns: 100000 } cpus: 0 }
+    events {
+      kind: DEVICE_IRQ
+      trigger { at_time_ns: 100 }
+      cpus: 2
+      vector: 40
+    }
+    events {
+      kind: STALE_ICP_IPI
+      trigger { at_time_ns: 200 }
+      cpus: 3
+    }
+    events {
+      kind: SPURIOUS_WAKE
+      trigger { at_time_ns: 300 }
+      cpus: 3
+    }
+    events {
+      kind: PANIC
+      trigger { at_time_ns: 100000 }
+      cpus: 0
+    }
   )pb");
   ExpectEveryoneCollected(r, true);
   EXPECT_EQ(r.result.end, EndReason::kQuiescent);
@@ -101,7 +121,11 @@ TEST(Reference, PpcInterruptsToAnOfflineThreadBeforeTheCrashDoNotKeepItAwake) {
 TEST(Reference, X86KdumpKicksTheOfflineCpuIntoHltWithoutSavingIt) {
   const RefRun r = RunRef(R"pb(
     machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 offline: 3 }
-    events { kind: PANIC trigger { at_time_ns: 100000 } cpus: 1 }
+    events {
+      kind: PANIC
+      trigger { at_time_ns: 100000 }
+      cpus: 1
+    }
   )pb");
   ExpectEveryoneCollected(r, /*offline_saved=*/false);
   EXPECT_EQ(r.result.cpus[3].at_handover, Location::kParkedHlt);
@@ -125,8 +149,16 @@ TEST(Reference, Arm64OfflineCpuStaysInFirmwareThroughAnMceAfterHandOver) {
 TEST(Reference, WithoutACrashImageThePanicHaltsAndTheLoserSpins) {
   const RefRun r = RunRef(R"pb(
     machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 crash_image_loaded: false }
-    events { kind: PANIC trigger { at_time_ns: 100 } cpus: 0 }
-    events { kind: PANIC trigger { at_time_ns: 100 } cpus: 1 }
+    events {
+      kind: PANIC
+      trigger { at_time_ns: 100 }
+      cpus: 0
+    }
+    events {
+      kind: PANIC
+      trigger { at_time_ns: 100 }
+      cpus: 1
+    }
   )pb");
   EXPECT_FALSE(r.result.handed_over);
   const std::vector<Role> roles = RolesOf(r.scenario, r.result);
