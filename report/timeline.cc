@@ -206,8 +206,8 @@ void DrawHandoverAndWitness(std::string& out, const RunResult& run, const TimeAx
     const double x = kLeft + axis.X(witness->time_ns);
     const bool on_lane = witness->cpu < run.cpus.size();
     const double cy = on_lane ? lay.Lane(witness->cpu) + kLaneH / 2 : kStripY;
-    const std::string label =
-        "witness: cpu" + std::to_string(witness->cpu) + " " + witness->label + " @ " + FormatNs(witness->time_ns);
+    const std::string label = "witness: cpu" + std::to_string(witness->cpu) + " " + std::string(witness->label) +
+                              " @ " + FormatNs(witness->time_ns);
     out += "<g" + Attr("class", "witness") + ">" + Title({label + " (step " + std::to_string(witness->step) + ")"}) +
            "<line" + Attr("x1", x) + Attr("y1", kWitnessRowY + 4) + Attr("x2", x) + Attr("y2", cy - 9) +
            Attr("stroke", kWitnessColour) + Attr("stroke-width", 2) + Attr("stroke-dasharray", "4,2") + "/><circle" +

@@ -25,10 +25,11 @@ using testing::ScenarioFromText;
 
 constexpr SourceMask kDoorbell = Bit(Source::kHdoorbell);
 
-Witness At(uint32_t cpu, std::string label, uint64_t time_ns) {
+// label must outlive the witness (the oracle's witnesses view static step labels); tests pass literals.
+Witness At(uint32_t cpu, std::string_view label, uint64_t time_ns) {
   Witness w;
   w.cpu = cpu;
-  w.label = std::move(label);
+  w.label = label;
   w.time_ns = time_ns;
   return w;
 }
