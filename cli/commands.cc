@@ -17,8 +17,8 @@ const std::vector<Command>& Commands() {
        RunCommand},
       {"minimize", "minimize FILE [--signature S | --all] [--out DIR] [--max-runs N] [--quiet]",
        "Reduce a scenario to a small reproducer that keeps signature S (default: its first new divergence, else\n"
-       "its first known one; --all: one reproducer per signature it shows): ddmin over events and schedule choices, then fewer CPUs, default schedule, earlier\n"
-       "triggers, smaller numbers. Writes DIR/<signature>.textproto (default corpus/regressions) atomically after\n"
+       "its first known one; --all: one reproducer per signature it shows): ddmin over events and schedule\n"
+       "choices, then fewer CPUs, default schedule, earlier triggers, smaller numbers. Writes DIR/<signature>.textproto (default corpus/regressions) atomically after\n"
        "every improvement, so Ctrl-C keeps the best so far. The header says what the reproducer shows and what\n"
        "each target is expected to do.",
        MinimizeCommand},
@@ -28,6 +28,11 @@ const std::vector<Command>& Commands() {
        "headers do not know (a patch modelled as a new target) is judged against each reproducer's bug.\n"
        "Exit code 1 if anything changed for a known target or a new divergence appeared.",
        RegressCommand},
+      {"timeline", "timeline FILE [--target T] -o OUT.html|OUT.svg",
+       "Run a scenario differentially and draw one target's run (T, or the first target that diverges, else the\n"
+       "first of the family): one lane per CPU, location states over model time, events, wakes, the hand-over,\n"
+       "and the divergence witness. OUT.svg is the picture; OUT.html embeds it. See docs/TIMELINE.md.",
+       TimelineCommand},
   };
   return kCommands;
 }

@@ -29,5 +29,6 @@ int TargetsCommand(const Args& args);
 int RunCommand(const Args& args);
 int MinimizeCommand(const Args& args);
 int RegressCommand(const Args& args);
+int TimelineCommand(const Args& args);
 
 }  // namespace crashdiff::cli

@@ -31,8 +31,8 @@ Observed Observe(const pb::Scenario& scenario, bool keep_trace, RunFn run) {
 
 std::string WitnessText(const Witness& w) {
   if (!w.set()) return "no witness";
-  return "cpu" + std::to_string(w.cpu) + " at step " + std::to_string(w.step) + " (" + w.label + ") t=" +
-         std::to_string(w.time_ns) + " ns";
+  return "cpu" + std::to_string(w.cpu) + " at step " + std::to_string(w.step) + " (" + std::string(w.label) +
+         ") t=" + std::to_string(w.time_ns) + " ns";
 }
 
 Divergence FromViolation(const Violation& v, std::string_view target, const std::string& platform) {
@@ -98,8 +98,8 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
   DiffReport report;
   const std::string platform = PlatformTag(scenario);
 
-  Observed ref = Observe(scenario, options.keep_traces,
-                         [&](const RunOptions& ro) { return RunReference(scenario, ro); });
+  Observed ref =
+      Observe(scenario, options.keep_traces, [&](const RunOptions& ro) { return RunReference(scenario, ro); });
   report.reference_outcome = ComputeOutcome(scenario, ref.result, ref.facts);
   for (const Violation& v : CheckProperties(scenario, ref.result, ref.facts)) {
     report.reference_violations.push_back(FromViolation(v, "reference", platform));
@@ -108,8 +108,8 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
   report.divergences = report.reference_violations;
 
   for (const TargetSpec* spec : TargetsFor(scenario, options.only_target)) {
-    Observed run = Observe(scenario, options.keep_traces,
-                           [&](const RunOptions& ro) { return RunOnTarget(*spec, scenario, ro); });
+    Observed run =
+        Observe(scenario, options.keep_traces, [&](const RunOptions& ro) { return RunOnTarget(*spec, scenario, ro); });
     TargetReport tr;
     tr.target = spec->name;
     tr.outcome = ComputeOutcome(scenario, run.result, run.facts);

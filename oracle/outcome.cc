@@ -25,7 +25,9 @@ std::string ReplaceDigits(std::string_view text) {
 
 namespace {
 
-std::string_view SavesClass(uint32_t n) { return n == 0 ? "none" : n == 1 ? "once" : "twice-or-more"; }
+std::string_view SavesClass(uint32_t n) {
+  return n == 0 ? "none" : n == 1 ? "once" : "twice-or-more";
+}
 
 auto Key(const CpuOutcome& c) {
   return std::tie(c.role, c.at_handover, c.final, c.saves, c.invalid_save, c.responded);
@@ -81,7 +83,9 @@ std::vector<const CpuOutcome*> OfRole(const Outcome& o, Role role) {
   return out;
 }
 
-std::string Responds(bool r) { return r ? "responds" : "does not respond"; }
+std::string Responds(bool r) {
+  return r ? "responds" : "does not respond";
+}
 
 }  // namespace
 
@@ -121,8 +125,8 @@ std::vector<OutcomeDifference> CompareOutcomes(const Outcome& target, const Outc
       const CpuOutcome& a = *t[k];
       const CpuOutcome& b = *ref[k];
       if (a.at_handover != b.at_handover && target.handed_over && reference.handed_over) {
-        add("handover-location",
-            std::string(a.at_handover) + " at hand-over, reference " + std::string(b.at_handover), a.cpu);
+        add("handover-location", std::string(a.at_handover) + " at hand-over, reference " + std::string(b.at_handover),
+            a.cpu);
       }
       if (a.final != b.final) {
         add("final-location", std::string(a.final) + " at the end, reference " + std::string(b.final), a.cpu);

@@ -41,8 +41,8 @@ Outcome ComputeOutcome(const pb::Scenario& scenario, const RunResult& result, co
 
 struct OutcomeDifference {
   Role role;
-  std::string field;  // "hand-over", "timing", "end", "handover-location", "final-location", "saves", "response"
-  std::string what;   // digit-free
+  std::string field;      // "hand-over", "timing", "end", "handover-location", "final-location", "saves", "response"
+  std::string what;       // digit-free
   uint32_t cpu = kNoCpu;  // a CPU of the target with this difference (witness)
 };
 

@@ -16,8 +16,7 @@ const ReferenceProfile& ReferenceProfileFor(pb::Family family) {
   }
 }
 
-ReferenceProgram::ReferenceProgram(Machine& machine, const ReferenceProfile& profile)
-    : m_(machine), profile_(profile) {
+ReferenceProgram::ReferenceProgram(Machine& machine, const ReferenceProfile& profile) : m_(machine), profile_(profile) {
   panic_cpu_ = &m_.NewVar("panic_cpu", -1);
   crashing_cpu_ = &m_.NewVar("crashing_cpu", -1);
   cpus_in_crash_ = &m_.NewVar("cpus_in_crash", 0);
@@ -43,9 +42,7 @@ Task<> ReferenceProgram::Idle(Cpu& cpu) {
 Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
   switch (event.kind()) {
     case pb::PANIC:
-    case pb::OOPS:
-      co_await Panic(cpu);
-      break;
+    case pb::OOPS: co_await Panic(cpu); break;
     case pb::KEXEC:
       if (m_.config().kexec_image_loaded()) {
         co_await cpu.irq_disable("K0");
@@ -116,7 +113,8 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
     woken.push_back(c);
   }
   const int64_t expected = static_cast<int64_t>(woken.size());
-  co_await cpu.wait_until([this, expected] { return cpus_in_crash_->value >= expected; }, kArrivalTimeout, L.arrival_wait);
+  co_await cpu.wait_until([this, expected] { return cpus_in_crash_->value >= expected; }, kArrivalTimeout,
+                          L.arrival_wait);
   if (crash) {
     co_await cpu.local(L.save_self, "crash_save_cpu");
     m_.RecordSave(cpu.id(), true);

@@ -19,7 +19,9 @@ uint32_t FirstBooked(const RunResult& result, BookKind kind) {
 
 }  // namespace
 
-bool InitiallyOffline(const pb::Scenario& scenario, uint32_t cpu) { return Contains(scenario.machine().offline(), cpu); }
+bool InitiallyOffline(const pb::Scenario& scenario, uint32_t cpu) {
+  return Contains(scenario.machine().offline(), cpu);
+}
 bool NeverStarted(const pb::Scenario& scenario, uint32_t cpu) {
   return Contains(scenario.machine().never_started(), cpu);
 }
