@@ -3,6 +3,7 @@
 // (no cpu_die: CPUs cannot be offlined; a CPU that failed to come online parks in cpu_park_loop() and counts in
 // cpus_stuck_in_kernel). Spec §3.11, S42-S44.
 #include <algorithm>
+#include <string>
 
 #include "targets/arm64/arm64_kernel.h"
 
@@ -50,11 +51,27 @@ Task<> Arm64Kernel::StuckInKernel(Cpu& cpu) {
 // take_cpu_down() on the dying CPU (stop_machine work): __cpu_disable() clears the online bit and migrates
 // interrupts; the idle task then calls cpu_die().
 Task<> Arm64Kernel::TakeCpuDown(Cpu& cpu) {
+  co_await cpu.write(*die_request_[cpu.id()], 0, "HP2");
   co_await cpu.irq_disable("HP2");
   co_await SetCpuOnline(cpu, false, "HP2");
   co_await cpu.local("HP2", "irq_migrate_all_off_this_cpu");
   cpu.set_location(Location::kOfflineLoop);
   co_await CpuDie(cpu);
+}
+
+// cpu_down() requested by cpu: spin-table refuses (no cpu_die); otherwise stop_machine runs take_cpu_down on the
+// target and __cpu_die() waits up to 5 s for it to report dead.
+Task<> Arm64Kernel::CpuDown(Cpu& cpu, uint32_t target) {
+  if (spin_table() || target == cpu.id() || m_.never_started(target)) co_return;
+  if (co_await cpu.read(*online_[target], "HP1") != 1) co_return;
+  co_await cpu.write(*dead_[target], 0, "HP1");
+  co_await cpu.write(*die_request_[target], 1, "HP1");
+  co_await cpu.hw_op("HP1", "stop_machine: IPI_CALL_FUNC",
+                     [this, target] { m_.cpu(target).hw().ipi_vectors.insert(kIpiCallFunc); });
+  Var& dead = *dead_[target];
+  if (!co_await cpu.wait_until([&dead] { return dead.value == 1; }, 5 * kSec, "HP3")) {
+    m_.Log(cpu.id(), "CPU" + std::to_string(target) + ": cpu didn't die");
+  }
 }
 
 }  // namespace crashdiff::arm64

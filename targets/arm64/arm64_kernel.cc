@@ -50,7 +50,7 @@ Task<> Arm64Kernel::Interrupt(Cpu& cpu, Source source) {
       if (vectors.count(kIpiCpuStop)) {
         co_await IpiCpuStop(cpu);  // never returns
       } else if (vectors.count(kIpiCallFunc)) {
-        if (co_await cpu.read(*die_request_[cpu.id()], "HP1") == 1) co_await TakeCpuDown(cpu);
+        if (co_await cpu.read(*die_request_[cpu.id()], "HP2") == 1) co_await TakeCpuDown(cpu);
       } else {
         co_await cpu.local("IRQ", "device interrupt: handle, EOI");
       }
@@ -73,7 +73,11 @@ Task<> Arm64Kernel::Software(Cpu& cpu, const pb::Event& event) {
     case pb::PANIC: co_await Panic(cpu); break;
     case pb::OOPS: co_await Oops(cpu); break;
     case pb::KEXEC: co_await KernelKexec(cpu); break;
-    default: co_await cpu.local("HP", "hotplug request not modelled"); break;
+    case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
+    default:
+      // HOTPLUG_UP would need PSCI CPU_ON from firmware: not modelled (docs/FIDELITY-x86-arm64.md).
+      co_await cpu.local("HP", "cpu_up not modelled");
+      break;
   }
 }
 

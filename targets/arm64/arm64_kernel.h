@@ -29,6 +29,7 @@ class Arm64Kernel : public Program {
   Task<> CpuDie(Cpu& cpu);
   Task<> StuckInKernel(Cpu& cpu);
   Task<> TakeCpuDown(Cpu& cpu);
+  Task<> CpuDown(Cpu& cpu, uint32_t target);
   Task<> DaifMask(Cpu& cpu, Label label);
   Task<> SetCpuOnline(Cpu& cpu, bool online, Label label);
   bool PsciCanTurnOff(uint32_t cpu) const;

@@ -24,6 +24,9 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       thread_flags_(m.NewVarArray("idle_thread_flags", 0)),
       md_control_(m.NewVarArray("mwait_cpu_dead.control", 0)),
       md_status_(m.NewVarArray("mwait_cpu_dead.status", 0)),
+      cpu_dead_(m.NewVarArray("cpuhp_dead", 0)),
+      die_request_(m.NewVarArray("cpu_down_request", 0)),
+      sipi_(m.NewVarArray("startup_ipi", 0)),
       apic_enabled_(m.num_cpus(), true),
       in_wait_for_sipi_(m.num_cpus(), false) {
   int64_t online = 0;
@@ -61,6 +64,9 @@ Task<> X86Kernel::Interrupt(Cpu& cpu, Source source) {
       const bool reboot = cpu.hw().taken_ipi_vectors.count(kRebootVector) != 0;
       if (reboot) {
         co_await StopThisCpu(cpu);  // sysvec_reboot: never returns
+      } else if (cpu.hw().taken_ipi_vectors.count(kCallFunctionVector) &&
+                 co_await cpu.read(*die_request_[cpu.id()], "HD2") == 1) {
+        co_await TakeCpuDown(cpu);  // never returns: the CPU plays dead
       } else {
         co_await cpu.local("IRQ", "device interrupt: handle, EOI");
       }
@@ -75,10 +81,9 @@ Task<> X86Kernel::Software(Cpu& cpu, const pb::Event& event) {
     case pb::PANIC: co_await Panic(cpu); break;
     case pb::OOPS: co_await Oops(cpu); break;
     case pb::KEXEC: co_await KernelKexec(cpu); break;
-    default:
-      // HOTPLUG_DOWN / HOTPLUG_UP are not modelled for x86 (docs/FIDELITY-x86-arm64.md).
-      co_await cpu.local("HP", "hotplug request not modelled");
-      break;
+    case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
+    case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
+    default: break;
   }
 }
 

@@ -31,6 +31,7 @@ inline constexpr int64_t kNoCpuId = -1;
 inline constexpr int64_t kCpuDeadMwaitWait = 0xDEADBEEF;      // CPUDEAD_MWAIT_WAIT
 inline constexpr int64_t kCpuDeadMwaitKexecHlt = 0x4A17DEAD;  // CPUDEAD_MWAIT_KEXEC_HLT
 inline constexpr uint32_t kRebootVector = 0xf8;               // REBOOT_VECTOR
+inline constexpr uint32_t kCallFunctionVector = 0xfc;         // CALL_FUNCTION_VECTOR (stop_machine work)
 inline constexpr int kKickAttempts = 1000;                    // smp_kick_mwait_play_dead: 1000 x 5 us
 inline constexpr uint64_t kKickDelayNs = 5 * kUs;
 
@@ -75,6 +76,12 @@ class X86Kernel : public Program {
   // x86_kexec.cc: kernel_kexec -> machine_shutdown -> machine_kexec (relocate_kernel).
   Task<> KernelKexec(Cpu& cpu);
 
+  // x86_hotplug.cc: cpu_down / cpu_up requested by another CPU.
+  Task<> CpuDown(Cpu& cpu, uint32_t target);
+  Task<> TakeCpuDown(Cpu& cpu);
+  Task<> CpuUp(Cpu& cpu, uint32_t target);
+  Task<> StartSecondary(Cpu& cpu);
+
   Machine& m_;
   X86Variant v_;
   // Shared kernel variables (every access is a step).
@@ -96,6 +103,9 @@ class X86Kernel : public Program {
   std::vector<Var*> thread_flags_;  // idle task thread_info->flags: the pre-2023 monitored line
   std::vector<Var*> md_control_;    // mwait_cpu_dead.control (the dedicated line)
   std::vector<Var*> md_status_;     // mwait_cpu_dead.status
+  std::vector<Var*> cpu_dead_;      // cpuhp: the CPU reported dead
+  std::vector<Var*> die_request_;   // stop_machine work queued for this CPU: take it down
+  std::vector<Var*> sipi_;          // STARTUP IPI received (wait-for-SIPI ends)
   // CPU-local hardware state (not shared memory).
   std::vector<bool> apic_enabled_;
   std::vector<bool> in_wait_for_sipi_;
