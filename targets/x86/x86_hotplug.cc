@@ -9,10 +9,33 @@
 
 namespace crashdiff::x86 {
 
+Task<> X86Kernel::LockCpuMaps(Cpu& cpu, Label label) {
+  const int64_t self = cpu.id();
+  while (co_await cpu.cmpxchg(cpu_add_remove_lock_, kNoCpuId, self, label) != kNoCpuId) {
+    co_await cpu.wait_until([this] { return cpu_add_remove_lock_.value == kNoCpuId; }, kForever, label);
+  }
+}
+
+Task<> X86Kernel::UnlockCpuMaps(Cpu& cpu, Label label) {
+  co_await cpu.write(cpu_add_remove_lock_, kNoCpuId, label);
+}
+
+Task<> X86Kernel::CpuHotplugDisable(Cpu& cpu, int delta, Label label) {
+  co_await LockCpuMaps(cpu, label);
+  co_await cpu.fetch_add(cpu_hotplug_disabled_, delta, label);
+  co_await UnlockCpuMaps(cpu, label);
+}
+
 Task<> X86Kernel::CpuDown(Cpu& cpu, uint32_t target) {
   // The boot CPU is not hot-pluggable here; a CPU already offline (or never started) is left alone.
   if (target == m_.config().boot_cpu() || target == cpu.id() || m_.never_started(target)) co_return;
-  if (co_await cpu.read(*online_[target], "HD1") != 1) co_return;
+  co_await LockCpuMaps(cpu, "HD0");
+  const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HD0") > 0;  // -EBUSY
+  if (!disabled && co_await cpu.read(*online_[target], "HD1") == 1) co_await CpuDownLocked(cpu, target);
+  co_await UnlockCpuMaps(cpu, "HD4");
+}
+
+Task<> X86Kernel::CpuDownLocked(Cpu& cpu, uint32_t target) {
   co_await cpu.write(*cpu_dead_[target], 0, "HD1");
   co_await cpu.write(*die_request_[target], 1, "HD1");
   co_await cpu.hw_op("HD1", "stop_machine: CALL_FUNCTION_VECTOR", [this, target] {
@@ -34,7 +57,13 @@ Task<> X86Kernel::TakeCpuDown(Cpu& cpu) {
 
 Task<> X86Kernel::CpuUp(Cpu& cpu, uint32_t target) {
   if (target == cpu.id() || m_.never_started(target)) co_return;
-  if (co_await cpu.read(*online_[target], "HU1") == 1) co_return;
+  co_await LockCpuMaps(cpu, "HU0");
+  const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HU0") > 0;  // -EBUSY
+  if (!disabled && co_await cpu.read(*online_[target], "HU1") != 1) co_await CpuUpLocked(cpu, target);
+  co_await UnlockCpuMaps(cpu, "HU4");
+}
+
+Task<> X86Kernel::CpuUpLocked(Cpu& cpu, uint32_t target) {
   co_await cpu.write(*sipi_[target], 0, "HU1");
   co_await cpu.hw_op("HU1", "send INIT", [this, target] { m_.cpu(target).hw().init = true; });
   const Cpu& t = m_.cpu(target);

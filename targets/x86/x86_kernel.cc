@@ -9,6 +9,8 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       panic_cpu_(m.NewVar("panic_cpu", kNoCpuId)),
       kexec_lock_(m.NewVar("kexec_lock", 0)),
       die_lock_(m.NewVar("die_lock", kNoCpuId)),
+      cpu_add_remove_lock_(m.NewVar("cpu_add_remove_lock", kNoCpuId)),
+      cpu_hotplug_disabled_(m.NewVar("cpu_hotplug_disabled", 0)),
       kexec_in_progress_(m.NewVar("kexec_in_progress", 0)),
       stopping_cpu_(m.NewVar("stopping_cpu", kNoCpuId)),
       num_online_(m.NewVar("num_online_cpus", 0)),

@@ -78,9 +78,15 @@ class X86Kernel : public Program {
 
   // x86_hotplug.cc: cpu_down / cpu_up requested by another CPU.
   Task<> CpuDown(Cpu& cpu, uint32_t target);
+  Task<> CpuDownLocked(Cpu& cpu, uint32_t target);
   Task<> TakeCpuDown(Cpu& cpu);
   Task<> CpuUp(Cpu& cpu, uint32_t target);
+  Task<> CpuUpLocked(Cpu& cpu, uint32_t target);
   Task<> StartSecondary(Cpu& cpu);
+  // cpu_maps_update_begin/done (cpu_add_remove_lock) and cpu_hotplug_disable/enable.
+  Task<> LockCpuMaps(Cpu& cpu, Label label);
+  Task<> UnlockCpuMaps(Cpu& cpu, Label label);
+  Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label label);
 
   Machine& m_;
   X86Variant v_;
@@ -88,6 +94,8 @@ class X86Kernel : public Program {
   Var& panic_cpu_;
   Var& kexec_lock_;
   Var& die_lock_;
+  Var& cpu_add_remove_lock_;
+  Var& cpu_hotplug_disabled_;
   Var& kexec_in_progress_;
   Var& stopping_cpu_;
   Var& num_online_;
