@@ -8,6 +8,8 @@ Arm64Kernel::Arm64Kernel(Machine& m)
       panic_cpu_(m.NewVar("panic_cpu", kNoCpuId)),
       kexec_lock_(m.NewVar("kexec_lock", 0)),
       die_lock_(m.NewVar("die_lock", kNoCpuId)),
+      cpu_add_remove_lock_(m.NewVar("cpu_add_remove_lock", kNoCpuId)),
+      cpu_hotplug_disabled_(m.NewVar("cpu_hotplug_disabled", 0)),
       kexec_in_progress_(m.NewVar("kexec_in_progress", 0)),
       crash_stop_(m.NewVar("crash_stop", 0)),
       stop_in_progress_(m.NewVar("stop_in_progress", 0)),
