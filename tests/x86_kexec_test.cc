@@ -126,6 +126,40 @@ TEST(X86MwaitFixed, CpuUpRacingTheKickEmitsTheStuckDiagnosticOnce) {
   EXPECT_EQ(r.cpus[3].at_handover, Location::kParkedHlt);  // then stopped by the reboot vector
 }
 
+// Before 1f5e7eb7868e the stopper waits on num_online_cpus(), which stop_this_cpu() decrements before it disables
+// the APIC and reaches HLT. Schedule: CPU 1 takes the reboot vector and leaves the online mask (4 steps), then
+// CPU 0 runs through relocation; CPU 1 resumes inside stop_this_cpu from replaced text.
+const char* kStopRace = R"pb(
+  machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 2 kexec_image_loaded: true }
+  events {
+    kind: KEXEC
+    cpus: 0
+    trigger { at_time_ns: 1000 }
+  }
+  schedule {
+    choices { cpu: 0 steps: 1 }
+    choices { cpu: 1 steps: 1 }
+    choices { cpu: 0 steps: 16 }
+    choices { cpu: 1 steps: 4 }
+    choices { cpu: 0 steps: 30 }
+  }
+)pb";
+
+TEST(X86MwaitPrefix, StopperSeesTheOnlineBitClearBeforeTheTargetHalts) {
+  const RunResult r = RunTarget("x86-mwait-prefix", kStopRace);
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kRunOld) << "still in stop_this_cpu";
+  EXPECT_EQ(r.cpus[1].final, Location::kDeadCorrupt);
+  EXPECT_NE(FindEntry(r, 1, TraceKind::kCorrupt, "DEAD", "old-kernel-text"), nullptr);
+}
+
+TEST(X86MwaitFixed, StopMaskWaitsUntilTheTargetReachesHlt) {
+  const RunResult r = RunTarget("x86-mwait-fixed", kStopRace);
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedHlt);
+  EXPECT_EQ(r.cpus[1].final, Location::kParkedHlt);
+}
+
 TEST(X86MwaitFixed, HltPlatformNeedsNoKick) {
   std::string text = kRowH;
   text.replace(text.find("X86_INTEL_MWAIT"), 15, "X86_HLT");

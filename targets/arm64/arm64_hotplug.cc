@@ -42,8 +42,8 @@ Task<> Arm64Kernel::CpuDie(Cpu& cpu) {
 
 Task<> Arm64Kernel::StuckInKernel(Cpu& cpu) {
   // Spin-table: this CPU failed to come online and cannot be killed: CPU_STUCK_IN_KERNEL, cpu_park_loop().
-  co_await cpu.fetch_add(cpus_stuck_in_kernel_, 1, "AD0");
   cpu.set_location(Location::kOfflineLoop);
+  co_await cpu.fetch_add(cpus_stuck_in_kernel_, 1, "AD0");
   co_await DaifMask(cpu, "AD1");
   co_await cpu.park(Location::kOfflineLoop, "AD4");
 }

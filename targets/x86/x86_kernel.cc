@@ -48,6 +48,9 @@ Task<> X86Kernel::Start(Cpu& cpu) {
     co_await cpu.enter_firmware(Location::kNeverStarted, "hold");
     co_return;
   }
+  // An offline CPU starts on its way into play_dead: no longer ordinary kernel code (its smp_callin, O0, belongs
+  // to its earlier life and is replayed here for the record's initial state).
+  if (!m_.initially_online(c)) cpu.set_location(Location::kOfflineLoop);
   if (c != m_.config().boot_cpu()) co_await SmpCallin(cpu);
   if (!m_.initially_online(c)) {
     co_await PlayDead(cpu);

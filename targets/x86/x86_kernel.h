@@ -19,7 +19,8 @@ struct X86Variant {
   // f9c9987bf52f + d7893093a741 (2023): offline CPUs monitor a dedicated {control, status} record and the kexec
   // path kicks them into HLT (smp_kick_mwait_play_dead). false: they monitor the idle task's thread flags.
   bool dedicated_mwait_line = false;
-  // "x86/smp: Make stop_other_cpus() more robust" (2023): wait on cpus_stop_mask instead of num_online_cpus().
+  // 1f5e7eb7868e "x86/smp: Make stop_other_cpus() more robust" (2023): wait on cpus_stop_mask, which a target
+  // clears right before HLT, instead of num_online_cpus(), which it clears first.
   bool robust_stop_mask = false;
   // 45e34c8af58f: after the reboot-vector wait, send INIT to every other present CPU; b1472a60a584: only when
   // running on the boot CPU; Aug 2023 follow-up: only CPUs booted at least once.
