@@ -148,7 +148,7 @@ const char* kStopRace = R"pb(
 TEST(X86MwaitPrefix, StopperSeesTheOnlineBitClearBeforeTheTargetHalts) {
   const RunResult r = RunTarget("x86-mwait-prefix", kStopRace);
   ASSERT_TRUE(r.handed_over);
-  EXPECT_EQ(r.cpus[1].at_handover, Location::kRunOld) << "still in stop_this_cpu";
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kTransit) << "still in stop_this_cpu";
   EXPECT_EQ(r.cpus[1].final, Location::kDeadCorrupt);
   EXPECT_NE(FindEntry(r, 1, TraceKind::kCorrupt, "DEAD", "old-kernel-text"), nullptr);
 }

@@ -122,6 +122,7 @@ Task<> X86Kernel::CrashNmiCallback(Cpu& cpu) {
   co_await cpu.local("X4", "cpu_emergency_disable_virtualization");
   co_await cpu.fetch_add(waiting_for_crash_ipi_, -1, "X5");
   m_.RecordResponse(cpu.id());
+  cpu.set_location(Location::kTransit);
   // "Assume hlt works": one HLT; if an SMI/MCE resumes it, cpu_relax() forever in old-kernel text.
   cpu.set_location(Location::kParkedHlt);
   co_await cpu.hlt("X6");
