@@ -17,6 +17,7 @@ Task<> Arm64Kernel::KernelKexec(Cpu& cpu) {
   co_await cpu.write(kexec_in_progress_, 1, "K1");
   m_.Log(cpu.id(), "kexec_core: Starting new kernel");
   m_.RecordShutdown(cpu.id());
+  cpu.set_location(Location::kCrashing);
   // migrate_to_reboot_cpu() disables hotplug, kernel_kexec re-enables it before machine_shutdown (not modelled
   // separately: nothing runs in between). K2: smp_shutdown_nonboot_cpus(): under cpu_add_remove_lock, cpu_down
   // each other online CPU (no timeout), then hotplug stays disabled.

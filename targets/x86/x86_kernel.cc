@@ -82,6 +82,13 @@ Task<> X86Kernel::Interrupt(Cpu& cpu, Source source) {
 }
 
 Task<> X86Kernel::Software(Cpu& cpu, const pb::Event& event) {
+  // kexec and hotplug are system calls: they start only from process context (the CPU's base frame, interrupts
+  // on), never inside an interrupt handler or on top of another kernel path.
+  const bool syscall = event.kind() == pb::KEXEC || event.kind() == pb::HOTPLUG_DOWN || event.kind() == pb::HOTPLUG_UP;
+  if (syscall && (cpu.frames().size() != 2 || !cpu.irq_enabled())) {
+    co_await cpu.local("SYS", "not in process context: request not started");
+    co_return;
+  }
   switch (event.kind()) {
     case pb::PANIC: co_await Panic(cpu); break;
     case pb::OOPS: co_await Oops(cpu); break;

@@ -22,6 +22,7 @@ Task<> X86Kernel::KernelKexec(Cpu& cpu) {
   co_await CpuHotplugDisable(cpu, -1, "K1");
   m_.Log(cpu.id(), "kexec_core: Starting new kernel");
   m_.RecordShutdown(cpu.id());
+  cpu.set_location(Location::kCrashing);
   co_await StopOtherCpus(cpu, true);  // machine_shutdown -> stop_other_cpus(): wait = 1
   co_await cpu.local("K2h", "lapic_shutdown, restore_boot_irq_mode, hpet_disable, iommu shutdown");
   // machine_kexec(): interrupts off, jump to relocate_kernel in the control page, copy, jump.
