@@ -45,7 +45,11 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
     case pb::PANIC:
     case pb::OOPS: co_await Panic(cpu); break;
     case pb::KEXEC:
-      if (m_.config().kexec_image_loaded()) {
+      // The spec describes a normal-kexec protocol for x86 and arm64 only (§3.8-3.11); powerpc targets model
+      // kdump, so the powerpc reference ignores KEXEC like they do.
+      // arm64 spin-table refuses normal kexec at load time: CPUs are stuck in the kernel (§3.11).
+      if (m_.config().kexec_image_loaded() && profile_.family != pb::PPC &&
+          m_.config().platform() != pb::ARM64_SPIN_TABLE) {
         co_await cpu.irq_disable("K0");
         const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
         if (old == -1) co_await Initiator(cpu, /*crash=*/false);

@@ -16,8 +16,13 @@ Task<> Arm64OfflineLoop(ReferenceProgram& p, Cpu& cpu) {
   }
 }
 
-Task<> Arm64Park(ReferenceProgram& /*p*/, Cpu& cpu, Label label) {
-  co_await cpu.enter_firmware(Location::kParkedFw, label);  // PSCI CPU_OFF
+Task<> Arm64Park(ReferenceProgram& p, Cpu& cpu, Label label) {
+  if (p.machine().config().platform() == pb::ARM64_SPIN_TABLE) {
+    // No CPU_OFF: exceptions masked, spin until the next kernel releases it.
+    co_await cpu.park(Location::kParkedSpin, label);
+  } else {
+    co_await cpu.enter_firmware(Location::kParkedFw, label);  // PSCI CPU_OFF
+  }
 }
 
 }  // namespace
