@@ -75,7 +75,9 @@ Outcome ComputeOutcome(const pb::Scenario& scenario, const RunResult& result, co
 
 namespace {
 
-auto Fields(const CpuOutcome& c) { return std::tie(c.at_handover, c.final, c.saves, c.invalid_save, c.responded); }
+auto Fields(const CpuOutcome& c) {
+  return std::tie(c.at_handover, c.final, c.saves, c.invalid_save, c.responded);
+}
 
 // The CPUs of a group of roles, sorted by the compared fields (not by role).
 std::vector<const CpuOutcome*> OfGroup(const Outcome& o, const std::vector<Role>& group) {

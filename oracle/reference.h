@@ -29,7 +29,7 @@ struct ReferenceLabels {
 
 struct ReferenceProfile {
   pb::Family family;
-  Source wake;            // the crash wake: non-maskable, cannot be cleared by the receiver
+  Source wake;  // the crash wake: non-maskable, cannot be cleared by the receiver
   // Parks a collected CPU for good (OPAL return, PSCI CPU_OFF, x86 INIT or HLT).
   Task<> (*park)(ReferenceProgram& program, Cpu& cpu, Label label);
   // What an offline CPU runs from the start (its offline loop).
