@@ -20,7 +20,10 @@ const TargetSpec kSpec{
         {
             {"PR5 incomplete-dump: loser", "",
              "panic_smp_self_stop marks the loser offline and parks it without saving its registers (by design)"},
-            {"PR1 unsafe-parking: loser", "", "the loser's cpu_park_loop is old-kernel text (harmless for kdump)"},
+            {"PR1 unsafe-parking: online-target", "",
+             "without pseudo-NMI a CPU spinning with interrupts masked is never stopped (\"Some CPUs may be "
+             "stale\")"},
+            {"PR5 incomplete-dump: online-target", "", "same: the unstoppable CPU's registers are not saved"},
             {"PR1 unsafe-parking: offline-target", "",
              "spin-table CPUs stuck in the kernel / CPU_OFF failures stay in kernel text"},
         },

@@ -31,8 +31,8 @@ State::State(Machine& m)
   const auto stop_request = m.NewVarArray("stop_request", 0);
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
-    cpu.push_back(PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], in_siblings[c],
-                         stop_request[c]});
+    cpu.push_back(
+        PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], in_siblings[c], stop_request[c]});
     present_mask |= CpuBit(c);
     if (m.initially_online(c)) {
       online |= CpuBit(c);
@@ -145,6 +145,14 @@ Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
 }
 
 Task<> PpcKernel::Software(Cpu& cpu, const pb::Event& event) {
+  const bool hotplug = event.kind() == pb::HOTPLUG_DOWN || event.kind() == pb::HOTPLUG_UP;
+  bool in_interrupt = false;
+  for (const Frame& f : cpu.frames()) in_interrupt |= f.is_interrupt;
+  if (hotplug && in_interrupt) {
+    // cpu_up/cpu_down sleep and cannot be called from interrupt context: the request does not happen.
+    co_await cpu.local("SW", "hotplug request in interrupt context ignored");
+    co_return;
+  }
   switch (event.kind()) {
     case pb::PANIC: co_await Panic(cpu, "panic event"); break;
     case pb::OOPS: co_await Die(cpu, "Oops: Kernel access of bad area", Regs{true, 0x300}); break;
