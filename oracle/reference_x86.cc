@@ -25,8 +25,13 @@ Task<> X86OfflineLoop(ReferenceProgram& p, Cpu& cpu) {
   cpu.set_location(Location::kOfflineLoop);
   co_await cpu.irq_disable("O1");
   Var& control = p.offline_control(cpu.id());
+  co_await cpu.local("O2", "dedicated line; wbinvd");
   for (;;) {
+    co_await cpu.barrier("O3a");
+    co_await cpu.local("O3a", "clflush");
+    co_await cpu.barrier("O3a");
     co_await cpu.monitor(control, "O3b");
+    co_await cpu.barrier("O3c");
     // Check after arming the monitor: a kick written before MONITOR is seen here, one written after fires it.
     if (co_await cpu.read(control, "O4") == ReferenceProgram::kKick) break;
     co_await cpu.mwait("O3d");
