@@ -220,3 +220,24 @@ TEST(Differential, ViolationsTheReferenceSharesAreInherentNotDivergences) {
 
 }  // namespace
 }  // namespace crashdiff
+
+namespace crashdiff {
+namespace {
+
+TEST(Differential, IsDeterministic) {
+  for (const char* row : {testing::kRowA, testing::kRowB, testing::kRowH}) {
+    const DiffReport a = Diff(row);
+    const DiffReport b = Diff(row);
+    ASSERT_EQ(a.divergences.size(), b.divergences.size());
+    for (size_t i = 0; i < a.divergences.size(); ++i) {
+      EXPECT_EQ(a.divergences[i].signature, b.divergences[i].signature);
+      EXPECT_EQ(a.divergences[i].witness, b.divergences[i].witness);
+    }
+    ASSERT_EQ(a.targets.size(), b.targets.size());
+    for (size_t i = 0; i < a.targets.size(); ++i)
+      EXPECT_EQ(a.targets[i].result.trace_hash, b.targets[i].result.trace_hash);
+  }
+}
+
+}  // namespace
+}  // namespace crashdiff
