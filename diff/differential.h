@@ -47,10 +47,11 @@ struct TargetReport {
 struct DiffReport {
   RunResult reference;
   Outcome reference_outcome;
-  // The reference's own property failures (an oracle defect, never expected): target "reference".
+  // The reference's own property failures, target "reference": hazards inherent to the machine (a target
+  // violation identical to one of these is not a divergence), or an oracle defect. Not in `divergences`.
   std::vector<Divergence> reference_violations;
   std::vector<TargetReport> targets;
-  std::vector<Divergence> divergences;  // all targets (and the reference), deduplicated by signature, sorted
+  std::vector<Divergence> divergences;  // all targets, deduplicated by signature, sorted
   bool has_new() const {
     for (const Divergence& d : divergences) {
       if (!d.known) return true;

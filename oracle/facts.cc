@@ -60,6 +60,11 @@ FactsBuilder::FactsBuilder(uint32_t num_cpus) {
 
 void FactsBuilder::OnLocation(uint32_t cpu, Location l, const TraceEntry& e) {
   CpuFacts& c = facts_.cpus[cpu];
+  if (l == Location::kWaitingOperator) {
+    if (!c.waited_for_operator)
+      c.operator_wait = At(cpu, e.step, e.time_ns, c.last.step == e.step ? c.last.label : Name(l));
+    c.waited_for_operator = true;
+  }
   c.location = l;
   if (Collected(l)) {
     c.collected = true;

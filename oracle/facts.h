@@ -37,6 +37,9 @@ struct CpuFacts {
   uint32_t responses_before_handover = 0;
   bool panicked = false;
   uint64_t panic_time_ns = 0;  // first RecordPanic
+  // PR8: the initiator waited for an operator reset (WAITING_OPERATOR) at some point.
+  bool waited_for_operator = false;
+  Witness operator_wait;
   bool kexec_event = false;
   uint64_t kexec_time_ns = 0;  // first KEXEC event on this CPU
   // Crash wakes sent to this CPU.

@@ -30,6 +30,7 @@ struct CpuOutcome {
 };
 
 struct Outcome {
+  pb::Family family = pb::FAMILY_UNSPECIFIED;
   bool handed_over = false;
   std::string_view timing;  // "none", "prompt" (<= 2 s), "after-timeout" (<= PR8 bound), "late"
   EndReason end = EndReason::kQuiescent;

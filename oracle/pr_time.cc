@@ -32,6 +32,13 @@ void CheckUnboundedInitiator(const RunView& run, std::vector<Violation>& out) {
   const uint32_t i = run.initiator;
   const CpuFacts& f = run.facts.cpus[i];
   const uint64_t start = run.crash ? f.panic_time_ns : f.kexec_time_ns;
+  if (f.waited_for_operator) {
+    // The ppc initiator with panic_timeout <= 0 after a first timeout: not a deadlock (spec §6 PR8), whether or
+    // not an operator reset came later.
+    out.push_back(MakeViolation("PR8", run, i, "waits for an operator reset (HANG_WAITING_OPERATOR)",
+                                Severity::kWarning, f.operator_wait));
+    return;
+  }
   if (run.result.handed_over) {
     if (run.result.handover_time_ns - start > InitiatorBoundNs(run.scenario, run.kexec)) {
       out.push_back(
@@ -41,12 +48,6 @@ void CheckUnboundedInitiator(const RunView& run, std::vector<Violation>& out) {
   }
   Witness w = f.last;
   if (!w.set()) w = Witness{i, run.result.steps, run.result.end_time_ns, "END"};
-  if (run.result.cpus[i].final == Location::kWaitingOperator) {
-    // The ppc initiator with panic_timeout <= 0 after a first timeout: not a deadlock (spec §6 PR8).
-    out.push_back(
-        MakeViolation("PR8", run, i, "waits for an operator reset (HANG_WAITING_OPERATOR)", Severity::kWarning, w));
-    return;
-  }
   if (run.result.cpus[i].final == Location::kPanicHalt) return;  // nothing to hand over to
   out.push_back(MakeViolation("PR8", run, i, "never hands over (" + std::string(Name(run.result.end)) + ")",
                               Severity::kError, w));

@@ -50,10 +50,12 @@ std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result)
       roles[c] = Role::kInitiator;
     } else if (NeverStarted(scenario, c)) {
       roles[c] = Role::kNeverStarted;
+    } else if (InitiallyOffline(scenario, c)) {
+      // An offline thread woken by a system reset enters crash_kexec through the reset path (spec §2.9 N2):
+      // it is still an offline target, which keeps roles comparable across wake mechanisms.
+      roles[c] = Role::kOfflineTarget;
     } else if (result.cpus[c].entered_panic) {
       roles[c] = Role::kLoser;
-    } else if (InitiallyOffline(scenario, c)) {
-      roles[c] = Role::kOfflineTarget;
     }
   }
   return roles;

@@ -181,3 +181,63 @@ TEST(Differential, ExplainShowsTheWitnessCpusStepsUpToTheWitness) {
 
 }  // namespace
 }  // namespace crashdiff
+
+namespace crashdiff {
+namespace {
+
+// Without INIT/SIPI every x86 park is HLT, which an NMI after relocation reaches through the replaced IDT: the
+// reference suffers it too, so it is inherent to the machine and no target diverges by suffering it.
+TEST(Differential, ViolationsTheReferenceSharesAreInherentNotDivergences) {
+  const DiffReport r = Diff(R"pb(
+                              machine {
+                                family: X86
+                                platform: X86_INTEL_MWAIT
+                                cores: 1
+                                threads_per_core: 2
+                                offline: 1
+                                kexec_image_loaded: true
+                                firmware { init_sipi_wakeup: false }
+                              }
+                              events {
+                                kind: KEXEC
+                                trigger { at_time_ns: 1000 }
+                                cpus: 0
+                              }
+                              events {
+                                kind: NMI
+                                trigger { after_handover_ns: 1000 }
+                                cpus: 1
+                              }
+                            )pb",
+                            "x86-mwait-fixed");
+  ASSERT_FALSE(r.reference_violations.empty());
+  EXPECT_EQ(r.reference_violations[0].target, "reference");
+  ASSERT_EQ(r.targets.size(), 1u);
+  EXPECT_EQ(r.targets[0].result.cpus[1].final, Location::kDeadCorrupt);  // it does suffer it
+  EXPECT_EQ(r.targets[0].verdict(), "ok");
+  EXPECT_FALSE(r.has_new());
+}
+
+}  // namespace
+}  // namespace crashdiff
+
+namespace crashdiff {
+namespace {
+
+TEST(Differential, IsDeterministic) {
+  for (const char* row : {testing::kRowA, testing::kRowB, testing::kRowH}) {
+    const DiffReport a = Diff(row);
+    const DiffReport b = Diff(row);
+    ASSERT_EQ(a.divergences.size(), b.divergences.size());
+    for (size_t i = 0; i < a.divergences.size(); ++i) {
+      EXPECT_EQ(a.divergences[i].signature, b.divergences[i].signature);
+      EXPECT_EQ(a.divergences[i].witness, b.divergences[i].witness);
+    }
+    ASSERT_EQ(a.targets.size(), b.targets.size());
+    for (size_t i = 0; i < a.targets.size(); ++i)
+      EXPECT_EQ(a.targets[i].result.trace_hash, b.targets[i].result.trace_hash);
+  }
+}
+
+}  // namespace
+}  // namespace crashdiff

@@ -118,7 +118,7 @@ TEST(Reference, PpcInterruptsToAnOfflineThreadBeforeTheCrashDoNotKeepItAwake) {
   EXPECT_LT(r.result.steps, 500u);
 }
 
-TEST(Reference, X86KdumpKicksTheOfflineCpuIntoHltWithoutSavingIt) {
+TEST(Reference, X86KdumpKicksTheOfflineCpuIntoInitWithoutSavingIt) {
   const RefRun r = RunRef(R"pb(
     machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 offline: 3 }
     events {
@@ -128,16 +128,46 @@ TEST(Reference, X86KdumpKicksTheOfflineCpuIntoHltWithoutSavingIt) {
     }
   )pb");
   ExpectEveryoneCollected(r, /*offline_saved=*/false);
-  EXPECT_EQ(r.result.cpus[3].at_handover, Location::kParkedHlt);
+  EXPECT_EQ(r.result.cpus[3].at_handover, Location::kParkedInit);
   EXPECT_EQ(r.result.cpus[3].saves, 0u);
+  EXPECT_EQ(r.result.cpus[0].at_handover, Location::kParkedHlt);  // the boot CPU is never put into INIT
 }
 
 TEST(Reference, X86KexecParksTheOfflineCpuBeforeRelocating) {
   const RefRun r = RunRef(testing::kRowH);
   ASSERT_TRUE(r.result.handed_over);
-  EXPECT_EQ(r.result.cpus[3].final, Location::kParkedHlt);
+  EXPECT_EQ(r.result.cpus[3].final, Location::kParkedInit);
   EXPECT_TRUE(r.facts.relocated);
   for (const Violation& v : r.violations) ADD_FAILURE() << v.property << " " << v.what;
+}
+
+TEST(Reference, X86WithoutInitSipiParksInHltAndAnNmiAfterRelocationIsInherent) {
+  const RefRun r = RunRef(R"pb(
+    machine {
+      family: X86
+      platform: X86_INTEL_MWAIT
+      cores: 1
+      threads_per_core: 2
+      offline: 1
+      kexec_image_loaded: true
+      firmware { init_sipi_wakeup: false }
+    }
+    events {
+      kind: KEXEC
+      trigger { at_time_ns: 1000 }
+      cpus: 0
+    }
+    events {
+      kind: NMI
+      trigger { after_handover_ns: 1000 }
+      cpus: 1
+    }
+  )pb");
+  EXPECT_EQ(r.result.cpus[1].at_handover, Location::kParkedHlt);
+  // HLT is weak against NMI (spec §1.2): taken through the relocated IDT, even the reference corrupts.
+  EXPECT_EQ(r.result.cpus[1].final, Location::kDeadCorrupt);
+  ASSERT_FALSE(r.violations.empty());
+  EXPECT_EQ(r.violations[0].property, "PR2");
 }
 
 TEST(Reference, Arm64OfflineCpuStaysInFirmwareThroughAnMceAfterHandOver) {
