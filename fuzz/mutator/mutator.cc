@@ -14,7 +14,15 @@ Mutator::Mutator(MutatorOptions options) : options_(options) {
   }
 }
 
+void Mutator::StayInFamily(pb::Scenario& scenario) const {
+  const pb::Family f = options_.only_family;
+  if (f == pb::FAMILY_UNSPECIFIED || scenario.machine().family() == f) return;
+  scenario.mutable_machine()->set_family(f);
+  scenario.mutable_machine()->set_platform(PlatformsOf(f).front());
+}
+
 void Mutator::Mutate(pb::Scenario& scenario, Rng& rng) {
+  StayInFamily(scenario);
   Fix(scenario, options_.labels);  // the strategies assume a valid starting point (CPU count, family)
   MutationContext ctx{options_, rng};
   last_.clear();
@@ -40,6 +48,7 @@ void Mutator::Mutate(pb::Scenario& scenario, Rng& rng) {
 
 void Mutator::CrossOver(const pb::Scenario& a, const pb::Scenario& b, pb::Scenario& out, Rng& rng) {
   pb::Scenario child = a;
+  StayInFamily(child);
   // Events: a prefix of a's list, then a suffix of b's (a splice at two random cut points).
   const int cut_a = static_cast<int>(rng.Below(static_cast<uint64_t>(a.events_size()) + 1));
   const int cut_b = static_cast<int>(rng.Below(static_cast<uint64_t>(b.events_size()) + 1));

@@ -16,7 +16,10 @@ namespace crashdiff::fuzz {
 
 struct MutatorOptions {
   const LabelPool* labels = nullptr;  // step labels for on_label triggers; null = the spec's step ids
-  int max_events = 32;                // soft caps for fuzzing (the hard limits are in sim/validate.h)
+  // When set, mutants stay in this family (campaigns restricted with --family): ChangeFamily does not apply and
+  // seeds of other families are moved into it by Fix.
+  pb::Family only_family = pb::FAMILY_UNSPECIFIED;
+  int max_events = 32;  // soft caps for fuzzing (the hard limits are in sim/validate.h)
   int max_choices = 64;
   int max_depth = 6;  // bound on the reflection walk's nesting
   int max_stack = 4;  // up to this many strategies are stacked per Mutate call
@@ -56,6 +59,8 @@ class Mutator {
   const MutatorOptions& options() const { return options_; }
 
  private:
+  void StayInFamily(pb::Scenario& scenario) const;
+
   MutatorOptions options_;
   uint64_t total_weight_ = 0;
   std::vector<StrategyStats> stats_;

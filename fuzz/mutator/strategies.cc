@@ -293,6 +293,7 @@ bool ChangePlatform(pb::Scenario& s, MutationContext& ctx) {
 
 // Rare: the whole scenario moves to another family; Fix maps its events onto the new family's alphabet.
 bool ChangeFamily(pb::Scenario& s, MutationContext& ctx) {
+  if (ctx.options.only_family != pb::FAMILY_UNSPECIFIED) return false;
   static constexpr pb::Family kFamilies[] = {pb::PPC, pb::X86, pb::ARM64};
   const pb::Family f = kFamilies[ctx.rng.Below(3)];
   if (f == s.machine().family()) return false;
