@@ -12,6 +12,10 @@ const std::vector<Command>& Commands() {
        "Run a scenario (text format, or binary if FILE ends in .pb/.bin) on every target of its family that\n"
        "supports its platform (or only T). Prints each target's outcome. --trace prints every step.",
        RunCommand},
+      {"fuzz", "fuzz [--time S] [--jobs N] [--family F] [--target T] [--out DIR] [--engine libfuzzer|afl]",
+       "Fuzzing campaign (default: every family, all cores, 120 s, libFuzzer) from corpus/seeds into DIR (fuzz-out):\n"
+       "live progress, then every divergence signature found with its reproducer. --seeds DIR, --fuzzer PATH, --json.",
+       FuzzCommand},
   };
   return kCommands;
 }

@@ -27,5 +27,6 @@ int Main(int argc, char** argv);
 // Subcommands (one file each).
 int TargetsCommand(const Args& args);
 int RunCommand(const Args& args);
+int FuzzCommand(const Args& args);
 
 }  // namespace crashdiff::cli
