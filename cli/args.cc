@@ -2,8 +2,8 @@
 
 namespace crashdiff::cli {
 
-ArgReader::ArgReader(const std::vector<std::string>& args, std::set<std::string> value_flags,
-                     std::set<std::string> bool_flags) {
+ArgReader::ArgReader(const std::vector<std::string>& args, const std::set<std::string>& value_flags,
+                     const std::set<std::string>& bool_flags) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a.rfind("--", 0) != 0 || a == "--") {

@@ -11,7 +11,8 @@ namespace crashdiff::cli {
 class ArgReader {
  public:
   // value_flags take a value (--target T or --target=T); bool_flags do not.
-  ArgReader(const std::vector<std::string>& args, std::set<std::string> value_flags, std::set<std::string> bool_flags);
+  ArgReader(const std::vector<std::string>& args, const std::set<std::string>& value_flags,
+            const std::set<std::string>& bool_flags);
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
   bool Has(const std::string& flag) const;

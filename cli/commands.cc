@@ -24,9 +24,12 @@ namespace {
 
 void PrintUsage(FILE* out) {
   std::fprintf(out, "usage: crashdiff <command> [options]\n\ncommands:\n");
-  for (const Command& c : Commands()) std::fprintf(out, "  %-45.*s\n", static_cast<int>(c.synopsis.size()), c.synopsis.data());
-  std::fprintf(out, "\n'crashdiff <command> --help' explains one command. Exit codes: 0 no new divergence, 1 new divergence,\n"
-                    "2 bad input or usage.\n");
+  for (const Command& c : Commands())
+    std::fprintf(out, "  %-45.*s\n", static_cast<int>(c.synopsis.size()), c.synopsis.data());
+  std::fprintf(
+      out,
+      "\n'crashdiff <command> --help' explains one command. Exit codes: 0 no new divergence, 1 new divergence,\n"
+      "2 bad input or usage.\n");
 }
 
 }  // namespace

@@ -13,8 +13,8 @@
 namespace crashdiff {
 
 struct DiffOptions {
-  std::string only_target;     // empty: every target of the family that supports the platform
-  bool keep_traces = false;    // keep full traces in the report (explain, timeline); off for fuzzing speed
+  std::string only_target;   // empty: every target of the family that supports the platform
+  bool keep_traces = false;  // keep full traces in the report (explain, timeline); off for fuzzing speed
 };
 
 // One divergence of one target from the reference (or one failed property).
@@ -22,14 +22,14 @@ struct Divergence {
   // Stable and digit-free: "<PRn|OUTCOME> <short-name>: <role> <what> [<target>/<platform>]".
   std::string signature;
   std::string target;
-  std::string property;   // "PR1".."PR11" or "OUTCOME"
-  bool known = false;     // matches a KnownDivergence the target declares
-  std::string witness;    // CPU, step label, model time: for --explain and reproducer headers
+  std::string property;  // "PR1".."PR11" or "OUTCOME"
+  bool known = false;    // matches a KnownDivergence the target declares
+  std::string witness;   // CPU, step label, model time: for --explain and reproducer headers
 };
 
 struct TargetReport {
   std::string target;
-  RunResult result;       // result.trace is empty unless keep_traces
+  RunResult result;  // result.trace is empty unless keep_traces
   std::vector<Divergence> divergences;
 };
 

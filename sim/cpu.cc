@@ -12,7 +12,9 @@ void Cpu::set_location(Location l) {
   machine_->Record(id_, TraceKind::kLocation, Name(l));
 }
 
-void Cpu::Suspend(PendingOp* op) { frames_.back().op = op; }
+void Cpu::Suspend(PendingOp* op) {
+  frames_.back().op = op;
+}
 
 void Cpu::Finish(Location final_location) {
   set_location(final_location);
@@ -25,14 +27,24 @@ void RecordHw(Cpu& cpu, Label label, const std::string& what, int64_t value) {
 
 // ---- Factories ----
 
-Cpu::ReadOp Cpu::read(Var& v, Label l) { return ReadOp(*this, v, l); }
-Cpu::WriteOp Cpu::write(Var& v, int64_t value, Label l) { return WriteOp(*this, v, value, l); }
-Cpu::RmwOp Cpu::fetch_add(Var& v, int64_t delta, Label l) { return RmwOp(*this, v, RmwOp::Kind::kAdd, delta, 0, l); }
+Cpu::ReadOp Cpu::read(Var& v, Label l) {
+  return ReadOp(*this, v, l);
+}
+Cpu::WriteOp Cpu::write(Var& v, int64_t value, Label l) {
+  return WriteOp(*this, v, value, l);
+}
+Cpu::RmwOp Cpu::fetch_add(Var& v, int64_t delta, Label l) {
+  return RmwOp(*this, v, RmwOp::Kind::kAdd, delta, 0, l);
+}
 Cpu::RmwOp Cpu::cmpxchg(Var& v, int64_t expected, int64_t desired, Label l) {
   return RmwOp(*this, v, RmwOp::Kind::kCmpxchg, expected, desired, l);
 }
-Cpu::LocalOp Cpu::barrier(Label l) { return LocalOp(*this, l, nullptr, "barrier"); }
-Cpu::LocalOp Cpu::local(Label l, std::string what) { return LocalOp(*this, l, nullptr, std::move(what)); }
+Cpu::LocalOp Cpu::barrier(Label l) {
+  return LocalOp(*this, l, nullptr, "barrier");
+}
+Cpu::LocalOp Cpu::local(Label l, std::string what) {
+  return LocalOp(*this, l, nullptr, std::move(what));
+}
 Cpu::LocalOp Cpu::irq_disable(Label l) {
   return LocalOp(*this, l, [](Cpu& c) { c.set_irq_enabled(false); }, "irq-disable");
 }
@@ -42,7 +54,9 @@ Cpu::LocalOp Cpu::irq_enable(Label l) {
 Cpu::WaitOp Cpu::wait_until(std::function<bool()> pred, uint64_t timeout_ns, Label l) {
   return WaitOp(*this, std::move(pred), timeout_ns, l);
 }
-Cpu::WaitOp Cpu::delay(uint64_t ns, Label l) { return WaitOp(*this, nullptr, ns, l); }
+Cpu::WaitOp Cpu::delay(uint64_t ns, Label l) {
+  return WaitOp(*this, nullptr, ns, l);
+}
 Cpu::StopOp Cpu::enter_stop(SourceMask wake_enable, bool loses_state, Label l) {
   return StopOp(*this, wake_enable, loses_state, l);
 }
@@ -55,10 +69,18 @@ Cpu::LocalOp Cpu::monitor(Var& line, Label l) {
       },
       "monitor " + line.name);
 }
-Cpu::MwaitOp Cpu::mwait(Label l) { return MwaitOp(*this, l); }
-Cpu::HltOp Cpu::hlt(Label l) { return HltOp(*this, l); }
-Cpu::ParkOp Cpu::park(Location l, Label label) { return ParkOp(*this, l, false, label); }
-Cpu::ParkOp Cpu::enter_firmware(Location l, Label label) { return ParkOp(*this, l, true, label); }
+Cpu::MwaitOp Cpu::mwait(Label l) {
+  return MwaitOp(*this, l);
+}
+Cpu::HltOp Cpu::hlt(Label l) {
+  return HltOp(*this, l);
+}
+Cpu::ParkOp Cpu::park(Location l, Label label) {
+  return ParkOp(*this, l, false, label);
+}
+Cpu::ParkOp Cpu::enter_firmware(Location l, Label label) {
+  return ParkOp(*this, l, true, label);
+}
 Cpu::HandoverOp Cpu::handover(std::vector<Region> overwritten, Label l) {
   return HandoverOp(*this, std::move(overwritten), l);
 }
@@ -137,12 +159,14 @@ std::optional<Source> FirstPending(const CpuHw& hw, SourceMask mask) {
   return std::nullopt;
 }
 
-constexpr SourceMask kAlwaysWakesStop = Bit(Source::kReset) | Bit(Source::kMce) | Bit(Source::kHmi) |
-                                        Bit(Source::kSpurious);
+constexpr SourceMask kAlwaysWakesStop =
+    Bit(Source::kReset) | Bit(Source::kMce) | Bit(Source::kHmi) | Bit(Source::kSpurious);
 
 }  // namespace
 
-SourceMask Cpu::StopOp::wake_mask() const { return enable_ | kAlwaysWakesStop; }
+SourceMask Cpu::StopOp::wake_mask() const {
+  return enable_ | kAlwaysWakesStop;
+}
 
 PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
   Machine& m = cpu.machine();
@@ -168,7 +192,9 @@ PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
   return Result::kDone;
 }
 
-bool Cpu::StopOp::CanProceed(const Cpu& cpu) const { return FirstPending(cpu.hw(), wake_mask()).has_value(); }
+bool Cpu::StopOp::CanProceed(const Cpu& cpu) const {
+  return FirstPending(cpu.hw(), wake_mask()).has_value();
+}
 
 // MWAIT and HLT with interrupts off: a store to the monitored line (MWAIT) or a spurious wake ends them here;
 // an NMI, SMI, MCE or INIT is taken as an interrupt through the normal path, and the instruction completes when
@@ -182,9 +208,12 @@ PendingOp::Result Cpu::MwaitOp::Execute(Cpu& cpu) {
     cpu.set_location(Location::kStoppedHw);
   }
   std::string why;
-  if (cpu.hw().monitor_fired) why = "monitor";
-  else if (cpu.hw().spurious) why = "spurious";
-  else if (cpu.irq_count() != irqs_at_start_) why = "interrupt";
+  if (cpu.hw().monitor_fired)
+    why = "monitor";
+  else if (cpu.hw().spurious)
+    why = "spurious";
+  else if (cpu.irq_count() != irqs_at_start_)
+    why = "interrupt";
   if (why.empty()) {
     if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "mwait");
     return Result::kBlocked;
@@ -215,7 +244,9 @@ PendingOp::Result Cpu::HltOp::Execute(Cpu& cpu) {
   return Result::kDone;
 }
 
-bool Cpu::HltOp::CanProceed(const Cpu& cpu) const { return cpu.irq_count() != irqs_at_start_; }
+bool Cpu::HltOp::CanProceed(const Cpu& cpu) const {
+  return cpu.irq_count() != irqs_at_start_;
+}
 
 PendingOp::Result Cpu::ParkOp::Execute(Cpu& cpu) {
   if (firmware_) {

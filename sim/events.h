@@ -17,11 +17,11 @@ inline constexpr uint32_t kFamAll = kFamPpc | kFamX86 | kFamArm64;
 
 struct EventInfo {
   pb::EventKind kind;
-  bool software;        // runs kernel code on cpus[0]; else sets hardware latches
-  uint32_t min_cpus;    // size of cpus when all_cpus is false
+  bool software;      // runs kernel code on cpus[0]; else sets hardware latches
+  uint32_t min_cpus;  // size of cpus when all_cpus is false
   uint32_t max_cpus;
-  bool allows_all;      // all_cpus may be set
-  uint32_t families;    // bit set of pb::Family
+  bool allows_all;    // all_cpus may be set
+  uint32_t families;  // bit set of pb::Family
   std::string_view meaning;
 };
 

@@ -45,8 +45,7 @@ void CpuHw::Clear(Source s) {
     case Source::kMonitor: monitor_fired = false; break;
     // Level sources: only the handler's accept / drain clears them.
     case Source::kExternal:
-    case Source::kHvi:
-      break;
+    case Source::kHvi: break;
   }
 }
 

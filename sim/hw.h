@@ -10,20 +10,20 @@
 
 namespace crashdiff {
 
-#define CRASHDIFF_SOURCES(X)                                                                                   \
-  /* enum       name            maskable cleared_on_take consumed_by_wake interrupt  ppc SRR1 wake reason */    \
-  X(kReset, "SYSTEM_RESET", false, true, true, true, 0x100000u)                                                 \
-  X(kMce, "MCE", false, true, true, true, 0x3C0000u)                                                            \
-  X(kHmi, "HMI", true, true, true, true, 0x280000u)                                                             \
-  X(kNmi, "NMI", false, true, false, true, 0u)                                                                  \
-  X(kSmi, "SMI", false, true, false, true, 0u)                                                                  \
-  X(kInit, "INIT", false, true, false, true, 0u)                                                                \
-  X(kHdoorbell, "HDOORBELL", true, true, false, true, 0x0C0000u)                                                \
-  X(kExternal, "EXTERNAL", true, false, false, true, 0x200000u)                                                 \
-  X(kHvi, "HVI", true, false, false, true, 0x240000u)                                                           \
-  X(kIpi, "IPI", true, true, false, true, 0u)                                                                   \
-  X(kDec, "DEC", true, true, false, true, 0x180000u)                                                            \
-  X(kSpurious, "SPURIOUS", false, false, true, false, 0u)                                                       \
+#define CRASHDIFF_SOURCES(X)                                                                                 \
+  /* enum       name            maskable cleared_on_take consumed_by_wake interrupt  ppc SRR1 wake reason */ \
+  X(kReset, "SYSTEM_RESET", false, true, true, true, 0x100000u)                                              \
+  X(kMce, "MCE", false, true, true, true, 0x3C0000u)                                                         \
+  X(kHmi, "HMI", true, true, true, true, 0x280000u)                                                          \
+  X(kNmi, "NMI", false, true, false, true, 0u)                                                               \
+  X(kSmi, "SMI", false, true, false, true, 0u)                                                               \
+  X(kInit, "INIT", false, true, false, true, 0u)                                                             \
+  X(kHdoorbell, "HDOORBELL", true, true, false, true, 0x0C0000u)                                             \
+  X(kExternal, "EXTERNAL", true, false, false, true, 0x200000u)                                              \
+  X(kHvi, "HVI", true, false, false, true, 0x240000u)                                                        \
+  X(kIpi, "IPI", true, true, false, true, 0u)                                                                \
+  X(kDec, "DEC", true, true, false, true, 0x180000u)                                                         \
+  X(kSpurious, "SPURIOUS", false, false, true, false, 0u)                                                    \
   X(kMonitor, "MONITOR", false, false, false, false, 0u)
 
 enum class Source : uint8_t {
@@ -49,15 +49,21 @@ inline constexpr std::array kSourceInfo = {
 };
 inline constexpr size_t kNumSources = kSourceInfo.size();
 
-constexpr const SourceInfo& Info(Source s) { return kSourceInfo[static_cast<size_t>(s)]; }
-constexpr std::string_view Name(Source s) { return Info(s).name; }
+constexpr const SourceInfo& Info(Source s) {
+  return kSourceInfo[static_cast<size_t>(s)];
+}
+constexpr std::string_view Name(Source s) {
+  return Info(s).name;
+}
 
 using SourceMask = uint32_t;
-constexpr SourceMask Bit(Source s) { return SourceMask{1} << static_cast<unsigned>(s); }
+constexpr SourceMask Bit(Source s) {
+  return SourceMask{1} << static_cast<unsigned>(s);
+}
 
-inline constexpr uint8_t kMfrrNone = 0xFF;      // XICS: no IPI requested
-inline constexpr uint8_t kIpiPriority = 4;      // XICS IPI_PRIORITY
-inline constexpr uint8_t kDevicePriority = 5;   // XICS default device priority
+inline constexpr uint8_t kMfrrNone = 0xFF;     // XICS: no IPI requested
+inline constexpr uint8_t kIpiPriority = 4;     // XICS IPI_PRIORITY
+inline constexpr uint8_t kDevicePriority = 5;  // XICS default device priority
 
 struct XiveEntry {
   bool is_ipi;
@@ -80,8 +86,8 @@ struct CpuHw {
   std::deque<XiveEntry> xive_queue;   // XIVE event queue (HVI)
   std::set<uint32_t> ipi_vectors;     // x86/arm64 ordinary IPIs (reboot vector, IPI_CPU_STOP)
   bool dec = false;
-  bool spurious = false;              // SPURIOUS_WAKE / KVM_EXIT: a wake with no reason
-  bool monitor_fired = false;         // x86: the armed monitor saw a store
+  bool spurious = false;       // SPURIOUS_WAKE / KVM_EXIT: a wake with no reason
+  bool monitor_fired = false;  // x86: the armed monitor saw a store
 
   bool Pending(Source s) const;
   SourceMask PendingMask() const;
@@ -90,8 +96,7 @@ struct CpuHw {
 
 // Wake reasons for powerpc stop, in the order the model reports them when several are pending (a choice: the
 // hardware reports one reason; spec §2.3 gives no precedence).
-inline constexpr std::array kStopWakePriority = {Source::kReset,    Source::kMce, Source::kHmi,
-                                                 Source::kHdoorbell, Source::kExternal, Source::kHvi,
-                                                 Source::kDec,      Source::kSpurious};
+inline constexpr std::array kStopWakePriority = {Source::kReset,    Source::kMce, Source::kHmi, Source::kHdoorbell,
+                                                 Source::kExternal, Source::kHvi, Source::kDec, Source::kSpurious};
 
 }  // namespace crashdiff

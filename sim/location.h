@@ -9,23 +9,23 @@
 
 namespace crashdiff {
 
-#define CRASHDIFF_LOCATIONS(X)                                                                                  \
-  /*  enum         name               parked strict colour   meaning */                                       \
-  X(kRunOld, "RUN_OLD", false, false, "#9e9e9e", "executing ordinary old-kernel code")                         \
-  X(kOfflineLoop, "OFFLINE_LOOP", false, false, "#64b5f6", "awake inside the platform's offline loop")          \
-  X(kStoppedHw, "STOPPED_HW", false, false, "#1565c0", "in a wakeable hardware low-power state")                \
-  X(kReceiverWait, "RECEIVER_WAIT", false, false, "#ffb74d", "in the crash receiver, waiting for the go flag")  \
-  X(kTransit, "TRANSIT", false, false, "#ff7043", "past the go flag, tearing down before parking")             \
-  X(kParkedFw, "PARKED_FW", true, true, "#2e7d32", "handed back to firmware")                                  \
-  X(kParkedSpin, "PARKED_SPIN", true, true, "#43a047", "spinning, interrupts off, until the next kernel frees it") \
-  X(kParkedHlt, "PARKED_HLT", true, false, "#9ccc65", "x86 HLT with IF=0 (NMI/SMI/MCE resume it)")             \
-  X(kParkedInit, "PARKED_INIT", true, false, "#c5e1a5", "x86 wait-for-SIPI (weak against broadcast MCE)")       \
-  X(kLoserSpin, "LOSER_SPIN", true, false, "#ce93d8", "spinning in panic's self-stop loop in old-kernel text")  \
+#define CRASHDIFF_LOCATIONS(X)                                                                                      \
+  /*  enum         name               parked strict colour   meaning */                                             \
+  X(kRunOld, "RUN_OLD", false, false, "#9e9e9e", "executing ordinary old-kernel code")                              \
+  X(kOfflineLoop, "OFFLINE_LOOP", false, false, "#64b5f6", "awake inside the platform's offline loop")              \
+  X(kStoppedHw, "STOPPED_HW", false, false, "#1565c0", "in a wakeable hardware low-power state")                    \
+  X(kReceiverWait, "RECEIVER_WAIT", false, false, "#ffb74d", "in the crash receiver, waiting for the go flag")      \
+  X(kTransit, "TRANSIT", false, false, "#ff7043", "past the go flag, tearing down before parking")                  \
+  X(kParkedFw, "PARKED_FW", true, true, "#2e7d32", "handed back to firmware")                                       \
+  X(kParkedSpin, "PARKED_SPIN", true, true, "#43a047", "spinning, interrupts off, until the next kernel frees it")  \
+  X(kParkedHlt, "PARKED_HLT", true, false, "#9ccc65", "x86 HLT with IF=0 (NMI/SMI/MCE resume it)")                  \
+  X(kParkedInit, "PARKED_INIT", true, false, "#c5e1a5", "x86 wait-for-SIPI (weak against broadcast MCE)")           \
+  X(kLoserSpin, "LOSER_SPIN", true, false, "#ce93d8", "spinning in panic's self-stop loop in old-kernel text")      \
   X(kDeadCorrupt, "DEAD_CORRUPT", false, false, "#d50000", "executing replaced code or new vectors with old state") \
-  X(kNeverStarted, "NEVER_STARTED", true, true, "#eeeeee", "present, never started, held by firmware")          \
-  X(kCrashing, "CRASHING", false, false, "#fdd835", "the initiator, running the crash shutdown")               \
-  X(kWaitingOperator, "WAITING_OPERATOR", false, false, "#f9a825", "initiator waiting for an operator reset")   \
-  X(kPanicHalt, "PANIC_HALT", false, false, "#8d6e63", "panicked with nothing to hand over to; halted in panic") \
+  X(kNeverStarted, "NEVER_STARTED", true, true, "#eeeeee", "present, never started, held by firmware")              \
+  X(kCrashing, "CRASHING", false, false, "#fdd835", "the initiator, running the crash shutdown")                    \
+  X(kWaitingOperator, "WAITING_OPERATOR", false, false, "#f9a825", "initiator waiting for an operator reset")       \
+  X(kPanicHalt, "PANIC_HALT", false, false, "#8d6e63", "panicked with nothing to hand over to; halted in panic")    \
   X(kNextKernel, "NEXT_KERNEL", false, false, "#00897b", "the initiator after hand-over, running the next kernel")
 
 enum class Location : uint8_t {
@@ -49,8 +49,12 @@ inline constexpr std::array kLocationInfo = {
 #undef CRASHDIFF_LOCATION_INFO
 };
 
-constexpr const LocationInfo& Info(Location l) { return kLocationInfo[static_cast<size_t>(l)]; }
-constexpr std::string_view Name(Location l) { return Info(l).name; }
+constexpr const LocationInfo& Info(Location l) {
+  return kLocationInfo[static_cast<size_t>(l)];
+}
+constexpr std::string_view Name(Location l) {
+  return Info(l).name;
+}
 
 inline std::optional<Location> LocationFromName(std::string_view name) {
   for (size_t i = 0; i < kLocationInfo.size(); ++i) {

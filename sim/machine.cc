@@ -52,6 +52,7 @@ Var& Machine::NewVar(std::string name, int64_t init, Region region) {
 
 std::vector<Var*> Machine::NewVarArray(const std::string& name, int64_t init, Region region) {
   std::vector<Var*> out;
+  out.reserve(num_cpus());
   for (uint32_t c = 0; c < num_cpus(); ++c) {
     out.push_back(&NewVar(name + "[" + std::to_string(c) + "]", init, region));
   }

@@ -19,12 +19,12 @@
 
 namespace crashdiff {
 
-inline constexpr uint64_t kStepNs = 1;                // model time one step costs
+inline constexpr uint64_t kStepNs = 1;                 // model time one step costs
 inline constexpr uint64_t kTimeLimitNs = 3600 * kSec;  // a run that reaches this much model time ends
 
-#define CRASHDIFF_END_REASONS(X)                                                                   \
-  X(kQuiescent, "quiescent", "no CPU can run and nothing is scheduled to happen")                  \
-  X(kStepBudget, "livelock", "the step budget ran out while CPUs kept running")                    \
+#define CRASHDIFF_END_REASONS(X)                                                  \
+  X(kQuiescent, "quiescent", "no CPU can run and nothing is scheduled to happen") \
+  X(kStepBudget, "livelock", "the step budget ran out while CPUs kept running")   \
   X(kTimeLimit, "time-limit", "model time passed the run's limit")
 
 enum class EndReason : uint8_t {

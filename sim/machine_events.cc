@@ -53,8 +53,7 @@ void Machine::ApplyHardware(const pb::Event& event) {
           hw.nmi = true;
         }
         break;
-      default:
-        break;
+      default: break;
     }
   }
 }

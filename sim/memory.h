@@ -10,12 +10,12 @@
 
 namespace crashdiff {
 
-#define CRASHDIFF_REGIONS(X)                                                             \
-  X(kOldKernelData, "old-kernel-data", "old kernel data: per-CPU areas, flags, stacks")   \
-  X(kOldKernelText, "old-kernel-text", "old kernel text, incl. x86 IDT handlers")         \
-  X(kOldPageTables, "old-page-tables", "old kernel page tables")                         \
+#define CRASHDIFF_REGIONS(X)                                                               \
+  X(kOldKernelData, "old-kernel-data", "old kernel data: per-CPU areas, flags, stacks")    \
+  X(kOldKernelText, "old-kernel-text", "old kernel text, incl. x86 IDT handlers")          \
+  X(kOldPageTables, "old-page-tables", "old kernel page tables")                           \
   X(kLowVectors, "low-vectors", "powerpc exception vectors at real address 0 (0x100 ...)") \
-  X(kCrashKernel, "crash-kernel", "memory reserved for the kdump kernel")                 \
+  X(kCrashKernel, "crash-kernel", "memory reserved for the kdump kernel")                  \
   X(kFirmware, "firmware", "firmware (OPAL / PSCI / BIOS) memory")
 
 enum class Region : uint8_t {
@@ -30,7 +30,9 @@ inline constexpr std::array<std::string_view, 6> kRegionNames = {
 #undef CRASHDIFF_REGION_NAME
 };
 inline constexpr size_t kNumRegions = kRegionNames.size();
-constexpr std::string_view Name(Region r) { return kRegionNames[static_cast<size_t>(r)]; }
+constexpr std::string_view Name(Region r) {
+  return kRegionNames[static_cast<size_t>(r)];
+}
 
 // One shared variable. Model code never touches value directly: it goes through Cpu step operations so that
 // every access is a scheduling point and appears in the trace. (Predicates of blocking waits read it directly:

@@ -35,9 +35,12 @@ int LineOf(const TextFormat::ParseInfoTree* tree, const FieldPath& path) {
   int line = 0;
   for (const FieldStep& s : path) {
     if (tree == nullptr) break;
-    const auto loc = tree->GetLocation(s.field, s.index);
+    // The parse tree indexes repeated fields by element; a path naming a whole repeated field points at its
+    // first element.
+    const int index = s.field->is_repeated() ? std::max(s.index, 0) : -1;
+    const auto loc = tree->GetLocation(s.field, index);
     if (loc.line >= 0) line = loc.line + 1;
-    tree = s.field->message_type() != nullptr ? tree->GetTreeForNested(s.field, s.index < 0 ? -1 : s.index) : nullptr;
+    tree = s.field->message_type() != nullptr ? tree->GetTreeForNested(s.field, index) : nullptr;
   }
   return line;
 }

@@ -5,7 +5,9 @@
 namespace crashdiff {
 namespace {
 
-bool Contains(const std::vector<uint32_t>& v, uint32_t x) { return std::binary_search(v.begin(), v.end(), x); }
+bool Contains(const std::vector<uint32_t>& v, uint32_t x) {
+  return std::binary_search(v.begin(), v.end(), x);
+}
 
 // Runs the lowest-numbered runnable CPU after the one that ran last, one step each.
 class RoundRobin : public Scheduler {
@@ -42,7 +44,8 @@ class Pct : public Scheduler {
     priority_.resize(num_cpus);
     for (uint32_t i = 0; i < num_cpus; ++i) priority_[i] = depth + i;
     for (uint32_t i = num_cpus; i > 1; --i) std::swap(priority_[i - 1], priority_[rng_.Below(i)]);
-    for (uint32_t i = 1; i < depth; ++i) change_points_.push_back(rng_.Below(std::min(s.pct_horizon(), s.step_budget())));
+    for (uint32_t i = 1; i < depth; ++i)
+      change_points_.push_back(rng_.Below(std::min(s.pct_horizon(), s.step_budget())));
     // Equal points would collapse into one change; spread them so there are exactly depth-1 changes.
     std::sort(change_points_.begin(), change_points_.end());
     for (size_t i = 1; i < change_points_.size(); ++i) {
@@ -78,13 +81,10 @@ class Pct : public Scheduler {
 
 std::unique_ptr<Scheduler> Scheduler::Create(const pb::Schedule& schedule, uint32_t num_cpus) {
   switch (schedule.policy()) {
-    case pb::RANDOM:
-      return std::make_unique<Random>(schedule);
-    case pb::PCT:
-      return std::make_unique<Pct>(schedule, num_cpus);
+    case pb::RANDOM: return std::make_unique<Random>(schedule);
+    case pb::PCT: return std::make_unique<Pct>(schedule, num_cpus);
     case pb::POLICY_UNSPECIFIED:
-    case pb::ROUND_ROBIN:
-      break;
+    case pb::ROUND_ROBIN: break;
   }
   return std::make_unique<RoundRobin>(schedule);
 }

@@ -12,26 +12,26 @@
 
 namespace crashdiff {
 
-#define CRASHDIFF_TRACE_KINDS(X) \
-  X(kRead, "read")               \
-  X(kWrite, "write")             \
-  X(kRmw, "rmw")                 \
-  X(kBarrier, "barrier")         \
-  X(kLocal, "local")             \
-  X(kHw, "hw")                   \
-  X(kBlock, "block")             \
-  X(kTimeout, "timeout")         \
-  X(kWake, "wake")               \
-  X(kIrq, "irq")                 \
-  X(kIrqReturn, "irq-return")    \
-  X(kEvent, "event")             \
+#define CRASHDIFF_TRACE_KINDS(X)    \
+  X(kRead, "read")                  \
+  X(kWrite, "write")                \
+  X(kRmw, "rmw")                    \
+  X(kBarrier, "barrier")            \
+  X(kLocal, "local")                \
+  X(kHw, "hw")                      \
+  X(kBlock, "block")                \
+  X(kTimeout, "timeout")            \
+  X(kWake, "wake")                  \
+  X(kIrq, "irq")                    \
+  X(kIrqReturn, "irq-return")       \
+  X(kEvent, "event")                \
   X(kEventIgnored, "event-ignored") \
-  X(kLocation, "location")       \
-  X(kDiag, "diag")               \
-  X(kSave, "save")               \
-  X(kHandover, "handover")       \
-  X(kOverwrite, "overwrite")     \
-  X(kCorrupt, "corrupt")         \
+  X(kLocation, "location")          \
+  X(kDiag, "diag")                  \
+  X(kSave, "save")                  \
+  X(kHandover, "handover")          \
+  X(kOverwrite, "overwrite")        \
+  X(kCorrupt, "corrupt")            \
   X(kEnd, "end")
 
 enum class TraceKind : uint8_t {
@@ -45,7 +45,9 @@ inline constexpr std::array<std::string_view, 20> kTraceKindNames = {
     CRASHDIFF_TRACE_KINDS(CRASHDIFF_TRACE_NAME)
 #undef CRASHDIFF_TRACE_NAME
 };
-constexpr std::string_view Name(TraceKind k) { return kTraceKindNames[static_cast<size_t>(k)]; }
+constexpr std::string_view Name(TraceKind k) {
+  return kTraceKindNames[static_cast<size_t>(k)];
+}
 
 inline constexpr uint32_t kNoCpu = 0xFFFF;
 
@@ -54,9 +56,9 @@ struct TraceEntry {
   uint64_t time_ns = 0;
   uint32_t cpu = kNoCpu;
   TraceKind kind = TraceKind::kLocal;
-  std::string_view label;  // a step label (string literal in model code) or a table name
+  std::string_view label;                 // a step label (string literal in model code) or a table name
   Location location = Location::kRunOld;  // the CPU's location after this entry
-  std::string detail;      // variable name and value, event name, diagnostic text
+  std::string detail;                     // variable name and value, event name, diagnostic text
   int64_t value = 0;
 };
 

@@ -9,7 +9,6 @@
 namespace crashdiff {
 namespace {
 
-using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 
 class Validator {
@@ -47,7 +46,8 @@ class Validator {
     std::set<uint32_t> seen;
     for (int i = 0; i < cpus.size(); ++i) {
       const FieldPath p = Join(base, FieldStep{Fd(m, field), i});
-      if (cpus[i] >= n_) Fail(p, "CPU " + std::to_string(cpus[i]) + " does not exist (" + std::to_string(n_) + " CPUs)");
+      if (cpus[i] >= n_)
+        Fail(p, "CPU " + std::to_string(cpus[i]) + " does not exist (" + std::to_string(n_) + " CPUs)");
       if (!seen.insert(cpus[i]).second) Fail(p, "CPU " + std::to_string(cpus[i]) + " listed twice");
     }
   }
@@ -70,15 +70,18 @@ class Validator {
     if (!errors_.empty()) return;
     n_ = m.cores() * t;
     if (n_ > kMaxCpus) {
-      Fail(Join(base, F(m, "threads_per_core")), "cores * threads_per_core must be at most 32, got " + std::to_string(n_));
+      Fail(Join(base, F(m, "threads_per_core")),
+           "cores * threads_per_core must be at most 32, got " + std::to_string(n_));
       return;
     }
-    if (m.boot_cpu() >= n_) Fail(Join(base, F(m, "boot_cpu")), "CPU " + std::to_string(m.boot_cpu()) + " does not exist");
+    if (m.boot_cpu() >= n_)
+      Fail(Join(base, F(m, "boot_cpu")), "CPU " + std::to_string(m.boot_cpu()) + " does not exist");
     CpuList(m, "offline", m.offline(), base);
     CpuList(m, "never_started", m.never_started(), base);
     const std::set<uint32_t> offline(m.offline().begin(), m.offline().end());
     for (int i = 0; i < m.offline_size(); ++i) {
-      if (m.offline(i) == m.boot_cpu()) Fail(Join(base, FieldStep{Fd(m, "offline"), i}), "the boot CPU cannot be offline");
+      if (m.offline(i) == m.boot_cpu())
+        Fail(Join(base, FieldStep{Fd(m, "offline"), i}), "the boot CPU cannot be offline");
     }
     for (int i = 0; i < m.never_started_size(); ++i) {
       const FieldPath p = Join(base, FieldStep{Fd(m, "never_started"), i});
@@ -117,7 +120,8 @@ class Validator {
   }
 
   static bool LabelChar(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
   }
 
   void Trigger(const pb::Trigger& t, uint64_t budget, const FieldPath& base) {
@@ -126,7 +130,8 @@ class Validator {
         Fail(base, "required: at_step, at_time_ns, on_label or after_handover_ns");
         return;
       case pb::Trigger::kAtStep:
-        if (t.at_step() > budget) Fail(Join(base, F(t, "at_step")), "beyond the step budget (" + std::to_string(budget) + ")");
+        if (t.at_step() > budget)
+          Fail(Join(base, F(t, "at_step")), "beyond the step budget (" + std::to_string(budget) + ")");
         return;
       case pb::Trigger::kAtTimeNs:
         if (t.at_time_ns() > kMaxTimeNs) Fail(Join(base, F(t, "at_time_ns")), "must be at most 3600 s (3.6e12 ns)");
@@ -199,16 +204,12 @@ bool PlatformInFamily(pb::Platform platform, pb::Family family) {
     case pb::POWER8_XICS:
     case pb::POWER9_DOORBELL_XIVE:
     case pb::POWER9_XIVE_IPI:
-    case pb::POWER9_ICP_OPAL:
-      return family == pb::PPC;
+    case pb::POWER9_ICP_OPAL: return family == pb::PPC;
     case pb::X86_INTEL_MWAIT:
-    case pb::X86_HLT:
-      return family == pb::X86;
+    case pb::X86_HLT: return family == pb::X86;
     case pb::ARM64_PSCI:
-    case pb::ARM64_SPIN_TABLE:
-      return family == pb::ARM64;
-    case pb::PLATFORM_UNSPECIFIED:
-      return false;
+    case pb::ARM64_SPIN_TABLE: return family == pb::ARM64;
+    case pb::PLATFORM_UNSPECIFIED: return false;
   }
   return false;
 }
@@ -223,6 +224,8 @@ std::string PathToString(const FieldPath& path) {
   return out;
 }
 
-std::vector<ValidationError> Validate(const pb::Scenario& scenario) { return Validator().Run(scenario); }
+std::vector<ValidationError> Validate(const pb::Scenario& scenario) {
+  return Validator().Run(scenario);
+}
 
 }  // namespace crashdiff

@@ -28,7 +28,9 @@ std::string PathToString(const FieldPath& path);  // e.g. "events[2].trigger.on_
 
 // All problems, in field order; empty when the scenario is valid.
 std::vector<ValidationError> Validate(const pb::Scenario& scenario);
-inline bool IsValid(const pb::Scenario& scenario) { return Validate(scenario).empty(); }
+inline bool IsValid(const pb::Scenario& scenario) {
+  return Validate(scenario).empty();
+}
 
 // Limits shared with the mutator and the docs.
 inline constexpr uint32_t kMaxCores = 8;

@@ -23,7 +23,9 @@ bool RegisterTarget(const TargetSpec& spec) {
   return true;
 }
 
-const std::vector<const TargetSpec*>& AllTargets() { return Registry(); }
+const std::vector<const TargetSpec*>& AllTargets() {
+  return Registry();
+}
 
 const TargetSpec* FindTarget(std::string_view name) {
   for (const TargetSpec* t : Registry()) {

@@ -25,10 +25,10 @@ struct KnownDivergence {
 };
 
 struct TargetSpec {
-  std::string name;    // e.g. "ppc-upstream-clear-then-check"
+  std::string name;  // e.g. "ppc-upstream-clear-then-check"
   pb::Family family;
   std::vector<pb::Platform> platforms;  // platforms it can run on
-  std::string models;  // kernel tree, file, function, commit it models
+  std::string models;                   // kernel tree, file, function, commit it models
   std::string summary;
   std::vector<KnownDivergence> known;
   // Creates the target's shared state on the machine and returns the kernel model to run.
@@ -44,7 +44,8 @@ const TargetSpec* FindTarget(std::string_view name);
 
 #define CRASHDIFF_TARGET_CONCAT2(a, b) a##b
 #define CRASHDIFF_TARGET_CONCAT(a, b) CRASHDIFF_TARGET_CONCAT2(a, b)
-#define CRASHDIFF_TARGET(spec) \
-  [[maybe_unused]] static const bool CRASHDIFF_TARGET_CONCAT(crashdiff_registered_, __LINE__) = ::crashdiff::RegisterTarget(spec)
+#define CRASHDIFF_TARGET(spec)                                                                  \
+  [[maybe_unused]] static const bool CRASHDIFF_TARGET_CONCAT(crashdiff_registered_, __LINE__) = \
+      ::crashdiff::RegisterTarget(spec)
 
 }  // namespace crashdiff

@@ -117,9 +117,13 @@ TEST(Determinism, SameScenarioSameTraceHashOnHundredRuns) {
 TEST(Schedule, ExplicitChoicesAreFollowedExactly) {
   RunResult r;
   RunRacers(R"pb(
-    machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }
-    schedule { choices { cpu: 1 steps: 3 } choices { cpu: 0 steps: 2 } choices { cpu: 1 steps: 1 } }
-  )pb",
+              machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }
+              schedule {
+                choices { cpu: 1 steps: 3 }
+                choices { cpu: 0 steps: 2 }
+                choices { cpu: 1 steps: 1 }
+              }
+            )pb",
             &r);
   std::vector<uint32_t> order;
   for (const TraceEntry& e : r.trace.entries()) {
@@ -133,8 +137,9 @@ TEST(Schedule, SeededRandomReplaysFromItsSeedAndDiffersAcrossSeeds) {
   std::set<uint64_t> hashes;
   for (int seed = 0; seed < 8; ++seed) {
     const std::string text = std::string(R"pb(
-      machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 }
-      schedule { policy: RANDOM seed: )pb") + std::to_string(seed) + " }";
+                               machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 }
+                               schedule { policy: RANDOM seed:)pb") +
+                             std::to_string(seed) + " }";
     const uint64_t h = RunRacers(text);
     EXPECT_EQ(RunRacers(text), h);
     hashes.insert(h);
@@ -172,8 +177,8 @@ TEST(Schedule, PctRespectsItsDepth) {
     for (int seed = 0; seed < 20; ++seed) {
       RunResult r;
       RunRacers(std::string(R"pb(
-        machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 }
-        schedule { policy: PCT pct_horizon: 30 seed: )pb") +
+                  machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 }
+                  schedule { policy: PCT pct_horizon: 30 seed:)pb") +
                     std::to_string(seed) + " pct_depth: " + std::to_string(depth) + " }",
                 &r);
       EXPECT_LE(Switches(r), static_cast<int>(depth - 1) + 3) << "depth " << depth << " seed " << seed;
@@ -182,9 +187,9 @@ TEST(Schedule, PctRespectsItsDepth) {
   // Depth 1 is sequential: each CPU runs to completion.
   RunResult r;
   RunRacers(R"pb(
-    machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 }
-    schedule { policy: PCT pct_depth: 1 seed: 7 }
-  )pb",
+              machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 }
+              schedule { policy: PCT pct_depth: 1 seed: 7 }
+            )pb",
             &r);
   EXPECT_EQ(Switches(r), 3);
 }

@@ -1,0 +1,43 @@
+// Replaying the regression corpus: every reproducer on every target (or one), compared with the expectations in
+// its header. A target without expectations (a patch modelled as a new target) is judged against the
+// reproducer's bug: does it still show a divergence with the same signature key?
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace crashdiff {
+
+#define CRASHDIFF_VERDICTS(X)                                                         \
+  X(kAsExpected, "as-expected", false, "the same signatures as the header expects")   \
+  X(kFixed, "fixed", false, "the reproducer's bug is gone and nothing new appeared")  \
+  X(kStillPresent, "still-present", false, "the reproducer's bug still shows")        \
+  X(kNewDivergence, "new-divergence", true, "a signature the header does not expect") \
+  X(kChanged, "changed", true, "expected signatures are missing (and the bug is not simply fixed)")
+
+enum class Verdict {
+#define CRASHDIFF_VERDICT_ENUM(e, name, failing, meaning) e,
+  CRASHDIFF_VERDICTS(CRASHDIFF_VERDICT_ENUM)
+#undef CRASHDIFF_VERDICT_ENUM
+};
+const char* Name(Verdict v);
+
+struct RegressRow {
+  std::string file;
+  std::string target;
+  Verdict verdict;
+  bool failing;  // the corpus does not hold for this target: CI must fail
+  std::vector<std::string> expected;
+  std::vector<std::string> actual;
+};
+
+struct RegressReport {
+  std::vector<RegressRow> rows;
+  std::vector<std::string> errors;  // unreadable or invalid reproducers
+  bool failing() const;
+};
+
+// dir: a directory of *.textproto reproducers (sorted by name). only_target: empty for every target.
+RegressReport Regress(const std::string& dir, const std::string& only_target);
+
+}  // namespace crashdiff

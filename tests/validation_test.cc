@@ -1,0 +1,139 @@
+// Bad input gets a clear error naming file:line, the field and the reason; nothing is clamped.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "sim/scenario_io.h"
+#include "sim/validate.h"
+
+namespace crashdiff {
+namespace {
+
+// Protobuf's text parser reports its own errors (unknown field or enum value) at the token where it noticed,
+// which for an enum value is the token after it.
+struct BadCase {
+  const char* what;
+  std::string text;
+  std::string expected;  // the whole first error line
+};
+
+const std::string kMachine = "machine {\n  family: PPC\n  platform: POWER9_DOORBELL_XIVE\n";
+
+std::vector<BadCase> BadCases() {
+  return {
+      {"no machine", "name: \"x\"\n", "t.textproto:0: machine: required: the machine to simulate"},
+      {"platform of another family", "machine {\n  family: X86\n  platform: POWER8_XICS\n}\n",
+       "t.textproto:3: machine.platform: POWER8_XICS is not a X86 platform"},
+      {"too many cores", kMachine + "  cores: 9\n}\n", "t.textproto:4: machine.cores: must be in [1, 8], got 9"},
+      {"bad thread count", kMachine + "  threads_per_core: 3\n}\n",
+       "t.textproto:4: machine.threads_per_core: must be 1, 2, 4 or 8, got 3"},
+      {"offline cpu out of range", kMachine + "  offline: 1\n  offline: 7\n}\n",
+       "t.textproto:5: machine.offline[1]: CPU 7 does not exist (4 CPUs)"},
+      {"boot cpu offline", kMachine + "  offline: 0\n}\n",
+       "t.textproto:4: machine.offline[0]: the boot CPU cannot be offline"},
+      {"never started and offline", kMachine + "  offline: 2\n  never_started: 2\n}\n",
+       "t.textproto:5: machine.never_started[0]: CPU 2 is also offline"},
+      {"panic_timeout range", kMachine + "  panic_timeout: -5\n}\n",
+       "t.textproto:4: machine.panic_timeout: must be in [-1, 3600], got -5"},
+      {"event without kind", kMachine + "}\nevents {\n  cpus: 0\n  trigger { at_step: 1 }\n}\n",
+       "t.textproto:5: events[0].kind: required: one of the EventKind values"},
+      {"event without trigger", kMachine + "}\nevents {\n  kind: PANIC\n  cpus: 1\n}\n",
+       "t.textproto:5: events[0].trigger: required: when the event happens"},
+      {"event of another family", kMachine + "}\nevents {\n  kind: SMI\n  cpus: 1\n  trigger { at_step: 3 }\n}\n",
+       "t.textproto:6: events[0].kind: SMI does not exist on PPC"},
+      {"hotplug needs two cpus",
+       kMachine + "}\nevents {\n  kind: HOTPLUG_DOWN\n  cpus: 1\n  trigger { at_step: 3 }\n}\n",
+       "t.textproto:7: events[0].cpus: HOTPLUG_DOWN takes 2 CPU(s), got 1"},
+      {"label trigger on missing cpu",
+       kMachine +
+           "}\nevents {\n  kind: HMI\n  all_cpus: true\n  trigger {\n    on_label { cpu: 9 label: \"L2\" }\n  }\n}\n",
+       "t.textproto:9: events[0].trigger.on_label.cpu: CPU 9 does not exist"},
+      {"bad label characters",
+       kMachine + "}\nevents {\n  kind: HMI\n  cpus: 1\n  trigger { on_label { cpu: 1 label: \"L 2\" } }\n}\n",
+       "t.textproto:8: events[0].trigger.on_label.label: step labels use only letters, digits, '_', '-' and '.'"},
+      {"at_step beyond budget",
+       kMachine + "}\nevents {\n  kind: HMI\n  cpus: 1\n  trigger { at_step: 500 }\n}\nschedule { step_budget: 200 }\n",
+       "t.textproto:8: events[0].trigger.at_step: beyond the step budget (200)"},
+      {"choice cpu out of range", kMachine + "}\nschedule {\n  choices { cpu: 4 steps: 2 }\n}\n",
+       "t.textproto:6: schedule.choices[0].cpu: CPU 4 does not exist"},
+      {"step budget too small", kMachine + "}\nschedule {\n  step_budget: 10\n}\n",
+       "t.textproto:6: schedule.step_budget: must be in [100, 10000000], got 10"},
+      {"pct depth", kMachine + "}\nschedule {\n  policy: PCT\n  pct_depth: 0\n}\n",
+       "t.textproto:7: schedule.pct_depth: must be in [1, 16], got 0"},
+      {"device vector range",
+       kMachine + "}\nevents {\n  kind: DEVICE_IRQ\n  cpus: 1\n  vector: 3\n  trigger { at_step: 1 }\n}\n",
+       "t.textproto:8: events[0].vector: must be in [16, 1023], got 3"},
+      {"unknown field", kMachine + "  sockets: 2\n}\n",
+       "t.textproto:4:10: Message type \"crashdiff.pb.Machine\" has no field named \"sockets\"."},
+      {"unknown enum value", "machine {\n  family: SPARC\n}\n",
+       "t.textproto:3:1: Unknown enumeration value of \"SPARC\" for field \"family\"."},
+  };
+}
+
+TEST(Validation, EachMalformedScenarioGetsFileLineFieldAndReason) {
+  for (const BadCase& c : BadCases()) {
+    const LoadResult r = ParseScenarioText(c.text, "t.textproto");
+    EXPECT_FALSE(r.scenario.has_value()) << c.what;
+    ASSERT_FALSE(r.errors.empty()) << c.what;
+    EXPECT_EQ(r.errors.front(), c.expected) << c.what;
+  }
+}
+
+TEST(Validation, AValidScenarioHasNoErrorsAndKeepsItsValues) {
+  const LoadResult r = ParseScenarioText(kMachine + "  offline: 3\n  panic_timeout: 10\n}\n", "ok.textproto");
+  ASSERT_TRUE(r.scenario.has_value()) << r.errors.front();
+  EXPECT_EQ(r.scenario->machine().panic_timeout(), 10);
+  EXPECT_EQ(r.scenario->machine().offline(0), 3u);
+}
+
+TEST(Validation, EmptyFileIsAClearError) {
+  const LoadResult r = ParseScenarioText("  \n\n", "empty.textproto");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0], "empty.textproto:0: empty file: expected a text-format crashdiff.pb.Scenario");
+}
+
+TEST(Validation, BinaryDataInATextFileIsAClearError) {
+  const std::string bytes("machine {\n\x01\x00\xff\xfe", 14);
+  const LoadResult r = ParseScenarioText(bytes, "bin.textproto");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(
+      r.errors[0],
+      "bin.textproto:2: binary data (NUL byte): not a text-format scenario (binary scenarios end in .pb or .bin)");
+}
+
+TEST(Validation, HugeInputIsRejectedBeforeParsing) {
+  const std::string huge(kMaxScenarioBytes + 1, ' ');
+  const LoadResult r = ParseScenarioText(huge, "huge.textproto");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0], "huge.textproto:0: file is larger than 1 MiB; not a scenario");
+}
+
+TEST(Validation, GarbageBinaryIsAClearErrorNeverACrash) {
+  // Arbitrary bytes: either not a Scenario or an invalid one; never accepted silently, never a crash.
+  uint64_t x = 0x1234567;
+  for (int i = 0; i < 2000; ++i) {
+    std::string bytes;
+    const size_t n = 1 + (x % 64);
+    for (size_t k = 0; k < n; ++k) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      bytes.push_back(static_cast<char>(x >> 56));
+    }
+    const LoadResult r = ParseScenarioBinary(bytes, "x.pb");
+    if (r.scenario) {
+      EXPECT_TRUE(IsValid(*r.scenario));
+    } else {
+      ASSERT_FALSE(r.errors.empty());
+      EXPECT_EQ(r.errors[0].rfind("x.pb:0: ", 0), 0u) << r.errors[0];
+    }
+  }
+}
+
+TEST(Validation, MissingFileIsAClearError) {
+  const LoadResult r = LoadScenarioFile("/nonexistent/dir/s.textproto");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0], "/nonexistent/dir/s.textproto:0: cannot open file");
+}
+
+}  // namespace
+}  // namespace crashdiff
