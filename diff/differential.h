@@ -7,14 +7,16 @@
 #include <string_view>
 #include <vector>
 
+#include "oracle/facts.h"
+#include "oracle/outcome.h"
 #include "proto/scenario.pb.h"
 #include "sim/machine.h"
 
 namespace crashdiff {
 
 struct DiffOptions {
-  std::string only_target;   // empty: every target of the family that supports the platform
-  bool keep_traces = false;  // keep full traces in the report (explain, timeline); off for fuzzing speed
+  std::string only_target;     // empty: every target of the family that supports the platform
+  bool keep_traces = false;    // keep full traces in the report (explain, timeline); off for fuzzing speed
 };
 
 // One divergence of one target from the reference (or one failed property).
@@ -22,21 +24,33 @@ struct Divergence {
   // Stable and digit-free: "<PRn|OUTCOME> <short-name>: <role> <what> [<target>/<platform>]".
   std::string signature;
   std::string target;
-  std::string property;  // "PR1".."PR11" or "OUTCOME"
-  bool known = false;    // matches a KnownDivergence the target declares
-  std::string witness;   // CPU, step label, model time: for --explain and reproducer headers
+  std::string property;   // "PR1".."PR11" or "OUTCOME"
+  bool known = false;     // matches a KnownDivergence the target declares
+  std::string witness;    // CPU, step label, model time: for --explain and reproducer headers
+  // The parts the signature is made of, and the witness as data.
+  std::string short_name;  // property short name, or the outcome field ("handover-location", ...)
+  std::string role;        // "initiator", "online-target", ...
+  std::string what;
+  std::string severity;    // "critical", "error", "warning"
+  Witness at;
 };
 
 struct TargetReport {
   std::string target;
-  RunResult result;  // result.trace is empty unless keep_traces
-  std::vector<Divergence> divergences;
+  RunResult result;       // result.trace is empty unless keep_traces
+  Outcome outcome;
+  std::vector<Divergence> divergences;  // this target's, deduplicated by signature, sorted
+  // "ok" (no divergence), "known" (only known ones), "new" (at least one new one).
+  std::string_view verdict() const;
 };
 
 struct DiffReport {
   RunResult reference;
+  Outcome reference_outcome;
+  // The reference's own property failures (an oracle defect, never expected): target "reference".
+  std::vector<Divergence> reference_violations;
   std::vector<TargetReport> targets;
-  std::vector<Divergence> divergences;  // all targets, deduplicated by signature, sorted
+  std::vector<Divergence> divergences;  // all targets (and the reference), deduplicated by signature, sorted
   bool has_new() const {
     for (const Divergence& d : divergences) {
       if (!d.known) return true;
@@ -47,5 +61,10 @@ struct DiffReport {
 
 // scenario must be valid.
 DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& options = {});
+
+// Signature parts (diff/signature.cc), shared with tests and tools.
+std::string PlatformTag(const pb::Scenario& scenario);  // e.g. "doorbell", "doorbell+nmi-sysreset", "mwait"
+std::string MakeSignature(std::string_view property, std::string_view short_name, std::string_view role,
+                          std::string_view what, std::string_view target, std::string_view platform_tag);
 
 }  // namespace crashdiff

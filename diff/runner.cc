@@ -18,3 +18,15 @@ RunResult RunOnTarget(const TargetSpec& target, const pb::Scenario& scenario, Ru
 }
 
 }  // namespace crashdiff
+
+#include "oracle/reference.h"
+
+namespace crashdiff {
+
+RunResult RunReference(const pb::Scenario& scenario, RunOptions options) {
+  Machine machine(scenario, options);
+  std::unique_ptr<Program> program = MakeReference(machine);
+  return machine.Run(*program);
+}
+
+}  // namespace crashdiff

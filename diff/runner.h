@@ -17,4 +17,7 @@ std::vector<const TargetSpec*> TargetsFor(const pb::Scenario& scenario, std::str
 // Runs a valid scenario on a target from the start; deterministic.
 RunResult RunOnTarget(const TargetSpec& target, const pb::Scenario& scenario, RunOptions options = {});
 
+// Runs a valid scenario on the reference model of its family (oracle/reference.h); deterministic.
+RunResult RunReference(const pb::Scenario& scenario, RunOptions options = {});
+
 }  // namespace crashdiff

@@ -86,7 +86,15 @@ void Machine::Record(uint32_t cpu, TraceKind kind, Label label, std::string deta
   e.detail = std::move(detail);
   e.value = value;
   if (cpu != kNoCpu) e.location = cpus_[cpu].location();
+  if (options_.observer != nullptr) options_.observer->OnEntry(e);
+  ++trace_pos_;
   result_.trace.Add(std::move(e));
+}
+
+void Machine::Book(BookKind kind, uint32_t cpu) {
+  const BookEntry b{kind, cpu, current_cpu_, step_, now_, trace_pos_};
+  if (options_.observer != nullptr) options_.observer->OnBook(b);
+  result_.book.push_back(b);
 }
 
 void Machine::Log(uint32_t cpu, std::string text) {
@@ -100,6 +108,7 @@ void Machine::RecordSave(uint32_t cpu, bool regs_valid) {
   } else {
     ++result_.cpus[cpu].invalid_saves;
   }
+  Book(regs_valid ? BookKind::kSave : BookKind::kInvalidSave, cpu);
   Record(cpu, TraceKind::kSave, "crash_save_cpu", regs_valid ? "regs" : "NULL regs");
 }
 
@@ -125,6 +134,7 @@ void Machine::Corrupt(Cpu& cpu, std::string why) {
 // ---- Frames ----
 
 void Machine::PushFrame(Cpu& cpu, Task<> task, bool is_interrupt, Source source) {
+  current_cpu_ = cpu.id();
   Frame f;
   f.is_interrupt = is_interrupt;
   f.source = source;
@@ -211,6 +221,7 @@ void Machine::TakeInterrupt(Cpu& cpu, Source s) {
 }
 
 void Machine::ExecuteStep(Cpu& cpu) {
+  current_cpu_ = cpu.id();
   // Executing anything from a region the next kernel has overwritten means running replaced code.
   if (overwritten(cpu.code_region())) {
     Corrupt(cpu, "resumed in overwritten " + std::string(Name(cpu.code_region())));

@@ -13,6 +13,7 @@
 
 #include "proto/scenario.pb.h"
 #include "sim/cpu.h"
+#include "sim/observer.h"
 #include "sim/program.h"
 #include "sim/scheduler.h"
 #include "sim/trace.h"
@@ -64,10 +65,13 @@ struct RunResult {
   uint64_t end_time_ns = 0;
   uint64_t trace_hash = 0;
   Trace trace;
+  // Every bookkeeping call in order (kept even without record_trace: a few entries per CPU).
+  std::vector<BookEntry> book;
 };
 
 struct RunOptions {
   bool record_trace = true;
+  RunObserver* observer = nullptr;  // sees every trace entry and bookkeeping call as it happens
 };
 
 class Machine {
@@ -104,10 +108,22 @@ class Machine {
   void Record(uint32_t cpu, TraceKind kind, Label label, std::string detail = {}, int64_t value = 0);
   void Log(uint32_t cpu, std::string text);  // a kernel console line (printk)
   void RecordSave(uint32_t cpu, bool regs_valid);
-  void RecordResponse(uint32_t cpu) { ++result_.cpus[cpu].responses; }
-  void RecordShutdown(uint32_t cpu) { ++result_.cpus[cpu].shutdowns; }
-  void RecordPanic(uint32_t cpu) { result_.cpus[cpu].entered_panic = true; }
-  void RecordWakeSent(uint32_t cpu) { result_.cpus[cpu].woken = true; }
+  void RecordResponse(uint32_t cpu) {
+    ++result_.cpus[cpu].responses;
+    Book(BookKind::kResponse, cpu);
+  }
+  void RecordShutdown(uint32_t cpu) {
+    ++result_.cpus[cpu].shutdowns;
+    Book(BookKind::kShutdown, cpu);
+  }
+  void RecordPanic(uint32_t cpu) {
+    result_.cpus[cpu].entered_panic = true;
+    Book(BookKind::kPanic, cpu);
+  }
+  void RecordWakeSent(uint32_t cpu) {
+    result_.cpus[cpu].woken = true;
+    Book(BookKind::kWakeSent, cpu);
+  }
   void Handover(uint32_t cpu, const std::vector<Region>& overwritten);
   bool handed_over() const { return result_.handed_over; }
   const RunResult& result_so_far() const { return result_; }
@@ -121,6 +137,7 @@ class Machine {
     bool fired = false;
   };
 
+  void Book(BookKind kind, uint32_t cpu);
   void Start(Program& program);
   void PushFrame(Cpu& cpu, Task<> task, bool is_interrupt, Source source);
   void ResumeLeaf(Cpu& cpu, std::coroutine_handle<> h);
@@ -146,6 +163,8 @@ class Machine {
   std::unique_ptr<Scheduler> scheduler_;
   uint64_t now_ = 0;
   uint64_t step_ = 0;
+  uint64_t trace_pos_ = 0;          // trace entries recorded so far (whether or not they are kept)
+  uint32_t current_cpu_ = kNoCpu;   // the CPU whose code is executing (for BookEntry::by)
   RunResult result_;
 };
 

@@ -1,0 +1,138 @@
+// RunDifferential: the scenario on the reference and on every target of its family; property checks on every
+// run; outcome comparison against the reference; one signature per divergence.
+#include "diff/differential.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "diff/runner.h"
+#include "oracle/properties.h"
+
+namespace crashdiff {
+namespace {
+
+struct Observed {
+  RunResult result;
+  Facts facts;
+};
+
+template <typename RunFn>
+Observed Observe(const pb::Scenario& scenario, bool keep_trace, RunFn run) {
+  FactsBuilder builder(scenario.machine().cores() * scenario.machine().threads_per_core());
+  RunOptions options;
+  options.record_trace = keep_trace;
+  options.observer = &builder;
+  Observed o;
+  o.result = run(options);
+  o.facts = builder.facts();
+  return o;
+}
+
+std::string WitnessText(const Witness& w) {
+  if (!w.set()) return "no witness";
+  return "cpu" + std::to_string(w.cpu) + " at step " + std::to_string(w.step) + " (" + w.label + ") t=" +
+         std::to_string(w.time_ns) + " ns";
+}
+
+Divergence FromViolation(const Violation& v, std::string_view target, const std::string& platform) {
+  const PropertyInfo* p = FindProperty(v.property);
+  Divergence d;
+  d.property = v.property;
+  d.short_name = p != nullptr ? std::string(p->short_name) : "unknown";
+  d.role = std::string(Name(v.role));
+  d.what = v.what;
+  d.severity = std::string(Name(v.severity));
+  d.target = std::string(target);
+  d.signature = MakeSignature(d.property, d.short_name, d.role, d.what, target, platform);
+  d.at = v.witness;
+  d.witness = WitnessText(v.witness);
+  return d;
+}
+
+Divergence FromOutcome(const OutcomeDifference& o, std::string_view target, const std::string& platform,
+                       const RunResult& result) {
+  Divergence d;
+  d.property = "OUTCOME";
+  d.short_name = o.field;
+  d.role = std::string(Name(o.role));
+  d.what = o.what;
+  d.severity = "error";
+  d.target = std::string(target);
+  d.signature = MakeSignature(d.property, d.short_name, d.role, d.what, target, platform);
+  const bool h = result.handed_over;
+  d.at = Witness{o.cpu, h ? result.handover_step : result.steps, h ? result.handover_time_ns : result.end_time_ns,
+                 h ? "HANDOVER" : "END"};
+  d.witness = WitnessText(d.at);
+  return d;
+}
+
+void SortUnique(std::vector<Divergence>& list) {
+  // Full order (the earliest witness first among equal signatures), so the kept witness is deterministic.
+  std::sort(list.begin(), list.end(), [](const Divergence& a, const Divergence& b) {
+    return std::tie(a.signature, a.at.step, a.at.cpu) < std::tie(b.signature, b.at.step, b.at.cpu);
+  });
+  list.erase(std::unique(list.begin(), list.end(),
+                         [](const Divergence& a, const Divergence& b) { return a.signature == b.signature; }),
+             list.end());
+}
+
+bool IsKnown(const TargetSpec& target, const std::string& signature) {
+  for (const KnownDivergence& k : target.known) {
+    if (!k.signature_part.empty() && signature.find(k.signature_part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view TargetReport::verdict() const {
+  if (divergences.empty()) return "ok";
+  for (const Divergence& d : divergences) {
+    if (!d.known) return "new";
+  }
+  return "known";
+}
+
+DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& options) {
+  DiffReport report;
+  const std::string platform = PlatformTag(scenario);
+
+  Observed ref = Observe(scenario, options.keep_traces,
+                         [&](const RunOptions& ro) { return RunReference(scenario, ro); });
+  report.reference_outcome = ComputeOutcome(scenario, ref.result, ref.facts);
+  for (const Violation& v : CheckProperties(scenario, ref.result, ref.facts)) {
+    report.reference_violations.push_back(FromViolation(v, "reference", platform));
+  }
+  SortUnique(report.reference_violations);
+  report.divergences = report.reference_violations;
+
+  for (const TargetSpec* spec : TargetsFor(scenario, options.only_target)) {
+    Observed run = Observe(scenario, options.keep_traces,
+                           [&](const RunOptions& ro) { return RunOnTarget(*spec, scenario, ro); });
+    TargetReport tr;
+    tr.target = spec->name;
+    tr.outcome = ComputeOutcome(scenario, run.result, run.facts);
+    // Properties first: they are precise. An outcome difference is reported only for a role no property
+    // already blamed, so one bug does not come with a tail of consequences.
+    std::set<Role> blamed;
+    for (const Violation& v : CheckProperties(scenario, run.result, run.facts)) {
+      blamed.insert(v.role);
+      tr.divergences.push_back(FromViolation(v, spec->name, platform));
+    }
+    for (const OutcomeDifference& o : CompareOutcomes(tr.outcome, report.reference_outcome)) {
+      if (blamed.count(o.role)) continue;
+      tr.divergences.push_back(FromOutcome(o, spec->name, platform, run.result));
+    }
+    for (Divergence& d : tr.divergences) d.known = IsKnown(*spec, d.signature);
+    SortUnique(tr.divergences);
+    report.divergences.insert(report.divergences.end(), tr.divergences.begin(), tr.divergences.end());
+    tr.result = std::move(run.result);
+    report.targets.push_back(std::move(tr));
+  }
+  SortUnique(report.divergences);
+  report.reference = std::move(ref.result);
+  return report;
+}
+
+}  // namespace crashdiff

@@ -1,0 +1,220 @@
+#include "oracle/facts.h"
+
+namespace crashdiff {
+namespace {
+
+// Entries that are steps the CPU executed (as opposed to bookkeeping of the machine about it).
+bool IsStep(TraceKind k) {
+  switch (k) {
+    case TraceKind::kRead:
+    case TraceKind::kWrite:
+    case TraceKind::kRmw:
+    case TraceKind::kBarrier:
+    case TraceKind::kLocal:
+    case TraceKind::kHw:
+    case TraceKind::kBlock:
+    case TraceKind::kTimeout:
+    case TraceKind::kWake:
+    case TraceKind::kIrq:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsBarrier(const TraceEntry& e) {
+  return e.kind == TraceKind::kBarrier || (e.kind == TraceKind::kLocal && e.detail == "barrier");
+}
+
+// Stores and atomics may be fully ordered (Linux value-returning atomics are), and the trace does not tell a
+// plain store from an atomic one, so PR4 treats both as ordering points: it never blames an atomic for a
+// missing barrier, at the price of missing a bug hidden behind a plain store.
+bool MayOrder(const TraceEntry& e) { return IsBarrier(e) || e.kind == TraceKind::kWrite || e.kind == TraceKind::kRmw; }
+
+bool StartsWith(const std::string& s, std::string_view prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+// Locations that mean the crash path has collected the CPU (spec §6 PR3: "in the receiver or parked").
+bool Collected(Location l) {
+  switch (l) {
+    case Location::kReceiverWait:
+    case Location::kTransit:
+    case Location::kParkedFw:
+    case Location::kParkedSpin:
+    case Location::kParkedHlt:
+    case Location::kParkedInit:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Witness At(uint32_t cpu, uint64_t step, uint64_t time_ns, std::string_view label) {
+  return Witness{cpu, step, time_ns, std::string(label)};
+}
+
+}  // namespace
+
+FactsBuilder::FactsBuilder(uint32_t num_cpus) { facts_.cpus.resize(num_cpus); }
+
+void FactsBuilder::OnLocation(uint32_t cpu, Location l, const TraceEntry& e) {
+  CpuFacts& c = facts_.cpus[cpu];
+  c.location = l;
+  if (Collected(l)) {
+    c.collected = true;
+    if (c.woken && c.parked_after_wake_ns == UINT64_MAX && Info(l).parked) c.parked_after_wake_ns = e.time_ns;
+  }
+  if (facts_.handed_over && cpu != facts_.handover_cpu && !c.moved_after_handover) {
+    c.moved_after_handover = true;
+    c.moved_to = l;
+    // The step that moved it (a wake, an interrupt) was recorded just before, in the same global step.
+    c.moved_at = At(cpu, e.step, e.time_ns, c.last.step == e.step && !c.last.label.empty() ? c.last.label : Name(l));
+  }
+}
+
+void FactsBuilder::OnEntry(const TraceEntry& e) {
+  if (e.kind == TraceKind::kHandover) {
+    if (facts_.handed_over) return;
+    facts_.handed_over = true;
+    facts_.handover_step = e.step;
+    facts_.handover_time_ns = e.time_ns;
+    facts_.handover_cpu = e.cpu;
+    facts_.overcount_at_handover = overcount_;
+    for (CpuFacts& c : facts_.cpus) {
+      c.handover_location = c.location;
+      c.last_before_handover = c.last;
+    }
+    return;
+  }
+  if (e.cpu == kNoCpu || e.cpu >= facts_.cpus.size()) return;
+  CpuFacts& c = facts_.cpus[e.cpu];
+  if (e.location != c.location) OnLocation(e.cpu, e.location, e);
+  if (IsStep(e.kind)) c.last = At(e.cpu, e.step, e.time_ns, e.label);
+
+  switch (e.kind) {
+    case TraceKind::kEvent:
+      if (e.detail == "KEXEC" && !c.kexec_event) {
+        c.kexec_event = true;
+        c.kexec_time_ns = e.time_ns;
+      }
+      break;
+    case TraceKind::kBlock:
+      if ((e.detail == "stop" || e.detail == "mwait") && c.woken && !c.collected && !c.slept_uncollected) {
+        c.slept_uncollected = true;
+        c.slept_after_wake = At(e.cpu, e.step, e.time_ns, e.label);
+      }
+      break;
+    case TraceKind::kWake:
+      if (StartsWith(e.detail, "stop wake") || StartsWith(e.detail, "mwait wake")) c.woke_unbarriered = true;
+      if (StartsWith(e.detail, "mwait wake")) c.monitored.clear();
+      break;
+    case TraceKind::kRead:
+      if (e.detail == "crashing_cpu" && c.woke_unbarriered && !c.read_before_barrier.set()) {
+        c.read_before_barrier = At(e.cpu, e.step, e.time_ns, e.label);
+      }
+      break;
+    case TraceKind::kLocal:
+      if (StartsWith(e.detail, "monitor ")) c.monitored = e.detail.substr(8);
+      break;
+    case TraceKind::kOverwrite:
+      if (!facts_.handed_over && !facts_.relocated) {
+        facts_.relocated = true;
+        facts_.first_relocation = At(e.cpu, e.step, e.time_ns, e.label);
+      }
+      break;
+    case TraceKind::kCorrupt:
+      if (!c.corrupt.set()) c.corrupt = At(e.cpu, e.step, e.time_ns, c.last.step == e.step ? c.last.label : e.label);
+      break;
+    default:
+      break;
+  }
+
+  if (e.kind == TraceKind::kWrite) {
+    if (e.label == "relocate") {
+      if (!facts_.handed_over) {
+        for (uint32_t o = 0; o < facts_.cpus.size(); ++o) {
+          CpuFacts& other = facts_.cpus[o];
+          if (o == e.cpu || other.relocated_monitor.set() || other.monitored != e.detail) continue;
+          if (other.location == Location::kStoppedHw) other.relocated_monitor = At(o, e.step, e.time_ns, "relocate");
+        }
+      }
+    } else if (e.detail == "crashing_cpu" && e.value >= 0) {
+      c.wrote_crashing_unbarriered = true;
+      return;  // the write itself is not the ordering point that follows it
+    } else if (e.detail == "cpus_in_crash" && e.value == 0) {
+      for (CpuFacts& o : facts_.cpus) o.responses_since_reset = 0;
+      overcount_ = false;
+    }
+  }
+  if (MayOrder(e)) {
+    c.woke_unbarriered = false;
+    c.wrote_crashing_unbarriered = false;
+  }
+  // Entering HLT / a park is what a CPU may still do after relocation; anything else executes instructions.
+  if (facts_.relocated && IsStep(e.kind) && e.kind != TraceKind::kBlock && e.label != "relocate" && e.cpu != facts_.first_relocation.cpu &&
+      !c.ran_after_relocation.set()) {
+    c.ran_after_relocation = At(e.cpu, e.step, e.time_ns, e.label);
+  }
+}
+
+void FactsBuilder::OnBook(const BookEntry& b) {
+  if (b.cpu >= facts_.cpus.size()) return;
+  CpuFacts& c = facts_.cpus[b.cpu];
+  const std::string by_label = b.by < facts_.cpus.size() ? facts_.cpus[b.by].last.label : std::string();
+  const std::string own_label = c.last.label;
+  const bool before_h = !facts_.handed_over;
+  switch (b.kind) {
+    case BookKind::kPanic:
+      if (!c.panicked) {
+        c.panicked = true;
+        c.panic_time_ns = b.time_ns;
+      }
+      break;
+    case BookKind::kShutdown:
+      if (!before_h && !c.shutdown_after_handover.set()) {
+        c.shutdown_after_handover = At(b.cpu, b.step, b.time_ns, own_label);
+      }
+      break;
+    case BookKind::kWakeSent:
+      if (!c.woken) {
+        c.woken = true;
+        c.first_wake = At(b.by, b.step, b.time_ns, by_label);
+      }
+      if (before_h) c.woken_before_handover = true;
+      if (b.by < facts_.cpus.size()) {
+        CpuFacts& sender = facts_.cpus[b.by];
+        if (sender.wrote_crashing_unbarriered && !sender.wake_before_barrier.set()) {
+          sender.wake_before_barrier = At(b.by, b.step, b.time_ns, by_label);
+        }
+      }
+      break;
+    case BookKind::kSave:
+    case BookKind::kInvalidSave:
+      c.collected = true;
+      if (before_h) ++(b.kind == BookKind::kSave ? c.saves_before_handover : c.invalid_saves_before_handover);
+      break;
+    case BookKind::kResponse:
+      c.collected = true;
+      if (before_h) ++c.responses_before_handover;
+      if (++c.responses_since_reset >= 2) {
+        overcount_ = true;
+        if (!c.counted_twice.set()) c.counted_twice = At(b.cpu, b.step, b.time_ns, own_label);
+      }
+      break;
+  }
+}
+
+Facts FactsFromRun(const RunResult& result) {
+  FactsBuilder builder(static_cast<uint32_t>(result.cpus.size()));
+  const std::vector<TraceEntry>& entries = result.trace.entries();
+  size_t next_book = 0;
+  for (size_t i = 0; i <= entries.size(); ++i) {
+    while (next_book < result.book.size() && result.book[next_book].trace_pos <= i) {
+      builder.OnBook(result.book[next_book++]);
+    }
+    if (i < entries.size()) builder.OnEntry(entries[i]);
+  }
+  while (next_book < result.book.size()) builder.OnBook(result.book[next_book++]);
+  return builder.facts();
+}
+
+}  // namespace crashdiff

@@ -1,0 +1,99 @@
+// Compact facts about one run, built from the ordered stream of trace entries and bookkeeping calls. The
+// property checks (properties.h) read only these and the RunResult, so they work the same on a fuzzing run
+// (observer attached, no trace kept) and on a recorded or hand-built trace (replayed through the builder).
+//
+// Shared variables the facts recognise by name (the spec's names, documented in docs/ORACLE.md):
+//   crashing_cpu   (PR4: the kdump check an offline loop reads, the flag the initiator writes before waking)
+//   cpus_in_crash  (PR6: a write of 0 resets the arrival count, as the ppc initiator's I8 does)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/machine.h"
+#include "sim/observer.h"
+
+namespace crashdiff {
+
+// Where a violation shows: the CPU, the step label it executed, the global step and the model time.
+struct Witness {
+  uint32_t cpu = kNoCpu;
+  uint64_t step = 0;
+  uint64_t time_ns = 0;
+  std::string label;
+  bool set() const { return cpu != kNoCpu; }
+};
+
+struct CpuFacts {
+  Location location = Location::kRunOld;  // current, while building
+  Witness last;                           // the CPU's most recent trace entry
+  Witness last_before_handover;
+  uint32_t saves_before_handover = 0;
+  uint32_t invalid_saves_before_handover = 0;
+  uint32_t responses_before_handover = 0;
+  bool panicked = false;
+  uint64_t panic_time_ns = 0;  // first RecordPanic
+  bool kexec_event = false;
+  uint64_t kexec_time_ns = 0;  // first KEXEC event on this CPU
+  // Crash wakes sent to this CPU.
+  bool woken_before_handover = false;
+  bool woken = false;
+  Witness first_wake;  // cpu = the sender; step/time of the send
+  // PR2: the first location change (or corruption) after hand-over.
+  bool moved_after_handover = false;
+  Location handover_location = Location::kRunOld;
+  Location moved_to = Location::kRunOld;
+  Witness moved_at;
+  // PR3: slept (stop / mwait with nothing pending) after a wake, and whether it was collected later.
+  bool collected = false;  // reached the receiver or a parked state (or saved / responded)
+  Witness slept_after_wake;
+  bool slept_uncollected = false;  // slept after a wake while not yet collected
+  uint64_t parked_after_wake_ns = UINT64_MAX;  // PR11: first time parked after the first wake
+  // PR4.
+  bool woke_unbarriered = false;  // woke from stop/mwait, no full barrier since
+  Witness read_before_barrier;    // read crashing_cpu in that window
+  bool wrote_crashing_unbarriered = false;
+  Witness wake_before_barrier;  // sent a wake after writing crashing_cpu, no barrier in between
+  // PR6.
+  uint32_t responses_since_reset = 0;
+  Witness counted_twice;
+  // PR9.
+  Witness shutdown_after_handover;
+  // PR10.
+  std::string monitored;  // the line an armed MONITOR watches
+  Witness relocated_monitor;
+  Witness ran_after_relocation;
+  Witness corrupt;
+};
+
+struct Facts {
+  std::vector<CpuFacts> cpus;
+  bool handed_over = false;
+  uint64_t handover_step = 0;
+  uint64_t handover_time_ns = 0;
+  uint32_t handover_cpu = kNoCpu;
+  bool relocated = false;  // an overwrite before hand-over (kexec relocation)
+  Witness first_relocation;
+  // PR6: over-counting of the arrival counter since its last reset, as of hand-over.
+  bool overcount_at_handover = false;
+};
+
+class FactsBuilder : public RunObserver {
+ public:
+  explicit FactsBuilder(uint32_t num_cpus);
+  void OnEntry(const TraceEntry& e) override;
+  void OnBook(const BookEntry& b) override;
+  const Facts& facts() const { return facts_; }
+
+ private:
+  void OnLocation(uint32_t cpu, Location l, const TraceEntry& e);
+  Facts facts_;
+  bool overcount_ = false;
+};
+
+// Rebuilds the facts of a run whose trace was recorded (or built by hand): replays trace entries and book
+// entries in their recorded order.
+Facts FactsFromRun(const RunResult& result);
+
+}  // namespace crashdiff

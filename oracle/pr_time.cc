@@ -1,0 +1,97 @@
+// PR8 bounded initiator, PR11 handshake completion (spec §6).
+#include <algorithm>
+#include <cctype>
+
+#include "oracle/pr_util.h"
+
+namespace crashdiff {
+
+uint64_t InitiatorBoundNs(const pb::Scenario& scenario, bool kexec) {
+  const pb::Machine& m = scenario.machine();
+  const uint64_t cpus = m.cores() * m.threads_per_core();
+  const uint64_t online = cpus - m.offline_size() - m.never_started_size();
+  uint64_t bound = 0;
+  switch (m.family()) {
+    case pb::PPC:
+      // 0.5 s reset wait + 1 s NMI round + 10 s arrival wait + 10 s real-mode wait + 1 s per online CPU (OPAL),
+      // + 1 s secondary wait of a reset-driven entry.
+      bound = 500 * kMs + 1 * kSec + 10 * kSec + 10 * kSec + online * kSec + 1 * kSec;
+      break;
+    case pb::X86:
+      // kdump: the NMI shootdown waits <= 1 s; kexec: <= 5 ms per offline CPU, then <= 1 s stop + NMI fallback.
+      bound = kexec ? static_cast<uint64_t>(m.offline_size()) * 5 * kMs + 1 * kSec + 10 * kMs : 1 * kSec;
+      break;
+    case pb::ARM64:
+      bound = 1 * kSec + 10 * kMs;
+      break;
+    default:
+      bound = 1 * kSec;
+  }
+  return bound + bound / 10 + 10 * kMs;  // slack for the steps between the waits
+}
+
+void CheckUnboundedInitiator(const RunView& run, std::vector<Violation>& out) {
+  if (!run.crash && !run.kexec) return;
+  const uint32_t i = run.initiator;
+  const CpuFacts& f = run.facts.cpus[i];
+  const uint64_t start = run.crash ? f.panic_time_ns : f.kexec_time_ns;
+  if (run.result.handed_over) {
+    if (run.result.handover_time_ns - start > InitiatorBoundNs(run.scenario, run.kexec)) {
+      out.push_back(MakeViolation("PR8", run, i, "hands over after its time bound", Severity::kError,
+                                  HandoverWitness(run, i)));
+    }
+    return;
+  }
+  Witness w = f.last;
+  if (!w.set()) w = Witness{i, run.result.steps, run.result.end_time_ns, "END"};
+  if (run.result.cpus[i].final == Location::kWaitingOperator) {
+    // The ppc initiator with panic_timeout <= 0 after a first timeout: not a deadlock (spec §6 PR8).
+    out.push_back(MakeViolation("PR8", run, i, "waits for an operator reset (HANG_WAITING_OPERATOR)",
+                                Severity::kWarning, w));
+    return;
+  }
+  if (run.result.cpus[i].final == Location::kPanicHalt) return;  // nothing to hand over to
+  out.push_back(MakeViolation("PR8", run, i, "never hands over (" + std::string(Name(run.result.end)) + ")",
+                              Severity::kError, w));
+}
+
+namespace {
+
+// "CPU3 is stuck in mwait_play_dead()" names CPU 3: the first number after "CPU" in the line.
+bool NamesCpu(const std::string& text, uint32_t cpu) {
+  const size_t at = text.find("CPU");
+  if (at == std::string::npos) return false;
+  size_t p = at + 3;
+  while (p < text.size() && text[p] == ' ') ++p;
+  if (p >= text.size() || !std::isdigit(static_cast<unsigned char>(text[p]))) return false;
+  uint32_t n = 0;
+  while (p < text.size() && std::isdigit(static_cast<unsigned char>(text[p]))) n = n * 10 + (text[p++] - '0');
+  return n == cpu;
+}
+
+}  // namespace
+
+void CheckHandshake(const RunView& run, std::vector<Violation>& out) {
+  if (run.scenario.machine().family() != pb::X86) return;
+  constexpr uint64_t kBudget = 5 * kMs + 100 * kUs;  // 1000 x 5 us, plus the steps of the loop
+  for (uint32_t c = 0; c < run.num_cpus(); ++c) {
+    const CpuFacts& f = run.facts.cpus[c];
+    if (run.roles[c] != Role::kOfflineTarget || !f.woken) continue;
+    const bool in_time =
+        f.parked_after_wake_ns != UINT64_MAX && f.parked_after_wake_ns - f.first_wake.time_ns <= kBudget;
+    const auto stuck_lines = std::count_if(run.result.diagnostics.begin(), run.result.diagnostics.end(),
+                                           [c](const Diagnostic& d) {
+                                             return d.text.find("stuck") != std::string::npos && NamesCpu(d.text, c);
+                                           });
+    Witness w = f.first_wake;
+    w.cpu = c;
+    if (stuck_lines > 1) {
+      out.push_back(MakeViolation("PR11", run, c, "reported stuck more than once", Severity::kError, w));
+    } else if (!in_time && stuck_lines == 0) {
+      out.push_back(MakeViolation("PR11", run, c, "neither acknowledges the kick in time nor is reported stuck",
+                                  Severity::kError, w));
+    }
+  }
+}
+
+}  // namespace crashdiff

@@ -1,0 +1,60 @@
+// PR3 no lost crash wake, PR4 ordering discipline, PR7 target coverage (spec §6).
+#include "oracle/pr_util.h"
+
+namespace crashdiff {
+namespace {
+
+bool CollectedBy(const RunView& run, uint32_t c) {
+  const CpuFacts& f = run.facts.cpus[c];
+  if (!run.result.handed_over) return f.collected;
+  const Location at = run.result.cpus[c].at_handover;
+  const bool in_crash_path = at == Location::kReceiverWait || at == Location::kTransit ||
+                             (Info(at).parked && at != Location::kLoserSpin && at != Location::kNeverStarted);
+  return in_crash_path || f.saves_before_handover > 0 || f.invalid_saves_before_handover > 0 ||
+         f.responses_before_handover > 0;
+}
+
+}  // namespace
+
+// The spec's local invariant, relaxed to the eventual property it stands for: a CPU that was sent a wake and
+// then went to sleep with nothing pending (the simulator blocks a stop / MWAIT only then), and was never
+// collected afterwards (before hand-over), lost the wake.
+void CheckLostWake(const RunView& run, std::vector<Violation>& out) {
+  for (uint32_t c = 0; c < run.num_cpus(); ++c) {
+    const CpuFacts& f = run.facts.cpus[c];
+    if (!f.slept_uncollected || !f.woken_before_handover) continue;
+    if (run.result.handed_over && f.slept_after_wake.step >= run.result.handover_step) continue;
+    if (CollectedBy(run, c)) continue;
+    out.push_back(MakeViolation("PR3", run, c, "sleeps in STOPPED_HW after crash wake", Severity::kCritical,
+                                f.slept_after_wake));
+  }
+}
+
+void CheckOrdering(const RunView& run, std::vector<Violation>& out) {
+  for (uint32_t c = 0; c < run.num_cpus(); ++c) {
+    const CpuFacts& f = run.facts.cpus[c];
+    if (f.read_before_barrier.set()) {
+      out.push_back(MakeViolation("PR4", run, c, "reads crashing_cpu after a wake without a barrier",
+                                  Severity::kError, f.read_before_barrier));
+    }
+    if (f.wake_before_barrier.set()) {
+      out.push_back(MakeViolation("PR4", run, c, "sends a crash wake after writing crashing_cpu without a barrier",
+                                  Severity::kError, f.wake_before_barrier));
+    }
+  }
+}
+
+void CheckCoverage(const RunView& run, std::vector<Violation>& out) {
+  if (!run.crash || run.result.cpus[run.initiator].shutdowns == 0) return;
+  for (uint32_t c = 0; c < run.num_cpus(); ++c) {
+    if (!run.expected[c]) continue;
+    const CpuFacts& f = run.facts.cpus[c];
+    if (run.result.handed_over ? f.woken_before_handover : f.woken) continue;
+    Witness w = run.facts.cpus[run.initiator].last_before_handover;
+    if (!w.set()) w = run.facts.cpus[run.initiator].last;
+    w.cpu = c;
+    out.push_back(MakeViolation("PR7", run, c, "never sent a crash wake", Severity::kError, w));
+  }
+}
+
+}  // namespace crashdiff

@@ -1,0 +1,165 @@
+#include "oracle/reference.h"
+
+namespace crashdiff {
+namespace {
+
+constexpr uint64_t kArrivalTimeout = 10 * kSec;  // spec §2.8 I7 (IPI_TIMEOUT)
+constexpr uint64_t kParkTimeout = 10 * kSec;     // spec §2.8 I11 (REAL_MODE_TIMEOUT)
+
+}  // namespace
+
+const ReferenceProfile& ReferenceProfileFor(pb::Family family) {
+  switch (family) {
+    case pb::X86: return X86ReferenceProfile();
+    case pb::ARM64: return Arm64ReferenceProfile();
+    default: return PpcReferenceProfile();
+  }
+}
+
+ReferenceProgram::ReferenceProgram(Machine& machine, const ReferenceProfile& profile)
+    : m_(machine), profile_(profile) {
+  panic_cpu_ = &m_.NewVar("panic_cpu", -1);
+  crashing_cpu_ = &m_.NewVar("crashing_cpu", -1);
+  cpus_in_crash_ = &m_.NewVar("cpus_in_crash", 0);
+  time_to_dump_ = &m_.NewVar("time_to_dump", 0);
+  offline_control_ = m_.NewVarArray("offline_control", 0);
+  in_receiver_.assign(m_.num_cpus(), false);
+}
+
+Task<> ReferenceProgram::Start(Cpu& cpu) {
+  if (!m_.never_started(cpu.id()) && !m_.initially_online(cpu.id())) return profile_.offline_loop(*this, cpu);
+  return Idle(cpu);
+}
+
+Task<> ReferenceProgram::Idle(Cpu& cpu) {
+  if (m_.never_started(cpu.id())) {
+    co_await cpu.enter_firmware(Location::kNeverStarted, "ref-hold");
+    co_return;
+  }
+  // An online CPU idles with interrupts enabled; software events run on top of this frame.
+  co_await cpu.wait_until([] { return false; }, kForever, "ref-idle");
+}
+
+Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
+  switch (event.kind()) {
+    case pb::PANIC:
+    case pb::OOPS:
+      co_await Panic(cpu);
+      break;
+    case pb::KEXEC:
+      if (m_.config().kexec_image_loaded()) {
+        co_await cpu.irq_disable("ref-K0");
+        const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "ref-K1");
+        if (old == -1) co_await Initiator(cpu, /*crash=*/false);
+      }
+      break;
+    default:
+      // Hotplug and the rest change nothing the reference outcome depends on: it collects every started CPU,
+      // online or not.
+      break;
+  }
+}
+
+Task<> ReferenceProgram::Interrupt(Cpu& cpu, Source source) {
+  if (source != profile_.wake) co_return;  // device interrupts, stray IPIs, HMIs, MCEs: handled and returned
+  const int64_t crashing = co_await cpu.read(*crashing_cpu_, "ref-N1");
+  if (crashing >= 0) {
+    if (crashing != cpu.id()) co_await Receiver(cpu);
+    co_return;
+  }
+  // A powerpc system reset with no crash in progress is an operator's (or firmware's) request for a dump.
+  if (profile_.family == pb::PPC) co_await Panic(cpu);
+}
+
+Task<> ReferenceProgram::Panic(Cpu& cpu) {
+  m_.RecordPanic(cpu.id());
+  co_await cpu.irq_disable("ref-P1");
+  const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "ref-P2");
+  if (old != -1 && old != cpu.id()) {
+    co_await Loser(cpu);
+    co_return;
+  }
+  if (!m_.config().crash_image_loaded()) {
+    cpu.set_location(Location::kPanicHalt);
+    co_await cpu.park(Location::kPanicHalt, "ref-P9");
+    co_return;
+  }
+  co_await Initiator(cpu, /*crash=*/true);
+}
+
+// A loser is collected like any other CPU: it joins the receiver as soon as the crash is under way.
+Task<> ReferenceProgram::Loser(Cpu& cpu) {
+  cpu.set_location(Location::kLoserSpin);
+  const bool crash = co_await cpu.wait_until([this] { return crashing_cpu_->value >= 0; }, kForever, "ref-P3");
+  if (crash) co_await Receiver(cpu);
+}
+
+Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
+  crash_ = crash;
+  cpu.set_location(Location::kCrashing);
+  m_.RecordShutdown(cpu.id());
+  co_await cpu.write(*crashing_cpu_, cpu.id(), "ref-I2");
+  co_await cpu.barrier("ref-I3");
+  std::vector<uint32_t> woken;
+  for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+    if (c == cpu.id() || m_.never_started(c)) continue;
+    if (!m_.initially_online(c) && !profile_.wake_offline_into_receiver) continue;
+    m_.RecordWakeSent(c);
+    const Source wake = profile_.wake;
+    co_await cpu.hw_op("ref-I5", "crash wake", [this, c, wake] {
+      CpuHw& hw = m_.cpu(c).hw();
+      if (wake == Source::kReset) hw.reset = true;
+      if (wake == Source::kNmi) hw.nmi = true;
+    });
+    woken.push_back(c);
+  }
+  const int64_t expected = static_cast<int64_t>(woken.size());
+  co_await cpu.wait_until([this, expected] { return cpus_in_crash_->value >= expected; }, kArrivalTimeout, "ref-I7");
+  if (crash) {
+    co_await cpu.local("ref-I9", "crash_save_cpu");
+    m_.RecordSave(cpu.id(), true);
+  }
+  co_await cpu.write(*time_to_dump_, 1, "ref-I10");
+  const uint64_t deadline = m_.now() + kParkTimeout;
+  for (uint32_t c : woken) {
+    const uint64_t left = m_.now() < deadline ? deadline - m_.now() : 0;
+    co_await WaitParked(cpu, c, left, "ref-I11");
+  }
+  if (profile_.collect_offline != nullptr) co_await profile_.collect_offline(*this, cpu);
+  if (!crash) {
+    for (Region r : profile_.kexec_relocation) co_await cpu.overwrite(r, "ref-K3");
+  }
+  co_await cpu.handover(crash ? profile_.crash_handover_regions : std::vector<Region>{}, "ref-H");
+}
+
+Task<bool> ReferenceProgram::WaitParked(Cpu& self, uint32_t c, uint64_t timeout_ns, Label label) {
+  // The reference waits for the parked state itself (an idealisation: no TRANSIT window at hand-over).
+  const Cpu& target = m_.cpu(c);
+  co_return co_await self.wait_until([&target] { return Info(target.location()).parked; }, timeout_ns, label);
+}
+
+Task<> ReferenceProgram::Receiver(Cpu& cpu) {
+  if (in_receiver_[cpu.id()]) co_return;  // re-entry (a second wake): already saved and counted
+  in_receiver_[cpu.id()] = true;
+  co_await cpu.irq_disable("ref-R1");
+  if (crash_) {
+    co_await cpu.local("ref-R2", "crash_save_cpu");
+    m_.RecordSave(cpu.id(), true);
+  }
+  cpu.set_location(Location::kReceiverWait);
+  co_await cpu.fetch_add(*cpus_in_crash_, 1, "ref-R3");
+  m_.RecordResponse(cpu.id());
+  co_await cpu.wait_until([this] { return time_to_dump_->value == 1; }, kForever, "ref-R4");
+  cpu.set_location(Location::kTransit);
+  if (profile_.park_in_firmware) {
+    co_await cpu.enter_firmware(profile_.park, "ref-R5");
+  } else {
+    co_await cpu.park(profile_.park, "ref-R5");
+  }
+}
+
+std::unique_ptr<Program> MakeReference(Machine& machine) {
+  return std::make_unique<ReferenceProgram>(machine, ReferenceProfileFor(machine.config().family()));
+}
+
+}  // namespace crashdiff

@@ -1,0 +1,80 @@
+// The reference model (DESIGN §6): the crash/kexec protocol as the spec intends it, without implementation
+// accidents. It runs as a Program on the same simulator and scenario as the targets, so events, hotplug requests
+// and the schedule apply the same way. What it guarantees, by construction:
+//   - the crash wake cannot be lost: it is a non-maskable, non-clearable source (ppc system reset, x86/arm64
+//     NMI), sent after crashing_cpu is written and a full barrier;
+//   - every expected responder (and every loser) enters the receiver exactly once: saved once, counted once;
+//   - offline CPUs are collected too (ppc: woken into the receiver; x86: kicked into HLT by a handshake;
+//     arm64: already in firmware after CPU_OFF);
+//   - the initiator waits a bounded time for arrivals and for every collected CPU to be parked, then hands over.
+// One engine serves all families; a profile per family (reference_<family>.cc) says what differs.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "sim/machine.h"
+#include "sim/program.h"
+
+namespace crashdiff {
+
+class ReferenceProgram;
+
+struct ReferenceProfile {
+  pb::Family family;
+  Source wake;            // the crash wake: non-maskable, cannot be cleared by the receiver
+  Location park;          // where a collected CPU ends
+  bool park_in_firmware;  // enter_firmware (OPAL return, PSCI CPU_OFF) rather than a spin/HLT park
+  // What an offline CPU runs from the start (its offline loop).
+  Task<> (*offline_loop)(ReferenceProgram& program, Cpu& cpu);
+  // How the initiator collects offline CPUs before hand-over (ppc: wakes them into the receiver like every
+  // other CPU; x86: the handshake kick; arm64: nothing, they are in firmware).
+  bool wake_offline_into_receiver;
+  Task<> (*collect_offline)(ReferenceProgram& program, Cpu& initiator);
+  std::vector<Region> crash_handover_regions;  // overwritten when the kdump kernel takes over
+  std::vector<Region> kexec_relocation;        // overwritten by a normal kexec before the jump
+};
+
+const ReferenceProfile& PpcReferenceProfile();
+const ReferenceProfile& X86ReferenceProfile();
+const ReferenceProfile& Arm64ReferenceProfile();
+const ReferenceProfile& ReferenceProfileFor(pb::Family family);
+
+class ReferenceProgram : public Program {
+ public:
+  ReferenceProgram(Machine& machine, const ReferenceProfile& profile);
+
+  Task<> Start(Cpu& cpu) override;
+  Task<> Interrupt(Cpu& cpu, Source source) override;
+  Task<> Software(Cpu& cpu, const pb::Event& event) override;
+
+  // Used by the family files.
+  Machine& machine() { return m_; }
+  Var& crashing_cpu() { return *crashing_cpu_; }
+  Var& offline_control(uint32_t c) { return *offline_control_[c]; }
+  Task<> Receiver(Cpu& cpu);
+  // Waits (bounded) until CPU c is in a parked location.
+  Task<bool> WaitParked(Cpu& self, uint32_t c, uint64_t timeout_ns, Label label);
+
+  static constexpr int64_t kKick = 1;
+
+ private:
+  Task<> Panic(Cpu& cpu);
+  Task<> Loser(Cpu& cpu);
+  Task<> Initiator(Cpu& cpu, bool crash);
+  Task<> Idle(Cpu& cpu);
+
+  Machine& m_;
+  const ReferenceProfile& profile_;
+  Var* panic_cpu_;
+  Var* crashing_cpu_;
+  Var* cpus_in_crash_;
+  Var* time_to_dump_;
+  std::vector<Var*> offline_control_;
+  std::vector<bool> in_receiver_;
+  bool crash_ = false;  // the shutdown in progress is a crash (saves registers), not a normal kexec
+};
+
+std::unique_ptr<Program> MakeReference(Machine& machine);
+
+}  // namespace crashdiff

@@ -1,0 +1,35 @@
+// Reference profile for arm64: offline CPUs are already in firmware (PSCI CPU_OFF never returns); the crash
+// stop is an NMI (an idealised IPI_CPU_STOP that masked exceptions cannot hold) and stopped CPUs call CPU_OFF.
+#include "oracle/reference.h"
+
+namespace crashdiff {
+namespace {
+
+Task<> Arm64OfflineLoop(ReferenceProgram& /*p*/, Cpu& cpu) {
+  co_await cpu.irq_disable("ref-D1");
+  if (cpu.machine().config().platform() == pb::ARM64_SPIN_TABLE) {
+    // Spin-table CPUs cannot be turned off: they spin in the hold loop until released.
+    co_await cpu.park(Location::kParkedSpin, "ref-D2");
+  } else {
+    co_await cpu.enter_firmware(Location::kParkedFw, "ref-D2");
+  }
+}
+
+}  // namespace
+
+const ReferenceProfile& Arm64ReferenceProfile() {
+  static const ReferenceProfile kProfile{
+      pb::ARM64,
+      Source::kNmi,
+      Location::kParkedFw,
+      /*park_in_firmware=*/true,
+      Arm64OfflineLoop,
+      /*wake_offline_into_receiver=*/false,
+      /*collect_offline=*/nullptr,
+      {Region::kCrashKernel},
+      {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables},
+  };
+  return kProfile;
+}
+
+}  // namespace crashdiff

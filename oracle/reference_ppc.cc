@@ -1,0 +1,50 @@
+// Reference profile for powerpc/powernv: the crash wake is a system reset (nothing can clear it, interrupts off
+// cannot hold it), offline CPUs are woken into the receiver like every other CPU and return to OPAL.
+#include "oracle/reference.h"
+
+namespace crashdiff {
+namespace {
+
+// The offline loop with the spec's safe order (§3.3): sleep, clear what woke it, full barrier, then check.
+Task<> PpcOfflineLoop(ReferenceProgram& p, Cpu& cpu) {
+  cpu.set_location(Location::kOfflineLoop);
+  co_await cpu.irq_disable("ref-E1");
+  const SourceMask wakes = Bit(Source::kHdoorbell) | Bit(Source::kExternal) | Bit(Source::kHvi);
+  for (;;) {
+    co_await cpu.enter_stop(wakes, /*loses_state=*/false, "ref-L2");
+    // Drop every clearable wake source: an offline CPU has nothing to do with any of them.
+    co_await cpu.hw_op("ref-L4", "clear wake sources", [&cpu] {
+      CpuHw& hw = cpu.hw();
+      hw.doorbell = false;
+      hw.mfrr = kMfrrNone;
+      hw.device_pending.clear();
+      hw.xive_queue.clear();
+      hw.ipi_vectors.clear();
+      hw.dec = false;
+    });
+    co_await cpu.barrier("ref-L5");
+    if (co_await cpu.read(p.crashing_cpu(), "ref-L6") >= 0) {
+      co_await p.Receiver(cpu);
+      co_return;
+    }
+  }
+}
+
+}  // namespace
+
+const ReferenceProfile& PpcReferenceProfile() {
+  static const ReferenceProfile kProfile{
+      pb::PPC,
+      Source::kReset,
+      Location::kParkedFw,
+      /*park_in_firmware=*/true,
+      PpcOfflineLoop,
+      /*wake_offline_into_receiver=*/true,
+      /*collect_offline=*/nullptr,
+      {Region::kCrashKernel, Region::kLowVectors},
+      {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables, Region::kLowVectors},
+  };
+  return kProfile;
+}
+
+}  // namespace crashdiff

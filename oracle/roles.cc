@@ -1,0 +1,60 @@
+#include "oracle/roles.h"
+
+#include <algorithm>
+
+namespace crashdiff {
+namespace {
+
+bool Contains(const google::protobuf::RepeatedField<uint32_t>& list, uint32_t cpu) {
+  return std::find(list.begin(), list.end(), cpu) != list.end();
+}
+
+// The CPU of the first book entry of kind, kNoCpu if none.
+uint32_t FirstBooked(const RunResult& result, BookKind kind) {
+  for (const BookEntry& b : result.book) {
+    if (b.kind == kind) return b.cpu;
+  }
+  return kNoCpu;
+}
+
+}  // namespace
+
+bool InitiallyOffline(const pb::Scenario& scenario, uint32_t cpu) { return Contains(scenario.machine().offline(), cpu); }
+bool NeverStarted(const pb::Scenario& scenario, uint32_t cpu) {
+  return Contains(scenario.machine().never_started(), cpu);
+}
+
+uint32_t InitiatorOf(const RunResult& result) {
+  if (result.handed_over) return result.handover_cpu;
+  uint32_t c = FirstBooked(result, BookKind::kShutdown);
+  if (c != kNoCpu) return c;
+  // Hand-built results without a book: fall back on the per-CPU counters (lowest id, a deterministic choice).
+  for (uint32_t i = 0; i < result.cpus.size(); ++i) {
+    if (result.cpus[i].shutdowns > 0) return i;
+  }
+  c = FirstBooked(result, BookKind::kPanic);
+  if (c != kNoCpu) return c;
+  for (uint32_t i = 0; i < result.cpus.size(); ++i) {
+    if (result.cpus[i].entered_panic) return i;
+  }
+  return kNoCpu;
+}
+
+std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result) {
+  const uint32_t initiator = InitiatorOf(result);
+  std::vector<Role> roles(result.cpus.size(), Role::kOnlineTarget);
+  for (uint32_t c = 0; c < roles.size(); ++c) {
+    if (c == initiator) {
+      roles[c] = Role::kInitiator;
+    } else if (NeverStarted(scenario, c)) {
+      roles[c] = Role::kNeverStarted;
+    } else if (result.cpus[c].entered_panic) {
+      roles[c] = Role::kLoser;
+    } else if (InitiallyOffline(scenario, c)) {
+      roles[c] = Role::kOfflineTarget;
+    }
+  }
+  return roles;
+}
+
+}  // namespace crashdiff

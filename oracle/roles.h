@@ -1,0 +1,47 @@
+// CPU roles at crash time (spec §1.1), used to normalise outcomes and name divergences without CPU numbers.
+// Roles come from the scenario (offline / never_started) and the run (hand-over CPU, panics, shutdowns), so
+// renumbering the CPUs of a scenario gives the same roles.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "proto/scenario.pb.h"
+#include "sim/machine.h"
+
+namespace crashdiff {
+
+#define CRASHDIFF_ROLES(X)                                                                  \
+  X(kInitiator, "initiator", "the CPU that ran the crash/kexec shutdown and handed over")   \
+  X(kOnlineTarget, "online-target", "online at the start, did not enter panic itself")     \
+  X(kOfflineTarget, "offline-target", "present but offline at the start")                   \
+  X(kLoser, "loser", "entered panic()/crash_kexec() but lost arbitration")                  \
+  X(kNeverStarted, "never-started", "present, never started (held by firmware)")
+
+enum class Role : uint8_t {
+#define CRASHDIFF_ROLE_ENUM(e, name, meaning) e,
+  CRASHDIFF_ROLES(CRASHDIFF_ROLE_ENUM)
+#undef CRASHDIFF_ROLE_ENUM
+};
+
+inline constexpr std::array<std::string_view, 5> kRoleNames = {
+#define CRASHDIFF_ROLE_NAME(e, name, meaning) name,
+    CRASHDIFF_ROLES(CRASHDIFF_ROLE_NAME)
+#undef CRASHDIFF_ROLE_NAME
+};
+inline constexpr size_t kNumRoles = kRoleNames.size();
+constexpr std::string_view Name(Role r) { return kRoleNames[static_cast<size_t>(r)]; }
+
+// The initiator of a run: the hand-over CPU; else the first CPU (in model time) that ran the shutdown; else the
+// first CPU that entered panic; kNoCpu if none.
+uint32_t InitiatorOf(const RunResult& result);
+
+// One role per CPU.
+std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result);
+
+bool InitiallyOffline(const pb::Scenario& scenario, uint32_t cpu);
+bool NeverStarted(const pb::Scenario& scenario, uint32_t cpu);
+
+}  // namespace crashdiff
