@@ -14,7 +14,7 @@ const std::vector<Command>& Commands() {
        RunCommand},
       {"fuzz", "fuzz [--time S] [--jobs N] [--family F] [--target T] [--out DIR] [--engine libfuzzer|afl]",
        "Fuzzing campaign (default: every family, all cores, 120 s, libFuzzer) from corpus/seeds into DIR (fuzz-out):\n"
-       "live progress, then every divergence signature found with its reproducer. --seeds DIR, --fuzzer PATH, --json.",
+       "live progress, then every divergence signature found with its reproducer. --seeds DIR, --fuzzer PATH, --runs N, --json.",
        FuzzCommand},
   };
   return kCommands;

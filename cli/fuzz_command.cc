@@ -38,6 +38,7 @@ void OnInterrupt(int) {
 
 struct FuzzPlan {
   int seconds = 120;
+  int runs = 0;  // > 0: each worker stops after this many inputs (libFuzzer -runs; deterministic with one job)
   int jobs = 1;
   std::string family;  // "", ppc, x86, arm64
   std::string target;
@@ -160,6 +161,7 @@ pid_t StartLibFuzzer(const FuzzPlan& plan, const Worker& w, int seconds_left) {
   std::vector<std::string> argv = {plan.fuzzer.string(),
                                    "-max_total_time=" + std::to_string(std::max(1, seconds_left)),
                                    "-seed=" + std::to_string(1 + w.index + 1000 * w.restarts),
+                                   "-runs=" + std::to_string(plan.runs > 0 ? plan.runs : -1),
                                    "-print_final_stats=1",
                                    "-reload=1",
                                    "-max_len=4096",
@@ -294,10 +296,11 @@ Progress Measure(const FuzzPlan& plan, const std::vector<Worker>& workers) {
 }
 
 int Usage(const std::string& why) {
-  std::fprintf(stderr,
-               "crashdiff fuzz: %s\nusage: crashdiff fuzz [--time S] [--jobs N] [--family ppc|x86|arm64] [--target T]\n"
-               "                      [--out DIR] [--engine libfuzzer|afl] [--seeds DIR] [--fuzzer PATH] [--json]\n",
-               why.c_str());
+  std::fprintf(
+      stderr,
+      "crashdiff fuzz: %s\nusage: crashdiff fuzz [--time S] [--jobs N] [--family ppc|x86|arm64] [--target T]\n"
+      "                      [--out DIR] [--engine libfuzzer|afl] [--seeds DIR] [--fuzzer PATH] [--runs N] [--json]\n",
+      why.c_str());
   return kExitUsage;
 }
 
@@ -313,13 +316,14 @@ bool ParsePositive(const std::optional<std::string>& v, int& out) {
 }  // namespace
 
 int FuzzCommand(const Args& args) {
-  ArgReader r(args, {"--time", "--jobs", "--family", "--target", "--out", "--engine", "--seeds", "--fuzzer"},
+  ArgReader r(args, {"--time", "--runs", "--jobs", "--family", "--target", "--out", "--engine", "--seeds", "--fuzzer"},
               {"--json"});
   if (!r.ok()) return Usage(r.error());
   if (!r.positionals().empty()) return Usage("unexpected argument " + r.positionals().front());
   FuzzPlan plan;
   plan.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!ParsePositive(r.Value("--time"), plan.seconds)) return Usage("--time wants a positive number of seconds");
+  if (!ParsePositive(r.Value("--runs"), plan.runs)) return Usage("--runs wants a positive number");
   if (!ParsePositive(r.Value("--jobs"), plan.jobs)) return Usage("--jobs wants a positive number");
   plan.family = r.Value("--family").value_or("");
   if (!plan.family.empty() && FamilyOf(plan.family) == pb::FAMILY_UNSPECIFIED)
@@ -327,6 +331,7 @@ int FuzzCommand(const Args& args) {
   plan.target = r.Value("--target").value_or("");
   plan.engine = r.Value("--engine").value_or("libfuzzer");
   if (plan.engine != "libfuzzer" && plan.engine != "afl") return Usage("--engine is libfuzzer or afl");
+  if (plan.runs > 0 && plan.engine == "afl") return Usage("--runs is for --engine libfuzzer");
   plan.out = r.Value("--out").value_or("fuzz-out");
   plan.seeds = r.Value("--seeds").value_or((SourceDir() / "corpus/seeds").string());
   plan.json = r.Has("--json");
@@ -387,8 +392,9 @@ int FuzzCommand(const Args& args) {
       int status = 0;
       if (waitpid(w.pid, &status, WNOHANG) == w.pid) {
         w.pid = -1;
-        // A worker that stopped early (a crash of the harness itself, saved under crashes/) is restarted.
-        if (!stopping && elapsed() + 2 < plan.seconds && w.restarts < 20) {
+        // A worker that crashed (the harness itself, input saved under crashes/) is restarted with a new seed.
+        const bool crashed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+        if (!stopping && crashed && elapsed() + 2 < plan.seconds && w.restarts < 20) {
           ++w.restarts;
           start_worker(w);
         }
