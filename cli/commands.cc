@@ -8,9 +8,12 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"targets", "targets [--json]", "List the registered targets: family, platforms, the kernel source each models.",
        TargetsCommand},
-      {"run", "run FILE [--target T] [--json] [--trace]",
-       "Run a scenario (text format, or binary if FILE ends in .pb/.bin) on every target of its family that\n"
-       "supports its platform (or only T). Prints each target's outcome. --trace prints every step.",
+      {"run", "run FILE [--target T] [--json] [--explain] [--trace]",
+       "Run a scenario (text format, or binary if FILE ends in .pb/.bin) on the reference model and on every\n"
+       "target of its family that supports its platform (or only T). Prints one row per target: outcome by\n"
+       "role, verdict (ok / known / new) and divergence signatures. --json: the same as JSON (docs/JSON.md).\n"
+       "--explain: each divergence's witness and the steps that led to it. --trace: every step of every run.\n"
+       "Exit code 0: no new divergence; 1: a new divergence; 2: bad input.",
        RunCommand},
       {"fuzz", "fuzz [--time S] [--jobs N] [--family F] [--target T] [--out DIR] [--engine libfuzzer|afl]",
        "Fuzzing campaign (default: every family, all cores, 120 s, libFuzzer) from corpus/seeds into DIR (fuzz-out):\n"

@@ -1,16 +1,31 @@
+// crashdiff run FILE [--target T] [--json] [--explain] [--trace]: the differential run of one scenario — every
+// target of its family against the reference — as a table for people or JSON for tools (docs/JSON.md).
 #include <cstdio>
+#include <string>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "diff/differential.h"
+#include "diff/explain.h"
+#include "diff/report_json.h"
 #include "diff/runner.h"
 #include "sim/scenario_io.h"
-#include "util/json.h"
 
 namespace crashdiff::cli {
 namespace {
 
-void PrintHuman(const TargetSpec& t, const RunResult& r, bool trace) {
-  std::printf("== %s: %s after %llu steps, %.6f s model time", t.name.c_str(), std::string(Name(r.end)).c_str(),
+void PrintDivergences(const std::vector<Divergence>& list, const RunResult* run, bool explain) {
+  for (const Divergence& d : list) {
+    std::printf("    %-7s %s\n", d.known ? "[known]" : "[NEW]", d.signature.c_str());
+    if (!explain) continue;
+    std::printf("            %s, witness %s\n", d.severity.c_str(), d.witness.c_str());
+    if (run == nullptr) continue;
+    for (const std::string& line : ExplainDivergence(*run, d)) std::printf("            | %s\n", line.c_str());
+  }
+}
+
+void PrintRunLine(const RunResult& r) {
+  std::printf("    run: %s after %llu steps, %.6f s", std::string(Name(r.end)).c_str(),
               static_cast<unsigned long long>(r.steps), static_cast<double>(r.end_time_ns) / 1e9);
   if (r.handed_over) {
     std::printf("; hand-over by cpu%u at %.6f s", r.handover_cpu, static_cast<double>(r.handover_time_ns) / 1e9);
@@ -18,52 +33,41 @@ void PrintHuman(const TargetSpec& t, const RunResult& r, bool trace) {
     std::printf("; no hand-over");
   }
   std::printf("; trace %016llx\n", static_cast<unsigned long long>(r.trace_hash));
-  std::printf("   cpu  %-16s %-16s saves responses\n", "at hand-over", "final");
-  for (size_t c = 0; c < r.cpus.size(); ++c) {
-    const CpuResult& cr = r.cpus[c];
-    std::printf("   %3zu  %-16s %-16s %5u %9u%s\n", c, std::string(Name(cr.at_handover)).c_str(),
-                std::string(Name(cr.final)).c_str(), cr.saves, cr.responses,
-                cr.invalid_saves ? "  (+ save with NULL regs)" : "");
-  }
   for (const Diagnostic& d : r.diagnostics) {
-    std::printf("   [%12.6f] cpu%u: %s\n", static_cast<double>(d.time_ns) / 1e9, d.cpu, d.text.c_str());
+    std::printf("    [%12.6f] cpu%u: %s\n", static_cast<double>(d.time_ns) / 1e9, d.cpu, d.text.c_str());
   }
-  if (trace) std::printf("%s", r.trace.ToText().c_str());
 }
 
-void PrintJson(JsonWriter& j, const TargetSpec& t, const RunResult& r) {
-  j.BeginObject().Key("target").String(t.name).Key("end").String(Name(r.end));
-  j.Key("steps").Uint(r.steps).Key("end_time_ns").Uint(r.end_time_ns);
-  j.Key("handed_over").Bool(r.handed_over);
-  if (r.handed_over) j.Key("handover_time_ns").Uint(r.handover_time_ns).Key("handover_cpu").Uint(r.handover_cpu);
-  j.Key("trace_hash").String([&] {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(r.trace_hash));
-    return std::string(buf);
-  }());
-  j.Key("cpus").BeginArray();
-  for (const CpuResult& c : r.cpus) {
-    j.BeginObject().Key("at_handover").String(Name(c.at_handover)).Key("final").String(Name(c.final));
-    j.Key("saves").Uint(c.saves).Key("invalid_saves").Uint(c.invalid_saves).Key("responses").Uint(c.responses);
-    j.EndObject();
+void PrintHuman(const pb::Scenario& s, const std::string& file, const DiffReport& report, bool explain, bool trace) {
+  std::printf("scenario %s: %s %s [%s]\n", file.c_str(), pb::Family_Name(s.machine().family()).c_str(),
+              pb::Platform_Name(s.machine().platform()).c_str(), PlatformTag(s).c_str());
+  std::printf("%-32s %-7s %s\n", "TARGET", "VERDICT", "OUTCOME (per role: at hand-over[->end] saves response)");
+  std::printf("%-32s %-7s %s\n", "(reference)", report.reference_violations.empty() ? "-" : "ORACLE!",
+              OutcomeSummary(report.reference_outcome).c_str());
+  PrintDivergences(report.reference_violations, trace || explain ? &report.reference : nullptr, explain);
+  for (const TargetReport& t : report.targets) {
+    std::printf("%-32s %-7s %s\n", t.target.c_str(), std::string(t.verdict()).c_str(),
+                OutcomeSummary(t.outcome).c_str());
+    if (explain || trace) PrintRunLine(t.result);
+    PrintDivergences(t.divergences, explain ? &t.result : nullptr, explain);
+    if (trace) std::printf("%s", t.result.trace.ToText().c_str());
   }
-  j.EndArray().Key("diagnostics").BeginArray();
-  for (const Diagnostic& d : r.diagnostics) {
-    j.BeginObject().Key("time_ns").Uint(d.time_ns).Key("cpu").Uint(d.cpu).Key("text").String(d.text).EndObject();
-  }
-  j.EndArray().EndObject();
+  size_t fresh = 0;
+  for (const Divergence& d : report.divergences) fresh += d.known ? 0 : 1;
+  std::printf("%zu divergence(s), %zu new\n", report.divergences.size(), fresh);
 }
 
 }  // namespace
 
 int RunCommand(const Args& args) {
-  ArgReader r(args, {"--target"}, {"--json", "--trace"});
+  ArgReader r(args, {"--target"}, {"--json", "--trace", "--explain"});
   if (!r.ok() || r.positionals().size() != 1) {
-    std::fprintf(stderr, "crashdiff run: %s\nusage: crashdiff run FILE [--target T] [--json] [--trace]\n",
+    std::fprintf(stderr, "crashdiff run: %s\nusage: crashdiff run FILE [--target T] [--json] [--explain] [--trace]\n",
                  r.ok() ? "expected one scenario file" : r.error().c_str());
     return kExitUsage;
   }
-  const LoadResult loaded = LoadScenarioFile(r.positionals()[0]);
+  const std::string file = r.positionals()[0];
+  const LoadResult loaded = LoadScenarioFile(file);
   if (!loaded.scenario) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;
@@ -73,28 +77,22 @@ int RunCommand(const Args& args) {
     std::fprintf(stderr, "crashdiff run: unknown target '%s' (see 'crashdiff targets')\n", only.c_str());
     return kExitUsage;
   }
-  const auto targets = TargetsFor(*loaded.scenario, only);
-  if (targets.empty()) {
+  if (TargetsFor(*loaded.scenario, only).empty()) {
     std::fprintf(stderr, "crashdiff run: no target runs %s on %s\n",
                  pb::Family_Name(loaded.scenario->machine().family()).c_str(),
                  pb::Platform_Name(loaded.scenario->machine().platform()).c_str());
     return kExitUsage;
   }
-  JsonWriter j;
-  if (r.Has("--json")) j.BeginObject().Key("scenario").String(r.positionals()[0]).Key("results").BeginArray();
-  for (const TargetSpec* t : targets) {
-    const RunResult result = RunOnTarget(*t, *loaded.scenario);
-    if (r.Has("--json")) {
-      PrintJson(j, *t, result);
-    } else {
-      PrintHuman(*t, result, r.Has("--trace"));
-    }
-  }
+  DiffOptions options;
+  options.only_target = only;
+  options.keep_traces = r.Has("--explain") || r.Has("--trace");
+  const DiffReport report = RunDifferential(*loaded.scenario, options);
   if (r.Has("--json")) {
-    j.EndArray().EndObject();
-    std::printf("%s\n", j.str().c_str());
+    std::printf("%s\n", DiffReportToJson(*loaded.scenario, file, report).c_str());
+  } else {
+    PrintHuman(*loaded.scenario, file, report, r.Has("--explain"), r.Has("--trace"));
   }
-  return kExitClean;
+  return report.has_new() ? kExitDivergence : kExitClean;
 }
 
 }  // namespace crashdiff::cli

@@ -120,8 +120,12 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
       blamed.insert(v.role);
       tr.divergences.push_back(FromViolation(v, spec->name, platform));
     }
+    const bool any_violation = !tr.divergences.empty();
     for (const OutcomeDifference& o : CompareOutcomes(tr.outcome, report.reference_outcome)) {
       if (blamed.count(o.role)) continue;
+      // Whole-run fields (hand-over, timing, end) are consequences of whatever property failed.
+      const bool whole_run = o.field == "hand-over" || o.field == "timing" || o.field == "end";
+      if (whole_run && any_violation) continue;
       tr.divergences.push_back(FromOutcome(o, spec->name, platform, run.result));
     }
     for (Divergence& d : tr.divergences) d.known = IsKnown(*spec, d.signature);

@@ -145,7 +145,8 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
       overcount_ = false;
     }
   }
-  if (MayOrder(e)) {
+  // An interrupt is a new context: the reads its handler makes are not the offline loop's kdump check.
+  if (MayOrder(e) || e.kind == TraceKind::kIrq) {
     c.woke_unbarriered = false;
     c.wrote_crashing_unbarriered = false;
   }

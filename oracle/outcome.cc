@@ -137,8 +137,10 @@ std::vector<OutcomeDifference> CompareOutcomes(const Outcome& target, const Outc
         add("response", Responds(a.responded) + ", reference " + Responds(b.responded), a.cpu);
       }
     }
-    if (t.size() > common) add("count", "more CPUs in this role than the reference", t[common]->cpu);
-    if (ref.size() > common) add("count", "fewer CPUs in this role than the reference", kNoCpu);
+    // With different hand-overs the roles themselves differ (who initiated); the hand-over difference says it.
+    const bool same_handover = target.handed_over == reference.handed_over;
+    if (same_handover && t.size() > common) add("count", "more CPUs in this role than the reference", t[common]->cpu);
+    if (same_handover && ref.size() > common) add("count", "fewer CPUs in this role than the reference", kNoCpu);
     for (auto& [key, d] : seen) out.push_back(std::move(d));
   }
   return out;

@@ -72,7 +72,8 @@ bool NamesCpu(const std::string& text, uint32_t cpu) {
 }  // namespace
 
 void CheckHandshake(const RunView& run, std::vector<Violation>& out) {
-  if (run.scenario.machine().family() != pb::X86) return;
+  // The kick handshake belongs to a normal kexec (spec §3.9: only when kexec_in_progress).
+  if (run.scenario.machine().family() != pb::X86 || !run.kexec) return;
   constexpr uint64_t kBudget = 5 * kMs + 100 * kUs;  // 1000 x 5 us, plus the steps of the loop
   for (uint32_t c = 0; c < run.num_cpus(); ++c) {
     const CpuFacts& f = run.facts.cpus[c];

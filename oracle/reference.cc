@@ -33,11 +33,11 @@ Task<> ReferenceProgram::Start(Cpu& cpu) {
 
 Task<> ReferenceProgram::Idle(Cpu& cpu) {
   if (m_.never_started(cpu.id())) {
-    co_await cpu.enter_firmware(Location::kNeverStarted, "ref-hold");
+    co_await cpu.enter_firmware(Location::kNeverStarted, "D0");
     co_return;
   }
   // An online CPU idles with interrupts enabled; software events run on top of this frame.
-  co_await cpu.wait_until([] { return false; }, kForever, "ref-idle");
+  co_await cpu.wait_until([] { return false; }, kForever, "idle");
 }
 
 Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
@@ -48,8 +48,8 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
       break;
     case pb::KEXEC:
       if (m_.config().kexec_image_loaded()) {
-        co_await cpu.irq_disable("ref-K0");
-        const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "ref-K1");
+        co_await cpu.irq_disable("K0");
+        const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
         if (old == -1) co_await Initiator(cpu, /*crash=*/false);
       }
       break;
@@ -61,8 +61,9 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
 }
 
 Task<> ReferenceProgram::Interrupt(Cpu& cpu, Source source) {
+  const ReferenceLabels& L = profile_.labels;
   if (source != profile_.wake) co_return;  // device interrupts, stray IPIs, HMIs, MCEs: handled and returned
-  const int64_t crashing = co_await cpu.read(*crashing_cpu_, "ref-N1");
+  const int64_t crashing = co_await cpu.read(*crashing_cpu_, L.wake_check);
   if (crashing >= 0) {
     if (crashing != cpu.id()) co_await Receiver(cpu);
     co_return;
@@ -73,15 +74,15 @@ Task<> ReferenceProgram::Interrupt(Cpu& cpu, Source source) {
 
 Task<> ReferenceProgram::Panic(Cpu& cpu) {
   m_.RecordPanic(cpu.id());
-  co_await cpu.irq_disable("ref-P1");
-  const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "ref-P2");
+  co_await cpu.irq_disable("P1");
+  const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "P2");
   if (old != -1 && old != cpu.id()) {
     co_await Loser(cpu);
     co_return;
   }
   if (!m_.config().crash_image_loaded()) {
     cpu.set_location(Location::kPanicHalt);
-    co_await cpu.park(Location::kPanicHalt, "ref-P9");
+    co_await cpu.park(Location::kPanicHalt, "P9");
     co_return;
   }
   co_await Initiator(cpu, /*crash=*/true);
@@ -90,23 +91,24 @@ Task<> ReferenceProgram::Panic(Cpu& cpu) {
 // A loser is collected like any other CPU: it joins the receiver as soon as the crash is under way.
 Task<> ReferenceProgram::Loser(Cpu& cpu) {
   cpu.set_location(Location::kLoserSpin);
-  const bool crash = co_await cpu.wait_until([this] { return crashing_cpu_->value >= 0; }, kForever, "ref-P3");
+  const bool crash = co_await cpu.wait_until([this] { return crashing_cpu_->value >= 0; }, kForever, "P3");
   if (crash) co_await Receiver(cpu);
 }
 
 Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
+  const ReferenceLabels& L = profile_.labels;
   crash_ = crash;
   cpu.set_location(Location::kCrashing);
   m_.RecordShutdown(cpu.id());
-  co_await cpu.write(*crashing_cpu_, cpu.id(), "ref-I2");
-  co_await cpu.barrier("ref-I3");
+  co_await cpu.write(*crashing_cpu_, cpu.id(), L.write_crashing);
+  co_await cpu.barrier(L.barrier);
   std::vector<uint32_t> woken;
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (c == cpu.id() || m_.never_started(c)) continue;
     if (!m_.initially_online(c) && !profile_.wake_offline_into_receiver) continue;
     m_.RecordWakeSent(c);
     const Source wake = profile_.wake;
-    co_await cpu.hw_op("ref-I5", "crash wake", [this, c, wake] {
+    co_await cpu.hw_op(m_.initially_online(c) ? L.send_online : L.send_offline, "crash wake", [this, c, wake] {
       CpuHw& hw = m_.cpu(c).hw();
       if (wake == Source::kReset) hw.reset = true;
       if (wake == Source::kNmi) hw.nmi = true;
@@ -114,22 +116,24 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
     woken.push_back(c);
   }
   const int64_t expected = static_cast<int64_t>(woken.size());
-  co_await cpu.wait_until([this, expected] { return cpus_in_crash_->value >= expected; }, kArrivalTimeout, "ref-I7");
+  co_await cpu.wait_until([this, expected] { return cpus_in_crash_->value >= expected; }, kArrivalTimeout, L.arrival_wait);
   if (crash) {
-    co_await cpu.local("ref-I9", "crash_save_cpu");
+    co_await cpu.local(L.save_self, "crash_save_cpu");
     m_.RecordSave(cpu.id(), true);
   }
-  co_await cpu.write(*time_to_dump_, 1, "ref-I10");
+  co_await cpu.write(*time_to_dump_, 1, L.go);
   const uint64_t deadline = m_.now() + kParkTimeout;
   for (uint32_t c : woken) {
     const uint64_t left = m_.now() < deadline ? deadline - m_.now() : 0;
-    co_await WaitParked(cpu, c, left, "ref-I11");
+    co_await WaitParked(cpu, c, left, L.park_wait);
   }
   if (profile_.collect_offline != nullptr) co_await profile_.collect_offline(*this, cpu);
   if (!crash) {
-    for (Region r : profile_.kexec_relocation) co_await cpu.overwrite(r, "ref-K3");
+    // The relocation code runs from the kexec control page, which relocation does not overwrite.
+    cpu.set_code_region(Region::kKexecControl);
+    for (Region r : profile_.kexec_relocation) co_await cpu.overwrite(r, "K3");
   }
-  co_await cpu.handover(crash ? profile_.crash_handover_regions : std::vector<Region>{}, "ref-H");
+  co_await cpu.handover(crash ? profile_.crash_handover_regions : std::vector<Region>{}, L.handover);
 }
 
 Task<bool> ReferenceProgram::WaitParked(Cpu& self, uint32_t c, uint64_t timeout_ns, Label label) {
@@ -139,22 +143,23 @@ Task<bool> ReferenceProgram::WaitParked(Cpu& self, uint32_t c, uint64_t timeout_
 }
 
 Task<> ReferenceProgram::Receiver(Cpu& cpu) {
+  const ReferenceLabels& L = profile_.labels;
   if (in_receiver_[cpu.id()]) co_return;  // re-entry (a second wake): already saved and counted
   in_receiver_[cpu.id()] = true;
-  co_await cpu.irq_disable("ref-R1");
+  co_await cpu.irq_disable(L.r_irq_off);
   if (crash_) {
-    co_await cpu.local("ref-R2", "crash_save_cpu");
+    co_await cpu.local(L.r_save, "crash_save_cpu");
     m_.RecordSave(cpu.id(), true);
   }
   cpu.set_location(Location::kReceiverWait);
-  co_await cpu.fetch_add(*cpus_in_crash_, 1, "ref-R3");
-  m_.RecordResponse(cpu.id());
-  co_await cpu.wait_until([this] { return time_to_dump_->value == 1; }, kForever, "ref-R4");
+  co_await cpu.fetch_add(*cpus_in_crash_, 1, L.r_count);
+  if (crash_) m_.RecordResponse(cpu.id());  // a kexec stop is acknowledged, but is not a crash arrival
+  co_await cpu.wait_until([this] { return time_to_dump_->value == 1; }, kForever, L.r_wait);
   cpu.set_location(Location::kTransit);
   if (profile_.park_in_firmware) {
-    co_await cpu.enter_firmware(profile_.park, "ref-R5");
+    co_await cpu.enter_firmware(profile_.park, L.r_park);
   } else {
-    co_await cpu.park(profile_.park, "ref-R5");
+    co_await cpu.park(profile_.park, L.r_park);
   }
 }
 

@@ -20,6 +20,13 @@ namespace crashdiff {
 
 class ReferenceProgram;
 
+// Step labels of the reference, the spec's step ids where the reference has the same step (spec §2.8, §2.9,
+// §3.9, §3.10, §3.11), so scenario events triggered on a label fire in the reference run too.
+struct ReferenceLabels {
+  Label write_crashing, barrier, send_online, send_offline, arrival_wait, save_self, go, park_wait, handover;
+  Label r_irq_off, r_save, r_count, r_wait, r_park, wake_check;
+};
+
 struct ReferenceProfile {
   pb::Family family;
   Source wake;            // the crash wake: non-maskable, cannot be cleared by the receiver
@@ -33,6 +40,7 @@ struct ReferenceProfile {
   Task<> (*collect_offline)(ReferenceProgram& program, Cpu& initiator);
   std::vector<Region> crash_handover_regions;  // overwritten when the kdump kernel takes over
   std::vector<Region> kexec_relocation;        // overwritten by a normal kexec before the jump
+  ReferenceLabels labels;
 };
 
 const ReferenceProfile& PpcReferenceProfile();

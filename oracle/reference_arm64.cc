@@ -6,12 +6,12 @@ namespace crashdiff {
 namespace {
 
 Task<> Arm64OfflineLoop(ReferenceProgram& /*p*/, Cpu& cpu) {
-  co_await cpu.irq_disable("ref-D1");
+  co_await cpu.irq_disable("D1");
   if (cpu.machine().config().platform() == pb::ARM64_SPIN_TABLE) {
     // Spin-table CPUs cannot be turned off: they spin in the hold loop until released.
-    co_await cpu.park(Location::kParkedSpin, "ref-D2");
+    co_await cpu.park(Location::kParkedSpin, "D2");
   } else {
-    co_await cpu.enter_firmware(Location::kParkedFw, "ref-D2");
+    co_await cpu.enter_firmware(Location::kParkedFw, "D2");
   }
 }
 
@@ -28,6 +28,7 @@ const ReferenceProfile& Arm64ReferenceProfile() {
       /*collect_offline=*/nullptr,
       {Region::kCrashKernel},
       {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables},
+      {"A0", "A1", "A2", "A2", "A2w", "A5", "A6", "A6w", "A7", "R1", "R2", "R3", "R4", "R5", "N1"},
   };
   return kProfile;
 }

@@ -10,15 +10,15 @@ constexpr uint64_t kKickBudget = 5 * kMs;  // spec §3.9 K2b: 1000 x 5 us per CP
 
 Task<> X86OfflineLoop(ReferenceProgram& p, Cpu& cpu) {
   cpu.set_location(Location::kOfflineLoop);
-  co_await cpu.irq_disable("ref-O1");
+  co_await cpu.irq_disable("O1");
   Var& control = p.offline_control(cpu.id());
   for (;;) {
-    co_await cpu.monitor(control, "ref-O3");
+    co_await cpu.monitor(control, "O3b");
     // Check after arming the monitor: a kick written before MONITOR is seen here, one written after fires it.
-    if (co_await cpu.read(control, "ref-O4") == ReferenceProgram::kKick) break;
-    co_await cpu.mwait("ref-O3m");
+    if (co_await cpu.read(control, "O4") == ReferenceProgram::kKick) break;
+    co_await cpu.mwait("O3d");
   }
-  co_await cpu.park(Location::kParkedHlt, "ref-O5");
+  co_await cpu.park(Location::kParkedHlt, "O4h");
 }
 
 Task<> X86CollectOffline(ReferenceProgram& p, Cpu& initiator) {
@@ -26,8 +26,8 @@ Task<> X86CollectOffline(ReferenceProgram& p, Cpu& initiator) {
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     if (c == initiator.id() || m.initially_online(c) || m.never_started(c)) continue;
     m.RecordWakeSent(c);
-    co_await initiator.write(p.offline_control(c), ReferenceProgram::kKick, "ref-K2b");
-    co_await p.WaitParked(initiator, c, kKickBudget, "ref-K2c");
+    co_await initiator.write(p.offline_control(c), ReferenceProgram::kKick, "K2b");
+    co_await p.WaitParked(initiator, c, kKickBudget, "K2c");
   }
 }
 
@@ -44,6 +44,7 @@ const ReferenceProfile& X86ReferenceProfile() {
       X86CollectOffline,
       {Region::kCrashKernel},
       {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables},
+      {"C2", "C5", "C6", "C6", "C8", "C9", "C10", "C11", "K4", "X2", "X3", "X5", "X5w", "X6", "X1"},
   };
   return kProfile;
 }

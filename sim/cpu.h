@@ -107,11 +107,15 @@ class Cpu {
   Region code_region() const { return code_region_; }
   Region vector_region() const { return vector_region_; }
   Var* monitored() const { return monitored_; }
+  // Non-maskable sources the CPU's hardware state holds pending instead of taking (x86 wait-for-SIPI holds NMI,
+  // SMI and INIT; arm64 DAIF masking holds pseudo-NMIs). Empty by default.
+  SourceMask held_sources() const { return held_sources_; }
 
   // Synchronous local state (not shared memory, so not a scheduling point; recorded in the trace).
   void set_location(Location l);
   void set_code_region(Region r) { code_region_ = r; }
   void set_vector_region(Region r) { vector_region_ = r; }
+  void set_held_sources(SourceMask m) { held_sources_ = m; }
 
   // ---- Step operations (co_await each). ----
   class ReadOp;
@@ -189,6 +193,7 @@ class Cpu {
   Region code_region_ = Region::kOldKernelText;
   Region vector_region_ = Region::kOldKernelText;
   Var* monitored_ = nullptr;
+  SourceMask held_sources_ = 0;
   uint64_t irq_count_ = 0;
   bool irq_enabled_ = true;
   bool in_nmi_ = false;

@@ -39,7 +39,10 @@ void CpuHw::Clear(Source s) {
     case Source::kSmi: smi = false; break;
     case Source::kInit: init = false; break;
     case Source::kHdoorbell: doorbell = false; break;
-    case Source::kIpi: ipi_vectors.clear(); break;
+    case Source::kIpi:
+      taken_ipi_vectors = ipi_vectors;
+      ipi_vectors.clear();
+      break;
     case Source::kDec: dec = false; break;
     case Source::kSpurious: spurious = false; break;
     case Source::kMonitor: monitor_fired = false; break;

@@ -85,6 +85,7 @@ struct CpuHw {
   std::set<uint32_t> masked_vectors;  // vectors masked at the source by an offline flush
   std::deque<XiveEntry> xive_queue;   // XIVE event queue (HVI)
   std::set<uint32_t> ipi_vectors;     // x86/arm64 ordinary IPIs (reboot vector, IPI_CPU_STOP)
+  std::set<uint32_t> taken_ipi_vectors;  // the vectors the last taken IPI interrupt delivered (set by Clear)
   bool dec = false;
   bool spurious = false;       // SPURIOUS_WAKE / KVM_EXIT: a wake with no reason
   bool monitor_fired = false;  // x86: the armed monitor saw a store

@@ -187,6 +187,7 @@ std::optional<Source> Machine::DeliverableInterrupt(const Cpu& cpu) const {
     const auto s = static_cast<Source>(i);
     const SourceInfo& info = Info(s);
     if (!(pending & Bit(s)) || !info.interrupt) continue;
+    if (cpu.held_sources() & Bit(s)) continue;
     if (info.maskable && !cpu.irq_enabled()) continue;
     if (s == Source::kNmi && cpu.in_nmi()) continue;  // NMIs do not nest
     return s;

@@ -16,7 +16,8 @@ namespace crashdiff {
   X(kOldPageTables, "old-page-tables", "old kernel page tables")                           \
   X(kLowVectors, "low-vectors", "powerpc exception vectors at real address 0 (0x100 ...)") \
   X(kCrashKernel, "crash-kernel", "memory reserved for the kdump kernel")                  \
-  X(kFirmware, "firmware", "firmware (OPAL / PSCI / BIOS) memory")
+  X(kFirmware, "firmware", "firmware (OPAL / PSCI / BIOS) memory")                          \
+  X(kKexecControl, "kexec-control", "kexec control page: relocation code, never a copy destination")
 
 enum class Region : uint8_t {
 #define CRASHDIFF_REGION_ENUM(e, name, meaning) e,
@@ -24,7 +25,7 @@ enum class Region : uint8_t {
 #undef CRASHDIFF_REGION_ENUM
 };
 
-inline constexpr std::array<std::string_view, 6> kRegionNames = {
+inline constexpr std::array<std::string_view, 7> kRegionNames = {
 #define CRASHDIFF_REGION_NAME(e, name, meaning) name,
     CRASHDIFF_REGIONS(CRASHDIFF_REGION_NAME)
 #undef CRASHDIFF_REGION_NAME

@@ -1,0 +1,60 @@
+// CPU hotplug on arm64. Models torvalds/linux arch/arm64/kernel/smp.c cpu_die() / __cpu_disable() /
+// cpu_die_early(), arch/arm64/kernel/psci.c cpu_psci_cpu_die() (PSCI CPU_OFF) and the spin-table enable method
+// (no cpu_die: CPUs cannot be offlined; a CPU that failed to come online parks in cpu_park_loop() and counts in
+// cpus_stuck_in_kernel). Spec §3.11, S42-S44.
+#include <algorithm>
+
+#include "targets/arm64/arm64_kernel.h"
+
+namespace crashdiff::arm64 {
+
+bool Arm64Kernel::PsciCanTurnOff(uint32_t cpu) const {
+  if (spin_table()) return false;
+  const auto& fails = m_.config().firmware().cpu_off_fails_for();
+  return std::find(fails.begin(), fails.end(), cpu) == fails.end();
+}
+
+// local_daif_mask(): IRQ, FIQ, SError and debug masked; with GIC priority masking off, pseudo-NMIs too.
+Task<> Arm64Kernel::DaifMask(Cpu& cpu, Label label) {
+  co_await cpu.irq_disable(label);
+  cpu.set_held_sources(Bit(Source::kNmi));
+}
+
+Task<> Arm64Kernel::SetCpuOnline(Cpu& cpu, bool online, Label label) {
+  co_await cpu.write(*online_[cpu.id()], online ? 1 : 0, label);
+  co_await cpu.fetch_add(num_online_, online ? 1 : -1, label);
+}
+
+Task<> Arm64Kernel::CpuDie(Cpu& cpu) {
+  co_await DaifMask(cpu, "AD1");
+  co_await cpu.write(*dead_[cpu.id()], 1, "AD2");  // cpuhp_ap_report_dead()
+  if (PsciCanTurnOff(cpu.id())) {
+    // PSCI CPU_OFF: the core belongs to firmware until some kernel issues CPU_ON.
+    co_await cpu.enter_firmware(Location::kParkedFw, "AD3");
+    co_return;
+  }
+  // CPU_OFF returned (firmware failure): cpu_die() hits BUG(); the model keeps the CPU in kernel text, exceptions
+  // masked (schema: firmware.cpu_off_fails_for).
+  co_await cpu.local("AD3", "PSCI CPU_OFF returned");
+  co_await cpu.park(Location::kOfflineLoop, "AD4");
+}
+
+Task<> Arm64Kernel::StuckInKernel(Cpu& cpu) {
+  // Spin-table: this CPU failed to come online and cannot be killed: CPU_STUCK_IN_KERNEL, cpu_park_loop().
+  co_await cpu.fetch_add(cpus_stuck_in_kernel_, 1, "AD0");
+  cpu.set_location(Location::kOfflineLoop);
+  co_await DaifMask(cpu, "AD1");
+  co_await cpu.park(Location::kOfflineLoop, "AD4");
+}
+
+// take_cpu_down() on the dying CPU (stop_machine work): __cpu_disable() clears the online bit and migrates
+// interrupts; the idle task then calls cpu_die().
+Task<> Arm64Kernel::TakeCpuDown(Cpu& cpu) {
+  co_await cpu.irq_disable("HP2");
+  co_await SetCpuOnline(cpu, false, "HP2");
+  co_await cpu.local("HP2", "irq_migrate_all_off_this_cpu");
+  cpu.set_location(Location::kOfflineLoop);
+  co_await CpuDie(cpu);
+}
+
+}  // namespace crashdiff::arm64

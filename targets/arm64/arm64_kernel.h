@@ -1,0 +1,70 @@
+// The arm64 kernel model: PSCI / spin-table CPU hotplug, the crash stop (crash_smp_send_stop with IPI then
+// pseudo-NMI), the loser's self-offline, panic arbitration and normal kexec (spec §3.11, §4).
+// Sources: torvalds/linux arch/arm64/kernel/{smp.c,machine_kexec.c,psci.c,traps.c}, kernel/{panic.c,kexec_core.c}.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/cpu.h"
+#include "sim/machine.h"
+#include "sim/program.h"
+
+namespace crashdiff::arm64 {
+
+inline constexpr int64_t kNoCpuId = -1;
+inline constexpr uint32_t kIpiCallFunc = 1;  // IPI_CALL_FUNC (stop_machine work for cpu_down)
+inline constexpr uint32_t kIpiCpuStop = 2;   // IPI_CPU_STOP
+
+class Arm64Kernel : public Program {
+ public:
+  explicit Arm64Kernel(Machine& m);
+
+  Task<> Start(Cpu& cpu) override;
+  Task<> Interrupt(Cpu& cpu, Source source) override;
+  Task<> Software(Cpu& cpu, const pb::Event& event) override;
+
+ private:
+  // arm64_hotplug.cc: cpu_die (PSCI CPU_OFF), spin-table CPUs stuck in the kernel, cpu_down for kexec.
+  Task<> CpuDie(Cpu& cpu);
+  Task<> StuckInKernel(Cpu& cpu);
+  Task<> TakeCpuDown(Cpu& cpu);
+  Task<> DaifMask(Cpu& cpu, Label label);
+  Task<> SetCpuOnline(Cpu& cpu, bool online, Label label);
+  bool PsciCanTurnOff(uint32_t cpu) const;
+
+  // arm64_stop.cc: smp_send_stop (A1-A4) and the IPI_CPU_STOP receivers.
+  Task<> SmpSendStop(Cpu& cpu);
+  Task<> IpiCpuStop(Cpu& cpu);
+  Task<> IpiCpuCrashStop(Cpu& cpu);
+  Task<> LocalCpuStop(Cpu& cpu);
+
+  // arm64_crash.cc: panic, die, crash_kexec, machine_crash_shutdown, machine_kexec.
+  Task<> Panic(Cpu& cpu);
+  Task<> Oops(Cpu& cpu);
+  Task<> CrashKexec(Cpu& cpu);
+  Task<bool> DoCrashKexec(Cpu& cpu);
+  Task<> CrashSmpSendStop(Cpu& cpu);
+  Task<bool> CpusAreStuckInKernel(Cpu& cpu, Label label);
+
+  // arm64_kexec.cc: kernel_kexec with smp_shutdown_nonboot_cpus.
+  Task<> KernelKexec(Cpu& cpu);
+
+  bool spin_table() const { return m_.config().platform() == pb::ARM64_SPIN_TABLE; }
+
+  Machine& m_;
+  Var& panic_cpu_;
+  Var& kexec_lock_;
+  Var& die_lock_;
+  Var& kexec_in_progress_;
+  Var& crash_stop_;        // "this stop is a crash stop", set once by crash_smp_send_stop
+  Var& stop_in_progress_;  // smp_send_stop's static test-and-set bit
+  Var& num_online_;
+  Var& cpus_stuck_in_kernel_;
+  std::vector<Var*> online_;            // cpu_online_mask
+  std::vector<Var*> die_request_;       // stop_machine work: take this CPU down
+  std::vector<Var*> dead_;              // cpuhp: the CPU reported dead
+  std::vector<Var*> stop_nmi_pending_;  // GIC: the IPI_CPU_STOP_NMI SGI is pending for this CPU
+};
+
+}  // namespace crashdiff::arm64

@@ -1,0 +1,140 @@
+// The powerpc crash initiator (spec §2.8): arch/powerpc/kexec/crash.c default_machine_crash_shutdown,
+// crash_kexec_prepare_cpus, crash_kexec_wait_realmode (torvalds/linux@2555693dd85c, S18), the 2022 form with
+// is_via_system_reset and crash_smp_send_stop collecting the CPUs (S19, S30); kernel/smp.c crash_send_ipi (v4.14
+// without, v4.17+ with the offline round); platforms/powernv/setup.c pnv_kexec_cpu_down /
+// pnv_kexec_wait_secondaries_down (S20); kexec/core_64.c default_machine_kexec (hand-over, §2.10).
+#include <bit>
+
+#include "targets/ppc/ppc_kernel.h"
+
+namespace crashdiff::ppc {
+
+Task<> PpcKernel::MachineCrashShutdown(Cpu& cpu, Regs regs) {
+  m_.RecordShutdown(cpu.id());
+  cpu.set_location(Location::kCrashing);
+  if (v_.sreset_dump) {
+    if (regs.trap == 0x100) co_await cpu.write(s_.is_via_system_reset, 1, "I3");
+    co_await CrashSmpSendStop(cpu);  // collects the CPUs the first time (crash_kexec_prepare)
+  } else {
+    co_await CrashKexecPrepare(cpu, regs);
+  }
+  co_await cpu.local("I9", "crash_save_cpu(initiator)");
+  m_.RecordSave(cpu.id(), regs.valid);
+  co_await cpu.write(s_.time_to_dump, 1, "I10");
+  co_await CrashKexecWaitRealmode(cpu);
+  co_await cpu.local("I12", "machine_kexec_mask_interrupts; crash shutdown handlers");
+  co_await KexecCpuDownPrimary(cpu);
+}
+
+// I1-I3, then the CPU collection. (2022: crash_kexec_prepare, called from crash_smp_send_stop.)
+Task<> PpcKernel::CrashKexecPrepare(Cpu& cpu, Regs regs) {
+  cpu.set_location(Location::kCrashing);
+  co_await cpu.irq_disable("I1");
+  co_await cpu.write(s_.crashing_cpu, cpu.id(), "I2");
+  if (!v_.sreset_dump && regs.trap == 0x100) {
+    co_await cpu.delay(kPrimaryTimeoutNs, "I3");  // let reset-driven secondaries arrive on their own
+  }
+  co_await CrashKexecPrepareCpus(cpu);
+}
+
+Task<> PpcKernel::CrashKexecPrepareCpus(Cpu& cpu) {
+  const int64_t online = co_await cpu.read(s_.online_mask, "I4");
+  int64_t ncpus = std::popcount(static_cast<uint64_t>(online)) - 1;
+  if (v_.wake_offline) ncpus = std::popcount(static_cast<uint64_t>(s_.present_mask)) - 1;
+  m_.Log(cpu.id(), "Sending IPI to other CPUs");
+  if (v_.sreset_dump && co_await cpu.read(s_.is_via_system_reset, "I3") != 0) {
+    co_await cpu.delay(kPrimaryTimeoutNs, "I3");  // secondaries come in through the reset on their own
+  } else {
+    co_await CrashSendIpi(cpu);
+  }
+  co_await cpu.barrier("I6");
+
+  Var& count = s_.cpus_in_crash;
+  PerCpu& p = pc(cpu);
+  for (int tries = 0;; ++tries) {
+    co_await cpu.wait_until([&count, ncpus] { return count.value >= ncpus; }, kIpiTimeoutNs, "I7");
+    const int64_t arrived = co_await cpu.read(count, "I7");
+    if (arrived >= ncpus) {
+      m_.Log(cpu.id(), "IPI complete");
+      co_return;
+    }
+    m_.Log(cpu.id(), "ERROR: " + std::to_string(ncpus - arrived) + " cpu(s) not responding");
+    if (m_.config().panic_timeout() > 0 || tries > 0) co_return;
+    // Fault hook + setjmp: an operator system reset brings us back here; every other CPU re-runs the crash
+    // path through the reset handler.
+    co_await cpu.write(s_.crash_shutdown_cpu, cpu.id(), "I8");
+    m_.Log(cpu.id(), "Activate system reset (dumprestart) to stop other cpu(s)");
+    co_await cpu.write(count, 0, "I8");
+    co_await cpu.barrier("I8");
+    cpu.set_location(Location::kWaitingOperator);
+    co_await cpu.wait_until([&count, &p, ncpus] { return count.value >= ncpus || p.longjmp_pending; }, kForever,
+                            "I8");
+    p.longjmp_pending = false;
+    cpu.set_location(Location::kCrashing);
+    co_await cpu.write(s_.crash_shutdown_cpu, -1, "I8");
+  }
+}
+
+// crash_send_ipi(): the NMI round to online CPUs, then (after the fix) one wake per offline present CPU.
+Task<> PpcKernel::CrashSendIpi(Cpu& cpu) {
+  co_await NmiIpiSend(cpu, -1, kFnCrashIpiCallback, kNmiGatherUs, "I5a");
+  if (!v_.wake_offline) co_return;
+  if (co_await cpu.read(s_.crashing_cpu, "I5b") < 0) co_return;  // kdump_in_progress()
+  for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+    if (!(s_.present_mask & CpuBit(c))) continue;
+    if (co_await cpu.read(s_.online_mask, "I5b") & CpuBit(c)) continue;
+    m_.RecordWakeSent(c);
+    co_await DoSmpSendNmiIpi(cpu, static_cast<int>(c), "I5b");
+  }
+}
+
+// Wait for each online CPU to reach real mode, from one shared 10 s budget; offline CPUs are not waited for.
+Task<> PpcKernel::CrashKexecWaitRealmode(Cpu& cpu) {
+  uint64_t budget = kRealModeTimeoutNs;
+  for (uint32_t c = 0; c < m_.num_cpus() && budget > 0; ++c) {
+    if (c == cpu.id()) continue;
+    Var& state = *s_.cpu[c].kexec_state;
+    Var& online = s_.online_mask;
+    const uint64_t start = m_.now();
+    const int64_t bit = CpuBit(c);
+    co_await cpu.wait_until(
+        [&state, &online, bit] { return state.value >= kKexecStateRealMode || !(online.value & bit); }, budget,
+        "I11");
+    const uint64_t spent = m_.now() - start;
+    budget = spent >= budget ? 0 : budget - spent;
+  }
+  co_await cpu.barrier("I11");
+}
+
+// pnv_kexec_cpu_down(1, 0): tear down our interrupt state, wait for the online secondaries to leave OPAL's
+// "started" state (<= 1 s each), switch XIVE back to emulation, opal_reinit_cpus; then machine_kexec.
+Task<> PpcKernel::KexecCpuDownPrimary(Cpu& cpu) {
+  co_await cpu.local("I13", XiveEnabled() ? "xive_teardown_cpu" : "xics_kexec_teardown_cpu");
+  const int64_t online = co_await cpu.read(s_.online_mask, "I13");
+  for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+    if (c == cpu.id() || !(online & CpuBit(c))) continue;
+    Cpu& t = m_.cpu(c);
+    if (t.in_firmware()) continue;  // opal_query_cpu_status: not OPAL_THREAD_STARTED
+    m_.Log(cpu.id(), "kexec: waiting for cpu " + std::to_string(c) + " (physical " + std::to_string(c) +
+                         ") to enter OPAL");
+    const bool entered = co_await cpu.wait_until([&t] { return t.in_firmware(); }, kOpalWaitNs, "I13");
+    if (!entered) {
+      m_.Log(cpu.id(), "kexec: timed out waiting for cpu " + std::to_string(c) + " (physical " +
+                           std::to_string(c) + ") to enter OPAL");
+    }
+  }
+  if (XiveEnabled()) co_await cpu.local("I13", "xive_shutdown");
+  co_await cpu.local("I13", "opal_reinit_cpus");
+  co_await MachineKexec(cpu);
+}
+
+// default_machine_kexec() in crash mode: no kexec_prepare_cpus (CPUs were collected above); kexec_sequence
+// copies the new kernel's first 0x100 bytes to real 0, sets kexec_flag and jumps: from here on the low
+// exception vectors belong to the kdump kernel.
+Task<> PpcKernel::MachineKexec(Cpu& cpu) {
+  m_.Log(cpu.id(), "kexec: Starting switchover sequence.");
+  co_await cpu.write(s_.kexec_flag, 1, "I14");
+  co_await cpu.handover({Region::kLowVectors}, "I14");
+}
+
+}  // namespace crashdiff::ppc

@@ -1,0 +1,76 @@
+// The powernv offline loop (spec §3.1-§3.3): arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self (v4.14
+// form without a kdump check; v1 patch with the check before the clear [S]; mainline 4145f358644b with the
+// check after the clear and the WAKERESET branch), and platforms/powernv/idle.c pnv_cpu_offline (§2.2, with the
+// busy-poll fallback when no idle state is usable, §3.7). Leaving the loop: start_secondary (§2.1).
+#include "targets/ppc/ppc_kernel.h"
+
+namespace crashdiff::ppc {
+
+Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
+  PerCpu& p = pc(cpu);
+  if (p.soft_disabled) m_.Log(cpu.id(), "WARNING: pnv_smp_cpu_kill_self: irqs_disabled()");
+  co_await cpu.irq_disable("E1");  // hard_irq_disable
+  if (p.irq_happened & ~(kIrqHappenedDec | kIrqHappenedHmi)) {
+    m_.Log(cpu.id(), "WARNING: pnv_smp_cpu_kill_self: lazy_irq_pending()");
+  }
+  cpu.set_location(Location::kOfflineLoop);
+  co_await cpu.local("E2", "idle_task_exit");
+  co_await cpu.write(*p.cpu_state, kCpuDead, "E3");  // generic_set_cpu_dead
+  co_await cpu.barrier("E3");                         // smp_wmb
+  co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
+
+  const bool check_after = v_.kdump_check == KdumpCheck::kAfterClear;
+  for (;;) {
+    if (co_await cpu.read(*p.cpu_state, "H0") == kCpuUpPrepare) break;  // generic_check_cpu_restart
+    co_await cpu.write(*p.host_ipi, 0, "L1");                           // kvmppc_set_host_ipi(cpu, 0)
+    const Wake wake = co_await PnvCpuOffline(cpu);
+    if (p.irq_happened & ~(kIrqHappenedDec | kIrqHappenedHmi)) {
+      m_.Log(cpu.id(), "WARNING: pnv_smp_cpu_kill_self: lazy_irq_pending()");
+    }
+    co_await cpu.local("L3", "WARN_ON(lazy_irq_pending())");
+    if (v_.kdump_check == KdumpCheck::kBeforeClear) {
+      // v1 [S]: read kdump_in_progress() right after the wake, before anything is cleared, no barrier.
+      if (co_await cpu.read(s_.crashing_cpu, "L2a") >= 0) {
+        co_await CrashIpiCallback(cpu, Regs{!v_.kdump_check_null_regs, 0});
+      }
+    }
+    co_await ClearWake(cpu, wake);
+    co_await cpu.barrier("L5");  // smp_mb
+    if (check_after && co_await cpu.read(s_.crashing_cpu, "L6") >= 0) {
+      co_await cpu.local("L6", "ppc_save_regs into a stack pt_regs");
+      co_await CrashIpiCallback(cpu, Regs{true, 0});
+    }
+    // Core split/unsplit (P8 micro-threading) is never requested in these scenarios.
+    co_await cpu.local(check_after ? "L7" : "L6", "cpu_core_split_required()");
+    if (wake.srr1 != 0 && co_await cpu.read(*p.cpu_state, check_after ? "L8" : "L7") != kCpuUpPrepare) {
+      co_await cpu.local(check_after ? "L8" : "L7", "DBG: Unexpected exit while offline");
+    }
+  }
+  co_await cpu.local("H0", "restore LPCR PECE1");
+}
+
+// pnv_cpu_offline(): deepest stop (POWER9) or winkle/sleep/nap (POWER8) with PECE2 (external, doorbell) and
+// HVEE (POWER9) enabled; reset, MCE and HMI always wake. Without a usable idle state: poll cpu_state at low SMT
+// priority with interrupts hard-disabled until asked to come online, and return SRR1 = 0.
+Task<Wake> PpcKernel::PnvCpuOffline(Cpu& cpu) {
+  if (!fw().idle_state_usable()) {
+    Var& state = *pc(cpu).cpu_state;
+    co_await cpu.wait_until([&state] { return state.value == kCpuUpPrepare; }, kForever, "L2");
+    co_return Wake{Source::kSpurious, 0};
+  }
+  co_await cpu.local("L2", "run-latch off");
+  const SourceMask wake_enable = Bit(Source::kHdoorbell) | Bit(Source::kExternal) | Bit(Source::kHvi);
+  const Wake wake = co_await cpu.enter_stop(wake_enable, fw().stop_loses_state(), "L2");
+  co_return wake;
+}
+
+// Back online: start_secondary_resume -> start_secondary: sibling masks, online bit, cpu_state, interrupts on.
+Task<> PpcKernel::StartSecondary(Cpu& cpu) {
+  co_await cpu.write(*pc(cpu).in_siblings, 1, "SU1");
+  co_await SetOnline(cpu, cpu.id(), true, "SU2");
+  co_await cpu.write(*pc(cpu).cpu_state, kCpuOnline, "SU3");
+  cpu.set_location(Location::kRunOld);
+  co_await SoftIrqRestore(cpu, "SU4");
+}
+
+}  // namespace crashdiff::ppc

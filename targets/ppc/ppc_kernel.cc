@@ -1,0 +1,169 @@
+// CPU lifecycle, interrupt entry and software events of the powernv model. Interrupt entry models powerpc's
+// lazy ("soft") interrupt masking: local_irq_disable() only sets a soft mask; a maskable interrupt that arrives
+// meanwhile is taken, recorded in paca->irq_happened, and returns hard-disabled (arch/powerpc/kernel/irq.c,
+// masked_interrupt in exceptions-64s.S); local_irq_restore() replays what was recorded.
+#include "targets/ppc/ppc_kernel.h"
+
+namespace crashdiff::ppc {
+
+State::State(Machine& m)
+    : crashing_cpu(m.NewVar("crashing_cpu", -1)),
+      panic_cpu(m.NewVar("panic_cpu", -1)),
+      kexec_lock(m.NewVar("kexec_lock", 0)),
+      cpus_in_crash(m.NewVar("cpus_in_crash", 0)),
+      time_to_dump(m.NewVar("time_to_dump", 0)),
+      cpus_state_saved(m.NewVar("cpus_state_saved", 0)),
+      online_mask(m.NewVar("cpu_online_mask", 0)),
+      crash_shutdown_cpu(m.NewVar("crash_shutdown_cpu", -1)),
+      is_via_system_reset(m.NewVar("is_via_system_reset", 0)),
+      crash_stopped(m.NewVar("crash_smp_send_stop.stopped", 0)),
+      kexec_flag(m.NewVar("kexec_flag", 0)),
+      nmi_lock(m.NewVar("nmi_ipi_lock", 0)),
+      nmi_busy(m.NewVar("nmi_ipi_busy", 0)),
+      nmi_function(m.NewVar("nmi_ipi_function", kFnNone)),
+      nmi_pending(m.NewVar("nmi_ipi_pending_mask", 0)) {
+  const auto cpu_state = m.NewVarArray("cpu_state", kCpuOnline);
+  const auto kexec_state = m.NewVarArray("paca.kexec_state", kKexecStateNone);
+  const auto host_ipi = m.NewVarArray("host_ipi", 0);
+  const auto msg_nmi = m.NewVarArray("ipi_message.NMI_IPI", 0);
+  const auto msg_resched = m.NewVarArray("ipi_message.RESCHEDULE", 0);
+  const auto in_siblings = m.NewVarArray("in_sibling_mask", 0);
+  const auto stop_request = m.NewVarArray("stop_request", 0);
+  int64_t online = 0;
+  for (uint32_t c = 0; c < m.num_cpus(); ++c) {
+    cpu.push_back(PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], in_siblings[c],
+                         stop_request[c]});
+    present_mask |= CpuBit(c);
+    if (m.initially_online(c)) {
+      online |= CpuBit(c);
+      in_siblings[c]->value = 1;
+    }
+  }
+  online_mask.value = online;
+}
+
+PpcKernel::PpcKernel(Machine& m, const Variant& v) : m_(m), v_(v), s_(m) {}
+
+bool PpcKernel::XiveEnabled() const {
+  return platform() == pb::POWER9_DOORBELL_XIVE || platform() == pb::POWER9_XIVE_IPI;
+}
+
+Task<> PpcKernel::Start(Cpu& cpu) {
+  // The exception vectors (0x100 reset incl. power-save wakeup, 0x200 MCE, 0xE60 HMI) live at real address 0.
+  cpu.set_vector_region(Region::kLowVectors);
+  if (m_.never_started(cpu.id())) {
+    co_await cpu.enter_firmware(Location::kNeverStarted, "FW-HOLD");
+    co_return;
+  }
+  co_await CpuLife(cpu, !m_.initially_online(cpu.id()));
+}
+
+// An online CPU idles until stop_machine asks it to go down; it then walks to the offline loop, and if it is
+// ever restarted comes back online and idles again.
+Task<> PpcKernel::CpuLife(Cpu& cpu, bool starts_offline) {
+  bool offline = starts_offline;
+  for (;;) {
+    if (!offline) {
+      co_await OnlineIdle(cpu);
+      co_await TakeCpuDown(cpu);
+    }
+    co_await OfflineLoop(cpu);
+    co_await StartSecondary(cpu);
+    offline = false;
+  }
+}
+
+Task<> PpcKernel::OnlineIdle(Cpu& cpu) {
+  cpu.set_location(Location::kRunOld);
+  Var& req = *pc(cpu).stop_request;
+  co_await cpu.wait_until([&req] { return req.value != 0; }, kForever, "IDLE");
+  co_await cpu.write(req, 0, "IDLE");
+}
+
+Task<> PpcKernel::SoftIrqDisable(Cpu& cpu, Label l) {
+  co_await cpu.local(l, "local_irq_disable (soft mask)");
+  pc(cpu).soft_disabled = true;
+}
+
+// arch_local_irq_restore(): replay what was taken while soft-masked, then hard-enable. Level sources (EE, HVI)
+// are still latched and are simply taken again once MSR[EE] is set; a doorbell was consumed when it was taken,
+// so its handler is called here.
+Task<> PpcKernel::SoftIrqRestore(Cpu& cpu, Label l) {
+  co_await cpu.local(l, "local_irq_restore (soft enable)");
+  PerCpu& p = pc(cpu);
+  while (p.irq_happened != 0) {
+    if (p.irq_happened & kIrqHappenedDbell) {
+      p.irq_happened &= ~kIrqHappenedDbell;
+      co_await cpu.local(l, "replay doorbell");
+      co_await DoorbellException(cpu);
+      continue;
+    }
+    p.irq_happened = 0;
+  }
+  p.soft_disabled = false;
+  co_await cpu.irq_enable(l);
+}
+
+Task<> PpcKernel::SetOnline(Cpu& cpu, uint32_t c, bool online, Label l) {
+  // set_cpu_online(): an atomic bit operation on the mask.
+  const int64_t mask = co_await cpu.read(s_.online_mask, l);
+  const bool is_online = (mask & CpuBit(c)) != 0;
+  if (is_online == online) co_return;
+  co_await cpu.fetch_add(s_.online_mask, online ? CpuBit(c) : -CpuBit(c), l);
+}
+
+Task<> PpcKernel::MachineCheck(Cpu& cpu) {
+  // A recoverable machine check in the old kernel: logged, then the interrupted code resumes.
+  co_await cpu.local("MCE", "machine_check_exception");
+  m_.Log(cpu.id(), "Machine check, recovered");
+}
+
+Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
+  PerCpu& p = pc(cpu);
+  if (Info(source).maskable && p.soft_disabled) {
+    co_await cpu.local("IRQ-MASKED", "interrupt taken while soft-masked: recorded, return hard-disabled");
+    switch (source) {
+      case Source::kHdoorbell: p.irq_happened |= kIrqHappenedDbell; break;
+      case Source::kExternal:
+      case Source::kHvi: p.irq_happened |= kIrqHappenedEe; break;
+      case Source::kHmi: p.irq_happened |= kIrqHappenedHmi; break;
+      case Source::kDec: p.irq_happened |= kIrqHappenedDec; break;
+      default: break;
+    }
+    cpu.frames().back().saved_irq_enabled = false;  // the interrupted context resumes with MSR[EE] = 0
+    co_return;
+  }
+  switch (source) {
+    case Source::kReset: co_await SystemResetException(cpu, Regs{true, 0x100}); break;
+    case Source::kMce: co_await MachineCheck(cpu); break;
+    case Source::kHdoorbell: co_await DoorbellException(cpu); break;
+    case Source::kExternal: co_await XicsExternal(cpu); break;
+    case Source::kHvi: co_await XiveExternal(cpu); break;
+    case Source::kHmi: co_await cpu.local("HMI", "hmi_exception: handled by OPAL"); break;
+    default: co_await cpu.local("IRQ", "ignored"); break;
+  }
+}
+
+Task<> PpcKernel::Software(Cpu& cpu, const pb::Event& event) {
+  const bool hotplug = event.kind() == pb::HOTPLUG_DOWN || event.kind() == pb::HOTPLUG_UP;
+  bool in_interrupt = false;
+  for (const Frame& f : cpu.frames()) in_interrupt |= f.is_interrupt;
+  if (hotplug && in_interrupt) {
+    // cpu_up/cpu_down sleep and cannot be called from interrupt context: the request does not happen.
+    co_await cpu.local("SW", "hotplug request in interrupt context ignored");
+    co_return;
+  }
+  switch (event.kind()) {
+    case pb::PANIC: co_await Panic(cpu, "panic event"); break;
+    case pb::OOPS: co_await Die(cpu, "Oops: Kernel access of bad area", Regs{true, 0x300}); break;
+    case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
+    case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
+    default:
+      // Normal kexec (kernel_kexec with wake_offline_cpus) is not part of the powerpc crash models.
+      co_await cpu.local("SW", "event not modelled on powerpc");
+      m_.Log(cpu.id(), "crashdiff: event not modelled by the powerpc models");
+      break;
+  }
+}
+
+}  // namespace crashdiff::ppc

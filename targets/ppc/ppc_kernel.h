@@ -1,0 +1,102 @@
+// PpcKernel: the powernv kernel model every powerpc target runs (spec §2), parameterised by a Variant (the only
+// difference between the implementations of §3.1-§3.6). The methods are split by job over several files:
+//   ppc_kernel.cc      CPU lifecycle, interrupt entry, soft-masking and lazy replay, software events
+//   nmi_ipi.cc         the NMI-IPI layer (§2.6)
+//   wake_mechanisms.cc senders (§2.4), clears (§2.5), the IPI interrupt handlers and demux
+//   offline_loop.cc    pnv_smp_cpu_kill_self and pnv_cpu_offline (§2.2, §3.1-§3.3, §3.7)
+//   initiator.cc       default_machine_crash_shutdown and machine_kexec (§2.8, §2.10, §3.6)
+//   receiver.cc        crash_ipi_callback, system_reset_exception, crash_kexec_secondary (§2.9)
+//   arbitration.cc     panic, crash_kexec, __crash_kexec, die (§2.7, §4)
+//   hotplug.cc         cpu_down / cpu_up and the dying CPU's path to the offline loop (§2.1)
+#pragma once
+
+#include <string>
+
+#include "sim/machine.h"
+#include "targets/ppc/ppc_state.h"
+
+namespace crashdiff::ppc {
+
+class PpcKernel : public Program {
+ public:
+  PpcKernel(Machine& m, const Variant& v);
+
+  Task<> Start(Cpu& cpu) override;
+  Task<> Interrupt(Cpu& cpu, Source source) override;
+  Task<> Software(Cpu& cpu, const pb::Event& event) override;
+
+ private:
+  // ppc_kernel.cc
+  Task<> CpuLife(Cpu& cpu, bool starts_offline);
+  Task<> OnlineIdle(Cpu& cpu);
+  Task<> SoftIrqDisable(Cpu& cpu, Label l);
+  Task<> SoftIrqRestore(Cpu& cpu, Label l);
+  Task<> SetOnline(Cpu& cpu, uint32_t c, bool online, Label l);
+  Task<> MachineCheck(Cpu& cpu);
+  PerCpu& pc(const Cpu& cpu) { return s_.cpu[cpu.id()]; }
+  const pb::Firmware& fw() const { return m_.config().firmware(); }
+  pb::Platform platform() const { return m_.config().platform(); }
+  bool XiveEnabled() const;
+
+  // nmi_ipi.cc
+  Task<> NmiLock(Cpu& cpu, Label l);
+  Task<> NmiUnlock(Cpu& cpu, Label l);
+  Task<bool> NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
+  Task<bool> NmiIpiHandle(Cpu& cpu, Regs regs);
+  Task<> RunNmiFunction(Cpu& cpu, int64_t fn, Regs regs);
+  Task<> DoSmpSendNmiIpi(Cpu& cpu, int target, Label l);
+  Task<bool> CauseNmiIpi(Cpu& cpu, int target, Label l);
+  Task<bool> SignalSystemReset(Cpu& cpu, uint32_t target, Label l);
+
+  // wake_mechanisms.cc
+  Task<> MessagePass(Cpu& cpu, uint32_t target, Msg msg, Label l);
+  Task<> CauseIpi(Cpu& cpu, uint32_t target, Label l);
+  Task<> DoorbellSend(Cpu& cpu, uint32_t target, Label l);
+  Task<> ClearWake(Cpu& cpu, Wake wake);
+  Task<> ControllerFlush(Cpu& cpu, Label l);
+  Task<> IcpFlush(Cpu& cpu, bool drain_all, Label l);
+  Task<> XiveFlush(Cpu& cpu, Label l);
+  Task<> DoorbellException(Cpu& cpu);
+  Task<> XicsExternal(Cpu& cpu);
+  Task<> XiveExternal(Cpu& cpu);
+  Task<> IpiDemux(Cpu& cpu, Regs regs);
+
+  // offline_loop.cc
+  Task<> OfflineLoop(Cpu& cpu);
+  Task<Wake> PnvCpuOffline(Cpu& cpu);
+  Task<> StartSecondary(Cpu& cpu);
+
+  // initiator.cc
+  Task<> MachineCrashShutdown(Cpu& cpu, Regs regs);
+  Task<> CrashKexecPrepare(Cpu& cpu, Regs regs);
+  Task<> CrashKexecPrepareCpus(Cpu& cpu);
+  Task<> CrashSendIpi(Cpu& cpu);
+  Task<> CrashKexecWaitRealmode(Cpu& cpu);
+  Task<> KexecCpuDownPrimary(Cpu& cpu);
+  Task<> MachineKexec(Cpu& cpu);
+
+  // receiver.cc
+  Task<> CrashIpiCallback(Cpu& cpu, Regs regs);
+  Task<> SystemResetException(Cpu& cpu, Regs regs);
+  Task<> CrashKexecSecondary(Cpu& cpu, Regs regs);
+  Task<> StopThisCpu(Cpu& cpu);
+
+  // arbitration.cc
+  Task<> Panic(Cpu& cpu, std::string why);
+  Task<> CrashKexec(Cpu& cpu, Regs regs);
+  Task<> LockedCrashKexec(Cpu& cpu, Regs regs);
+  Task<> CrashSmpSendStop(Cpu& cpu);
+  Task<> SmpSendStop(Cpu& cpu);
+  Task<> Die(Cpu& cpu, std::string why, Regs regs);
+
+  // hotplug.cc
+  Task<> CpuDown(Cpu& cpu, uint32_t target);
+  Task<> CpuUp(Cpu& cpu, uint32_t target);
+  Task<> TakeCpuDown(Cpu& cpu);
+
+  Machine& m_;
+  Variant v_;
+  State s_;
+};
+
+}  // namespace crashdiff::ppc

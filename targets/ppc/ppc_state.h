@@ -1,0 +1,115 @@
+// Shared state of the powerpc / powernv crash-wake models (spec §2): the kernel variables every path reads and
+// writes, the per-CPU records (paca, cpu_state, message bytes, host-IPI flag), and the switches that tell the
+// implementations of spec §3.1-§3.6 apart. Every shared variable is a sim Var, so each access is a step.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/machine.h"
+
+namespace crashdiff::ppc {
+
+// cpu_state values (include/linux/cpu.h; arch/powerpc/kernel/smp.c generic_set_cpu_dead/up).
+inline constexpr int64_t kCpuOnline = 1;
+inline constexpr int64_t kCpuDead = 7;
+inline constexpr int64_t kCpuUpPrepare = 5;
+
+// paca->kexec_state (asm/kexec.h).
+inline constexpr int64_t kKexecStateNone = 0;
+inline constexpr int64_t kKexecStateIrqsOff = 1;
+inline constexpr int64_t kKexecStateRealMode = 2;
+
+// SRR1 wake reasons (asm/reg.h; table in sim/hw.h).
+inline constexpr uint32_t kSrr1WakeMask = 0x3C0000;
+inline constexpr uint32_t kSrr1WakeHdbell = 0x0C0000;
+inline constexpr uint32_t kSrr1WakeReset = 0x100000;
+inline constexpr uint32_t kSrr1WakeEe = 0x200000;
+inline constexpr uint32_t kSrr1WakeHvi = 0x240000;
+
+// paca->irq_happened bits: interrupts taken while soft-masked, replayed on soft-enable.
+inline constexpr uint32_t kIrqHappenedEe = 1;
+inline constexpr uint32_t kIrqHappenedDbell = 2;
+inline constexpr uint32_t kIrqHappenedHmi = 4;
+inline constexpr uint32_t kIrqHappenedDec = 8;
+
+// XICS special vectors (sysdev/xics).
+inline constexpr int64_t kXicsSpurious = 0;
+inline constexpr int64_t kXicsIpi = 2;
+
+// Timeouts (arch/powerpc/kexec/crash.c, platforms/powernv/setup.c, kernel/smp.c).
+inline constexpr uint64_t kIpiTimeoutNs = 10 * kSec;        // IPI_TIMEOUT = 10000 x 1 ms
+inline constexpr uint64_t kRealModeTimeoutNs = 10 * kSec;   // REAL_MODE_TIMEOUT
+inline constexpr uint64_t kPrimaryTimeoutNs = 500 * kMs;    // PRIMARY_TIMEOUT
+inline constexpr uint64_t kSecondaryTimeoutNs = 1 * kSec;   // SECONDARY_TIMEOUT
+inline constexpr uint64_t kNmiGatherUs = 1000000;           // crash NMI round: 1 s
+inline constexpr uint64_t kOpalWaitNs = 1000 * kMs;         // pnv_kexec_wait_secondaries_down, per CPU
+inline constexpr uint64_t kCpuDieWaitNs = 100 * 100 * kMs;  // generic_cpu_die: 100 x 100 ms
+inline constexpr uint64_t kCallinWaitNs = 5 * kSec;         // __cpu_up: 50000 x 100 us
+
+// Where the offline loop reads kdump_in_progress() (spec §3.1-§3.3).
+enum class KdumpCheck { kNone, kBeforeClear, kAfterClear };
+// The NMI-IPI layer's busy indicator (spec §2.6): v4.14 count, v5.x flag (+ OPAL quiesce around sreset).
+enum class NmiIpiForm { kBusyCount, kBusyFlag };
+
+// What distinguishes the implementations. Each target file fills one of these in; nothing else differs.
+struct Variant {
+  bool receiver_online_guard = false;  // R0: crash_ipi_callback returns on an offline CPU (pre-fix)
+  bool wake_offline = false;           // crash_wake_offline = 1, ncpus = present - 1, I5b
+  KdumpCheck kdump_check = KdumpCheck::kNone;
+  bool kdump_check_null_regs = false;  // v1: crash_ipi_callback(NULL)
+  bool reset_branch = false;           // L4: SRR1_WAKERESET replays the system reset
+  bool sreset_dump = false;            // 2022: is_via_system_reset skips I5; crash_smp_send_stop collects
+  NmiIpiForm nmi_form = NmiIpiForm::kBusyCount;
+};
+
+// nmi_ipi_function values.
+enum NmiFn : int64_t { kFnNone = 0, kFnCrashIpiCallback = 1, kFnStopThisCpu = 2 };
+// Muxed IPI message bytes (PPC_MSG_*).
+enum class Msg { kReschedule, kNmiIpi };
+
+// Register state handed to crash_save_cpu / the receiver: trap 0x100 = came in through a system reset.
+struct Regs {
+  bool valid = true;
+  uint32_t trap = 0;
+};
+
+inline int64_t CpuBit(uint32_t c) { return int64_t{1} << c; }
+
+struct PerCpu {
+  Var* cpu_state;     // per_cpu(cpu_state)
+  Var* kexec_state;   // paca->kexec_state
+  Var* host_ipi;      // kvmppc_host_ipi flag
+  Var* msg_nmi;       // message byte PPC_MSG_NMI_IPI
+  Var* msg_resched;   // message byte PPC_MSG_RESCHEDULE
+  Var* in_siblings;   // in its core's cpu_sibling_mask (P8 doorbell-or-ICP choice)
+  Var* stop_request;  // stop_machine asked this CPU to run take_cpu_down
+  // CPU-local, not shared memory: the soft-mask and lazily recorded interrupts (paca), and the setjmp target.
+  bool soft_disabled = false;
+  uint32_t irq_happened = 0;
+  bool longjmp_pending = false;
+};
+
+struct State {
+  explicit State(Machine& m);
+
+  Var& crashing_cpu;       // kdump_in_progress(): crashing_cpu >= 0
+  Var& panic_cpu;          // kernel/panic.c
+  Var& kexec_lock;         // kexec_mutex / kexec_trylock
+  Var& cpus_in_crash;      // arrival counter
+  Var& time_to_dump;       // the go flag
+  Var& cpus_state_saved;   // crash_ipi_callback's static mask
+  Var& online_mask;        // cpu_online_mask
+  Var& crash_shutdown_cpu; // the fault hook's owner during the operator wait
+  Var& is_via_system_reset;
+  Var& crash_stopped;      // crash_smp_send_stop's static "stopped"
+  Var& kexec_flag;         // releases kexec_wait spinners
+  Var& nmi_lock;
+  Var& nmi_busy;           // busy count (v4.14) or flag (v5.x)
+  Var& nmi_function;
+  Var& nmi_pending;
+  std::vector<PerCpu> cpu;
+  int64_t present_mask = 0;
+};
+
+}  // namespace crashdiff::ppc

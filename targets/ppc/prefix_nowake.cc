@@ -1,0 +1,47 @@
+// ppc-prefix-nowake (spec §3.1): offline CPUs are not woken at crash time.
+// Models torvalds/linux before 4145f358644b (v4.14): arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self
+// (no kdump check, no WAKERESET branch), arch/powerpc/kernel/smp.c crash_send_ipi (NMI round to online CPUs
+// only; v4.14 busy-count NMI-IPI layer), arch/powerpc/kernel/crash.c crash_kexec_prepare_cpus
+// (ncpus = online - 1) and crash_ipi_callback with its "if (!cpu_online(cpu)) return" guard.
+#include "targets/ppc/ppc_kernel.h"
+#include "targets/target.h"
+
+namespace crashdiff::ppc {
+namespace {
+
+constexpr Variant kPrefixNoWake{
+    .receiver_online_guard = true,
+    .wake_offline = false,
+    .kdump_check = KdumpCheck::kNone,
+    .kdump_check_null_regs = false,
+    .reset_branch = false,
+    .sreset_dump = false,
+    .nmi_form = NmiIpiForm::kBusyCount,
+};
+
+const TargetSpec kSpec{
+    .name = "ppc-prefix-nowake",
+    .family = pb::PPC,
+    .platforms = {pb::POWER8_XICS, pb::POWER9_DOORBELL_XIVE, pb::POWER9_XIVE_IPI, pb::POWER9_ICP_OPAL},
+    .models = "torvalds/linux v4.14 (parent of 4145f358644b): powernv/smp.c pnv_smp_cpu_kill_self, "
+              "kernel/smp.c crash_send_ipi, kernel/crash.c default_machine_crash_shutdown",
+    .summary = "offline threads stay in stop across kdump; woken after hand-over they run the kdump kernel's vectors",
+    .known =
+        {
+            {"PR2 unstable-after-handover: offline-target", "4145f358644b970fcff293c09fdcc7939e8527d2",
+             "seed bug: HMI/reset/stray wake after hand-over enters the kdump kernel's 0x100 vector"},
+            {"PR1 unsafe-parking: offline-target", "4145f358644b970fcff293c09fdcc7939e8527d2",
+             "offline threads are in STOPPED_HW at hand-over by design"},
+            {"PR5 incomplete-dump: offline-target", "4145f358644b970fcff293c09fdcc7939e8527d2",
+             "offline threads are neither woken nor saved"},
+            {"PR5 incomplete-dump: loser", "", "a loser spinning soft-masked never takes the muxed crash IPI"},
+            {"PR8 unbounded-initiator: initiator", "", "panic_timeout <= 0 and a missing CPU: operator wait"},
+        },
+    .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kPrefixNoWake); },
+};
+
+}  // namespace
+
+CRASHDIFF_TARGET(kSpec);
+
+}  // namespace crashdiff::ppc

@@ -1,0 +1,68 @@
+// The crash receiver and its entry paths (spec §2.9): arch/powerpc/kexec/crash.c crash_ipi_callback and
+// crash_kexec_secondary (S18/S22), arch/powerpc/kernel/traps.c system_reset_exception (S25), powernv
+// pnv_kexec_cpu_down(1, 1) (S20), kernel/smp.c stop_this_cpu (smp_send_stop's NMI function).
+#include "targets/ppc/ppc_kernel.h"
+
+namespace crashdiff::ppc {
+
+Task<> PpcKernel::CrashIpiCallback(Cpu& cpu, Regs regs) {
+  PerCpu& p = pc(cpu);
+  const int64_t me = CpuBit(cpu.id());
+  if (v_.receiver_online_guard && !(co_await cpu.read(s_.online_mask, "R0") & me)) co_return;
+  co_await cpu.irq_disable("R1");  // hard_irq_disable
+  if (!(co_await cpu.read(s_.cpus_state_saved, "R2") & me)) {
+    co_await cpu.local("R2", regs.valid ? "crash_save_cpu(regs)" : "crash_save_cpu(NULL)");
+    m_.RecordSave(cpu.id(), regs.valid);
+    co_await cpu.fetch_add(s_.cpus_state_saved, me, "R2");
+  }
+  co_await cpu.fetch_add(s_.cpus_in_crash, 1, "R3");
+  m_.RecordResponse(cpu.id());
+  co_await cpu.barrier("R3");
+  cpu.set_location(Location::kReceiverWait);
+  Var& go = s_.time_to_dump;
+  co_await cpu.wait_until([&go] { return go.value != 0; }, kForever, "R4");
+  cpu.set_location(Location::kTransit);
+  // pnv_kexec_cpu_down(1, 1): interrupt-controller teardown, kexec_state = REAL_MODE, back to OPAL.
+  if (XiveEnabled()) {
+    co_await cpu.hw_op("R5", "xive_teardown_cpu", [&cpu] { cpu.hw().xive_queue.clear(); });
+  } else {
+    co_await cpu.hw_op("R5", "xics_kexec_teardown_cpu: MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
+  }
+  co_await cpu.barrier("R5");
+  co_await cpu.write(*p.kexec_state, kKexecStateRealMode, "R5");
+  co_await cpu.barrier("R5");
+  co_await cpu.enter_firmware(Location::kParkedFw, "R5");  // opal_return_cpu(): does not come back
+}
+
+// N2: system reset (firmware NMI, operator dumprestart, or a reset wake replayed by the offline loop).
+Task<> PpcKernel::SystemResetException(Cpu& cpu, Regs regs) {
+  co_await cpu.local("N2", "system_reset_exception");
+  if (co_await NmiIpiHandle(cpu, regs)) co_return;  // ppc_md.system_reset_exception = NMI IPI handler
+  // debugger(regs): during the initiator's operator wait the fault hook longjmps its owner back to setjmp.
+  if (co_await cpu.read(s_.crash_shutdown_cpu, "N2") == cpu.id()) {
+    co_await cpu.local("N2", "handle_fault: longjmp(crash_shutdown_buf)");
+    pc(cpu).longjmp_pending = true;
+    co_return;
+  }
+  co_await CrashKexec(cpu, regs);           // returns: lost arbitration (or nothing to hand over to)
+  co_await CrashKexecSecondary(cpu, regs);  // returns: no crash in progress within 1 s
+  co_await Die(cpu, "System Reset", regs);
+}
+
+Task<> PpcKernel::CrashKexecSecondary(Cpu& cpu, Regs regs) {
+  co_await cpu.local("N2", "crash_kexec_secondary: local_irq_save");
+  Var& crashing = s_.crashing_cpu;
+  const bool crashing_seen =
+      co_await cpu.wait_until([&crashing] { return crashing.value >= 0; }, kSecondaryTimeoutNs, "N2");
+  if (!crashing_seen) co_return;
+  co_await CrashIpiCallback(cpu, regs);
+}
+
+// stop_this_cpu(): mark ourselves offline, hard-disable, spin forever in old-kernel text.
+Task<> PpcKernel::StopThisCpu(Cpu& cpu) {
+  co_await SetOnline(cpu, cpu.id(), false, "STOP");
+  co_await cpu.irq_disable("STOP");
+  co_await cpu.park(Location::kLoserSpin, "STOP");
+}
+
+}  // namespace crashdiff::ppc

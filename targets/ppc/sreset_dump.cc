@@ -1,0 +1,42 @@
+// ppc-sreset-dump (spec §3.6): "powerpc/crash: save cpu register data in crash_smp_send_stop()" (Hari Bathini,
+// 2022). Models arch/powerpc/kexec/crash.c (v6.x) default_machine_crash_shutdown with is_via_system_reset (a
+// reset-driven crash waits 500 ms instead of sending its own NMI round) and crash_kexec_prepare called from
+// arch/powerpc/kernel/smp.c crash_smp_send_stop (CPUs stopped once, also with crash_kexec_post_notifiers);
+// offline loop as mainline after 4145f358644b; v5.x NMI-IPI layer.
+#include "targets/ppc/ppc_kernel.h"
+#include "targets/target.h"
+
+namespace crashdiff::ppc {
+namespace {
+
+constexpr Variant kSresetDump{
+    .receiver_online_guard = false,
+    .wake_offline = true,
+    .kdump_check = KdumpCheck::kAfterClear,
+    .kdump_check_null_regs = false,
+    .reset_branch = true,
+    .sreset_dump = true,
+    .nmi_form = NmiIpiForm::kBusyFlag,
+};
+
+const TargetSpec kSpec{
+    .name = "ppc-sreset-dump",
+    .family = pb::PPC,
+    .platforms = {pb::POWER8_XICS, pb::POWER9_DOORBELL_XIVE, pb::POWER9_XIVE_IPI, pb::POWER9_ICP_OPAL},
+    .models = "torvalds/linux v6.x arch/powerpc/kexec/crash.c (is_via_system_reset, crash_kexec_prepare) and "
+              "kernel/smp.c crash_smp_send_stop, after 'powerpc/crash: save cpu register data in "
+              "crash_smp_send_stop()' (2022)",
+    .summary = "reset-driven dumps send no second NMI round; CPUs are collected once in crash_smp_send_stop",
+    .known =
+        {
+            {"PR5 incomplete-dump: loser", "", "a loser spinning soft-masked never takes the muxed crash IPI"},
+            {"PR8 unbounded-initiator: initiator", "", "panic_timeout <= 0 and a missing CPU: operator wait"},
+        },
+    .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kSresetDump); },
+};
+
+}  // namespace
+
+CRASHDIFF_TARGET(kSpec);
+
+}  // namespace crashdiff::ppc

@@ -1,0 +1,212 @@
+// How a wake is sent (spec §2.4) and cleared (§2.5), and the interrupt handlers that turn a taken IPI into
+// smp_ipi_demux(). Sources: arch/powerpc/kernel/smp.c smp_muxed_ipi_message_pass / smp_ipi_demux,
+// kernel/dbell.c doorbell_global_ipi / doorbell_exception, platforms/powernv/smp.c pnv_cause_ipi,
+// sysdev/xics/icp-native.c (cause_ipi, flush_interrupt, get_irq), sysdev/xics/icp-opal.c (flush loops until
+// opal_int_eoi reports nothing more), sysdev/xive/common.c (xive_cause_ipi, xive_flush_interrupt).
+#include "targets/ppc/ppc_kernel.h"
+
+namespace crashdiff::ppc {
+
+// smp_muxed_ipi_message_pass(): full barrier, set the message byte, then the platform's cause_ipi.
+Task<> PpcKernel::MessagePass(Cpu& cpu, uint32_t target, Msg msg, Label l) {
+  PerCpu& t = s_.cpu[target];
+  co_await cpu.barrier(l);
+  co_await cpu.write(msg == Msg::kNmiIpi ? *t.msg_nmi : *t.msg_resched, 1, l);
+  co_await CauseIpi(cpu, target, l);
+}
+
+// doorbell_global_ipi() / doorbell_core_ipi(): host-IPI flag, barrier ("msgsnd is treated as a store"), msgsnd.
+Task<> PpcKernel::DoorbellSend(Cpu& cpu, uint32_t target, Label l) {
+  co_await cpu.write(*s_.cpu[target].host_ipi, 1, l);
+  co_await cpu.barrier(l);
+  Cpu& t = m_.cpu(target);
+  co_await cpu.hw_op(l, "msgsnd doorbell cpu" + std::to_string(target), [&t] { t.hw().doorbell = true; });
+}
+
+Task<> PpcKernel::CauseIpi(Cpu& cpu, uint32_t target, Label l) {
+  Cpu& t = m_.cpu(target);
+  switch (platform()) {
+    case pb::POWER8_XICS: {
+      // pnv_cause_ipi(): a core doorbell if the target is in our sibling mask (offline threads were removed
+      // from it in __cpu_disable), else the XICS native ICP: host-IPI flag and MFRR = IPI_PRIORITY by MMIO.
+      bool sibling = false;
+      if (t.core() == cpu.core()) sibling = co_await cpu.read(*s_.cpu[target].in_siblings, l) != 0;
+      if (sibling) {
+        co_await DoorbellSend(cpu, target, l);
+        co_return;
+      }
+      co_await cpu.write(*s_.cpu[target].host_ipi, 1, l);
+      co_await cpu.barrier(l);
+      co_await cpu.hw_op(l, "icp_native_set_qirr cpu" + std::to_string(target) + " = 4",
+                         [&t] { t.hw().mfrr = kIpiPriority; });
+      co_return;
+    }
+    case pb::POWER9_ICP_OPAL:
+      // [I] XICS emulation on OPAL with the IPI carried by the ICP: icp_opal_cause_ipi -> opal_int_set_mfrr.
+      co_await cpu.write(*s_.cpu[target].host_ipi, 1, l);
+      co_await cpu.barrier(l);
+      co_await cpu.hw_op(l, "opal_int_set_mfrr cpu" + std::to_string(target) + " = 4",
+                         [&t] { t.hw().mfrr = kIpiPriority; });
+      co_return;
+    case pb::POWER9_XIVE_IPI:
+      // xive_cause_ipi(): trigger the target's IPI source. [I] Its ESB coalesces: while an IPI event is still
+      // queued (P bit set) a second trigger adds no entry.
+      co_await cpu.barrier(l);
+      co_await cpu.hw_op(l, "xive_cause_ipi cpu" + std::to_string(target), [&t] {
+        for (const XiveEntry& e : t.hw().xive_queue) {
+          if (e.is_ipi) return;
+        }
+        t.hw().xive_queue.push_back(XiveEntry{true, 0});
+      });
+      co_return;
+    default:
+      co_await DoorbellSend(cpu, target, l);  // POWER9 with doorbells: doorbell_global_ipi
+      co_return;
+  }
+}
+
+// L4 of the offline loop: clear what woke us, by reason (pnv_smp_cpu_kill_self).
+Task<> PpcKernel::ClearWake(Cpu& cpu, Wake wake) {
+  PerCpu& p = pc(cpu);
+  const uint32_t reason = wake.srr1 & kSrr1WakeMask;
+  if (reason == kSrr1WakeEe || reason == kSrr1WakeHvi || (p.irq_happened & kIrqHappenedEe)) {
+    co_await ControllerFlush(cpu, "L4");
+  } else if (reason == kSrr1WakeHdbell) {
+    co_await cpu.hw_op("L4", "msgclr", [&cpu] { cpu.hw().doorbell = false; });
+  } else if (reason == kSrr1WakeReset && v_.reset_branch) {
+    // irq_set_pending_from_srr1() -> replay_system_reset(): the reset handler with synthesised registers.
+    co_await cpu.local("L4", "replay_system_reset");
+    co_await SystemResetException(cpu, Regs{true, 0x100});
+  } else {
+    co_await cpu.local("L4", "nothing to clear");  // HMI (handled in real mode), DEC, 0 (KVM exit), reset (pre-fix)
+  }
+  p.irq_happened &= ~(kIrqHappenedEe | kIrqHappenedDbell);
+}
+
+Task<> PpcKernel::ControllerFlush(Cpu& cpu, Label l) {
+  switch (platform()) {
+    case pb::POWER8_XICS: co_await IcpFlush(cpu, false, l); break;
+    case pb::POWER9_ICP_OPAL: co_await IcpFlush(cpu, true, l); break;
+    default: co_await XiveFlush(cpu, l); break;
+  }
+}
+
+// icp_native_flush_interrupt (one accept per call) / icp_opal_flush_interrupt (loops while EOI reports more).
+Task<> PpcKernel::IcpFlush(Cpu& cpu, bool drain_all, Label l) {
+  PerCpu& p = pc(cpu);
+  for (;;) {
+    // Reading XIRR accepts the most favoured source: the IPI (priority 4) before devices (priority 5).
+    const int64_t vec = co_await cpu.hw_op(l, drain_all ? "opal_int_get_xirr" : "icp_native_get_xirr", [&cpu] {
+      CpuHw& hw = cpu.hw();
+      if (hw.mfrr != kMfrrNone) return kXicsIpi;
+      if (!hw.device_pending.empty()) {
+        const int64_t v = *hw.device_pending.begin();
+        hw.device_pending.erase(hw.device_pending.begin());
+        return v;
+      }
+      return kXicsSpurious;
+    });
+    if (vec == kXicsSpurious) co_return;
+    if (vec == kXicsIpi) {
+      co_await cpu.write(*p.host_ipi, 0, l);
+      co_await cpu.hw_op(l, "set MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
+    } else {
+      m_.Log(cpu.id(), "XICS: hw interrupt 0x" + std::to_string(vec) + " to offline cpu, disabling");
+      co_await cpu.hw_op(l, "xics_mask_unknown_vec", [&cpu, vec] {
+        cpu.hw().masked_vectors.insert(static_cast<uint32_t>(vec));
+      });
+    }
+    if (!drain_all) {
+      co_await cpu.local(l, "EOI");
+      co_return;
+    }
+    const bool more = co_await cpu.hw_op(l, "opal_int_eoi", [&cpu] {
+      return cpu.hw().mfrr != kMfrrNone || !cpu.hw().device_pending.empty();
+    });
+    if (!more) co_return;
+  }
+}
+
+// xive_flush_interrupt(): drain the queue; IPIs are dropped, device interrupts re-triggered to their new
+// destination ([I] the lowest-numbered online CPU, where xive_smp_disable_cpu migrated them).
+Task<> PpcKernel::XiveFlush(Cpu& cpu, Label l) {
+  for (;;) {
+    const int64_t entry = co_await cpu.hw_op(l, "xive_scan_interrupts", [&cpu]() -> int64_t {
+      auto& q = cpu.hw().xive_queue;
+      if (q.empty()) return -1;
+      const XiveEntry e = q.front();
+      q.pop_front();
+      return e.is_ipi ? kXicsIpi : static_cast<int64_t>(e.vector);
+    });
+    if (entry < 0) co_return;
+    if (entry == kXicsIpi) continue;
+    const int64_t online = co_await cpu.read(s_.online_mask, l);
+    if (online == 0) continue;
+    Cpu& dest = m_.cpu(static_cast<uint32_t>(std::countr_zero(static_cast<uint64_t>(online))));
+    co_await cpu.hw_op(l, "xive retrigger to cpu" + std::to_string(dest.id()), [&dest, entry] {
+      dest.hw().xive_queue.push_back(XiveEntry{false, static_cast<uint32_t>(entry)});
+    });
+  }
+}
+
+// doorbell_exception(): clear the host-IPI flag, demux messages.
+Task<> PpcKernel::DoorbellException(Cpu& cpu) {
+  co_await cpu.write(*pc(cpu).host_ipi, 0, "N1");
+  co_await IpiDemux(cpu, Regs{true, 0xe80});
+}
+
+// External interrupt through XICS (native or OPAL): accept one source; the IPI goes to the demux.
+Task<> PpcKernel::XicsExternal(Cpu& cpu) {
+  const int64_t vec = co_await cpu.hw_op("N1", "get_xirr", [&cpu] {
+    CpuHw& hw = cpu.hw();
+    if (hw.mfrr != kMfrrNone) return kXicsIpi;
+    if (!hw.device_pending.empty()) {
+      const int64_t v = *hw.device_pending.begin();
+      hw.device_pending.erase(hw.device_pending.begin());
+      return v;
+    }
+    return kXicsSpurious;
+  });
+  if (vec == kXicsIpi) {
+    co_await cpu.write(*pc(cpu).host_ipi, 0, "N1");
+    co_await cpu.hw_op("N1", "set MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
+    co_await IpiDemux(cpu, Regs{true, 0x500});
+  } else if (vec != kXicsSpurious) {
+    co_await cpu.local("N1", "device interrupt handled, EOI");
+  }
+}
+
+// HVI through XIVE: pop one event; an IPI goes to the demux, a device interrupt is handled.
+Task<> PpcKernel::XiveExternal(Cpu& cpu) {
+  const int64_t entry = co_await cpu.hw_op("N1", "xive_get_irq", [&cpu]() -> int64_t {
+    auto& q = cpu.hw().xive_queue;
+    if (q.empty()) return -1;
+    const XiveEntry e = q.front();
+    q.pop_front();
+    return e.is_ipi ? kXicsIpi : static_cast<int64_t>(e.vector);
+  });
+  if (entry == kXicsIpi) {
+    co_await IpiDemux(cpu, Regs{true, 0xea0});
+  } else if (entry >= 0) {
+    co_await cpu.local("N1", "device interrupt handled, EOI");
+  }
+}
+
+// smp_ipi_demux(): take each message byte (xchg to 0) and act on it; loop while any is set.
+Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
+  PerCpu& p = pc(cpu);
+  for (;;) {
+    bool any = false;
+    if (co_await cpu.cmpxchg(*p.msg_resched, 1, 0, "N1") == 1) {
+      any = true;
+      co_await cpu.local("N1", "scheduler_ipi");
+    }
+    if (co_await cpu.cmpxchg(*p.msg_nmi, 1, 0, "N1") == 1) {
+      any = true;
+      co_await NmiIpiHandle(cpu, regs);  // nmi_ipi_action
+    }
+    if (!any) co_return;
+  }
+}
+
+}  // namespace crashdiff::ppc

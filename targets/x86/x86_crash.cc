@@ -1,0 +1,148 @@
+// Panic / oops arbitration and the kdump shutdown of the other CPUs. Models torvalds/linux kernel/panic.c
+// (panic, nmi_panic, panic_smp_self_stop, nmi_panic_self_stop), kernel/kexec_core.c (crash_kexec,
+// __crash_kexec with kexec_trylock), arch/x86/kernel/traps.c / dumpstack.c (oops_begin/oops_end and die_lock),
+// arch/x86/kernel/crash.c (native_machine_crash_shutdown, kdump_nmi_callback, crash_smp_send_stop) and
+// arch/x86/kernel/reboot.c (nmi_shootdown_cpus, crash_nmi_callback, run_crash_ipi_callback) as of v6.6, with the
+// emergency NMI handler of 26044aff37a5 (spec §2.7, §3.10, §4; S15, S16, S40, S41).
+#include <string>
+
+#include "targets/x86/x86_kernel.h"
+
+namespace crashdiff::x86 {
+
+Task<> X86Kernel::Panic(Cpu& cpu) {
+  const int64_t self = cpu.id();
+  m_.RecordPanic(cpu.id());
+  // A PANIC that lands while the CPU is inside an NMI handler is nmi_panic(): its loser polls for the shootdown.
+  const bool from_nmi = cpu.in_nmi();
+  co_await cpu.irq_disable("P1");
+  const int64_t old = co_await cpu.cmpxchg(panic_cpu_, kNoCpuId, self, "P2");
+  if (old != kNoCpuId && old != self) {
+    if (from_nmi) {
+      // nmi_panic_self_stop(): run_crash_ipi_callback() until the shootdown is issued (the crash NMI cannot nest).
+      cpu.set_location(Location::kLoserSpin);
+      co_await cpu.wait_until([this] { return crash_ipi_issued_.value == 1; }, kForever, "X0");
+      if (co_await cpu.read(crash_ipi_issued_, "X0") == 1) co_await CrashNmiCallback(cpu);
+    }
+    co_await PanicSelfStop(cpu);
+    co_return;
+  }
+  if (!m_.config().crash_kexec_post_notifiers()) {
+    co_await DoCrashKexec(cpu);          // returns only without an image (or with kexec_lock held)
+    co_await StopOtherCpus(cpu, false);  // smp_send_stop()
+  } else {
+    co_await CrashSmpSendStop(cpu);
+    co_await DoCrashKexec(cpu);
+  }
+  co_await cpu.local("P9", "end Kernel panic - not syncing");
+  co_await cpu.park(Location::kPanicHalt, "P9");
+}
+
+// The generic weak panic_smp_self_stop(): spin with interrupts off; NMIs still get in.
+Task<> X86Kernel::PanicSelfStop(Cpu& cpu) {
+  co_await cpu.park(Location::kLoserSpin, "P3");
+}
+
+Task<> X86Kernel::Oops(Cpu& cpu) {
+  const int64_t self = cpu.id();
+  // oops_begin(): interrupts off, take die_lock (another oopsing CPU spins here with IF=0).
+  co_await cpu.irq_disable("D0");
+  while (co_await cpu.cmpxchg(die_lock_, kNoCpuId, self, "D1") != kNoCpuId) {
+    co_await cpu.wait_until([this] { return die_lock_.value == kNoCpuId; }, kForever, "D1");
+  }
+  co_await cpu.local("D2", "__die: print oops");
+  co_await CrashKexec(cpu);  // oops_end(): kexec_should_crash() holds with panic_on_oops
+  co_await cpu.write(die_lock_, kNoCpuId, "D4");
+  co_await Panic(cpu);  // panic_on_oops
+}
+
+Task<> X86Kernel::CrashKexec(Cpu& cpu) {
+  const int64_t self = cpu.id();
+  m_.RecordPanic(cpu.id());
+  if (co_await cpu.cmpxchg(panic_cpu_, kNoCpuId, self, "P2") != kNoCpuId) co_return;  // losers return
+  co_await DoCrashKexec(cpu);
+  co_await cpu.write(panic_cpu_, kNoCpuId, "P2");  // no image: allow a later panic()
+}
+
+// __crash_kexec(): kexec_trylock, then machine_crash_shutdown and machine_kexec; returns only if it could not.
+Task<bool> X86Kernel::DoCrashKexec(Cpu& cpu) {
+  if (co_await cpu.cmpxchg(kexec_lock_, 0, 1, "P4") != 0) co_return false;
+  if (!m_.config().crash_image_loaded()) {
+    co_await cpu.write(kexec_lock_, 0, "P4");
+    co_return false;
+  }
+  m_.RecordShutdown(cpu.id());
+  co_await cpu.local("P5", "crash_setup_regs, crash_save_vmcoreinfo");
+  // native_machine_crash_shutdown()
+  co_await cpu.irq_disable("C0");
+  co_await CrashSmpSendStop(cpu);
+  co_await cpu.local("C9", "disable virtualization, stop PT, clear IO-APIC, lapic_shutdown, hpet_disable");
+  m_.RecordSave(cpu.id(), true);
+  // machine_kexec(kexec_crash_image): the kdump kernel already sits in its reserved memory.
+  co_await cpu.handover({Region::kCrashKernel}, "C10");
+  co_return true;
+}
+
+// crash_smp_send_stop(): once only (static cpus_stopped), then kdump_nmi_shootdown_cpus().
+Task<> X86Kernel::CrashSmpSendStop(Cpu& cpu) {
+  if (co_await cpu.read(crash_cpus_stopped_, "C0") != 0) co_return;
+  co_await NmiShootdownCpus(cpu);
+  co_await cpu.local("C8", "disable_local_APIC");
+  co_await cpu.write(crash_cpus_stopped_, 1, "C0");
+}
+
+Task<> X86Kernel::NmiShootdownCpus(Cpu& cpu) {
+  const int64_t self = cpu.id();
+  co_await cpu.irq_disable("C1");
+  if (co_await cpu.read(crash_ipi_issued_, "C1") != 0) {
+    m_.Log(cpu.id(), "WARNING: nmi_shootdown_cpus: shootdown already issued");
+    co_return;
+  }
+  co_await cpu.write(crashing_cpu_, self, "C2");
+  co_await cpu.write(shootdown_callback_, 1, "C3");
+  const int64_t online = co_await cpu.read(num_online_, "C4");
+  co_await cpu.write(waiting_for_crash_ipi_, online - 1, "C4");
+  co_await cpu.write(crash_nmi_handler_, 1, "C5");
+  co_await cpu.barrier("C5");
+  co_await SendToOthers(cpu, Source::kNmi, "C6", false);
+  co_await cpu.write(crash_ipi_issued_, 1, "C7");
+  co_await cpu.wait_until([this] { return waiting_for_crash_ipi_.value <= 0; }, kSec, "C8");
+}
+
+Task<> X86Kernel::CrashNmiCallback(Cpu& cpu) {
+  if (co_await cpu.read(crashing_cpu_, "X1") == cpu.id()) co_return;
+  co_await cpu.irq_disable("X2");
+  if (co_await cpu.read(shootdown_callback_, "X3") == 1) {
+    // kdump_nmi_callback(): VMCLEAR, crash_save_cpu, stop Intel PT, disable the local APIC.
+    co_await cpu.local("X3", "crash_vmclear_local_loaded_vmcss, crash_save_cpu");
+    m_.RecordSave(cpu.id(), true);
+    co_await cpu.local("X3", "cpu_emergency_stop_pt, disable_local_APIC");
+    apic_enabled_[cpu.id()] = false;
+  }
+  co_await cpu.local("X4", "cpu_emergency_disable_virtualization");
+  co_await cpu.fetch_add(waiting_for_crash_ipi_, -1, "X5");
+  m_.RecordResponse(cpu.id());
+  // "Assume hlt works": one HLT; if an SMI/MCE resumes it, cpu_relax() forever in old-kernel text.
+  cpu.set_location(Location::kParkedHlt);
+  co_await cpu.hlt("X6");
+  co_await cpu.park(Location::kLoserSpin, "X6");
+}
+
+// exc_nmi(): offline CPUs return at once (2019); then the crash handler (registered first / emergency), the
+// stop handler, and otherwise an unknown NMI.
+Task<> X86Kernel::Nmi(Cpu& cpu) {
+  if (co_await cpu.read(*online_[cpu.id()], "N0") != 1) co_return;
+  if (co_await cpu.read(crash_nmi_handler_, "N1") == 1) {
+    co_await CrashNmiCallback(cpu);
+    co_return;
+  }
+  if (co_await cpu.read(stop_nmi_handler_, "N1") == 1) {
+    if (co_await cpu.read(stopping_cpu_, "N1") == cpu.id()) co_return;
+    co_await StopThisCpu(cpu);
+    co_return;
+  }
+  co_await cpu.local("N9", "unknown_nmi_error");
+  m_.Log(cpu.id(), "Uhhuh. NMI received for unknown reason on CPU " + std::to_string(cpu.id()));
+}
+
+}  // namespace crashdiff::x86

@@ -1,0 +1,105 @@
+// The x86 kernel model shared by every x86 target: one Program whose pieces (offline play-dead loops, the
+// stop-other-CPUs path, the kdump NMI shootdown, panic arbitration, normal kexec) live in small files of their
+// own. A target is this model with one X86Variant, i.e. one point in the kernel's history (spec §3.8-§3.10, §4).
+// Sources: torvalds/linux arch/x86/kernel/{smpboot.c,smp.c,reboot.c,crash.c,machine_kexec_64.c,nmi.c},
+// kernel/{panic.c,kexec_core.c}; commits named where each step is modelled.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/cpu.h"
+#include "sim/machine.h"
+#include "sim/program.h"
+
+namespace crashdiff::x86 {
+
+// Which era of the kernel a target models.
+struct X86Variant {
+  // f9c9987bf52f + d7893093a741 (2023): offline CPUs monitor a dedicated {control, status} record and the kexec
+  // path kicks them into HLT (smp_kick_mwait_play_dead). false: they monitor the idle task's thread flags.
+  bool dedicated_mwait_line = false;
+  // "x86/smp: Make stop_other_cpus() more robust" (2023): wait on cpus_stop_mask instead of num_online_cpus().
+  bool robust_stop_mask = false;
+  // 45e34c8af58f: after the reboot-vector wait, send INIT to every other present CPU; b1472a60a584: only when
+  // running on the boot CPU; Aug 2023 follow-up: only CPUs booted at least once.
+  bool park_in_init = false;
+};
+
+// Kernel constants (values from the kernel sources).
+inline constexpr int64_t kNoCpuId = -1;
+inline constexpr int64_t kCpuDeadMwaitWait = 0xDEADBEEF;      // CPUDEAD_MWAIT_WAIT
+inline constexpr int64_t kCpuDeadMwaitKexecHlt = 0x4A17DEAD;  // CPUDEAD_MWAIT_KEXEC_HLT
+inline constexpr uint32_t kRebootVector = 0xf8;               // REBOOT_VECTOR
+inline constexpr int kKickAttempts = 1000;                    // smp_kick_mwait_play_dead: 1000 x 5 us
+inline constexpr uint64_t kKickDelayNs = 5 * kUs;
+
+class X86Kernel : public Program {
+ public:
+  X86Kernel(Machine& m, X86Variant variant);
+
+  Task<> Start(Cpu& cpu) override;
+  Task<> Interrupt(Cpu& cpu, Source source) override;
+  Task<> Software(Cpu& cpu, const pb::Event& event) override;
+
+ private:
+  // x86_play_dead.cc: offline CPUs (smpboot.c mwait_play_dead / hlt_play_dead) and INIT.
+  Task<> SmpCallin(Cpu& cpu);
+  Task<> PlayDead(Cpu& cpu);
+  Task<> MwaitPlayDeadThreadFlags(Cpu& cpu);
+  Task<> MwaitPlayDeadDedicated(Cpu& cpu);
+  Task<> HaltForever(Cpu& cpu, Label label);
+  Task<> WaitForSipi(Cpu& cpu);
+  Task<> MachineCheck(Cpu& cpu);
+
+  // x86_stop.cc: native_stop_other_cpus and its receivers.
+  Task<> SetCpuOnline(Cpu& cpu, bool online, Label label);
+  Task<> StopOtherCpus(Cpu& cpu, bool wait);
+  Task<> KickMwaitPlayDead(Cpu& cpu);
+  Task<bool> ParkOtherCpusInInit(Cpu& cpu);
+  Task<> StopThisCpu(Cpu& cpu);
+  Task<> SendToOthers(Cpu& cpu, Source kind, Label label, bool only_stop_mask);
+  bool OthersStopped(uint32_t self) const;
+
+  // x86_crash.cc: panic / oops arbitration and the kdump NMI shootdown.
+  Task<> Panic(Cpu& cpu);
+  Task<> Oops(Cpu& cpu);
+  Task<> CrashKexec(Cpu& cpu);
+  Task<bool> DoCrashKexec(Cpu& cpu);
+  Task<> CrashSmpSendStop(Cpu& cpu);
+  Task<> NmiShootdownCpus(Cpu& cpu);
+  Task<> CrashNmiCallback(Cpu& cpu);
+  Task<> PanicSelfStop(Cpu& cpu);
+  Task<> Nmi(Cpu& cpu);
+
+  // x86_kexec.cc: kernel_kexec -> machine_shutdown -> machine_kexec (relocate_kernel).
+  Task<> KernelKexec(Cpu& cpu);
+
+  Machine& m_;
+  X86Variant v_;
+  // Shared kernel variables (every access is a step).
+  Var& panic_cpu_;
+  Var& kexec_lock_;
+  Var& die_lock_;
+  Var& kexec_in_progress_;
+  Var& stopping_cpu_;
+  Var& num_online_;
+  Var& stop_nmi_handler_;   // register_stop_handler() done
+  Var& crash_nmi_handler_;  // crash_nmi_callback registered (emergency handler)
+  Var& crashing_cpu_;
+  Var& shootdown_callback_;  // 1 = kdump_nmi_callback
+  Var& waiting_for_crash_ipi_;
+  Var& crash_ipi_issued_;
+  Var& crash_cpus_stopped_;         // crash_smp_send_stop's static cpus_stopped
+  std::vector<Var*> online_;        // cpu_online_mask
+  std::vector<Var*> stop_mask_;     // cpus_stop_mask
+  std::vector<Var*> thread_flags_;  // idle task thread_info->flags: the pre-2023 monitored line
+  std::vector<Var*> md_control_;    // mwait_cpu_dead.control (the dedicated line)
+  std::vector<Var*> md_status_;     // mwait_cpu_dead.status
+  // CPU-local hardware state (not shared memory).
+  std::vector<bool> apic_enabled_;
+  std::vector<bool> in_wait_for_sipi_;
+  bool stuck_reported_ = false;  // pr_err_once
+};
+
+}  // namespace crashdiff::x86

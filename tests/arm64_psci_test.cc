@@ -1,0 +1,211 @@
+// arm64 (spec §3.11, §4, §7 rows A, C, H, J): PSCI CPU_OFF finality, the crash stop with IPI then pseudo-NMI,
+// the loser's self-offline, spin-table systems and CPU_OFF failures.
+#include <gtest/gtest.h>
+
+#include "tests/x86_test_util.h"
+
+namespace crashdiff::testing {
+namespace {
+
+TEST(Arm64Psci, RowAOfflineCpuInFirmwareSurvivesEveryPostHandoverEvent) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 offline: 2 }
+    events {
+      kind: PANIC
+      cpus: 1
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: MCE
+      all_cpus: true
+      trigger { after_handover_ns: 1000 }
+    }
+    events {
+      kind: NMI
+      all_cpus: true
+      trigger { after_handover_ns: 2000 }
+    }
+    events {
+      kind: SPURIOUS_WAKE
+      cpus: 2
+      trigger { after_handover_ns: 3000 }
+    }
+    events {
+      kind: DEVICE_IRQ
+      cpus: 2
+      vector: 40
+      trigger { after_handover_ns: 4000 }
+    }
+    events {
+      kind: OPERATOR_RESET
+      trigger { after_handover_ns: 5000 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedFw);
+  EXPECT_EQ(r.cpus[2].final, Location::kParkedFw);
+  EXPECT_EQ(r.cpus[2].saves, 0u);
+  // Online targets were crash-stopped into firmware too: saved once, then equally immune.
+  for (uint32_t c : {0u, 3u}) {
+    EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << c;
+    EXPECT_EQ(r.cpus[c].final, Location::kParkedFw) << c;
+    EXPECT_EQ(r.cpus[c].saves, 1u) << c;
+  }
+  for (const TraceEntry& e : r.trace.entries()) {
+    if (e.cpu == 2 && e.time_ns > r.handover_time_ns) ADD_FAILURE() << "CPU 2 did something after H: " << e.detail;
+  }
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale"), 0);
+  EXPECT_LE(r.handover_time_ns, 1000 + kSec + 10 * kMs);
+}
+
+TEST(Arm64Psci, RowCLoserSelfOfflinesAndIsNotSaved) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 }
+    events {
+      kind: PANIC
+      cpus: 1
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: PANIC
+      cpus: 2
+      trigger { at_time_ns: 1000 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  const uint32_t loser = r.handover_cpu == 1 ? 2 : 1;
+  EXPECT_TRUE(r.cpus[loser].entered_panic);
+  EXPECT_EQ(r.cpus[loser].at_handover, Location::kLoserSpin);
+  EXPECT_EQ(r.cpus[loser].saves, 0u);
+  EXPECT_EQ(r.cpus[loser].responses, 0u);
+  EXPECT_EQ(r.cpus[0].saves, 1u);
+  EXPECT_EQ(r.cpus[0].at_handover, Location::kParkedFw);
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale"), 0) << "the loser left the online mask itself";
+}
+
+// Row J: CPU 2 oopses while CPU 1 (oopsing, holding die_lock) crashes: CPU 2 spins for die_lock with interrupts
+// masked. Without pseudo-NMI it never stops: bounded 1 s wait, warnings, hand-over with CPU 2 in kernel code.
+const char* kRowJ = R"pb(
+  machine {
+    family: ARM64
+    platform: ARM64_PSCI
+    cores: 2
+    threads_per_core: 2
+    panic_timeout: 0
+    firmware { pseudo_nmi: %s }
+  }
+  events {
+    kind: OOPS
+    cpus: 1
+    trigger { at_time_ns: 1000 }
+  }
+  events {
+    kind: OOPS
+    cpus: 2
+    trigger { on_label { cpu: 1 label: "D2" } }
+  }
+)pb";
+
+std::string RowJ(bool pseudo_nmi) {
+  std::string s = kRowJ;
+  s.replace(s.find("%s"), 2, pseudo_nmi ? "true" : "false");
+  return s;
+}
+
+TEST(Arm64Psci, RowJWithoutPseudoNmiBoundedWithStaleCpuWarning) {
+  const RunResult r = RunTarget("arm64-psci", RowJ(false));
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.handover_cpu, 1u);
+  EXPECT_GE(r.handover_time_ns, kSec);
+  EXPECT_LE(r.handover_time_ns, 1000 + kSec + 10 * kMs);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kRunOld);
+  EXPECT_EQ(r.cpus[2].saves, 0u);
+  EXPECT_EQ(CountDiagnostics(r, "SMP: failed to stop secondary CPUs 2"), 1);
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale, kdump will be unreliable."), 1);
+}
+
+TEST(Arm64Psci, RowJWithPseudoNmiTheSpinnerIsStopped) {
+  const RunResult r = RunTarget("arm64-psci", RowJ(true));
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_LE(r.handover_time_ns, 1000 + kSec + 10 * kMs);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedFw);
+  EXPECT_EQ(r.cpus[2].saves, 1u);
+  EXPECT_EQ(CountDiagnostics(r, "SMP: retry stop with NMI for CPUs 2"), 1);
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale"), 0);
+}
+
+TEST(Arm64Psci, SpinTableKdumpWarnsAndKexecIsRefused) {
+  const RunResult dump = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_SPIN_TABLE cores: 1 threads_per_core: 4 offline: 3 }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+  )pb");
+  ASSERT_TRUE(dump.handed_over);
+  EXPECT_EQ(dump.cpus[3].at_handover, Location::kOfflineLoop);  // stuck in the kernel, cannot be offlined
+  EXPECT_EQ(dump.cpus[1].at_handover, Location::kLoserSpin);    // no cpu_die: cpu_park_loop
+  EXPECT_EQ(dump.cpus[1].saves, 1u);
+  EXPECT_EQ(CountDiagnostics(dump, "Some CPUs may be stale, kdump will be unreliable."), 1);
+
+  const RunResult kexec = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_SPIN_TABLE cores: 1 threads_per_core: 2 kexec_image_loaded: true }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+  )pb");
+  EXPECT_FALSE(kexec.handed_over);
+  EXPECT_EQ(CountDiagnostics(kexec, "Can't kexec: CPUs are stuck in the kernel."), 1);
+}
+
+TEST(Arm64Psci, CpuOffFailureLeavesCpusInKernelText) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine {
+      family: ARM64
+      platform: ARM64_PSCI
+      cores: 1
+      threads_per_core: 4
+      offline: 3
+      firmware { cpu_off_fails_for: 1 cpu_off_fails_for: 3 }
+    }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[3].at_handover, Location::kOfflineLoop);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kLoserSpin);
+  EXPECT_EQ(r.cpus[1].saves, 1u);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedFw);
+  // It left the online mask before trying CPU_OFF, so the stop did not fail: no warning.
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale"), 0);
+}
+
+TEST(Arm64Psci, NormalKexecTakesEveryOtherCpuDownToFirmware) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 offline: 2 kexec_image_loaded: true }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: NMI
+      all_cpus: true
+      trigger { after_handover_ns: 1000 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  for (uint32_t c : {1u, 2u, 3u}) {
+    EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << c;
+    EXPECT_EQ(r.cpus[c].final, Location::kParkedFw) << c;
+  }
+}
+
+}  // namespace
+}  // namespace crashdiff::testing

@@ -1,0 +1,174 @@
+// x86 normal kexec (spec §3.8, §3.9, §7 row H): relocation vs offline CPUs in mwait_play_dead, the fixed kick
+// handshake, and INIT parking.
+#include <gtest/gtest.h>
+
+#include "tests/x86_test_util.h"
+
+namespace crashdiff::testing {
+namespace {
+
+// Row H: CPU 2 is offline in mwait_play_dead; CPU 0 (boot) starts a normal kexec.
+const char* kRowH = R"pb(
+  machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 offline: 2 kexec_image_loaded: true }
+  events {
+    kind: KEXEC
+    cpus: 0
+    trigger { at_time_ns: 1000 }
+  }
+)pb";
+
+TEST(X86MwaitPrefix, RelocationStoreToMonitoredLineResumesOfflineCpuIntoReplacedText) {
+  const RunResult r = RunTarget("x86-mwait-prefix", kRowH);
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kDeadCorrupt);
+  EXPECT_EQ(r.cpus[2].final, Location::kDeadCorrupt);
+  // §3.8's interleaving: O sleeps in MWAIT; K3 overwrites text, then data (the monitored thread flags); the store
+  // wakes O, whose next instruction is in the replaced text.
+  const TraceEntry* text = FindEntry(r, 0, TraceKind::kOverwrite, "old-kernel-text");
+  const TraceEntry* flags = FindEntry(r, 0, TraceKind::kWrite, "relocate", "idle_thread_flags[2]");
+  const TraceEntry* wake = FindEntry(r, 2, TraceKind::kWake, "O3d", "monitor");
+  const TraceEntry* dead = FindEntry(r, 2, TraceKind::kCorrupt, "DEAD", "old-kernel-text");
+  ASSERT_NE(text, nullptr);
+  ASSERT_NE(flags, nullptr);
+  ASSERT_NE(dead, nullptr);
+  EXPECT_LT(text->step, flags->step);
+  EXPECT_LE(flags->step, dead->step);
+  EXPECT_TRUE(wake == nullptr || wake->step >= flags->step);  // it slept until the relocation store
+  // Online CPUs were stopped by the reboot vector and halt: weakly parked, intact until an NMI/SMI/MCE.
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedHlt);
+  EXPECT_EQ(r.cpus[3].at_handover, Location::kParkedHlt);
+  EXPECT_EQ(CountDiagnostics(r, "stuck in mwait_play_dead"), 0);
+}
+
+TEST(X86MwaitFixed, KickParksTheSameCpuInHltBeforeRelocation) {
+  const RunResult r = RunTarget("x86-mwait-fixed", kRowH);
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedHlt);
+  EXPECT_EQ(r.cpus[2].final, Location::kParkedHlt);
+  // The acknowledgement (status = KEXEC_HLT) precedes the first relocation write.
+  const TraceEntry* ack = FindEntry(r, 2, TraceKind::kWrite, "O4", "mwait_cpu_dead.status[2]");
+  const TraceEntry* text = FindEntry(r, 0, TraceKind::kOverwrite, "old-kernel-text");
+  ASSERT_NE(ack, nullptr);
+  ASSERT_NE(text, nullptr);
+  EXPECT_EQ(ack->value, 0x4A17DEAD);
+  EXPECT_LT(ack->step, text->step);
+  EXPECT_EQ(CountDiagnostics(r, "stuck in mwait_play_dead"), 0);
+  // PR8: <= 5 ms per offline CPU + 1 s stop.
+  EXPECT_LE(r.handover_time_ns, 5 * kMs + kSec);
+}
+
+TEST(X86MwaitFixed, HltAfterRelocationIsWeakAgainstNmi) {
+  const std::string text = std::string(kRowH) + R"pb(
+    events {
+      kind: NMI
+      cpus: 2
+      trigger { after_handover_ns: 1000 }
+    })pb";
+  const RunResult r = RunTarget("x86-mwait-fixed", text);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedHlt);
+  EXPECT_EQ(r.cpus[2].final, Location::kDeadCorrupt);  // PR2: the NMI vector is replaced memory
+}
+
+// PR11: CPU 1's first control write lands after O2 but before MONITOR is armed, so MWAIT does not see it; the
+// kicker's rewrite 5 us later wakes the CPU. Schedule: CPU 0 blocks in idle; CPU 1 runs O0..O3a (8 steps), whose
+// first O3a triggers the kexec; CPU 0 then runs K0..K2b's first write (9 steps) before CPU 1 arms the monitor.
+TEST(X86MwaitFixed, ControlWriteBeforeMonitorIsArmedIsRecoveredByARewrite) {
+  const RunResult r = RunTarget("x86-mwait-fixed", R"pb(
+    machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 2 offline: 1 kexec_image_loaded: true }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { on_label { cpu: 1 label: "O3a" } }
+    }
+    schedule {
+      choices { cpu: 0 steps: 1 }
+      choices { cpu: 1 steps: 8 }
+      choices { cpu: 0 steps: 9 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  const TraceEntry* first_kick = FindEntry(r, 0, TraceKind::kWrite, "K2b", "mwait_cpu_dead.control[1]");
+  const TraceEntry* armed = FindEntry(r, 1, TraceKind::kLocal, "O3b");
+  ASSERT_NE(first_kick, nullptr);
+  ASSERT_NE(armed, nullptr);
+  EXPECT_LT(first_kick->step, armed->step) << "the first kick must land before MONITOR is armed";
+  EXPECT_GE(CountEntries(r, 0, TraceKind::kWrite, "K2b"), 2) << "recovered by a rewrite";
+  EXPECT_NE(FindEntry(r, 1, TraceKind::kWake, "O3d", "monitor"), nullptr);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedHlt);
+  EXPECT_EQ(CountDiagnostics(r, "stuck in mwait_play_dead"), 0);
+  EXPECT_LE(r.handover_time_ns, 5 * kMs + kSec);
+}
+
+TEST(X86MwaitFixed, HltPlatformNeedsNoKick) {
+  std::string text = kRowH;
+  text.replace(text.find("X86_INTEL_MWAIT"), 15, "X86_HLT");
+  const RunResult r = RunTarget("x86-mwait-fixed", text);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedHlt);
+  EXPECT_EQ(CountEntries(r, 0, TraceKind::kWrite, "K2b"), 0);
+}
+
+TEST(X86InitPark, BootCpuParksEveryOtherBootedCpuInInit) {
+  const std::string text = std::string(kRowH) + R"pb(
+    events {
+      kind: NMI
+      all_cpus: true
+      trigger { after_handover_ns: 1000 }
+    }
+    events {
+      kind: SMI
+      all_cpus: true
+      trigger { after_handover_ns: 2000 }
+    })pb";
+  const RunResult r = RunTarget("x86-init-park", text);
+  ASSERT_TRUE(r.handed_over);
+  for (uint32_t c : {1u, 2u, 3u}) {
+    EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedInit) << c;
+    EXPECT_EQ(r.cpus[c].final, Location::kParkedInit) << "INIT holds NMI and SMI, cpu " << c;
+  }
+}
+
+TEST(X86InitPark, BroadcastMceAfterRelocationHitsInitParkedCpus) {
+  const std::string text = std::string(kRowH) + R"pb(
+    events {
+      kind: MCE
+      all_cpus: true
+      trigger { after_handover_ns: 1000 }
+    })pb";
+  const RunResult r = RunTarget("x86-init-park", text);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedInit);
+  EXPECT_EQ(r.cpus[2].final, Location::kDeadCorrupt);
+}
+
+TEST(X86InitPark, NoInitWhenNotOnTheBootCpuFallsBackToHlt) {
+  std::string text = kRowH;
+  text.replace(text.find("cpus: 0"), 7, "cpus: 1");
+  const RunResult r = RunTarget("x86-init-park", text);
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.handover_cpu, 1u);
+  EXPECT_EQ(r.cpus[0].at_handover, Location::kParkedHlt) << "b1472a60a584: no INIT to the boot CPU";
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedHlt);
+  EXPECT_EQ(r.cpus[3].at_handover, Location::kParkedHlt);
+}
+
+TEST(X86Kexec, NeverStartedCpusStayWithFirmware) {
+  const RunResult r = RunTarget("x86-init-park", R"pb(
+    machine {
+      family: X86
+      platform: X86_INTEL_MWAIT
+      cores: 2
+      threads_per_core: 2
+      never_started: 3
+      kexec_image_loaded: true
+    }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+  )pb");
+  EXPECT_EQ(r.cpus[3].at_handover, Location::kNeverStarted);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedInit);
+}
+
+}  // namespace
+}  // namespace crashdiff::testing
