@@ -4,6 +4,7 @@
 // it still decodes to a valid scenario, so the byte mutators still contribute. See fuzz/harness_core.h for the
 // environment it reads.
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -23,6 +24,16 @@ crashdiff::fuzz::Harness& TheHarness() {
   return *harness;
 }
 
+// At exit, how often each mutation strategy was applied (like libFuzzer's -print_final_stats for its own).
+void PrintMutatorStats() {
+  std::fprintf(stderr, "crashdiff mutator stats:");
+  for (const crashdiff::fuzz::StrategyStats& s : TheHarness().mutator().stats()) {
+    std::fprintf(stderr, " %.*s=%llu", static_cast<int>(s.name.size()), s.name.data(),
+                 static_cast<unsigned long long>(s.applied));
+  }
+  std::fprintf(stderr, "\n");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
@@ -32,6 +43,7 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     if ((*argv)[i][0] != '-') dirs.emplace_back((*argv)[i]);
   }
   TheHarness().Initialize(dirs);
+  std::atexit(PrintMutatorStats);
   return 0;
 }
 

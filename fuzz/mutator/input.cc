@@ -25,10 +25,10 @@ std::optional<pb::Scenario> ParseInput(const uint8_t* data, size_t size) {
   if (size > kMaxScenarioBytes) return std::nullopt;
   pb::Scenario s;
   if (!s.ParseFromArray(data, static_cast<int>(size)) || !s.unknown_fields().empty()) {
-    // Text format is tried only for printable input: random bytes fail fast.
     s.Clear();
+    // Text format is tried only for text: no control characters but tab, CR and LF (UTF-8 in comments is fine).
     const bool printable = size > 0 && std::all_of(data, data + size, [](uint8_t c) {
-                             return c == '\n' || c == '\t' || (c >= 32 && c < 127);
+                             return c >= 32 ? c != 127 : (c == '\n' || c == '\t' || c == '\r');
                            });
     if (!printable) return std::nullopt;
     google::protobuf::TextFormat::Parser parser;

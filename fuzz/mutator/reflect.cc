@@ -135,7 +135,8 @@ uint64_t IntegerValue(const Slot& s, uint64_t old, const pb::Scenario& sc, Rng& 
       return tweak ? Tweak(rng, old, 1, kMaxChoiceSteps) : kPool[rng.Below(8)];
     }
     case K::kStepBudget: {
-      static constexpr uint64_t kPool[] = {100, 1000, 10000, 100000, 1000000};
+      // Up to the default: a livelocking run costs its whole budget, and larger budgets rarely change outcomes.
+      static constexpr uint64_t kPool[] = {100, 1000, 10000, 30000, 100000};
       return kPool[rng.Below(5)];
     }
     case K::kPctDepth: return 1 + rng.Below(kMaxPctDepth);
