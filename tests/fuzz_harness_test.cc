@@ -84,7 +84,7 @@ TEST(FuzzCommand, ShortCampaignFindsADocumentedBugTheSeedsDoNotShow) {
   if (seeds == 0) GTEST_SKIP() << "no ppc target yet";
   const fs::path dir = ScratchDir("campaign");
   const int rc = RunShell("CRASHDIFF_FUZZER=" + fuzzer.string() + " " + CRASHDIFF_BINARY +
-                          " fuzz --jobs 1 --runs 5000 --time 300 --family ppc --seeds " + ppc_seeds.string() +
+                          " fuzz --jobs 1 --runs 1500 --time 300 --family ppc --seeds " + ppc_seeds.string() +
                           " --out " + (dir / "out").string() + " --json > " + (dir / "report.json").string() + " 2> " +
                           (dir / "progress.log").string());
   const std::string report = ReadFile(dir / "report.json");
