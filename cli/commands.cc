@@ -33,6 +33,10 @@ const std::vector<Command>& Commands() {
        "first of the family): one lane per CPU, location states over model time, events, wakes, the hand-over,\n"
        "and the divergence witness. OUT.svg is the picture; OUT.html embeds it. See docs/TIMELINE.md.",
        TimelineCommand},
+      {"fuzz", "fuzz [--time S] [--jobs N] [--family F] [--target T] [--out DIR] [--engine libfuzzer|afl]",
+       "Fuzzing campaign (default: every family, all cores, 120 s, libFuzzer) from corpus/seeds into DIR (fuzz-out):\n"
+       "live progress, then every divergence signature found with its reproducer. --seeds DIR, --fuzzer PATH, --runs N, --json.",
+       FuzzCommand},
   };
   return kCommands;
 }

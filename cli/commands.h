@@ -30,5 +30,6 @@ int RunCommand(const Args& args);
 int MinimizeCommand(const Args& args);
 int RegressCommand(const Args& args);
 int TimelineCommand(const Args& args);
+int FuzzCommand(const Args& args);
 
 }  // namespace crashdiff::cli

@@ -1,0 +1,213 @@
+// Fuzzing throughput and effectiveness (issue 7, docs/PERFORMANCE.md):
+//   BM_Differential/<family>   differential executions per second per core over the seed corpus (one execution =
+//                              the scenario on every target of its family + the reference + property checks)
+//   BM_Mutate / BM_CrossOver / BM_FixValid / BM_ParseInput   the mutator's own costs
+//   BM_Rediscover/<family>/<mutator>  attempts until the first documented (known) divergence the seeds do not
+//                              show, starting from the family's seeds: structure-aware mutator vs a byte-level
+//                              baseline (bit flips, byte sets, inserts, erases, chunk copies on the protobuf bytes;
+//                              what does not decode to a valid scenario is rejected, as the harness does).
+// A documented bug counts when some target declares it known and no seed shows it already (on any platform).
+// Seeds come from $CRASHDIFF_SOURCE_DIR/corpus/seeds (default: ./corpus/seeds).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "diff/differential.h"
+#include "diff/runner.h"
+#include "fuzz/mutator/fix.h"
+#include "fuzz/mutator/input.h"
+#include "fuzz/mutator/mutator.h"
+#include "sim/rng.h"
+
+namespace crashdiff::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::map<std::string, std::vector<pb::Scenario>>& Seeds() {
+  static const auto seeds = [] {
+    std::map<std::string, std::vector<pb::Scenario>> out;
+    const char* root = std::getenv("CRASHDIFF_SOURCE_DIR");
+    const fs::path dir = fs::path(root != nullptr ? root : ".") / "corpus" / "seeds";
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+      if (it->is_regular_file()) files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      std::ifstream in(f, std::ios::binary);
+      std::stringstream buf;
+      buf << in.rdbuf();
+      const std::string bytes = buf.str();
+      if (auto s = ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) {
+        out[f.parent_path().filename().string()].push_back(*s);
+      }
+    }
+    for (auto [name, family] : {std::pair{"ppc", pb::PPC}, {"x86", pb::X86}, {"arm64", pb::ARM64}}) {
+      if (out[name].empty()) out[name].push_back(MinimalScenario(family));
+    }
+    return out;
+  }();
+  return seeds;
+}
+
+void BM_Differential(benchmark::State& state, const char* family) {
+  const auto& seeds = Seeds().at(family);
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(RunDifferential(seeds[i++ % seeds.size()]));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["seeds"] = static_cast<double>(seeds.size());
+}
+BENCHMARK_CAPTURE(BM_Differential, ppc, "ppc")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Differential, x86, "x86")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Differential, arm64, "arm64")->Unit(benchmark::kMicrosecond);
+
+void BM_Mutate(benchmark::State& state) {
+  const auto& seeds = Seeds().at("ppc");
+  Mutator m;
+  Rng rng(1);
+  size_t i = 0;
+  for (auto _ : state) {
+    pb::Scenario s = seeds[i++ % seeds.size()];
+    m.Mutate(s, rng);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_Mutate);
+
+void BM_CrossOver(benchmark::State& state) {
+  const auto& seeds = Seeds().at("ppc");
+  Mutator m;
+  Rng rng(1);
+  size_t i = 0;
+  for (auto _ : state) {
+    pb::Scenario child;
+    m.CrossOver(seeds[i % seeds.size()], seeds[(i * 7 + 3) % seeds.size()], child, rng);
+    ++i;
+    benchmark::DoNotOptimize(child);
+  }
+}
+BENCHMARK(BM_CrossOver);
+
+void BM_FixValid(benchmark::State& state) {
+  pb::Scenario s = Seeds().at("ppc").front();
+  for (auto _ : state) benchmark::DoNotOptimize(Fix(s));
+}
+BENCHMARK(BM_FixValid);
+
+void BM_ParseInput(benchmark::State& state) {
+  std::string bytes;
+  Seeds().at("ppc").front().SerializeToString(&bytes);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  }
+}
+BENCHMARK(BM_ParseInput);
+
+// The byte-level baseline: one to four random byte edits on the serialised scenario.
+std::optional<pb::Scenario> ByteMutant(const pb::Scenario& s, Rng& rng) {
+  std::string b;
+  s.SerializeToString(&b);
+  const int edits = 1 + static_cast<int>(rng.Below(4));
+  for (int e = 0; e < edits; ++e) {
+    const size_t at = b.empty() ? 0 : rng.Below(b.size());
+    switch (rng.Below(5)) {
+      case 0:
+        if (!b.empty()) b[at] = static_cast<char>(b[at] ^ (1 << rng.Below(8)));
+        break;
+      case 1:
+        if (!b.empty()) b[at] = static_cast<char>(rng.Below(256));
+        break;
+      case 2: b.insert(b.begin() + static_cast<long>(at), static_cast<char>(rng.Below(256))); break;
+      case 3:
+        if (!b.empty()) b.erase(at, 1 + rng.Below(std::min<size_t>(4, b.size() - at)));
+        break;
+      default:
+        if (b.size() > 2) {
+          const size_t from = rng.Below(b.size()), len = 1 + rng.Below(std::min<size_t>(8, b.size() - from));
+          b.insert(at, b.substr(from, len));
+        }
+        break;
+    }
+  }
+  return ParseInput(reinterpret_cast<const uint8_t*>(b.data()), b.size());
+}
+
+// A documented bug regardless of platform: the signature without the "/platform" of "[target/platform]".
+std::string BugKey(const std::string& signature) {
+  const size_t open = signature.rfind('[');
+  const size_t slash = signature.find('/', open == std::string::npos ? 0 : open);
+  if (open == std::string::npos || slash == std::string::npos) return signature;
+  return signature.substr(0, slash) + "]";
+}
+
+void BM_Rediscover(benchmark::State& state, const char* family, bool structure_aware) {
+  std::vector<pb::Scenario> clean;
+  std::set<std::string> in_seeds;  // documented bugs the seeds already show: finding those again does not count
+  for (const pb::Scenario& s : Seeds().at(family)) {
+    if (TargetsFor(s).empty()) continue;
+    clean.push_back(s);
+    for (const Divergence& d : RunDifferential(s).divergences) {
+      if (d.known) in_seeds.insert(BugKey(d.signature));
+    }
+  }
+  if (clean.empty()) {
+    state.SkipWithError("no target for this family");
+    return;
+  }
+  const pb::Family only = clean.front().machine().family();
+  constexpr int kBudget = 20000;
+  double found = 0, executions = 0, rejected = 0, trials = 0;
+  uint64_t seed = 1;
+  for (auto _ : state) {
+    Rng rng(seed++);
+    MutatorOptions options;
+    options.only_family = only;
+    Mutator mutator(options);
+    std::vector<pb::Scenario> pool = clean;
+    int n = 0;
+    bool hit = false;
+    for (; n < kBudget && !hit; ++n) {
+      const pb::Scenario& parent = pool[rng.Below(pool.size())];
+      std::optional<pb::Scenario> mutant;
+      if (structure_aware) {
+        mutant = parent;
+        mutator.Mutate(*mutant, rng);
+      } else {
+        mutant = ByteMutant(parent, rng);
+      }
+      if (!mutant) {
+        ++rejected;
+        continue;
+      }
+      const DiffReport r = RunDifferential(*mutant);
+      for (const Divergence& d : r.divergences) hit |= d.known && !in_seeds.count(BugKey(d.signature));
+      if (!hit && pool.size() < 256 && rng.Chance(1, 8)) pool.push_back(*mutant);
+    }
+    executions += n;
+    found += hit;
+    ++trials;
+  }
+  state.counters["attempts_to_first_known"] = executions / trials;
+  state.counters["found_fraction"] = found / trials;
+  state.counters["rejected_per_trial"] = rejected / trials;
+}
+BENCHMARK_CAPTURE(BM_Rediscover, ppc_structure, "ppc", true)->Iterations(5)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Rediscover, ppc_bytes, "ppc", false)->Iterations(5)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Rediscover, x86_structure, "x86", true)->Iterations(5)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Rediscover, x86_bytes, "x86", false)->Iterations(5)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Rediscover, arm64_structure, "arm64", true)->Iterations(5)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Rediscover, arm64_bytes, "arm64", false)->Iterations(5)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace crashdiff::fuzz

@@ -1,0 +1,449 @@
+// `crashdiff fuzz`: a fuzzing campaign. Prepares a work directory (binary seeds from corpus/seeds, a shared
+// corpus, a findings directory), starts one engine process per job (the libFuzzer harness, or afl-fuzz with the
+// structure-aware custom mutator), shows a live progress line, and ends with a table of the divergence signatures
+// found, each with its reproducer. The engine processes record findings themselves (fuzz/harness_core.h,
+// campaign mode): one file per signature, written atomically, so this process only reads the directory.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "fuzz/mutator/input.h"
+#include "fuzz/mutator/mutator.h"
+#include "util/json.h"
+
+namespace crashdiff::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+volatile sig_atomic_t interrupted = 0;
+void OnInterrupt(int) {
+  interrupted = 1;
+}
+
+struct FuzzPlan {
+  int seconds = 120;
+  int runs = 0;  // > 0: each worker stops after this many inputs (libFuzzer -runs; deterministic with one job)
+  int jobs = 1;
+  std::string family;  // "", ppc, x86, arm64
+  std::string target;
+  std::string engine = "libfuzzer";
+  fs::path out = "fuzz-out";
+  fs::path seeds;
+  fs::path fuzzer;       // libFuzzer binary, or the AFL-instrumented harness
+  fs::path afl_mutator;  // AFL++ custom mutator .so
+  bool json = false;
+};
+
+struct Finding {
+  std::string signature;
+  bool known = false;
+  std::string targets;
+  fs::path reproducer;
+};
+
+struct Worker {
+  pid_t pid = -1;
+  fs::path log;
+  int index = 0;
+  int restarts = 0;
+};
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+// The source tree: $CRASHDIFF_SOURCE_DIR (set by ./crashdiff), else the current directory.
+fs::path SourceDir() {
+  return EnvOr("CRASHDIFF_SOURCE_DIR", fs::current_path().string());
+}
+
+fs::path FindExecutable(const char* env, const std::vector<fs::path>& candidates) {
+  if (const char* v = std::getenv(env); v != nullptr && *v != '\0') return v;
+  for (const fs::path& c : candidates) {
+    std::error_code ec;
+    if (fs::exists(c, ec)) return fs::absolute(c);
+  }
+  return {};
+}
+
+pb::Family FamilyOf(const std::string& f) {
+  if (f == "ppc") return pb::PPC;
+  if (f == "x86") return pb::X86;
+  if (f == "arm64") return pb::ARM64;
+  return pb::FAMILY_UNSPECIFIED;
+}
+
+// Writes the valid seeds of the campaign's family as binary inputs; returns how many.
+int PrepareSeeds(const FuzzPlan& plan, const fs::path& dir) {
+  fs::create_directories(dir);
+  std::vector<fs::path> files;
+  std::error_code ec;
+  if (!plan.seeds.empty() && fs::is_directory(plan.seeds, ec)) {
+    for (auto it = fs::recursive_directory_iterator(plan.seeds, ec); !ec && it != fs::end(it); it.increment(ec)) {
+      if (it->is_regular_file(ec)) files.push_back(it->path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  const pb::Family only = FamilyOf(plan.family);
+  int written = 0;
+  auto write = [&](const pb::Scenario& s, const std::string& name) {
+    std::ofstream out(dir / (name + ".pb"), std::ios::binary | std::ios::trunc);
+    s.SerializeToOstream(&out);
+    ++written;
+  };
+  for (const fs::path& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    const std::string bytes = buf.str();
+    auto s = fuzz::ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    if (!s || (only != pb::FAMILY_UNSPECIFIED && s->machine().family() != only)) continue;
+    std::string name = fs::relative(f, plan.seeds, ec).string();
+    std::replace(name.begin(), name.end(), '/', '_');
+    write(*s, name);
+  }
+  if (written == 0) {  // an engine needs at least one input; start from minimal crashes
+    for (pb::Family f : {pb::PPC, pb::X86, pb::ARM64}) {
+      if (only == pb::FAMILY_UNSPECIFIED || only == f) write(fuzz::MinimalScenario(f), "minimal-" + pb::Family_Name(f));
+    }
+  }
+  return written;
+}
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, const fs::path& log) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd >= 0) {
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+  }
+  const int devnull = open("/dev/null", O_RDONLY);
+  if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+  setpgid(0, 0);  // its own process group: Ctrl-C reaches this process only, which then stops the workers
+  for (const std::string& e : env) putenv(strdup(e.c_str()));
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  std::perror("crashdiff fuzz: exec");
+  _exit(127);
+}
+
+std::vector<std::string> WorkerEnv(const FuzzPlan& plan, const fs::path& findings) {
+  std::vector<std::string> env = {"CRASHDIFF_FINDINGS_DIR=" + fs::absolute(findings).string()};
+  if (!plan.family.empty()) env.push_back("CRASHDIFF_FAMILY=" + plan.family);
+  if (!plan.target.empty()) env.push_back("CRASHDIFF_TARGET=" + plan.target);
+  if (!plan.seeds.empty()) env.push_back("CRASHDIFF_SEEDS=" + fs::absolute(plan.seeds).string());
+  return env;
+}
+
+pid_t StartLibFuzzer(const FuzzPlan& plan, const Worker& w, int seconds_left) {
+  const fs::path work = plan.out;
+  std::vector<std::string> argv = {plan.fuzzer.string(),
+                                   "-max_total_time=" + std::to_string(std::max(1, seconds_left)),
+                                   "-seed=" + std::to_string(1 + w.index + 1000 * w.restarts),
+                                   "-runs=" + std::to_string(plan.runs > 0 ? plan.runs : -1),
+                                   "-print_final_stats=1",
+                                   "-reload=1",
+                                   "-max_len=4096",
+                                   "-timeout=20",
+                                   "-artifact_prefix=" + fs::absolute(work / "crashes").string() + "/",
+                                   fs::absolute(work / "corpus").string(),
+                                   fs::absolute(work / "seeds").string()};
+  if (fs::exists(SourceDir() / "corpus/dict/scenario.dict")) {
+    argv.insert(argv.begin() + 1, "-dict=" + (SourceDir() / "corpus/dict/scenario.dict").string());
+  }
+  return Spawn(argv, WorkerEnv(plan, work / "findings"), w.log);
+}
+
+pid_t StartAfl(const FuzzPlan& plan, const Worker& w, int seconds_left) {
+  const fs::path work = plan.out;
+  std::string afl = EnvOr("AFL_FUZZ", "/usr/bin/afl-fuzz");
+  std::vector<std::string> argv = {afl,
+                                   "-V",
+                                   std::to_string(std::max(1, seconds_left)),
+                                   "-i",
+                                   fs::absolute(work / "seeds").string(),
+                                   "-o",
+                                   fs::absolute(work / "afl").string(),
+                                   w.index == 0 ? "-M" : "-S",
+                                   "w" + std::to_string(w.index),
+                                   "--",
+                                   plan.fuzzer.string()};
+  std::vector<std::string> env = WorkerEnv(plan, work / "findings");
+  env.push_back("AFL_CUSTOM_MUTATOR_LIBRARY=" + fs::absolute(plan.afl_mutator).string());
+  env.push_back("AFL_NO_UI=1");
+  env.push_back("AFL_SKIP_CPUFREQ=1");
+  env.push_back("AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1");
+  env.push_back("AFL_NO_AFFINITY=1");
+  return Spawn(argv, env, w.log);
+}
+
+// The last "exec/s: N" libFuzzer printed in its log (0 before its first status line).
+uint64_t LibFuzzerExecsPerSec(const fs::path& log) {
+  std::ifstream in(log);
+  std::string line;
+  uint64_t rate = 0;
+  while (std::getline(in, line)) {
+    const size_t at = line.rfind("exec/s: ");
+    if (at != std::string::npos) rate = std::strtoull(line.c_str() + at + 8, nullptr, 10);
+  }
+  return rate;
+}
+
+uint64_t LibFuzzerTotalExecs(const fs::path& log) {
+  std::ifstream in(log);
+  std::string line;
+  uint64_t total = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("stat::number_of_executed_units: ", 0) == 0) total += std::strtoull(line.c_str() + 32, nullptr, 10);
+  }
+  return total;
+}
+
+std::map<std::string, std::string> AflStats(const fs::path& stats) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(stats);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(0, colon), value = line.substr(colon + 1);
+    key.erase(key.find_last_not_of(' ') + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    out[key] = value;
+  }
+  return out;
+}
+
+size_t CountFiles(const fs::path& dir) {
+  std::error_code ec;
+  size_t n = 0;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+    if (it->is_regular_file(ec) && it->path().filename().string()[0] != '.') ++n;
+  }
+  return n;
+}
+
+std::vector<Finding> ReadFindings(const fs::path& dir) {
+  std::vector<Finding> out;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+    if (it->path().extension() != ".textproto") continue;
+    std::ifstream in(it->path());
+    Finding f;
+    f.reproducer = it->path();
+    std::string line;
+    while (std::getline(in, line) && line.rfind("# ", 0) == 0) {
+      if (line.rfind("# signature: ", 0) == 0) f.signature = line.substr(13);
+      if (line.rfind("# known: ", 0) == 0) f.known = line.substr(9) == "yes";
+      if (line.rfind("# targets: ", 0) == 0) f.targets = line.substr(11);
+    }
+    if (!f.signature.empty()) out.push_back(f);
+  }
+  std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
+    return a.known != b.known ? !a.known : a.signature < b.signature;
+  });
+  return out;
+}
+
+struct Progress {
+  uint64_t execs_per_sec = 0;
+  uint64_t total_execs = 0;
+  size_t corpus = 0;
+  size_t known = 0;
+  size_t fresh = 0;
+};
+
+Progress Measure(const FuzzPlan& plan, const std::vector<Worker>& workers) {
+  Progress p;
+  if (plan.engine == "afl") {
+    for (const Worker& w : workers) {
+      auto stats = AflStats(plan.out / "afl" / ("w" + std::to_string(w.index)) / "fuzzer_stats");
+      const double rate = std::strtod(stats["execs_per_sec"].c_str(), nullptr);
+      if (rate > 0 && rate < 1e9) p.execs_per_sec += static_cast<uint64_t>(rate);
+      p.total_execs += std::strtoull(stats["execs_done"].c_str(), nullptr, 10);
+      p.corpus += std::strtoull(stats["corpus_count"].c_str(), nullptr, 10);
+    }
+  } else {
+    for (const Worker& w : workers) {
+      p.execs_per_sec += LibFuzzerExecsPerSec(w.log);
+      p.total_execs += LibFuzzerTotalExecs(w.log);
+    }
+    p.corpus = CountFiles(plan.out / "corpus");
+  }
+  for (const Finding& f : ReadFindings(plan.out / "findings")) (f.known ? p.known : p.fresh)++;
+  return p;
+}
+
+int Usage(const std::string& why) {
+  std::fprintf(
+      stderr,
+      "crashdiff fuzz: %s\nusage: crashdiff fuzz [--time S] [--jobs N] [--family ppc|x86|arm64] [--target T]\n"
+      "                      [--out DIR] [--engine libfuzzer|afl] [--seeds DIR] [--fuzzer PATH] [--runs N] [--json]\n",
+      why.c_str());
+  return kExitUsage;
+}
+
+bool ParsePositive(const std::optional<std::string>& v, int& out) {
+  if (!v) return true;
+  char* end = nullptr;
+  const long n = std::strtol(v->c_str(), &end, 10);
+  if (end == v->c_str() || *end != '\0' || n < 1 || n > 1000000) return false;
+  out = static_cast<int>(n);
+  return true;
+}
+
+}  // namespace
+
+int FuzzCommand(const Args& args) {
+  ArgReader r(args, {"--time", "--runs", "--jobs", "--family", "--target", "--out", "--engine", "--seeds", "--fuzzer"},
+              {"--json"});
+  if (!r.ok()) return Usage(r.error());
+  if (!r.positionals().empty()) return Usage("unexpected argument " + r.positionals().front());
+  FuzzPlan plan;
+  plan.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (!ParsePositive(r.Value("--time"), plan.seconds)) return Usage("--time wants a positive number of seconds");
+  if (!ParsePositive(r.Value("--runs"), plan.runs)) return Usage("--runs wants a positive number");
+  if (!ParsePositive(r.Value("--jobs"), plan.jobs)) return Usage("--jobs wants a positive number");
+  plan.family = r.Value("--family").value_or("");
+  if (!plan.family.empty() && FamilyOf(plan.family) == pb::FAMILY_UNSPECIFIED)
+    return Usage("--family is ppc, x86 or arm64");
+  plan.target = r.Value("--target").value_or("");
+  plan.engine = r.Value("--engine").value_or("libfuzzer");
+  if (plan.engine != "libfuzzer" && plan.engine != "afl") return Usage("--engine is libfuzzer or afl");
+  if (plan.runs > 0 && plan.engine == "afl") return Usage("--runs is for --engine libfuzzer");
+  plan.out = r.Value("--out").value_or("fuzz-out");
+  plan.seeds = r.Value("--seeds").value_or((SourceDir() / "corpus/seeds").string());
+  plan.json = r.Has("--json");
+  const fs::path src = SourceDir();
+  if (plan.engine == "libfuzzer") {
+    plan.fuzzer =
+        r.Value("--fuzzer")
+            .value_or(FindExecutable("CRASHDIFF_FUZZER", {src / "build-fuzz/fuzz/crashdiff_fuzzer"}).string());
+  } else {
+    plan.fuzzer =
+        r.Value("--fuzzer")
+            .value_or(FindExecutable("CRASHDIFF_AFL_FUZZER", {src / "build-afl/fuzz/crashdiff_fuzzer"}).string());
+    plan.afl_mutator =
+        FindExecutable("CRASHDIFF_AFL_MUTATOR", {src / "build-afl-mutator/fuzz/libcrashdiff_afl_mutator.so"});
+    if (plan.afl_mutator.empty())
+      return Usage("no AFL++ custom mutator found: run it as './crashdiff fuzz --engine afl'");
+  }
+  if (plan.fuzzer.empty() || !fs::exists(plan.fuzzer)) {
+    return Usage(
+        "no fuzzer binary found: run it as './crashdiff fuzz ...', which builds build-fuzz/ (clang-19, "
+        "-fsanitize=fuzzer), or pass --fuzzer PATH");
+  }
+
+  std::error_code ec;
+  for (const char* d : {"corpus", "findings", "logs", "crashes"}) fs::create_directories(plan.out / d, ec);
+  fs::remove_all(plan.out / "seeds", ec);
+  const int seeds = PrepareSeeds(plan, plan.out / "seeds");
+  std::fprintf(stderr, "crashdiff fuzz: %s, %d job(s), %d s, %d seed(s)%s%s, work dir %s\n", plan.engine.c_str(),
+               plan.jobs, plan.seconds, seeds, plan.family.empty() ? "" : (", family " + plan.family).c_str(),
+               plan.target.empty() ? "" : (", target " + plan.target).c_str(), plan.out.c_str());
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return static_cast<int>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count());
+  };
+  std::vector<Worker> workers(static_cast<size_t>(plan.jobs));
+  auto start_worker = [&](Worker& w) {
+    w.pid = plan.engine == "afl" ? StartAfl(plan, w, plan.seconds - elapsed())
+                                 : StartLibFuzzer(plan, w, plan.seconds - elapsed());
+  };
+  for (int i = 0; i < plan.jobs; ++i) {
+    workers[static_cast<size_t>(i)].index = i;
+    workers[static_cast<size_t>(i)].log = plan.out / "logs" / ("worker-" + std::to_string(i) + ".log");
+    fs::remove(workers[static_cast<size_t>(i)].log, ec);
+    start_worker(workers[static_cast<size_t>(i)]);
+  }
+  signal(SIGINT, OnInterrupt);
+  signal(SIGTERM, OnInterrupt);
+
+  const bool tty = isatty(STDERR_FILENO);
+  int last_line = -10;
+  bool stopping = false;
+  for (;;) {
+    size_t running = 0;
+    for (Worker& w : workers) {
+      if (w.pid <= 0) continue;
+      int status = 0;
+      if (waitpid(w.pid, &status, WNOHANG) == w.pid) {
+        w.pid = -1;
+        // A worker that crashed (the harness itself, input saved under crashes/) is restarted with a new seed.
+        const bool crashed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+        if (!stopping && crashed && elapsed() + 2 < plan.seconds && w.restarts < 20) {
+          ++w.restarts;
+          start_worker(w);
+        }
+      }
+      if (w.pid > 0) ++running;
+    }
+    if (running == 0) break;
+    if ((interrupted || elapsed() > plan.seconds + 30) && !stopping) {
+      stopping = true;
+      for (const Worker& w : workers) {
+        if (w.pid > 0) kill(w.pid, SIGINT);
+      }
+    }
+    if (tty || elapsed() - last_line >= 10) {
+      last_line = elapsed();
+      const Progress p = Measure(plan, workers);
+      std::fprintf(stderr, "%s[%4ds/%ds] %zu worker(s)  %llu exec/s  corpus %zu  signatures: %zu known, %zu new%s",
+                   tty ? "\r" : "", elapsed(), plan.seconds, running, static_cast<unsigned long long>(p.execs_per_sec),
+                   p.corpus, p.known, p.fresh, tty ? "   " : "\n");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (tty) std::fprintf(stderr, "\n");
+
+  const Progress p = Measure(plan, workers);
+  const std::vector<Finding> findings = ReadFindings(plan.out / "findings");
+  const size_t crashes = CountFiles(plan.out / "crashes");
+  if (plan.json) {
+    JsonWriter j;
+    j.BeginObject().Key("engine").String(plan.engine).Key("seconds").Uint(static_cast<uint64_t>(elapsed()));
+    j.Key("jobs").Uint(static_cast<uint64_t>(plan.jobs)).Key("execs").Uint(p.total_execs).Key("corpus").Uint(p.corpus);
+    j.Key("harness_crashes").Uint(crashes).Key("findings").BeginArray();
+    for (const Finding& f : findings) {
+      j.BeginObject().Key("signature").String(f.signature).Key("known").Bool(f.known).Key("targets").String(f.targets);
+      j.Key("reproducer").String(f.reproducer.string()).EndObject();
+    }
+    j.EndArray().EndObject();
+    std::printf("%s\n", j.str().c_str());
+  } else {
+    std::printf("fuzzed %d s with %d job(s): %llu executions, corpus %zu, %zu signature(s) (%zu known, %zu new)\n",
+                elapsed(), plan.jobs, static_cast<unsigned long long>(p.total_execs), p.corpus, findings.size(),
+                p.known, p.fresh);
+    if (!findings.empty()) std::printf("\n  %-5s  %-90s  %s\n", "", "signature", "reproducer");
+    for (const Finding& f : findings) {
+      std::printf("  %-5s  %-90s  %s\n", f.known ? "known" : "NEW", f.signature.c_str(), f.reproducer.c_str());
+    }
+    if (crashes > 0) std::printf("\n%zu harness crash(es) saved under %s\n", crashes, (plan.out / "crashes").c_str());
+  }
+  return p.fresh > 0 || crashes > 0 ? kExitDivergence : kExitClean;
+}
+
+}  // namespace crashdiff::cli

@@ -1,0 +1,21 @@
+// Model coverage as extra fuzzing features: an inline 8-bit counter array registered with the engine
+// (__sanitizer_cov_8bit_counters_init, libFuzzer's interface for inline counters), bumped from what each run
+// observed: per target and CPU the (location at hand-over, final location, saved, responded) tuple, the end
+// reason, each diagnostic line with digits removed, and each divergence signature. Code coverage alone cannot
+// tell "offline CPU parked in firmware" from "offline CPU left in STOPPED_HW": both run the same code.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace crashdiff::fuzz {
+
+inline constexpr size_t kModelFeatureCounters = 1 << 14;
+
+// Registers the counters with the engine if it supports inline counters (a weak symbol otherwise).
+void RegisterModelFeatures();
+void BumpFeature(uint64_t hash);
+uint64_t FeatureHash(std::string_view text, uint64_t h = 0xCBF29CE484222325ull);
+uint64_t FeatureHash(uint64_t value, uint64_t h);
+
+}  // namespace crashdiff::fuzz

@@ -1,0 +1,212 @@
+#include "fuzz/harness_core.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "diff/runner.h"
+#include "fuzz/features.h"
+#include "fuzz/mutator/fix.h"
+#include "fuzz/mutator/input.h"
+#include "sim/rng.h"
+#include "sim/scenario_io.h"
+#include "sim/validate.h"
+
+namespace crashdiff::fuzz {
+namespace {
+
+pb::Family ParseFamily(const char* s) {
+  if (s == nullptr) return pb::FAMILY_UNSPECIFIED;
+  const std::string v(s);
+  if (v == "ppc" || v == "PPC") return pb::PPC;
+  if (v == "x86" || v == "X86") return pb::X86;
+  if (v == "arm64" || v == "ARM64") return pb::ARM64;
+  return pb::FAMILY_UNSPECIFIED;
+}
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+}  // namespace
+
+HarnessConfig HarnessConfig::FromEnvironment() {
+  HarnessConfig c;
+  c.findings_dir = Env("CRASHDIFF_FINDINGS_DIR");
+  c.family = ParseFamily(std::getenv("CRASHDIFF_FAMILY"));
+  c.target = Env("CRASHDIFF_TARGET");
+  if (!Env("CRASHDIFF_SEEDS").empty()) c.seed_dirs.push_back(Env("CRASHDIFF_SEEDS"));
+  return c;
+}
+
+std::vector<pb::Scenario> LoadScenarioDir(const std::string& dir) {
+  std::vector<pb::Scenario> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return out;
+  std::vector<std::filesystem::path> files;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    const std::string bytes = buf.str();
+    if (auto s = ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) out.push_back(*s);
+  }
+  return out;
+}
+
+void LearnLabels(const std::vector<pb::Scenario>& scenarios, LabelPool& pool) {
+  for (const pb::Scenario& s : scenarios) {
+    for (const TargetSpec* t : TargetsFor(s)) {
+      const RunResult r = RunOnTarget(*t, s, RunOptions{.record_trace = true});
+      for (const TraceEntry& e : r.trace.entries()) {
+        if (e.cpu != kNoCpu && !e.label.empty()) pool.Add(s.machine().family(), e.label);
+      }
+    }
+  }
+}
+
+Harness::Harness(HarnessConfig config)
+    : config_(std::move(config)), mutator_(MutatorOptions{.labels = &labels_, .only_family = config_.family}) {}
+
+void Harness::Initialize(const std::vector<std::string>& extra_dirs) {
+  RegisterModelFeatures();
+  std::vector<std::string> dirs = config_.seed_dirs;
+  dirs.insert(dirs.end(), extra_dirs.begin(), extra_dirs.end());
+  std::vector<pb::Scenario> seeds;
+  for (const std::string& d : dirs) {
+    std::vector<pb::Scenario> some = LoadScenarioDir(d);
+    // Labels come from a sample: a large corpus would make start-up slow, and a few runs per family suffice.
+    if (some.size() > 200) some.resize(200);
+    seeds.insert(seeds.end(), some.begin(), some.end());
+  }
+  for (pb::Family f : {pb::PPC, pb::X86, pb::ARM64}) seeds.push_back(MinimalScenario(f));
+  LearnLabels(seeds, labels_);
+}
+
+void Harness::RecordFeatures(const DiffReport& report) {
+  auto result_features = [](std::string_view who, const RunResult& r) {
+    const uint64_t base = FeatureHash(who);
+    BumpFeature(FeatureHash(static_cast<uint64_t>(r.end) * 2 + r.handed_over, base));
+    for (size_t c = 0; c < r.cpus.size(); ++c) {
+      const CpuResult& cr = r.cpus[c];
+      uint64_t h = FeatureHash(c, base);
+      h = FeatureHash(static_cast<uint64_t>(cr.at_handover) << 8 | static_cast<uint64_t>(cr.final), h);
+      h = FeatureHash((cr.saves > 0) | (cr.invalid_saves > 0) << 1 | (cr.responses > 0) << 2 | (cr.responses > 1) << 3 |
+                          (cr.shutdowns > 0) << 4 | cr.entered_panic << 5 | cr.woken << 6,
+                      h);
+      BumpFeature(h);
+    }
+    for (const Diagnostic& d : r.diagnostics) {
+      std::string text;
+      for (char ch : d.text) text += (ch >= '0' && ch <= '9') ? '#' : ch;
+      BumpFeature(FeatureHash(text, base));
+    }
+  };
+  result_features("reference", report.reference);
+  for (const TargetReport& t : report.targets) result_features(t.target, t.result);
+  for (const Divergence& d : report.divergences) BumpFeature(FeatureHash(d.signature));
+}
+
+void Harness::Report(const pb::Scenario& scenario, const DiffReport& report) {
+  for (const Divergence& d : report.divergences) {
+    const auto it = std::lower_bound(seen_.begin(), seen_.end(), d.signature);
+    if (it != seen_.end() && *it == d.signature) continue;
+    seen_.insert(it, d.signature);
+    if (!config_.findings_dir.empty()) {
+      if (RecordFinding(config_.findings_dir, d, report, scenario)) ++recorded_;
+      continue;
+    }
+    if (d.known) continue;  // OSS-Fuzz mode: a documented bug of a known-buggy target is not a crash
+    std::fprintf(stderr, "==crashdiff== NEW DIVERGENCE: %s\n==crashdiff== witness: %s\n%s", d.signature.c_str(),
+                 d.witness.c_str(), ScenarioToText(scenario).c_str());
+    // The first line is what ClusterFuzz shows as the crash state; abort() gives it a stable stack.
+    std::fprintf(stderr, "crashdiff divergence: %s\n", d.signature.c_str());
+    std::abort();
+  }
+}
+
+int Harness::Run(const uint8_t* data, size_t size) {
+  const std::optional<pb::Scenario> s = ParseInput(data, size);
+  if (!s) return -1;
+  if (config_.family != pb::FAMILY_UNSPECIFIED && s->machine().family() != config_.family) return -1;
+  DiffOptions options;
+  options.only_target = config_.target;
+  const DiffReport report = RunDifferential(*s, options);
+  RecordFeatures(report);
+  Report(*s, report);
+  return 0;
+}
+
+size_t Harness::Mutate(uint8_t* data, size_t size, size_t max_size, uint64_t seed) {
+  Rng rng(seed);
+  std::optional<pb::Scenario> s = ParseInput(data, size);
+  if (!s) {
+    // Not a scenario (e.g. an empty or byte-mutated input): start from a minimal one of an allowed family.
+    static constexpr pb::Family kFamilies[] = {pb::PPC, pb::X86, pb::ARM64};
+    s = MinimalScenario(config_.family != pb::FAMILY_UNSPECIFIED ? config_.family : kFamilies[rng.Below(3)]);
+  }
+  mutator_.Mutate(*s, rng);
+  const size_t n = SerializeWithin(*s, data, max_size);
+  return n == 0 ? size : n;
+}
+
+size_t Harness::CrossOver(const uint8_t* a, size_t a_size, const uint8_t* b, size_t b_size, uint8_t* out,
+                          size_t max_size, uint64_t seed) {
+  const std::optional<pb::Scenario> sa = ParseInput(a, a_size);
+  const std::optional<pb::Scenario> sb = ParseInput(b, b_size);
+  if (!sa || !sb) return 0;
+  Rng rng(seed);
+  pb::Scenario child;
+  mutator_.CrossOver(*sa, *sb, child, rng);
+  return SerializeWithin(child, out, max_size);
+}
+
+std::string FindingStem(const std::string& signature) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "sig-%016llx", static_cast<unsigned long long>(FeatureHash(signature)));
+  return buf;
+}
+
+bool RecordFinding(const std::string& dir, const Divergence& d, const DiffReport& report, const pb::Scenario& s) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string stem = FindingStem(d.signature);
+  const std::string final_path = dir + "/" + stem + ".textproto";
+  if (std::filesystem::exists(final_path, ec)) return false;
+  std::string targets;
+  for (const Divergence& other : report.divergences) {
+    if (other.signature == d.signature) targets += (targets.empty() ? "" : " ") + other.target;
+  }
+  std::ostringstream text;
+  text << "# signature: " << d.signature << "\n"
+       << "# known: " << (d.known ? "yes" : "no") << "\n"
+       << "# property: " << d.property << "\n"
+       << "# targets: " << targets << "\n"
+       << "# witness: " << d.witness << "\n"
+       << ScenarioToText(s);
+  const std::string tmp = dir + "/.tmp-" + std::to_string(getpid()) + "-" + stem;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text.str();
+    if (!out.flush()) return false;
+  }
+  // link() fails if the final name exists: the first worker to find a signature keeps its reproducer.
+  const bool created = ::link(tmp.c_str(), final_path.c_str()) == 0;
+  ::unlink(tmp.c_str());
+  return created;
+}
+
+}  // namespace crashdiff::fuzz

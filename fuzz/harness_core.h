@@ -1,0 +1,83 @@
+// What every fuzzing engine's entry points share: reading an input, running it through the differential engine,
+// turning the outcome into coverage features, recording or reporting divergences, and mutating with the
+// structure-aware mutator. The libFuzzer harness and the AFL++ build link this; the engine files only adapt the
+// calling conventions.
+//
+// Configuration is read from the environment once (engines own argv):
+//   CRASHDIFF_FINDINGS_DIR  campaign mode: record each new signature (atomically) with its input and keep going.
+//                           Unset: OSS-Fuzz mode: abort, with the signature as the message, on a new divergence
+//                           that no target declares as known.
+//   CRASHDIFF_FAMILY        ppc | x86 | arm64: inputs of other families are rejected, mutants stay in it.
+//   CRASHDIFF_TARGET        run only this target (and the reference).
+//   CRASHDIFF_SEEDS         directory of seed scenarios whose traces supply step labels (besides corpus dirs).
+//   CRASHDIFF_MUTATOR=bytes libFuzzer's byte-level mutations only (baseline; arbitrary-bytes robustness test).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "diff/differential.h"
+#include "fuzz/mutator/input.h"
+#include "fuzz/mutator/mutator.h"
+#include "proto/scenario.pb.h"
+
+namespace crashdiff::fuzz {
+
+struct HarnessConfig {
+  std::string findings_dir;  // empty: OSS-Fuzz mode
+  pb::Family family = pb::FAMILY_UNSPECIFIED;
+  std::string target;
+  std::vector<std::string> seed_dirs;
+
+  static HarnessConfig FromEnvironment();
+};
+
+// Loads every scenario file (text or binary) under dir, sorted by path; unreadable or invalid ones are skipped.
+std::vector<pb::Scenario> LoadScenarioDir(const std::string& dir);
+
+// Runs scenarios on every target of their family with traces on and adds each executed step label to pool.
+void LearnLabels(const std::vector<pb::Scenario>& scenarios, LabelPool& pool);
+
+class Harness {
+ public:
+  explicit Harness(HarnessConfig config);
+
+  // Learns step labels from the seed directories (config and extra, e.g. libFuzzer's corpus arguments).
+  void Initialize(const std::vector<std::string>& extra_dirs);
+
+  // Runs one input. Returns -1 when the input is rejected (unparsable, invalid, wrong family), else 0. In
+  // OSS-Fuzz mode it aborts on a new unexpected divergence.
+  int Run(const uint8_t* data, size_t size);
+
+  // Structure-aware mutation into data (capacity max_size). Returns the new size.
+  size_t Mutate(uint8_t* data, size_t size, size_t max_size, uint64_t seed);
+  size_t CrossOver(const uint8_t* a, size_t a_size, const uint8_t* b, size_t b_size, uint8_t* out, size_t max_size,
+                   uint64_t seed);
+
+  const HarnessConfig& config() const { return config_; }
+  Mutator& mutator() { return mutator_; }
+  uint64_t divergences_recorded() const { return recorded_; }
+
+ private:
+  void RecordFeatures(const DiffReport& report);
+  void Report(const pb::Scenario& scenario, const DiffReport& report);
+
+  HarnessConfig config_;
+  LabelPool labels_;
+  Mutator mutator_;
+  std::vector<std::string> seen_;  // signatures already handled by this process (sorted)
+  uint64_t recorded_ = 0;
+};
+
+// Writes scenario (text format, with a header naming the divergence) as <dir>/<stem>.textproto, atomically: a
+// temporary file, then link() to the final name, so concurrent workers never see half a file and the first
+// finder of a signature keeps it. Returns true if this call created the file.
+bool RecordFinding(const std::string& dir, const Divergence& divergence, const DiffReport& report,
+                   const pb::Scenario& scenario);
+// The file stem for a signature: "sig-" + 16 hex digits of its FNV-1a hash.
+std::string FindingStem(const std::string& signature);
+
+}  // namespace crashdiff::fuzz

@@ -1,0 +1,19 @@
+// Fuzzer inputs <-> scenarios. Engines store binary protobuf; hand-written seeds are text format, so both are
+// accepted. Only valid scenarios (sim/validate.h) are inputs: anything else is rejected cheaply.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "proto/scenario.pb.h"
+
+namespace crashdiff::fuzz {
+
+std::optional<pb::Scenario> ParseInput(const uint8_t* data, size_t size);
+
+// Serialises scenario into out (capacity max_size), dropping schedule choices and then events from the end until
+// it fits. Returns the size written, or 0 if even the bare machine does not fit.
+size_t SerializeWithin(const pb::Scenario& scenario, uint8_t* out, size_t max_size);
+
+}  // namespace crashdiff::fuzz

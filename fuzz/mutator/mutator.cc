@@ -1,0 +1,96 @@
+#include "fuzz/mutator/mutator.h"
+
+#include <algorithm>
+
+#include "fuzz/mutator/fix.h"
+#include "sim/validate.h"
+
+namespace crashdiff::fuzz {
+
+Mutator::Mutator(MutatorOptions options) : options_(options) {
+  for (const Strategy& s : Strategies()) {
+    total_weight_ += s.weight;
+    stats_.push_back({s.name, 0});
+  }
+}
+
+void Mutator::StayInFamily(pb::Scenario& scenario) const {
+  const pb::Family f = options_.only_family;
+  if (f == pb::FAMILY_UNSPECIFIED || scenario.machine().family() == f) return;
+  scenario.mutable_machine()->set_family(f);
+  scenario.mutable_machine()->set_platform(PlatformsOf(f).front());
+}
+
+void Mutator::Mutate(pb::Scenario& scenario, Rng& rng) {
+  StayInFamily(scenario);
+  Fix(scenario, options_.labels);  // the strategies assume a valid starting point (CPU count, family)
+  MutationContext ctx{options_, rng};
+  last_.clear();
+  // Stack 1..max_stack strategies, fewer more often (libFuzzer's MutationDispatcher does the same).
+  const int stack = 1 + static_cast<int>(rng.Below(rng.Below(static_cast<uint64_t>(options_.max_stack)) + 1));
+  for (int applied = 0, tries = 0; applied < stack && tries < 4 * stack + 8; ++tries) {
+    uint64_t pick = rng.Below(total_weight_);
+    size_t i = 0;
+    while (pick >= Strategies()[i].weight) pick -= Strategies()[i++].weight;
+    const pb::Scenario before = scenario;
+    if (!Strategies()[i].apply(scenario, ctx)) continue;
+    Fix(scenario, options_.labels);
+    if (!IsValid(scenario)) {  // never expected; keep the invariant "every mutant is valid" regardless
+      scenario = before;
+      continue;
+    }
+    ++stats_[i].applied;
+    ++applied;
+    if (!last_.empty()) last_ += '-';
+    last_ += Strategies()[i].name;
+  }
+}
+
+void Mutator::CrossOver(const pb::Scenario& a, const pb::Scenario& b, pb::Scenario& out, Rng& rng) {
+  pb::Scenario child = a;
+  StayInFamily(child);
+  // Events: a prefix of a's list, then a suffix of b's (a splice at two random cut points).
+  const int cut_a = static_cast<int>(rng.Below(static_cast<uint64_t>(a.events_size()) + 1));
+  const int cut_b = static_cast<int>(rng.Below(static_cast<uint64_t>(b.events_size()) + 1));
+  child.mutable_events()->DeleteSubrange(cut_a, a.events_size() - cut_a);
+  for (int i = cut_b; i < b.events_size() && child.events_size() < options_.max_events; ++i) {
+    *child.add_events() = b.events(i);
+  }
+  // Schedule: either b's policy with a's choices, or a splice of both choice lists.
+  if (b.has_schedule()) {
+    pb::Schedule& s = *child.mutable_schedule();
+    if (rng.Chance(1, 2)) {
+      s.set_policy(b.schedule().policy());
+      s.set_seed(b.schedule().seed());
+      s.set_pct_depth(b.schedule().pct_depth());
+    } else {
+      const int keep = static_cast<int>(rng.Below(static_cast<uint64_t>(s.choices_size()) + 1));
+      s.mutable_choices()->DeleteSubrange(keep, s.choices_size() - keep);
+      const int from = static_cast<int>(rng.Below(static_cast<uint64_t>(b.schedule().choices_size()) + 1));
+      for (int i = from; i < b.schedule().choices_size() && s.choices_size() < options_.max_choices; ++i) {
+        *s.add_choices() = b.schedule().choices(i);
+      }
+    }
+  }
+  // b's events may come from another family or a bigger machine: Fix maps and trims them.
+  Fix(child, options_.labels);
+  if (!IsValid(child)) child = a;
+  out = std::move(child);
+}
+
+pb::Scenario MinimalScenario(pb::Family family) {
+  pb::Scenario s;
+  pb::Machine& m = *s.mutable_machine();
+  m.set_family(family);
+  m.set_platform(PlatformsOf(family).front());
+  m.set_cores(1);
+  m.set_threads_per_core(2);
+  m.add_offline(1);
+  pb::Event& e = *s.add_events();
+  e.set_kind(pb::PANIC);
+  e.add_cpus(0);
+  e.mutable_trigger()->set_at_step(0);
+  return s;
+}
+
+}  // namespace crashdiff::fuzz

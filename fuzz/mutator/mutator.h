@@ -1,0 +1,73 @@
+// The structure-aware scenario mutator shared by the libFuzzer harness, the AFL++ custom mutator and the tests.
+// Each mutation strategy is one named row of a table (libFuzzer's style), so statistics name them; every mutant
+// goes through Fix() and is valid. Deterministic: the same scenario and the same Rng state give the same mutant.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuzz/mutator/label_pool.h"
+#include "proto/scenario.pb.h"
+#include "sim/rng.h"
+
+namespace crashdiff::fuzz {
+
+struct MutatorOptions {
+  const LabelPool* labels = nullptr;  // step labels for on_label triggers; null = the spec's step ids
+  // When set, mutants stay in this family (campaigns restricted with --family): ChangeFamily does not apply and
+  // seeds of other families are moved into it by Fix.
+  pb::Family only_family = pb::FAMILY_UNSPECIFIED;
+  int max_events = 32;  // soft caps for fuzzing (the hard limits are in sim/validate.h)
+  int max_choices = 64;
+  int max_depth = 6;  // bound on the reflection walk's nesting
+  int max_stack = 4;  // up to this many strategies are stacked per Mutate call
+};
+
+struct MutationContext {
+  const MutatorOptions& options;
+  Rng& rng;
+};
+
+// One mutation strategy. Returns false when it does not apply (e.g. deleting from an empty list).
+struct Strategy {
+  std::string_view name;
+  uint32_t weight;
+  bool (*apply)(pb::Scenario& scenario, MutationContext& ctx);
+};
+
+const std::vector<Strategy>& Strategies();
+
+struct StrategyStats {
+  std::string_view name;
+  uint64_t applied = 0;
+};
+
+class Mutator {
+ public:
+  explicit Mutator(MutatorOptions options = {});
+
+  // Mutates scenario in place (1..max_stack stacked strategies) and repairs it: the result is valid.
+  void Mutate(pb::Scenario& scenario, Rng& rng);
+  // Crossover: out gets a's machine and a splice of both event lists and schedules; then Fix.
+  void CrossOver(const pb::Scenario& a, const pb::Scenario& b, pb::Scenario& out, Rng& rng);
+
+  // Names of the strategies the last Mutate applied, e.g. "InsertEvent-RetimeEvent".
+  const std::string& last() const { return last_; }
+  const std::vector<StrategyStats>& stats() const { return stats_; }
+  const MutatorOptions& options() const { return options_; }
+
+ private:
+  void StayInFamily(pb::Scenario& scenario) const;
+
+  MutatorOptions options_;
+  uint64_t total_weight_ = 0;
+  std::vector<StrategyStats> stats_;
+  std::string last_;
+};
+
+// A fresh, valid scenario of family with a single PANIC: what the mutator starts from when it has nothing.
+pb::Scenario MinimalScenario(pb::Family family);
+
+}  // namespace crashdiff::fuzz

@@ -1,0 +1,333 @@
+// The strategy table: one named row per structure-aware mutation. Each function makes one change a person would
+// make when editing a reproducer (add an event, aim it at another CPU, move it to just after a timeout, ...);
+// Fix() afterwards repairs anything the change broke.
+#include <algorithm>
+
+#include "fuzz/mutator/fix.h"
+#include "fuzz/mutator/mutator.h"
+#include "fuzz/mutator/reflect.h"
+#include "fuzz/mutator/value_pools.h"
+#include "sim/events.h"
+#include "sim/validate.h"
+
+namespace crashdiff::fuzz {
+namespace {
+
+int PickIndex(Rng& rng, int size) {
+  return static_cast<int>(rng.Below(static_cast<uint64_t>(size)));
+}
+
+// A trigger of the given case with a value from its pool.
+void SetTrigger(pb::Trigger& t, pb::Trigger::WhenCase which, const pb::Scenario& s, MutationContext& ctx) {
+  switch (which) {
+    case pb::Trigger::kAtTimeNs: t.set_at_time_ns(PickTime(ctx.rng)); break;
+    case pb::Trigger::kAfterHandoverNs: t.set_after_handover_ns(PickTime(ctx.rng)); break;
+    case pb::Trigger::kOnLabel: {
+      pb::OnLabel& on = *t.mutable_on_label();
+      on.set_cpu(PickCpu(ctx.rng, s.machine()));
+      on.set_label(PickLabel(ctx.rng, ctx.options.labels, s.machine().family()));
+      if (ctx.rng.Chance(1, 4)) on.set_occurrence(2 + static_cast<uint32_t>(ctx.rng.Below(3)));
+      break;
+    }
+    default: t.set_at_step(PickStep(ctx.rng, s.schedule().step_budget())); break;
+  }
+}
+
+pb::Trigger::WhenCase RandomCase(Rng& rng) {
+  static constexpr pb::Trigger::WhenCase kCases[] = {pb::Trigger::kAtStep, pb::Trigger::kAtTimeNs,
+                                                     pb::Trigger::kOnLabel, pb::Trigger::kAfterHandoverNs};
+  return kCases[rng.Below(4)];
+}
+
+void FillCpus(pb::Event& e, const pb::Scenario& s, MutationContext& ctx) {
+  const EventInfo* info = FindEventInfo(e.kind());
+  e.clear_cpus();
+  e.set_all_cpus(false);
+  if (info == nullptr) return;
+  if (info->allows_all && ctx.rng.Chance(1, 4)) {
+    e.set_all_cpus(true);
+    return;
+  }
+  const uint32_t n = NumCpus(s.machine());
+  const uint32_t want =
+      info->min_cpus + static_cast<uint32_t>(ctx.rng.Below(std::min(info->max_cpus, n) - info->min_cpus + 1));
+  for (uint32_t tries = 0; static_cast<uint32_t>(e.cpus_size()) < want && tries < 4 * want + 8; ++tries) {
+    const uint32_t c = PickCpu(ctx.rng, s.machine());
+    if (std::find(e.cpus().begin(), e.cpus().end(), c) == e.cpus().end()) e.add_cpus(c);
+  }
+}
+
+pb::Event RandomEvent(const pb::Scenario& s, MutationContext& ctx) {
+  pb::Event e;
+  const auto& kinds = EventKindsOf(s.machine().family());
+  // Crashes are what the fuzzer is about: a third of new events are PANIC/OOPS.
+  e.set_kind(ctx.rng.Chance(1, 3) ? (ctx.rng.Chance(3, 4) ? pb::PANIC : pb::OOPS) : kinds[ctx.rng.Below(kinds.size())]);
+  SetTrigger(*e.mutable_trigger(), RandomCase(ctx.rng), s, ctx);
+  FillCpus(e, s, ctx);
+  if (e.kind() == pb::DEVICE_IRQ) e.set_vector(16 + static_cast<uint32_t>(ctx.rng.Below(240)));
+  return e;
+}
+
+bool MutateField(pb::Scenario& s, MutationContext& ctx) {
+  return MutateRandomField(s, ctx);
+}
+
+bool InsertEvent(pb::Scenario& s, MutationContext& ctx) {
+  if (s.events_size() >= ctx.options.max_events) return false;
+  const pb::Event e = RandomEvent(s, ctx);
+  const int at = PickIndex(ctx.rng, s.events_size() + 1);
+  *s.add_events() = e;
+  for (int i = s.events_size() - 1; i > at; --i) s.mutable_events()->SwapElements(i, i - 1);
+  return true;
+}
+
+bool DeleteEvent(pb::Scenario& s, MutationContext& ctx) {
+  if (s.events_size() == 0) return false;
+  s.mutable_events()->DeleteSubrange(PickIndex(ctx.rng, s.events_size()), 1);
+  return true;
+}
+
+bool DuplicateEvent(pb::Scenario& s, MutationContext& ctx) {
+  if (s.events_size() == 0 || s.events_size() >= ctx.options.max_events) return false;
+  const pb::Event copy = s.events(PickIndex(ctx.rng, s.events_size()));
+  pb::Event& dup = *s.add_events();
+  dup = copy;
+  // A duplicate that fires at the same moment is rarely interesting; move it next to the original.
+  pb::Trigger& t = *dup.mutable_trigger();
+  switch (t.when_case()) {
+    case pb::Trigger::kAtStep: t.set_at_step(Tweak(ctx.rng, t.at_step(), 0, s.schedule().step_budget())); break;
+    case pb::Trigger::kAtTimeNs: t.set_at_time_ns(Tweak(ctx.rng, t.at_time_ns(), 0, kMaxTimeNs)); break;
+    case pb::Trigger::kOnLabel: t.mutable_on_label()->set_occurrence(t.on_label().occurrence() + 1); break;
+    default: break;
+  }
+  return true;
+}
+
+bool ReorderEvents(pb::Scenario& s, MutationContext& ctx) {
+  if (s.events_size() < 2) return false;
+  const int a = PickIndex(ctx.rng, s.events_size());
+  int b = PickIndex(ctx.rng, s.events_size() - 1);
+  if (b >= a) ++b;
+  s.mutable_events()->SwapElements(a, b);
+  return true;
+}
+
+bool RetargetEvent(pb::Scenario& s, MutationContext& ctx) {
+  if (s.events_size() == 0) return false;
+  pb::Event& e = *s.mutable_events(PickIndex(ctx.rng, s.events_size()));
+  if (e.cpus_size() > 0 && ctx.rng.Chance(2, 3)) {
+    e.set_cpus(PickIndex(ctx.rng, e.cpus_size()), PickCpu(ctx.rng, s.machine()));  // Fix removes a duplicate
+  } else {
+    FillCpus(e, s, ctx);
+  }
+  return true;
+}
+
+// Sticky oneof: the trigger keeps its case and gets a new value from that case's pool.
+bool RetimeEvent(pb::Scenario& s, MutationContext& ctx) {
+  if (s.events_size() == 0) return false;
+  pb::Trigger& t = *s.mutable_events(PickIndex(ctx.rng, s.events_size()))->mutable_trigger();
+  const auto which = t.when_case() == pb::Trigger::WHEN_NOT_SET ? pb::Trigger::kAtStep : t.when_case();
+  if (which == pb::Trigger::kOnLabel && ctx.rng.Chance(1, 2)) {
+    pb::OnLabel& on = *t.mutable_on_label();
+    if (ctx.rng.Chance(1, 2)) {
+      on.set_occurrence(static_cast<uint32_t>(Tweak(ctx.rng, on.occurrence(), 1, 8)));
+    } else {
+      on.set_cpu(PickCpu(ctx.rng, s.machine()));
+    }
+    return true;
+  }
+  SetTrigger(t, which, s, ctx);
+  return true;
+}
+
+bool SwitchTrigger(pb::Scenario& s, MutationContext& ctx) {
+  if (s.events_size() == 0) return false;
+  pb::Trigger& t = *s.mutable_events(PickIndex(ctx.rng, s.events_size()))->mutable_trigger();
+  SetTrigger(t, RandomCase(ctx.rng), s, ctx);
+  return true;
+}
+
+bool LabelTrigger(pb::Scenario& s, MutationContext& ctx) {
+  if (s.events_size() == 0) return false;
+  SetTrigger(*s.mutable_events(PickIndex(ctx.rng, s.events_size()))->mutable_trigger(), pb::Trigger::kOnLabel, s, ctx);
+  return true;
+}
+
+// Moves every time trigger by the same amount: keeps the events' relative order, changes where the timeouts fall.
+bool ShiftTimes(pb::Scenario& s, MutationContext& ctx) {
+  const int64_t magnitude =
+      static_cast<int64_t>(Timeouts()[ctx.rng.Below(Timeouts().size())] / (1 + ctx.rng.Below(1000)));
+  const int64_t delta = ctx.rng.Chance(1, 2) ? magnitude : -magnitude;
+  bool any = false;
+  for (pb::Event& e : *s.mutable_events()) {
+    pb::Trigger& t = *e.mutable_trigger();
+    if (t.when_case() != pb::Trigger::kAtTimeNs) continue;
+    const int64_t v = static_cast<int64_t>(t.at_time_ns()) + delta;
+    t.set_at_time_ns(v < 0 ? 0 : static_cast<uint64_t>(v));
+    any = true;
+  }
+  return any;
+}
+
+bool InsertChoice(pb::Scenario& s, MutationContext& ctx) {
+  pb::Schedule& sched = *s.mutable_schedule();
+  if (sched.choices_size() >= ctx.options.max_choices) return false;
+  pb::Choice c;
+  c.set_cpu(PickCpu(ctx.rng, s.machine()));
+  static constexpr uint32_t kSteps[] = {1, 1, 2, 3, 5, 10, 50, 200};
+  c.set_steps(kSteps[ctx.rng.Below(8)]);
+  const int at = PickIndex(ctx.rng, sched.choices_size() + 1);
+  *sched.add_choices() = c;
+  for (int i = sched.choices_size() - 1; i > at; --i) sched.mutable_choices()->SwapElements(i, i - 1);
+  return true;
+}
+
+bool DeleteChoice(pb::Scenario& s, MutationContext& ctx) {
+  if (!s.has_schedule() || s.schedule().choices_size() == 0) return false;
+  pb::Schedule& sched = *s.mutable_schedule();
+  const int at = PickIndex(ctx.rng, sched.choices_size());
+  const int len = 1 + PickIndex(ctx.rng, std::min(4, sched.choices_size() - at));
+  sched.mutable_choices()->DeleteSubrange(at, len);
+  return true;
+}
+
+bool ChangePolicy(pb::Scenario& s, MutationContext& ctx) {
+  pb::Schedule& sched = *s.mutable_schedule();
+  static constexpr pb::Policy kPolicies[] = {pb::ROUND_ROBIN, pb::RANDOM, pb::PCT};
+  sched.set_policy(kPolicies[ctx.rng.Below(3)]);
+  if (sched.policy() != pb::ROUND_ROBIN) sched.set_seed(ctx.rng.Chance(1, 2) ? ctx.rng.Below(64) : ctx.rng.Next());
+  if (sched.policy() == pb::PCT) sched.set_pct_depth(1 + static_cast<uint32_t>(ctx.rng.Below(6)));
+  return true;
+}
+
+// Adds or removes a CPU from a per-CPU list of the machine (offline, never started, firmware failures).
+bool ToggleIn(google::protobuf::RepeatedField<uint32_t>* list, uint32_t cpu) {
+  for (int i = 0; i < list->size(); ++i) {
+    if (list->Get(i) == cpu) {
+      list->erase(list->begin() + i);
+      return true;
+    }
+  }
+  list->Add(cpu);
+  return true;
+}
+
+uint32_t NonBootCpu(const pb::Scenario& s, Rng& rng) {
+  const uint32_t n = NumCpus(s.machine());
+  if (n < 2) return s.machine().boot_cpu();
+  uint32_t c = static_cast<uint32_t>(rng.Below(n - 1));
+  if (c >= s.machine().boot_cpu()) ++c;
+  return c;
+}
+
+bool ToggleOffline(pb::Scenario& s, MutationContext& ctx) {
+  if (NumCpus(s.machine()) < 2) return false;
+  const uint32_t c = NonBootCpu(s, ctx.rng);
+  pb::Machine& m = *s.mutable_machine();
+  for (int i = 0; i < m.never_started_size(); ++i) {
+    if (m.never_started(i) == c) m.mutable_never_started()->erase(m.mutable_never_started()->begin() + i);
+  }
+  return ToggleIn(m.mutable_offline(), c);
+}
+
+bool ToggleNeverStarted(pb::Scenario& s, MutationContext& ctx) {
+  if (NumCpus(s.machine()) < 2) return false;
+  const uint32_t c = NonBootCpu(s, ctx.rng);
+  pb::Machine& m = *s.mutable_machine();
+  for (int i = 0; i < m.offline_size(); ++i) {
+    if (m.offline(i) == c) m.mutable_offline()->erase(m.mutable_offline()->begin() + i);
+  }
+  return ToggleIn(m.mutable_never_started(), c);
+}
+
+bool ChangeTopology(pb::Scenario& s, MutationContext& ctx) {
+  pb::Machine& m = *s.mutable_machine();
+  static constexpr uint32_t kShapes[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {1, 4},
+                                            {2, 4}, {4, 2}, {1, 8}, {4, 1}, {4, 8}};
+  const auto& shape = kShapes[ctx.rng.Below(std::size(kShapes))];
+  m.set_cores(shape[0]);
+  m.set_threads_per_core(shape[1]);
+  return true;  // Fix drops CPU ids that no longer exist
+}
+
+bool ChangeFirmware(pb::Scenario& s, MutationContext& ctx) {
+  pb::Firmware& fw = *s.mutable_machine()->mutable_firmware();
+  switch (ctx.rng.Below(6)) {
+    case 0: fw.set_system_reset_supported(!fw.system_reset_supported()); break;
+    case 1: ToggleIn(fw.mutable_system_reset_fails_for(), PickCpu(ctx.rng, s.machine())); break;
+    case 2: fw.set_idle_state_usable(!fw.idle_state_usable()); break;
+    case 3: fw.set_stop_loses_state(!fw.stop_loses_state()); break;
+    case 4: ToggleIn(fw.mutable_cpu_off_fails_for(), PickCpu(ctx.rng, s.machine())); break;
+    default:
+      if (s.machine().family() == pb::X86)
+        fw.set_init_sipi_wakeup(!fw.init_sipi_wakeup());
+      else
+        fw.set_pseudo_nmi(!fw.pseudo_nmi());
+      break;
+  }
+  return true;
+}
+
+bool ChangeMachineFlags(pb::Scenario& s, MutationContext& ctx) {
+  pb::Machine& m = *s.mutable_machine();
+  switch (ctx.rng.Below(4)) {
+    case 0: {
+      static constexpr int32_t kTimeouts[] = {-1, 0, 1, 10, 180};
+      m.set_panic_timeout(kTimeouts[ctx.rng.Below(5)]);
+      break;
+    }
+    case 1: m.set_crash_kexec_post_notifiers(!m.crash_kexec_post_notifiers()); break;
+    case 2: m.set_crash_image_loaded(!m.crash_image_loaded()); break;
+    default: m.set_kexec_image_loaded(!m.kexec_image_loaded()); break;
+  }
+  return true;
+}
+
+bool ChangePlatform(pb::Scenario& s, MutationContext& ctx) {
+  const auto& platforms = PlatformsOf(s.machine().family());
+  if (platforms.size() < 2) return false;
+  s.mutable_machine()->set_platform(platforms[ctx.rng.Below(platforms.size())]);
+  return true;
+}
+
+// Rare: the whole scenario moves to another family; Fix maps its events onto the new family's alphabet.
+bool ChangeFamily(pb::Scenario& s, MutationContext& ctx) {
+  if (ctx.options.only_family != pb::FAMILY_UNSPECIFIED) return false;
+  static constexpr pb::Family kFamilies[] = {pb::PPC, pb::X86, pb::ARM64};
+  const pb::Family f = kFamilies[ctx.rng.Below(3)];
+  if (f == s.machine().family()) return false;
+  s.mutable_machine()->set_family(f);
+  s.mutable_machine()->set_platform(PlatformsOf(f)[ctx.rng.Below(PlatformsOf(f).size())]);
+  return true;
+}
+
+}  // namespace
+
+const std::vector<Strategy>& Strategies() {
+  static const std::vector<Strategy> kStrategies = {
+      {"MutateField", 20, MutateField},
+      {"InsertEvent", 10, InsertEvent},
+      {"DeleteEvent", 5, DeleteEvent},
+      {"DuplicateEvent", 4, DuplicateEvent},
+      {"ReorderEvents", 3, ReorderEvents},
+      {"RetargetEvent", 7, RetargetEvent},
+      {"RetimeEvent", 10, RetimeEvent},
+      {"SwitchTrigger", 2, SwitchTrigger},
+      {"LabelTrigger", 6, LabelTrigger},
+      {"ShiftTimes", 2, ShiftTimes},
+      {"InsertChoice", 3, InsertChoice},
+      {"DeleteChoice", 2, DeleteChoice},
+      {"ChangePolicy", 4, ChangePolicy},
+      {"ToggleOffline", 5, ToggleOffline},
+      {"ToggleNeverStarted", 2, ToggleNeverStarted},
+      {"ChangeTopology", 2, ChangeTopology},
+      {"ChangeFirmware", 4, ChangeFirmware},
+      {"ChangeMachineFlags", 3, ChangeMachineFlags},
+      {"ChangePlatform", 2, ChangePlatform},
+      {"ChangeFamily", 1, ChangeFamily},
+  };
+  return kStrategies;
+}
+
+}  // namespace crashdiff::fuzz

@@ -1,0 +1,139 @@
+#include "fuzz/mutator/value_pools.h"
+
+#include <google/protobuf/descriptor.h>
+
+#include <array>
+
+#include "sim/cpu.h"
+#include "sim/validate.h"
+
+namespace crashdiff::fuzz {
+
+const std::vector<uint64_t>& Timeouts() {
+  static const std::vector<uint64_t> kTimeouts = {5 * kUs, 5 * kMs, 500 * kMs, 1 * kSec, 10 * kSec};
+  return kTimeouts;
+}
+
+const std::vector<uint64_t>& MeaningfulTimes() {
+  static const std::vector<uint64_t> kTimes = [] {
+    std::vector<uint64_t> out = {0, 1, 2, 10, 100, 1000};
+    for (uint64_t t : Timeouts()) {
+      for (uint64_t d : {t - kUs, t - 1, t, t + 1, t + kUs}) out.push_back(d);
+    }
+    return out;
+  }();
+  return kTimes;
+}
+
+uint64_t PickTime(Rng& rng) {
+  const auto& times = MeaningfulTimes();
+  switch (rng.Below(4)) {
+    case 0: return rng.Below(1000);  // the first steps: the crash is still starting
+    case 1: {                        // near a timeout, within a few steps
+      const uint64_t t = Timeouts()[rng.Below(Timeouts().size())];
+      return t - 8 + rng.Below(17);
+    }
+    default: return times[rng.Below(times.size())];
+  }
+}
+
+uint64_t PickStep(Rng& rng, uint64_t budget) {
+  uint64_t s = 0;
+  switch (rng.Below(4)) {
+    case 0: s = rng.Below(16); break;
+    case 1: s = rng.Below(200); break;
+    case 2: s = rng.Below(2000); break;
+    default: s = rng.Below(budget + 1); break;
+  }
+  return s > budget ? budget : s;
+}
+
+uint32_t NumCpus(const pb::Machine& m) {
+  return m.cores() * m.threads_per_core();
+}
+
+uint32_t PickCpu(Rng& rng, const pb::Machine& m) {
+  const uint32_t n = NumCpus(m) == 0 ? 1 : NumCpus(m);
+  switch (rng.Below(6)) {
+    case 0:
+      if (m.offline_size() > 0) return m.offline(static_cast<int>(rng.Below(m.offline_size()))) % n;
+      break;
+    case 1:
+      if (m.never_started_size() > 0) return m.never_started(static_cast<int>(rng.Below(m.never_started_size()))) % n;
+      break;
+    case 2: return m.boot_cpu() % n;
+    default: break;
+  }
+  return static_cast<uint32_t>(rng.Below(n));
+}
+
+std::string PickLabel(Rng& rng, const LabelPool* labels, pb::Family family) {
+  const auto& pool = labels ? labels->Labels(family) : LabelPool::SpecLabels(family);
+  if (pool.empty()) return "E1";
+  return pool[rng.Below(pool.size())];
+}
+
+uint64_t Tweak(Rng& rng, uint64_t v, uint64_t lo, uint64_t hi) {
+  uint64_t out = v;
+  switch (rng.Below(6)) {
+    case 0: out = v + 1; break;
+    case 1: out = v == 0 ? 0 : v - 1; break;
+    case 2: out = v * 2; break;
+    case 3: out = v / 2; break;
+    case 4: out = rng.Chance(1, 2) ? lo : hi; break;
+    default: out = lo + rng.Below(hi - lo + 1 == 0 ? hi : hi - lo + 1); break;
+  }
+  if (out < lo) out = lo;
+  if (out > hi) out = hi;
+  return out;
+}
+
+FieldPolicy PolicyFor(const google::protobuf::FieldDescriptor* field) {
+  using K = ValueKind;
+  // Weights favour what decides interleavings (triggers, targets, schedule) over what is mostly noise (name).
+  static constexpr std::array kTable = {
+      FieldPolicy{"crashdiff.pb.Scenario.name", K::kName, 0},
+      FieldPolicy{"crashdiff.pb.Machine.family", K::kEnum, 0},  // changed only with the platform (ChangeFamily)
+      FieldPolicy{"crashdiff.pb.Machine.platform", K::kEnum, 2},
+      FieldPolicy{"crashdiff.pb.Machine.cores", K::kCores, 2},
+      FieldPolicy{"crashdiff.pb.Machine.threads_per_core", K::kThreads, 2},
+      FieldPolicy{"crashdiff.pb.Machine.offline", K::kCpuId, 3},
+      FieldPolicy{"crashdiff.pb.Machine.never_started", K::kCpuId, 2},
+      FieldPolicy{"crashdiff.pb.Machine.boot_cpu", K::kCpuId, 1},
+      FieldPolicy{"crashdiff.pb.Machine.panic_timeout", K::kPanicTimeout, 2},
+      FieldPolicy{"crashdiff.pb.Machine.crash_kexec_post_notifiers", K::kBool, 1},
+      FieldPolicy{"crashdiff.pb.Machine.crash_image_loaded", K::kBool, 1},
+      FieldPolicy{"crashdiff.pb.Machine.kexec_image_loaded", K::kBool, 1},
+      FieldPolicy{"crashdiff.pb.Firmware.system_reset_fails_for", K::kCpuId, 2},
+      FieldPolicy{"crashdiff.pb.Firmware.cpu_off_fails_for", K::kCpuId, 2},
+      FieldPolicy{"crashdiff.pb.Event.kind", K::kEnum, 4},
+      FieldPolicy{"crashdiff.pb.Event.cpus", K::kCpuId, 6},
+      FieldPolicy{"crashdiff.pb.Event.all_cpus", K::kBool, 2},
+      FieldPolicy{"crashdiff.pb.Event.vector", K::kVector, 1},
+      FieldPolicy{"crashdiff.pb.Trigger.at_step", K::kStepIndex, 6},
+      FieldPolicy{"crashdiff.pb.Trigger.at_time_ns", K::kTimeNs, 6},
+      FieldPolicy{"crashdiff.pb.Trigger.after_handover_ns", K::kTimeNs, 4},
+      FieldPolicy{"crashdiff.pb.OnLabel.cpu", K::kCpuId, 6},
+      FieldPolicy{"crashdiff.pb.OnLabel.label", K::kLabel, 8},
+      FieldPolicy{"crashdiff.pb.OnLabel.occurrence", K::kOccurrence, 3},
+      FieldPolicy{"crashdiff.pb.Choice.cpu", K::kCpuId, 4},
+      FieldPolicy{"crashdiff.pb.Choice.steps", K::kChoiceSteps, 3},
+      FieldPolicy{"crashdiff.pb.Schedule.policy", K::kEnum, 3},
+      FieldPolicy{"crashdiff.pb.Schedule.seed", K::kSeed, 4},
+      FieldPolicy{"crashdiff.pb.Schedule.pct_depth", K::kPctDepth, 2},
+      FieldPolicy{"crashdiff.pb.Schedule.step_budget", K::kStepBudget, 1},
+      FieldPolicy{"crashdiff.pb.Schedule.pct_horizon", K::kPctHorizon, 1},
+  };
+  for (const FieldPolicy& p : kTable) {
+    if (p.full_name == field->full_name()) return p;
+  }
+  using FD = google::protobuf::FieldDescriptor;
+  switch (field->cpp_type()) {
+    case FD::CPPTYPE_BOOL: return {field->full_name(), K::kBool, 1};
+    case FD::CPPTYPE_ENUM: return {field->full_name(), K::kEnum, 1};
+    case FD::CPPTYPE_STRING: return {field->full_name(), K::kName, 0};
+    default: return {field->full_name(), K::kOther, 1};
+  }
+}
+
+}  // namespace crashdiff::fuzz

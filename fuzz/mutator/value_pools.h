@@ -1,0 +1,64 @@
+// Per-field value pools: the values worth trying for each kind of field. Times cluster just before, at and just
+// after every timeout the models use (5 µs, 5 ms, 500 ms, 1 s, 10 s: spec §2.8, §3.8-3.11); CPU ids come from the
+// machine (its offline, never-started and boot CPUs first); labels come from the caller's LabelPool.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuzz/mutator/label_pool.h"
+#include "proto/scenario.pb.h"
+#include "sim/rng.h"
+
+namespace crashdiff::fuzz {
+
+// The timeouts of the crash-wake protocols, in nanoseconds.
+const std::vector<uint64_t>& Timeouts();
+// 0, and each timeout minus / plus a step or a microsecond.
+const std::vector<uint64_t>& MeaningfulTimes();
+
+uint64_t PickTime(Rng& rng);
+// A global step index: small ones (the crash starts early) more often than large ones, never above budget.
+uint64_t PickStep(Rng& rng, uint64_t budget);
+// A CPU id < the machine's CPU count; offline / never-started / boot CPUs are favoured (they are where the bugs are).
+uint32_t PickCpu(Rng& rng, const pb::Machine& machine);
+std::string PickLabel(Rng& rng, const LabelPool* labels, pb::Family family);
+// Tweaks an integer a little (±1, ×2, ÷2) or a lot (an interesting boundary); stays within [lo, hi].
+uint64_t Tweak(Rng& rng, uint64_t value, uint64_t lo, uint64_t hi);
+
+uint32_t NumCpus(const pb::Machine& machine);
+
+// What kind of value a scalar field holds, to pick from the right pool. Keyed by the field's full name.
+enum class ValueKind : uint8_t {
+  kOther,
+  kCpuId,
+  kTimeNs,
+  kStepIndex,
+  kLabel,
+  kOccurrence,
+  kCores,
+  kThreads,
+  kPanicTimeout,
+  kVector,
+  kChoiceSteps,
+  kStepBudget,
+  kPctDepth,
+  kPctHorizon,
+  kSeed,
+  kName,
+  kBool,
+  kEnum,
+};
+
+struct FieldPolicy {
+  std::string_view full_name;  // e.g. "crashdiff.pb.OnLabel.cpu"
+  ValueKind kind;
+  uint32_t weight;  // relative chance of being picked by the generic field mutation; 0 = never
+};
+
+// The policy for a field: its row in the table, or a default derived from its type.
+FieldPolicy PolicyFor(const google::protobuf::FieldDescriptor* field);
+
+}  // namespace crashdiff::fuzz

@@ -1,0 +1,322 @@
+// The mutator's contracts (issue 7): Fix() is a no-op on valid scenarios and repairs invalid ones; every mutant
+// and every crossover child is valid; the same seed gives the same mutants; every strategy gets used; trimming
+// only ever shrinks a scenario and keeps it valid.
+#include "fuzz/mutator/mutator.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "fuzz/mutator/fix.h"
+#include "fuzz/mutator/trim.h"
+#include "fuzz/mutator/value_pools.h"
+#include "sim/scenario_io.h"
+#include "sim/validate.h"
+#include "tests/sim_test_util.h"
+
+namespace crashdiff::fuzz {
+namespace {
+
+using crashdiff::testing::ScenarioFromText;
+
+// Scenarios built here, so the tests mean something before corpus/seeds/ has anything in it.
+std::vector<pb::Scenario> BuiltInScenarios() {
+  return {
+      ScenarioFromText(R"pb(
+        name: "ppc offline thread, stray doorbell just before the crash"
+        machine {
+          family: PPC
+          platform: POWER9_DOORBELL_XIVE
+          cores: 2
+          threads_per_core: 4
+          offline: [ 3, 5 ]
+          panic_timeout: 10
+          firmware { system_reset_supported: true system_reset_fails_for: 5 }
+        }
+        events {
+          kind: STRAY_DOORBELL
+          cpus: 3
+          trigger { at_step: 10 }
+        }
+        events {
+          kind: PANIC
+          cpus: 0
+          trigger { at_step: 12 }
+        }
+        events {
+          kind: HMI
+          all_cpus: true
+          trigger { after_handover_ns: 1000 }
+        }
+        schedule {
+          choices { cpu: 0 steps: 5 }
+          choices { cpu: 3 steps: 1 }
+          policy: PCT
+          seed: 7
+          pct_depth: 3
+        })pb"),
+      ScenarioFromText(R"pb(
+        machine { family: X86 platform: X86_INTEL_MWAIT cores: 4 threads_per_core: 1 offline: 2 never_started: 3 }
+        events {
+          kind: KEXEC
+          cpus: 1
+          trigger { at_time_ns: 5000000 }
+        }
+        events {
+          kind: NMI
+          cpus: [ 2, 3 ]
+          trigger { on_label { cpu: 1 label: "C6" occurrence: 2 } }
+        }
+        schedule { policy: RANDOM seed: 99 step_budget: 5000 })pb"),
+      ScenarioFromText(R"pb(
+        machine {
+          family: ARM64
+          platform: ARM64_PSCI
+          cores: 1
+          threads_per_core: 2
+          offline: 1
+          firmware { cpu_off_fails_for: 1 pseudo_nmi: true }
+        }
+        events {
+          kind: PANIC
+          cpus: 0
+          trigger { at_step: 0 }
+        }
+        events {
+          kind: OOPS
+          cpus: 0
+          trigger { at_time_ns: 1000000001 }
+        })pb"),
+      MinimalScenario(pb::PPC),
+      MinimalScenario(pb::X86),
+      MinimalScenario(pb::ARM64),
+  };
+}
+
+// Every valid scenario under corpus/seeds/, plus the built-in ones.
+std::vector<pb::Scenario> AllSeeds() {
+  std::vector<pb::Scenario> out = BuiltInScenarios();
+  const std::filesystem::path dir = std::filesystem::path(CRASHDIFF_SOURCE_DIR) / "corpus" / "seeds";
+  if (!std::filesystem::exists(dir)) return out;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && (e.path().extension() == ".textproto" || e.path().extension() == ".pb")) {
+      files.push_back(e.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    LoadResult r = LoadScenarioFile(f.string());
+    EXPECT_TRUE(r.scenario.has_value()) << f << ": " << (r.errors.empty() ? "" : r.errors.front());
+    if (r.scenario) out.push_back(*r.scenario);
+  }
+  return out;
+}
+
+std::string Bytes(const pb::Scenario& s) {
+  std::string out;
+  s.SerializeToString(&out);
+  return out;
+}
+
+TEST(MutatorFix, IsANoOpOnEveryValidSeed) {
+  for (const pb::Scenario& seed : AllSeeds()) {
+    ASSERT_TRUE(IsValid(seed));
+    pb::Scenario copy = seed;
+    EXPECT_FALSE(Fix(copy));
+    EXPECT_EQ(Bytes(copy), Bytes(seed)) << ScenarioToText(seed);
+  }
+}
+
+TEST(MutatorFix, RepairsEachKindOfViolationLocally) {
+  pb::Scenario s;
+  pb::Machine& m = *s.mutable_machine();
+  m.set_family(pb::X86);
+  m.set_platform(pb::POWER8_XICS);  // not an x86 platform
+  m.set_cores(9);
+  m.set_threads_per_core(3);
+  m.add_offline(0);   // the boot CPU
+  m.add_offline(40);  // does not exist
+  m.add_offline(2);
+  m.add_never_started(2);  // also offline
+  m.set_panic_timeout(-7);
+  pb::Event& hmi = *s.add_events();  // a ppc-only event on x86: becomes an NMI
+  hmi.set_kind(pb::HMI);
+  hmi.add_cpus(1);
+  pb::Event& hot = *s.add_events();  // one CPU short, no trigger
+  hot.set_kind(pb::HOTPLUG_DOWN);
+  hot.add_cpus(1);
+  pb::Event& label = *s.add_events();
+  label.set_kind(pb::PANIC);
+  label.add_cpus(0);
+  label.mutable_trigger()->mutable_on_label()->set_label("C6 (bad)");
+  label.mutable_trigger()->mutable_on_label()->set_occurrence(0);
+  s.mutable_schedule()->set_step_budget(5);
+  s.mutable_schedule()->add_choices()->set_cpu(77);
+
+  ASSERT_FALSE(IsValid(s));
+  EXPECT_TRUE(Fix(s));
+  ASSERT_TRUE(IsValid(s)) << PathToString(Validate(s).front().path) << ": " << Validate(s).front().reason;
+  EXPECT_EQ(s.machine().platform(), pb::X86_INTEL_MWAIT);
+  EXPECT_EQ(s.machine().cores(), 8u);
+  EXPECT_EQ(s.machine().threads_per_core(), 2u);
+  ASSERT_EQ(s.machine().offline_size(), 1);
+  EXPECT_EQ(s.machine().offline(0), 2u);
+  EXPECT_EQ(s.machine().never_started_size(), 0);
+  EXPECT_EQ(s.machine().panic_timeout(), -1);
+  ASSERT_EQ(s.events_size(), 3);
+  EXPECT_EQ(s.events(0).kind(), pb::NMI);
+  EXPECT_EQ(s.events(1).cpus_size(), 2);
+  EXPECT_EQ(s.events(1).trigger().at_step(), 0u);
+  EXPECT_EQ(s.events(2).trigger().on_label().label(), "C6bad");
+  EXPECT_EQ(s.events(2).trigger().on_label().occurrence(), 1u);
+  EXPECT_EQ(s.schedule().step_budget(), kMinStepBudget);
+  EXPECT_EQ(s.schedule().choices(0).cpu(), 77u % 16u);
+}
+
+TEST(MutatorFix, DropsEventsTheMachineCannotHost) {
+  pb::Scenario s = MinimalScenario(pb::PPC);
+  s.mutable_machine()->set_threads_per_core(1);
+  s.mutable_machine()->clear_offline();
+  pb::Event& hot = *s.add_events();  // needs two CPUs; the machine has one
+  hot.set_kind(pb::HOTPLUG_UP);
+  hot.add_cpus(0);
+  hot.mutable_trigger()->set_at_step(3);
+  EXPECT_TRUE(Fix(s));
+  EXPECT_TRUE(IsValid(s));
+  EXPECT_EQ(s.events_size(), 1);
+}
+
+TEST(Mutator, HundredThousandMutationsAreAllValid) {
+  const std::vector<pb::Scenario> seeds = AllSeeds();
+  Mutator mutator;
+  Rng rng(12345);
+  pb::Scenario current = seeds.front();
+  for (int i = 0; i < 100000; ++i) {
+    if (i % 50 == 0) current = seeds[static_cast<size_t>(i / 50) % seeds.size()];  // keep mutants diverse but small
+    mutator.Mutate(current, rng);
+    const auto errors = Validate(current);
+    ASSERT_TRUE(errors.empty()) << "mutation " << i << " (" << mutator.last()
+                                << "): " << PathToString(errors.front().path) << ": " << errors.front().reason << "\n"
+                                << ScenarioToText(current);
+  }
+  for (const StrategyStats& s : mutator.stats()) EXPECT_GT(s.applied, 0u) << s.name << " was never applied";
+}
+
+TEST(Mutator, SameSeedGivesSameMutants) {
+  for (const pb::Scenario& seed : AllSeeds()) {
+    Mutator a, b;
+    Rng ra(77), rb(77);
+    pb::Scenario sa = seed, sb = seed;
+    for (int i = 0; i < 200; ++i) {
+      a.Mutate(sa, ra);
+      b.Mutate(sb, rb);
+      ASSERT_EQ(Bytes(sa), Bytes(sb));
+      ASSERT_EQ(a.last(), b.last());
+    }
+  }
+}
+
+TEST(Mutator, DifferentSeedsExploreDifferentMutants) {
+  const pb::Scenario seed = BuiltInScenarios().front();
+  std::set<std::string> distinct;
+  for (uint64_t s = 0; s < 64; ++s) {
+    Mutator m;
+    Rng rng(s);
+    pb::Scenario x = seed;
+    m.Mutate(x, rng);
+    distinct.insert(Bytes(x));
+  }
+  EXPECT_GT(distinct.size(), 40u);
+}
+
+TEST(Mutator, LabelTriggersUseTheCallersPool) {
+  LabelPool pool;
+  pool.Add(pb::PPC, "L2a");
+  pool.Add(pb::PPC, "I5b");
+  pool.Add(pb::PPC, "not a label!");  // rejected: the validator would refuse it
+  EXPECT_EQ(pool.Labels(pb::PPC), (std::vector<std::string>{"I5b", "L2a"}));
+  MutatorOptions options;
+  options.labels = &pool;
+  Mutator mutator(options);
+  Rng rng(3);
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 3000; ++i) {
+    pb::Scenario s = BuiltInScenarios().front();
+    mutator.Mutate(s, rng);
+    if (s.machine().family() != pb::PPC) continue;  // ChangeFamily: other families use their own (spec) labels
+    for (const pb::Event& e : s.events()) {
+      if (e.trigger().has_on_label()) ++seen[e.trigger().on_label().label()];
+    }
+  }
+  for (const auto& [label, count] : seen) EXPECT_TRUE(label == "L2a" || label == "I5b") << label;
+  EXPECT_GT(seen["L2a"], 0);
+  EXPECT_GT(seen["I5b"], 0);
+}
+
+TEST(Mutator, TimeTriggersClusterAroundTheTimeouts) {
+  Mutator mutator;
+  Rng rng(5);
+  int near_timeout = 0, total = 0;
+  for (int i = 0; i < 3000; ++i) {
+    pb::Scenario s = BuiltInScenarios()[1];
+    mutator.Mutate(s, rng);
+    for (const pb::Event& e : s.events()) {
+      if (!e.trigger().has_at_time_ns()) continue;
+      ++total;
+      for (uint64_t t : Timeouts()) {
+        const uint64_t v = e.trigger().at_time_ns();
+        if (v + 1000 >= t && v <= t + 1000) {
+          ++near_timeout;
+          break;
+        }
+      }
+    }
+  }
+  ASSERT_GT(total, 100);
+  EXPECT_GT(near_timeout * 4, total);  // at least a quarter within a microsecond of a timeout
+}
+
+TEST(MutatorCrossOver, ChildrenAreValidAndMixBothParents) {
+  const auto seeds = AllSeeds();
+  Mutator mutator;
+  Rng rng(9);
+  int mixed = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const pb::Scenario& a = seeds[rng.Below(seeds.size())];
+    const pb::Scenario& b = seeds[rng.Below(seeds.size())];
+    pb::Scenario child;
+    mutator.CrossOver(a, b, child, rng);
+    ASSERT_TRUE(IsValid(child));
+    EXPECT_EQ(child.machine().family(), a.machine().family());
+    if (child.events_size() > 0 && &a != &b && Bytes(child) != Bytes(a)) ++mixed;
+  }
+  EXPECT_GT(mixed, 100);
+}
+
+TEST(MutatorTrim, EveryCandidateIsValidAndKeptRemovalsShrinkTheScenario) {
+  const pb::Scenario seed = BuiltInScenarios().front();
+  Trimmer trimmer(seed);
+  int steps = 0;
+  while (!trimmer.done()) {
+    const pb::Scenario& c = trimmer.Candidate();
+    ASSERT_TRUE(IsValid(c));
+    // Pretend the behaviour survives unless the PANIC is removed.
+    bool has_panic = false;
+    for (const pb::Event& e : c.events()) has_panic |= e.kind() == pb::PANIC;
+    trimmer.Accept(has_panic);
+    ++steps;
+  }
+  EXPECT_GT(steps, 4);
+  const pb::Scenario& t = trimmer.current();
+  ASSERT_EQ(t.events_size(), 1);
+  EXPECT_EQ(t.events(0).kind(), pb::PANIC);
+  EXPECT_TRUE(t.name().empty());
+  EXPECT_EQ(t.machine().offline_size(), 0);
+  EXPECT_EQ(t.schedule().choices_size(), 0);
+}
+
+}  // namespace
+}  // namespace crashdiff::fuzz
