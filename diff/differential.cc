@@ -113,7 +113,15 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
   }
   SortUnique(report.reference_violations);
 
-  for (const TargetSpec* spec : TargetsFor(scenario, options.only_target)) {
+  std::vector<const TargetSpec*> specs = TargetsFor(scenario, options.only_target);
+  if (options.target_override != nullptr) {
+    specs.clear();
+    if (options.target_override->family == scenario.machine().family() &&
+        options.target_override->Supports(scenario.machine().platform())) {
+      specs.push_back(options.target_override);
+    }
+  }
+  for (const TargetSpec* spec : specs) {
     Observed run =
         Observe(scenario, options.keep_traces, [&](const RunOptions& ro) { return RunOnTarget(*spec, scenario, ro); });
     TargetReport tr;

@@ -11,12 +11,15 @@
 #include "oracle/outcome.h"
 #include "proto/scenario.pb.h"
 #include "sim/machine.h"
+#include "targets/target.h"
 
 namespace crashdiff {
 
 struct DiffOptions {
   std::string only_target;   // empty: every target of the family that supports the platform
   bool keep_traces = false;  // keep full traces in the report (explain, timeline); off for fuzzing speed
+  // Run this target instead of the registered ones (a patch under test that is not registered; tests).
+  const TargetSpec* target_override = nullptr;
 };
 
 // One divergence of one target from the reference (or one failed property).

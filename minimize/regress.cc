@@ -8,6 +8,7 @@
 #include "diff/differential.h"
 #include "minimize/reproducer.h"
 #include "sim/scenario_io.h"
+#include "targets/target.h"
 
 namespace crashdiff {
 namespace {
@@ -77,7 +78,7 @@ bool RegressReport::failing() const {
   return !errors.empty() || std::any_of(rows.begin(), rows.end(), [](const RegressRow& r) { return r.failing; });
 }
 
-RegressReport Regress(const std::string& dir, const std::string& only_target) {
+RegressReport Regress(const std::string& dir, const std::string& only_target, const TargetSpec* patch) {
   namespace fs = std::filesystem;
   RegressReport report;
   std::vector<std::string> files;
@@ -99,6 +100,7 @@ RegressReport Regress(const std::string& dir, const std::string& only_target) {
     const ReproducerHeader header = ParseReproducerHeader(text.str());
     DiffOptions options;
     options.only_target = only_target;
+    options.target_override = patch;
     const DiffReport diff = RunDifferential(*loaded.scenario, options);
     for (const TargetReport& t : diff.targets) {
       std::vector<std::string> sigs;
