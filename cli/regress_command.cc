@@ -1,8 +1,11 @@
 #include <cstdio>
+#include <map>
+#include <set>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "minimize/regress.h"
+#include "minimize/reproducer.h"
 #include "targets/target.h"
 #include "util/json.h"
 
@@ -45,6 +48,26 @@ int RegressCommand(const Args& args) {
       if (row.failing || row.verdict == Verdict::kNewDivergence) {
         for (const std::string& s : row.expected) std::printf("      expected: %s\n", s.c_str());
         for (const std::string& s : row.actual) std::printf("      actual:   %s\n", s.c_str());
+      }
+    }
+    // Per target, the bugs (signature keys) it still shows and the reproducers whose bug it fixes.
+    std::map<std::string, std::map<std::string, std::set<std::string>>> by_target;
+    for (const RegressRow& row : report.rows) {
+      auto& verdicts = by_target[row.target];
+      verdicts[Name(row.verdict)].insert(row.file);
+      for (const std::string& s : row.actual) {
+        if (row.verdict == Verdict::kStillPresent) verdicts["still shows"].insert(SignatureKey(s));
+        if (row.verdict == Verdict::kNewDivergence) verdicts["new"].insert(SignatureKey(s));
+      }
+    }
+    std::printf("\nsummary\n");
+    for (const auto& [t, verdicts] : by_target) {
+      const auto count = [&](const char* k) { return verdicts.count(k) ? verdicts.at(k).size() : size_t{0}; };
+      std::printf("  %-30s %3zu as expected, %3zu fixed, %3zu changed; %zu bug(s) still shown, %zu new\n", t.c_str(),
+                  count("as-expected"), count("fixed"), count("changed"), count("still shows"), count("new"));
+      for (const char* k : {"still shows", "new"}) {
+        if (!verdicts.count(k)) continue;
+        for (const std::string& key : verdicts.at(k)) std::printf("    %-11s %s\n", k, key.c_str());
       }
     }
     size_t failing = 0;
