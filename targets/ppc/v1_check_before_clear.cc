@@ -41,13 +41,8 @@ const TargetSpec kSpec{
              "crash_ipi_callback(NULL) saves no valid registers; a lost wake saves none"},
             {"PR5 incomplete-dump: loser", "",
              "a loser spinning soft-masked never takes the muxed crash IPI (spec §4)"},
-            {"OUTCOME saves: loser saved none", "", "the muxed loser, when there is no hand-over"},
-            {"OUTCOME response: loser does not respond", "", "the muxed loser, when there is no hand-over"},
-            {"OUTCOME final-location: loser LOSER_SPIN", "", "the muxed loser, when there is no hand-over"},
             {"PR8 unbounded-initiator: initiator waits for an operator reset", "",
              "panic_timeout <= 0 and a missing CPU: operator wait (spec §7 row J)"},
-            {"OUTCOME final-location: online-target RECEIVER_WAIT at the end", "",
-             "receivers wait for the go flag while the initiator waits for the operator"},
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kV1); },
 };
