@@ -197,10 +197,10 @@ std::optional<Source> Machine::DeliverableInterrupt(const Cpu& cpu) const {
 
 bool Machine::Runnable(const Cpu& cpu) const {
   if (cpu.finished() || cpu.in_firmware() || cpu.frames().empty()) return false;
-  if (DeliverableInterrupt(cpu)) return true;
   const PendingOp* op = cpu.frames().back().op;
-  if (op == nullptr) return false;
-  return !cpu.blocked() || op->CanProceed(cpu);
+  if (op != nullptr && !cpu.blocked()) return true;  // cheapest first: this runs for every CPU at every step
+  if (DeliverableInterrupt(cpu)) return true;
+  return op != nullptr && op->CanProceed(cpu);
 }
 
 void Machine::TakeInterrupt(Cpu& cpu, Source s) {

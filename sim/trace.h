@@ -74,7 +74,7 @@ class Trace {
 
  private:
   std::vector<TraceEntry> entries_;
-  uint64_t hash_ = 0xCBF29CE484222325ull;  // FNV-1a offset basis
+  uint64_t hash_ = 0xCBF29CE484222325ull;  // any fixed non-zero start
   bool record_ = true;
 };
 
