@@ -15,6 +15,24 @@ const std::vector<Command>& Commands() {
        "--explain: each divergence's witness and the steps that led to it. --trace: every step of every run.\n"
        "Exit code 0: no new divergence; 1: a new divergence; 2: bad input.",
        RunCommand},
+      {"minimize", "minimize FILE [--signature S | --all] [--out DIR] [--max-runs N] [--quiet]",
+       "Reduce a scenario to a small reproducer that keeps signature S (default: its first new divergence, else\n"
+       "its first known one; --all: one reproducer per signature it shows): ddmin over events and schedule\n"
+       "choices, then fewer CPUs, default schedule, earlier triggers, smaller numbers. Writes DIR/<signature>.textproto (default corpus/regressions) atomically after\n"
+       "every improvement, so Ctrl-C keeps the best so far. The header says what the reproducer shows and what\n"
+       "each target is expected to do.",
+       MinimizeCommand},
+      {"regress", "regress [--target T] [--dir DIR] [--json]",
+       "Replay every reproducer in DIR (default corpus/regressions) on every target (or only T) and compare with\n"
+       "the expectations in its header: as-expected, fixed, still-present, new-divergence, changed. A target the\n"
+       "headers do not know (a patch modelled as a new target) is judged against each reproducer's bug.\n"
+       "Exit code 1 if anything changed for a known target or a new divergence appeared.",
+       RegressCommand},
+      {"timeline", "timeline FILE [--target T] -o OUT.html|OUT.svg",
+       "Run a scenario differentially and draw one target's run (T, or the first target that diverges, else the\n"
+       "first of the family): one lane per CPU, location states over model time, events, wakes, the hand-over,\n"
+       "and the divergence witness. OUT.svg is the picture; OUT.html embeds it. See docs/TIMELINE.md.",
+       TimelineCommand},
       {"fuzz", "fuzz [--time S] [--jobs N] [--family F] [--target T] [--out DIR] [--engine libfuzzer|afl]",
        "Fuzzing campaign (default: every family, all cores, 120 s, libFuzzer) from corpus/seeds into DIR (fuzz-out):\n"
        "live progress, then every divergence signature found with its reproducer. --seeds DIR, --fuzzer PATH, --runs N, --json.",

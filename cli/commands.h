@@ -27,6 +27,9 @@ int Main(int argc, char** argv);
 // Subcommands (one file each).
 int TargetsCommand(const Args& args);
 int RunCommand(const Args& args);
+int MinimizeCommand(const Args& args);
+int RegressCommand(const Args& args);
+int TimelineCommand(const Args& args);
 int FuzzCommand(const Args& args);
 
 }  // namespace crashdiff::cli

@@ -11,12 +11,15 @@
 #include "oracle/outcome.h"
 #include "proto/scenario.pb.h"
 #include "sim/machine.h"
+#include "targets/target.h"
 
 namespace crashdiff {
 
 struct DiffOptions {
-  std::string only_target;     // empty: every target of the family that supports the platform
-  bool keep_traces = false;    // keep full traces in the report (explain, timeline); off for fuzzing speed
+  std::string only_target;   // empty: every target of the family that supports the platform
+  bool keep_traces = false;  // keep full traces in the report (explain, timeline); off for fuzzing speed
+  // Run this target instead of the registered ones (a patch under test that is not registered; tests).
+  const TargetSpec* target_override = nullptr;
 };
 
 // One divergence of one target from the reference (or one failed property).
@@ -24,20 +27,20 @@ struct Divergence {
   // Stable and digit-free: "<PRn|OUTCOME> <short-name>: <role> <what> [<target>/<platform>]".
   std::string signature;
   std::string target;
-  std::string property;   // "PR1".."PR11" or "OUTCOME"
-  bool known = false;     // matches a KnownDivergence the target declares
-  std::string witness;    // CPU, step label, model time: for --explain and reproducer headers
+  std::string property;  // "PR1".."PR11" or "OUTCOME"
+  bool known = false;    // matches a KnownDivergence the target declares
+  std::string witness;   // CPU, step label, model time: for --explain and reproducer headers
   // The parts the signature is made of, and the witness as data.
   std::string short_name;  // property short name, or the outcome field ("handover-location", ...)
   std::string role;        // "initiator", "online-target", ...
   std::string what;
-  std::string severity;    // "critical", "error", "warning"
+  std::string severity;  // "critical", "error", "warning"
   Witness at;
 };
 
 struct TargetReport {
   std::string target;
-  RunResult result;       // result.trace is empty unless keep_traces
+  RunResult result;  // result.trace is empty unless keep_traces
   Outcome outcome;
   std::vector<Divergence> divergences;  // this target's, deduplicated by signature, sorted
   // "ok" (no divergence), "known" (only known ones), "new" (at least one new one).
@@ -47,10 +50,11 @@ struct TargetReport {
 struct DiffReport {
   RunResult reference;
   Outcome reference_outcome;
-  // The reference's own property failures (an oracle defect, never expected): target "reference".
+  // The reference's own property failures, target "reference": hazards inherent to the machine (a target
+  // violation identical to one of these is not a divergence), or an oracle defect. Not in `divergences`.
   std::vector<Divergence> reference_violations;
   std::vector<TargetReport> targets;
-  std::vector<Divergence> divergences;  // all targets (and the reference), deduplicated by signature, sorted
+  std::vector<Divergence> divergences;  // all targets, deduplicated by signature, sorted
   bool has_new() const {
     for (const Divergence& d : divergences) {
       if (!d.known) return true;

@@ -5,6 +5,9 @@
 #include <google/protobuf/reflection.h>
 
 #include <algorithm>
+#include <compare>
+#include <cstdlib>
+#include <functional>
 #include <vector>
 
 #include "sim/validate.h"
@@ -26,9 +29,10 @@ class Minimizer {
     bool changed = true;
     while (changed && !Done()) {
       changed = false;
-      changed |= ReduceList("events", [](pb::Scenario& s) { return s.mutable_events(); });
-      changed |=
-          ReduceList("schedule.choices", [](pb::Scenario& s) { return s.mutable_schedule()->mutable_choices(); });
+      changed |= ReduceList("events", &pb::Scenario::events_size, [](pb::Scenario& s) { return s.mutable_events(); });
+      changed |= ReduceList(
+          "schedule.choices", [](const pb::Scenario& s) { return s.schedule().choices_size(); },
+          [](pb::Scenario& s) { return s.mutable_schedule()->mutable_choices(); });
       changed |= DropCores();
       changed |= DefaultSchedule();
       changed |= SimplifyFields(best_);
@@ -49,9 +53,52 @@ class Minimizer {
     return false;
   }
 
-  // Tries a candidate; adopts it as the best if valid and the property holds.
+  // Every accepted candidate must be strictly smaller in this order, so the passes cannot undo each other
+  // (e.g. dropping a core, then "clearing" cores back to its larger default) and minimization terminates.
+  struct Measure {
+    int events;
+    int choices;
+    uint32_t cpus;
+    size_t bytes;
+    uint64_t numbers;  // sum of every integer field: lowering a value shrinks it
+    auto operator<=>(const Measure&) const = default;
+  };
+  static uint64_t SumNumbers(const Message& m) {
+    const Reflection* r = m.GetReflection();
+    std::vector<const FieldDescriptor*> fields;
+    r->ListFields(m, &fields);
+    uint64_t sum = 0;
+    for (const FieldDescriptor* f : fields) {
+      const int n = f->is_repeated() ? r->FieldSize(m, f) : 1;
+      for (int i = 0; i < n; ++i) {
+        const int idx = f->is_repeated() ? i : -1;
+        switch (f->cpp_type()) {
+          case FieldDescriptor::CPPTYPE_MESSAGE:
+            sum += SumNumbers(idx < 0 ? r->GetMessage(m, f) : r->GetRepeatedMessage(m, f, idx));
+            break;
+          case FieldDescriptor::CPPTYPE_INT32:
+          case FieldDescriptor::CPPTYPE_INT64:
+          case FieldDescriptor::CPPTYPE_UINT32:
+          case FieldDescriptor::CPPTYPE_UINT64: {
+            Path p{{f, idx}};
+            sum += static_cast<uint64_t>(std::abs(GetIn(const_cast<Message&>(m), p)));
+            break;
+          }
+          default:
+            break;
+        }
+      }
+    }
+    return sum;
+  }
+  static Measure Of(const pb::Scenario& s) {
+    return Measure{s.events_size(), s.schedule().choices_size(), s.machine().cores() * s.machine().threads_per_core(),
+                   s.ByteSizeLong(), SumNumbers(s)};
+  }
+
+  // Tries a candidate; adopts it as the best if valid, smaller, and the property holds.
   bool Try(pb::Scenario candidate, const std::string& what) {
-    if (Done() || !IsValid(candidate)) return false;
+    if (Done() || !IsValid(candidate) || !(Of(candidate) < Of(best_))) return false;
     ++stats_.runs;
     if (!keeps_(candidate)) return false;
     best_ = std::move(candidate);
@@ -62,12 +109,13 @@ class Minimizer {
   }
 
   // ddmin over one repeated message field: try removing chunks (complements), refining granularity.
-  template <typename Access>
-  bool ReduceList(const std::string& name, Access access) {
+  // size reads the list without creating it (a mutable accessor would add an empty parent message to best_).
+  template <typename Size, typename Access>
+  bool ReduceList(const std::string& name, Size size_of, Access access) {
     bool changed = false;
     size_t n = 2;
     while (!Done()) {
-      const auto size = static_cast<size_t>(access(best_)->size());
+      const auto size = static_cast<size_t>(std::invoke(size_of, best_));
       if (size == 0) break;
       n = std::min(n, size);
       const size_t chunk = (size + n - 1) / n;
@@ -109,6 +157,7 @@ class Minimizer {
   }
 
   bool DefaultSchedule() {
+    if (!best_.has_schedule()) return false;
     if (!best_.schedule().has_policy() && !best_.schedule().has_seed() && !best_.schedule().has_pct_depth() &&
         !best_.schedule().has_pct_horizon()) {
       return false;
@@ -230,30 +279,32 @@ class Minimizer {
     return Lower(path);
   }
 
-  // Lowers an integer field: tries 0, then repeatedly halves the distance to the smallest value that still works.
+  // Lowers an integer field: tries 0, then bisects between the largest value known to fail and the smallest
+  // known to keep the property (log2(value) runs; for times this finds the earliest trigger that still works).
   bool Lower(const Path& path) {
+    int64_t hi = Get(best_, path);
+    if (hi <= 0) return false;
+    const auto try_value = [&](int64_t v) {
+      pb::Scenario c = best_;
+      return Set(c, path, v) && Try(std::move(c), "lowered " + Describe(path) + " to " + std::to_string(v));
+    };
+    if (try_value(0)) return true;
+    int64_t lo = 0;
     bool changed = false;
-    for (int round = 0; round < 64 && !Done(); ++round) {
-      const int64_t current = Get(best_, path);
-      if (current <= 0) break;
-      int64_t lo = 0;
-      bool step = false;
-      for (int64_t candidate : {lo, current / 2, current - current / 4, current - 1}) {
-        if (candidate >= current || candidate < 0) continue;
-        pb::Scenario c = best_;
-        if (!Set(c, path, candidate)) return changed;
-        if (Try(std::move(c), "lowered " + Describe(path) + " to " + std::to_string(candidate))) {
-          step = true;
-          changed = true;
-          break;
-        }
+    while (hi - lo > 1 && !Done()) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      if (try_value(mid)) {
+        hi = mid;
+        changed = true;
+      } else {
+        lo = mid;
       }
-      if (!step) break;
     }
     return changed;
   }
 
-  static int64_t Get(pb::Scenario& s, const Path& path) {
+  static int64_t Get(pb::Scenario& s, const Path& path) { return GetIn(s, path); }
+  static int64_t GetIn(Message& s, const Path& path) {
     Message* parent = Parent(s, path);
     if (parent == nullptr) return 0;
     const Reflection* r = parent->GetReflection();

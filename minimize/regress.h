@@ -11,7 +11,7 @@ namespace crashdiff {
 #define CRASHDIFF_VERDICTS(X)                                                         \
   X(kAsExpected, "as-expected", false, "the same signatures as the header expects")   \
   X(kFixed, "fixed", false, "the reproducer's bug is gone and nothing new appeared")  \
-  X(kStillPresent, "still-present", false, "the reproducer's bug still shows")        \
+  X(kStillPresent, "still-present", true, "the reproducer's bug still shows (on a target the header does not know)")        \
   X(kNewDivergence, "new-divergence", true, "a signature the header does not expect") \
   X(kChanged, "changed", true, "expected signatures are missing (and the bug is not simply fixed)")
 
@@ -37,7 +37,10 @@ struct RegressReport {
   bool failing() const;
 };
 
+struct TargetSpec;
+
 // dir: a directory of *.textproto reproducers (sorted by name). only_target: empty for every target.
-RegressReport Regress(const std::string& dir, const std::string& only_target);
+// patch: judge this unregistered target instead (a patch under test); only_target is then ignored.
+RegressReport Regress(const std::string& dir, const std::string& only_target, const TargetSpec* patch = nullptr);
 
 }  // namespace crashdiff

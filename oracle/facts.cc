@@ -15,10 +15,8 @@ bool IsStep(TraceKind k) {
     case TraceKind::kBlock:
     case TraceKind::kTimeout:
     case TraceKind::kWake:
-    case TraceKind::kIrq:
-      return true;
-    default:
-      return false;
+    case TraceKind::kIrq: return true;
+    default: return false;
   }
 }
 
@@ -29,9 +27,13 @@ bool IsBarrier(const TraceEntry& e) {
 // Stores and atomics may be fully ordered (Linux value-returning atomics are), and the trace does not tell a
 // plain store from an atomic one, so PR4 treats both as ordering points: it never blames an atomic for a
 // missing barrier, at the price of missing a bug hidden behind a plain store.
-bool MayOrder(const TraceEntry& e) { return IsBarrier(e) || e.kind == TraceKind::kWrite || e.kind == TraceKind::kRmw; }
+bool MayOrder(const TraceEntry& e) {
+  return IsBarrier(e) || e.kind == TraceKind::kWrite || e.kind == TraceKind::kRmw;
+}
 
-bool StartsWith(const std::string& s, std::string_view prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+bool StartsWith(const std::string& s, std::string_view prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
 
 // Locations that mean the crash path has collected the CPU (spec §6 PR3: "in the receiver or parked").
 bool Collected(Location l) {
@@ -41,23 +43,28 @@ bool Collected(Location l) {
     case Location::kParkedFw:
     case Location::kParkedSpin:
     case Location::kParkedHlt:
-    case Location::kParkedInit:
-      return true;
-    default:
-      return false;
+    case Location::kParkedInit: return true;
+    default: return false;
   }
 }
 
 Witness At(uint32_t cpu, uint64_t step, uint64_t time_ns, std::string_view label) {
-  return Witness{cpu, step, time_ns, std::string(label)};
+  return Witness{cpu, step, time_ns, label};
 }
 
 }  // namespace
 
-FactsBuilder::FactsBuilder(uint32_t num_cpus) { facts_.cpus.resize(num_cpus); }
+FactsBuilder::FactsBuilder(uint32_t num_cpus) {
+  facts_.cpus.resize(num_cpus);
+}
 
 void FactsBuilder::OnLocation(uint32_t cpu, Location l, const TraceEntry& e) {
   CpuFacts& c = facts_.cpus[cpu];
+  if (l == Location::kWaitingOperator) {
+    if (!c.waited_for_operator)
+      c.operator_wait = At(cpu, e.step, e.time_ns, c.last.step == e.step ? c.last.label : Name(l));
+    c.waited_for_operator = true;
+  }
   c.location = l;
   if (Collected(l)) {
     c.collected = true;
@@ -124,8 +131,7 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
     case TraceKind::kCorrupt:
       if (!c.corrupt.set()) c.corrupt = At(e.cpu, e.step, e.time_ns, c.last.step == e.step ? c.last.label : e.label);
       break;
-    default:
-      break;
+    default: break;
   }
 
   if (e.kind == TraceKind::kWrite) {
@@ -151,8 +157,8 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
     c.wrote_crashing_unbarriered = false;
   }
   // Entering HLT / a park is what a CPU may still do after relocation; anything else executes instructions.
-  if (facts_.relocated && IsStep(e.kind) && e.kind != TraceKind::kBlock && e.label != "relocate" && e.cpu != facts_.first_relocation.cpu &&
-      !c.ran_after_relocation.set()) {
+  if (facts_.relocated && IsStep(e.kind) && e.kind != TraceKind::kBlock && e.label != "relocate" &&
+      e.cpu != facts_.first_relocation.cpu && !c.ran_after_relocation.set()) {
     c.ran_after_relocation = At(e.cpu, e.step, e.time_ns, e.label);
   }
 }
@@ -160,8 +166,8 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
 void FactsBuilder::OnBook(const BookEntry& b) {
   if (b.cpu >= facts_.cpus.size()) return;
   CpuFacts& c = facts_.cpus[b.cpu];
-  const std::string by_label = b.by < facts_.cpus.size() ? facts_.cpus[b.by].last.label : std::string();
-  const std::string own_label = c.last.label;
+  const std::string_view by_label = b.by < facts_.cpus.size() ? facts_.cpus[b.by].last.label : std::string_view();
+  const std::string_view own_label = c.last.label;
   const bool before_h = !facts_.handed_over;
   switch (b.kind) {
     case BookKind::kPanic:

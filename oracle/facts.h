@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/machine.h"
@@ -16,12 +17,14 @@
 
 namespace crashdiff {
 
-// Where a violation shows: the CPU, the step label it executed, the global step and the model time.
+// Where a violation shows: the CPU, the step label it executed, the global step and the model time. The label
+// is a view: step labels are string literals in model code or names from the simulator's static tables (the
+// same contract as TraceEntry::label), so witnesses stay valid for the whole program.
 struct Witness {
   uint32_t cpu = kNoCpu;
   uint64_t step = 0;
   uint64_t time_ns = 0;
-  std::string label;
+  std::string_view label;
   bool set() const { return cpu != kNoCpu; }
 };
 
@@ -34,6 +37,9 @@ struct CpuFacts {
   uint32_t responses_before_handover = 0;
   bool panicked = false;
   uint64_t panic_time_ns = 0;  // first RecordPanic
+  // PR8: the initiator waited for an operator reset (WAITING_OPERATOR) at some point.
+  bool waited_for_operator = false;
+  Witness operator_wait;
   bool kexec_event = false;
   uint64_t kexec_time_ns = 0;  // first KEXEC event on this CPU
   // Crash wakes sent to this CPU.
@@ -48,7 +54,7 @@ struct CpuFacts {
   // PR3: slept (stop / mwait with nothing pending) after a wake, and whether it was collected later.
   bool collected = false;  // reached the receiver or a parked state (or saved / responded)
   Witness slept_after_wake;
-  bool slept_uncollected = false;  // slept after a wake while not yet collected
+  bool slept_uncollected = false;              // slept after a wake while not yet collected
   uint64_t parked_after_wake_ns = UINT64_MAX;  // PR11: first time parked after the first wake
   // PR4.
   bool woke_unbarriered = false;  // woke from stop/mwait, no full barrier since

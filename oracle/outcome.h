@@ -30,6 +30,7 @@ struct CpuOutcome {
 };
 
 struct Outcome {
+  pb::Family family = pb::FAMILY_UNSPECIFIED;
   bool handed_over = false;
   std::string_view timing;  // "none", "prompt" (<= 2 s), "after-timeout" (<= PR8 bound), "late"
   EndReason end = EndReason::kQuiescent;
@@ -41,8 +42,8 @@ Outcome ComputeOutcome(const pb::Scenario& scenario, const RunResult& result, co
 
 struct OutcomeDifference {
   Role role;
-  std::string field;  // "hand-over", "timing", "end", "handover-location", "final-location", "saves", "response"
-  std::string what;   // digit-free
+  std::string field;      // "hand-over", "timing", "end", "handover-location", "final-location", "saves", "response"
+  std::string what;       // digit-free
   uint32_t cpu = kNoCpu;  // a CPU of the target with this difference (witness)
 };
 

@@ -23,8 +23,8 @@ void CheckIncompleteDump(const RunView& run, std::vector<Violation>& out) {
       out.push_back(MakeViolation("PR5", run, c, "saved twice", Severity::kError, SaveWitness(run, c)));
     } else if (f.saves_before_handover == 0 && f.invalid_saves_before_handover == 0) {
       // Losers and non-responders: an incomplete dump, milder than a corrupt one (spec §6 PR5).
-      out.push_back(MakeViolation("PR5", run, c, "not saved", c == run.initiator ? Severity::kError : Severity::kWarning,
-                                  SaveWitness(run, c)));
+      out.push_back(MakeViolation("PR5", run, c, "not saved",
+                                  c == run.initiator ? Severity::kError : Severity::kWarning, SaveWitness(run, c)));
     }
   }
 }
@@ -41,8 +41,8 @@ void CheckCounter(const RunView& run, std::vector<Violation>& out) {
   for (uint32_t c = 0; c < run.num_cpus(); ++c) {
     const Witness& w = run.facts.cpus[c].counted_twice;
     if (!w.set() || w.step > run.result.handover_step) continue;
-    out.push_back(MakeViolation("PR6", run, c, "counted twice while an expected responder is missing",
-                                Severity::kError, w));
+    out.push_back(
+        MakeViolation("PR6", run, c, "counted twice while an expected responder is missing", Severity::kError, w));
   }
 }
 

@@ -31,8 +31,8 @@ void CheckUnstableAfterHandover(const RunView& run, std::vector<Violation>& out)
     }
     // Leaving a parked state without an explicit release (there is none in the model) is instability.
     if (f.moved_after_handover && Info(from).parked && f.moved_to != from) {
-      out.push_back(MakeViolation("PR2", run, c, "leaves " + LocName(from) + " for " + LocName(f.moved_to) +
-                                                     " after hand-over",
+      out.push_back(MakeViolation("PR2", run, c,
+                                  "leaves " + LocName(from) + " for " + LocName(f.moved_to) + " after hand-over",
                                   Severity::kCritical, f.moved_at));
     }
   }

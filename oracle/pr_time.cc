@@ -21,11 +21,8 @@ uint64_t InitiatorBoundNs(const pb::Scenario& scenario, bool kexec) {
       // kdump: the NMI shootdown waits <= 1 s; kexec: <= 5 ms per offline CPU, then <= 1 s stop + NMI fallback.
       bound = kexec ? static_cast<uint64_t>(m.offline_size()) * 5 * kMs + 1 * kSec + 10 * kMs : 1 * kSec;
       break;
-    case pb::ARM64:
-      bound = 1 * kSec + 10 * kMs;
-      break;
-    default:
-      bound = 1 * kSec;
+    case pb::ARM64: bound = 1 * kSec + 10 * kMs; break;
+    default: bound = 1 * kSec;
   }
   return bound + bound / 10 + 10 * kMs;  // slack for the steps between the waits
 }
@@ -35,21 +32,22 @@ void CheckUnboundedInitiator(const RunView& run, std::vector<Violation>& out) {
   const uint32_t i = run.initiator;
   const CpuFacts& f = run.facts.cpus[i];
   const uint64_t start = run.crash ? f.panic_time_ns : f.kexec_time_ns;
+  if (f.waited_for_operator) {
+    // The ppc initiator with panic_timeout <= 0 after a first timeout: not a deadlock (spec §6 PR8), whether or
+    // not an operator reset came later.
+    out.push_back(MakeViolation("PR8", run, i, "waits for an operator reset (HANG_WAITING_OPERATOR)",
+                                Severity::kWarning, f.operator_wait));
+    return;
+  }
   if (run.result.handed_over) {
     if (run.result.handover_time_ns - start > InitiatorBoundNs(run.scenario, run.kexec)) {
-      out.push_back(MakeViolation("PR8", run, i, "hands over after its time bound", Severity::kError,
-                                  HandoverWitness(run, i)));
+      out.push_back(
+          MakeViolation("PR8", run, i, "hands over after its time bound", Severity::kError, HandoverWitness(run, i)));
     }
     return;
   }
   Witness w = f.last;
   if (!w.set()) w = Witness{i, run.result.steps, run.result.end_time_ns, "END"};
-  if (run.result.cpus[i].final == Location::kWaitingOperator) {
-    // The ppc initiator with panic_timeout <= 0 after a first timeout: not a deadlock (spec §6 PR8).
-    out.push_back(MakeViolation("PR8", run, i, "waits for an operator reset (HANG_WAITING_OPERATOR)",
-                                Severity::kWarning, w));
-    return;
-  }
   if (run.result.cpus[i].final == Location::kPanicHalt) return;  // nothing to hand over to
   out.push_back(MakeViolation("PR8", run, i, "never hands over (" + std::string(Name(run.result.end)) + ")",
                               Severity::kError, w));
@@ -80,10 +78,9 @@ void CheckHandshake(const RunView& run, std::vector<Violation>& out) {
     if (run.roles[c] != Role::kOfflineTarget || !f.woken) continue;
     const bool in_time =
         f.parked_after_wake_ns != UINT64_MAX && f.parked_after_wake_ns - f.first_wake.time_ns <= kBudget;
-    const auto stuck_lines = std::count_if(run.result.diagnostics.begin(), run.result.diagnostics.end(),
-                                           [c](const Diagnostic& d) {
-                                             return d.text.find("stuck") != std::string::npos && NamesCpu(d.text, c);
-                                           });
+    const auto stuck_lines = std::count_if(
+        run.result.diagnostics.begin(), run.result.diagnostics.end(),
+        [c](const Diagnostic& d) { return d.text.find("stuck") != std::string::npos && NamesCpu(d.text, c); });
     Witness w = f.first_wake;
     w.cpu = c;
     if (stuck_lines > 1) {

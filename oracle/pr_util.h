@@ -24,6 +24,8 @@ inline Witness HandoverWitness(const RunView& run, uint32_t cpu) {
   return Witness{cpu, run.result.handover_step, run.result.handover_time_ns, "HANDOVER"};
 }
 
-inline std::string LocName(Location l) { return std::string(Name(l)); }
+inline std::string LocName(Location l) {
+  return std::string(Name(l));
+}
 
 }  // namespace crashdiff

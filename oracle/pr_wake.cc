@@ -26,8 +26,8 @@ void CheckLostWake(const RunView& run, std::vector<Violation>& out) {
     if (!run.expected[c] || !f.slept_uncollected || !f.woken_before_handover) continue;
     if (run.result.handed_over && f.slept_after_wake.step >= run.result.handover_step) continue;
     if (CollectedBy(run, c)) continue;
-    out.push_back(MakeViolation("PR3", run, c, "sleeps in STOPPED_HW after crash wake", Severity::kCritical,
-                                f.slept_after_wake));
+    out.push_back(
+        MakeViolation("PR3", run, c, "sleeps in STOPPED_HW after crash wake", Severity::kCritical, f.slept_after_wake));
   }
 }
 
@@ -35,8 +35,8 @@ void CheckOrdering(const RunView& run, std::vector<Violation>& out) {
   for (uint32_t c = 0; c < run.num_cpus(); ++c) {
     const CpuFacts& f = run.facts.cpus[c];
     if (f.read_before_barrier.set()) {
-      out.push_back(MakeViolation("PR4", run, c, "reads crashing_cpu after a wake without a barrier",
-                                  Severity::kError, f.read_before_barrier));
+      out.push_back(MakeViolation("PR4", run, c, "reads crashing_cpu after a wake without a barrier", Severity::kError,
+                                  f.read_before_barrier));
     }
     if (f.wake_before_barrier.set()) {
       out.push_back(MakeViolation("PR4", run, c, "sends a crash wake after writing crashing_cpu without a barrier",
@@ -51,6 +51,8 @@ void CheckCoverage(const RunView& run, std::vector<Violation>& out) {
     if (!run.expected[c]) continue;
     const CpuFacts& f = run.facts.cpus[c];
     if (run.result.handed_over ? f.woken_before_handover : f.woken) continue;
+    // A CPU that responded was reached (e.g. by the service processor's own reset in a reset-driven dump, §3.6).
+    if ((run.result.handed_over ? f.responses_before_handover : run.result.cpus[c].responses) > 0) continue;
     Witness w = run.facts.cpus[run.initiator].last_before_handover;
     if (!w.set()) w = run.facts.cpus[run.initiator].last;
     w.cpu = c;

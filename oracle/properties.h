@@ -20,7 +20,7 @@ std::string_view Name(Severity s);
 struct Violation {
   std::string property;  // "PR1".."PR11"
   Role role = Role::kOnlineTarget;
-  std::string what;      // digit-free: no CPU numbers, times or counts
+  std::string what;  // digit-free: no CPU numbers, times or counts
   Severity severity = Severity::kError;
   Witness witness;
 };
@@ -32,9 +32,9 @@ struct RunView {
   const Facts& facts;
   std::vector<Role> roles;
   uint32_t initiator = kNoCpu;
-  bool crash = false;           // the initiator entered panic and a crash image is loaded
-  bool kexec = false;           // the initiator started a normal kexec
-  std::vector<bool> expected;   // R*: the expected responders (spec §6)
+  bool crash = false;          // the initiator entered panic and a crash image is loaded
+  bool kexec = false;          // the initiator started a normal kexec
+  std::vector<bool> expected;  // R*: the expected responders (spec §6)
 
   RunView(const pb::Scenario& s, const RunResult& r, const Facts& f);
   uint32_t num_cpus() const { return static_cast<uint32_t>(roles.size()); }

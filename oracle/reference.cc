@@ -16,14 +16,14 @@ const ReferenceProfile& ReferenceProfileFor(pb::Family family) {
   }
 }
 
-ReferenceProgram::ReferenceProgram(Machine& machine, const ReferenceProfile& profile)
-    : m_(machine), profile_(profile) {
+ReferenceProgram::ReferenceProgram(Machine& machine, const ReferenceProfile& profile) : m_(machine), profile_(profile) {
   panic_cpu_ = &m_.NewVar("panic_cpu", -1);
   crashing_cpu_ = &m_.NewVar("crashing_cpu", -1);
   cpus_in_crash_ = &m_.NewVar("cpus_in_crash", 0);
   time_to_dump_ = &m_.NewVar("time_to_dump", 0);
   offline_control_ = m_.NewVarArray("offline_control", 0);
   in_receiver_.assign(m_.num_cpus(), false);
+  parked_.assign(m_.num_cpus(), false);
 }
 
 Task<> ReferenceProgram::Start(Cpu& cpu) {
@@ -43,11 +43,13 @@ Task<> ReferenceProgram::Idle(Cpu& cpu) {
 Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
   switch (event.kind()) {
     case pb::PANIC:
-    case pb::OOPS:
-      co_await Panic(cpu);
-      break;
+    case pb::OOPS: co_await Panic(cpu); break;
     case pb::KEXEC:
-      if (m_.config().kexec_image_loaded()) {
+      // The spec describes a normal-kexec protocol for x86 and arm64 only (§3.8-3.11); powerpc targets model
+      // kdump, so the powerpc reference ignores KEXEC like they do.
+      // arm64 spin-table refuses normal kexec at load time: CPUs are stuck in the kernel (§3.11).
+      if (m_.config().kexec_image_loaded() && profile_.family != pb::PPC &&
+          m_.config().platform() != pb::ARM64_SPIN_TABLE) {
         co_await cpu.irq_disable("K0");
         const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
         if (old == -1) co_await Initiator(cpu, /*crash=*/false);
@@ -60,8 +62,23 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
   }
 }
 
+Task<> ReferenceProgram::Park(Cpu& cpu, Label label) {
+  MarkParked(cpu.id());
+  co_await profile_.park(*this, cpu, label);
+}
+
 Task<> ReferenceProgram::Interrupt(Cpu& cpu, Source source) {
   const ReferenceLabels& L = profile_.labels;
+  // A parked CPU that still takes an interrupt (x86 HLT: NMI, SMI, MCE) runs only the return.
+  if (parked_[cpu.id()]) co_return;
+  if (source == Source::kExternal || source == Source::kHvi) {
+    // Level sources stay pending until the handler accepts them: accept (and drop) everything presented.
+    co_await cpu.hw_op("irq", "accept", [&cpu] {
+      cpu.hw().mfrr = kMfrrNone;
+      cpu.hw().device_pending.clear();
+      cpu.hw().xive_queue.clear();
+    });
+  }
   if (source != profile_.wake) co_return;  // device interrupts, stray IPIs, HMIs, MCEs: handled and returned
   const int64_t crashing = co_await cpu.read(*crashing_cpu_, L.wake_check);
   if (crashing >= 0) {
@@ -116,7 +133,8 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
     woken.push_back(c);
   }
   const int64_t expected = static_cast<int64_t>(woken.size());
-  co_await cpu.wait_until([this, expected] { return cpus_in_crash_->value >= expected; }, kArrivalTimeout, L.arrival_wait);
+  co_await cpu.wait_until([this, expected] { return cpus_in_crash_->value >= expected; }, kArrivalTimeout,
+                          L.arrival_wait);
   if (crash) {
     co_await cpu.local(L.save_self, "crash_save_cpu");
     m_.RecordSave(cpu.id(), true);
@@ -156,11 +174,7 @@ Task<> ReferenceProgram::Receiver(Cpu& cpu) {
   if (crash_) m_.RecordResponse(cpu.id());  // a kexec stop is acknowledged, but is not a crash arrival
   co_await cpu.wait_until([this] { return time_to_dump_->value == 1; }, kForever, L.r_wait);
   cpu.set_location(Location::kTransit);
-  if (profile_.park_in_firmware) {
-    co_await cpu.enter_firmware(profile_.park, L.r_park);
-  } else {
-    co_await cpu.park(profile_.park, L.r_park);
-  }
+  co_await Park(cpu, L.r_park);
 }
 
 std::unique_ptr<Program> MakeReference(Machine& machine) {

@@ -29,9 +29,9 @@ struct ReferenceLabels {
 
 struct ReferenceProfile {
   pb::Family family;
-  Source wake;            // the crash wake: non-maskable, cannot be cleared by the receiver
-  Location park;          // where a collected CPU ends
-  bool park_in_firmware;  // enter_firmware (OPAL return, PSCI CPU_OFF) rather than a spin/HLT park
+  Source wake;  // the crash wake: non-maskable, cannot be cleared by the receiver
+  // Parks a collected CPU for good (OPAL return, PSCI CPU_OFF, x86 INIT or HLT).
+  Task<> (*park)(ReferenceProgram& program, Cpu& cpu, Label label);
   // What an offline CPU runs from the start (its offline loop).
   Task<> (*offline_loop)(ReferenceProgram& program, Cpu& cpu);
   // How the initiator collects offline CPUs before hand-over (ppc: wakes them into the receiver like every
@@ -61,6 +61,9 @@ class ReferenceProgram : public Program {
   Var& crashing_cpu() { return *crashing_cpu_; }
   Var& offline_control(uint32_t c) { return *offline_control_[c]; }
   Task<> Receiver(Cpu& cpu);
+  // Parks cpu with the profile's park; from then on interrupts it still takes return at once.
+  Task<> Park(Cpu& cpu, Label label);
+  void MarkParked(uint32_t cpu) { parked_[cpu] = true; }
   // Waits (bounded) until CPU c is in a parked location.
   Task<bool> WaitParked(Cpu& self, uint32_t c, uint64_t timeout_ns, Label label);
 
@@ -80,6 +83,7 @@ class ReferenceProgram : public Program {
   Var* time_to_dump_;
   std::vector<Var*> offline_control_;
   std::vector<bool> in_receiver_;
+  std::vector<bool> parked_;
   bool crash_ = false;  // the shutdown in progress is a crash (saves registers), not a normal kexec
 };
 

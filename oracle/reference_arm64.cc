@@ -5,13 +5,23 @@
 namespace crashdiff {
 namespace {
 
-Task<> Arm64OfflineLoop(ReferenceProgram& /*p*/, Cpu& cpu) {
+Task<> Arm64OfflineLoop(ReferenceProgram& p, Cpu& cpu) {
   co_await cpu.irq_disable("D1");
   if (cpu.machine().config().platform() == pb::ARM64_SPIN_TABLE) {
     // Spin-table CPUs cannot be turned off: they spin in the hold loop until released.
+    p.MarkParked(cpu.id());
     co_await cpu.park(Location::kParkedSpin, "D2");
   } else {
     co_await cpu.enter_firmware(Location::kParkedFw, "D2");
+  }
+}
+
+Task<> Arm64Park(ReferenceProgram& p, Cpu& cpu, Label label) {
+  if (p.machine().config().platform() == pb::ARM64_SPIN_TABLE) {
+    // No CPU_OFF: exceptions masked, spin until the next kernel releases it.
+    co_await cpu.park(Location::kParkedSpin, label);
+  } else {
+    co_await cpu.enter_firmware(Location::kParkedFw, label);  // PSCI CPU_OFF
   }
 }
 
@@ -21,8 +31,7 @@ const ReferenceProfile& Arm64ReferenceProfile() {
   static const ReferenceProfile kProfile{
       pb::ARM64,
       Source::kNmi,
-      Location::kParkedFw,
-      /*park_in_firmware=*/true,
+      Arm64Park,
       Arm64OfflineLoop,
       /*wake_offline_into_receiver=*/false,
       /*collect_offline=*/nullptr,

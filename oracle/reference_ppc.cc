@@ -31,14 +31,17 @@ Task<> PpcOfflineLoop(ReferenceProgram& p, Cpu& cpu) {
   }
 }
 
+Task<> PpcPark(ReferenceProgram& /*p*/, Cpu& cpu, Label label) {
+  co_await cpu.enter_firmware(Location::kParkedFw, label);  // opal_return_cpu
+}
+
 }  // namespace
 
 const ReferenceProfile& PpcReferenceProfile() {
   static const ReferenceProfile kProfile{
       pb::PPC,
       Source::kReset,
-      Location::kParkedFw,
-      /*park_in_firmware=*/true,
+      PpcPark,
       PpcOfflineLoop,
       /*wake_offline_into_receiver=*/true,
       /*collect_offline=*/nullptr,

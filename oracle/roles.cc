@@ -19,7 +19,9 @@ uint32_t FirstBooked(const RunResult& result, BookKind kind) {
 
 }  // namespace
 
-bool InitiallyOffline(const pb::Scenario& scenario, uint32_t cpu) { return Contains(scenario.machine().offline(), cpu); }
+bool InitiallyOffline(const pb::Scenario& scenario, uint32_t cpu) {
+  return Contains(scenario.machine().offline(), cpu);
+}
 bool NeverStarted(const pb::Scenario& scenario, uint32_t cpu) {
   return Contains(scenario.machine().never_started(), cpu);
 }
@@ -48,10 +50,12 @@ std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result)
       roles[c] = Role::kInitiator;
     } else if (NeverStarted(scenario, c)) {
       roles[c] = Role::kNeverStarted;
+    } else if (InitiallyOffline(scenario, c)) {
+      // An offline thread woken by a system reset enters crash_kexec through the reset path (spec §2.9 N2):
+      // it is still an offline target, which keeps roles comparable across wake mechanisms.
+      roles[c] = Role::kOfflineTarget;
     } else if (result.cpus[c].entered_panic) {
       roles[c] = Role::kLoser;
-    } else if (InitiallyOffline(scenario, c)) {
-      roles[c] = Role::kOfflineTarget;
     }
   }
   return roles;

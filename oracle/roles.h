@@ -13,11 +13,11 @@
 
 namespace crashdiff {
 
-#define CRASHDIFF_ROLES(X)                                                                  \
-  X(kInitiator, "initiator", "the CPU that ran the crash/kexec shutdown and handed over")   \
-  X(kOnlineTarget, "online-target", "online at the start, did not enter panic itself")     \
-  X(kOfflineTarget, "offline-target", "present but offline at the start")                   \
-  X(kLoser, "loser", "entered panic()/crash_kexec() but lost arbitration")                  \
+#define CRASHDIFF_ROLES(X)                                                                \
+  X(kInitiator, "initiator", "the CPU that ran the crash/kexec shutdown and handed over") \
+  X(kOnlineTarget, "online-target", "online at the start, did not enter panic itself")    \
+  X(kOfflineTarget, "offline-target", "present but offline at the start")                 \
+  X(kLoser, "loser", "entered panic()/crash_kexec() but lost arbitration")                \
   X(kNeverStarted, "never-started", "present, never started (held by firmware)")
 
 enum class Role : uint8_t {
@@ -32,7 +32,9 @@ inline constexpr std::array<std::string_view, 5> kRoleNames = {
 #undef CRASHDIFF_ROLE_NAME
 };
 inline constexpr size_t kNumRoles = kRoleNames.size();
-constexpr std::string_view Name(Role r) { return kRoleNames[static_cast<size_t>(r)]; }
+constexpr std::string_view Name(Role r) {
+  return kRoleNames[static_cast<size_t>(r)];
+}
 
 // The initiator of a run: the hand-over CPU; else the first CPU (in model time) that ran the shutdown; else the
 // first CPU that entered panic; kNoCpu if none.

@@ -11,11 +11,11 @@
 
 namespace crashdiff {
 
-#define CRASHDIFF_BOOK_KINDS(X) \
-  X(kPanic, "panic")            \
-  X(kShutdown, "shutdown")      \
-  X(kWakeSent, "wake-sent")     \
-  X(kSave, "save")              \
+#define CRASHDIFF_BOOK_KINDS(X)   \
+  X(kPanic, "panic")              \
+  X(kShutdown, "shutdown")        \
+  X(kWakeSent, "wake-sent")       \
+  X(kSave, "save")                \
   X(kInvalidSave, "invalid-save") \
   X(kResponse, "response")
 
@@ -30,7 +30,9 @@ inline constexpr std::array<std::string_view, 6> kBookKindNames = {
     CRASHDIFF_BOOK_KINDS(CRASHDIFF_BOOK_NAME)
 #undef CRASHDIFF_BOOK_NAME
 };
-constexpr std::string_view Name(BookKind k) { return kBookKindNames[static_cast<size_t>(k)]; }
+constexpr std::string_view Name(BookKind k) {
+  return kBookKindNames[static_cast<size_t>(k)];
+}
 
 // One bookkeeping call (Machine::RecordPanic, RecordShutdown, RecordWakeSent, RecordSave, RecordResponse).
 struct BookEntry {

@@ -186,6 +186,31 @@ TEST(Arm64Psci, CpuOffFailureLeavesCpusInKernelText) {
   EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale"), 0);
 }
 
+// The receiver's only acknowledgement is leaving the online mask, which precedes CPU_OFF: the initiator can hand
+// over while the receiver is still in kernel text (TRANSIT at H); it reaches firmware afterwards.
+TEST(Arm64Psci, InitiatorCanHandOverWhileAReceiverIsStillOnItsWayToFirmware) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 1 threads_per_core: 2 }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+    schedule {
+      choices { cpu: 0 steps: 1 }
+      choices { cpu: 1 steps: 1 }
+      choices { cpu: 0 steps: 20 }
+      choices { cpu: 1 steps: 6 }
+      choices { cpu: 0 steps: 30 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[1].saves, 1u);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kTransit);
+  EXPECT_EQ(r.cpus[1].final, Location::kParkedFw);
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale"), 0);
+}
+
 TEST(Arm64Psci, NormalKexecTakesEveryOtherCpuDownToFirmware) {
   const RunResult r = RunTarget("arm64-psci", R"pb(
     machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 offline: 2 kexec_image_loaded: true }

@@ -47,9 +47,17 @@ RunResult HealthyCrash(RunBuilder& b) {
 }
 
 TEST(Properties, TableHasElevenPropertiesWithTheSpecShortNames) {
-  const char* names[] = {"unsafe-parking", "unstable-after-handover", "lost-wake",          "ordering",
-                         "incomplete-dump", "counter",                "coverage",           "unbounded-initiator",
-                         "multiple-initiators", "relocation-unsafe",  "handshake"};
+  const char* names[] = {"unsafe-parking",
+                         "unstable-after-handover",
+                         "lost-wake",
+                         "ordering",
+                         "incomplete-dump",
+                         "counter",
+                         "coverage",
+                         "unbounded-initiator",
+                         "multiple-initiators",
+                         "relocation-unsafe",
+                         "handshake"};
   ASSERT_EQ(Properties().size(), 11u);
   for (size_t i = 0; i < 11; ++i) {
     EXPECT_EQ(Properties()[i].id, "PR" + std::to_string(i + 1));
@@ -328,7 +336,9 @@ TEST(PR10, RelocationStoreToAMonitoredLineOfASleepingCpuFires) {
 TEST(PR10, OfflineCpuAlreadyInHltWhenRelocationStartsIsQuiet) {
   RunBuilder b(kX86Kexec);
   b.Loc(1, Location::kOfflineLoop).Step(1, TraceKind::kLocal, "O3", "monitor mwait_control[1]");
-  b.Step(1, TraceKind::kRead, "O4", "mwait_control[1]", 1).Loc(1, Location::kParkedHlt).Step(1, TraceKind::kBlock, "O4h", "hlt");
+  b.Step(1, TraceKind::kRead, "O4", "mwait_control[1]", 1)
+      .Loc(1, Location::kParkedHlt)
+      .Step(1, TraceKind::kBlock, "O4h", "hlt");
   b.Step(0, TraceKind::kEvent, "kexec", "KEXEC").Book(BookKind::kShutdown, 0, 0);
   b.Step(0, TraceKind::kOverwrite, "old-kernel-data").Step(0, TraceKind::kWrite, "relocate", "mwait_control[1]", 1);
   b.Handover(0);

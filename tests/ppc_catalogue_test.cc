@@ -41,8 +41,9 @@ bool TraceHas(const RunResult& r, uint32_t cpu, TraceKind kind, const std::strin
 // ---- Row A: offline X (cpu1) stopped; crash; HMI(all) after hand-over. ----
 
 std::string RowA(const std::string& platform, const std::string& firmware = "") {
-  return "machine { family: PPC platform: " + platform +
-         " cores: 2 threads_per_core: 2 offline: 1 panic_timeout: 10 " + firmware + " }\n"
+  return "machine { family: PPC platform: " + platform + " cores: 2 threads_per_core: 2 offline: 1 panic_timeout: 10 " +
+         firmware +
+         " }\n"
          "events { kind: PANIC cpus: 0 trigger { at_time_ns: 1000 } }\n"
          "events { kind: HMI all_cpus: true trigger { after_handover_ns: 1000000 } }\n";
 }
@@ -117,7 +118,7 @@ struct StrayOf {
 constexpr StrayOf kSameMechanism[] = {
     {"POWER9_DOORBELL_XIVE", "kind: STRAY_DOORBELL cpus: 1"},  // doorbell
     {"POWER9_ICP_OPAL", "kind: STALE_ICP_IPI cpus: 1"},        // icp-opal
-    {"POWER9_XIVE_IPI", "kind: XIVE_IPI cpus: 1"},              // xive
+    {"POWER9_XIVE_IPI", "kind: XIVE_IPI cpus: 1"},             // xive
 };
 
 TEST(PpcRowB, PrefixNoWakeNeverWakesTheOfflineThread) {
@@ -163,7 +164,8 @@ TEST(PpcRowB, UpstreamAndUpstreamWithResetCollectX) {
 
 std::string RowC(const std::string& firmware, int panic_timeout = 10) {
   return "machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 panic_timeout: " +
-         std::to_string(panic_timeout) + " " + firmware + " }\n"
+         std::to_string(panic_timeout) + " " + firmware +
+         " }\n"
          "events { kind: PANIC cpus: 0 trigger { at_time_ns: 1000 } }\n"
          "events { kind: PANIC cpus: 1 trigger { at_time_ns: 1000 } }\n";
 }

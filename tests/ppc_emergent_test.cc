@@ -125,5 +125,94 @@ TEST(PpcEmergent, ResetDrivenDumpCountsReceiversTwiceBefore2022) {
   EXPECT_GE(old_style.handover_time_ns, 500 * kMs);  // the 500 ms primary wait
 }
 
+// The fixed loop has no kdump check before its first stop, and I5b sends offline CPUs a muxed NMI IPI without
+// a pending-mask entry. A CPU between clearing its online bit (D2) and the offline loop (E1) has interrupts on:
+// it takes the crash doorbell as an ordinary IPI, the NMI-IPI handler ignores it (not pending), and the CPU then
+// sleeps with nothing latched. A firmware system reset is not lost this way.
+TEST(PpcEmergent, FixedTargetsLoseACrashWakeSentIntoTheHotUnplugWindow) {
+  const pb::Scenario s = Seed("hotplug_window_crash_ipi_consumed.textproto");
+  for (const char* target : {"ppc-v1-check-before-clear", "ppc-upstream-clear-then-check", "ppc-sreset-dump"}) {
+    const RunResult r = RunOn(target, s);
+    EXPECT_TRUE(r.cpus[1].woken) << target;
+    EXPECT_TRUE(HasEntry(r, 1, TraceKind::kIrq, "HDOORBELL")) << target;  // taken before E1 ...
+    EXPECT_TRUE(HasEntry(r, 1, TraceKind::kRead, "NMI-H")) << target;     // ... and not pending for it
+    EXPECT_FALSE(HasEntry(r, 1, TraceKind::kRead, "L6")) << target;       // it never woke in the loop
+    EXPECT_EQ(r.cpus[1].responses, 0u) << target;
+    EXPECT_EQ(r.cpus[1].at_handover, Location::kStoppedHw) << target;
+    EXPECT_EQ(CountDiag(r, "ERROR: 1 cpu(s) not responding"), 1) << target;
+    EXPECT_GE(r.handover_time_ns, 10 * kSec) << target;
+  }
+  pb::Scenario with_reset = s;
+  with_reset.mutable_machine()->mutable_firmware()->set_system_reset_supported(true);
+  for (const char* target : {"ppc-upstream-clear-then-check", "ppc-sreset-dump"}) {
+    const RunResult r = RunOn(target, with_reset);
+    EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedFw) << target;
+    EXPECT_LT(r.handover_time_ns, 1 * kMs) << target;
+  }
+}
+
+// A reset wake replayed by the fixed loop makes an offline thread run crash_kexec: it can become the initiator.
+TEST(PpcEmergent, AnOfflineThreadCanWinAResetDrivenDump) {
+  const pb::Scenario s = Seed("sreset_offline_thread_becomes_initiator.textproto");
+  for (const char* target : {"ppc-v1-check-before-clear", "ppc-upstream-clear-then-check", "ppc-sreset-dump"}) {
+    const RunResult r = RunOn(target, s);
+    ASSERT_TRUE(r.handed_over) << target;
+    EXPECT_EQ(r.handover_cpu, 1u) << target;
+    EXPECT_EQ(r.cpus[1].shutdowns, 1u) << target;
+    for (uint32_t c : {0u, 2u, 3u}) EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << target;
+  }
+  EXPECT_EQ(RunOn("ppc-prefix-nowake", s).cpus[1].at_handover, Location::kStoppedHw);
+}
+
+// Before 2022 the initiator of a reset-driven dump resets the offline thread a second time and does not wait for
+// it; the second reset can be taken after the hand-over, through the kdump kernel's vector.
+TEST(PpcEmergent, PreSresetDumpSecondResetLandsAfterTheHandover) {
+  const pb::Scenario s = Seed("sreset_second_round_after_handover.textproto");
+  for (const char* target : {"ppc-v1-check-before-clear", "ppc-upstream-clear-then-check"}) {
+    const RunResult r = RunOn(target, s);
+    EXPECT_EQ(r.cpus[1].at_handover, Location::kReceiverWait) << target;
+    EXPECT_EQ(r.cpus[1].final, Location::kDeadCorrupt) << target;
+  }
+  const RunResult fixed = RunOn("ppc-sreset-dump", s);
+  EXPECT_EQ(fixed.cpus[1].final, Location::kParkedFw);
+}
+
+// The 2022 initiator trusts that a reset-driven crash reset every thread; a single-thread reset collects nobody.
+TEST(PpcEmergent, SresetDumpCollectsNobodyAfterASingleThreadReset) {
+  const pb::Scenario s = Seed("sreset_single_thread.textproto");
+  const RunResult r = RunOn("ppc-sreset-dump", s);
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.handover_cpu, 2u);
+  for (uint32_t c : {0u, 3u}) {
+    EXPECT_EQ(r.cpus[c].at_handover, Location::kRunOld);
+    EXPECT_FALSE(r.cpus[c].woken);
+  }
+  EXPECT_EQ(CountDiag(r, "ERROR: 3 cpu(s) not responding"), 1);
+  // 0.5 s primary wait + 10 s arrival + 10 s real mode + 1 s OPAL wait for each of the two online CPUs.
+  EXPECT_GE(r.handover_time_ns, 22 * kSec + 500 * kMs);
+  for (const char* target : {"ppc-v1-check-before-clear", "ppc-upstream-clear-then-check"}) {
+    const RunResult old = RunOn(target, s);
+    for (uint32_t c : {0u, 1u, 3u}) EXPECT_EQ(old.cpus[c].at_handover, Location::kParkedFw) << target;
+    EXPECT_LT(old.handover_time_ns, 501 * kMs) << target;
+  }
+}
+
+// A system reset taken while the CPU holds nmi_ipi_lock re-enters smp_handle_nmi_ipi and spins on its own lock.
+TEST(PpcEmergent, ResetNestedInsideTheNmiIpiLockDeadlocksTheCrash) {
+  const RunResult r = RunOn("ppc-sreset-dump", Seed("nmi_lock_reset_nested_deadlock.textproto"));
+  EXPECT_FALSE(r.handed_over);
+  EXPECT_EQ(r.cpus[0].final, Location::kCrashing);
+  EXPECT_TRUE(HasEntry(r, 1, TraceKind::kIrq, "SYSTEM_RESET"));
+  ASSERT_FALSE(r.trace.entries().empty());
+  // The last thing cpu1 did was start waiting for the lock it holds.
+  const TraceEntry* last = nullptr;
+  for (const TraceEntry& e : r.trace.entries()) {
+    if (e.cpu == 1) last = &e;
+  }
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->kind, TraceKind::kBlock);
+  EXPECT_EQ(last->label, "NMI-H");
+}
+
 }  // namespace
 }  // namespace crashdiff

@@ -6,6 +6,7 @@
 // cpu0 up to its arrival wait before thread 1 continues.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "diff/runner.h"
@@ -42,11 +43,15 @@ const MatrixRow kRows[] = {
     {"CrossMechanismIcpVsStrayDoorbell", "POWER8_XICS", "kind: STRAY_DOORBELL cpus: 1", "", false},
 };
 
+void PrintTo(const MatrixRow& row, std::ostream* os) {
+  *os << row.name;
+}
+
 // cpu0 online, thread 1 (its own core) offline. The check label is where the crash starts on thread 1.
 std::string MatrixScenario(const MatrixRow& row, const std::string& check_label, int steps_to_check) {
   return std::string("machine { family: PPC platform: ") + row.platform +
-         " cores: 2 threads_per_core: 1 offline: 1 panic_timeout: 10 " + row.firmware + " }\n" +
-         "events { " + row.stray + " trigger { at_time_ns: 1000 } }\n" +
+         " cores: 2 threads_per_core: 1 offline: 1 panic_timeout: 10 " + row.firmware + " }\n" + "events { " +
+         row.stray + " trigger { at_time_ns: 1000 } }\n" +
          "events { kind: PANIC cpus: 0 trigger { on_label { cpu: 1 label: \"" + check_label + "\" } } }\n" +
          "schedule { choices { cpu: 1 steps: 100 } choices { cpu: 0 steps: 100 } choices { cpu: 1 steps: " +
          std::to_string(steps_to_check) + " } choices { cpu: 0 steps: 5000 } }\n";

@@ -55,7 +55,8 @@ TEST(PpcSeed, V1InterleavingOfSection32StepByStep) {
   const size_t msg = Find(r, i2, Entry(0, TraceKind::kWrite, "I5b", "ipi_message.NMI_IPI[1]"));
   const size_t msgsnd = Find(r, msg, Entry(0, TraceKind::kHw, "I5b", "msgsnd doorbell cpu1"));
   // No clear on X between its wake and P's msgsnd: the two doorbells merge into one latch.
-  EXPECT_EQ(Find(r, woke, Entry(1, TraceKind::kHw, "L4", "msgclr")), Find(r, msgsnd, Entry(1, TraceKind::kHw, "L4", "msgclr")));
+  EXPECT_EQ(Find(r, woke, Entry(1, TraceKind::kHw, "L4", "msgclr")),
+            Find(r, msgsnd, Entry(1, TraceKind::kHw, "L4", "msgclr")));
   // 4. X: L4 MSGCLR consumes P's wake.
   const size_t msgclr = Find(r, msgsnd, Entry(1, TraceKind::kHw, "L4", "msgclr"));
   // 5. X: back to H0, L1, L2 and sleeps with nothing pending.

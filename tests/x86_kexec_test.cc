@@ -71,7 +71,7 @@ TEST(X86MwaitFixed, HltAfterRelocationIsWeakAgainstNmi) {
 
 // PR11: CPU 1's first control write lands after O2 but before MONITOR is armed, so MWAIT does not see it; the
 // kicker's rewrite 5 us later wakes the CPU. Schedule: CPU 0 blocks in idle; CPU 1 runs O0..O3a (8 steps), whose
-// first O3a triggers the kexec; CPU 0 then runs K0..K2b's first write (9 steps) before CPU 1 arms the monitor.
+// first O3a triggers the kexec; CPU 0 then runs K0..K2b's first write (16 steps) before CPU 1 arms the monitor.
 TEST(X86MwaitFixed, ControlWriteBeforeMonitorIsArmedIsRecoveredByARewrite) {
   const RunResult r = RunTarget("x86-mwait-fixed", R"pb(
     machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 2 offline: 1 kexec_image_loaded: true }
@@ -83,7 +83,7 @@ TEST(X86MwaitFixed, ControlWriteBeforeMonitorIsArmedIsRecoveredByARewrite) {
     schedule {
       choices { cpu: 0 steps: 1 }
       choices { cpu: 1 steps: 8 }
-      choices { cpu: 0 steps: 9 }
+      choices { cpu: 0 steps: 16 }
     }
   )pb");
   ASSERT_TRUE(r.handed_over);
@@ -97,6 +97,67 @@ TEST(X86MwaitFixed, ControlWriteBeforeMonitorIsArmedIsRecoveredByARewrite) {
   EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedHlt);
   EXPECT_EQ(CountDiagnostics(r, "stuck in mwait_play_dead"), 0);
   EXPECT_LE(r.handover_time_ns, 5 * kMs + kSec);
+}
+
+// kernel_kexec re-enables CPU hotplug before machine_shutdown, so a cpu_up of CPU 3 can run while the kicker
+// works: the kicker reads status = WAIT, then CPU 3 is INIT/STARTUP-ed and its smp_callin mops status up to 0, so
+// it never acknowledges: 1000 x 5 us of kicks and the once-only diagnostic, for a CPU that is actually coming up.
+TEST(X86MwaitFixed, CpuUpRacingTheKickEmitsTheStuckDiagnosticOnce) {
+  const RunResult r = RunTarget("x86-mwait-fixed", R"pb(
+    machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 offline: 3 kexec_image_loaded: true }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: HOTPLUG_UP
+      cpus: 1
+      cpus: 3
+      trigger { on_label { cpu: 0 label: "K1" occurrence: 9 } }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(CountDiagnostics(r, "CPU3 is stuck in mwait_play_dead()"), 1);
+  EXPECT_EQ(CountEntries(r, 0, TraceKind::kWrite, "K2b"), 1000);
+  EXPECT_GE(r.handover_time_ns, 5 * kMs);
+  EXPECT_LE(r.handover_time_ns, 5 * kMs + kSec);  // PR8 still holds
+  EXPECT_NE(FindEntry(r, 3, TraceKind::kWrite, "HU2", "cpu_online[3]"), nullptr) << "CPU 3 came online";
+  EXPECT_EQ(r.cpus[3].at_handover, Location::kParkedHlt);  // then stopped by the reboot vector
+}
+
+// Before 1f5e7eb7868e the stopper waits on num_online_cpus(), which stop_this_cpu() decrements before it disables
+// the APIC and reaches HLT. Schedule: CPU 1 takes the reboot vector and leaves the online mask (4 steps), then
+// CPU 0 runs through relocation; CPU 1 resumes inside stop_this_cpu from replaced text.
+const char* kStopRace = R"pb(
+  machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 2 kexec_image_loaded: true }
+  events {
+    kind: KEXEC
+    cpus: 0
+    trigger { at_time_ns: 1000 }
+  }
+  schedule {
+    choices { cpu: 0 steps: 1 }
+    choices { cpu: 1 steps: 1 }
+    choices { cpu: 0 steps: 16 }
+    choices { cpu: 1 steps: 4 }
+    choices { cpu: 0 steps: 30 }
+  }
+)pb";
+
+TEST(X86MwaitPrefix, StopperSeesTheOnlineBitClearBeforeTheTargetHalts) {
+  const RunResult r = RunTarget("x86-mwait-prefix", kStopRace);
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kTransit) << "still in stop_this_cpu";
+  EXPECT_EQ(r.cpus[1].final, Location::kDeadCorrupt);
+  EXPECT_NE(FindEntry(r, 1, TraceKind::kCorrupt, "DEAD", "old-kernel-text"), nullptr);
+}
+
+TEST(X86MwaitFixed, StopMaskWaitsUntilTheTargetReachesHlt) {
+  const RunResult r = RunTarget("x86-mwait-fixed", kStopRace);
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedHlt);
+  EXPECT_EQ(r.cpus[1].final, Location::kParkedHlt);
 }
 
 TEST(X86MwaitFixed, HltPlatformNeedsNoKick) {

@@ -16,6 +16,7 @@ Task<> Arm64Kernel::Panic(Cpu& cpu) {
     co_await LocalCpuStop(cpu);  // panic_smp_self_stop(): self-offline, never saved
     co_return;
   }
+  cpu.set_location(Location::kCrashing);  // the panicking CPU: no longer ordinary kernel code
   if (!m_.config().crash_kexec_post_notifiers()) {
     co_await DoCrashKexec(cpu);
     co_await SmpSendStop(cpu);  // smp_send_stop(): crash_stop is 0, so the targets just stop
@@ -59,6 +60,7 @@ Task<bool> Arm64Kernel::DoCrashKexec(Cpu& cpu) {
     co_return false;
   }
   m_.RecordShutdown(cpu.id());
+  cpu.set_location(Location::kCrashing);
   co_await cpu.local("P5", "crash_setup_regs, crash_save_vmcoreinfo");
   // machine_crash_shutdown()
   co_await cpu.irq_disable("A0");

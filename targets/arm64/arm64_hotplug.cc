@@ -3,6 +3,7 @@
 // (no cpu_die: CPUs cannot be offlined; a CPU that failed to come online parks in cpu_park_loop() and counts in
 // cpus_stuck_in_kernel). Spec §3.11, S42-S44.
 #include <algorithm>
+#include <string>
 
 #include "targets/arm64/arm64_kernel.h"
 
@@ -41,8 +42,8 @@ Task<> Arm64Kernel::CpuDie(Cpu& cpu) {
 
 Task<> Arm64Kernel::StuckInKernel(Cpu& cpu) {
   // Spin-table: this CPU failed to come online and cannot be killed: CPU_STUCK_IN_KERNEL, cpu_park_loop().
-  co_await cpu.fetch_add(cpus_stuck_in_kernel_, 1, "AD0");
   cpu.set_location(Location::kOfflineLoop);
+  co_await cpu.fetch_add(cpus_stuck_in_kernel_, 1, "AD0");
   co_await DaifMask(cpu, "AD1");
   co_await cpu.park(Location::kOfflineLoop, "AD4");
 }
@@ -50,11 +51,47 @@ Task<> Arm64Kernel::StuckInKernel(Cpu& cpu) {
 // take_cpu_down() on the dying CPU (stop_machine work): __cpu_disable() clears the online bit and migrates
 // interrupts; the idle task then calls cpu_die().
 Task<> Arm64Kernel::TakeCpuDown(Cpu& cpu) {
+  co_await cpu.write(*die_request_[cpu.id()], 0, "HP2");
   co_await cpu.irq_disable("HP2");
   co_await SetCpuOnline(cpu, false, "HP2");
   co_await cpu.local("HP2", "irq_migrate_all_off_this_cpu");
   cpu.set_location(Location::kOfflineLoop);
   co_await CpuDie(cpu);
+}
+
+Task<> Arm64Kernel::LockCpuMaps(Cpu& cpu, Label label) {
+  const int64_t self = cpu.id();
+  while (co_await cpu.cmpxchg(cpu_add_remove_lock_, kNoCpuId, self, label) != kNoCpuId) {
+    co_await cpu.wait_until([this] { return cpu_add_remove_lock_.value == kNoCpuId; }, kForever, label);
+  }
+}
+
+Task<> Arm64Kernel::UnlockCpuMaps(Cpu& cpu, Label label) {
+  co_await cpu.write(cpu_add_remove_lock_, kNoCpuId, label);
+}
+
+// cpu_down() requested by cpu: under cpu_add_remove_lock; refused while hotplug is disabled and on spin-table (no
+// cpu_die).
+Task<> Arm64Kernel::CpuDown(Cpu& cpu, uint32_t target) {
+  if (spin_table() || target == cpu.id() || m_.never_started(target)) co_return;
+  co_await LockCpuMaps(cpu, "HP0");
+  const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HP0") > 0;
+  if (!disabled && co_await cpu.read(*online_[target], "HP1") == 1) co_await CpuDownLocked(cpu, target, 5 * kSec);
+  co_await UnlockCpuMaps(cpu, "HP4");
+}
+
+// stop_machine runs take_cpu_down on the target; __cpu_die() waits for the dead report (5 s; kexec's
+// smp_shutdown_nonboot_cpus path is modelled without a timeout: cpu_down blocks until the CPU is gone).
+Task<> Arm64Kernel::CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns) {
+  co_await cpu.write(*dead_[target], 0, "HP1");
+  co_await cpu.write(*die_request_[target], 1, "HP1");
+  co_await cpu.hw_op("HP1", "stop_machine: IPI_CALL_FUNC",
+                     [this, target] { m_.cpu(target).hw().ipi_vectors.insert(kIpiCallFunc); });
+  m_.RecordWakeSent(target);
+  Var& dead = *dead_[target];
+  if (!co_await cpu.wait_until([&dead] { return dead.value == 1; }, timeout_ns, "HP3")) {
+    m_.Log(cpu.id(), "CPU" + std::to_string(target) + ": cpu didn't die");
+  }
 }
 
 }  // namespace crashdiff::arm64

@@ -8,6 +8,8 @@ Arm64Kernel::Arm64Kernel(Machine& m)
       panic_cpu_(m.NewVar("panic_cpu", kNoCpuId)),
       kexec_lock_(m.NewVar("kexec_lock", 0)),
       die_lock_(m.NewVar("die_lock", kNoCpuId)),
+      cpu_add_remove_lock_(m.NewVar("cpu_add_remove_lock", kNoCpuId)),
+      cpu_hotplug_disabled_(m.NewVar("cpu_hotplug_disabled", 0)),
       kexec_in_progress_(m.NewVar("kexec_in_progress", 0)),
       crash_stop_(m.NewVar("crash_stop", 0)),
       stop_in_progress_(m.NewVar("stop_in_progress", 0)),
@@ -50,7 +52,7 @@ Task<> Arm64Kernel::Interrupt(Cpu& cpu, Source source) {
       if (vectors.count(kIpiCpuStop)) {
         co_await IpiCpuStop(cpu);  // never returns
       } else if (vectors.count(kIpiCallFunc)) {
-        if (co_await cpu.read(*die_request_[cpu.id()], "HP1") == 1) co_await TakeCpuDown(cpu);
+        if (co_await cpu.read(*die_request_[cpu.id()], "HP2") == 1) co_await TakeCpuDown(cpu);
       } else {
         co_await cpu.local("IRQ", "device interrupt: handle, EOI");
       }
@@ -69,11 +71,22 @@ Task<> Arm64Kernel::Interrupt(Cpu& cpu, Source source) {
 }
 
 Task<> Arm64Kernel::Software(Cpu& cpu, const pb::Event& event) {
+  // kexec and hotplug are system calls: they start only from process context (the CPU's base frame, interrupts
+  // on), never inside an interrupt handler or on top of another kernel path.
+  const bool syscall = event.kind() == pb::KEXEC || event.kind() == pb::HOTPLUG_DOWN || event.kind() == pb::HOTPLUG_UP;
+  if (syscall && (cpu.frames().size() != 2 || !cpu.irq_enabled())) {
+    co_await cpu.local("SYS", "not in process context: request not started");
+    co_return;
+  }
   switch (event.kind()) {
     case pb::PANIC: co_await Panic(cpu); break;
     case pb::OOPS: co_await Oops(cpu); break;
     case pb::KEXEC: co_await KernelKexec(cpu); break;
-    default: co_await cpu.local("HP", "hotplug request not modelled"); break;
+    case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
+    default:
+      // HOTPLUG_UP would need PSCI CPU_ON from firmware: not modelled (docs/FIDELITY-x86-arm64.md).
+      co_await cpu.local("HP", "cpu_up not modelled");
+      break;
   }
 }
 

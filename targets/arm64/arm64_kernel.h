@@ -29,6 +29,10 @@ class Arm64Kernel : public Program {
   Task<> CpuDie(Cpu& cpu);
   Task<> StuckInKernel(Cpu& cpu);
   Task<> TakeCpuDown(Cpu& cpu);
+  Task<> CpuDown(Cpu& cpu, uint32_t target);
+  Task<> CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns);
+  Task<> LockCpuMaps(Cpu& cpu, Label label);
+  Task<> UnlockCpuMaps(Cpu& cpu, Label label);
   Task<> DaifMask(Cpu& cpu, Label label);
   Task<> SetCpuOnline(Cpu& cpu, bool online, Label label);
   bool PsciCanTurnOff(uint32_t cpu) const;
@@ -56,6 +60,8 @@ class Arm64Kernel : public Program {
   Var& panic_cpu_;
   Var& kexec_lock_;
   Var& die_lock_;
+  Var& cpu_add_remove_lock_;
+  Var& cpu_hotplug_disabled_;
   Var& kexec_in_progress_;
   Var& crash_stop_;        // "this stop is a crash stop", set once by crash_smp_send_stop
   Var& stop_in_progress_;  // smp_send_stop's static test-and-set bit

@@ -17,15 +17,17 @@ Task<> Arm64Kernel::KernelKexec(Cpu& cpu) {
   co_await cpu.write(kexec_in_progress_, 1, "K1");
   m_.Log(cpu.id(), "kexec_core: Starting new kernel");
   m_.RecordShutdown(cpu.id());
-  // K2: smp_shutdown_nonboot_cpus(): cpu_down() each other online CPU; cpu_down waits without a timeout.
+  cpu.set_location(Location::kCrashing);
+  // migrate_to_reboot_cpu() disables hotplug, kernel_kexec re-enables it before machine_shutdown (not modelled
+  // separately: nothing runs in between). K2: smp_shutdown_nonboot_cpus(): under cpu_add_remove_lock, cpu_down
+  // each other online CPU (no timeout), then hotplug stays disabled.
+  co_await LockCpuMaps(cpu, "K2");
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (c == cpu.id() || co_await cpu.read(*online_[c], "K2") != 1) continue;
-    co_await cpu.write(*die_request_[c], 1, "K2");
-    co_await cpu.hw_op("K2", "stop_machine: IPI_CALL_FUNC",
-                       [this, c] { m_.cpu(c).hw().ipi_vectors.insert(kIpiCallFunc); });
-    m_.RecordWakeSent(c);
-    co_await cpu.wait_until([this, c] { return dead_[c]->value == 1; }, kForever, "K2");
+    co_await CpuDownLocked(cpu, c, kForever);
   }
+  co_await cpu.fetch_add(cpu_hotplug_disabled_, 1, "K2");
+  co_await UnlockCpuMaps(cpu, "K2");
   // machine_kexec(): BUG_ON(!in_kexec_crash && (stuck_cpus || num_online_cpus() > 1)).
   if (co_await cpu.read(num_online_, "K3") > 1) {
     m_.Log(cpu.id(), "kernel BUG at arch/arm64/kernel/machine_kexec.c");

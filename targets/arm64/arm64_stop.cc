@@ -70,6 +70,7 @@ Task<> Arm64Kernel::IpiCpuCrashStop(Cpu& cpu) {
   m_.RecordSave(cpu.id(), true);
   co_await SetCpuOnline(cpu, false, "AR3");
   m_.RecordResponse(cpu.id());
+  cpu.set_location(Location::kTransit);  // acknowledged; CPU_OFF not yet reached
   co_await cpu.local("AR4", "sdei_mask_local_cpu");
   if (PsciCanTurnOff(cpu.id())) {
     co_await cpu.enter_firmware(Location::kParkedFw, "AR5");
@@ -83,6 +84,7 @@ Task<> Arm64Kernel::IpiCpuCrashStop(Cpu& cpu) {
 // DAIF and SDEI, cpu_park_loop() in kernel text. Registers are not saved.
 Task<> Arm64Kernel::LocalCpuStop(Cpu& cpu) {
   co_await SetCpuOnline(cpu, false, "AL1");
+  cpu.set_location(Location::kTransit);
   co_await DaifMask(cpu, "AL2");
   co_await cpu.local("AL3", "sdei_mask_local_cpu");
   co_await cpu.park(Location::kLoserSpin, "AL4");

@@ -28,9 +28,11 @@ Task<> PpcKernel::Panic(Cpu& cpu, std::string why) {
 }
 
 Task<> PpcKernel::CrashKexec(Cpu& cpu, Regs regs) {
-  m_.RecordPanic(cpu.id());
   const int64_t me = cpu.id();
   if (co_await cpu.cmpxchg(s_.panic_cpu, -1, me, "K0") != -1) co_return;  // another CPU (or we) own the crash
+  // Bookkeeping: a crash_kexec() that starts a crash is a crash entry; one that finds the crash owned (a reset
+  // receiver on its way to crash_kexec_secondary) is not a loser.
+  m_.RecordPanic(cpu.id());
   co_await LockedCrashKexec(cpu, regs);
   co_await cpu.write(s_.panic_cpu, -1, "K0");  // __crash_kexec returned: nothing was loaded
 }
@@ -58,7 +60,9 @@ Task<> PpcKernel::CrashSmpSendStop(Cpu& cpu) {
 }
 
 // smp_send_stop(): [I] the NMI-IPI form, stop_this_cpu on every other online CPU, 1 s.
-Task<> PpcKernel::SmpSendStop(Cpu& cpu) { co_await NmiIpiSend(cpu, -1, kFnStopThisCpu, kNmiGatherUs, "P3"); }
+Task<> PpcKernel::SmpSendStop(Cpu& cpu) {
+  co_await NmiIpiSend(cpu, -1, kFnStopThisCpu, kNmiGatherUs, "P3");
+}
 
 // die(): oops_begin masks interrupts; kexec_should_crash -> crash_kexec; then panic_on_oops.
 Task<> PpcKernel::Die(Cpu& cpu, std::string why, Regs regs) {

@@ -18,13 +18,13 @@ Task<> PpcKernel::CpuDown(Cpu& cpu, uint32_t target) {
 // On the dying CPU, from the stopper (multi_cpu_stop) to the idle loop. The online bit is cleared long before
 // the CPU reaches the offline loop, and interrupts are enabled again in between (until E1).
 Task<> PpcKernel::TakeCpuDown(Cpu& cpu) {
-  co_await SoftIrqDisable(cpu, "D1");               // MULTI_STOP_DISABLE_IRQ: local_irq_disable()
-  co_await cpu.irq_disable("D1b");                  // ... then hard_irq_disable()
-  co_await SetOnline(cpu, cpu.id(), false, "D2");   // __cpu_disable: set_cpu_online(cpu, false)
+  co_await SoftIrqDisable(cpu, "D1");                 // MULTI_STOP_DISABLE_IRQ: local_irq_disable()
+  co_await cpu.irq_disable("D1b");                    // ... then hard_irq_disable()
+  co_await SetOnline(cpu, cpu.id(), false, "D2");     // __cpu_disable: set_cpu_online(cpu, false)
   co_await cpu.write(*pc(cpu).in_siblings, 0, "D3");  // remove_cpu_from_masks
   co_await cpu.local("D4", XiveEnabled() ? "xive_smp_disable_cpu" : "xics_migrate_irqs_away");
-  co_await SoftIrqRestore(cpu, "D5");               // multi_cpu_stop: local_irq_restore
-  co_await cpu.read(s_.online_mask, "D6");          // do_idle: cpu_is_offline()
+  co_await SoftIrqRestore(cpu, "D5");       // multi_cpu_stop: local_irq_restore
+  co_await cpu.read(s_.online_mask, "D6");  // do_idle: cpu_is_offline()
   co_await cpu.local("D7", "cpuhp_report_idle_dead; arch_cpu_idle_dead -> cpu_die");
 }
 

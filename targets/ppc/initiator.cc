@@ -67,8 +67,7 @@ Task<> PpcKernel::CrashKexecPrepareCpus(Cpu& cpu) {
     co_await cpu.write(count, 0, "I8");
     co_await cpu.barrier("I8");
     cpu.set_location(Location::kWaitingOperator);
-    co_await cpu.wait_until([&count, &p, ncpus] { return count.value >= ncpus || p.longjmp_pending; }, kForever,
-                            "I8");
+    co_await cpu.wait_until([&count, &p, ncpus] { return count.value >= ncpus || p.longjmp_pending; }, kForever, "I8");
     p.longjmp_pending = false;
     cpu.set_location(Location::kCrashing);
     co_await cpu.write(s_.crash_shutdown_cpu, -1, "I8");
@@ -98,8 +97,7 @@ Task<> PpcKernel::CrashKexecWaitRealmode(Cpu& cpu) {
     const uint64_t start = m_.now();
     const int64_t bit = CpuBit(c);
     co_await cpu.wait_until(
-        [&state, &online, bit] { return state.value >= kKexecStateRealMode || !(online.value & bit); }, budget,
-        "I11");
+        [&state, &online, bit] { return state.value >= kKexecStateRealMode || !(online.value & bit); }, budget, "I11");
     const uint64_t spent = m_.now() - start;
     budget = spent >= budget ? 0 : budget - spent;
   }
@@ -115,12 +113,12 @@ Task<> PpcKernel::KexecCpuDownPrimary(Cpu& cpu) {
     if (c == cpu.id() || !(online & CpuBit(c))) continue;
     Cpu& t = m_.cpu(c);
     if (t.in_firmware()) continue;  // opal_query_cpu_status: not OPAL_THREAD_STARTED
-    m_.Log(cpu.id(), "kexec: waiting for cpu " + std::to_string(c) + " (physical " + std::to_string(c) +
-                         ") to enter OPAL");
+    m_.Log(cpu.id(),
+           "kexec: waiting for cpu " + std::to_string(c) + " (physical " + std::to_string(c) + ") to enter OPAL");
     const bool entered = co_await cpu.wait_until([&t] { return t.in_firmware(); }, kOpalWaitNs, "I13");
     if (!entered) {
-      m_.Log(cpu.id(), "kexec: timed out waiting for cpu " + std::to_string(c) + " (physical " +
-                           std::to_string(c) + ") to enter OPAL");
+      m_.Log(cpu.id(), "kexec: timed out waiting for cpu " + std::to_string(c) + " (physical " + std::to_string(c) +
+                           ") to enter OPAL");
     }
   }
   if (XiveEnabled()) co_await cpu.local("I13", "xive_shutdown");

@@ -16,7 +16,9 @@ Task<> PpcKernel::NmiLock(Cpu& cpu, Label l) {
   }
 }
 
-Task<> PpcKernel::NmiUnlock(Cpu& cpu, Label l) { co_await cpu.write(s_.nmi_lock, 0, l); }
+Task<> PpcKernel::NmiUnlock(Cpu& cpu, Label l) {
+  co_await cpu.write(s_.nmi_lock, 0, l);
+}
 
 // target < 0: NMI_IPI_ALL_OTHERS. Returns 1 if every target called in before delay_us ran out.
 Task<bool> PpcKernel::NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {
@@ -123,12 +125,15 @@ Task<bool> PpcKernel::SignalSystemReset(Cpu& cpu, uint32_t target, Label l) {
   const auto& fails = fw().system_reset_fails_for();
   const bool fails_here = std::find(fails.begin(), fails.end(), target) != fails.end();
   Cpu& t = m_.cpu(target);
-  // [I] OPAL refuses threads it does not consider running the OS (returned to firmware / never started).
-  const bool ok = co_await cpu.hw_op(l, "opal_signal_system_reset cpu" + std::to_string(target), [&t, fails_here] {
-    if (fails_here || t.in_firmware()) return false;
-    t.hw().reset = true;
-    return true;
-  });
+  // [I] OPAL refuses the calling thread itself and threads it does not consider running the OS (returned to
+  // firmware, never started).
+  const bool self = target == cpu.id();
+  const bool ok =
+      co_await cpu.hw_op(l, "opal_signal_system_reset cpu" + std::to_string(target), [&t, fails_here, self] {
+        if (fails_here || self || t.in_firmware()) return false;
+        t.hw().reset = true;
+        return true;
+      });
   co_return ok;
 }
 

@@ -16,10 +16,12 @@ Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
   cpu.set_location(Location::kOfflineLoop);
   co_await cpu.local("E2", "idle_task_exit");
   co_await cpu.write(*p.cpu_state, kCpuDead, "E3");  // generic_set_cpu_dead
-  co_await cpu.barrier("E3");                         // smp_wmb
+  co_await cpu.barrier("E3");                        // smp_wmb
   co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
 
   const bool check_after = v_.kdump_check == KdumpCheck::kAfterClear;
+  // Step ids of the split and debug steps: L6/L7 in the pre-fix loop, L7/L8 once a kdump check exists (§3.2, §3.3).
+  const bool fixed_numbering = v_.kdump_check != KdumpCheck::kNone;
   for (;;) {
     if (co_await cpu.read(*p.cpu_state, "H0") == kCpuUpPrepare) break;  // generic_check_cpu_restart
     co_await cpu.write(*p.host_ipi, 0, "L1");                           // kvmppc_set_host_ipi(cpu, 0)
@@ -41,9 +43,9 @@ Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
       co_await CrashIpiCallback(cpu, Regs{true, 0});
     }
     // Core split/unsplit (P8 micro-threading) is never requested in these scenarios.
-    co_await cpu.local(check_after ? "L7" : "L6", "cpu_core_split_required()");
-    if (wake.srr1 != 0 && co_await cpu.read(*p.cpu_state, check_after ? "L8" : "L7") != kCpuUpPrepare) {
-      co_await cpu.local(check_after ? "L8" : "L7", "DBG: Unexpected exit while offline");
+    co_await cpu.local(fixed_numbering ? "L7" : "L6", "cpu_core_split_required()");
+    if (wake.srr1 != 0 && co_await cpu.read(*p.cpu_state, fixed_numbering ? "L8" : "L7") != kCpuUpPrepare) {
+      co_await cpu.local(fixed_numbering ? "L8" : "L7", "DBG: Unexpected exit while offline");
     }
   }
   co_await cpu.local("H0", "restore LPCR PECE1");

@@ -31,8 +31,8 @@ State::State(Machine& m)
   const auto stop_request = m.NewVarArray("stop_request", 0);
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
-    cpu.push_back(PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], in_siblings[c],
-                         stop_request[c]});
+    cpu.push_back(
+        PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], in_siblings[c], stop_request[c]});
     present_mask |= CpuBit(c);
     if (m.initially_online(c)) {
       online |= CpuBit(c);

@@ -74,7 +74,9 @@ struct Regs {
   uint32_t trap = 0;
 };
 
-inline int64_t CpuBit(uint32_t c) { return int64_t{1} << c; }
+inline int64_t CpuBit(uint32_t c) {
+  return int64_t{1} << c;
+}
 
 struct PerCpu {
   Var* cpu_state;     // per_cpu(cpu_state)
@@ -93,19 +95,19 @@ struct PerCpu {
 struct State {
   explicit State(Machine& m);
 
-  Var& crashing_cpu;       // kdump_in_progress(): crashing_cpu >= 0
-  Var& panic_cpu;          // kernel/panic.c
-  Var& kexec_lock;         // kexec_mutex / kexec_trylock
-  Var& cpus_in_crash;      // arrival counter
-  Var& time_to_dump;       // the go flag
-  Var& cpus_state_saved;   // crash_ipi_callback's static mask
-  Var& online_mask;        // cpu_online_mask
-  Var& crash_shutdown_cpu; // the fault hook's owner during the operator wait
+  Var& crashing_cpu;        // kdump_in_progress(): crashing_cpu >= 0
+  Var& panic_cpu;           // kernel/panic.c
+  Var& kexec_lock;          // kexec_mutex / kexec_trylock
+  Var& cpus_in_crash;       // arrival counter
+  Var& time_to_dump;        // the go flag
+  Var& cpus_state_saved;    // crash_ipi_callback's static mask
+  Var& online_mask;         // cpu_online_mask
+  Var& crash_shutdown_cpu;  // the fault hook's owner during the operator wait
   Var& is_via_system_reset;
-  Var& crash_stopped;      // crash_smp_send_stop's static "stopped"
-  Var& kexec_flag;         // releases kexec_wait spinners
+  Var& crash_stopped;  // crash_smp_send_stop's static "stopped"
+  Var& kexec_flag;     // releases kexec_wait spinners
   Var& nmi_lock;
-  Var& nmi_busy;           // busy count (v4.14) or flag (v5.x)
+  Var& nmi_busy;  // busy count (v4.14) or flag (v5.x)
   Var& nmi_function;
   Var& nmi_pending;
   std::vector<PerCpu> cpu;

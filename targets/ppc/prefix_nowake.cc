@@ -23,8 +23,9 @@ const TargetSpec kSpec{
     .name = "ppc-prefix-nowake",
     .family = pb::PPC,
     .platforms = {pb::POWER8_XICS, pb::POWER9_DOORBELL_XIVE, pb::POWER9_XIVE_IPI, pb::POWER9_ICP_OPAL},
-    .models = "torvalds/linux v4.14 (parent of 4145f358644b): powernv/smp.c pnv_smp_cpu_kill_self, "
-              "kernel/smp.c crash_send_ipi, kernel/crash.c default_machine_crash_shutdown",
+    .models =
+        "torvalds/linux v4.14 (parent of 4145f358644b): powernv/smp.c pnv_smp_cpu_kill_self, "
+        "kernel/smp.c crash_send_ipi, kernel/crash.c default_machine_crash_shutdown",
     .summary = "offline threads stay in stop across kdump; woken after hand-over they run the kdump kernel's vectors",
     .known =
         {
@@ -32,10 +33,10 @@ const TargetSpec kSpec{
              "seed bug: HMI/reset/stray wake after hand-over enters the kdump kernel's 0x100 vector"},
             {"PR1 unsafe-parking: offline-target", "4145f358644b970fcff293c09fdcc7939e8527d2",
              "offline threads are in STOPPED_HW at hand-over by design"},
-            {"PR5 incomplete-dump: offline-target", "4145f358644b970fcff293c09fdcc7939e8527d2",
-             "offline threads are neither woken nor saved"},
-            {"PR5 incomplete-dump: loser", "", "a loser spinning soft-masked never takes the muxed crash IPI"},
-            {"PR8 unbounded-initiator: initiator", "", "panic_timeout <= 0 and a missing CPU: operator wait"},
+            {"PR5 incomplete-dump: loser", "",
+             "a loser spinning soft-masked never takes the muxed crash IPI (spec §4)"},
+            {"PR8 unbounded-initiator: initiator waits for an operator reset", "",
+             "panic_timeout <= 0 and a missing CPU: operator wait (spec §7 row J)"},
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kPrefixNoWake); },
 };

@@ -17,8 +17,8 @@ Task<> PpcKernel::CrashIpiCallback(Cpu& cpu, Regs regs) {
   }
   co_await cpu.fetch_add(s_.cpus_in_crash, 1, "R3");
   m_.RecordResponse(cpu.id());
+  cpu.set_location(Location::kReceiverWait);  // saved and counted: from here on it only waits for the go flag
   co_await cpu.barrier("R3");
-  cpu.set_location(Location::kReceiverWait);
   Var& go = s_.time_to_dump;
   co_await cpu.wait_until([&go] { return go.value != 0; }, kForever, "R4");
   cpu.set_location(Location::kTransit);

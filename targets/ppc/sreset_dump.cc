@@ -23,14 +23,17 @@ const TargetSpec kSpec{
     .name = "ppc-sreset-dump",
     .family = pb::PPC,
     .platforms = {pb::POWER8_XICS, pb::POWER9_DOORBELL_XIVE, pb::POWER9_XIVE_IPI, pb::POWER9_ICP_OPAL},
-    .models = "torvalds/linux v6.x arch/powerpc/kexec/crash.c (is_via_system_reset, crash_kexec_prepare) and "
-              "kernel/smp.c crash_smp_send_stop, after 'powerpc/crash: save cpu register data in "
-              "crash_smp_send_stop()' (2022)",
+    .models =
+        "torvalds/linux v6.x arch/powerpc/kexec/crash.c (is_via_system_reset, crash_kexec_prepare) and "
+        "kernel/smp.c crash_smp_send_stop, after 'powerpc/crash: save cpu register data in "
+        "crash_smp_send_stop()' (2022)",
     .summary = "reset-driven dumps send no second NMI round; CPUs are collected once in crash_smp_send_stop",
     .known =
         {
-            {"PR5 incomplete-dump: loser", "", "a loser spinning soft-masked never takes the muxed crash IPI"},
-            {"PR8 unbounded-initiator: initiator", "", "panic_timeout <= 0 and a missing CPU: operator wait"},
+            {"PR5 incomplete-dump: loser", "",
+             "a loser spinning soft-masked never takes the muxed crash IPI (spec §4)"},
+            {"PR8 unbounded-initiator: initiator waits for an operator reset", "",
+             "panic_timeout <= 0 and a missing CPU: operator wait (spec §7 row J)"},
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kSresetDump); },
 };

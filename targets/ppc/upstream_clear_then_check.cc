@@ -24,13 +24,16 @@ const TargetSpec kSpec{
     .name = "ppc-upstream-clear-then-check",
     .family = pb::PPC,
     .platforms = {pb::POWER8_XICS, pb::POWER9_DOORBELL_XIVE, pb::POWER9_XIVE_IPI, pb::POWER9_ICP_OPAL},
-    .models = "torvalds/linux 4145f358644b970fcff293c09fdcc7939e8527d2 and later: powernv/smp.c "
-              "pnv_smp_cpu_kill_self, kernel/smp.c crash_send_ipi, kexec/crash.c@2555693dd85c",
+    .models =
+        "torvalds/linux 4145f358644b970fcff293c09fdcc7939e8527d2 and later: powernv/smp.c "
+        "pnv_smp_cpu_kill_self, kernel/smp.c crash_send_ipi, kexec/crash.c@2555693dd85c",
     .summary = "offline threads woken by the crash; the kdump check follows the clear and a full barrier",
     .known =
         {
-            {"PR5 incomplete-dump: loser", "", "a loser spinning soft-masked never takes the muxed crash IPI"},
-            {"PR8 unbounded-initiator: initiator", "", "panic_timeout <= 0 and a missing CPU: operator wait"},
+            {"PR5 incomplete-dump: loser", "",
+             "a loser spinning soft-masked never takes the muxed crash IPI (spec §4)"},
+            {"PR8 unbounded-initiator: initiator waits for an operator reset", "",
+             "panic_timeout <= 0 and a missing CPU: operator wait (spec §7 row J)"},
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kUpstream); },
 };

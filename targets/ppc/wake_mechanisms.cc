@@ -112,17 +112,15 @@ Task<> PpcKernel::IcpFlush(Cpu& cpu, bool drain_all, Label l) {
       co_await cpu.hw_op(l, "set MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
     } else {
       m_.Log(cpu.id(), "XICS: hw interrupt 0x" + std::to_string(vec) + " to offline cpu, disabling");
-      co_await cpu.hw_op(l, "xics_mask_unknown_vec", [&cpu, vec] {
-        cpu.hw().masked_vectors.insert(static_cast<uint32_t>(vec));
-      });
+      co_await cpu.hw_op(l, "xics_mask_unknown_vec",
+                         [&cpu, vec] { cpu.hw().masked_vectors.insert(static_cast<uint32_t>(vec)); });
     }
     if (!drain_all) {
       co_await cpu.local(l, "EOI");
       co_return;
     }
-    const bool more = co_await cpu.hw_op(l, "opal_int_eoi", [&cpu] {
-      return cpu.hw().mfrr != kMfrrNone || !cpu.hw().device_pending.empty();
-    });
+    const bool more = co_await cpu.hw_op(
+        l, "opal_int_eoi", [&cpu] { return cpu.hw().mfrr != kMfrrNone || !cpu.hw().device_pending.empty(); });
     if (!more) co_return;
   }
 }

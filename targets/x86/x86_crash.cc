@@ -27,6 +27,7 @@ Task<> X86Kernel::Panic(Cpu& cpu) {
     co_await PanicSelfStop(cpu);
     co_return;
   }
+  cpu.set_location(Location::kCrashing);  // the panicking CPU: no longer ordinary kernel code
   if (!m_.config().crash_kexec_post_notifiers()) {
     co_await DoCrashKexec(cpu);          // returns only without an image (or with kexec_lock held)
     co_await StopOtherCpus(cpu, false);  // smp_send_stop()
@@ -72,6 +73,7 @@ Task<bool> X86Kernel::DoCrashKexec(Cpu& cpu) {
     co_return false;
   }
   m_.RecordShutdown(cpu.id());
+  cpu.set_location(Location::kCrashing);
   co_await cpu.local("P5", "crash_setup_regs, crash_save_vmcoreinfo");
   // native_machine_crash_shutdown()
   co_await cpu.irq_disable("C0");
@@ -122,6 +124,7 @@ Task<> X86Kernel::CrashNmiCallback(Cpu& cpu) {
   co_await cpu.local("X4", "cpu_emergency_disable_virtualization");
   co_await cpu.fetch_add(waiting_for_crash_ipi_, -1, "X5");
   m_.RecordResponse(cpu.id());
+  cpu.set_location(Location::kTransit);
   // "Assume hlt works": one HLT; if an SMI/MCE resumes it, cpu_relax() forever in old-kernel text.
   cpu.set_location(Location::kParkedHlt);
   co_await cpu.hlt("X6");

@@ -9,6 +9,8 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       panic_cpu_(m.NewVar("panic_cpu", kNoCpuId)),
       kexec_lock_(m.NewVar("kexec_lock", 0)),
       die_lock_(m.NewVar("die_lock", kNoCpuId)),
+      cpu_add_remove_lock_(m.NewVar("cpu_add_remove_lock", kNoCpuId)),
+      cpu_hotplug_disabled_(m.NewVar("cpu_hotplug_disabled", 0)),
       kexec_in_progress_(m.NewVar("kexec_in_progress", 0)),
       stopping_cpu_(m.NewVar("stopping_cpu", kNoCpuId)),
       num_online_(m.NewVar("num_online_cpus", 0)),
@@ -24,6 +26,9 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       thread_flags_(m.NewVarArray("idle_thread_flags", 0)),
       md_control_(m.NewVarArray("mwait_cpu_dead.control", 0)),
       md_status_(m.NewVarArray("mwait_cpu_dead.status", 0)),
+      cpu_dead_(m.NewVarArray("cpuhp_dead", 0)),
+      die_request_(m.NewVarArray("cpu_down_request", 0)),
+      sipi_(m.NewVarArray("startup_ipi", 0)),
       apic_enabled_(m.num_cpus(), true),
       in_wait_for_sipi_(m.num_cpus(), false) {
   int64_t online = 0;
@@ -43,6 +48,9 @@ Task<> X86Kernel::Start(Cpu& cpu) {
     co_await cpu.enter_firmware(Location::kNeverStarted, "hold");
     co_return;
   }
+  // An offline CPU starts on its way into play_dead: no longer ordinary kernel code (its smp_callin, O0, belongs
+  // to its earlier life and is replayed here for the record's initial state).
+  if (!m_.initially_online(c)) cpu.set_location(Location::kOfflineLoop);
   if (c != m_.config().boot_cpu()) co_await SmpCallin(cpu);
   if (!m_.initially_online(c)) {
     co_await PlayDead(cpu);
@@ -61,6 +69,9 @@ Task<> X86Kernel::Interrupt(Cpu& cpu, Source source) {
       const bool reboot = cpu.hw().taken_ipi_vectors.count(kRebootVector) != 0;
       if (reboot) {
         co_await StopThisCpu(cpu);  // sysvec_reboot: never returns
+      } else if (cpu.hw().taken_ipi_vectors.count(kCallFunctionVector) &&
+                 co_await cpu.read(*die_request_[cpu.id()], "HD2") == 1) {
+        co_await TakeCpuDown(cpu);  // never returns: the CPU plays dead
       } else {
         co_await cpu.local("IRQ", "device interrupt: handle, EOI");
       }
@@ -71,14 +82,20 @@ Task<> X86Kernel::Interrupt(Cpu& cpu, Source source) {
 }
 
 Task<> X86Kernel::Software(Cpu& cpu, const pb::Event& event) {
+  // kexec and hotplug are system calls: they start only from process context (the CPU's base frame, interrupts
+  // on), never inside an interrupt handler or on top of another kernel path.
+  const bool syscall = event.kind() == pb::KEXEC || event.kind() == pb::HOTPLUG_DOWN || event.kind() == pb::HOTPLUG_UP;
+  if (syscall && (cpu.frames().size() != 2 || !cpu.irq_enabled())) {
+    co_await cpu.local("SYS", "not in process context: request not started");
+    co_return;
+  }
   switch (event.kind()) {
     case pb::PANIC: co_await Panic(cpu); break;
     case pb::OOPS: co_await Oops(cpu); break;
     case pb::KEXEC: co_await KernelKexec(cpu); break;
-    default:
-      // HOTPLUG_DOWN / HOTPLUG_UP are not modelled for x86 (docs/FIDELITY-x86-arm64.md).
-      co_await cpu.local("HP", "hotplug request not modelled");
-      break;
+    case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
+    case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
+    default: break;
   }
 }
 

@@ -19,7 +19,8 @@ struct X86Variant {
   // f9c9987bf52f + d7893093a741 (2023): offline CPUs monitor a dedicated {control, status} record and the kexec
   // path kicks them into HLT (smp_kick_mwait_play_dead). false: they monitor the idle task's thread flags.
   bool dedicated_mwait_line = false;
-  // "x86/smp: Make stop_other_cpus() more robust" (2023): wait on cpus_stop_mask instead of num_online_cpus().
+  // 1f5e7eb7868e "x86/smp: Make stop_other_cpus() more robust" (2023): wait on cpus_stop_mask, which a target
+  // clears right before HLT, instead of num_online_cpus(), which it clears first.
   bool robust_stop_mask = false;
   // 45e34c8af58f: after the reboot-vector wait, send INIT to every other present CPU; b1472a60a584: only when
   // running on the boot CPU; Aug 2023 follow-up: only CPUs booted at least once.
@@ -31,6 +32,7 @@ inline constexpr int64_t kNoCpuId = -1;
 inline constexpr int64_t kCpuDeadMwaitWait = 0xDEADBEEF;      // CPUDEAD_MWAIT_WAIT
 inline constexpr int64_t kCpuDeadMwaitKexecHlt = 0x4A17DEAD;  // CPUDEAD_MWAIT_KEXEC_HLT
 inline constexpr uint32_t kRebootVector = 0xf8;               // REBOOT_VECTOR
+inline constexpr uint32_t kCallFunctionVector = 0xfc;         // CALL_FUNCTION_VECTOR (stop_machine work)
 inline constexpr int kKickAttempts = 1000;                    // smp_kick_mwait_play_dead: 1000 x 5 us
 inline constexpr uint64_t kKickDelayNs = 5 * kUs;
 
@@ -75,12 +77,26 @@ class X86Kernel : public Program {
   // x86_kexec.cc: kernel_kexec -> machine_shutdown -> machine_kexec (relocate_kernel).
   Task<> KernelKexec(Cpu& cpu);
 
+  // x86_hotplug.cc: cpu_down / cpu_up requested by another CPU.
+  Task<> CpuDown(Cpu& cpu, uint32_t target);
+  Task<> CpuDownLocked(Cpu& cpu, uint32_t target);
+  Task<> TakeCpuDown(Cpu& cpu);
+  Task<> CpuUp(Cpu& cpu, uint32_t target);
+  Task<> CpuUpLocked(Cpu& cpu, uint32_t target);
+  Task<> StartSecondary(Cpu& cpu);
+  // cpu_maps_update_begin/done (cpu_add_remove_lock) and cpu_hotplug_disable/enable.
+  Task<> LockCpuMaps(Cpu& cpu, Label label);
+  Task<> UnlockCpuMaps(Cpu& cpu, Label label);
+  Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label label);
+
   Machine& m_;
   X86Variant v_;
   // Shared kernel variables (every access is a step).
   Var& panic_cpu_;
   Var& kexec_lock_;
   Var& die_lock_;
+  Var& cpu_add_remove_lock_;
+  Var& cpu_hotplug_disabled_;
   Var& kexec_in_progress_;
   Var& stopping_cpu_;
   Var& num_online_;
@@ -96,6 +112,9 @@ class X86Kernel : public Program {
   std::vector<Var*> thread_flags_;  // idle task thread_info->flags: the pre-2023 monitored line
   std::vector<Var*> md_control_;    // mwait_cpu_dead.control (the dedicated line)
   std::vector<Var*> md_status_;     // mwait_cpu_dead.status
+  std::vector<Var*> cpu_dead_;      // cpuhp: the CPU reported dead
+  std::vector<Var*> die_request_;   // stop_machine work queued for this CPU: take it down
+  std::vector<Var*> sipi_;          // STARTUP IPI received (wait-for-SIPI ends)
   // CPU-local hardware state (not shared memory).
   std::vector<bool> apic_enabled_;
   std::vector<bool> in_wait_for_sipi_;

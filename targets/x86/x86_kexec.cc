@@ -14,9 +14,15 @@ Task<> X86Kernel::KernelKexec(Cpu& cpu) {
     co_return;
   }
   co_await cpu.write(kexec_in_progress_, 1, "K1");
-  co_await cpu.local("K1", "kernel_restart_prepare, syscore_shutdown");
+  co_await cpu.local("K1", "kernel_restart_prepare");
+  // migrate_to_reboot_cpu(): cpu_hotplug_disable() (the migration itself is not modelled); syscore_shutdown();
+  // cpu_hotplug_enable() again, because machine_shutdown may need hotplug: a cpu_up/down can run from here on.
+  co_await CpuHotplugDisable(cpu, 1, "K1");
+  co_await cpu.local("K1", "syscore_shutdown");
+  co_await CpuHotplugDisable(cpu, -1, "K1");
   m_.Log(cpu.id(), "kexec_core: Starting new kernel");
   m_.RecordShutdown(cpu.id());
+  cpu.set_location(Location::kCrashing);
   co_await StopOtherCpus(cpu, true);  // machine_shutdown -> stop_other_cpus(): wait = 1
   co_await cpu.local("K2h", "lapic_shutdown, restore_boot_irq_mode, hpet_disable, iommu shutdown");
   // machine_kexec(): interrupts off, jump to relocate_kernel in the control page, copy, jump.

@@ -21,6 +21,10 @@ const TargetSpec kSpec{
              "a relocation store to the monitored thread-flags line resumes MWAIT in overwritten text"},
             {"PR2 unstable-after-handover: offline-target", "d7893093a741",
              "an offline CPU left in MWAIT (or HLT) over replaced memory runs it on the next wake"},
+            {"PR1 unsafe-parking: online-target", "1f5e7eb7868e",
+             "the stopper waits on num_online_cpus(), which stop_this_cpu clears before it reaches HLT: relocation "
+             "can overwrite the text the target is still executing"},
+            {"PR10 relocation-unsafe: online-target", "1f5e7eb7868e", "same race, seen at the relocation write"},
             {"PR1 unsafe-parking: offline-target", "",
              "kdump never wakes offline CPUs: they stay in MWAIT (intact memory; by design)"},
             {"PR2 unstable-after-handover: online-target", "",

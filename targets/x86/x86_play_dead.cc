@@ -24,7 +24,7 @@ Task<> X86Kernel::PlayDead(Cpu& cpu) {
   // ("x86/hotplug: Silence APIC and NMI when CPU is dead", 2019: fixed-vector IPIs are discarded from now on).
   co_await cpu.irq_disable("O1");
   cpu.set_location(Location::kOfflineLoop);
-  co_await cpu.local("O1", "report dead, soft-disable local APIC");
+  co_await cpu.write(*cpu_dead_[cpu.id()], 1, "O1");  // report dead; local APIC soft-disabled
   apic_enabled_[cpu.id()] = false;
   if (m_.config().platform() == pb::X86_HLT) {
     co_await cpu.local("O2", "hlt_play_dead: wbinvd");
@@ -87,7 +87,11 @@ Task<> X86Kernel::WaitForSipi(Cpu& cpu) {
   cpu.set_monitored(nullptr);
   cpu.set_held_sources(Bit(Source::kNmi) | Bit(Source::kSmi) | Bit(Source::kInit));
   cpu.set_code_region(Region::kFirmware);
-  co_await cpu.park(Location::kParkedInit, "INIT");
+  cpu.set_location(Location::kParkedInit);
+  Var& sipi = *sipi_[cpu.id()];
+  co_await cpu.wait_until([&sipi] { return sipi.value == 1; }, kForever, "INIT");
+  // STARTUP IPI: boot again through the trampoline (cpu_up). Never returns to the interrupted code.
+  co_await StartSecondary(cpu);
 }
 
 Task<> X86Kernel::MachineCheck(Cpu& cpu) {

@@ -146,6 +146,7 @@ Task<bool> X86Kernel::ParkOtherCpusInInit(Cpu& cpu) {
 Task<> X86Kernel::StopThisCpu(Cpu& cpu) {
   co_await cpu.irq_disable("ST1");
   co_await SetCpuOnline(cpu, false, "ST2");
+  cpu.set_location(Location::kTransit);  // off the online mask, not yet halted: the stopper may already go on
   co_await cpu.local("ST3", "disable_local_APIC, mcheck_cpu_clear");
   apic_enabled_[cpu.id()] = false;
   if (v_.robust_stop_mask) co_await cpu.write(*stop_mask_[cpu.id()], 0, "ST4");

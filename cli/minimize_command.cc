@@ -1,0 +1,112 @@
+#include <csignal>
+#include <cstdio>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "diff/differential.h"
+#include "minimize/minimize.h"
+#include "minimize/reproducer.h"
+#include "sim/scenario_io.h"
+#include "util/atomic_file.h"
+
+namespace crashdiff::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void OnInterrupt(int) { g_stop = true; }
+
+bool Shows(const DiffReport& report, const std::string& signature) {
+  for (const Divergence& d : report.divergences) {
+    if (d.signature == signature) return true;
+  }
+  return false;
+}
+
+void MinimizeOne(const pb::Scenario& input, const std::string& signature, const std::string& path,
+                 MinimizeOptions options, bool quiet) {
+  const KeepsProperty keeps = [&](const pb::Scenario& s) { return Shows(RunDifferential(s), signature); };
+  const auto write = [&](const pb::Scenario& s) {
+    std::string error;
+    if (!WriteFileAtomically(path, FormatReproducer(s, signature, RunDifferential(s), path), &error)) {
+      std::fprintf(stderr, "crashdiff minimize: %s\n", error.c_str());
+    }
+  };
+  MinimizeStats stats;
+  options.stop = &g_stop;
+  options.on_improved = write;  // the best so far is on disk whenever the run is interrupted
+  options.progress = [&](const std::string& what) {
+    if (!quiet) {
+      std::fprintf(stderr, "\rminimize: %-60.60s runs %llu, kept %llu", what.c_str(),
+                   static_cast<unsigned long long>(stats.runs), static_cast<unsigned long long>(stats.accepted));
+    }
+  };
+  const pb::Scenario out = Minimize(input, keeps, options, &stats);
+  write(out);
+  if (!quiet) std::fprintf(stderr, "\n");
+  std::printf("%s: %d -> %d events, %d -> %d choices, %llu runs%s\n  signature: %s\n", path.c_str(),
+              input.events_size(), out.events_size(), input.schedule().choices_size(), out.schedule().choices_size(),
+              static_cast<unsigned long long>(stats.runs), stats.interrupted ? " (interrupted: best so far)" : "",
+              signature.c_str());
+}
+
+}  // namespace
+
+int MinimizeCommand(const Args& args) {
+  ArgReader r(args, {"--signature", "--out", "--max-runs"}, {"--quiet", "--all"});
+  if (!r.ok() || r.positionals().size() != 1) {
+    std::fprintf(stderr, "crashdiff minimize: %s\nusage: crashdiff minimize FILE [--signature S] [--out DIR]\n",
+                 r.ok() ? "expected one scenario file" : r.error().c_str());
+    return kExitUsage;
+  }
+  const LoadResult loaded = LoadScenarioFile(r.positionals()[0]);
+  if (!loaded.scenario) {
+    for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return kExitUsage;
+  }
+  MinimizeOptions options;
+  if (auto v = r.Value("--max-runs")) {
+    char* end = nullptr;
+    options.max_runs = std::strtoull(v->c_str(), &end, 10);
+    if (end == v->c_str() || *end != '\0' || options.max_runs == 0) {
+      std::fprintf(stderr, "crashdiff minimize: --max-runs wants a positive number, got '%s'\n", v->c_str());
+      return kExitUsage;
+    }
+  }
+  const DiffReport before = RunDifferential(*loaded.scenario);
+  std::vector<std::string> signatures;
+  if (auto s = r.Value("--signature")) {
+    if (!Shows(before, *s)) {
+      std::fprintf(stderr, "crashdiff minimize: %s does not show signature '%s'\n", r.positionals()[0].c_str(),
+                   s->c_str());
+      return kExitUsage;
+    }
+    signatures.push_back(*s);
+  } else if (r.Has("--all")) {
+    for (const Divergence& d : before.divergences) signatures.push_back(d.signature);
+  } else {
+    // By default the first new divergence, else the first known one.
+    for (const Divergence& d : before.divergences) {
+      if (!d.known) {
+        signatures.push_back(d.signature);
+        break;
+      }
+    }
+    if (signatures.empty() && !before.divergences.empty()) signatures.push_back(before.divergences.front().signature);
+  }
+  if (signatures.empty()) {
+    std::printf("crashdiff minimize: %s shows no divergence; nothing to minimize\n", r.positionals()[0].c_str());
+    return kExitClean;
+  }
+  const std::string dir = r.Value("--out").value_or("corpus/regressions");
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
+  for (const std::string& signature : signatures) {
+    if (g_stop) break;
+    MinimizeOne(*loaded.scenario, signature, dir + "/" + ReproducerFileName(signature), options, r.Has("--quiet"));
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  return kExitClean;
+}
+
+}  // namespace crashdiff::cli

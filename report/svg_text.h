@@ -1,0 +1,23 @@
+// Text for SVG/HTML output: escaping, fixed-precision numbers and human-readable model times. Everything here is
+// locale-free and deterministic, so the same run always renders to the same bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace crashdiff {
+
+// Escapes the five XML special characters, and replaces control characters (not allowed in XML 1.0) with '?'.
+std::string XmlEscape(std::string_view text);
+
+// A coordinate with one decimal ("12.5", "-3.0").
+std::string Px(double v);
+
+// An exact model time or duration: "0 ns", "120 ns", "1.5 us", "10 s", "10 s +120 ns".
+std::string FormatNs(uint64_t ns);
+
+// A duration rounded to three significant digits for a label: "10 s", "1.23 ms", "450 ns".
+std::string FormatNsShort(uint64_t ns);
+
+}  // namespace crashdiff

@@ -1,0 +1,94 @@
+// CPU hotplug requested by another CPU. Models torvalds/linux kernel/cpu.c cpu_down()/cpu_up() and
+// arch/x86/kernel/smpboot.c: takedown via stop_machine (take_cpu_down -> native_cpu_disable clears the online
+// bit), then the dying CPU's idle task calls play_dead (O1..); native_cpu_die waits up to 10 s for the dead report
+// ("CPU%u didn't die..."). Bring-up: do_boot_cpu() sends INIT then STARTUP (wakeup_secondary_cpu_via_init), the
+// CPU runs start_secondary -> smp_callin (O0) -> set online, and the requester waits up to 10 s for it.
+#include <string>
+
+#include "targets/x86/x86_kernel.h"
+
+namespace crashdiff::x86 {
+
+Task<> X86Kernel::LockCpuMaps(Cpu& cpu, Label label) {
+  const int64_t self = cpu.id();
+  while (co_await cpu.cmpxchg(cpu_add_remove_lock_, kNoCpuId, self, label) != kNoCpuId) {
+    co_await cpu.wait_until([this] { return cpu_add_remove_lock_.value == kNoCpuId; }, kForever, label);
+  }
+}
+
+Task<> X86Kernel::UnlockCpuMaps(Cpu& cpu, Label label) {
+  co_await cpu.write(cpu_add_remove_lock_, kNoCpuId, label);
+}
+
+Task<> X86Kernel::CpuHotplugDisable(Cpu& cpu, int delta, Label label) {
+  co_await LockCpuMaps(cpu, label);
+  co_await cpu.fetch_add(cpu_hotplug_disabled_, delta, label);
+  co_await UnlockCpuMaps(cpu, label);
+}
+
+Task<> X86Kernel::CpuDown(Cpu& cpu, uint32_t target) {
+  // The boot CPU is not hot-pluggable here; a CPU already offline (or never started) is left alone.
+  if (target == m_.config().boot_cpu() || target == cpu.id() || m_.never_started(target)) co_return;
+  co_await LockCpuMaps(cpu, "HD0");
+  const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HD0") > 0;  // -EBUSY
+  if (!disabled && co_await cpu.read(*online_[target], "HD1") == 1) co_await CpuDownLocked(cpu, target);
+  co_await UnlockCpuMaps(cpu, "HD4");
+}
+
+Task<> X86Kernel::CpuDownLocked(Cpu& cpu, uint32_t target) {
+  co_await cpu.write(*cpu_dead_[target], 0, "HD1");
+  co_await cpu.write(*die_request_[target], 1, "HD1");
+  co_await cpu.hw_op("HD1", "stop_machine: CALL_FUNCTION_VECTOR", [this, target] {
+    if (apic_enabled_[target]) m_.cpu(target).hw().ipi_vectors.insert(kCallFunctionVector);
+  });
+  Var& dead = *cpu_dead_[target];
+  if (!co_await cpu.wait_until([&dead] { return dead.value == 1; }, 10 * kSec, "HD3")) {
+    m_.Log(cpu.id(), "CPU " + std::to_string(target) + " didn't die...");
+  }
+}
+
+// take_cpu_down() on the dying CPU: leave the online mask and migrate interrupts; then play dead.
+Task<> X86Kernel::TakeCpuDown(Cpu& cpu) {
+  co_await cpu.write(*die_request_[cpu.id()], 0, "HD2");
+  co_await SetCpuOnline(cpu, false, "HD2");
+  co_await cpu.local("HD2", "fixup_irqs: migrate interrupts away");
+  co_await PlayDead(cpu);
+}
+
+Task<> X86Kernel::CpuUp(Cpu& cpu, uint32_t target) {
+  if (target == cpu.id() || m_.never_started(target)) co_return;
+  co_await LockCpuMaps(cpu, "HU0");
+  const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HU0") > 0;  // -EBUSY
+  if (!disabled && co_await cpu.read(*online_[target], "HU1") != 1) co_await CpuUpLocked(cpu, target);
+  co_await UnlockCpuMaps(cpu, "HU4");
+}
+
+Task<> X86Kernel::CpuUpLocked(Cpu& cpu, uint32_t target) {
+  co_await cpu.write(*sipi_[target], 0, "HU1");
+  co_await cpu.hw_op("HU1", "send INIT", [this, target] { m_.cpu(target).hw().init = true; });
+  const Cpu& t = m_.cpu(target);
+  co_await cpu.wait_until([&t] { return !t.hw().init || t.finished(); }, 100 * kMs, "HU1");
+  co_await cpu.write(*sipi_[target], 1, "HU2");  // STARTUP IPI
+  Var& online = *online_[target];
+  if (!co_await cpu.wait_until([&online] { return online.value == 1; }, 10 * kSec, "HU3")) {
+    m_.Log(cpu.id(), "CPU" + std::to_string(target) + " failed to report alive state");
+  }
+}
+
+// start_secondary(): a fresh CPU state from the trampoline: smp_callin (O0), online, idle with interrupts on.
+Task<> X86Kernel::StartSecondary(Cpu& cpu) {
+  const uint32_t c = cpu.id();
+  in_wait_for_sipi_[c] = false;
+  cpu.set_held_sources(0);
+  cpu.set_code_region(Region::kOldKernelText);
+  cpu.set_location(Location::kRunOld);
+  co_await cpu.write(*sipi_[c], 0, "HU2");
+  co_await SmpCallin(cpu);
+  co_await cpu.write(*cpu_dead_[c], 0, "HU2");
+  co_await SetCpuOnline(cpu, true, "HU2");
+  apic_enabled_[c] = true;
+  co_await cpu.irq_enable("HU2");
+  co_await cpu.park(Location::kRunOld, "idle");
+}
+
+}  // namespace crashdiff::x86

@@ -1,0 +1,111 @@
+// The regression corpus (corpus/regressions/): every reproducer replays to the outcome its header records, is
+// 1-minimal, and a patch modelled as a target is judged against each reproducer's bug.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "diff/differential.h"
+#include "minimize/minimize.h"
+#include "minimize/regress.h"
+#include "minimize/reproducer.h"
+#include "sim/scenario_io.h"
+#include "targets/target.h"
+
+namespace crashdiff {
+namespace {
+
+const std::string kCorpus = std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/regressions";
+
+std::vector<std::string> Reproducers() {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(kCorpus)) {
+    if (e.path().extension() == ".textproto") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(RegressionCorpus, EveryReproducerReplaysToTheOutcomeItsHeaderRecords) {
+  const RegressReport report = Regress(kCorpus, "");
+  EXPECT_TRUE(report.errors.empty()) << report.errors.front();
+  ASSERT_FALSE(report.rows.empty());
+  for (const RegressRow& row : report.rows) {
+    EXPECT_EQ(row.verdict, Verdict::kAsExpected) << row.file << " on " << row.target;
+  }
+}
+
+TEST(RegressionCorpus, EveryReproducerIsOneMinimal) {
+  for (const std::string& file : Reproducers()) {
+    const LoadResult loaded = LoadScenarioFile(file);
+    ASSERT_TRUE(loaded.scenario) << file;
+    const std::string signature = ParseReproducerHeader(ReadFile(file)).signature;
+    ASSERT_FALSE(signature.empty()) << file;
+    const KeepsProperty shows = [&](const pb::Scenario& s) {
+      for (const Divergence& d : RunDifferential(s).divergences) {
+        if (d.signature == signature) return true;
+      }
+      return false;
+    };
+    EXPECT_TRUE(shows(*loaded.scenario)) << file;
+    EXPECT_TRUE(IsOneMinimal(*loaded.scenario, shows)) << file;
+  }
+}
+
+TEST(RegressionCorpus, EveryDocumentedBugOfEveryTargetHasAReproducer) {
+  std::vector<ReproducerHeader> headers;
+  for (const std::string& file : Reproducers()) headers.push_back(ParseReproducerHeader(ReadFile(file)));
+  for (const TargetSpec* t : AllTargets()) {
+    for (const KnownDivergence& k : t->known) {
+      bool found = false;
+      for (const ReproducerHeader& h : headers) {
+        found |= h.signature.find(k.signature_part) != std::string::npos &&
+                 h.signature.find("[" + t->name + "/") != std::string::npos;
+      }
+      EXPECT_TRUE(found) << t->name << " documents '" << k.signature_part << "' but no reproducer shows it";
+    }
+  }
+}
+
+// A deliberately broken copy of the fixed target: the v1 ordering (check before clear) re-introduced.
+TEST(RegressionCorpus, ABrokenCopyOfTheFixedTargetFailsTheLostWakeReproducers) {
+  const TargetSpec* v1 = FindTarget("ppc-v1-check-before-clear");
+  const TargetSpec* upstream = FindTarget("ppc-upstream-clear-then-check");
+  ASSERT_NE(v1, nullptr);
+  ASSERT_NE(upstream, nullptr);
+  TargetSpec broken = *upstream;
+  broken.name = "ppc-upstream-with-v1-order";
+  broken.make = v1->make;
+  broken.known.clear();
+  TargetSpec fixed = *upstream;
+  fixed.name = "ppc-upstream-patch";
+  fixed.known.clear();
+
+  const RegressReport with_bug = Regress(kCorpus, "", &broken);
+  const RegressReport without_bug = Regress(kCorpus, "", &fixed);
+  int lost_wake_rows = 0;
+  for (size_t i = 0; i < with_bug.rows.size(); ++i) {
+    const std::string signature = ParseReproducerHeader(ReadFile(with_bug.rows[i].file)).signature;
+    if (signature.rfind("PR3 lost-wake: offline-target", 0) != 0) continue;
+    ++lost_wake_rows;
+    EXPECT_EQ(with_bug.rows[i].verdict, Verdict::kStillPresent) << with_bug.rows[i].file;
+    EXPECT_TRUE(with_bug.rows[i].failing);
+  }
+  EXPECT_GT(lost_wake_rows, 0);
+  EXPECT_TRUE(with_bug.failing());
+  for (const RegressRow& row : without_bug.rows) {
+    const std::string signature = ParseReproducerHeader(ReadFile(row.file)).signature;
+    if (signature.rfind("PR3 lost-wake: offline-target", 0) == 0) EXPECT_EQ(row.verdict, Verdict::kFixed) << row.file;
+  }
+}
+
+}  // namespace
+}  // namespace crashdiff
