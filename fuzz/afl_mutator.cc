@@ -3,6 +3,8 @@
 // shared libprotobuf: TOOLCHAIN §5.4) and loaded with AFL_CUSTOM_MUTATOR_LIBRARY. It links only the mutator, the
 // simulator's validation and the schema: on_label triggers use the spec's step ids (the target binary learns
 // real labels; this library does not run targets).
+#include <google/protobuf/stubs/logging.h>
+
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -35,6 +37,8 @@ constexpr size_t kMaxOut = 1 << 16;
 extern "C" {
 
 void* afl_custom_init(void* /*afl*/, unsigned int seed) {
+  // Invalid UTF-8 in string fields of AFL's own havoc mutants would make protobuf log a line per parse.
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*, int, const std::string&) {});
   auto* st = new AflState(seed);
   st->buffer.resize(kMaxOut);
   return st;

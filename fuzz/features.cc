@@ -11,7 +11,7 @@ __attribute__((weak)) void __sanitizer_cov_pcs_init(const uintptr_t* beg, const 
 namespace crashdiff::fuzz {
 namespace {
 
-// The section attribute keeps the counters next to the compiler's own (libFuzzer reads them by range only).
+// libFuzzer reads the counters by address range after every input and clears them before the next one.
 alignas(64) uint8_t counters[kModelFeatureCounters];
 // libFuzzer pairs each counter with a "PC" entry (pc, flags); fake PCs name the feature index.
 alignas(64) uintptr_t pc_table[2 * kModelFeatureCounters];

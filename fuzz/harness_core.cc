@@ -1,6 +1,7 @@
 #include "fuzz/harness_core.h"
 
 #include <fcntl.h>
+#include <google/protobuf/stubs/logging.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -83,6 +84,9 @@ Harness::Harness(HarnessConfig config)
 
 void Harness::Initialize(const std::vector<std::string>& extra_dirs) {
   RegisterModelFeatures();
+  // Byte-level mutants put invalid UTF-8 into string fields; protobuf logs each one (for proto2 it only logs).
+  // Those lines would drown the engine's own output.
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*, int, const std::string&) {});
   std::vector<std::string> dirs = config_.seed_dirs;
   dirs.insert(dirs.end(), extra_dirs.begin(), extra_dirs.end());
   std::vector<pb::Scenario> seeds;

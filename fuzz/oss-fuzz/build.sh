@@ -26,7 +26,10 @@ cp "$BUILD_DIR/fuzz/crashdiff_fuzzer" "$OUT/"
 cp "$ROOT/fuzz/crashdiff_fuzzer.options" "$OUT/"
 cp "$ROOT/corpus/dict/scenario.dict" "$OUT/"
 rm -f "$OUT/crashdiff_fuzzer_seed_corpus.zip"
-# Seeds are text-format scenarios; the harness reads text as well as binary inputs.
-if find "$ROOT/corpus/seeds" -name '*.textproto' | grep -q .; then
-  (cd "$ROOT/corpus/seeds" && find . -name '*.textproto' | sort | zip -q -j "$OUT/crashdiff_fuzzer_seed_corpus.zip" -@)
-fi
+# Seeds are text-format scenarios (the harness reads text as well as binary); names get their family directory
+# as a prefix, since zip -j would otherwise clash on seeds of the same name in two families.
+STAGE="$(mktemp -d)"
+(cd "$ROOT/corpus/seeds" && find . -name '*.textproto' | sort | while read -r f; do
+  name="${f#./}"; cp "$f" "$STAGE/${name//\//_}"; done)
+if [ -n "$(ls "$STAGE")" ]; then (cd "$STAGE" && zip -q "$OUT/crashdiff_fuzzer_seed_corpus.zip" ./*.textproto); fi
+rm -rf "$STAGE"

@@ -35,7 +35,10 @@ if [ -f "$OUT/crashdiff_fuzzer_seed_corpus.zip" ]; then (cd "$SEEDS" && unzip -q
 # OSS-Fuzz mode (no CRASHDIFF_FINDINGS_DIR): an unexpected divergence in a seed aborts, which fails this check.
 (cd "$WORK" && "$FUZZER" -runs=0 "$SEEDS" >"$WORK/seeds.log" 2>&1)
 check $? "seed corpus ($(ls "$SEEDS" | wc -l) inputs) does not crash (log: $WORK/seeds.log)"
-edges=$(grep -o 'INITED cov: [0-9]*' "$WORK/seeds.log" | grep -o '[0-9]*$' | tail -1)
+grep -h '^crashdiff divergence: ' "$WORK/seeds.log" | sed 's/^/      /'
+# Coverage in campaign mode, so that a diverging seed does not stop the count.
+(cd "$WORK" && CRASHDIFF_FINDINGS_DIR="$WORK/findings" "$FUZZER" -runs=0 "$SEEDS" >"$WORK/coverage.log" 2>&1)
+edges=$(grep -o 'INITED cov: [0-9]*' "$WORK/coverage.log" | grep -o '[0-9]*$' | tail -1)
 [ "${edges:-0}" -ge "$MIN_EDGES" ]; check $? "coverage from the seed corpus: ${edges:-0} edges (>= $MIN_EDGES)"
 
 for f in crashdiff_fuzzer.options scenario.dict crashdiff_fuzzer_seed_corpus.zip; do
