@@ -15,8 +15,10 @@ namespace {
 
 std::vector<std::string> SeedFiles() {
   std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/seeds/ppc")) {
-    if (e.path().extension() == ".textproto") files.push_back(e.path().string());
+  for (const char* dir : {"/corpus/seeds/ppc", "/corpus/findings/ppc"}) {
+    for (const auto& e : std::filesystem::directory_iterator(std::string(CRASHDIFF_SOURCE_DIR) + dir)) {
+      if (e.path().extension() == ".textproto") files.push_back(e.path().string());
+    }
   }
   std::sort(files.begin(), files.end());
   return files;

@@ -2,6 +2,7 @@
 // these tests pin them so that a change in the models that removes one is noticed (and explained).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "diff/runner.h"
@@ -11,8 +12,12 @@
 namespace crashdiff {
 namespace {
 
+// Most emergent outcomes are open findings, whose seeds live in corpus/findings/ (see corpus/README.md).
 pb::Scenario Seed(const std::string& file) {
-  LoadResult r = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/seeds/ppc/" + file);
+  const std::string findings = std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/findings/ppc/" + file;
+  LoadResult r = LoadScenarioFile(std::filesystem::exists(findings)
+                                      ? findings
+                                      : std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/seeds/ppc/" + file);
   EXPECT_TRUE(r.errors.empty()) << (r.errors.empty() ? "" : r.errors.front());
   return r.scenario.value_or(pb::Scenario());
 }

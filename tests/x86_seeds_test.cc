@@ -13,9 +13,12 @@ namespace crashdiff {
 namespace {
 
 TEST(X86Seeds, EverySeedRunsOnEveryTargetOfItsFamilyWellInsideTheBudget) {
-  const std::filesystem::path dir = std::filesystem::path(CRASHDIFF_SOURCE_DIR) / "corpus/seeds/x86";
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path());
+  for (const char* sub : {"corpus/seeds/x86", "corpus/findings/x86"}) {
+    const std::filesystem::path dir = std::filesystem::path(CRASHDIFF_SOURCE_DIR) / sub;
+    if (!std::filesystem::is_directory(dir)) continue;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path());
+  }
   std::sort(files.begin(), files.end());
   ASSERT_GE(files.size(), 8u);
   for (const auto& path : files) {
