@@ -6,6 +6,12 @@ namespace crashdiff::cli {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
+      {"fuzz", "fuzz [--time S] [--jobs N] [--family F] [--target T] [--out DIR] [--engine libfuzzer|afl]",
+       "The main job: a fuzzing campaign (default: every family, all cores, 120 s, libFuzzer) from corpus/seeds\n"
+       "into DIR (default fuzz-out): a live progress line, then every divergence signature found with its\n"
+       "reproducer; the first --minimize N (default 10) new ones are minimized into DIR/reproducers/.\n"
+       "More: --seeds DIR, --fuzzer PATH, --runs N, --json. Exit code 1 if anything new was found.",
+       FuzzCommand},
       {"targets", "targets [--json]", "List the registered targets: family, platforms, the kernel source each models.",
        TargetsCommand},
       {"run", "run FILE [--target T] [--json] [--explain] [--trace]",
@@ -33,10 +39,7 @@ const std::vector<Command>& Commands() {
        "first of the family): one lane per CPU, location states over model time, events, wakes, the hand-over,\n"
        "and the divergence witness. OUT.svg is the picture; OUT.html embeds it. See docs/TIMELINE.md.",
        TimelineCommand},
-      {"fuzz", "fuzz [--time S] [--jobs N] [--family F] [--target T] [--out DIR] [--engine libfuzzer|afl]",
-       "Fuzzing campaign (default: every family, all cores, 120 s, libFuzzer) from corpus/seeds into DIR (fuzz-out):\n"
-       "live progress, then every divergence signature found with its reproducer. --seeds DIR, --fuzzer PATH, --runs N, --json.",
-       FuzzCommand},
+
   };
   return kCommands;
 }

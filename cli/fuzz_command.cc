@@ -22,8 +22,13 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "diff/differential.h"
 #include "fuzz/mutator/input.h"
 #include "fuzz/mutator/mutator.h"
+#include "minimize/minimize.h"
+#include "minimize/reproducer.h"
+#include "sim/scenario_io.h"
+#include "util/atomic_file.h"
 #include "util/json.h"
 
 namespace crashdiff::cli {
@@ -48,6 +53,7 @@ struct FuzzPlan {
   fs::path fuzzer;       // libFuzzer binary, or the AFL-instrumented harness
   fs::path afl_mutator;  // AFL++ custom mutator .so
   bool json = false;
+  int minimize = 10;  // new findings handed to the minimizer at the end (0: none)
 };
 
 struct Finding {
@@ -55,6 +61,7 @@ struct Finding {
   bool known = false;
   std::string targets;
   fs::path reproducer;
+  fs::path minimized;  // the minimizer's reproducer, for new findings
 };
 
 struct Worker {
@@ -295,11 +302,40 @@ Progress Measure(const FuzzPlan& plan, const std::vector<Worker>& workers) {
   return p;
 }
 
+// Hands the first plan.minimize new findings to the minimizer (DESIGN §9): each becomes a small reproducer in
+// <out>/reproducers/, written atomically, with a header saying what every target does on it.
+void MinimizeNewFindings(const FuzzPlan& plan, std::vector<Finding>& findings) {
+  int budget = plan.minimize;
+  for (Finding& f : findings) {
+    if (f.known || budget <= 0) continue;
+    --budget;
+    const LoadResult loaded = LoadScenarioFile(f.reproducer.string());
+    if (!loaded.scenario) continue;
+    const std::string signature = f.signature;
+    const KeepsProperty shows = [&](const pb::Scenario& s) {
+      for (const Divergence& d : RunDifferential(s).divergences) {
+        if (d.signature == signature) return true;
+      }
+      return false;
+    };
+    if (!shows(*loaded.scenario)) continue;  // not reproducible from its text form: keep the raw finding
+    if (!plan.json) std::fprintf(stderr, "minimizing: %s\n", signature.c_str());
+    MinimizeOptions options;
+    options.max_runs = 3000;
+    const pb::Scenario small = Minimize(*loaded.scenario, shows, options);
+    const fs::path out = plan.out / "reproducers" / ReproducerFileName(signature);
+    if (WriteFileAtomically(out.string(), FormatReproducer(small, signature, RunDifferential(small), out.string()))) {
+      f.minimized = out;
+    }
+  }
+}
+
 int Usage(const std::string& why) {
   std::fprintf(
       stderr,
       "crashdiff fuzz: %s\nusage: crashdiff fuzz [--time S] [--jobs N] [--family ppc|x86|arm64] [--target T]\n"
-      "                      [--out DIR] [--engine libfuzzer|afl] [--seeds DIR] [--fuzzer PATH] [--runs N] [--json]\n",
+      "                      [--out DIR] [--engine libfuzzer|afl] [--seeds DIR] [--fuzzer PATH] [--runs N]\n"
+      "                      [--minimize N] [--json]\n",
       why.c_str());
   return kExitUsage;
 }
@@ -316,7 +352,9 @@ bool ParsePositive(const std::optional<std::string>& v, int& out) {
 }  // namespace
 
 int FuzzCommand(const Args& args) {
-  ArgReader r(args, {"--time", "--runs", "--jobs", "--family", "--target", "--out", "--engine", "--seeds", "--fuzzer"},
+  ArgReader r(args,
+              {"--time", "--runs", "--jobs", "--family", "--target", "--out", "--engine", "--seeds", "--fuzzer",
+               "--minimize"},
               {"--json"});
   if (!r.ok()) return Usage(r.error());
   if (!r.positionals().empty()) return Usage("unexpected argument " + r.positionals().front());
@@ -335,6 +373,13 @@ int FuzzCommand(const Args& args) {
   plan.out = r.Value("--out").value_or("fuzz-out");
   plan.seeds = r.Value("--seeds").value_or((SourceDir() / "corpus/seeds").string());
   plan.json = r.Has("--json");
+  if (auto m = r.Value("--minimize")) {
+    if (*m == "0") {
+      plan.minimize = 0;
+    } else if (!ParsePositive(m, plan.minimize)) {
+      return Usage("--minimize wants a number of findings (0: none)");
+    }
+  }
   const fs::path src = SourceDir();
   if (plan.engine == "libfuzzer") {
     plan.fuzzer =
@@ -420,7 +465,8 @@ int FuzzCommand(const Args& args) {
   if (tty) std::fprintf(stderr, "\n");
 
   const Progress p = Measure(plan, workers);
-  const std::vector<Finding> findings = ReadFindings(plan.out / "findings");
+  std::vector<Finding> findings = ReadFindings(plan.out / "findings");
+  MinimizeNewFindings(plan, findings);
   const size_t crashes = CountFiles(plan.out / "crashes");
   if (plan.json) {
     JsonWriter j;
@@ -429,7 +475,9 @@ int FuzzCommand(const Args& args) {
     j.Key("harness_crashes").Uint(crashes).Key("findings").BeginArray();
     for (const Finding& f : findings) {
       j.BeginObject().Key("signature").String(f.signature).Key("known").Bool(f.known).Key("targets").String(f.targets);
-      j.Key("reproducer").String(f.reproducer.string()).EndObject();
+      j.Key("reproducer").String(f.reproducer.string());
+      if (!f.minimized.empty()) j.Key("minimized").String(f.minimized.string());
+      j.EndObject();
     }
     j.EndArray().EndObject();
     std::printf("%s\n", j.str().c_str());
@@ -439,7 +487,8 @@ int FuzzCommand(const Args& args) {
                 p.known, p.fresh);
     if (!findings.empty()) std::printf("\n  %-5s  %-90s  %s\n", "", "signature", "reproducer");
     for (const Finding& f : findings) {
-      std::printf("  %-5s  %-90s  %s\n", f.known ? "known" : "NEW", f.signature.c_str(), f.reproducer.c_str());
+      std::printf("  %-5s  %-90s  %s\n", f.known ? "known" : "NEW", f.signature.c_str(),
+                  (f.minimized.empty() ? f.reproducer : f.minimized).c_str());
     }
     if (crashes > 0) std::printf("\n%zu harness crash(es) saved under %s\n", crashes, (plan.out / "crashes").c_str());
   }

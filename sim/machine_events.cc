@@ -30,7 +30,9 @@ void Machine::ApplyHardware(const pb::Event& event) {
       case pb::STRAY_DOORBELL: hw.doorbell = true; break;
       case pb::SPURIOUS_WAKE:
       case pb::KVM_EXIT: hw.spurious = true; break;
-      case pb::XIVE_IPI: hw.xive_queue.push_back(XiveEntry{true, 0}); break;
+      case pb::XIVE_IPI:  // only a machine with a XIVE has an event queue to put it in
+        if (xive) hw.xive_queue.push_back(XiveEntry{true, 0});
+        break;
       case pb::STALE_ICP_IPI:
         if (xics) hw.mfrr = kIpiPriority;
         break;

@@ -304,3 +304,29 @@ TEST(Hlt, NmiResumesHltWithInterruptsOffOrdinaryIpiDoesNot) {
 
 }  // namespace
 }  // namespace crashdiff
+
+namespace crashdiff {
+namespace {
+
+// Found by the fuzzer: a XIVE IPI event on a POWER8 (XICS) machine used to fill a XIVE queue the machine does not
+// have, and the offline loop, whose XICS flush never drains it, woke forever (livelock).
+TEST(Events, HardwareEventsOnlyReachHardwareThePlatformHas) {
+  const pb::Scenario s = crashdiff::testing::ScenarioFromText(R"pb(
+    machine { family: PPC platform: POWER8_XICS cores: 1 threads_per_core: 1 }
+    events { kind: XIVE_IPI cpus: 0 trigger { at_step: 0 } }
+  )pb");
+  Machine m(s);
+  bool hvi = true;
+  crashdiff::testing::LambdaProgram p;
+  p.start = [&hvi](Cpu& cpu) -> Task<> {
+    return [](Cpu& c, bool& pending) -> Task<> {
+      co_await c.local("A");
+      pending = c.hw().Pending(Source::kHvi);
+    }(cpu, hvi);
+  };
+  m.Run(p);
+  EXPECT_FALSE(hvi);
+}
+
+}  // namespace
+}  // namespace crashdiff
