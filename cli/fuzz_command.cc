@@ -324,9 +324,10 @@ void MinimizeNewFindings(const FuzzPlan& plan, std::vector<Finding>& findings) {
     options.max_runs = 3000;
     const pb::Scenario small = Minimize(*loaded.scenario, shows, options);
     const fs::path out = plan.out / "reproducers" / ReproducerFileName(signature);
-    if (WriteFileAtomically(out.string(), FormatReproducer(small, signature, RunDifferential(small), out.string()))) {
-      f.minimized = out;
-    }
+    std::error_code ec;
+    fs::create_directories(out.parent_path(), ec);
+    const std::string text = FormatReproducer(small, signature, RunDifferential(small), out.string());
+    if (WriteFileAtomically(out.string(), text).empty()) f.minimized = out;
   }
 }
 

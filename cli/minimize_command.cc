@@ -1,4 +1,5 @@
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 
 #include "cli/args.h"
@@ -26,8 +27,8 @@ void MinimizeOne(const pb::Scenario& input, const std::string& signature, const 
                  MinimizeOptions options, bool quiet) {
   const KeepsProperty keeps = [&](const pb::Scenario& s) { return Shows(RunDifferential(s), signature); };
   const auto write = [&](const pb::Scenario& s) {
-    std::string error;
-    if (!WriteFileAtomically(path, FormatReproducer(s, signature, RunDifferential(s), path), &error)) {
+    if (const std::string error = WriteFileAtomically(path, FormatReproducer(s, signature, RunDifferential(s), path));
+        !error.empty()) {
       std::fprintf(stderr, "crashdiff minimize: %s\n", error.c_str());
     }
   };
@@ -98,6 +99,8 @@ int MinimizeCommand(const Args& args) {
     return kExitClean;
   }
   const std::string dir = r.Value("--out").value_or("corpus/regressions");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
   for (const std::string& signature : signatures) {

@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "diff/differential.h"
 #include "diff/runner.h"
-#include "report/atomic_file.h"
+#include "util/atomic_file.h"
 #include "report/timeline.h"
 #include "sim/scenario_io.h"
 

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <vector>
 
-#include "report/atomic_file.h"
+#include "util/atomic_file.h"
 #include "report/svg_text.h"
 #include "report/time_axis.h"
 #include "report/timeline_model.h"

@@ -1,4 +1,4 @@
-#include "report/atomic_file.h"
+#include "util/atomic_file.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
