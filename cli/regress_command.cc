@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -61,7 +62,12 @@ int RegressCommand(const Args& args) {
       }
     }
     std::printf("\nsummary\n");
-    for (const auto& [t, verdicts] : by_target) {
+    for (auto& [t, verdicts] : by_target) {
+      // A bug shown as some reproducer's own is not also "new" because another reproducer shows it too.
+      if (verdicts.count("new") && verdicts.count("still shows")) {
+        for (const std::string& key : verdicts.at("still shows")) verdicts.at("new").erase(key);
+        if (verdicts.at("new").empty()) verdicts.erase("new");
+      }
       const auto count = [&](const char* k) { return verdicts.count(k) ? verdicts.at(k).size() : size_t{0}; };
       std::printf("  %-30s %3zu as expected, %3zu fixed, %3zu changed; %zu bug(s) still shown, %zu new\n", t.c_str(),
                   count("as-expected"), count("fixed"), count("changed"), count("still shows"), count("new"));
