@@ -331,13 +331,42 @@ void MinimizeNewFindings(const FuzzPlan& plan, std::vector<Finding>& findings) {
   }
 }
 
+// One line per bug (the signature without its [target/platform] suffix): new first, with how many
+// target/platform partitions show it and one reproducer (the minimized one where there is one). The full list,
+// one line per signature, goes to <out>/findings.txt.
+void PrintFindings(const FuzzPlan& plan, const std::vector<Finding>& findings) {
+  struct Bug {
+    bool fresh = false;
+    int partitions = 0;
+    fs::path reproducer;
+  };
+  std::map<std::string, Bug> bugs;
+  std::string all;
+  for (const Finding& f : findings) {
+    Bug& b = bugs[SignatureKey(f.signature)];
+    b.fresh |= !f.known;
+    ++b.partitions;
+    if (!f.minimized.empty() || b.reproducer.empty()) b.reproducer = f.minimized.empty() ? f.reproducer : f.minimized;
+    all += std::string(f.known ? "known " : "NEW   ") + f.signature + "  " + f.reproducer.string() + "\n";
+  }
+  WriteFileAtomically((plan.out / "findings.txt").string(), all);
+  if (bugs.empty()) return;
+  std::printf("\n%zu distinct bug(s); every signature is listed in %s\n\n", bugs.size(),
+              (plan.out / "findings.txt").c_str());
+  for (const bool fresh : {true, false}) {
+    for (const auto& [key, b] : bugs) {
+      if (b.fresh != fresh) continue;
+      std::printf("  %-5s %-88s %3dx  %s\n", fresh ? "NEW" : "known", key.c_str(), b.partitions, b.reproducer.c_str());
+    }
+  }
+}
+
 int Usage(const std::string& why) {
-  std::fprintf(
-      stderr,
-      "crashdiff fuzz: %s\nusage: crashdiff fuzz [--time S] [--jobs N] [--family ppc|x86|arm64] [--target T]\n"
-      "                      [--out DIR] [--engine libfuzzer|afl] [--seeds DIR] [--fuzzer PATH] [--runs N]\n"
-      "                      [--minimize N] [--json]\n",
-      why.c_str());
+  std::fprintf(stderr,
+               "crashdiff fuzz: %s\nusage: crashdiff fuzz [--time S] [--jobs N] [--family ppc|x86|arm64] [--target T]\n"
+               "                      [--out DIR] [--engine libfuzzer|afl] [--seeds DIR] [--fuzzer PATH] [--runs N]\n"
+               "                      [--minimize N] [--json]\n",
+               why.c_str());
   return kExitUsage;
 }
 
@@ -353,10 +382,10 @@ bool ParsePositive(const std::optional<std::string>& v, int& out) {
 }  // namespace
 
 int FuzzCommand(const Args& args) {
-  ArgReader r(args,
-              {"--time", "--runs", "--jobs", "--family", "--target", "--out", "--engine", "--seeds", "--fuzzer",
-               "--minimize"},
-              {"--json"});
+  ArgReader r(
+      args,
+      {"--time", "--runs", "--jobs", "--family", "--target", "--out", "--engine", "--seeds", "--fuzzer", "--minimize"},
+      {"--json"});
   if (!r.ok()) return Usage(r.error());
   if (!r.positionals().empty()) return Usage("unexpected argument " + r.positionals().front());
   FuzzPlan plan;
@@ -486,11 +515,7 @@ int FuzzCommand(const Args& args) {
     std::printf("fuzzed %d s with %d job(s): %llu executions, corpus %zu, %zu signature(s) (%zu known, %zu new)\n",
                 elapsed(), plan.jobs, static_cast<unsigned long long>(p.total_execs), p.corpus, findings.size(),
                 p.known, p.fresh);
-    if (!findings.empty()) std::printf("\n  %-5s  %-90s  %s\n", "", "signature", "reproducer");
-    for (const Finding& f : findings) {
-      std::printf("  %-5s  %-90s  %s\n", f.known ? "known" : "NEW", f.signature.c_str(),
-                  (f.minimized.empty() ? f.reproducer : f.minimized).c_str());
-    }
+    PrintFindings(plan, findings);
     if (crashes > 0) std::printf("\n%zu harness crash(es) saved under %s\n", crashes, (plan.out / "crashes").c_str());
   }
   return p.fresh > 0 || crashes > 0 ? kExitDivergence : kExitClean;

@@ -1,6 +1,6 @@
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -14,7 +14,9 @@ namespace crashdiff::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void OnInterrupt(int) { g_stop = true; }
+extern "C" void OnInterrupt(int) {
+  g_stop = true;
+}
 
 bool Shows(const DiffReport& report, const std::string& signature) {
   for (const Divergence& d : report.divergences) {

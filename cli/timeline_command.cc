@@ -6,9 +6,9 @@
 #include "cli/commands.h"
 #include "diff/differential.h"
 #include "diff/runner.h"
-#include "util/atomic_file.h"
 #include "report/timeline.h"
 #include "sim/scenario_io.h"
+#include "util/atomic_file.h"
 
 namespace crashdiff::cli {
 namespace {

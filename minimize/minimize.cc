@@ -84,8 +84,7 @@ class Minimizer {
             sum += static_cast<uint64_t>(std::abs(GetIn(const_cast<Message&>(m), p)));
             break;
           }
-          default:
-            break;
+          default: break;
         }
       }
     }

@@ -72,7 +72,9 @@ RegressRow Judge(const std::string& file, const std::string& target, const Repro
 
 }  // namespace
 
-const char* Name(Verdict v) { return kVerdicts[static_cast<int>(v)].name; }
+const char* Name(Verdict v) {
+  return kVerdicts[static_cast<int>(v)].name;
+}
 
 bool RegressReport::failing() const {
   return !errors.empty() || std::any_of(rows.begin(), rows.end(), [](const RegressRow& r) { return r.failing; });

@@ -8,11 +8,11 @@
 
 namespace crashdiff {
 
-#define CRASHDIFF_VERDICTS(X)                                                         \
-  X(kAsExpected, "as-expected", false, "the same signatures as the header expects")   \
-  X(kFixed, "fixed", false, "the reproducer's bug is gone and nothing new appeared")  \
-  X(kStillPresent, "still-present", true, "the reproducer's bug still shows (on a target the header does not know)")        \
-  X(kNewDivergence, "new-divergence", true, "a signature the header does not expect") \
+#define CRASHDIFF_VERDICTS(X)                                                                                        \
+  X(kAsExpected, "as-expected", false, "the same signatures as the header expects")                                  \
+  X(kFixed, "fixed", false, "the reproducer's bug is gone and nothing new appeared")                                 \
+  X(kStillPresent, "still-present", true, "the reproducer's bug still shows (on a target the header does not know)") \
+  X(kNewDivergence, "new-divergence", true, "a signature the header does not expect")                                \
   X(kChanged, "changed", true, "expected signatures are missing (and the bug is not simply fixed)")
 
 enum class Verdict {

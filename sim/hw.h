@@ -79,12 +79,12 @@ struct CpuHw {
   bool nmi = false;
   bool smi = false;
   bool init = false;
-  bool doorbell = false;              // powerpc hypervisor doorbell latch: a single bit, so wakes merge
-  uint8_t mfrr = kMfrrNone;           // XICS IPI register: a single value, so wakes merge
-  std::set<uint32_t> device_pending;  // XICS device vectors presented to this thread
-  std::set<uint32_t> masked_vectors;  // vectors masked at the source by an offline flush
-  std::deque<XiveEntry> xive_queue;   // XIVE event queue (HVI)
-  std::set<uint32_t> ipi_vectors;     // x86/arm64 ordinary IPIs (reboot vector, IPI_CPU_STOP)
+  bool doorbell = false;                 // powerpc hypervisor doorbell latch: a single bit, so wakes merge
+  uint8_t mfrr = kMfrrNone;              // XICS IPI register: a single value, so wakes merge
+  std::set<uint32_t> device_pending;     // XICS device vectors presented to this thread
+  std::set<uint32_t> masked_vectors;     // vectors masked at the source by an offline flush
+  std::deque<XiveEntry> xive_queue;      // XIVE event queue (HVI)
+  std::set<uint32_t> ipi_vectors;        // x86/arm64 ordinary IPIs (reboot vector, IPI_CPU_STOP)
   std::set<uint32_t> taken_ipi_vectors;  // the vectors the last taken IPI interrupt delivered (set by Clear)
   bool dec = false;
   bool spurious = false;       // SPURIOUS_WAKE / KVM_EXIT: a wake with no reason

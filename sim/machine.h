@@ -163,8 +163,8 @@ class Machine {
   std::unique_ptr<Scheduler> scheduler_;
   uint64_t now_ = 0;
   uint64_t step_ = 0;
-  uint64_t trace_pos_ = 0;          // trace entries recorded so far (whether or not they are kept)
-  uint32_t current_cpu_ = kNoCpu;   // the CPU whose code is executing (for BookEntry::by)
+  uint64_t trace_pos_ = 0;         // trace entries recorded so far (whether or not they are kept)
+  uint32_t current_cpu_ = kNoCpu;  // the CPU whose code is executing (for BookEntry::by)
   RunResult result_;
 };
 

@@ -16,7 +16,7 @@ namespace crashdiff {
   X(kOldPageTables, "old-page-tables", "old kernel page tables")                           \
   X(kLowVectors, "low-vectors", "powerpc exception vectors at real address 0 (0x100 ...)") \
   X(kCrashKernel, "crash-kernel", "memory reserved for the kdump kernel")                  \
-  X(kFirmware, "firmware", "firmware (OPAL / PSCI / BIOS) memory")                          \
+  X(kFirmware, "firmware", "firmware (OPAL / PSCI / BIOS) memory")                         \
   X(kKexecControl, "kexec-control", "kexec control page: relocation code, never a copy destination")
 
 enum class Region : uint8_t {

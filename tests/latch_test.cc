@@ -313,7 +313,11 @@ namespace {
 TEST(Events, HardwareEventsOnlyReachHardwareThePlatformHas) {
   const pb::Scenario s = crashdiff::testing::ScenarioFromText(R"pb(
     machine { family: PPC platform: POWER8_XICS cores: 1 threads_per_core: 1 }
-    events { kind: XIVE_IPI cpus: 0 trigger { at_step: 0 } }
+    events {
+      kind: XIVE_IPI
+      cpus: 0
+      trigger { at_step: 0 }
+    }
   )pb");
   Machine m(s);
   bool hvi = true;

@@ -1,5 +1,7 @@
 // The regression corpus (corpus/regressions/): every reproducer replays to the outcome its header records, is
 // 1-minimal, and a patch modelled as a target is judged against each reproducer's bug.
+#include "minimize/regress.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,7 +10,6 @@
 
 #include "diff/differential.h"
 #include "minimize/minimize.h"
-#include "minimize/regress.h"
 #include "minimize/reproducer.h"
 #include "sim/scenario_io.h"
 #include "targets/target.h"
