@@ -1,4 +1,5 @@
-// Every x86 seed scenario loads, validates and runs on every x86 target, ending well inside its step budget.
+// Every x86 and arm64 seed scenario (and open finding) loads, validates and runs on every target of its family,
+// ending well inside its step budget. (powerpc has its own, stricter corpus test: ppc_corpus_test.cc.)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,10 +13,17 @@
 namespace crashdiff {
 namespace {
 
-TEST(X86Seeds, EverySeedRunsOnEveryTargetOfItsFamilyWellInsideTheBudget) {
+struct FamilySeeds {
+  const char* dir;  // under corpus/seeds/ and corpus/findings/
+  pb::Family family;
+};
+
+class SeedsOfFamily : public ::testing::TestWithParam<FamilySeeds> {};
+
+TEST_P(SeedsOfFamily, EverySeedRunsOnEveryTargetOfItsFamilyWellInsideTheBudget) {
   std::vector<std::filesystem::path> files;
-  for (const char* sub : {"corpus/seeds/x86", "corpus/findings/x86"}) {
-    const std::filesystem::path dir = std::filesystem::path(CRASHDIFF_SOURCE_DIR) / sub;
+  for (const char* root : {"corpus/seeds/", "corpus/findings/"}) {
+    const std::filesystem::path dir = std::filesystem::path(CRASHDIFF_SOURCE_DIR) / root / GetParam().dir;
     if (!std::filesystem::is_directory(dir)) continue;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path());
   }
@@ -26,7 +34,7 @@ TEST(X86Seeds, EverySeedRunsOnEveryTargetOfItsFamilyWellInsideTheBudget) {
     const LoadResult loaded = LoadScenarioFile(path.string());
     ASSERT_TRUE(loaded.scenario.has_value()) << (loaded.errors.empty() ? "" : loaded.errors.front());
     const pb::Scenario& scenario = *loaded.scenario;
-    EXPECT_EQ(scenario.machine().family(), pb::X86);
+    EXPECT_EQ(scenario.machine().family(), GetParam().family);
     const std::vector<const TargetSpec*> targets = TargetsFor(scenario);
     ASSERT_FALSE(targets.empty());
     for (const TargetSpec* target : targets) {
@@ -37,6 +45,10 @@ TEST(X86Seeds, EverySeedRunsOnEveryTargetOfItsFamilyWellInsideTheBudget) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Families, SeedsOfFamily,
+                         ::testing::Values(FamilySeeds{"x86", pb::X86}, FamilySeeds{"arm64", pb::ARM64}),
+                         [](const auto& info) { return std::string(info.param.dir); });
 
 }  // namespace
 }  // namespace crashdiff
