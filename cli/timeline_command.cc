@@ -1,11 +1,14 @@
 // crashdiff timeline: render one run of a scenario as an SVG picture (or an HTML page embedding it).
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "diff/differential.h"
 #include "diff/runner.h"
+#include "minimize/reproducer.h"
 #include "report/timeline.h"
 #include "sim/scenario_io.h"
 #include "util/atomic_file.h"
@@ -43,9 +46,12 @@ const TargetReport& ChooseTarget(const DiffReport& report) {
   return report.targets.front();
 }
 
-// The divergence to highlight: the earliest witness among the new ones (else among all); the first wrong step is
-// where a reader should start.
-const Divergence* ChooseDivergence(const TargetReport& t) {
+// The divergence to highlight: the one a reproducer's header names, if this target shows it; else the earliest
+// witness among the new ones (else among all): the first wrong step is where a reader should start.
+const Divergence* ChooseDivergence(const TargetReport& t, const std::string& named) {
+  for (const Divergence& d : t.divergences) {
+    if (d.signature == named) return &d;
+  }
   const Divergence* best = nullptr;
   for (const bool only_new : {true, false}) {
     for (const Divergence& d : t.divergences) {
@@ -95,7 +101,10 @@ int TimelineCommand(const Args& raw_args) {
   options.title = file + " on " + target.name + " (" + std::string(chosen.verdict()) + ")";
   options.subtitle = pb::Family_Name(loaded.scenario->machine().family()) + " / " +
                      pb::Platform_Name(loaded.scenario->machine().platform()) + " | models " + target.models;
-  if (const Divergence* d = ChooseDivergence(chosen)) {
+  std::stringstream text;
+  text << std::ifstream(file).rdbuf();
+  const std::string named = ParseReproducerHeader(text.str()).signature;
+  if (const Divergence* d = ChooseDivergence(chosen, named)) {
     options.subtitle = d->signature + (d->known ? " (known)" : " (new)");
     if (chosen.divergences.size() > 1) {
       options.subtitle += " | +" + std::to_string(chosen.divergences.size() - 1) + " more (crashdiff run --explain)";

@@ -9,13 +9,13 @@
 #include <sstream>
 #include <vector>
 
-#include "util/atomic_file.h"
 #include "report/svg_text.h"
 #include "report/time_axis.h"
 #include "report/timeline_model.h"
 #include "sim/machine.h"
 #include "tests/cli_test_util.h"
 #include "tests/sim_test_util.h"
+#include "util/atomic_file.h"
 
 namespace crashdiff {
 namespace {
@@ -390,6 +390,39 @@ TEST(TimelineCli, HelpDescribesTheCommand) {
   const auto r = testing::RunCrashdiff("timeline --help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("timeline FILE [--target T] -o OUT.html|OUT.svg"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace crashdiff
+
+namespace crashdiff {
+namespace {
+
+// The seed's lost wake (spec §3.2), as minimized in the regression corpus: one lane per CPU, the witness marked.
+TEST(TimelineCli, TheSeedsLostWakeReproducerIsAWellFormedPictureWithItsWitness) {
+  const std::string reproducer =
+      std::string(CRASHDIFF_SOURCE_DIR) +
+      "/corpus/regressions/pr3-lost-wake-offline-target-sleeps-in-stopped-hw-after-crash-wake-ppc-v1-check-before-"
+      "clear-doorbell.textproto";
+  ASSERT_TRUE(std::filesystem::exists(reproducer));
+  testing::TempDir dir;
+  const std::string html = dir.path() + "/lost_wake.html";
+  const auto r = testing::RunCrashdiff("timeline " + reproducer + " --target ppc-v1-check-before-clear -o " + html);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::stringstream s;
+  s << std::ifstream(html).rdbuf();
+  const std::string page = s.str();
+  const LoadResult loaded = LoadScenarioFile(reproducer);
+  ASSERT_TRUE(loaded.scenario.has_value());
+  const size_t cpus = loaded.scenario->machine().cores() * loaded.scenario->machine().threads_per_core();
+  EXPECT_EQ(Count(page, "class=\"lane\""), cpus);
+  EXPECT_EQ(Count(page, "class=\"witness\""), 1u);
+  EXPECT_NE(page.find("PR3 lost-wake: offline-target"), std::string::npos);
+  const size_t svg_begin = page.find("<svg");
+  const size_t svg_end = page.rfind("</svg>");
+  ASSERT_NE(svg_begin, std::string::npos);
+  ASSERT_NE(svg_end, std::string::npos);
+  EXPECT_EQ(XmlProblem(page.substr(svg_begin, svg_end + 6 - svg_begin)), "");
 }
 
 }  // namespace
