@@ -1,8 +1,9 @@
 // Time to rediscover each documented bug (issue 7, docs/PERFORMANCE.md "Rediscovery of each documented bug").
 //
-// A documented bug is one KnownDivergence.signature_part of a target, per family (the part, not the target: the
-// x86 targets that all document "PR1 unsafe-parking: offline-target" give one row). A hit is a known divergence
-// whose signature contains the part. For each bug and each strategy, N seeded campaigns (sim/rng.h seeds 1..N) run
+// A documented bug is one KnownDivergence of one target; a hit is a known divergence of that target whose
+// signature contains its signature_part. With --key part, one bug per signature part per family and a hit on any
+// target of the family (the x86 targets that all document "PR1 unsafe-parking: offline-target" give one row).
+// For each bug and each strategy, N seeded campaigns (sim/rng.h seeds 1..N) run
 // an in-process corpus loop until the first hit or the cap, recording executions and wall time:
 //   structure  the structure-aware Mutator (fuzz/mutator/), family kept
 //   bytes      1-4 random byte edits on the protobuf encoding; what does not decode to a valid scenario is
@@ -15,7 +16,8 @@
 // separate campaigns with the same Rng seed: the loop does not depend on which bugs it watches).
 //
 //   rediscover [--trials N] [--cap-execs N] [--cap-seconds S] [--families ppc,x86,arm64]
-//              [--strategies structure,bytes,random] [--seeds DIR]
+//              [--strategies structure,bytes,random] [--seeds DIR] [--key target|part]
+// Progress (one line per campaign) goes to stderr, the Markdown table to stdout.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -51,6 +53,7 @@ struct Options {
   std::vector<std::string> families = {"ppc", "x86", "arm64"};
   std::vector<std::string> strategies = {"structure", "bytes", "random"};
   std::string seeds_dir = "corpus/seeds";
+  bool key_by_part = false;  // --key part: one bug per signature part, whichever target of the family shows it
 };
 
 std::vector<std::string> SplitComma(const std::string& s) {
@@ -119,9 +122,18 @@ std::optional<pb::Scenario> ByteMutant(const pb::Scenario& s, Rng& rng) {
   return out;
 }
 
-bool Shows(const DiffReport& r, const std::string& part) {
+// A documented bug: one KnownDivergence of one target (target empty with --key part: any target of the family).
+struct Bug {
+  std::string target;
+  std::string part;
+  bool operator==(const Bug&) const = default;
+};
+
+bool Shows(const DiffReport& r, const Bug& bug) {
   for (const Divergence& d : r.divergences) {
-    if (d.known && d.signature.find(part) != std::string::npos) return true;
+    if (d.known && (bug.target.empty() || d.target == bug.target) && d.signature.find(bug.part) != std::string::npos) {
+      return true;
+    }
   }
   return false;
 }
@@ -136,7 +148,7 @@ struct Hit {
 
 // Runs one campaign until every watched bug is hit or the cap; returns one Hit per watched bug.
 std::vector<Hit> Campaign(const Options& opt, pb::Family family, const std::string& strategy,
-                          std::vector<pb::Scenario> corpus, const std::vector<std::string>& bugs, uint64_t seed) {
+                          std::vector<pb::Scenario> corpus, const std::vector<Bug>& bugs, uint64_t seed) {
   Rng rng(seed);
   MutatorOptions mo;
   mo.only_family = family;
@@ -229,7 +241,7 @@ std::string Show(const Cell& c) {
   if (!c.attempts) {
     std::snprintf(buf, sizeof buf, "not found (%d/%d)", c.found, c.trials);
   } else {
-    std::snprintf(buf, sizeof buf, "%.0f / %.2f s (%d/%d)", *c.attempts, *c.seconds, c.found, c.trials);
+    std::snprintf(buf, sizeof buf, "%.0f / %.3f s (%d/%d)", *c.attempts, *c.seconds, c.found, c.trials);
   }
   return buf;
 }
@@ -250,6 +262,8 @@ int Main(int argc, char** argv) {
       opt.strategies = SplitComma(value);
     else if (flag == "--seeds")
       opt.seeds_dir = value;
+    else if (flag == "--key")
+      opt.key_by_part = value == "part";
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
@@ -259,7 +273,7 @@ int Main(int argc, char** argv) {
       "trials %d, cap %d attempts or %.1f s per campaign; cell: median attempts / median seconds "
       "(trials that hit)\n\n",
       opt.trials, opt.cap_execs, opt.cap_seconds);
-  std::printf("| family | documented bug | seeds showing it | ");
+  std::printf("| target (family with --key part) | documented bug | seeds showing it | ");
   for (const std::string& s : opt.strategies) std::printf("%s | ", s.c_str());
   std::printf("bytes/structure | bytes rejected |\n|---|---|---|");
   for (size_t i = 0; i < opt.strategies.size() + 2; ++i) std::printf("---|");
@@ -269,12 +283,13 @@ int Main(int argc, char** argv) {
   for (const std::string& fam_name : opt.families) {
     const pb::Family family = FamilyOf(fam_name);
     const std::vector<pb::Scenario> seeds = LoadSeeds(fs::path(opt.seeds_dir) / fam_name);
-    std::vector<std::string> bugs;  // documented parts of the family, first appearance order over sorted targets
+    std::vector<Bug> bugs;  // the family's documented bugs, in target name order
     for (const TargetSpec* t : AllTargets()) {
       if (t->family != family) continue;
       for (const KnownDivergence& k : t->known) {
-        if (!k.signature_part.empty() && std::find(bugs.begin(), bugs.end(), k.signature_part) == bugs.end()) {
-          bugs.push_back(k.signature_part);
+        const Bug bug{opt.key_by_part ? "" : t->name, k.signature_part};
+        if (!k.signature_part.empty() && std::find(bugs.begin(), bugs.end(), bug) == bugs.end()) {
+          bugs.push_back(bug);
         }
       }
     }
@@ -306,7 +321,7 @@ int Main(int argc, char** argv) {
             if (!std::binary_search(excluded.begin(), excluded.end(), i)) corpus.push_back(seeds[i]);
           }
           if (corpus.empty()) corpus.push_back(MinimalScenario(family));
-          std::vector<std::string> watched;
+          std::vector<Bug> watched;
           for (size_t b : members) watched.push_back(bugs[b]);
           const std::vector<Hit> hits = Campaign(opt, family, strategy, corpus, watched, seed);
           for (size_t j = 0; j < members.size(); ++j) per_bug[members[j]].push_back(hits[j]);
@@ -314,7 +329,8 @@ int Main(int argc, char** argv) {
       }
     }
     for (size_t b = 0; b < bugs.size(); ++b) {
-      std::printf("| %s | `%s` | %zu of %zu | ", fam_name.c_str(), bugs[b].c_str(), shown_by[b].size(), seeds.size());
+      const std::string who = bugs[b].target.empty() ? fam_name : bugs[b].target;
+      std::printf("| %s | `%s` | %zu of %zu | ", who.c_str(), bugs[b].part.c_str(), shown_by[b].size(), seeds.size());
       std::map<std::string, Cell> cells;
       for (const std::string& s : opt.strategies) {
         cells[s] = Summarise(results[s][b]);
@@ -338,6 +354,16 @@ int Main(int argc, char** argv) {
       }
       std::fflush(stdout);
     }
+  }
+  std::printf("\nDocumented by:\n");
+  for (const std::string& fam_name : opt.families) {
+    std::map<std::string, std::string> by;
+    for (const TargetSpec* t : AllTargets()) {
+      if (t->family != FamilyOf(fam_name)) continue;
+      for (const KnownDivergence& k : t->known)
+        by[k.signature_part] += (by[k.signature_part].empty() ? "" : ", ") + t->name;
+    }
+    for (const auto& [part, names] : by) std::printf("  %s `%s`: %s\n", fam_name.c_str(), part.c_str(), names.c_str());
   }
   return 0;
 }
