@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "diff/differential.h"
+#include "bench/byte_mutant.h"
 #include "diff/runner.h"
 #include "fuzz/mutator/fix.h"
 #include "fuzz/mutator/input.h"
@@ -114,34 +115,6 @@ void BM_ParseInput(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseInput);
 
-// The byte-level baseline: one to four random byte edits on the serialised scenario.
-std::optional<pb::Scenario> ByteMutant(const pb::Scenario& s, Rng& rng) {
-  std::string b;
-  s.SerializeToString(&b);
-  const int edits = 1 + static_cast<int>(rng.Below(4));
-  for (int e = 0; e < edits; ++e) {
-    const size_t at = b.empty() ? 0 : rng.Below(b.size());
-    switch (rng.Below(5)) {
-      case 0:
-        if (!b.empty()) b[at] = static_cast<char>(b[at] ^ (1 << rng.Below(8)));
-        break;
-      case 1:
-        if (!b.empty()) b[at] = static_cast<char>(rng.Below(256));
-        break;
-      case 2: b.insert(b.begin() + static_cast<long>(at), static_cast<char>(rng.Below(256))); break;
-      case 3:
-        if (!b.empty()) b.erase(at, 1 + rng.Below(std::min<size_t>(4, b.size() - at)));
-        break;
-      default:
-        if (b.size() > 2) {
-          const size_t from = rng.Below(b.size()), len = 1 + rng.Below(std::min<size_t>(8, b.size() - from));
-          b.insert(at, b.substr(from, len));
-        }
-        break;
-    }
-  }
-  return ParseInput(reinterpret_cast<const uint8_t*>(b.data()), b.size());
-}
 
 // A documented bug regardless of platform: the signature without the "/platform" of "[target/platform]".
 std::string BugKey(const std::string& signature) {

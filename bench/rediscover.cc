@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "diff/differential.h"
+#include "bench/byte_mutant.h"
 #include "diff/runner.h"
 #include "fuzz/mutator/fix.h"
 #include "fuzz/mutator/input.h"
@@ -91,33 +92,9 @@ std::vector<pb::Scenario> LoadSeeds(const fs::path& dir) {
   return out;
 }
 
-// The byte-level baseline: one to four random byte edits on the serialised scenario (as in fuzz_bench.cc).
-std::optional<pb::Scenario> ByteMutant(const pb::Scenario& s, Rng& rng) {
-  std::string b;
-  s.SerializeToString(&b);
-  const int edits = 1 + static_cast<int>(rng.Below(4));
-  for (int e = 0; e < edits; ++e) {
-    const size_t at = b.empty() ? 0 : rng.Below(b.size());
-    switch (rng.Below(5)) {
-      case 0:
-        if (!b.empty()) b[at] = static_cast<char>(b[at] ^ (1 << rng.Below(8)));
-        break;
-      case 1:
-        if (!b.empty()) b[at] = static_cast<char>(rng.Below(256));
-        break;
-      case 2: b.insert(b.begin() + static_cast<long>(at), static_cast<char>(rng.Below(256))); break;
-      case 3:
-        if (!b.empty()) b.erase(at, 1 + rng.Below(std::min<size_t>(4, b.size() - at)));
-        break;
-      default:
-        if (b.size() > 2) {
-          const size_t from = rng.Below(b.size()), len = 1 + rng.Below(std::min<size_t>(8, b.size() - from));
-          b.insert(at, b.substr(from, len));
-        }
-        break;
-    }
-  }
-  auto out = ParseInput(reinterpret_cast<const uint8_t*>(b.data()), b.size());
+// The byte-level baseline (bench/byte_mutant.h), minus mutants that decode to a scenario no target runs.
+std::optional<pb::Scenario> ComparableByteMutant(const pb::Scenario& s, Rng& rng) {
+  auto out = ByteMutant(s, rng);
   if (out && TargetsFor(*out).empty()) return std::nullopt;  // decodes, but nothing to compare
   return out;
 }
@@ -175,7 +152,7 @@ std::vector<Hit> Campaign(const Options& opt, pb::Family family, const std::stri
         mutant = parent;
         mutator.Mutate(*mutant, rng);
       } else {
-        mutant = ByteMutant(parent, rng);
+        mutant = ComparableByteMutant(parent, rng);
       }
     }
     if (!mutant) {
