@@ -188,28 +188,7 @@ namespace {
 // Without INIT/SIPI every x86 park is HLT, which an NMI after relocation reaches through the replaced IDT: the
 // reference suffers it too, so it is inherent to the machine and no target diverges by suffering it.
 TEST(Differential, ViolationsTheReferenceSharesAreInherentNotDivergences) {
-  const DiffReport r = Diff(R"pb(
-                              machine {
-                                family: X86
-                                platform: X86_INTEL_MWAIT
-                                cores: 1
-                                threads_per_core: 2
-                                offline: 1
-                                kexec_image_loaded: true
-                                firmware { init_sipi_wakeup: false }
-                              }
-                              events {
-                                kind: KEXEC
-                                trigger { at_time_ns: 1000 }
-                                cpus: 0
-                              }
-                              events {
-                                kind: NMI
-                                trigger { after_handover_ns: 1000 }
-                                cpus: 1
-                              }
-                            )pb",
-                            "x86-mwait-fixed");
+  const DiffReport r = Diff(testing::kKexecHltThenNmi, "x86-mwait-fixed");
   ASSERT_FALSE(r.reference_violations.empty());
   EXPECT_EQ(r.reference_violations[0].target, "reference");
   ASSERT_EQ(r.targets.size(), 1u);

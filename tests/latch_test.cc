@@ -159,6 +159,22 @@ TEST(Interrupts, ExternalIsLevelTriggeredUntilTheHandlerAccepts) {
   EXPECT_EQ(takes, 2);
 }
 
+// cpu0 works for 1 us and hands over (the next kernel takes the low vectors); cpu1 runs `second`. Both use the
+// powerpc low vectors.
+RunResult RunHandoverWith(const pb::Scenario& s, Task<> (*second)(Cpu&)) {
+  Machine m(s);
+  LambdaProgram p;
+  p.start = [second](Cpu& cpu) -> Task<> {
+    cpu.set_vector_region(Region::kLowVectors);
+    if (cpu.id() != 0) return second(cpu);
+    return [](Cpu& c) -> Task<> {
+      co_await c.delay(1000, "WORK");
+      co_await c.handover({Region::kLowVectors}, "I14");
+    }(cpu);
+  };
+  return m.Run(p);
+}
+
 TEST(Handover, WakeFromStateLosingStopAfterHandoverIsDeadCorrupt) {
   // cpu1 sleeps in a state-losing stop; cpu0 hands over (overwriting the low vectors); an HMI then wakes cpu1.
   const pb::Scenario s = ScenarioFromText(R"pb(
@@ -169,22 +185,10 @@ TEST(Handover, WakeFromStateLosingStopAfterHandoverIsDeadCorrupt) {
       trigger { after_handover_ns: 1000 }
     }
   )pb");
-  Machine m(s);
-  LambdaProgram p;
-  p.start = [](Cpu& cpu) -> Task<> {
-    cpu.set_vector_region(Region::kLowVectors);
-    if (cpu.id() == 0) {
-      return [](Cpu& c) -> Task<> {
-        co_await c.delay(1000, "WORK");
-        co_await c.handover({Region::kLowVectors}, "I14");
-      }(cpu);
-    }
-    return [](Cpu& c) -> Task<> {
-      co_await c.irq_disable("E1");
-      for (;;) co_await c.enter_stop(kDoorbellAndExternal, true, "L2");
-    }(cpu);
-  };
-  const RunResult r = m.Run(p);
+  const RunResult r = RunHandoverWith(s, [](Cpu& c) -> Task<> {
+    co_await c.irq_disable("E1");
+    for (;;) co_await c.enter_stop(kDoorbellAndExternal, true, "L2");
+  });
   ASSERT_TRUE(r.handed_over);
   EXPECT_EQ(r.cpus[1].at_handover, Location::kStoppedHw);
   EXPECT_EQ(r.cpus[1].final, Location::kDeadCorrupt);
@@ -210,19 +214,8 @@ TEST(Handover, FirmwareParkedCpuAbsorbsEveryEvent) {
       trigger { after_handover_ns: 30 }
     }
   )pb");
-  Machine m(s);
-  LambdaProgram p;
-  p.start = [](Cpu& cpu) -> Task<> {
-    cpu.set_vector_region(Region::kLowVectors);
-    if (cpu.id() == 0) {
-      return [](Cpu& c) -> Task<> {
-        co_await c.delay(1000, "WORK");
-        co_await c.handover({Region::kLowVectors}, "I14");
-      }(cpu);
-    }
-    return [](Cpu& c) -> Task<> { co_await c.enter_firmware(Location::kParkedFw, "R5"); }(cpu);
-  };
-  const RunResult r = m.Run(p);
+  const RunResult r =
+      RunHandoverWith(s, [](Cpu& c) -> Task<> { co_await c.enter_firmware(Location::kParkedFw, "R5"); });
   EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedFw);
   EXPECT_EQ(r.cpus[1].final, Location::kParkedFw);
 }

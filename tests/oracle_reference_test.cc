@@ -142,27 +142,7 @@ TEST(Reference, X86KexecParksTheOfflineCpuBeforeRelocating) {
 }
 
 TEST(Reference, X86WithoutInitSipiParksInHltAndAnNmiAfterRelocationIsInherent) {
-  const RefRun r = RunRef(R"pb(
-    machine {
-      family: X86
-      platform: X86_INTEL_MWAIT
-      cores: 1
-      threads_per_core: 2
-      offline: 1
-      kexec_image_loaded: true
-      firmware { init_sipi_wakeup: false }
-    }
-    events {
-      kind: KEXEC
-      trigger { at_time_ns: 1000 }
-      cpus: 0
-    }
-    events {
-      kind: NMI
-      trigger { after_handover_ns: 1000 }
-      cpus: 1
-    }
-  )pb");
+  const RefRun r = RunRef(testing::kKexecHltThenNmi);
   EXPECT_EQ(r.result.cpus[1].at_handover, Location::kParkedHlt);
   // HLT is weak against NMI (spec §1.2): taken through the relocated IDT, even the reference corrupts.
   EXPECT_EQ(r.result.cpus[1].final, Location::kDeadCorrupt);

@@ -161,4 +161,28 @@ inline constexpr const char* kRowAArm64 = R"pb(
   }
 )pb";
 
+// Spec §3.9 without INIT/SIPI: every x86 park is HLT, and an NMI after the relocation reaches it through the
+// replaced IDT, in the reference as in every target (a hazard of the machine, not a divergence).
+inline constexpr const char* kKexecHltThenNmi = R"pb(
+  machine {
+    family: X86
+    platform: X86_INTEL_MWAIT
+    cores: 1
+    threads_per_core: 2
+    offline: 1
+    kexec_image_loaded: true
+    firmware { init_sipi_wakeup: false }
+  }
+  events {
+    kind: KEXEC
+    trigger { at_time_ns: 1000 }
+    cpus: 0
+  }
+  events {
+    kind: NMI
+    trigger { after_handover_ns: 1000 }
+    cpus: 1
+  }
+)pb";
+
 }  // namespace crashdiff::testing
