@@ -26,6 +26,7 @@
 #include "fuzz/mutator/input.h"
 #include "fuzz/mutator/mutator.h"
 #include "minimize/minimize.h"
+#include "minimize/regress.h"
 #include "minimize/reproducer.h"
 #include "sim/scenario_io.h"
 #include "util/atomic_file.h"
@@ -53,12 +54,24 @@ struct FuzzPlan {
   fs::path fuzzer;       // libFuzzer binary, or the AFL-instrumented harness
   fs::path afl_mutator;  // AFL++ custom mutator .so
   bool json = false;
-  int minimize = 10;  // new findings handed to the minimizer at the end (0: none)
+  int minimize = 10;      // new findings handed to the minimizer at the end (0: none)
+  RecordedBugs recorded;  // the bugs corpus/regressions already holds a reproducer for
 };
+
+// What a campaign finding is, from most to least urgent:
+//   NEW    nobody has seen this bug: no target documents it and the regression corpus has no reproducer of it
+//   open   not documented by its target, but the regression corpus already records it (an open finding awaiting
+//          triage, e.g. the same bug on another platform)
+//   known  the target documents it (a known bug of a known-buggy target)
+enum class Status { kNew, kOpen, kKnown };
+const char* Name(Status s) {
+  return s == Status::kNew ? "NEW" : s == Status::kOpen ? "open" : "known";
+}
 
 struct Finding {
   std::string signature;
   bool known = false;
+  Status status = Status::kNew;
   std::string targets;
   fs::path reproducer;
   fs::path minimized;  // the minimizer's reproducer, for new findings
@@ -251,7 +264,7 @@ size_t CountFiles(const fs::path& dir) {
   return n;
 }
 
-std::vector<Finding> ReadFindings(const fs::path& dir) {
+std::vector<Finding> ReadFindings(const fs::path& dir, const RecordedBugs& recorded) {
   std::vector<Finding> out;
   std::error_code ec;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
@@ -265,10 +278,14 @@ std::vector<Finding> ReadFindings(const fs::path& dir) {
       if (line.rfind("# known: ", 0) == 0) f.known = line.substr(9) == "yes";
       if (line.rfind("# targets: ", 0) == 0) f.targets = line.substr(11);
     }
-    if (!f.signature.empty()) out.push_back(f);
+    if (f.signature.empty()) continue;
+    f.status = f.known                                                                     ? Status::kKnown
+               : recorded.count({SignatureTarget(f.signature), SignatureKey(f.signature)}) ? Status::kOpen
+                                                                                           : Status::kNew;
+    out.push_back(f);
   }
   std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
-    return a.known != b.known ? !a.known : a.signature < b.signature;
+    return a.status != b.status ? a.status < b.status : a.signature < b.signature;
   });
   return out;
 }
@@ -278,6 +295,7 @@ struct Progress {
   uint64_t total_execs = 0;
   size_t corpus = 0;
   size_t known = 0;
+  size_t open = 0;
   size_t fresh = 0;
 };
 
@@ -298,7 +316,9 @@ Progress Measure(const FuzzPlan& plan, const std::vector<Worker>& workers) {
     }
     p.corpus = CountFiles(plan.out / "corpus");
   }
-  for (const Finding& f : ReadFindings(plan.out / "findings")) (f.known ? p.known : p.fresh)++;
+  for (const Finding& f : ReadFindings(plan.out / "findings", plan.recorded)) {
+    (f.status == Status::kKnown ? p.known : f.status == Status::kOpen ? p.open : p.fresh)++;
+  }
   return p;
 }
 
@@ -307,7 +327,7 @@ Progress Measure(const FuzzPlan& plan, const std::vector<Worker>& workers) {
 void MinimizeNewFindings(const FuzzPlan& plan, std::vector<Finding>& findings) {
   int budget = plan.minimize;
   for (Finding& f : findings) {
-    if (f.known || budget <= 0) continue;
+    if (f.status != Status::kNew || budget <= 0) continue;
     --budget;
     const LoadResult loaded = LoadScenarioFile(f.reproducer.string());
     if (!loaded.scenario) continue;
@@ -331,12 +351,12 @@ void MinimizeNewFindings(const FuzzPlan& plan, std::vector<Finding>& findings) {
   }
 }
 
-// One line per bug (the signature without its [target/platform] suffix): new first, with how many
-// target/platform partitions show it and one reproducer (the minimized one where there is one). The full list,
-// one line per signature, goes to <out>/findings.txt.
+// One line per bug (the signature without its [target/platform] suffix): new first, then open, then known, with
+// how many target/platform partitions show it and one reproducer (the minimized one where there is one). A bug is
+// as urgent as its most urgent partition. The full list, one line per signature, goes to <out>/findings.txt.
 void PrintFindings(const FuzzPlan& plan, const std::vector<Finding>& findings) {
   struct Bug {
-    bool fresh = false;
+    Status status = Status::kKnown;
     int partitions = 0;
     fs::path reproducer;
   };
@@ -344,19 +364,21 @@ void PrintFindings(const FuzzPlan& plan, const std::vector<Finding>& findings) {
   std::string all;
   for (const Finding& f : findings) {
     Bug& b = bugs[SignatureKey(f.signature)];
-    b.fresh |= !f.known;
+    b.status = std::min(b.status, f.status);
     ++b.partitions;
     if (!f.minimized.empty() || b.reproducer.empty()) b.reproducer = f.minimized.empty() ? f.reproducer : f.minimized;
-    all += std::string(f.known ? "known " : "NEW   ") + f.signature + "  " + f.reproducer.string() + "\n";
+    char status[8];
+    std::snprintf(status, sizeof status, "%-6s", Name(f.status));
+    all += status + f.signature + "  " + f.reproducer.string() + "\n";
   }
   WriteFileAtomically((plan.out / "findings.txt").string(), all);
   if (bugs.empty()) return;
   std::printf("\n%zu distinct bug(s); every signature is listed in %s\n\n", bugs.size(),
               (plan.out / "findings.txt").c_str());
-  for (const bool fresh : {true, false}) {
+  for (const Status status : {Status::kNew, Status::kOpen, Status::kKnown}) {
     for (const auto& [key, b] : bugs) {
-      if (b.fresh != fresh) continue;
-      std::printf("  %-5s %-88s %3dx  %s\n", fresh ? "NEW" : "known", key.c_str(), b.partitions, b.reproducer.c_str());
+      if (b.status != status) continue;
+      std::printf("  %-5s %-88s %3dx  %s\n", Name(status), key.c_str(), b.partitions, b.reproducer.c_str());
     }
   }
 }
@@ -403,6 +425,7 @@ int FuzzCommand(const Args& args) {
   plan.out = r.Value("--out").value_or("fuzz-out");
   plan.seeds = r.Value("--seeds").value_or((SourceDir() / "corpus/seeds").string());
   plan.json = r.Has("--json");
+  plan.recorded = LoadRecordedBugs((SourceDir() / "corpus/regressions").string());
   if (auto m = r.Value("--minimize")) {
     if (*m == "0") {
       plan.minimize = 0;
@@ -486,16 +509,17 @@ int FuzzCommand(const Args& args) {
     if (tty || elapsed() - last_line >= 10) {
       last_line = elapsed();
       const Progress p = Measure(plan, workers);
-      std::fprintf(stderr, "%s[%4ds/%ds] %zu worker(s)  %llu exec/s  corpus %zu  signatures: %zu known, %zu new%s",
+      std::fprintf(stderr,
+                   "%s[%4ds/%ds] %zu worker(s)  %llu exec/s  corpus %zu  signatures: %zu known, %zu open, %zu new%s",
                    tty ? "\r" : "", elapsed(), plan.seconds, running, static_cast<unsigned long long>(p.execs_per_sec),
-                   p.corpus, p.known, p.fresh, tty ? "   " : "\n");
+                   p.corpus, p.known, p.open, p.fresh, tty ? "   " : "\n");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   if (tty) std::fprintf(stderr, "\n");
 
   const Progress p = Measure(plan, workers);
-  std::vector<Finding> findings = ReadFindings(plan.out / "findings");
+  std::vector<Finding> findings = ReadFindings(plan.out / "findings", plan.recorded);
   MinimizeNewFindings(plan, findings);
   const size_t crashes = CountFiles(plan.out / "crashes");
   if (plan.json) {
@@ -504,7 +528,8 @@ int FuzzCommand(const Args& args) {
     j.Key("jobs").Uint(static_cast<uint64_t>(plan.jobs)).Key("execs").Uint(p.total_execs).Key("corpus").Uint(p.corpus);
     j.Key("harness_crashes").Uint(crashes).Key("findings").BeginArray();
     for (const Finding& f : findings) {
-      j.BeginObject().Key("signature").String(f.signature).Key("known").Bool(f.known).Key("targets").String(f.targets);
+      j.BeginObject().Key("signature").String(f.signature).Key("known").Bool(f.known);
+      j.Key("status").String(Name(f.status)).Key("targets").String(f.targets);
       j.Key("reproducer").String(f.reproducer.string());
       if (!f.minimized.empty()) j.Key("minimized").String(f.minimized.string());
       j.EndObject();
@@ -512,9 +537,10 @@ int FuzzCommand(const Args& args) {
     j.EndArray().EndObject();
     std::printf("%s\n", j.str().c_str());
   } else {
-    std::printf("fuzzed %d s with %d job(s): %llu executions, corpus %zu, %zu signature(s) (%zu known, %zu new)\n",
-                elapsed(), plan.jobs, static_cast<unsigned long long>(p.total_execs), p.corpus, findings.size(),
-                p.known, p.fresh);
+    std::printf(
+        "fuzzed %d s with %d job(s): %llu executions, corpus %zu, %zu signature(s) (%zu known, %zu open, %zu new)\n",
+        elapsed(), plan.jobs, static_cast<unsigned long long>(p.total_execs), p.corpus, findings.size(), p.known,
+        p.open, p.fresh);
     PrintFindings(plan, findings);
     if (crashes > 0) std::printf("\n%zu harness crash(es) saved under %s\n", crashes, (plan.out / "crashes").c_str());
   }

@@ -114,4 +114,20 @@ RegressReport Regress(const std::string& dir, const std::string& only_target, co
   return report;
 }
 
+RecordedBugs LoadRecordedBugs(const std::string& dir) {
+  namespace fs = std::filesystem;
+  RecordedBugs out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".textproto") continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    for (const Expectation& e : ParseReproducerHeader(text.str()).expect) {
+      for (const std::string& s : e.signatures) out.emplace(e.target, SignatureKey(s));
+    }
+  }
+  return out;
+}
+
 }  // namespace crashdiff

@@ -3,7 +3,9 @@
 // reproducer's bug: does it still show a divergence with the same signature key?
 #pragma once
 
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace crashdiff {
@@ -42,5 +44,11 @@ struct TargetSpec;
 // dir: a directory of *.textproto reproducers (sorted by name). only_target: empty for every target.
 // patch: judge this unregistered target instead (a patch under test); only_target is then ignored.
 RegressReport Regress(const std::string& dir, const std::string& only_target, const TargetSpec* patch = nullptr);
+
+// The bugs a regression corpus already records: (target, signature key) for every signature its reproducers'
+// "# expect" lines name. A campaign finding whose bug is here is an open finding already on file, not a new one,
+// whatever platform it shows on. Only headers are read (no runs); unreadable files are skipped.
+using RecordedBugs = std::set<std::pair<std::string, std::string>>;
+RecordedBugs LoadRecordedBugs(const std::string& dir);
 
 }  // namespace crashdiff

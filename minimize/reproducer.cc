@@ -26,6 +26,13 @@ std::string SignatureKey(const std::string& signature) {
   return signature.substr(0, bracket);
 }
 
+std::string SignatureTarget(const std::string& signature) {
+  const size_t bracket = signature.rfind(" [");
+  if (bracket == std::string::npos || signature.back() != ']') return "";
+  const std::string inside = signature.substr(bracket + 2, signature.size() - bracket - 3);
+  return inside.substr(0, inside.find('/'));
+}
+
 std::string ReproducerFileName(const std::string& signature) {
   std::string out;
   bool dash = false;

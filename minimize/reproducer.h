@@ -21,6 +21,8 @@ struct Expectation {
 // The part of a signature that names the bug, without the "[target/platform]" suffix, so the same bug can be
 // recognised on another target (a patch modelled as a new target).
 std::string SignatureKey(const std::string& signature);
+// The target a signature names in its "[target/platform]" suffix (empty when it has none).
+std::string SignatureTarget(const std::string& signature);
 
 // Deterministic file name for a signature: lower-case words joined by '-', plus ".textproto".
 std::string ReproducerFileName(const std::string& signature);

@@ -104,5 +104,30 @@ TEST(FuzzCommand, ShortCampaignFindsADocumentedBugTheSeedsDoNotShow) {
   fs::remove_all(dir);
 }
 
+// Findings the regression corpus already records are "open", not NEW: starting from the open findings
+// themselves, every finding the campaign reports on one of their bugs must say so.
+TEST(FuzzCommand, CallsFindingsTheCorpusAlreadyRecordsOpen) {
+  const fs::path fuzzer = FuzzerBinary();
+  if (fuzzer.empty()) GTEST_SKIP() << "fuzzer not built (run ./crashdiff fuzz once, or set CRASHDIFF_FUZZER)";
+  const fs::path seeds = fs::path(CRASHDIFF_SOURCE_DIR) / "corpus/findings/ppc";
+  const fs::path dir = ScratchDir("open");
+  const int rc = RunShell("CRASHDIFF_FUZZER=" + fuzzer.string() + " " + CRASHDIFF_BINARY +
+                          " fuzz --jobs 1 --runs 50 --time 300 --family ppc --minimize 0 --seeds " + seeds.string() +
+                          " --out " + (dir / "out").string() + " --json > " + (dir / "report.json").string() + " 2> " +
+                          (dir / "progress.log").string());
+  const std::string report = ReadFile(dir / "report.json");
+  ASSERT_TRUE(rc == 0 || rc == 1) << rc << "\n" << ReadFile(dir / "progress.log");
+  // The busy-poll fallback seed (spec 3.7) shows this on the fixed target; no target documents it.
+  const std::string busy_poll =
+      "PR1 unsafe-parking: offline-target OFFLINE_LOOP at hand-over [ppc-upstream-clear-then-check/";
+  const size_t at = report.find(busy_poll);
+  ASSERT_NE(at, std::string::npos) << report;
+  const size_t status = report.find("\"status\":\"", at);
+  ASSERT_NE(status, std::string::npos);
+  EXPECT_EQ(report.substr(status + 9, 6), "\"open\"") << report.substr(at, 300);
+  EXPECT_EQ(report.find("\"known\":true,\"status\":\"NEW\""), std::string::npos) << report;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace crashdiff::fuzz
