@@ -134,11 +134,6 @@ uint64_t IntegerValue(const Slot& s, uint64_t old, const pb::Scenario& sc, Rng& 
       static constexpr uint32_t kPool[] = {1, 2, 3, 5, 10, 50, 100, 1000};
       return tweak ? Tweak(rng, old, 1, kMaxChoiceSteps) : kPool[rng.Below(8)];
     }
-    case K::kStepBudget: {
-      // Up to the default: a livelocking run costs its whole budget, and larger budgets rarely change outcomes.
-      static constexpr uint64_t kPool[] = {100, 1000, 10000, 30000, 100000};
-      return kPool[rng.Below(5)];
-    }
     case K::kPctDepth: return 1 + rng.Below(kMaxPctDepth);
     case K::kPctHorizon: {
       static constexpr uint64_t kPool[] = {1, 10, 100, 1000, 10000, 100000};

@@ -43,7 +43,6 @@ enum class ValueKind : uint8_t {
   kPanicTimeout,
   kVector,
   kChoiceSteps,
-  kStepBudget,
   kPctDepth,
   kPctHorizon,
   kSeed,
