@@ -10,6 +10,7 @@
 #include <set>
 
 #include "fuzz/mutator/fix.h"
+#include "fuzz/mutator/reflect.h"
 #include "fuzz/mutator/trim.h"
 #include "fuzz/mutator/value_pools.h"
 #include "sim/scenario_io.h"
@@ -254,6 +255,37 @@ TEST(Mutator, LabelTriggersUseTheCallersPool) {
   for (const auto& [label, count] : seen) EXPECT_TRUE(label == "L2a" || label == "I5b") << label;
   EXPECT_GT(seen["L2a"], 0);
   EXPECT_GT(seen["I5b"], 0);
+}
+
+// ClearField takes one set thing back to its default: over many draws on the first built-in scenario it clears
+// the firmware flags, removes offline CPUs and events one at a time (keeping the others' order), and never
+// touches the machine's family or leaves a trigger without its case.
+TEST(Mutator, ClearFieldTakesOneSetThingBackToItsDefault) {
+  const pb::Scenario base = BuiltInScenarios().front();
+  MutatorOptions options;
+  Rng rng(11);
+  MutationContext ctx{options, rng};
+  bool firmware_cleared = false, offline_dropped = false, event_dropped = false;
+  for (int i = 0; i < 2000; ++i) {
+    pb::Scenario s = base;
+    ASSERT_TRUE(ClearRandomField(s, ctx));
+    EXPECT_EQ(s.machine().family(), pb::PPC);
+    for (const pb::Event& e : s.events()) EXPECT_NE(e.trigger().when_case(), pb::Trigger::WHEN_NOT_SET);
+    firmware_cleared |= !s.machine().firmware().system_reset_supported();
+    offline_dropped |= s.machine().offline_size() == 1;
+    if (s.events_size() == base.events_size() - 1) {
+      event_dropped = true;
+      // The survivors keep their order: a subsequence of the original kinds.
+      int j = 0;
+      for (const pb::Event& e : base.events()) j += j < s.events_size() && e.kind() == s.events(j).kind();
+      EXPECT_EQ(j, s.events_size());
+    }
+    // Exactly one thing changed: the scenario is never bigger than before.
+    EXPECT_LE(s.ByteSizeLong(), base.ByteSizeLong());
+  }
+  EXPECT_TRUE(firmware_cleared);
+  EXPECT_TRUE(offline_dropped);
+  EXPECT_TRUE(event_dropped);
 }
 
 TEST(Mutator, TimeTriggersClusterAroundTheTimeouts) {

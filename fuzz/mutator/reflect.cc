@@ -227,4 +227,69 @@ bool MutateRandomField(pb::Scenario& scenario, MutationContext& ctx) {
   }
 }
 
+namespace {
+
+// A set thing ClearRandomField can take back: a singular field (index -1, scalar or message) or one element of a
+// repeated scalar or message field.
+struct SetSlot {
+  Message* message;
+  const FieldDescriptor* field;
+  int index;
+};
+
+bool HasSetOneof(const Message& m) {
+  const auto* d = m.GetDescriptor();
+  for (int i = 0; i < d->oneof_decl_count(); ++i) {
+    if (m.GetReflection()->HasOneof(m, d->oneof_decl(i))) return true;
+  }
+  return false;
+}
+
+void CollectSet(Message& m, int depth, int max_depth, std::vector<SetSlot>& out) {
+  if (depth > max_depth) return;
+  const Reflection* r = m.GetReflection();
+  const auto* d = m.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->containing_oneof() != nullptr) continue;  // sticky oneofs: SwitchTrigger changes the case
+    // The machine and its family stay (their parts may go): without them nothing of the scenario means anything.
+    const bool keep =
+        f->full_name() == "crashdiff.pb.Scenario.machine" || f->full_name() == "crashdiff.pb.Machine.family";
+    const bool message = f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
+    if (!message && PolicyFor(f).weight == 0) continue;
+    if (f->is_repeated()) {
+      for (int k = 0; k < r->FieldSize(m, f); ++k) {
+        out.push_back({&m, f, k});
+        if (message) CollectSet(*r->MutableRepeatedMessage(&m, f, k), depth + 1, max_depth, out);
+      }
+    } else if (r->HasField(m, f)) {
+      if (!message) {
+        if (!keep) out.push_back({&m, f, -1});
+        continue;
+      }
+      Message& sub = *r->MutableMessage(&m, f);
+      if (!keep && !HasSetOneof(sub)) out.push_back({&m, f, -1});  // clearing it would drop a sticky oneof's case
+      CollectSet(sub, depth + 1, max_depth, out);
+    }
+  }
+}
+
+}  // namespace
+
+bool ClearRandomField(pb::Scenario& scenario, MutationContext& ctx) {
+  std::vector<SetSlot> slots;
+  CollectSet(scenario, 0, ctx.options.max_depth, slots);
+  if (slots.empty()) return false;
+  const SetSlot& s = slots[ctx.rng.Below(slots.size())];
+  const Reflection* r = s.message->GetReflection();
+  if (s.index < 0) {
+    r->ClearField(s.message, s.field);
+    return true;
+  }
+  // Remove element index, keeping the order of the others (events and choices are ordered).
+  for (int k = s.index; k + 1 < r->FieldSize(*s.message, s.field); ++k) r->SwapElements(s.message, s.field, k, k + 1);
+  r->RemoveLast(s.message, s.field);
+  return true;
+}
+
 }  // namespace crashdiff::fuzz

@@ -72,6 +72,10 @@ bool MutateField(pb::Scenario& s, MutationContext& ctx) {
   return MutateRandomField(s, ctx);
 }
 
+bool ClearField(pb::Scenario& s, MutationContext& ctx) {
+  return ClearRandomField(s, ctx);
+}
+
 bool InsertEvent(pb::Scenario& s, MutationContext& ctx) {
   if (s.events_size() >= ctx.options.max_events) return false;
   const pb::Event e = RandomEvent(s, ctx);
@@ -307,6 +311,7 @@ bool ChangeFamily(pb::Scenario& s, MutationContext& ctx) {
 const std::vector<Strategy>& Strategies() {
   static const std::vector<Strategy> kStrategies = {
       {"MutateField", 20, MutateField},
+      {"ClearField", 4, ClearField},
       {"InsertEvent", 10, InsertEvent},
       {"DeleteEvent", 5, DeleteEvent},
       {"DuplicateEvent", 4, DuplicateEvent},
