@@ -15,8 +15,19 @@
 // not seen before in this campaign. Bugs whose excluded seeds are the same share one campaign (identical to
 // separate campaigns with the same Rng seed: the loop does not depend on which bugs it watches).
 //
+// Through the real engine (docs/PERFORMANCE.md "Rediscovery through libFuzzer"; only when asked for with
+// --strategies, they need the libFuzzer harness built in build-fuzz/, e.g. by ./crashdiff fuzz):
+//   libfuzzer-structure  the libFuzzer harness with its custom (structure-aware) mutator and crossover
+//   libfuzzer-bytes      the same harness with CRASHDIFF_MUTATOR=bytes: libFuzzer's own byte-level mutations
+// Same starting corpus and grouping as structure/bytes; trial i runs libFuzzer with -seed=i, capped by
+// -max_total_time=--cap-seconds (--cap-execs does not apply), and is stopped as soon as every bug of its group
+// has a finding (bench/libfuzzer_campaign.h). Executions and milliseconds are the harness's own counts
+// (found-after-execs / found-after-ms in the finding's header): libFuzzer's pass over the starting corpus is
+// included, process start-up and label learning are not.
+//
 //   rediscover [--trials N] [--cap-execs N] [--cap-seconds S] [--families ppc,x86,arm64]
-//              [--strategies structure,bytes,random] [--seeds DIR] [--key target|part]
+//              [--strategies structure,bytes,random,libfuzzer-structure,libfuzzer-bytes] [--seeds DIR]
+//              [--key target|part] [--fuzzer PATH] [--dict PATH]
 // Progress (one line per campaign) goes to stderr, the Markdown table to stdout.
 #include <algorithm>
 #include <chrono>
@@ -33,8 +44,9 @@
 #include <string>
 #include <vector>
 
-#include "diff/differential.h"
 #include "bench/byte_mutant.h"
+#include "bench/libfuzzer_campaign.h"
+#include "diff/differential.h"
 #include "diff/runner.h"
 #include "fuzz/mutator/fix.h"
 #include "fuzz/mutator/input.h"
@@ -55,7 +67,13 @@ struct Options {
   std::vector<std::string> strategies = {"structure", "bytes", "random"};
   std::string seeds_dir = "corpus/seeds";
   bool key_by_part = false;  // --key part: one bug per signature part, whichever target of the family shows it
+  std::string fuzzer = "build-fuzz/fuzz/crashdiff_fuzzer";  // the libfuzzer-* strategies' harness
+  std::string dict = "corpus/dict/scenario.dict";           // passed to libFuzzer when it exists
 };
+
+bool IsEngine(const std::string& strategy) {
+  return strategy.rfind("libfuzzer-", 0) == 0;
+}
 
 std::vector<std::string> SplitComma(const std::string& s) {
   std::vector<std::string> out;
@@ -180,6 +198,32 @@ std::vector<Hit> Campaign(const Options& opt, pb::Family family, const std::stri
 }
 
 // Median of trials with "not found" as +infinity; nullopt when the median is not found.
+// Runs one libfuzzer-* campaign (bench/libfuzzer_campaign.h); one Hit per watched bug, attempts = executions.
+std::vector<Hit> EngineCampaign(const Options& opt, const std::string& family, const std::string& strategy,
+                                const std::vector<pb::Scenario>& corpus, const std::vector<Bug>& bugs, uint64_t seed) {
+  EngineSettings settings;
+  settings.fuzzer = fs::absolute(opt.fuzzer).string();
+  std::error_code ec;
+  if (fs::exists(opt.dict, ec)) settings.dict = fs::absolute(opt.dict).string();
+  settings.family = family;
+  settings.bytes = strategy == "libfuzzer-bytes";
+  settings.cap_seconds = std::max(1, static_cast<int>(opt.cap_seconds));
+  std::vector<WatchedBug> watched;
+  for (const Bug& b : bugs) watched.push_back({b.target, b.part});
+  const EngineCampaignResult r = RunEngineCampaign(settings, corpus, watched, seed);
+  std::vector<Hit> hits;
+  size_t found = 0;
+  for (const EngineHit& h : r.hits) {
+    hits.push_back({h.found, static_cast<int>(std::min<uint64_t>(h.execs, std::numeric_limits<int>::max())),
+                    h.milliseconds / 1000, 0});
+    found += h.found;
+  }
+  std::fprintf(stderr, "  %s seed %llu: %zu/%zu bugs hit, %.2f s wall%s\n", strategy.c_str(),
+               static_cast<unsigned long long>(seed), found, bugs.size(), r.wall_seconds,
+               r.engine_failed ? " (ENGINE FAILED: see crashdiff-rediscover-last-failure.log in the temp dir)" : "");
+  return hits;
+}
+
 std::optional<double> Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
@@ -190,20 +234,22 @@ std::optional<double> Median(std::vector<double> v) {
 
 struct Cell {
   std::optional<double> attempts, seconds;
-  double seconds_at_least = 0;  // median seconds with an unfound trial counted at its cap: a lower bound
+  double seconds_at_least = 0;   // median seconds with an unfound trial counted at its cap: a lower bound
+  double attempts_at_least = 0;  // the same for attempts (libfuzzer-*: a miss counts its campaign's executions)
   int found = 0, trials = 0;
   double rejected_fraction = 0;
 };
 
 Cell Summarise(const std::vector<Hit>& trials) {
   Cell c;
-  std::vector<double> a, s, s_capped;
+  std::vector<double> a, s, s_capped, a_capped;
   double rejected = 0, attempts = 0;
   for (const Hit& h : trials) {
     const double inf = std::numeric_limits<double>::infinity();
     a.push_back(h.found ? h.attempts : inf);
     s.push_back(h.found ? h.seconds : inf);
     s_capped.push_back(h.seconds);
+    a_capped.push_back(h.attempts);
     c.found += h.found;
     rejected += h.rejected;
     attempts += h.attempts;
@@ -212,6 +258,7 @@ Cell Summarise(const std::vector<Hit>& trials) {
   c.attempts = Median(a);
   c.seconds = Median(s);
   c.seconds_at_least = *Median(s_capped);
+  c.attempts_at_least = *Median(a_capped);
   c.rejected_fraction = attempts > 0 ? rejected / attempts : 0;
   return c;
 }
@@ -222,6 +269,35 @@ std::string Show(const Cell& c) {
     std::snprintf(buf, sizeof buf, "not found (%d/%d)", c.found, c.trials);
   } else {
     std::snprintf(buf, sizeof buf, "%.0f / %.3f s (%d/%d)", *c.attempts, *c.seconds, c.found, c.trials);
+  }
+  return buf;
+}
+
+// A libfuzzer-* cell: median executions / median milliseconds (hits of trials).
+std::string ShowEngine(const Cell& c) {
+  char buf[96];
+  if (!c.attempts) {
+    std::snprintf(buf, sizeof buf, "not found (%d/%d)", c.found, c.trials);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0f / %.0f ms (%d/%d)", *c.attempts, *c.seconds * 1000, c.found, c.trials);
+  }
+  return buf;
+}
+
+// libfuzzer-bytes / libfuzzer-structure medians in executions and milliseconds; "> x" when the bytes median
+// missed (x from the executions its campaigns ran and from the time cap: lower bounds).
+std::string EngineRatio(std::map<std::string, Cell>& cells) {
+  if (!cells.count("libfuzzer-bytes") || !cells.count("libfuzzer-structure")) return "— | —";
+  const Cell& by = cells["libfuzzer-bytes"];
+  const Cell& st = cells["libfuzzer-structure"];
+  if (!st.attempts) return by.attempts ? "< 1 | < 1" : "— | —";
+  const double s_st = std::max(*st.seconds, 1e-3);  // the harness counts whole milliseconds
+  char buf[64];
+  if (by.attempts) {
+    std::snprintf(buf, sizeof buf, "%.1f | %.1f", *by.attempts / std::max(*st.attempts, 1.0), *by.seconds / s_st);
+  } else {
+    std::snprintf(buf, sizeof buf, "> %.1f | > %.1f", by.attempts_at_least / std::max(*st.attempts, 1.0),
+                  by.seconds_at_least / s_st);
   }
   return buf;
 }
@@ -244,6 +320,10 @@ int Main(int argc, char** argv) {
       opt.seeds_dir = value;
     else if (flag == "--key")
       opt.key_by_part = value == "part";
+    else if (flag == "--fuzzer")
+      opt.fuzzer = value;
+    else if (flag == "--dict")
+      opt.dict = value;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
@@ -253,10 +333,30 @@ int Main(int argc, char** argv) {
       "trials %d, cap %d attempts or %.1f s per campaign; cell: median attempts / median seconds "
       "(trials that hit)\n\n",
       opt.trials, opt.cap_execs, opt.cap_seconds);
+  const bool any_engine = std::any_of(opt.strategies.begin(), opt.strategies.end(), IsEngine);
+  const bool any_in_process = !std::all_of(opt.strategies.begin(), opt.strategies.end(), IsEngine);
+  if (any_engine && !std::filesystem::exists(opt.fuzzer)) {
+    std::fprintf(stderr, "no libFuzzer harness at %s (build it with ./crashdiff fuzz, or pass --fuzzer)\n",
+                 opt.fuzzer.c_str());
+    return 2;
+  }
+  if (any_engine) {
+    std::printf("libfuzzer-* cells: median executions / median milliseconds (trials that hit), cap %d s each\n\n",
+                std::max(1, static_cast<int>(opt.cap_seconds)));
+  }
   std::printf("| target (family with --key part) | documented bug | seeds showing it | ");
   for (const std::string& s : opt.strategies) std::printf("%s | ", s.c_str());
-  std::printf("bytes/structure attempts | bytes/structure seconds | bytes rejected |\n|---|---|---|");
-  for (size_t i = 0; i < opt.strategies.size() + 3; ++i) std::printf("---|");
+  size_t extra = 0;
+  if (any_in_process) {
+    std::printf("bytes/structure attempts | bytes/structure seconds | bytes rejected | ");
+    extra += 3;
+  }
+  if (any_engine) {
+    std::printf("libfuzzer bytes/structure execs | libfuzzer bytes/structure ms | ");
+    extra += 2;
+  }
+  std::printf("\n|---|---|---|");
+  for (size_t i = 0; i < opt.strategies.size() + extra; ++i) std::printf("---|");
   std::printf("\n");
   std::fflush(stdout);
 
@@ -296,14 +396,16 @@ int Main(int argc, char** argv) {
           continue;
         }
         for (const auto& [excluded, members] : groups) {
-          std::vector<pb::Scenario> corpus;
+          std::vector<pb::Scenario> corpus;  // (libfuzzer-*: the harness rejects other families anyway)
           for (size_t i = 0; i < seeds.size(); ++i) {
             if (!std::binary_search(excluded.begin(), excluded.end(), i)) corpus.push_back(seeds[i]);
           }
           if (corpus.empty()) corpus.push_back(MinimalScenario(family));
           std::vector<Bug> watched;
           for (size_t b : members) watched.push_back(bugs[b]);
-          const std::vector<Hit> hits = Campaign(opt, family, strategy, corpus, watched, seed);
+          const std::vector<Hit> hits = IsEngine(strategy)
+                                            ? EngineCampaign(opt, fam_name, strategy, corpus, watched, seed)
+                                            : Campaign(opt, family, strategy, corpus, watched, seed);
           for (size_t j = 0; j < members.size(); ++j) per_bug[members[j]].push_back(hits[j]);
         }
       }
@@ -314,7 +416,7 @@ int Main(int argc, char** argv) {
       std::map<std::string, Cell> cells;
       for (const std::string& s : opt.strategies) {
         cells[s] = Summarise(results[s][b]);
-        std::printf("%s | ", Show(cells[s]).c_str());
+        std::printf("%s | ", (IsEngine(s) ? ShowEngine(cells[s]) : Show(cells[s])).c_str());
       }
       // bytes/structure in attempts and in seconds; "> x" when bytes' median run hits the cap (x from the cap).
       std::string ratio = "— | —";
@@ -330,12 +432,16 @@ int Main(int argc, char** argv) {
         }
         ratio = buf;
       }
-      std::printf("%s | ", ratio.c_str());
-      if (cells.count("bytes")) {
-        std::printf("%.0f %% |\n", 100 * cells["bytes"].rejected_fraction);
-      } else {
-        std::printf("— |\n");
+      if (any_in_process) {
+        std::printf("%s | ", ratio.c_str());
+        if (cells.count("bytes")) {
+          std::printf("%.0f %% | ", 100 * cells["bytes"].rejected_fraction);
+        } else {
+          std::printf("— | ");
+        }
       }
+      if (any_engine) std::printf("%s | ", EngineRatio(cells).c_str());
+      std::printf("\n");
       std::fflush(stdout);
     }
   }

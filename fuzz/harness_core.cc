@@ -98,6 +98,7 @@ void Harness::Initialize(const std::vector<std::string>& extra_dirs) {
   }
   for (pb::Family f : {pb::PPC, pb::X86, pb::ARM64}) seeds.push_back(MinimalScenario(f));
   LearnLabels(seeds, labels_);
+  started_ = std::chrono::steady_clock::now();
 }
 
 void Harness::RecordFeatures(const DiffReport& report) {
@@ -130,7 +131,9 @@ void Harness::Report(const pb::Scenario& scenario, const DiffReport& report) {
     if (it != seen_.end() && *it == d.signature) continue;
     seen_.insert(it, d.signature);
     if (!config_.findings_dir.empty()) {
-      if (RecordFinding(config_.findings_dir, d, report, scenario)) ++recorded_;
+      const auto elapsed = std::chrono::steady_clock::now() - started_;
+      const FoundAfter found{executions_, std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()};
+      if (RecordFinding(config_.findings_dir, d, report, scenario, &found)) ++recorded_;
       continue;
     }
     if (d.known) continue;  // OSS-Fuzz mode: a documented bug of a known-buggy target is not a crash
@@ -143,6 +146,7 @@ void Harness::Report(const pb::Scenario& scenario, const DiffReport& report) {
 }
 
 int Harness::Run(const uint8_t* data, size_t size) {
+  ++executions_;
   const std::optional<pb::Scenario> s = ParseInput(data, size);
   if (!s) return -1;
   if (config_.family != pb::FAMILY_UNSPECIFIED && s->machine().family() != config_.family) return -1;
@@ -184,7 +188,8 @@ std::string FindingStem(const std::string& signature) {
   return buf;
 }
 
-bool RecordFinding(const std::string& dir, const Divergence& d, const DiffReport& report, const pb::Scenario& s) {
+bool RecordFinding(const std::string& dir, const Divergence& d, const DiffReport& report, const pb::Scenario& s,
+                   const FoundAfter* found_after) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   const std::string stem = FindingStem(d.signature);
@@ -199,8 +204,12 @@ bool RecordFinding(const std::string& dir, const Divergence& d, const DiffReport
        << "# known: " << (d.known ? "yes" : "no") << "\n"
        << "# property: " << d.property << "\n"
        << "# targets: " << targets << "\n"
-       << "# witness: " << d.witness << "\n"
-       << ScenarioToText(s);
+       << "# witness: " << d.witness << "\n";
+  if (found_after != nullptr) {
+    text << "# found-after-execs: " << found_after->executions << "\n"
+         << "# found-after-ms: " << found_after->milliseconds << "\n";
+  }
+  text << ScenarioToText(s);
   const std::string tmp = dir + "/.tmp-" + std::to_string(getpid()) + "-" + stem;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);

@@ -13,6 +13,7 @@
 //   CRASHDIFF_MUTATOR=bytes libFuzzer's byte-level mutations only (baseline; arbitrary-bytes robustness test).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -60,6 +61,7 @@ class Harness {
   const HarnessConfig& config() const { return config_; }
   Mutator& mutator() { return mutator_; }
   uint64_t divergences_recorded() const { return recorded_; }
+  uint64_t executions() const { return executions_; }
 
  private:
   void RecordFeatures(const DiffReport& report);
@@ -70,13 +72,25 @@ class Harness {
   Mutator mutator_;
   std::vector<std::string> seen_;  // signatures already handled by this process (sorted)
   uint64_t recorded_ = 0;
+  uint64_t executions_ = 0;  // calls of Run(), rejected inputs included
+  // When Initialize() returned: findings say how long after it they were found (bench metadata, never traced).
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+// When a finding was found, for benchmarks (bench/rediscover.cc): calls of Harness::Run() up to and including
+// the one that found it, and milliseconds since Harness::Initialize() returned (engine start-up and label
+// learning excluded).
+struct FoundAfter {
+  uint64_t executions = 0;
+  int64_t milliseconds = 0;
 };
 
 // Writes scenario (text format, with a header naming the divergence) as <dir>/<stem>.textproto, atomically: a
 // temporary file, then link() to the final name, so concurrent workers never see half a file and the first
-// finder of a signature keeps it. Returns true if this call created the file.
+// finder of a signature keeps it. Returns true if this call created the file. With found_after, the header also
+// has "# found-after-execs: N" and "# found-after-ms: T" (readers of findings skip "#" lines they do not know).
 bool RecordFinding(const std::string& dir, const Divergence& divergence, const DiffReport& report,
-                   const pb::Scenario& scenario);
+                   const pb::Scenario& scenario, const FoundAfter* found_after = nullptr);
 // The file stem for a signature: "sig-" + 16 hex digits of its FNV-1a hash.
 std::string FindingStem(const std::string& signature);
 

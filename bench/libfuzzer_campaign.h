@@ -1,0 +1,242 @@
+// One rediscovery campaign through the real engine (bench/rediscover.cc's libfuzzer-* strategies): the libFuzzer
+// harness (fuzz/harness_libfuzzer.cc) is started as a child process on a fresh temporary directory holding the
+// starting corpus, in campaign mode (CRASHDIFF_FINDINGS_DIR), and its findings directory is polled; the process
+// is stopped as soon as every watched bug has a finding, or when libFuzzer's -max_total_time ends it. Each
+// finding's header says after how many executions and milliseconds it was found (fuzz/harness_core.cc).
+//
+// Only the process started here is ever signalled (SIGTERM, then SIGKILL after a grace period), and it is always
+// reaped. The engine's output goes to engine.log in the temporary directory; the directory is removed afterwards,
+// except that the log of a campaign whose engine failed (exit status not 0, or no start-up) is copied to
+// <temp>/crashdiff-rediscover-last-failure.log for diagnosis.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "proto/scenario.pb.h"
+
+namespace crashdiff::fuzz {
+
+// A documented bug as the campaign watches it: a known divergence of target (empty: any target) whose
+// signature contains part (the rule of rediscover.cc's Shows()).
+struct WatchedBug {
+  std::string target;
+  std::string part;
+};
+
+struct EngineSettings {
+  std::string fuzzer;  // absolute path of the libFuzzer harness
+  std::string dict;    // absolute path of a libFuzzer dictionary, or empty
+  std::string family;  // "ppc" | "x86" | "arm64"
+  bool bytes = false;  // CRASHDIFF_MUTATOR=bytes: libFuzzer's own byte-level mutations, no custom crossover
+  int cap_seconds = 30;
+};
+
+// A watched bug's result: whether it was found, and the harness's found-after-execs / found-after-ms.
+struct EngineHit {
+  bool found = false;
+  uint64_t execs = 0;  // found: executions up to the hit; missed: executions of the whole campaign (if known)
+  double milliseconds = 0;
+};
+
+struct EngineCampaignResult {
+  std::vector<EngineHit> hits;  // one per watched bug
+  double wall_seconds = 0;      // process start to reaped
+  bool engine_failed = false;
+};
+
+// The header fields of one finding file that matter here.
+struct FindingHeader {
+  std::string signature;
+  bool known = false;
+  std::vector<std::string> targets;
+  uint64_t execs = 0;
+  double milliseconds = 0;
+};
+
+inline FindingHeader ReadFindingHeader(const std::filesystem::path& file) {
+  FindingHeader h;
+  std::ifstream in(file);
+  auto after = [](const std::string& line, const std::string& prefix, std::string& out) {
+    if (line.rfind(prefix, 0) != 0) return false;
+    out = line.substr(prefix.size());
+    return true;
+  };
+  for (std::string line, v; std::getline(in, line) && line.rfind("#", 0) == 0;) {
+    if (after(line, "# signature: ", v)) h.signature = v;
+    if (after(line, "# known: ", v)) h.known = v == "yes";
+    if (after(line, "# targets: ", v)) {
+      std::istringstream words(v);
+      for (std::string t; words >> t;) h.targets.push_back(t);
+    }
+    if (after(line, "# found-after-execs: ", v)) h.execs = std::strtoull(v.c_str(), nullptr, 10);
+    if (after(line, "# found-after-ms: ", v)) h.milliseconds = std::strtod(v.c_str(), nullptr);
+  }
+  return h;
+}
+
+inline bool FindingShows(const FindingHeader& h, const WatchedBug& bug) {
+  if (!h.known || h.signature.find(bug.part) == std::string::npos) return false;
+  if (bug.target.empty()) return true;
+  for (const std::string& t : h.targets) {
+    if (t == bug.target) return true;
+  }
+  return false;
+}
+
+// libFuzzer's final statistics (-print_final_stats=1): executions of a campaign that ran to its end.
+inline uint64_t ExecutedUnits(const std::filesystem::path& log) {
+  std::ifstream in(log);
+  const std::string key = "stat::number_of_executed_units:";
+  uint64_t n = 0;
+  for (std::string line; std::getline(in, line);) {
+    const size_t at = line.find(key);
+    if (at != std::string::npos) n = std::strtoull(line.c_str() + at + key.size(), nullptr, 10);
+  }
+  return n;
+}
+
+namespace engine_detail {
+
+// In the child: never returns.
+[[noreturn]] inline void ExecEngine(const EngineSettings& s, const std::filesystem::path& dir, uint64_t seed) {
+  if (::chdir(dir.c_str()) != 0) _exit(126);
+  const int log = ::open((dir / "engine.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (log >= 0) {
+    ::dup2(log, STDOUT_FILENO);
+    ::dup2(log, STDERR_FILENO);
+    ::close(log);
+  }
+  ::setenv("CRASHDIFF_FAMILY", s.family.c_str(), 1);
+  ::setenv("CRASHDIFF_FINDINGS_DIR", (dir / "findings").c_str(), 1);
+  ::unsetenv("CRASHDIFF_TARGET");
+  ::unsetenv("CRASHDIFF_SEEDS");
+  if (s.bytes) {
+    ::setenv("CRASHDIFF_MUTATOR", "bytes", 1);
+  } else {
+    ::unsetenv("CRASHDIFF_MUTATOR");
+  }
+  // The flags of `crashdiff fuzz` (cli/fuzz_command.cc), one process, no -jobs.
+  std::vector<std::string> argv = {s.fuzzer,
+                                   "-seed=" + std::to_string(seed),
+                                   "-max_total_time=" + std::to_string(s.cap_seconds),
+                                   "-print_final_stats=1",
+                                   "-max_len=4096",
+                                   "-timeout=20",
+                                   "-artifact_prefix=" + (dir / "crashes").string() + "/"};
+  if (!s.dict.empty()) argv.push_back("-dict=" + s.dict);
+  argv.push_back((dir / "corpus").string());
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  std::perror("exec");
+  _exit(127);
+}
+
+// Stops the child: SIGTERM (libFuzzer exits on it), SIGKILL if it is still there after two seconds; reaps it.
+inline void StopAndReap(pid_t pid) {
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 200; ++i) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+}
+
+}  // namespace engine_detail
+
+// Runs one campaign from corpus (written as binary protobuf files) with libFuzzer seed `seed`.
+inline EngineCampaignResult RunEngineCampaign(const EngineSettings& s, const std::vector<pb::Scenario>& corpus,
+                                              const std::vector<WatchedBug>& bugs, uint64_t seed) {
+  namespace fs = std::filesystem;
+  EngineCampaignResult out;
+  out.hits.resize(bugs.size());
+  std::string tmpl = (fs::temp_directory_path() / "crashdiff-rediscover-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    out.engine_failed = true;
+    return out;
+  }
+  const fs::path dir = tmpl;
+  fs::create_directories(dir / "corpus");
+  fs::create_directories(dir / "findings");
+  fs::create_directories(dir / "crashes");
+  for (size_t i = 0; i < corpus.size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "seed-%03zu.pb", i);
+    std::ofstream(dir / "corpus" / name, std::ios::binary) << corpus[i].SerializeAsString();
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  const pid_t pid = ::fork();
+  if (pid == 0) engine_detail::ExecEngine(s, dir, seed);
+  if (pid < 0) {
+    out.engine_failed = true;
+    fs::remove_all(dir);
+    return out;
+  }
+  std::set<std::string> read;  // finding files already looked at
+  size_t left = bugs.size();
+  bool exited = false;
+  int status = 0;
+  // Past the cap, start-up (label learning) and the initial corpus pass: a hung engine is stopped anyway.
+  const double give_up = s.cap_seconds + 60.0;
+  auto scan = [&] {
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(dir / "findings", ec); !ec && it != fs::end(it); it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.empty() || name[0] == '.' || it->path().extension() != ".textproto") continue;
+      if (!read.insert(name).second) continue;
+      const FindingHeader h = ReadFindingHeader(it->path());
+      for (size_t b = 0; b < bugs.size(); ++b) {
+        if (!out.hits[b].found && FindingShows(h, bugs[b])) {
+          out.hits[b] = {true, h.execs, h.milliseconds};
+          --left;
+        }
+      }
+    }
+  };
+  while (left > 0) {
+    scan();
+    if (left == 0) break;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      scan();  // findings written just before the end
+      break;
+    }
+    if (elapsed() > give_up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!exited) engine_detail::StopAndReap(pid);
+  out.wall_seconds = elapsed();
+  // An engine that ended by itself must have ended normally (the time cap); otherwise keep its log.
+  out.engine_failed = (exited && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) || (!exited && left > 0);
+  const uint64_t total = exited ? ExecutedUnits(dir / "engine.log") : 0;
+  for (EngineHit& h : out.hits) {
+    if (!h.found) h = {false, total, s.cap_seconds * 1000.0};
+  }
+  std::error_code ec;
+  if (out.engine_failed) {
+    fs::copy_file(dir / "engine.log", fs::temp_directory_path() / "crashdiff-rediscover-last-failure.log",
+                  fs::copy_options::overwrite_existing, ec);
+  }
+  fs::remove_all(dir, ec);
+  return out;
+}
+
+}  // namespace crashdiff::fuzz

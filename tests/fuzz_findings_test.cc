@@ -1,0 +1,122 @@
+// Campaign findings say when they were found (issue 7's rediscovery benchmark reads this): the libFuzzer harness,
+// when built (build-fuzz/, or $CRASHDIFF_FUZZER), run on two seed files records each new signature with
+// "# found-after-execs: N" (the Nth call of the harness) and "# found-after-ms: T", and the files stay readable
+// by the readers of findings (the scenario parser, the reproducer header parser). Skipped without the binary.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "diff/differential.h"
+#include "diff/runner.h"
+#include "fuzz/mutator/input.h"
+#include "minimize/reproducer.h"
+
+namespace crashdiff::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path Fuzzer() {
+  if (const char* e = std::getenv("CRASHDIFF_FUZZER"); e != nullptr && fs::exists(e)) return e;
+  const fs::path p = fs::path(CRASHDIFF_SOURCE_DIR) / "build-fuzz/fuzz/crashdiff_fuzzer";
+  return fs::exists(p) ? p : fs::path();
+}
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::set<std::string> Signatures(const pb::Scenario& s) {
+  std::set<std::string> out;
+  for (const Divergence& d : RunDifferential(s).divergences) out.insert(d.signature);
+  return out;
+}
+
+// The value of the header line "# <key>: <value>", or "" when there is none.
+std::string HeaderValue(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line) && line.rfind("#", 0) == 0;) {
+    if (line.rfind("# " + key + ": ", 0) == 0) return line.substr(key.size() + 4);
+  }
+  return "";
+}
+
+TEST(FuzzFindings, RecordWhenTheyWereFoundAndStayReadable) {
+  const fs::path fuzzer = Fuzzer();
+  if (fuzzer.empty()) GTEST_SKIP() << "fuzzer not built (run ./crashdiff fuzz once, or set CRASHDIFF_FUZZER)";
+  // Two ppc seeds, the second showing a signature the first does not.
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(fs::path(CRASHDIFF_SOURCE_DIR) / "corpus/seeds/ppc")) {
+    files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  fs::path first, second;
+  std::set<std::string> first_sigs, second_sigs;
+  for (const fs::path& f : files) {
+    const std::string bytes = Slurp(f);
+    const auto s = ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    if (!s || TargetsFor(*s).empty()) continue;
+    const std::set<std::string> sigs = Signatures(*s);
+    if (sigs.empty()) continue;
+    if (first.empty()) {
+      first = f;
+      first_sigs = sigs;
+    } else if (std::any_of(sigs.begin(), sigs.end(), [&](const std::string& g) { return !first_sigs.count(g); })) {
+      second = f;
+      second_sigs = sigs;
+      break;
+    }
+  }
+  if (second.empty()) GTEST_SKIP() << "no two ppc seeds with different divergences";
+
+  const fs::path dir = fs::temp_directory_path() / ("crashdiff-found-after-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // Files (not directories) as arguments: libFuzzer runs each once, in order, and exits.
+  const std::string cmd = "cd " + dir.string() +
+                          " && CRASHDIFF_FAMILY=ppc CRASHDIFF_FINDINGS_DIR=" + (dir / "findings").string() + " " +
+                          fuzzer.string() + " " + first.string() + " " + second.string() + " > log 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(dir / "log");
+
+  std::map<std::string, std::string> by_signature;  // signature -> file text
+  for (const auto& e : fs::directory_iterator(dir / "findings")) {
+    if (e.path().extension() == ".textproto") {
+      const std::string text = Slurp(e.path());
+      by_signature[HeaderValue(text, "signature")] = text;
+    }
+  }
+  std::set<std::string> all = first_sigs;
+  all.insert(second_sigs.begin(), second_sigs.end());
+  ASSERT_EQ(by_signature.size(), all.size()) << Slurp(dir / "log");
+  for (const std::string& sig : all) {
+    ASSERT_TRUE(by_signature.count(sig)) << sig;
+    const std::string& text = by_signature[sig];
+    // Found by the first call of the harness if the first seed shows it, else by the second.
+    EXPECT_EQ(HeaderValue(text, "found-after-execs"), first_sigs.count(sig) ? "1" : "2") << text;
+    const std::string ms = HeaderValue(text, "found-after-ms");
+    ASSERT_FALSE(ms.empty()) << text;
+    EXPECT_TRUE(std::all_of(ms.begin(), ms.end(), [](char c) { return c >= '0' && c <= '9'; })) << ms;
+    // Readers ignore the lines: the scenario still parses and shows the signature; the reproducer header parser
+    // still finds it.
+    const auto s = ParseInput(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+    ASSERT_TRUE(s.has_value()) << text;
+    EXPECT_TRUE(Signatures(*s).count(sig)) << text;
+    EXPECT_EQ(ParseReproducerHeader(text).signature, sig);
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace crashdiff::fuzz
