@@ -73,13 +73,13 @@ class Harness {
   std::vector<std::string> seen_;  // signatures already handled by this process (sorted)
   uint64_t recorded_ = 0;
   uint64_t executions_ = 0;  // calls of Run(), rejected inputs included
-  // When Initialize() returned: findings say how long after it they were found (bench metadata, never traced).
+  // When Run() was first called: findings say how long after it they were found (bench metadata, never traced).
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 // When a finding was found, for benchmarks (bench/rediscover.cc): calls of Harness::Run() up to and including
-// the one that found it, and milliseconds since Harness::Initialize() returned (engine start-up and label
-// learning excluded).
+// the one that found it, and milliseconds since the first call of Harness::Run() (label learning and the
+// engine's own start-up excluded).
 struct FoundAfter {
   uint64_t executions = 0;
   int64_t milliseconds = 0;
