@@ -11,6 +11,10 @@ if [ -z "$ROOT" ]; then
 fi
 : "${OUT:?set OUT}" "${CXX:=clang++}" "${CC:=clang}" "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
 CXXFLAGS="${CXXFLAGS:-} "; CXXFLAGS="${CXXFLAGS//-stdlib=libc++ / }"
+# Coverage scope (fuzz/README.md): SanitizerCoverage only in the models (fuzz/coverage_allowlist.txt); with
+# libFuzzer's flags, also without indirect-call and comparison tracing -- the same scope as ./crashdiff's builds.
+CXXFLAGS+=" -fsanitize-coverage-allowlist=$ROOT/fuzz/coverage_allowlist.txt"
+if [[ "$CXXFLAGS" == *-fsanitize=fuzzer-no-link* ]]; then CXXFLAGS+=" -fno-sanitize-coverage=indirect-calls,trace-cmp"; fi
 BUILD_DIR="${WORK:-/tmp}/crashdiff-ossfuzz-build"
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 
