@@ -3,13 +3,9 @@
 // "# found-after-execs: N" (the Nth call of the harness) and "# found-after-ms: T", and the files stay readable
 // by the readers of findings (the scenario parser, the reproducer header parser). Skipped without the binary.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -18,24 +14,17 @@
 #include "diff/runner.h"
 #include "fuzz/mutator/input.h"
 #include "minimize/reproducer.h"
+#include "tests/fuzz_test_util.h"
 
 namespace crashdiff::fuzz {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path Fuzzer() {
-  if (const char* e = std::getenv("CRASHDIFF_FUZZER"); e != nullptr && fs::exists(e)) return e;
-  const fs::path p = fs::path(CRASHDIFF_SOURCE_DIR) / "build-fuzz/fuzz/crashdiff_fuzzer";
-  return fs::exists(p) ? p : fs::path();
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::FuzzerBinary;
+using testing::ReadFile;
+using testing::RunShell;
+using testing::ScratchDir;
 
 std::set<std::string> Signatures(const pb::Scenario& s) {
   std::set<std::string> out;
@@ -53,7 +42,7 @@ std::string HeaderValue(const std::string& text, const std::string& key) {
 }
 
 TEST(FuzzFindings, RecordWhenTheyWereFoundAndStayReadable) {
-  const fs::path fuzzer = Fuzzer();
+  const fs::path fuzzer = FuzzerBinary();
   if (fuzzer.empty()) GTEST_SKIP() << "fuzzer not built (run ./crashdiff fuzz once, or set CRASHDIFF_FUZZER)";
   // Two ppc seeds, the second showing a signature the first does not.
   std::vector<fs::path> files;
@@ -64,7 +53,7 @@ TEST(FuzzFindings, RecordWhenTheyWereFoundAndStayReadable) {
   fs::path first, second;
   std::set<std::string> first_sigs, second_sigs;
   for (const fs::path& f : files) {
-    const std::string bytes = Slurp(f);
+    const std::string bytes = ReadFile(f);
     const auto s = ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
     if (!s || TargetsFor(*s).empty()) continue;
     const std::set<std::string> sigs = Signatures(*s);
@@ -80,26 +69,23 @@ TEST(FuzzFindings, RecordWhenTheyWereFoundAndStayReadable) {
   }
   if (second.empty()) GTEST_SKIP() << "no two ppc seeds with different divergences";
 
-  const fs::path dir = fs::temp_directory_path() / ("crashdiff-found-after-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = ScratchDir("found-after");
   // Files (not directories) as arguments: libFuzzer runs each once, in order, and exits.
   const std::string cmd = "cd " + dir.string() +
                           " && CRASHDIFF_FAMILY=ppc CRASHDIFF_FINDINGS_DIR=" + (dir / "findings").string() + " " +
                           fuzzer.string() + " " + first.string() + " " + second.string() + " > log 2>&1";
-  const int status = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(dir / "log");
+  ASSERT_EQ(RunShell(cmd), 0) << ReadFile(dir / "log");
 
   std::map<std::string, std::string> by_signature;  // signature -> file text
   for (const auto& e : fs::directory_iterator(dir / "findings")) {
     if (e.path().extension() == ".textproto") {
-      const std::string text = Slurp(e.path());
+      const std::string text = ReadFile(e.path());
       by_signature[HeaderValue(text, "signature")] = text;
     }
   }
   std::set<std::string> all = first_sigs;
   all.insert(second_sigs.begin(), second_sigs.end());
-  ASSERT_EQ(by_signature.size(), all.size()) << Slurp(dir / "log");
+  ASSERT_EQ(by_signature.size(), all.size()) << ReadFile(dir / "log");
   for (const std::string& sig : all) {
     ASSERT_TRUE(by_signature.count(sig)) << sig;
     const std::string& text = by_signature[sig];

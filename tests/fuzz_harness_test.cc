@@ -4,45 +4,23 @@
 // Without a fuzzer binary these tests are skipped, saying so, and the default build stays fuzzer-free.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "diff/differential.h"
 #include "diff/runner.h"
 #include "fuzz/mutator/input.h"
+#include "tests/fuzz_test_util.h"
 
 namespace crashdiff::fuzz {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path FuzzerBinary() {
-  if (const char* e = std::getenv("CRASHDIFF_FUZZER"); e != nullptr && fs::exists(e)) return e;
-  const fs::path p = fs::path(CRASHDIFF_SOURCE_DIR) / "build-fuzz/fuzz/crashdiff_fuzzer";
-  return fs::exists(p) ? p : fs::path();
-}
-
-fs::path ScratchDir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("crashdiff-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-int RunShell(const std::string& cmd) {
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::FuzzerBinary;
+using testing::ReadFile;
+using testing::RunShell;
+using testing::ScratchDir;
 
 TEST(FuzzHarness, NeverCrashesOnArbitraryBytes) {
   const fs::path fuzzer = FuzzerBinary();
