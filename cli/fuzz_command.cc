@@ -425,7 +425,14 @@ int FuzzCommand(const Args& args) {
   plan.out = r.Value("--out").value_or("fuzz-out");
   plan.seeds = r.Value("--seeds").value_or((SourceDir() / "corpus/seeds").string());
   plan.json = r.Has("--json");
-  plan.recorded = LoadRecordedBugs((SourceDir() / "corpus/regressions").string());
+  const fs::path regressions = SourceDir() / "corpus/regressions";
+  plan.recorded = LoadRecordedBugs(regressions.string());
+  if (plan.recorded.empty()) {
+    std::fprintf(stderr,
+                 "crashdiff fuzz: no reproducers in %s (set CRASHDIFF_SOURCE_DIR to the source tree): every finding "
+                 "no target documents counts as NEW\n",
+                 regressions.c_str());
+  }
   if (auto m = r.Value("--minimize")) {
     if (*m == "0") {
       plan.minimize = 0;

@@ -89,10 +89,12 @@ TEST(FuzzCommand, CallsFindingsTheCorpusAlreadyRecordsOpen) {
   if (fuzzer.empty()) GTEST_SKIP() << "fuzzer not built (run ./crashdiff fuzz once, or set CRASHDIFF_FUZZER)";
   const fs::path seeds = fs::path(CRASHDIFF_SOURCE_DIR) / "corpus/findings/ppc";
   const fs::path dir = ScratchDir("open");
-  const int rc = RunShell("CRASHDIFF_FUZZER=" + fuzzer.string() + " " + CRASHDIFF_BINARY +
-                          " fuzz --jobs 1 --runs 50 --time 300 --family ppc --minimize 0 --seeds " + seeds.string() +
-                          " --out " + (dir / "out").string() + " --json > " + (dir / "report.json").string() + " 2> " +
-                          (dir / "progress.log").string());
+  // The source tree tells the command where corpus/regressions/ is (./crashdiff exports it; ctest runs elsewhere).
+  const int rc =
+      RunShell("CRASHDIFF_SOURCE_DIR=" + std::string(CRASHDIFF_SOURCE_DIR) + " CRASHDIFF_FUZZER=" + fuzzer.string() +
+               " " + CRASHDIFF_BINARY + " fuzz --jobs 1 --runs 50 --time 300 --family ppc --minimize 0 --seeds " +
+               seeds.string() + " --out " + (dir / "out").string() + " --json > " + (dir / "report.json").string() +
+               " 2> " + (dir / "progress.log").string());
   const std::string report = ReadFile(dir / "report.json");
   ASSERT_TRUE(rc == 0 || rc == 1) << rc << "\n" << ReadFile(dir / "progress.log");
   // The busy-poll fallback seed (spec 3.7) shows this on the fixed target; no target documents it.
