@@ -76,19 +76,21 @@ void Machine::Overwrite(Region r, uint32_t by_cpu) {
   }
 }
 
-void Machine::Record(uint32_t cpu, TraceKind kind, Label label, std::string detail, int64_t value) {
-  TraceEntry e;
+void Machine::Record(uint32_t cpu, TraceKind kind, Label label, std::string_view detail, int64_t value) {
+  // One entry reused for every step: assigning into its detail string keeps the capacity, so a run that does not
+  // record its trace (fuzzing) allocates nothing per step here.
+  TraceEntry& e = scratch_entry_;
   e.step = step_;
   e.time_ns = now_;
   e.cpu = cpu;
   e.kind = kind;
   e.label = label;
-  e.detail = std::move(detail);
+  e.detail.assign(detail);
   e.value = value;
-  if (cpu != kNoCpu) e.location = cpus_[cpu].location();
+  e.location = cpu != kNoCpu ? cpus_[cpu].location() : Location::kRunOld;
   if (options_.observer != nullptr) options_.observer->OnEntry(e);
   ++trace_pos_;
-  result_.trace.Add(std::move(e));
+  result_.trace.Add(e);
 }
 
 void Machine::Book(BookKind kind, uint32_t cpu) {

@@ -105,7 +105,7 @@ class Machine {
   // ---- Time and bookkeeping used by step operations and targets ----
   uint64_t now() const { return now_; }
   uint64_t step() const { return step_; }
-  void Record(uint32_t cpu, TraceKind kind, Label label, std::string detail = {}, int64_t value = 0);
+  void Record(uint32_t cpu, TraceKind kind, Label label, std::string_view detail = {}, int64_t value = 0);
   void Log(uint32_t cpu, std::string text);  // a kernel console line (printk)
   void RecordSave(uint32_t cpu, bool regs_valid);
   void RecordResponse(uint32_t cpu) {
@@ -164,6 +164,7 @@ class Machine {
   uint64_t now_ = 0;
   uint64_t step_ = 0;
   uint64_t trace_pos_ = 0;         // trace entries recorded so far (whether or not they are kept)
+  TraceEntry scratch_entry_;       // what Record fills for every step (see Record)
   uint32_t current_cpu_ = kNoCpu;  // the CPU whose code is executing (for BookEntry::by)
   RunResult result_;
 };

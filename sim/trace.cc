@@ -30,7 +30,7 @@ void MixBytes(uint64_t& h, std::string_view s) {
 
 }  // namespace
 
-void Trace::Add(TraceEntry e) {
+void Trace::Add(const TraceEntry& e) {
   MixWord(hash_, e.step);
   MixWord(hash_, e.time_ns);
   MixWord(hash_, uint64_t{e.cpu} | uint64_t{static_cast<uint8_t>(e.kind)} << 32 |
@@ -38,7 +38,7 @@ void Trace::Add(TraceEntry e) {
   MixBytes(hash_, e.label);
   MixBytes(hash_, e.detail);
   MixWord(hash_, static_cast<uint64_t>(e.value));
-  if (record_) entries_.push_back(std::move(e));
+  if (record_) entries_.push_back(e);
 }
 
 std::string Trace::Format(const TraceEntry& e) const {

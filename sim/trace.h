@@ -64,7 +64,7 @@ struct TraceEntry {
 
 class Trace {
  public:
-  void Add(TraceEntry e);
+  void Add(const TraceEntry& e);
   const std::vector<TraceEntry>& entries() const { return entries_; }
   uint64_t hash() const { return hash_; }
   // Keep only the hash, not the entries (fuzzing speed); the hash is computed the same way either way.
