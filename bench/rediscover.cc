@@ -92,21 +92,8 @@ pb::Family FamilyOf(const std::string& name) {
 
 // Seeds of one family: the files under DIR/<family>/ that parse as valid scenarios with a target, in name order.
 std::vector<pb::Scenario> LoadSeeds(const fs::path& dir) {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
-    if (it->is_regular_file()) files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<pb::Scenario> out;
-  for (const fs::path& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    const std::string bytes = buf.str();
-    auto s = ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-    if (s && !TargetsFor(*s).empty()) out.push_back(*s);
-  }
+  std::vector<pb::Scenario> out = LoadScenarioDir(dir.string());
+  std::erase_if(out, [](const pb::Scenario& s) { return TargetsFor(s).empty(); });
   return out;
 }
 

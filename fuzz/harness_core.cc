@@ -48,26 +48,6 @@ HarnessConfig HarnessConfig::FromEnvironment() {
   return c;
 }
 
-std::vector<pb::Scenario> LoadScenarioDir(const std::string& dir) {
-  std::vector<pb::Scenario> out;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return out;
-  std::vector<std::filesystem::path> files;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
-       it.increment(ec)) {
-    if (it->is_regular_file(ec)) files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    const std::string bytes = buf.str();
-    if (auto s = ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) out.push_back(*s);
-  }
-  return out;
-}
-
 void LearnLabels(const std::vector<pb::Scenario>& scenarios, LabelPool& pool) {
   for (const pb::Scenario& s : scenarios) {
     for (const TargetSpec* t : TargetsFor(s)) {

@@ -36,9 +36,6 @@ struct HarnessConfig {
   static HarnessConfig FromEnvironment();
 };
 
-// Loads every scenario file (text or binary) under dir, sorted by path; unreadable or invalid ones are skipped.
-std::vector<pb::Scenario> LoadScenarioDir(const std::string& dir);
-
 // Runs scenarios on every target of their family with traces on and adds each executed step label to pool.
 void LearnLabels(const std::vector<pb::Scenario>& scenarios, LabelPool& pool);
 

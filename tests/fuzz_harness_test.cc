@@ -17,6 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using testing::BugKey;
 using testing::FuzzerBinary;
 using testing::ReadFile;
 using testing::RunShell;
@@ -33,14 +34,6 @@ TEST(FuzzHarness, NeverCrashesOnArbitraryBytes) {
   EXPECT_EQ(rc, 0) << ReadFile(dir / "log");
   EXPECT_NE(ReadFile(dir / "log").find("Done 5000 runs"), std::string::npos) << ReadFile(dir / "log");
   fs::remove_all(dir);
-}
-
-// A documented bug regardless of platform: the signature without the "/platform" of "[target/platform]".
-std::string BugKey(const std::string& signature) {
-  const size_t open = signature.rfind('[');
-  const size_t slash = signature.find('/', open == std::string::npos ? 0 : open);
-  if (open == std::string::npos || slash == std::string::npos) return signature;
-  return signature.substr(0, slash) + "]";
 }
 
 TEST(FuzzCommand, ShortCampaignFindsADocumentedBugTheSeedsDoNotShow) {

@@ -6,41 +6,21 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "diff/differential.h"
 #include "diff/runner.h"
 #include "fuzz/mutator/input.h"
 #include "fuzz/mutator/mutator.h"
+#include "tests/fuzz_test_util.h"
 
 namespace crashdiff::fuzz {
 namespace {
 
-std::vector<pb::Scenario> SeedsOf(const std::string& family) {
-  std::vector<pb::Scenario> out;
-  const std::filesystem::path dir = std::filesystem::path(CRASHDIFF_SOURCE_DIR) / "corpus" / "seeds" / family;
-  if (!std::filesystem::is_directory(dir)) return out;
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    const std::string bytes = buf.str();
-    if (auto s = ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) out.push_back(*s);
-  }
-  return out;
-}
+using testing::BugKey;
 
-// A documented bug regardless of platform: the signature without the "/platform" part of "[target/platform]".
-std::string BugKey(const std::string& signature) {
-  const size_t open = signature.rfind('[');
-  const size_t slash = signature.find('/', open == std::string::npos ? 0 : open);
-  if (open == std::string::npos || slash == std::string::npos) return signature;
-  return signature.substr(0, slash) + "]";
+std::vector<pb::Scenario> SeedsOf(const std::string& family) {
+  return LoadScenarioDir(std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/seeds/" + family);
 }
 
 struct Rediscovery {

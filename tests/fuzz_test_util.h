@@ -36,6 +36,14 @@ inline int RunShell(const std::string& cmd) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+// A documented bug regardless of platform: the signature without the "/platform" of "[target/platform]".
+inline std::string BugKey(const std::string& signature) {
+  const size_t open = signature.rfind('[');
+  const size_t slash = signature.find('/', open == std::string::npos ? 0 : open);
+  if (open == std::string::npos || slash == std::string::npos) return signature;
+  return signature.substr(0, slash) + "]";
+}
+
 inline std::string ReadFile(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream s;

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "sim/scenario_io.h"
@@ -57,6 +60,26 @@ size_t SerializeWithin(const pb::Scenario& scenario, uint8_t* out, size_t max_si
   if (bytes.size() > max_size) return 0;
   std::memcpy(out, bytes.data(), bytes.size());
   return bytes.size();
+}
+
+std::vector<pb::Scenario> LoadScenarioDir(const std::string& dir) {
+  std::vector<pb::Scenario> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return out;
+  std::vector<std::filesystem::path> files;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    const std::string bytes = buf.str();
+    if (auto s = ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) out.push_back(*s);
+  }
+  return out;
 }
 
 }  // namespace crashdiff::fuzz

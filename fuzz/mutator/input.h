@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "proto/scenario.pb.h"
 
@@ -15,5 +17,8 @@ std::optional<pb::Scenario> ParseInput(const uint8_t* data, size_t size);
 // Serialises scenario into out (capacity max_size), dropping schedule choices and then events from the end until
 // it fits. Returns the size written, or 0 if even the bare machine does not fit.
 size_t SerializeWithin(const pb::Scenario& scenario, uint8_t* out, size_t max_size);
+
+// Loads every scenario file (text or binary) under dir, sorted by path; unreadable or invalid ones are skipped.
+std::vector<pb::Scenario> LoadScenarioDir(const std::string& dir);
 
 }  // namespace crashdiff::fuzz
