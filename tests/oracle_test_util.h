@@ -99,7 +99,7 @@ class RunBuilder {
     e.detail = std::move(detail);
     e.value = value;
     if (cpu != kNoCpu) e.location = locations_[cpu];
-    result_.trace.Add(std::move(e));
+    result_.trace.Add(e);
     ++time_;
   }
 
