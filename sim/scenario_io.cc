@@ -94,6 +94,9 @@ LoadResult ParseScenarioBinary(const std::string& bytes, const std::string& name
   if (bytes.size() > kMaxScenarioBytes) return Error(name, "file is larger than 1 MiB; not a scenario");
   pb::Scenario scenario;
   if (!scenario.ParseFromString(bytes)) return Error(name, "not a binary-encoded crashdiff.pb.Scenario");
+  if (HasUnknownFields(scenario)) {
+    return Error(name, "field numbers the crashdiff.pb.Scenario schema does not define (another schema version?)");
+  }
   return Finish(std::move(scenario), name, nullptr);
 }
 
@@ -120,6 +123,24 @@ std::string ScenarioToText(const pb::Scenario& scenario) {
   TextFormat::Printer printer;
   printer.PrintToString(scenario, &out);
   return out;
+}
+
+bool HasUnknownFields(const google::protobuf::Message& message) {
+  const google::protobuf::Reflection& r = *message.GetReflection();
+  if (!r.GetUnknownFields(message).empty()) return true;
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  r.ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* f : fields) {
+    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (!f->is_repeated()) {
+      if (HasUnknownFields(r.GetMessage(message, f))) return true;
+      continue;
+    }
+    for (int i = 0; i < r.FieldSize(message, f); ++i) {
+      if (HasUnknownFields(r.GetRepeatedMessage(message, f, i))) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace crashdiff

@@ -27,4 +27,9 @@ LoadResult LoadScenarioFile(const std::string& path);
 // Text format for writing reproducers: stable field order, no unknown fields.
 std::string ScenarioToText(const pb::Scenario& scenario);
 
+// Whether scenario or any message inside it carries field numbers the schema does not define. Binary input can
+// (a byte-level mutant, a newer schema); such a scenario is not one this version understands, and the text format
+// could not even write it back readably.
+bool HasUnknownFields(const google::protobuf::Message& message);
+
 }  // namespace crashdiff

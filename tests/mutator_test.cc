@@ -10,6 +10,7 @@
 #include <set>
 
 #include "fuzz/mutator/fix.h"
+#include "fuzz/mutator/input.h"
 #include "fuzz/mutator/reflect.h"
 #include "fuzz/mutator/trim.h"
 #include "fuzz/mutator/value_pools.h"
@@ -348,6 +349,47 @@ TEST(MutatorTrim, EveryCandidateIsValidAndKeptRemovalsShrinkTheScenario) {
   EXPECT_TRUE(t.name().empty());
   EXPECT_EQ(t.machine().offline_size(), 0);
   EXPECT_EQ(t.schedule().choices_size(), 0);
+}
+
+}  // namespace
+}  // namespace crashdiff::fuzz
+
+namespace crashdiff::fuzz {
+namespace {
+
+// What a campaign records is ScenarioToText of what ParseInput accepted, so that text must read back as the same
+// scenario. Byte edits of the seeds' encodings (what libFuzzer's own mutations do) reach unknown fields inside
+// sub-messages, which the text format cannot write back readably: ParseInput must refuse them.
+TEST(FuzzInput, EveryAcceptedByteMutantReadsBackFromItsReproducerText) {
+  Rng rng(2026);
+  int accepted = 0;
+  for (const pb::Scenario& seed : AllSeeds()) {
+    const std::string base = Bytes(seed);
+    for (int i = 0; i < 2000; ++i) {
+      std::string bytes = base;
+      for (uint64_t k = 1 + rng.Below(4); k > 0 && !bytes.empty(); --k) {
+        bytes[rng.Below(bytes.size())] = static_cast<char>(rng.Below(256));
+      }
+      const auto s = ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+      if (!s) continue;
+      ++accepted;
+      const LoadResult back = ParseScenarioText(ScenarioToText(*s), "finding.textproto");
+      ASSERT_TRUE(back.scenario.has_value()) << back.errors.front() << "\n" << ScenarioToText(*s);
+      EXPECT_EQ(Bytes(*back.scenario), Bytes(*s));
+    }
+  }
+  EXPECT_GT(accepted, 1000);  // the edits must reach valid scenarios often enough for the check to mean something
+}
+
+TEST(FuzzInput, RefusesUnknownFieldsInsideSubMessages) {
+  for (pb::Scenario s : BuiltInScenarios()) {
+    if (!s.has_schedule()) continue;
+    const std::string valid = Bytes(s);
+    ASSERT_TRUE(ParseInput(reinterpret_cast<const uint8_t*>(valid.data()), valid.size()).has_value());
+    s.mutable_schedule()->GetReflection()->MutableUnknownFields(s.mutable_schedule())->AddVarint(99, 1);
+    const std::string bytes = Bytes(s);
+    EXPECT_FALSE(ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).has_value());
+  }
 }
 
 }  // namespace

@@ -129,6 +129,28 @@ TEST(Validation, GarbageBinaryIsAClearErrorNeverACrash) {
   }
 }
 
+// A field number the schema does not define, inside a sub-message (here the schedule): binary protobuf keeps it as
+// an unknown field, which the text format would print as "5 { ... }" and could not read back.
+std::string ValidBinaryWithUnknownFieldInSchedule() {
+  const LoadResult ok =
+      ParseScenarioText(kMachine + "}\nevents { kind: PANIC cpus: 0 trigger { at_step: 1 } }\n", "ok.textproto");
+  EXPECT_TRUE(ok.scenario.has_value());
+  pb::Scenario s = *ok.scenario;
+  s.mutable_schedule()->set_seed(7);
+  s.mutable_schedule()->GetReflection()->MutableUnknownFields(s.mutable_schedule())->AddVarint(99, 1);
+  std::string bytes;
+  s.SerializeToString(&bytes);
+  return bytes;
+}
+
+TEST(Validation, UnknownFieldsAnywhereInBinaryInputAreAClearError) {
+  const LoadResult r = ParseScenarioBinary(ValidBinaryWithUnknownFieldInSchedule(), "u.pb");
+  EXPECT_FALSE(r.scenario.has_value());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0],
+            "u.pb:0: field numbers the crashdiff.pb.Scenario schema does not define (another schema version?)");
+}
+
 TEST(Validation, MissingFileIsAClearError) {
   const LoadResult r = LoadScenarioFile("/nonexistent/dir/s.textproto");
   ASSERT_EQ(r.errors.size(), 1u);

@@ -27,7 +27,7 @@ class SilentErrors : public google::protobuf::io::ErrorCollector {
 std::optional<pb::Scenario> ParseInput(const uint8_t* data, size_t size) {
   if (size > kMaxScenarioBytes) return std::nullopt;
   pb::Scenario s;
-  if (!s.ParseFromArray(data, static_cast<int>(size)) || !s.unknown_fields().empty()) {
+  if (!s.ParseFromArray(data, static_cast<int>(size)) || HasUnknownFields(s)) {
     s.Clear();
     // Text format is tried only for text: no control characters but tab, CR and LF (UTF-8 in comments is fine).
     const bool printable = size > 0 && std::all_of(data, data + size, [](uint8_t c) {
