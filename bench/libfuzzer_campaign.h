@@ -21,11 +21,11 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "diff/finding.h"
 #include "proto/scenario.pb.h"
 
 namespace crashdiff::fuzz {
@@ -57,36 +57,6 @@ struct EngineCampaignResult {
   double wall_seconds = 0;      // process start to reaped
   bool engine_failed = false;
 };
-
-// The header fields of one finding file that matter here.
-struct FindingHeader {
-  std::string signature;
-  bool known = false;
-  std::vector<std::string> targets;
-  uint64_t execs = 0;
-  double milliseconds = 0;
-};
-
-inline FindingHeader ReadFindingHeader(const std::filesystem::path& file) {
-  FindingHeader h;
-  std::ifstream in(file);
-  auto after = [](const std::string& line, const std::string& prefix, std::string& out) {
-    if (line.rfind(prefix, 0) != 0) return false;
-    out = line.substr(prefix.size());
-    return true;
-  };
-  for (std::string line, v; std::getline(in, line) && line.rfind("#", 0) == 0;) {
-    if (after(line, "# signature: ", v)) h.signature = v;
-    if (after(line, "# known: ", v)) h.known = v == "yes";
-    if (after(line, "# targets: ", v)) {
-      std::istringstream words(v);
-      for (std::string t; words >> t;) h.targets.push_back(t);
-    }
-    if (after(line, "# found-after-execs: ", v)) h.execs = std::strtoull(v.c_str(), nullptr, 10);
-    if (after(line, "# found-after-ms: ", v)) h.milliseconds = std::strtod(v.c_str(), nullptr);
-  }
-  return h;
-}
 
 inline bool FindingShows(const FindingHeader& h, const WatchedBug& bug) {
   if (!h.known || h.signature.find(bug.part) == std::string::npos) return false;
@@ -205,7 +175,7 @@ inline EngineCampaignResult RunEngineCampaign(const EngineSettings& s, const std
       const FindingHeader h = ReadFindingHeader(it->path());
       for (size_t b = 0; b < bugs.size(); ++b) {
         if (!out.hits[b].found && FindingShows(h, bugs[b])) {
-          out.hits[b] = {true, h.execs, h.milliseconds};
+          out.hits[b] = {true, h.found_after_execs.value_or(0), static_cast<double>(h.found_after_ms.value_or(0))};
           --left;
         }
       }

@@ -23,6 +23,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "diff/differential.h"
+#include "diff/finding.h"
 #include "fuzz/mutator/input.h"
 #include "fuzz/mutator/mutator.h"
 #include "minimize/minimize.h"
@@ -269,15 +270,12 @@ std::vector<Finding> ReadFindings(const fs::path& dir, const RecordedBugs& recor
   std::error_code ec;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
     if (it->path().extension() != ".textproto") continue;
-    std::ifstream in(it->path());
+    const FindingHeader h = ReadFindingHeader(it->path());
     Finding f;
     f.reproducer = it->path();
-    std::string line;
-    while (std::getline(in, line) && line.rfind("# ", 0) == 0) {
-      if (line.rfind("# signature: ", 0) == 0) f.signature = line.substr(13);
-      if (line.rfind("# known: ", 0) == 0) f.known = line.substr(9) == "yes";
-      if (line.rfind("# targets: ", 0) == 0) f.targets = line.substr(11);
-    }
+    f.signature = h.signature;
+    f.known = h.known;
+    for (const std::string& t : h.targets) f.targets += (f.targets.empty() ? "" : " ") + t;
     if (f.signature.empty()) continue;
     f.status = f.known                                                                     ? Status::kKnown
                : recorded.count({SignatureTarget(f.signature), SignatureKey(f.signature)}) ? Status::kOpen

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
+#include "diff/finding.h"
 #include "diff/runner.h"
 #include "fuzz/features.h"
 #include "fuzz/mutator/fix.h"
@@ -177,25 +177,16 @@ bool RecordFinding(const std::string& dir, const Divergence& d, const DiffReport
   const std::string stem = FindingStem(d.signature);
   const std::string final_path = dir + "/" + stem + ".textproto";
   if (std::filesystem::exists(final_path, ec)) return false;
-  std::string targets;
-  for (const Divergence& other : report.divergences) {
-    if (other.signature == d.signature) targets += (targets.empty() ? "" : " ") + other.target;
-  }
-  std::ostringstream text;
-  text << "# signature: " << d.signature << "\n"
-       << "# known: " << (d.known ? "yes" : "no") << "\n"
-       << "# property: " << d.property << "\n"
-       << "# targets: " << targets << "\n"
-       << "# witness: " << d.witness << "\n";
+  FindingHeader header = MakeFindingHeader(d, report);
   if (found_after != nullptr) {
-    text << "# found-after-execs: " << found_after->executions << "\n"
-         << "# found-after-ms: " << found_after->milliseconds << "\n";
+    header.found_after_execs = found_after->executions;
+    header.found_after_ms = found_after->milliseconds;
   }
-  text << ScenarioToText(s);
+  const std::string text = FormatFindingHeader(header) + ScenarioToText(s);
   const std::string tmp = dir + "/.tmp-" + std::to_string(getpid()) + "-" + stem;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text.str();
+    out << text;
     if (!out.flush()) return false;
   }
   // link() fails if the final name exists: the first worker to find a signature keeps its reproducer.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "diff/differential.h"
+#include "diff/finding.h"
 #include "diff/runner.h"
 #include "fuzz/mutator/input.h"
 #include "minimize/reproducer.h"
@@ -30,15 +31,6 @@ std::set<std::string> Signatures(const pb::Scenario& s) {
   std::set<std::string> out;
   for (const Divergence& d : RunDifferential(s).divergences) out.insert(d.signature);
   return out;
-}
-
-// The value of the header line "# <key>: <value>", or "" when there is none.
-std::string HeaderValue(const std::string& text, const std::string& key) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line) && line.rfind("#", 0) == 0;) {
-    if (line.rfind("# " + key + ": ", 0) == 0) return line.substr(key.size() + 4);
-  }
-  return "";
 }
 
 TEST(FuzzFindings, RecordWhenTheyWereFoundAndStayReadable) {
@@ -81,7 +73,7 @@ TEST(FuzzFindings, RecordWhenTheyWereFoundAndStayReadable) {
   for (const auto& e : fs::directory_iterator(dir / "findings")) {
     if (e.path().extension() == ".textproto") {
       const std::string text = ReadFile(e.path());
-      by_signature[HeaderValue(text, "signature")] = text;
+      by_signature[ParseFindingHeader(text).signature] = text;
     }
   }
   std::set<std::string> all = first_sigs;
@@ -91,10 +83,11 @@ TEST(FuzzFindings, RecordWhenTheyWereFoundAndStayReadable) {
     ASSERT_TRUE(by_signature.count(sig)) << sig;
     const std::string& text = by_signature[sig];
     // Found by the first call of the harness if the first seed shows it, else by the second.
-    EXPECT_EQ(HeaderValue(text, "found-after-execs"), first_sigs.count(sig) ? "1" : "2") << text;
-    const std::string ms = HeaderValue(text, "found-after-ms");
-    ASSERT_FALSE(ms.empty()) << text;
-    EXPECT_TRUE(std::all_of(ms.begin(), ms.end(), [](char c) { return c >= '0' && c <= '9'; })) << ms;
+    const FindingHeader h = ParseFindingHeader(text);
+    EXPECT_EQ(h.found_after_execs, first_sigs.count(sig) ? 1u : 2u) << text;
+    ASSERT_TRUE(h.found_after_ms.has_value()) << text;
+    EXPECT_GE(*h.found_after_ms, 0) << text;
+    EXPECT_EQ(text.rfind(FormatFindingHeader(h), 0), 0u) << "the header does not read back as written:\n" << text;
     // Readers ignore the lines: the scenario still parses and shows the signature; the reproducer header parser
     // still finds it.
     const auto s = ParseInput(reinterpret_cast<const uint8_t*>(text.data()), text.size());
