@@ -161,7 +161,11 @@ size_t Harness::CrossOver(const uint8_t* a, size_t a_size, const uint8_t* b, siz
   Rng rng(seed);
   pb::Scenario child;
   mutator_.CrossOver(*sa, *sb, child, rng);
-  return SerializeWithin(child, out, max_size);
+  const size_t n = SerializeWithin(child, out, max_size);
+  // A child identical to a parent (e.g. a splice of two inputs that share their events) is not worth an
+  // execution: 0 makes libFuzzer choose another mutation.
+  const auto same = [&](const uint8_t* p, size_t p_size) { return n == p_size && std::memcmp(out, p, n) == 0; };
+  return same(a, a_size) || same(b, b_size) ? 0 : n;
 }
 
 std::string FindingStem(const std::string& signature) {

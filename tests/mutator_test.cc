@@ -221,6 +221,22 @@ TEST(Mutator, SameSeedGivesSameMutants) {
   }
 }
 
+// A mutant equal to its input costs the engine an execution of what it has just run.
+TEST(Mutator, MutantsDifferFromTheirInput) {
+  Mutator mutator;
+  Rng rng(4242);
+  int unchanged = 0, total = 0;
+  for (const pb::Scenario& seed : AllSeeds()) {
+    pb::Scenario current = seed;
+    for (int i = 0; i < 500; ++i, ++total) {
+      const std::string before = Bytes(current);
+      mutator.Mutate(current, rng);
+      if (Bytes(current) == before) ++unchanged;
+    }
+  }
+  EXPECT_LE(unchanged * 1000, total) << unchanged << " of " << total << " mutants equal their input";
+}
+
 TEST(Mutator, DifferentSeedsExploreDifferentMutants) {
   const pb::Scenario seed = BuiltInScenarios().front();
   std::set<std::string> distinct;

@@ -1,5 +1,7 @@
 #include "fuzz/mutator/mutator.h"
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include <algorithm>
 
 #include "fuzz/mutator/fix.h"
@@ -39,6 +41,9 @@ void Mutator::Mutate(pb::Scenario& scenario, Rng& rng) {
       scenario = before;
       continue;
     }
+    // A strategy that changed nothing (it drew the value already there, or Fix took its change back) does not
+    // count: an unchanged mutant would spend an execution on what the engine has just run.
+    if (google::protobuf::util::MessageDifferencer::Equals(before, scenario)) continue;
     ++stats_[i].applied;
     ++applied;
     if (!last_.empty()) last_ += '-';
