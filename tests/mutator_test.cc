@@ -367,12 +367,6 @@ TEST(MutatorTrim, EveryCandidateIsValidAndKeptRemovalsShrinkTheScenario) {
   EXPECT_EQ(t.schedule().choices_size(), 0);
 }
 
-}  // namespace
-}  // namespace crashdiff::fuzz
-
-namespace crashdiff::fuzz {
-namespace {
-
 // What a campaign records is ScenarioToText of what ParseInput accepted, so that text must read back as the same
 // scenario. Byte edits of the seeds' encodings (what libFuzzer's own mutations do) reach unknown fields inside
 // sub-messages, which the text format cannot write back readably: ParseInput must refuse them.
