@@ -36,6 +36,9 @@ struct Divergence {
   std::string what;
   std::string severity;  // "critical", "error", "warning"
   Witness at;
+  // The bug this divergence is a symptom of, without target, platform, role or location: "<PRn> <short-name>
+  // @<witness step label>". Platform partitions and role / location variants of one cause share it (RootCauseKey).
+  std::string root_cause;
 };
 
 struct TargetReport {
@@ -68,6 +71,9 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
 
 // Signature parts (diff/signature.cc), shared with tests and tools.
 std::string PlatformTag(const pb::Scenario& scenario);  // e.g. "doorbell", "doorbell+nmi-sysreset", "mwait"
+// The root-cause key of a divergence: its property and the step label of its witness (the step where the bug
+// shows: the stop a lost wake sleeps in, the last step of a CPU left unparked, ...).
+std::string RootCauseKey(std::string_view property, std::string_view short_name, std::string_view witness_label);
 std::string MakeSignature(std::string_view property, std::string_view short_name, std::string_view role,
                           std::string_view what, std::string_view target, std::string_view platform_tag);
 

@@ -31,6 +31,17 @@ std::string PlatformTag(const pb::Scenario& scenario) {
   return tag;
 }
 
+std::string RootCauseKey(std::string_view property, std::string_view short_name, std::string_view witness_label) {
+  std::string key;
+  key.reserve(48);
+  key += property;
+  key += ' ';
+  key += short_name;
+  key += " @";
+  key += witness_label.empty() ? std::string_view("-") : witness_label;
+  return key;
+}
+
 std::string MakeSignature(std::string_view property, std::string_view short_name, std::string_view role,
                           std::string_view what, std::string_view target, std::string_view platform_tag) {
   std::string sig;
