@@ -1,7 +1,7 @@
 // Time to rediscover each documented bug (issue 7, docs/PERFORMANCE.md "Rediscovery of each documented bug").
 //
 // A documented bug is one KnownDivergence of one target; a hit is a known divergence of that target whose
-// signature contains its signature_part. With --key part, one bug per signature part per family and a hit on any
+// known mechanism (KnownDivergence) matches it. With --key part, one bug per signature part per family and a hit on any
 // target of the family (the x86 targets that all document "PR1 unsafe-parking: offline-target" give one row).
 // For each bug and each strategy, N seeded campaigns (sim/rng.h seeds 1..N) run
 // an in-process corpus loop until the first hit or the cap, recording executions and wall time:
@@ -107,13 +107,14 @@ std::optional<pb::Scenario> ComparableByteMutant(const pb::Scenario& s, Rng& rng
 // A documented bug: one KnownDivergence of one target (target empty with --key part: any target of the family).
 struct Bug {
   std::string target;
-  std::string part;
-  bool operator==(const Bug&) const = default;
+  std::string part;  // Describe(mechanism): the key
+  const KnownDivergence* mechanism = nullptr;
+  bool operator==(const Bug& o) const { return target == o.target && part == o.part; }
 };
 
 bool Shows(const DiffReport& r, const Bug& bug) {
   for (const Divergence& d : r.divergences) {
-    if (d.known && (bug.target.empty() || d.target == bug.target) && d.signature.find(bug.part) != std::string::npos) {
+    if (d.known && (bug.target.empty() || d.target == bug.target) && MatchesKnown(*bug.mechanism, d)) {
       return true;
     }
   }
@@ -354,8 +355,8 @@ int Main(int argc, char** argv) {
     for (const TargetSpec* t : AllTargets()) {
       if (t->family != family) continue;
       for (const KnownDivergence& k : t->known) {
-        const Bug bug{opt.key_by_part ? "" : t->name, k.signature_part};
-        if (!k.signature_part.empty() && std::find(bugs.begin(), bugs.end(), bug) == bugs.end()) {
+        const Bug bug{opt.key_by_part ? "" : t->name, Describe(k), &k};
+        if (std::find(bugs.begin(), bugs.end(), bug) == bugs.end()) {
           bugs.push_back(bug);
         }
       }
@@ -438,7 +439,7 @@ int Main(int argc, char** argv) {
     for (const TargetSpec* t : AllTargets()) {
       if (t->family != FamilyOf(fam_name)) continue;
       for (const KnownDivergence& k : t->known)
-        by[k.signature_part] += (by[k.signature_part].empty() ? "" : ", ") + t->name;
+        by[Describe(k)] += (by[Describe(k)].empty() ? "" : ", ") + t->name;
     }
     for (const auto& [part, names] : by) std::printf("  %s `%s`: %s\n", fam_name.c_str(), part.c_str(), names.c_str());
   }

@@ -16,7 +16,7 @@ namespace {
 
 void PrintDivergences(const std::vector<Divergence>& list, const RunResult* run, bool explain) {
   for (const Divergence& d : list) {
-    std::printf("    %-7s %s\n", d.known ? "[known]" : "[NEW]", d.signature.c_str());
+    std::printf("    %-7s %s\n", d.difference() ? "[diff]" : d.known ? "[known]" : "[NEW]", d.signature.c_str());
     if (!explain) continue;
     std::printf("            %s, witness %s\n", d.severity.c_str(), d.witness.c_str());
     if (run == nullptr) continue;
@@ -56,8 +56,13 @@ void PrintHuman(const pb::Scenario& s, const std::string& file, const DiffReport
     if (trace) std::printf("%s", t.result.trace.ToText().c_str());
   }
   size_t fresh = 0;
-  for (const Divergence& d : report.divergences) fresh += d.known ? 0 : 1;
-  std::printf("%zu divergence(s), %zu new\n", report.divergences.size(), fresh);
+  size_t differences = 0;
+  for (const Divergence& d : report.divergences) {
+    differences += d.difference() ? 1 : 0;
+    fresh += d.known || d.difference() ? 0 : 1;
+  }
+  std::printf("%zu divergence(s): %zu violation(s), %zu new; %zu outcome difference(s) (information)\n",
+              report.divergences.size(), report.divergences.size() - differences, fresh, differences);
 }
 
 }  // namespace

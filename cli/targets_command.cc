@@ -23,8 +23,19 @@ int TargetsCommand(const Args& args) {
       j.EndArray().Key("models").String(t->models).Key("summary").String(t->summary);
       j.Key("known").BeginArray();
       for (const KnownDivergence& k : t->known) {
-        j.BeginObject().Key("signature").String(k.signature_part).Key("fixed_by").String(k.fixed_by);
+        j.BeginObject().Key("property").String(k.property).Key("role").String(k.role).Key("what").String(k.what);
+        j.Key("labels").BeginArray();
+        for (const std::string& l : k.labels) j.String(l);
+        j.EndArray().Key("platforms").BeginArray();
+        for (pb::Platform p : k.platforms) j.String(pb::Platform_Name(p));
+        j.EndArray().Key("description").String(Describe(k)).Key("fixed_by").String(k.fixed_by);
         j.Key("note").String(k.note).EndObject();
+      }
+      j.EndArray().Key("not_applicable").BeginArray();
+      for (const NotApplicable& n : t->not_applicable) {
+        j.BeginObject().Key("property").String(n.property).Key("platforms").BeginArray();
+        for (pb::Platform p : n.platforms) j.String(pb::Platform_Name(p));
+        j.EndArray().Key("reason").String(n.reason).EndObject();
       }
       j.EndArray().EndObject();
     }
@@ -39,8 +50,13 @@ int TargetsCommand(const Args& args) {
     for (pb::Platform p : t->platforms) platforms += (platforms.empty() ? "" : ", ") + pb::Platform_Name(p);
     std::printf("%-34s platforms: %s\n%-34s models: %s\n", "", platforms.c_str(), "", t->models.c_str());
     for (const KnownDivergence& k : t->known) {
-      std::printf("%-34s known: %s%s%s\n", "", k.signature_part.c_str(), k.fixed_by.empty() ? "" : " (fixed by ",
+      std::printf("%-34s known: %s%s%s\n", "", Describe(k).c_str(), k.fixed_by.empty() ? "" : " (fixed by ",
                   k.fixed_by.empty() ? "" : (k.fixed_by + ")").c_str());
+    }
+    for (const NotApplicable& n : t->not_applicable) {
+      std::string where;
+      for (pb::Platform p : n.platforms) where += (where.empty() ? " on " : ",") + pb::Platform_Name(p);
+      std::printf("%-34s not checked: %s%s (%s)\n", "", n.property.c_str(), where.c_str(), n.reason.c_str());
     }
   }
   return kExitClean;

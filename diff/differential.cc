@@ -79,11 +79,8 @@ void SortUnique(std::vector<Divergence>& list) {
              list.end());
 }
 
-bool IsKnown(const TargetSpec& target, const std::string& signature) {
-  for (const KnownDivergence& k : target.known) {
-    if (!k.signature_part.empty() && signature.find(k.signature_part) != std::string::npos) return true;
-  }
-  return false;
+bool Contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
 }
 
 bool SharedWithReference(const Violation& v, const std::vector<Violation>& reference) {
@@ -94,12 +91,27 @@ bool SharedWithReference(const Violation& v, const std::vector<Violation>& refer
 
 }  // namespace
 
+bool MatchesKnown(const KnownDivergence& k, const Divergence& d) {
+  if (k.property != d.property) return false;
+  if (!k.role.empty() && k.role != d.role) return false;
+  if (!k.what.empty() && d.what.find(k.what) == std::string::npos) return false;
+  if (!k.labels.empty() && !Contains(k.labels, d.at.label)) return false;
+  return k.platforms.empty() || std::find(k.platforms.begin(), k.platforms.end(), d.platform) != k.platforms.end();
+}
+
 std::string_view TargetReport::verdict() const {
-  if (divergences.empty()) return "ok";
+  bool known = false;
+  bool differs = false;
   for (const Divergence& d : divergences) {
-    if (!d.known) return "new";
+    if (d.difference()) {
+      differs = true;
+    } else if (d.known) {
+      known = true;
+    } else {
+      return "new";
+    }
   }
-  return "known";
+  return known ? "known" : differs ? "differs" : "ok";
 }
 
 DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& options) {
@@ -136,6 +148,7 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
       // What the reference itself suffers (e.g. a broadcast MCE after kexec relocation reaches every x86
       // park) is inherent to the machine, not a divergence of this target.
       if (SharedWithReference(v, ref_violations)) continue;
+      if (!spec->Applies(v.property, scenario.machine().platform())) continue;
       blamed.insert(v.role);
       tr.divergences.push_back(FromViolation(v, spec->name, platform));
     }
@@ -147,7 +160,11 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
       if (whole_run && any_violation) continue;
       tr.divergences.push_back(FromOutcome(o, spec->name, platform, run.result));
     }
-    for (Divergence& d : tr.divergences) d.known = IsKnown(*spec, d.signature);
+    for (Divergence& d : tr.divergences) {
+      d.platform = scenario.machine().platform();
+      d.known = !d.difference() && std::any_of(spec->known.begin(), spec->known.end(),
+                                               [&d](const KnownDivergence& k) { return MatchesKnown(k, d); });
+    }
     SortUnique(tr.divergences);
     report.divergences.insert(report.divergences.end(), tr.divergences.begin(), tr.divergences.end());
     tr.result = std::move(run.result);

@@ -39,6 +39,9 @@ struct Divergence {
   // The bug this divergence is a symptom of, without target, platform, role or location: "<PRn> <short-name>
   // @<witness step label>". Platform partitions and role / location variants of one cause share it (RootCauseKey).
   std::string root_cause;
+  pb::Platform platform = pb::PLATFORM_UNSPECIFIED;
+  // An outcome difference (property "OUTCOME") with no property violated: information, never a bug by itself.
+  bool difference() const { return property == "OUTCOME"; }
 };
 
 struct TargetReport {
@@ -46,7 +49,8 @@ struct TargetReport {
   RunResult result;  // result.trace is empty unless keep_traces
   Outcome outcome;
   std::vector<Divergence> divergences;  // this target's, deduplicated by signature, sorted
-  // "ok" (no divergence), "known" (only known ones), "new" (at least one new one).
+  // "new" (a violation no known mechanism explains), "known" (only documented violations, maybe differences too),
+  // "differs" (only outcome differences), "ok" (nothing).
   std::string_view verdict() const;
 };
 
@@ -58,9 +62,10 @@ struct DiffReport {
   std::vector<Divergence> reference_violations;
   std::vector<TargetReport> targets;
   std::vector<Divergence> divergences;  // all targets, deduplicated by signature, sorted
+  // A property violation of some target that no known mechanism explains (differences do not count).
   bool has_new() const {
     for (const Divergence& d : divergences) {
-      if (!d.known) return true;
+      if (!d.known && !d.difference()) return true;
     }
     return false;
   }
@@ -68,6 +73,9 @@ struct DiffReport {
 
 // scenario must be valid.
 DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& options = {});
+
+// Whether the documented mechanism k explains d (field by field; an empty field matches anything).
+bool MatchesKnown(const KnownDivergence& k, const Divergence& d);
 
 // Signature parts (diff/signature.cc), shared with tests and tools.
 std::string PlatformTag(const pb::Scenario& scenario);  // e.g. "doorbell", "doorbell+nmi-sysreset", "mwait"

@@ -11,6 +11,7 @@ FindingHeader MakeFindingHeader(const Divergence& d, const DiffReport& report) {
   h.signature = d.signature;
   h.known = d.known;
   h.property = d.property;
+  h.root_cause = d.root_cause;
   h.witness = d.witness;
   for (const Divergence& other : report.divergences) {
     if (other.signature == d.signature) h.targets.push_back(other.target);
@@ -23,6 +24,7 @@ std::string FormatFindingHeader(const FindingHeader& h) {
   out << "# signature: " << h.signature << "\n"
       << "# known: " << (h.known ? "yes" : "no") << "\n"
       << "# property: " << h.property << "\n"
+      << "# root-cause: " << h.root_cause << "\n"
       << "# targets:";
   for (const std::string& t : h.targets) out << " " << t;
   out << "\n# witness: " << h.witness << "\n";
@@ -42,6 +44,7 @@ FindingHeader ParseFindingHeader(const std::string& text) {
     if (key == "signature") h.signature = value;
     if (key == "known") h.known = value == "yes";
     if (key == "property") h.property = value;
+    if (key == "root-cause") h.root_cause = value;
     if (key == "witness") h.witness = value;
     if (key == "targets") {
       std::istringstream words(value);

@@ -17,6 +17,7 @@ struct FindingHeader {
   std::string signature;
   bool known = false;
   std::string property;
+  std::string root_cause;            // Divergence::root_cause
   std::vector<std::string> targets;  // every target of the run that showed the signature
   std::string witness;
   // When the campaign found it: the harness call that found it and milliseconds since its first call.

@@ -21,7 +21,8 @@ void WriteDivergence(JsonWriter& j, const Divergence& d) {
   j.BeginObject();
   j.Key("signature").String(d.signature).Key("target").String(d.target).Key("property").String(d.property);
   j.Key("short_name").String(d.short_name).Key("role").String(d.role).Key("what").String(d.what);
-  j.Key("severity").String(d.severity).Key("known").Bool(d.known).Key("witness");
+  j.Key("severity").String(d.severity).Key("known").Bool(d.known).Key("difference").Bool(d.difference());
+  j.Key("root_cause").String(d.root_cause).Key("witness");
   WriteWitness(j, d.at);
   j.EndObject();
 }
@@ -92,7 +93,7 @@ std::string DiffReportToJson(const pb::Scenario& scenario, std::string_view scen
   uint64_t fresh = 0;
   for (const Divergence& d : report.divergences) {
     WriteDivergence(j, d);
-    fresh += d.known ? 0 : 1;
+    fresh += d.known || d.difference() ? 0 : 1;
   }
   j.EndArray().Key("new_divergences").Uint(fresh).Key("exit_code").Int(report.has_new() ? 1 : 0).EndObject();
   return j.str();

@@ -115,7 +115,9 @@ void Harness::Report(const pb::Scenario& scenario, const DiffReport& report) {
       if (RecordFinding(config_.findings_dir, d, report, scenario, &found)) ++recorded_;
       continue;
     }
-    if (d.known) continue;  // OSS-Fuzz mode: a documented bug of a known-buggy target is not a crash
+    // OSS-Fuzz mode: a documented bug of a known-buggy target is not a crash, nor is an outcome difference with
+    // no property violated (information about the implementation, not a bug).
+    if (d.known || d.difference()) continue;
     std::fprintf(stderr, "==crashdiff== NEW DIVERGENCE: %s\n==crashdiff== witness: %s\n%s", d.signature.c_str(),
                  d.witness.c_str(), ScenarioToText(scenario).c_str());
     // The first line is what ClusterFuzz shows as the crash state; abort() gives it a stable stack.

@@ -16,6 +16,22 @@ bool TargetSpec::Supports(pb::Platform p) const {
   return std::find(platforms.begin(), platforms.end(), p) != platforms.end();
 }
 
+bool TargetSpec::Applies(std::string_view property, pb::Platform p) const {
+  return std::none_of(not_applicable.begin(), not_applicable.end(), [&](const NotApplicable& n) {
+    return n.property == property &&
+           (n.platforms.empty() || std::find(n.platforms.begin(), n.platforms.end(), p) != n.platforms.end());
+  });
+}
+
+std::string Describe(const KnownDivergence& k) {
+  std::string out = k.property;
+  out += k.role.empty() ? " any role" : " " + k.role;
+  if (!k.what.empty()) out += " \"" + k.what + "\"";
+  for (size_t i = 0; i < k.labels.size(); ++i) out += (i == 0 ? " @" : ",") + k.labels[i];
+  for (size_t i = 0; i < k.platforms.size(); ++i) out += (i == 0 ? " on " : ",") + pb::Platform_Name(k.platforms[i]);
+  return out;
+}
+
 bool RegisterTarget(const TargetSpec& spec) {
   auto& r = Registry();
   r.push_back(&spec);

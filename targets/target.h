@@ -17,11 +17,26 @@ namespace crashdiff {
 
 class Machine;
 
-// A documented bug of the target: divergences whose signature contains `signature_part` are known, not new.
+// A documented bug of the target, named by its mechanism: a divergence is known when its property matches and
+// every field given here matches too (an empty field matches anything). Precise fields keep a different cause
+// on the same role visible: a known lost wake in the offline loop's stop (PR3, offline-target, witness L2) does
+// not hide a PR3 of an online CPU, nor one that sleeps elsewhere.
 struct KnownDivergence {
-  std::string signature_part;  // a fragment of the digit-free signature, e.g. "PR3 lost-wake"
-  std::string fixed_by;        // the commit that fixed it upstream, or "" if unfixed
-  std::string note;
+  std::string property{};               // "PR3"
+  std::string role{};                   // "offline-target", or "" for any role
+  std::string what{};                   // a fragment of the digit-free what, e.g. "STOPPED_HW at hand-over"
+  std::vector<std::string> labels{};    // witness step labels the mechanism shows at ("L2"), or {} for any
+  std::vector<pb::Platform> platforms{};  // where the mechanism exists, or {} for every platform of the target
+  std::string fixed_by{};               // the commit that fixed it upstream, or "" if unfixed
+  std::string note{};
+};
+
+// A property that does not apply to a target (or to some of its platforms), with the kernel reason. Its checker
+// is not run on that target: a protocol the implementation does not have cannot be broken by it.
+struct NotApplicable {
+  std::string property{};                 // "PR11"
+  std::vector<pb::Platform> platforms{};  // {} for every platform of the target
+  std::string reason{};
 };
 
 struct TargetSpec {
@@ -31,11 +46,17 @@ struct TargetSpec {
   std::string models;                   // kernel tree, file, function, commit it models
   std::string summary;
   std::vector<KnownDivergence> known;
+  std::vector<NotApplicable> not_applicable{};
   // Creates the target's shared state on the machine and returns the kernel model to run.
   std::function<std::unique_ptr<Program>(Machine&)> make;
 
   bool Supports(pb::Platform p) const;
+  // Whether the property's checker runs on this target on platform p.
+  bool Applies(std::string_view property, pb::Platform p) const;
 };
+
+// "PR3 offline-target \"sleeps in STOPPED_HW\" @L2" : a known mechanism for people.
+std::string Describe(const KnownDivergence& k);
 
 bool RegisterTarget(const TargetSpec& spec);
 // Every registered target, sorted by name.

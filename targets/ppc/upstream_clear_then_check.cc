@@ -30,10 +30,16 @@ const TargetSpec kSpec{
     .summary = "offline threads woken by the crash; the kdump check follows the clear and a full barrier",
     .known =
         {
-            {"PR5 incomplete-dump: loser", "",
-             "a loser spinning soft-masked never takes the muxed crash IPI (spec §4)"},
-            {"PR8 unbounded-initiator: initiator waits for an operator reset", "",
-             "panic_timeout <= 0 and a missing CPU: operator wait (spec §7 row J)"},
+            {.property = "PR5",
+             .role = "loser",
+             .what = "not saved",
+             .labels = {"P2"},
+             .note = "a loser spinning soft-masked never takes the muxed crash IPI"},
+            {.property = "PR8",
+             .role = "initiator",
+             .what = "waits for an operator reset",
+             .labels = {"I8"},
+             .note = "panic_timeout <= 0 and a missing CPU: crash_kexec_prepare_cpus waits for a dumprestart"},
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kUpstream); },
 };

@@ -19,11 +19,26 @@ const TargetSpec kSpec{
     .summary = "kexec parks every other booted CPU in INIT (wait-for-SIPI) when run on the boot CPU",
     .known =
         {
-            {"PR1 unsafe-parking: offline-target", "",
-             "kdump never wakes offline CPUs: they stay in MWAIT (intact memory; by design)"},
-            {"PR2 unstable-after-handover", "",
-             "wait-for-SIPI shuts down on a machine check; HLT fallback (not on the boot CPU) is weak"},
+            {.property = "PR1",
+             .role = "offline-target",
+             .what = "STOPPED_HW at hand-over",
+             .labels = {"O3d"},
+             .note = "kdump never wakes offline CPUs: they stay in MWAIT on intact memory (by design)"},
+            {.property = "PR2",
+             .role = "offline-target",
+             .what = "PARKED_HLT",
+             .note = "wait-for-SIPI shuts down on a machine check; the HLT fallback (boot CPU, no INIT/SIPI) is weak"},
+            {.property = "PR2",
+             .role = "online-target",
+             .what = "PARKED_HLT",
+             .note = "wait-for-SIPI shuts down on a machine check; the HLT fallback (boot CPU, no INIT/SIPI) is weak"},
+            {.property = "PR2",
+             .what = "PARKED_INIT",
+             .note = "INIT holds NMI and SMI, not a broadcast machine check"},
         },
+    .not_applicable = {{.property = "PR11",
+                        .platforms = {pb::X86_HLT},
+                        .reason = "without MWAIT offline CPUs sit in hlt_play_dead: the kick handshake skips them"}},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(
           m, X86Variant{.dedicated_mwait_line = true, .robust_stop_mask = true, .park_in_init = true});

@@ -19,11 +19,23 @@ const TargetSpec kSpec{
     .summary = "dedicated MWAIT line, kexec kick with status handshake; offline CPUs end in HLT",
     .known =
         {
-            {"PR1 unsafe-parking: offline-target", "",
-             "kdump never wakes offline CPUs: they stay in MWAIT (intact memory; by design)"},
-            {"PR2 unstable-after-handover", "",
-             "HLT resumes on NMI/SMI/MCE into replaced memory after kexec (the INIT fix 45e34c8af58f was reverted)"},
+            {.property = "PR1",
+             .role = "offline-target",
+             .what = "STOPPED_HW at hand-over",
+             .labels = {"O3d"},
+             .note = "kdump never wakes offline CPUs: they stay in MWAIT on intact memory (by design)"},
+            {.property = "PR2",
+             .role = "offline-target",
+             .what = "PARKED_HLT",
+             .note = "HLT resumes on NMI/SMI/MCE: after kexec relocation that runs replaced memory (INIT park 45e34c8af58f was reverted)"},
+            {.property = "PR2",
+             .role = "online-target",
+             .what = "PARKED_HLT",
+             .note = "HLT resumes on NMI/SMI/MCE: after kexec relocation that runs replaced memory (INIT park 45e34c8af58f was reverted)"},
         },
+    .not_applicable = {{.property = "PR11",
+                        .platforms = {pb::X86_HLT},
+                        .reason = "without MWAIT offline CPUs sit in hlt_play_dead: the kick handshake skips them"}},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(
           m, X86Variant{.dedicated_mwait_line = true, .robust_stop_mask = true, .park_in_init = false});
