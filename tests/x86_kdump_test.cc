@@ -1,6 +1,8 @@
 // x86 kdump (spec §3.10, §4, §7 rows A, C, J): the NMI shootdown of online CPUs, losers, offline CPUs.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "tests/x86_test_util.h"
 
 namespace crashdiff::testing {
@@ -107,6 +109,38 @@ TEST(X86Kdump, LoserInNmiContextRunsTheCallbackItself) {
   EXPECT_EQ(r.cpus[2].responses, 1u);
   EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedHlt);
   EXPECT_TRUE(r.cpus[2].entered_panic);
+}
+
+// crash_nmi_callback never returns and calls neither panic nor die: a PANIC or OOPS meant for a CPU that is
+// already inside it (past the crashing_cpu check) cannot start, so nmi_panic_self_stop never runs the callback a
+// second time. Before the fix the CPU counted as ordinary kernel code until X5 and was saved twice.
+TEST(X86Kdump, NoPanicInsideTheCrashCallbackSoEachResponderIsSavedOnce) {
+  for (const char* kind : {"PANIC", "OOPS"}) {
+    for (const char* target : kX86Targets) {
+      SCOPED_TRACE(std::string(target) + " " + kind);
+      const RunResult r =
+          RunTarget(target, std::string(R"pb(
+                              machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 }
+                              events {
+                                kind: PANIC
+                                cpus: 1
+                                trigger { at_time_ns: 1000 }
+                              }
+                              events { kind:)pb") +
+                                kind + R"pb(
+          cpus: 2
+          trigger { on_label { cpu: 2 label: "X4" } }
+        }
+          )pb");
+      ASSERT_TRUE(r.handed_over);
+      EXPECT_EQ(r.handover_cpu, 1u);
+      EXPECT_EQ(r.cpus[2].saves, 1u);
+      EXPECT_EQ(r.cpus[2].responses, 1u);
+      EXPECT_FALSE(r.cpus[2].entered_panic);
+      EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedHlt);
+      EXPECT_EQ(CountEntries(r, 2, TraceKind::kRead, "X1"), 1) << "the callback ran once";
+    }
+  }
 }
 
 // Row J: panic_timeout 0; CPU 2 oopses while CPU 1 holds die_lock and crashes. CPU 2 spins for die_lock with

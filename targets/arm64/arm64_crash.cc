@@ -30,7 +30,8 @@ Task<> Arm64Kernel::Panic(Cpu& cpu) {
 
 Task<> Arm64Kernel::Oops(Cpu& cpu) {
   const int64_t self = cpu.id();
-  // die(): raw_spin_lock_irqsave(&die_lock); a second oopsing CPU spins here with interrupts masked.
+  // die(): raw_spin_lock_irqsave(&die_lock); a second oopsing CPU spins here with interrupts masked. Unlike x86
+  // and powerpc oops_begin there is no die_owner check, so a nested die on the owning CPU spins here for good.
   co_await cpu.irq_disable("D0");
   while (co_await cpu.cmpxchg(die_lock_, kNoCpuId, self, "D1") != kNoCpuId) {
     co_await cpu.wait_until([this] { return die_lock_.value == kNoCpuId; }, kForever, "D1");

@@ -1,6 +1,7 @@
 // Panic / oops arbitration and the kdump shutdown of the other CPUs. Models torvalds/linux kernel/panic.c
 // (panic, nmi_panic, panic_smp_self_stop, nmi_panic_self_stop), kernel/kexec_core.c (crash_kexec,
-// __crash_kexec with kexec_trylock), arch/x86/kernel/traps.c / dumpstack.c (oops_begin/oops_end and die_lock),
+// __crash_kexec with kexec_trylock), arch/x86/kernel/traps.c / dumpstack.c (oops_begin/oops_end: die_lock with
+// die_owner and die_nest_count, so a nested oops on the owning CPU goes on instead of deadlocking),
 // arch/x86/kernel/crash.c (native_machine_crash_shutdown, kdump_nmi_callback, crash_smp_send_stop) and
 // arch/x86/kernel/reboot.c (nmi_shootdown_cpus, crash_nmi_callback, run_crash_ipi_callback) as of v6.6, with the
 // emergency NMI handler of 26044aff37a5 (spec §2.7, §3.10, §4; S15, S16, S40, S41).
@@ -45,16 +46,34 @@ Task<> X86Kernel::PanicSelfStop(Cpu& cpu) {
 }
 
 Task<> X86Kernel::Oops(Cpu& cpu) {
-  const int64_t self = cpu.id();
-  // oops_begin(): interrupts off, take die_lock (another oopsing CPU spins here with IF=0).
-  co_await cpu.irq_disable("D0");
-  while (co_await cpu.cmpxchg(die_lock_, kNoCpuId, self, "D1") != kNoCpuId) {
-    co_await cpu.wait_until([this] { return die_lock_.value == kNoCpuId; }, kForever, "D1");
-  }
+  co_await OopsBegin(cpu);
   co_await cpu.local("D2", "__die: print oops");
   co_await CrashKexec(cpu);  // oops_end(): kexec_should_crash() holds with panic_on_oops
-  co_await cpu.write(die_lock_, kNoCpuId, "D4");
+  co_await OopsEnd(cpu);
   co_await Panic(cpu);  // panic_on_oops
+}
+
+// oops_begin(): interrupts off, then arch_spin_trylock(die_lock). On failure the CPU spins for the lock unless it
+// is die_owner itself: a nested oops (a fault while printing or in crash_kexec) goes on without the lock rather
+// than deadlocking ("racy, but better than risking deadlock"). Either way it counts itself in and claims owner.
+Task<> X86Kernel::OopsBegin(Cpu& cpu) {
+  const int64_t self = cpu.id();
+  co_await cpu.irq_disable("D0");
+  if (co_await cpu.cmpxchg(die_lock_, 0, 1, "D1") != 0 && co_await cpu.read(die_owner_, "D1") != self) {
+    // arch_spin_lock(): another oopsing CPU spins here with IF=0.
+    while (co_await cpu.cmpxchg(die_lock_, 0, 1, "D1") != 0) {
+      co_await cpu.wait_until([this] { return die_lock_.value == 0; }, kForever, "D1");
+    }
+  }
+  co_await cpu.fetch_add(die_nest_count_, 1, "D1");
+  co_await cpu.write(die_owner_, self, "D1");
+}
+
+// oops_end() after crash_kexec returned: give up ownership, and release die_lock only when the outermost oops
+// ends (die_nest_count back to 0).
+Task<> X86Kernel::OopsEnd(Cpu& cpu) {
+  co_await cpu.write(die_owner_, kNoCpuId, "D4");
+  if (co_await cpu.fetch_add(die_nest_count_, -1, "D4") == 1) co_await cpu.write(die_lock_, 0, "D4");
 }
 
 Task<> X86Kernel::CrashKexec(Cpu& cpu) {
@@ -113,6 +132,9 @@ Task<> X86Kernel::NmiShootdownCpus(Cpu& cpu) {
 
 Task<> X86Kernel::CrashNmiCallback(Cpu& cpu) {
   if (co_await cpu.read(crashing_cpu_, "X1") == cpu.id()) co_return;
+  // From here the CPU runs only this callback, which never returns and calls neither panic nor die: it is out of
+  // ordinary kernel code, so no PANIC can land mid-callback and, as nmi_panic's loser, run the callback again.
+  cpu.set_location(Location::kTransit);
   co_await cpu.irq_disable("X2");
   if (co_await cpu.read(shootdown_callback_, "X3") == 1) {
     // kdump_nmi_callback(): VMCLEAR, crash_save_cpu, stop Intel PT, disable the local APIC.
@@ -124,7 +146,6 @@ Task<> X86Kernel::CrashNmiCallback(Cpu& cpu) {
   co_await cpu.local("X4", "cpu_emergency_disable_virtualization");
   co_await cpu.fetch_add(waiting_for_crash_ipi_, -1, "X5");
   m_.RecordResponse(cpu.id());
-  cpu.set_location(Location::kTransit);
   // "Assume hlt works": one HLT; if an SMI/MCE resumes it, cpu_relax() forever in old-kernel text.
   cpu.set_location(Location::kParkedHlt);
   co_await cpu.hlt("X6");

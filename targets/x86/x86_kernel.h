@@ -66,6 +66,8 @@ class X86Kernel : public Program {
   // x86_crash.cc: panic / oops arbitration and the kdump NMI shootdown.
   Task<> Panic(Cpu& cpu);
   Task<> Oops(Cpu& cpu);
+  Task<> OopsBegin(Cpu& cpu);
+  Task<> OopsEnd(Cpu& cpu);
   Task<> CrashKexec(Cpu& cpu);
   Task<bool> DoCrashKexec(Cpu& cpu);
   Task<> CrashSmpSendStop(Cpu& cpu);
@@ -94,7 +96,9 @@ class X86Kernel : public Program {
   // Shared kernel variables (every access is a step).
   Var& panic_cpu_;
   Var& kexec_lock_;
-  Var& die_lock_;
+  Var& die_lock_;        // arch_spinlock_t die_lock: 0 free, 1 held
+  Var& die_owner_;       // dumpstack.c die_owner: the CPU inside oops_begin/oops_end, -1 none
+  Var& die_nest_count_;  // dumpstack.c die_nest_count: nested oopses on the owner
   Var& cpu_add_remove_lock_;
   Var& cpu_hotplug_disabled_;
   Var& kexec_in_progress_;
