@@ -33,7 +33,7 @@ const TargetSpec kSpec{
              .note = "an offline CPU left in MWAIT (or HLT) over replaced memory runs it on the next wake"},
             {.property = "PR1",
              .role = "online-target",
-             .labels = {"ST2", "ST3", "O3d"},
+             .labels = {"ST1", "ST2", "ST3", "O3d"},
              .fixed_by = "1f5e7eb7868e",
              .note = "the stopper waits on num_online_cpus(), which stop_this_cpu clears before it reaches HLT: "
                      "relocation can overwrite the text the target is still executing"},

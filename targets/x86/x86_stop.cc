@@ -144,9 +144,11 @@ Task<bool> X86Kernel::ParkOtherCpusInInit(Cpu& cpu) {
 // stop_this_cpu(): from the reboot vector or the stop NMI: leave the online mask, disable the local APIC,
 // acknowledge in cpus_stop_mask (2023), then HLT forever.
 Task<> X86Kernel::StopThisCpu(Cpu& cpu) {
+  // From here the CPU only runs stop_this_cpu (it never returns): no other kernel code (a panic, an oops) can
+  // start on it. Off the online mask but not yet halted, the stopper may already go on.
+  cpu.set_location(Location::kTransit);
   co_await cpu.irq_disable("ST1");
   co_await SetCpuOnline(cpu, false, "ST2");
-  cpu.set_location(Location::kTransit);  // off the online mask, not yet halted: the stopper may already go on
   co_await cpu.local("ST3", "disable_local_APIC, mcheck_cpu_clear");
   apic_enabled_[cpu.id()] = false;
   if (v_.robust_stop_mask) co_await cpu.write(*stop_mask_[cpu.id()], 0, "ST4");
