@@ -61,4 +61,12 @@ std::vector<std::string> ArgReader::Values(const std::string& flag) const {
   return out;
 }
 
+Args WithLongOutputFlag(const Args& args) {
+  Args out = args;
+  for (std::string& a : out) {
+    if (a == "-o") a = "--output";
+  }
+  return out;
+}
+
 }  // namespace crashdiff::cli

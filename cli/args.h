@@ -26,4 +26,7 @@ class ArgReader {
   std::string error_;
 };
 
+// ArgReader only knows long options; "-o X" is spelled "--output X" for it.
+Args WithLongOutputFlag(const Args& args);
+
 }  // namespace crashdiff::cli

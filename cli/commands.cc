@@ -40,6 +40,12 @@ const std::vector<Command>& Commands() {
        "first of the family): one lane per CPU, location states over model time, events, wakes, the hand-over,\n"
        "and the divergence witness. OUT.svg is the picture; OUT.html embeds it. See docs/TIMELINE.md.",
        TimelineCommand},
+      {"triage", "triage FILE [--signature S] [-o OUT.html] | triage --list",
+       "Everything needed to judge a finding (FILE: a finding or reproducer): its signature and root cause,\n"
+       "what corpus/triage/ already says about that root cause, the witness step by step on its target, a\n"
+       "timeline of that run (OUT.html, default <FILE stem>.timeline.html), and a triage record skeleton.\n"
+       "--list: every triage record with its verdict. See docs/TRIAGE.md.",
+       TriageCommand},
 
   };
   return kCommands;

@@ -31,5 +31,6 @@ int MinimizeCommand(const Args& args);
 int RegressCommand(const Args& args);
 int TimelineCommand(const Args& args);
 int FuzzCommand(const Args& args);
+int TriageCommand(const Args& args);
 
 }  // namespace crashdiff::cli

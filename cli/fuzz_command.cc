@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "minimize/minimize.h"
 #include "minimize/regress.h"
 #include "minimize/reproducer.h"
+#include "minimize/triage.h"
 #include "sim/scenario_io.h"
 #include "util/atomic_file.h"
 #include "util/json.h"
@@ -57,23 +59,36 @@ struct FuzzPlan {
   bool json = false;
   int minimize = 10;      // new findings handed to the minimizer at the end (0: none)
   RecordedBugs recorded;  // the bugs corpus/regressions already holds a reproducer for
+  TriageBook triage;      // corpus/triage: verdicts on root causes
 };
 
-// What a campaign finding is, from most to least urgent:
-//   NEW    nobody has seen this bug: no target documents it and the regression corpus has no reproducer of it
-//   open   not documented by its target, but the regression corpus already records it (an open finding awaiting
-//          triage, e.g. the same bug on another platform)
-//   known  the target documents it (a known bug of a known-buggy target)
-enum class Status { kNew, kOpen, kKnown };
+// What a campaign finding is, from most to least urgent (docs/ORACLE.md "Verdicts"):
+//   NEW        a property violation nobody has triaged: no target documents its mechanism, no triage record
+//              covers its root cause, the regression corpus has no reproducer of it (or: an artifact that a
+//              triage record says was fixed is back)
+//   triaged    a triage record (corpus/triage) judges its root cause real or states it as an open question
+//   open       not documented, not triaged, but corpus/regressions already records it (awaiting triage)
+//   known      its target documents the mechanism (a known bug of a known-buggy target)
+//   difference an outcome that differs from the reference's with no property violated: information, not a bug
+enum class Status { kNew, kTriaged, kOpen, kKnown, kDifference };
 const char* Name(Status s) {
-  return s == Status::kNew ? "NEW" : s == Status::kOpen ? "open" : "known";
+  switch (s) {
+    case Status::kNew: return "NEW";
+    case Status::kTriaged: return "triaged";
+    case Status::kOpen: return "open";
+    case Status::kKnown: return "known";
+    case Status::kDifference: return "differs";
+  }
+  return "NEW";
 }
 
 struct Finding {
   std::string signature;
+  std::string root_cause;
   bool known = false;
   Status status = Status::kNew;
   std::string targets;
+  const TriageRecord* triage = nullptr;  // the record that covers its root cause on its target
   fs::path reproducer;
   fs::path minimized;  // the minimizer's reproducer, for new findings
 };
@@ -265,21 +280,45 @@ size_t CountFiles(const fs::path& dir) {
   return n;
 }
 
-std::vector<Finding> ReadFindings(const fs::path& dir, const RecordedBugs& recorded) {
+// The root cause of a finding written before findings carried one: the witness's step label, "(L2)".
+std::string RootCauseFromWitness(const FindingHeader& h) {
+  const size_t open = h.witness.find('(');
+  const size_t close = h.witness.find(')', open);
+  const std::string label = open == std::string::npos || close == std::string::npos
+                                ? std::string("-")
+                                : h.witness.substr(open + 1, close - open - 1);
+  const std::string key = SignatureKey(h.signature);  // "<PRn> <short-name>: ..."
+  const size_t colon = key.find(':');
+  return key.substr(0, colon) + " @" + label;
+}
+
+Status StatusOf(const FindingHeader& h, const std::string& root_cause, const FuzzPlan& plan,
+                const TriageRecord** triage) {
+  if (h.property == "OUTCOME") return Status::kDifference;
+  if (h.known) return Status::kKnown;
+  const std::string target = SignatureTarget(h.signature);
+  *triage = plan.triage.Find(root_cause, target);
+  if (*triage != nullptr) {
+    // An artifact marked fixed that shows again has come back: that is news.
+    return (*triage)->triage.verdict() == pb::Triage::ARTIFACT_FIXED ? Status::kNew : Status::kTriaged;
+  }
+  return plan.recorded.count({target, SignatureKey(h.signature)}) ? Status::kOpen : Status::kNew;
+}
+
+std::vector<Finding> ReadFindings(const fs::path& dir, const FuzzPlan& plan) {
   std::vector<Finding> out;
   std::error_code ec;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
     if (it->path().extension() != ".textproto") continue;
     const FindingHeader h = ReadFindingHeader(it->path());
+    if (h.signature.empty()) continue;
     Finding f;
     f.reproducer = it->path();
     f.signature = h.signature;
     f.known = h.known;
+    f.root_cause = h.root_cause.empty() ? RootCauseFromWitness(h) : h.root_cause;
     for (const std::string& t : h.targets) f.targets += (f.targets.empty() ? "" : " ") + t;
-    if (f.signature.empty()) continue;
-    f.status = f.known                                                                     ? Status::kKnown
-               : recorded.count({SignatureTarget(f.signature), SignatureKey(f.signature)}) ? Status::kOpen
-                                                                                           : Status::kNew;
+    f.status = StatusOf(h, f.root_cause, plan, &f.triage);
     out.push_back(f);
   }
   std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
@@ -292,9 +331,9 @@ struct Progress {
   uint64_t execs_per_sec = 0;
   uint64_t total_execs = 0;
   size_t corpus = 0;
-  size_t known = 0;
-  size_t open = 0;
-  size_t fresh = 0;
+  size_t by_status[5] = {};  // signatures per Status
+  size_t fresh() const { return by_status[static_cast<size_t>(Status::kNew)]; }
+  size_t count(Status s) const { return by_status[static_cast<size_t>(s)]; }
 };
 
 Progress Measure(const FuzzPlan& plan, const std::vector<Worker>& workers) {
@@ -314,9 +353,7 @@ Progress Measure(const FuzzPlan& plan, const std::vector<Worker>& workers) {
     }
     p.corpus = CountFiles(plan.out / "corpus");
   }
-  for (const Finding& f : ReadFindings(plan.out / "findings", plan.recorded)) {
-    (f.status == Status::kKnown ? p.known : f.status == Status::kOpen ? p.open : p.fresh)++;
-  }
+  for (const Finding& f : ReadFindings(plan.out / "findings", plan)) ++p.by_status[static_cast<size_t>(f.status)];
   return p;
 }
 
@@ -349,35 +386,72 @@ void MinimizeNewFindings(const FuzzPlan& plan, std::vector<Finding>& findings) {
   }
 }
 
-// One line per bug (the signature without its [target/platform] suffix): new first, then open, then known, with
-// how many target/platform partitions show it and one reproducer (the minimized one where there is one). A bug is
-// as urgent as its most urgent partition. The full list, one line per signature, goes to <out>/findings.txt.
+// One line per root cause and status: NEW first, then triaged, open and known, then the outcome differences as
+// a count (they are information, listed in <out>/differences.txt). A line names the targets and platforms that
+// show it, the roles, how many signatures fold into it, and one reproducer (the minimized one where there is
+// one). The full list, one line per signature, goes to <out>/findings.txt.
 void PrintFindings(const FuzzPlan& plan, const std::vector<Finding>& findings) {
-  struct Bug {
-    Status status = Status::kKnown;
-    int partitions = 0;
+  struct RootCause {
+    std::set<std::string> where;  // target/platform
+    std::set<std::string> roles;
+    int signatures = 0;
     fs::path reproducer;
+    const TriageRecord* triage = nullptr;
   };
-  std::map<std::string, Bug> bugs;
+  std::map<std::pair<Status, std::string>, RootCause> causes;
   std::string all;
+  std::string differences;
   for (const Finding& f : findings) {
-    Bug& b = bugs[SignatureKey(f.signature)];
-    b.status = std::min(b.status, f.status);
-    ++b.partitions;
-    if (!f.minimized.empty() || b.reproducer.empty()) b.reproducer = f.minimized.empty() ? f.reproducer : f.minimized;
-    char status[8];
-    std::snprintf(status, sizeof status, "%-6s", Name(f.status));
-    all += status + f.signature + "  " + f.reproducer.string() + "\n";
+    char status[12];
+    std::snprintf(status, sizeof status, "%-8s", Name(f.status));
+    const std::string line = status + f.signature + "  " + f.reproducer.string() + "\n";
+    all += line;
+    if (f.status == Status::kDifference) {
+      differences += line;
+      continue;
+    }
+    RootCause& c = causes[{f.status, f.root_cause}];
+    const size_t open = f.signature.rfind(" [");
+    if (open != std::string::npos) c.where.insert(f.signature.substr(open + 2, f.signature.size() - open - 3));
+    const size_t colon = f.signature.find(": ");
+    if (colon != std::string::npos) c.roles.insert(f.signature.substr(colon + 2, f.signature.find(' ', colon + 2) - colon - 2));
+    ++c.signatures;
+    if (f.triage != nullptr) c.triage = f.triage;
+    if (!f.minimized.empty() || c.reproducer.empty()) c.reproducer = f.minimized.empty() ? f.reproducer : f.minimized;
   }
   WriteFileAtomically((plan.out / "findings.txt").string(), all);
-  if (bugs.empty()) return;
-  std::printf("\n%zu distinct bug(s); every signature is listed in %s\n\n", bugs.size(),
+  WriteFileAtomically((plan.out / "differences.txt").string(), differences);
+  std::printf("\n%zu root cause(s) of property violations; every signature is listed in %s\n\n", causes.size(),
               (plan.out / "findings.txt").c_str());
-  for (const Status status : {Status::kNew, Status::kOpen, Status::kKnown}) {
-    for (const auto& [key, b] : bugs) {
-      if (b.status != status) continue;
-      std::printf("  %-5s %-88s %3dx  %s\n", Name(status), key.c_str(), b.partitions, b.reproducer.c_str());
+  Status last = Status::kDifference;
+  for (const auto& [key, c] : causes) {
+    const auto& [status, root_cause] = key;
+    if (status != last) {
+      static const char* const kHeadings[] = {
+          "NEW: untriaged (minimize, then `crashdiff triage FILE`; record the verdict in corpus/triage/)",
+          "triaged (corpus/triage/)", "open: a reproducer in corpus/regressions awaits triage",
+          "known: documented by the target"};
+      std::printf("%s\n", kHeadings[static_cast<size_t>(status)]);
+      last = status;
     }
+    std::string where;
+    for (const std::string& w : c.where) where += (where.empty() ? "" : ", ") + w;
+    std::string roles;
+    for (const std::string& r : c.roles) roles += (roles.empty() ? "" : ",") + r;
+    std::printf("  %-7s %-36s %3d sig  roles %s\n          on %s\n", Name(status), root_cause.c_str(), c.signatures,
+                roles.c_str(), where.c_str());
+    if (c.triage != nullptr) {
+      std::printf("          %s: %s (%s)\n", std::string(VerdictName(c.triage->triage.verdict())).c_str(),
+                  c.triage->triage.summary().c_str(), c.triage->file.c_str());
+    }
+    std::printf("          %s\n", c.reproducer.c_str());
+  }
+  const size_t n_differences =
+      static_cast<size_t>(std::count_if(findings.begin(), findings.end(),
+                                        [](const Finding& f) { return f.status == Status::kDifference; }));
+  if (n_differences > 0) {
+    std::printf("\noutcome differences (no property violated; information, not bugs): %zu signature(s) in %s\n",
+                n_differences, (plan.out / "differences.txt").c_str());
   }
 }
 
@@ -423,8 +497,22 @@ int FuzzCommand(const Args& args) {
   plan.out = r.Value("--out").value_or("fuzz-out");
   plan.seeds = r.Value("--seeds").value_or((SourceDir() / "corpus/seeds").string());
   plan.json = r.Has("--json");
+  if (!plan.target.empty()) {
+    const TargetSpec* t = FindTarget(plan.target);
+    if (t == nullptr) return Usage("unknown target '" + plan.target + "' (see 'crashdiff targets')");
+    const std::string family = t->family == pb::PPC ? "ppc" : t->family == pb::X86 ? "x86" : "arm64";
+    if (!plan.family.empty() && plan.family != family) {
+      return Usage("--target " + plan.target + " is a " + family + " target, not " + plan.family);
+    }
+    plan.family = family;  // a target's campaign fuzzes its family only
+  }
   const fs::path regressions = SourceDir() / "corpus/regressions";
   plan.recorded = LoadRecordedBugs(regressions.string());
+  plan.triage = LoadTriage((SourceDir() / "corpus/triage").string(), SourceDir().string());
+  if (!plan.triage.errors.empty()) {
+    for (const std::string& e : plan.triage.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return kExitUsage;
+  }
   if (plan.recorded.empty()) {
     std::fprintf(stderr,
                  "crashdiff fuzz: no reproducers in %s (set CRASHDIFF_SOURCE_DIR to the source tree): every finding "
@@ -515,16 +603,18 @@ int FuzzCommand(const Args& args) {
       last_line = elapsed();
       const Progress p = Measure(plan, workers);
       std::fprintf(stderr,
-                   "%s[%4ds/%ds] %zu worker(s)  %llu exec/s  corpus %zu  signatures: %zu known, %zu open, %zu new%s",
+                   "%s[%4ds/%ds] %zu worker(s)  %llu exec/s  corpus %zu  signatures: %zu known, %zu triaged, %zu open, "
+                   "%zu new, %zu differences%s",
                    tty ? "\r" : "", elapsed(), plan.seconds, running, static_cast<unsigned long long>(p.execs_per_sec),
-                   p.corpus, p.known, p.open, p.fresh, tty ? "   " : "\n");
+                   p.corpus, p.count(Status::kKnown), p.count(Status::kTriaged), p.count(Status::kOpen), p.fresh(),
+                   p.count(Status::kDifference), tty ? "   " : "\n");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   if (tty) std::fprintf(stderr, "\n");
 
   const Progress p = Measure(plan, workers);
-  std::vector<Finding> findings = ReadFindings(plan.out / "findings", plan.recorded);
+  std::vector<Finding> findings = ReadFindings(plan.out / "findings", plan);
   MinimizeNewFindings(plan, findings);
   const size_t crashes = CountFiles(plan.out / "crashes");
   if (plan.json) {
@@ -533,7 +623,9 @@ int FuzzCommand(const Args& args) {
     j.Key("jobs").Uint(static_cast<uint64_t>(plan.jobs)).Key("execs").Uint(p.total_execs).Key("corpus").Uint(p.corpus);
     j.Key("harness_crashes").Uint(crashes).Key("findings").BeginArray();
     for (const Finding& f : findings) {
-      j.BeginObject().Key("signature").String(f.signature).Key("known").Bool(f.known);
+      j.BeginObject().Key("signature").String(f.signature).Key("root_cause").String(f.root_cause);
+      j.Key("known").Bool(f.known);
+      if (f.triage != nullptr) j.Key("triage").String(f.triage->file);
       j.Key("status").String(Name(f.status)).Key("targets").String(f.targets);
       j.Key("reproducer").String(f.reproducer.string());
       if (!f.minimized.empty()) j.Key("minimized").String(f.minimized.string());
@@ -543,13 +635,14 @@ int FuzzCommand(const Args& args) {
     std::printf("%s\n", j.str().c_str());
   } else {
     std::printf(
-        "fuzzed %d s with %d job(s): %llu executions, corpus %zu, %zu signature(s) (%zu known, %zu open, %zu new)\n",
-        elapsed(), plan.jobs, static_cast<unsigned long long>(p.total_execs), p.corpus, findings.size(), p.known,
-        p.open, p.fresh);
+        "fuzzed %d s with %d job(s): %llu executions, corpus %zu, %zu signature(s) (%zu new, %zu triaged, %zu open, "
+        "%zu known, %zu outcome differences)\n",
+        elapsed(), plan.jobs, static_cast<unsigned long long>(p.total_execs), p.corpus, findings.size(), p.fresh(),
+        p.count(Status::kTriaged), p.count(Status::kOpen), p.count(Status::kKnown), p.count(Status::kDifference));
     PrintFindings(plan, findings);
     if (crashes > 0) std::printf("\n%zu harness crash(es) saved under %s\n", crashes, (plan.out / "crashes").c_str());
   }
-  return p.fresh > 0 || crashes > 0 ? kExitDivergence : kExitClean;
+  return p.fresh() > 0 || crashes > 0 ? kExitDivergence : kExitClean;
 }
 
 }  // namespace crashdiff::cli

@@ -27,15 +27,6 @@ bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// ArgReader only knows long options; "-o X" is spelled "--output X" for it.
-Args WithLongOutputFlag(const Args& args) {
-  Args out = args;
-  for (std::string& a : out) {
-    if (a == "-o") a = "--output";
-  }
-  return out;
-}
-
 // The target to draw: the first (by name) with a new divergence, else the first with a known one, else the first.
 const TargetReport& ChooseTarget(const DiffReport& report) {
   for (const std::string_view verdict : {"new", "known"}) {

@@ -1,0 +1,134 @@
+// `crashdiff triage`: everything a kernel developer needs to judge one finding in minutes: its signature and
+// root cause, what the triage records already say, the witness step by step on its own target, a timeline of that
+// run, and a record skeleton to fill in (corpus/triage/, proto/triage.proto). `--list` shows the records.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "diff/differential.h"
+#include "diff/explain.h"
+#include "diff/finding.h"
+#include "minimize/reproducer.h"
+#include "minimize/triage.h"
+#include "report/timeline.h"
+#include "sim/scenario_io.h"
+#include "util/atomic_file.h"
+
+namespace crashdiff::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+int Usage(const std::string& why) {
+  std::fprintf(stderr,
+               "crashdiff triage: %s\nusage: crashdiff triage FILE [--signature S] [-o OUT.html] [--triage DIR]\n"
+               "       crashdiff triage --list [--triage DIR]\n",
+               why.c_str());
+  return kExitUsage;
+}
+
+std::string TriageDir(const ArgReader& r) {
+  if (auto d = r.Value("--triage")) return *d;
+  const char* src = std::getenv("CRASHDIFF_SOURCE_DIR");
+  return (fs::path(src != nullptr && *src != '\0' ? src : ".") / "corpus/triage").string();
+}
+
+int List(const TriageBook& book) {
+  for (const TriageRecord& rec : book.records) {
+    std::string targets;
+    for (const std::string& t : rec.triage.targets()) targets += (targets.empty() ? "" : ",") + t;
+    std::printf("%-15s %-36s %s\n%15s %s\n", std::string(VerdictName(rec.triage.verdict())).c_str(),
+                rec.triage.root_cause().c_str(), targets.empty() ? "(every target)" : targets.c_str(), "",
+                rec.triage.summary().c_str());
+  }
+  std::printf("%zu record(s)\n", book.records.size());
+  return kExitClean;
+}
+
+// The divergence FILE is about: the one its header names, else the first new violation, else the first one.
+const Divergence* Chosen(const DiffReport& report, const std::string& signature) {
+  const Divergence* first_new = nullptr;
+  for (const Divergence& d : report.divergences) {
+    if (!signature.empty() && d.signature == signature) return &d;
+    if (first_new == nullptr && !d.known && !d.difference()) first_new = &d;
+  }
+  if (first_new != nullptr) return first_new;
+  return report.divergences.empty() ? nullptr : &report.divergences.front();
+}
+
+}  // namespace
+
+int TriageCommand(const Args& raw_args) {
+  ArgReader r(WithLongOutputFlag(raw_args), {"--signature", "--output", "--triage"}, {"--list"});
+  if (!r.ok()) return Usage(r.error());
+  const TriageBook book = LoadTriage(TriageDir(r));
+  for (const std::string& e : book.errors) std::fprintf(stderr, "%s\n", e.c_str());
+  if (!book.errors.empty()) return kExitUsage;
+  if (r.Has("--list")) return List(book);
+  if (r.positionals().size() != 1) return Usage("expected one finding or reproducer file");
+
+  const std::string& file = r.positionals()[0];
+  const LoadResult loaded = LoadScenarioFile(file);
+  if (!loaded.scenario) {
+    for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return kExitUsage;
+  }
+  std::stringstream text;
+  text << std::ifstream(file).rdbuf();
+  const std::string named = r.Value("--signature").value_or(ParseFindingHeader(text.str()).signature);
+  DiffOptions options;
+  options.keep_traces = true;
+  const DiffReport report = RunDifferential(*loaded.scenario, options);
+  const Divergence* d = Chosen(report, named);
+  if (d == nullptr) {
+    std::printf("%s: no divergence on any target (nothing to triage)\n", file.c_str());
+    return kExitClean;
+  }
+  if (!named.empty() && d->signature != named) {
+    std::printf("note: %s no longer shows '%s' (an artifact fixed since?)\n", file.c_str(), named.c_str());
+  }
+  const TargetReport* run = nullptr;
+  for (const TargetReport& t : report.targets) {
+    if (t.target == d->target) run = &t;
+  }
+  const TriageRecord* rec = book.Find(d->root_cause, d->target);
+  std::printf("signature   %s\nroot cause  %s\nstatus      %s\n", d->signature.c_str(), d->root_cause.c_str(),
+              d->difference() ? "outcome difference (information)"
+              : d->known      ? "known (documented by the target)"
+              : rec != nullptr ? (std::string(VerdictName(rec->triage.verdict())) + " (" + rec->file + ")").c_str()
+                               : "NEW (untriaged)");
+  std::printf("witness     %s\n", d->witness.c_str());
+  if (run != nullptr) {
+    for (const std::string& line : ExplainDivergence(run->result, *d)) std::printf("  | %s\n", line.c_str());
+  }
+  std::printf("reference   %s\n", OutcomeSummary(report.reference_outcome).c_str());
+  if (run != nullptr) std::printf("%-11s %s\n", d->target.c_str(), OutcomeSummary(run->outcome).c_str());
+
+  const std::string out = r.Value("--output").value_or(fs::path(file).stem().string() + ".timeline.html");
+  if (run != nullptr) {
+    TimelineOptions t;
+    t.title = file + " on " + d->target;
+    t.subtitle = d->signature;
+    t.witness = d->at;
+    if (const std::string error = WriteFileAtomically(out, RenderTimelineHtml(run->result, t)); !error.empty()) {
+      std::fprintf(stderr, "crashdiff triage: %s\n", error.c_str());
+      return kExitUsage;
+    }
+    std::printf("timeline    %s\n", out.c_str());
+  }
+  if (rec == nullptr && !d->known && !d->difference()) {
+    std::printf(
+        "\nrecord the verdict in corpus/triage/<name>.textproto:\n"
+        "  root_cause: \"%s\"\n  targets: \"%s\"\n  verdict: REAL  # or OPEN_QUESTION, ARTIFACT_FIXED\n"
+        "  summary: \"...\"\n  reason: \"...\"\n"
+        "  source { file: \"...\" function: \"...\" commit: \"...\" }\n  reproducer: \"%s\"\n",
+        d->root_cause.c_str(), d->target.c_str(), file.c_str());
+  }
+  return kExitClean;
+}
+
+}  // namespace crashdiff::cli

@@ -1,0 +1,106 @@
+#include "minimize/triage.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace crashdiff {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Collector : public google::protobuf::io::ErrorCollector {
+ public:
+  Collector(std::string name, std::vector<std::string>& out) : name_(std::move(name)), out_(out) {}
+  void AddError(int line, google::protobuf::io::ColumnNumber /*column*/, const std::string& message) override {
+    out_.push_back(name_ + ":" + std::to_string(line + 1) + ": " + message);
+  }
+
+ private:
+  std::string name_;
+  std::vector<std::string>& out_;
+};
+
+}  // namespace
+
+std::string_view VerdictName(pb::Triage::Verdict v) {
+  switch (v) {
+    case pb::Triage::REAL: return "real";
+    case pb::Triage::ARTIFACT_FIXED: return "artifact-fixed";
+    case pb::Triage::OPEN_QUESTION: return "open-question";
+    default: return "unspecified";
+  }
+}
+
+std::vector<std::string> ValidateTriage(const pb::Triage& t, const std::string& name, const std::string& repo_root) {
+  std::vector<std::string> errors;
+  auto need = [&](bool ok, const std::string& field, const std::string& why) {
+    if (!ok) errors.push_back(name + ": " + field + ": " + why);
+  };
+  need(!t.root_cause().empty(), "root_cause", "required (the key crashdiff prints, e.g. \"PR3 lost-wake @L2\")");
+  need(t.root_cause().find(" @") != std::string::npos, "root_cause",
+       "'" + t.root_cause() + "' is not a root-cause key (\"<PRn> <short-name> @<label>\")");
+  need(t.verdict() != pb::Triage::VERDICT_UNSPECIFIED, "verdict", "required: REAL, ARTIFACT_FIXED or OPEN_QUESTION");
+  need(!t.summary().empty(), "summary", "required (one line)");
+  need(!t.reason().empty(), "reason", "required (the argument from the kernel source or the crashdiff fix)");
+  if (t.verdict() == pb::Triage::REAL) {
+    need(t.source_size() > 0, "source", "a REAL verdict names the kernel file, function and commit that explain it");
+    for (const pb::SourceRef& s : t.source()) {
+      need(!s.file().empty() && !s.function().empty() && !s.commit().empty(), "source",
+           "file, function and commit are all required");
+    }
+  }
+  if (t.verdict() == pb::Triage::ARTIFACT_FIXED) {
+    need(!t.fixed_by().empty(), "fixed_by", "an ARTIFACT_FIXED verdict names the change that removed it");
+  }
+  if (!t.reproducer().empty() && !repo_root.empty()) {
+    std::error_code ec;
+    need(fs::is_regular_file(fs::path(repo_root) / t.reproducer(), ec), "reproducer",
+         "no such file: " + t.reproducer());
+  }
+  return errors;
+}
+
+const TriageRecord* TriageBook::Find(std::string_view root_cause, std::string_view target) const {
+  for (const TriageRecord& r : records) {
+    if (r.triage.root_cause() != root_cause) continue;
+    const auto& ts = r.triage.targets();
+    if (ts.empty() || std::find(ts.begin(), ts.end(), target) != ts.end()) return &r;
+  }
+  return nullptr;
+}
+
+TriageBook LoadTriage(const std::string& dir, const std::string& repo_root) {
+  TriageBook book;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return book;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".textproto" && e.is_regular_file(ec)) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    std::ifstream in(f);
+    std::stringstream text;
+    text << in.rdbuf();
+    TriageRecord r;
+    r.file = f.string();
+    google::protobuf::TextFormat::Parser parser;
+    Collector collector(r.file, book.errors);
+    parser.RecordErrorsTo(&collector);
+    if (!parser.ParseFromString(text.str(), &r.triage)) continue;
+    const std::vector<std::string> errors = ValidateTriage(r.triage, r.file, repo_root);
+    if (!errors.empty()) {
+      book.errors.insert(book.errors.end(), errors.begin(), errors.end());
+      continue;
+    }
+    book.records.push_back(std::move(r));
+  }
+  return book;
+}
+
+}  // namespace crashdiff
