@@ -47,6 +47,11 @@ std::string Extent(const RootCauseRow& row) {
   std::string s = "on " + std::to_string(row.inputs()) + (row.inputs() == 1 ? " input, " : " inputs, ") +
                   std::to_string(row.platforms.size()) + (row.platforms.size() == 1 ? " platform (" : " platforms (") +
                   Join(row.platforms) + ")";
+  if (row.moved > 0) {
+    s += "; on " + std::to_string(row.moved) + " of them " +
+         (row.change == PatchChange::kIntroduced ? "the base" : "the patch") + " shows " +
+         row.root_cause.substr(0, row.root_cause.rfind(" @")) + " at another step";
+  }
   if (row.change == PatchChange::kPartlyFixed) s += "; both still show it on " + std::to_string(row.both);
   if (row.change == PatchChange::kIntroduced && row.both + row.base_only > 0) {
     s += "; the base shows it on " + std::to_string(row.both + row.base_only) + " other input(s)";
@@ -86,7 +91,7 @@ void JsonRows(JsonWriter& j, const std::vector<RootCauseRow>& rows) {
   for (const RootCauseRow& row : rows) {
     j.BeginObject().Key("root_cause").String(row.root_cause).Key("change").String(Name(row.change));
     j.Key("inputs").Int(row.inputs()).Key("both").Int(row.both).Key("base_only").Int(row.base_only);
-    j.Key("patch_only").Int(row.patch_only).Key("platforms").BeginArray();
+    j.Key("patch_only").Int(row.patch_only).Key("moved").Int(row.moved).Key("platforms").BeginArray();
     for (const std::string& p : row.platforms) j.String(p);
     j.EndArray().Key("example").String(row.example);
     j.Key("reproducer_input").String(row.reproducer_input).Key("reproducer_file").String(row.written);

@@ -36,7 +36,7 @@ int RegressCommand(const Args& args) {
   if (!r.ok() || !r.positionals().empty() || base_alone) {
     std::fprintf(stderr,
                  "crashdiff regress: %s\nusage: crashdiff regress [--target T [--base B]] [--dir DIR] [--json]\n",
-                 !r.ok() ? r.error().c_str()
+                 !r.ok()      ? r.error().c_str()
                  : base_alone ? "--base B compares --target T with B: give both"
                               : "takes no positional arguments");
     return kExitUsage;

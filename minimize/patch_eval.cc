@@ -44,6 +44,18 @@ DiffReport RunOne(const TargetSpec& spec, const pb::Scenario& scenario) {
   return RunDifferential(scenario, options);
 }
 
+// "<PRn> <short-name>" of a root cause "<PRn> <short-name> @<label>".
+std::string PropertyOf(const std::string& cause) {
+  return cause.substr(0, cause.rfind(" @"));
+}
+
+// Whether causes holds the property of cause at another witness step.
+bool ShowsElsewhere(const std::map<std::string, std::string>& causes, const std::string& cause) {
+  const std::string property = PropertyOf(cause);
+  return std::any_of(causes.begin(), causes.end(),
+                     [&](const auto& c) { return c.first != cause && PropertyOf(c.first) == property; });
+}
+
 PatchChange Classify(int both, int base_only, int patch_only) {
   if (patch_only > 0) return PatchChange::kIntroduced;
   if (base_only > 0) return both > 0 ? PatchChange::kPartlyFixed : PatchChange::kFixed;
@@ -53,13 +65,10 @@ PatchChange Classify(int both, int base_only, int patch_only) {
 // The side whose inputs a change is about.
 Side SideOf(PatchChange c) {
   switch (c) {
-    case PatchChange::kIntroduced:
-      return kPatchOnly;
+    case PatchChange::kIntroduced: return kPatchOnly;
     case PatchChange::kFixed:
-    case PatchChange::kPartlyFixed:
-      return kBaseOnly;
-    case PatchChange::kUnchanged:
-      break;
+    case PatchChange::kPartlyFixed: return kBaseOnly;
+    case PatchChange::kUnchanged: break;
   }
   return kBoth;
 }
@@ -109,8 +118,8 @@ std::string MutantName(uint64_t n, const std::string& parent) {
 }
 
 // The campaign: mutants of the corpus inputs (and of mutants that showed something not seen before).
-size_t Campaign(PatchComparison& cmp, const TargetSpec& patch, const TargetSpec& base,
-                std::vector<NamedScenario> pool, const PatchOptions& options, size_t& skipped) {
+size_t Campaign(PatchComparison& cmp, const TargetSpec& patch, const TargetSpec& base, std::vector<NamedScenario> pool,
+                const PatchOptions& options, size_t& skipped) {
   if (options.mutants == 0) return 0;
   if (pool.empty()) pool.push_back({"a minimal scenario", fuzz::MinimalScenario(patch.family)});
   fuzz::LabelPool labels;
@@ -189,6 +198,8 @@ bool PatchComparison::Add(const std::string& name, const pb::Scenario& scenario)
       t.first_example[side] = signature;
     }
     t.platforms[side].insert(platform);
+    const auto& other = side == kPatchOnly ? on_base : on_patch;
+    if (side != kBoth && ShowsElsewhere(other, cause)) ++t.moved[side];
   };
   for (const auto& [cause, signature] : on_patch) {
     tally(cause, on_base.count(cause) ? kBoth : kPatchOnly, signature);
@@ -214,6 +225,7 @@ PatchReport PatchComparison::Report() const {
     row.patch_only = t.patch_only;
     row.change = Classify(t.both, t.base_only, t.patch_only);
     const Side side = SideOf(row.change);
+    row.moved = t.moved[side];
     if (t.platforms.count(side)) row.platforms = t.platforms.at(side);
     row.example = t.first_example[side];
     if (row.change != PatchChange::kUnchanged) {
@@ -280,21 +292,21 @@ std::vector<std::string> WritePatchReproducers(PatchReport& report, const Target
   if (ec) return {dir + ":0: cannot create directory: " + ec.message()};
   for (RootCauseRow& row : report.root_causes) {  // bugs only: an outcome difference is not one
     if (row.reproducer_input.empty()) continue;
-      const std::string path =
-          (fs::path(dir) / ReproducerFileName(std::string(Name(row.change)) + " " + row.root_cause)).string();
-      std::string text = "# crashdiff patch --target " + patch.name + " --base " + base.name + "\n";
-      text += "# " + std::string(Name(row.change)) + ": " + row.root_cause + "\n";
-      text += "# input: " + row.reproducer_input + "\n";
-      AppendShows(text, "patch", patch, row.reproducer);
-      AppendShows(text, "base ", base, row.reproducer);
-      text += "# replay: crashdiff run " + path + " --target " + patch.name + " --explain\n\n";
-      text += ScenarioToText(row.reproducer);
-      const std::string error = WriteFileAtomically(path, text);
-      if (error.empty()) {
-        row.written = path;
-      } else {
-        errors.push_back(error);
-      }
+    const std::string path =
+        (fs::path(dir) / ReproducerFileName(std::string(Name(row.change)) + " " + row.root_cause)).string();
+    std::string text = "# crashdiff patch --target " + patch.name + " --base " + base.name + "\n";
+    text += "# " + std::string(Name(row.change)) + ": " + row.root_cause + "\n";
+    text += "# input: " + row.reproducer_input + "\n";
+    AppendShows(text, "patch", patch, row.reproducer);
+    AppendShows(text, "base ", base, row.reproducer);
+    text += "# replay: crashdiff run " + path + " --target " + patch.name + " --explain\n\n";
+    text += ScenarioToText(row.reproducer);
+    const std::string error = WriteFileAtomically(path, text);
+    if (error.empty()) {
+      row.written = path;
+    } else {
+      errors.push_back(error);
+    }
   }
   return errors;
 }

@@ -25,9 +25,9 @@ namespace crashdiff {
 
 struct TargetSpec;
 
-#define CRASHDIFF_PATCH_CHANGES(X)                                                       \
-  X(kIntroduced, "introduced", "P shows it on an input where B does not")                \
-  X(kFixed, "fixed", "B shows it, P shows it on no input")                               \
+#define CRASHDIFF_PATCH_CHANGES(X)                                                                     \
+  X(kIntroduced, "introduced", "P shows it on an input where B does not")                              \
+  X(kFixed, "fixed", "B shows it, P shows it on no input")                                             \
   X(kPartlyFixed, "partly-fixed", "B shows it on inputs where P does not; P still shows it elsewhere") \
   X(kUnchanged, "unchanged", "shown only on inputs where both show it")
 
@@ -45,6 +45,9 @@ struct RootCauseRow {
   int both = 0;        // inputs on which P and B both show it
   int base_only = 0;   // inputs on which only B shows it
   int patch_only = 0;  // inputs on which only P shows it
+  // Of the inputs behind a change, those on which the other target shows the same property at another witness
+  // step: the bug moved rather than appeared or went (a timing shift of a one-step change, typically).
+  int moved = 0;
   // Platform tags (PlatformTag) of the inputs behind the change: patch_only for introduced, base_only for fixed
   // and partly-fixed, both for unchanged.
   std::set<std::string> platforms;
@@ -58,10 +61,10 @@ struct RootCauseRow {
 
 struct PatchReport {
   std::string patch, base;
-  size_t corpus_inputs = 0;  // files read (regressions, seeds, findings)
-  size_t mutants = 0;        // mutants made
-  size_t compared = 0;       // inputs run on both targets (corpus files and mutants)
-  size_t skipped = 0;        // inputs of another family, or a platform one of the two does not support
+  size_t corpus_inputs = 0;               // files read (regressions, seeds, findings)
+  size_t mutants = 0;                     // mutants made
+  size_t compared = 0;                    // inputs run on both targets (corpus files and mutants)
+  size_t skipped = 0;                     // inputs of another family, or a platform one of the two does not support
   std::vector<RootCauseRow> root_causes;  // bugs (PR1..PR11), by change then key
   std::vector<RootCauseRow> outcomes;     // OUTCOME differences: not bugs, reported apart
   std::vector<std::string> errors;        // unreadable inputs, or P and B of different families
@@ -86,6 +89,7 @@ class PatchComparison {
  private:
   struct Tally {
     int both = 0, base_only = 0, patch_only = 0;
+    int moved[3] = {0, 0, 0};
     std::map<int, std::set<std::string>> platforms;  // by side: 0 both, 1 base only, 2 patch only
     std::string first_example[3];  // a signature of it on the first input of each side (P's, B's for base only)
     std::string first_name[3];

@@ -58,7 +58,6 @@ TEST(Cli, RunWithUnknownOptionOrTargetExitsTwo) {
   EXPECT_NE(r.output.find("unknown target 'no-such-target'"), std::string::npos);
 }
 
-
 // crashdiff patch / regress --base: a patched target against its base, by root cause (docs/PATCH-WORKFLOW.md).
 const std::string kCorpusFlags = " --dir " + std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/regressions --seeds " +
                                  std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/seeds --findings " +
@@ -83,9 +82,8 @@ TEST(Cli, PatchRefusesUnknownTargetsMissingFlagsAndMixedFamilies) {
 }
 
 TEST(Cli, PatchOfTheBaseItselfReportsNothingAndExitsZero) {
-  const auto r =
-      RunCrashdiff("patch --target ppc-upstream-clear-then-check --base ppc-upstream-clear-then-check --mutants 50" +
-                   kCorpusFlags);
+  const auto r = RunCrashdiff(
+      "patch --target ppc-upstream-clear-then-check --base ppc-upstream-clear-then-check --mutants 50" + kCorpusFlags);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(", 50 mutants (seed 1)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("0 introduced, 0 fixed, 0 partly-fixed"), std::string::npos) << r.output;
@@ -94,16 +92,18 @@ TEST(Cli, PatchOfTheBaseItselfReportsNothingAndExitsZero) {
 // v1 against the fix that replaced it: the lost wake is introduced (exit 1), with a reproducer written to --out.
 TEST(Cli, PatchReportsWhatTheOlderPatchIntroducesAndWritesReproducers) {
   TempDir dir;
-  const auto r = RunCrashdiff("patch --target ppc-v1-check-before-clear --base ppc-upstream-clear-then-check "
-                              "--mutants 0 --out " +
-                              dir.path() + "/out" + kCorpusFlags);
+  const auto r = RunCrashdiff(
+      "patch --target ppc-v1-check-before-clear --base ppc-upstream-clear-then-check "
+      "--mutants 0 --out " +
+      dir.path() + "/out" + kCorpusFlags);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("introduced    PR3 lost-wake @"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("    written " + dir.path() + "/out/introduced-pr3-lost-wake-"), std::string::npos)
       << r.output;
-  const auto json = RunCrashdiff("patch --target ppc-v1-check-before-clear --base ppc-upstream-clear-then-check "
-                                 "--mutants 0 --json" +
-                                 kCorpusFlags);
+  const auto json = RunCrashdiff(
+      "patch --target ppc-v1-check-before-clear --base ppc-upstream-clear-then-check "
+      "--mutants 0 --json" +
+      kCorpusFlags);
   EXPECT_EQ(json.exit_code, 1);
   EXPECT_NE(json.output.find("\"introduced\":true"), std::string::npos) << json.output;
   EXPECT_NE(json.output.find("\"change\":\"introduced\""), std::string::npos);
@@ -115,9 +115,10 @@ TEST(Cli, RegressWithABaseComparesOnTheRegressionCorpusAlone) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("introduced    PR3 lost-wake @"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("mutants"), std::string::npos) << r.output;
-  const auto same = RunCrashdiff("regress --target ppc-upstream-clear-then-check --base ppc-upstream-clear-then-check "
-                                 "--dir " +
-                                 std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/regressions");
+  const auto same = RunCrashdiff(
+      "regress --target ppc-upstream-clear-then-check --base ppc-upstream-clear-then-check "
+      "--dir " +
+      std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/regressions");
   EXPECT_EQ(same.exit_code, 0) << same.output;
 }
 
