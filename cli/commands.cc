@@ -29,12 +29,24 @@ const std::vector<Command>& Commands() {
        "every improvement, so Ctrl-C keeps the best so far. The header says what the reproducer shows and what\n"
        "each target is expected to do.",
        MinimizeCommand},
-      {"regress", "regress [--target T] [--dir DIR] [--json]",
+      {"regress", "regress [--target T [--base B]] [--dir DIR] [--json]",
        "Replay every reproducer in DIR (default corpus/regressions) on every target (or only T) and compare with\n"
        "the expectations in its header: as-expected, fixed, still-present, new-divergence, changed. A target the\n"
        "headers do not know (a patch modelled as a new target) is judged against each reproducer's bug.\n"
-       "Exit code 1 if anything changed for a known target or a new divergence appeared.",
+       "Exit code 1 if anything changed for a known target or a new divergence appeared.\n"
+       "--base B: compare T with B on the same reproducers instead, by root cause, as 'crashdiff patch' does\n"
+       "(introduced / fixed / partly-fixed / unchanged; exit code 1 if anything is introduced).",
        RegressCommand},
+      {"patch", "patch --target P --base B [--mutants N | --time S] [--seed X] [--out DIR] [--json]",
+       "Evaluate a patch modelled as target P against the target B it was copied from, on the same inputs: every\n"
+       "reproducer in corpus/regressions (--dir), the family's seeds and open findings (--seeds, --findings: the\n"
+       "parents of <family>/), and N mutants of them (default 2000; --time S: for S seconds instead; deterministic\n"
+       "for a given --seed and N). Each divergence is compared by root cause (property and witness step):\n"
+       "introduced (P shows it on an input where B does not), fixed (B shows it, P on no input), partly-fixed\n"
+       "(P no longer shows it on some inputs where B does), unchanged. Outcome differences are listed apart, never\n"
+       "as bugs. --out DIR: one reproducer per introduced / fixed / partly-fixed root cause, written atomically.\n"
+       "Exit code 1 if anything is introduced; 2 on bad usage (unknown target, P and B of different families).",
+       PatchCommand},
       {"timeline", "timeline FILE [--target T] -o OUT.html|OUT.svg",
        "Run a scenario differentially and draw one target's run (T, or the first target that diverges, else the\n"
        "first of the family): one lane per CPU, location states over model time, events, wakes, the hand-over,\n"

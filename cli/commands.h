@@ -29,6 +29,7 @@ int TargetsCommand(const Args& args);
 int RunCommand(const Args& args);
 int MinimizeCommand(const Args& args);
 int RegressCommand(const Args& args);
+int PatchCommand(const Args& args);
 int TimelineCommand(const Args& args);
 int FuzzCommand(const Args& args);
 int TriageCommand(const Args& args);

@@ -5,20 +5,43 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/patch_report.h"
 #include "minimize/regress.h"
 #include "minimize/reproducer.h"
 #include "targets/target.h"
 #include "util/json.h"
 
 namespace crashdiff::cli {
+namespace {
+
+// --target P --base B: the regression corpus alone, compared by root cause (minimize/patch_eval.h).
+int RegressAgainstBase(const ArgReader& r) {
+  const TargetSpec* patch = nullptr;
+  const TargetSpec* base = nullptr;
+  if (!FindPatchAndBase("regress", *r.Value("--target"), *r.Value("--base"), patch, base)) return kExitUsage;
+  PatchOptions options;
+  options.regressions = r.Value("--dir").value_or(options.regressions);
+  options.seeds.clear();
+  options.findings.clear();
+  options.mutants = 0;
+  PatchReport report = EvaluatePatch(*patch, *base, options);
+  return FinishPatchReport(report, *patch, *base, options, "", r.Has("--json"));
+}
+
+}  // namespace
 
 int RegressCommand(const Args& args) {
-  ArgReader r(args, {"--target", "--dir"}, {"--json"});
-  if (!r.ok() || !r.positionals().empty()) {
-    std::fprintf(stderr, "crashdiff regress: %s\nusage: crashdiff regress [--target T] [--dir DIR] [--json]\n",
-                 r.ok() ? "takes no positional arguments" : r.error().c_str());
+  ArgReader r(args, {"--target", "--base", "--dir"}, {"--json"});
+  const bool base_alone = r.ok() && r.Value("--base") && !r.Value("--target");
+  if (!r.ok() || !r.positionals().empty() || base_alone) {
+    std::fprintf(stderr,
+                 "crashdiff regress: %s\nusage: crashdiff regress [--target T [--base B]] [--dir DIR] [--json]\n",
+                 !r.ok()      ? r.error().c_str()
+                 : base_alone ? "--base B compares --target T with B: give both"
+                              : "takes no positional arguments");
     return kExitUsage;
   }
+  if (r.Value("--base")) return RegressAgainstBase(r);
   const std::string target = r.Value("--target").value_or("");
   if (!target.empty() && FindTarget(target) == nullptr) {
     std::fprintf(stderr, "crashdiff regress: unknown target '%s' (see 'crashdiff targets')\n", target.c_str());

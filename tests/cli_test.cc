@@ -58,5 +58,69 @@ TEST(Cli, RunWithUnknownOptionOrTargetExitsTwo) {
   EXPECT_NE(r.output.find("unknown target 'no-such-target'"), std::string::npos);
 }
 
+// crashdiff patch / regress --base: a patched target against its base, by root cause (docs/PATCH-WORKFLOW.md).
+const std::string kCorpusFlags = " --dir " + std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/regressions --seeds " +
+                                 std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/seeds --findings " +
+                                 std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/findings";
+
+TEST(Cli, PatchRefusesUnknownTargetsMissingFlagsAndMixedFamilies) {
+  auto r = RunCrashdiff("patch --target no-such-target --base ppc-upstream-clear-then-check");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown target 'no-such-target'"), std::string::npos) << r.output;
+  r = RunCrashdiff("patch --target ppc-upstream-clear-then-check");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("--base B are both required"), std::string::npos) << r.output;
+  r = RunCrashdiff("patch --target x86-mwait-fixed --base ppc-upstream-clear-then-check");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("is a x86 target and --base ppc-upstream-clear-then-check a ppc one"), std::string::npos)
+      << r.output;
+  r = RunCrashdiff("patch --target ppc-v1-check-before-clear --base ppc-upstream-clear-then-check --mutants many");
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunCrashdiff("regress --base ppc-upstream-clear-then-check");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("give both"), std::string::npos) << r.output;
+}
+
+TEST(Cli, PatchOfTheBaseItselfReportsNothingAndExitsZero) {
+  const auto r = RunCrashdiff(
+      "patch --target ppc-upstream-clear-then-check --base ppc-upstream-clear-then-check --mutants 50" + kCorpusFlags);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(", 50 mutants (seed 1)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("0 introduced, 0 fixed, 0 partly-fixed"), std::string::npos) << r.output;
+}
+
+// v1 against the fix that replaced it: the lost wake is introduced (exit 1), with a reproducer written to --out.
+TEST(Cli, PatchReportsWhatTheOlderPatchIntroducesAndWritesReproducers) {
+  TempDir dir;
+  const auto r = RunCrashdiff(
+      "patch --target ppc-v1-check-before-clear --base ppc-upstream-clear-then-check "
+      "--mutants 0 --out " +
+      dir.path() + "/out" + kCorpusFlags);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("introduced    PR3 lost-wake @"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("    written " + dir.path() + "/out/introduced-pr3-lost-wake-"), std::string::npos)
+      << r.output;
+  const auto json = RunCrashdiff(
+      "patch --target ppc-v1-check-before-clear --base ppc-upstream-clear-then-check "
+      "--mutants 0 --json" +
+      kCorpusFlags);
+  EXPECT_EQ(json.exit_code, 1);
+  EXPECT_NE(json.output.find("\"introduced\":true"), std::string::npos) << json.output;
+  EXPECT_NE(json.output.find("\"change\":\"introduced\""), std::string::npos);
+}
+
+TEST(Cli, RegressWithABaseComparesOnTheRegressionCorpusAlone) {
+  const auto r = RunCrashdiff("regress --target ppc-v1-check-before-clear --base ppc-upstream-clear-then-check --dir " +
+                              std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/regressions");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("introduced    PR3 lost-wake @"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("mutants"), std::string::npos) << r.output;
+  const auto same = RunCrashdiff(
+      "regress --target ppc-upstream-clear-then-check --base ppc-upstream-clear-then-check "
+      "--dir " +
+      std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/regressions");
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+}
+
 }  // namespace
 }  // namespace crashdiff
