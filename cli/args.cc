@@ -61,8 +61,8 @@ std::vector<std::string> ArgReader::Values(const std::string& flag) const {
   return out;
 }
 
-Args WithLongOutputFlag(const Args& args) {
-  Args out = args;
+std::vector<std::string> WithLongOutputFlag(const std::vector<std::string>& args) {
+  std::vector<std::string> out = args;
   for (std::string& a : out) {
     if (a == "-o") a = "--output";
   }

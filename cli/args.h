@@ -27,6 +27,6 @@ class ArgReader {
 };
 
 // ArgReader only knows long options; "-o X" is spelled "--output X" for it.
-Args WithLongOutputFlag(const Args& args);
+std::vector<std::string> WithLongOutputFlag(const std::vector<std::string>& args);
 
 }  // namespace crashdiff::cli
