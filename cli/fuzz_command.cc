@@ -280,16 +280,20 @@ size_t CountFiles(const fs::path& dir) {
   return n;
 }
 
-// The root cause of a finding written before findings carried one: the witness's step label, "(L2)".
+// The root cause of a finding written before findings carried one, from its signature and witness.
 std::string RootCauseFromWitness(const FindingHeader& h) {
   const size_t open = h.witness.find('(');
   const size_t close = h.witness.find(')', open);
   const std::string label = open == std::string::npos || close == std::string::npos
                                 ? std::string("-")
                                 : h.witness.substr(open + 1, close - open - 1);
-  const std::string key = SignatureKey(h.signature);  // "<PRn> <short-name>: ..."
-  const size_t colon = key.find(':');
-  return key.substr(0, colon) + " @" + label;
+  const std::string key = SignatureKey(h.signature);  // "<PRn> <short-name>: <role> <what>"
+  const size_t space = key.find(' ');
+  const size_t colon = key.find(": ");
+  if (space == std::string::npos || colon == std::string::npos) return key + " @" + label;
+  const size_t role_end = key.find(' ', colon + 2);
+  const std::string what = role_end == std::string::npos ? "" : key.substr(role_end + 1);
+  return RootCauseKey(key.substr(0, space), key.substr(space + 1, colon - space - 1), label, what);
 }
 
 Status StatusOf(const FindingHeader& h, const std::string& root_cause, const FuzzPlan& plan,

@@ -47,7 +47,7 @@ Divergence FromViolation(const Violation& v, std::string_view target, const std:
   d.signature = MakeSignature(d.property, d.short_name, d.role, d.what, target, platform);
   d.at = v.witness;
   d.witness = WitnessText(v.witness);
-  d.root_cause = RootCauseKey(d.property, d.short_name, d.at.label);
+  d.root_cause = RootCauseKey(d.property, d.short_name, d.at.label, d.what);
   return d;
 }
 
@@ -65,7 +65,7 @@ Divergence FromOutcome(const OutcomeDifference& o, std::string_view target, cons
   d.at = Witness{o.cpu, h ? result.handover_step : result.steps, h ? result.handover_time_ns : result.end_time_ns,
                  h ? "HANDOVER" : "END"};
   d.witness = WitnessText(d.at);
-  d.root_cause = RootCauseKey(d.property, d.short_name, d.at.label);
+  d.root_cause = RootCauseKey(d.property, d.short_name, d.at.label, d.what);
   return d;
 }
 

@@ -36,8 +36,8 @@ struct Divergence {
   std::string what;
   std::string severity;  // "critical", "error", "warning"
   Witness at;
-  // The bug this divergence is a symptom of, without target, platform, role or location: "<PRn> <short-name>
-  // @<witness step label>". Platform partitions and role / location variants of one cause share it (RootCauseKey).
+  // The bug this divergence is a symptom of, without target, platform or role: "<PRn> <short-name> @<where>".
+  // Platform partitions and role variants of one cause share it (RootCauseKey).
   std::string root_cause;
   pb::Platform platform = pb::PLATFORM_UNSPECIFIED;
   // An outcome difference (property "OUTCOME") with no property violated: information, never a bug by itself.
@@ -79,9 +79,11 @@ bool MatchesKnown(const KnownDivergence& k, const Divergence& d);
 
 // Signature parts (diff/signature.cc), shared with tests and tools.
 std::string PlatformTag(const pb::Scenario& scenario);  // e.g. "doorbell", "doorbell+nmi-sysreset", "mwait"
-// The root-cause key of a divergence: its property and the step label of its witness (the step where the bug
-// shows: the stop a lost wake sleeps in, the last step of a CPU left unparked, ...).
-std::string RootCauseKey(std::string_view property, std::string_view short_name, std::string_view witness_label);
+// The root-cause key of a divergence: its property and where the bug shows: the step label of its witness (the
+// stop a lost wake sleeps in, the read without a barrier), or for PR1 / PR2 the location at hand-over / the park
+// left (diff/signature.cc says why).
+std::string RootCauseKey(std::string_view property, std::string_view short_name, std::string_view witness_label,
+                         std::string_view what);
 std::string MakeSignature(std::string_view property, std::string_view short_name, std::string_view role,
                           std::string_view what, std::string_view target, std::string_view platform_tag);
 

@@ -31,14 +31,30 @@ std::string PlatformTag(const pb::Scenario& scenario) {
   return tag;
 }
 
-std::string RootCauseKey(std::string_view property, std::string_view short_name, std::string_view witness_label) {
+// The step label of the witness says where a bug shows (the stop a lost wake sleeps in, the read without a
+// barrier). For PR1 and PR2 it only says which step the CPU happened to run last, which timing moves between
+// R1..R5 or between the events of the same hazard; their cause is the location: where the CPU was at hand-over
+// (PR1), the park it left (PR2).
+std::string RootCauseKey(std::string_view property, std::string_view short_name, std::string_view witness_label,
+                         std::string_view what) {
+  std::string_view at = witness_label;
+  if (property == "PR1") {
+    at = what.substr(0, what.find(' '));  // "STOPPED_HW at hand-over"
+  } else if (property == "PR2") {
+    // "DEAD_CORRUPT after hand-over from STOPPED_HW", "leaves PARKED_HLT for LOSER_SPIN after hand-over"
+    if (const size_t from = what.rfind("from "); from != std::string_view::npos) {
+      at = what.substr(from + 5);
+    } else if (what.rfind("leaves ", 0) == 0) {
+      at = what.substr(7, what.find(' ', 7) - 7);
+    }
+  }
   std::string key;
   key.reserve(48);
   key += property;
   key += ' ';
   key += short_name;
   key += " @";
-  key += witness_label.empty() ? std::string_view("-") : witness_label;
+  key += at.empty() ? std::string_view("-") : at;
   return key;
 }
 

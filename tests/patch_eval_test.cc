@@ -138,19 +138,19 @@ TEST(PatchEval, CheckingBeforeTheClearIntroducesTheLostWakeAndNothingElse) {
 }
 
 // Without the offline wake round (crash_send_ipi before 4145f358644b): offline threads are never woken by the
-// crash, so they are still in the offline loop at hand-over (PR1 at L2, the loop's stop) on inputs where the base
+// crash, so they are still asleep in the offline loop at hand-over (PR1 @STOPPED_HW) on inputs where the base
 // parks them.
 TEST(PatchEval, SkippingTheOfflineWakeRoundIntroducesUnsafeParkingOfOfflineThreads) {
   const TargetSpec patch = Patched("ppc-no-offline-wake", [](ppc::Variant& v) { v.wake_offline = false; });
   const PatchReport r = EvaluatePatch(patch, Base(), Options());
   bool found = false;
   for (const RootCauseRow& row : r.root_causes) {
-    if (row.root_cause != "PR1 unsafe-parking @L2") continue;
+    if (row.root_cause != "PR1 unsafe-parking @STOPPED_HW") continue;
     found = true;
     EXPECT_EQ(row.change, PatchChange::kIntroduced);
     EXPECT_GT(row.patch_only, 50);  // most inputs with an offline thread
-    EXPECT_EQ(row.base_only, 0);
-    EXPECT_NE(row.example.find("offline-target OFFLINE_LOOP at hand-over [ppc-no-offline-wake/"), std::string::npos)
+    EXPECT_LT(row.base_only, row.patch_only / 10);  // the base leaves a thread asleep only in rare hotplug races
+    EXPECT_NE(row.example.find("offline-target STOPPED_HW at hand-over [ppc-no-offline-wake/"), std::string::npos)
         << row.example;
   }
   EXPECT_TRUE(found);
