@@ -41,6 +41,13 @@ Task<> ReferenceProgram::Idle(Cpu& cpu) {
 }
 
 Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
+  // kexec and hotplug are system calls: they start only from process context (the idle frame plus this one,
+  // interrupts on), never inside an interrupt handler or on top of another kernel path such as a panic.
+  const bool syscall = event.kind() == pb::KEXEC || event.kind() == pb::HOTPLUG_DOWN || event.kind() == pb::HOTPLUG_UP;
+  if (syscall && (cpu.frames().size() != 2 || !cpu.irq_enabled())) {
+    co_await cpu.local("SYS", "not in process context: request not started");
+    co_return;
+  }
   switch (event.kind()) {
     case pb::PANIC:
     case pb::OOPS: co_await Panic(cpu); break;

@@ -1,0 +1,48 @@
+#include "oracle/inherent.h"
+
+
+namespace crashdiff {
+namespace {
+
+// x86 after a normal kexec has replaced the old kernel's memory: the strongest park for the boot CPU (and for every
+// CPU when the APIC does not use plain INIT/SIPI) is HLT with IF=0, which an NMI, SMI or machine check resumes;
+// wait-for-SIPI holds NMI and SMI but not a broadcast machine check (45e34c8af58f's own caveat; the INIT park was
+// reverted in fbe1bf1e5ff1 anyway). A CPU so resumed executes replaced memory: no x86 kernel can prevent it.
+constexpr auto kResumingEvents = {pb::NMI, pb::SMI, pb::MCE, pb::OPERATOR_RESET};
+const InherentHazard kHazards[] = {
+    {"x86 HLT park resumed after kexec", "NMI/SMI/MCE resume HLT; the boot CPU cannot be put into INIT", pb::X86,
+     "PR2", "from PARKED_HLT", kResumingEvents},
+    {"x86 INIT park hit by a machine check", "wait-for-SIPI does not hold a broadcast machine check", pb::X86, "PR2",
+     "from PARKED_INIT", {pb::MCE}},
+    {"x86 park resumed into relocated memory", "the same resume, seen by the relocation check", pb::X86, "PR10",
+     "resumes into relocated memory", kResumingEvents},
+    {"x86 park resumed before the jump", "the same resume between relocation and the jump", pb::X86, "PR1",
+     "DEAD_CORRUPT at hand-over", kResumingEvents},
+    // machine_kexec loads an empty IDT before relocate_kernel: an NMI or machine check on the kexec CPU while it
+    // copies the new kernel is a triple fault. Nothing a kernel does can hold them off.
+    {"x86 NMI on the kexec CPU during relocation", "relocate_kernel runs with no IDT", pb::X86, "PR8",
+     "never hands over", {pb::NMI, pb::MCE, pb::OPERATOR_RESET}},
+};
+
+bool HasEvent(const pb::Scenario& s, std::initializer_list<pb::EventKind> kinds) {
+  for (const pb::Event& e : s.events()) {
+    for (pb::EventKind k : kinds) {
+      if (e.kind() == k) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+const InherentHazard* FindInherentHazard(const pb::Scenario& s, const Violation& v) {
+  for (const InherentHazard& h : kHazards) {
+    if (h.family == s.machine().family() && h.property == v.property && v.what.find(h.what) != std::string::npos &&
+        HasEvent(s, h.needs)) {
+      return &h;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace crashdiff
