@@ -12,8 +12,9 @@
 
 namespace crashdiff::x86 {
 
-Task<> X86Kernel::SetCpuOnline(Cpu& cpu, bool online, Label label) {
+Task<> X86Kernel::SetCpuOnline(Cpu& cpu, bool online, Label label, bool hotplug) {
   co_await cpu.write(*online_[cpu.id()], online ? 1 : 0, label);
+  m_.RecordOnline(cpu.id(), online, hotplug);
   co_await cpu.fetch_add(num_online_, online ? 1 : -1, label);
 }
 
@@ -145,7 +146,7 @@ Task<bool> X86Kernel::ParkOtherCpusInInit(Cpu& cpu) {
 // acknowledge in cpus_stop_mask (2023), then HLT forever.
 Task<> X86Kernel::StopThisCpu(Cpu& cpu) {
   co_await cpu.irq_disable("ST1");
-  co_await SetCpuOnline(cpu, false, "ST2");
+  co_await SetCpuOnline(cpu, false, "ST2", /*hotplug=*/false);
   cpu.set_location(Location::kTransit);  // off the online mask, not yet halted: the stopper may already go on
   co_await cpu.local("ST3", "disable_local_APIC, mcheck_cpu_clear");
   apic_enabled_[cpu.id()] = false;
