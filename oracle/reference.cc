@@ -90,27 +90,29 @@ bool ReferenceProgram::HotplugAllowed(const Cpu& cpu) const {
 Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
   if (!H.can_down(m_, target) || target == cpu.id() || m_.never_started(target) || !HotplugAllowed(cpu)) co_return;
-  co_await cpu.local(H.down_begin, "cpu_maps_update_begin");
-  if (co_await cpu.read(*online_[target], H.down_check) != 1) co_return;
-  co_await cpu.write(*dead_[target], 0, H.down_request);
-  co_await cpu.write(*down_request_[target], 1, H.down_request);
-  Var& dead = *dead_[target];
-  co_await cpu.wait_until([&dead] { return dead.value == 1; }, kHotplugWait, H.down_wait);
-  co_await cpu.local(H.down_end, "cpu_maps_update_done");
+  if (!H.down_begin.empty()) co_await cpu.local(H.down_begin, "cpu_maps_update_begin");
+  if (co_await cpu.read(*online_[target], H.down_check) == 1) {
+    co_await cpu.write(*dead_[target], 0, H.down_request);
+    co_await cpu.write(*down_request_[target], 1, H.down_request);
+    Var& dead = *dead_[target];
+    co_await cpu.wait_until([&dead] { return dead.value == 1; }, kHotplugWait, H.down_wait);
+  }
+  if (!H.down_end.empty()) co_await cpu.local(H.down_end, "cpu_maps_update_done");
 }
 
 // cpu_up(): the requester asks the offline loop to return and waits (bounded) for the CPU to be online.
 Task<> ReferenceProgram::CpuUp(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
   if (!H.can_up || target == cpu.id() || m_.never_started(target) || !HotplugAllowed(cpu)) co_return;
-  co_await cpu.local(H.up_begin, "cpu_maps_update_begin");
-  if (co_await cpu.read(*online_[target], H.up_check) == 1) co_return;
-  co_await cpu.write(*offline_control_[target], kUp, H.up_request);
-  co_await cpu.barrier(H.up_request);
-  co_await profile_.hotplug.kick_up(*this, cpu, target);
-  Var& online = *online_[target];
-  co_await cpu.wait_until([&online] { return online.value == 1; }, kHotplugWait, H.up_wait);
-  co_await cpu.local(H.up_end, "cpu_maps_update_done");
+  if (!H.up_begin.empty()) co_await cpu.local(H.up_begin, "cpu_maps_update_begin");
+  if (co_await cpu.read(*online_[target], H.up_check) != 1) {
+    co_await cpu.write(*offline_control_[target], kUp, H.up_request);
+    co_await cpu.barrier(H.up_request);
+    co_await profile_.hotplug.kick_up(*this, cpu, target);
+    Var& online = *online_[target];
+    co_await cpu.wait_until([&online] { return online.value == 1; }, kHotplugWait, H.up_wait);
+  }
+  if (!H.up_end.empty()) co_await cpu.local(H.up_end, "cpu_maps_update_done");
 }
 
 Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {

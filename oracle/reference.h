@@ -32,7 +32,7 @@ struct ReferenceLabels {
 // leaves the online set (its profile's take_down) and walks into the offline loop; cpu_up (up_* labels) asks the
 // offline loop to return, and the CPU comes back online (come_up) and idles again.
 struct ReferenceHotplug {
-  Label down_begin, down_check, down_request, down_wait, down_end;
+  Label down_begin, down_check, down_request, down_wait, down_end;  // begin/end: empty = no step
   Label up_begin, up_check, up_request, up_wait, up_end;
   bool process_context_only;  // x86/arm64: a system call from the CPU's base frame with interrupts on
   bool (*can_down)(const Machine& machine, uint32_t target);  // x86: not the boot CPU; arm64: not on spin-table

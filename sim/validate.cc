@@ -2,6 +2,7 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include <algorithm>
 #include <set>
 
 #include "sim/events.h"
@@ -167,6 +168,10 @@ class Validator {
   // A label trigger must name one of its family's trigger points (sim/trigger_points.h).
   void TriggerPointCheck(const pb::Trigger& t, pb::Family family, const FieldPath& base) {
     if (!t.has_on_label()) return;
+    const std::string& label = t.on_label().label();
+    if (label.empty() || label.size() > kMaxLabelLength || !std::all_of(label.begin(), label.end(), LabelChar)) {
+      return;  // already refused as a malformed label
+    }
     const std::string why = TriggerPointError(family, t.on_label().label());
     if (!why.empty()) Fail(Join(Join(base, F(t, "on_label")), F(t.on_label(), "label")), why);
   }
