@@ -69,7 +69,8 @@ std::vector<HotplugFacts> HotplugFromRun(const RunResult& result) {
   std::vector<HotplugFacts> cpus(result.cpus.size());
   bool started = false;
   // The hand-over CPU books nothing in its hand-over step, so a step after it is after the hand-over.
-  for (const BookEntry& b : result.book) TrackHotplug(b, result.handed_over && b.step > result.handover_step, started, cpus);
+  for (const BookEntry& b : result.book)
+    TrackHotplug(b, result.handed_over && b.step > result.handover_step, started, cpus);
   return cpus;
 }
 

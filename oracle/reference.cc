@@ -79,7 +79,7 @@ Task<> ReferenceProgram::ComeUp(Cpu& cpu, Label label) {
   if (co_await cpu.read(*crashing_cpu_, label) >= 0) co_await Receiver(cpu);
 }
 
-bool ReferenceProgram::HotplugAllowed(const Cpu& cpu) const {
+bool ReferenceProgram::SyscallAllowed(const Cpu& cpu) const {
   for (const Frame& f : cpu.frames()) {
     if (f.is_interrupt) return false;  // cpu_up/cpu_down sleep: never from interrupt context
   }
@@ -89,7 +89,7 @@ bool ReferenceProgram::HotplugAllowed(const Cpu& cpu) const {
 // cpu_down(): the requester checks the target is online, asks it to stop, and waits (bounded) for its dead report.
 Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
-  if (!H.can_down(m_, target) || target == cpu.id() || m_.never_started(target) || !HotplugAllowed(cpu)) co_return;
+  if (!H.can_down(m_, target) || target == cpu.id() || m_.never_started(target) || !SyscallAllowed(cpu)) co_return;
   if (!H.down_begin.empty()) co_await cpu.local(H.down_begin, "cpu_maps_update_begin");
   if (co_await cpu.read(*online_[target], H.down_check) == 1) {
     co_await cpu.write(*dead_[target], 0, H.down_request);
@@ -103,7 +103,7 @@ Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
 // cpu_up(): the requester asks the offline loop to return and waits (bounded) for the CPU to be online.
 Task<> ReferenceProgram::CpuUp(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
-  if (!H.can_up || target == cpu.id() || m_.never_started(target) || !HotplugAllowed(cpu)) co_return;
+  if (!H.can_up || target == cpu.id() || m_.never_started(target) || !SyscallAllowed(cpu)) co_return;
   if (!H.up_begin.empty()) co_await cpu.local(H.up_begin, "cpu_maps_update_begin");
   if (co_await cpu.read(*online_[target], H.up_check) != 1) {
     co_await cpu.write(*offline_control_[target], kUp, H.up_request);
@@ -130,8 +130,9 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
       // The spec describes a normal-kexec protocol for x86 and arm64 only (§3.8-3.11); powerpc targets model
       // kdump, so the powerpc reference ignores KEXEC like they do.
       // arm64 spin-table refuses normal kexec at load time: CPUs are stuck in the kernel (§3.11).
+      // kexec is a system call: like the targets, not from inside another kernel path (SyscallAllowed).
       if (m_.config().kexec_image_loaded() && profile_.family != pb::PPC &&
-          m_.config().platform() != pb::ARM64_SPIN_TABLE) {
+          m_.config().platform() != pb::ARM64_SPIN_TABLE && SyscallAllowed(cpu)) {
         co_await cpu.irq_disable("K0");
         const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
         if (old == -1) co_await Initiator(cpu, /*crash=*/false);

@@ -34,7 +34,7 @@ struct ReferenceLabels {
 struct ReferenceHotplug {
   Label down_begin, down_check, down_request, down_wait, down_end;  // begin/end: empty = no step
   Label up_begin, up_check, up_request, up_wait, up_end;
-  bool process_context_only;  // x86/arm64: a system call from the CPU's base frame with interrupts on
+  bool process_context_only;  // x86/arm64: hotplug and kexec are system calls: base frame, interrupts on
   bool (*can_down)(const Machine& machine, uint32_t target);  // x86: not the boot CPU; arm64: not on spin-table
   bool can_up;                                                // arm64: CPU_ON is not modelled by the targets
   // The dying CPU, from the stop request to the offline loop (leaves the online set on the way).
@@ -110,7 +110,7 @@ class ReferenceProgram : public Program {
   Task<> OnlineIdle(Cpu& cpu);
   Task<> CpuDown(Cpu& cpu, uint32_t target);
   Task<> CpuUp(Cpu& cpu, uint32_t target);
-  bool HotplugAllowed(const Cpu& cpu) const;
+  bool SyscallAllowed(const Cpu& cpu) const;
 
   Machine& m_;
   const ReferenceProfile& profile_;

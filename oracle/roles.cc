@@ -44,8 +44,8 @@ uint32_t InitiatorOf(const RunResult& result) {
 
 bool OfflineTarget(const pb::Scenario& scenario, uint32_t cpu, const HotplugFacts& hotplug) {
   using Last = HotplugFacts::Last;
-  const bool offline_at_start = hotplug.before_start == Last::kNone ? InitiallyOffline(scenario, cpu)
-                                                                      : hotplug.before_start == Last::kOffline;
+  const bool offline_at_start =
+      hotplug.before_start == Last::kNone ? InitiallyOffline(scenario, cpu) : hotplug.before_start == Last::kOffline;
   return offline_at_start || hotplug.offline_during_crash;
 }
 

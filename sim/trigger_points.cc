@@ -22,7 +22,6 @@ constexpr std::array kPpc = {
     TriggerPoint{"HU2", "cpu_up requester: wakes the offline CPU"},
     TriggerPoint{"HU3", "cpu_up requester: waits for the CPU to be online"},
     TriggerPoint{"I10", "initiator: writes the go flag (time_to_dump)"},
-    TriggerPoint{"I14", "initiator: hands over to the kdump kernel"},
     TriggerPoint{"I2", "initiator: writes crashing_cpu"},
     TriggerPoint{"I9", "initiator: saves its own registers"},
     TriggerPoint{"L2", "offline loop: enters the idle (stop) state"},

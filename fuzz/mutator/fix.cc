@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "sim/trigger_points.h"
 #include "sim/events.h"
+#include "sim/trigger_points.h"
 #include "sim/validate.h"
 
 namespace crashdiff::fuzz {

@@ -77,7 +77,8 @@ Task<> Arm64Kernel::CpuDown(Cpu& cpu, uint32_t target) {
   if (spin_table() || target == cpu.id() || m_.never_started(target)) co_return;
   co_await LockCpuMaps(cpu, "HP0");
   const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HP0") > 0;
-  if (!disabled && co_await cpu.read(*online_[target], "HP1") == 1) co_await CpuDownLocked(cpu, target, 5 * kSec, kDownForHotplug);
+  if (!disabled && co_await cpu.read(*online_[target], "HP1") == 1)
+    co_await CpuDownLocked(cpu, target, 5 * kSec, kDownForHotplug);
   co_await UnlockCpuMaps(cpu, "HP4");
 }
 
