@@ -223,3 +223,57 @@ TEST(HotplugReference, CpuUpBringsTheCpuBackAndTheCrashCollectsIt) {
 
 }  // namespace
 }  // namespace crashdiff
+
+namespace crashdiff {
+namespace {
+
+// The reference stays a correct protocol under hotplug: crashes racing cpu_down / cpu_up (random schedules,
+// crash times across the hotplug window, and panics on the dying CPU's trigger points) always hand over with every
+// other started CPU parked, and the reference violates no property.
+TEST(HotplugReference, NeverLosesACpuWhenACrashRacesHotplug) {
+  struct Family {
+    const char* machine;
+    std::vector<std::string> labels;  // the dying / returning CPU's trigger points
+  };
+  const std::vector<Family> families = {
+      {"family: PPC platform: POWER9_DOORBELL_XIVE", {"D1", "D2", "D6", "D7", "E1", "L2", "SU1", "SU2", "SU4"}},
+      {"family: PPC platform: POWER8_XICS", {"D2", "D6", "E3", "SU2"}},
+      {"family: X86 platform: X86_INTEL_MWAIT", {"HD2", "O1", "O2", "O3a", "O3d", "HU2"}},
+      {"family: X86 platform: X86_HLT", {"HD2", "O1", "HU2"}},
+      {"family: ARM64 platform: ARM64_PSCI", {"HP2", "AD1"}},
+  };
+  int runs = 0;
+  for (const Family& f : families) {
+    std::vector<std::string> panics;
+    for (const char* t : {"at_time_ns: 0", "at_time_ns: 4", "at_time_ns: 9", "at_time_ns: 17", "at_time_ns: 40"}) {
+      panics.push_back(std::string("trigger { ") + t + " }");
+    }
+    for (const std::string& l : f.labels) panics.push_back("trigger { on_label { cpu: 1 label: \"" + l + "\" } }");
+    for (const std::string& panic : panics) {
+      for (int seed = 0; seed < 6; ++seed) {
+        const std::string text = std::string("machine { ") + f.machine +
+                                 " cores: 2 threads_per_core: 2 offline: 3 kexec_image_loaded: true }\n"
+                                 "events { kind: HOTPLUG_DOWN cpus: 0 cpus: 1 trigger { at_time_ns: 0 } }\n"
+                                 "events { kind: HOTPLUG_UP cpus: 0 cpus: 3 trigger { at_time_ns: 2 } }\n"
+                                 "events { kind: HOTPLUG_UP cpus: 0 cpus: 1 trigger { at_time_ns: 30 } }\n"
+                                 "events { kind: PANIC cpus: 2 " +
+                                 panic + " }\nschedule { policy: RANDOM seed: " + std::to_string(seed) + " }\n";
+        const pb::Scenario s = Parse(text);
+        const RunResult ref = RunReference(s);
+        if (!ref.cpus[2].entered_panic) continue;  // the label was not reached under this schedule
+        ++runs;
+        ASSERT_TRUE(ref.handed_over) << text;
+        for (uint32_t c = 0; c < ref.cpus.size(); ++c) {
+          if (c != ref.handover_cpu) EXPECT_TRUE(Info(ref.cpus[c].at_handover).parked) << text << " cpu " << c;
+        }
+        DiffOptions o;
+        o.only_target = "none";  // the reference alone
+        for (const Divergence& d : RunDifferential(s, o).reference_violations) ADD_FAILURE() << text << d.signature;
+      }
+    }
+  }
+  EXPECT_GT(runs, 100);
+}
+
+}  // namespace
+}  // namespace crashdiff
