@@ -54,8 +54,29 @@ Witness At(uint32_t cpu, uint64_t step, uint64_t time_ns, std::string_view label
 
 }  // namespace
 
+void TrackHotplug(const BookEntry& b, bool handed_over, bool& started, std::vector<HotplugFacts>& cpus) {
+  if (b.kind == BookKind::kPanic || b.kind == BookKind::kShutdown) started = true;
+  if (b.cpu >= cpus.size() || (b.kind != BookKind::kOnline && b.kind != BookKind::kOffline)) return;
+  HotplugFacts& h = cpus[b.cpu];
+  if (!started) {
+    h.before_start = b.kind == BookKind::kOnline ? HotplugFacts::Last::kOnline : HotplugFacts::Last::kOffline;
+  } else if (b.kind == BookKind::kOffline && !handed_over) {
+    h.offline_during_crash = true;
+  }
+}
+
+std::vector<HotplugFacts> HotplugFromRun(const RunResult& result) {
+  std::vector<HotplugFacts> cpus(result.cpus.size());
+  bool started = false;
+  // The hand-over CPU books nothing in its hand-over step, so a step after it is after the hand-over.
+  for (const BookEntry& b : result.book)
+    TrackHotplug(b, result.handed_over && b.step > result.handover_step, started, cpus);
+  return cpus;
+}
+
 FactsBuilder::FactsBuilder(uint32_t num_cpus) {
   facts_.cpus.resize(num_cpus);
+  facts_.hotplug.resize(num_cpus);
 }
 
 void FactsBuilder::OnLocation(uint32_t cpu, Location l, const TraceEntry& e) {
@@ -164,6 +185,7 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
 }
 
 void FactsBuilder::OnBook(const BookEntry& b) {
+  TrackHotplug(b, facts_.handed_over, crash_started_, facts_.hotplug);
   if (b.cpu >= facts_.cpus.size()) return;
   CpuFacts& c = facts_.cpus[b.cpu];
   const std::string_view by_label = b.by < facts_.cpus.size() ? facts_.cpus[b.by].last.label : std::string_view();
@@ -185,6 +207,9 @@ void FactsBuilder::OnBook(const BookEntry& b) {
       if (!c.woken) {
         c.woken = true;
         c.first_wake = At(b.by, b.step, b.time_ns, by_label);
+        // Already parked when the wake (a kick) comes: there is nothing left to acknowledge (spec PR11 asks only
+        // of CPUs still waiting at the kick).
+        if (Info(c.location).parked) c.parked_after_wake_ns = b.time_ns;
       }
       if (before_h) c.woken_before_handover = true;
       if (b.by < facts_.cpus.size()) {
@@ -207,6 +232,8 @@ void FactsBuilder::OnBook(const BookEntry& b) {
         if (!c.counted_twice.set()) c.counted_twice = At(b.cpu, b.step, b.time_ns, own_label);
       }
       break;
+    case BookKind::kOnline:
+    case BookKind::kOffline: break;  // hotplug_ follows them
   }
 }
 

@@ -28,6 +28,21 @@ struct Witness {
   bool set() const { return cpu != kNoCpu; }
 };
 
+// A CPU's hotplug transitions (Machine::RecordOnline) relative to the crash (or kexec) start, the first panic or
+// shutdown: what roles (roles.h) follow. The scenario gives the state before any transition.
+struct HotplugFacts {
+  enum class Last : uint8_t { kNone, kOnline, kOffline };
+  Last before_start = Last::kNone;    // its last transition before the crash started
+  bool offline_during_crash = false;  // taken offline after the crash started, before hand-over
+};
+
+// Applies one book entry (in order) to per-CPU hotplug facts; started (updated) says whether the crash has
+// started, handed_over whether the hand-over already happened.
+void TrackHotplug(const BookEntry& b, bool handed_over, bool& started, std::vector<HotplugFacts>& cpus);
+
+// The hotplug facts of a finished run, from its book (kept even without a trace).
+std::vector<HotplugFacts> HotplugFromRun(const RunResult& result);
+
 struct CpuFacts {
   Location location = Location::kRunOld;  // current, while building
   Witness last;                           // the CPU's most recent trace entry
@@ -83,6 +98,7 @@ struct Facts {
   Witness first_relocation;
   // PR6: over-counting of the arrival counter since its last reset, as of hand-over.
   bool overcount_at_handover = false;
+  std::vector<HotplugFacts> hotplug;  // per CPU
 };
 
 class FactsBuilder : public RunObserver {
@@ -95,6 +111,7 @@ class FactsBuilder : public RunObserver {
  private:
   void OnLocation(uint32_t cpu, Location l, const TraceEntry& e);
   Facts facts_;
+  bool crash_started_ = false;
   bool overcount_ = false;
 };
 

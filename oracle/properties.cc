@@ -45,7 +45,7 @@ const PropertyInfo* FindProperty(std::string_view id) {
 }
 
 RunView::RunView(const pb::Scenario& s, const RunResult& r, const Facts& f) : scenario(s), result(r), facts(f) {
-  roles = RolesOf(s, r);
+  roles = RolesOf(s, r, f.hotplug.size() == r.cpus.size() ? f.hotplug : HotplugFromRun(r));
   initiator = InitiatorOf(r);
   if (initiator != kNoCpu && initiator < f.cpus.size()) {
     crash = f.cpus[initiator].panicked && s.machine().crash_image_loaded();

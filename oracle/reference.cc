@@ -1,10 +1,13 @@
 #include "oracle/reference.h"
 
+#include <algorithm>
+
 namespace crashdiff {
 namespace {
 
 constexpr uint64_t kArrivalTimeout = 10 * kSec;  // spec §2.8 I7 (IPI_TIMEOUT)
 constexpr uint64_t kParkTimeout = 10 * kSec;     // spec §2.8 I11 (REAL_MODE_TIMEOUT)
+constexpr uint64_t kHotplugWait = 10 * kSec;     // the requester's bounded wait for the dead / online report
 
 }  // namespace
 
@@ -22,50 +25,120 @@ ReferenceProgram::ReferenceProgram(Machine& machine, const ReferenceProfile& pro
   cpus_in_crash_ = &m_.NewVar("cpus_in_crash", 0);
   time_to_dump_ = &m_.NewVar("time_to_dump", 0);
   offline_control_ = m_.NewVarArray("offline_control", 0);
+  online_ = m_.NewVarArray("cpu_online", 0);
+  dead_ = m_.NewVarArray("cpu_dead", 0);
+  down_request_ = m_.NewVarArray("cpu_down_request", 0);
+  for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+    online_[c]->value = m_.initially_online(c) ? 1 : 0;
+    dead_[c]->value = !m_.initially_online(c) && !m_.never_started(c) ? 1 : 0;
+  }
   in_receiver_.assign(m_.num_cpus(), false);
   parked_.assign(m_.num_cpus(), false);
 }
 
 Task<> ReferenceProgram::Start(Cpu& cpu) {
-  if (!m_.never_started(cpu.id()) && !m_.initially_online(cpu.id())) return profile_.offline_loop(*this, cpu);
   return Idle(cpu);
 }
 
+// A CPU's life: online idle until cpu_down, then the offline loop, which returns only when cpu_up brought the CPU
+// back online (the crash path never returns).
 Task<> ReferenceProgram::Idle(Cpu& cpu) {
   if (m_.never_started(cpu.id())) {
-    co_await cpu.enter_firmware(Location::kNeverStarted, "D0");
+    co_await cpu.enter_firmware(Location::kNeverStarted, "hold");
     co_return;
   }
-  // An online CPU idles with interrupts enabled; software events run on top of this frame.
-  co_await cpu.wait_until([] { return false; }, kForever, "idle");
+  bool offline = !m_.initially_online(cpu.id());
+  for (;;) {
+    if (!offline) {
+      co_await OnlineIdle(cpu);
+      co_await profile_.hotplug.take_down(*this, cpu);
+    }
+    co_await profile_.offline_loop(*this, cpu);
+    offline = false;
+  }
+}
+
+// An online CPU idles with interrupts enabled until asked to go down; software events run on top of this frame.
+Task<> ReferenceProgram::OnlineIdle(Cpu& cpu) {
+  cpu.set_location(Location::kRunOld);
+  Var& req = *down_request_[cpu.id()];
+  co_await cpu.wait_until([&req] { return req.value != 0; }, kForever, "idle");
+  co_await cpu.write(req, 0, "idle");
+}
+
+Task<> ReferenceProgram::SetOnline(Cpu& cpu, bool online, Label label) {
+  co_await cpu.write(*online_[cpu.id()], online ? 1 : 0, label);
+  m_.RecordOnline(cpu.id(), online, /*hotplug=*/true);
+}
+
+Task<> ReferenceProgram::ComeUp(Cpu& cpu, Label label) {
+  co_await cpu.write(*dead_[cpu.id()], 0, label);
+  co_await SetOnline(cpu, true, label);
+  cpu.set_location(Location::kRunOld);
+  co_await cpu.barrier(label);
+  if (co_await cpu.read(*crashing_cpu_, label) >= 0) co_await Receiver(cpu);
+}
+
+bool ReferenceProgram::SyscallAllowed(const Cpu& cpu) const {
+  for (const Frame& f : cpu.frames()) {
+    if (f.is_interrupt) return false;  // cpu_up/cpu_down sleep: never from interrupt context
+  }
+  return !profile_.hotplug.process_context_only || (cpu.frames().size() == 2 && cpu.irq_enabled());
+}
+
+// cpu_down(): the requester checks the target is online, asks it to stop, and waits (bounded) for its dead report.
+Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
+  const ReferenceHotplug& H = profile_.hotplug;
+  if (!H.can_down(m_, target) || target == cpu.id() || m_.never_started(target) || !SyscallAllowed(cpu)) co_return;
+  if (!H.down_begin.empty()) co_await cpu.local(H.down_begin, "cpu_maps_update_begin");
+  if (co_await cpu.read(*online_[target], H.down_check) == 1) {
+    co_await cpu.write(*dead_[target], 0, H.down_request);
+    co_await cpu.write(*down_request_[target], 1, H.down_request);
+    Var& dead = *dead_[target];
+    co_await cpu.wait_until([&dead] { return dead.value == 1; }, kHotplugWait, H.down_wait);
+  }
+  if (!H.down_end.empty()) co_await cpu.local(H.down_end, "cpu_maps_update_done");
+}
+
+// cpu_up(): the requester asks the offline loop to return and waits (bounded) for the CPU to be online.
+Task<> ReferenceProgram::CpuUp(Cpu& cpu, uint32_t target) {
+  const ReferenceHotplug& H = profile_.hotplug;
+  if (!H.can_up || target == cpu.id() || m_.never_started(target) || !SyscallAllowed(cpu)) co_return;
+  if (!H.up_begin.empty()) co_await cpu.local(H.up_begin, "cpu_maps_update_begin");
+  if (co_await cpu.read(*online_[target], H.up_check) != 1) {
+    co_await cpu.write(*offline_control_[target], kUp, H.up_request);
+    co_await cpu.barrier(H.up_request);
+    co_await profile_.hotplug.kick_up(*this, cpu, target);
+    Var& online = *online_[target];
+    co_await cpu.wait_until([&online] { return online.value == 1; }, kHotplugWait, H.up_wait);
+  }
+  if (!H.up_end.empty()) co_await cpu.local(H.up_end, "cpu_maps_update_done");
 }
 
 Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
-  // kexec and hotplug are system calls: they start only from process context (the idle frame plus this one,
-  // interrupts on), never inside an interrupt handler or on top of another kernel path such as a panic.
-  const bool syscall = event.kind() == pb::KEXEC || event.kind() == pb::HOTPLUG_DOWN || event.kind() == pb::HOTPLUG_UP;
-  if (syscall && (cpu.frames().size() != 2 || !cpu.irq_enabled())) {
-    co_await cpu.local("SYS", "not in process context: request not started");
-    co_return;
-  }
   switch (event.kind()) {
-    case pb::PANIC:
-    case pb::OOPS: co_await Panic(cpu); break;
+    case pb::PANIC: co_await Panic(cpu); break;
+    case pb::OOPS:
+      // die(): the oops is printed (the moment label triggers name), then panic_on_oops.
+      co_await cpu.irq_disable(profile_.oops_entry);
+      co_await cpu.local(profile_.oops, "__die: print oops");
+      co_await Panic(cpu);
+      break;
+    case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
+    case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
     case pb::KEXEC:
       // The spec describes a normal-kexec protocol for x86 and arm64 only (§3.8-3.11); powerpc targets model
       // kdump, so the powerpc reference ignores KEXEC like they do.
       // arm64 spin-table refuses normal kexec at load time: CPUs are stuck in the kernel (§3.11).
+      // kexec is a system call: like the targets, not from inside another kernel path (SyscallAllowed).
       if (m_.config().kexec_image_loaded() && profile_.family != pb::PPC &&
-          m_.config().platform() != pb::ARM64_SPIN_TABLE) {
+          m_.config().platform() != pb::ARM64_SPIN_TABLE && SyscallAllowed(cpu)) {
         co_await cpu.irq_disable("K0");
         const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
         if (old == -1) co_await Initiator(cpu, /*crash=*/false);
       }
       break;
-    default:
-      // Hotplug and the rest change nothing the reference outcome depends on: it collects every started CPU,
-      // online or not.
-      break;
+    default: break;
   }
 }
 
@@ -87,6 +160,7 @@ Task<> ReferenceProgram::Interrupt(Cpu& cpu, Source source) {
     });
   }
   if (source != profile_.wake) co_return;  // device interrupts, stray IPIs, HMIs, MCEs: handled and returned
+  if (!profile_.nmi_entry.empty()) co_await cpu.local(profile_.nmi_entry, "exc_nmi");
   const int64_t crashing = co_await cpu.read(*crashing_cpu_, L.wake_check);
   if (crashing >= 0) {
     if (crashing != cpu.id()) co_await Receiver(cpu);
@@ -129,10 +203,13 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
   std::vector<uint32_t> woken;
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (c == cpu.id() || m_.never_started(c)) continue;
-    if (!m_.initially_online(c) && !profile_.wake_offline_into_receiver) continue;
+    // The online set as of now, after crashing_cpu and the barrier: a CPU that comes online later sees the
+    // crash itself (ComeUp); one that goes offline later was woken here and takes the wake wherever it is.
+    const bool online = is_online(c);
+    if (!online && !profile_.wake_offline_into_receiver) continue;
     m_.RecordWakeSent(c);
     const Source wake = profile_.wake;
-    co_await cpu.hw_op(m_.initially_online(c) ? L.send_online : L.send_offline, "crash wake", [this, c, wake] {
+    co_await cpu.hw_op(online ? L.send_online : L.send_offline, "crash wake", [this, c, wake] {
       CpuHw& hw = m_.cpu(c).hw();
       if (wake == Source::kReset) hw.reset = true;
       if (wake == Source::kNmi) hw.nmi = true;
@@ -149,6 +226,12 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
   co_await cpu.write(*time_to_dump_, 1, L.go);
   const uint64_t deadline = m_.now() + kParkTimeout;
   for (uint32_t c : woken) {
+    const uint64_t left = m_.now() < deadline ? deadline - m_.now() : 0;
+    co_await WaitParked(cpu, c, left, L.park_wait);
+  }
+  // CPUs that came online during the crash joined the receiver themselves: wait for them too.
+  for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+    if (c == cpu.id() || !in_receiver_[c] || std::find(woken.begin(), woken.end(), c) != woken.end()) continue;
     const uint64_t left = m_.now() < deadline ? deadline - m_.now() : 0;
     co_await WaitParked(cpu, c, left, L.park_wait);
   }

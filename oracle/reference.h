@@ -27,6 +27,22 @@ struct ReferenceLabels {
   Label r_irq_off, r_save, r_count, r_wait, r_park, wake_check;
 };
 
+// Hotplug in the reference (cpu_down / cpu_up as the protocol intends), with the targets' step labels for the same
+// moments (sim/trigger_points.h). The requester asks (down_check, down_request) and waits (down_wait); the dying CPU
+// leaves the online set (its profile's take_down) and walks into the offline loop; cpu_up (up_* labels) asks the
+// offline loop to return, and the CPU comes back online (come_up) and idles again.
+struct ReferenceHotplug {
+  Label down_begin, down_check, down_request, down_wait, down_end;  // begin/end: empty = no step
+  Label up_begin, up_check, up_request, up_wait, up_end;
+  bool process_context_only;  // x86/arm64: hotplug and kexec are system calls: base frame, interrupts on
+  bool (*can_down)(const Machine& machine, uint32_t target);  // x86: not the boot CPU; arm64: not on spin-table
+  bool can_up;                                                // arm64: CPU_ON is not modelled by the targets
+  // The dying CPU, from the stop request to the offline loop (leaves the online set on the way).
+  Task<> (*take_down)(ReferenceProgram& program, Cpu& cpu);
+  // The requester's wake of an offline CPU asked to come up (ppc: a doorbell; x86: the loop's line).
+  Task<> (*kick_up)(ReferenceProgram& program, Cpu& requester, uint32_t target);
+};
+
 struct ReferenceProfile {
   pb::Family family;
   Source wake;  // the crash wake: non-maskable, cannot be cleared by the receiver
@@ -41,6 +57,10 @@ struct ReferenceProfile {
   std::vector<Region> crash_handover_regions;  // overwritten when the kdump kernel takes over
   std::vector<Region> kexec_relocation;        // overwritten by a normal kexec before the jump
   ReferenceLabels labels;
+  ReferenceHotplug hotplug;
+  Label oops_entry;  // die() entry (x86/arm64 D0, ppc DIE)
+  Label oops;        // die(): the oops is printed under the die lock (x86/arm64 D2, ppc DIE)
+  Label nmi_entry;   // x86 exc_nmi() entry (N0); empty elsewhere
 };
 
 const ReferenceProfile& PpcReferenceProfile();
@@ -66,14 +86,31 @@ class ReferenceProgram : public Program {
   void MarkParked(uint32_t cpu) { parked_[cpu] = true; }
   // Waits (bounded) until CPU c is in a parked location.
   Task<bool> WaitParked(Cpu& self, uint32_t c, uint64_t timeout_ns, Label label);
+  bool in_receiver(uint32_t c) const { return in_receiver_[c]; }
+
+  // Hotplug state: the online set (cpu_online_mask), the dead report, the request to come up.
+  Var& online(uint32_t c) { return *online_[c]; }
+  bool is_online(uint32_t c) const { return online_[c]->value == 1; }
+  Var& dead(uint32_t c) { return *dead_[c]; }
+  // Flips the CPU's online bit and books the hotplug transition (Machine::RecordOnline).
+  Task<> SetOnline(Cpu& cpu, bool online, Label label);
+  // Back online after cpu_up: with crashing_cpu written before the initiator looked at the online set, the CPU
+  // joins the receiver itself (either the initiator saw it online and woke it, or it sees the crash here).
+  // The caller enables interrupts after its own remaining steps.
+  Task<> ComeUp(Cpu& cpu, Label label);
 
   static constexpr int64_t kKick = 1;
+  static constexpr int64_t kUp = 2;  // offline_control: cpu_up asks the offline loop to return
 
  private:
   Task<> Panic(Cpu& cpu);
   Task<> Loser(Cpu& cpu);
   Task<> Initiator(Cpu& cpu, bool crash);
   Task<> Idle(Cpu& cpu);
+  Task<> OnlineIdle(Cpu& cpu);
+  Task<> CpuDown(Cpu& cpu, uint32_t target);
+  Task<> CpuUp(Cpu& cpu, uint32_t target);
+  bool SyscallAllowed(const Cpu& cpu) const;
 
   Machine& m_;
   const ReferenceProfile& profile_;
@@ -82,6 +119,9 @@ class ReferenceProgram : public Program {
   Var* cpus_in_crash_;
   Var* time_to_dump_;
   std::vector<Var*> offline_control_;
+  std::vector<Var*> online_;
+  std::vector<Var*> dead_;
+  std::vector<Var*> down_request_;
   std::vector<bool> in_receiver_;
   std::vector<bool> parked_;
   bool crash_ = false;  // the shutdown in progress is a crash (saves registers), not a normal kexec

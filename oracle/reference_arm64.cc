@@ -5,15 +5,34 @@
 namespace crashdiff {
 namespace {
 
+// cpu_die (targets/arm64/arm64_hotplug.cc labels): mask (AD1), report dead (AD2), PSCI CPU_OFF (AD3); never
+// returns (CPU_ON is not modelled).
 Task<> Arm64OfflineLoop(ReferenceProgram& p, Cpu& cpu) {
-  co_await cpu.irq_disable("D1");
+  cpu.set_location(Location::kOfflineLoop);
+  co_await cpu.irq_disable("AD1");
   if (cpu.machine().config().platform() == pb::ARM64_SPIN_TABLE) {
     // Spin-table CPUs cannot be turned off: they spin in the hold loop until released.
     p.MarkParked(cpu.id());
-    co_await cpu.park(Location::kParkedSpin, "D2");
+    co_await cpu.park(Location::kParkedSpin, "AD4");
   } else {
-    co_await cpu.enter_firmware(Location::kParkedFw, "D2");
+    co_await cpu.write(p.dead(cpu.id()), 1, "AD2");
+    co_await cpu.enter_firmware(Location::kParkedFw, "AD3");
   }
+}
+
+// take_cpu_down: __cpu_disable leaves the online mask, migrates interrupts; then cpu_die.
+Task<> Arm64TakeDown(ReferenceProgram& p, Cpu& cpu) {
+  co_await cpu.irq_disable("HP2");
+  co_await p.SetOnline(cpu, false, "HP2");
+  co_await cpu.local("HP2", "irq_migrate_all_off_this_cpu");
+}
+
+Task<> Arm64KickUp(ReferenceProgram& /*p*/, Cpu& /*cpu*/, uint32_t /*target*/) {
+  co_return;  // not reached: can_up is false
+}
+
+bool Arm64CanDown(const Machine& m, uint32_t /*target*/) {
+  return m.config().platform() != pb::ARM64_SPIN_TABLE;  // spin-table has no cpu_die
 }
 
 Task<> Arm64Park(ReferenceProgram& p, Cpu& cpu, Label label) {
@@ -38,6 +57,11 @@ const ReferenceProfile& Arm64ReferenceProfile() {
       {Region::kCrashKernel},
       {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables},
       {"A0", "A1", "A2", "A2", "A2w", "A5", "A6", "A6w", "A7", "R1", "R2", "R3", "R4", "R5", "N1"},
+      {"HP0", "HP1", "HP1", "HP3", "HP4", "", "", "", "", "", /*process_context_only=*/true, Arm64CanDown,
+       /*can_up=*/false, Arm64TakeDown, Arm64KickUp},
+      /*oops_entry=*/"D0",
+      /*oops=*/"D2",
+      /*nmi_entry=*/"",
   };
   return kProfile;
 }

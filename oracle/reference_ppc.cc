@@ -1,16 +1,21 @@
 // Reference profile for powerpc/powernv: the crash wake is a system reset (nothing can clear it, interrupts off
-// cannot hold it), offline CPUs are woken into the receiver like every other CPU and return to OPAL.
+// cannot hold it), offline CPUs are woken into the receiver like every other CPU and return to OPAL. Hotplug
+// follows targets/ppc/hotplug.cc (HD1/HD2 on the requester, D1..D7 on the dying CPU, HU1..HU3, SU1..SU4).
 #include "oracle/reference.h"
 
 namespace crashdiff {
 namespace {
 
-// The offline loop with the spec's safe order (§3.3): sleep, clear what woke it, full barrier, then check.
+// The offline loop with the spec's safe order (§3.3): sleep, clear what woke it, full barrier, then check. It
+// returns when cpu_up asked it to (H0), through start_secondary (SU1..SU4).
 Task<> PpcOfflineLoop(ReferenceProgram& p, Cpu& cpu) {
   cpu.set_location(Location::kOfflineLoop);
   co_await cpu.irq_disable("E1");
+  co_await cpu.write(p.dead(cpu.id()), 1, "E3");  // generic_set_cpu_dead
+  co_await cpu.barrier("E3");
   const SourceMask wakes = Bit(Source::kHdoorbell) | Bit(Source::kExternal) | Bit(Source::kHvi);
   for (;;) {
+    if (co_await cpu.read(p.offline_control(cpu.id()), "H0") == ReferenceProgram::kUp) break;
     co_await cpu.enter_stop(wakes, /*loses_state=*/false, "L2");
     co_await cpu.local("L3", "nothing lazily pending");
     // Drop every clearable wake source: an offline CPU has nothing to do with any of them.
@@ -29,6 +34,31 @@ Task<> PpcOfflineLoop(ReferenceProgram& p, Cpu& cpu) {
       co_return;
     }
   }
+  co_await cpu.write(p.offline_control(cpu.id()), 0, "SU1");
+  co_await p.ComeUp(cpu, "SU2");
+  co_await cpu.local("SU3", "cpu_state = CPU_ONLINE");
+  co_await cpu.irq_enable("SU4");
+}
+
+// take_cpu_down on the dying CPU, then the idle loop's way to cpu_die. Interrupts stay off (the reset, the only
+// wake that matters, is non-maskable).
+Task<> PpcTakeDown(ReferenceProgram& p, Cpu& cpu) {
+  co_await cpu.local("D1", "local_irq_disable");
+  co_await cpu.irq_disable("D1b");
+  co_await p.SetOnline(cpu, false, "D2");
+  co_await cpu.local("D3", "remove_cpu_from_masks");
+  co_await cpu.local("D4", "migrate interrupts away");
+  co_await cpu.local("D5", "leave the stopper");
+  co_await cpu.read(p.online(cpu.id()), "D6");  // do_idle: cpu_is_offline()
+  co_await cpu.local("D7", "cpu_die");
+}
+
+Task<> PpcKickUp(ReferenceProgram& /*p*/, Cpu& cpu, uint32_t target) {
+  co_await cpu.hw_op("HU2", "doorbell", [&cpu, target] { cpu.machine().cpu(target).hw().doorbell = true; });
+}
+
+bool PpcCanDown(const Machine& /*m*/, uint32_t /*target*/) {
+  return true;
 }
 
 Task<> PpcPark(ReferenceProgram& /*p*/, Cpu& cpu, Label label) {
@@ -48,6 +78,11 @@ const ReferenceProfile& PpcReferenceProfile() {
       {Region::kCrashKernel, Region::kLowVectors},
       {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables, Region::kLowVectors},
       {"I2", "I6", "I5a", "I5b", "I7", "I9", "I10", "I11", "I14", "R1", "R2", "R3", "R4", "R5", "N2"},
+      {"", "HD1", "HD1", "HD2", "", "", "HU1", "HU1", "HU3", "", /*process_context_only=*/false, PpcCanDown,
+       /*can_up=*/true, PpcTakeDown, PpcKickUp},
+      /*oops_entry=*/"DIE",
+      /*oops=*/"DIE",
+      /*nmi_entry=*/"",
   };
   return kProfile;
 }

@@ -42,7 +42,19 @@ uint32_t InitiatorOf(const RunResult& result) {
   return kNoCpu;
 }
 
+bool OfflineTarget(const pb::Scenario& scenario, uint32_t cpu, const HotplugFacts& hotplug) {
+  using Last = HotplugFacts::Last;
+  const bool offline_at_start =
+      hotplug.before_start == Last::kNone ? InitiallyOffline(scenario, cpu) : hotplug.before_start == Last::kOffline;
+  return offline_at_start || hotplug.offline_during_crash;
+}
+
 std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result) {
+  return RolesOf(scenario, result, HotplugFromRun(result));
+}
+
+std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result,
+                          const std::vector<HotplugFacts>& hotplug) {
   const uint32_t initiator = InitiatorOf(result);
   std::vector<Role> roles(result.cpus.size(), Role::kOnlineTarget);
   for (uint32_t c = 0; c < roles.size(); ++c) {
@@ -50,7 +62,7 @@ std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result)
       roles[c] = Role::kInitiator;
     } else if (NeverStarted(scenario, c)) {
       roles[c] = Role::kNeverStarted;
-    } else if (InitiallyOffline(scenario, c)) {
+    } else if (OfflineTarget(scenario, c, c < hotplug.size() ? hotplug[c] : HotplugFacts{})) {
       // An offline thread woken by a system reset enters crash_kexec through the reset path (spec §2.9 N2):
       // it is still an offline target, which keeps roles comparable across wake mechanisms.
       roles[c] = Role::kOfflineTarget;

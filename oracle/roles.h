@@ -1,6 +1,8 @@
 // CPU roles at crash time (spec §1.1), used to normalise outcomes and name divergences without CPU numbers.
-// Roles come from the scenario (offline / never_started) and the run (hand-over CPU, panics, shutdowns), so
-// renumbering the CPUs of a scenario gives the same roles.
+// A role is what the CPU is when the crash (or kexec) starts, and follows hotplug during the crash: the scenario
+// gives the state at time 0 (offline / never_started), the run's hotplug transitions (Machine::RecordOnline, booked
+// by every model) move it, and the run names the initiator and the losers. Renumbering the CPUs of a scenario
+// gives the same roles.
 #pragma once
 
 #include <array>
@@ -8,16 +10,17 @@
 #include <string_view>
 #include <vector>
 
+#include "oracle/facts.h"
 #include "proto/scenario.pb.h"
 #include "sim/machine.h"
 
 namespace crashdiff {
 
-#define CRASHDIFF_ROLES(X)                                                                \
-  X(kInitiator, "initiator", "the CPU that ran the crash/kexec shutdown and handed over") \
-  X(kOnlineTarget, "online-target", "online at the start, did not enter panic itself")    \
-  X(kOfflineTarget, "offline-target", "present but offline at the start")                 \
-  X(kLoser, "loser", "entered panic()/crash_kexec() but lost arbitration")                \
+#define CRASHDIFF_ROLES(X)                                                                                   \
+  X(kInitiator, "initiator", "the CPU that ran the crash/kexec shutdown and handed over")                    \
+  X(kOnlineTarget, "online-target", "online when the crash starts and until hand-over, did not enter panic") \
+  X(kOfflineTarget, "offline-target", "offline when the crash starts, or taken offline before hand-over")    \
+  X(kLoser, "loser", "entered panic()/crash_kexec() but lost arbitration")                                   \
   X(kNeverStarted, "never-started", "present, never started (held by firmware)")
 
 enum class Role : uint8_t {
@@ -40,8 +43,13 @@ constexpr std::string_view Name(Role r) {
 // first CPU that entered panic; kNoCpu if none.
 uint32_t InitiatorOf(const RunResult& result);
 
-// One role per CPU.
+// One role per CPU. The hotplug facts (facts.h) come from result.book unless given.
 std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result);
+std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result,
+                          const std::vector<HotplugFacts>& hotplug);
+
+// Offline at the crash start, or taken offline (by hotplug) before the hand-over.
+bool OfflineTarget(const pb::Scenario& scenario, uint32_t cpu, const HotplugFacts& hotplug);
 
 bool InitiallyOffline(const pb::Scenario& scenario, uint32_t cpu);
 bool NeverStarted(const pb::Scenario& scenario, uint32_t cpu);

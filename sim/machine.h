@@ -124,6 +124,12 @@ class Machine {
     result_.cpus[cpu].woken = true;
     Book(BookKind::kWakeSent, cpu);
   }
+  // The kernel flipped cpu's online bit. Only hotplug transitions (cpu_down / cpu_up, SMT off) are booked: the
+  // crash and kexec stops also clear the bit of the CPUs they collect (x86 stop_this_cpu, arm64 crash stop), but
+  // a CPU the stop collected is not an "offline CPU" in the kernel's (and the oracle's role) sense.
+  void RecordOnline(uint32_t cpu, bool online, bool hotplug) {
+    if (hotplug) Book(online ? BookKind::kOnline : BookKind::kOffline, cpu);
+  }
   void Handover(uint32_t cpu, const std::vector<Region>& overwritten);
   bool handed_over() const { return result_.handed_over; }
   const RunResult& result_so_far() const { return result_; }

@@ -17,7 +17,9 @@ namespace crashdiff {
   X(kWakeSent, "wake-sent")       \
   X(kSave, "save")                \
   X(kInvalidSave, "invalid-save") \
-  X(kResponse, "response")
+  X(kResponse, "response")        \
+  X(kOnline, "online")            \
+  X(kOffline, "offline")
 
 enum class BookKind : uint8_t {
 #define CRASHDIFF_BOOK_ENUM(e, name) e,
@@ -25,7 +27,7 @@ enum class BookKind : uint8_t {
 #undef CRASHDIFF_BOOK_ENUM
 };
 
-inline constexpr std::array<std::string_view, 6> kBookKindNames = {
+inline constexpr std::array<std::string_view, 8> kBookKindNames = {
 #define CRASHDIFF_BOOK_NAME(e, name) name,
     CRASHDIFF_BOOK_KINDS(CRASHDIFF_BOOK_NAME)
 #undef CRASHDIFF_BOOK_NAME
@@ -34,7 +36,10 @@ constexpr std::string_view Name(BookKind k) {
   return kBookKindNames[static_cast<size_t>(k)];
 }
 
-// One bookkeeping call (Machine::RecordPanic, RecordShutdown, RecordWakeSent, RecordSave, RecordResponse).
+// One bookkeeping call (Machine::RecordPanic, RecordShutdown, RecordWakeSent, RecordSave, RecordResponse,
+// RecordOnline). kOnline / kOffline: a hotplug transition of the CPU's online bit (cpu_up / cpu_down, SMT off),
+// recorded by every model where its kernel flips the bit, so the oracle knows who is online without knowing the
+// target.
 struct BookEntry {
   BookKind kind = BookKind::kPanic;
   uint32_t cpu = kNoCpu;  // the CPU the record is about (for kWakeSent: the CPU the wake was sent to)

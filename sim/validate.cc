@@ -2,9 +2,11 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include <algorithm>
 #include <set>
 
 #include "sim/events.h"
+#include "sim/trigger_points.h"
 
 namespace crashdiff {
 namespace {
@@ -163,6 +165,17 @@ class Validator {
     }
   }
 
+  // A label trigger must name one of its family's trigger points (sim/trigger_points.h).
+  void TriggerPointCheck(const pb::Trigger& t, pb::Family family, const FieldPath& base) {
+    if (!t.has_on_label()) return;
+    const std::string& label = t.on_label().label();
+    if (label.empty() || label.size() > kMaxLabelLength || !std::all_of(label.begin(), label.end(), LabelChar)) {
+      return;  // already refused as a malformed label
+    }
+    const std::string why = TriggerPointError(family, t.on_label().label());
+    if (!why.empty()) Fail(Join(Join(base, F(t, "on_label")), F(t.on_label(), "label")), why);
+  }
+
   void Event(const pb::Event& e, pb::Family family, uint64_t budget, const FieldPath& base) {
     const EventInfo* info = FindEventInfo(e.kind());
     if (info == nullptr) {
@@ -177,6 +190,7 @@ class Validator {
       Fail(Join(base, F(e, "trigger")), "required: when the event happens");
     } else {
       Trigger(e.trigger(), budget, Join(base, F(e, "trigger")));
+      TriggerPointCheck(e.trigger(), family, Join(base, F(e, "trigger")));
     }
     if (e.all_cpus() && !info->allows_all) Fail(Join(base, F(e, "all_cpus")), name + " cannot target all CPUs");
     const uint32_t count = static_cast<uint32_t>(e.cpus_size());

@@ -80,8 +80,8 @@ class LostWakeMatrix : public ::testing::TestWithParam<MatrixRow> {};
 
 TEST_P(LostWakeMatrix, V1CheckBeforeClear) {
   const MatrixRow& row = GetParam();
-  // Thread 1: wake (L2), L3, L2a.
-  const RunResult r = RunMatrix("ppc-v1-check-before-clear", row, "L2a", 3);
+  // Thread 1: wake (L2), L3 (the crash starts here: L2a is no trigger point), L2a before cpu0 writes crashing_cpu.
+  const RunResult r = RunMatrix("ppc-v1-check-before-clear", row, "L3", 3);
   ASSERT_TRUE(CrashStartedAfterTheStrayWake(r));
   ASSERT_TRUE(r.handed_over);
   if (row.v1_loses) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "sim/events.h"
+#include "sim/trigger_points.h"
 #include "sim/validate.h"
 
 namespace crashdiff::fuzz {
@@ -170,6 +171,9 @@ class Fixer {
           }
           if (cleaned.empty()) cleaned = FallbackLabel();
           Change([&] { on.set_label(cleaned); });
+        }
+        if (!IsTriggerPoint(family_, on.label())) {
+          Change([&] { on.set_label(std::string(NearestTriggerPoint(family_, on.label()))); });
         }
         if (on.occurrence() < 1 || on.occurrence() > kMaxOccurrence) {
           Change([&] { on.set_occurrence(Clamp<uint32_t>(on.occurrence(), 1, kMaxOccurrence)); });

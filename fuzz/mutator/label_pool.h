@@ -1,6 +1,6 @@
-// Step labels the mutator may use in on_label triggers, per family. The caller fills the pool (typically from the
-// traces of seed runs: every label a target of the family really executes); without that, the spec's step ids are
-// the fallback, so on_label triggers still name plausible steps.
+// Step labels the mutator may use in on_label triggers, per family: only the family's trigger points
+// (sim/trigger_points.h). The caller fills the pool (typically from the traces of seed runs); labels that are not
+// trigger points are ignored, and without any the whole table is the pool.
 #pragma once
 
 #include <set>
@@ -21,7 +21,7 @@ class LabelPool {
   size_t Size(pb::Family family) const { return Labels(family).size(); }
   bool Learned(pb::Family family) const;
 
-  // The spec's step ids for family (crash-wake-spec §2, §3): used when no label was learned.
+  // The family's trigger points: used when no label was learned.
   static const std::vector<std::string>& SpecLabels(pb::Family family);
 
  private:

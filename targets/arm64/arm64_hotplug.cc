@@ -21,8 +21,9 @@ Task<> Arm64Kernel::DaifMask(Cpu& cpu, Label label) {
   cpu.set_held_sources(Bit(Source::kNmi));
 }
 
-Task<> Arm64Kernel::SetCpuOnline(Cpu& cpu, bool online, Label label) {
+Task<> Arm64Kernel::SetCpuOnline(Cpu& cpu, bool online, Label label, bool hotplug) {
   co_await cpu.write(*online_[cpu.id()], online ? 1 : 0, label);
+  m_.RecordOnline(cpu.id(), online, hotplug);
   co_await cpu.fetch_add(num_online_, online ? 1 : -1, label);
 }
 
@@ -50,10 +51,10 @@ Task<> Arm64Kernel::StuckInKernel(Cpu& cpu) {
 
 // take_cpu_down() on the dying CPU (stop_machine work): __cpu_disable() clears the online bit and migrates
 // interrupts; the idle task then calls cpu_die().
-Task<> Arm64Kernel::TakeCpuDown(Cpu& cpu) {
+Task<> Arm64Kernel::TakeCpuDown(Cpu& cpu, bool for_kexec) {
   co_await cpu.write(*die_request_[cpu.id()], 0, "HP2");
   co_await cpu.irq_disable("HP2");
-  co_await SetCpuOnline(cpu, false, "HP2");
+  co_await SetCpuOnline(cpu, false, "HP2", /*hotplug=*/!for_kexec);
   co_await cpu.local("HP2", "irq_migrate_all_off_this_cpu");
   cpu.set_location(Location::kOfflineLoop);
   co_await CpuDie(cpu);
@@ -76,15 +77,16 @@ Task<> Arm64Kernel::CpuDown(Cpu& cpu, uint32_t target) {
   if (spin_table() || target == cpu.id() || m_.never_started(target)) co_return;
   co_await LockCpuMaps(cpu, "HP0");
   const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HP0") > 0;
-  if (!disabled && co_await cpu.read(*online_[target], "HP1") == 1) co_await CpuDownLocked(cpu, target, 5 * kSec);
+  if (!disabled && co_await cpu.read(*online_[target], "HP1") == 1)
+    co_await CpuDownLocked(cpu, target, 5 * kSec, kDownForHotplug);
   co_await UnlockCpuMaps(cpu, "HP4");
 }
 
 // stop_machine runs take_cpu_down on the target; __cpu_die() waits for the dead report (5 s; kexec's
 // smp_shutdown_nonboot_cpus path is modelled without a timeout: cpu_down blocks until the CPU is gone).
-Task<> Arm64Kernel::CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns) {
+Task<> Arm64Kernel::CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns, int64_t request) {
   co_await cpu.write(*dead_[target], 0, "HP1");
-  co_await cpu.write(*die_request_[target], 1, "HP1");
+  co_await cpu.write(*die_request_[target], request, "HP1");
   co_await cpu.hw_op("HP1", "stop_machine: IPI_CALL_FUNC",
                      [this, target] { m_.cpu(target).hw().ipi_vectors.insert(kIpiCallFunc); });
   m_.RecordWakeSent(target);

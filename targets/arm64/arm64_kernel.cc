@@ -52,7 +52,8 @@ Task<> Arm64Kernel::Interrupt(Cpu& cpu, Source source) {
       if (vectors.count(kIpiCpuStop)) {
         co_await IpiCpuStop(cpu);  // never returns
       } else if (vectors.count(kIpiCallFunc)) {
-        if (co_await cpu.read(*die_request_[cpu.id()], "HP2") == 1) co_await TakeCpuDown(cpu);
+        const int64_t request = co_await cpu.read(*die_request_[cpu.id()], "HP2");
+        if (request != 0) co_await TakeCpuDown(cpu, request == kDownForKexec);
       } else {
         co_await cpu.local("IRQ", "device interrupt: handle, EOI");
       }

@@ -13,6 +13,9 @@
 namespace crashdiff::arm64 {
 
 inline constexpr int64_t kNoCpuId = -1;
+// cpu_down_request values: a user cpu_down, and kexec's smp_shutdown_nonboot_cpus (which collects the CPU).
+inline constexpr int64_t kDownForHotplug = 1;
+inline constexpr int64_t kDownForKexec = 2;
 inline constexpr uint32_t kIpiCallFunc = 1;  // IPI_CALL_FUNC (stop_machine work for cpu_down)
 inline constexpr uint32_t kIpiCpuStop = 2;   // IPI_CPU_STOP
 
@@ -28,13 +31,15 @@ class Arm64Kernel : public Program {
   // arm64_hotplug.cc: cpu_die (PSCI CPU_OFF), spin-table CPUs stuck in the kernel, cpu_down for kexec.
   Task<> CpuDie(Cpu& cpu);
   Task<> StuckInKernel(Cpu& cpu);
-  Task<> TakeCpuDown(Cpu& cpu);
+  Task<> TakeCpuDown(Cpu& cpu, bool for_kexec);
   Task<> CpuDown(Cpu& cpu, uint32_t target);
-  Task<> CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns);
+  Task<> CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns, int64_t request);
   Task<> LockCpuMaps(Cpu& cpu, Label label);
   Task<> UnlockCpuMaps(Cpu& cpu, Label label);
   Task<> DaifMask(Cpu& cpu, Label label);
-  Task<> SetCpuOnline(Cpu& cpu, bool online, Label label);
+  // hotplug: a user cpu_down (booked for the oracle's roles); false for what collects the CPU: the crash stop,
+  // local_cpu_stop, and kexec's smp_shutdown_nonboot_cpus.
+  Task<> SetCpuOnline(Cpu& cpu, bool online, Label label, bool hotplug = true);
   bool PsciCanTurnOff(uint32_t cpu) const;
 
   // arm64_stop.cc: smp_send_stop (A1-A4) and the IPI_CPU_STOP receivers.

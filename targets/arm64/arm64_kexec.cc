@@ -24,7 +24,7 @@ Task<> Arm64Kernel::KernelKexec(Cpu& cpu) {
   co_await LockCpuMaps(cpu, "K2");
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (c == cpu.id() || co_await cpu.read(*online_[c], "K2") != 1) continue;
-    co_await CpuDownLocked(cpu, c, kForever);
+    co_await CpuDownLocked(cpu, c, kForever, kDownForKexec);
   }
   co_await cpu.fetch_add(cpu_hotplug_disabled_, 1, "K2");
   co_await UnlockCpuMaps(cpu, "K2");

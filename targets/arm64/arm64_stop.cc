@@ -68,7 +68,7 @@ Task<> Arm64Kernel::IpiCpuCrashStop(Cpu& cpu) {
   co_await DaifMask(cpu, "AR1");
   co_await cpu.local("AR2", "crash_save_cpu");
   m_.RecordSave(cpu.id(), true);
-  co_await SetCpuOnline(cpu, false, "AR3");
+  co_await SetCpuOnline(cpu, false, "AR3", /*hotplug=*/false);
   m_.RecordResponse(cpu.id());
   cpu.set_location(Location::kTransit);  // acknowledged; CPU_OFF not yet reached
   co_await cpu.local("AR4", "sdei_mask_local_cpu");
@@ -83,7 +83,7 @@ Task<> Arm64Kernel::IpiCpuCrashStop(Cpu& cpu) {
 // local_cpu_stop(): the non-crash stop, and arm64's panic_smp_self_stop() override: leave the online mask, mask
 // DAIF and SDEI, cpu_park_loop() in kernel text. Registers are not saved.
 Task<> Arm64Kernel::LocalCpuStop(Cpu& cpu) {
-  co_await SetCpuOnline(cpu, false, "AL1");
+  co_await SetCpuOnline(cpu, false, "AL1", /*hotplug=*/false);
   cpu.set_location(Location::kTransit);
   co_await DaifMask(cpu, "AL2");
   co_await cpu.local("AL3", "sdei_mask_local_cpu");

@@ -20,8 +20,8 @@ Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
   co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
 
   const bool check_after = v_.kdump_check == KdumpCheck::kAfterClear;
-  // Step ids of the split and debug steps: L6/L7 in the pre-fix loop, L7/L8 once a kdump check exists (§3.2, §3.3).
-  const bool fixed_numbering = v_.kdump_check != KdumpCheck::kNone;
+  // The split and debug steps are L7/L8 in every model (the spec numbers them L6/L7 in the pre-fix loop, §3.2):
+  // one label, one moment across the family (sim/trigger_points.h).
   for (;;) {
     if (co_await cpu.read(*p.cpu_state, "H0") == kCpuUpPrepare) break;  // generic_check_cpu_restart
     co_await cpu.write(*p.host_ipi, 0, "L1");                           // kvmppc_set_host_ipi(cpu, 0)
@@ -43,9 +43,9 @@ Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
       co_await CrashIpiCallback(cpu, Regs{true, 0});
     }
     // Core split/unsplit (P8 micro-threading) is never requested in these scenarios.
-    co_await cpu.local(fixed_numbering ? "L7" : "L6", "cpu_core_split_required()");
-    if (wake.srr1 != 0 && co_await cpu.read(*p.cpu_state, fixed_numbering ? "L8" : "L7") != kCpuUpPrepare) {
-      co_await cpu.local(fixed_numbering ? "L8" : "L7", "DBG: Unexpected exit while offline");
+    co_await cpu.local("L7", "cpu_core_split_required()");
+    if (wake.srr1 != 0 && co_await cpu.read(*p.cpu_state, "L8") != kCpuUpPrepare) {
+      co_await cpu.local("L8", "DBG: Unexpected exit while offline");
     }
   }
   co_await cpu.local("H0", "restore LPCR PECE1");

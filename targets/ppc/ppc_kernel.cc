@@ -104,12 +104,13 @@ Task<> PpcKernel::SoftIrqRestore(Cpu& cpu, Label l) {
   co_await cpu.irq_enable(l);
 }
 
-Task<> PpcKernel::SetOnline(Cpu& cpu, uint32_t c, bool online, Label l) {
+Task<> PpcKernel::SetOnline(Cpu& cpu, uint32_t c, bool online, Label l, bool hotplug) {
   // set_cpu_online(): an atomic bit operation on the mask.
   const int64_t mask = co_await cpu.read(s_.online_mask, l);
   const bool is_online = (mask & CpuBit(c)) != 0;
   if (is_online == online) co_return;
   co_await cpu.fetch_add(s_.online_mask, online ? CpuBit(c) : -CpuBit(c), l);
+  m_.RecordOnline(c, online, hotplug);
 }
 
 Task<> PpcKernel::MachineCheck(Cpu& cpu) {

@@ -31,7 +31,8 @@ class PpcKernel : public Program {
   Task<> OnlineIdle(Cpu& cpu);
   Task<> SoftIrqDisable(Cpu& cpu, Label l);
   Task<> SoftIrqRestore(Cpu& cpu, Label l);
-  Task<> SetOnline(Cpu& cpu, uint32_t c, bool online, Label l);
+  // hotplug: a cpu_down/cpu_up transition (booked for the oracle's roles); false for stop_this_cpu.
+  Task<> SetOnline(Cpu& cpu, uint32_t c, bool online, Label l, bool hotplug = true);
   Task<> MachineCheck(Cpu& cpu);
   PerCpu& pc(const Cpu& cpu) { return s_.cpu[cpu.id()]; }
   const pb::Firmware& fw() const { return m_.config().firmware(); }

@@ -60,7 +60,7 @@ Task<> PpcKernel::CrashKexecSecondary(Cpu& cpu, Regs regs) {
 
 // stop_this_cpu(): mark ourselves offline, hard-disable, spin forever in old-kernel text.
 Task<> PpcKernel::StopThisCpu(Cpu& cpu) {
-  co_await SetOnline(cpu, cpu.id(), false, "STOP");
+  co_await SetOnline(cpu, cpu.id(), false, "STOP", /*hotplug=*/false);
   co_await cpu.irq_disable("STOP");
   co_await cpu.park(Location::kLoserSpin, "STOP");
 }

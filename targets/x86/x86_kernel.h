@@ -55,7 +55,8 @@ class X86Kernel : public Program {
   Task<> MachineCheck(Cpu& cpu);
 
   // x86_stop.cc: native_stop_other_cpus and its receivers.
-  Task<> SetCpuOnline(Cpu& cpu, bool online, Label label);
+  // hotplug: a cpu_down/cpu_up transition (booked for the oracle's roles); false for stop_this_cpu.
+  Task<> SetCpuOnline(Cpu& cpu, bool online, Label label, bool hotplug = true);
   Task<> StopOtherCpus(Cpu& cpu, bool wait);
   Task<> KickMwaitPlayDead(Cpu& cpu);
   Task<bool> ParkOtherCpusInInit(Cpu& cpu);

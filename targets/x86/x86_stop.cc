@@ -12,8 +12,9 @@
 
 namespace crashdiff::x86 {
 
-Task<> X86Kernel::SetCpuOnline(Cpu& cpu, bool online, Label label) {
+Task<> X86Kernel::SetCpuOnline(Cpu& cpu, bool online, Label label, bool hotplug) {
   co_await cpu.write(*online_[cpu.id()], online ? 1 : 0, label);
+  m_.RecordOnline(cpu.id(), online, hotplug);
   co_await cpu.fetch_add(num_online_, online ? 1 : -1, label);
 }
 
@@ -148,7 +149,7 @@ Task<> X86Kernel::StopThisCpu(Cpu& cpu) {
   // start on it. Off the online mask but not yet halted, the stopper may already go on.
   cpu.set_location(Location::kTransit);
   co_await cpu.irq_disable("ST1");
-  co_await SetCpuOnline(cpu, false, "ST2");
+  co_await SetCpuOnline(cpu, false, "ST2", /*hotplug=*/false);
   co_await cpu.local("ST3", "disable_local_APIC, mcheck_cpu_clear");
   apic_enabled_[cpu.id()] = false;
   if (v_.robust_stop_mask) co_await cpu.write(*stop_mask_[cpu.id()], 0, "ST4");
