@@ -119,7 +119,7 @@ TEST(X86Kdump, NoPanicInsideTheCrashCallbackSoEachResponderIsSavedOnce) {
     for (const char* target : kX86Targets) {
       SCOPED_TRACE(std::string(target) + " " + kind);
       const RunResult r =
-          RunTarget(target, std::string(R"pb(
+          RunTargetOnOwnLabel(target, std::string(R"pb(
                               machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 }
                               events {
                                 kind: PANIC

@@ -20,6 +20,14 @@ inline RunResult RunTarget(std::string_view target, const std::string& text) {
   return RunOnTarget(*spec, ScenarioFromText(text));
 }
 
+// The same with a model-private label trigger (see UnvalidatedScenarioFromText).
+inline RunResult RunTargetOnOwnLabel(std::string_view target, const std::string& text) {
+  const TargetSpec* spec = FindTarget(target);
+  EXPECT_NE(spec, nullptr) << target;
+  if (spec == nullptr) return RunResult{};
+  return RunOnTarget(*spec, UnvalidatedScenarioFromText(text));
+}
+
 inline int CountDiagnostics(const RunResult& r, std::string_view fragment) {
   return static_cast<int>(std::count_if(r.diagnostics.begin(), r.diagnostics.end(), [&](const Diagnostic& d) {
     return d.text.find(fragment) != std::string::npos;
