@@ -51,9 +51,11 @@ std::vector<StartupCase> StartupCases() {
   };
 }
 
+// Where a model's offline path ends: stop/MWAIT, a busy-poll or park loop, HLT with IF=0 (x86 hlt_play_dead),
+// PSCI CPU_OFF, the spin-table hold loop.
 bool OfflineState(Location l) {
-  return l == Location::kStoppedHw || l == Location::kOfflineLoop || l == Location::kParkedFw ||
-         l == Location::kParkedSpin;
+  return l == Location::kStoppedHw || l == Location::kOfflineLoop || l == Location::kParkedHlt ||
+         l == Location::kParkedFw || l == Location::kParkedSpin;
 }
 
 void ExpectSettled(const RunResult& r, const StartupCase& c, const std::string& who) {
