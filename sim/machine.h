@@ -103,8 +103,6 @@ class Machine {
   const Cpu& cpu(uint32_t id) const { return cpus_[id]; }
   bool initially_online(uint32_t id) const;
   bool never_started(uint32_t id) const;
-  // True while the CPUs that are not initially online settle into their declared state (before step 0).
-  bool settling() const { return settling_; }
 
   // ---- Shared memory ----
   Var& NewVar(std::string name, int64_t init, Region region = Region::kOldKernelData);
