@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 
 namespace crashdiff {
 
@@ -22,7 +24,10 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
   for (uint32_t c = 0; c < n; ++c) cpus_.emplace_back(*this, c, c / threads);
   result_.cpus.resize(n);
   result_.trace.set_record(options_.record_trace);
-  for (const pb::Event& e : scenario_.events()) events_.push_back(PendingEvent{&e});
+  for (const pb::Event& e : scenario_.events()) {
+    events_.push_back(PendingEvent{&e});
+    if (e.trigger().has_at_time_ns()) ExtendTimeLimit(e.trigger().at_time_ns());
+  }
   scheduler_ = Scheduler::Create(scenario_.schedule(), n);
 }
 
@@ -123,9 +128,18 @@ void Machine::Handover(uint32_t cpu, const std::vector<Region>& overwritten) {
     result_.handover_step = step_;
     result_.handover_cpu = cpu;
     for (uint32_t c = 0; c < num_cpus(); ++c) result_.cpus[c].at_handover = cpus_[c].location();
+    for (const PendingEvent& pe : events_) {
+      const pb::Trigger& t = pe.event->trigger();
+      if (t.has_after_handover_ns()) ExtendTimeLimit(now_ + std::min(t.after_handover_ns(), kForever - now_));
+    }
   }
   Record(cpu, TraceKind::kHandover, "HANDOVER");
   for (Region r : overwritten) Overwrite(r, cpu);
+}
+
+void Machine::ExtendTimeLimit(uint64_t event_ns) {
+  const uint64_t limit = event_ns > kForever - kTimeLimitNs ? kForever : event_ns + kTimeLimitNs;
+  time_limit_ns_ = std::max(time_limit_ns_, limit);
 }
 
 void Machine::Corrupt(Cpu& cpu, std::string why) {
@@ -281,6 +295,7 @@ void Machine::FireDueEvents() {
 }
 
 void Machine::CheckLabelTriggers(uint32_t cpu, Label label) {
+  if (settling_) return;  // the scenario starts after settling: its label occurrences count from step 0
   for (PendingEvent& pe : events_) {
     if (pe.fired || !pe.event->trigger().has_on_label()) continue;
     const pb::OnLabel& on = pe.event->trigger().on_label();
@@ -297,8 +312,40 @@ void Machine::Start(Program& program) {
   }
 }
 
+// A declared initial state holds at step 0 exactly as the kernel leaves such a CPU: an offline CPU is already in
+// its offline loop (asleep, busy-polling or in firmware, as the model's offline path ends), a never-started one is
+// held by firmware. So before step 0 each CPU that is not initially online runs alone, in CPU id order, until it
+// can no longer run; passes repeat until none can (one CPU's start-up may release another's wait). No event
+// fires, no label trigger counts, the scheduler is not consulted, and the clock and step counter stay at 0: the
+// entries are in the trace (the observer builds facts from them) at step 0, time 0. Online CPUs have not run.
+void Machine::Settle() {
+  settling_ = true;
+  uint64_t steps = 0;
+  for (bool progressed = true; progressed;) {
+    progressed = false;
+    for (Cpu& c : cpus_) {
+      if (initially_online(c.id())) continue;
+      while (Runnable(c)) {
+        if (++steps > kSettleStepLimit) {
+          std::fprintf(stderr,
+                       "crashdiff: simulator invariant: cpu%u did not settle into its initial state within %llu "
+                       "steps (the model's offline or firmware start-up path never blocks): model bug\n",
+                       c.id(), static_cast<unsigned long long>(kSettleStepLimit));
+          std::abort();
+        }
+        ExecuteStep(c);
+        progressed = true;
+      }
+    }
+  }
+  settling_ = false;
+  result_.settle_steps = steps;
+  for (const Cpu& c : cpus_) result_.settled.push_back(c.location());
+}
+
 RunResult Machine::Run(Program& program) {
   Start(program);
+  Settle();
   const uint64_t budget = scenario_.schedule().step_budget();
   std::vector<uint32_t> runnable;
   for (;;) {
@@ -313,7 +360,7 @@ RunResult Machine::Run(Program& program) {
         result_.end = EndReason::kQuiescent;
         break;
       }
-      if (next > kTimeLimitNs) {
+      if (next > time_limit_ns_) {
         result_.end = EndReason::kTimeLimit;
         break;
       }
@@ -335,6 +382,7 @@ RunResult Machine::Run(Program& program) {
     if (!result_.handed_over) result_.cpus[c].at_handover = cpus_[c].location();
   }
   result_.steps = step_;
+  result_.time_limit_ns = time_limit_ns_;
   result_.end_time_ns = now_;
   result_.trace_hash = result_.trace.hash();
   return std::move(result_);

@@ -20,8 +20,14 @@
 
 namespace crashdiff {
 
-inline constexpr uint64_t kStepNs = 1;                 // model time one step costs
-inline constexpr uint64_t kTimeLimitNs = 3600 * kSec;  // a run that reaches this much model time ends
+inline constexpr uint64_t kStepNs = 1;  // model time one step costs
+// A run ends when model time would pass its limit: kTimeLimitNs after time 0, after the latest at_time_ns
+// trigger, and (once handed over) after the hand-over plus the latest after_handover_ns trigger. So no event
+// within the schema's ranges (both up to 3600 s) can by itself push a run to its limit.
+inline constexpr uint64_t kTimeLimitNs = 3600 * kSec;
+// Settling (Machine::Run) is bounded: a CPU's start-up path that has not blocked, entered firmware or finished
+// within this many steps is a model bug, and the simulator aborts.
+inline constexpr uint64_t kSettleStepLimit = 10'000;
 
 #define CRASHDIFF_END_REASONS(X)                                                  \
   X(kQuiescent, "quiescent", "no CPU can run and nothing is scheduled to happen") \
@@ -61,7 +67,10 @@ struct RunResult {
   uint32_t handover_cpu = kNoCpu;
   std::vector<Diagnostic> diagnostics;
   EndReason end = EndReason::kQuiescent;
-  uint64_t steps = 0;
+  uint64_t steps = 0;             // scheduled steps (settling not included)
+  uint64_t settle_steps = 0;      // steps the CPUs that are not initially online ran alone before step 0
+  std::vector<Location> settled;  // each CPU's location at step 0, after settling
+  uint64_t time_limit_ns = 0;     // the model time at which this run would end as time-limit
   uint64_t end_time_ns = 0;
   uint64_t trace_hash = 0;
   Trace trace;
@@ -145,6 +154,8 @@ class Machine {
 
   void Book(BookKind kind, uint32_t cpu);
   void Start(Program& program);
+  void Settle();
+  void ExtendTimeLimit(uint64_t event_ns);
   void PushFrame(Cpu& cpu, Task<> task, bool is_interrupt, Source source);
   void ResumeLeaf(Cpu& cpu, std::coroutine_handle<> h);
   void PopFinishedFrames(Cpu& cpu);
@@ -172,6 +183,8 @@ class Machine {
   uint64_t trace_pos_ = 0;         // trace entries recorded so far (whether or not they are kept)
   TraceEntry scratch_entry_;       // what Record fills for every step (see Record)
   uint32_t current_cpu_ = kNoCpu;  // the CPU whose code is executing (for BookEntry::by)
+  uint64_t time_limit_ns_ = kTimeLimitNs;
+  bool settling_ = false;
   RunResult result_;
 };
 

@@ -15,7 +15,8 @@ class Program {
  public:
   virtual ~Program() = default;
   // What CPU c runs from time 0: an online CPU's idle, an offline CPU's path into its offline loop, a
-  // never-started CPU's firmware hold.
+  // never-started CPU's firmware hold. The simulator runs the last two alone before step 0 until they block, enter
+  // firmware or finish (settling, docs/SIMULATOR.md): they must get there within kSettleStepLimit steps.
   virtual Task<> Start(Cpu& cpu) = 0;
   // The vector for an interrupt the CPU takes. The simulator has already cleared latches that are cleared on
   // take and disabled interrupts; the handler returns to the interrupted code unless it never returns.

@@ -28,6 +28,7 @@ class Validator {
     if (s.events_size() > kMaxEvents) Fail({F(s, "events")}, "at most 256 events");
     for (int i = 0; i < s.events_size(); ++i) {
       Event(s.events(i), s.machine().family(), s.schedule().step_budget(), {FieldStep{Fd(s, "events"), i}});
+      SoftwareEventCpu(s, s.events(i), {FieldStep{Fd(s, "events"), i}});
     }
     return std::move(errors_);
   }
@@ -207,6 +208,18 @@ class Validator {
     }
   }
 
+  // A software event runs kernel code on cpus[0] (sim/machine_events.cc): refuse one whose CPU never can.
+  // Whether it is running kernel code when the event fires is decided at run time (RUN_OLD, or ignored).
+  void SoftwareEventCpu(const pb::Scenario& s, const pb::Event& e, const FieldPath& base) {
+    const EventInfo* info = FindEventInfo(e.kind());
+    if (info == nullptr || !info->software || e.cpus_size() == 0 || e.cpus(0) >= n_) return;
+    const std::string why = CannotRunKernelCode(s, e.cpus(0));
+    if (!why.empty()) {
+      Fail(Join(base, FieldStep{Fd(e, "cpus"), 0}), std::string(EventName(e.kind())) + " needs CPU " +
+                                                        std::to_string(e.cpus(0)) + " to run kernel code, " + why);
+    }
+  }
+
   uint32_t n_ = 0;
   std::vector<ValidationError> errors_;
 };
@@ -236,6 +249,17 @@ std::string PathToString(const FieldPath& path) {
     if (s.index >= 0) out += "[" + std::to_string(s.index) + "]";
   }
   return out;
+}
+
+std::string CannotRunKernelCode(const pb::Scenario& scenario, uint32_t cpu) {
+  const pb::Machine& m = scenario.machine();
+  auto listed = [cpu](const auto& list) { return std::find(list.begin(), list.end(), cpu) != list.end(); };
+  if (listed(m.never_started())) return "but it never started (firmware holds it)";
+  if (!listed(m.offline())) return {};
+  for (const pb::Event& up : scenario.events()) {
+    if (up.kind() == pb::HOTPLUG_UP && up.cpus_size() == 2 && up.cpus(1) == cpu) return {};
+  }
+  return "but it is offline from the start and no HOTPLUG_UP brings it online";
 }
 
 std::vector<ValidationError> Validate(const pb::Scenario& scenario) {

@@ -30,7 +30,9 @@ pb::Scenario Noisy() {
   for (int i = 0; i < 200; ++i) {
     pb::Event* e = s.add_events();
     e->set_kind(kinds[i % 5]);
-    e->add_cpus(static_cast<uint32_t>((i * 7) % 8));
+    const uint32_t cpu = static_cast<uint32_t>((i * 7) % 8);
+    // A panic needs a CPU that runs kernel code: not the offline ones.
+    e->add_cpus(kinds[i % 5] == pb::PANIC && (cpu == 5 || cpu == 6) ? 0 : cpu);
     e->mutable_trigger()->set_at_time_ns(static_cast<uint64_t>(1000 + i * 12345));
   }
   for (int i = 0; i < 30; ++i) {

@@ -192,6 +192,49 @@ TEST(MutatorFix, DropsEventsTheMachineCannotHost) {
   EXPECT_EQ(s.events_size(), 1);
 }
 
+TEST(MutatorFix, MovesSoftwareEventsOffCpusThatCannotRunKernelCode) {
+  pb::Scenario s = ScenarioFromText(R"pb(
+    machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 boot_cpu: 0 }
+  )pb");
+  s.mutable_machine()->add_offline(1);
+  s.mutable_machine()->add_never_started(3);
+  pb::Event& panic = *s.add_events();  // on an offline CPU nothing brings online
+  panic.set_kind(pb::PANIC);
+  panic.add_cpus(1);
+  panic.mutable_trigger()->set_at_step(0);
+  pb::Event& down = *s.add_events();  // requested by a never-started CPU, of the boot CPU
+  down.set_kind(pb::HOTPLUG_DOWN);
+  down.add_cpus(3);
+  down.add_cpus(0);
+  down.mutable_trigger()->set_at_step(5);
+  pb::Event& reset = *s.add_events();  // hardware: may target any CPU
+  reset.set_kind(pb::SYSTEM_RESET);
+  reset.add_cpus(3);
+  reset.mutable_trigger()->set_at_step(7);
+
+  ASSERT_FALSE(IsValid(s));
+  EXPECT_TRUE(Fix(s));
+  ASSERT_TRUE(IsValid(s)) << PathToString(Validate(s).front().path) << ": " << Validate(s).front().reason;
+  ASSERT_EQ(s.events_size(), 3);
+  EXPECT_EQ(s.events(0).cpus(0), 0u);  // the boot CPU
+  EXPECT_EQ(s.events(1).cpus(0), 2u);  // the lowest online CPU other than cpus[1]
+  EXPECT_EQ(s.events(1).cpus(1), 0u);
+  EXPECT_EQ(s.events(2).cpus(0), 3u);
+  EXPECT_EQ(s.machine().offline_size(), 1);
+  EXPECT_EQ(s.machine().never_started_size(), 1);
+
+  // An offline CPU that a HOTPLUG_UP brings online keeps its event: nothing to repair.
+  pb::Scenario up = s;
+  up.mutable_events(0)->set_cpus(0, 1);
+  pb::Event& online = *up.add_events();
+  online.set_kind(pb::HOTPLUG_UP);
+  online.add_cpus(0);
+  online.add_cpus(1);
+  online.mutable_trigger()->set_at_step(1);
+  ASSERT_TRUE(IsValid(up));
+  EXPECT_FALSE(Fix(up));
+}
+
 TEST(Mutator, HundredThousandMutationsAreAllValid) {
   const std::vector<pb::Scenario> seeds = AllSeeds();
   Mutator mutator;

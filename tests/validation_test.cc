@@ -64,6 +64,15 @@ std::vector<BadCase> BadCases() {
       {"device vector range",
        kMachine + "}\nevents {\n  kind: DEVICE_IRQ\n  cpus: 1\n  vector: 3\n  trigger { at_step: 1 }\n}\n",
        "t.textproto:8: events[0].vector: must be in [16, 1023], got 3"},
+      {"panic on a cpu that stays offline",
+       kMachine + "  offline: 1\n}\nevents {\n  kind: PANIC\n  cpus: 1\n  trigger { at_step: 1 }\n}\n",
+       "t.textproto:8: events[0].cpus[0]: PANIC needs CPU 1 to run kernel code, but it is offline from the start and "
+       "no HOTPLUG_UP brings it online"},
+      {"hotplug requested by a never-started cpu",
+       kMachine +
+           "  never_started: 2\n}\nevents {\n  kind: HOTPLUG_DOWN\n  cpus: [2, 1]\n  trigger { at_step: 1 }\n}\n",
+       "t.textproto:8: events[0].cpus[0]: HOTPLUG_DOWN needs CPU 2 to run kernel code, but it never started (firmware "
+       "holds it)"},
       {"unknown field", kMachine + "  sockets: 2\n}\n",
        "t.textproto:4:10: Message type \"crashdiff.pb.Machine\" has no field named \"sockets\"."},
       {"unknown enum value", "machine {\n  family: SPARC\n}\n",
@@ -85,6 +94,22 @@ TEST(Validation, AValidScenarioHasNoErrorsAndKeepsItsValues) {
   ASSERT_TRUE(r.scenario.has_value()) << r.errors.front();
   EXPECT_EQ(r.scenario->machine().panic_timeout(), 10);
   EXPECT_EQ(r.scenario->machine().offline(0), 3u);
+}
+
+TEST(Validation, ASoftwareEventOnAnOfflineCpuIsValidOnceAHotplugUpBringsItOnline) {
+  const std::string text = kMachine +
+                           "  offline: 1\n}\n"
+                           "events { kind: PANIC cpus: 1 trigger { at_step: 40 } }\n"
+                           "events { kind: HOTPLUG_UP cpus: [0, 1] trigger { at_step: 1 } }\n"
+                           "events { kind: SYSTEM_RESET cpus: 1 trigger { at_step: 1 } }\n";
+  const LoadResult r = ParseScenarioText(text, "ok.textproto");
+  EXPECT_TRUE(r.scenario.has_value()) << r.errors.front();
+  // Hardware events may target an offline or never-started CPU: only software events need it to run code.
+  const LoadResult hw = ParseScenarioText(kMachine +
+                                              "  offline: 1\n  never_started: 2\n}\n"
+                                              "events { kind: HMI cpus: [1, 2] trigger { at_step: 1 } }\n",
+                                          "hw.textproto");
+  EXPECT_TRUE(hw.scenario.has_value()) << hw.errors.front();
 }
 
 TEST(Validation, EmptyFileIsAClearError) {

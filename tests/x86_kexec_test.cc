@@ -69,12 +69,18 @@ TEST(X86MwaitFixed, HltAfterRelocationIsWeakAgainstNmi) {
   EXPECT_EQ(r.cpus[2].final, Location::kDeadCorrupt);  // PR2: the NMI vector is replaced memory
 }
 
-// PR11: CPU 1's first control write lands after O2 but before MONITOR is armed, so MWAIT does not see it; the
-// kicker's rewrite 5 us later wakes the CPU. Schedule: CPU 0 blocks in idle; CPU 1 runs O0..O3a (8 steps), whose
-// first O3a triggers the kexec; CPU 0 then runs K0..K2b's first write (16 steps) before CPU 1 arms the monitor.
+// PR11: CPU 1's first control write lands while MONITOR is not armed, so MWAIT does not see it; the kicker's
+// rewrite 5 us later wakes the CPU. Offline CPU 1 starts in MWAIT (settled); a spurious wake sends it round its
+// loop. Schedule: CPU 0 blocks in idle; CPU 1 wakes, reads control (O4) and reaches O3a, which triggers the
+// kexec; CPU 0 then runs K0..K2b's first write (16 steps) before CPU 1 re-arms the monitor.
 TEST(X86MwaitFixed, ControlWriteBeforeMonitorIsArmedIsRecoveredByARewrite) {
   const RunResult r = RunTarget("x86-mwait-fixed", R"pb(
     machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 2 offline: 1 kexec_image_loaded: true }
+    events {
+      kind: SPURIOUS_WAKE
+      cpus: 1
+      trigger { at_step: 0 }
+    }
     events {
       kind: KEXEC
       cpus: 0
@@ -82,13 +88,19 @@ TEST(X86MwaitFixed, ControlWriteBeforeMonitorIsArmedIsRecoveredByARewrite) {
     }
     schedule {
       choices { cpu: 0 steps: 1 }
-      choices { cpu: 1 steps: 8 }
+      choices { cpu: 1 steps: 3 }
       choices { cpu: 0 steps: 16 }
     }
   )pb");
   ASSERT_TRUE(r.handed_over);
   const TraceEntry* first_kick = FindEntry(r, 0, TraceKind::kWrite, "K2b", "mwait_cpu_dead.control[1]");
-  const TraceEntry* armed = FindEntry(r, 1, TraceKind::kLocal, "O3b");
+  // The re-arm after the spurious wake (the first O3b was settling's, before step 0).
+  const TraceEntry* armed = nullptr;
+  bool woke = false;
+  for (const TraceEntry& e : r.trace.entries()) {
+    if (e.cpu == 1 && e.kind == TraceKind::kWake && e.label == "O3d") woke = true;
+    if (woke && armed == nullptr && e.cpu == 1 && e.kind == TraceKind::kLocal && e.label == "O3b") armed = &e;
+  }
   ASSERT_NE(first_kick, nullptr);
   ASSERT_NE(armed, nullptr);
   EXPECT_LT(first_kick->step, armed->step) << "the first kick must land before MONITOR is armed";

@@ -70,6 +70,14 @@ class Fixer {
         Change([&] { s.mutable_events()->DeleteSubrange(i, 1); });
       }
     }
+    // After every other repair: which CPUs a HOTPLUG_UP brings online is only final once the events are.
+    for (int i = 0; i < s.events_size();) {
+      if (SoftwareCpuFix(s, *s.mutable_events(i))) {
+        ++i;
+      } else {
+        Change([&] { s.mutable_events()->DeleteSubrange(i, 1); });
+      }
+    }
     return changed_;
   }
 
@@ -203,6 +211,26 @@ class Fixer {
       }
     }
     if (e.vector() < 16 || e.vector() > 1023) Change([&] { e.set_vector(Clamp<uint32_t>(e.vector(), 16, 1023)); });
+    return true;
+  }
+
+  // A software event whose cpus[0] can never run kernel code (never started, or offline with nothing bringing it
+  // online) moves to the boot CPU, or to the lowest initially online CPU when cpus[1] is the boot CPU. Moving it
+  // cannot invalidate another event: a HOTPLUG_UP's cpus[1] stays. Returns false when no CPU fits (then dropped).
+  bool SoftwareCpuFix(const pb::Scenario& s, pb::Event& e) {
+    const EventInfo* info = FindEventInfo(e.kind());
+    if (info == nullptr || !info->software || e.cpus_size() == 0) return true;
+    if (CannotRunKernelCode(s, e.cpus(0)).empty()) return true;
+    const pb::Machine& m = s.machine();
+    auto usable = [&](uint32_t c) {
+      const bool other = e.cpus_size() < 2 || e.cpus(1) != c;
+      return other && CannotRunKernelCode(s, c).empty() &&
+             std::find(m.offline().begin(), m.offline().end(), c) == m.offline().end();
+    };
+    uint32_t to = m.boot_cpu();
+    for (uint32_t c = 0; !usable(to) && c < n_; ++c) to = c;
+    if (!usable(to)) return false;
+    Change([&] { e.set_cpus(0, to); });
     return true;
   }
 

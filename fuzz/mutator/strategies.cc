@@ -39,6 +39,16 @@ pb::Trigger::WhenCase RandomCase(Rng& rng) {
   return kCases[rng.Below(4)];
 }
 
+// A CPU for slot index of e. A software event runs on cpus[0]: that one is drawn among CPUs that can run kernel
+// code (validation refuses the others, and Fix would move the event back: a wasted mutation).
+uint32_t PickEventCpu(const pb::Event& e, int index, const pb::Scenario& s, Rng& rng) {
+  uint32_t c = PickCpu(rng, s.machine());
+  const EventInfo* info = FindEventInfo(e.kind());
+  if (index != 0 || info == nullptr || !info->software) return c;
+  for (int tries = 0; tries < 8 && !CannotRunKernelCode(s, c).empty(); ++tries) c = PickCpu(rng, s.machine());
+  return c;
+}
+
 void FillCpus(pb::Event& e, const pb::Scenario& s, MutationContext& ctx) {
   const EventInfo* info = FindEventInfo(e.kind());
   e.clear_cpus();
@@ -52,7 +62,7 @@ void FillCpus(pb::Event& e, const pb::Scenario& s, MutationContext& ctx) {
   const uint32_t want =
       info->min_cpus + static_cast<uint32_t>(ctx.rng.Below(std::min(info->max_cpus, n) - info->min_cpus + 1));
   for (uint32_t tries = 0; static_cast<uint32_t>(e.cpus_size()) < want && tries < 4 * want + 8; ++tries) {
-    const uint32_t c = PickCpu(ctx.rng, s.machine());
+    const uint32_t c = PickEventCpu(e, e.cpus_size(), s, ctx.rng);
     if (std::find(e.cpus().begin(), e.cpus().end(), c) == e.cpus().end()) e.add_cpus(c);
   }
 }
@@ -120,7 +130,8 @@ bool RetargetEvent(pb::Scenario& s, MutationContext& ctx) {
   if (s.events_size() == 0) return false;
   pb::Event& e = *s.mutable_events(PickIndex(ctx.rng, s.events_size()));
   if (e.cpus_size() > 0 && ctx.rng.Chance(2, 3)) {
-    e.set_cpus(PickIndex(ctx.rng, e.cpus_size()), PickCpu(ctx.rng, s.machine()));  // Fix removes a duplicate
+    const int i = PickIndex(ctx.rng, e.cpus_size());
+    e.set_cpus(i, PickEventCpu(e, i, s, ctx.rng));  // Fix removes a duplicate
   } else {
     FillCpus(e, s, ctx);
   }
