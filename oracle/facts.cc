@@ -120,7 +120,9 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
 
   switch (e.kind) {
     case TraceKind::kEvent:
-      if (e.detail == "KEXEC" && !c.kexec_event) {
+      // The kexec's entry is the last request before this CPU's shutdown starts: an earlier request that found
+      // the CPU outside process context was never started.
+      if (e.detail == "KEXEC" && !c.shutdown_started) {
         c.kexec_event = true;
         c.kexec_time_ns = e.time_ns;
       }
@@ -199,6 +201,7 @@ void FactsBuilder::OnBook(const BookEntry& b) {
       }
       break;
     case BookKind::kShutdown:
+      c.shutdown_started = true;
       if (!before_h && !c.shutdown_after_handover.set()) {
         c.shutdown_after_handover = At(b.cpu, b.step, b.time_ns, own_label);
       }

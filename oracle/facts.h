@@ -86,6 +86,7 @@ struct CpuFacts {
   Witness relocated_monitor;
   Witness ran_after_relocation;
   Witness corrupt;
+  bool shutdown_started = false;  // it booked the start of a crash/kexec shutdown
 };
 
 struct Facts {

@@ -5,7 +5,6 @@
 namespace crashdiff {
 namespace {
 
-constexpr uint64_t kArrivalTimeout = 10 * kSec;  // spec §2.8 I7 (IPI_TIMEOUT)
 constexpr uint64_t kParkTimeout = 10 * kSec;     // spec §2.8 I11 (REAL_MODE_TIMEOUT)
 constexpr uint64_t kHotplugWait = 10 * kSec;     // the requester's bounded wait for the dead / online report
 
@@ -217,7 +216,7 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
     woken.push_back(c);
   }
   const int64_t expected = static_cast<int64_t>(woken.size());
-  co_await cpu.wait_until([this, expected] { return cpus_in_crash_->value >= expected; }, kArrivalTimeout,
+  co_await cpu.wait_until([this, expected] { return cpus_in_crash_->value >= expected; }, profile_.arrival_timeout,
                           L.arrival_wait);
   if (crash) {
     co_await cpu.local(L.save_self, "crash_save_cpu");
@@ -236,6 +235,16 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
     co_await WaitParked(cpu, c, left, L.park_wait);
   }
   if (profile_.collect_offline != nullptr) co_await profile_.collect_offline(*this, cpu);
+  // A CPU caught between the offline loop and the online set (cpu_up in flight) was neither woken nor kicked; it
+  // sees crashing_cpu itself once online and joins the receiver. Hand over only when every CPU is parked (or
+  // can never run again), within the same deadline.
+  for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+    const Cpu& other = m_.cpu(c);
+    if (c == cpu.id() || Info(other.location()).parked || other.finished()) continue;
+    const uint64_t left = m_.now() < deadline ? deadline - m_.now() : 0;
+    co_await cpu.wait_until([&other] { return Info(other.location()).parked || other.finished(); }, left,
+                            L.park_wait);
+  }
   if (!crash) {
     // The relocation code runs from the kexec control page, which relocation does not overwrite.
     cpu.set_code_region(Region::kKexecControl);

@@ -46,6 +46,9 @@ struct ReferenceHotplug {
 struct ReferenceProfile {
   pb::Family family;
   Source wake;  // the crash wake: non-maskable, cannot be cleared by the receiver
+  // How long the initiator waits for arrivals: the family's own bound (ppc IPI_TIMEOUT 10 s; x86 nmi_shootdown_cpus
+  // 1 s; arm64 crash_smp_send_stop 1 s), so the reference is held to the same PR8 bound as the targets.
+  uint64_t arrival_timeout;
   // Parks a collected CPU for good (OPAL return, PSCI CPU_OFF, x86 INIT or HLT).
   Task<> (*park)(ReferenceProgram& program, Cpu& cpu, Label label);
   // What an offline CPU runs from the start (its offline loop).

@@ -50,6 +50,7 @@ const ReferenceProfile& Arm64ReferenceProfile() {
   static const ReferenceProfile kProfile{
       pb::ARM64,
       Source::kNmi,
+      /*arrival_timeout=*/1 * kSec,
       Arm64Park,
       Arm64OfflineLoop,
       /*wake_offline_into_receiver=*/false,

@@ -71,6 +71,7 @@ const ReferenceProfile& PpcReferenceProfile() {
   static const ReferenceProfile kProfile{
       pb::PPC,
       Source::kReset,
+      /*arrival_timeout=*/10 * kSec,
       PpcPark,
       PpcOfflineLoop,
       /*wake_offline_into_receiver=*/true,

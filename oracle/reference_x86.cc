@@ -81,6 +81,7 @@ const ReferenceProfile& X86ReferenceProfile() {
   static const ReferenceProfile kProfile{
       pb::X86,
       Source::kNmi,
+      /*arrival_timeout=*/1 * kSec,
       X86Park,
       X86OfflineLoop,
       /*wake_offline_into_receiver=*/false,

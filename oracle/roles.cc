@@ -34,6 +34,10 @@ uint32_t InitiatorOf(const RunResult& result) {
   for (uint32_t i = 0; i < result.cpus.size(); ++i) {
     if (result.cpus[i].shutdowns > 0) return i;
   }
+  // A panic with nothing to hand over to: the CPU that won panic_cpu halts in panic(); the others lost.
+  for (uint32_t i = 0; i < result.cpus.size(); ++i) {
+    if (result.cpus[i].entered_panic && result.cpus[i].final == Location::kPanicHalt) return i;
+  }
   c = FirstBooked(result, BookKind::kPanic);
   if (c != kNoCpu) return c;
   for (uint32_t i = 0; i < result.cpus.size(); ++i) {

@@ -40,7 +40,7 @@ constexpr std::string_view Name(Role r) {
 }
 
 // The initiator of a run: the hand-over CPU; else the first CPU (in model time) that ran the shutdown; else the
-// first CPU that entered panic; kNoCpu if none.
+// CPU that won panic() and halted there (no image); else the first CPU that entered panic; kNoCpu if none.
 uint32_t InitiatorOf(const RunResult& result);
 
 // One role per CPU. The hotplug facts (facts.h) come from result.book unless given.
