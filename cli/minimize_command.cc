@@ -85,13 +85,15 @@ int MinimizeCommand(const Args& args) {
     }
     signatures.push_back(*s);
   } else if (r.Has("--all")) {
-    for (const Divergence& d : before.divergences) signatures.push_back(d.signature);
-  } else {
-    // By default the first new divergence, else the first known one.
+    // Every property violation; outcome differences are information, not bugs to keep reproducers of.
     for (const Divergence& d : before.divergences) {
-      if (!d.known) {
-        signatures.push_back(d.signature);
-        break;
+      if (!d.difference()) signatures.push_back(d.signature);
+    }
+  } else {
+    // By default the first new violation, else the first known one, else the first outcome difference.
+    for (const bool want_known : {false, true}) {
+      for (const Divergence& d : before.divergences) {
+        if (signatures.empty() && !d.difference() && d.known == want_known) signatures.push_back(d.signature);
       }
     }
     if (signatures.empty() && !before.divergences.empty()) signatures.push_back(before.divergences.front().signature);

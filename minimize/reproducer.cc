@@ -1,5 +1,7 @@
 #include "minimize/reproducer.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <map>
 #include <sstream>
@@ -45,9 +47,15 @@ std::string ReproducerFileName(const std::string& signature) {
     } else {
       dash = true;
     }
-    if (out.size() >= 120) break;
+    if (out.size() >= 100) break;
   }
-  return out + ".textproto";
+  // A readable prefix can be shared by two signatures ("...[t/doorbell]" and "...[t/doorbell+nmi-sysreset]" cut
+  // at the same place): a hash of the whole signature keeps every name distinct (FNV-1a, stable across builds).
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : signature) h = (h ^ c) * 0x100000001b3ull;
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(h ^ (h >> 32)));
+  return out + "-" + hex + ".textproto";
 }
 
 std::vector<Expectation> ExpectationsFrom(const DiffReport& report) {
