@@ -403,7 +403,7 @@ TEST(TimelineCli, TheSeedsLostWakeReproducerIsAWellFormedPictureWithItsWitness) 
   const std::string reproducer =
       std::string(CRASHDIFF_SOURCE_DIR) +
       "/corpus/regressions/pr3-lost-wake-offline-target-sleeps-in-stopped-hw-after-crash-wake-ppc-v1-check-before-"
-      "clear-doorbell.textproto";
+      "clear-doorbel-c9b973e2.textproto";
   ASSERT_TRUE(std::filesystem::exists(reproducer));
   testing::TempDir dir;
   const std::string html = dir.path() + "/lost_wake.html";
