@@ -22,8 +22,8 @@ const InherentHazard kHazards[] = {
     // copies the new kernel is a triple fault. Nothing a kernel does can hold them off.
     {"x86 NMI on the kexec CPU during relocation", "relocate_kernel runs with no IDT", pb::X86, "PR8",
      "never hands over", {pb::NMI, pb::MCE, pb::OPERATOR_RESET}},
-    // arm64_relocate_new_kernel runs with the MMU off over the old kernel's vectors: an external abort taken there
-    // enters replaced memory.
+    // arm64_relocate_new_kernel runs with the MMU off over the old kernel's vectors, DAIF masked: a synchronous
+    // external abort (not maskable) taken there enters replaced memory.
     {"arm64 abort on the kexec CPU during relocation", "relocation runs over the replaced vectors", pb::ARM64, "PR8",
      "never hands over", {pb::MCE}},
 };

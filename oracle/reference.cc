@@ -248,6 +248,7 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
   if (!crash) {
     // The relocation code runs from the kexec control page, which relocation does not overwrite.
     cpu.set_code_region(Region::kKexecControl);
+    cpu.set_held_sources(cpu.held_sources() | profile_.relocation_holds);
     for (Region r : profile_.kexec_relocation) co_await cpu.overwrite(r, "K3");
   }
   co_await cpu.handover(crash ? profile_.crash_handover_regions : std::vector<Region>{}, L.handover);

@@ -59,6 +59,7 @@ struct ReferenceProfile {
   Task<> (*collect_offline)(ReferenceProgram& program, Cpu& initiator);
   std::vector<Region> crash_handover_regions;  // overwritten when the kdump kernel takes over
   std::vector<Region> kexec_relocation;        // overwritten by a normal kexec before the jump
+  SourceMask relocation_holds;                 // what the kexec CPU holds off while relocating (arm64: DAIF)
   ReferenceLabels labels;
   ReferenceHotplug hotplug;
   Label oops_entry;  // die() entry (x86/arm64 D0, ppc DIE)

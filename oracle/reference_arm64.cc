@@ -57,6 +57,7 @@ const ReferenceProfile& Arm64ReferenceProfile() {
       /*collect_offline=*/nullptr,
       {Region::kCrashKernel},
       {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables},
+      /*relocation_holds=*/Bit(Source::kNmi),
       {"A0", "A1", "A2", "A2", "A2w", "A5", "A6", "A6w", "A7", "R1", "R2", "R3", "R4", "R5", "N1"},
       {"HP0", "HP1", "HP1", "HP3", "HP4", "", "", "", "", "", /*process_context_only=*/true, Arm64CanDown,
        /*can_up=*/false, Arm64TakeDown, Arm64KickUp},

@@ -78,6 +78,7 @@ const ReferenceProfile& PpcReferenceProfile() {
       /*collect_offline=*/nullptr,
       {Region::kCrashKernel, Region::kLowVectors},
       {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables, Region::kLowVectors},
+      /*relocation_holds=*/0,
       {"I2", "I6", "I5a", "I5b", "I7", "I9", "I10", "I11", "I14", "R1", "R2", "R3", "R4", "R5", "N2"},
       {"", "HD1", "HD1", "HD2", "", "", "HU1", "HU1", "HU3", "", /*process_context_only=*/false, PpcCanDown,
        /*can_up=*/true, PpcTakeDown, PpcKickUp},

@@ -34,7 +34,7 @@ Task<> Arm64Kernel::KernelKexec(Cpu& cpu) {
     co_await cpu.park(Location::kPanicHalt, "K3");
     co_return;
   }
-  co_await cpu.irq_disable("K3");
+  co_await DaifMask(cpu, "K3");  // machine_kexec(): local_daif_mask() before cpu_soft_restart
   co_await cpu.local("K3", "cpu_soft_restart: switch to the relocation code");
   cpu.set_code_region(Region::kKexecControl);
   co_await cpu.overwrite(Region::kOldKernelText, "K3");
