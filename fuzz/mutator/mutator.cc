@@ -28,27 +28,34 @@ void Mutator::Mutate(pb::Scenario& scenario, Rng& rng) {
   Fix(scenario, options_.labels);  // the strategies assume a valid starting point (CPU count, family)
   MutationContext ctx{options_, rng};
   last_.clear();
-  // Stack 1..max_stack strategies, fewer more often (libFuzzer's MutationDispatcher does the same).
-  const int stack = 1 + static_cast<int>(rng.Below(rng.Below(static_cast<uint64_t>(options_.max_stack)) + 1));
-  for (int applied = 0, tries = 0; applied < stack && tries < 4 * stack + 8; ++tries) {
+  const pb::Scenario input = scenario;
+  // Applies one drawn strategy; false when it changed nothing (it drew the value already there, or Fix took its
+  // change back): such a draw does not count, an unchanged mutant would spend an execution on what the engine
+  // has just run.
+  const auto apply_one = [&]() {
     uint64_t pick = rng.Below(total_weight_);
     size_t i = 0;
     while (pick >= Strategies()[i].weight) pick -= Strategies()[i++].weight;
     const pb::Scenario before = scenario;
-    if (!Strategies()[i].apply(scenario, ctx)) continue;
+    if (!Strategies()[i].apply(scenario, ctx)) return false;
     Fix(scenario, options_.labels);
     if (!IsValid(scenario)) {  // never expected; keep the invariant "every mutant is valid" regardless
       scenario = before;
-      continue;
+      return false;
     }
-    // A strategy that changed nothing (it drew the value already there, or Fix took its change back) does not
-    // count: an unchanged mutant would spend an execution on what the engine has just run.
-    if (google::protobuf::util::MessageDifferencer::Equals(before, scenario)) continue;
+    if (google::protobuf::util::MessageDifferencer::Equals(before, scenario)) return false;
     ++stats_[i].applied;
-    ++applied;
     if (!last_.empty()) last_ += '-';
     last_ += Strategies()[i].name;
-  }
+    return true;
+  };
+  // Stack 1..max_stack strategies, fewer more often (libFuzzer's MutationDispatcher does the same).
+  const int stack = 1 + static_cast<int>(rng.Below(rng.Below(static_cast<uint64_t>(options_.max_stack)) + 1));
+  int tries = 0;
+  for (int applied = 0; applied < stack && tries < 4 * stack + 8; ++tries) applied += apply_one() ? 1 : 0;
+  // Two stacked strategies can undo each other (insert then delete the same event): keep going until the
+  // mutant differs from its input.
+  while (tries++ < 4 * stack + 24 && google::protobuf::util::MessageDifferencer::Equals(input, scenario)) apply_one();
 }
 
 void Mutator::CrossOver(const pb::Scenario& a, const pb::Scenario& b, pb::Scenario& out, Rng& rng) {
