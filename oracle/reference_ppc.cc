@@ -16,8 +16,16 @@ Task<> PpcOfflineLoop(ReferenceProgram& p, Cpu& cpu) {
   const SourceMask wakes = Bit(Source::kHdoorbell) | Bit(Source::kExternal) | Bit(Source::kHvi);
   for (;;) {
     if (co_await cpu.read(p.offline_control(cpu.id()), "H0") == ReferenceProgram::kUp) break;
-    co_await cpu.enter_stop(wakes, /*loses_state=*/false, "L2");
+    const Wake wake = co_await cpu.enter_stop(wakes, /*loses_state=*/false, "L2");
     co_await cpu.local("L3", "nothing lazily pending");
+    if (wake.source == Source::kReset) {
+      // The wake consumed the reset: replay it like the kernel does (WAKERESET -> system reset handler). With a
+      // crash in progress that is the receiver; without one, the operator's dump request (a panic), as for an
+      // online CPU.
+      co_await cpu.barrier("L5");
+      co_await p.Interrupt(cpu, Source::kReset);
+      if (p.crashing_cpu().value >= 0) co_return;
+    }
     // Drop every clearable wake source: an offline CPU has nothing to do with any of them.
     co_await cpu.hw_op("L4", "clear wake sources", [&cpu] {
       CpuHw& hw = cpu.hw();
