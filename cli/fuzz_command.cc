@@ -438,8 +438,22 @@ void PrintFindings(const FuzzPlan& plan, const std::vector<Finding>& findings) {
       std::printf("%s\n", kHeadings[static_cast<size_t>(status)]);
       last = status;
     }
+    // "target (platform, platform)" per target, platforms abbreviated to a count when there are many.
+    std::map<std::string, std::vector<std::string>> by_target;
+    for (const std::string& w : c.where) {
+      const size_t slash = w.find('/');
+      by_target[w.substr(0, slash)].push_back(slash == std::string::npos ? "" : w.substr(slash + 1));
+    }
     std::string where;
-    for (const std::string& w : c.where) where += (where.empty() ? "" : ", ") + w;
+    for (const auto& [target, platforms] : by_target) {
+      std::string list;
+      if (platforms.size() > 3) {
+        list = std::to_string(platforms.size()) + " platforms";
+      } else {
+        for (const std::string& p : platforms) list += (list.empty() ? "" : ", ") + p;
+      }
+      where += (where.empty() ? "" : "; ") + target + " (" + list + ")";
+    }
     std::string roles;
     for (const std::string& r : c.roles) roles += (roles.empty() ? "" : ",") + r;
     std::printf("  %-7s %-36s %3d sig  roles %s\n          on %s\n", Name(status), root_cause.c_str(), c.signatures,

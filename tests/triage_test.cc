@@ -1,0 +1,83 @@
+// Triage records (corpus/triage/): every record validates, and every record that names a reproducer is still
+// true of it: the reproducer shows the record's root cause on a target the record covers.
+#include "minimize/triage.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "diff/differential.h"
+#include "sim/scenario_io.h"
+
+namespace crashdiff {
+namespace {
+
+const std::string kSource = CRASHDIFF_SOURCE_DIR;
+
+TEST(Triage, EveryRecordOfTheCorpusValidates) {
+  const TriageBook book = LoadTriage(kSource + "/corpus/triage", kSource);
+  EXPECT_TRUE(book.errors.empty()) << book.errors.front();
+  EXPECT_FALSE(book.records.empty());
+}
+
+TEST(Triage, EveryRecordsReproducerStillShowsItsRootCause) {
+  const TriageBook book = LoadTriage(kSource + "/corpus/triage", kSource);
+  for (const TriageRecord& r : book.records) {
+    if (r.triage.reproducer().empty()) continue;
+    const LoadResult loaded = LoadScenarioFile(kSource + "/" + r.triage.reproducer());
+    ASSERT_TRUE(loaded.scenario) << r.file;
+    bool shown = false;
+    for (const Divergence& d : RunDifferential(*loaded.scenario).divergences) {
+      shown |= d.root_cause == r.triage.root_cause() && book.Find(d.root_cause, d.target) == &r;
+    }
+    EXPECT_TRUE(shown) << r.file << ": " << r.triage.reproducer() << " no longer shows " << r.triage.root_cause();
+  }
+}
+
+TEST(Triage, ARealVerdictNeedsItsKernelSource) {
+  pb::Triage t;
+  t.set_root_cause("PR3 lost-wake @L2");
+  t.set_verdict(pb::Triage::REAL);
+  t.set_summary("s");
+  t.set_reason("r");
+  const auto errors = ValidateTriage(t, "x.textproto", "");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind("x.textproto: source: ", 0), 0u) << errors[0];
+  pb::SourceRef* s = t.add_source();
+  s->set_file("arch/powerpc/kexec/crash.c");
+  s->set_function("crash_ipi_callback");
+  EXPECT_EQ(ValidateTriage(t, "x.textproto", "").size(), 1u) << "a source without its commit";
+  s->set_commit("v5.10");
+  EXPECT_TRUE(ValidateTriage(t, "x.textproto", "").empty());
+}
+
+TEST(Triage, BadRecordsAreRefusedWithFileAndLine) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "crashdiff-triage-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "a.textproto") << "root_cause: \"PR3 lost-wake @L2\"\nverdict: MAYBE\n";
+  std::ofstream(dir / "b.textproto") << "root_cause: \"not a key\"\nverdict: ARTIFACT_FIXED\nsummary: \"s\"\nreason: \"r\"\n";
+  const TriageBook book = LoadTriage(dir.string());
+  EXPECT_TRUE(book.records.empty());
+  ASSERT_EQ(book.errors.size(), 3u);
+  EXPECT_NE(book.errors[0].find("a.textproto:"), std::string::npos) << book.errors[0];  // protobuf's line
+  EXPECT_NE(book.errors[0].find("\"MAYBE\""), std::string::npos) << book.errors[0];
+  EXPECT_NE(book.errors[1].find("b.textproto: root_cause:"), std::string::npos) << book.errors[1];
+  EXPECT_NE(book.errors[2].find("b.textproto: fixed_by:"), std::string::npos) << book.errors[2];
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Triage, ARecordCoversOnlyItsTargets) {
+  TriageBook book;
+  TriageRecord r;
+  r.triage.set_root_cause("PR6 counter @R3");
+  r.triage.add_targets("ppc-sreset-dump");
+  book.records.push_back(r);
+  EXPECT_NE(book.Find("PR6 counter @R3", "ppc-sreset-dump"), nullptr);
+  EXPECT_EQ(book.Find("PR6 counter @R3", "ppc-upstream-clear-then-check"), nullptr);
+  EXPECT_EQ(book.Find("PR6 counter @R4", "ppc-sreset-dump"), nullptr);
+}
+
+}  // namespace
+}  // namespace crashdiff
