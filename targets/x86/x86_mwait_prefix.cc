@@ -24,7 +24,7 @@ const TargetSpec kSpec{
             {.property = "PR1",
              .role = "offline-target",
              .what = "at hand-over",
-             .labels = {"O3b", "O3c", "O3d"},
+             .labels = {"O1", "O2", "O3a", "O3b", "O3c", "O3d", "O4"},
              .fixed_by = "d7893093a741",
              .note = "the offline CPU is in (or woken from) MWAIT on an ordinary line while kexec relocates"},
             {.property = "PR2",

@@ -25,6 +25,12 @@ const TargetSpec kSpec{
              .what = "STOPPED_HW at hand-over",
              .labels = {"O3d"},
              .note = "kdump never wakes offline CPUs: they stay in MWAIT on intact memory (by design)"},
+            {.property = "PR1",
+             .role = "offline-target",
+             .what = "OFFLINE_LOOP at hand-over",
+             .labels = {"O1", "O2", "O3a", "O3b", "O3c", "O4"},
+             .note = "the same loop caught awake: the crash NMI (a shorthand broadcast reaches offline CPUs too) "
+                     "returns at once on an offline CPU, which goes round mwait_play_dead again"},
             {.property = "PR2",
              .role = "offline-target",
              .what = "PARKED_HLT",
