@@ -438,8 +438,7 @@ int Main(int argc, char** argv) {
     std::map<std::string, std::string> by;
     for (const TargetSpec* t : AllTargets()) {
       if (t->family != FamilyOf(fam_name)) continue;
-      for (const KnownDivergence& k : t->known)
-        by[Describe(k)] += (by[Describe(k)].empty() ? "" : ", ") + t->name;
+      for (const KnownDivergence& k : t->known) by[Describe(k)] += (by[Describe(k)].empty() ? "" : ", ") + t->name;
     }
     for (const auto& [part, names] : by) std::printf("  %s `%s`: %s\n", fam_name.c_str(), part.c_str(), names.c_str());
   }

@@ -418,7 +418,8 @@ void PrintFindings(const FuzzPlan& plan, const std::vector<Finding>& findings) {
     const size_t open = f.signature.rfind(" [");
     if (open != std::string::npos) c.where.insert(f.signature.substr(open + 2, f.signature.size() - open - 3));
     const size_t colon = f.signature.find(": ");
-    if (colon != std::string::npos) c.roles.insert(f.signature.substr(colon + 2, f.signature.find(' ', colon + 2) - colon - 2));
+    if (colon != std::string::npos)
+      c.roles.insert(f.signature.substr(colon + 2, f.signature.find(' ', colon + 2) - colon - 2));
     ++c.signatures;
     if (f.triage != nullptr) c.triage = f.triage;
     if (!f.minimized.empty() || c.reproducer.empty()) c.reproducer = f.minimized.empty() ? f.reproducer : f.minimized;
@@ -464,9 +465,8 @@ void PrintFindings(const FuzzPlan& plan, const std::vector<Finding>& findings) {
     }
     std::printf("          %s\n", c.reproducer.c_str());
   }
-  const size_t n_differences =
-      static_cast<size_t>(std::count_if(findings.begin(), findings.end(),
-                                        [](const Finding& f) { return f.status == Status::kDifference; }));
+  const size_t n_differences = static_cast<size_t>(std::count_if(
+      findings.begin(), findings.end(), [](const Finding& f) { return f.status == Status::kDifference; }));
   if (n_differences > 0) {
     std::printf("\noutcome differences (no property violated; information, not bugs): %zu signature(s) in %s\n",
                 n_differences, (plan.out / "differences.txt").c_str());

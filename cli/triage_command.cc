@@ -97,8 +97,8 @@ int TriageCommand(const Args& raw_args) {
   }
   const TriageRecord* rec = book.Find(d->root_cause, d->target);
   std::printf("signature   %s\nroot cause  %s\nstatus      %s\n", d->signature.c_str(), d->root_cause.c_str(),
-              d->difference() ? "outcome difference (information)"
-              : d->known      ? "known (documented by the target)"
+              d->difference()  ? "outcome difference (information)"
+              : d->known       ? "known (documented by the target)"
               : rec != nullptr ? (std::string(VerdictName(rec->triage.verdict())) + " (" + rec->file + ")").c_str()
                                : "NEW (untriaged)");
   std::printf("witness     %s\n", d->witness.c_str());

@@ -1,8 +1,7 @@
 #include "minimize/reproducer.h"
 
-#include <cstdio>
-
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <sstream>
 

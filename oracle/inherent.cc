@@ -1,6 +1,5 @@
 #include "oracle/inherent.h"
 
-
 namespace crashdiff {
 namespace {
 
@@ -10,22 +9,34 @@ namespace {
 // reverted in fbe1bf1e5ff1 anyway). A CPU so resumed executes replaced memory: no x86 kernel can prevent it.
 constexpr auto kResumingEvents = {pb::NMI, pb::SMI, pb::MCE, pb::OPERATOR_RESET};
 const InherentHazard kHazards[] = {
-    {"x86 HLT park resumed after kexec", "NMI/SMI/MCE resume HLT; the boot CPU cannot be put into INIT", pb::X86,
-     "PR2", "from PARKED_HLT", kResumingEvents},
-    {"x86 INIT park hit by a machine check", "wait-for-SIPI does not hold a broadcast machine check", pb::X86, "PR2",
-     "from PARKED_INIT", {pb::MCE}},
+    {"x86 HLT park resumed after kexec", "NMI/SMI/MCE resume HLT; the boot CPU cannot be put into INIT", pb::X86, "PR2",
+     "from PARKED_HLT", kResumingEvents},
+    {"x86 INIT park hit by a machine check",
+     "wait-for-SIPI does not hold a broadcast machine check",
+     pb::X86,
+     "PR2",
+     "from PARKED_INIT",
+     {pb::MCE}},
     {"x86 park resumed into relocated memory", "the same resume, seen by the relocation check", pb::X86, "PR10",
      "resumes into relocated memory", kResumingEvents},
     {"x86 park resumed before the jump", "the same resume between relocation and the jump", pb::X86, "PR1",
      "DEAD_CORRUPT at hand-over", kResumingEvents},
     // machine_kexec loads an empty IDT before relocate_kernel: an NMI or machine check on the kexec CPU while it
     // copies the new kernel is a triple fault. Nothing a kernel does can hold them off.
-    {"x86 NMI on the kexec CPU during relocation", "relocate_kernel runs with no IDT", pb::X86, "PR8",
-     "never hands over", {pb::NMI, pb::MCE, pb::OPERATOR_RESET}},
+    {"x86 NMI on the kexec CPU during relocation",
+     "relocate_kernel runs with no IDT",
+     pb::X86,
+     "PR8",
+     "never hands over",
+     {pb::NMI, pb::MCE, pb::OPERATOR_RESET}},
     // arm64_relocate_new_kernel runs with the MMU off over the old kernel's vectors, DAIF masked: a synchronous
     // external abort (not maskable) taken there enters replaced memory.
-    {"arm64 abort on the kexec CPU during relocation", "relocation runs over the replaced vectors", pb::ARM64, "PR8",
-     "never hands over", {pb::MCE}},
+    {"arm64 abort on the kexec CPU during relocation",
+     "relocation runs over the replaced vectors",
+     pb::ARM64,
+     "PR8",
+     "never hands over",
+     {pb::MCE}},
 };
 
 bool HasEvent(const pb::Scenario& s, std::initializer_list<pb::EventKind> kinds) {

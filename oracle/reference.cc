@@ -5,8 +5,8 @@
 namespace crashdiff {
 namespace {
 
-constexpr uint64_t kParkTimeout = 10 * kSec;     // spec §2.8 I11 (REAL_MODE_TIMEOUT)
-constexpr uint64_t kHotplugWait = 10 * kSec;     // the requester's bounded wait for the dead / online report
+constexpr uint64_t kParkTimeout = 10 * kSec;  // spec §2.8 I11 (REAL_MODE_TIMEOUT)
+constexpr uint64_t kHotplugWait = 10 * kSec;  // the requester's bounded wait for the dead / online report
 
 }  // namespace
 
@@ -242,8 +242,7 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
     const Cpu& other = m_.cpu(c);
     if (c == cpu.id() || Info(other.location()).parked || other.finished()) continue;
     const uint64_t left = m_.now() < deadline ? deadline - m_.now() : 0;
-    co_await cpu.wait_until([&other] { return Info(other.location()).parked || other.finished(); }, left,
-                            L.park_wait);
+    co_await cpu.wait_until([&other] { return Info(other.location()).parked || other.finished(); }, left, L.park_wait);
   }
   if (!crash) {
     // The relocation code runs from the kexec control page, which relocation does not overwrite.

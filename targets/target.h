@@ -22,12 +22,12 @@ class Machine;
 // on the same role visible: a known lost wake in the offline loop's stop (PR3, offline-target, witness L2) does
 // not hide a PR3 of an online CPU, nor one that sleeps elsewhere.
 struct KnownDivergence {
-  std::string property{};               // "PR3"
-  std::string role{};                   // "offline-target", or "" for any role
-  std::string what{};                   // a fragment of the digit-free what, e.g. "STOPPED_HW at hand-over"
-  std::vector<std::string> labels{};    // witness step labels the mechanism shows at ("L2"), or {} for any
+  std::string property{};                 // "PR3"
+  std::string role{};                     // "offline-target", or "" for any role
+  std::string what{};                     // a fragment of the digit-free what, e.g. "STOPPED_HW at hand-over"
+  std::vector<std::string> labels{};      // witness step labels the mechanism shows at ("L2"), or {} for any
   std::vector<pb::Platform> platforms{};  // where the mechanism exists, or {} for every platform of the target
-  std::string fixed_by{};               // the commit that fixed it upstream, or "" if unfixed
+  std::string fixed_by{};                 // the commit that fixed it upstream, or "" if unfixed
   std::string note{};
 };
 

@@ -158,9 +158,8 @@ TEST(Differential, KnownComesOnlyFromTheTargetsDeclarations) {
     const TargetSpec* spec = FindTarget(t.target);
     ASSERT_NE(spec, nullptr);
     for (const Divergence& d : t.divergences) {
-      const bool declared = std::any_of(spec->known.begin(), spec->known.end(), [&](const KnownDivergence& k) {
-        return MatchesKnown(k, d);
-      });
+      const bool declared = std::any_of(spec->known.begin(), spec->known.end(),
+                                        [&](const KnownDivergence& k) { return MatchesKnown(k, d); });
       EXPECT_EQ(d.known, declared && !d.difference()) << d.signature;
     }
   }

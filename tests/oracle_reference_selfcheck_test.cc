@@ -74,7 +74,8 @@ TEST_P(ReferenceSelfCheck, ViolatesNothingButInherentHazards) {
   const uint64_t mutants = MutantsPerFamily();
   for (uint64_t i = 0; i < mutants; ++i) {
     // Half from the corpus, half from earlier mutants: deep mutants too, with a bounded pool.
-    const size_t from = (i % 2 == 0 || pool.size() == roots) ? rng.Below(roots) : roots + rng.Below(pool.size() - roots);
+    const size_t from =
+        (i % 2 == 0 || pool.size() == roots) ? rng.Below(roots) : roots + rng.Below(pool.size() - roots);
     pb::Scenario m = pool[from];
     mutator.Mutate(m, rng);
     tally.Add(m);

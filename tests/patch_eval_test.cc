@@ -148,7 +148,7 @@ TEST(PatchEval, SkippingTheOfflineWakeRoundIntroducesUnsafeParkingOfOfflineThrea
     if (row.root_cause != "PR1 unsafe-parking @STOPPED_HW") continue;
     found = true;
     EXPECT_EQ(row.change, PatchChange::kIntroduced);
-    EXPECT_GT(row.patch_only, 50);  // most inputs with an offline thread
+    EXPECT_GT(row.patch_only, 50);                  // most inputs with an offline thread
     EXPECT_LT(row.base_only, row.patch_only / 10);  // the base leaves a thread asleep only in rare hotplug races
     EXPECT_NE(row.example.find("offline-target STOPPED_HW at hand-over [ppc-no-offline-wake/"), std::string::npos)
         << row.example;
@@ -179,8 +179,10 @@ TEST(PatchEval, SwappingPatchAndBaseSwapsIntroducedAndFixed) {
   EXPECT_FALSE(Causes(forward, PatchChange::kIntroduced).empty());
   EXPECT_TRUE(Causes(forward, PatchChange::kIntroduced).count("PR3 lost-wake @L2"));
   EXPECT_TRUE(fixed(backward).count("PR3 lost-wake @L2"));
-  for (const std::string& c : Causes(forward, PatchChange::kIntroduced)) EXPECT_TRUE(fixed_or_introduced(backward).count(c)) << c;
-  for (const std::string& c : Causes(backward, PatchChange::kIntroduced)) EXPECT_TRUE(fixed_or_introduced(forward).count(c)) << c;
+  for (const std::string& c : Causes(forward, PatchChange::kIntroduced))
+    EXPECT_TRUE(fixed_or_introduced(backward).count(c)) << c;
+  for (const std::string& c : Causes(backward, PatchChange::kIntroduced))
+    EXPECT_TRUE(fixed_or_introduced(forward).count(c)) << c;
   for (const std::string& c : fixed(backward)) EXPECT_TRUE(Causes(forward, PatchChange::kIntroduced).count(c)) << c;
   EXPECT_EQ(Causes(forward, PatchChange::kUnchanged).size() + Causes(forward, PatchChange::kIntroduced).size() +
                 fixed(forward).size(),

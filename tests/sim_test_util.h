@@ -1,6 +1,7 @@
 // Helpers for simulator tests: scenarios from inline text, and small CPU programs written as lambdas.
 #pragma once
 
+#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -8,7 +9,6 @@
 
 #include "sim/machine.h"
 #include "sim/scenario_io.h"
-#include <google/protobuf/text_format.h>
 
 namespace crashdiff::testing {
 

@@ -57,7 +57,8 @@ TEST(Triage, BadRecordsAreRefusedWithFileAndLine) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "a.textproto") << "root_cause: \"PR3 lost-wake @L2\"\nverdict: MAYBE\n";
-  std::ofstream(dir / "b.textproto") << "root_cause: \"not a key\"\nverdict: ARTIFACT_FIXED\nsummary: \"s\"\nreason: \"r\"\n";
+  std::ofstream(dir / "b.textproto")
+      << "root_cause: \"not a key\"\nverdict: ARTIFACT_FIXED\nsummary: \"s\"\nreason: \"r\"\n";
   const TriageBook book = LoadTriage(dir.string());
   EXPECT_TRUE(book.records.empty());
   ASSERT_EQ(book.errors.size(), 3u);

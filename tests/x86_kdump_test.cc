@@ -120,14 +120,14 @@ TEST(X86Kdump, NoPanicInsideTheCrashCallbackSoEachResponderIsSavedOnce) {
       SCOPED_TRACE(std::string(target) + " " + kind);
       const RunResult r =
           RunTargetOnOwnLabel(target, std::string(R"pb(
-                              machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 }
-                              events {
-                                kind: PANIC
-                                cpus: 1
-                                trigger { at_time_ns: 1000 }
-                              }
-                              events { kind:)pb") +
-                                kind + R"pb(
+                                        machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 }
+                                        events {
+                                          kind: PANIC
+                                          cpus: 1
+                                          trigger { at_time_ns: 1000 }
+                                        }
+                                        events { kind:)pb") +
+                                          kind + R"pb(
           cpus: 2
           trigger { on_label { cpu: 2 label: "X4" } }
         }

@@ -33,11 +33,13 @@ const TargetSpec kSpec{
             {.property = "PR2",
              .role = "offline-target",
              .what = "PARKED_HLT",
-             .note = "HLT resumes on NMI/SMI/MCE: after kexec relocation that runs replaced memory (INIT park 45e34c8af58f was reverted)"},
+             .note = "HLT resumes on NMI/SMI/MCE: after kexec relocation that runs replaced memory (INIT park "
+                     "45e34c8af58f was reverted)"},
             {.property = "PR2",
              .role = "online-target",
              .what = "PARKED_HLT",
-             .note = "HLT resumes on NMI/SMI/MCE: after kexec relocation that runs replaced memory (INIT park 45e34c8af58f was reverted)"},
+             .note = "HLT resumes on NMI/SMI/MCE: after kexec relocation that runs replaced memory (INIT park "
+                     "45e34c8af58f was reverted)"},
         },
     .not_applicable = {{.property = "PR11",
                         .platforms = {pb::X86_HLT},
