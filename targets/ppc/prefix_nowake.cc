@@ -4,6 +4,7 @@
 // only; v4.14 busy-count NMI-IPI layer), arch/powerpc/kernel/crash.c crash_kexec_prepare_cpus
 // (ncpus = online - 1) and crash_ipi_callback with its "if (!cpu_online(cpu)) return" guard.
 #include "targets/ppc/ppc_kernel.h"
+#include "targets/ppc/ppc_known.h"
 #include "targets/target.h"
 
 namespace crashdiff::ppc {
@@ -44,16 +45,8 @@ const TargetSpec kSpec{
              .what = "DEAD_CORRUPT after hand-over from OFFLINE_LOOP",
              .fixed_by = "4145f358644b970fcff293c09fdcc7939e8527d2",
              .note = "same thread, caught awake in its loop: an MCE / HMI takes the replaced vector"},
-            {.property = "PR5",
-             .role = "loser",
-             .what = "not saved",
-             .labels = {"P2"},
-             .note = "a loser spinning soft-masked never takes the muxed crash IPI"},
-            {.property = "PR8",
-             .role = "initiator",
-             .what = "waits for an operator reset",
-             .labels = {"I8"},
-             .note = "panic_timeout <= 0 and a missing CPU: crash_kexec_prepare_cpus waits for a dumprestart"},
+            kLoserNotSaved,
+            kOperatorWait,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kPrefixNoWake); },
 };

@@ -4,6 +4,7 @@
 // arch/powerpc/kernel/smp.c crash_smp_send_stop (CPUs stopped once, also with crash_kexec_post_notifiers);
 // offline loop as mainline after 4145f358644b; v5.x NMI-IPI layer.
 #include "targets/ppc/ppc_kernel.h"
+#include "targets/ppc/ppc_known.h"
 #include "targets/target.h"
 
 namespace crashdiff::ppc {
@@ -30,16 +31,8 @@ const TargetSpec kSpec{
     .summary = "reset-driven dumps send no second NMI round; CPUs are collected once in crash_smp_send_stop",
     .known =
         {
-            {.property = "PR5",
-             .role = "loser",
-             .what = "not saved",
-             .labels = {"P2"},
-             .note = "a loser spinning soft-masked never takes the muxed crash IPI"},
-            {.property = "PR8",
-             .role = "initiator",
-             .what = "waits for an operator reset",
-             .labels = {"I8"},
-             .note = "panic_timeout <= 0 and a missing CPU: crash_kexec_prepare_cpus waits for a dumprestart"},
+            kLoserNotSaved,
+            kOperatorWait,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kSresetDump); },
 };

@@ -5,6 +5,7 @@
 // crash_send_ipi with the offline round (v5.x busy-flag NMI-IPI layer with OPAL quiesce),
 // arch/powerpc/kexec/crash.c@2555693dd85c (ncpus = present - 1).
 #include "targets/ppc/ppc_kernel.h"
+#include "targets/ppc/ppc_known.h"
 #include "targets/target.h"
 
 namespace crashdiff::ppc {
@@ -30,16 +31,8 @@ const TargetSpec kSpec{
     .summary = "offline threads woken by the crash; the kdump check follows the clear and a full barrier",
     .known =
         {
-            {.property = "PR5",
-             .role = "loser",
-             .what = "not saved",
-             .labels = {"P2"},
-             .note = "a loser spinning soft-masked never takes the muxed crash IPI"},
-            {.property = "PR8",
-             .role = "initiator",
-             .what = "waits for an operator reset",
-             .labels = {"I8"},
-             .note = "panic_timeout <= 0 and a missing CPU: crash_kexec_prepare_cpus waits for a dumprestart"},
+            kLoserNotSaved,
+            kOperatorWait,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kUpstream); },
 };

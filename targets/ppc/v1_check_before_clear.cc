@@ -4,6 +4,7 @@
 // pnv_smp_cpu_kill_self, arch/powerpc/kernel/smp.c crash_send_ipi with the offline round, crash.c ncpus =
 // present - 1, no online guard in crash_ipi_callback), on the v4.14-era busy-count NMI-IPI layer.
 #include "targets/ppc/ppc_kernel.h"
+#include "targets/ppc/ppc_known.h"
 #include "targets/target.h"
 
 namespace crashdiff::ppc {
@@ -61,16 +62,8 @@ const TargetSpec kSpec{
              .labels = {"L2"},
              .fixed_by = "4145f358644b970fcff293c09fdcc7939e8527d2",
              .note = "a lost wake: the thread never reaches the receiver"},
-            {.property = "PR5",
-             .role = "loser",
-             .what = "not saved",
-             .labels = {"P2"},
-             .note = "a loser spinning soft-masked never takes the muxed crash IPI"},
-            {.property = "PR8",
-             .role = "initiator",
-             .what = "waits for an operator reset",
-             .labels = {"I8"},
-             .note = "panic_timeout <= 0 and a missing CPU: crash_kexec_prepare_cpus waits for a dumprestart"},
+            kLoserNotSaved,
+            kOperatorWait,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kV1); },
 };

@@ -5,6 +5,7 @@
 // (spec §3.9 variant, S36-S39).
 #include "targets/target.h"
 #include "targets/x86/x86_kernel.h"
+#include "targets/x86/x86_known.h"
 
 namespace crashdiff::x86 {
 namespace {
@@ -17,27 +18,8 @@ const TargetSpec kSpec{
         "torvalds/linux arch/x86/kernel/smpboot.c smp_park_other_cpus_in_init (45e34c8af58f, "
         "b1472a60a584), smp.c native_stop_other_cpus, v6.5",
     .summary = "kexec parks every other booted CPU in INIT (wait-for-SIPI) when run on the boot CPU",
-    .known =
-        {
-            {.property = "PR1",
-             .role = "offline-target",
-             .what = "STOPPED_HW at hand-over",
-             .labels = {"O3d"},
-             .note = "kdump never wakes offline CPUs: they stay in MWAIT on intact memory (by design)"},
-            {.property = "PR1",
-             .role = "offline-target",
-             .what = "OFFLINE_LOOP at hand-over",
-             .labels = {"O1", "O2", "O3a", "O3b", "O3c", "O4"},
-             .note = "the same loop caught awake: the crash NMI (a shorthand broadcast reaches offline CPUs too) "
-                     "returns at once on an offline CPU, which goes round mwait_play_dead again"},
-            {.property = "PR2",
-             .role = "online-target",
-             .what = "PARKED_HLT",
-             .note = "wait-for-SIPI shuts down on a machine check; the HLT fallback (boot CPU, no INIT/SIPI) is weak"},
-        },
-    .not_applicable = {{.property = "PR11",
-                        .platforms = {pb::X86_HLT},
-                        .reason = "without MWAIT offline CPUs sit in hlt_play_dead: the kick handshake skips them"}},
+    .known = {kKdumpOfflineAsleep, kKdumpOfflineAwake, HltResumes("online-target")},
+    .not_applicable = {kNoHandshakeWithoutMwait},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(
           m, X86Variant{.dedicated_mwait_line = true, .robust_stop_mask = true, .park_in_init = true});

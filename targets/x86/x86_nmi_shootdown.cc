@@ -6,6 +6,7 @@
 // (dedicated MWAIT line and kick, no INIT).
 #include "targets/target.h"
 #include "targets/x86/x86_kernel.h"
+#include "targets/x86/x86_known.h"
 
 namespace crashdiff::x86 {
 namespace {
@@ -18,33 +19,8 @@ const TargetSpec kSpec{
         "torvalds/linux v6.6+ arch/x86/kernel/reboot.c nmi_shootdown_cpus, crash_nmi_callback, "
         "run_crash_ipi_callback; crash.c native_machine_crash_shutdown; kernel/panic.c",
     .summary = "kdump: one NMI shootdown of online CPUs; offline CPUs untouched",
-    .known =
-        {
-            {.property = "PR1",
-             .role = "offline-target",
-             .what = "STOPPED_HW at hand-over",
-             .labels = {"O3d"},
-             .note = "kdump never wakes offline CPUs: they stay in MWAIT on intact memory (by design)"},
-            {.property = "PR1",
-             .role = "offline-target",
-             .what = "OFFLINE_LOOP at hand-over",
-             .labels = {"O1", "O2", "O3a", "O3b", "O3c", "O4"},
-             .note = "the same loop caught awake: the crash NMI (a shorthand broadcast reaches offline CPUs too) "
-                     "returns at once on an offline CPU, which goes round mwait_play_dead again"},
-            {.property = "PR2",
-             .role = "offline-target",
-             .what = "PARKED_HLT",
-             .note = "HLT resumes on NMI/SMI/MCE: after kexec relocation that runs replaced memory (INIT park "
-                     "45e34c8af58f was reverted)"},
-            {.property = "PR2",
-             .role = "online-target",
-             .what = "PARKED_HLT",
-             .note = "HLT resumes on NMI/SMI/MCE: after kexec relocation that runs replaced memory (INIT park "
-                     "45e34c8af58f was reverted)"},
-        },
-    .not_applicable = {{.property = "PR11",
-                        .platforms = {pb::X86_HLT},
-                        .reason = "without MWAIT offline CPUs sit in hlt_play_dead: the kick handshake skips them"}},
+    .known = {kKdumpOfflineAsleep, kKdumpOfflineAwake, HltResumes("offline-target"), HltResumes("online-target")},
+    .not_applicable = {kNoHandshakeWithoutMwait},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(m, X86Variant{.dedicated_mwait_line = true, .robust_stop_mask = true});
     },

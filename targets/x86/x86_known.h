@@ -1,0 +1,42 @@
+// Documented mechanisms the x86 models share (KnownDivergence, targets/target.h): one definition each.
+#pragma once
+
+#include <string>
+
+#include "targets/target.h"
+
+namespace crashdiff::x86 {
+
+// kdump does not collect offline CPUs: they stay in mwait_play_dead over memory kdump leaves intact.
+inline const KnownDivergence kKdumpOfflineAsleep{
+    .property = "PR1",
+    .role = "offline-target",
+    .what = "STOPPED_HW at hand-over",
+    .labels = {"O3d"},
+    .note = "kdump never wakes offline CPUs: they stay in MWAIT on intact memory (by design)"};
+inline const KnownDivergence kKdumpOfflineAwake{
+    .property = "PR1",
+    .role = "offline-target",
+    .what = "OFFLINE_LOOP at hand-over",
+    .labels = {"O1", "O2", "O3a", "O3b", "O3c", "O4"},
+    .note =
+        "the same loop caught awake: the crash NMI (a shorthand broadcast reaches offline CPUs too) returns at "
+        "once on an offline CPU, which goes round mwait_play_dead again"};
+
+// HLT with IF=0 resumes on NMI, SMI and machine checks: after kexec relocation that runs replaced memory.
+inline KnownDivergence HltResumes(std::string role) {
+  return {.property = "PR2",
+          .role = std::move(role),
+          .what = "PARKED_HLT",
+          .note =
+              "HLT resumes on NMI/SMI/MCE: after kexec relocation that runs replaced memory (the INIT park "
+              "45e34c8af58f was reverted)"};
+}
+
+// Without MWAIT offline CPUs sit in hlt_play_dead, which the kexec kick handshake skips.
+inline const NotApplicable kNoHandshakeWithoutMwait{
+    .property = "PR11",
+    .platforms = {pb::X86_HLT},
+    .reason = "without MWAIT offline CPUs sit in hlt_play_dead: the kick handshake skips them"};
+
+}  // namespace crashdiff::x86
