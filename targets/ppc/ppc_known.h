@@ -14,6 +14,16 @@ inline const KnownDivergence kLoserNotSaved{.property = "PR5",
                                             .labels = {"P2"},
                                             .note = "a loser spinning soft-masked never takes the muxed crash IPI"};
 
+// The same uncollected loser is still spinning in old-kernel text at hand-over: a reset, HMI or machine check after
+// hand-over enters the kdump kernel's vectors with old-kernel state.
+inline const KnownDivergence kLoserLeftInOldText{
+    .property = "PR2",
+    .role = "loser",
+    .what = "from LOSER_SPIN",
+    .note =
+        "an uncollected loser (kLoserNotSaved) is still in panic_smp_self_stop at hand-over; a later "
+        "exception takes the replaced vectors"};
+
 // crash_kexec_prepare_cpus with panic_timeout <= 0 after a first timeout asks for a dumprestart and waits for it.
 inline const KnownDivergence kOperatorWait{
     .property = "PR8",

@@ -46,6 +46,7 @@ const TargetSpec kSpec{
              .fixed_by = "4145f358644b970fcff293c09fdcc7939e8527d2",
              .note = "same thread, caught awake in its loop: an MCE / HMI takes the replaced vector"},
             kLoserNotSaved,
+            kLoserLeftInOldText,
             kOperatorWait,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kPrefixNoWake); },

@@ -32,6 +32,7 @@ const TargetSpec kSpec{
     .known =
         {
             kLoserNotSaved,
+            kLoserLeftInOldText,
             kOperatorWait,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kSresetDump); },

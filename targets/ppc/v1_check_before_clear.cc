@@ -63,6 +63,7 @@ const TargetSpec kSpec{
              .fixed_by = "4145f358644b970fcff293c09fdcc7939e8527d2",
              .note = "a lost wake: the thread never reaches the receiver"},
             kLoserNotSaved,
+            kLoserLeftInOldText,
             kOperatorWait,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kV1); },
