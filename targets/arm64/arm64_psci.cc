@@ -23,17 +23,23 @@ const TargetSpec kSpec{
              .what = "not saved",
              .labels = {"AL4"},
              .note = "panic_smp_self_stop marks the loser offline and parks it without saving registers (by design)"},
+            // die() takes die_lock with interrupts masked and has no owner check: a CPU that waits there (another
+            // CPU's oops, or its own nested die, which deadlocks) takes no IPI_CPU_STOP, whether it has reached
+            // panic's arbitration or not.
             {.property = "PR1",
-             .role = "online-target",
              .what = "RUN_OLD at hand-over",
              .labels = {"D1"},
              .note = "without pseudo-NMI a CPU spinning on die_lock with interrupts masked is never stopped "
                      "(\"Some CPUs may be stale\")"},
             {.property = "PR5",
-             .role = "online-target",
              .what = "not saved",
              .labels = {"D1"},
              .note = "same: the unstoppable CPU's registers are not saved"},
+            {.property = "PR9",
+             .role = "loser",
+             .what = "keeps running in RUN_OLD",
+             .labels = {"D1"},
+             .note = "same: a loser whose nested die deadlocks on die_lock never reaches panic_smp_self_stop"},
             {.property = "PR1",
              .what = "OFFLINE_LOOP at hand-over",
              .labels = {"AD4"},
