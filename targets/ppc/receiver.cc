@@ -9,6 +9,9 @@ Task<> PpcKernel::CrashIpiCallback(Cpu& cpu, Regs regs) {
   PerCpu& p = pc(cpu);
   const int64_t me = CpuBit(cpu.id());
   if (v_.receiver_online_guard && !(co_await cpu.read(s_.online_mask, "R0") & me)) co_return;
+  // From here the CPU runs only crash_ipi_callback, which never returns: no other kernel code (a panic, an oops)
+  // starts on it any more.
+  cpu.set_location(Location::kReceiverWait);
   co_await cpu.irq_disable("R1");  // hard_irq_disable
   if (!(co_await cpu.read(s_.cpus_state_saved, "R2") & me)) {
     co_await cpu.local("R2", regs.valid ? "crash_save_cpu(regs)" : "crash_save_cpu(NULL)");
@@ -17,7 +20,6 @@ Task<> PpcKernel::CrashIpiCallback(Cpu& cpu, Regs regs) {
   }
   co_await cpu.fetch_add(s_.cpus_in_crash, 1, "R3");
   m_.RecordResponse(cpu.id());
-  cpu.set_location(Location::kReceiverWait);  // saved and counted: from here on it only waits for the go flag
   co_await cpu.barrier("R3");
   Var& go = s_.time_to_dump;
   co_await cpu.wait_until([&go] { return go.value != 0; }, kForever, "R4");
