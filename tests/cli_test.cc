@@ -124,3 +124,23 @@ TEST(Cli, RegressWithABaseComparesOnTheRegressionCorpusAlone) {
 
 }  // namespace
 }  // namespace crashdiff
+
+namespace crashdiff {
+namespace {
+
+// A campaign on a target that does not exist would fuzz nothing: refused like `run --target`.
+TEST(Cli, FuzzOnAnUnknownTargetExitsTwo) {
+  const auto r = testing::RunCrashdiff("fuzz --target no-such-target --time 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown target 'no-such-target'"), std::string::npos) << r.output;
+}
+
+// "--target T --family F" of another family is a contradiction, not an empty campaign.
+TEST(Cli, FuzzOnATargetOfAnotherFamilyExitsTwo) {
+  const auto r = testing::RunCrashdiff("fuzz --target ppc-upstream-clear-then-check --family x86 --time 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("is a ppc target, not x86"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace crashdiff

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "diff/differential.h"
@@ -144,6 +145,33 @@ TEST(RegressionCorpus, ABrokenCopyOfTheFixedTargetFailsTheLostWakeReproducers) {
       EXPECT_EQ(row.verdict, Verdict::kFixed) << row.file;
     }
   }
+}
+
+}  // namespace
+}  // namespace crashdiff
+
+namespace crashdiff {
+namespace {
+
+// Reproducer names keep a readable prefix and never collide: signatures that differ only past the cut (a platform
+// tag "+nmi-sysreset", a longer target name) get different files.
+TEST(ReproducerFileName, EverySignatureOfTheCorpusMapsToItsOwnFile) {
+  std::map<std::string, std::string> by_name;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/regressions")) {
+    const std::string text = [&] {
+      std::ifstream in(e.path());
+      std::stringstream s;
+      s << in.rdbuf();
+      return s.str();
+    }();
+    const std::string sig = ParseReproducerHeader(text).signature;
+    ASSERT_FALSE(sig.empty()) << e.path();
+    const auto [it, inserted] = by_name.emplace(ReproducerFileName(sig), sig);
+    EXPECT_TRUE(inserted || it->second == sig) << it->second << " and " << sig << " share " << it->first;
+  }
+  const std::string a =
+      "PR1 unsafe-parking: offline-target RECEIVER_WAIT at hand-over [ppc-upstream-clear-then-check/doorbell]";
+  EXPECT_NE(ReproducerFileName(a), ReproducerFileName(a.substr(0, a.size() - 1) + "+nmi-sysreset]"));
 }
 
 }  // namespace
