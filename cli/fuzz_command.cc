@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -518,7 +519,8 @@ int FuzzCommand(const Args& args) {
   if (!plan.target.empty()) {
     const TargetSpec* t = FindTarget(plan.target);
     if (t == nullptr) return Usage("unknown target '" + plan.target + "' (see 'crashdiff targets')");
-    const std::string family = t->family == pb::PPC ? "ppc" : t->family == pb::X86 ? "x86" : "arm64";
+    std::string family = pb::Family_Name(t->family);  // "PPC" -> "ppc": FamilyOf's spelling
+    std::transform(family.begin(), family.end(), family.begin(), [](unsigned char c) { return std::tolower(c); });
     if (!plan.family.empty() && plan.family != family) {
       return Usage("--target " + plan.target + " is a " + family + " target, not " + plan.family);
     }

@@ -10,8 +10,6 @@
 namespace crashdiff::testing {
 namespace {
 
-constexpr const char* kX86Targets[] = {"x86-mwait-prefix", "x86-mwait-fixed", "x86-init-park", "x86-nmi-shootdown"};
-
 // CPU 1 oopses; while it prints (D2, die_lock held) it oopses again.
 std::string NestedOops(const std::string& machine) {
   return "machine { " + machine + R"pb(}

@@ -8,8 +8,6 @@
 namespace crashdiff::testing {
 namespace {
 
-constexpr const char* kX86Targets[] = {"x86-mwait-prefix", "x86-mwait-fixed", "x86-init-park", "x86-nmi-shootdown"};
-
 // Row A: X = CPU 2 offline in MWAIT; CPU 1 panics; a broadcast MCE after the hand-over.
 const char* kRowA = R"pb(
   machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 offline: 2 }

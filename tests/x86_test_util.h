@@ -13,6 +13,9 @@
 
 namespace crashdiff::testing {
 
+inline constexpr const char* kX86Targets[] = {"x86-mwait-prefix", "x86-mwait-fixed", "x86-init-park",
+                                              "x86-nmi-shootdown"};
+
 inline RunResult RunTarget(std::string_view target, const std::string& text) {
   const TargetSpec* spec = FindTarget(target);
   EXPECT_NE(spec, nullptr) << target;
