@@ -30,8 +30,9 @@
 
 namespace crashdiff::fuzz {
 
-// A documented bug as the campaign watches it: a known divergence of target (empty: any target) whose
-// signature contains part (the rule of rediscover.cc's Shows()).
+// A documented bug as the campaign watches it: a divergence of target (empty: any target) that the target's known
+// mechanism part (Describe() of its KnownDivergence) matches: the finding's "# known-as:" lines, the rule of
+// rediscover.cc's Shows().
 struct WatchedBug {
   std::string target;
   std::string part;
@@ -59,10 +60,11 @@ struct EngineCampaignResult {
 };
 
 inline bool FindingShows(const FindingHeader& h, const WatchedBug& bug) {
-  if (!h.known || h.signature.find(bug.part) == std::string::npos) return false;
-  if (bug.target.empty()) return true;
-  for (const std::string& t : h.targets) {
-    if (t == bug.target) return true;
+  if (!h.known) return false;
+  for (const std::string& k : h.known_as) {
+    const size_t colon = k.find(": ");
+    if (colon == std::string::npos || k.substr(colon + 2) != bug.part) continue;
+    if (bug.target.empty() || k.substr(0, colon) == bug.target) return true;
   }
   return false;
 }

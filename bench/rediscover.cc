@@ -27,7 +27,8 @@
 //
 //   rediscover [--trials N] [--cap-execs N] [--cap-seconds S] [--families ppc,x86,arm64]
 //              [--strategies structure,bytes,random,libfuzzer-structure,libfuzzer-bytes] [--seeds DIR]
-//              [--key target|part] [--fuzzer PATH] [--dict PATH]
+//              [--key target|part] [--fuzzer PATH] [--dict PATH] [--only TEXT]
+// --only keeps the documented bugs whose description contains TEXT (e.g. --only "sleeps in STOPPED_HW").
 // Progress (one line per campaign) goes to stderr, the Markdown table to stdout.
 #include <algorithm>
 #include <chrono>
@@ -64,6 +65,7 @@ struct Options {
   int cap_execs = 20000;
   double cap_seconds = 20;
   std::vector<std::string> families = {"ppc", "x86", "arm64"};
+  std::string only;  // --only: keep the bugs whose description contains this text
   std::vector<std::string> strategies = {"structure", "bytes", "random"};
   std::string seeds_dir = "corpus/seeds";
   bool key_by_part = false;  // --key part: one bug per signature part, whichever target of the family shows it
@@ -133,7 +135,15 @@ struct Hit {
 std::vector<Hit> Campaign(const Options& opt, pb::Family family, const std::string& strategy,
                           std::vector<pb::Scenario> corpus, const std::vector<Bug>& bugs, uint64_t seed) {
   Rng rng(seed);
+  // Step labels from the starting corpus, as the harness learns them from its seeds (MinimalScenario for random).
+  LabelPool labels;
+  for (const pb::Scenario& s : corpus.empty() ? std::vector<pb::Scenario>{MinimalScenario(family)} : corpus) {
+    for (const TargetSpec* t : TargetsFor(s)) {
+      labels.AddTrace(family, RunOnTarget(*t, s, RunOptions{.record_trace = true}).trace);
+    }
+  }
   MutatorOptions mo;
+  mo.labels = &labels;
   mo.only_family = family;
   Mutator mutator(mo);
   std::set<std::string> seen;
@@ -300,6 +310,8 @@ int Main(int argc, char** argv) {
       opt.cap_execs = std::atoi(value.c_str());
     else if (flag == "--cap-seconds")
       opt.cap_seconds = std::atof(value.c_str());
+    else if (flag == "--only")
+      opt.only = value;
     else if (flag == "--families")
       opt.families = SplitComma(value);
     else if (flag == "--strategies")
@@ -356,6 +368,7 @@ int Main(int argc, char** argv) {
       if (t->family != family) continue;
       for (const KnownDivergence& k : t->known) {
         const Bug bug{opt.key_by_part ? "" : t->name, Describe(k), &k};
+        if (!opt.only.empty() && bug.part.find(opt.only) == std::string::npos) continue;
         if (std::find(bugs.begin(), bugs.end(), bug) == bugs.end()) {
           bugs.push_back(bug);
         }

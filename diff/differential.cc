@@ -46,6 +46,7 @@ Divergence FromViolation(const Violation& v, std::string_view target, const std:
   d.target = std::string(target);
   d.signature = MakeSignature(d.property, d.short_name, d.role, d.what, target, platform);
   d.at = v.witness;
+  d.cpu = v.cpu;
   d.witness = WitnessText(v.witness);
   d.root_cause = RootCauseKey(d.property, d.short_name, d.at.label, d.what);
   return d;
@@ -64,9 +65,28 @@ Divergence FromOutcome(const OutcomeDifference& o, std::string_view target, cons
   const bool h = result.handed_over;
   d.at = Witness{o.cpu, h ? result.handover_step : result.steps, h ? result.handover_time_ns : result.end_time_ns,
                  h ? "HANDOVER" : "END"};
+  d.cpu = o.cpu;
   d.witness = WitnessText(d.at);
   d.root_cause = RootCauseKey(d.property, d.short_name, d.at.label, d.what);
   return d;
+}
+
+// A CPU left unparked at hand-over (PR1) that later leaves where it was (PR2) shows one bug, not two: what it
+// does after hand-over is the hazard PR1 names. Its PR2 takes the PR1's root cause and, when the target documents
+// that PR1, its verdict. A PR2 of a CPU that was parked at hand-over stays a root cause of its own.
+void FoldIntoUnsafeParking(std::vector<Divergence>& list) {
+  for (Divergence& d : list) {
+    if (d.property != "PR2") continue;
+    const auto parking = std::find_if(list.begin(), list.end(), [&d](const Divergence& p) {
+      return p.property == "PR1" && p.cpu == d.cpu && p.cpu != kNoCpu;
+    });
+    if (parking == list.end()) continue;
+    d.root_cause = parking->root_cause;
+    if (!d.known && parking->known) {
+      d.known = true;
+      d.known_as = parking->known_as;
+    }
+  }
 }
 
 void SortUnique(std::vector<Divergence>& list) {
@@ -162,9 +182,13 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
     }
     for (Divergence& d : tr.divergences) {
       d.platform = scenario.machine().platform();
-      d.known = !d.difference() && std::any_of(spec->known.begin(), spec->known.end(),
-                                               [&d](const KnownDivergence& k) { return MatchesKnown(k, d); });
+      if (d.difference()) continue;
+      const auto match = std::find_if(spec->known.begin(), spec->known.end(),
+                                      [&d](const KnownDivergence& k) { return MatchesKnown(k, d); });
+      d.known = match != spec->known.end();
+      if (d.known) d.known_as = Describe(*match);
     }
+    FoldIntoUnsafeParking(tr.divergences);
     SortUnique(tr.divergences);
     report.divergences.insert(report.divergences.end(), tr.divergences.begin(), tr.divergences.end());
     tr.result = std::move(run.result);

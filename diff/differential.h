@@ -29,6 +29,7 @@ struct Divergence {
   std::string target;
   std::string property;  // "PR1".."PR11" or "OUTCOME"
   bool known = false;    // matches a KnownDivergence the target declares
+  std::string known_as;  // when known: Describe() of the first mechanism that matches (what a bug list keys on)
   std::string witness;   // CPU, step label, model time: for --explain and reproducer headers
   // The parts the signature is made of, and the witness as data.
   std::string short_name;  // property short name, or the outcome field ("handover-location", ...)
@@ -36,6 +37,7 @@ struct Divergence {
   std::string what;
   std::string severity;  // "critical", "error", "warning"
   Witness at;
+  uint32_t cpu = kNoCpu;  // the CPU it is about (OUTCOME: the CPU whose outcome differs)
   // The bug this divergence is a symptom of, without target, platform or role: "<PRn> <short-name> @<where>".
   // Platform partitions and role variants of one cause share it (RootCauseKey).
   std::string root_cause;

@@ -14,7 +14,9 @@ FindingHeader MakeFindingHeader(const Divergence& d, const DiffReport& report) {
   h.root_cause = d.root_cause;
   h.witness = d.witness;
   for (const Divergence& other : report.divergences) {
-    if (other.signature == d.signature) h.targets.push_back(other.target);
+    if (other.signature != d.signature) continue;
+    h.targets.push_back(other.target);
+    if (other.known) h.known_as.push_back(other.target + ": " + other.known_as);
   }
   return h;
 }
@@ -28,6 +30,7 @@ std::string FormatFindingHeader(const FindingHeader& h) {
       << "# targets:";
   for (const std::string& t : h.targets) out << " " << t;
   out << "\n# witness: " << h.witness << "\n";
+  for (const std::string& k : h.known_as) out << "# known-as: " << k << "\n";
   if (h.found_after_execs) out << "# found-after-execs: " << *h.found_after_execs << "\n";
   if (h.found_after_ms) out << "# found-after-ms: " << *h.found_after_ms << "\n";
   return out.str();
@@ -46,6 +49,7 @@ FindingHeader ParseFindingHeader(const std::string& text) {
     if (key == "property") h.property = value;
     if (key == "root-cause") h.root_cause = value;
     if (key == "witness") h.witness = value;
+    if (key == "known-as") h.known_as.push_back(value);
     if (key == "targets") {
       std::istringstream words(value);
       for (std::string t; words >> t;) h.targets.push_back(t);

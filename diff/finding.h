@@ -19,6 +19,8 @@ struct FindingHeader {
   std::string property;
   std::string root_cause;            // Divergence::root_cause
   std::vector<std::string> targets;  // every target of the run that showed the signature
+  // Per target that showed it as a documented bug: "<target>: <Describe(mechanism)>" (rediscovery watches these).
+  std::vector<std::string> known_as;
   std::string witness;
   // When the campaign found it: the harness call that found it and milliseconds since its first call.
   std::optional<uint64_t> found_after_execs;

@@ -51,10 +51,7 @@ HarnessConfig HarnessConfig::FromEnvironment() {
 void LearnLabels(const std::vector<pb::Scenario>& scenarios, LabelPool& pool) {
   for (const pb::Scenario& s : scenarios) {
     for (const TargetSpec* t : TargetsFor(s)) {
-      const RunResult r = RunOnTarget(*t, s, RunOptions{.record_trace = true});
-      for (const TraceEntry& e : r.trace.entries()) {
-        if (e.cpu != kNoCpu && !e.label.empty()) pool.Add(s.machine().family(), e.label);
-      }
+      pool.AddTrace(s.machine().family(), RunOnTarget(*t, s, RunOptions{.record_trace = true}).trace);
     }
   }
 }

@@ -104,10 +104,8 @@ std::vector<NamedScenario> LoadDir(const std::string& dir, std::vector<std::stri
 // Step labels both targets really execute on the corpus: the mutator's on_label triggers name steps that exist.
 void LearnLabels(const TargetSpec& spec, const std::vector<NamedScenario>& inputs, fuzz::LabelPool& pool) {
   for (const NamedScenario& in : inputs) {
-    const RunResult r = RunOnTarget(spec, in.scenario, RunOptions{.record_trace = true});
-    for (const TraceEntry& e : r.trace.entries()) {
-      if (e.cpu != kNoCpu && !e.label.empty()) pool.Add(in.scenario.machine().family(), e.label);
-    }
+    pool.AddTrace(in.scenario.machine().family(),
+                  RunOnTarget(spec, in.scenario, RunOptions{.record_trace = true}).trace);
   }
 }
 

@@ -12,6 +12,7 @@ inline Violation MakeViolation(std::string_view property, const RunView& run, ui
   Violation v;
   v.property = std::string(property);
   v.role = run.roles[cpu];
+  v.cpu = cpu;
   v.what = std::move(what);
   v.severity = severity;
   v.witness = std::move(witness);

@@ -23,6 +23,7 @@ struct Violation {
   std::string what;  // digit-free: no CPU numbers, times or counts
   Severity severity = Severity::kError;
   Witness witness;
+  uint32_t cpu = kNoCpu;  // the CPU the violation is about (the witness may be another CPU's step)
 };
 
 // Everything a checker may look at, computed once per run.

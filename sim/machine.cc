@@ -296,6 +296,7 @@ void Machine::FireDueEvents() {
 
 void Machine::CheckLabelTriggers(uint32_t cpu, Label label) {
   if (settling_) return;  // the scenario starts after settling: its label occurrences count from step 0
+  scheduler_->Executed(cpu, label);
   for (PendingEvent& pe : events_) {
     if (pe.fired || !pe.event->trigger().has_on_label()) continue;
     const pb::OnLabel& on = pe.event->trigger().on_label();

@@ -89,13 +89,37 @@ std::unique_ptr<Scheduler> Scheduler::Create(const pb::Schedule& schedule, uint3
   return std::make_unique<RoundRobin>(schedule);
 }
 
+void Scheduler::Executed(uint32_t cpu, std::string_view label) {
+  if (remaining_ > 0 || armed_ || next_choice_ >= schedule_.choices_size()) return;
+  const pb::Choice& c = schedule_.choices(next_choice_);
+  if (!c.has_after() || c.after().cpu() != cpu || c.after().label() != label) return;
+  armed_ = ++anchor_hits_ >= c.after().occurrence();
+}
+
 uint32_t Scheduler::Pick(const std::vector<uint32_t>& runnable, uint64_t step) {
   while (remaining_ > 0 || next_choice_ < schedule_.choices_size()) {
     if (remaining_ == 0) {
-      const pb::Choice& c = schedule_.choices(next_choice_++);
+      const pb::Choice& c = schedule_.choices(next_choice_);
+      if (c.has_after() && !armed_) break;  // waiting for its preemption point: the policy picks meanwhile
+      ++next_choice_;
+      armed_ = false;
+      anchor_hits_ = 0;
       current_ = c.cpu();
       remaining_ = c.steps();
+      holding_ = c.hold();
       ++followed_;
+    }
+    if (holding_) {
+      others_.clear();
+      for (uint32_t c : runnable) {
+        if (c != current_) others_.push_back(c);
+      }
+      if (!others_.empty()) {
+        --remaining_;
+        return PickByPolicy(others_, step);
+      }
+      remaining_ = 0;  // nobody else can run: the hold ends
+      continue;
     }
     if (Contains(runnable, current_)) {
       --remaining_;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "proto/scenario.pb.h"
@@ -17,6 +18,8 @@ class Scheduler {
   virtual ~Scheduler() = default;
   // runnable is sorted and non-empty. Returns one of its elements.
   uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step);
+  // cpu has just executed a step with this label: arms the next choice when it is anchored there.
+  void Executed(uint32_t cpu, std::string_view label);
   // How many explicit choices were followed (a choice whose CPU cannot run is dropped).
   uint32_t choices_followed() const { return followed_; }
 
@@ -29,7 +32,11 @@ class Scheduler {
   int next_choice_ = 0;
   uint32_t remaining_ = 0;  // steps left in the current choice
   uint32_t current_ = 0;
+  bool holding_ = false;          // the current choice holds current_ rather than running it
+  std::vector<uint32_t> others_;  // runnable CPUs but the held one (kept to avoid an allocation per step)
   uint32_t followed_ = 0;
+  uint32_t anchor_hits_ = 0;  // occurrences of the next choice's anchor so far
+  bool armed_ = false;        // the next choice's anchor has been reached
 };
 
 }  // namespace crashdiff

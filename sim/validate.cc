@@ -119,6 +119,7 @@ class Validator {
       if (c.steps() < 1 || c.steps() > kMaxChoiceSteps) {
         Fail(Join(p, F(c, "steps")), "must be in [1, 10000], got " + std::to_string(c.steps()));
       }
+      if (c.has_after()) LabelAnchor(c.after(), Join(p, F(c, "after")));
     }
   }
 
@@ -144,25 +145,20 @@ class Validator {
           Fail(Join(base, F(t, "after_handover_ns")), "must be at most 3600 s (3.6e12 ns)");
         }
         return;
-      case pb::Trigger::kOnLabel: {
-        const pb::OnLabel& on = t.on_label();
-        const FieldPath p = Join(base, F(t, "on_label"));
-        if (on.cpu() >= n_) Fail(Join(p, F(on, "cpu")), "CPU " + std::to_string(on.cpu()) + " does not exist");
-        if (on.label().empty() || on.label().size() > kMaxLabelLength) {
-          Fail(Join(p, F(on, "label")), "must be a step label of 1 to 32 characters");
-        } else {
-          for (char c : on.label()) {
-            if (!LabelChar(c)) {
-              Fail(Join(p, F(on, "label")), "step labels use only letters, digits, '_', '-' and '.'");
-              break;
-            }
-          }
-        }
-        if (on.occurrence() < 1 || on.occurrence() > kMaxOccurrence) {
-          Fail(Join(p, F(on, "occurrence")), "must be in [1, 1000], got " + std::to_string(on.occurrence()));
-        }
-        return;
-      }
+      case pb::Trigger::kOnLabel: LabelAnchor(t.on_label(), Join(base, F(t, "on_label"))); return;
+    }
+  }
+
+  // A CPU and one of its step labels (an on_label trigger, a choice's preemption point).
+  void LabelAnchor(const pb::OnLabel& on, const FieldPath& p) {
+    if (on.cpu() >= n_) Fail(Join(p, F(on, "cpu")), "CPU " + std::to_string(on.cpu()) + " does not exist");
+    if (on.label().empty() || on.label().size() > kMaxLabelLength) {
+      Fail(Join(p, F(on, "label")), "must be a step label of 1 to 32 characters");
+    } else if (!std::all_of(on.label().begin(), on.label().end(), LabelChar)) {
+      Fail(Join(p, F(on, "label")), "step labels use only letters, digits, '_', '-' and '.'");
+    }
+    if (on.occurrence() < 1 || on.occurrence() > kMaxOccurrence) {
+      Fail(Join(p, F(on, "occurrence")), "must be in [1, 1000], got " + std::to_string(on.occurrence()));
     }
   }
 

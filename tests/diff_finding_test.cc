@@ -26,6 +26,11 @@ TEST(FindingHeader, NamesEveryTargetShowingTheSignatureAndReadsBackAsWritten) {
       const bool listed = std::find(h.targets.begin(), h.targets.end(), other.target) != h.targets.end();
       if (other.signature == d.signature) EXPECT_TRUE(listed) << other.target;
     }
+    // A documented bug names its mechanism, so a rediscovery run can tell which one the campaign found.
+    const bool named =
+        std::find(h.known_as.begin(), h.known_as.end(), d.target + ": " + d.known_as) != h.known_as.end();
+    EXPECT_EQ(named, d.known) << d.signature;
+    if (d.known) EXPECT_FALSE(d.known_as.empty()) << d.signature;
     h.found_after_execs = 12;
     h.found_after_ms = 345;
     const std::string text = FormatFindingHeader(h) + "machine { family: PPC }\n";
@@ -35,6 +40,7 @@ TEST(FindingHeader, NamesEveryTargetShowingTheSignatureAndReadsBackAsWritten) {
     EXPECT_EQ(back.property, h.property);
     EXPECT_EQ(back.targets, h.targets);
     EXPECT_EQ(back.witness, h.witness);
+    EXPECT_EQ(back.known_as, h.known_as);
     EXPECT_EQ(back.found_after_execs, 12u);
     EXPECT_EQ(back.found_after_ms, 345);
     EXPECT_EQ(FormatFindingHeader(back), FormatFindingHeader(h));

@@ -133,6 +133,89 @@ TEST(Schedule, ExplicitChoicesAreFollowedExactly) {
   EXPECT_EQ(std::vector<uint32_t>(order.begin(), order.begin() + 6), (std::vector<uint32_t>{1, 1, 1, 0, 0, 1}));
 }
 
+std::vector<uint32_t> MemoryOrder(const RunResult& r) {
+  std::vector<uint32_t> order;
+  for (const TraceEntry& e : r.trace.entries()) {
+    if (e.kind == TraceKind::kRead || e.kind == TraceKind::kWrite) order.push_back(e.cpu);
+  }
+  return order;
+}
+
+// A preemption point: round robin until cpu0's second W, then cpu1 runs three steps in a row.
+TEST(Schedule, AnchoredChoiceStartsRightAfterItsLabel) {
+  RunResult r;
+  RunRacers(R"pb(
+              machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }
+              schedule {
+                choices {
+                  cpu: 1
+                  steps: 3
+                  after { cpu: 0 label: "W" occurrence: 2 }
+                }
+              }
+            )pb",
+            &r);
+  const std::vector<uint32_t> order = MemoryOrder(r);
+  ASSERT_GE(order.size(), 10u);
+  EXPECT_EQ(std::vector<uint32_t>(order.begin(), order.begin() + 10),
+            (std::vector<uint32_t>{0, 1, 0, 1, 0, 1, 0, 1, 1, 1}));
+}
+
+// A hold: cpu0 is delayed right after its first W; cpu1 runs meanwhile.
+TEST(Schedule, HoldDelaysItsCpuAndRunsTheOthers) {
+  RunResult r;
+  RunRacers(R"pb(
+              machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }
+              schedule {
+                choices {
+                  cpu: 0
+                  steps: 2
+                  hold: true
+                  after { cpu: 0 label: "W" }
+                }
+              }
+            )pb",
+            &r);
+  const std::vector<uint32_t> order = MemoryOrder(r);
+  ASSERT_GE(order.size(), 6u);
+  EXPECT_EQ(std::vector<uint32_t>(order.begin(), order.begin() + 6), (std::vector<uint32_t>{0, 1, 0, 1, 1, 0}));
+}
+
+// Holding the only CPU that can run does not stall the run: the hold ends and that CPU runs.
+TEST(Schedule, HoldEndsWhenNoOtherCpuCanRun) {
+  RunResult r;
+  RunRacers(R"pb(
+              machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }
+              schedule { choices { cpu: 1 steps: 1000 hold: true } }
+            )pb",
+            &r);
+  const std::vector<uint32_t> order = MemoryOrder(r);
+  ASSERT_EQ(order.size(), 16u);  // both CPUs finish their four read-write rounds
+  EXPECT_EQ(std::vector<uint32_t>(order.begin(), order.begin() + 8), std::vector<uint32_t>(8, 0));
+  EXPECT_EQ(std::vector<uint32_t>(order.begin() + 8, order.end()), std::vector<uint32_t>(8, 1));
+}
+
+// An anchor the run never reaches leaves the policy in charge of the whole run, later choices included.
+TEST(Schedule, AnchoredChoiceNeverReachedIsNeverFollowed) {
+  RunResult anchored;
+  RunRacers(R"pb(
+              machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }
+              schedule {
+                choices {
+                  cpu: 1
+                  steps: 3
+                  after { cpu: 0 label: "NOT-A-STEP" }
+                }
+                choices { cpu: 0 steps: 8 }
+              }
+            )pb",
+            &anchored);
+  RunResult plain;
+  RunRacers(R"pb(machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 })pb", &plain);
+  EXPECT_EQ(MemoryOrder(anchored), MemoryOrder(plain));
+  EXPECT_EQ(anchored.trace_hash, plain.trace_hash);
+}
+
 TEST(Schedule, SeededRandomReplaysFromItsSeedAndDiffersAcrossSeeds) {
   std::set<uint64_t> hashes;
   for (int seed = 0; seed < 8; ++seed) {

@@ -149,6 +149,23 @@ class Fixer {
       if (c.steps() < 1 || c.steps() > kMaxChoiceSteps) {
         Change([&] { c.set_steps(Clamp<uint32_t>(c.steps(), 1, kMaxChoiceSteps)); });
       }
+      if (c.has_after()) AnchorFix(*c.mutable_after());
+    }
+  }
+
+  // A CPU and a well-formed label (any step label: a choice's preemption point need not be a trigger point).
+  void AnchorFix(pb::OnLabel& on) {
+    if (on.cpu() >= n_) Change([&] { on.set_cpu(on.cpu() % n_); });
+    if (!IsValidLabel(on.label())) {
+      std::string cleaned;
+      for (char c : on.label()) {
+        if (IsValidLabel(std::string_view(&c, 1)) && cleaned.size() < kMaxLabelLength) cleaned += c;
+      }
+      if (cleaned.empty()) cleaned = FallbackLabel();
+      Change([&] { on.set_label(cleaned); });
+    }
+    if (on.occurrence() < 1 || on.occurrence() > kMaxOccurrence) {
+      Change([&] { on.set_occurrence(Clamp<uint32_t>(on.occurrence(), 1, kMaxOccurrence)); });
     }
   }
 
@@ -171,20 +188,9 @@ class Fixer {
         return;
       case pb::Trigger::kOnLabel: {
         pb::OnLabel& on = *t.mutable_on_label();
-        if (on.cpu() >= n_) Change([&] { on.set_cpu(on.cpu() % n_); });
-        if (!IsValidLabel(on.label())) {
-          std::string cleaned;
-          for (char c : on.label()) {
-            if (IsValidLabel(std::string_view(&c, 1)) && cleaned.size() < kMaxLabelLength) cleaned += c;
-          }
-          if (cleaned.empty()) cleaned = FallbackLabel();
-          Change([&] { on.set_label(cleaned); });
-        }
+        AnchorFix(on);
         if (!IsTriggerPoint(family_, on.label())) {
           Change([&] { on.set_label(std::string(NearestTriggerPoint(family_, on.label()))); });
-        }
-        if (on.occurrence() < 1 || on.occurrence() > kMaxOccurrence) {
-          Change([&] { on.set_occurrence(Clamp<uint32_t>(on.occurrence(), 1, kMaxOccurrence)); });
         }
         return;
       }

@@ -1,6 +1,6 @@
-// Step labels the mutator may use in on_label triggers, per family: only the family's trigger points
-// (sim/trigger_points.h). The caller fills the pool (typically from the traces of seed runs); labels that are not
-// trigger points are ignored, and without any the whole table is the pool.
+// Step labels the mutator may use, per family: for on_label triggers only the family's trigger points
+// (sim/trigger_points.h); for a schedule choice's preemption point any step a model executes. The caller fills the
+// pool (typically from the traces of seed runs); without any learned label, both lists are the trigger points.
 #pragma once
 
 #include <set>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "proto/scenario.pb.h"
+#include "sim/trace.h"
 
 namespace crashdiff::fuzz {
 
@@ -16,8 +17,14 @@ class LabelPool {
  public:
   // Adds a label seen on family; labels that the validator would reject are ignored.
   void Add(pb::Family family, std::string_view label);
-  // Sorted, deduplicated labels of family; the spec's step ids when nothing was added for it.
+  // Adds the label of every executed step of a run's trace (what on_label triggers and preemption points see).
+  void AddTrace(pb::Family family, const Trace& trace);
+  // Sorted, deduplicated trigger points of family seen; all of them when nothing was added for it.
   const std::vector<std::string>& Labels(pb::Family family) const;
+  // Every well-formed step label seen on family (preemption points); the trigger points when none was added.
+  const std::vector<std::string>& StepLabels(pb::Family family) const;
+  // The labels of shared-memory reads among them (the check of a check-then-act window); may be empty.
+  const std::vector<std::string>& ReadLabels(pb::Family family) const { return reads_[Slot(family)]; }
   size_t Size(pb::Family family) const { return Labels(family).size(); }
   bool Learned(pb::Family family) const;
 
@@ -28,6 +35,11 @@ class LabelPool {
   std::set<std::string> learned_[4];
   mutable std::vector<std::string> sorted_[4];
   mutable bool dirty_[4] = {true, true, true, true};
+  static size_t Slot(pb::Family f) { return static_cast<size_t>(f) < 4 ? static_cast<size_t>(f) : 0; }
+  std::vector<std::string> reads_[4];  // sorted
+  std::set<std::string> steps_[4];
+  mutable std::vector<std::string> sorted_steps_[4];
+  mutable bool steps_dirty_[4] = {true, true, true, true};
 };
 
 // Valid as an on_label label (sim/validate.cc): 1..32 characters from [A-Za-z0-9_.-].

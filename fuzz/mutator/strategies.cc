@@ -2,6 +2,7 @@
 // make when editing a reproducer (add an event, aim it at another CPU, move it to just after a timeout, ...);
 // Fix() afterwards repairs anything the change broke.
 #include <algorithm>
+#include <vector>
 
 #include "fuzz/mutator/fix.h"
 #include "fuzz/mutator/mutator.h"
@@ -198,6 +199,49 @@ bool InsertChoice(pb::Scenario& s, MutationContext& ctx) {
   return true;
 }
 
+// The shape of every race reproducer: a CPU is in a window (between a check and the act that relies on it) while
+// another CPU runs long enough to act inside it (a crash's IPI round is 20-40 steps). Half the time a delay: CPU a
+// is held right after a step label (a shared-memory read, often), the others run; otherwise CPU b runs right
+// after a's step label, or a runs a few steps then b runs, from a place in the choice list (the front, more
+// often: most windows open early). Anchored choices keep their moment however many steps lead there.
+bool Preempt(pb::Scenario& s, MutationContext& ctx) {
+  pb::Schedule& sched = *s.mutable_schedule();
+  if (NumCpus(s.machine()) < 2 || sched.choices_size() + 2 > ctx.options.max_choices) return false;
+  const uint32_t a = PickCpu(ctx.rng, s.machine());
+  uint32_t b = PickCpu(ctx.rng, s.machine());
+  for (int tries = 0; b == a && tries < 8; ++tries) b = PickCpu(ctx.rng, s.machine());
+  if (a == b) return false;
+  static constexpr uint32_t kRun[] = {1, 2, 3, 4, 6, 10};
+  static constexpr uint32_t kPreempt[] = {10, 20, 30, 50, 100, 200};
+  std::vector<pb::Choice> add(1);
+  add[0].set_steps(kPreempt[ctx.rng.Below(std::size(kPreempt))]);
+  const uint64_t shape = ctx.rng.Below(4);
+  if (shape < 3) {
+    pb::OnLabel& after = *add[0].mutable_after();
+    after.set_cpu(a);
+    after.set_label(PickStepLabel(ctx.rng, ctx.options.labels, s.machine().family()));
+    if (ctx.rng.Chance(1, 4)) after.set_occurrence(2 + static_cast<uint32_t>(ctx.rng.Below(3)));
+  }
+  if (shape < 2) {
+    add[0].set_cpu(a);
+    add[0].set_hold(true);
+  } else {
+    add[0].set_cpu(b);
+  }
+  if (shape == 3) {
+    pb::Choice run;
+    run.set_cpu(a);
+    run.set_steps(kRun[ctx.rng.Below(std::size(kRun))]);
+    add.insert(add.begin(), run);
+  }
+  const int at = ctx.rng.Chance(1, 2) ? 0 : PickIndex(ctx.rng, sched.choices_size() + 1);
+  const int n = static_cast<int>(add.size());
+  for (const pb::Choice& c : add) *sched.add_choices() = c;
+  auto& list = *sched.mutable_choices();
+  std::rotate(list.begin() + at, list.end() - n, list.end());
+  return true;
+}
+
 bool DeleteChoice(pb::Scenario& s, MutationContext& ctx) {
   if (!s.has_schedule() || s.schedule().choices_size() == 0) return false;
   pb::Schedule& sched = *s.mutable_schedule();
@@ -212,7 +256,13 @@ bool ChangePolicy(pb::Scenario& s, MutationContext& ctx) {
   static constexpr pb::Policy kPolicies[] = {pb::ROUND_ROBIN, pb::RANDOM, pb::PCT};
   sched.set_policy(kPolicies[ctx.rng.Below(3)]);
   if (sched.policy() != pb::ROUND_ROBIN) sched.set_seed(ctx.rng.Chance(1, 2) ? ctx.rng.Below(64) : ctx.rng.Next());
-  if (sched.policy() == pb::PCT) sched.set_pct_depth(1 + static_cast<uint32_t>(ctx.rng.Below(6)));
+  if (sched.policy() == pb::PCT) {
+    sched.set_pct_depth(1 + static_cast<uint32_t>(ctx.rng.Below(6)));
+    // PCT finds a bug of depth d with probability 1/(n k^(d-1)) where k is the run's length; change points drawn
+    // beyond the end of a run are wasted, and crash runs last tens to hundreds of steps, not the default 1,000.
+    static constexpr uint64_t kHorizons[] = {30, 100, 300, 1000};
+    sched.set_pct_horizon(kHorizons[ctx.rng.Below(std::size(kHorizons))]);
+  }
   return true;
 }
 
@@ -333,6 +383,7 @@ const std::vector<Strategy>& Strategies() {
       {"LabelTrigger", 6, LabelTrigger},
       {"ShiftTimes", 2, ShiftTimes},
       {"InsertChoice", 3, InsertChoice},
+      {"Preempt", 3, Preempt},
       {"DeleteChoice", 2, DeleteChoice},
       {"ChangePolicy", 4, ChangePolicy},
       {"ToggleOffline", 5, ToggleOffline},

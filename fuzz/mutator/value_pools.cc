@@ -73,6 +73,16 @@ std::string PickLabel(Rng& rng, const LabelPool* labels, pb::Family family) {
   return pool[rng.Below(pool.size())];
 }
 
+std::string PickStepLabel(Rng& rng, const LabelPool* labels, pb::Family family) {
+  // Half the time a shared-memory read: the check of a check-then-act window is where delays matter most.
+  const bool read = labels != nullptr && !labels->ReadLabels(family).empty() && rng.Chance(1, 2);
+  const auto& pool = read     ? labels->ReadLabels(family)
+                     : labels ? labels->StepLabels(family)
+                              : LabelPool::SpecLabels(family);
+  if (pool.empty()) return "E1";
+  return pool[rng.Below(pool.size())];
+}
+
 uint64_t Tweak(Rng& rng, uint64_t v, uint64_t lo, uint64_t hi) {
   uint64_t out = v;
   switch (rng.Below(6)) {

@@ -25,6 +25,8 @@ uint64_t PickStep(Rng& rng, uint64_t budget);
 // A CPU id < the machine's CPU count; offline / never-started / boot CPUs are favoured (they are where the bugs are).
 uint32_t PickCpu(Rng& rng, const pb::Machine& machine);
 std::string PickLabel(Rng& rng, const LabelPool* labels, pb::Family family);
+// Any step label seen on the family (a preemption point of a schedule choice).
+std::string PickStepLabel(Rng& rng, const LabelPool* labels, pb::Family family);
 // Tweaks an integer a little (±1, ×2, ÷2) or a lot (an interesting boundary); stays within [lo, hi].
 uint64_t Tweak(Rng& rng, uint64_t value, uint64_t lo, uint64_t hi);
 
