@@ -302,7 +302,7 @@ Status StatusOf(const FindingHeader& h, const std::string& root_cause, const Fuz
   if (h.property == "OUTCOME") return Status::kDifference;
   if (h.known) return Status::kKnown;
   const std::string target = SignatureTarget(h.signature);
-  *triage = plan.triage.Find(root_cause, target);
+  *triage = plan.triage.Find(root_cause, target, SignatureRole(h.signature));
   if (*triage != nullptr) {
     // An artifact marked fixed that shows again has come back: that is news.
     return (*triage)->triage.verdict() == pb::Triage::ARTIFACT_FIXED ? Status::kNew : Status::kTriaged;

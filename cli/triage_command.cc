@@ -42,7 +42,7 @@ int List(const TriageBook& book) {
     std::string targets;
     for (const std::string& t : rec.triage.targets()) targets += (targets.empty() ? "" : ",") + t;
     std::printf("%-15s %-36s %s\n%15s %s\n", std::string(VerdictName(rec.triage.verdict())).c_str(),
-                rec.triage.root_cause().c_str(), targets.empty() ? "(every target)" : targets.c_str(), "",
+                RootCauses(rec.triage).c_str(), targets.empty() ? "(every target)" : targets.c_str(), "",
                 rec.triage.summary().c_str());
   }
   std::printf("%zu record(s)\n", book.records.size());
@@ -95,7 +95,7 @@ int TriageCommand(const Args& raw_args) {
   for (const TargetReport& t : report.targets) {
     if (t.target == d->target) run = &t;
   }
-  const TriageRecord* rec = book.Find(d->root_cause, d->target);
+  const TriageRecord* rec = book.Find(d->root_cause, d->target, d->role);
   std::printf("signature   %s\nroot cause  %s\nstatus      %s\n", d->signature.c_str(), d->root_cause.c_str(),
               d->difference()  ? "outcome difference (information)"
               : d->known       ? "known (documented by the target)"

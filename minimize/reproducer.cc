@@ -34,6 +34,14 @@ std::string SignatureTarget(const std::string& signature) {
   return inside.substr(0, inside.find('/'));
 }
 
+std::string SignatureRole(const std::string& signature) {
+  // "<PRn> <short-name>: <role> <what> [<target>/<platform>]"
+  const size_t colon = signature.find(": ");
+  if (colon == std::string::npos) return "";
+  const size_t start = colon + 2;
+  return signature.substr(start, signature.find(' ', start) - start);
+}
+
 std::string ReproducerFileName(const std::string& signature) {
   std::string out;
   bool dash = false;

@@ -23,6 +23,8 @@ struct Expectation {
 std::string SignatureKey(const std::string& signature);
 // The target a signature names in its "[target/platform]" suffix (empty when it has none).
 std::string SignatureTarget(const std::string& signature);
+// The role a signature names ("loser", "offline-target", ...); "" when it has none.
+std::string SignatureRole(const std::string& signature);
 
 // Deterministic file name for a signature: lower-case words joined by '-', plus ".textproto".
 std::string ReproducerFileName(const std::string& signature);

@@ -41,9 +41,11 @@ std::vector<std::string> ValidateTriage(const pb::Triage& t, const std::string& 
   auto need = [&](bool ok, const std::string& field, const std::string& why) {
     if (!ok) errors.push_back(name + ": " + field + ": " + why);
   };
-  need(!t.root_cause().empty(), "root_cause", "required (the key crashdiff prints, e.g. \"PR3 lost-wake @L2\")");
-  need(t.root_cause().find(" @") != std::string::npos, "root_cause",
-       "'" + t.root_cause() + "' is not a root-cause key (\"<PRn> <short-name> @<label>\")");
+  need(t.root_cause_size() > 0, "root_cause", "required (the key crashdiff prints, e.g. \"PR3 lost-wake @L2\")");
+  for (const std::string& key : t.root_cause()) {
+    need(key.find(" @") != std::string::npos, "root_cause",
+         "'" + key + "' is not a root-cause key (\"<PRn> <short-name> @<label>\")");
+  }
   need(t.verdict() != pb::Triage::VERDICT_UNSPECIFIED, "verdict", "required: REAL, ARTIFACT_FIXED or OPEN_QUESTION");
   need(!t.summary().empty(), "summary", "required (one line)");
   need(!t.reason().empty(), "reason", "required (the argument from the kernel source or the crashdiff fix)");
@@ -65,13 +67,23 @@ std::vector<std::string> ValidateTriage(const pb::Triage& t, const std::string& 
   return errors;
 }
 
-const TriageRecord* TriageBook::Find(std::string_view root_cause, std::string_view target) const {
+const TriageRecord* TriageBook::Find(std::string_view root_cause, std::string_view target,
+                                     std::string_view role) const {
+  const auto covers = [](const auto& list, std::string_view item) {
+    return list.empty() || std::find(list.begin(), list.end(), item) != list.end();
+  };
   for (const TriageRecord& r : records) {
-    if (r.triage.root_cause() != root_cause) continue;
-    const auto& ts = r.triage.targets();
-    if (ts.empty() || std::find(ts.begin(), ts.end(), target) != ts.end()) return &r;
+    const auto& keys = r.triage.root_cause();
+    if (std::find(keys.begin(), keys.end(), root_cause) == keys.end()) continue;
+    if (covers(r.triage.targets(), target) && (role.empty() || covers(r.triage.roles(), role))) return &r;
   }
   return nullptr;
+}
+
+std::string RootCauses(const pb::Triage& t) {
+  std::string out;
+  for (const std::string& key : t.root_cause()) out += (out.empty() ? "" : ", ") + key;
+  return out;
 }
 
 TriageBook LoadTriage(const std::string& dir, const std::string& repo_root) {

@@ -19,8 +19,8 @@ struct TriageRecord {
 struct TriageBook {
   std::vector<TriageRecord> records;
   std::vector<std::string> errors;  // "file:line: field: reason"
-  // The record for root_cause on target, nullptr if none.
-  const TriageRecord* Find(std::string_view root_cause, std::string_view target) const;
+  // The record for root_cause on target (and role, when given), nullptr if none.
+  const TriageRecord* Find(std::string_view root_cause, std::string_view target, std::string_view role = {}) const;
 };
 
 // Reads every *.textproto in dir (sorted by name). A missing directory is an empty book. repo_root resolves the
@@ -30,6 +30,7 @@ TriageBook LoadTriage(const std::string& dir, const std::string& repo_root = "")
 // Validates one record: "name: field: reason" errors (empty when valid).
 std::vector<std::string> ValidateTriage(const pb::Triage& t, const std::string& name, const std::string& repo_root);
 
-std::string_view VerdictName(pb::Triage::Verdict v);  // "real", "artifact-fixed", "open-question"
+std::string_view VerdictName(pb::Triage::Verdict v);
+std::string RootCauses(const pb::Triage& t);  // its keys, comma-separated  // "real", "artifact-fixed", "open-question"
 
 }  // namespace crashdiff

@@ -150,7 +150,8 @@ class Validator {
   }
 
   // A CPU and one of its step labels (an on_label trigger, a choice's preemption point).
-  void LabelAnchor(const pb::OnLabel& on, const FieldPath& p) {
+  template <typename Anchor>
+  void LabelAnchor(const Anchor& on, const FieldPath& p) {
     if (on.cpu() >= n_) Fail(Join(p, F(on, "cpu")), "CPU " + std::to_string(on.cpu()) + " does not exist");
     if (on.label().empty() || on.label().size() > kMaxLabelLength) {
       Fail(Join(p, F(on, "label")), "must be a step label of 1 to 32 characters");

@@ -29,15 +29,15 @@ TEST(Triage, EveryRecordsReproducerStillShowsItsRootCause) {
     ASSERT_TRUE(loaded.scenario) << r.file;
     bool shown = false;
     for (const Divergence& d : RunDifferential(*loaded.scenario).divergences) {
-      shown |= d.root_cause == r.triage.root_cause() && book.Find(d.root_cause, d.target) == &r;
+      shown |= book.Find(d.root_cause, d.target, d.role) == &r;
     }
-    EXPECT_TRUE(shown) << r.file << ": " << r.triage.reproducer() << " no longer shows " << r.triage.root_cause();
+    EXPECT_TRUE(shown) << r.file << ": " << r.triage.reproducer() << " no longer shows " << RootCauses(r.triage);
   }
 }
 
 TEST(Triage, ARealVerdictNeedsItsKernelSource) {
   pb::Triage t;
-  t.set_root_cause("PR3 lost-wake @L2");
+  t.add_root_cause("PR3 lost-wake @L2");
   t.set_verdict(pb::Triage::REAL);
   t.set_summary("s");
   t.set_reason("r");
@@ -72,12 +72,26 @@ TEST(Triage, BadRecordsAreRefusedWithFileAndLine) {
 TEST(Triage, ARecordCoversOnlyItsTargets) {
   TriageBook book;
   TriageRecord r;
-  r.triage.set_root_cause("PR6 counter @R3");
+  r.triage.add_root_cause("PR6 counter @R3");
   r.triage.add_targets("ppc-sreset-dump");
   book.records.push_back(r);
   EXPECT_NE(book.Find("PR6 counter @R3", "ppc-sreset-dump"), nullptr);
   EXPECT_EQ(book.Find("PR6 counter @R3", "ppc-upstream-clear-then-check"), nullptr);
   EXPECT_EQ(book.Find("PR6 counter @R4", "ppc-sreset-dump"), nullptr);
+}
+
+// One mechanism seen under several keys, on some roles only: another role on the same key is not covered.
+TEST(Triage, ARecordCoversItsKeysAndOnlyItsRoles) {
+  TriageBook book;
+  TriageRecord r;
+  r.triage.add_root_cause("PR9 multiple-initiators @K2e");
+  r.triage.add_root_cause("PR1 unsafe-parking @CRASHING");
+  r.triage.add_roles("loser");
+  book.records.push_back(r);
+  EXPECT_NE(book.Find("PR9 multiple-initiators @K2e", "x86-mwait-fixed", "loser"), nullptr);
+  EXPECT_NE(book.Find("PR1 unsafe-parking @CRASHING", "x86-mwait-fixed", "loser"), nullptr);
+  EXPECT_EQ(book.Find("PR1 unsafe-parking @CRASHING", "x86-mwait-fixed", "online-target"), nullptr);
+  EXPECT_EQ(book.Find("PR1 unsafe-parking @TRANSIT", "x86-mwait-fixed", "loser"), nullptr);
 }
 
 }  // namespace

@@ -154,7 +154,8 @@ class Fixer {
   }
 
   // A CPU and a well-formed label (any step label: a choice's preemption point need not be a trigger point).
-  void AnchorFix(pb::OnLabel& on) {
+  template <typename Anchor>
+  void AnchorFix(Anchor& on) {
     if (on.cpu() >= n_) Change([&] { on.set_cpu(on.cpu() % n_); });
     if (!IsValidLabel(on.label())) {
       std::string cleaned;

@@ -215,9 +215,12 @@ bool MutateRandomField(pb::Scenario& scenario, MutationContext& ctx) {
       return true;
     case FieldDescriptor::CPPTYPE_ENUM: MutateEnum(m, s, scenario, ctx.rng); return true;
     case FieldDescriptor::CPPTYPE_STRING:
-      if (s.policy.kind != ValueKind::kLabel) return false;
+      if (s.policy.kind != ValueKind::kLabel && s.policy.kind != ValueKind::kStepLabel) return false;
       if (s.index >= 0 || s.index == kAppend) return false;
-      r->SetString(&m, s.field, PickLabel(ctx.rng, ctx.options.labels, scenario.machine().family()));
+      r->SetString(&m, s.field,
+                   s.policy.kind == ValueKind::kLabel
+                       ? PickLabel(ctx.rng, ctx.options.labels, scenario.machine().family())
+                       : PickStepLabel(ctx.rng, ctx.options.labels, scenario.machine().family()));
       return true;
     default: {
       const uint64_t old = s.index >= 0 || s.index == -1 ? ReadUnsigned(m, s) : 0;

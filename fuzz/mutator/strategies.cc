@@ -217,7 +217,7 @@ bool Preempt(pb::Scenario& s, MutationContext& ctx) {
   add[0].set_steps(kPreempt[ctx.rng.Below(std::size(kPreempt))]);
   const uint64_t shape = ctx.rng.Below(4);
   if (shape < 3) {
-    pb::OnLabel& after = *add[0].mutable_after();
+    pb::PreemptionPoint& after = *add[0].mutable_after();
     after.set_cpu(a);
     after.set_label(PickStepLabel(ctx.rng, ctx.options.labels, s.machine().family()));
     if (ctx.rng.Chance(1, 4)) after.set_occurrence(2 + static_cast<uint32_t>(ctx.rng.Below(3)));

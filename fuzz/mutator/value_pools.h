@@ -38,7 +38,8 @@ enum class ValueKind : uint8_t {
   kCpuId,
   kTimeNs,
   kStepIndex,
-  kLabel,
+  kLabel,      // a trigger point (on_label triggers)
+  kStepLabel,  // any step label (preemption points)
   kOccurrence,
   kCores,
   kThreads,
