@@ -71,20 +71,29 @@ Divergence FromOutcome(const OutcomeDifference& o, std::string_view target, cons
   return d;
 }
 
-// A CPU left unparked at hand-over (PR1) that later leaves where it was (PR2) shows one bug, not two: what it
-// does after hand-over is the hazard PR1 names. Its PR2 takes the PR1's root cause and, when the target documents
-// that PR1, its verdict. A PR2 of a CPU that was parked at hand-over stays a root cause of its own.
-void FoldIntoUnsafeParking(std::vector<Divergence>& list) {
-  for (Divergence& d : list) {
-    if (d.property != "PR2") continue;
-    const auto parking = std::find_if(list.begin(), list.end(), [&d](const Divergence& p) {
-      return p.property == "PR1" && p.cpu == d.cpu && p.cpu != kNoCpu;
-    });
-    if (parking == list.end()) continue;
-    d.root_cause = parking->root_cause;
-    if (!d.known && parking->known) {
-      d.known = true;
-      d.known_as = parking->known_as;
+// One CPU the crash never collected shows one bug several times: its crash wake was lost (PR3), so it was not
+// parked at hand-over (PR1), was not saved (PR5 "not saved") and may leave where it was afterwards (PR2). Each
+// consequence takes the root cause of the earliest cause present on the same CPU (PR3, else PR1) and, when the
+// target documents that cause, its verdict. Violations on other CPUs, and other PR5s, keep their own root cause.
+void FoldConsequencesPerCpu(std::vector<Divergence>& list) {
+  const auto cause_on = [&list](uint32_t cpu, std::string_view property) -> const Divergence* {
+    for (const Divergence& c : list) {
+      if (c.property == property && c.cpu == cpu && cpu != kNoCpu) return &c;
+    }
+    return nullptr;
+  };
+  // Causes first (a PR1 folds into a PR3 before the PR2s and PR5s that fold into that PR1 look at it).
+  for (const std::string_view effect : {"PR1", "PR2", "PR5"}) {
+    for (Divergence& d : list) {
+      if (d.property != effect || (effect == "PR5" && d.what != "not saved")) continue;
+      const Divergence* cause = cause_on(d.cpu, "PR3");
+      if (cause == nullptr && effect != "PR1") cause = cause_on(d.cpu, "PR1");
+      if (cause == nullptr) continue;
+      d.root_cause = cause->root_cause;
+      if (!d.known && cause->known) {
+        d.known = true;
+        d.known_as = cause->known_as;
+      }
     }
   }
 }
@@ -188,7 +197,7 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
       d.known = match != spec->known.end();
       if (d.known) d.known_as = Describe(*match);
     }
-    FoldIntoUnsafeParking(tr.divergences);
+    FoldConsequencesPerCpu(tr.divergences);
     SortUnique(tr.divergences);
     report.divergences.insert(report.divergences.end(), tr.divergences.begin(), tr.divergences.end());
     tr.result = std::move(run.result);

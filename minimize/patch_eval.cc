@@ -31,10 +31,15 @@ constexpr const char* kChangeNames[] = {
 // Tally sides: on which of the two targets an input shows a root cause.
 enum Side : int { kBoth = 0, kBaseOnly = 1, kPatchOnly = 2 };
 
-// Root cause -> one signature of it, for one target's divergences.
+// Root cause -> one signature of it, for one target's divergences: the cause itself when its consequences on the
+// same CPU share its root cause (a lost wake's PR3 rather than the PR1 it leads to).
 std::map<std::string, std::string> RootCauses(const DiffReport& report) {
   std::map<std::string, std::string> out;
-  for (const Divergence& d : report.divergences) out.emplace(d.root_cause, d.signature);
+  for (const Divergence& d : report.divergences) {
+    const bool is_cause = d.root_cause.rfind(d.property + " ", 0) == 0;
+    auto [it, added] = out.emplace(d.root_cause, d.signature);
+    if (!added && is_cause && it->second.rfind(d.property + " ", 0) != 0) it->second = d.signature;
+  }
   return out;
 }
 
