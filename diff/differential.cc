@@ -98,6 +98,23 @@ void FoldConsequencesPerCpu(std::vector<Divergence>& list) {
   }
 }
 
+// When the initiator hangs (PR8), what it never got to do shows on the other CPUs with the hang as witness (the
+// same step): a wake never sent (PR7), a CPU never saved (PR5). Those take the hang's root cause and verdict.
+void FoldIntoInitiatorHang(std::vector<Divergence>& list) {
+  for (const Divergence& hang : list) {
+    if (hang.property != "PR8" || !hang.at.set()) continue;
+    for (Divergence& d : list) {
+      if (&d == &hang || d.property == "PR8" || d.difference()) continue;
+      if (d.at.step != hang.at.step || d.at.label != hang.at.label) continue;
+      d.root_cause = hang.root_cause;
+      if (!d.known && hang.known) {
+        d.known = true;
+        d.known_as = hang.known_as;
+      }
+    }
+  }
+}
+
 void SortUnique(std::vector<Divergence>& list) {
   // Full order (the earliest witness first among equal signatures), so the kept witness is deterministic.
   std::sort(list.begin(), list.end(), [](const Divergence& a, const Divergence& b) {
@@ -198,6 +215,7 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
       if (d.known) d.known_as = Describe(*match);
     }
     FoldConsequencesPerCpu(tr.divergences);
+    FoldIntoInitiatorHang(tr.divergences);
     SortUnique(tr.divergences);
     report.divergences.insert(report.divergences.end(), tr.divergences.begin(), tr.divergences.end());
     tr.result = std::move(run.result);

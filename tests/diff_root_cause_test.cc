@@ -1,0 +1,73 @@
+// Root causes (docs/ORACLE.md §4a): consequences of one bug take the key of their cause, so a campaign prints one
+// line per bug. Checked on reproducers of the corpus whose causal chain is known.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "diff/differential.h"
+#include "sim/scenario_io.h"
+
+namespace crashdiff {
+namespace {
+
+const std::string kSource = CRASHDIFF_SOURCE_DIR;
+
+DiffReport RunFile(const std::string& path) {
+  const LoadResult loaded = LoadScenarioFile(kSource + "/" + path);
+  EXPECT_TRUE(loaded.scenario) << path;
+  return loaded.scenario ? RunDifferential(*loaded.scenario) : DiffReport{};
+}
+
+// The v1 lost wake: the thread sleeps through the crash (PR3), so it is unparked at hand-over (PR1) and unsaved
+// (PR5): one root cause, the lost wake, with the PR4 read that opens the window kept apart.
+TEST(RootCause, ALostWakesConsequencesOnItsCpuFoldIntoIt) {
+  const DiffReport r = RunFile(
+      "corpus/regressions/"
+      "pr3-lost-wake-offline-target-sleeps-in-stopped-hw-after-crash-wake-ppc-v1-check-before-clear-doorbel-c9b973e2."
+      "textproto");
+  int folded = 0;
+  for (const Divergence& d : r.divergences) {
+    if (d.target != "ppc-v1-check-before-clear") continue;
+    if (d.property == "PR3" || d.property == "PR1" || (d.property == "PR5" && d.what == "not saved")) {
+      EXPECT_EQ(d.root_cause, "PR3 lost-wake @L2") << d.signature;
+      ++folded;
+    }
+    if (d.property == "PR4") EXPECT_EQ(d.root_cause, "PR4 ordering @L2a") << d.signature;
+  }
+  EXPECT_GE(folded, 1);
+}
+
+// A system reset nested in the NMI-IPI lock hangs the initiator at I5a: the CPUs it never woke (PR7) show the
+// hang as their witness and take its root cause.
+TEST(RootCause, WhatAHungInitiatorNeverDidFoldsIntoTheHang) {
+  const DiffReport r = RunFile(
+      "corpus/regressions/"
+      "pr7-coverage-online-target-never-sent-a-crash-wake-ppc-prefix-nowake-xive-ipi-nmi-sysreset-9c3eae7b.textproto");
+  int hangs = 0;
+  int unwoken = 0;
+  for (const Divergence& d : r.divergences) {
+    if (d.target != "ppc-prefix-nowake") continue;
+    if (d.property == "PR8") ++hangs;
+    if (d.property != "PR7") continue;
+    ++unwoken;
+    EXPECT_EQ(d.root_cause, "PR8 unbounded-initiator @I5a") << d.signature;
+  }
+  EXPECT_GT(hangs, 0);
+  EXPECT_GT(unwoken, 0);
+}
+
+// A consequence keeps its own signature: folding changes the key it is grouped under, never what is reported.
+TEST(RootCause, FoldingKeepsEverySignature) {
+  const DiffReport r = RunFile("corpus/findings/ppc/transit_at_handover_mce.textproto");
+  bool pr2 = false;
+  for (const Divergence& d : r.divergences) {
+    if (d.property != "PR2" || d.target != "ppc-upstream-clear-then-check") continue;
+    pr2 = true;
+    EXPECT_EQ(d.signature.rfind("PR2 unstable-after-handover: offline-target", 0), 0u) << d.signature;
+    EXPECT_EQ(d.root_cause, "PR1 unsafe-parking @TRANSIT");
+  }
+  EXPECT_TRUE(pr2);
+}
+
+}  // namespace
+}  // namespace crashdiff
