@@ -71,10 +71,11 @@ Divergence FromOutcome(const OutcomeDifference& o, std::string_view target, cons
   return d;
 }
 
-// One CPU the crash never collected shows one bug several times: its crash wake was lost (PR3), so it was not
-// parked at hand-over (PR1), was not saved (PR5 "not saved") and may leave where it was afterwards (PR2). Each
-// consequence takes the root cause of the earliest cause present on the same CPU (PR3, else PR1) and, when the
-// target documents that cause, its verdict. Violations on other CPUs, and other PR5s, keep their own root cause.
+// One CPU shows one bug several times: its crash wake was lost (PR3), or it resumed into memory the relocation
+// replaced (PR10), so it was not parked at hand-over (PR1), was not saved (PR5 "not saved") and may leave where
+// it was afterwards (PR2). Each consequence takes the root cause of the earliest cause present on the same CPU
+// (PR3 or PR10, else PR1) and, when the target documents that cause, its verdict. Violations on other CPUs, and
+// other PR5s, keep their own root cause.
 void FoldConsequencesPerCpu(std::vector<Divergence>& list) {
   const auto cause_on = [&list](uint32_t cpu, std::string_view property) -> const Divergence* {
     for (const Divergence& c : list) {
@@ -87,6 +88,7 @@ void FoldConsequencesPerCpu(std::vector<Divergence>& list) {
     for (Divergence& d : list) {
       if (d.property != effect || (effect == "PR5" && d.what != "not saved")) continue;
       const Divergence* cause = cause_on(d.cpu, "PR3");
+      if (cause == nullptr) cause = cause_on(d.cpu, "PR10");
       if (cause == nullptr && effect != "PR1") cause = cause_on(d.cpu, "PR1");
       if (cause == nullptr) continue;
       d.root_cause = cause->root_cause;
