@@ -23,7 +23,8 @@ const std::vector<Command>& Commands() {
        RunCommand},
       {"minimize", "minimize FILE [--signature S | --all] [--out DIR] [--max-runs N] [--quiet]",
        "Reduce a scenario to a small reproducer that keeps signature S (default: its first new divergence, else\n"
-       "its first known one; --all: one reproducer per signature it shows): ddmin over events and schedule\n"
+       "its first known one; --all: one reproducer per signature it shows that DIR has none of yet): ddmin over events "
+       "and schedule\n"
        "choices, then fewer CPUs, default schedule, earlier triggers, smaller numbers. Writes "
        "DIR/<signature>.textproto (default corpus/regressions) atomically after\n"
        "every improvement, so Ctrl-C keeps the best so far. The header says what the reproducer shows and what\n"

@@ -109,7 +109,14 @@ int MinimizeCommand(const Args& args) {
   std::signal(SIGTERM, OnInterrupt);
   for (const std::string& signature : signatures) {
     if (g_stop) break;
-    MinimizeOne(*loaded.scenario, signature, dir + "/" + ReproducerFileName(signature), options, r.Has("--quiet"));
+    const std::string out = dir + "/" + ReproducerFileName(signature);
+    // --all gathers a file's signatures into a corpus: a signature the corpus already has a reproducer of keeps it
+    // (it may be the documented one for that bug); naming the signature replaces it deliberately.
+    if (r.Has("--all") && std::filesystem::exists(out, ec)) {
+      if (!r.Has("--quiet")) std::printf("kept %s (already reproduces %s)\n", out.c_str(), signature.c_str());
+      continue;
+    }
+    MinimizeOne(*loaded.scenario, signature, out, options, r.Has("--quiet"));
   }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);

@@ -1,6 +1,12 @@
 // The command line as a user meets it: usage, help, and bad input giving file:line errors and exit code 2.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
 #include "tests/cli_test_util.h"
 
 namespace crashdiff {
@@ -107,6 +113,40 @@ TEST(Cli, PatchReportsWhatTheOlderPatchIntroducesAndWritesReproducers) {
   EXPECT_EQ(json.exit_code, 1);
   EXPECT_NE(json.output.find("\"introduced\":true"), std::string::npos) << json.output;
   EXPECT_NE(json.output.find("\"change\":\"introduced\""), std::string::npos);
+}
+
+// minimize --all adds to a corpus: a signature it already has a reproducer of keeps that reproducer.
+TEST(Cli, MinimizeAllKeepsReproducersTheCorpusAlreadyHas) {
+  TempDir dir;
+  const std::string scenario = dir.Write("s.textproto", R"pb(
+    machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 offline: 3 }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_step: 0 }
+    }
+    events {
+      kind: HMI
+      all_cpus: true
+      trigger { after_handover_ns: 1000 }
+    }
+  )pb");
+  const std::string out = dir.path() + "/corpus";
+  const auto first = RunCrashdiff("minimize " + scenario + " --all --out " + out);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(out)) files.push_back(e.path());
+  ASSERT_FALSE(files.empty());
+  const std::string marker = "# kept by the user\n";
+  {
+    std::ofstream(files.front(), std::ios::app) << marker;
+  }
+  const auto second = RunCrashdiff("minimize " + scenario + " --all --out " + out);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("kept " + files.front().string()), std::string::npos) << second.output;
+  std::ifstream in(files.front());
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(marker), std::string::npos);
 }
 
 TEST(Cli, RegressWithABaseComparesOnTheRegressionCorpusAlone) {
