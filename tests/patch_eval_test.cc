@@ -102,20 +102,26 @@ TEST(PatchEval, TheBaseRebuiltFromItsVariantChangesNothing) {
 // The v1 ordering (spec §3.2) on the upstream base: the kdump check moved before the clear. A stray wake merged
 // with the crash wake is cleared after the check and lost: the lost wake (PR3 at the stop it sleeps in, L2) and
 // its consequences are introduced, and the static ordering check (PR4 at the moved read, L2a) fails. The change
-// is in the offline loop: whatever differs is about an offline thread, nothing about online CPUs, losers or the
-// initiator (PR6-PR8) changes.
+// is in the offline loop: on the corpus, whatever differs is about an offline thread, nothing about online CPUs,
+// losers or the initiator (PR6-PR8). (On mutants that claim does not hold: one more step in the offline loop
+// shifts every later step of a random or PCT schedule, and of a choice anchored at the new step, so an unrelated
+// race elsewhere can be won on one side and lost on the other. Both sides' behaviours are real; the patch report
+// lists them, and the corpus is the stable reference for "nothing else".)
 TEST(PatchEval, CheckingBeforeTheClearIntroducesTheLostWakeAndNothingElse) {
   const TargetSpec patch =
       Patched("ppc-check-before-clear", [](ppc::Variant& v) { v.kdump_check = ppc::KdumpCheck::kBeforeClear; });
-  const PatchReport r = EvaluatePatch(patch, Base(), Options());
-  EXPECT_TRUE(r.errors.empty());
-  const std::set<std::string> introduced = Causes(r, PatchChange::kIntroduced);
+  const PatchReport campaign = EvaluatePatch(patch, Base(), Options());
+  EXPECT_TRUE(campaign.errors.empty());
+  const std::set<std::string> introduced = Causes(campaign, PatchChange::kIntroduced);
   EXPECT_TRUE(introduced.count("PR3 lost-wake @L2")) << ::testing::PrintToString(introduced);
   EXPECT_TRUE(introduced.count("PR4 ordering @L2a")) << ::testing::PrintToString(introduced);
-  EXPECT_TRUE(r.introduced());
+  EXPECT_TRUE(campaign.introduced());
+  const PatchReport r = EvaluatePatch(patch, Base(), Options(0));
+  EXPECT_TRUE(Causes(r, PatchChange::kIntroduced).count("PR3 lost-wake @L2"));
   for (const RootCauseRow& row : r.root_causes) {
     if (row.change == PatchChange::kUnchanged) continue;
-    EXPECT_NE(row.example.find(": offline-target "), std::string::npos) << Name(row.change) << " " << row.example;
+    EXPECT_NE(row.example.find(": offline-target "), std::string::npos)
+        << Name(row.change) << " " << row.example << " from " << row.reproducer_input;
     EXPECT_TRUE(AllStartWith({row.root_cause}, {"PR1 ", "PR2 ", "PR3 ", "PR4 ", "PR5 "})) << row.root_cause;
     EXPECT_FALSE(row.platforms.empty());
     EXPECT_FALSE(row.reproducer_input.empty());
