@@ -224,15 +224,16 @@ void Machine::TakeInterrupt(Cpu& cpu, Source s) {
   if (Info(s).cleared_on_take) cpu.hw().Clear(s);
   cpu.count_irq();
   Record(cpu.id(), TraceKind::kIrq, Name(s));
+  if (s == Source::kSmi) {
+    // SMIs are handled in SMM by firmware (SMRAM, not the kernel's vectors) and return to the interrupted
+    // instruction: whether that instruction is still there is the code-region check of the next step.
+    Record(cpu.id(), TraceKind::kIrqReturn, Name(s), "SMM");
+    return;
+  }
   // The vector lives in vector_region: once the next kernel owns (has overwritten) it, an old-kernel CPU that
   // takes the interrupt runs the new kernel's handler with old-kernel state.
   if (overwritten(cpu.vector_region())) {
     Corrupt(cpu, "took " + std::string(Name(s)) + " through a replaced vector");
-    return;
-  }
-  if (s == Source::kSmi) {
-    // SMIs are handled in SMM by firmware and return to the interrupted instruction.
-    Record(cpu.id(), TraceKind::kIrqReturn, Name(s), "SMM");
     return;
   }
   PushFrame(cpu, program_->Interrupt(cpu, s), true, s);

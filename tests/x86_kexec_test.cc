@@ -2,6 +2,7 @@
 // handshake, and INIT parking.
 #include <gtest/gtest.h>
 
+#include "diff/differential.h"
 #include "tests/x86_test_util.h"
 
 namespace crashdiff::testing {
@@ -198,6 +199,39 @@ TEST(X86InitPark, BootCpuParksEveryOtherBootedCpuInInit) {
     EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedInit) << c;
     EXPECT_EQ(r.cpus[c].final, Location::kParkedInit) << "INIT holds NMI and SMI, cpu " << c;
   }
+}
+
+// An SMI enters SMM through firmware, not the kernel's vectors, and returns to the interrupted instruction: on the
+// kexec CPU while it relocates (running from the control page) it changes nothing. (The simulator once routed it
+// through the replaced IDT and called the kexec CPU dead; the reference self-check found it.)
+TEST(X86Kexec, SmiOnTheKexecCpuDuringRelocationIsHarmless) {
+  const char* text = R"pb(
+    machine {
+      family: X86
+      platform: X86_INTEL_MWAIT
+      cores: 2
+      threads_per_core: 1
+      never_started: 1
+      kexec_image_loaded: true
+    }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: SMI
+      cpus: 0
+      trigger { at_time_ns: 9 }
+    }
+  )pb";
+  for (const char* target : kX86Targets) {
+    const RunResult r = RunTarget(target, text);
+    EXPECT_TRUE(r.handed_over) << target;
+    EXPECT_EQ(r.cpus[0].at_handover, Location::kNextKernel) << target;
+  }
+  const crashdiff::DiffReport d = crashdiff::RunDifferential(ScenarioFromText(text));
+  EXPECT_TRUE(d.reference_violations.empty()) << d.reference_violations.front().signature;
 }
 
 TEST(X86InitPark, BroadcastMceAfterRelocationHitsInitParkedCpus) {
