@@ -40,7 +40,7 @@ std::string RootCauseKey(std::string_view property, std::string_view short_name,
   std::string_view at = witness_label;
   if (property == "PR1") {
     at = what.substr(0, what.find(' '));  // "STOPPED_HW at hand-over"
-  } else if (property == "PR2") {
+  } else if (property == "PR2" || property == "PR10") {
     // "DEAD_CORRUPT after hand-over from STOPPED_HW", "leaves PARKED_HLT for LOSER_SPIN after hand-over"
     if (const size_t from = what.rfind("from "); from != std::string_view::npos) {
       at = what.substr(from + 5);

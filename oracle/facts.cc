@@ -86,6 +86,7 @@ void FactsBuilder::OnLocation(uint32_t cpu, Location l, const TraceEntry& e) {
       c.operator_wait = At(cpu, e.step, e.time_ns, c.last.step == e.step ? c.last.label : Name(l));
     c.waited_for_operator = true;
   }
+  if (l == Location::kDeadCorrupt && c.location != Location::kDeadCorrupt) c.corrupt_from = c.location;
   c.location = l;
   if (Collected(l)) {
     c.collected = true;

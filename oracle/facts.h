@@ -86,7 +86,8 @@ struct CpuFacts {
   Witness relocated_monitor;
   Witness ran_after_relocation;
   Witness corrupt;
-  bool shutdown_started = false;  // it booked the start of a crash/kexec shutdown
+  Location corrupt_from = Location::kRunOld;  // where it was when it ran replaced memory (the park it left)
+  bool shutdown_started = false;              // it booked the start of a crash/kexec shutdown
 };
 
 struct Facts {

@@ -15,7 +15,8 @@ void CheckRelocationUnsafe(const RunView& run, std::vector<Violation>& out) {
       out.push_back(MakeViolation("PR10", run, c, "woken by a relocation store to its monitored line",
                                   Severity::kCritical, f.relocated_monitor));
     } else if (f.corrupt.set() && f.corrupt.step >= from) {
-      out.push_back(MakeViolation("PR10", run, c, "resumes into relocated memory", Severity::kCritical, f.corrupt));
+      out.push_back(MakeViolation("PR10", run, c, "resumes into relocated memory from " + LocName(f.corrupt_from),
+                                  Severity::kCritical, f.corrupt));
     } else if (run.roles[c] == Role::kOfflineTarget && f.ran_after_relocation.set()) {
       out.push_back(MakeViolation("PR10", run, c, "executes old-kernel code after relocation started",
                                   Severity::kCritical, f.ran_after_relocation));

@@ -33,6 +33,15 @@ inline KnownDivergence HltResumes(std::string role) {
               "45e34c8af58f was reverted)"};
 }
 
+// The same weakness while the kexec CPU relocates: an NMI/SMI/MCE resumes a CPU halted in HLT (stop_this_cpu's
+// halt, the crash NMI callback's halt, hlt_play_dead) into memory being replaced.
+inline KnownDivergence HltResumesDuringRelocation(std::string role) {
+  return {.property = "PR10",
+          .role = std::move(role),
+          .what = "from PARKED_HLT",
+          .note = "HLT resumes on NMI/SMI/MCE: during kexec relocation that runs memory being replaced"};
+}
+
 // Without MWAIT offline CPUs sit in hlt_play_dead, which the kexec kick handshake skips.
 inline const NotApplicable kNoHandshakeWithoutMwait{
     .property = "PR11",
