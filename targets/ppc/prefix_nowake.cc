@@ -18,6 +18,7 @@ constexpr Variant kPrefixNoWake{
     .reset_branch = false,
     .sreset_dump = false,
     .nmi_form = NmiIpiForm::kBusyCount,
+    .send_stop = SendStopForm::kCallFunction,
 };
 
 const TargetSpec kSpec{

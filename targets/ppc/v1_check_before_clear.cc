@@ -18,6 +18,7 @@ constexpr Variant kV1{
     .reset_branch = true,
     .sreset_dump = false,
     .nmi_form = NmiIpiForm::kBusyCount,
+    .send_stop = SendStopForm::kCallFunction,
 };
 
 const TargetSpec kSpec{
