@@ -192,11 +192,14 @@ Task<> PpcKernel::XiveExternal(Cpu& cpu) {
 }
 
 // smp_ipi_demux(): take each message byte (xchg to 0) and act on it, CALL_FUNCTION first; loop while any is set.
+// [I] Only v4.14's smp_send_stop sends CALL_FUNCTION in these models; the other variants never set that byte, so
+// its (always failing) check is left out there rather than adding a step to every demux.
 Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
   PerCpu& p = pc(cpu);
+  const bool call_function_used = v_.send_stop == SendStopForm::kCallFunction;
   for (;;) {
     bool any = false;
-    if (co_await cpu.cmpxchg(*p.msg_call, 1, 0, "N1") == 1) {
+    if (call_function_used && co_await cpu.cmpxchg(*p.msg_call, 1, 0, "N1") == 1) {
       any = true;
       co_await FlushCallFunctionQueue(cpu, "N1");  // generic_smp_call_function_interrupt
     }
