@@ -59,9 +59,28 @@ Task<> PpcKernel::CrashSmpSendStop(Cpu& cpu) {
   co_await SmpSendStop(cpu);
 }
 
-// smp_send_stop(): [I] the NMI-IPI form, stop_this_cpu on every other online CPU, 1 s.
+// smp_send_stop(). v4.14 (arch/powerpc/kernel/smp.c): smp_call_function(stop_this_cpu, NULL, 0). From
+// 6bed3237624e on: the NMI IPI with nmi_stop_this_cpu to every other online CPU, 1 s.
 Task<> PpcKernel::SmpSendStop(Cpu& cpu) {
+  if (v_.send_stop == SendStopForm::kCallFunction) {
+    co_await SmpCallFunctionStop(cpu);
+    co_return;
+  }
   co_await NmiIpiSend(cpu, -1, kFnStopThisCpu, kNmiGatherUs, "P3");
+}
+
+// smp_call_function(stop_this_cpu, NULL, wait = 0) -> smp_call_function_many over cpu_online_mask minus self:
+// queue the csd on each target's call_single_queue, then arch_send_call_function_ipi_mask (one
+// PPC_MSG_CALL_FUNCTION message pass each). wait = 0: the caller does not wait for the targets. [I] csd_lock
+// (waiting for a csd still in use by an earlier call) is not modelled: smp_send_stop is the only caller here.
+Task<> PpcKernel::SmpCallFunctionStop(Cpu& cpu) {
+  const int64_t targets = (co_await cpu.read(s_.online_mask, "P3")) & ~CpuBit(cpu.id());
+  for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+    if (targets & CpuBit(c)) co_await cpu.write(*s_.cpu[c].call_queue, kFnStopThisCpu, "P3");
+  }
+  for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+    if (targets & CpuBit(c)) co_await MessagePass(cpu, c, Msg::kCallFunction, "P3");
+  }
 }
 
 // die(): oops_begin masks interrupts; kexec_should_crash -> crash_kexec; then panic_on_oops.

@@ -27,12 +27,14 @@ State::State(Machine& m)
   const auto host_ipi = m.NewVarArray("host_ipi", 0);
   const auto msg_nmi = m.NewVarArray("ipi_message.NMI_IPI", 0);
   const auto msg_resched = m.NewVarArray("ipi_message.RESCHEDULE", 0);
+  const auto msg_call = m.NewVarArray("ipi_message.CALL_FUNCTION", 0);
+  const auto call_queue = m.NewVarArray("call_single_queue", kFnNone);
   const auto in_siblings = m.NewVarArray("in_sibling_mask", 0);
   const auto stop_request = m.NewVarArray("stop_request", 0);
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
-    cpu.push_back(
-        PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], in_siblings[c], stop_request[c]});
+    cpu.push_back(PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], msg_call[c],
+                         call_queue[c], in_siblings[c], stop_request[c]});
     present_mask |= CpuBit(c);
     if (m.initially_online(c)) {
       online |= CpuBit(c);

@@ -61,6 +61,7 @@ class PpcKernel : public Program {
   Task<> XicsExternal(Cpu& cpu);
   Task<> XiveExternal(Cpu& cpu);
   Task<> IpiDemux(Cpu& cpu, Regs regs);
+  Task<> FlushCallFunctionQueue(Cpu& cpu, Label l);
 
   // offline_loop.cc
   Task<> OfflineLoop(Cpu& cpu);
@@ -81,6 +82,7 @@ class PpcKernel : public Program {
   Task<> SystemResetException(Cpu& cpu, Regs regs);
   Task<> CrashKexecSecondary(Cpu& cpu, Regs regs);
   Task<> StopThisCpu(Cpu& cpu);
+  Task<> StopThisCpuCall(Cpu& cpu);
 
   // arbitration.cc
   Task<> Panic(Cpu& cpu, std::string why);
@@ -88,6 +90,7 @@ class PpcKernel : public Program {
   Task<> LockedCrashKexec(Cpu& cpu, Regs regs);
   Task<> CrashSmpSendStop(Cpu& cpu);
   Task<> SmpSendStop(Cpu& cpu);
+  Task<> SmpCallFunctionStop(Cpu& cpu);
   Task<> Die(Cpu& cpu, std::string why, Regs regs);
 
   // hotplug.cc

@@ -51,6 +51,10 @@ inline constexpr uint64_t kCallinWaitNs = 5 * kSec;         // __cpu_up: 50000 x
 enum class KdumpCheck { kNone, kBeforeClear, kAfterClear };
 // The NMI-IPI layer's busy indicator (spec §2.6): v4.14 count, v5.x flag (+ OPAL quiesce around sreset).
 enum class NmiIpiForm { kBusyCount, kBusyFlag };
+// How smp_send_stop() reaches the other CPUs. v4.14 arch/powerpc/kernel/smp.c: smp_call_function(stop_this_cpu)
+// (an ordinary PPC_MSG_CALL_FUNCTION IPI, outside the NMI-IPI layer); later kernels: the NMI IPI with
+// nmi_stop_this_cpu.
+enum class SendStopForm { kCallFunction, kNmiIpi };
 
 // What distinguishes the implementations. Each target file fills one of these in; nothing else differs.
 struct Variant {
@@ -61,12 +65,13 @@ struct Variant {
   bool reset_branch = false;           // L4: SRR1_WAKERESET replays the system reset
   bool sreset_dump = false;            // 2022: is_via_system_reset skips I5; crash_smp_send_stop collects
   NmiIpiForm nmi_form = NmiIpiForm::kBusyCount;
+  SendStopForm send_stop = SendStopForm::kNmiIpi;
 };
 
 // nmi_ipi_function values.
 enum NmiFn : int64_t { kFnNone = 0, kFnCrashIpiCallback = 1, kFnStopThisCpu = 2 };
 // Muxed IPI message bytes (PPC_MSG_*).
-enum class Msg { kReschedule, kNmiIpi };
+enum class Msg { kCallFunction, kReschedule, kNmiIpi };
 
 // Register state handed to crash_save_cpu / the receiver: trap 0x100 = came in through a system reset.
 struct Regs {
@@ -84,6 +89,8 @@ struct PerCpu {
   Var* host_ipi;      // kvmppc_host_ipi flag
   Var* msg_nmi;       // message byte PPC_MSG_NMI_IPI
   Var* msg_resched;   // message byte PPC_MSG_RESCHEDULE
+  Var* msg_call;      // message byte PPC_MSG_CALL_FUNCTION
+  Var* call_queue;    // call_single_queue: the queued csd's function (NmiFn values; only stop_this_cpu is queued)
   Var* in_siblings;   // in its core's cpu_sibling_mask (P8 doorbell-or-ICP choice)
   Var* stop_request;  // stop_machine asked this CPU to run take_cpu_down
   // CPU-local, not shared memory: the soft-mask and lazily recorded interrupts (paca), and the setjmp target.

@@ -2,7 +2,8 @@
 // Models torvalds/linux before 4145f358644b (v4.14): arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self
 // (no kdump check, no WAKERESET branch), arch/powerpc/kernel/smp.c crash_send_ipi (NMI round to online CPUs
 // only; v4.14 busy-count NMI-IPI layer), arch/powerpc/kernel/crash.c crash_kexec_prepare_cpus
-// (ncpus = online - 1) and crash_ipi_callback with its "if (!cpu_online(cpu)) return" guard.
+// (ncpus = online - 1) and crash_ipi_callback with its "if (!cpu_online(cpu)) return" guard; v4.14 smp.c
+// smp_send_stop = smp_call_function(stop_this_cpu), not the NMI IPI.
 #include "targets/ppc/ppc_kernel.h"
 #include "targets/ppc/ppc_known.h"
 #include "targets/target.h"
@@ -18,6 +19,7 @@ constexpr Variant kPrefixNoWake{
     .reset_branch = false,
     .sreset_dump = false,
     .nmi_form = NmiIpiForm::kBusyCount,
+    .send_stop = SendStopForm::kCallFunction,
 };
 
 const TargetSpec kSpec{

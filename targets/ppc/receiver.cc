@@ -1,6 +1,6 @@
 // The crash receiver and its entry paths (spec §2.9): arch/powerpc/kexec/crash.c crash_ipi_callback and
 // crash_kexec_secondary (S18/S22), arch/powerpc/kernel/traps.c system_reset_exception (S25), powernv
-// pnv_kexec_cpu_down(1, 1) (S20), kernel/smp.c stop_this_cpu (smp_send_stop's NMI function).
+// pnv_kexec_cpu_down(1, 1) (S20), kernel/smp.c nmi_stop_this_cpu / v4.14 stop_this_cpu (smp_send_stop).
 #include "targets/ppc/ppc_kernel.h"
 
 namespace crashdiff::ppc {
@@ -60,10 +60,20 @@ Task<> PpcKernel::CrashKexecSecondary(Cpu& cpu, Regs regs) {
   co_await CrashIpiCallback(cpu, regs);
 }
 
-// stop_this_cpu(): mark ourselves offline, hard-disable, spin forever in old-kernel text.
+// nmi_stop_this_cpu() (smp_send_stop's NMI function after v4.14): mark ourselves offline, hard-disable, spin
+// forever in old-kernel text.
 Task<> PpcKernel::StopThisCpu(Cpu& cpu) {
   co_await SetOnline(cpu, cpu.id(), false, "STOP", /*hotplug=*/false);
   co_await cpu.irq_disable("STOP");
+  co_await cpu.park(Location::kLoserSpin, "STOP");
+}
+
+// v4.14 stop_this_cpu(void *) (smp_call_function's callback): set_cpu_online(false), local_irq_disable(),
+// while (1). It runs from the IPI handler (or the dying CPU's queue flush), so MSR[EE] is already off; the soft
+// mask is set on top. It never touches the NMI-IPI layer.
+Task<> PpcKernel::StopThisCpuCall(Cpu& cpu) {
+  co_await SetOnline(cpu, cpu.id(), false, "STOP", /*hotplug=*/false);
+  co_await SoftIrqDisable(cpu, "STOP");
   co_await cpu.park(Location::kLoserSpin, "STOP");
 }
 

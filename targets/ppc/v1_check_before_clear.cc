@@ -2,7 +2,8 @@
 // thread [S]: the offline loop reads kdump_in_progress() right after the wake and before clearing it, and calls
 // crash_ipi_callback(NULL). Otherwise as mainline 4145f358644b (arch/powerpc/platforms/powernv/smp.c
 // pnv_smp_cpu_kill_self, arch/powerpc/kernel/smp.c crash_send_ipi with the offline round, crash.c ncpus =
-// present - 1, no online guard in crash_ipi_callback), on the v4.14-era busy-count NMI-IPI layer.
+// present - 1, no online guard in crash_ipi_callback), on the v4.14-era busy-count NMI-IPI layer, with v4.14's
+// smp_send_stop = smp_call_function(stop_this_cpu).
 #include "targets/ppc/ppc_kernel.h"
 #include "targets/ppc/ppc_known.h"
 #include "targets/target.h"
@@ -18,6 +19,7 @@ constexpr Variant kV1{
     .reset_branch = true,
     .sreset_dump = false,
     .nmi_form = NmiIpiForm::kBusyCount,
+    .send_stop = SendStopForm::kCallFunction,
 };
 
 const TargetSpec kSpec{

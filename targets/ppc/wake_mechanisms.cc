@@ -11,7 +11,8 @@ namespace crashdiff::ppc {
 Task<> PpcKernel::MessagePass(Cpu& cpu, uint32_t target, Msg msg, Label l) {
   PerCpu& t = s_.cpu[target];
   co_await cpu.barrier(l);
-  co_await cpu.write(msg == Msg::kNmiIpi ? *t.msg_nmi : *t.msg_resched, 1, l);
+  Var* byte = msg == Msg::kNmiIpi ? t.msg_nmi : msg == Msg::kReschedule ? t.msg_resched : t.msg_call;
+  co_await cpu.write(*byte, 1, l);
   co_await CauseIpi(cpu, target, l);
 }
 
@@ -190,11 +191,18 @@ Task<> PpcKernel::XiveExternal(Cpu& cpu) {
   }
 }
 
-// smp_ipi_demux(): take each message byte (xchg to 0) and act on it; loop while any is set.
+// smp_ipi_demux(): take each message byte (xchg to 0) and act on it, CALL_FUNCTION first; loop while any is set.
+// [I] Only v4.14's smp_send_stop sends CALL_FUNCTION in these models; the other variants never set that byte, so
+// its (always failing) check is left out there rather than adding a step to every demux.
 Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
   PerCpu& p = pc(cpu);
+  const bool call_function_used = v_.send_stop == SendStopForm::kCallFunction;
   for (;;) {
     bool any = false;
+    if (call_function_used && co_await cpu.cmpxchg(*p.msg_call, 1, 0, "N1") == 1) {
+      any = true;
+      co_await FlushCallFunctionQueue(cpu, "N1");  // generic_smp_call_function_interrupt
+    }
     if (co_await cpu.cmpxchg(*p.msg_resched, 1, 0, "N1") == 1) {
       any = true;
       co_await cpu.local("N1", "scheduler_ipi");
@@ -205,6 +213,13 @@ Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
     }
     if (!any) co_return;
   }
+}
+
+// flush_smp_call_function_queue(): llist_del_all(call_single_queue), then run each queued function. Only
+// smp_send_stop queues one here (v4.14), and it never returns.
+Task<> PpcKernel::FlushCallFunctionQueue(Cpu& cpu, Label l) {
+  Var& queue = *pc(cpu).call_queue;
+  if (co_await cpu.cmpxchg(queue, kFnStopThisCpu, kFnNone, l) == kFnStopThisCpu) co_await StopThisCpuCall(cpu);
 }
 
 }  // namespace crashdiff::ppc
