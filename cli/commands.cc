@@ -10,7 +10,8 @@ const std::vector<Command>& Commands() {
        "The main job: a fuzzing campaign (default: every family, all cores, 120 s, libFuzzer) from corpus/seeds\n"
        "into DIR (default fuzz-out): a live progress line, then every divergence signature found with its\n"
        "reproducer; the first --minimize N (default 10) new ones are minimized into DIR/reproducers/.\n"
-       "More: --seeds DIR, --fuzzer PATH, --runs N, --json. Exit code 1 if anything new was found.",
+       "More: --seeds DIR, --fuzzer PATH, --runs N, --json; --report re-judges DIR's findings with the current\n"
+       "models, oracle, triage records and regression corpus, without fuzzing. Exit code 1 if anything new was found.",
        FuzzCommand},
       {"targets", "targets [--json]", "List the registered targets: family, platforms, the kernel source each models.",
        TargetsCommand},

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -310,13 +311,36 @@ Status StatusOf(const FindingHeader& h, const std::string& root_cause, const Fuz
   return plan.recorded.count({target, SignatureKey(h.signature)}) ? Status::kOpen : Status::kNew;
 }
 
-std::vector<Finding> ReadFindings(const fs::path& dir, const FuzzPlan& plan) {
+// The header the current models, oracle and known lists give the finding's signature on its own scenario; nullopt
+// when the scenario no longer shows it (a model or oracle fix since) or cannot be read.
+std::optional<FindingHeader> Rejudge(const fs::path& file, const std::string& signature) {
+  const LoadResult loaded = LoadScenarioFile(file.string());
+  if (!loaded.scenario) return std::nullopt;
+  const DiffReport report = RunDifferential(*loaded.scenario);
+  for (const Divergence& d : report.divergences) {
+    if (d.signature == signature) return MakeFindingHeader(d, report);
+  }
+  return std::nullopt;
+}
+
+// rejudge: re-run every finding (`--report`) instead of trusting the header the harness wrote; the ones that no
+// longer show their signature are counted in *gone.
+std::vector<Finding> ReadFindings(const fs::path& dir, const FuzzPlan& plan, bool rejudge = false,
+                                  size_t* gone = nullptr) {
   std::vector<Finding> out;
   std::error_code ec;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
     if (it->path().extension() != ".textproto") continue;
-    const FindingHeader h = ReadFindingHeader(it->path());
+    FindingHeader h = ReadFindingHeader(it->path());
     if (h.signature.empty()) continue;
+    if (rejudge) {
+      std::optional<FindingHeader> now = Rejudge(it->path(), h.signature);
+      if (!now) {
+        if (gone != nullptr) ++*gone;
+        continue;
+      }
+      h = *now;
+    }
     Finding f;
     f.reproducer = it->path();
     f.signature = h.signature;
@@ -498,7 +522,7 @@ int FuzzCommand(const Args& args) {
   ArgReader r(
       args,
       {"--time", "--runs", "--jobs", "--family", "--target", "--out", "--engine", "--seeds", "--fuzzer", "--minimize"},
-      {"--json"});
+      {"--json", "--report"});
   if (!r.ok()) return Usage(r.error());
   if (!r.positionals().empty()) return Usage("unexpected argument " + r.positionals().front());
   FuzzPlan plan;
@@ -538,6 +562,21 @@ int FuzzCommand(const Args& args) {
                  "crashdiff fuzz: no reproducers in %s (set CRASHDIFF_SOURCE_DIR to the source tree): every finding "
                  "no target documents counts as NEW\n",
                  regressions.c_str());
+  }
+  if (r.Has("--report")) {
+    // Re-judge a finished campaign (after new triage records, a model or oracle fix) without fuzzing again.
+    size_t gone = 0;
+    const std::vector<Finding> findings = ReadFindings(plan.out / "findings", plan, true, &gone);
+    size_t by_status[5] = {};
+    for (const Finding& f : findings) ++by_status[static_cast<size_t>(f.status)];
+    std::printf(
+        "re-judged %s with the current tree: %zu signature(s) (%zu new, %zu triaged, %zu open, %zu known, %zu outcome "
+        "differences); %zu no longer reproduce\n",
+        (plan.out / "findings").c_str(), findings.size(), by_status[static_cast<size_t>(Status::kNew)],
+        by_status[static_cast<size_t>(Status::kTriaged)], by_status[static_cast<size_t>(Status::kOpen)],
+        by_status[static_cast<size_t>(Status::kKnown)], by_status[static_cast<size_t>(Status::kDifference)], gone);
+    PrintFindings(plan, findings);
+    return by_status[static_cast<size_t>(Status::kNew)] > 0 ? kExitDivergence : kExitClean;
   }
   if (auto m = r.Value("--minimize")) {
     if (*m == "0") {

@@ -149,6 +149,46 @@ TEST(Cli, MinimizeAllKeepsReproducersTheCorpusAlreadyHas) {
   EXPECT_NE(text.find(marker), std::string::npos);
 }
 
+// --report re-judges a campaign's findings with the current tree: a finding still showing its signature is judged
+// again (here: a documented bug, known), one whose scenario no longer shows it is counted as gone.
+TEST(Cli, FuzzReportRejudgesFindingsWithoutFuzzing) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/findings");
+  const std::string scenario = R"pb(
+    machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 offline: 1 }
+    events {
+      kind: STRAY_DOORBELL
+      cpus: 1
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { on_label { cpu: 1 label: "L3" } }
+    }
+    schedule {
+      choices {
+        cpu: 1
+        steps: 40
+        hold: true
+        after { cpu: 1 label: "L2a" }
+      }
+    }
+  )pb";
+  dir.Write("findings/lost.textproto",
+            "# signature: PR3 lost-wake: offline-target sleeps in STOPPED_HW after crash wake "
+            "[ppc-v1-check-before-clear/doorbell]\n" +
+                std::string(scenario));
+  dir.Write("findings/gone.textproto",
+            "# signature: PR3 lost-wake: offline-target sleeps in STOPPED_HW after crash wake "
+            "[ppc-upstream-clear-then-check/doorbell]\n" +
+                std::string(scenario));
+  const auto r = RunCrashdiff("fuzz --report --out " + dir.path());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("1 signature(s) (0 new, 0 triaged, 0 open, 1 known"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 no longer reproduce"), std::string::npos) << r.output;
+}
+
 TEST(Cli, RegressWithABaseComparesOnTheRegressionCorpusAlone) {
   const auto r = RunCrashdiff("regress --target ppc-v1-check-before-clear --base ppc-upstream-clear-then-check --dir " +
                               std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/regressions");
