@@ -57,8 +57,10 @@ void CheckMultipleInitiators(const RunView& run, std::vector<Violation>& out) {
       out.push_back(MakeViolation("PR9", run, c, "runs a second crash shutdown", Severity::kCritical, f.last));
     }
     if (run.roles[c] != Role::kLoser) continue;
-    // A loser must stop: spin in panic's self-stop loop, or be collected by the crash path.
-    const Location at = run.settled(c);
+    // A loser must stop: spin in panic's self-stop loop, or be collected by the crash path. One that stopped and
+    // was then resumed into replaced memory did stop: judge where it was (PR10 / PR1 judge the resume).
+    Location at = run.settled(c);
+    if (at == Location::kDeadCorrupt) at = f.corrupt_from;
     const bool stopped = at == Location::kLoserSpin || at == Location::kReceiverWait || at == Location::kTransit ||
                          (Info(at).parked && at != Location::kNeverStarted) || at == Location::kPanicHalt;
     if (!stopped) {

@@ -37,20 +37,20 @@ TEST(RootCause, ALostWakesConsequencesOnItsCpuFoldIntoIt) {
   EXPECT_GE(folded, 1);
 }
 
-// A system reset nested in the NMI-IPI lock hangs the initiator at I5a: the CPUs it never woke (PR7) show the
-// hang as their witness and take its root cause.
+// A system reset on the crashing CPU (triaged real, PR8 @R4) leaves the initiator waiting for itself: the CPUs it
+// never woke (PR7) show that hang as their witness and take its root cause.
 TEST(RootCause, WhatAHungInitiatorNeverDidFoldsIntoTheHang) {
   const DiffReport r = RunFile(
       "corpus/regressions/"
-      "pr7-coverage-online-target-never-sent-a-crash-wake-ppc-prefix-nowake-xive-ipi-nmi-sysreset-9c3eae7b.textproto");
+      "pr7-coverage-offline-target-never-sent-a-crash-wake-ppc-sreset-dump-doorbell-nmi-sysreset-0fdc0613.textproto");
   int hangs = 0;
   int unwoken = 0;
   for (const Divergence& d : r.divergences) {
-    if (d.target != "ppc-prefix-nowake") continue;
+    if (d.target != "ppc-sreset-dump") continue;
     if (d.property == "PR8") ++hangs;
     if (d.property != "PR7") continue;
     ++unwoken;
-    EXPECT_EQ(d.root_cause, "PR8 unbounded-initiator @I5a") << d.signature;
+    EXPECT_EQ(d.root_cause, "PR8 unbounded-initiator @R4") << d.signature;
   }
   EXPECT_GT(hangs, 0);
   EXPECT_GT(unwoken, 0);
