@@ -3,6 +3,7 @@
 // native_stop_other_cpus() as of v6.3 (before the June 2023 x86/smp series: parent of f9c9987bf52f).
 #include "targets/target.h"
 #include "targets/x86/x86_kernel.h"
+#include "targets/x86/x86_known.h"
 
 namespace crashdiff::x86 {
 namespace {
@@ -45,6 +46,8 @@ const TargetSpec kSpec{
              .role = "online-target",
              .fixed_by = "1f5e7eb7868e",
              .note = "same race after hand-over; and HLT is weak against NMI/SMI/MCE after relocation"},
+            HltResumes("loser"),
+            HltResumesDuringRelocation("loser"),
         },
     .not_applicable = {{.property = "PR11",
                         .reason = "before d7893093a741 there is no kick handshake: nothing to acknowledge"}},
