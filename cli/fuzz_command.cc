@@ -350,6 +350,15 @@ std::vector<Finding> ReadFindings(const fs::path& dir, const FuzzPlan& plan, boo
     f.status = StatusOf(h, f.root_cause, plan, &f.triage);
     out.push_back(f);
   }
+  // A root cause the regression corpus already records on a target is open as a whole: its consequences (folded
+  // into it, docs/ORACLE.md) are the same bug awaiting the same triage, not news.
+  std::set<std::pair<std::string, std::string>> open;
+  for (const Finding& f : out) {
+    if (f.status == Status::kOpen) open.emplace(f.root_cause, SignatureTarget(f.signature));
+  }
+  for (Finding& f : out) {
+    if (f.status == Status::kNew && open.count({f.root_cause, SignatureTarget(f.signature)})) f.status = Status::kOpen;
+  }
   std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
     return a.status != b.status ? a.status < b.status : a.signature < b.signature;
   });

@@ -189,6 +189,51 @@ TEST(Cli, FuzzReportRejudgesFindingsWithoutFuzzing) {
   EXPECT_NE(r.output.find("1 no longer reproduce"), std::string::npos) << r.output;
 }
 
+// A root cause the regression corpus records is open as a whole: a consequence folded into it (a CPU the hung
+// initiator never woke) is not NEW even when that signature itself is recorded nowhere.
+TEST(Cli, FuzzReportCountsAConsequenceOfAnOpenRootCauseAsOpen) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/src/corpus/regressions");
+  std::filesystem::create_directories(dir.path() + "/src/corpus/triage");
+  std::filesystem::create_directories(dir.path() + "/out/findings");
+  // A system reset on the crashing CPU: the initiator waits for itself (PR8 at R4); the offline threads are never
+  // woken (PR7, witnessed at the hang). Only the hang is recorded, and no triage record exists here.
+  const std::string scenario = R"pb(
+    machine {
+      family: PPC
+      platform: POWER9_DOORBELL_XIVE
+      cores: 1
+      threads_per_core: 8
+      offline: 1
+      offline: 2
+      firmware { system_reset_supported: true }
+    }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: SYSTEM_RESET
+      cpus: 0
+      trigger { at_time_ns: 104 }
+    }
+    schedule { policy: PCT }
+  )pb";
+  const std::string hang =
+      "PR8 unbounded-initiator: initiator never hands over (quiescent) [ppc-sreset-dump/doorbell+nmi-sysreset]";
+  dir.Write("src/corpus/regressions/hang.textproto", "# expect ppc-sreset-dump: " + hang + "\n" + scenario);
+  dir.Write("out/findings/hang.textproto", "# signature: " + hang + "\n" + scenario);
+  dir.Write(
+      "out/findings/unwoken.textproto",
+      "# signature: PR7 coverage: offline-target never sent a crash wake [ppc-sreset-dump/doorbell+nmi-sysreset]\n" +
+          scenario);
+  const auto r =
+      RunCrashdiff("fuzz --report --out " + dir.path() + "/out", "CRASHDIFF_SOURCE_DIR=" + dir.path() + "/src");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 signature(s) (0 new, 0 triaged, 2 open"), std::string::npos) << r.output;
+}
+
 TEST(Cli, RegressWithABaseComparesOnTheRegressionCorpusAlone) {
   const auto r = RunCrashdiff("regress --target ppc-v1-check-before-clear --base ppc-upstream-clear-then-check --dir " +
                               std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/regressions");

@@ -16,8 +16,10 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-inline CommandResult RunCrashdiff(const std::string& args) {
-  const std::string cmd = std::string(CRASHDIFF_BINARY) + " " + args + " 2>&1";
+// env: "NAME=value ..." assignments for the command's environment (empty: inherit).
+inline CommandResult RunCrashdiff(const std::string& args, const std::string& env = "") {
+  const std::string cmd =
+      (env.empty() ? "" : "env " + env + " ") + std::string(CRASHDIFF_BINARY) + " " + args + " 2>&1";
   CommandResult r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return r;
