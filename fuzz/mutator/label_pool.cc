@@ -17,22 +17,21 @@ bool IsValidLabel(std::string_view label) {
   return true;
 }
 
-void LabelPool::Add(pb::Family family, std::string_view label) {
-  if (!IsValidLabel(label)) return;
-  if (steps_[Slot(family)].emplace(label).second) steps_dirty_[Slot(family)] = true;
-  // Triggers only on trigger points: a label some model of the family does not reach would fire in some runs only.
-  if (!IsTriggerPoint(family, label)) return;
-  if (learned_[Slot(family)].emplace(label).second) dirty_[Slot(family)] = true;
+namespace {
+
+// Keeps list sorted and without duplicates (a few dozen labels per family: a sorted vector is the simplest set).
+void InsertSorted(std::vector<std::string>& list, std::string_view label) {
+  const auto at = std::lower_bound(list.begin(), list.end(), label);
+  if (at == list.end() || *at != label) list.emplace(at, label);
 }
 
-const std::vector<std::string>& LabelPool::StepLabels(pb::Family family) const {
-  const size_t s = Slot(family);
-  if (steps_[s].empty()) return SpecLabels(family);
-  if (steps_dirty_[s]) {
-    sorted_steps_[s].assign(steps_[s].begin(), steps_[s].end());
-    steps_dirty_[s] = false;
-  }
-  return sorted_steps_[s];
+}  // namespace
+
+void LabelPool::Add(pb::Family family, std::string_view label) {
+  if (!IsValidLabel(label)) return;
+  InsertSorted(steps_[Slot(family)], label);
+  // Triggers only on trigger points: a label some model of the family does not reach would fire in some runs only.
+  if (IsTriggerPoint(family, label)) InsertSorted(learned_[Slot(family)], label);
 }
 
 void LabelPool::AddTrace(pb::Family family, const Trace& trace) {
@@ -41,9 +40,7 @@ void LabelPool::AddTrace(pb::Family family, const Trace& trace) {
     if (e.cpu == kNoCpu || e.kind > TraceKind::kWake) continue;
     Add(family, e.label);
     if ((e.kind == TraceKind::kRead || e.kind == TraceKind::kRmw) && IsValidLabel(e.label)) {
-      std::vector<std::string>& reads = reads_[Slot(family)];
-      const auto at = std::lower_bound(reads.begin(), reads.end(), e.label);
-      if (at == reads.end() || *at != e.label) reads.emplace(at, e.label);
+      InsertSorted(reads_[Slot(family)], e.label);
     }
   }
 }
@@ -53,13 +50,11 @@ bool LabelPool::Learned(pb::Family family) const {
 }
 
 const std::vector<std::string>& LabelPool::Labels(pb::Family family) const {
-  const size_t s = Slot(family);
-  if (learned_[s].empty()) return SpecLabels(family);
-  if (dirty_[s]) {
-    sorted_[s].assign(learned_[s].begin(), learned_[s].end());
-    dirty_[s] = false;
-  }
-  return sorted_[s];
+  return learned_[Slot(family)].empty() ? SpecLabels(family) : learned_[Slot(family)];
+}
+
+const std::vector<std::string>& LabelPool::StepLabels(pb::Family family) const {
+  return steps_[Slot(family)].empty() ? SpecLabels(family) : steps_[Slot(family)];
 }
 
 const std::vector<std::string>& LabelPool::SpecLabels(pb::Family family) {

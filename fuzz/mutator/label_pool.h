@@ -3,7 +3,6 @@
 // pool (typically from the traces of seed runs); without any learned label, both lists are the trigger points.
 #pragma once
 
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,14 +31,11 @@ class LabelPool {
   static const std::vector<std::string>& SpecLabels(pb::Family family);
 
  private:
-  std::set<std::string> learned_[4];
-  mutable std::vector<std::string> sorted_[4];
-  mutable bool dirty_[4] = {true, true, true, true};
   static size_t Slot(pb::Family f) { return static_cast<size_t>(f) < 4 ? static_cast<size_t>(f) : 0; }
-  std::vector<std::string> reads_[4];  // sorted
-  std::set<std::string> steps_[4];
-  mutable std::vector<std::string> sorted_steps_[4];
-  mutable bool steps_dirty_[4] = {true, true, true, true};
+  // Per family, sorted and deduplicated: trigger points seen, every step label seen, the reads among them.
+  std::vector<std::string> learned_[4];
+  std::vector<std::string> steps_[4];
+  std::vector<std::string> reads_[4];
 };
 
 // Valid as an on_label label (sim/validate.cc): 1..32 characters from [A-Za-z0-9_.-].
