@@ -20,7 +20,9 @@ const TargetSpec kSpec{
     .summary = "kexec parks every other booted CPU in INIT (wait-for-SIPI) when run on the boot CPU",
     .known = {kKdumpOfflineAsleep, kKdumpOfflineAwake, HltResumes("online-target"), HltResumes("offline-target"),
               HltResumes("loser"), HltResumesDuringRelocation("online-target"),
-              HltResumesDuringRelocation("offline-target"), HltResumesDuringRelocation("loser")},
+              HltResumesDuringRelocation("offline-target"), HltResumesDuringRelocation("loser"),
+              InitParkTakesMce("PR2", "online-target"), InitParkTakesMce("PR2", "offline-target"),
+              InitParkTakesMce("PR10", "online-target"), InitParkTakesMce("PR10", "offline-target")},
     .not_applicable = {kNoHandshakeWithoutMwait},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(

@@ -42,6 +42,15 @@ inline KnownDivergence HltResumesDuringRelocation(std::string role) {
           .note = "HLT resumes on NMI/SMI/MCE: during kexec relocation that runs memory being replaced"};
 }
 
+// Wait-for-SIPI holds NMI, SMI and INIT but not a broadcast machine check (45e34c8af58f's own caveat): a CPU in it
+// (the INIT park, or between a cpu_up's INIT and SIPI) that takes one runs replaced memory. Nothing else reaches it.
+inline KnownDivergence InitParkTakesMce(std::string property, std::string role) {
+  return {.property = std::move(property),
+          .role = std::move(role),
+          .what = "from PARKED_INIT",
+          .note = "wait-for-SIPI does not hold a broadcast machine check: the CPU resumes into replaced memory"};
+}
+
 // Without MWAIT offline CPUs sit in hlt_play_dead, which the kexec kick handshake skips.
 inline const NotApplicable kNoHandshakeWithoutMwait{
     .property = "PR11",

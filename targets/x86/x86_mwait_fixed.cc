@@ -20,7 +20,8 @@ const TargetSpec kSpec{
     .summary = "dedicated MWAIT line, kexec kick with status handshake; offline CPUs end in HLT",
     .known = {kKdumpOfflineAsleep, kKdumpOfflineAwake, HltResumes("offline-target"), HltResumes("online-target"),
               HltResumes("loser"), HltResumesDuringRelocation("online-target"),
-              HltResumesDuringRelocation("offline-target"), HltResumesDuringRelocation("loser")},
+              HltResumesDuringRelocation("offline-target"), HltResumesDuringRelocation("loser"),
+              InitParkTakesMce("PR2", "offline-target")},
     .not_applicable = {kNoHandshakeWithoutMwait},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(

@@ -21,7 +21,8 @@ const TargetSpec kSpec{
     .summary = "kdump: one NMI shootdown of online CPUs; offline CPUs untouched",
     .known = {kKdumpOfflineAsleep, kKdumpOfflineAwake, HltResumes("offline-target"), HltResumes("online-target"),
               HltResumes("loser"), HltResumesDuringRelocation("online-target"),
-              HltResumesDuringRelocation("offline-target"), HltResumesDuringRelocation("loser")},
+              HltResumesDuringRelocation("offline-target"), HltResumesDuringRelocation("loser"),
+              InitParkTakesMce("PR2", "offline-target")},
     .not_applicable = {kNoHandshakeWithoutMwait},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(m, X86Variant{.dedicated_mwait_line = true, .robust_stop_mask = true});
