@@ -576,16 +576,15 @@ int FuzzCommand(const Args& args) {
     // Re-judge a finished campaign (after new triage records, a model or oracle fix) without fuzzing again.
     size_t gone = 0;
     const std::vector<Finding> findings = ReadFindings(plan.out / "findings", plan, true, &gone);
-    size_t by_status[5] = {};
-    for (const Finding& f : findings) ++by_status[static_cast<size_t>(f.status)];
+    Progress p;
+    for (const Finding& f : findings) ++p.by_status[static_cast<size_t>(f.status)];
     std::printf(
         "re-judged %s with the current tree: %zu signature(s) (%zu new, %zu triaged, %zu open, %zu known, %zu outcome "
         "differences); %zu no longer reproduce\n",
-        (plan.out / "findings").c_str(), findings.size(), by_status[static_cast<size_t>(Status::kNew)],
-        by_status[static_cast<size_t>(Status::kTriaged)], by_status[static_cast<size_t>(Status::kOpen)],
-        by_status[static_cast<size_t>(Status::kKnown)], by_status[static_cast<size_t>(Status::kDifference)], gone);
+        (plan.out / "findings").c_str(), findings.size(), p.fresh(), p.count(Status::kTriaged), p.count(Status::kOpen),
+        p.count(Status::kKnown), p.count(Status::kDifference), gone);
     PrintFindings(plan, findings);
-    return by_status[static_cast<size_t>(Status::kNew)] > 0 ? kExitDivergence : kExitClean;
+    return p.fresh() > 0 ? kExitDivergence : kExitClean;
   }
   if (auto m = r.Value("--minimize")) {
     if (*m == "0") {

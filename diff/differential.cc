@@ -71,6 +71,15 @@ Divergence FromOutcome(const OutcomeDifference& o, std::string_view target, cons
   return d;
 }
 
+// A consequence is grouped under its cause's root cause and, when the target documents the cause, shares its verdict.
+void TakeCause(Divergence& consequence, const Divergence& cause) {
+  consequence.root_cause = cause.root_cause;
+  if (!consequence.known && cause.known) {
+    consequence.known = true;
+    consequence.known_as = cause.known_as;
+  }
+}
+
 // One CPU shows one bug several times: its crash wake was lost (PR3), or it resumed into memory the relocation
 // replaced (PR10), so it was not parked at hand-over (PR1), was not saved (PR5 "not saved") and may leave where
 // it was afterwards (PR2). Each consequence takes the root cause of the earliest cause present on the same CPU
@@ -90,12 +99,7 @@ void FoldConsequencesPerCpu(std::vector<Divergence>& list) {
       const Divergence* cause = cause_on(d.cpu, "PR3");
       if (cause == nullptr) cause = cause_on(d.cpu, "PR10");
       if (cause == nullptr && effect != "PR1") cause = cause_on(d.cpu, "PR1");
-      if (cause == nullptr) continue;
-      d.root_cause = cause->root_cause;
-      if (!d.known && cause->known) {
-        d.known = true;
-        d.known_as = cause->known_as;
-      }
+      if (cause != nullptr) TakeCause(d, *cause);
     }
   }
 }
@@ -107,12 +111,7 @@ void FoldIntoInitiatorHang(std::vector<Divergence>& list) {
     if (hang.property != "PR8" || !hang.at.set()) continue;
     for (Divergence& d : list) {
       if (&d == &hang || d.property == "PR8" || d.difference()) continue;
-      if (d.at.step != hang.at.step || d.at.label != hang.at.label) continue;
-      d.root_cause = hang.root_cause;
-      if (!d.known && hang.known) {
-        d.known = true;
-        d.known_as = hang.known_as;
-      }
+      if (d.at.step == hang.at.step && d.at.label == hang.at.label) TakeCause(d, hang);
     }
   }
 }
