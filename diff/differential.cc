@@ -83,12 +83,15 @@ void TakeCause(Divergence& consequence, const Divergence& cause) {
 // One CPU shows one bug several times: its crash wake was lost (PR3), or it resumed into memory the relocation
 // replaced (PR10), so it was not parked at hand-over (PR1), was not saved (PR5 "not saved") and may leave where
 // it was afterwards (PR2). Each consequence takes the root cause of the earliest cause present on the same CPU
-// (PR3 or PR10, else PR1) and, when the target documents that cause, its verdict. Violations on other CPUs, and
-// other PR5s, keep their own root cause.
+// (PR3 or PR10, else PR1) and, when the target documents that cause, its verdict. A CPU left in a weak park (a
+// self-stop spin is no PR1) that the crash never collected shows PR5 "not saved"; what a later exception makes it
+// do (PR2) is that miss's consequence. Violations on other CPUs, and other PR5s, keep their own root cause.
 void FoldConsequencesPerCpu(std::vector<Divergence>& list) {
   const auto cause_on = [&list](uint32_t cpu, std::string_view property) -> const Divergence* {
     for (const Divergence& c : list) {
-      if (c.property == property && c.cpu == cpu && cpu != kNoCpu) return &c;
+      if (c.property != property || c.cpu != cpu || cpu == kNoCpu) continue;
+      if (property == "PR5" && c.what != "not saved") continue;
+      return &c;
     }
     return nullptr;
   };
@@ -99,6 +102,7 @@ void FoldConsequencesPerCpu(std::vector<Divergence>& list) {
       const Divergence* cause = cause_on(d.cpu, "PR3");
       if (cause == nullptr) cause = cause_on(d.cpu, "PR10");
       if (cause == nullptr && effect != "PR1") cause = cause_on(d.cpu, "PR1");
+      if (cause == nullptr && effect == "PR2") cause = cause_on(d.cpu, "PR5");
       if (cause != nullptr) TakeCause(d, *cause);
     }
   }

@@ -10,9 +10,9 @@ constexpr uint32_t kMany = 32;
 constexpr std::array kEvents = {
     EventInfo{pb::PANIC, true, 1, 1, false, kFamAll, "cpus[0] calls panic()"},
     EventInfo{pb::OOPS, true, 1, 1, false, kFamAll, "cpus[0] oopses: die() -> crash_kexec -> panic"},
-    EventInfo{pb::KEXEC, true, 1, 1, false, kFamAll, "cpus[0] starts a normal kexec"},
-    EventInfo{pb::HOTPLUG_DOWN, true, 2, 2, false, kFamAll, "cpus[0] takes cpus[1] offline"},
-    EventInfo{pb::HOTPLUG_UP, true, 2, 2, false, kFamAll, "cpus[0] brings cpus[1] online"},
+    EventInfo{pb::KEXEC, true, 1, 1, false, kFamAll, "cpus[0] starts a normal kexec", true},
+    EventInfo{pb::HOTPLUG_DOWN, true, 2, 2, false, kFamAll, "cpus[0] takes cpus[1] offline", true},
+    EventInfo{pb::HOTPLUG_UP, true, 2, 2, false, kFamAll, "cpus[0] brings cpus[1] online", true},
     EventInfo{pb::HMI, false, 1, kMany, true, kFamPpc, "hypervisor maintenance interrupt"},
     EventInfo{pb::MCE, false, 1, kMany, true, kFamAll, "machine check"},
     EventInfo{pb::DEVICE_IRQ, false, 1, 1, false, kFamAll, "device interrupt with vector"},

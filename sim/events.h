@@ -23,6 +23,9 @@ struct EventInfo {
   bool allows_all;    // all_cpus may be set
   uint32_t families;  // bit set of pb::Family
   std::string_view meaning;
+  // A system call (kexec_load/reboot, a sysfs hotplug write): it starts only from task context, i.e. a CPU in its
+  // base kernel context with interrupts on, never nested in an interrupt, a panic or another call on that CPU.
+  bool syscall = false;
 };
 
 // Returns the row for kind, or nullptr for EVENT_UNSPECIFIED / unknown values.

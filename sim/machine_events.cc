@@ -80,6 +80,11 @@ void Machine::Fire(PendingEvent& pe) {
     Record(cpu.id(), TraceKind::kEventIgnored, info->meaning, name + ": cpu not running kernel code");
     return;
   }
+  // A system call needs task context: a CPU inside panic(), an interrupt handler or another call cannot start one.
+  if (info->syscall && (cpu.frames().size() != 1 || !cpu.irq_enabled())) {
+    Record(cpu.id(), TraceKind::kEventIgnored, info->meaning, name + ": cpu not in task context");
+    return;
+  }
   Record(cpu.id(), TraceKind::kEvent, info->meaning, name);
   PushFrame(cpu, program_->Software(cpu, e), false, Source::kSpurious);
 }

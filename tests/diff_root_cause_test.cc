@@ -69,5 +69,42 @@ TEST(RootCause, FoldingKeepsEverySignature) {
   EXPECT_TRUE(pr2);
 }
 
+// A CPU that the crash never collects and that sits in a weak park (here: stopped by panic's smp_send_stop before
+// the crash, with crash_kexec_post_notifiers) is not saved (PR5); a system reset after hand-over then takes it
+// through the replaced vector (PR2). The PR2 is that miss's consequence: it takes the PR5's key and verdict.
+TEST(RootCause, WhatAnUncollectedCpuDoesAfterHandOverFoldsIntoItsMissedSave) {
+  const LoadResult loaded = ParseScenarioText(R"pb(
+                                                machine {
+                                                  family: PPC
+                                                  platform: POWER9_XIVE_IPI
+                                                  cores: 1
+                                                  threads_per_core: 4
+                                                  panic_timeout: 10
+                                                  crash_kexec_post_notifiers: true
+                                                  firmware { system_reset_supported: true }
+                                                }
+                                                events {
+                                                  kind: PANIC
+                                                  trigger { at_time_ns: 0 }
+                                                  cpus: 0
+                                                }
+                                                events {
+                                                  kind: SYSTEM_RESET
+                                                  trigger { after_handover_ns: 1000 }
+                                                  all_cpus: true
+                                                }
+                                              )pb",
+                                              "fold.textproto");
+  ASSERT_TRUE(loaded.scenario);
+  int pr2 = 0;
+  for (const Divergence& d : RunDifferential(*loaded.scenario).divergences) {
+    if (d.target != "ppc-prefix-nowake" || d.property != "PR2") continue;
+    ++pr2;
+    EXPECT_EQ(d.root_cause, "PR5 incomplete-dump @STOP") << d.signature;
+    EXPECT_TRUE(d.known) << d.signature;
+  }
+  EXPECT_GT(pr2, 0);
+}
+
 }  // namespace
 }  // namespace crashdiff

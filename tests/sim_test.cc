@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "sim/events.h"
 #include "sim/machine.h"
 #include "tests/sim_test_util.h"
 
@@ -293,6 +294,52 @@ TEST(StepBudget, ALivelockingModelEndsAsLivelockNotACrash) {
   const RunResult r = m.Run(p);
   EXPECT_EQ(r.end, EndReason::kStepBudget);
   EXPECT_EQ(r.steps, 500u);
+}
+
+// A system call (hotplug, kexec) starts only from task context: on a CPU that is inside panic() it is ignored,
+// while a second panic may still nest there (an oops in the panic path). Both run on an idle CPU.
+TEST(Events, SystemCallsNeedTaskContextPanicsDoNot) {
+  const pb::Scenario s = ScenarioFromText(std::string(testing::kTwoCpuPpc) + R"pb(
+    events {
+      kind: PANIC
+      trigger { at_time_ns: 10 }
+      cpus: 0
+    }
+    events {
+      kind: HOTPLUG_DOWN
+      trigger { at_time_ns: 20 }
+      cpus: 0
+      cpus: 1
+    }
+    events {
+      kind: OOPS
+      trigger { at_time_ns: 30 }
+      cpus: 0
+    }
+    events {
+      kind: KEXEC
+      trigger { at_time_ns: 40 }
+      cpus: 1
+    }
+  )pb");
+  Machine m(s);
+  std::vector<std::string> ran;
+  LambdaProgram p;
+  p.start = [](Cpu& cpu) -> Task<> {
+    return [](Cpu& c) -> Task<> { co_await c.wait_until([] { return false; }, kForever, "IDLE"); }(cpu);
+  };
+  p.software = [&ran](Cpu& cpu, const pb::Event& e) -> Task<> {
+    ran.push_back(std::to_string(cpu.id()) + ":" + std::string(EventName(e.kind())));
+    if (e.kind() != pb::PANIC) return LambdaProgram::Nothing();
+    return [](Cpu& c) -> Task<> { co_await c.wait_until([] { return false; }, kForever, "P2"); }(cpu);
+  };
+  const RunResult r = m.Run(p);
+  EXPECT_EQ(ran, (std::vector<std::string>{"0:PANIC", "0:OOPS", "1:KEXEC"}));
+  int refused = 0;
+  for (const TraceEntry& e : r.trace.entries()) {
+    if (e.kind == TraceKind::kEventIgnored && e.detail.find("not in task context") != std::string::npos) ++refused;
+  }
+  EXPECT_EQ(refused, 1);
 }
 
 }  // namespace

@@ -24,6 +24,33 @@ inline const KnownDivergence kLoserLeftInOldText{
         "an uncollected loser (kLoserNotSaved) is still in panic_smp_self_stop at hand-over; a later "
         "exception takes the replaced vectors"};
 
+// crash_kexec_post_notifiers: panic() stops the other CPUs with smp_send_stop() before crash_kexec(). Each marks
+// itself offline in stop_this_cpu and spins with interrupts off, so the crash's round neither counts nor saves it,
+// and it is still in (or on its way into) that spin in old-kernel text at hand-over. 219572d2fc41 (2021) gave
+// powerpc a crash_smp_send_stop that does not mark them offline; c7255058b543 (2022, ppc-sreset-dump) collects
+// them there.
+inline const KnownDivergence kStoppedBeforeCrashNotSaved{
+    .property = "PR5",
+    .role = "online-target",
+    .what = "not saved",
+    .labels = {"STOP"},
+    .fixed_by = "c7255058b5430b5c42932383bd8887d591e7973a",
+    .note = "crash_kexec_post_notifiers: smp_send_stop parked it (marked offline) before the crash round"};
+inline const KnownDivergence kStoppedBeforeCrashInStop{
+    .property = "PR1",
+    .role = "online-target",
+    .what = "RUN_OLD at hand-over",
+    .labels = {"STOP"},
+    .fixed_by = "c7255058b5430b5c42932383bd8887d591e7973a",
+    .note = "crash_kexec_post_notifiers: still entering stop_this_cpu when the crash, not waiting for it, hands over"};
+// v4.14 sends the crash IPI to the online mask only: a CPU stop_this_cpu took out of it is never sent one.
+inline const KnownDivergence kStoppedBeforeCrashNotWoken{
+    .property = "PR7",
+    .role = "online-target",
+    .what = "never sent a crash wake",
+    .fixed_by = "c7255058b5430b5c42932383bd8887d591e7973a",
+    .note = "crash_kexec_post_notifiers: smp_send_stop marked it offline; crash_send_ipi targets online CPUs only"};
+
 // crash_kexec_prepare_cpus with panic_timeout <= 0 after a first timeout asks for a dumprestart and waits for it.
 inline const KnownDivergence kOperatorWait{
     .property = "PR8",

@@ -33,6 +33,7 @@ const TargetSpec kSpec{
         {
             kLoserNotSaved,
             kLoserLeftInOldText,
+            kStoppedBeforeCrashNotSaved,
             kOperatorWait,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kUpstream); },

@@ -66,6 +66,7 @@ const TargetSpec kSpec{
              .note = "a lost wake: the thread never reaches the receiver"},
             kLoserNotSaved,
             kLoserLeftInOldText,
+            kStoppedBeforeCrashNotSaved,
             kOperatorWait,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kV1); },
