@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "diff/differential.h"
 #include "diff/runner.h"
 #include "tests/sim_test_util.h"
 
@@ -73,6 +74,43 @@ TEST(PpcSendStop, V414StopUsesTheCallFunctionIpiAndTheCrashRoundIsNotBlocked) {
   const RunResult v1 = RunOn("ppc-v1-check-before-clear", s);
   EXPECT_EQ(v1.cpus[1].at_handover, Location::kParkedFw);
   EXPECT_EQ(v1.cpus[1].saves, 1u);
+}
+
+// The 2022 crash_smp_send_stop (ppc-sreset-dump) starts the crash shutdown from panic() when
+// crash_kexec_post_notifiers is set: the CPU that won panic_cpu collects the others there. Two simultaneous
+// panics, a thread that never answers (no usable idle state) and panic_timeout 0: the winner waits for an operator
+// reset (documented, kOperatorWait). It is the initiator; the CPU that lost is the loser, not a second initiator.
+TEST(PpcSendStop, PostNotifiersCrashStopMakesThePanicWinnerTheInitiator) {
+  const pb::Scenario s = testing::ScenarioFromText(R"pb(
+    machine {
+      family: PPC
+      platform: POWER9_DOORBELL_XIVE
+      cores: 1
+      threads_per_core: 4
+      offline: 2
+      panic_timeout: 0
+      crash_kexec_post_notifiers: true
+      firmware { idle_state_usable: false }
+    }
+    events {
+      kind: PANIC
+      trigger { at_time_ns: 1000 }
+      cpus: 3
+    }
+    events {
+      kind: PANIC
+      trigger { at_time_ns: 1000 }
+      cpus: 0
+    }
+    schedule { policy: RANDOM seed: 7 }
+  )pb");
+  DiffOptions options;
+  options.only_target = "ppc-sreset-dump";
+  const DiffReport r = RunDifferential(s, options);
+  ASSERT_EQ(r.divergences.size(), 1u);
+  EXPECT_EQ(r.divergences[0].property, "PR8");
+  EXPECT_EQ(r.divergences[0].role, "initiator");
+  EXPECT_TRUE(r.divergences[0].known) << r.divergences[0].signature;
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ Task<> PpcKernel::Panic(Cpu& cpu, std::string why) {
     co_await LockedCrashKexec(cpu, Regs{true, 0});  // __crash_kexec(NULL): regs of the current context
     co_await SmpSendStop(cpu);
   } else {
-    co_await CrashSmpSendStop(cpu);
+    co_await CrashSmpSendStop(cpu, /*from_panic=*/true);
     co_await cpu.local("P3", "panic notifiers, kmsg_dump");
     co_await LockedCrashKexec(cpu, Regs{true, 0});
   }
@@ -48,11 +48,13 @@ Task<> PpcKernel::LockedCrashKexec(Cpu& cpu, Regs regs) {
 }
 
 // crash_smp_send_stop(): once. Before 2022 the generic one (smp_send_stop); from 2022 powerpc's own, which runs
-// the crash CPU collection when a crash image is loaded.
-Task<> PpcKernel::CrashSmpSendStop(Cpu& cpu) {
+// the crash CPU collection when a crash image is loaded. from_panic: called by panic() (crash_kexec_post_notifiers),
+// ahead of machine_crash_shutdown, so the crash shutdown starts here.
+Task<> PpcKernel::CrashSmpSendStop(Cpu& cpu, bool from_panic) {
   if (co_await cpu.read(s_.crash_stopped, "P3") != 0) co_return;
   co_await cpu.write(s_.crash_stopped, 1, "P3");
   if (v_.sreset_dump && m_.config().crash_image_loaded()) {
+    if (from_panic) m_.RecordShutdown(cpu.id());  // it sets crashing_cpu and collects the others
     co_await CrashKexecPrepare(cpu, Regs{true, 0});
     co_return;
   }

@@ -10,7 +10,8 @@
 namespace crashdiff::ppc {
 
 Task<> PpcKernel::MachineCrashShutdown(Cpu& cpu, Regs regs) {
-  m_.RecordShutdown(cpu.id());
+  // Booked once: with crash_kexec_post_notifiers the 2022 crash_smp_send_stop already started it from panic().
+  if (!(v_.sreset_dump && s_.crash_stopped.value != 0)) m_.RecordShutdown(cpu.id());
   cpu.set_location(Location::kCrashing);
   if (v_.sreset_dump) {
     if (regs.trap == 0x100) co_await cpu.write(s_.is_via_system_reset, 1, "I3");

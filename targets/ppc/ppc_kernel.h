@@ -88,7 +88,7 @@ class PpcKernel : public Program {
   Task<> Panic(Cpu& cpu, std::string why);
   Task<> CrashKexec(Cpu& cpu, Regs regs);
   Task<> LockedCrashKexec(Cpu& cpu, Regs regs);
-  Task<> CrashSmpSendStop(Cpu& cpu);
+  Task<> CrashSmpSendStop(Cpu& cpu, bool from_panic = false);
   Task<> SmpSendStop(Cpu& cpu);
   Task<> SmpCallFunctionStop(Cpu& cpu);
   Task<> Die(Cpu& cpu, std::string why, Regs regs);
