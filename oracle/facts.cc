@@ -227,6 +227,9 @@ void FactsBuilder::OnBook(const BookEntry& b) {
     case BookKind::kInvalidSave:
       c.collected = true;
       if (before_h) ++(b.kind == BookKind::kSave ? c.saves_before_handover : c.invalid_saves_before_handover);
+      if (before_h && c.saves_before_handover == 2 && !c.second_save.set()) {
+        c.second_save = At(b.cpu, b.step, b.time_ns, own_label);
+      }
       break;
     case BookKind::kResponse:
       c.collected = true;

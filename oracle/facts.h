@@ -48,6 +48,7 @@ struct CpuFacts {
   Witness last;                           // the CPU's most recent trace entry
   Witness last_before_handover;
   uint32_t saves_before_handover = 0;
+  Witness second_save;  // PR5 "saved twice": the save that overwrote the first note
   uint32_t invalid_saves_before_handover = 0;
   uint32_t responses_before_handover = 0;
   bool panicked = false;

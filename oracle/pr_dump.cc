@@ -20,7 +20,9 @@ void CheckIncompleteDump(const RunView& run, std::vector<Violation>& out) {
       out.push_back(MakeViolation("PR5", run, c, "saved with NULL registers", Severity::kError, SaveWitness(run, c)));
     }
     if (f.saves_before_handover > 1) {
-      out.push_back(MakeViolation("PR5", run, c, "saved twice", Severity::kError, SaveWitness(run, c)));
+      // Witnessed where the second save overwrote the first: that step is the cause, wherever the CPU went next.
+      const Witness w = f.second_save.set() ? f.second_save : SaveWitness(run, c);
+      out.push_back(MakeViolation("PR5", run, c, "saved twice", Severity::kError, w));
     } else if (f.saves_before_handover == 0 && f.invalid_saves_before_handover == 0) {
       // Losers and non-responders: an incomplete dump, milder than a corrupt one (spec §6 PR5).
       out.push_back(MakeViolation("PR5", run, c, "not saved",

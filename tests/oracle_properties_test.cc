@@ -207,6 +207,8 @@ TEST(PR5, UnsavedNullSavedAndTwiceSavedResponders) {
   const auto v = ViolationsOf("PR5", b.scenario(), b.Finish());
   ASSERT_EQ(v.size(), 3u);
   EXPECT_EQ(v[0].what, "saved twice");
+  // Witnessed at the second save (the cause), not where the CPU was last before hand-over (R5, firmware).
+  EXPECT_EQ(v[0].witness.label, "R2");
   EXPECT_EQ(v[1].what, "saved with NULL registers");
   EXPECT_EQ(v[2].what, "not saved");
   EXPECT_EQ(v[2].role, Role::kOfflineTarget);
