@@ -368,5 +368,28 @@ TEST(Arm64Psci, ACpuAlreadyOutOfTheOnlineMaskIsNotCountedOutTwice) {
   EXPECT_EQ(r.cpus[2].at_handover, Location::kLoserSpin);
 }
 
+// op_cpu_kill() gives up after 100 ms of AFFINITY_INFO polling when CPU_OFF failed: it warns once and the kexec
+// goes on, relocating over the CPU left in kernel text (documented on arm64-psci).
+TEST(Arm64Psci, KexecGivesUpOnACpuWhoseCpuOffFailedAfter100Ms) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine {
+      family: ARM64
+      platform: ARM64_PSCI
+      cores: 1
+      kexec_image_loaded: true
+      firmware { cpu_off_fails_for: 1 }
+    }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 0 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(CountDiagnostics(r, "CPU1 may not have shut down cleanly"), 1);
+  EXPECT_GE(r.handover_time_ns, 100 * kMs);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kOfflineLoop);
+}
+
 }  // namespace
 }  // namespace crashdiff::testing

@@ -48,9 +48,9 @@ const TargetSpec kSpec{
             // online, so machine_kexec_prepare does not refuse and the relocation replaces the text a CPU whose
             // CPU_OFF returned is parked in (cpu_die()'s BUG() is not modelled: docs/FIDELITY-x86-arm64.md, 17).
             {.property = "PR10",
-             .role = "offline-target",
              .what = "resumes into relocated memory from OFFLINE_LOOP",
-             .note = "a normal kexec relocates over an offline CPU whose PSCI CPU_OFF failed"},
+             .note = "a normal kexec relocates over a CPU whose PSCI CPU_OFF failed (offline before, or taken down "
+                     "by the kexec: op_cpu_kill gives up after 100 ms)"},
             {.property = "PR9",
              .role = "loser",
              .what = "keeps running in OFFLINE_LOOP",
