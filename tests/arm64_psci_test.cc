@@ -232,5 +232,164 @@ TEST(Arm64Psci, NormalKexecTakesEveryOtherCpuDownToFirmware) {
   }
 }
 
+// smp_send_stop() counts the others with num_other_online_cpus() (d0bab0c39e32): a CPU that oopses while it is
+// being taken down (out of the online mask, in take_cpu_down) still stops the CPU that is online. Counting itself
+// as the one CPU left, the old model skipped the stop and let CPU 0 start a normal kexec 10 s later, relocating
+// over the CPU halted in panic (campaign finding, PR1 @PANIC_HALT / PR10 @PANIC_HALT on an offline target).
+TEST(Arm64Psci, PanicOnACpuBeingTakenDownStillStopsTheOnlineCpus) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine {
+      family: ARM64
+      platform: ARM64_PSCI
+      threads_per_core: 1
+      crash_kexec_post_notifiers: true
+      crash_image_loaded: false
+      kexec_image_loaded: true
+    }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 10000000000 }
+    }
+    events {
+      kind: OOPS
+      cpus: 1
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: 0
+      cpus: 1
+      trigger { at_time_ns: 487 }
+    }
+    events {
+      kind: OOPS
+      cpus: 1
+      trigger { at_time_ns: 500 }
+    }
+    schedule {
+      choices { cpu: 0 steps: 1 }
+      policy: ROUND_ROBIN
+    }
+  )pb");
+  EXPECT_FALSE(r.handed_over) << "no crash image; CPU 0 was stopped before its kexec";
+  EXPECT_EQ(r.cpus[1].final, Location::kPanicHalt);
+  EXPECT_EQ(r.cpus[0].saves, 1u) << "CPU 0 took the crash stop";
+  EXPECT_EQ(CountDiagnostics(r, "SMP: stopping secondary CPUs"), 1);
+  EXPECT_EQ(CountDiagnostics(r, "kexec_core: Starting new kernel"), 0);
+}
+
+// cpu_down's requester does not relocate over a CPU that reported dead but has not reached PSCI CPU_OFF yet:
+// arch_cpuhp_cleanup_dead_cpu() -> op_cpu_kill() polls AFFINITY_INFO (<= 100 ms) until the firmware says it is
+// off. Without it the old model relocated while CPU 2 was between cpuhp_ap_report_dead and CPU_OFF (campaign
+// finding, PR9 @AD2: "loser keeps running in OFFLINE_LOOP", then DEAD_CORRUPT).
+TEST(Arm64Psci, KexecWaitsUntilTheFirmwareReportsTheDyingCpuOff) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine {
+      family: ARM64
+      platform: ARM64_PSCI
+      cores: 2
+      threads_per_core: 2
+      never_started: 3
+      kexec_image_loaded: true
+    }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: 0
+      cpus: 2
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: KEXEC
+      cpus: 1
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: OOPS
+      cpus: 0
+      trigger { at_step: 4 }
+    }
+    events {
+      kind: PANIC
+      cpus: 2
+      trigger { at_step: 13 }
+    }
+    schedule {
+      choices { cpu: 1 steps: 4 }
+      policy: PCT
+      seed: 16339971389629466382
+      pct_depth: 3
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  for (uint32_t c : {0u, 2u}) {
+    EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << c;
+    EXPECT_EQ(r.cpus[c].final, Location::kParkedFw) << c;
+  }
+  EXPECT_EQ(CountDiagnostics(r, "may not have shut down cleanly"), 0);
+}
+
+// set_cpu_online(cpu, false) moves __num_online_cpus only if the bit was set: a CPU taken out of the mask by
+// take_cpu_down that then panics and self-stops (local_cpu_stop) does not count itself out a second time, which
+// would end the panicking CPU's stop wait with an online CPU still running.
+TEST(Arm64Psci, ACpuAlreadyOutOfTheOnlineMaskIsNotCountedOutTwice) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 1 threads_per_core: 4 }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: 0
+      cpus: 2
+      trigger { at_time_ns: 500 }
+    }
+    events {
+      kind: PANIC
+      cpus: 1
+      trigger { on_label { cpu: 2 label: "HP2" } }
+    }
+    events {
+      kind: PANIC
+      cpus: 2
+      trigger { at_step: 21 }  # just after take_cpu_down counted CPU 2 out
+
+    }
+  )pb");
+  for (const TraceEntry& e : r.trace.entries()) {
+    // CPU 1 panics and stays online until hand-over: the count never drops below 1.
+    if (e.detail == "num_online_cpus" && e.value < 1) {
+      ADD_FAILURE() << "step " << e.step << " cpu" << e.cpu << ": num_online_cpus = " << e.value;
+    }
+  }
+  EXPECT_TRUE(r.cpus[2].entered_panic);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kLoserSpin);
+}
+
+// op_cpu_kill() gives up after 100 ms of AFFINITY_INFO polling when CPU_OFF failed: it warns once and the kexec
+// goes on, relocating over the CPU left in kernel text (documented on arm64-psci).
+TEST(Arm64Psci, KexecGivesUpOnACpuWhoseCpuOffFailedAfter100Ms) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine {
+      family: ARM64
+      platform: ARM64_PSCI
+      cores: 1
+      kexec_image_loaded: true
+      firmware { cpu_off_fails_for: 1 }
+    }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 0 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(CountDiagnostics(r, "CPU1 may not have shut down cleanly"), 1);
+  EXPECT_GE(r.handover_time_ns, 100 * kMs);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kOfflineLoop);
+}
+
 }  // namespace
 }  // namespace crashdiff::testing

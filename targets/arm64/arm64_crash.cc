@@ -71,7 +71,7 @@ Task<bool> Arm64Kernel::DoCrashKexec(Cpu& cpu) {
   m_.Log(cpu.id(), "Starting crashdump kernel...");
   // machine_kexec(kexec_crash_image)
   const bool stuck = co_await CpusAreStuckInKernel(cpu, "A6");
-  const bool stop_failed = co_await cpu.read(num_online_, "A6") > 1;  // smp_crash_stop_failed()
+  const bool stop_failed = co_await NumOtherOnline(cpu, "A6") != 0;  // smp_crash_stop_failed()
   if (stuck || stop_failed) m_.Log(cpu.id(), "Some CPUs may be stale, kdump will be unreliable.");
   co_await cpu.handover({Region::kCrashKernel}, "A7");
   co_return true;

@@ -21,10 +21,25 @@ Task<> Arm64Kernel::DaifMask(Cpu& cpu, Label label) {
   cpu.set_held_sources(Bit(Source::kNmi));
 }
 
+// set_cpu_online() (kernel/cpu.c, since 0c09ab96fc82): test-and-set / test-and-clear the mask bit, and move
+// __num_online_cpus only when the bit changed. A CPU already out of the mask (a dying CPU that then panics and
+// self-stops) does not count itself out twice.
 Task<> Arm64Kernel::SetCpuOnline(Cpu& cpu, bool online, Label label, bool hotplug) {
-  co_await cpu.write(*online_[cpu.id()], online ? 1 : 0, label);
+  const int64_t want = online ? 1 : 0;
+  if (co_await cpu.cmpxchg(*online_[cpu.id()], 1 - want, want, label) != 1 - want) co_return;
   m_.RecordOnline(cpu.id(), online, hotplug);
   co_await cpu.fetch_add(num_online_, online ? 1 : -1, label);
+}
+
+// num_other_online_cpus(): num_online_cpus() - cpu_online(this cpu). The caller may itself be out of the mask
+// (a CPU that panics while it is being taken down): it must not count as the one CPU left (d0bab0c39e32).
+Task<int64_t> Arm64Kernel::NumOtherOnline(Cpu& cpu, Label label) {
+  const int64_t self_online = co_await cpu.read(*online_[cpu.id()], label);
+  co_return co_await cpu.read(num_online_, label) - self_online;
+}
+
+bool Arm64Kernel::OthersOnline(uint32_t self) const {
+  return num_online_.value - online_[self]->value != 0;
 }
 
 Task<> Arm64Kernel::CpuDie(Cpu& cpu) {
@@ -93,6 +108,18 @@ Task<> Arm64Kernel::CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns
   Var& dead = *dead_[target];
   if (!co_await cpu.wait_until([&dead] { return dead.value == 1; }, timeout_ns, "HP3")) {
     m_.Log(cpu.id(), "CPU" + std::to_string(target) + ": cpu didn't die");
+    co_return;
+  }
+  co_await OpCpuKill(cpu, target);
+}
+
+// arch_cpuhp_cleanup_dead_cpu() -> op_cpu_kill() -> cpu_psci_cpu_kill(): the dead report comes before CPU_OFF, so
+// the requester asks the firmware (PSCI AFFINITY_INFO) until the CPU is really off, for at most 100 ms, before it
+// "considers clobbering anything it might still be using". Spin-table CPUs are never taken down (no cpu_die).
+Task<> Arm64Kernel::OpCpuKill(Cpu& cpu, uint32_t target) {
+  const Cpu& dying = m_.cpu(target);
+  if (!co_await cpu.wait_until([&dying] { return dying.in_firmware(); }, 100 * kMs, "HP5")) {
+    m_.Log(cpu.id(), "CPU" + std::to_string(target) + " may not have shut down cleanly (AFFINITY_INFO reports 0)");
   }
 }
 

@@ -34,6 +34,7 @@ class Arm64Kernel : public Program {
   Task<> TakeCpuDown(Cpu& cpu, bool for_kexec);
   Task<> CpuDown(Cpu& cpu, uint32_t target);
   Task<> CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns, int64_t request);
+  Task<> OpCpuKill(Cpu& cpu, uint32_t target);
   Task<> LockCpuMaps(Cpu& cpu, Label label);
   Task<> UnlockCpuMaps(Cpu& cpu, Label label);
   Task<> DaifMask(Cpu& cpu, Label label);
@@ -41,6 +42,9 @@ class Arm64Kernel : public Program {
   // local_cpu_stop, and kexec's smp_shutdown_nonboot_cpus.
   Task<> SetCpuOnline(Cpu& cpu, bool online, Label label, bool hotplug = true);
   bool PsciCanTurnOff(uint32_t cpu) const;
+  // num_other_online_cpus(): as a step (reads) and as a wait condition.
+  Task<int64_t> NumOtherOnline(Cpu& cpu, Label label);
+  bool OthersOnline(uint32_t self) const;
 
   // arm64_stop.cc: smp_send_stop (A1-A4) and the IPI_CPU_STOP receivers.
   Task<> SmpSendStop(Cpu& cpu);

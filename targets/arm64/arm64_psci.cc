@@ -44,6 +44,18 @@ const TargetSpec kSpec{
              .what = "OFFLINE_LOOP at hand-over",
              .labels = {"AD4"},
              .note = "spin-table CPUs stuck in the kernel / CPU_OFF failures stay in kernel text (warned)"},
+            // The same CPUs seen by a normal kexec: cpus_stuck_in_kernel counts only CPUs that failed to come
+            // online, so machine_kexec_prepare does not refuse and the relocation replaces the text a CPU whose
+            // CPU_OFF returned is parked in (cpu_die()'s BUG() is not modelled: docs/FIDELITY-x86-arm64.md, 17).
+            {.property = "PR10",
+             .what = "resumes into relocated memory from OFFLINE_LOOP",
+             .note = "a normal kexec relocates over a CPU whose PSCI CPU_OFF failed (offline before, or taken down "
+                     "by the kexec: op_cpu_kill gives up after 100 ms)"},
+            {.property = "PR9",
+             .role = "loser",
+             .what = "keeps running in OFFLINE_LOOP",
+             .labels = {"AD4"},
+             .note = "a CPU that had just called panic() is taken down by kexec's cpu_down and its CPU_OFF fails"},
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<Arm64Kernel>(m); },
 };

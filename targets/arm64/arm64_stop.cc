@@ -10,7 +10,7 @@ namespace crashdiff::arm64 {
 Task<> Arm64Kernel::SmpSendStop(Cpu& cpu) {
   const uint32_t self = cpu.id();
   // A1: nothing to do when no other CPU is online; only the first caller proceeds.
-  if (co_await cpu.read(num_online_, "A1") <= 1) {
+  if (co_await NumOtherOnline(cpu, "A1") == 0) {
     co_await cpu.local("A4", "sdei_mask_local_cpu");
     co_return;
   }
@@ -24,9 +24,9 @@ Task<> Arm64Kernel::SmpSendStop(Cpu& cpu) {
       m_.RecordWakeSent(c);
     }
   });
-  co_await cpu.wait_until([this] { return num_online_.value <= 1; }, kSec, "A2");
+  co_await cpu.wait_until([this, self] { return !OthersOnline(self); }, kSec, "A2");
   // A3: still online and pseudo-NMI available: IPI_CPU_STOP_NMI to a new snapshot, wait up to 10 ms.
-  if (co_await cpu.read(num_online_, "A3") > 1 && m_.config().firmware().pseudo_nmi()) {
+  if (co_await NumOtherOnline(cpu, "A3") != 0 && m_.config().firmware().pseudo_nmi()) {
     std::string cpus;
     for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
       if (c == self || online_[c]->value != 1) continue;
@@ -41,10 +41,10 @@ Task<> Arm64Kernel::SmpSendStop(Cpu& cpu) {
         m_.RecordWakeSent(c);
       }
     });
-    co_await cpu.wait_until([this] { return num_online_.value <= 1; }, 10 * kMs, "A3");
+    co_await cpu.wait_until([this, self] { return !OthersOnline(self); }, 10 * kMs, "A3");
   }
   // A4: report whoever is left.
-  if (co_await cpu.read(num_online_, "A4") > 1) {
+  if (co_await NumOtherOnline(cpu, "A4") != 0) {
     std::string cpus;
     for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
       if (c != self && online_[c]->value == 1) cpus += (cpus.empty() ? "" : ",") + std::to_string(c);
