@@ -236,13 +236,17 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
   }
   if (profile_.collect_offline != nullptr) co_await profile_.collect_offline(*this, cpu);
   // A CPU caught between the offline loop and the online set (cpu_up in flight) was neither woken nor kicked; it
-  // sees crashing_cpu itself once online and joins the receiver. Hand over only when every CPU is parked (or
-  // can never run again), within the same deadline.
+  // sees crashing_cpu itself once online and joins the receiver. So does a loser still in its self-stop (it may
+  // have lost panic() after the wake round, e.g. during its own bring-up or take-down). Hand over only when every
+  // CPU is parked for good (or can never run again), within the same deadline.
+  const auto settled = [](const Cpu& other) {
+    return (Info(other.location()).parked && other.location() != Location::kLoserSpin) || other.finished();
+  };
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     const Cpu& other = m_.cpu(c);
-    if (c == cpu.id() || Info(other.location()).parked || other.finished()) continue;
+    if (c == cpu.id() || settled(other)) continue;
     const uint64_t left = m_.now() < deadline ? deadline - m_.now() : 0;
-    co_await cpu.wait_until([&other] { return Info(other.location()).parked || other.finished(); }, left, L.park_wait);
+    co_await cpu.wait_until([&other, &settled] { return settled(other); }, left, L.park_wait);
   }
   if (!crash) {
     // The relocation code runs from the kexec control page, which relocation does not overwrite.
