@@ -35,5 +35,36 @@ TEST(X86Vectors, ADeviceInterruptNumberedLikeRebootVectorDoesNotStopTheCpu) {
   }
 }
 
+// INIT clears CR4, so CR4.MCE is 0 in wait-for-SIPI: a machine check shuts the processor down (SDM) and no
+// instruction runs. The model must not record that as a step of its own: after relocation started, a step of an
+// offline CPU reads as old-kernel code executed (PR10). Here the MCE reaches the INIT-parked cpu1 just before the
+// kexec CPU's first relocation write.
+TEST(X86Vectors, AMachineCheckInWaitForSipiExecutesNothing) {
+  const RunResult r = RunTarget("x86-init-park", R"pb(
+    machine { family: X86 platform: X86_HLT cores: 4 offline: 1 offline: 2 kexec_image_loaded: true }
+    events {
+      kind: MCE
+      cpus: 1
+      trigger { at_time_ns: 975 }
+    }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 882 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  bool took_mce_in_init = false;
+  for (const TraceEntry& e : r.trace.entries()) {
+    if (e.cpu != 1) continue;
+    if (e.kind == TraceKind::kIrq && (e.label == "MCE" || e.detail == "MCE") && e.location == Location::kParkedInit)
+      took_mce_in_init = true;
+    if (took_mce_in_init)
+      EXPECT_NE(e.kind, TraceKind::kLocal) << "step " << e.step << " " << e.label << " " << e.detail;
+  }
+  EXPECT_TRUE(took_mce_in_init);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedInit);
+}
+
 }  // namespace
 }  // namespace crashdiff::testing
