@@ -33,7 +33,8 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       sipi_(m.NewVarArray("startup_ipi", 0)),
       apic_enabled_(m.num_cpus(), true),
       in_wait_for_sipi_(m.num_cpus(), false),
-      system_irr_(m.num_cpus()) {
+      system_irr_(m.num_cpus()),
+      die_spin_depth_(m.num_cpus(), 0) {
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     // Offline CPUs were booted and later unplugged: the unplug already cleared their online bit.
@@ -91,6 +92,12 @@ Task<> X86Kernel::Software(Cpu& cpu, const pb::Event& event) {
   const bool syscall = event.kind() == pb::KEXEC || event.kind() == pb::HOTPLUG_DOWN || event.kind() == pb::HOTPLUG_UP;
   if (syscall && (cpu.frames().size() != 2 || !cpu.irq_enabled())) {
     co_await cpu.local("SYS", "not in process context: request not started");
+    co_return;
+  }
+  // A CPU spinning on die_lock with interrupts off runs only that loop: nothing in it calls panic() or faults.
+  // (An NMI handler on top of it is other code: a panic there is nmi_panic.)
+  if (die_spin_depth_[cpu.id()] != 0 && cpu.frames().size() == die_spin_depth_[cpu.id()] + 1) {
+    co_await cpu.local("SYS", "spinning on die_lock with interrupts off: nothing calls it");
     co_return;
   }
   switch (event.kind()) {

@@ -129,6 +129,9 @@ class X86Kernel : public Program {
   // the kernel's IPI sends. A DEVICE_IRQ's number is a device's IRQ, which the vector allocator maps below
   // FIRST_SYSTEM_VECTOR: whatever its value, it never runs a system vector's handler.
   std::vector<std::set<uint32_t>> system_irr_;
+  // The frame depth at which the CPU spins in oops_begin's arch_spin_lock(&die_lock) with interrupts off; 0 when
+  // it does not. That loop calls nothing, so a software event cannot start directly on top of it.
+  std::vector<size_t> die_spin_depth_;
   bool stuck_reported_ = false;  // pr_err_once
 };
 
