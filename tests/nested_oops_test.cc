@@ -110,6 +110,7 @@ TEST(NestedOops, X86PanicCannotStartOnACpuSpinningOnDieLock) {
   )pb");
   ASSERT_NE(FindEntry(r, 0, TraceKind::kBlock, "D1"), nullptr) << "the scenario must make cpu0 spin on die_lock";
   EXPECT_EQ(CountEntries(r, 0, TraceKind::kLocal, "P1"), 0) << "a panic started on the spinning CPU";
+  EXPECT_EQ(CountEntries(r, 0, TraceKind::kLocal, "D0"), 2) << "only the two oopses ran";
   EXPECT_FALSE(r.handed_over);
 }
 

@@ -96,10 +96,8 @@ Task<> X86Kernel::Software(Cpu& cpu, const pb::Event& event) {
   }
   // A CPU spinning on die_lock with interrupts off runs only that loop: nothing in it calls panic() or faults.
   // (An NMI handler on top of it is other code: a panic there is nmi_panic.)
-  if (die_spin_depth_[cpu.id()] != 0 && cpu.frames().size() == die_spin_depth_[cpu.id()] + 1) {
-    co_await cpu.local("SYS", "spinning on die_lock with interrupts off: nothing calls it");
-    co_return;
-  }
+  // No step either: the event starts nothing (a step would be a window for the next event to land on).
+  if (die_spin_depth_[cpu.id()] != 0 && cpu.frames().size() == die_spin_depth_[cpu.id()] + 1) co_return;
   switch (event.kind()) {
     case pb::PANIC: co_await Panic(cpu); break;
     case pb::OOPS: co_await Oops(cpu); break;
