@@ -81,6 +81,39 @@ TEST(NestedOops, X86OtherCpuStillWaitsForDieLock) {
   EXPECT_EQ(CountEntries(r, 2, TraceKind::kLocal, "D2"), 0) << "CPU 2 never got die_lock";
 }
 
+// A CPU spinning on die_lock in oops_begin (arch_spin_lock, interrupts off) runs nothing but that loop: no code of
+// it can call panic(), so a PANIC event aimed at it starts nothing. Here cpu0's second oops lands between the
+// first one's trylock and its die_owner store, so it spins on its own lock; the PANIC 100 ms later is not run.
+TEST(NestedOops, X86PanicCannotStartOnACpuSpinningOnDieLock) {
+  const RunResult r = RunTarget("x86-nmi-shootdown", R"pb(
+    machine { family: X86 platform: X86_INTEL_MWAIT cores: 3 }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: OOPS
+      cpus: 0
+      trigger { at_step: 0 }
+    }
+    events {
+      kind: OOPS
+      cpus: 0
+      trigger { at_time_ns: 7 }
+    }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 100000000 }
+    }
+  )pb");
+  ASSERT_NE(FindEntry(r, 0, TraceKind::kBlock, "D1"), nullptr) << "the scenario must make cpu0 spin on die_lock";
+  EXPECT_EQ(CountEntries(r, 0, TraceKind::kLocal, "P1"), 0) << "a panic started on the spinning CPU";
+  EXPECT_EQ(CountEntries(r, 0, TraceKind::kLocal, "D0"), 2) << "only the two oopses ran";
+  EXPECT_FALSE(r.handed_over);
+}
+
 // arm64 die(): raw_spin_lock_irqsave(&die_lock) with no owner check. The nested die spins on the lock its own
 // CPU holds, with interrupts masked: no crash dump, no panic. Kept as the kernel does it.
 TEST(NestedOops, Arm64NestedDieDeadlocksOnDieLock) {

@@ -39,7 +39,7 @@ Task<> X86Kernel::CpuDownLocked(Cpu& cpu, uint32_t target) {
   co_await cpu.write(*cpu_dead_[target], 0, "HD1");
   co_await cpu.write(*die_request_[target], 1, "HD1");
   co_await cpu.hw_op("HD1", "stop_machine: CALL_FUNCTION_VECTOR", [this, target] {
-    if (apic_enabled_[target]) m_.cpu(target).hw().ipi_vectors.insert(kCallFunctionVector);
+    if (apic_enabled_[target]) SendSystemVector(target, kCallFunctionVector);
   });
   Var& dead = *cpu_dead_[target];
   if (!co_await cpu.wait_until([&dead] { return dead.value == 1; }, 10 * kSec, "HD3")) {

@@ -32,7 +32,9 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       die_request_(m.NewVarArray("cpu_down_request", 0)),
       sipi_(m.NewVarArray("startup_ipi", 0)),
       apic_enabled_(m.num_cpus(), true),
-      in_wait_for_sipi_(m.num_cpus(), false) {
+      in_wait_for_sipi_(m.num_cpus(), false),
+      system_irr_(m.num_cpus()),
+      die_spin_depth_(m.num_cpus(), 0) {
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     // Offline CPUs were booted and later unplugged: the unplug already cleared their online bit.
@@ -68,11 +70,12 @@ Task<> X86Kernel::Interrupt(Cpu& cpu, Source source) {
     case Source::kMce: co_await MachineCheck(cpu); break;
     case Source::kInit: co_await WaitForSipi(cpu); break;
     case Source::kIpi: {
-      const bool reboot = cpu.hw().taken_ipi_vectors.count(kRebootVector) != 0;
-      if (reboot) {
+      // The vectors this interrupt delivered that the kernel itself sent (see system_irr_); the rest are devices'.
+      std::set<uint32_t> system;
+      system.swap(system_irr_[cpu.id()]);
+      if (system.count(kRebootVector)) {
         co_await StopThisCpu(cpu);  // sysvec_reboot: never returns
-      } else if (cpu.hw().taken_ipi_vectors.count(kCallFunctionVector) &&
-                 co_await cpu.read(*die_request_[cpu.id()], "HD2") == 1) {
+      } else if (system.count(kCallFunctionVector) && co_await cpu.read(*die_request_[cpu.id()], "HD2") == 1) {
         co_await TakeCpuDown(cpu);  // never returns: the CPU plays dead
       } else {
         co_await cpu.local("IRQ", "device interrupt: handle, EOI");
@@ -91,6 +94,10 @@ Task<> X86Kernel::Software(Cpu& cpu, const pb::Event& event) {
     co_await cpu.local("SYS", "not in process context: request not started");
     co_return;
   }
+  // A CPU spinning on die_lock with interrupts off runs only that loop: nothing in it calls panic() or faults.
+  // (An NMI handler on top of it is other code: a panic there is nmi_panic.)
+  // No step either: the event starts nothing (a step would be a window for the next event to land on).
+  if (die_spin_depth_[cpu.id()] != 0 && cpu.frames().size() == die_spin_depth_[cpu.id()] + 1) co_return;
   switch (event.kind()) {
     case pb::PANIC: co_await Panic(cpu); break;
     case pb::OOPS: co_await Oops(cpu); break;

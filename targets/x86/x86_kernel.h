@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <vector>
 
 #include "sim/cpu.h"
@@ -63,6 +64,7 @@ class X86Kernel : public Program {
   Task<> StopThisCpu(Cpu& cpu);
   Task<> SendToOthers(Cpu& cpu, Source kind, Label label, bool only_stop_mask);
   bool OthersStopped(uint32_t self) const;
+  void SendSystemVector(uint32_t target, uint32_t vector);
 
   // x86_crash.cc: panic / oops arbitration and the kdump NMI shootdown.
   Task<> Panic(Cpu& cpu);
@@ -123,6 +125,13 @@ class X86Kernel : public Program {
   // CPU-local hardware state (not shared memory).
   std::vector<bool> apic_enabled_;
   std::vector<bool> in_wait_for_sipi_;
+  // The local APIC's IRR bits of the kernel's own system vectors (REBOOT_VECTOR, CALL_FUNCTION_VECTOR), set only by
+  // the kernel's IPI sends. A DEVICE_IRQ's number is a device's IRQ, which the vector allocator maps below
+  // FIRST_SYSTEM_VECTOR: whatever its value, it never runs a system vector's handler.
+  std::vector<std::set<uint32_t>> system_irr_;
+  // The frame depth at which the CPU spins in oops_begin's arch_spin_lock(&die_lock) with interrupts off; 0 when
+  // it does not. That loop calls nothing, so a software event cannot start directly on top of it.
+  std::vector<size_t> die_spin_depth_;
   bool stuck_reported_ = false;  // pr_err_once
 };
 

@@ -96,9 +96,10 @@ Task<> X86Kernel::WaitForSipi(Cpu& cpu) {
 
 Task<> X86Kernel::MachineCheck(Cpu& cpu) {
   if (in_wait_for_sipi_[cpu.id()]) {
-    // CR4.MCE is clear after INIT: the processor shuts down. The simulator has already turned the delivery
-    // into DEAD_CORRUPT if the vector memory was replaced; otherwise the model leaves the CPU where it is.
-    co_await cpu.local("MC", "machine check in wait-for-SIPI: processor shutdown (not modelled further)");
+    // CR4.MCE is clear after INIT: the processor shuts down and executes nothing, so there is no step to record
+    // (a step would read as code run, e.g. after relocation started). The simulator has already turned the
+    // delivery into DEAD_CORRUPT if the vector memory was replaced; otherwise the model leaves the CPU where it is
+    // (the shutdown is not modelled further).
     co_return;
   }
   co_await cpu.local("MC", "do_machine_check: log and recover");

@@ -18,6 +18,13 @@ Task<> X86Kernel::SetCpuOnline(Cpu& cpu, bool online, Label label, bool hotplug)
   co_await cpu.fetch_add(num_online_, online ? 1 : -1, label);
 }
 
+// A fixed-vector IPI from the kernel: the interrupt line (the simulator's pending vectors) and the IRR bit that
+// tells the handler it is this system vector and not a device's interrupt.
+void X86Kernel::SendSystemVector(uint32_t target, uint32_t vector) {
+  m_.cpu(target).hw().ipi_vectors.insert(vector);
+  system_irr_[target].insert(vector);
+}
+
 bool X86Kernel::OthersStopped(uint32_t self) const {
   if (!v_.robust_stop_mask) return num_online_.value <= 1;
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
@@ -42,7 +49,7 @@ Task<> X86Kernel::SendToOthers(Cpu& cpu, Source kind, Label label, bool only_sto
       if (kind == Source::kNmi) {
         hw.nmi = true;
       } else {
-        hw.ipi_vectors.insert(kRebootVector);
+        SendSystemVector(c, kRebootVector);
       }
       m_.RecordWakeSent(c);
     }
