@@ -109,6 +109,36 @@ TEST(X86Kdump, LoserInNmiContextRunsTheCallbackItself) {
   EXPECT_TRUE(r.cpus[2].entered_panic);
 }
 
+// An oops inside an NMI handler reaches panic() through oops_end ("Fatal exception in interrupt"), not nmi_panic():
+// the loser stops in the generic panic_smp_self_stop and never polls crash_ipi_issued. With its crash NMI latched
+// behind the NMI in progress it never answers: the shootdown gives up after its 1 s and hands over without it.
+TEST(X86Kdump, OopsInNmiContextStopsInTheGenericSelfStop) {
+  const RunResult r = RunTarget("x86-nmi-shootdown", R"pb(
+    machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 }
+    events {
+      kind: PANIC
+      cpus: 1
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: NMI
+      cpus: 2
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: OOPS
+      cpus: 2
+      trigger { on_label { cpu: 2 label: "N0" } }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.handover_cpu, 1u);
+  EXPECT_EQ(FindEntry(r, 2, TraceKind::kWake, "X0"), nullptr) << "polled crash_ipi_issued";
+  EXPECT_EQ(r.cpus[2].saves, 0u);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kLoserSpin);
+  EXPECT_TRUE(r.cpus[2].entered_panic);
+}
+
 // crash_nmi_callback never returns and calls neither panic nor die: a PANIC or OOPS meant for a CPU that is
 // already inside it (past the crashing_cpu check) cannot start, so nmi_panic_self_stop never runs the callback a
 // second time. Before the fix the CPU counted as ordinary kernel code until X5 and was saved twice.

@@ -11,11 +11,12 @@
 
 namespace crashdiff::x86 {
 
-Task<> X86Kernel::Panic(Cpu& cpu) {
+Task<> X86Kernel::Panic(Cpu& cpu, bool nmi_panic) {
   const int64_t self = cpu.id();
   m_.RecordPanic(cpu.id());
-  // A PANIC that lands while the CPU is inside an NMI handler is nmi_panic(): its loser polls for the shootdown.
-  const bool from_nmi = cpu.in_nmi();
+  // nmi_panic() (what NMI handlers call): its loser polls for the shootdown. panic() itself, also from an oops in
+  // NMI context (oops_end: "Fatal exception in interrupt"), stops in the generic panic_smp_self_stop.
+  const bool from_nmi = nmi_panic;
   co_await cpu.irq_disable("P1");
   const int64_t old = co_await cpu.cmpxchg(panic_cpu_, kNoCpuId, self, "P2");
   if (old != kNoCpuId && old != self) {
@@ -50,7 +51,7 @@ Task<> X86Kernel::Oops(Cpu& cpu) {
   co_await cpu.local("D2", "__die: print oops");
   co_await CrashKexec(cpu);  // oops_end(): kexec_should_crash() holds with panic_on_oops
   co_await OopsEnd(cpu);
-  co_await Panic(cpu);  // panic_on_oops
+  co_await Panic(cpu, /*nmi_panic=*/false);  // panic_on_oops, or "Fatal exception in interrupt"
 }
 
 // oops_begin(): interrupts off, then arch_spin_trylock(die_lock). On failure the CPU spins for the lock unless it

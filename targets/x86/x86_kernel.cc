@@ -99,7 +99,7 @@ Task<> X86Kernel::Software(Cpu& cpu, const pb::Event& event) {
   // No step either: the event starts nothing (a step would be a window for the next event to land on).
   if (die_spin_depth_[cpu.id()] != 0 && cpu.frames().size() == die_spin_depth_[cpu.id()] + 1) co_return;
   switch (event.kind()) {
-    case pb::PANIC: co_await Panic(cpu); break;
+    case pb::PANIC: co_await Panic(cpu, /*nmi_panic=*/cpu.in_nmi()); break;  // an NMI handler calls nmi_panic()
     case pb::OOPS: co_await Oops(cpu); break;
     case pb::KEXEC: co_await KernelKexec(cpu); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;

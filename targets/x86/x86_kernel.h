@@ -67,7 +67,7 @@ class X86Kernel : public Program {
   void SendSystemVector(uint32_t target, uint32_t vector);
 
   // x86_crash.cc: panic / oops arbitration and the kdump NMI shootdown.
-  Task<> Panic(Cpu& cpu);
+  Task<> Panic(Cpu& cpu, bool nmi_panic);
   Task<> Oops(Cpu& cpu);
   Task<> OopsBegin(Cpu& cpu);
   Task<> OopsEnd(Cpu& cpu);
