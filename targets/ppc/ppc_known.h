@@ -31,7 +31,7 @@ inline const KnownDivergence kLoserLeftInOldText{
 // them there.
 inline const KnownDivergence kStoppedBeforeCrashNotSaved{
     .property = "PR5",
-    .role = "online-target",
+    .role = "",  // any CPU the stop reached, also one caught mid-unplug (it runs the queued stop as it goes down)
     .what = "not saved",
     .labels = {"STOP"},
     .fixed_by = "c7255058b5430b5c42932383bd8887d591e7973a",
@@ -39,7 +39,7 @@ inline const KnownDivergence kStoppedBeforeCrashNotSaved{
 inline const KnownDivergence kStoppedBeforeCrashInStop{
     .property = "PR1",
     .role = "online-target",
-    .what = "RUN_OLD at hand-over",
+    .what = "TRANSIT at hand-over",
     .labels = {"STOP"},
     .fixed_by = "c7255058b5430b5c42932383bd8887d591e7973a",
     .note = "crash_kexec_post_notifiers: still entering stop_this_cpu when the crash, not waiting for it, hands over"};

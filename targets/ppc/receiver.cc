@@ -63,6 +63,7 @@ Task<> PpcKernel::CrashKexecSecondary(Cpu& cpu, Regs regs) {
 // nmi_stop_this_cpu() (smp_send_stop's NMI function after v4.14): mark ourselves offline, hard-disable, spin
 // forever in old-kernel text.
 Task<> PpcKernel::StopThisCpu(Cpu& cpu) {
+  cpu.set_location(Location::kTransit);  // from its entry the CPU runs only this function: nothing else starts
   co_await SetOnline(cpu, cpu.id(), false, "STOP", /*hotplug=*/false);
   co_await cpu.irq_disable("STOP");
   co_await cpu.park(Location::kLoserSpin, "STOP");
@@ -72,6 +73,7 @@ Task<> PpcKernel::StopThisCpu(Cpu& cpu) {
 // while (1). It runs from the IPI handler (or the dying CPU's queue flush), so MSR[EE] is already off; the soft
 // mask is set on top. It never touches the NMI-IPI layer.
 Task<> PpcKernel::StopThisCpuCall(Cpu& cpu) {
+  cpu.set_location(Location::kTransit);  // as StopThisCpu: no oops or panic can start inside it
   co_await SetOnline(cpu, cpu.id(), false, "STOP", /*hotplug=*/false);
   co_await SoftIrqDisable(cpu, "STOP");
   co_await cpu.park(Location::kLoserSpin, "STOP");
