@@ -319,6 +319,40 @@ TEST(Mutator, LabelTriggersUseTheCallersPool) {
   EXPECT_GT(seen["I9"], 0);
 }
 
+// Coincide makes two events meet on one CPU: another event fires when the CPU an event names reaches a trigger
+// point, and, some of the time, that CPU is held right after one of its steps while the others run.
+TEST(Mutator, CoincideFiresAnEventOnTheCpuAnotherEventNames) {
+  const auto& table = Strategies();
+  const auto it = std::find_if(table.begin(), table.end(), [](const Strategy& st) { return st.name == "Coincide"; });
+  ASSERT_NE(it, table.end());
+  pb::Scenario base;
+  base.mutable_machine()->set_family(pb::PPC);
+  base.mutable_machine()->set_platform(pb::POWER9_DOORBELL_XIVE);
+  base.mutable_machine()->set_cores(2);
+  base.mutable_machine()->add_offline(3);
+  pb::Event& stray = *base.add_events();
+  stray.set_kind(pb::STRAY_DOORBELL);
+  stray.add_cpus(3);
+  stray.mutable_trigger()->set_at_time_ns(500);
+  pb::Event& panic = *base.add_events();
+  panic.set_kind(pb::PANIC);
+  panic.add_cpus(0);
+  panic.mutable_trigger()->set_at_time_ns(0);
+  MutatorOptions options;
+  Rng rng(5);
+  MutationContext ctx{options, rng};
+  int panic_on_woken = 0, held = 0;
+  for (int i = 0; i < 400; ++i) {
+    pb::Scenario s = base;
+    if (!it->apply(s, ctx)) continue;
+    const pb::Trigger& t = s.events(1).trigger();
+    if (t.has_on_label() && t.on_label().cpu() == 3) ++panic_on_woken;
+    for (const pb::Choice& c : s.schedule().choices()) held += c.hold() && c.cpu() == c.after().cpu();
+  }
+  EXPECT_GT(panic_on_woken, 100);
+  EXPECT_GT(held, 50);
+}
+
 // ClearField takes one set thing back to its default: over many draws on the first built-in scenario it clears
 // the firmware flags, removes offline CPUs and events one at a time (keeping the others' order), and never
 // touches the machine's family or leaves a trigger without its case.

@@ -242,6 +242,37 @@ bool Preempt(pb::Scenario& s, MutationContext& ctx) {
   return true;
 }
 
+// Two independent things meeting on one CPU: the races a campaign finds late are coincidences (a stray wake of an
+// offline thread just as a crash starts, a reset while a lock is held). Take a CPU that one event names, fire
+// another event when that CPU reaches a trigger point, and, half the time, hold that CPU right after one of its
+// steps while the others run (the window the coincidence opens).
+bool Coincide(pb::Scenario& s, MutationContext& ctx) {
+  if (s.events_size() < 2) return false;
+  const int a = PickIndex(ctx.rng, s.events_size());
+  const pb::Event& named = s.events(a);
+  if (named.all_cpus() || named.cpus_size() == 0) return false;
+  const uint32_t cpu = named.cpus(named.cpus_size() == 1 ? 0 : PickIndex(ctx.rng, named.cpus_size()));
+  int b = PickIndex(ctx.rng, s.events_size() - 1);
+  if (b >= a) ++b;
+  pb::OnLabel& on = *s.mutable_events(b)->mutable_trigger()->mutable_on_label();
+  on.set_cpu(cpu);
+  on.set_label(PickLabel(ctx.rng, ctx.options.labels, s.machine().family()));
+  on.clear_occurrence();
+  pb::Schedule& sched = *s.mutable_schedule();
+  if (ctx.rng.Chance(1, 2) && sched.choices_size() < ctx.options.max_choices) {
+    static constexpr uint32_t kHold[] = {10, 20, 30, 50, 100, 200};
+    pb::Choice& hold = *sched.add_choices();
+    hold.set_cpu(cpu);
+    hold.set_steps(kHold[ctx.rng.Below(std::size(kHold))]);
+    hold.set_hold(true);
+    hold.mutable_after()->set_cpu(cpu);
+    hold.mutable_after()->set_label(PickStepLabel(ctx.rng, ctx.options.labels, s.machine().family()));
+    auto& list = *sched.mutable_choices();
+    std::rotate(list.begin(), list.end() - 1, list.end());  // first: the window opens early in the run
+  }
+  return true;
+}
+
 bool DeleteChoice(pb::Scenario& s, MutationContext& ctx) {
   if (!s.has_schedule() || s.schedule().choices_size() == 0) return false;
   pb::Schedule& sched = *s.mutable_schedule();
@@ -384,6 +415,7 @@ const std::vector<Strategy>& Strategies() {
       {"ShiftTimes", 2, ShiftTimes},
       {"InsertChoice", 3, InsertChoice},
       {"Preempt", 3, Preempt},
+      {"Coincide", 3, Coincide},
       {"DeleteChoice", 2, DeleteChoice},
       {"ChangePolicy", 4, ChangePolicy},
       {"ToggleOffline", 5, ToggleOffline},
