@@ -80,26 +80,29 @@ TEST(X86Kdump, RowCLoserIsCollectedByTheCrashNmi) {
   }
 }
 
+// cpu1 panics while cpu2 is inside an NMI handler, where a second event (kind) lands on cpu2.
+RunResult SecondCrashInsideAnNmiHandler(const std::string& kind) {
+  return RunTarget("x86-nmi-shootdown",
+                   R"pb(
+                         machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 }
+                         events {
+                           kind: PANIC
+                           cpus: 1
+                           trigger { at_time_ns: 1000 }
+                         }
+                         events {
+                           kind: NMI
+                           cpus: 2
+                           trigger { at_time_ns: 1000 }
+                         }
+                         events { kind:)pb" +
+                       kind + R"pb(                                    cpus: 2 trigger { on_label { cpu: 2 label: "N0" } } }
+  )pb");
+}
+
 // §4: a CPU that panics inside an NMI handler cannot take the crash NMI; nmi_panic_self_stop runs the callback.
 TEST(X86Kdump, LoserInNmiContextRunsTheCallbackItself) {
-  const RunResult r = RunTarget("x86-nmi-shootdown", R"pb(
-    machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 }
-    events {
-      kind: PANIC
-      cpus: 1
-      trigger { at_time_ns: 1000 }
-    }
-    events {
-      kind: NMI
-      cpus: 2
-      trigger { at_time_ns: 1000 }
-    }
-    events {
-      kind: PANIC
-      cpus: 2
-      trigger { on_label { cpu: 2 label: "N0" } }
-    }
-  )pb");
+  const RunResult r = SecondCrashInsideAnNmiHandler("PANIC");
   ASSERT_TRUE(r.handed_over);
   EXPECT_EQ(r.handover_cpu, 1u);
   EXPECT_NE(FindEntry(r, 2, TraceKind::kWake, "X0"), nullptr) << "polled crash_ipi_issued";
@@ -113,24 +116,7 @@ TEST(X86Kdump, LoserInNmiContextRunsTheCallbackItself) {
 // the loser stops in the generic panic_smp_self_stop and never polls crash_ipi_issued. With its crash NMI latched
 // behind the NMI in progress it never answers: the shootdown gives up after its 1 s and hands over without it.
 TEST(X86Kdump, OopsInNmiContextStopsInTheGenericSelfStop) {
-  const RunResult r = RunTarget("x86-nmi-shootdown", R"pb(
-    machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 }
-    events {
-      kind: PANIC
-      cpus: 1
-      trigger { at_time_ns: 1000 }
-    }
-    events {
-      kind: NMI
-      cpus: 2
-      trigger { at_time_ns: 1000 }
-    }
-    events {
-      kind: OOPS
-      cpus: 2
-      trigger { on_label { cpu: 2 label: "N0" } }
-    }
-  )pb");
+  const RunResult r = SecondCrashInsideAnNmiHandler("OOPS");
   ASSERT_TRUE(r.handed_over);
   EXPECT_EQ(r.handover_cpu, 1u);
   EXPECT_EQ(FindEntry(r, 2, TraceKind::kWake, "X0"), nullptr) << "polled crash_ipi_issued";
