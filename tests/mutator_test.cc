@@ -319,6 +319,24 @@ TEST(Mutator, LabelTriggersUseTheCallersPool) {
   EXPECT_GT(seen["I9"], 0);
 }
 
+// The pool keeps, per location, the trigger points and reads CPUs executed there: what an offline thread runs
+// when woken (ppc: L3 is a trigger point, L2a a read) is apart from what online CPUs run.
+TEST(LabelPool, KeepsLabelsByTheLocationTheyRanAt) {
+  Trace trace;
+  trace.Add(
+      TraceEntry{.step = 1, .cpu = 1, .kind = TraceKind::kLocal, .label = "L3", .location = Location::kOfflineLoop});
+  trace.Add(
+      TraceEntry{.step = 2, .cpu = 1, .kind = TraceKind::kRead, .label = "L2a", .location = Location::kOfflineLoop});
+  trace.Add(TraceEntry{.step = 3, .cpu = 0, .kind = TraceKind::kRead, .label = "I4", .location = Location::kCrashing});
+  LabelPool pool;
+  pool.AddTrace(pb::PPC, trace);
+  EXPECT_EQ(pool.LabelsAt(pb::PPC, Location::kOfflineLoop), (std::vector<std::string>{"L3"}));
+  EXPECT_EQ(pool.ReadLabelsAt(pb::PPC, Location::kOfflineLoop), (std::vector<std::string>{"L2a"}));
+  EXPECT_EQ(pool.ReadLabelsAt(pb::PPC, Location::kCrashing), (std::vector<std::string>{"I4"}));
+  EXPECT_TRUE(pool.LabelsAt(pb::PPC, Location::kRunOld).empty());
+  EXPECT_TRUE(pool.ReadLabelsAt(pb::X86, Location::kOfflineLoop).empty());
+}
+
 // Coincide makes two events meet on one CPU: another event fires when the CPU an event names reaches a trigger
 // point, and, some of the time, that CPU is held right after one of its steps while the others run.
 TEST(Mutator, CoincideFiresAnEventOnTheCpuAnotherEventNames) {

@@ -39,10 +39,29 @@ void LabelPool::AddTrace(pb::Family family, const Trace& trace) {
     // Steps (memory, barrier, local, hardware, wait) carry step labels; events, locations and diagnostics do not.
     if (e.cpu == kNoCpu || e.kind > TraceKind::kWake) continue;
     Add(family, e.label);
-    if ((e.kind == TraceKind::kRead || e.kind == TraceKind::kRmw) && IsValidLabel(e.label)) {
+    if (!IsValidLabel(e.label)) continue;
+    if (IsTriggerPoint(family, e.label)) InsertSorted(learned_at_[Slot(family)][e.location], e.label);
+    if (e.kind == TraceKind::kRead || e.kind == TraceKind::kRmw) {
       InsertSorted(reads_[Slot(family)], e.label);
+      InsertSorted(reads_at_[Slot(family)][e.location], e.label);
     }
   }
+}
+
+namespace {
+const std::vector<std::string>& At(const std::map<Location, std::vector<std::string>>& by_location, Location l) {
+  static const std::vector<std::string> kNone;
+  const auto it = by_location.find(l);
+  return it == by_location.end() ? kNone : it->second;
+}
+}  // namespace
+
+const std::vector<std::string>& LabelPool::LabelsAt(pb::Family family, Location location) const {
+  return At(learned_at_[Slot(family)], location);
+}
+
+const std::vector<std::string>& LabelPool::ReadLabelsAt(pb::Family family, Location location) const {
+  return At(reads_at_[Slot(family)], location);
 }
 
 bool LabelPool::Learned(pb::Family family) const {

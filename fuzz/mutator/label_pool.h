@@ -3,6 +3,7 @@
 // pool (typically from the traces of seed runs); without any learned label, both lists are the trigger points.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,10 @@ class LabelPool {
   const std::vector<std::string>& StepLabels(pb::Family family) const;
   // The labels of shared-memory reads among them (the check of a check-then-act window); may be empty.
   const std::vector<std::string>& ReadLabels(pb::Family family) const { return reads_[Slot(family)]; }
+  // The same two lists restricted to steps a CPU executed at location (e.g. OFFLINE_LOOP: what an offline thread
+  // runs when something wakes it); empty when none was seen there.
+  const std::vector<std::string>& LabelsAt(pb::Family family, Location location) const;
+  const std::vector<std::string>& ReadLabelsAt(pb::Family family, Location location) const;
   size_t Size(pb::Family family) const { return Labels(family).size(); }
   bool Learned(pb::Family family) const;
 
@@ -36,6 +41,8 @@ class LabelPool {
   std::vector<std::string> learned_[4];
   std::vector<std::string> steps_[4];
   std::vector<std::string> reads_[4];
+  std::map<Location, std::vector<std::string>> learned_at_[4];
+  std::map<Location, std::vector<std::string>> reads_at_[4];
 };
 
 // Valid as an on_label label (sim/validate.cc): 1..32 characters from [A-Za-z0-9_.-].

@@ -242,21 +242,34 @@ bool Preempt(pb::Scenario& s, MutationContext& ctx) {
   return true;
 }
 
+// A label from pool when it has any, else from fallback's draw.
+template <typename Fallback>
+std::string PickFrom(const std::vector<std::string>& pool, Rng& rng, Fallback fallback) {
+  return pool.empty() ? fallback() : pool[rng.Below(pool.size())];
+}
+
 // Two independent things meeting on one CPU: the races a campaign finds late are coincidences (a stray wake of an
 // offline thread just as a crash starts, a reset while a lock is held). Take a CPU that one event names, fire
 // another event when that CPU reaches a trigger point, and, half the time, hold that CPU right after one of its
-// steps while the others run (the window the coincidence opens).
+// reads while the others run (the check of the window the coincidence opens). Labels come from what such a CPU
+// executes: an offline thread's offline loop, an online CPU's ordinary code, when the pool has learned them.
 bool Coincide(pb::Scenario& s, MutationContext& ctx) {
   if (s.events_size() < 2) return false;
   const int a = PickIndex(ctx.rng, s.events_size());
   const pb::Event& named = s.events(a);
   if (named.all_cpus() || named.cpus_size() == 0) return false;
   const uint32_t cpu = named.cpus(named.cpus_size() == 1 ? 0 : PickIndex(ctx.rng, named.cpus_size()));
+  const pb::Family family = s.machine().family();
+  const bool offline =
+      std::find(s.machine().offline().begin(), s.machine().offline().end(), cpu) != s.machine().offline().end();
+  const Location where = offline ? Location::kOfflineLoop : Location::kRunOld;
+  const LabelPool* pool = ctx.options.labels;
   int b = PickIndex(ctx.rng, s.events_size() - 1);
   if (b >= a) ++b;
   pb::OnLabel& on = *s.mutable_events(b)->mutable_trigger()->mutable_on_label();
   on.set_cpu(cpu);
-  on.set_label(PickLabel(ctx.rng, ctx.options.labels, s.machine().family()));
+  on.set_label(PickFrom(pool != nullptr ? pool->LabelsAt(family, where) : std::vector<std::string>{}, ctx.rng,
+                        [&] { return PickLabel(ctx.rng, pool, family); }));
   on.clear_occurrence();
   pb::Schedule& sched = *s.mutable_schedule();
   if (ctx.rng.Chance(1, 2) && sched.choices_size() < ctx.options.max_choices) {
@@ -266,7 +279,9 @@ bool Coincide(pb::Scenario& s, MutationContext& ctx) {
     hold.set_steps(kHold[ctx.rng.Below(std::size(kHold))]);
     hold.set_hold(true);
     hold.mutable_after()->set_cpu(cpu);
-    hold.mutable_after()->set_label(PickStepLabel(ctx.rng, ctx.options.labels, s.machine().family()));
+    hold.mutable_after()->set_label(
+        PickFrom(pool != nullptr ? pool->ReadLabelsAt(family, where) : std::vector<std::string>{}, ctx.rng,
+                 [&] { return PickStepLabel(ctx.rng, pool, family); }));
     auto& list = *sched.mutable_choices();
     std::rotate(list.begin(), list.end() - 1, list.end());  // first: the window opens early in the run
   }
