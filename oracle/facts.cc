@@ -202,6 +202,7 @@ void FactsBuilder::OnBook(const BookEntry& b) {
       }
       break;
     case BookKind::kShutdown:
+      if (!c.shutdown_started) c.shutdown_time_ns = b.time_ns;
       c.shutdown_started = true;
       if (!before_h && !c.shutdown_after_handover.set()) {
         c.shutdown_after_handover = At(b.cpu, b.step, b.time_ns, own_label);

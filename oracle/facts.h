@@ -58,6 +58,9 @@ struct CpuFacts {
   Witness operator_wait;
   bool kexec_event = false;
   uint64_t kexec_time_ns = 0;  // first KEXEC event on this CPU
+  // When this CPU began a shutdown (first RecordShutdown): a kexec's bounded protocol starts there, after the
+  // system call's own waits (kexec_mutex, cpu_add_remove_lock behind a cpu_down in progress).
+  uint64_t shutdown_time_ns = 0;
   // Crash wakes sent to this CPU.
   bool woken_before_handover = false;
   bool woken = false;

@@ -38,7 +38,7 @@ std::string_view Timing(const pb::Scenario& scenario, const RunResult& result, c
   const uint32_t i = result.handover_cpu;
   const CpuFacts& f = facts.cpus[i];
   const bool kexec = !f.panicked && f.kexec_event;
-  const uint64_t start = f.panicked ? f.panic_time_ns : f.kexec_event ? f.kexec_time_ns : 0;
+  const uint64_t start = f.panicked ? f.panic_time_ns : f.kexec_event ? KexecStartNs(f) : 0;
   const uint64_t took = result.handover_time_ns - std::min(start, result.handover_time_ns);
   if (took <= 2 * kSec) return "prompt";
   return took <= InitiatorBoundNs(scenario, kexec) ? "after-timeout" : "late";

@@ -27,11 +27,15 @@ uint64_t InitiatorBoundNs(const pb::Scenario& scenario, bool kexec) {
   return bound + bound / 10 + 10 * kMs;  // slack for the steps between the waits
 }
 
+uint64_t KexecStartNs(const CpuFacts& f) {
+  return f.shutdown_started ? f.shutdown_time_ns : f.kexec_time_ns;
+}
+
 void CheckUnboundedInitiator(const RunView& run, std::vector<Violation>& out) {
   if (!run.crash && !run.kexec) return;
   const uint32_t i = run.initiator;
   const CpuFacts& f = run.facts.cpus[i];
-  const uint64_t start = run.crash ? f.panic_time_ns : f.kexec_time_ns;
+  const uint64_t start = run.crash ? f.panic_time_ns : KexecStartNs(f);
   if (f.waited_for_operator) {
     // The ppc initiator with panic_timeout <= 0 after a first timeout: not a deadlock (spec §6 PR8), whether or
     // not an operator reset came later.

@@ -72,7 +72,9 @@ void CheckMultipleInitiators(const RunView& run, std::vector<Violation>& out);  
 void CheckRelocationUnsafe(const RunView& run, std::vector<Violation>& out);       // PR10
 void CheckHandshake(const RunView& run, std::vector<Violation>& out);              // PR11
 
-// PR8's bound on model time from crash (or kexec) entry to hand-over, for this machine.
+// PR8's bound on model time from crash entry (or a kexec's shutdown start) to hand-over, for this machine.
 uint64_t InitiatorBoundNs(const pb::Scenario& scenario, bool kexec);
+// Where a kexec's bounded protocol starts: its shutdown, else (none booked) its system call.
+uint64_t KexecStartNs(const CpuFacts& f);
 
 }  // namespace crashdiff

@@ -273,6 +273,27 @@ TEST(PR8, X86HandOverAfterThirtySecondsFires) {
   EXPECT_EQ(v[0].witness.label, "HANDOVER");
 }
 
+// A kexec's bounded protocol starts at its shutdown: 10 s spent in the system call before it (waiting for
+// cpu_add_remove_lock behind a cpu_down in progress) is not the initiator's. The same wait after it is.
+TEST(PR8, AKexecIsTimedFromItsShutdownNotItsSystemCall) {
+  for (const bool wait_inside : {false, true}) {
+    RunBuilder b(
+        R"pb(machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 2 kexec_image_loaded: true }
+             events {
+               kind: KEXEC
+               trigger { at_time_ns: 0 }
+               cpus: 0
+             })pb");
+    b.Step(0, TraceKind::kEvent, "KEXEC", "KEXEC");
+    if (!wait_inside) b.Wait(10 * kSec);
+    b.Book(BookKind::kShutdown, 0, 0);
+    if (wait_inside) b.Wait(10 * kSec);
+    b.Wait(500 * kMs).Handover(0);
+    const auto v = ViolationsOf("PR8", b.scenario(), b.Finish());
+    EXPECT_EQ(v.size(), wait_inside ? 1u : 0u) << wait_inside;
+  }
+}
+
 TEST(PR8, WaitingForAnOperatorIsAHangNotADeadlock) {
   RunBuilder b(kPpc);
   StartCrash(b);

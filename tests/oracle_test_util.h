@@ -45,7 +45,7 @@ class RunBuilder {
     return *this;
   }
   RunBuilder& Book(BookKind kind, uint32_t cpu, uint32_t by) {
-    result_.book.push_back(BookEntry{kind, cpu, by, step_, step_, result_.trace.entries().size()});
+    result_.book.push_back(BookEntry{kind, cpu, by, step_, time_, result_.trace.entries().size()});
     CpuResult& r = result_.cpus[cpu];
     switch (kind) {
       case BookKind::kPanic: r.entered_panic = true; break;
