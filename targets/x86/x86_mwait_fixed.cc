@@ -21,7 +21,7 @@ const TargetSpec kSpec{
     .known = {kKdumpOfflineAsleep, kKdumpOfflineAwake, HltResumes("offline-target"), HltResumes("online-target"),
               HltResumes("loser"), HltResumesDuringRelocation("online-target"),
               HltResumesDuringRelocation("offline-target"), HltResumesDuringRelocation("loser"),
-              InitParkTakesMce("PR2", "offline-target")},
+              InitParkTakesMce("PR2", "offline-target"), InitParkTakesMce("PR10", "offline-target")},
     .not_applicable = {kNoHandshakeWithoutMwait},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(

@@ -71,6 +71,8 @@ const TargetSpec kSpec{
             HltResumesDuringRelocation("loser"),
             HltResumes("offline-target"),  // hlt_play_dead without MWAIT
             HltResumesDuringRelocation("offline-target"),
+            // A cpu_up stopped between its INIT and its STARTUP IPI leaves the CPU in wait-for-SIPI.
+            InitParkTakesMce("PR10", "offline-target"),
         },
     .not_applicable = {{.property = "PR11",
                         .reason = "before d7893093a741 there is no kick handshake: nothing to acknowledge"}},

@@ -22,7 +22,7 @@ const TargetSpec kSpec{
     .known = {kKdumpOfflineAsleep, kKdumpOfflineAwake, HltResumes("offline-target"), HltResumes("online-target"),
               HltResumes("loser"), HltResumesDuringRelocation("online-target"),
               HltResumesDuringRelocation("offline-target"), HltResumesDuringRelocation("loser"),
-              InitParkTakesMce("PR2", "offline-target")},
+              InitParkTakesMce("PR2", "offline-target"), InitParkTakesMce("PR10", "offline-target")},
     .not_applicable = {kNoHandshakeWithoutMwait},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(m, X86Variant{.dedicated_mwait_line = true, .robust_stop_mask = true});
