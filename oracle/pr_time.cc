@@ -8,7 +8,7 @@ namespace crashdiff {
 
 uint64_t InitiatorBoundNs(const pb::Scenario& scenario, bool kexec) {
   const pb::Machine& m = scenario.machine();
-  const uint64_t cpus = m.cores() * m.threads_per_core();
+  const uint64_t cpus = static_cast<uint64_t>(m.cores()) * m.threads_per_core();
   const uint64_t online = cpus - m.offline_size() - m.never_started_size();
   uint64_t bound = 0;
   switch (m.family()) {
