@@ -18,11 +18,7 @@ const TargetSpec kSpec{
         "torvalds/linux arch/x86/kernel/smpboot.c smp_park_other_cpus_in_init (45e34c8af58f, "
         "b1472a60a584), smp.c native_stop_other_cpus, v6.5",
     .summary = "kexec parks every other booted CPU in INIT (wait-for-SIPI) when run on the boot CPU",
-    .known = {kKdumpOfflineAsleep, kKdumpOfflineAwake, HltResumes("online-target"), HltResumes("offline-target"),
-              HltResumes("loser"), HltResumesDuringRelocation("online-target"),
-              HltResumesDuringRelocation("offline-target"), HltResumesDuringRelocation("loser"),
-              InitParkTakesMce("PR2", "online-target"), InitParkTakesMce("PR2", "offline-target"),
-              InitParkTakesMce("PR10", "online-target"), InitParkTakesMce("PR10", "offline-target")},
+    .known = FixedTargetKnown({"online-target", "offline-target"}),
     .not_applicable = {kNoHandshakeWithoutMwait},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "targets/target.h"
 
@@ -49,6 +50,22 @@ inline KnownDivergence InitParkTakesMce(std::string property, std::string role) 
           .role = std::move(role),
           .what = "from PARKED_INIT",
           .note = "wait-for-SIPI does not hold a broadcast machine check: the CPU resumes into replaced memory"};
+}
+
+// What the x86 targets with the 2023 fixes share: kdump leaves offline CPUs in mwait_play_dead, HLT resumes on
+// NMI/SMI/MCE on every role that halts (also while the kexec CPU relocates), and wait-for-SIPI takes a broadcast
+// machine check on the roles given (those a CPU can be in wait-for-SIPI as).
+inline std::vector<KnownDivergence> FixedTargetKnown(const std::vector<std::string>& wait_for_sipi_roles) {
+  std::vector<KnownDivergence> known = {kKdumpOfflineAsleep, kKdumpOfflineAwake};
+  for (const char* role : {"online-target", "offline-target", "loser"}) {
+    known.push_back(HltResumes(role));
+    known.push_back(HltResumesDuringRelocation(role));
+  }
+  for (const std::string& role : wait_for_sipi_roles) {
+    known.push_back(InitParkTakesMce("PR2", role));
+    known.push_back(InitParkTakesMce("PR10", role));
+  }
+  return known;
 }
 
 // Without MWAIT offline CPUs sit in hlt_play_dead, which the kexec kick handshake skips.

@@ -18,10 +18,7 @@ const TargetSpec kSpec{
         "torvalds/linux arch/x86/kernel/smpboot.c mwait_play_dead + smp_kick_mwait_play_dead "
         "(f9c9987bf52f, d7893093a741), smp.c native_stop_other_cpus (2023 series, after fbe1bf1e5ff1)",
     .summary = "dedicated MWAIT line, kexec kick with status handshake; offline CPUs end in HLT",
-    .known = {kKdumpOfflineAsleep, kKdumpOfflineAwake, HltResumes("offline-target"), HltResumes("online-target"),
-              HltResumes("loser"), HltResumesDuringRelocation("online-target"),
-              HltResumesDuringRelocation("offline-target"), HltResumesDuringRelocation("loser"),
-              InitParkTakesMce("PR2", "offline-target"), InitParkTakesMce("PR10", "offline-target")},
+    .known = FixedTargetKnown({"offline-target"}),
     .not_applicable = {kNoHandshakeWithoutMwait},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(

@@ -19,10 +19,7 @@ const TargetSpec kSpec{
         "torvalds/linux v6.6+ arch/x86/kernel/reboot.c nmi_shootdown_cpus, crash_nmi_callback, "
         "run_crash_ipi_callback; crash.c native_machine_crash_shutdown; kernel/panic.c",
     .summary = "kdump: one NMI shootdown of online CPUs; offline CPUs untouched",
-    .known = {kKdumpOfflineAsleep, kKdumpOfflineAwake, HltResumes("offline-target"), HltResumes("online-target"),
-              HltResumes("loser"), HltResumesDuringRelocation("online-target"),
-              HltResumesDuringRelocation("offline-target"), HltResumesDuringRelocation("loser"),
-              InitParkTakesMce("PR2", "offline-target"), InitParkTakesMce("PR10", "offline-target")},
+    .known = FixedTargetKnown({"offline-target"}),
     .not_applicable = {kNoHandshakeWithoutMwait},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(m, X86Variant{.dedicated_mwait_line = true, .robust_stop_mask = true});
