@@ -120,6 +120,7 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
     case pb::OOPS:
       // die(): the oops is printed (the moment label triggers name), then panic_on_oops.
       co_await cpu.irq_disable(profile_.oops_entry);
+      m_.RecordPanic(cpu.id());  // the crash starts at die()'s first step, as in the targets
       co_await cpu.local(profile_.oops, "__die: print oops");
       co_await Panic(cpu);
       break;
@@ -170,8 +171,8 @@ Task<> ReferenceProgram::Interrupt(Cpu& cpu, Source source) {
 }
 
 Task<> ReferenceProgram::Panic(Cpu& cpu) {
-  m_.RecordPanic(cpu.id());
   co_await cpu.irq_disable("P1");
+  m_.RecordPanic(cpu.id());  // entered once its first step ran, as in every target
   const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "P2");
   if (old != -1 && old != cpu.id()) {
     co_await Loser(cpu);

@@ -55,7 +55,7 @@ struct CpuResult {
   uint32_t invalid_saves = 0;  // crash_save_cpu with NULL / uninitialised registers
   uint32_t responses = 0;      // times it incremented the crash arrival counter (or equivalent)
   uint32_t shutdowns = 0;      // times it ran the architecture crash/kexec shutdown (PR9)
-  bool entered_panic = false;  // called panic()/crash_kexec() itself
+  bool entered_panic = false;  // entered panic(), crash_kexec() or die() itself
   bool woken = false;          // a crash wake was sent to it
 };
 
@@ -125,6 +125,9 @@ class Machine {
     ++result_.cpus[cpu].shutdowns;
     Book(BookKind::kShutdown, cpu);
   }
+  // The CPU entered the crash path (panic(), crash_kexec(), die() with panic_on_oops). Models book it once the
+  // entry's first step has run: an interrupt taken just before that step is handled first, and one that never
+  // returns (a hotplug take-down, whose task the kernel would migrate) leaves no crash entry on this CPU.
   void RecordPanic(uint32_t cpu) {
     result_.cpus[cpu].entered_panic = true;
     Book(BookKind::kPanic, cpu);

@@ -2,6 +2,7 @@
 // back online through INIT/STARTUP becomes a crash responder again.
 #include <gtest/gtest.h>
 
+#include "diff/differential.h"
 #include "tests/x86_test_util.h"
 
 namespace crashdiff::testing {
@@ -73,6 +74,33 @@ TEST(X86Hotplug, APanicWithoutImageStopsTheUnplugRequesterMidWait) {
   EXPECT_EQ(r.cpus[1].final, Location::kPanicHalt);
   EXPECT_EQ(r.cpus[0].final, Location::kParkedHlt);
   EXPECT_EQ(CountDiagnostics(r, "didn't die"), 0);
+}
+
+// A crash entry counts once its first step ran. Here cpu2's cpu_down has sent cpu1 its stop_machine vector when
+// cpu1 calls panic(): the pending interrupt is taken before panic()'s local_irq_disable and never returns (cpu1
+// plays dead). The kernel would migrate the panicking task and go on elsewhere; the model has no migration, so
+// cpu1 is simply no crash entry, not an initiator that never hands over (PR8), nor the start of a later crash.
+TEST(X86Hotplug, APanicPreemptedByItsCpusTakeDownBeforeItsFirstStepIsNoCrashEntry) {
+  const char* text = R"pb(
+    machine { family: X86 platform: X86_HLT cores: 3 threads_per_core: 1 }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: [ 2, 1 ]
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: PANIC
+      cpus: 1
+      trigger { on_label { cpu: 2 label: "HD1" occurrence: 4 } }
+    }
+  )pb";
+  for (const char* target : kX86Targets) {
+    const RunResult r = RunTarget(target, text);
+    ASSERT_NE(FindEntry(r, 1, TraceKind::kWrite, "HD2", "cpu_online[1]"), nullptr) << target << ": not taken down";
+    EXPECT_EQ(CountEntries(r, 1, TraceKind::kLocal, "P1"), 0) << target;
+    EXPECT_FALSE(r.cpus[1].entered_panic) << target;
+  }
+  EXPECT_TRUE(RunDifferential(ScenarioFromText(text)).divergences.empty());
 }
 
 TEST(Arm64Hotplug, UnpluggedCpuGoesToFirmwareAndSpinTableRefuses) {

@@ -257,6 +257,41 @@ TEST(X86InitPark, NoInitWhenNotOnTheBootCpuFallsBackToHlt) {
   EXPECT_EQ(r.cpus[3].at_handover, Location::kParkedHlt);
 }
 
+// native_machine_shutdown() turns interrupts off before stop_other_cpus(): a cpu_down of the kexec CPU issued
+// while it stops the others cannot take it down (its stop_machine vector waits), and the kexec goes on. The hold
+// lets cpu2's cpu_down send its vector while cpu1 is at its first K2 step. Once
+// interrupts were still on here, the take-down abandoned the kexec frame mid-stop (a model artifact: the kernel's
+// task would not be lost).
+TEST(X86Kexec, CpuDownOfTheKexecCpuCannotInterruptItsStopOfTheOthers) {
+  for (const char* target : kX86Targets) {
+    const RunResult r = RunTargetOnOwnLabel(target, R"pb(
+      machine { family: X86 platform: X86_HLT cores: 3 threads_per_core: 1 kexec_image_loaded: true }
+      events {
+        kind: KEXEC
+        cpus: 1
+        trigger { at_time_ns: 0 }
+      }
+      events {
+        kind: HOTPLUG_DOWN
+        cpus: [ 2, 1 ]
+        trigger { on_label { cpu: 1 label: "K2" } }
+      }
+      schedule {
+        choices {
+          cpu: 1
+          hold: true
+          steps: 8
+          after { cpu: 1 label: "K2" }
+        }
+      }
+    )pb");
+    ASSERT_NE(FindEntry(r, 2, TraceKind::kHw, "HD1", "stop_machine"), nullptr) << target << ": no take-down sent";
+    EXPECT_TRUE(r.handed_over) << target;
+    EXPECT_EQ(r.handover_cpu, 1u) << target;
+    EXPECT_EQ(CountEntries(r, 1, TraceKind::kWrite, "HD2"), 0) << target << ": the kexec CPU was taken down";
+  }
+}
+
 TEST(X86Kexec, NeverStartedCpusStayWithFirmware) {
   const RunResult r = RunTarget("x86-init-park", R"pb(
     machine {

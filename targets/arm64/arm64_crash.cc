@@ -9,8 +9,8 @@ namespace crashdiff::arm64 {
 
 Task<> Arm64Kernel::Panic(Cpu& cpu) {
   const int64_t self = cpu.id();
-  m_.RecordPanic(cpu.id());
   co_await cpu.irq_disable("P1");
+  m_.RecordPanic(cpu.id());  // entered once its first step ran: an interrupt before it runs first (sim/machine.h)
   const int64_t old = co_await cpu.cmpxchg(panic_cpu_, kNoCpuId, self, "P2");
   if (old != kNoCpuId && old != self) {
     co_await LocalCpuStop(cpu);  // panic_smp_self_stop(): self-offline, never saved
@@ -33,6 +33,7 @@ Task<> Arm64Kernel::Oops(Cpu& cpu) {
   // die(): raw_spin_lock_irqsave(&die_lock); a second oopsing CPU spins here with interrupts masked. Unlike x86
   // and powerpc oops_begin there is no die_owner check, so a nested die on the owning CPU spins here for good.
   co_await cpu.irq_disable("D0");
+  m_.RecordPanic(cpu.id());  // die() with panic_on_oops: the crash starts here, before any die_lock wait
   while (co_await cpu.cmpxchg(die_lock_, kNoCpuId, self, "D1") != kNoCpuId) {
     co_await cpu.wait_until([this] { return die_lock_.value == kNoCpuId; }, kForever, "D1");
   }

@@ -51,11 +51,6 @@ const TargetSpec kSpec{
              .what = "resumes into relocated memory from OFFLINE_LOOP",
              .note = "a normal kexec relocates over a CPU whose PSCI CPU_OFF failed (offline before, or taken down "
                      "by the kexec: op_cpu_kill gives up after 100 ms)"},
-            {.property = "PR9",
-             .role = "loser",
-             .what = "keeps running in OFFLINE_LOOP",
-             .labels = {"AD4"},
-             .note = "a CPU that had just called panic() is taken down by kexec's cpu_down and its CPU_OFF fails"},
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<Arm64Kernel>(m); },
 };

@@ -13,11 +13,11 @@ namespace crashdiff::x86 {
 
 Task<> X86Kernel::Panic(Cpu& cpu, bool nmi_panic) {
   const int64_t self = cpu.id();
-  m_.RecordPanic(cpu.id());
   // nmi_panic() (what NMI handlers call): its loser polls for the shootdown. panic() itself, also from an oops in
   // NMI context (oops_end: "Fatal exception in interrupt"), stops in the generic panic_smp_self_stop.
   const bool from_nmi = nmi_panic;
   co_await cpu.irq_disable("P1");
+  m_.RecordPanic(cpu.id());  // entered once its first step ran: an interrupt before it runs first (sim/machine.h)
   const int64_t old = co_await cpu.cmpxchg(panic_cpu_, kNoCpuId, self, "P2");
   if (old != kNoCpuId && old != self) {
     if (from_nmi) {
@@ -60,6 +60,7 @@ Task<> X86Kernel::Oops(Cpu& cpu) {
 Task<> X86Kernel::OopsBegin(Cpu& cpu) {
   const int64_t self = cpu.id();
   co_await cpu.irq_disable("D0");
+  m_.RecordPanic(cpu.id());  // die() with panic_on_oops: the crash starts here, before any die_lock wait
   if (co_await cpu.cmpxchg(die_lock_, 0, 1, "D1") != 0 && co_await cpu.read(die_owner_, "D1") != self) {
     // arch_spin_lock(): another oopsing CPU spins here with IF=0.
     const size_t outer_spin = die_spin_depth_[cpu.id()];  // an NMI handler's oops can spin above another spin

@@ -23,6 +23,9 @@ Task<> X86Kernel::KernelKexec(Cpu& cpu) {
   m_.Log(cpu.id(), "kexec_core: Starting new kernel");
   m_.RecordShutdown(cpu.id());
   cpu.set_location(Location::kCrashing);
+  // native_machine_shutdown(): local_irq_disable() before stop_other_cpus(), so no timer (nor a cpu_down's
+  // stop_machine) can move the kexec task off this CPU while it stops the others.
+  co_await cpu.irq_disable("K2");
   co_await StopOtherCpus(cpu, true);  // machine_shutdown -> stop_other_cpus(): wait = 1
   co_await cpu.local("K2h", "lapic_shutdown, restore_boot_irq_mode, hpet_disable, iommu shutdown");
   // machine_kexec(): interrupts off, jump to relocate_kernel in the control page, copy, jump.
