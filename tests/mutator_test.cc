@@ -337,6 +337,41 @@ TEST(LabelPool, KeepsLabelsByTheLocationTheyRanAt) {
   EXPECT_TRUE(pool.ReadLabelsAt(pb::X86, Location::kOfflineLoop).empty());
 }
 
+// A read is contended when another CPU of the same run wrote the variable it read: the offline thread's read of
+// crashing_cpu (written by the initiator) is; its read of its own cpu_state (written only by itself) is not.
+TEST(LabelPool, MarksReadsOfVariablesAnotherCpuWrote) {
+  Trace trace;
+  trace.Add(TraceEntry{.step = 1,
+                       .cpu = 1,
+                       .kind = TraceKind::kWrite,
+                       .label = "E3",
+                       .location = Location::kOfflineLoop,
+                       .detail = "cpu_state[1] = 7"});
+  trace.Add(TraceEntry{.step = 2,
+                       .cpu = 1,
+                       .kind = TraceKind::kRead,
+                       .label = "H0",
+                       .location = Location::kOfflineLoop,
+                       .detail = "cpu_state[1] = 7"});
+  trace.Add(TraceEntry{.step = 3,
+                       .cpu = 1,
+                       .kind = TraceKind::kRead,
+                       .label = "L2a",
+                       .location = Location::kOfflineLoop,
+                       .detail = "crashing_cpu = -1"});
+  trace.Add(TraceEntry{.step = 4,
+                       .cpu = 0,
+                       .kind = TraceKind::kWrite,
+                       .label = "I2",
+                       .location = Location::kCrashing,
+                       .detail = "crashing_cpu = 0"});
+  LabelPool pool;
+  pool.AddTrace(pb::PPC, trace);
+  EXPECT_EQ(pool.ReadLabelsAt(pb::PPC, Location::kOfflineLoop), (std::vector<std::string>{"H0", "L2a"}));
+  EXPECT_EQ(pool.ContendedReadLabelsAt(pb::PPC, Location::kOfflineLoop), (std::vector<std::string>{"L2a"}));
+  EXPECT_TRUE(pool.ContendedReadLabelsAt(pb::PPC, Location::kCrashing).empty());
+}
+
 // Coincide makes two events meet on one CPU: another event fires when the CPU an event names reaches a trigger
 // point, and, some of the time, that CPU is held right after one of its steps while the others run.
 TEST(Mutator, CoincideFiresAnEventOnTheCpuAnotherEventNames) {
@@ -369,6 +404,45 @@ TEST(Mutator, CoincideFiresAnEventOnTheCpuAnotherEventNames) {
   }
   EXPECT_GT(panic_on_woken, 100);
   EXPECT_GT(held, 50);
+
+  // With a learned pool, the hold mostly follows a contended read of the woken thread (L2a: crashing_cpu, which the
+  // initiator writes), not its read of its own state (H0).
+  Trace trace;
+  trace.Add(TraceEntry{
+      .step = 1, .cpu = 3, .kind = TraceKind::kLocal, .label = "L3", .location = Location::kOfflineLoop, .detail = ""});
+  trace.Add(TraceEntry{.step = 2,
+                       .cpu = 3,
+                       .kind = TraceKind::kRead,
+                       .label = "H0",
+                       .location = Location::kOfflineLoop,
+                       .detail = "cpu_state[3] = 7"});
+  trace.Add(TraceEntry{.step = 3,
+                       .cpu = 3,
+                       .kind = TraceKind::kRead,
+                       .label = "L2a",
+                       .location = Location::kOfflineLoop,
+                       .detail = "crashing_cpu = -1"});
+  trace.Add(TraceEntry{.step = 4,
+                       .cpu = 0,
+                       .kind = TraceKind::kWrite,
+                       .label = "I2",
+                       .location = Location::kCrashing,
+                       .detail = "crashing_cpu = 0"});
+  LabelPool pool;
+  pool.AddTrace(pb::PPC, trace);
+  options.labels = &pool;
+  int after_l2a = 0, after_h0 = 0;
+  for (int i = 0; i < 400; ++i) {
+    pb::Scenario s = base;
+    if (!it->apply(s, ctx)) continue;
+    for (const pb::Choice& c : s.schedule().choices()) {
+      if (!c.hold() || c.cpu() != 3) continue;
+      after_l2a += c.after().label() == "L2a";
+      after_h0 += c.after().label() == "H0";
+    }
+  }
+  EXPECT_GT(after_h0, 0) << "other reads stay possible";
+  EXPECT_GT(after_l2a, 4 * after_h0) << "about 7 in 8 holds follow the contended read";
 }
 
 // ClearField takes one set thing back to its default: over many draws on the first built-in scenario it clears

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <string_view>
 
 #include "sim/trigger_points.h"
 #include "sim/validate.h"
@@ -34,16 +36,39 @@ void LabelPool::Add(pb::Family family, std::string_view label) {
   if (IsTriggerPoint(family, label)) InsertSorted(learned_[Slot(family)], label);
 }
 
+namespace {
+
+// "crashing_cpu = -1" -> "crashing_cpu": the variable a memory step's detail names.
+std::string_view VariableOf(const TraceEntry& e) {
+  const std::string_view d = e.detail;
+  return d.substr(0, d.find(" = "));
+}
+
+bool Reads(const TraceEntry& e) {
+  return e.kind == TraceKind::kRead || e.kind == TraceKind::kRmw;
+}
+
+}  // namespace
+
 void LabelPool::AddTrace(pb::Family family, const Trace& trace) {
+  // Who wrote each variable in this run: one writer id, or kNoCpu once two CPUs did.
+  std::map<std::string_view, uint32_t> writer;
+  for (const TraceEntry& e : trace.entries()) {
+    if (e.cpu == kNoCpu || (e.kind != TraceKind::kWrite && e.kind != TraceKind::kRmw)) continue;
+    const auto [it, inserted] = writer.emplace(VariableOf(e), e.cpu);
+    if (!inserted && it->second != e.cpu) it->second = kNoCpu;
+  }
   for (const TraceEntry& e : trace.entries()) {
     // Steps (memory, barrier, local, hardware, wait) carry step labels; events, locations and diagnostics do not.
     if (e.cpu == kNoCpu || e.kind > TraceKind::kWake) continue;
     Add(family, e.label);
     if (!IsValidLabel(e.label)) continue;
     if (IsTriggerPoint(family, e.label)) InsertSorted(learned_at_[Slot(family)][e.location], e.label);
-    if (e.kind == TraceKind::kRead || e.kind == TraceKind::kRmw) {
+    if (Reads(e)) {
       InsertSorted(reads_[Slot(family)], e.label);
       InsertSorted(reads_at_[Slot(family)][e.location], e.label);
+      const auto w = writer.find(VariableOf(e));
+      if (w != writer.end() && w->second != e.cpu) InsertSorted(contended_reads_at_[Slot(family)][e.location], e.label);
     }
   }
 }
@@ -62,6 +87,10 @@ const std::vector<std::string>& LabelPool::LabelsAt(pb::Family family, Location 
 
 const std::vector<std::string>& LabelPool::ReadLabelsAt(pb::Family family, Location location) const {
   return At(reads_at_[Slot(family)], location);
+}
+
+const std::vector<std::string>& LabelPool::ContendedReadLabelsAt(pb::Family family, Location location) const {
+  return At(contended_reads_at_[Slot(family)], location);
 }
 
 bool LabelPool::Learned(pb::Family family) const {

@@ -29,6 +29,9 @@ class LabelPool {
   // runs when something wakes it); empty when none was seen there.
   const std::vector<std::string>& LabelsAt(pb::Family family, Location location) const;
   const std::vector<std::string>& ReadLabelsAt(pb::Family family, Location location) const;
+  // The reads among them of a variable another CPU of the same run wrote: the check of a check-then-act race
+  // (crashing_cpu read by an offline thread, written by the initiator), where holding the reader opens a window.
+  const std::vector<std::string>& ContendedReadLabelsAt(pb::Family family, Location location) const;
   size_t Size(pb::Family family) const { return Labels(family).size(); }
   bool Learned(pb::Family family) const;
 
@@ -43,6 +46,7 @@ class LabelPool {
   std::vector<std::string> reads_[4];
   std::map<Location, std::vector<std::string>> learned_at_[4];
   std::map<Location, std::vector<std::string>> reads_at_[4];
+  std::map<Location, std::vector<std::string>> contended_reads_at_[4];
 };
 
 // Valid as an on_label label (sim/validate.cc): 1..32 characters from [A-Za-z0-9_.-].

@@ -279,9 +279,14 @@ bool Coincide(pb::Scenario& s, MutationContext& ctx) {
     hold.set_steps(kHold[ctx.rng.Below(std::size(kHold))]);
     hold.set_hold(true);
     hold.mutable_after()->set_cpu(cpu);
-    hold.mutable_after()->set_label(
-        PickFrom(pool != nullptr ? pool->ReadLabelsAt(family, where) : std::vector<std::string>{}, ctx.rng,
-                 [&] { return PickStepLabel(ctx.rng, pool, family); }));
+    // Mostly after a read another CPU's write races with (the check of a check-then-act window), else any read.
+    const bool contended =
+        pool != nullptr && !pool->ContendedReadLabelsAt(family, where).empty() && ctx.rng.Chance(3, 4);
+    static const std::vector<std::string> kNone;
+    const std::vector<std::string>& reads = pool == nullptr ? kNone
+                                            : contended     ? pool->ContendedReadLabelsAt(family, where)
+                                                            : pool->ReadLabelsAt(family, where);
+    hold.mutable_after()->set_label(PickFrom(reads, ctx.rng, [&] { return PickStepLabel(ctx.rng, pool, family); }));
     auto& list = *sched.mutable_choices();
     std::rotate(list.begin(), list.end() - 1, list.end());  // first: the window opens early in the run
   }
