@@ -21,10 +21,12 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/scenario_file.h"
 #include "diff/differential.h"
 #include "diff/finding.h"
 #include "fuzz/mutator/input.h"
@@ -314,7 +316,7 @@ Status StatusOf(const FindingHeader& h, const std::string& root_cause, const Fuz
 // The header the current models, oracle and known lists give the finding's signature on its own scenario; nullopt
 // when the scenario no longer shows it (a model or oracle fix since) or cannot be read.
 std::optional<FindingHeader> Rejudge(const fs::path& file, const std::string& signature) {
-  const LoadResult loaded = LoadScenarioFile(file.string());
+  const LoadResult loaded = LoadScenario(file.string());
   if (!loaded.scenario) return std::nullopt;
   const DiffReport report = RunDifferential(*loaded.scenario);
   for (const Divergence& d : report.divergences) {
@@ -402,7 +404,7 @@ void MinimizeNewFindings(const FuzzPlan& plan, std::vector<Finding>& findings) {
   for (Finding& f : findings) {
     if (f.status != Status::kNew || budget <= 0) continue;
     --budget;
-    const LoadResult loaded = LoadScenarioFile(f.reproducer.string());
+    const LoadResult loaded = LoadScenario(f.reproducer.string());
     if (!loaded.scenario) continue;
     const std::string signature = f.signature;
     const KeepsProperty shows = [&](const pb::Scenario& s) {
@@ -516,15 +518,6 @@ int Usage(const std::string& why) {
   return kExitUsage;
 }
 
-bool ParsePositive(const std::optional<std::string>& v, int& out) {
-  if (!v) return true;
-  char* end = nullptr;
-  const long n = std::strtol(v->c_str(), &end, 10);
-  if (end == v->c_str() || *end != '\0' || n < 1 || n > 1000000) return false;
-  out = static_cast<int>(n);
-  return true;
-}
-
 }  // namespace
 
 int FuzzCommand(const Args& args) {
@@ -536,9 +529,12 @@ int FuzzCommand(const Args& args) {
   if (!r.positionals().empty()) return Usage("unexpected argument " + r.positionals().front());
   FuzzPlan plan;
   plan.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (!ParsePositive(r.Value("--time"), plan.seconds)) return Usage("--time wants a positive number of seconds");
-  if (!ParsePositive(r.Value("--runs"), plan.runs)) return Usage("--runs wants a positive number");
-  if (!ParsePositive(r.Value("--jobs"), plan.jobs)) return Usage("--jobs wants a positive number");
+  for (const auto& [flag, min, max, field] : {std::tuple{"--time", 1, 1000000, &plan.seconds},
+                                               {"--runs", 1, 2000000000, &plan.runs},
+                                               {"--jobs", 1, 1024, &plan.jobs},
+                                               {"--minimize", 0, 1000000, &plan.minimize}}) {
+    if (std::string e = ParseNumberOption(r, flag, min, max, *field); !e.empty()) return Usage(e);
+  }
   plan.family = r.Value("--family").value_or("");
   if (!plan.family.empty() && FamilyOf(plan.family) == pb::FAMILY_UNSPECIFIED)
     return Usage("--family is ppc, x86 or arm64");
@@ -585,13 +581,6 @@ int FuzzCommand(const Args& args) {
         p.count(Status::kKnown), p.count(Status::kDifference), gone);
     PrintFindings(plan, findings);
     return p.fresh() > 0 ? kExitDivergence : kExitClean;
-  }
-  if (auto m = r.Value("--minimize")) {
-    if (*m == "0") {
-      plan.minimize = 0;
-    } else if (!ParsePositive(m, plan.minimize)) {
-      return Usage("--minimize wants a number of findings (0: none)");
-    }
   }
   const fs::path src = SourceDir();
   if (plan.engine == "libfuzzer") {
