@@ -1,7 +1,7 @@
 #include "cli/args.h"
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -80,8 +80,8 @@ std::string ParseNumberOption(const ArgReader& r, const std::string& flag, uint6
   errno = 0;
   const unsigned long long n = AllDigits(*v) ? std::strtoull(v->c_str(), nullptr, 10) : 0;
   if (!AllDigits(*v) || errno == ERANGE || n < min || n > max) {
-    return flag + " wants a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" +
-           *v + "'";
+    return flag + " wants a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + *v +
+           "'";
   }
   out = n;
   return "";

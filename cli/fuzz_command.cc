@@ -186,19 +186,14 @@ std::vector<std::string> WorkerEnv(const FuzzPlan& plan, const fs::path& finding
 
 pid_t StartLibFuzzer(const FuzzPlan& plan, const Worker& w, int seconds_left) {
   const fs::path work = plan.out;
-  std::vector<std::string> argv = {plan.fuzzer.string(),
-                                   "-max_total_time=" + std::to_string(std::max(1, seconds_left)),
+  std::vector<std::string> argv = {plan.fuzzer.string(), "-max_total_time=" + std::to_string(std::max(1, seconds_left)),
                                    "-seed=" + std::to_string(1 + w.index + 1000 * w.restarts),
-                                   "-runs=" + std::to_string(plan.runs > 0 ? plan.runs : -1),
-                                   "-print_final_stats=1",
+                                   "-runs=" + std::to_string(plan.runs > 0 ? plan.runs : -1), "-print_final_stats=1",
                                    // Re-reading the corpus each second is for parallel jobs; its timing must not
                                    // reach a deterministic campaign.
-                                   Deterministic(plan) ? "-reload=0" : "-reload=1",
-                                   "-max_len=4096",
-                                   "-timeout=20",
+                                   Deterministic(plan) ? "-reload=0" : "-reload=1", "-max_len=4096", "-timeout=20",
                                    "-artifact_prefix=" + fs::absolute(work / "crashes").string() + "/",
-                                   fs::absolute(work / "corpus").string(),
-                                   fs::absolute(work / "seeds").string()};
+                                   fs::absolute(work / "corpus").string(), fs::absolute(work / "seeds").string()};
   if (fs::exists(SourceDir() / "corpus/dict/scenario.dict")) {
     argv.insert(argv.begin() + 1, "-dict=" + (SourceDir() / "corpus/dict/scenario.dict").string());
   }
@@ -520,9 +515,9 @@ int FuzzCommand(const Args& args) {
   FuzzPlan plan;
   plan.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (const auto& [flag, min, max, field] : {std::tuple{"--time", 1, 1000000, &plan.seconds},
-                                               {"--runs", 1, 2000000000, &plan.runs},
-                                               {"--jobs", 1, 1024, &plan.jobs},
-                                               {"--minimize", 0, 1000000, &plan.minimize}}) {
+                                              {"--runs", 1, 2000000000, &plan.runs},
+                                              {"--jobs", 1, 1024, &plan.jobs},
+                                              {"--minimize", 0, 1000000, &plan.minimize}}) {
     if (std::string e = ParseNumberOption(r, flag, min, max, *field); !e.empty()) return Usage(e);
   }
   plan.family = r.Value("--family").value_or("");
@@ -559,9 +554,10 @@ int FuzzCommand(const Args& args) {
                  regressions.c_str());
   }
   CampaignDir work_dir;
-  if (const std::string e = work_dir.Open(plan.out, !r.Has("--report"),
-                                            r.Has("--report") ? std::vector<std::string>{}
-                                                              : std::vector<std::string>{"corpus", "findings", "logs", "crashes"});
+  if (const std::string e =
+          work_dir.Open(plan.out, !r.Has("--report"),
+                        r.Has("--report") ? std::vector<std::string>{}
+                                          : std::vector<std::string>{"corpus", "findings", "logs", "crashes"});
       !e.empty()) {
     std::fprintf(stderr, "crashdiff fuzz: %s\n", e.c_str());
     return kExitUsage;

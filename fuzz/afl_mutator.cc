@@ -56,7 +56,7 @@ size_t afl_custom_fuzz(void* data, uint8_t* buf, size_t buf_size, uint8_t** out_
   if (!s) {
     static constexpr crashdiff::pb::Family kFamilies[] = {crashdiff::pb::PPC, crashdiff::pb::X86, crashdiff::pb::ARM64};
     s = crashdiff::fuzz::MinimalScenario(st->family != crashdiff::pb::FAMILY_UNSPECIFIED ? st->family
-                                                                                        : kFamilies[st->rng.Below(3)]);
+                                                                                         : kFamilies[st->rng.Below(3)]);
   }
   crashdiff::pb::Scenario out = *s;
   std::optional<crashdiff::pb::Scenario> other;

@@ -3,6 +3,7 @@
 // code and the words the output must (and must not) contain. Every command runs under `timeout`, so a case that
 // would hang (a FIFO, a campaign that ignores its limits) fails instead of stalling the suite.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -15,8 +16,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "minimize/reproducer.h"
 #include "tests/cli_test_util.h"
@@ -157,8 +156,9 @@ CommandResult StaleTemporaries(const TempDir& dir) {
   if (dead == 0) _exit(0);
   waitpid(dead, nullptr, 0);
   const std::string live_pid = std::to_string(getpid());
-  for (const std::string& name : std::vector<std::string>{".a.textproto.tmp-Ab12Cd", ".b.textproto.tmp-" + std::to_string(dead) + "-Xy34Zw",
-                                  ".c.textproto.tmp-" + live_pid + "-Qr56St", ".notes", "d.textproto.tmp-Ab12Cd"}) {
+  for (const std::string& name :
+       std::vector<std::string>{".a.textproto.tmp-Ab12Cd", ".b.textproto.tmp-" + std::to_string(dead) + "-Xy34Zw",
+                                ".c.textproto.tmp-" + live_pid + "-Qr56St", ".notes", "d.textproto.tmp-Ab12Cd"}) {
     dir.Write("out/" + name, "x");
   }
   CommandResult r = RunCrashdiff("minimize " + kReproducer + " --max-runs 20 --quiet --out " + out, "", kTimeout);
@@ -222,37 +222,68 @@ const std::string kPatch = "patch --target ppc-upstream-clear-then-check --base 
 const std::vector<AuditCase>& Cases() {
   static const std::vector<AuditCase> kCases = {
       // F1: an --out that cannot be a work directory is a usage error, not an uncaught exception (SIGABRT).
-      {"F1_FuzzOutIsAFile", Command("fuzz --out {dir}/file --fuzzer {fake} --time 1 --jobs 1 --seeds {dir}", kEnv), 2,
-       {"exists and is not a directory"}, {"terminate called"}},
-      {"F1_FuzzOutInProc", Command("fuzz --out /proc/x --fuzzer {fake} --time 1 --jobs 1", kEnv), 2,
-       {"--out /proc/x: cannot create it"}, {"terminate called"}},
-      {"F1_FuzzOutNotWritable", Command("fuzz --out /proc/self --fuzzer {fake} --time 1 --jobs 1", kEnv), 2,
-       {"--out /proc/self: cannot write in it"}, {"terminate called"}},
+      {"F1_FuzzOutIsAFile",
+       Command("fuzz --out {dir}/file --fuzzer {fake} --time 1 --jobs 1 --seeds {dir}", kEnv),
+       2,
+       {"exists and is not a directory"},
+       {"terminate called"}},
+      {"F1_FuzzOutInProc",
+       Command("fuzz --out /proc/x --fuzzer {fake} --time 1 --jobs 1", kEnv),
+       2,
+       {"--out /proc/x: cannot create it"},
+       {"terminate called"}},
+      {"F1_FuzzOutNotWritable",
+       Command("fuzz --out /proc/self --fuzzer {fake} --time 1 --jobs 1", kEnv),
+       2,
+       {"--out /proc/self: cannot write in it"},
+       {"terminate called"}},
       // F2: a reproducer that cannot be written is a failure, with no success summary after it.
       {"F2_MinimizeOutCannotBeWritten", MinimizeCannotWrite, 2, {"cannot rename"}, {"signature:"}},
       // F3: a FIFO is refused before open(), which would block until a writer came.
       {"F3_RunOnAFifo", [](const TempDir& d) { return OnAFifo(d, "run"); }, 2, {"not a regular file (a FIFO)"}, {}},
-      {"F3_TimelineOnAFifo", [](const TempDir& d) { return OnAFifo(d, "timeline -o " + d.path() + "/t.html"); }, 2,
-       {"not a regular file (a FIFO)"}, {}},
-      {"F3_MinimizeOnAFifo", [](const TempDir& d) { return OnAFifo(d, "minimize"); }, 2,
-       {"not a regular file (a FIFO)"}, {}},
+      {"F3_TimelineOnAFifo",
+       [](const TempDir& d) { return OnAFifo(d, "timeline -o " + d.path() + "/t.html"); },
+       2,
+       {"not a regular file (a FIFO)"},
+       {}},
+      {"F3_MinimizeOnAFifo",
+       [](const TempDir& d) { return OnAFifo(d, "minimize"); },
+       2,
+       {"not a regular file (a FIFO)"},
+       {}},
       // F4: a campaign on a target that does not exist would fuzz nothing.
-      {"F4_FuzzUnknownTarget", Command("fuzz --target no-such-target --time 1" + kFuzzOpts), 2,
-       {"unknown target 'no-such-target'"}, {}},
+      {"F4_FuzzUnknownTarget",
+       Command("fuzz --target no-such-target --time 1" + kFuzzOpts),
+       2,
+       {"unknown target 'no-such-target'"},
+       {}},
       // F5: the workers die with their campaign (PR_SET_PDEATHSIG), not when their --time runs out.
       {"F5_KillMinus9TakesTheWorkers", KillCampaign, 0, {"worker died with the campaign"}, {}},
       // F6: one campaign per work directory (flock); the second neither runs nor deletes the first one's files.
-      {"F6_SecondCampaignOnOneOutIsRefused", SecondCampaign, 2,
-       {"in use by another crashdiff fuzz", "first campaign's log kept"}, {}},
+      {"F6_SecondCampaignOnOneOutIsRefused",
+       SecondCampaign,
+       2,
+       {"in use by another crashdiff fuzz", "first campaign's log kept"},
+       {}},
       // F7: --runs N --jobs 1 is deterministic: the same corpus and findings, byte for byte.
-      {"F7_RunsWithOneJobIsByteIdentical", DeterministicCampaign, 0, {"corpus identical", "findings identical"}, {},
+      {"F7_RunsWithOneJobIsByteIdentical",
+       DeterministicCampaign,
+       0,
+       {"corpus identical", "findings identical"},
+       {},
        true},
       // F8: every numeric option of every command: negative, overflow, trailing junk, out of range.
       {"F8_MinimizeMaxRunsNegative", Command("minimize " + kReproducer + " --max-runs -5"), 2, {kNumber}, {}},
-      {"F8_MinimizeMaxRunsOverflow", Command("minimize " + kReproducer + " --max-runs 18446744073709551616"), 2,
-       {kNumber}, {}},
-      {"F8_MinimizeMaxRunsTooLarge", Command("minimize " + kReproducer + " --max-runs 18446744073709551615"), 2,
-       {kNumber}, {}},
+      {"F8_MinimizeMaxRunsOverflow",
+       Command("minimize " + kReproducer + " --max-runs 18446744073709551616"),
+       2,
+       {kNumber},
+       {}},
+      {"F8_MinimizeMaxRunsTooLarge",
+       Command("minimize " + kReproducer + " --max-runs 18446744073709551615"),
+       2,
+       {kNumber},
+       {}},
       {"F8_MinimizeMaxRunsJunk", Command("minimize " + kReproducer + " --max-runs 10k"), 2, {kNumber}, {}},
       {"F8_FuzzTimeNegative", Command("fuzz --time -1" + kFuzzOpts), 2, {"--time " + kNumber}, {}},
       {"F8_FuzzTimeSpaces", Command("fuzz --time ' 5'" + kFuzzOpts), 2, {"--time " + kNumber}, {}},
@@ -265,16 +296,24 @@ const std::vector<AuditCase>& Cases() {
       {"F8_PatchTimeInfinite", Command(kPatch + "--time inf"), 2, {"--time wants a positive number of seconds"}, {}},
       {"F8_PatchTimeExponent", Command(kPatch + "--time 1e400"), 2, {"--time wants a positive number of seconds"}, {}},
       // F9: a minimize killed while writing left a hidden temporary; the next run removes it.
-      {"F9_MinimizeRemovesStaleTemporaries", StaleTemporaries, 0,
-       {".c.textproto.tmp-", ".notes", "d.textproto.tmp-Ab12Cd"}, {".a.textproto.tmp-Ab12Cd", "-Xy34Zw"}},
-      {"F10_RunJsonOnANonUtf8Path", JsonOnANonUtf8Path, 0, {"valid UTF-8", "caf\\ufffd-\\ufffd.textproto"},
+      {"F9_MinimizeRemovesStaleTemporaries",
+       StaleTemporaries,
+       0,
+       {".c.textproto.tmp-", ".notes", "d.textproto.tmp-Ab12Cd"},
+       {".a.textproto.tmp-Ab12Cd", "-Xy34Zw"}},
+      {"F10_RunJsonOnANonUtf8Path",
+       JsonOnANonUtf8Path,
+       0,
+       {"valid UTF-8", "caf\\ufffd-\\ufffd.textproto"},
        {"invalid UTF-8"}},
       // F11: the true cause of a refusal.
       {"F11_RunOnADirectory", Command("run {dir}"), 2, {"is a directory"}, {"larger than 1 MiB"}},
       {"F11_RunOnDevZero", Command("run /dev/zero"), 2, {"/dev/zero:0: not a regular file (a device)"}, {"empty file"}},
       {"F11_RunAcceptsAUtf8Bom",
-       [](const TempDir& d) { return RunCrashdiff("run " + d.Write("bom.textproto", "\xEF\xBB\xBF" + kTrivial)); }, 0,
-       {"scenario "}, {"non ascii codepoint"}},
+       [](const TempDir& d) { return RunCrashdiff("run " + d.Write("bom.textproto", "\xEF\xBB\xBF" + kTrivial)); },
+       0,
+       {"scenario "},
+       {"non ascii codepoint"}},
   };
   return kCases;
 }

@@ -170,10 +170,10 @@ TEST(ReproducerFileName, EverySignatureOfTheCorpusMapsToItsOwnFile) {
     const auto [it, inserted] = by_name.emplace(ReproducerFileName(sig), sig);
     EXPECT_TRUE(inserted || it->second == sig) << it->second << " and " << sig << " share " << it->first;
   }
-  // The open findings' signatures (their headers, and what they show) join the regression corpus's: a finding minimized into
-  // corpus/regressions must not overwrite the reproducer of another signature either.
-  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(CRASHDIFF_SOURCE_DIR) +
-                                                                     "/corpus/findings")) {
+  // The open findings' signatures (their headers, and what they show) join the regression corpus's: a finding minimized
+  // into corpus/regressions must not overwrite the reproducer of another signature either.
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/findings")) {
     if (!e.is_regular_file() || e.path().extension() != ".textproto") continue;
     // The header's signature, and every signature the finding shows now (what `minimize --all` would write).
     std::vector<std::string> sigs = {ReadFindingHeader(e.path()).signature};

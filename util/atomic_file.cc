@@ -64,7 +64,7 @@ bool IsStaleTemporary(const std::string& name) {
   const size_t at = name.rfind(".tmp-");
   if (name.size() < 2 || name[0] != '.' || at == std::string::npos || at == 0) return false;
   const std::string tail = name.substr(at + 5);  // "<pid>-XXXXXX" or "XXXXXX"
-  if (tail.size() == 6) return IsAlnum(tail);     // no pid: an earlier version's, not being written now
+  if (tail.size() == 6) return IsAlnum(tail);    // no pid: an earlier version's, not being written now
   const size_t dash = tail.find('-');
   if (dash == std::string::npos || dash == 0 || tail.size() - dash - 1 != 6 || !IsAlnum(tail.substr(dash + 1))) {
     return false;

@@ -28,7 +28,7 @@ std::string TooLarge(size_t max_bytes) {
 
 FileContents ReadRegularFile(const std::string& path, size_t max_bytes) {
   FileContents out;
-  struct stat st {};
+  struct stat st{};
   if (::stat(path.c_str(), &st) != 0) {
     out.error = std::string("cannot open file: ") + std::strerror(errno);
     return out;
