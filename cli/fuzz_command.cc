@@ -598,6 +598,7 @@ int FuzzCommand(const Args& args) {
 
   std::error_code ec;
   fs::remove_all(plan.out / "seeds", ec);
+  RemoveStaleTemporaries((plan.out / "reproducers").string());  // a killed campaign's half-written reproducers
   const int seeds = PrepareSeeds(plan, plan.out / "seeds");
   if (seeds < 0) {
     std::fprintf(stderr, "crashdiff fuzz: --out %s: cannot write the seeds into it\n", plan.out.c_str());

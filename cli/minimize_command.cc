@@ -36,6 +36,7 @@ bool MinimizeOne(const pb::Scenario& input, const std::string& signature, const 
   const auto write = [&](const pb::Scenario& s) {
     if (!write_error.empty()) return;
     write_error = WriteFileAtomically(path, FormatReproducer(s, signature, RunDifferential(s), path));
+    if (!write_error.empty()) g_stop = true;  // nothing it finds could be kept: stop at once
   };
   MinimizeStats stats;
   options.stop = &g_stop;
