@@ -3,7 +3,6 @@
 // structure-aware custom mutator), shows a live progress line, and ends with a table of the divergence signatures
 // found, each with its reproducer. The engine processes record findings themselves (fuzz/harness_core.h,
 // campaign mode): one file per signature, written atomically, so this process only reads the directory.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -186,14 +185,19 @@ std::vector<std::string> WorkerEnv(const FuzzPlan& plan, const fs::path& finding
 
 pid_t StartLibFuzzer(const FuzzPlan& plan, const Worker& w, int seconds_left) {
   const fs::path work = plan.out;
-  std::vector<std::string> argv = {plan.fuzzer.string(), "-max_total_time=" + std::to_string(std::max(1, seconds_left)),
+  // Re-reading the corpus each second is for parallel jobs; its timing must not reach a deterministic campaign.
+  const std::string reload = Deterministic(plan) ? "-reload=0" : "-reload=1";
+  std::vector<std::string> argv = {plan.fuzzer.string(),
+                                   "-max_total_time=" + std::to_string(std::max(1, seconds_left)),
                                    "-seed=" + std::to_string(1 + w.index + 1000 * w.restarts),
-                                   "-runs=" + std::to_string(plan.runs > 0 ? plan.runs : -1), "-print_final_stats=1",
-                                   // Re-reading the corpus each second is for parallel jobs; its timing must not
-                                   // reach a deterministic campaign.
-                                   Deterministic(plan) ? "-reload=0" : "-reload=1", "-max_len=4096", "-timeout=20",
+                                   "-runs=" + std::to_string(plan.runs > 0 ? plan.runs : -1),
+                                   "-print_final_stats=1",
+                                   reload,
+                                   "-max_len=4096",
+                                   "-timeout=20",
                                    "-artifact_prefix=" + fs::absolute(work / "crashes").string() + "/",
-                                   fs::absolute(work / "corpus").string(), fs::absolute(work / "seeds").string()};
+                                   fs::absolute(work / "corpus").string(),
+                                   fs::absolute(work / "seeds").string()};
   if (fs::exists(SourceDir() / "corpus/dict/scenario.dict")) {
     argv.insert(argv.begin() + 1, "-dict=" + (SourceDir() / "corpus/dict/scenario.dict").string());
   }
