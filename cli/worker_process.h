@@ -21,7 +21,8 @@ struct WorkerSpawn {
 
 // Forks and execs the worker in its own process group (Ctrl-C reaches this process only, which then stops the
 // workers) with stdin from /dev/null. The worker dies with this process: PR_SET_PDEATHSIG(SIGKILL), so a
-// `kill -9` of the campaign does not leave workers writing into its directory until their time runs out.
+// `kill -9` of the campaign does not leave workers writing into its directory until their time runs out. (The
+// kernel sends it when the forking thread ends: call this from the thread that lives as long as the campaign.)
 // Returns the child's pid (-1 when fork failed).
 pid_t SpawnWorker(const WorkerSpawn& spawn);
 
