@@ -1,5 +1,10 @@
 #include "cli/args.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
 namespace crashdiff::cli {
 
 ArgReader::ArgReader(const std::vector<std::string>& args, const std::set<std::string>& value_flags,
@@ -59,6 +64,50 @@ std::vector<std::string> ArgReader::Values(const std::string& flag) const {
     if (f.first == flag) out.push_back(f.second);
   }
   return out;
+}
+
+namespace {
+
+bool AllDigits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+}  // namespace
+
+std::string ParseNumberOption(const ArgReader& r, const std::string& flag, uint64_t min, uint64_t max, uint64_t& out) {
+  const std::optional<std::string> v = r.Value(flag);
+  if (!v) return "";
+  errno = 0;
+  const unsigned long long n = AllDigits(*v) ? std::strtoull(v->c_str(), nullptr, 10) : 0;
+  if (!AllDigits(*v) || errno == ERANGE || n < min || n > max) {
+    return flag + " wants a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + *v +
+           "'";
+  }
+  out = n;
+  return "";
+}
+
+std::string ParseNumberOption(const ArgReader& r, const std::string& flag, int min, int max, int& out) {
+  uint64_t n = 0;
+  std::string error = ParseNumberOption(r, flag, static_cast<uint64_t>(min), static_cast<uint64_t>(max), n);
+  if (error.empty() && r.Value(flag)) out = static_cast<int>(n);
+  return error;
+}
+
+std::string ParseSecondsOption(const ArgReader& r, const std::string& flag, double max, double& out) {
+  const std::optional<std::string> v = r.Value(flag);
+  if (!v) return "";
+  // Digits with at most one '.', at least one digit: strtod alone would take "inf", "nan", "1e999" and "0x10".
+  const bool shape = !v->empty() && v->find_first_not_of("0123456789.") == std::string::npos &&
+                     std::count(v->begin(), v->end(), '.') <= 1 && v->find_first_of("0123456789") != std::string::npos;
+  const double s = shape ? std::strtod(v->c_str(), nullptr) : 0;
+  if (!shape || !(s > 0) || s > max) {
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%g", max);
+    return flag + " wants a positive number of seconds up to " + limit + ", got '" + *v + "'";
+  }
+  out = s;
+  return "";
 }
 
 std::vector<std::string> WithLongOutputFlag(const std::vector<std::string>& args) {

@@ -3,7 +3,6 @@
 // structure-aware custom mutator), shows a live progress line, and ends with a table of the divergence signatures
 // found, each with its reproducer. The engine processes record findings themselves (fuzz/harness_core.h,
 // campaign mode): one file per signature, written atomically, so this process only reads the directory.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,10 +20,14 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "cli/args.h"
+#include "cli/campaign_dir.h"
 #include "cli/commands.h"
+#include "cli/scenario_file.h"
+#include "cli/worker_process.h"
 #include "diff/differential.h"
 #include "diff/finding.h"
 #include "fuzz/mutator/input.h"
@@ -130,9 +133,9 @@ pb::Family FamilyOf(const std::string& f) {
 
 // Writes the valid seeds of the campaign's family as binary inputs; returns how many.
 int PrepareSeeds(const FuzzPlan& plan, const fs::path& dir) {
-  fs::create_directories(dir);
   std::vector<fs::path> files;
   std::error_code ec;
+  if (!fs::create_directories(dir, ec) && ec) return -1;
   if (!plan.seeds.empty() && fs::is_directory(plan.seeds, ec)) {
     for (auto it = fs::recursive_directory_iterator(plan.seeds, ec); !ec && it != fs::end(it); it.increment(ec)) {
       if (it->is_regular_file(ec)) files.push_back(it->path());
@@ -143,8 +146,7 @@ int PrepareSeeds(const FuzzPlan& plan, const fs::path& dir) {
   int written = 0;
   auto write = [&](const pb::Scenario& s, const std::string& name) {
     std::ofstream out(dir / (name + ".pb"), std::ios::binary | std::ios::trunc);
-    s.SerializeToOstream(&out);
-    ++written;
+    if (s.SerializeToOstream(&out) && out.flush()) ++written;
   };
   for (const fs::path& f : files) {
     std::ifstream in(f, std::ios::binary);
@@ -161,33 +163,20 @@ int PrepareSeeds(const FuzzPlan& plan, const fs::path& dir) {
     for (pb::Family f : {pb::PPC, pb::X86, pb::ARM64}) {
       if (only == pb::FAMILY_UNSPECIFIED || only == f) write(fuzz::MinimalScenario(f), "minimal-" + pb::Family_Name(f));
     }
+    if (written == 0) return -1;  // not even those could be written
   }
   return written;
 }
 
-pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, const fs::path& log) {
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (fd >= 0) {
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    close(fd);
-  }
-  const int devnull = open("/dev/null", O_RDONLY);
-  if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-  setpgid(0, 0);  // its own process group: Ctrl-C reaches this process only, which then stops the workers
-  for (const std::string& e : env) putenv(strdup(e.c_str()));
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execv(args[0], args.data());
-  std::perror("crashdiff fuzz: exec");
-  _exit(127);
+// One job and a run count: the campaign is documented as deterministic (same seeds, same corpus and findings).
+bool Deterministic(const FuzzPlan& plan) {
+  return plan.runs > 0 && plan.jobs == 1;
 }
 
 std::vector<std::string> WorkerEnv(const FuzzPlan& plan, const fs::path& findings) {
   std::vector<std::string> env = {"CRASHDIFF_FINDINGS_DIR=" + fs::absolute(findings).string()};
+  // The harness then leaves the wall-clock "found-after-ms" out of finding headers (fuzz/harness_core.h).
+  if (Deterministic(plan)) env.push_back("CRASHDIFF_DETERMINISTIC=1");
   if (!plan.family.empty()) env.push_back("CRASHDIFF_FAMILY=" + plan.family);
   if (!plan.target.empty()) env.push_back("CRASHDIFF_TARGET=" + plan.target);
   if (!plan.seeds.empty()) env.push_back("CRASHDIFF_SEEDS=" + fs::absolute(plan.seeds).string());
@@ -196,12 +185,14 @@ std::vector<std::string> WorkerEnv(const FuzzPlan& plan, const fs::path& finding
 
 pid_t StartLibFuzzer(const FuzzPlan& plan, const Worker& w, int seconds_left) {
   const fs::path work = plan.out;
+  // Re-reading the corpus each second is for parallel jobs; its timing must not reach a deterministic campaign.
+  const std::string reload = Deterministic(plan) ? "-reload=0" : "-reload=1";
   std::vector<std::string> argv = {plan.fuzzer.string(),
                                    "-max_total_time=" + std::to_string(std::max(1, seconds_left)),
                                    "-seed=" + std::to_string(1 + w.index + 1000 * w.restarts),
                                    "-runs=" + std::to_string(plan.runs > 0 ? plan.runs : -1),
                                    "-print_final_stats=1",
-                                   "-reload=1",
+                                   reload,
                                    "-max_len=4096",
                                    "-timeout=20",
                                    "-artifact_prefix=" + fs::absolute(work / "crashes").string() + "/",
@@ -210,7 +201,7 @@ pid_t StartLibFuzzer(const FuzzPlan& plan, const Worker& w, int seconds_left) {
   if (fs::exists(SourceDir() / "corpus/dict/scenario.dict")) {
     argv.insert(argv.begin() + 1, "-dict=" + (SourceDir() / "corpus/dict/scenario.dict").string());
   }
-  return Spawn(argv, WorkerEnv(plan, work / "findings"), w.log);
+  return SpawnWorker({argv, WorkerEnv(plan, work / "findings"), w.log, Deterministic(plan)});
 }
 
 pid_t StartAfl(const FuzzPlan& plan, const Worker& w, int seconds_left) {
@@ -233,7 +224,7 @@ pid_t StartAfl(const FuzzPlan& plan, const Worker& w, int seconds_left) {
   env.push_back("AFL_SKIP_CPUFREQ=1");
   env.push_back("AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1");
   env.push_back("AFL_NO_AFFINITY=1");
-  return Spawn(argv, env, w.log);
+  return SpawnWorker({argv, env, w.log, false});
 }
 
 // The last "exec/s: N" libFuzzer printed in its log (0 before its first status line).
@@ -314,7 +305,7 @@ Status StatusOf(const FindingHeader& h, const std::string& root_cause, const Fuz
 // The header the current models, oracle and known lists give the finding's signature on its own scenario; nullopt
 // when the scenario no longer shows it (a model or oracle fix since) or cannot be read.
 std::optional<FindingHeader> Rejudge(const fs::path& file, const std::string& signature) {
-  const LoadResult loaded = LoadScenarioFile(file.string());
+  const LoadResult loaded = LoadScenario(file.string());
   if (!loaded.scenario) return std::nullopt;
   const DiffReport report = RunDifferential(*loaded.scenario);
   for (const Divergence& d : report.divergences) {
@@ -402,7 +393,7 @@ void MinimizeNewFindings(const FuzzPlan& plan, std::vector<Finding>& findings) {
   for (Finding& f : findings) {
     if (f.status != Status::kNew || budget <= 0) continue;
     --budget;
-    const LoadResult loaded = LoadScenarioFile(f.reproducer.string());
+    const LoadResult loaded = LoadScenario(f.reproducer.string());
     if (!loaded.scenario) continue;
     const std::string signature = f.signature;
     const KeepsProperty shows = [&](const pb::Scenario& s) {
@@ -516,15 +507,6 @@ int Usage(const std::string& why) {
   return kExitUsage;
 }
 
-bool ParsePositive(const std::optional<std::string>& v, int& out) {
-  if (!v) return true;
-  char* end = nullptr;
-  const long n = std::strtol(v->c_str(), &end, 10);
-  if (end == v->c_str() || *end != '\0' || n < 1 || n > 1000000) return false;
-  out = static_cast<int>(n);
-  return true;
-}
-
 }  // namespace
 
 int FuzzCommand(const Args& args) {
@@ -536,9 +518,12 @@ int FuzzCommand(const Args& args) {
   if (!r.positionals().empty()) return Usage("unexpected argument " + r.positionals().front());
   FuzzPlan plan;
   plan.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (!ParsePositive(r.Value("--time"), plan.seconds)) return Usage("--time wants a positive number of seconds");
-  if (!ParsePositive(r.Value("--runs"), plan.runs)) return Usage("--runs wants a positive number");
-  if (!ParsePositive(r.Value("--jobs"), plan.jobs)) return Usage("--jobs wants a positive number");
+  for (const auto& [flag, min, max, field] : {std::tuple{"--time", 1, 1000000, &plan.seconds},
+                                              {"--runs", 1, 2000000000, &plan.runs},
+                                              {"--jobs", 1, 1024, &plan.jobs},
+                                              {"--minimize", 0, 1000000, &plan.minimize}}) {
+    if (std::string e = ParseNumberOption(r, flag, min, max, *field); !e.empty()) return Usage(e);
+  }
   plan.family = r.Value("--family").value_or("");
   if (!plan.family.empty() && FamilyOf(plan.family) == pb::FAMILY_UNSPECIFIED)
     return Usage("--family is ppc, x86 or arm64");
@@ -572,6 +557,15 @@ int FuzzCommand(const Args& args) {
                  "no target documents counts as NEW\n",
                  regressions.c_str());
   }
+  CampaignDir work_dir;
+  if (const std::string e =
+          work_dir.Open(plan.out, !r.Has("--report"),
+                        r.Has("--report") ? std::vector<std::string>{}
+                                          : std::vector<std::string>{"corpus", "findings", "logs", "crashes"});
+      !e.empty()) {
+    std::fprintf(stderr, "crashdiff fuzz: %s\n", e.c_str());
+    return kExitUsage;
+  }
   if (r.Has("--report")) {
     // Re-judge a finished campaign (after new triage records, a model or oracle fix) without fuzzing again.
     size_t gone = 0;
@@ -585,13 +579,6 @@ int FuzzCommand(const Args& args) {
         p.count(Status::kKnown), p.count(Status::kDifference), gone);
     PrintFindings(plan, findings);
     return p.fresh() > 0 ? kExitDivergence : kExitClean;
-  }
-  if (auto m = r.Value("--minimize")) {
-    if (*m == "0") {
-      plan.minimize = 0;
-    } else if (!ParsePositive(m, plan.minimize)) {
-      return Usage("--minimize wants a number of findings (0: none)");
-    }
   }
   const fs::path src = SourceDir();
   if (plan.engine == "libfuzzer") {
@@ -614,9 +601,13 @@ int FuzzCommand(const Args& args) {
   }
 
   std::error_code ec;
-  for (const char* d : {"corpus", "findings", "logs", "crashes"}) fs::create_directories(plan.out / d, ec);
   fs::remove_all(plan.out / "seeds", ec);
+  RemoveStaleTemporaries((plan.out / "reproducers").string());  // a killed campaign's half-written reproducers
   const int seeds = PrepareSeeds(plan, plan.out / "seeds");
+  if (seeds < 0) {
+    std::fprintf(stderr, "crashdiff fuzz: --out %s: cannot write the seeds into it\n", plan.out.c_str());
+    return kExitUsage;
+  }
   std::fprintf(stderr, "crashdiff fuzz: %s, %d job(s), %d s, %d seed(s)%s%s, work dir %s\n", plan.engine.c_str(),
                plan.jobs, plan.seconds, seeds, plan.family.empty() ? "" : (", family " + plan.family).c_str(),
                plan.target.empty() ? "" : (", target " + plan.target).c_str(), plan.out.c_str());

@@ -4,6 +4,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/scenario_file.h"
 #include "diff/differential.h"
 #include "minimize/minimize.h"
 #include "minimize/reproducer.h"
@@ -25,14 +26,17 @@ bool Shows(const DiffReport& report, const std::string& signature) {
   return false;
 }
 
-void MinimizeOne(const pb::Scenario& input, const std::string& signature, const std::string& path,
+constexpr uint64_t kMaxRuns = 1'000'000'000'000;
+
+// Returns false when the reproducer could not be written (the error is printed; no success summary follows).
+bool MinimizeOne(const pb::Scenario& input, const std::string& signature, const std::string& path,
                  MinimizeOptions options, bool quiet) {
   const KeepsProperty keeps = [&](const pb::Scenario& s) { return Shows(RunDifferential(s), signature); };
+  std::string write_error;  // the first failure: later writes to the same path would fail the same way
   const auto write = [&](const pb::Scenario& s) {
-    if (const std::string error = WriteFileAtomically(path, FormatReproducer(s, signature, RunDifferential(s), path));
-        !error.empty()) {
-      std::fprintf(stderr, "crashdiff minimize: %s\n", error.c_str());
-    }
+    if (!write_error.empty()) return;
+    write_error = WriteFileAtomically(path, FormatReproducer(s, signature, RunDifferential(s), path));
+    if (!write_error.empty()) g_stop = true;  // nothing it finds could be kept: stop at once
   };
   MinimizeStats stats;
   options.stop = &g_stop;
@@ -46,10 +50,15 @@ void MinimizeOne(const pb::Scenario& input, const std::string& signature, const 
   const pb::Scenario out = Minimize(input, keeps, options, &stats);
   write(out);
   if (!quiet) std::fprintf(stderr, "\n");
+  if (!write_error.empty()) {
+    std::fprintf(stderr, "crashdiff minimize: %s\n", write_error.c_str());
+    return false;
+  }
   std::printf("%s: %d -> %d events, %d -> %d choices, %llu runs%s\n  signature: %s\n", path.c_str(),
               input.events_size(), out.events_size(), input.schedule().choices_size(), out.schedule().choices_size(),
               static_cast<unsigned long long>(stats.runs), stats.interrupted ? " (interrupted: best so far)" : "",
               signature.c_str());
+  return true;
 }
 
 }  // namespace
@@ -61,19 +70,15 @@ int MinimizeCommand(const Args& args) {
                  r.ok() ? "expected one scenario file" : r.error().c_str());
     return kExitUsage;
   }
-  const LoadResult loaded = LoadScenarioFile(r.positionals()[0]);
+  const LoadResult loaded = LoadScenario(r.positionals()[0]);
   if (!loaded.scenario) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;
   }
   MinimizeOptions options;
-  if (auto v = r.Value("--max-runs")) {
-    char* end = nullptr;
-    options.max_runs = std::strtoull(v->c_str(), &end, 10);
-    if (end == v->c_str() || *end != '\0' || options.max_runs == 0) {
-      std::fprintf(stderr, "crashdiff minimize: --max-runs wants a positive number, got '%s'\n", v->c_str());
-      return kExitUsage;
-    }
+  if (const std::string e = ParseNumberOption(r, "--max-runs", uint64_t{1}, kMaxRuns, options.max_runs); !e.empty()) {
+    std::fprintf(stderr, "crashdiff minimize: %s\n", e.c_str());
+    return kExitUsage;
   }
   const DiffReport before = RunDifferential(*loaded.scenario);
   std::vector<std::string> signatures;
@@ -105,8 +110,16 @@ int MinimizeCommand(const Args& args) {
   const std::string dir = r.Value("--out").value_or("corpus/regressions");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
+  if (!std::filesystem::is_directory(dir, ec)) {
+    std::fprintf(stderr, "crashdiff minimize: --out %s: not a directory and cannot be created%s%s\n", dir.c_str(),
+                 ec ? ": " : "", ec ? ec.message().c_str() : "");
+    return kExitUsage;
+  }
+  // A minimize killed while writing (kill -9) leaves its hidden temporary behind; none of those is a reproducer.
+  RemoveStaleTemporaries(dir);
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
+  int exit_code = kExitClean;
   for (const std::string& signature : signatures) {
     if (g_stop) break;
     const std::string out = dir + "/" + ReproducerFileName(signature);
@@ -116,11 +129,14 @@ int MinimizeCommand(const Args& args) {
       if (!r.Has("--quiet")) std::printf("kept %s (already reproduces %s)\n", out.c_str(), signature.c_str());
       continue;
     }
-    MinimizeOne(*loaded.scenario, signature, out, options, r.Has("--quiet"));
+    if (!MinimizeOne(*loaded.scenario, signature, out, options, r.Has("--quiet"))) {
+      exit_code = kExitUsage;
+      break;
+    }
   }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  return kExitClean;
+  return exit_code;
 }
 
 }  // namespace crashdiff::cli

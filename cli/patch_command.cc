@@ -17,25 +17,6 @@ namespace {
 
 constexpr uint64_t kDefaultMutants = 2000;
 
-bool ParseCount(const std::optional<std::string>& v, uint64_t& out) {
-  if (!v) return true;
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long n = std::strtoull(v->c_str(), &end, 10);
-  if (v->empty() || *end != '\0' || errno != 0 || (*v)[0] == '-') return false;
-  out = n;
-  return true;
-}
-
-bool ParseSeconds(const std::optional<std::string>& v, double& out) {
-  if (!v) return true;
-  char* end = nullptr;
-  const double s = std::strtod(v->c_str(), &end);
-  if (v->empty() || *end != '\0' || !(s > 0)) return false;
-  out = s;
-  return true;
-}
-
 std::string Join(const std::set<std::string>& items) {
   std::string out;
   for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
@@ -171,9 +152,12 @@ int PatchCommand(const Args& args) {
   PatchOptions options;
   // --time alone: as many mutants as fit; with --mutants too, whichever limit comes first.
   options.mutants = r.Value("--time") ? std::numeric_limits<uint64_t>::max() : kDefaultMutants;
-  if (!ParseCount(r.Value("--mutants"), options.mutants)) return usage("--mutants wants a number (0: corpus only)");
-  if (!ParseSeconds(r.Value("--time"), options.seconds)) return usage("--time wants a positive number of seconds");
-  if (!ParseCount(r.Value("--seed"), options.rng_seed)) return usage("--seed wants a number");
+  // --mutants 0: the corpus only.
+  if (std::string e = ParseNumberOption(r, "--mutants", uint64_t{0}, uint64_t{1000000000}, options.mutants); !e.empty())
+    return usage(e);
+  if (std::string e = ParseSecondsOption(r, "--time", 1e6, options.seconds); !e.empty()) return usage(e);
+  if (std::string e = ParseNumberOption(r, "--seed", uint64_t{0}, UINT64_MAX, options.rng_seed); !e.empty())
+    return usage(e);
   options.regressions = r.Value("--dir").value_or(options.regressions);
   options.seeds = r.Value("--seeds").value_or(options.seeds);
   options.findings = r.Value("--findings").value_or(options.findings);

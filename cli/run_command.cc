@@ -5,6 +5,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/scenario_file.h"
 #include "diff/differential.h"
 #include "diff/explain.h"
 #include "diff/report_json.h"
@@ -75,7 +76,7 @@ int RunCommand(const Args& args) {
     return kExitUsage;
   }
   const std::string file = r.positionals()[0];
-  const LoadResult loaded = LoadScenarioFile(file);
+  const LoadResult loaded = LoadScenario(file);
   if (!loaded.scenario) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;

@@ -1,11 +1,10 @@
 // crashdiff timeline: render one run of a scenario as an SVG picture (or an HTML page embedding it).
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/scenario_file.h"
 #include "diff/differential.h"
 #include "diff/runner.h"
 #include "minimize/reproducer.h"
@@ -66,7 +65,8 @@ int TimelineCommand(const Args& raw_args) {
   if (!html && !EndsWith(output, ".svg")) return Usage("the output file must end in .html or .svg: " + output);
 
   const std::string& file = r.positionals()[0];
-  const LoadResult loaded = LoadScenarioFile(file);
+  std::string text;
+  const LoadResult loaded = LoadScenario(file, &text);
   if (!loaded.scenario) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;
@@ -92,9 +92,7 @@ int TimelineCommand(const Args& raw_args) {
   options.title = file + " on " + target.name + " (" + std::string(chosen.verdict()) + ")";
   options.subtitle = pb::Family_Name(loaded.scenario->machine().family()) + " / " +
                      pb::Platform_Name(loaded.scenario->machine().platform()) + " | models " + target.models;
-  std::stringstream text;
-  text << std::ifstream(file).rdbuf();
-  const std::string named = ParseReproducerHeader(text.str()).signature;
+  const std::string named = ParseReproducerHeader(text).signature;
   if (const Divergence* d = ChooseDivergence(chosen, named)) {
     options.subtitle = d->signature + (d->known ? " (known)" : " (new)");
     if (chosen.divergences.size() > 1) {

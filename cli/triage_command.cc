@@ -3,12 +3,11 @@
 // run, and a record skeleton to fill in (corpus/triage/, proto/triage.proto). `--list` shows the records.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/scenario_file.h"
 #include "diff/differential.h"
 #include "diff/explain.h"
 #include "diff/finding.h"
@@ -72,14 +71,13 @@ int TriageCommand(const Args& raw_args) {
   if (r.positionals().size() != 1) return Usage("expected one finding or reproducer file");
 
   const std::string& file = r.positionals()[0];
-  const LoadResult loaded = LoadScenarioFile(file);
+  std::string text;
+  const LoadResult loaded = LoadScenario(file, &text);
   if (!loaded.scenario) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;
   }
-  std::stringstream text;
-  text << std::ifstream(file).rdbuf();
-  const std::string named = r.Value("--signature").value_or(ParseFindingHeader(text.str()).signature);
+  const std::string named = r.Value("--signature").value_or(ParseFindingHeader(text).signature);
   DiffOptions options;
   options.keep_traces = true;
   const DiffReport report = RunDifferential(*loaded.scenario, options);

@@ -20,8 +20,12 @@
 namespace {
 
 struct AflState {
-  explicit AflState(uint32_t seed) : rng(seed) {}
+  AflState(uint32_t seed, crashdiff::pb::Family family)
+      : rng(seed), family(family), mutator(crashdiff::fuzz::MutatorOptions{.only_family = family}) {}
   crashdiff::Rng rng;
+  // `crashdiff fuzz --family F` runs afl-fuzz with CRASHDIFF_FAMILY=F; this library runs inside afl-fuzz, so it
+  // reads the variable itself: a mutant of another family would only be rejected by the harness.
+  crashdiff::pb::Family family;
   crashdiff::fuzz::Mutator mutator;
   std::vector<uint8_t> buffer;
   std::optional<crashdiff::fuzz::Trimmer> trimmer;
@@ -39,7 +43,7 @@ extern "C" {
 void* afl_custom_init(void* /*afl*/, unsigned int seed) {
   // Invalid UTF-8 in string fields of AFL's own havoc mutants would make protobuf log a line per parse.
   google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*, int, const std::string&) {});
-  auto* st = new AflState(seed);
+  auto* st = new AflState(seed, crashdiff::fuzz::FamilyFromEnvironment());
   st->buffer.resize(kMaxOut);
   return st;
 }
@@ -51,7 +55,8 @@ size_t afl_custom_fuzz(void* data, uint8_t* buf, size_t buf_size, uint8_t** out_
   std::optional<crashdiff::pb::Scenario> s = crashdiff::fuzz::ParseInput(buf, buf_size);
   if (!s) {
     static constexpr crashdiff::pb::Family kFamilies[] = {crashdiff::pb::PPC, crashdiff::pb::X86, crashdiff::pb::ARM64};
-    s = crashdiff::fuzz::MinimalScenario(kFamilies[st->rng.Below(3)]);
+    s = crashdiff::fuzz::MinimalScenario(st->family != crashdiff::pb::FAMILY_UNSPECIFIED ? st->family
+                                                                                         : kFamilies[st->rng.Below(3)]);
   }
   crashdiff::pb::Scenario out = *s;
   std::optional<crashdiff::pb::Scenario> other;

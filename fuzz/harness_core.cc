@@ -23,15 +23,6 @@
 namespace crashdiff::fuzz {
 namespace {
 
-pb::Family ParseFamily(const char* s) {
-  if (s == nullptr) return pb::FAMILY_UNSPECIFIED;
-  const std::string v(s);
-  if (v == "ppc" || v == "PPC") return pb::PPC;
-  if (v == "x86" || v == "X86") return pb::X86;
-  if (v == "arm64" || v == "ARM64") return pb::ARM64;
-  return pb::FAMILY_UNSPECIFIED;
-}
-
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v == nullptr ? std::string() : std::string(v);
@@ -42,9 +33,10 @@ std::string Env(const char* name) {
 HarnessConfig HarnessConfig::FromEnvironment() {
   HarnessConfig c;
   c.findings_dir = Env("CRASHDIFF_FINDINGS_DIR");
-  c.family = ParseFamily(std::getenv("CRASHDIFF_FAMILY"));
+  c.family = FamilyFromEnvironment();
   c.target = Env("CRASHDIFF_TARGET");
   if (!Env("CRASHDIFF_SEEDS").empty()) c.seed_dirs.push_back(Env("CRASHDIFF_SEEDS"));
+  c.deterministic = Env("CRASHDIFF_DETERMINISTIC") == "1";
   return c;
 }
 
@@ -108,7 +100,8 @@ void Harness::Report(const pb::Scenario& scenario, const DiffReport& report) {
     seen_.insert(it, d.signature);
     if (!config_.findings_dir.empty()) {
       const auto elapsed = std::chrono::steady_clock::now() - started_;
-      const FoundAfter found{executions_, std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()};
+      FoundAfter found{executions_, std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()};
+      if (config_.deterministic) found.milliseconds.reset();
       if (RecordFinding(config_.findings_dir, d, report, scenario, &found)) ++recorded_;
       continue;
     }

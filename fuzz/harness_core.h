@@ -11,6 +11,8 @@
 //   CRASHDIFF_TARGET        run only this target (and the reference).
 //   CRASHDIFF_SEEDS         directory of seed scenarios whose traces supply step labels (besides corpus dirs).
 //   CRASHDIFF_MUTATOR=bytes libFuzzer's byte-level mutations only (baseline; arbitrary-bytes robustness test).
+//   CRASHDIFF_DETERMINISTIC=1  a campaign that must repeat byte for byte (crashdiff fuzz --runs N --jobs 1):
+//                           findings leave out "# found-after-ms", the one header line that depends on the clock.
 #pragma once
 
 #include <chrono>
@@ -32,6 +34,7 @@ struct HarnessConfig {
   pb::Family family = pb::FAMILY_UNSPECIFIED;
   std::string target;
   std::vector<std::string> seed_dirs;
+  bool deterministic = false;  // no wall-clock time in what the harness writes
 
   static HarnessConfig FromEnvironment();
 };
@@ -79,7 +82,7 @@ class Harness {
 // engine's own start-up excluded).
 struct FoundAfter {
   uint64_t executions = 0;
-  int64_t milliseconds = 0;
+  std::optional<int64_t> milliseconds;  // unset: the header has no found-after-ms line
 };
 
 // Writes scenario (text format, with a header naming the divergence) as <dir>/<stem>.textproto, atomically: a

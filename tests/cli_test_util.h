@@ -16,10 +16,12 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// env: "NAME=value ..." assignments for the command's environment (empty: inherit).
-inline CommandResult RunCrashdiff(const std::string& args, const std::string& env = "") {
-  const std::string cmd =
-      (env.empty() ? "" : "env " + env + " ") + std::string(CRASHDIFF_BINARY) + " " + args + " 2>&1";
+// env: "NAME=value ..." assignments for the command's environment (empty: inherit). timeout_seconds > 0: the
+// command is killed after that long (exit code 124), for cases that would otherwise hang the suite.
+inline CommandResult RunCrashdiff(const std::string& args, const std::string& env = "", int timeout_seconds = 0) {
+  const std::string cmd = (timeout_seconds > 0 ? "timeout -k 5 " + std::to_string(timeout_seconds) + " " : "") +
+                          (env.empty() ? "" : "env " + env + " ") + std::string(CRASHDIFF_BINARY) + " " + args +
+                          " 2>&1";
   CommandResult r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return r;

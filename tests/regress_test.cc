@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "diff/differential.h"
+#include "diff/finding.h"
 #include "minimize/minimize.h"
 #include "minimize/reproducer.h"
 #include "sim/scenario_io.h"
@@ -169,6 +170,23 @@ TEST(ReproducerFileName, EverySignatureOfTheCorpusMapsToItsOwnFile) {
     const auto [it, inserted] = by_name.emplace(ReproducerFileName(sig), sig);
     EXPECT_TRUE(inserted || it->second == sig) << it->second << " and " << sig << " share " << it->first;
   }
+  // The open findings' signatures (their headers, and what they show) join the regression corpus's: a finding minimized
+  // into corpus/regressions must not overwrite the reproducer of another signature either.
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/findings")) {
+    if (!e.is_regular_file() || e.path().extension() != ".textproto") continue;
+    // The header's signature, and every signature the finding shows now (what `minimize --all` would write).
+    std::vector<std::string> sigs = {ReadFindingHeader(e.path()).signature};
+    const LoadResult loaded = LoadScenarioFile(e.path().string());
+    ASSERT_TRUE(loaded.scenario.has_value()) << e.path();
+    for (const Divergence& d : RunDifferential(*loaded.scenario).divergences) sigs.push_back(d.signature);
+    for (const std::string& sig : sigs) {
+      if (sig.empty()) continue;
+      const auto [it, inserted] = by_name.emplace(ReproducerFileName(sig), sig);
+      EXPECT_TRUE(inserted || it->second == sig) << it->second << " and " << sig << " share " << it->first;
+    }
+  }
+  EXPECT_GT(by_name.size(), 200u);
   const std::string a =
       "PR1 unsafe-parking: offline-target RECEIVER_WAIT at hand-over [ppc-upstream-clear-then-check/doorbell]";
   EXPECT_NE(ReproducerFileName(a), ReproducerFileName(a.substr(0, a.size() - 1) + "+nmi-sysreset]"));

@@ -1,8 +1,11 @@
 #include "util/atomic_file.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +18,8 @@ std::string WriteFileAtomically(const std::string& path, std::string_view conten
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  std::string tmp =
+      (dir / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()) + "-XXXXXX")).string();
   const int fd = mkstemp(tmp.data());
   if (fd < 0) return path + ": cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno);
   const auto fail = [&](const char* what) {
@@ -47,6 +51,41 @@ std::string WriteFileAtomically(const std::string& path, std::string_view conten
     return msg;
   }
   return "";
+}
+
+namespace {
+
+bool IsAlnum(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) != 0; });
+}
+
+// Whether name is one of WriteFileAtomically's temporaries whose writer is gone.
+bool IsStaleTemporary(const std::string& name) {
+  const size_t at = name.rfind(".tmp-");
+  if (name.size() < 2 || name[0] != '.' || at == std::string::npos || at == 0) return false;
+  const std::string tail = name.substr(at + 5);  // "<pid>-XXXXXX" or "XXXXXX"
+  if (tail.size() == 6) return IsAlnum(tail);    // no pid: an earlier version's, not being written now
+  const size_t dash = tail.find('-');
+  if (dash == std::string::npos || dash == 0 || tail.size() - dash - 1 != 6 || !IsAlnum(tail.substr(dash + 1))) {
+    return false;
+  }
+  const std::string pid = tail.substr(0, dash);
+  if (pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) return false;
+  // kill(pid, 0) probes without signalling: ESRCH means no such process (EPERM: it runs, as another user).
+  return kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
+
+size_t RemoveStaleTemporaries(const std::string& dir) {
+  namespace fs = std::filesystem;
+  size_t removed = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+    if (!it->is_regular_file(ec) || !IsStaleTemporary(it->path().filename().string())) continue;
+    if (fs::remove(it->path(), ec)) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace crashdiff

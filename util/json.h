@@ -49,6 +49,21 @@ class JsonWriter {
   }
   const std::string& str() const { return out_; }
 
+  // The length of the well-formed UTF-8 sequence s starts with (s[0] >= 0x80), or 0 if it starts none.
+  static size_t Utf8SequenceLength(std::string_view s) {
+    const auto b = [&](size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
+    const auto cont = [&](size_t i, unsigned lo = 0x80, unsigned hi = 0xBF) { return b(i) >= lo && b(i) <= hi; };
+    const unsigned c = b(0);
+    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+    if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;        // no overlongs
+    if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;  // no surrogates
+    if (c >= 0xE1 && c <= 0xEF) return cont(1) && cont(2) ? 3 : 0;
+    if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;  // up to U+10FFFF
+    return 0;
+  }
+
  private:
   JsonWriter& Open(char c) {
     Separator();
@@ -71,10 +86,26 @@ class JsonWriter {
       first_.back() = false;
     }
   }
+  // JSON text is UTF-8 (RFC 8259 §8.1), but our strings need not be: a path can hold any bytes. Each byte that
+  // does not start a well-formed UTF-8 sequence (RFC 3629: no overlongs, surrogates or code points past U+10FFFF)
+  // becomes \ufffd, the replacement character, as WHATWG's and Go's encoders do. Not \u00XX: that would turn
+  // byte 0xE9 into the character U+00E9, indistinguishable from a real "é" in the same string.
   void Quote(std::string_view s) {
     out_ += '"';
-    for (char ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
+    for (size_t i = 0; i < s.size();) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) {
+        const size_t n = Utf8SequenceLength(s.substr(i));
+        if (n == 0) {
+          out_ += "\\ufffd";
+          ++i;
+        } else {
+          out_.append(s.substr(i, n));
+          i += n;
+        }
+        continue;
+      }
+      ++i;
       switch (c) {
         case '"': out_ += "\\\""; break;
         case '\\': out_ += "\\\\"; break;
@@ -88,7 +119,7 @@ class JsonWriter {
             out_ += kHex[c >> 4];
             out_ += kHex[c & 15];
           } else {
-            out_ += ch;
+            out_ += static_cast<char>(c);
           }
       }
     }

@@ -3,11 +3,23 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <string>
 
 #include "fuzz/mutator/fix.h"
 #include "sim/validate.h"
 
 namespace crashdiff::fuzz {
+
+pb::Family FamilyFromEnvironment() {
+  const char* v = std::getenv("CRASHDIFF_FAMILY");
+  if (v == nullptr) return pb::FAMILY_UNSPECIFIED;
+  std::string upper(v);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  pb::Family f = pb::FAMILY_UNSPECIFIED;
+  return pb::Family_Parse(upper, &f) ? f : pb::FAMILY_UNSPECIFIED;
+}
 
 Mutator::Mutator(MutatorOptions options) : options_(options) {
   for (const Strategy& s : Strategies()) {

@@ -67,6 +67,12 @@ class Mutator {
   std::string last_;
 };
 
+// The family a campaign is restricted to: $CRASHDIFF_FAMILY (ppc | x86 | arm64, any case; `crashdiff fuzz --family`
+// sets it for every engine). Both engines' mutators read it here, the libFuzzer harness and the AFL++ custom
+// mutator (which runs inside afl-fuzz, not in the harness), so both keep mutants in the family the harness accepts.
+// Unset or unknown: FAMILY_UNSPECIFIED (every family).
+pb::Family FamilyFromEnvironment();
+
 // A fresh, valid scenario of family with a single PANIC: what the mutator starts from when it has nothing.
 pb::Scenario MinimalScenario(pb::Family family);
 
