@@ -27,8 +27,10 @@
 //
 //   rediscover [--trials N] [--cap-execs N] [--cap-seconds S] [--families ppc,x86,arm64]
 //              [--strategies structure,bytes,random,libfuzzer-structure,libfuzzer-bytes] [--seeds DIR]
-//              [--key target|part] [--fuzzer PATH] [--dict PATH] [--only TEXT]
+//              [--key target|part] [--fuzzer PATH] [--dict PATH] [--only TEXT] [--dump-hits DIR]
 // --only keeps the documented bugs whose description contains TEXT (e.g. --only "sleeps in STOPPED_HW").
+// --dump-hits DIR writes each in-process campaign's first hit of each bug as DIR/<strategy>-<seed>-<n>.textproto
+// (to see which mutation paths reach a bug).
 // Progress (one line per campaign) goes to stderr, the Markdown table to stdout.
 #include <algorithm>
 #include <chrono>
@@ -53,6 +55,7 @@
 #include "fuzz/mutator/input.h"
 #include "fuzz/mutator/mutator.h"
 #include "sim/rng.h"
+#include "sim/scenario_io.h"
 #include "targets/target.h"
 
 namespace crashdiff::fuzz {
@@ -65,7 +68,8 @@ struct Options {
   int cap_execs = 20000;
   double cap_seconds = 20;
   std::vector<std::string> families = {"ppc", "x86", "arm64"};
-  std::string only;  // --only: keep the bugs whose description contains this text
+  std::string only;       // --only: keep the bugs whose description contains this text
+  std::string dump_hits;  // --dump-hits: where to write each campaign's first hits
   std::vector<std::string> strategies = {"structure", "bytes", "random"};
   std::string seeds_dir = "corpus/seeds";
   bool key_by_part = false;  // --key part: one bug per signature part, whichever target of the family shows it
@@ -180,6 +184,12 @@ std::vector<Hit> Campaign(const Options& opt, pb::Family family, const std::stri
       if (!hits[b].found && Shows(r, bugs[b])) {
         hits[b] = {true, n, elapsed(), rejected};
         --left;
+        if (!opt.dump_hits.empty()) {
+          fs::create_directories(opt.dump_hits);
+          std::ofstream(opt.dump_hits + "/" + strategy + "-" + std::to_string(seed) + "-" + std::to_string(b) +
+                        ".textproto")
+              << ScenarioToText(*mutant);
+        }
       }
     }
     if (strategy == "random") continue;  // no corpus: pure generation
@@ -312,6 +322,8 @@ int Main(int argc, char** argv) {
       opt.cap_seconds = std::atof(value.c_str());
     else if (flag == "--only")
       opt.only = value;
+    else if (flag == "--dump-hits")
+      opt.dump_hits = value;
     else if (flag == "--families")
       opt.families = SplitComma(value);
     else if (flag == "--strategies")
