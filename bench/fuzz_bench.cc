@@ -1,4 +1,4 @@
-// Fuzzing throughput and effectiveness (issue 7, docs/PERFORMANCE.md):
+// Fuzzing throughput and effectiveness (the rediscovery requirement: docs/PERFORMANCE.md):
 //   BM_Differential/<family>   differential executions per second per core over the seed corpus (one execution =
 //                              the scenario on every target of its family + the reference + property checks)
 //   BM_Mutate / BM_CrossOver / BM_FixValid / BM_ParseInput   the mutator's own costs

@@ -1,4 +1,5 @@
-// Time to rediscover each documented bug (issue 7, docs/PERFORMANCE.md "Rediscovery of each documented bug").
+// Time to rediscover each documented bug (the rediscovery requirement, docs/PERFORMANCE.md "Rediscovery of each
+// documented bug").
 //
 // A documented bug is one KnownDivergence of one target; a hit is a known divergence of that target whose
 // known mechanism (KnownDivergence) matches it. With --key part, one bug per signature part per family and a hit on any

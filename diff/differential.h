@@ -1,4 +1,4 @@
-// The differential engine's interface (DESIGN §6-§7): run a scenario on every target of its family and on the
+// The differential engine's interface (ARCHITECTURE §6-§7): run a scenario on every target of its family and on the
 // family's reference model, compare outcomes, check properties, and name each divergence with a stable,
 // digit-free signature. Implemented in diff/; used by the fuzzers, the minimizer and the CLI.
 #pragma once

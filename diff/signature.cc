@@ -1,4 +1,4 @@
-// Divergence signatures: one bug, one title (DESIGN §7). Numbers never appear in the variable part, so CPU
+// Divergence signatures: one bug, one title (ARCHITECTURE §7). Numbers never appear in the variable part, so CPU
 // renumbering, timing shifts and counts do not split a bug into many signatures.
 #include <string>
 
@@ -26,7 +26,7 @@ std::string PlatformTag(const pb::Scenario& scenario) {
   for (const PlatformTagRow& row : kPlatformTags) {
     if (row.platform == m.platform()) tag = std::string(row.tag);
   }
-  // The firmware system reset changes the wake mechanism (spec §3.4 ppc-nmi-sysreset).
+  // The firmware system reset changes the wake mechanism (DOMAIN §3.4 ppc-nmi-sysreset).
   if (m.family() == pb::PPC && m.firmware().system_reset_supported()) tag += "+nmi-sysreset";
   return tag;
 }

@@ -1,4 +1,4 @@
-// The minimizer (DESIGN §9): keeps a property of a scenario (normally "still shows signature S") and removes
+// The minimizer (ARCHITECTURE §9): keeps a property of a scenario (normally "still shows signature S") and removes
 // everything else. First ddmin (Zeller & Hildebrandt 2002) over the events and the schedule choices, to
 // 1-minimality; then simplification passes (fewer CPUs, default policy, earlier triggers, cleared fields, smaller
 // numbers), repeated to a fixpoint, ending with a ddmin pass so the result stays 1-minimal. Deterministic: the

@@ -35,7 +35,7 @@ bool StartsWith(const std::string& s, std::string_view prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-// Locations that mean the crash path has collected the CPU (spec §6 PR3: "in the receiver or parked").
+// Locations that mean the crash path has collected the CPU (DOMAIN §6 PR3: "in the receiver or parked").
 bool Collected(Location l) {
   switch (l) {
     case Location::kReceiverWait:

@@ -2,7 +2,7 @@
 // property checks (properties.h) read only these and the RunResult, so they work the same on a fuzzing run
 // (observer attached, no trace kept) and on a recorded or hand-built trace (replayed through the builder).
 //
-// Shared variables the facts recognise by name (the spec's names, documented in docs/ORACLE.md):
+// Shared variables the facts recognise by name (docs/DOMAIN.md's names, documented in docs/ORACLE.md):
 //   crashing_cpu   (PR4: the kdump check an offline loop reads, the flag the initiator writes before waking)
 //   cpus_in_crash  (PR6: a write of 0 resets the arrival count, as the ppc initiator's I8 does)
 #pragma once

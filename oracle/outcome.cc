@@ -148,7 +148,7 @@ std::vector<OutcomeDifference> CompareOutcomes(const Outcome& target, const Outc
       if (a.final != b.final) {
         add(a.role, "final-location", std::string(a.final) + " at the end, reference " + std::string(b.final), a.cpu);
       }
-      // Only powerpc collects offline CPUs into the crash path (spec §6 R*); elsewhere whether an offline CPU
+      // Only powerpc collects offline CPUs into the crash path (DOMAIN §6 R*); elsewhere whether an offline CPU
       // that a hotplug request brought online in time got saved is not part of the protocol's outcome.
       const bool dump_fields = a.role != Role::kOfflineTarget || target.family == pb::PPC;
       if (!dump_fields) continue;

@@ -1,4 +1,4 @@
-// Outcomes (DESIGN §6): what is compared between a target and the reference. Per CPU: its role, the class of
+// Outcomes (ARCHITECTURE §6): what is compared between a target and the reference. Per CPU: its role, the class of
 // its location at hand-over and at the end, how often it was saved, whether it responded; for the run: whether
 // it handed over, how long the initiator took (a class, not a time), and how the run ended. CPUs are compared
 // as a multiset per role, so two targets' outcomes compare and renumbering CPUs changes nothing.

@@ -1,4 +1,4 @@
-// PR5 exactly-once state save, PR6 counter soundness, PR9 single initiator (spec §6).
+// PR5 exactly-once state save, PR6 counter soundness, PR9 single initiator (DOMAIN §6).
 #include "oracle/pr_util.h"
 
 namespace crashdiff {
@@ -24,7 +24,7 @@ void CheckIncompleteDump(const RunView& run, std::vector<Violation>& out) {
       const Witness w = f.second_save.set() ? f.second_save : SaveWitness(run, c);
       out.push_back(MakeViolation("PR5", run, c, "saved twice", Severity::kError, w));
     } else if (f.saves_before_handover == 0 && f.invalid_saves_before_handover == 0) {
-      // Losers and non-responders: an incomplete dump, milder than a corrupt one (spec §6 PR5).
+      // Losers and non-responders: an incomplete dump, milder than a corrupt one (DOMAIN §6 PR5).
       out.push_back(MakeViolation("PR5", run, c, "not saved",
                                   c == run.initiator ? Severity::kError : Severity::kWarning, SaveWitness(run, c)));
     }

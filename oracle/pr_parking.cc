@@ -1,4 +1,4 @@
-// PR1 safe parking at hand-over, PR2 stability after hand-over (spec §6).
+// PR1 safe parking at hand-over, PR2 stability after hand-over (DOMAIN §6).
 #include "oracle/pr_util.h"
 
 namespace crashdiff {

@@ -1,4 +1,4 @@
-// PR10 relocation memory safety (spec §6): once kexec relocation starts overwriting memory (before hand-over),
+// PR10 relocation memory safety (DOMAIN §6): once kexec relocation starts overwriting memory (before hand-over),
 // no other CPU may be woken by a store to the line it monitors, resume into replaced memory, or (offline CPUs)
 // execute anything but HLT / INIT wait.
 #include "oracle/pr_util.h"

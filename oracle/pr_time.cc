@@ -1,4 +1,4 @@
-// PR8 bounded initiator, PR11 handshake completion (spec §6).
+// PR8 bounded initiator, PR11 handshake completion (DOMAIN §6).
 #include <algorithm>
 #include <cctype>
 
@@ -37,7 +37,7 @@ void CheckUnboundedInitiator(const RunView& run, std::vector<Violation>& out) {
   const CpuFacts& f = run.facts.cpus[i];
   const uint64_t start = run.crash ? f.panic_time_ns : KexecStartNs(f);
   if (f.waited_for_operator) {
-    // The ppc initiator with panic_timeout <= 0 after a first timeout: not a deadlock (spec §6 PR8), whether or
+    // The ppc initiator with panic_timeout <= 0 after a first timeout: not a deadlock (DOMAIN §6 PR8), whether or
     // not an operator reset came later.
     out.push_back(MakeViolation("PR8", run, i, "waits for an operator reset (HANG_WAITING_OPERATOR)",
                                 Severity::kWarning, f.operator_wait));
@@ -74,7 +74,7 @@ bool NamesCpu(const std::string& text, uint32_t cpu) {
 }  // namespace
 
 void CheckHandshake(const RunView& run, std::vector<Violation>& out) {
-  // The kick handshake belongs to a normal kexec (spec §3.9: only when kexec_in_progress).
+  // The kick handshake belongs to a normal kexec (DOMAIN §3.9: only when kexec_in_progress).
   if (run.scenario.machine().family() != pb::X86 || !run.kexec) return;
   constexpr uint64_t kBudget = 5 * kMs + 100 * kUs;  // 1000 x 5 us, plus the steps of the loop
   for (uint32_t c = 0; c < run.num_cpus(); ++c) {

@@ -1,4 +1,4 @@
-// PR3 no lost crash wake, PR4 ordering discipline, PR7 target coverage (spec §6).
+// PR3 no lost crash wake, PR4 ordering discipline, PR7 target coverage (DOMAIN §6).
 #include "oracle/pr_util.h"
 
 namespace crashdiff {
@@ -16,7 +16,7 @@ bool CollectedBy(const RunView& run, uint32_t c) {
 
 }  // namespace
 
-// The spec's local invariant, relaxed to the eventual property it stands for: a CPU that was sent a wake and
+// DOMAIN §6 PR3's local invariant, relaxed to the eventual property it stands for: a CPU that was sent a wake and
 // then went to sleep with nothing pending (the simulator blocks a stop / MWAIT only then), and was never
 // collected afterwards (before hand-over), lost the wake.
 void CheckLostWake(const RunView& run, std::vector<Violation>& out) {
@@ -51,7 +51,7 @@ void CheckCoverage(const RunView& run, std::vector<Violation>& out) {
     if (!run.expected[c]) continue;
     const CpuFacts& f = run.facts.cpus[c];
     if (run.result.handed_over ? f.woken_before_handover : f.woken) continue;
-    // A CPU that responded was reached (e.g. by the service processor's own reset in a reset-driven dump, §3.6).
+    // A CPU that responded was reached (e.g. by the service processor's own reset in a reset-driven dump, DOMAIN §3.6).
     if ((run.result.handed_over ? f.responses_before_handover : run.result.cpus[c].responses) > 0) continue;
     Witness w = run.facts.cpus[run.initiator].last_before_handover;
     if (!w.set()) w = run.facts.cpus[run.initiator].last;

@@ -51,7 +51,7 @@ RunView::RunView(const pb::Scenario& s, const RunResult& r, const Facts& f) : sc
     crash = f.cpus[initiator].panicked && s.machine().crash_image_loaded();
     kexec = !crash && f.cpus[initiator].kexec_event && s.machine().kexec_image_loaded();
   }
-  // R* (spec §6): the online CPUs but the initiator, plus the offline ones for implementations that wake
+  // R* (DOMAIN §6): the online CPUs but the initiator, plus the offline ones for implementations that wake
   // offline CPUs into the crash path (powerpc 3.2/3.3: recognised by having woken any offline CPU).
   bool wakes_offline = false;
   if (s.machine().family() == pb::PPC) {

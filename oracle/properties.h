@@ -1,4 +1,4 @@
-// The spec's properties PR1-PR11 (spec §6) as one table: id, short name, severity, checker. Each checker looks at
+// The properties PR1-PR11 (DOMAIN §6) as one table: id, short name, severity, checker. Each checker looks at
 // a run (scenario, RunResult, facts) and reports violations with a witness. Short names are part of divergence
 // signatures, which targets declare known divergences against: never rename them.
 #pragma once
@@ -35,7 +35,7 @@ struct RunView {
   uint32_t initiator = kNoCpu;
   bool crash = false;          // the initiator entered panic and a crash image is loaded
   bool kexec = false;          // the initiator started a normal kexec
-  std::vector<bool> expected;  // R*: the expected responders (spec §6)
+  std::vector<bool> expected;  // R*: the expected responders (DOMAIN §6)
 
   RunView(const pb::Scenario& s, const RunResult& r, const Facts& f);
   uint32_t num_cpus() const { return static_cast<uint32_t>(roles.size()); }

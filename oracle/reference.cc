@@ -5,7 +5,7 @@
 namespace crashdiff {
 namespace {
 
-constexpr uint64_t kParkTimeout = 10 * kSec;  // spec §2.8 I11 (REAL_MODE_TIMEOUT)
+constexpr uint64_t kParkTimeout = 10 * kSec;  // DOMAIN §2.8 I11 (REAL_MODE_TIMEOUT)
 constexpr uint64_t kHotplugWait = 10 * kSec;  // the requester's bounded wait for the dead / online report
 
 }  // namespace
@@ -127,9 +127,9 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
     case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
     case pb::KEXEC:
-      // The spec describes a normal-kexec protocol for x86 and arm64 only (§3.8-3.11); powerpc targets model
+      // DOMAIN.md describes a normal-kexec protocol for x86 and arm64 only (§3.8-3.11); powerpc targets model
       // kdump, so the powerpc reference ignores KEXEC like they do.
-      // arm64 spin-table refuses normal kexec at load time: CPUs are stuck in the kernel (§3.11).
+      // arm64 spin-table refuses normal kexec at load time: CPUs are stuck in the kernel (DOMAIN §3.11).
       // kexec is a system call: like the targets, not from inside another kernel path (SyscallAllowed).
       if (m_.config().kexec_image_loaded() && profile_.family != pb::PPC &&
           m_.config().platform() != pb::ARM64_SPIN_TABLE && SyscallAllowed(cpu)) {

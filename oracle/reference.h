@@ -1,4 +1,4 @@
-// The reference model (DESIGN §6): the crash/kexec protocol as the spec intends it, without implementation
+// The reference model (ARCHITECTURE §6): the crash/kexec protocol as DOMAIN.md intends it, without implementation
 // accidents. It runs as a Program on the same simulator and scenario as the targets, so events, hotplug requests
 // and the schedule apply the same way. What it guarantees, by construction:
 //   - the crash wake cannot be lost: it is a non-maskable, non-clearable source (ppc system reset, x86/arm64
@@ -20,7 +20,7 @@ namespace crashdiff {
 
 class ReferenceProgram;
 
-// Step labels of the reference, the spec's step ids where the reference has the same step (spec §2.8, §2.9,
+// Step labels of the reference, the DOMAIN.md step ids where the reference has the same step (DOMAIN §2.8, §2.9,
 // §3.9, §3.10, §3.11), so scenario events triggered on a label fire in the reference run too.
 struct ReferenceLabels {
   Label write_crashing, barrier, send_online, send_offline, arrival_wait, save_self, go, park_wait, handover;

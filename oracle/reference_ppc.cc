@@ -6,7 +6,7 @@
 namespace crashdiff {
 namespace {
 
-// The offline loop with the spec's safe order (§3.3): sleep, clear what woke it, full barrier, then check. It
+// The offline loop with the safe order of DOMAIN §3.3: sleep, clear what woke it, full barrier, then check. It
 // returns when cpu_up asked it to (H0), through start_secondary (SU1..SU4).
 Task<> PpcOfflineLoop(ReferenceProgram& p, Cpu& cpu) {
   cpu.set_location(Location::kOfflineLoop);

@@ -1,13 +1,13 @@
 // Reference profile for x86: the crash wake is an NMI to every online CPU (saved, counted, then HLT with IF=0);
 // offline CPUs wait in MWAIT on a dedicated line and are kicked into HLT by the acknowledged handshake of the
-// 2023 fix (spec §3.9) before anything is relocated or handed over. Hotplug follows targets/x86/x86_hotplug.cc
+// 2023 fix (DOMAIN §3.9) before anything is relocated or handed over. Hotplug follows targets/x86/x86_hotplug.cc
 // (HD0..HD4, HU0..HU4; the dying CPU's HD2, then O1..).
 #include "oracle/reference.h"
 
 namespace crashdiff {
 namespace {
 
-constexpr uint64_t kKickBudget = 5 * kMs;  // spec §3.9 K2b: 1000 x 5 us per CPU
+constexpr uint64_t kKickBudget = 5 * kMs;  // DOMAIN §3.9 K2b: 1000 x 5 us per CPU
 
 // The strongest x86 park: wait-for-SIPI holds NMI, SMI and INIT (only a broadcast MCE reaches it). The boot
 // CPU is never put into INIT (b1472a60a584: that resets the machine), nor is any CPU when the APIC does not use
@@ -22,7 +22,7 @@ Task<> X86Park(ReferenceProgram& p, Cpu& cpu, Label label) {
   }
 }
 
-// mwait_play_dead on a dedicated line (§3.9): the kick (K2b) parks it for kexec; cpu_up (kUp) brings it back
+// mwait_play_dead on a dedicated line (DOMAIN §3.9): the kick (K2b) parks it for kexec; cpu_up (kUp) brings it back
 // through start_secondary (O0, HU2).
 Task<> X86OfflineLoop(ReferenceProgram& p, Cpu& cpu) {
   cpu.set_location(Location::kOfflineLoop);

@@ -67,7 +67,7 @@ std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result,
     } else if (NeverStarted(scenario, c)) {
       roles[c] = Role::kNeverStarted;
     } else if (OfflineTarget(scenario, c, c < hotplug.size() ? hotplug[c] : HotplugFacts{})) {
-      // An offline thread woken by a system reset enters crash_kexec through the reset path (spec §2.9 N2):
+      // An offline thread woken by a system reset enters crash_kexec through the reset path (DOMAIN §2.9 N2):
       // it is still an offline target, which keeps roles comparable across wake mechanisms.
       roles[c] = Role::kOfflineTarget;
     } else if (result.cpus[c].entered_panic) {

@@ -1,4 +1,4 @@
-// CPU roles at crash time (spec §1.1), used to normalise outcomes and name divergences without CPU numbers.
+// CPU roles at crash time (DOMAIN §1.1), used to normalise outcomes and name divergences without CPU numbers.
 // A role is what the CPU is when the crash (or kexec) starts, and follows hotplug during the crash: the scenario
 // gives the state at time 0 (offline / never_started), the run's hotplug transitions (Machine::RecordOnline, booked
 // by every model) move it, and the run names the initiator and the losers. Renumbering the CPUs of a scenario

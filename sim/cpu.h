@@ -1,5 +1,5 @@
 // Cpu: one hardware thread of the simulated machine, and the step operations model code awaits on it. Every
-// operation is one scheduling point with a label (the spec's step id). The operation takes effect when the
+// operation is one scheduling point with a label (its DOMAIN.md step id). The operation takes effect when the
 // scheduler picks the CPU, not when the coroutine reaches it, so the schedule decides every interleaving.
 #pragma once
 

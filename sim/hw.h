@@ -1,5 +1,5 @@
 // Per-CPU interrupt and wake hardware: the latches events set and model code clears. One table declares every
-// source with the properties the simulator needs to deliver it; the semantics are the spec's (§2.3-§2.5, §3.8).
+// source with the properties the simulator needs to deliver it; the semantics are DOMAIN §2.3-§2.5, §3.8.
 #pragma once
 
 #include <array>
@@ -96,7 +96,7 @@ struct CpuHw {
 };
 
 // Wake reasons for powerpc stop, in the order the model reports them when several are pending (a choice: the
-// hardware reports one reason; spec §2.3 gives no precedence).
+// hardware reports one reason; DOMAIN §2.3 gives no precedence).
 inline constexpr std::array kStopWakePriority = {Source::kReset,    Source::kMce, Source::kHmi, Source::kHdoorbell,
                                                  Source::kExternal, Source::kHvi, Source::kDec, Source::kSpurious};
 

@@ -1,4 +1,4 @@
-// Location states: what the oracle observes of each CPU (spec §1.2), plus the states of the crashing CPU itself.
+// Location states: what the oracle observes of each CPU (DOMAIN §1.2), plus the states of the crashing CPU itself.
 // One table declares them; names, the parked/strict classification and the timeline colours all come from it.
 #pragma once
 

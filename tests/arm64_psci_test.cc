@@ -1,4 +1,4 @@
-// arm64 (spec §3.11, §4, §7 rows A, C, H, J): PSCI CPU_OFF finality, the crash stop with IPI then pseudo-NMI,
+// arm64 (DOMAIN §3.11, §4, §7 rows A, C, H, J): PSCI CPU_OFF finality, the crash stop with IPI then pseudo-NMI,
 // the loser's self-offline, spin-table systems and CPU_OFF failures.
 #include <gtest/gtest.h>
 

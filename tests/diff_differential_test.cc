@@ -1,4 +1,4 @@
-// The differential engine on real targets: fixed targets show no divergence on the spec rows they handle,
+// The differential engine on real targets: fixed targets show no divergence on the DOMAIN §7 rows they handle,
 // buggy ones show their documented signatures (known), signatures are digit-free and invariant under CPU
 // renumbering and event-time shifts, and one bug reached two ways is one signature.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Campaign findings say when they were found (issue 7's rediscovery benchmark reads this): the libFuzzer harness,
+// Campaign findings say when they were found (the rediscovery benchmark reads this): the libFuzzer harness,
 // when built (build-fuzz/, or $CRASHDIFF_FUZZER), run on two seed files records each new signature with
 // "# found-after-execs: N" (the Nth call of the harness) and "# found-after-ms: T", and the files stay readable
 // by the readers of findings (the scenario parser, the reproducer header parser). Skipped without the binary.

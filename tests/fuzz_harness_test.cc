@@ -1,5 +1,5 @@
-// The fuzzer binaries (issue 7), when they are built (./crashdiff fuzz builds build-fuzz/; $CRASHDIFF_FUZZER
-// names another): the libFuzzer harness never crashes on arbitrary bytes, and a short deterministic
+// The fuzzer binaries (the rediscovery requirement), when they are built (./crashdiff fuzz builds build-fuzz/;
+// $CRASHDIFF_FUZZER names another): the libFuzzer harness never crashes on arbitrary bytes, and a short deterministic
 // `crashdiff fuzz` campaign (one job, fixed run count) finds a documented bug from seeds without divergences.
 // Without a fuzzer binary these tests are skipped, saying so, and the default build stays fuzzer-free.
 #include <gtest/gtest.h>
@@ -91,7 +91,7 @@ TEST(FuzzCommand, CallsFindingsTheCorpusAlreadyRecordsOpen) {
                " 2> " + (dir / "progress.log").string());
   const std::string report = ReadFile(dir / "report.json");
   ASSERT_TRUE(rc == 0 || rc == 1) << rc << "\n" << ReadFile(dir / "progress.log");
-  // The busy-poll fallback seed (spec 3.7) shows this on the fixed target; no target documents it, and
+  // The busy-poll fallback seed (DOMAIN §3.7) shows this on the fixed target; no target documents it, and
   // corpus/triage/pr1-busy-poll-offline-thread.textproto judges it real.
   const std::string busy_poll =
       "PR1 unsafe-parking: offline-target OFFLINE_LOOP at hand-over [ppc-upstream-clear-then-check/";

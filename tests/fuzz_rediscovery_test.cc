@@ -1,8 +1,8 @@
-// Structure-aware fuzzing rediscovers documented bugs (issue 7), in-process and deterministic: start from a
-// family's seeds, note which documented bugs (known divergences, by target, any platform) they already show, then
-// mutate with a fixed seed and run each mutant through the differential engine until a documented bug that no
-// seed shows appears. No fuzzer binary is needed, so this runs in the default build; it skips while the family
-// has no target or no seed.
+// Structure-aware fuzzing rediscovers documented bugs (the rediscovery requirement), in-process and deterministic:
+// start from a family's seeds, note which documented bugs (known divergences, by target, any platform) they already
+// show, then mutate with a fixed seed and run each mutant through the differential engine until a documented bug that
+// no seed shows appears. No fuzzer binary is needed, so this runs in the default build; it skips while the family has
+// no target or no seed.
 #include <gtest/gtest.h>
 
 #include <filesystem>

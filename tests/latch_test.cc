@@ -1,4 +1,4 @@
-// Hardware latch semantics (spec §2.2-§2.5, §3.8, DESIGN §4): what wakes a stop state, what merges, what taking
+// Hardware latch semantics (DOMAIN §2.2-§2.5, §3.8, ARCHITECTURE §4): what wakes a stop state, what merges, what taking
 // an interrupt clears, and what happens after the next kernel owns the vectors.
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-// The mutator's contracts (issue 7): Fix() is a no-op on valid scenarios and repairs invalid ones; every mutant
-// and every crossover child is valid; the same seed gives the same mutants; every strategy gets used; trimming
-// only ever shrinks a scenario and keeps it valid.
+// The mutator's contracts (the rediscovery requirement): Fix() is a no-op on valid scenarios and repairs invalid ones;
+// every mutant and every crossover child is valid; the same seed gives the same mutants; every strategy gets used;
+// trimming only ever shrinks a scenario and keeps it valid.
 #include "fuzz/mutator/mutator.h"
 
 #include <gtest/gtest.h>
@@ -309,7 +309,7 @@ TEST(Mutator, LabelTriggersUseTheCallersPool) {
   for (int i = 0; i < 3000; ++i) {
     pb::Scenario s = BuiltInScenarios().front();
     mutator.Mutate(s, rng);
-    if (s.machine().family() != pb::PPC) continue;  // ChangeFamily: other families use their own (spec) labels
+    if (s.machine().family() != pb::PPC) continue;  // ChangeFamily: other families use their own (DOMAIN.md) labels
     for (const pb::Event& e : s.events()) {
       if (e.trigger().has_on_label()) ++seen[e.trigger().on_label().label()];
     }

@@ -138,7 +138,7 @@ TEST(PR2, NothingMovesAfterHandOverIsQuiet) {
   EXPECT_TRUE(ViolationsOf("PR2", b.scenario(), HealthyCrash(b)).empty());
 }
 
-// Spec §3.2 steps 3-5: the crash doorbell merged with a stray one, MSGCLR consumed both, the thread sleeps.
+// DOMAIN §3.2 steps 3-5: the crash doorbell merged with a stray one, MSGCLR consumed both, the thread sleeps.
 TEST(PR3, WokenThreadSleepingAgainUncollectedFiresAtItsStop) {
   RunBuilder b(kPpc);
   b.Loc(3, Location::kOfflineLoop);
@@ -368,7 +368,7 @@ TEST(PR10, OfflineCpuAlreadyInHltWhenRelocationStartsIsQuiet) {
   EXPECT_TRUE(ViolationsOf("PR10", b.scenario(), b.Finish()).empty());
 }
 
-// The kick of spec §3.9 K2: offline cpu1 sleeps in MWAIT; cpu0 starts a kexec and kicks it.
+// The kick of DOMAIN §3.9 K2: offline cpu1 sleeps in MWAIT; cpu0 starts a kexec and kicks it.
 RunBuilder KickedX86() {
   RunBuilder b(kX86Kexec);
   b.Loc(1, Location::kStoppedHw).Step(1, TraceKind::kBlock, "O3", "mwait");

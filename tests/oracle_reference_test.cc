@@ -1,4 +1,4 @@
-// The reference model: on the spec's scenarios it collects every expected responder exactly once, parks
+// The reference model: on the DOMAIN §7 scenarios it collects every expected responder exactly once, parks
 // everyone safely, hands over promptly, and violates no property; facts built live from the observer equal
 // facts rebuilt from the recorded trace.
 #include <gtest/gtest.h>
@@ -144,7 +144,7 @@ TEST(Reference, X86KexecParksTheOfflineCpuBeforeRelocating) {
 TEST(Reference, X86WithoutInitSipiParksInHltAndAnNmiAfterRelocationIsInherent) {
   const RefRun r = RunRef(testing::kKexecHltThenNmi);
   EXPECT_EQ(r.result.cpus[1].at_handover, Location::kParkedHlt);
-  // HLT is weak against NMI (spec §1.2): taken through the relocated IDT, even the reference corrupts.
+  // HLT is weak against NMI (DOMAIN §1.2): taken through the relocated IDT, even the reference corrupts.
   EXPECT_EQ(r.result.cpus[1].final, Location::kDeadCorrupt);
   ASSERT_FALSE(r.violations.empty());
   EXPECT_EQ(r.violations[0].property, "PR2");

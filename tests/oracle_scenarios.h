@@ -1,4 +1,4 @@
-// Spec §7 catalogue rows as scenarios, shared by the oracle and differential tests.
+// DOMAIN §7 catalogue rows as scenarios, shared by the oracle and differential tests.
 #pragma once
 
 namespace crashdiff::testing {
@@ -67,7 +67,7 @@ inline constexpr const char* kRowAByReset = R"pb(
   }
 )pb";
 
-// B: a stray doorbell wakes offline thread 1 between its wake and its kdump check (spec §3.2).
+// B: a stray doorbell wakes offline thread 1 between its wake and its kdump check (DOMAIN §3.2).
 inline constexpr const char* kRowB = R"pb(
   name: "B"
   machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 1 offline: 1 panic_timeout: 10 }
@@ -161,7 +161,7 @@ inline constexpr const char* kRowAArm64 = R"pb(
   }
 )pb";
 
-// Spec §3.9 without INIT/SIPI: every x86 park is HLT, and an NMI after the relocation reaches it through the
+// DOMAIN §3.9 without INIT/SIPI: every x86 park is HLT, and an NMI after the relocation reaches it through the
 // replaced IDT, in the reference as in every target (a hazard of the machine, not a divergence).
 inline constexpr const char* kKexecHltThenNmi = R"pb(
   machine {

@@ -99,7 +99,7 @@ TEST(PatchEval, TheBaseRebuiltFromItsVariantChangesNothing) {
   ExpectNothingChanged(EvaluatePatch(Patched("ppc-upstream-rebuilt", [](ppc::Variant&) {}), Base(), Options()));
 }
 
-// The v1 ordering (spec §3.2) on the upstream base: the kdump check moved before the clear. A stray wake merged
+// The v1 ordering (DOMAIN §3.2) on the upstream base: the kdump check moved before the clear. A stray wake merged
 // with the crash wake is cleared after the check and lost: the lost wake (PR3 at the stop it sleeps in, L2) and
 // its consequences are introduced, and the static ordering check (PR4 at the moved read, L2a) fails. The change
 // is in the offline loop: on the corpus, whatever differs is about an offline thread, nothing about online CPUs,

@@ -1,4 +1,4 @@
-// Spec §7 rows A, B, C and J for every powerpc column: prefix-nowake, v1 (doorbell / icp-opal / xive),
+// DOMAIN §7 rows A, B, C and J for every powerpc column: prefix-nowake, v1 (doorbell / icp-opal / xive),
 // upstream (any non-NMI mechanism), upstream + nmi-sysreset (and the 2022 sreset-dump initiator on it). Each
 // test asserts per-CPU locations at hand-over and at the end, state saves, the initiator's console lines and
 // the hand-over time.

@@ -1,4 +1,4 @@
-// Outcomes of the powerpc models that the spec's §7 table does not predict. Each follows from faithful steps;
+// Outcomes of the powerpc models that the DOMAIN §7 table does not predict. Each follows from faithful steps;
 // these tests pin them so that a change in the models that removes one is noticed (and explained).
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Spec §3.5, the lost-wake matrix for the v1 ordering (check before clear), row by row, on
+// DOMAIN §3.5, the lost-wake matrix for the v1 ordering (check before clear), row by row, on
 // ppc-v1-check-before-clear (the "yes" rows lose the crash wake) and ppc-upstream-clear-then-check (no row
 // does). Each scenario places a superfluous wake of offline thread 1 so that it wakes, (v1) reads
 // crashing_cpu = -1, and only then cpu0 crashes and sends its wake before thread 1 clears: the crash starts when

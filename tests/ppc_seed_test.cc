@@ -1,6 +1,6 @@
 // The seed thread's two stories, replayed on the models from the seed corpus:
-// - spec §3.2 steps 1-6 (the interleaving Nicholas Piggin pointed out in v1), step by step in the trace;
-// - spec §3.1 steps 1-5 (the problem 4145f358644b fixed): an HMI after hand-over hits an offline thread still in
+// - DOMAIN §3.2 steps 1-6 (the interleaving Nicholas Piggin pointed out in v1), step by step in the trace;
+// - DOMAIN §3.1 steps 1-5 (the problem 4145f358644b fixed): an HMI after hand-over hits an offline thread still in
 //   a state-losing stop, which wakes into the kdump kernel's reset vector; absent on the fixed target.
 #include <gtest/gtest.h>
 

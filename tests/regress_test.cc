@@ -104,7 +104,7 @@ TEST(RegressionCorpus, RecordsEveryBugTheOpenFindingsShow) {
     }
   }
   EXPECT_GT(checked, 0);
-  // The busy-poll fallback (spec 3.7) is one such open finding: no target documents it, the corpus records it.
+  // The busy-poll fallback (DOMAIN §3.7) is one such open finding: no target documents it, the corpus records it.
   EXPECT_TRUE(recorded.count(
       {"ppc-upstream-clear-then-check", "PR1 unsafe-parking: offline-target OFFLINE_LOOP at hand-over"}));
 }

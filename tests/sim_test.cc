@@ -1,4 +1,4 @@
-// The simulator's contracts (DESIGN §4): determinism, discrete time, schedule policies, latch semantics, the
+// The simulator's contracts (ARCHITECTURE §4): determinism, discrete time, schedule policies, latch semantics, the
 // step budget. The CPU programs here are small ones of the tests' own, not real targets.
 #include <gtest/gtest.h>
 

@@ -345,7 +345,7 @@ TEST(TimelineCli, BadUsageExitsTwoWithAClearMessage) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/t.svg"));
 }
 
-// Spec §7 row A: an offline thread left in a state-losing stop is woken by an HMI after the hand-over.
+// DOMAIN §7 row A: an offline thread left in a state-losing stop is woken by an HMI after the hand-over.
 constexpr const char* kRowA = R"pb(
   machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 offline: 1 panic_timeout: 10 }
   events {
@@ -398,7 +398,7 @@ TEST(TimelineCli, HelpDescribesTheCommand) {
 namespace crashdiff {
 namespace {
 
-// The seed's lost wake (spec §3.2), as minimized in the regression corpus: one lane per CPU, the witness marked.
+// The seed's lost wake (DOMAIN §3.2), as minimized in the regression corpus: one lane per CPU, the witness marked.
 TEST(TimelineCli, TheSeedsLostWakeReproducerIsAWellFormedPictureWithItsWitness) {
   const std::string reproducer =
       std::string(CRASHDIFF_SOURCE_DIR) +

@@ -1,4 +1,4 @@
-// x86 kdump (spec §3.10, §4, §7 rows A, C, J): the NMI shootdown of online CPUs, losers, offline CPUs.
+// x86 kdump (DOMAIN §3.10, §4, §7 rows A, C, J): the NMI shootdown of online CPUs, losers, offline CPUs.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -100,7 +100,7 @@ RunResult SecondCrashInsideAnNmiHandler(const std::string& kind) {
   )pb");
 }
 
-// §4: a CPU that panics inside an NMI handler cannot take the crash NMI; nmi_panic_self_stop runs the callback.
+// DOMAIN §4: a CPU panicking in an NMI handler cannot take the crash NMI; nmi_panic_self_stop runs the callback.
 TEST(X86Kdump, LoserInNmiContextRunsTheCallbackItself) {
   const RunResult r = SecondCrashInsideAnNmiHandler("PANIC");
   ASSERT_TRUE(r.handed_over);

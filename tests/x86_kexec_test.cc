@@ -1,4 +1,4 @@
-// x86 normal kexec (spec §3.8, §3.9, §7 row H): relocation vs offline CPUs in mwait_play_dead, the fixed kick
+// x86 normal kexec (DOMAIN §3.8, §3.9, §7 row H): relocation vs offline CPUs in mwait_play_dead, the fixed kick
 // handshake, and INIT parking.
 #include <gtest/gtest.h>
 
@@ -23,8 +23,8 @@ TEST(X86MwaitPrefix, RelocationStoreToMonitoredLineResumesOfflineCpuIntoReplaced
   ASSERT_TRUE(r.handed_over);
   EXPECT_EQ(r.cpus[2].at_handover, Location::kDeadCorrupt);
   EXPECT_EQ(r.cpus[2].final, Location::kDeadCorrupt);
-  // §3.8's interleaving: O sleeps in MWAIT; K3 overwrites text, then data (the monitored thread flags); the store
-  // wakes O, whose next instruction is in the replaced text.
+  // DOMAIN §3.8's interleaving: O sleeps in MWAIT; K3 overwrites text, then data (the monitored thread flags); the
+  // store wakes O, whose next instruction is in the replaced text.
   const TraceEntry* text = FindEntry(r, 0, TraceKind::kOverwrite, "old-kernel-text");
   const TraceEntry* flags = FindEntry(r, 0, TraceKind::kWrite, "relocate", "idle_thread_flags[2]");
   const TraceEntry* wake = FindEntry(r, 2, TraceKind::kWake, "O3d", "monitor");

@@ -15,7 +15,7 @@
 namespace crashdiff::fuzz {
 
 struct MutatorOptions {
-  const LabelPool* labels = nullptr;  // step labels for on_label triggers; null = the spec's step ids
+  const LabelPool* labels = nullptr;  // step labels for on_label triggers; null = the DOMAIN.md step ids
   // When set, mutants stay in this family (campaigns restricted with --family): ChangeFamily does not apply and
   // seeds of other families are moved into it by Fix.
   pb::Family only_family = pb::FAMILY_UNSPECIFIED;

@@ -1,5 +1,5 @@
 // Per-field value pools: the values worth trying for each kind of field. Times cluster just before, at and just
-// after every timeout the models use (5 µs, 5 ms, 500 ms, 1 s, 10 s: spec §2.8, §3.8-3.11); CPU ids come from the
+// after every timeout the models use (5 µs, 5 ms, 500 ms, 1 s, 10 s: DOMAIN §2.8, §3.8-3.11); CPU ids come from the
 // machine (its offline, never-started and boot CPUs first); labels come from the caller's LabelPool.
 #pragma once
 

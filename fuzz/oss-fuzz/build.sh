@@ -2,8 +2,8 @@
 # OSS-Fuzz / ClusterFuzzLite build script for crashdiff. Honours $CC $CXX $CFLAGS $CXXFLAGS $LIB_FUZZING_ENGINE
 # $OUT (and $SRC/$WORK when set). Produces $OUT/crashdiff_fuzzer, its .options, .dict and seed-corpus zip.
 #
-# Distro protobuf is built against libstdc++: OSS-Fuzz's -stdlib=libc++ would leave undefined references
-# (TOOLCHAIN §4, §7), so it is removed from the flags here. MSan therefore is not supported (project.yaml).
+# Distro protobuf is built against libstdc++: OSS-Fuzz's -stdlib=libc++ would leave undefined references,
+# so it is removed from the flags here. MSan therefore is not supported (project.yaml).
 ROOT="${CRASHDIFF_ROOT:-}"
 if [ -z "$ROOT" ]; then
   if [ -n "${SRC:-}" ] && [ -f "$SRC/crashdiff/CMakeLists.txt" ]; then ROOT="$SRC/crashdiff"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Emulates OSS-Fuzz's build and its build checks locally, without Docker (TOOLCHAIN §7):
+# Emulates OSS-Fuzz's build and its build checks locally, without Docker (fuzz/README.md):
 #   1. build.sh with OSS-Fuzz's ASan + libFuzzer flags (clang-19 first in PATH) into a scratch $OUT;
 #   2. the binary is ASan- and coverage-instrumented;
 #   3. it runs: -seed=1337 -runs=4 (what OSS-Fuzz's check_build does), exit 0;

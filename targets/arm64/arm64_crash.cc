@@ -2,7 +2,7 @@
 // panic_smp_self_stop override), kernel/kexec_core.c (crash_kexec, __crash_kexec, kexec_trylock),
 // arch/arm64/kernel/traps.c die() (panic with die_lock held), arch/arm64/kernel/machine_kexec.c
 // machine_crash_shutdown() and machine_kexec() ("Some CPUs may be stale" warning), smp.c crash_smp_send_stop()
-// and cpus_are_stuck_in_kernel() (spec §2.7, §3.11, §4; S42-S45; 78fd584cdec0, a88ce63b642c).
+// and cpus_are_stuck_in_kernel() (DOMAIN §2.7, §3.11, §4; S42-S45; 78fd584cdec0, a88ce63b642c).
 #include "targets/arm64/arm64_kernel.h"
 
 namespace crashdiff::arm64 {

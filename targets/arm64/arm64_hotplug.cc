@@ -1,7 +1,7 @@
 // CPU hotplug on arm64. Models torvalds/linux arch/arm64/kernel/smp.c cpu_die() / __cpu_disable() /
 // cpu_die_early(), arch/arm64/kernel/psci.c cpu_psci_cpu_die() (PSCI CPU_OFF) and the spin-table enable method
 // (no cpu_die: CPUs cannot be offlined; a CPU that failed to come online parks in cpu_park_loop() and counts in
-// cpus_stuck_in_kernel). Spec §3.11, S42-S44.
+// cpus_stuck_in_kernel). DOMAIN §3.11, S42-S44.
 #include <algorithm>
 #include <string>
 

@@ -1,5 +1,5 @@
 // The arm64 kernel model: PSCI / spin-table CPU hotplug, the crash stop (crash_smp_send_stop with IPI then
-// pseudo-NMI), the loser's self-offline, panic arbitration and normal kexec (spec §3.11, §4).
+// pseudo-NMI), the loser's self-offline, panic arbitration and normal kexec (DOMAIN §3.11, §4).
 // Sources: torvalds/linux arch/arm64/kernel/{smp.c,machine_kexec.c,psci.c,traps.c}, kernel/{panic.c,kexec_core.c}.
 #pragma once
 

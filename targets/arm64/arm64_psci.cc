@@ -1,4 +1,4 @@
-// arm64-psci: arm64 crash/kexec with PSCI (or spin-table) CPU hotplug (spec §3.11). Models torvalds/linux
+// arm64-psci: arm64 crash/kexec with PSCI (or spin-table) CPU hotplug (DOMAIN §3.11). Models torvalds/linux
 // v6.7+ arch/arm64/kernel/smp.c (crash_smp_send_stop, smp_send_stop with IPI_CPU_STOP_NMI retry,
 // ipi_cpu_crash_stop, panic_smp_self_stop -> local_cpu_stop, cpu_die, cpus_are_stuck_in_kernel),
 // arch/arm64/kernel/machine_kexec.c, psci.c; history 78fd584cdec0, a88ce63b642c.

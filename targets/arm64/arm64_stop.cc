@@ -1,6 +1,6 @@
 // Stopping the other CPUs. Models torvalds/linux arch/arm64/kernel/smp.c (v6.7+, after "arm64: smp: IPI_CPU_STOP
 // and IPI_CPU_CRASH_STOP should try for NMI"): smp_send_stop() (A1-A4), ipi_cpu_crash_stop() and
-// local_cpu_stop(); the receiver masks DAIF first so a late pseudo-NMI cannot interrupt it (spec §3.11, S42).
+// local_cpu_stop(); the receiver masks DAIF first so a late pseudo-NMI cannot interrupt it (DOMAIN §3.11, S42).
 #include <string>
 
 #include "targets/arm64/arm64_kernel.h"

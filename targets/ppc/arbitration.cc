@@ -1,4 +1,4 @@
-// Who becomes the initiator (spec §2.7, §4): kernel/panic.c panic() and panic_smp_self_stop (generic weak form),
+// Who becomes the initiator (DOMAIN §2.7, §4): kernel/panic.c panic() and panic_smp_self_stop (generic weak form),
 // kernel/kexec_core.c crash_kexec / __crash_kexec (2017-era mutex_trylock; kexec_trylock later, same effect),
 // crash_smp_send_stop (generic, and the 2022 powerpc override), arch/powerpc/kernel/traps.c die().
 #include "targets/ppc/ppc_kernel.h"

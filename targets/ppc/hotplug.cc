@@ -1,4 +1,4 @@
-// CPU hotplug on powernv (spec §2.1): kernel/cpu.c cpu_down via stop_machine (take_cpu_down ->
+// CPU hotplug on powernv (DOMAIN §2.1): kernel/cpu.c cpu_down via stop_machine (take_cpu_down ->
 // __cpu_disable: set_cpu_online(false), remove from sibling masks, migrate interrupts), the dying CPU's way from
 // the stopper back through the idle loop into cpu_die (pnv_smp_cpu_kill_self), generic_cpu_die's wait for
 // CPU_DEAD; cpu_up via smp_generic_kick_cpu (cpu_state = CPU_UP_PREPARE + reschedule IPI).

@@ -1,8 +1,8 @@
-// The powerpc crash initiator (spec §2.8): arch/powerpc/kexec/crash.c default_machine_crash_shutdown,
+// The powerpc crash initiator (DOMAIN §2.8): arch/powerpc/kexec/crash.c default_machine_crash_shutdown,
 // crash_kexec_prepare_cpus, crash_kexec_wait_realmode (torvalds/linux@2555693dd85c, S18), the 2022 form with
 // is_via_system_reset and crash_smp_send_stop collecting the CPUs (S19, S30); kernel/smp.c crash_send_ipi (v4.14
 // without, v4.17+ with the offline round); platforms/powernv/setup.c pnv_kexec_cpu_down /
-// pnv_kexec_wait_secondaries_down (S20); kexec/core_64.c default_machine_kexec (hand-over, §2.10).
+// pnv_kexec_wait_secondaries_down (S20); kexec/core_64.c default_machine_kexec (hand-over, DOMAIN §2.10).
 #include <bit>
 
 #include "targets/ppc/ppc_kernel.h"

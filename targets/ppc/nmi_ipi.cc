@@ -1,4 +1,4 @@
-// The powerpc "NMI IPI" layer (spec §2.6): arch/powerpc/kernel/smp.c smp_send_nmi_ipi / smp_handle_nmi_ipi /
+// The powerpc "NMI IPI" layer (DOMAIN §2.6): arch/powerpc/kernel/smp.c smp_send_nmi_ipi / smp_handle_nmi_ipi /
 // do_smp_send_nmi_ipi, in the v4.14 form (busy count, S4) and the v5.x form (busy flag, function cleared after
 // the round, OPAL quiesce around a single-target reset, S3/S6). Firmware system reset: powernv
 // pnv_cause_nmi_ipi (platforms/powernv/smp.c).

@@ -1,4 +1,4 @@
-// The powernv offline loop (spec §3.1-§3.3): arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self (v4.14
+// The powernv offline loop (DOMAIN §3.1-§3.3): arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self (v4.14
 // form without a kdump check; v1 patch with the check before the clear [S]; mainline 4145f358644b with the
 // check after the clear and the WAKERESET branch), and platforms/powernv/idle.c pnv_cpu_offline (§2.2, with the
 // busy-poll fallback when no idle state is usable, §3.7). Leaving the loop: start_secondary (§2.1).
@@ -20,7 +20,7 @@ Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
   co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
 
   const bool check_after = v_.kdump_check == KdumpCheck::kAfterClear;
-  // The split and debug steps are L7/L8 in every model (the spec numbers them L6/L7 in the pre-fix loop, §3.2):
+  // The split and debug steps are L7/L8 in every model (DOMAIN §3.1 numbers them L6/L7 in the pre-fix loop, §3.2):
   // one label, one moment across the family (sim/trigger_points.h).
   for (;;) {
     if (co_await cpu.read(*p.cpu_state, "H0") == kCpuUpPrepare) break;  // generic_check_cpu_restart

@@ -1,4 +1,4 @@
-// PpcKernel: the powernv kernel model every powerpc target runs (spec §2), parameterised by a Variant (the only
+// PpcKernel: the powernv kernel model every powerpc target runs (DOMAIN §2), parameterised by a Variant (the only
 // difference between the implementations of §3.1-§3.6). The methods are split by job over several files:
 //   ppc_kernel.cc      CPU lifecycle, interrupt entry, soft-masking and lazy replay, software events
 //   nmi_ipi.cc         the NMI-IPI layer (§2.6)

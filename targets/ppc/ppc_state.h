@@ -1,6 +1,6 @@
-// Shared state of the powerpc / powernv crash-wake models (spec §2): the kernel variables every path reads and
+// Shared state of the powerpc / powernv crash-wake models (DOMAIN §2): the kernel variables every path reads and
 // writes, the per-CPU records (paca, cpu_state, message bytes, host-IPI flag), and the switches that tell the
-// implementations of spec §3.1-§3.6 apart. Every shared variable is a sim Var, so each access is a step.
+// implementations of DOMAIN §3.1-§3.6 apart. Every shared variable is a sim Var, so each access is a step.
 #pragma once
 
 #include <cstdint>
@@ -47,9 +47,9 @@ inline constexpr uint64_t kOpalWaitNs = 1000 * kMs;         // pnv_kexec_wait_se
 inline constexpr uint64_t kCpuDieWaitNs = 100 * 100 * kMs;  // generic_cpu_die: 100 x 100 ms
 inline constexpr uint64_t kCallinWaitNs = 5 * kSec;         // __cpu_up: 50000 x 100 us
 
-// Where the offline loop reads kdump_in_progress() (spec §3.1-§3.3).
+// Where the offline loop reads kdump_in_progress() (DOMAIN §3.1-§3.3).
 enum class KdumpCheck { kNone, kBeforeClear, kAfterClear };
-// The NMI-IPI layer's busy indicator (spec §2.6): v4.14 count, v5.x flag (+ OPAL quiesce around sreset).
+// The NMI-IPI layer's busy indicator (DOMAIN §2.6): v4.14 count, v5.x flag (+ OPAL quiesce around sreset).
 enum class NmiIpiForm { kBusyCount, kBusyFlag };
 // How smp_send_stop() reaches the other CPUs. v4.14 arch/powerpc/kernel/smp.c: smp_call_function(stop_this_cpu)
 // (an ordinary PPC_MSG_CALL_FUNCTION IPI, outside the NMI-IPI layer); later kernels: the NMI IPI with

@@ -1,4 +1,4 @@
-// ppc-prefix-nowake (spec §3.1): offline CPUs are not woken at crash time.
+// ppc-prefix-nowake (DOMAIN §3.1): offline CPUs are not woken at crash time.
 // Models torvalds/linux before 4145f358644b (v4.14): arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self
 // (no kdump check, no WAKERESET branch), arch/powerpc/kernel/smp.c crash_send_ipi (NMI round to online CPUs
 // only; v4.14 busy-count NMI-IPI layer), arch/powerpc/kernel/crash.c crash_kexec_prepare_cpus

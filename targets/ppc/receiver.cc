@@ -1,4 +1,4 @@
-// The crash receiver and its entry paths (spec §2.9): arch/powerpc/kexec/crash.c crash_ipi_callback and
+// The crash receiver and its entry paths (DOMAIN §2.9): arch/powerpc/kexec/crash.c crash_ipi_callback and
 // crash_kexec_secondary (S18/S22), arch/powerpc/kernel/traps.c system_reset_exception (S25), powernv
 // pnv_kexec_cpu_down(1, 1) (S20), kernel/smp.c nmi_stop_this_cpu / v4.14 stop_this_cpu (smp_send_stop).
 #include "targets/ppc/ppc_kernel.h"

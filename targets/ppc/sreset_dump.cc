@@ -1,4 +1,4 @@
-// ppc-sreset-dump (spec §3.6): "powerpc/crash: save cpu register data in crash_smp_send_stop()" (Hari Bathini,
+// ppc-sreset-dump (DOMAIN §3.6): "powerpc/crash: save cpu register data in crash_smp_send_stop()" (Hari Bathini,
 // 2022). Models arch/powerpc/kexec/crash.c (v6.x) default_machine_crash_shutdown with is_via_system_reset (a
 // reset-driven crash waits 500 ms instead of sending its own NMI round) and crash_kexec_prepare called from
 // arch/powerpc/kernel/smp.c crash_smp_send_stop (CPUs stopped once, also with crash_kexec_post_notifiers);

@@ -1,4 +1,4 @@
-// ppc-upstream-clear-then-check (spec §3.3): mainline after 4145f358644b "powernv/kdump: Fix cases where the
+// ppc-upstream-clear-then-check (DOMAIN §3.3): mainline after 4145f358644b "powernv/kdump: Fix cases where the
 // kdump kernel can get HMI's" (Balbir Singh, 2018-01-16) and its parent "powerpc/crash: Remove the test for
 // cpu_online in the IPI callback". Models arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self (clear,
 // smp_mb, then kdump_in_progress() -> crash_ipi_callback; WAKERESET replay), arch/powerpc/kernel/smp.c

@@ -1,4 +1,4 @@
-// ppc-v1-check-before-clear (spec §3.2): the v1 "Wake up offline CPUs in kdump" patch from the Dec 2017 LKML
+// ppc-v1-check-before-clear (DOMAIN §3.2): the v1 "Wake up offline CPUs in kdump" patch from the Dec 2017 LKML
 // thread [S]: the offline loop reads kdump_in_progress() right after the wake and before clearing it, and calls
 // crash_ipi_callback(NULL). Otherwise as mainline 4145f358644b (arch/powerpc/platforms/powernv/smp.c
 // pnv_smp_cpu_kill_self, arch/powerpc/kernel/smp.c crash_send_ipi with the offline round, crash.c ncpus =

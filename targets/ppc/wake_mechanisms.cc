@@ -1,4 +1,4 @@
-// How a wake is sent (spec §2.4) and cleared (§2.5), and the interrupt handlers that turn a taken IPI into
+// How a wake is sent (DOMAIN §2.4) and cleared (§2.5), and the interrupt handlers that turn a taken IPI into
 // smp_ipi_demux(). Sources: arch/powerpc/kernel/smp.c smp_muxed_ipi_message_pass / smp_ipi_demux,
 // kernel/dbell.c doorbell_global_ipi / doorbell_exception, platforms/powernv/smp.c pnv_cause_ipi,
 // sysdev/xics/icp-native.c (cause_ipi, flush_interrupt, get_irq), sysdev/xics/icp-opal.c (flush loops until

@@ -2,7 +2,7 @@
 // v6.5-rc1; reverted by fbe1bf1e5ff1 in v6.6-rc6) with its follow-ups b1472a60a584 "Don't send INIT to boot CPU"
 // (INIT only when the stopping CPU is the boot CPU) and the Aug 2023 booted-once restriction. Models
 // torvalds/linux arch/x86/kernel/smpboot.c smp_park_other_cpus_in_init() and smp.c native_stop_other_cpus()
-// (spec §3.9 variant, S36-S39).
+// (DOMAIN §3.9 variant, S36-S39).
 #include "targets/target.h"
 #include "targets/x86/x86_kernel.h"
 #include "targets/x86/x86_known.h"

@@ -1,6 +1,6 @@
 // The x86 kernel model shared by every x86 target: one Program whose pieces (offline play-dead loops, the
 // stop-other-CPUs path, the kdump NMI shootdown, panic arbitration, normal kexec) live in small files of their
-// own. A target is this model with one X86Variant, i.e. one point in the kernel's history (spec §3.8-§3.10, §4).
+// own. A target is this model with one X86Variant, i.e. one point in the kernel's history (DOMAIN §3.8-§3.10, §4).
 // Sources: torvalds/linux arch/x86/kernel/{smpboot.c,smp.c,reboot.c,crash.c,machine_kexec_64.c,nmi.c},
 // kernel/{panic.c,kexec_core.c}; commits named where each step is modelled.
 #pragma once

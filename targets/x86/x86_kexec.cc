@@ -1,7 +1,7 @@
 // Normal kexec. Models torvalds/linux kernel/kexec_core.c kernel_kexec() (kexec_trylock, kexec_in_progress,
 // machine_shutdown) and arch/x86/kernel/{reboot.c native_machine_shutdown, machine_kexec_64.c machine_kexec,
 // relocate_kernel_64.S}: stop the other CPUs, then copy the new image over the old kernel's memory from the
-// control page and jump (spec §3.8 K1-K4). Relocation writes are steps of their own, so offline CPUs can run
+// control page and jump (DOMAIN §3.8 K1-K4). Relocation writes are steps of their own, so offline CPUs can run
 // between them; the order (text, page tables, data) follows an image loaded at the old kernel's address.
 #include "targets/x86/x86_kernel.h"
 

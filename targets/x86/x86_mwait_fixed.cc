@@ -1,4 +1,4 @@
-// x86-mwait-fixed: "Cure kexec() vs. mwait_play_dead() breakage" (spec §3.9): offline CPUs MWAIT on a dedicated
+// x86-mwait-fixed: "Cure kexec() vs. mwait_play_dead() breakage" (DOMAIN §3.9): offline CPUs MWAIT on a dedicated
 // {control, status} line and the kexec path kicks them into HLT before relocation. Models torvalds/linux
 // arch/x86/kernel/smpboot.c mwait_play_dead()/smp_kick_mwait_play_dead() after f9c9987bf52f and d7893093a741,
 // with smp.c native_stop_other_cpus() after 1f5e7eb7868e "Make stop_other_cpus() more robust", without INIT parking

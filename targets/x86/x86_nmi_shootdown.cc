@@ -1,4 +1,4 @@
-// x86-nmi-shootdown: the kdump path of current mainline (spec §3.10): a single NMI shootdown of the online CPUs
+// x86-nmi-shootdown: the kdump path of current mainline (DOMAIN §3.10): a single NMI shootdown of the online CPUs
 // (crash_ipi_issued, emergency NMI handler 26044aff37a5, 1 s wait), losers collected by the NMI or, when they
 // panicked in NMI context, by running the callback themselves (nmi_panic_self_stop). Offline CPUs are neither
 // woken nor counted. Models torvalds/linux v6.6+ arch/x86/kernel/reboot.c nmi_shootdown_cpus /

@@ -1,9 +1,9 @@
 // Offline x86 CPUs. Models torvalds/linux arch/x86/kernel/smpboot.c:
 //  - mwait_play_dead() before 2023: MONITOR on the idle task's thread-info flags (an ordinary data line), loop
-//    CLFLUSH/MONITOR/MWAIT forever (spec §3.8, S31/S32);
+//    CLFLUSH/MONITOR/MWAIT forever (DOMAIN §3.8, S31/S32);
 //  - mwait_play_dead() after f9c9987bf52f "Use dedicated cache-line for mwait_play_dead()" and d7893093a741
 //    "Cure kexec() vs. mwait_play_dead() breakage": a per-CPU {control, status} record, status = WAIT, and a HLT
-//    loop once control reads KEXEC_HLT (spec §3.9, S34);
+//    loop once control reads KEXEC_HLT (DOMAIN §3.9, S34);
 //  - hlt_play_dead() for CPUs without a usable MWAIT (platform X86_HLT);
 //  - smp_callin()'s mop-up of the record (O0), and INIT: wait-for-SIPI (45e34c8af58f, SDM).
 // The monitored line and the loop's code are old-kernel memory: a relocation write that wakes the CPU makes it

@@ -2,7 +2,7 @@
 // arch/x86/kernel/smp.c native_stop_other_cpus() and stop_this_cpu() (process.c):
 //  - before 2023: REBOOT_VECTOR to all but self, wait <= 1 s on num_online_cpus(), NMI fallback with
 //    register_stop_handler(), wait <= 10 ms (or forever when the caller asks to wait, as machine_shutdown does);
-//  - 2023 series (spec §3.9, S35): claim stopping_cpu first; for kexec kick offline CPUs out of MWAIT
+//  - 2023 series (DOMAIN §3.9, S35): claim stopping_cpu first; for kexec kick offline CPUs out of MWAIT
 //    (smp_kick_mwait_play_dead, d7893093a741, K2a-K2c); cpus_stop_mask ("Make stop_other_cpus() more robust");
 //    INIT parking (smp_park_other_cpus_in_init, 45e34c8af58f; boot CPU only since b1472a60a584; booted-once
 //    CPUs only since the Aug 2023 follow-up).
