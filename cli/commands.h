@@ -7,7 +7,7 @@
 
 namespace crashdiff::cli {
 
-// Exit codes (DESIGN §10).
+// Exit codes (ARCHITECTURE §10).
 inline constexpr int kExitClean = 0;       // no new divergence
 inline constexpr int kExitDivergence = 1;  // a new divergence was found
 inline constexpr int kExitUsage = 2;       // bad input or usage

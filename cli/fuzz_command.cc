@@ -386,7 +386,7 @@ Progress Measure(const FuzzPlan& plan, const std::vector<Worker>& workers) {
   return p;
 }
 
-// Hands the first plan.minimize new findings to the minimizer (DESIGN §9): each becomes a small reproducer in
+// Hands the first plan.minimize new findings to the minimizer (ARCHITECTURE §9): each becomes a small reproducer in
 // <out>/reproducers/, written atomically, with a header saying what every target does on it.
 void MinimizeNewFindings(const FuzzPlan& plan, std::vector<Finding>& findings) {
   int budget = plan.minimize;
