@@ -1,7 +1,7 @@
 // AFL++ custom mutator (4.04c API: init / fuzz / describe / init_trim / trim / post_trim / deinit) over the same
 // structure-aware mutator as the libFuzzer harness. Built as a plain shared object (no sanitizer, no coverage,
-// shared libprotobuf: AFL++ 4.04c loads a custom mutator with dlopen, and a sanitized or static-protobuf one fails
-// there, fuzz/README.md) and loaded with AFL_CUSTOM_MUTATOR_LIBRARY. It links only the mutator, the simulator's
+// shared libprotobuf: built with afl-clang-fast++ it fails to load, and the static libprotobuf is not PIC; see
+// fuzz/README.md) and loaded with AFL_CUSTOM_MUTATOR_LIBRARY. It links only the mutator, the simulator's
 // validation and the schema: on_label triggers use the trigger points of DOMAIN.md's step ids (the target binary learns
 // real labels; this library does not run targets).
 #include <google/protobuf/stubs/logging.h>
