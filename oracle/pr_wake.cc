@@ -51,7 +51,8 @@ void CheckCoverage(const RunView& run, std::vector<Violation>& out) {
     if (!run.expected[c]) continue;
     const CpuFacts& f = run.facts.cpus[c];
     if (run.result.handed_over ? f.woken_before_handover : f.woken) continue;
-    // A CPU that responded was reached (e.g. by the service processor's own reset in a reset-driven dump, DOMAIN §3.6).
+    // A CPU that responded was reached (e.g. by the service processor's own reset in a reset-driven dump,
+    // DOMAIN §3.6).
     if ((run.result.handed_over ? f.responses_before_handover : run.result.cpus[c].responses) > 0) continue;
     Witness w = run.facts.cpus[run.initiator].last_before_handover;
     if (!w.set()) w = run.facts.cpus[run.initiator].last;

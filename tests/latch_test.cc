@@ -1,5 +1,5 @@
-// Hardware latch semantics (DOMAIN §2.2-§2.5, §3.8, ARCHITECTURE §4): what wakes a stop state, what merges, what taking
-// an interrupt clears, and what happens after the next kernel owns the vectors.
+// Hardware latch semantics (DOMAIN §2.2-§2.5, §3.8, ARCHITECTURE §4): what wakes a stop state, what merges, what
+// taking an interrupt clears, and what happens after the next kernel owns the vectors.
 #include <gtest/gtest.h>
 
 #include "sim/machine.h"

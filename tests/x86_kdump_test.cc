@@ -82,22 +82,22 @@ TEST(X86Kdump, RowCLoserIsCollectedByTheCrashNmi) {
 
 // cpu1 panics while cpu2 is inside an NMI handler, where a second event (kind) lands on cpu2.
 RunResult SecondCrashInsideAnNmiHandler(const std::string& kind) {
-  return RunTarget("x86-nmi-shootdown",
-                   R"pb(
-                         machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 }
-                         events {
-                           kind: PANIC
-                           cpus: 1
-                           trigger { at_time_ns: 1000 }
-                         }
-                         events {
-                           kind: NMI
-                           cpus: 2
-                           trigger { at_time_ns: 1000 }
-                         }
-                         events { kind:)pb" +
-                       kind + R"pb(                                    cpus: 2 trigger { on_label { cpu: 2 label: "N0" } } }
-  )pb");
+  const std::string machine_and_nmi = R"pb(
+    machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 }
+    events {
+      kind: PANIC
+      cpus: 1
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: NMI
+      cpus: 2
+      trigger { at_time_ns: 1000 }
+    }
+  )pb";
+  // The second crash (kind) starts inside cpu2's NMI handler, at its first step.
+  const std::string second = "events { kind: " + kind + " cpus: 2 trigger { on_label { cpu: 2 label: \"N0\" } } }";
+  return RunTarget("x86-nmi-shootdown", machine_and_nmi + second);
 }
 
 // DOMAIN §4: a CPU panicking in an NMI handler cannot take the crash NMI; nmi_panic_self_stop runs the callback.
