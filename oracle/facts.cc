@@ -111,6 +111,7 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
     for (CpuFacts& c : facts_.cpus) {
       c.handover_location = c.location;
       c.last_before_handover = c.last;
+      c.last_own_before_handover = c.last_own;
     }
     return;
   }
@@ -118,6 +119,7 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
   CpuFacts& c = facts_.cpus[e.cpu];
   if (e.location != c.location) OnLocation(e.cpu, e.location, e);
   if (IsStep(e.kind)) c.last = At(e.cpu, e.step, e.time_ns, e.label);
+  if (IsStep(e.kind) && e.kind != TraceKind::kIrq) c.last_own = At(e.cpu, e.step, e.time_ns, e.label);
 
   switch (e.kind) {
     case TraceKind::kEvent:

@@ -47,6 +47,10 @@ struct CpuFacts {
   Location location = Location::kRunOld;  // current, while building
   Witness last;                           // the CPU's most recent trace entry
   Witness last_before_handover;
+  // The same without interrupt entries: where the CPU's own code was when the hand-over came. An interrupt taken at
+  // that instant (a reset arriving with the hand-over) runs nothing before it and is not where the CPU was left.
+  Witness last_own;
+  Witness last_own_before_handover;
   uint32_t saves_before_handover = 0;
   Witness second_save;  // PR5 "saved twice": the save that overwrote the first note
   uint32_t invalid_saves_before_handover = 0;

@@ -5,7 +5,7 @@ namespace crashdiff {
 namespace {
 
 Witness SaveWitness(const RunView& run, uint32_t c) {
-  Witness w = run.facts.cpus[c].last_before_handover;
+  Witness w = run.facts.cpus[c].last_own_before_handover;
   return w.set() ? w : HandoverWitness(run, c);
 }
 

@@ -215,6 +215,21 @@ TEST(PR5, UnsavedNullSavedAndTwiceSavedResponders) {
   EXPECT_EQ(v[2].severity, Severity::kWarning);
 }
 
+// "Not saved" is witnessed where the CPU's own code was left: an interrupt taken in the hand-over's instant (a
+// reset reaching a spinning loser just then) runs nothing before the hand-over and does not change the key.
+TEST(PR5, NotSavedIsWitnessedAtTheCpusOwnLastStepNotAnInterruptEntry) {
+  RunBuilder b(kPpc);
+  StartCrash(b);
+  for (uint32_t c : {1u, 3u}) Collect(b, c);
+  b.Loc(2, Location::kLoserSpin).Step(2, TraceKind::kBlock, "P2", "park");
+  b.Step(2, TraceKind::kIrq, "SYSTEM_RESET");
+  FinishCrash(b);
+  const auto v = ViolationsOf("PR5", b.scenario(), b.Finish());
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].what, "not saved");
+  EXPECT_EQ(v[0].witness.label, "P2");
+}
+
 TEST(PR5, EveryResponderSavedOnceIsQuiet) {
   RunBuilder b(kPpc);
   EXPECT_TRUE(ViolationsOf("PR5", b.scenario(), HealthyCrash(b)).empty());
