@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "sim/validate.h"
+#include "util/file_checks.h"
 
 namespace crashdiff {
 namespace {
@@ -100,22 +101,16 @@ LoadResult ParseScenarioBinary(const std::string& bytes, const std::string& name
   return Finish(std::move(scenario), name, nullptr);
 }
 
-LoadResult LoadScenarioFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(path, "cannot open file");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) return Error(path, "cannot read file");
-  if (static_cast<uint64_t>(size) > kMaxScenarioBytes) return Error(path, "file is larger than 1 MiB; not a scenario");
-  in.seekg(0);
-  std::string data(static_cast<size_t>(size), '\0');
-  in.read(data.data(), size);
-  const auto ends_with = [&](const char* suffix) {
-    const std::string s(suffix);
-    return path.size() >= s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0;
+LoadResult LoadScenarioFile(const std::string& path, std::string* text) {
+  FileContents file = ReadRegularFile(path, kMaxScenarioBytes);
+  if (!file.error.empty()) return Error(path, file.error);
+  const auto ends_with = [&](std::string_view suffix) {
+    return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  if (ends_with(".pb") || ends_with(".bin")) return ParseScenarioBinary(data, path);
-  return ParseScenarioText(data, path);
+  if (ends_with(".pb") || ends_with(".bin")) return ParseScenarioBinary(file.data, path);
+  StripUtf8Bom(file.data);
+  if (text != nullptr) *text = file.data;
+  return ParseScenarioText(file.data, path);
 }
 
 std::string ScenarioToText(const pb::Scenario& scenario) {

@@ -21,8 +21,11 @@ struct LoadResult {
 LoadResult ParseScenarioText(const std::string& text, const std::string& name);
 // Parses a binary-encoded scenario and validates it.
 LoadResult ParseScenarioBinary(const std::string& bytes, const std::string& name);
-// Reads path: binary if it ends in .pb or .bin, else text format.
-LoadResult LoadScenarioFile(const std::string& path);
+// Reads path: binary if it ends in .pb or .bin, else text format. The file is checked before it is opened
+// (util/file_checks.h: a FIFO would block open() forever; a directory or device gets its true cause) and a UTF-8
+// byte-order mark is dropped. Errors are "file:0: reason" for the file itself, else "file:line: field: reason".
+// text, when given, receives the file's bytes (BOM dropped), e.g. to read a reproducer's header.
+LoadResult LoadScenarioFile(const std::string& path, std::string* text = nullptr);
 
 // Text format for writing reproducers: stable field order, no unknown fields.
 std::string ScenarioToText(const pb::Scenario& scenario);

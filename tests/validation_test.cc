@@ -1,6 +1,8 @@
 // Bad input gets a clear error naming file:line, the field and the reason; nothing is clamped.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -185,7 +187,19 @@ TEST(Validation, UnknownFieldsAnywhereInBinaryInputAreAClearError) {
 TEST(Validation, MissingFileIsAClearError) {
   const LoadResult r = LoadScenarioFile("/nonexistent/dir/s.textproto");
   ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_EQ(r.errors[0], "/nonexistent/dir/s.textproto:0: cannot open file");
+  EXPECT_EQ(r.errors[0], "/nonexistent/dir/s.textproto:0: cannot open file: No such file or directory");
+}
+
+// Every reader of scenario files (regress and patch over directories, tests) goes through the same checks as the
+// command line: a FIFO is refused without being opened (open() would block until a writer came).
+TEST(Validation, AFifoIsRefusedWithoutBlocking) {
+  const std::string fifo = ::testing::TempDir() + "/crashdiff-validation-fifo.textproto";
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const LoadResult r = LoadScenarioFile(fifo);
+  std::remove(fifo.c_str());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("not a regular file"), std::string::npos) << r.errors[0];
 }
 
 }  // namespace
