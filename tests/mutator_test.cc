@@ -337,34 +337,25 @@ TEST(LabelPool, KeepsLabelsByTheLocationTheyRanAt) {
   EXPECT_TRUE(pool.ReadLabelsAt(pb::X86, Location::kOfflineLoop).empty());
 }
 
+// Offline thread `thread` wakes (L3), reads its own state (H0) and crashing_cpu (L2a); cpu0 then writes crashing_cpu.
+Trace OfflineThreadRacingTheCrash(uint32_t thread) {
+  const std::string state = "cpu_state[" + std::to_string(thread) + "] = 7";
+  Trace trace;
+  const auto add = [&](uint64_t step, uint32_t cpu, TraceKind kind, std::string_view label, Location at,
+                       std::string detail) {
+    trace.Add(TraceEntry{.step = step, .cpu = cpu, .kind = kind, .label = label, .location = at, .detail = detail});
+  };
+  add(1, thread, TraceKind::kLocal, "L3", Location::kOfflineLoop, "");
+  add(2, thread, TraceKind::kRead, "H0", Location::kOfflineLoop, state);
+  add(3, thread, TraceKind::kRead, "L2a", Location::kOfflineLoop, "crashing_cpu = -1");
+  add(4, 0, TraceKind::kWrite, "I2", Location::kCrashing, "crashing_cpu = 0");
+  return trace;
+}
+
 // A read is contended when another CPU of the same run wrote the variable it read: the offline thread's read of
 // crashing_cpu (written by the initiator) is; its read of its own cpu_state (written only by itself) is not.
 TEST(LabelPool, MarksReadsOfVariablesAnotherCpuWrote) {
-  Trace trace;
-  trace.Add(TraceEntry{.step = 1,
-                       .cpu = 1,
-                       .kind = TraceKind::kWrite,
-                       .label = "E3",
-                       .location = Location::kOfflineLoop,
-                       .detail = "cpu_state[1] = 7"});
-  trace.Add(TraceEntry{.step = 2,
-                       .cpu = 1,
-                       .kind = TraceKind::kRead,
-                       .label = "H0",
-                       .location = Location::kOfflineLoop,
-                       .detail = "cpu_state[1] = 7"});
-  trace.Add(TraceEntry{.step = 3,
-                       .cpu = 1,
-                       .kind = TraceKind::kRead,
-                       .label = "L2a",
-                       .location = Location::kOfflineLoop,
-                       .detail = "crashing_cpu = -1"});
-  trace.Add(TraceEntry{.step = 4,
-                       .cpu = 0,
-                       .kind = TraceKind::kWrite,
-                       .label = "I2",
-                       .location = Location::kCrashing,
-                       .detail = "crashing_cpu = 0"});
+  const Trace trace = OfflineThreadRacingTheCrash(1);
   LabelPool pool;
   pool.AddTrace(pb::PPC, trace);
   EXPECT_EQ(pool.ReadLabelsAt(pb::PPC, Location::kOfflineLoop), (std::vector<std::string>{"H0", "L2a"}));
@@ -407,27 +398,7 @@ TEST(Mutator, CoincideFiresAnEventOnTheCpuAnotherEventNames) {
 
   // With a learned pool, the hold mostly follows a contended read of the woken thread (L2a: crashing_cpu, which the
   // initiator writes), not its read of its own state (H0).
-  Trace trace;
-  trace.Add(TraceEntry{
-      .step = 1, .cpu = 3, .kind = TraceKind::kLocal, .label = "L3", .location = Location::kOfflineLoop, .detail = ""});
-  trace.Add(TraceEntry{.step = 2,
-                       .cpu = 3,
-                       .kind = TraceKind::kRead,
-                       .label = "H0",
-                       .location = Location::kOfflineLoop,
-                       .detail = "cpu_state[3] = 7"});
-  trace.Add(TraceEntry{.step = 3,
-                       .cpu = 3,
-                       .kind = TraceKind::kRead,
-                       .label = "L2a",
-                       .location = Location::kOfflineLoop,
-                       .detail = "crashing_cpu = -1"});
-  trace.Add(TraceEntry{.step = 4,
-                       .cpu = 0,
-                       .kind = TraceKind::kWrite,
-                       .label = "I2",
-                       .location = Location::kCrashing,
-                       .detail = "crashing_cpu = 0"});
+  const Trace trace = OfflineThreadRacingTheCrash(3);
   LabelPool pool;
   pool.AddTrace(pb::PPC, trace);
   options.labels = &pool;
