@@ -1,23 +1,44 @@
 // crashdiff run FILE [--target T] [--json] [--explain] [--trace]: the differential run of one scenario — every
-// target of its family against the reference — as a table for people or JSON for tools (docs/JSON.md).
+// target of its family against the reference — as a table for people or JSON for tools (docs/JSON.md). Each
+// divergence is judged against the source tree's corpus as `crashdiff fuzz` judges it (minimize/corpus_status.h):
+// a triaged or recorded one is not NEW.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/scenario_file.h"
+#include "cli/source_dir.h"
 #include "diff/differential.h"
 #include "diff/explain.h"
 #include "diff/report_json.h"
 #include "diff/runner.h"
+#include "minimize/corpus_status.h"
 #include "sim/scenario_io.h"
 
 namespace crashdiff::cli {
 namespace {
 
-void PrintDivergences(const std::vector<Divergence>& list, const RunResult* run, bool explain) {
+CorpusStatus StatusOf(const Divergence& d, const CorpusBook& book) {
+  return Judge(book, d.difference(), d.known, d.signature, d.root_cause).status;
+}
+
+std::string Tag(CorpusStatus s) {
+  return s == CorpusStatus::kDifference ? "[diff]" : "[" + std::string(Name(s)) + "]";
+}
+
+// A target's verdict is its most urgent divergence (CorpusStatus is ordered that way), "ok" without any.
+std::string TargetVerdict(const TargetReport& t, const CorpusBook& book) {
+  if (t.divergences.empty()) return "ok";
+  CorpusStatus worst = CorpusStatus::kDifference;
+  for (const Divergence& d : t.divergences) worst = std::min(worst, StatusOf(d, book));
+  return worst == CorpusStatus::kNew ? "new" : Name(worst);
+}
+
+void PrintDivergences(const std::vector<Divergence>& list, const RunResult* run, bool explain, const CorpusBook& book) {
   for (const Divergence& d : list) {
-    std::printf("    %-7s %s\n", d.difference() ? "[diff]" : d.known ? "[known]" : "[NEW]", d.signature.c_str());
+    std::printf("    %-9s %s\n", Tag(StatusOf(d, book)).c_str(), d.signature.c_str());
     if (!explain) continue;
     std::printf("            %s, witness %s\n", d.severity.c_str(), d.witness.c_str());
     if (run == nullptr) continue;
@@ -39,7 +60,8 @@ void PrintRunLine(const RunResult& r) {
   }
 }
 
-void PrintHuman(const pb::Scenario& s, const std::string& file, const DiffReport& report, bool explain, bool trace) {
+void PrintHuman(const pb::Scenario& s, const std::string& file, const DiffReport& report, bool explain, bool trace,
+                const CorpusBook& book) {
   std::printf("scenario %s: %s %s [%s]\n", file.c_str(), pb::Family_Name(s.machine().family()).c_str(),
               pb::Platform_Name(s.machine().platform()).c_str(), PlatformTag(s).c_str());
   std::printf("%-32s %-7s %s\n", "TARGET", "VERDICT", "OUTCOME (per role: at hand-over[->end] saves response)");
@@ -50,20 +72,27 @@ void PrintHuman(const pb::Scenario& s, const std::string& file, const DiffReport
     if (explain) std::printf("            %s, witness %s\n", d.severity.c_str(), d.witness.c_str());
   }
   for (const TargetReport& t : report.targets) {
-    std::printf("%-32s %-7s %s\n", t.target.c_str(), std::string(t.verdict()).c_str(),
-                OutcomeSummary(t.outcome).c_str());
+    std::printf("%-32s %-7s %s\n", t.target.c_str(), TargetVerdict(t, book).c_str(), OutcomeSummary(t.outcome).c_str());
     if (explain || trace) PrintRunLine(t.result);
-    PrintDivergences(t.divergences, explain ? &t.result : nullptr, explain);
+    PrintDivergences(t.divergences, explain ? &t.result : nullptr, explain, book);
     if (trace) std::printf("%s", t.result.trace.ToText().c_str());
   }
-  size_t fresh = 0;
-  size_t differences = 0;
+  size_t count[5] = {};
+  for (const Divergence& d : report.divergences) ++count[static_cast<int>(StatusOf(d, book))];
+  const size_t differences = count[static_cast<int>(CorpusStatus::kDifference)];
+  std::printf(
+      "%zu divergence(s): %zu violation(s) (%zu new, %zu triaged, %zu open, %zu known); %zu outcome difference(s) "
+      "(information)\n",
+      report.divergences.size(), report.divergences.size() - differences, count[static_cast<int>(CorpusStatus::kNew)],
+      count[static_cast<int>(CorpusStatus::kTriaged)], count[static_cast<int>(CorpusStatus::kOpen)],
+      count[static_cast<int>(CorpusStatus::kKnown)], differences);
+}
+
+bool AnyNew(const DiffReport& report, const CorpusBook& book) {
   for (const Divergence& d : report.divergences) {
-    differences += d.difference() ? 1 : 0;
-    fresh += d.known || d.difference() ? 0 : 1;
+    if (StatusOf(d, book) == CorpusStatus::kNew) return true;
   }
-  std::printf("%zu divergence(s): %zu violation(s), %zu new; %zu outcome difference(s) (information)\n",
-              report.divergences.size(), report.divergences.size() - differences, fresh, differences);
+  return false;
 }
 
 }  // namespace
@@ -96,12 +125,13 @@ int RunCommand(const Args& args) {
   options.only_target = only;
   options.keep_traces = r.Has("--explain") || r.Has("--trace");
   const DiffReport report = RunDifferential(*loaded.scenario, options);
+  const CorpusBook book = LoadCorpusBook(SourceDir().string());
   if (r.Has("--json")) {
     std::printf("%s\n", DiffReportToJson(*loaded.scenario, file, report).c_str());
   } else {
-    PrintHuman(*loaded.scenario, file, report, r.Has("--explain"), r.Has("--trace"));
+    PrintHuman(*loaded.scenario, file, report, r.Has("--explain"), r.Has("--trace"), book);
   }
-  return report.has_new() ? kExitDivergence : kExitClean;
+  return AnyNew(report, book) ? kExitDivergence : kExitClean;
 }
 
 }  // namespace crashdiff::cli

@@ -276,8 +276,25 @@ TEST(RunCli, TableHasOneRowPerTargetAndExplainShowsWitnessSteps) {
   const testing::CommandResult r = testing::RunCrashdiff("run " + file + " --target ppc-prefix-nowake --explain");
   EXPECT_NE(r.output.find("(reference)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("ppc-prefix-nowake"), std::string::npos);
-  EXPECT_NE(r.output.find("[known] PR2 unstable-after-handover"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("[known]   PR2 unstable-after-handover"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("| "), std::string::npos) << r.output;  // the witness's trace lines
+}
+
+// run judges each divergence against the source tree's corpus, as fuzz does: a finding whose root causes have triage
+// records shows [triaged] and exits 0; judged against a tree without a corpus, the same run is NEW and exits 1.
+TEST(RunCli, JudgesDivergencesAgainstTheSourceTreesCorpus) {
+  const std::string finding =
+      std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/findings/x86/kexec_reboot_races_panic_online_cpus.textproto";
+  const testing::CommandResult triaged =
+      testing::RunCrashdiff("run " + finding, "CRASHDIFF_SOURCE_DIR=" + std::string(CRASHDIFF_SOURCE_DIR));
+  EXPECT_EQ(triaged.exit_code, 0) << triaged.output;
+  EXPECT_NE(triaged.output.find("[triaged] PR10 relocation-unsafe: online-target"), std::string::npos)
+      << triaged.output;
+  EXPECT_EQ(triaged.output.find("[NEW]"), std::string::npos) << triaged.output;
+  testing::TempDir empty;
+  const testing::CommandResult fresh = testing::RunCrashdiff("run " + finding, "CRASHDIFF_SOURCE_DIR=" + empty.path());
+  EXPECT_EQ(fresh.exit_code, 1) << fresh.output;
+  EXPECT_NE(fresh.output.find("[NEW]     PR10 relocation-unsafe: online-target"), std::string::npos) << fresh.output;
 }
 
 TEST(RunCli, BadInputExitsTwo) {

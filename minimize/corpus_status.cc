@@ -1,0 +1,36 @@
+#include "minimize/corpus_status.h"
+
+#include "minimize/reproducer.h"
+
+namespace crashdiff {
+
+const char* Name(CorpusStatus s) {
+  switch (s) {
+    case CorpusStatus::kNew: return "NEW";
+    case CorpusStatus::kTriaged: return "triaged";
+    case CorpusStatus::kOpen: return "open";
+    case CorpusStatus::kKnown: return "known";
+    case CorpusStatus::kDifference: return "differs";
+  }
+  return "NEW";
+}
+
+CorpusBook LoadCorpusBook(const std::string& source_dir) {
+  return {LoadTriage(source_dir + "/corpus/triage", source_dir), LoadRecordedBugs(source_dir + "/corpus/regressions")};
+}
+
+Judgement Judge(const CorpusBook& book, bool difference, bool known, const std::string& signature,
+                const std::string& root_cause) {
+  if (difference) return {CorpusStatus::kDifference, nullptr};
+  if (known) return {CorpusStatus::kKnown, nullptr};
+  const std::string target = SignatureTarget(signature);
+  const TriageRecord* record = book.triage.Find(root_cause, target, SignatureRole(signature));
+  if (record != nullptr) {
+    // An artifact marked fixed that shows again has come back: that is news.
+    return {record->triage.verdict() == pb::Triage::ARTIFACT_FIXED ? CorpusStatus::kNew : CorpusStatus::kTriaged,
+            record};
+  }
+  return {book.recorded.count({target, SignatureKey(signature)}) ? CorpusStatus::kOpen : CorpusStatus::kNew, nullptr};
+}
+
+}  // namespace crashdiff

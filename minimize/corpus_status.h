@@ -1,0 +1,38 @@
+// What the repository's corpus says about a divergence (docs/ORACLE.md "Verdicts"), the one judgement `crashdiff
+// fuzz` prints per finding and `crashdiff run` per divergence, from most to least urgent:
+//   NEW        a property violation nobody has triaged: no target documents its mechanism, no triage record covers
+//              its root cause, the regression corpus has no reproducer of it (or: an artifact that a triage record
+//              says was fixed is back)
+//   triaged    a triage record (corpus/triage) judges its root cause real or states it as an open question
+//   open       not documented, not triaged, but corpus/regressions already records it (awaiting triage)
+//   known      its target documents the mechanism (a known bug of a known-buggy target)
+//   difference an outcome that differs from the reference's with no property violated: information, not a bug
+#pragma once
+
+#include <string>
+
+#include "minimize/regress.h"
+#include "minimize/triage.h"
+
+namespace crashdiff {
+
+enum class CorpusStatus { kNew, kTriaged, kOpen, kKnown, kDifference };
+const char* Name(CorpusStatus s);
+
+// The triage records and the regression corpus's recorded bugs of a source tree (its corpus/ directory).
+struct CorpusBook {
+  TriageBook triage;
+  RecordedBugs recorded;
+};
+CorpusBook LoadCorpusBook(const std::string& source_dir);
+
+struct Judgement {
+  CorpusStatus status = CorpusStatus::kNew;
+  const TriageRecord* triage = nullptr;  // the record that covers the root cause on its target, if any
+};
+// difference: an outcome difference; known: its target documents the mechanism; signature and root_cause as the
+// differential and RootCauseKey give them.
+Judgement Judge(const CorpusBook& book, bool difference, bool known, const std::string& signature,
+                const std::string& root_cause);
+
+}  // namespace crashdiff
