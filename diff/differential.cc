@@ -108,6 +108,27 @@ void FoldConsequencesPerCpu(std::vector<Divergence>& list) {
   }
 }
 
+// When the responder count was made up by a CPU counted twice (PR6 "... while an expected responder is missing"),
+// the initiator stopped waiting without the CPUs it stood in for: their PR5 "not saved" and PR1, unless a cause of
+// their own (PR3, PR10) is present, take the overcount's root cause (and their PR2 follows through the per-CPU
+// fold). A missing responder is an expected one the crash never saved; a CPU it saved is not one.
+void FoldIntoOvercount(std::vector<Divergence>& list) {
+  const auto on = [&list](uint32_t cpu, std::string_view property, std::string_view what = {}) {
+    return std::any_of(list.begin(), list.end(), [&](const Divergence& c) {
+      return c.cpu == cpu && c.property == property && (what.empty() || c.what == what);
+    });
+  };
+  for (const Divergence& over : list) {
+    if (over.property != "PR6" || over.what != "counted twice while an expected responder is missing") continue;
+    for (Divergence& d : list) {
+      if (d.cpu == over.cpu || d.cpu == kNoCpu || !on(d.cpu, "PR5", "not saved")) continue;
+      if (on(d.cpu, "PR3") || on(d.cpu, "PR10")) continue;
+      if (d.property == "PR1" || (d.property == "PR5" && d.what == "not saved")) TakeCause(d, over);
+    }
+    return;
+  }
+}
+
 // When the initiator hangs (PR8), what it never got to do shows on the other CPUs with the hang as witness (the
 // same step): a wake never sent (PR7), a CPU never saved (PR5). Those take the hang's root cause and verdict.
 void FoldIntoInitiatorHang(std::vector<Divergence>& list) {
@@ -219,6 +240,7 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
       d.known = match != spec->known.end();
       if (d.known) d.known_as = Describe(*match);
     }
+    FoldIntoOvercount(tr.divergences);
     FoldConsequencesPerCpu(tr.divergences);
     FoldIntoInitiatorHang(tr.divergences);
     SortUnique(tr.divergences);

@@ -57,6 +57,23 @@ TEST(RootCause, WhatAHungInitiatorNeverDidFoldsIntoTheHang) {
 }
 
 // A consequence keeps its own signature: folding changes the key it is grouped under, never what is reported.
+// Two system resets make cpu0 enter crash_ipi_callback twice; its double count (PR6) ends the initiator's wait
+// while offline thread 1 is still asleep: its PR1, PR5 "not saved" and later PR2 are the overcount's consequences,
+// one root cause. (Keyed on their own, upstream's PR1 @STOPPED_HW would look like a lost wake on the fixed loop.)
+TEST(RootCause, WhatADoubleCountLeftBehindFoldsIntoTheOvercount) {
+  const DiffReport r = RunFile(
+      "corpus/regressions/"
+      "pr1-unsafe-parking-offline-target-stopped-hw-at-hand-over-ppc-upstream-clear-then-check-doorbell-nmi-386f7f89."
+      "textproto");
+  int folded = 0;
+  for (const Divergence& d : r.divergences) {
+    if (d.target != "ppc-upstream-clear-then-check" || d.role != "offline-target") continue;
+    EXPECT_EQ(d.root_cause, "PR6 counter @R3") << d.signature;
+    ++folded;
+  }
+  EXPECT_GE(folded, 3);  // PR1, PR5, PR2
+}
+
 TEST(RootCause, FoldingKeepsEverySignature) {
   const DiffReport r = RunFile("corpus/findings/ppc/transit_at_handover_mce.textproto");
   bool pr2 = false;
