@@ -292,6 +292,39 @@ TEST(X86Kexec, CpuDownOfTheKexecCpuCannotInterruptItsStopOfTheOthers) {
   }
 }
 
+// A panic that supersedes a normal kexec: cpu1's kexec is still before native_machine_shutdown's interrupts-off
+// when cpu0 panics; the panic wins the stop, halts cpu1 with REBOOT_VECTOR and, with no crash image, ends in
+// panic()'s halt. No hand-over, and none owed: PR8 does not call it a hung kexec. With a crash image the same race
+// loses the dump (the kexec holds kexec_lock): no kernel starts, and PR8 says so (x86-kexec-reboot-stops-panic).
+TEST(X86Kexec, APanicThatStopsTheKexecCpuIsNoHungKexec) {
+  const std::string text = R"pb(
+    machine { family: X86 platform: X86_HLT cores: 1 kexec_image_loaded: true crash_image_loaded: false }
+    events {
+      kind: KEXEC
+      cpus: 1
+      trigger { at_time_ns: 990 }
+    }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+    schedule { policy: PCT pct_horizon: 1 }
+  )pb";
+  const RunResult r = RunTarget("x86-mwait-fixed", text);
+  ASSERT_FALSE(r.handed_over);
+  ASSERT_EQ(r.cpus[0].final, Location::kPanicHalt);
+  ASSERT_EQ(r.cpus[1].final, Location::kParkedHlt) << "the panic's stop halted the kexec CPU";
+  for (const Divergence& d : RunDifferential(ScenarioFromText(text)).divergences) {
+    EXPECT_NE(d.property, "PR8") << d.signature;
+  }
+  std::string with_image = text;
+  with_image.replace(with_image.find("crash_image_loaded: false"), 25, "crash_image_loaded: true");
+  bool hang = false;
+  for (const Divergence& d : RunDifferential(ScenarioFromText(with_image)).divergences) hang |= d.property == "PR8";
+  EXPECT_TRUE(hang) << "with a crash image the lost dump stays visible";
+}
+
 TEST(X86Kexec, NeverStartedCpusStayWithFirmware) {
   const RunResult r = RunTarget("x86-init-park", R"pb(
     machine {
