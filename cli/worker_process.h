@@ -26,4 +26,8 @@ struct WorkerSpawn {
 // Returns the child's pid (-1 when fork failed).
 pid_t SpawnWorker(const WorkerSpawn& spawn);
 
+// Stops the processes (SIGINT, as Ctrl-C would: libFuzzer then prints its final stats; SIGKILL to those still
+// running after grace_seconds) and reaps them. Each pid > 0 becomes -1.
+void StopWorkers(const std::vector<pid_t*>& pids, int grace_seconds = 10);
+
 }  // namespace crashdiff::cli
