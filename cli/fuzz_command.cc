@@ -13,11 +13,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -25,6 +23,7 @@
 
 #include "cli/args.h"
 #include "cli/campaign_dir.h"
+#include "cli/campaign_record.h"
 #include "cli/campaign_seeds.h"
 #include "cli/campaign_state.h"
 #include "cli/commands.h"
@@ -35,8 +34,6 @@
 #include "cli/worker_process.h"
 #include "diff/differential.h"
 #include "diff/finding.h"
-#include "fuzz/mutator/input.h"
-#include "fuzz/mutator/mutator.h"
 #include "minimize/minimize.h"
 #include "minimize/regress.h"
 #include "minimize/reproducer.h"
@@ -430,44 +427,14 @@ void PrintFindings(const FuzzPlan& plan, const std::vector<Finding>& findings) {
   }
 }
 
-// This run on the work directory: the campaign's statistics as of its start (campaign.textproto, merges counted as
-// they happen) and what this session adds to them.
-struct Session {
-  pb::CampaignState state;
-  int64_t started_unix = 0;
-  uint64_t execs_baseline = 0;  // what the engines counted before this session's workers ran
-  int merge_seconds = 0;        // of this session's wall time, spent merging the corpus
-};
-
-// Writes campaign.textproto and status.json (both atomically) with this session's progress; returns the
-// cumulative state written.
-pb::CampaignState Record(const FuzzPlan& plan, const Session& session, const Progress& p, int elapsed, size_t alive,
-                         const char* state, bool merging, int exit_code) {
-  const uint64_t execs = p.total_execs >= session.execs_baseline ? p.total_execs - session.execs_baseline
-                                                                 : p.total_execs;  // afl-fuzz started over
-  pb::CampaignState total = session.state;
-  total.set_execs(total.execs() + execs);
-  total.set_fuzz_seconds(total.fuzz_seconds() + static_cast<uint64_t>(std::max(0, elapsed - session.merge_seconds)));
-  uint64_t signatures = 0;
-  for (size_t n : p.by_status) signatures += n;
-  total.set_signatures(signatures);
-  total.set_updated_unix(NowUnix());
-  CampaignStatus s{state, merging, getpid(), plan.engine, plan.family, plan.target};
-  SetTotals(total, &s);
-  s.session_started_unix = session.started_unix;
-  s.elapsed_seconds = static_cast<uint64_t>(std::max(0, elapsed));
-  s.execs_session = execs;
-  s.execs_per_sec = merging ? 0 : p.execs_per_sec;
-  s.corpus = p.corpus;
-  s.signatures = {p.fresh(), p.count(Status::kTriaged), p.count(Status::kOpen), p.count(Status::kKnown),
-                  p.count(Status::kDifference)};
-  s.workers_alive = alive;
-  s.jobs = static_cast<uint64_t>(plan.jobs);
-  s.exit_code = exit_code;
-  for (const std::string& e : {SaveCampaignState(plan.out, total), WriteStatus(plan.out, s)}) {
-    if (!e.empty()) std::fprintf(stderr, "crashdiff fuzz: %s\n", e.c_str());
-  }
-  return total;
+SessionSample Sample(const Progress& p, int elapsed, size_t alive) {
+  return {p.total_execs,
+          p.execs_per_sec,
+          p.corpus,
+          {p.fresh(), p.count(Status::kTriaged), p.count(Status::kOpen), p.count(Status::kKnown),
+           p.count(Status::kDifference)},
+          elapsed,
+          alive};
 }
 
 int Usage(const std::string& why) {
@@ -586,7 +553,9 @@ int FuzzCommand(const Args& args) {
   for (const char* sub : {"corpus", "findings", "logs", "crashes"}) fs::create_directories(plan.out / sub, ec);
   RecoverCorpus(plan.out);  // a merge killed midway
   plan.session = begun.state.sessions();
-  Session session{begun.state, NowUnix(), 0, 0};
+  CampaignStatus identity{"running", false, getpid(), plan.engine, plan.family, plan.target};
+  identity.jobs = static_cast<uint64_t>(plan.jobs);
+  CampaignRecorder recorder(plan.out, begun.state, identity);
   fs::remove_all(plan.out / "seeds", ec);
   RemoveStaleTemporaries((plan.out / "reproducers").string());  // a killed campaign's half-written reproducers
   const int seeds = PrepareSeeds(plan.seeds, FamilyOf(plan.family), plan.out / "seeds");
@@ -605,19 +574,19 @@ int FuzzCommand(const Args& args) {
     workers[static_cast<size_t>(i)].log = plan.out / "logs" / ("worker-" + std::to_string(i) + ".log");
     fs::remove(workers[static_cast<size_t>(i)].log, ec);
   }
-  session.execs_baseline = Measure(plan, workers).total_execs;  // afl-fuzz resumes its counters
+  recorder.set_execs_baseline(Measure(plan, workers).total_execs);
   const bool can_merge = plan.merge_every > 0 && plan.engine == "libfuzzer";
-  auto merge = [&] {
+  // Merges corpus/ while no worker runs; a periodic merge's time is not fuzzing time.
+  auto merge = [&](int elapsed, bool periodic) {
+    recorder.Record(Sample(Measure(plan, workers), elapsed, 0), "running", true, -1);
+    const auto begin = std::chrono::steady_clock::now();
     const MergeOutcome m = MergeCorpus(plan.fuzzer, WorkerEnv(plan, plan.out / "findings"), plan.out, interrupted);
-    if (m.replaced) {
-      session.state.set_merges(session.state.merges() + 1);
-      session.state.set_last_merge_unix(NowUnix());
-    }
+    const auto took = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - begin);
+    recorder.AddMerge(m.replaced, periodic ? static_cast<int>(took.count()) : 0);
     std::fprintf(stderr, "crashdiff fuzz: %s\n", m.message.c_str());
   };
   if (can_merge && begun.resumed && CountFiles(plan.out / "corpus") > 0 && !interrupted) {
-    Record(plan, session, Measure(plan, workers), 0, 0, "running", true, -1);
-    merge();  // before the clock starts: --time is fuzzing time
+    merge(0, false);  // before the clock starts: --time is fuzzing time
   }
 
   const auto start = std::chrono::steady_clock::now();
@@ -662,14 +631,11 @@ int FuzzCommand(const Args& args) {
     }
     if (!stopping && can_merge && elapsed() - last_merge >= plan.merge_every && elapsed() + 2 < plan.seconds) {
       // The workers write into corpus/: they stop while it is merged and replaced, then go on from the merged one.
-      const int merge_start = elapsed();
       std::vector<pid_t*> pids;
       for (Worker& w : workers) pids.push_back(&w.pid);
       StopWorkers(pids);
-      Record(plan, session, Measure(plan, workers), merge_start, 0, "running", true, -1);
-      merge();
+      merge(elapsed(), true);
       last_merge = elapsed();
-      session.merge_seconds += last_merge - merge_start;
       for (Worker& w : workers) {
         ++w.generation;
         if (!interrupted) start_worker(w);
@@ -687,7 +653,7 @@ int FuzzCommand(const Args& args) {
                    p.count(Status::kDifference), tty ? "   " : "\n");
       if (tick) {
         last_line = elapsed();
-        Record(plan, session, p, elapsed(), running, "running", false, -1);
+        recorder.Record(Sample(p, elapsed(), running), "running", false, -1);
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -700,7 +666,7 @@ int FuzzCommand(const Args& args) {
   const size_t crashes = CountFiles(plan.out / "crashes");
   const int code = p.fresh() > 0 || crashes > 0 ? kExitDivergence : kExitClean;
   const pb::CampaignState total =
-      Record(plan, session, p, elapsed(), 0, interrupted ? "interrupted" : "finished", false, code);
+      recorder.Record(Sample(p, elapsed(), 0), interrupted ? "interrupted" : "finished", false, code);
   if (plan.json) {
     JsonWriter j;
     j.BeginObject().Key("engine").String(plan.engine).Key("seconds").Uint(static_cast<uint64_t>(elapsed()));

@@ -12,16 +12,6 @@ int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-void SetTotals(const pb::CampaignState& total, CampaignStatus* s) {
-  s->started_unix = total.started_unix();
-  s->updated_unix = total.updated_unix();
-  s->fuzz_seconds_total = total.fuzz_seconds();
-  s->execs_total = total.execs();
-  s->sessions = total.sessions();
-  s->merges = total.merges();
-  s->last_merge_unix = total.last_merge_unix();
-}
-
 std::string Iso8601(int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm utc{};

@@ -7,8 +7,6 @@
 #include <filesystem>
 #include <string>
 
-#include "proto/campaign.pb.h"
-
 namespace crashdiff::cli {
 
 inline constexpr const char* kStatusFile = "status.json";
@@ -41,10 +39,6 @@ struct CampaignStatus {
 inline constexpr const char* kVerdictNames[] = {"new", "triaged", "open", "known", "differences"};
 
 int64_t NowUnix();
-
-// The cumulative fields (started, fuzz_seconds_total, execs_total, sessions, merges, last_merge) from the campaign's
-// state.
-void SetTotals(const pb::CampaignState& total, CampaignStatus* status);
 
 // "2026-12-03T00:45:52Z"
 std::string Iso8601(int64_t unix_seconds);
