@@ -107,9 +107,10 @@ CampaignStart StartCampaign(const fs::path& dir, const CampaignOptions& options,
   std::error_code ec;
   const bool has_state = fs::exists(file, ec);
   const std::string name = "--out " + dir.string();
+  const bool holds_campaign = has_state || HasFiles(dir / "corpus") || HasFiles(dir / "findings");
   if (fresh) {
     if (std::string e = StartOver(dir); !e.empty()) return {e, "", {}, false};
-    if (has_state || HasFiles(dir)) start.note = "started over (--fresh)";
+    if (holds_campaign) start.note = "started over (--fresh)";
   } else if (has_state) {
     pb::CampaignState previous;
     if (std::string e = Load(file, &previous); !e.empty()) {
@@ -125,7 +126,7 @@ CampaignStart StartCampaign(const fs::path& dir, const CampaignOptions& options,
     }
     start.state = previous;
     start.resumed = true;
-  } else if (HasFiles(dir / "corpus") || HasFiles(dir / "findings")) {
+  } else if (holds_campaign) {
     start.resumed = true;  // an earlier crashdiff's campaign: its files, without statistics
     start.note = "resuming a campaign without " + std::string(kCampaignStateFile) + " (statistics start at 0)";
   }

@@ -455,6 +455,7 @@ int FuzzCommand(const Args& args) {
               {"--json", "--report", "--fresh"});
   if (!r.ok()) return Usage(r.error());
   if (!r.positionals().empty()) return Usage("unexpected argument " + r.positionals().front());
+  if (r.Has("--fresh") && r.Has("--report")) return Usage("--fresh starts a campaign over; --report only reads one");
   FuzzPlan plan;
   plan.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (const auto& [flag, min, max, field] : {std::tuple{"--time", 1, 1000000, &plan.seconds},
@@ -629,7 +630,9 @@ int FuzzCommand(const Args& args) {
         if (w.pid > 0) kill(w.pid, SIGINT);
       }
     }
-    if (!stopping && can_merge && elapsed() - last_merge >= plan.merge_every && elapsed() + 2 < plan.seconds) {
+    // Not in a deterministic campaign: when a merge happens depends on the clock.
+    if (!stopping && can_merge && !Deterministic(plan) && elapsed() - last_merge >= plan.merge_every &&
+        elapsed() + 2 < plan.seconds) {
       // The workers write into corpus/: they stop while it is merged and replaced, then go on from the merged one.
       std::vector<pid_t*> pids;
       for (Worker& w : workers) pids.push_back(&w.pid);
