@@ -670,10 +670,11 @@ int FuzzCommand(const Args& args) {
   const int code = p.fresh() > 0 || crashes > 0 ? kExitDivergence : kExitClean;
   const pb::CampaignState total =
       recorder.Record(Sample(p, elapsed(), 0), interrupted ? "interrupted" : "finished", false, code);
+  const uint64_t execs = total.execs() - begun.state.execs();  // this session's (afl-fuzz resumes its counters)
   if (plan.json) {
     JsonWriter j;
     j.BeginObject().Key("engine").String(plan.engine).Key("seconds").Uint(static_cast<uint64_t>(elapsed()));
-    j.Key("jobs").Uint(static_cast<uint64_t>(plan.jobs)).Key("execs").Uint(p.total_execs).Key("corpus").Uint(p.corpus);
+    j.Key("jobs").Uint(static_cast<uint64_t>(plan.jobs)).Key("execs").Uint(execs).Key("corpus").Uint(p.corpus);
     j.Key("interrupted").Bool(interrupted != 0).Key("session").Uint(total.sessions());
     j.Key("execs_total").Uint(total.execs()).Key("fuzz_seconds_total").Uint(total.fuzz_seconds());
     j.Key("harness_crashes").Uint(crashes).Key("findings").BeginArray();
@@ -692,11 +693,10 @@ int FuzzCommand(const Args& args) {
     std::printf(
         "%s %d s with %d job(s): %llu executions, corpus %zu, %zu signature(s) (%zu new, %zu triaged, %zu open, "
         "%zu known, %zu outcome differences)\ncampaign (session %llu): %llu executions in %llu s fuzzed\n",
-        interrupted ? "interrupted after" : "fuzzed", elapsed(), plan.jobs,
-        static_cast<unsigned long long>(p.total_execs), p.corpus, findings.size(), p.fresh(), p.count(Status::kTriaged),
-        p.count(Status::kOpen), p.count(Status::kKnown), p.count(Status::kDifference),
-        static_cast<unsigned long long>(total.sessions()), static_cast<unsigned long long>(total.execs()),
-        static_cast<unsigned long long>(total.fuzz_seconds()));
+        interrupted ? "interrupted after" : "fuzzed", elapsed(), plan.jobs, static_cast<unsigned long long>(execs),
+        p.corpus, findings.size(), p.fresh(), p.count(Status::kTriaged), p.count(Status::kOpen),
+        p.count(Status::kKnown), p.count(Status::kDifference), static_cast<unsigned long long>(total.sessions()),
+        static_cast<unsigned long long>(total.execs()), static_cast<unsigned long long>(total.fuzz_seconds()));
     PrintFindings(plan, findings);
     if (crashes > 0) std::printf("\n%zu harness crash(es) saved under %s\n", crashes, (plan.out / "crashes").c_str());
   }

@@ -264,6 +264,18 @@ TEST(Campaign, ResumeMergesTheCorpusFirst) {
   EXPECT_EQ(Names(out + "/corpus").size(), 4u) << r.output;  // the merged input and this session's three
 }
 
+TEST(Campaign, OptionsOfLongCampaignsAreChecked) {
+  TempDir dir;
+  const std::string fuzzer = FakeFuzzer(dir, Worker::kExits);
+  CommandResult r = RunFuzz("fuzz --fresh --report --out " + dir.path() + "/out");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(Contains(r.output, "--fresh starts a campaign over; --report only reads one")) << r.output;
+  r = RunFuzz(Fuzz(dir.path() + "/out", fuzzer, "--merge-every -1"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(Contains(r.output, "--merge-every wants a whole number from")) << r.output;
+  EXPECT_FALSE(fs::exists(dir.path() + "/out/campaign.textproto"));
+}
+
 // A campaign killed between the two renames of a swap (where RENAME_EXCHANGE is not available) has corpus.old and
 // no corpus/; a merge killed midway leaves a partial corpus.merge. The next run starts from the whole corpus.
 TEST(Campaign, RecoverCorpusAfterAKilledMerge) {
