@@ -61,7 +61,11 @@ std::string Swap(const fs::path& merged, const fs::path& corpus, const fs::path&
 
 void RecoverCorpus(const fs::path& dir) {
   std::error_code ec;
-  if (!fs::exists(dir / "corpus", ec) && fs::is_directory(dir / "corpus.old", ec)) {
+  // corpus/ may exist empty: the work directory's set-up (CampaignDir) creates it. A swap never leaves an empty
+  // corpus/ beside a corpus.old that holds inputs (a merge that keeps nothing of a non-empty corpus is refused).
+  if (fs::is_directory(dir / "corpus.old", ec) &&
+      (!fs::exists(dir / "corpus", ec) || fs::is_empty(dir / "corpus", ec))) {
+    fs::remove(dir / "corpus", ec);
     fs::rename(dir / "corpus.old", dir / "corpus", ec);
   }
   fs::remove_all(dir / "corpus.old", ec);

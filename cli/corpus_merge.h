@@ -21,7 +21,8 @@ struct MergeOutcome {
 
 // A campaign killed during a merge's swap can leave DIR/corpus.merge (a half-made merge, or the replaced corpus)
 // and, where the kernel cannot exchange two directories, DIR/corpus.old (the corpus, moved aside) without
-// DIR/corpus. Restores DIR/corpus from corpus.old when it is missing, then removes both leftovers.
+// DIR/corpus. Restores DIR/corpus from corpus.old when it is missing (or empty), then removes both leftovers. Call
+// it before anything judges the corpus (a resume, the start line).
 void RecoverCorpus(const std::filesystem::path& dir);
 
 // Runs `fuzzer -merge=1 DIR/corpus.merge DIR/corpus` (log in DIR/logs/merge.log, env added to the environment as for

@@ -541,6 +541,7 @@ int FuzzCommand(const Args& args) {
         "-fsanitize=fuzzer), or pass --fuzzer PATH");
   }
 
+  RecoverCorpus(plan.out);  // a merge killed midway
   // The work directory's campaign: a new one, or the previous one resumed (corpus, findings and statistics kept).
   const CampaignStart begun =
       StartCampaign(plan.out, {plan.family, plan.target, plan.engine}, r.Has("--fresh"), NowUnix());
@@ -552,7 +553,6 @@ int FuzzCommand(const Args& args) {
   signal(SIGTERM, OnInterrupt);  // a supervisor's stop: the same orderly end as Ctrl-C
   std::error_code ec;
   for (const char* sub : {"corpus", "findings", "logs", "crashes"}) fs::create_directories(plan.out / sub, ec);
-  RecoverCorpus(plan.out);  // a merge killed midway
   plan.session = begun.state.sessions();
   CampaignStatus identity{"running", false, getpid(), plan.engine, plan.family, plan.target};
   identity.jobs = static_cast<uint64_t>(plan.jobs);

@@ -289,6 +289,12 @@ TEST(Campaign, RecoverCorpusAfterAKilledMerge) {
   EXPECT_EQ(Names(out / "corpus"), std::set<std::string>{"a"});
   EXPECT_FALSE(fs::exists(out / "corpus.old"));
   EXPECT_FALSE(fs::exists(out / "corpus.merge"));
+  // The same with the empty corpus/ the work directory's set-up creates.
+  fs::rename(out / "corpus", out / "corpus.old");
+  fs::create_directories(out / "corpus");
+  cli::RecoverCorpus(out);
+  EXPECT_EQ(Names(out / "corpus"), std::set<std::string>{"a"});
+  EXPECT_FALSE(fs::exists(out / "corpus.old"));
   // With corpus/ present, the leftovers are the replaced corpus or a partial merge: removed, corpus/ untouched.
   fs::create_directories(out / "corpus.merge");
   dir.Write("corpus.merge/b", "b");
