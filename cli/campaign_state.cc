@@ -131,7 +131,7 @@ CampaignStart StartCampaign(const fs::path& dir, const CampaignOptions& options,
     start.note = "resuming a campaign without " + std::string(kCampaignStateFile) + " (statistics start at 0)";
   }
   pb::CampaignState& s = start.state;
-  if (!start.resumed || !has_state || fresh) {
+  if (fresh || !has_state) {  // a new campaign, or one without a state file
     s.set_version(kVersion);
     s.set_family(options.family);
     s.set_target(options.target);

@@ -606,7 +606,8 @@ int FuzzCommand(const Args& args) {
   const bool tty = isatty(STDERR_FILENO);
   int last_line = -10;
   int last_merge = 0;
-  bool stopping = false;
+  std::vector<pid_t*> pids;
+  for (Worker& w : workers) pids.push_back(&w.pid);
   for (;;) {
     size_t running = 0;
     for (Worker& w : workers) {
@@ -616,7 +617,7 @@ int FuzzCommand(const Args& args) {
         w.pid = -1;
         // A worker that crashed (the harness itself, input saved under crashes/) is restarted with a new seed.
         const bool crashed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-        if (!stopping && crashed && elapsed() + 2 < plan.seconds && w.restarts < 20) {
+        if (crashed && elapsed() + 2 < plan.seconds && w.restarts < 20) {
           ++w.restarts;
           start_worker(w);
         }
@@ -624,18 +625,15 @@ int FuzzCommand(const Args& args) {
       if (w.pid > 0) ++running;
     }
     if (running == 0) break;
-    if ((interrupted || elapsed() > plan.seconds + 30) && !stopping) {
-      stopping = true;
-      for (const Worker& w : workers) {
-        if (w.pid > 0) kill(w.pid, SIGINT);
-      }
+    if (interrupted || elapsed() > plan.seconds + 30) {
+      // SIGINT, then SIGKILL: libFuzzer prints its final stats from its signal handler and can hang there.
+      StopWorkers(pids);
+      break;
     }
     // Not in a deterministic campaign: when a merge happens depends on the clock.
-    if (!stopping && can_merge && !Deterministic(plan) && elapsed() - last_merge >= plan.merge_every &&
+    if (can_merge && !Deterministic(plan) && elapsed() - last_merge >= plan.merge_every &&
         elapsed() + 2 < plan.seconds) {
       // The workers write into corpus/: they stop while it is merged and replaced, then go on from the merged one.
-      std::vector<pid_t*> pids;
-      for (Worker& w : workers) pids.push_back(&w.pid);
       StopWorkers(pids);
       merge(elapsed(), true);
       last_merge = elapsed();

@@ -223,6 +223,40 @@ TEST(Campaign, SigtermEndsLikeCtrlC) {
   EXPECT_TRUE(Contains(ReadFile(out + "/campaign.textproto"), "sessions: 2"));
 }
 
+// A worker that does not end on SIGINT (libFuzzer can deadlock in its interrupt handler) is killed after a grace
+// period: the campaign still ends, in order.
+TEST(Campaign, SigtermEndsACampaignWhoseWorkerHangs) {
+  TempDir dir;
+  const std::string out = dir.path() + "/out";
+  const std::string fuzzer =
+      dir.Write("hanging-fuzzer.sh",
+                "#!/bin/sh\necho $$ > \"$CRASHDIFF_FINDINGS_DIR/../worker.pid\"\ntrap '' INT\nexec sleep 60\n");
+  fs::permissions(fuzzer, fs::perms::owner_all);
+  const std::string log = dir.path() + "/campaign.log";
+  const std::string cmd =
+      "exec env " + kEnv + " " + CRASHDIFF_BINARY + " " + Fuzz(out, fuzzer, "--time 60") + " > " + log + " 2>&1";
+  const pid_t campaign = fork();
+  if (campaign == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(out + "/worker.pid"); }, 30)) << ReadFile(log);
+  const pid_t worker = std::atoi(ReadFile(out + "/worker.pid").c_str());
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(out + "/status.json"); }, 30)) << ReadFile(log);
+  kill(campaign, SIGTERM);
+  int status = 0;
+  const bool ended = WaitFor([&] { return waitpid(campaign, &status, WNOHANG) == campaign; }, 20);
+  if (!ended) {
+    kill(campaign, SIGKILL);
+    waitpid(campaign, &status, 0);
+  }
+  EXPECT_TRUE(ended) << "the campaign waited for its hanging worker:\n" << ReadFile(log);
+  EXPECT_TRUE(WIFEXITED(status)) << ReadFile(log);
+  EXPECT_TRUE(Contains(ReadFile(out + "/status.json"), "\"state\":\"interrupted\"")) << ReadFile(out + "/status.json");
+  const std::string stat = ReadFile("/proc/" + std::to_string(worker) + "/stat");
+  EXPECT_TRUE(stat.empty() || Contains(stat, ") Z")) << "the worker survived: " << stat;
+}
+
 TEST(Campaign, PeriodicMergeReplacesTheCorpus) {
   TempDir dir;
   const std::string out = dir.path() + "/out";
