@@ -10,6 +10,9 @@ const std::vector<Command>& Commands() {
        "The main job: a fuzzing campaign (default: every family, all cores, 120 s, libFuzzer) from corpus/seeds\n"
        "into DIR (default fuzz-out): a live progress line, then every divergence signature found with its\n"
        "reproducer; the first --minimize N (default 10) new ones are minimized into DIR/reproducers/.\n"
+       "A DIR that holds a campaign is resumed (corpus, findings, statistics: DIR/campaign.textproto) when --engine,\n"
+       "--family and --target match; --fresh starts it over. DIR/status.json is the campaign's state for a\n"
+       "supervisor; SIGTERM ends it as Ctrl-C does. --merge-every S (default 3600, 0: never) minimizes the corpus.\n"
        "More: --seeds DIR, --fuzzer PATH, --runs N, --json; --report re-judges DIR's findings with the current\n"
        "models, oracle, triage records and regression corpus, without fuzzing. Exit code 1 if anything new was found.",
        FuzzCommand},

@@ -13,11 +13,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -25,13 +23,17 @@
 
 #include "cli/args.h"
 #include "cli/campaign_dir.h"
+#include "cli/campaign_record.h"
+#include "cli/campaign_seeds.h"
+#include "cli/campaign_state.h"
 #include "cli/commands.h"
+#include "cli/corpus_merge.h"
+#include "cli/engine_stats.h"
 #include "cli/scenario_file.h"
+#include "cli/status_file.h"
 #include "cli/worker_process.h"
 #include "diff/differential.h"
 #include "diff/finding.h"
-#include "fuzz/mutator/input.h"
-#include "fuzz/mutator/mutator.h"
 #include "minimize/minimize.h"
 #include "minimize/regress.h"
 #include "minimize/reproducer.h"
@@ -62,9 +64,11 @@ struct FuzzPlan {
   fs::path fuzzer;       // libFuzzer binary, or the AFL-instrumented harness
   fs::path afl_mutator;  // AFL++ custom mutator .so
   bool json = false;
-  int minimize = 10;      // new findings handed to the minimizer at the end (0: none)
-  RecordedBugs recorded;  // the bugs corpus/regressions already holds a reproducer for
-  TriageBook triage;      // corpus/triage: verdicts on root causes
+  int minimize = 10;       // new findings handed to the minimizer at the end (0: none)
+  int merge_every = 3600;  // seconds between corpus merges, and a merge at resume (0: never); libFuzzer only
+  uint64_t session = 1;    // runs on this work directory so far, this one included (campaign.textproto)
+  RecordedBugs recorded;   // the bugs corpus/regressions already holds a reproducer for
+  TriageBook triage;       // corpus/triage: verdicts on root causes
 };
 
 // What a campaign finding is, from most to least urgent (docs/ORACLE.md "Verdicts"):
@@ -102,7 +106,8 @@ struct Worker {
   pid_t pid = -1;
   fs::path log;
   int index = 0;
-  int restarts = 0;
+  int restarts = 0;    // after a crash of the harness
+  int generation = 0;  // restarts after a corpus merge
 };
 
 std::string EnvOr(const char* name, const std::string& fallback) {
@@ -131,43 +136,6 @@ pb::Family FamilyOf(const std::string& f) {
   return pb::FAMILY_UNSPECIFIED;
 }
 
-// Writes the valid seeds of the campaign's family as binary inputs; returns how many.
-int PrepareSeeds(const FuzzPlan& plan, const fs::path& dir) {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  if (!fs::create_directories(dir, ec) && ec) return -1;
-  if (!plan.seeds.empty() && fs::is_directory(plan.seeds, ec)) {
-    for (auto it = fs::recursive_directory_iterator(plan.seeds, ec); !ec && it != fs::end(it); it.increment(ec)) {
-      if (it->is_regular_file(ec)) files.push_back(it->path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  const pb::Family only = FamilyOf(plan.family);
-  int written = 0;
-  auto write = [&](const pb::Scenario& s, const std::string& name) {
-    std::ofstream out(dir / (name + ".pb"), std::ios::binary | std::ios::trunc);
-    if (s.SerializeToOstream(&out) && out.flush()) ++written;
-  };
-  for (const fs::path& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    const std::string bytes = buf.str();
-    auto s = fuzz::ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-    if (!s || (only != pb::FAMILY_UNSPECIFIED && s->machine().family() != only)) continue;
-    std::string name = fs::relative(f, plan.seeds, ec).string();
-    std::replace(name.begin(), name.end(), '/', '_');
-    write(*s, name);
-  }
-  if (written == 0) {  // an engine needs at least one input; start from minimal crashes
-    for (pb::Family f : {pb::PPC, pb::X86, pb::ARM64}) {
-      if (only == pb::FAMILY_UNSPECIFIED || only == f) write(fuzz::MinimalScenario(f), "minimal-" + pb::Family_Name(f));
-    }
-    if (written == 0) return -1;  // not even those could be written
-  }
-  return written;
-}
-
 // One job and a run count: the campaign is documented as deterministic (same seeds, same corpus and findings).
 bool Deterministic(const FuzzPlan& plan) {
   return plan.runs > 0 && plan.jobs == 1;
@@ -183,13 +151,19 @@ std::vector<std::string> WorkerEnv(const FuzzPlan& plan, const fs::path& finding
   return env;
 }
 
+// A new seed per worker, restart and session; the first session's first start is 1 + index (deterministic runs).
+uint64_t Seed(const FuzzPlan& plan, const Worker& w) {
+  const uint64_t start = static_cast<uint64_t>(w.restarts + w.generation);
+  return (1 + static_cast<uint64_t>(w.index) + 1000 * start + 7919 * (plan.session - 1)) % 2147483647;
+}
+
 pid_t StartLibFuzzer(const FuzzPlan& plan, const Worker& w, int seconds_left) {
   const fs::path work = plan.out;
   // Re-reading the corpus each second is for parallel jobs; its timing must not reach a deterministic campaign.
   const std::string reload = Deterministic(plan) ? "-reload=0" : "-reload=1";
   std::vector<std::string> argv = {plan.fuzzer.string(),
                                    "-max_total_time=" + std::to_string(std::max(1, seconds_left)),
-                                   "-seed=" + std::to_string(1 + w.index + 1000 * w.restarts),
+                                   "-seed=" + std::to_string(Seed(plan, w)),
                                    "-runs=" + std::to_string(plan.runs > 0 ? plan.runs : -1),
                                    "-print_final_stats=1",
                                    reload,
@@ -224,53 +198,8 @@ pid_t StartAfl(const FuzzPlan& plan, const Worker& w, int seconds_left) {
   env.push_back("AFL_SKIP_CPUFREQ=1");
   env.push_back("AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1");
   env.push_back("AFL_NO_AFFINITY=1");
+  env.push_back("AFL_AUTORESUME=1");  // a resumed campaign's afl/ holds the previous session's queue
   return SpawnWorker({argv, env, w.log, false});
-}
-
-// The last "exec/s: N" libFuzzer printed in its log (0 before its first status line).
-uint64_t LibFuzzerExecsPerSec(const fs::path& log) {
-  std::ifstream in(log);
-  std::string line;
-  uint64_t rate = 0;
-  while (std::getline(in, line)) {
-    const size_t at = line.rfind("exec/s: ");
-    if (at != std::string::npos) rate = std::strtoull(line.c_str() + at + 8, nullptr, 10);
-  }
-  return rate;
-}
-
-uint64_t LibFuzzerTotalExecs(const fs::path& log) {
-  std::ifstream in(log);
-  std::string line;
-  uint64_t total = 0;
-  while (std::getline(in, line)) {
-    if (line.rfind("stat::number_of_executed_units: ", 0) == 0) total += std::strtoull(line.c_str() + 32, nullptr, 10);
-  }
-  return total;
-}
-
-std::map<std::string, std::string> AflStats(const fs::path& stats) {
-  std::map<std::string, std::string> out;
-  std::ifstream in(stats);
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string key = line.substr(0, colon), value = line.substr(colon + 1);
-    key.erase(key.find_last_not_of(' ') + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    out[key] = value;
-  }
-  return out;
-}
-
-size_t CountFiles(const fs::path& dir) {
-  std::error_code ec;
-  size_t n = 0;
-  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
-    if (it->is_regular_file(ec) && it->path().filename().string()[0] != '.') ++n;
-  }
-  return n;
 }
 
 // The root cause of a finding written before findings carried one, from its signature and witness.
@@ -378,7 +307,7 @@ Progress Measure(const FuzzPlan& plan, const std::vector<Worker>& workers) {
   } else {
     for (const Worker& w : workers) {
       p.execs_per_sec += LibFuzzerExecsPerSec(w.log);
-      p.total_execs += LibFuzzerTotalExecs(w.log);
+      p.total_execs += LibFuzzerExecs(w.log);
     }
     p.corpus = CountFiles(plan.out / "corpus");
   }
@@ -391,7 +320,7 @@ Progress Measure(const FuzzPlan& plan, const std::vector<Worker>& workers) {
 void MinimizeNewFindings(const FuzzPlan& plan, std::vector<Finding>& findings) {
   int budget = plan.minimize;
   for (Finding& f : findings) {
-    if (f.status != Status::kNew || budget <= 0) continue;
+    if (f.status != Status::kNew || budget <= 0 || interrupted) continue;  // the next session minimizes the rest
     --budget;
     const LoadResult loaded = LoadScenario(f.reproducer.string());
     if (!loaded.scenario) continue;
@@ -498,11 +427,21 @@ void PrintFindings(const FuzzPlan& plan, const std::vector<Finding>& findings) {
   }
 }
 
+SessionSample Sample(const Progress& p, int elapsed, size_t alive) {
+  return {p.total_execs,
+          p.execs_per_sec,
+          p.corpus,
+          {p.fresh(), p.count(Status::kTriaged), p.count(Status::kOpen), p.count(Status::kKnown),
+           p.count(Status::kDifference)},
+          elapsed,
+          alive};
+}
+
 int Usage(const std::string& why) {
   std::fprintf(stderr,
                "crashdiff fuzz: %s\nusage: crashdiff fuzz [--time S] [--jobs N] [--family ppc|x86|arm64] [--target T]\n"
                "                      [--out DIR] [--engine libfuzzer|afl] [--seeds DIR] [--fuzzer PATH] [--runs N]\n"
-               "                      [--minimize N] [--json]\n",
+               "                      [--minimize N] [--merge-every S] [--fresh] [--json]\n",
                why.c_str());
   return kExitUsage;
 }
@@ -510,18 +449,20 @@ int Usage(const std::string& why) {
 }  // namespace
 
 int FuzzCommand(const Args& args) {
-  ArgReader r(
-      args,
-      {"--time", "--runs", "--jobs", "--family", "--target", "--out", "--engine", "--seeds", "--fuzzer", "--minimize"},
-      {"--json", "--report"});
+  ArgReader r(args,
+              {"--time", "--runs", "--jobs", "--family", "--target", "--out", "--engine", "--seeds", "--fuzzer",
+               "--minimize", "--merge-every"},
+              {"--json", "--report", "--fresh"});
   if (!r.ok()) return Usage(r.error());
   if (!r.positionals().empty()) return Usage("unexpected argument " + r.positionals().front());
+  if (r.Has("--fresh") && r.Has("--report")) return Usage("--fresh starts a campaign over; --report only reads one");
   FuzzPlan plan;
   plan.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (const auto& [flag, min, max, field] : {std::tuple{"--time", 1, 1000000, &plan.seconds},
                                               {"--runs", 1, 2000000000, &plan.runs},
                                               {"--jobs", 1, 1024, &plan.jobs},
-                                              {"--minimize", 0, 1000000, &plan.minimize}}) {
+                                              {"--minimize", 0, 1000000, &plan.minimize},
+                                              {"--merge-every", 0, 1000000000, &plan.merge_every}}) {
     if (std::string e = ParseNumberOption(r, flag, min, max, *field); !e.empty()) return Usage(e);
   }
   plan.family = r.Value("--family").value_or("");
@@ -600,40 +541,73 @@ int FuzzCommand(const Args& args) {
         "-fsanitize=fuzzer), or pass --fuzzer PATH");
   }
 
+  RecoverCorpus(plan.out);  // a merge killed midway
+  // The work directory's campaign: a new one, or the previous one resumed (corpus, findings and statistics kept).
+  const CampaignStart begun =
+      StartCampaign(plan.out, {plan.family, plan.target, plan.engine}, r.Has("--fresh"), NowUnix());
+  if (!begun.error.empty()) {
+    std::fprintf(stderr, "crashdiff fuzz: %s\n", begun.error.c_str());
+    return kExitUsage;
+  }
+  signal(SIGINT, OnInterrupt);
+  signal(SIGTERM, OnInterrupt);  // a supervisor's stop: the same orderly end as Ctrl-C
   std::error_code ec;
+  for (const char* sub : {"corpus", "findings", "logs", "crashes"}) fs::create_directories(plan.out / sub, ec);
+  plan.session = begun.state.sessions();
+  CampaignStatus identity{"running", false, getpid(), plan.engine, plan.family, plan.target};
+  identity.jobs = static_cast<uint64_t>(plan.jobs);
+  CampaignRecorder recorder(plan.out, begun.state, identity);
   fs::remove_all(plan.out / "seeds", ec);
   RemoveStaleTemporaries((plan.out / "reproducers").string());  // a killed campaign's half-written reproducers
-  const int seeds = PrepareSeeds(plan, plan.out / "seeds");
+  const int seeds = PrepareSeeds(plan.seeds, FamilyOf(plan.family), plan.out / "seeds");
   if (seeds < 0) {
     std::fprintf(stderr, "crashdiff fuzz: --out %s: cannot write the seeds into it\n", plan.out.c_str());
     return kExitUsage;
   }
-  std::fprintf(stderr, "crashdiff fuzz: %s, %d job(s), %d s, %d seed(s)%s%s, work dir %s\n", plan.engine.c_str(),
+  std::fprintf(stderr, "crashdiff fuzz: %s, %d job(s), %d s, %d seed(s)%s%s, work dir %s%s\n", plan.engine.c_str(),
                plan.jobs, plan.seconds, seeds, plan.family.empty() ? "" : (", family " + plan.family).c_str(),
-               plan.target.empty() ? "" : (", target " + plan.target).c_str(), plan.out.c_str());
+               plan.target.empty() ? "" : (", target " + plan.target).c_str(), plan.out.c_str(),
+               begun.note.empty() ? "" : ("; " + begun.note).c_str());
+
+  std::vector<Worker> workers(static_cast<size_t>(plan.jobs));
+  for (int i = 0; i < plan.jobs; ++i) {
+    workers[static_cast<size_t>(i)].index = i;
+    workers[static_cast<size_t>(i)].log = plan.out / "logs" / ("worker-" + std::to_string(i) + ".log");
+    fs::remove(workers[static_cast<size_t>(i)].log, ec);
+  }
+  recorder.set_execs_baseline(Measure(plan, workers).total_execs);
+  const bool can_merge = plan.merge_every > 0 && plan.engine == "libfuzzer";
+  // Merges corpus/ while no worker runs; a periodic merge's time is not fuzzing time.
+  auto merge = [&](int elapsed, bool periodic) {
+    recorder.Record(Sample(Measure(plan, workers), elapsed, 0), "running", true, -1);
+    const auto begin = std::chrono::steady_clock::now();
+    const MergeOutcome m = MergeCorpus(plan.fuzzer, WorkerEnv(plan, plan.out / "findings"), plan.out, interrupted);
+    const auto took = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - begin);
+    recorder.AddMerge(m.replaced, periodic ? static_cast<int>(took.count()) : 0);
+    std::fprintf(stderr, "crashdiff fuzz: %s\n", m.message.c_str());
+  };
+  if (can_merge && begun.resumed && CountFiles(plan.out / "corpus") > 0 && !interrupted) {
+    merge(0, false);  // before the clock starts: --time is fuzzing time
+  }
 
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return static_cast<int>(
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count());
   };
-  std::vector<Worker> workers(static_cast<size_t>(plan.jobs));
   auto start_worker = [&](Worker& w) {
     w.pid = plan.engine == "afl" ? StartAfl(plan, w, plan.seconds - elapsed())
                                  : StartLibFuzzer(plan, w, plan.seconds - elapsed());
   };
-  for (int i = 0; i < plan.jobs; ++i) {
-    workers[static_cast<size_t>(i)].index = i;
-    workers[static_cast<size_t>(i)].log = plan.out / "logs" / ("worker-" + std::to_string(i) + ".log");
-    fs::remove(workers[static_cast<size_t>(i)].log, ec);
-    start_worker(workers[static_cast<size_t>(i)]);
+  for (Worker& w : workers) {
+    if (!interrupted) start_worker(w);
   }
-  signal(SIGINT, OnInterrupt);
-  signal(SIGTERM, OnInterrupt);
 
   const bool tty = isatty(STDERR_FILENO);
   int last_line = -10;
-  bool stopping = false;
+  int last_merge = 0;
+  std::vector<pid_t*> pids;
+  for (Worker& w : workers) pids.push_back(&w.pid);
   for (;;) {
     size_t running = 0;
     for (Worker& w : workers) {
@@ -643,7 +617,7 @@ int FuzzCommand(const Args& args) {
         w.pid = -1;
         // A worker that crashed (the harness itself, input saved under crashes/) is restarted with a new seed.
         const bool crashed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-        if (!stopping && crashed && elapsed() + 2 < plan.seconds && w.restarts < 20) {
+        if (crashed && elapsed() + 2 < plan.seconds && w.restarts < 20) {
           ++w.restarts;
           start_worker(w);
         }
@@ -651,14 +625,26 @@ int FuzzCommand(const Args& args) {
       if (w.pid > 0) ++running;
     }
     if (running == 0) break;
-    if ((interrupted || elapsed() > plan.seconds + 30) && !stopping) {
-      stopping = true;
-      for (const Worker& w : workers) {
-        if (w.pid > 0) kill(w.pid, SIGINT);
-      }
+    if (interrupted || elapsed() > plan.seconds + 30) {
+      // SIGINT, then SIGKILL: libFuzzer prints its final stats from its signal handler and can hang there.
+      StopWorkers(pids);
+      break;
     }
-    if (tty || elapsed() - last_line >= 10) {
-      last_line = elapsed();
+    // Not in a deterministic campaign: when a merge happens depends on the clock.
+    if (can_merge && !Deterministic(plan) && elapsed() - last_merge >= plan.merge_every &&
+        elapsed() + 2 < plan.seconds) {
+      // The workers write into corpus/: they stop while it is merged and replaced, then go on from the merged one.
+      StopWorkers(pids);
+      merge(elapsed(), true);
+      last_merge = elapsed();
+      for (Worker& w : workers) {
+        ++w.generation;
+        if (!interrupted) start_worker(w);
+      }
+      continue;
+    }
+    const bool tick = elapsed() - last_line >= 10;
+    if (tty || tick) {
       const Progress p = Measure(plan, workers);
       std::fprintf(stderr,
                    "%s[%4ds/%ds] %zu worker(s)  %llu exec/s  corpus %zu  signatures: %zu known, %zu triaged, %zu open, "
@@ -666,6 +652,10 @@ int FuzzCommand(const Args& args) {
                    tty ? "\r" : "", elapsed(), plan.seconds, running, static_cast<unsigned long long>(p.execs_per_sec),
                    p.corpus, p.count(Status::kKnown), p.count(Status::kTriaged), p.count(Status::kOpen), p.fresh(),
                    p.count(Status::kDifference), tty ? "   " : "\n");
+      if (tick) {
+        last_line = elapsed();
+        recorder.Record(Sample(p, elapsed(), running), "running", false, -1);
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
@@ -675,10 +665,16 @@ int FuzzCommand(const Args& args) {
   std::vector<Finding> findings = ReadFindings(plan.out / "findings", plan);
   MinimizeNewFindings(plan, findings);
   const size_t crashes = CountFiles(plan.out / "crashes");
+  const int code = p.fresh() > 0 || crashes > 0 ? kExitDivergence : kExitClean;
+  const pb::CampaignState total =
+      recorder.Record(Sample(p, elapsed(), 0), interrupted ? "interrupted" : "finished", false, code);
+  const uint64_t execs = total.execs() - begun.state.execs();  // this session's (afl-fuzz resumes its counters)
   if (plan.json) {
     JsonWriter j;
     j.BeginObject().Key("engine").String(plan.engine).Key("seconds").Uint(static_cast<uint64_t>(elapsed()));
-    j.Key("jobs").Uint(static_cast<uint64_t>(plan.jobs)).Key("execs").Uint(p.total_execs).Key("corpus").Uint(p.corpus);
+    j.Key("jobs").Uint(static_cast<uint64_t>(plan.jobs)).Key("execs").Uint(execs).Key("corpus").Uint(p.corpus);
+    j.Key("interrupted").Bool(interrupted != 0).Key("session").Uint(total.sessions());
+    j.Key("execs_total").Uint(total.execs()).Key("fuzz_seconds_total").Uint(total.fuzz_seconds());
     j.Key("harness_crashes").Uint(crashes).Key("findings").BeginArray();
     for (const Finding& f : findings) {
       j.BeginObject().Key("signature").String(f.signature).Key("root_cause").String(f.root_cause);
@@ -693,14 +689,16 @@ int FuzzCommand(const Args& args) {
     std::printf("%s\n", j.str().c_str());
   } else {
     std::printf(
-        "fuzzed %d s with %d job(s): %llu executions, corpus %zu, %zu signature(s) (%zu new, %zu triaged, %zu open, "
-        "%zu known, %zu outcome differences)\n",
-        elapsed(), plan.jobs, static_cast<unsigned long long>(p.total_execs), p.corpus, findings.size(), p.fresh(),
-        p.count(Status::kTriaged), p.count(Status::kOpen), p.count(Status::kKnown), p.count(Status::kDifference));
+        "%s %d s with %d job(s): %llu executions, corpus %zu, %zu signature(s) (%zu new, %zu triaged, %zu open, "
+        "%zu known, %zu outcome differences)\ncampaign (session %llu): %llu executions in %llu s fuzzed\n",
+        interrupted ? "interrupted after" : "fuzzed", elapsed(), plan.jobs, static_cast<unsigned long long>(execs),
+        p.corpus, findings.size(), p.fresh(), p.count(Status::kTriaged), p.count(Status::kOpen),
+        p.count(Status::kKnown), p.count(Status::kDifference), static_cast<unsigned long long>(total.sessions()),
+        static_cast<unsigned long long>(total.execs()), static_cast<unsigned long long>(total.fuzz_seconds()));
     PrintFindings(plan, findings);
     if (crashes > 0) std::printf("\n%zu harness crash(es) saved under %s\n", crashes, (plan.out / "crashes").c_str());
   }
-  return p.fresh() > 0 || crashes > 0 ? kExitDivergence : kExitClean;
+  return code;
 }
 
 }  // namespace crashdiff::cli

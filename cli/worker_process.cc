@@ -4,11 +4,14 @@
 #include <signal.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace crashdiff::cli {
 
@@ -50,6 +53,20 @@ pid_t SpawnWorker(const WorkerSpawn& spawn) {
   execve(args[0], args.data(), envp.data());
   std::perror("crashdiff fuzz: exec");
   _exit(127);
+}
+
+void StopWorkers(const std::vector<pid_t*>& pids, int grace_seconds) {
+  for (pid_t* pid : pids) {
+    if (*pid > 0) kill(*pid, SIGINT);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_seconds);
+  for (pid_t* pid : pids) {
+    while (*pid > 0 && waitpid(*pid, nullptr, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) kill(*pid, SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    *pid = -1;
+  }
 }
 
 }  // namespace crashdiff::cli

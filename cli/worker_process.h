@@ -26,4 +26,9 @@ struct WorkerSpawn {
 // Returns the child's pid (-1 when fork failed).
 pid_t SpawnWorker(const WorkerSpawn& spawn);
 
+// Stops the processes (SIGINT, as Ctrl-C would: libFuzzer then prints its final stats; SIGKILL to those still
+// running after grace_seconds: libFuzzer does that printing inside its signal handler, which can deadlock on a lock
+// the interrupted code held) and reaps them. Each pid > 0 becomes -1.
+void StopWorkers(const std::vector<pid_t*>& pids, int grace_seconds = 5);
+
 }  // namespace crashdiff::cli
