@@ -29,11 +29,12 @@
 #include "cli/commands.h"
 #include "cli/corpus_merge.h"
 #include "cli/engine_stats.h"
-#include "cli/scenario_file.h"
+#include "cli/source_dir.h"
 #include "cli/status_file.h"
 #include "cli/worker_process.h"
 #include "diff/differential.h"
 #include "diff/finding.h"
+#include "minimize/corpus_status.h"
 #include "minimize/minimize.h"
 #include "minimize/regress.h"
 #include "minimize/reproducer.h"
@@ -67,29 +68,11 @@ struct FuzzPlan {
   int minimize = 10;       // new findings handed to the minimizer at the end (0: none)
   int merge_every = 3600;  // seconds between corpus merges, and a merge at resume (0: never); libFuzzer only
   uint64_t session = 1;    // runs on this work directory so far, this one included (campaign.textproto)
-  RecordedBugs recorded;   // the bugs corpus/regressions already holds a reproducer for
-  TriageBook triage;       // corpus/triage: verdicts on root causes
+  CorpusBook corpus;       // corpus/triage verdicts and the bugs corpus/regressions holds a reproducer for
 };
 
-// What a campaign finding is, from most to least urgent (docs/ORACLE.md "Verdicts"):
-//   NEW        a property violation nobody has triaged: no target documents its mechanism, no triage record
-//              covers its root cause, the regression corpus has no reproducer of it (or: an artifact that a
-//              triage record says was fixed is back)
-//   triaged    a triage record (corpus/triage) judges its root cause real or states it as an open question
-//   open       not documented, not triaged, but corpus/regressions already records it (awaiting triage)
-//   known      its target documents the mechanism (a known bug of a known-buggy target)
-//   difference an outcome that differs from the reference's with no property violated: information, not a bug
-enum class Status { kNew, kTriaged, kOpen, kKnown, kDifference };
-const char* Name(Status s) {
-  switch (s) {
-    case Status::kNew: return "NEW";
-    case Status::kTriaged: return "triaged";
-    case Status::kOpen: return "open";
-    case Status::kKnown: return "known";
-    case Status::kDifference: return "differs";
-  }
-  return "NEW";
-}
+// What a campaign finding is, from most to least urgent: minimize/corpus_status.h (run judges alike).
+using Status = CorpusStatus;
 
 struct Finding {
   std::string signature;
@@ -113,11 +96,6 @@ struct Worker {
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
-}
-
-// The source tree: $CRASHDIFF_SOURCE_DIR (set by ./crashdiff), else the current directory.
-fs::path SourceDir() {
-  return EnvOr("CRASHDIFF_SOURCE_DIR", fs::current_path().string());
 }
 
 fs::path FindExecutable(const char* env, const std::vector<fs::path>& candidates) {
@@ -220,21 +198,15 @@ std::string RootCauseFromWitness(const FindingHeader& h) {
 
 Status StatusOf(const FindingHeader& h, const std::string& root_cause, const FuzzPlan& plan,
                 const TriageRecord** triage) {
-  if (h.property == "OUTCOME") return Status::kDifference;
-  if (h.known) return Status::kKnown;
-  const std::string target = SignatureTarget(h.signature);
-  *triage = plan.triage.Find(root_cause, target, SignatureRole(h.signature));
-  if (*triage != nullptr) {
-    // An artifact marked fixed that shows again has come back: that is news.
-    return (*triage)->triage.verdict() == pb::Triage::ARTIFACT_FIXED ? Status::kNew : Status::kTriaged;
-  }
-  return plan.recorded.count({target, SignatureKey(h.signature)}) ? Status::kOpen : Status::kNew;
+  const Judgement j = Judge(plan.corpus, h.property == "OUTCOME", h.known, h.signature, root_cause);
+  *triage = j.triage;
+  return j.status;
 }
 
 // The header the current models, oracle and known lists give the finding's signature on its own scenario; nullopt
 // when the scenario no longer shows it (a model or oracle fix since) or cannot be read.
 std::optional<FindingHeader> Rejudge(const fs::path& file, const std::string& signature) {
-  const LoadResult loaded = LoadScenario(file.string());
+  const LoadResult loaded = LoadScenarioFile(file.string());
   if (!loaded.scenario) return std::nullopt;
   const DiffReport report = RunDifferential(*loaded.scenario);
   for (const Divergence& d : report.divergences) {
@@ -322,7 +294,7 @@ void MinimizeNewFindings(const FuzzPlan& plan, std::vector<Finding>& findings) {
   for (Finding& f : findings) {
     if (f.status != Status::kNew || budget <= 0 || interrupted) continue;  // the next session minimizes the rest
     --budget;
-    const LoadResult loaded = LoadScenario(f.reproducer.string());
+    const LoadResult loaded = LoadScenarioFile(f.reproducer.string());
     if (!loaded.scenario) continue;
     const std::string signature = f.signature;
     const KeepsProperty shows = [&](const pb::Scenario& s) {
@@ -486,13 +458,12 @@ int FuzzCommand(const Args& args) {
     plan.family = family;  // a target's campaign fuzzes its family only
   }
   const fs::path regressions = SourceDir() / "corpus/regressions";
-  plan.recorded = LoadRecordedBugs(regressions.string());
-  plan.triage = LoadTriage((SourceDir() / "corpus/triage").string(), SourceDir().string());
-  if (!plan.triage.errors.empty()) {
-    for (const std::string& e : plan.triage.errors) std::fprintf(stderr, "%s\n", e.c_str());
+  plan.corpus = LoadCorpusBook(SourceDir().string());
+  if (!plan.corpus.triage.errors.empty()) {
+    for (const std::string& e : plan.corpus.triage.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;
   }
-  if (plan.recorded.empty()) {
+  if (plan.corpus.recorded.empty()) {
     std::fprintf(stderr,
                  "crashdiff fuzz: no reproducers in %s (set CRASHDIFF_SOURCE_DIR to the source tree): every finding "
                  "no target documents counts as NEW\n",

@@ -4,7 +4,6 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/scenario_file.h"
 #include "diff/differential.h"
 #include "minimize/minimize.h"
 #include "minimize/reproducer.h"
@@ -70,7 +69,7 @@ int MinimizeCommand(const Args& args) {
                  r.ok() ? "expected one scenario file" : r.error().c_str());
     return kExitUsage;
   }
-  const LoadResult loaded = LoadScenario(r.positionals()[0]);
+  const LoadResult loaded = LoadScenarioFile(r.positionals()[0]);
   if (!loaded.scenario) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;

@@ -8,7 +8,6 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/scenario_file.h"
 #include "cli/source_dir.h"
 #include "diff/differential.h"
 #include "diff/explain.h"
@@ -105,7 +104,7 @@ int RunCommand(const Args& args) {
     return kExitUsage;
   }
   const std::string file = r.positionals()[0];
-  const LoadResult loaded = LoadScenario(file);
+  const LoadResult loaded = LoadScenarioFile(file);
   if (!loaded.scenario) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;

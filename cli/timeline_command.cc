@@ -4,7 +4,6 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/scenario_file.h"
 #include "diff/differential.h"
 #include "diff/runner.h"
 #include "minimize/reproducer.h"
@@ -66,7 +65,7 @@ int TimelineCommand(const Args& raw_args) {
 
   const std::string& file = r.positionals()[0];
   std::string text;
-  const LoadResult loaded = LoadScenario(file, &text);
+  const LoadResult loaded = LoadScenarioFile(file, &text);
   if (!loaded.scenario) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;

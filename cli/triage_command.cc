@@ -7,7 +7,6 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/scenario_file.h"
 #include "diff/differential.h"
 #include "diff/explain.h"
 #include "diff/finding.h"
@@ -72,7 +71,7 @@ int TriageCommand(const Args& raw_args) {
 
   const std::string& file = r.positionals()[0];
   std::string text;
-  const LoadResult loaded = LoadScenario(file, &text);
+  const LoadResult loaded = LoadScenarioFile(file, &text);
   if (!loaded.scenario) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;
