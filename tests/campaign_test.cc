@@ -25,6 +25,8 @@
 namespace crashdiff {
 namespace {
 
+using testing::WaitFor;
+
 namespace fs = std::filesystem;
 using fuzz::testing::ReadFile;
 using testing::CommandResult;
@@ -99,15 +101,6 @@ std::set<std::string> Written(const fs::path& out) {
 
 bool Contains(const std::string& text, const std::string& what) {
   return text.find(what) != std::string::npos;
-}
-
-bool WaitFor(const std::function<bool()>& ready, double seconds) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < end) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return ready();
 }
 
 TEST(Campaign, ResumeKeepsCorpusFindingsAndCumulativeStatistics) {

@@ -25,6 +25,8 @@
 namespace crashdiff {
 namespace {
 
+using testing::WaitFor;
+
 namespace fs = std::filesystem;
 using testing::CommandResult;
 using testing::RunCrashdiff;
@@ -62,15 +64,6 @@ pid_t StartCrashdiff(const std::string& args, const std::string& log) {
     _exit(127);
   }
   return pid;
-}
-
-bool WaitFor(const std::function<bool()>& ready, double seconds) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < end) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return ready();
 }
 
 // No such process, or a zombie (dead, not yet reaped by whoever inherited it).
