@@ -337,7 +337,8 @@ TEST(LabelPool, KeepsLabelsByTheLocationTheyRanAt) {
   EXPECT_TRUE(pool.ReadLabelsAt(pb::X86, Location::kOfflineLoop).empty());
 }
 
-// Offline thread `thread` wakes (L3), reads its own state (H0) and crashing_cpu (L2a); cpu0 then writes crashing_cpu.
+// Offline thread `thread` checks for a cpu_up (H0) and stops (L2); woken, it goes on (L3), reads its own state (H0)
+// and crashing_cpu (L2a); cpu0 then writes crashing_cpu.
 Trace OfflineThreadRacingTheCrash(uint32_t thread) {
   const std::string state = "cpu_state[" + std::to_string(thread) + "] = 7";
   Trace trace;
@@ -345,6 +346,9 @@ Trace OfflineThreadRacingTheCrash(uint32_t thread) {
                        std::string detail) {
     trace.Add(TraceEntry{.step = step, .cpu = cpu, .kind = kind, .label = label, .location = at, .detail = detail});
   };
+  add(0, thread, TraceKind::kRead, "H0", Location::kOfflineLoop, state);
+  add(0, thread, TraceKind::kBlock, "L2", Location::kStoppedHw, "stop");
+  add(1, thread, TraceKind::kWake, "L2", Location::kStoppedHw, "stop wake");
   add(1, thread, TraceKind::kLocal, "L3", Location::kOfflineLoop, "");
   add(2, thread, TraceKind::kRead, "H0", Location::kOfflineLoop, state);
   add(3, thread, TraceKind::kRead, "L2a", Location::kOfflineLoop, "crashing_cpu = -1");
@@ -361,6 +365,9 @@ TEST(LabelPool, MarksReadsOfVariablesAnotherCpuWrote) {
   EXPECT_EQ(pool.ReadLabelsAt(pb::PPC, Location::kOfflineLoop), (std::vector<std::string>{"H0", "L2a"}));
   EXPECT_EQ(pool.ContendedReadLabelsAt(pb::PPC, Location::kOfflineLoop), (std::vector<std::string>{"L2a"}));
   EXPECT_TRUE(pool.ContendedReadLabelsAt(pb::PPC, Location::kCrashing).empty());
+  // The first trigger point after the stop wake is L3; H0 ran there too, but not right after a wake.
+  EXPECT_EQ(pool.LabelsAt(pb::PPC, Location::kOfflineLoop), (std::vector<std::string>{"H0", "L3"}));
+  EXPECT_EQ(pool.WakeLabelsAt(pb::PPC, Location::kOfflineLoop), (std::vector<std::string>{"L3"}));
 }
 
 // Coincide makes two events meet on one CPU: another event fires when the CPU an event names reaches a trigger
@@ -414,6 +421,30 @@ TEST(Mutator, CoincideFiresAnEventOnTheCpuAnotherEventNames) {
   }
   EXPECT_GT(after_h0, 0) << "other reads stay possible";
   EXPECT_GT(after_l2a, 4 * after_h0) << "about 7 in 8 holds follow the contended read";
+
+  // The event fired is mostly the protocol's start (the panic, not the device interrupt), and mostly at the
+  // thread's first step after its wake (L3, not H0).
+  pb::Scenario three = base;
+  pb::Event& device = *three.add_events();
+  device.set_kind(pb::DEVICE_IRQ);
+  device.add_cpus(0);
+  device.mutable_trigger()->set_at_time_ns(100);
+  int panic_fired = 0, device_fired = 0, at_l3 = 0, at_h0 = 0;
+  for (int i = 0; i < 400; ++i) {
+    pb::Scenario s = three;
+    if (!it->apply(s, ctx)) continue;
+    for (const pb::Event& e : s.events()) {
+      if (!e.trigger().has_on_label() || e.trigger().on_label().cpu() != 3) continue;
+      panic_fired += e.kind() == pb::PANIC;
+      device_fired += e.kind() == pb::DEVICE_IRQ;
+      at_l3 += e.trigger().on_label().label() == "L3";
+      at_h0 += e.trigger().on_label().label() == "H0";
+    }
+  }
+  EXPECT_GT(device_fired, 0);
+  EXPECT_GT(panic_fired, 3 * device_fired);
+  EXPECT_GT(at_h0, 0);
+  EXPECT_GT(at_l3, 3 * at_h0);
 }
 
 // ClearField takes one set thing back to its default: over many draws on the first built-in scenario it clears

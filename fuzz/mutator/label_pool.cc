@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <set>
 #include <string_view>
 
 #include "sim/trigger_points.h"
@@ -58,12 +59,20 @@ void LabelPool::AddTrace(pb::Family family, const Trace& trace) {
     const auto [it, inserted] = writer.emplace(VariableOf(e), e.cpu);
     if (!inserted && it->second != e.cpu) it->second = kNoCpu;
   }
+  std::set<uint32_t> woken;  // CPUs that woke and have not reached a trigger point since
   for (const TraceEntry& e : trace.entries()) {
     // Steps (memory, barrier, local, hardware, wait) carry step labels; events, locations and diagnostics do not.
     if (e.cpu == kNoCpu || e.kind > TraceKind::kWake) continue;
     Add(family, e.label);
+    // The wake entry carries the blocked step's label; where the CPU goes on is its next trigger point.
+    if (e.kind == TraceKind::kWake) woken.insert(e.cpu);
     if (!IsValidLabel(e.label)) continue;
-    if (IsTriggerPoint(family, e.label)) InsertSorted(learned_at_[Slot(family)][e.location], e.label);
+    if (IsTriggerPoint(family, e.label)) {
+      InsertSorted(learned_at_[Slot(family)][e.location], e.label);
+      if (e.kind != TraceKind::kWake && woken.erase(e.cpu) > 0) {
+        InsertSorted(after_wake_at_[Slot(family)][e.location], e.label);
+      }
+    }
     if (Reads(e)) {
       InsertSorted(reads_[Slot(family)], e.label);
       InsertSorted(reads_at_[Slot(family)][e.location], e.label);
@@ -91,6 +100,10 @@ const std::vector<std::string>& LabelPool::ReadLabelsAt(pb::Family family, Locat
 
 const std::vector<std::string>& LabelPool::ContendedReadLabelsAt(pb::Family family, Location location) const {
   return At(contended_reads_at_[Slot(family)], location);
+}
+
+const std::vector<std::string>& LabelPool::WakeLabelsAt(pb::Family family, Location location) const {
+  return At(after_wake_at_[Slot(family)], location);
 }
 
 bool LabelPool::Learned(pb::Family family) const {

@@ -32,6 +32,9 @@ class LabelPool {
   // The reads among them of a variable another CPU of the same run wrote: the check of a check-then-act race
   // (crashing_cpu read by an offline thread, written by the initiator), where holding the reader opens a window.
   const std::vector<std::string>& ContendedReadLabelsAt(pb::Family family, Location location) const;
+  // The first trigger point a CPU executed after it woke (from a stop, MWAIT, HLT or a wait) at location: the
+  // moment a sleeping CPU is back in the race (ppc: L3, right after an offline thread's stop wake).
+  const std::vector<std::string>& WakeLabelsAt(pb::Family family, Location location) const;
   size_t Size(pb::Family family) const { return Labels(family).size(); }
   bool Learned(pb::Family family) const;
 
@@ -47,6 +50,7 @@ class LabelPool {
   std::map<Location, std::vector<std::string>> learned_at_[4];
   std::map<Location, std::vector<std::string>> reads_at_[4];
   std::map<Location, std::vector<std::string>> contended_reads_at_[4];
+  std::map<Location, std::vector<std::string>> after_wake_at_[4];
 };
 
 // Valid as an on_label label (sim/validate.cc): 1..32 characters from [A-Za-z0-9_.-].

@@ -253,6 +253,10 @@ std::string PickFrom(const std::vector<std::string>& pool, Rng& rng, Fallback fa
 // another event when that CPU reaches a trigger point, and, half the time, hold that CPU right after one of its
 // reads while the others run (the check of the window the coincidence opens). Labels come from what such a CPU
 // executes: an offline thread's offline loop, an online CPU's ordinary code, when the pool has learned them.
+bool StartsTheProtocol(pb::EventKind kind) {
+  return kind == pb::PANIC || kind == pb::OOPS || kind == pb::KEXEC;
+}
+
 bool Coincide(pb::Scenario& s, MutationContext& ctx) {
   if (s.events_size() < 2) return false;
   const int a = PickIndex(ctx.rng, s.events_size());
@@ -264,12 +268,23 @@ bool Coincide(pb::Scenario& s, MutationContext& ctx) {
       std::find(s.machine().offline().begin(), s.machine().offline().end(), cpu) != s.machine().offline().end();
   const Location where = offline ? Location::kOfflineLoop : Location::kRunOld;
   const LabelPool* pool = ctx.options.labels;
+  // Mostly the protocol's own start (a panic, an oops, a kexec) is what meets the CPU's moment.
+  std::vector<int> starts;
+  for (int i = 0; i < s.events_size(); ++i) {
+    if (i != a && StartsTheProtocol(s.events(i).kind())) starts.push_back(i);
+  }
   int b = PickIndex(ctx.rng, s.events_size() - 1);
   if (b >= a) ++b;
+  if (!starts.empty() && ctx.rng.Chance(3, 4)) b = starts[ctx.rng.Below(starts.size())];
   pb::OnLabel& on = *s.mutable_events(b)->mutable_trigger()->mutable_on_label();
   on.set_cpu(cpu);
-  on.set_label(PickFrom(pool != nullptr ? pool->LabelsAt(family, where) : std::vector<std::string>{}, ctx.rng,
-                        [&] { return PickLabel(ctx.rng, pool, family); }));
+  // Mostly the moment the CPU is back from a sleep (an offline thread's first step after its stop wake).
+  static const std::vector<std::string> kNone;
+  const bool at_wake = pool != nullptr && !pool->WakeLabelsAt(family, where).empty() && ctx.rng.Chance(3, 4);
+  const std::vector<std::string>& moments = pool == nullptr ? kNone
+                                            : at_wake       ? pool->WakeLabelsAt(family, where)
+                                                            : pool->LabelsAt(family, where);
+  on.set_label(PickFrom(moments, ctx.rng, [&] { return PickLabel(ctx.rng, pool, family); }));
   on.clear_occurrence();
   pb::Schedule& sched = *s.mutable_schedule();
   if (ctx.rng.Chance(1, 2) && sched.choices_size() < ctx.options.max_choices) {
@@ -282,7 +297,6 @@ bool Coincide(pb::Scenario& s, MutationContext& ctx) {
     // Mostly after a read another CPU's write races with (the check of a check-then-act window), else any read.
     const bool contended =
         pool != nullptr && !pool->ContendedReadLabelsAt(family, where).empty() && ctx.rng.Chance(3, 4);
-    static const std::vector<std::string> kNone;
     const std::vector<std::string>& reads = pool == nullptr ? kNone
                                             : contended     ? pool->ContendedReadLabelsAt(family, where)
                                                             : pool->ReadLabelsAt(family, where);
