@@ -19,6 +19,7 @@
 #include "sim/rng.h"
 #include "sim/scenario_io.h"
 #include "sim/validate.h"
+#include "util/atomic_file.h"
 
 namespace crashdiff::fuzz {
 namespace {
@@ -178,17 +179,8 @@ bool RecordFinding(const std::string& dir, const Divergence& d, const DiffReport
     header.found_after_execs = found_after->executions;
     header.found_after_ms = found_after->milliseconds;
   }
-  const std::string text = FormatFindingHeader(header) + ScenarioToText(s);
-  const std::string tmp = dir + "/.tmp-" + std::to_string(getpid()) + "-" + stem;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) return false;
-  }
-  // link() fails if the final name exists: the first worker to find a signature keeps its reproducer.
-  const bool created = ::link(tmp.c_str(), final_path.c_str()) == 0;
-  ::unlink(tmp.c_str());
-  return created;
+  // The first worker to find a signature keeps its reproducer.
+  return CreateFileAtomically(final_path, FormatFindingHeader(header) + ScenarioToText(s)) == CreateResult::kCreated;
 }
 
 }  // namespace crashdiff::fuzz

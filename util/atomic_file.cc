@@ -14,18 +14,21 @@
 
 namespace crashdiff {
 
-std::string WriteFileAtomically(const std::string& path, std::string_view content) {
+namespace {
+
+// Writes content to a fresh temporary next to path (".<name>.tmp-<pid>-XXXXXX", synced, with the usual permissions)
+// and returns its name in *tmp; "" on success, else a message naming path and the reason.
+std::string WriteTemporary(const std::string& path, std::string_view content, std::string* tmp) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmp =
-      (dir / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()) + "-XXXXXX")).string();
-  const int fd = mkstemp(tmp.data());
+  *tmp = (dir / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()) + "-XXXXXX")).string();
+  const int fd = mkstemp(tmp->data());
   if (fd < 0) return path + ": cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno);
   const auto fail = [&](const char* what) {
     const std::string msg = path + ": " + what + ": " + std::strerror(errno);
     close(fd);
-    std::remove(tmp.c_str());
+    std::remove(tmp->c_str());
     return msg;
   };
   size_t done = 0;
@@ -42,15 +45,42 @@ std::string WriteFileAtomically(const std::string& path, std::string_view conten
   umask(mask);
   if (fchmod(fd, 0666 & ~mask) != 0 || fsync(fd) != 0) return fail("cannot finish the file");
   if (close(fd) != 0) {
-    std::remove(tmp.c_str());
+    std::remove(tmp->c_str());
     return path + ": close failed: " + std::strerror(errno);
   }
+  return "";
+}
+
+}  // namespace
+
+std::string WriteFileAtomically(const std::string& path, std::string_view content) {
+  std::string tmp;
+  if (std::string error = WriteTemporary(path, content, &tmp); !error.empty()) return error;
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string msg = path + ": cannot rename the temporary file into place: " + std::strerror(errno);
     std::remove(tmp.c_str());
     return msg;
   }
   return "";
+}
+
+CreateResult CreateFileAtomically(const std::string& path, std::string_view content, std::string* error) {
+  std::string tmp;
+  std::string why = WriteTemporary(path, content, &tmp);
+  CreateResult result = CreateResult::kFailed;
+  if (why.empty()) {
+    // link() never replaces: it fails with EEXIST when another writer created path first.
+    if (::link(tmp.c_str(), path.c_str()) == 0) {
+      result = CreateResult::kCreated;
+    } else if (errno == EEXIST) {
+      result = CreateResult::kExists;
+    } else {
+      why = path + ": cannot link the temporary file into place: " + std::strerror(errno);
+    }
+    std::remove(tmp.c_str());
+  }
+  if (error != nullptr) *error = why;
+  return result;
 }
 
 namespace {
