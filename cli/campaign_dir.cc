@@ -41,7 +41,7 @@ std::string CampaignDir::Open(const fs::path& dir, bool create, const std::vecto
   }
   for (const std::string& s : subdirs) {
     fs::create_directories(dir / s, ec);
-    if (!fs::is_directory(dir / s, ec)) return name + ": cannot create " + s + "/ in it";
+    if (!fs::is_directory(dir / s, ec)) return std::string(name).append(": cannot create ").append(s).append("/ in it");
   }
   return "";
 }

@@ -49,7 +49,7 @@ std::string Swap(const fs::path& merged, const fs::path& corpus, const fs::path&
   fs::remove_all(old, ec);
   if (rename(corpus.c_str(), old.c_str()) != 0) return std::strerror(errno);
   if (rename(merged.c_str(), corpus.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
+    std::string why = std::strerror(errno);
     rename(old.c_str(), corpus.c_str());
     return why;
   }

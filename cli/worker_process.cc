@@ -32,6 +32,7 @@ pid_t SpawnWorker(const WorkerSpawn& spawn) {
   }
   env.insert(env.end(), spawn.env.begin(), spawn.env.end());
   std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
   for (std::string& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
   const pid_t parent = getpid();

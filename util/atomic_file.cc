@@ -26,7 +26,7 @@ std::string WriteTemporary(const std::string& path, std::string_view content, st
   const int fd = mkstemp(tmp->data());
   if (fd < 0) return path + ": cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno);
   const auto fail = [&](const char* what) {
-    const std::string msg = path + ": " + what + ": " + std::strerror(errno);
+    std::string msg = path + ": " + what + ": " + std::strerror(errno);
     close(fd);
     std::remove(tmp->c_str());
     return msg;
@@ -57,7 +57,7 @@ std::string WriteFileAtomically(const std::string& path, std::string_view conten
   std::string tmp;
   if (std::string error = WriteTemporary(path, content, &tmp); !error.empty()) return error;
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string msg = path + ": cannot rename the temporary file into place: " + std::strerror(errno);
+    std::string msg = path + ": cannot rename the temporary file into place: " + std::strerror(errno);
     std::remove(tmp.c_str());
     return msg;
   }
