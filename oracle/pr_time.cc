@@ -52,7 +52,9 @@ void CheckUnboundedInitiator(const RunView& run, std::vector<Violation>& out) {
   }
   Witness w = f.last;
   if (!w.set()) w = Witness{i, run.result.steps, run.result.end_time_ns, "END"};
-  if (run.result.cpus[i].final == Location::kPanicHalt) return;  // nothing to hand over to
+  // Without a crash image panic() ends in its own halt by design: nothing to hand over to. With one, an initiator
+  // that halts never started the crash kernel it had: that is the hang, whatever else it left undone.
+  if (run.result.cpus[i].final == Location::kPanicHalt && !run.crash) return;
   // A panic on another CPU supersedes a normal kexec: its stop halts the kexec CPU (or wins the stop against it).
   // Without a crash image the panic ends in panic()'s own halt by design: nothing to hand over to, not a hang of the
   // kexec. With one, the kexec's kexec_lock keeps the panic from starting it: no kernel starts, which stays PR8.

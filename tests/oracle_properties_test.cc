@@ -320,6 +320,25 @@ TEST(PR8, WaitingForAnOperatorIsAHangNotADeadlock) {
   EXPECT_EQ(v[0].witness.label, "I7");
 }
 
+// An initiator that ends in panic()'s halt had nothing to hand over to only without a crash image. With one loaded,
+// the halt means the crash kernel never started (its __crash_kexec found kexec_lock held): PR8, at the halt.
+TEST(PR8, AHaltedPanicWithACrashImageNeverHandsOver) {
+  for (const bool image : {false, true}) {
+    RunBuilder b(std::string(R"pb(machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 2
+                                            crash_image_loaded:)pb") +
+                 (image ? "true" : "false") + " }");
+    b.Book(BookKind::kPanic, 0, 0).Step(0, TraceKind::kRmw, "P4", "kexec_lock", 1);
+    b.Step(0, TraceKind::kLocal, "P9").Loc(0, Location::kPanicHalt);
+    b.Step(0, TraceKind::kBlock, "P9");
+    const auto v = ViolationsOf("PR8", b.scenario(), b.Finish());
+    ASSERT_EQ(v.size(), image ? 1u : 0u) << image;
+    if (image) {
+      EXPECT_EQ(v[0].what, "never hands over (quiescent)");
+      EXPECT_EQ(v[0].witness.label, "P9");
+    }
+  }
+}
+
 TEST(PR8, PromptHandOverIsQuiet) {
   RunBuilder b(kPpc);
   EXPECT_TRUE(ViolationsOf("PR8", b.scenario(), HealthyCrash(b)).empty());
