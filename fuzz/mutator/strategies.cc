@@ -259,7 +259,17 @@ bool StartsTheProtocol(pb::EventKind kind) {
 
 bool Coincide(pb::Scenario& s, MutationContext& ctx) {
   if (s.events_size() < 2) return false;
-  const int a = PickIndex(ctx.rng, s.events_size());
+  // Mostly a hardware event aimed at some CPUs (a stray IPI, a device interrupt, an HMI): what wakes a sleeping CPU,
+  // so the CPU it names has a moment after a wake to meet.
+  std::vector<int> wakes;
+  for (int i = 0; i < s.events_size(); ++i) {
+    const EventInfo* info = FindEventInfo(s.events(i).kind());
+    if (info != nullptr && !info->software && !s.events(i).all_cpus() && s.events(i).cpus_size() > 0) {
+      wakes.push_back(i);
+    }
+  }
+  const int a =
+      !wakes.empty() && ctx.rng.Chance(3, 4) ? wakes[ctx.rng.Below(wakes.size())] : PickIndex(ctx.rng, s.events_size());
   const pb::Event& named = s.events(a);
   if (named.all_cpus() || named.cpus_size() == 0) return false;
   const uint32_t cpu = named.cpus(named.cpus_size() == 1 ? 0 : PickIndex(ctx.rng, named.cpus_size()));
@@ -288,7 +298,10 @@ bool Coincide(pb::Scenario& s, MutationContext& ctx) {
   on.clear_occurrence();
   pb::Schedule& sched = *s.mutable_schedule();
   if (ctx.rng.Chance(1, 2) && sched.choices_size() < ctx.options.max_choices) {
-    static constexpr uint32_t kHold[] = {10, 20, 30, 50, 100, 200};
+    // Spread over three decades: a window may need to stay open for the few steps of a store or for the whole
+    // of another CPU's protocol (the initiator's tens to hundreds of steps up to its wake); a hold ends anyway
+    // once no other CPU can run.
+    static constexpr uint32_t kHold[] = {10, 30, 100, 300, 1000};
     pb::Choice& hold = *sched.add_choices();
     hold.set_cpu(cpu);
     hold.set_steps(kHold[ctx.rng.Below(std::size(kHold))]);
