@@ -1,6 +1,7 @@
 #include "fuzz/features.h"
 
 #include <cstddef>
+#include <string>
 
 extern "C" {
 // Provided by libFuzzer (and other SanitizerCoverage consumers); weak so the AFL++ build links without it.
@@ -52,6 +53,57 @@ uint64_t FeatureHash(uint64_t value, uint64_t h) {
     h *= 0x100000001B3ull;
   }
   return h;
+}
+
+namespace {
+
+// What a CPU is declared to be at the start (online, offline, never started): CPUs of one class are
+// interchangeable, so a feature keyed by class counts "an offline CPU ended parked" once however many there are
+// and whichever index it has. Keyed by CPU index, a 32-CPU machine made 32 features of one fact, and the corpus
+// kept machines that differ only in which CPU did it.
+enum class CpuClass : uint64_t { kOnline, kOffline, kNeverStarted };
+
+std::vector<CpuClass> CpuClasses(const pb::Scenario& s) {
+  const pb::Machine& m = s.machine();
+  std::vector<CpuClass> out(static_cast<size_t>(m.cores()) * m.threads_per_core(), CpuClass::kOnline);
+  for (uint32_t c : m.offline()) {
+    if (c < out.size()) out[c] = CpuClass::kOffline;
+  }
+  for (uint32_t c : m.never_started()) {
+    if (c < out.size()) out[c] = CpuClass::kNeverStarted;
+  }
+  return out;
+}
+
+void ResultFeatures(std::string_view who, const RunResult& r, const std::vector<CpuClass>& classes,
+                    std::vector<uint64_t>& out) {
+  const uint64_t base = FeatureHash(who);
+  out.push_back(FeatureHash(static_cast<uint64_t>(r.end) * 2 + r.handed_over, base));
+  for (size_t c = 0; c < r.cpus.size(); ++c) {
+    const CpuResult& cr = r.cpus[c];
+    uint64_t h = FeatureHash(static_cast<uint64_t>(c < classes.size() ? classes[c] : CpuClass::kOnline), base);
+    h = FeatureHash(static_cast<uint64_t>(cr.at_handover) << 8 | static_cast<uint64_t>(cr.final), h);
+    h = FeatureHash((cr.saves > 0) | (cr.invalid_saves > 0) << 1 | (cr.responses > 0) << 2 | (cr.responses > 1) << 3 |
+                        (cr.shutdowns > 0) << 4 | cr.entered_panic << 5 | cr.woken << 6,
+                    h);
+    out.push_back(h);
+  }
+  for (const Diagnostic& d : r.diagnostics) {
+    std::string text;
+    for (char ch : d.text) text += (ch >= '0' && ch <= '9') ? '#' : ch;
+    out.push_back(FeatureHash(text, base));
+  }
+}
+
+}  // namespace
+
+std::vector<uint64_t> ModelFeatureHashes(const pb::Scenario& scenario, const DiffReport& report) {
+  const std::vector<CpuClass> classes = CpuClasses(scenario);
+  std::vector<uint64_t> out;
+  ResultFeatures("reference", report.reference, classes, out);
+  for (const TargetReport& t : report.targets) ResultFeatures(t.target, t.result, classes, out);
+  for (const Divergence& d : report.divergences) out.push_back(FeatureHash(d.signature));
+  return out;
 }
 
 }  // namespace crashdiff::fuzz

@@ -1,12 +1,17 @@
 // Model coverage as extra fuzzing features: an inline 8-bit counter array registered with the engine
 // (__sanitizer_cov_8bit_counters_init, libFuzzer's interface for inline counters), bumped from what each run
-// observed: per target and CPU the (location at hand-over, final location, saved, responded) tuple, the end
+// observed: per target and class of CPU (online, offline, never started: interchangeable CPUs count once) the
+// (location at hand-over, final location, saved, responded) tuple, the end
 // reason, each diagnostic line with digits removed, and each divergence signature. Code coverage alone cannot
 // tell "offline CPU parked in firmware" from "offline CPU left in STOPPED_HW": both run the same code.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
+
+#include "diff/differential.h"
+#include "proto/scenario.pb.h"
 
 namespace crashdiff::fuzz {
 
@@ -17,5 +22,8 @@ void RegisterModelFeatures();
 void BumpFeature(uint64_t hash);
 uint64_t FeatureHash(std::string_view text, uint64_t h = 0xCBF29CE484222325ull);
 uint64_t FeatureHash(uint64_t value, uint64_t h);
+
+// The model features one differential execution observed (what RecordFeatures bumps), one hash each.
+std::vector<uint64_t> ModelFeatureHashes(const pb::Scenario& scenario, const DiffReport& report);
 
 }  // namespace crashdiff::fuzz

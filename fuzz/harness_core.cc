@@ -70,28 +70,8 @@ void Harness::Initialize(const std::vector<std::string>& extra_dirs) {
   LearnLabels(seeds, labels_);
 }
 
-void Harness::RecordFeatures(const DiffReport& report) {
-  auto result_features = [](std::string_view who, const RunResult& r) {
-    const uint64_t base = FeatureHash(who);
-    BumpFeature(FeatureHash(static_cast<uint64_t>(r.end) * 2 + r.handed_over, base));
-    for (size_t c = 0; c < r.cpus.size(); ++c) {
-      const CpuResult& cr = r.cpus[c];
-      uint64_t h = FeatureHash(c, base);
-      h = FeatureHash(static_cast<uint64_t>(cr.at_handover) << 8 | static_cast<uint64_t>(cr.final), h);
-      h = FeatureHash((cr.saves > 0) | (cr.invalid_saves > 0) << 1 | (cr.responses > 0) << 2 | (cr.responses > 1) << 3 |
-                          (cr.shutdowns > 0) << 4 | cr.entered_panic << 5 | cr.woken << 6,
-                      h);
-      BumpFeature(h);
-    }
-    for (const Diagnostic& d : r.diagnostics) {
-      std::string text;
-      for (char ch : d.text) text += (ch >= '0' && ch <= '9') ? '#' : ch;
-      BumpFeature(FeatureHash(text, base));
-    }
-  };
-  result_features("reference", report.reference);
-  for (const TargetReport& t : report.targets) result_features(t.target, t.result);
-  for (const Divergence& d : report.divergences) BumpFeature(FeatureHash(d.signature));
+void Harness::RecordFeatures(const pb::Scenario& scenario, const DiffReport& report) {
+  for (uint64_t h : ModelFeatureHashes(scenario, report)) BumpFeature(h);
 }
 
 void Harness::Report(const pb::Scenario& scenario, const DiffReport& report) {
@@ -128,7 +108,7 @@ int Harness::Run(const uint8_t* data, size_t size) {
   DiffOptions options;
   options.only_target = config_.target;
   const DiffReport report = RunDifferential(*s, options);
-  RecordFeatures(report);
+  RecordFeatures(*s, report);
   Report(*s, report);
   return 0;
 }

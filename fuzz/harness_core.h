@@ -64,7 +64,7 @@ class Harness {
   uint64_t executions() const { return executions_; }
 
  private:
-  void RecordFeatures(const DiffReport& report);
+  void RecordFeatures(const pb::Scenario& scenario, const DiffReport& report);
   void Report(const pb::Scenario& scenario, const DiffReport& report);
 
   HarnessConfig config_;
