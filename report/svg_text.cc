@@ -22,14 +22,14 @@ const Unit& UnitFor(uint64_t ns) {
 }
 
 // Where to end the next line of a text longer than max_chars: at its last space (dropped; it may sit just past the
-// limit) unless that leaves the line less than half full, else after its last '/', '-', '_' or '.', else at the
+// limit) unless that leaves the line less than half full, else after its last '/', '-' or '_', else at the
 // limit.
 size_t BreakAt(std::string_view text, size_t max_chars) {
   size_t space = 0;
   for (size_t i = max_chars; i >= 1 && space == 0; --i) space = text[i] == ' ' ? i : 0;
   size_t punct = 0;
   for (size_t i = max_chars; i >= 2 && punct == 0; --i) {
-    punct = std::string_view("/-_.").find(text[i - 1]) != std::string_view::npos ? i : 0;
+    punct = std::string_view("/-_").find(text[i - 1]) != std::string_view::npos ? i : 0;
   }
   if (space > max_chars / 2 || (space > 0 && punct == 0)) return space;
   return punct > 0 ? punct : max_chars;

@@ -13,7 +13,7 @@ namespace crashdiff {
 std::string XmlEscape(std::string_view text);
 
 // Splits text into lines of at most max_chars characters (max_chars >= 1) for a frame of fixed width: at a space
-// (dropped), else after a '/', '-', '_' or '.' (file names and signatures read well split there), else anywhere.
+// (dropped), else after a '/', '-' or '_' (file names and signatures read well split there), else anywhere.
 // Joining the lines with the dropped spaces gives text back; a text that fits is one line ("" is no line).
 std::vector<std::string> WrapText(std::string_view text, size_t max_chars);
 

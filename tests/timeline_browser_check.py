@@ -8,10 +8,10 @@ script checks what a reader would see (docs/TIMELINE.md):
   witness      the witness marker (g.witness with its ring) and its label are in the DOM
   hand-over    the hand-over line (g.handover) is in the DOM and has a height on screen
   hover        a span's centre is the span itself (nothing covers it) and it carries <title> hover text
-  header-fits  the title wraps (the scenario is copied under a file name longer than any frame), and every
-               header line (title, subtitle, summary) ends inside the SVG frame
+  text-fits    the title wraps (the scenario is copied under a file name longer than any frame) and every text
+               (title, labels, legend) ends inside the SVG frame
 
-One Chromium run (about 2 to 6 s) takes the screenshot and dumps the DOM; a small script, added to a copy of the
+One Chromium run (a few seconds) takes the screenshot and dumps the DOM; a small script, added to a copy of the
 page (the page itself has none), writes its measurements into the DOM. The page is checked as written.
 
 --expect-failure is the self-test: with --strip-svg (the SVG removed from the page) the check must fail, so it
@@ -43,7 +43,7 @@ PROBE = """<script>
     console[level] = (...args) => { errors.push(level + ': ' + args.join(' ')); original.apply(console, args); };
   }
   const measure = () => {
-    const r = {errors, svg: null, spans: 0, fills: [], hover: null, handover_h: 0, header: []};
+    const r = {errors, svg: null, spans: 0, fills: [], hover: null, handover_h: 0, texts: []};
     const svg = document.querySelector('body > svg');
     if (svg) {
       const box = svg.getBoundingClientRect();
@@ -60,9 +60,9 @@ PROBE = """<script>
       }
       const line = svg.querySelector('g.handover line');
       if (line) r.handover_h = line.getBoundingClientRect().height;
-      for (const t of svg.querySelectorAll('text.title, text.subtitle, text.summary')) {
+      for (const t of svg.querySelectorAll('text')) {
         const b = t.getBBox();
-        r.header.push({cls: t.getAttribute('class'), x0: b.x, x1: b.x + b.width, text: t.textContent});
+        r.texts.push({cls: t.getAttribute('class'), x0: b.x, x1: b.x + b.width, text: t.textContent});
       }
     }
     const out = document.createElement('pre');
@@ -249,11 +249,10 @@ def check(args, workdir):
            "%d rect.span with <title> (%d empty); hover text at a span's centre: %r" %
            (len(parsed.span_titles), parsed.span_titles.count(""), r["hover"]))
     frame = r["svg"]["frame"] if r["svg"] else 0
-    outside = [h for h in r["header"] if h["x0"] < 0 or h["x1"] > frame]
-    title_lines = sum(h["cls"] == "title" for h in r["header"])
-    expect("header-fits", title_lines >= 2 and not outside,
-           "%d header lines (%d title lines) in a %.0f px frame; outside: %s" %
-           (len(r["header"]), title_lines, frame, outside))
+    outside = [t for t in r["texts"] if t["x0"] < 0 or t["x1"] > frame]
+    title_lines = sum(t["cls"] == "title" for t in r["texts"])
+    expect("text-fits", r["texts"] and title_lines >= 2 and not outside,
+           "%d texts (%d title lines) in a %.0f px frame; outside: %s" % (len(r["texts"]), title_lines, frame, outside))
     return results
 
 
