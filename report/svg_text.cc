@@ -32,7 +32,12 @@ size_t BreakAt(std::string_view text, size_t max_chars) {
     punct = std::string_view("/-_").find(text[i - 1]) != std::string_view::npos ? i : 0;
   }
   if (space > max_chars / 2 || (space > 0 && punct == 0)) return space;
-  return punct > 0 ? punct : max_chars;
+  if (punct > 0) return punct;
+  // Anywhere, but not inside a UTF-8 sequence (a file name may hold any bytes); bytes count as characters, so
+  // such a line is only ever narrower.
+  size_t cut = max_chars;
+  while (cut > 1 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return cut;
 }
 
 }  // namespace
