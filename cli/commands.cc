@@ -53,9 +53,10 @@ const std::vector<Command>& Commands() {
        "Exit code 1 if anything is introduced; 2 on bad usage (unknown target, P and B of different families).",
        PatchCommand},
       {"timeline", "timeline FILE [--target T] -o OUT.html|OUT.svg",
-       "Run a scenario differentially and draw one target's run (T, or the first target that diverges, else the\n"
-       "first of the family): one lane per CPU, location states over model time, events, wakes, the hand-over,\n"
-       "and the divergence witness. OUT.svg is the picture; OUT.html embeds it. See docs/TIMELINE.md.",
+       "Run a scenario differentially and draw one target's run (T; else, on a reproducer, the target its\n"
+       "'# signature:' names; else the first target that diverges, else the first of the family): one lane per\n"
+       "CPU, location states over model time, events, wakes, the hand-over, and the divergence witness. OUT.svg\n"
+       "is the picture; OUT.html embeds it. See docs/TIMELINE.md.",
        TimelineCommand},
       {"triage", "triage FILE [--signature S] [-o OUT.html] | triage --list",
        "Everything needed to judge a finding (FILE: a finding or reproducer): its signature and root cause,\n"

@@ -25,8 +25,14 @@ bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// The target to draw: the first (by name) with a new divergence, else the first with a known one, else the first.
-const TargetReport& ChooseTarget(const DiffReport& report) {
+// The target to draw: the one a reproducer's "# signature:" names (the target it was minimized for), if it ran;
+// else the first (by name) with a new divergence, else the first with a known one, else the first. An explicit
+// --target leaves only that target in the report, so it always wins.
+const TargetReport& ChooseTarget(const DiffReport& report, const std::string& named_signature) {
+  const std::string named = SignatureTarget(named_signature);
+  for (const TargetReport& t : report.targets) {
+    if (!named.empty() && t.target == named) return t;
+  }
   for (const std::string_view verdict : {"new", "known"}) {
     for (const TargetReport& t : report.targets) {
       if (t.verdict() == verdict) return t;
@@ -83,7 +89,8 @@ int TimelineCommand(const Args& raw_args) {
   diff_options.only_target = only;
   diff_options.keep_traces = true;
   const DiffReport report = RunDifferential(*loaded.scenario, diff_options);
-  const TargetReport& chosen = ChooseTarget(report);
+  const std::string named = ParseReproducerHeader(text).signature;
+  const TargetReport& chosen = ChooseTarget(report, named);
   const TargetSpec& target = *FindTarget(chosen.target);
   const RunResult& run = chosen.result;
 
@@ -91,7 +98,6 @@ int TimelineCommand(const Args& raw_args) {
   options.title = file + " on " + target.name + " (" + std::string(chosen.verdict()) + ")";
   options.subtitle = pb::Family_Name(loaded.scenario->machine().family()) + " / " +
                      pb::Platform_Name(loaded.scenario->machine().platform()) + " | models " + target.models;
-  const std::string named = ParseReproducerHeader(text).signature;
   if (const Divergence* d = ChooseDivergence(chosen, named)) {
     options.subtitle = d->signature + (d->known ? " (known)" : " (new)");
     if (chosen.divergences.size() > 1) {

@@ -1,5 +1,6 @@
 #include "report/svg_text.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -20,7 +21,39 @@ const Unit& UnitFor(uint64_t ns) {
   return kUnits.back();
 }
 
+// Where to end the next line of a text longer than max_chars: at its last space (dropped; it may sit just past the
+// limit) unless that leaves the line less than half full, else after its last '/', '-' or '_', else at the
+// limit.
+size_t BreakAt(std::string_view text, size_t max_chars) {
+  size_t space = 0;
+  for (size_t i = max_chars; i >= 1 && space == 0; --i) space = text[i] == ' ' ? i : 0;
+  size_t punct = 0;
+  for (size_t i = max_chars; i >= 2 && punct == 0; --i) {
+    punct = std::string_view("/-_").find(text[i - 1]) != std::string_view::npos ? i : 0;
+  }
+  if (space > max_chars / 2 || (space > 0 && punct == 0)) return space;
+  if (punct > 0) return punct;
+  // Anywhere, but not inside a UTF-8 sequence (a file name may hold any bytes); bytes count as characters, so
+  // such a line is only ever narrower.
+  size_t cut = max_chars;
+  while (cut > 1 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return cut;
+}
+
 }  // namespace
+
+std::vector<std::string> WrapText(std::string_view text, size_t max_chars) {
+  max_chars = std::max<size_t>(max_chars, 1);
+  std::vector<std::string> lines;
+  while (text.size() > max_chars) {
+    const size_t cut = BreakAt(text, max_chars);
+    lines.emplace_back(text.substr(0, cut));
+    text.remove_prefix(cut);
+    if (text.starts_with(' ')) text.remove_prefix(1);
+  }
+  if (!text.empty()) lines.emplace_back(text);
+  return lines;
+}
 
 std::string XmlEscape(std::string_view text) {
   std::string out;

@@ -5,11 +5,17 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace crashdiff {
 
 // Escapes the five XML special characters, and replaces control characters (not allowed in XML 1.0) with '?'.
 std::string XmlEscape(std::string_view text);
+
+// Splits text into lines of at most max_chars characters (max_chars >= 1) for a frame of fixed width: at a space
+// (dropped), else after a '/', '-' or '_' (file names and signatures read well split there), else anywhere.
+// Joining the lines with the dropped spaces gives text back; a text that fits is one line ("" is no line).
+std::vector<std::string> WrapText(std::string_view text, size_t max_chars);
 
 // A coordinate with one decimal ("12.5", "-3.0").
 std::string Px(double v);

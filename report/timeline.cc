@@ -16,7 +16,13 @@ namespace {
 constexpr double kLeft = 120;  // room for the lane labels
 constexpr double kTail = 24;   // the final states continue a little past the end of the run
 constexpr double kRight = 24;
-constexpr double kMinWidth = 900;     // room for the header and the legend
+constexpr double kMinWidth = 900;  // room for the header and the legend
+constexpr double kMargin = 12;     // left and right of the header lines
+constexpr double kTitleSize = 15;  // font sizes of the header's title and of everything else
+constexpr double kTextSize = 11;
+constexpr double kTitleLineH = 18;  // the header's line heights: title, then subtitle and summary
+constexpr double kTextLineH = 16;
+// Rows below a one-line title and subtitle; a longer header moves them down (Layout::header_extra).
 constexpr double kWitnessRowY = 76;   // the witness label
 constexpr double kHandoverRowY = 92;  // the hand-over label
 constexpr double kStripY = 106;       // machine-wide events
@@ -25,12 +31,17 @@ constexpr double kLaneH = 26;
 constexpr double kLaneGap = 6;
 
 struct Layout {
-  double plot_w;  // axis width plus the tail
+  double plot_w;            // axis width plus the tail
+  double header_extra = 0;  // height of the header's wrapped lines beyond one title and one subtitle line
   double lanes_bottom;
   double axis_y;
   double width;
   double height;
-  double Lane(uint32_t cpu) const { return kLanesTop + cpu * (kLaneH + kLaneGap); }
+  double WitnessRowY() const { return header_extra + kWitnessRowY; }
+  double HandoverRowY() const { return header_extra + kHandoverRowY; }
+  double StripY() const { return header_extra + kStripY; }
+  double LanesTop() const { return header_extra + kLanesTop; }
+  double Lane(uint32_t cpu) const { return LanesTop() + cpu * (kLaneH + kLaneGap); }
 };
 
 // Markers closer than a few pixels are drawn once, with every hover line.
@@ -198,22 +209,22 @@ void DrawHandoverAndWitness(std::string& out, const RunResult& run, const TimeAx
     out +=
         "<g" + Attr("class", "handover") + ">" +
         Title({label + " at " + FormatNs(run.handover_time_ns) + " (step " + std::to_string(run.handover_step) + ")"}) +
-        "<line" + Attr("x1", x) + Attr("y1", kHandoverRowY - 10) + Attr("x2", x) + Attr("y2", lay.lanes_bottom + 4) +
-        Attr("stroke", "#000000") + Attr("stroke-width", 2.5) + "/></g>\n";
-    label_at(x, kHandoverRowY, label, "handover-label", "#000000");
+        "<line" + Attr("x1", x) + Attr("y1", lay.HandoverRowY() - 10) + Attr("x2", x) +
+        Attr("y2", lay.lanes_bottom + 4) + Attr("stroke", "#000000") + Attr("stroke-width", 2.5) + "/></g>\n";
+    label_at(x, lay.HandoverRowY(), label, "handover-label", "#000000");
   }
   if (witness && witness->set()) {
     const double x = kLeft + axis.X(witness->time_ns);
     const bool on_lane = witness->cpu < run.cpus.size();
-    const double cy = on_lane ? lay.Lane(witness->cpu) + kLaneH / 2 : kStripY;
+    const double cy = on_lane ? lay.Lane(witness->cpu) + kLaneH / 2 : lay.StripY();
     const std::string label = "witness: cpu" + std::to_string(witness->cpu) + " " + std::string(witness->label) +
                               " @ " + FormatNs(witness->time_ns);
     out += "<g" + Attr("class", "witness") + ">" + Title({label + " (step " + std::to_string(witness->step) + ")"}) +
-           "<line" + Attr("x1", x) + Attr("y1", kWitnessRowY + 4) + Attr("x2", x) + Attr("y2", cy - 9) +
+           "<line" + Attr("x1", x) + Attr("y1", lay.WitnessRowY() + 4) + Attr("x2", x) + Attr("y2", cy - 9) +
            Attr("stroke", kWitnessColour) + Attr("stroke-width", 2) + Attr("stroke-dasharray", "4,2") + "/><circle" +
            Attr("cx", x) + Attr("cy", cy) + Attr("r", 9) + Attr("fill", "none") + Attr("stroke", kWitnessColour) +
            Attr("stroke-width", 3) + "/></g>\n";
-    label_at(x, kWitnessRowY, label, "witness-label", kWitnessColour);
+    label_at(x, lay.WitnessRowY(), label, "witness-label", kWitnessColour);
   }
   out += labels;
 }
@@ -242,6 +253,51 @@ std::string Summary(const RunResult& run) {
   return s + " | " + std::to_string(run.diagnostics.size()) + " console line(s)";
 }
 
+// The header's text wrapped to the frame: a long title (a long file name) or subtitle must not run out of it.
+struct Header {
+  std::vector<std::string> title;
+  std::vector<std::string> subtitle;
+  std::vector<std::string> summary;
+  double extra() const {
+    const auto more = [](const std::vector<std::string>& lines) {
+      return static_cast<double>(std::max<size_t>(lines.size(), 1) - 1);
+    };
+    return more(title) * kTitleLineH + (more(subtitle) + more(summary)) * kTextLineH;
+  }
+};
+
+// How many characters of a font size fit between the margins of a frame width wide.
+size_t CharsThatFit(double width, double font_size) {
+  const double char_w = kCharW * font_size / kTextSize;
+  return static_cast<size_t>(std::max(std::floor((width - 2 * kMargin) / char_w), 1.0));
+}
+
+Header WrapHeader(const TimelineOptions& options, const RunResult& run, double width) {
+  const std::string title = options.title.empty() ? "crashdiff timeline" : options.title;
+  const size_t text_chars = CharsThatFit(width, kTextSize);
+  return {WrapText(title, CharsThatFit(width, kTitleSize)), WrapText(options.subtitle, text_chars),
+          WrapText(Summary(run), text_chars)};
+}
+
+// Draws the header's lines from the top; the subtitle's first line is where it always was (y 40), below a
+// one-line title.
+void DrawHeader(std::string& out, const Header& h) {
+  double y = 22;
+  for (const std::string& line : h.title) {
+    Text(out, kMargin, y, line, Attr("class", "title") + Attr("font-size", kTitleSize) + Attr("font-weight", "bold"));
+    y += kTitleLineH;
+  }
+  for (const std::string& line : h.subtitle) {
+    Text(out, kMargin, y, line, Attr("class", "subtitle"));
+    y += kTextLineH;
+  }
+  if (h.subtitle.empty()) y += kTextLineH;
+  for (const std::string& line : h.summary) {
+    Text(out, kMargin, y, line, Attr("class", "summary") + Attr("fill", "#424242"));
+    y += kTextLineH;
+  }
+}
+
 constexpr std::string_view kSvgStyle =
     ".span:hover,.mark:hover,.write:hover{stroke:#000000;stroke-width:1.5}"
     ".break:hover rect{stroke:#000000}";
@@ -257,9 +313,11 @@ std::string RenderTimelineSvg(const RunResult& run, const TimelineOptions& optio
   Layout lay;
   lay.plot_w = axis.width() + kTail;
   const auto lanes = static_cast<uint32_t>(model.lanes.size());
-  lay.lanes_bottom = lanes == 0 ? kLanesTop : kLanesTop + lanes * (kLaneH + kLaneGap) - kLaneGap;
-  lay.axis_y = lay.lanes_bottom + 12;
   lay.width = std::max(kLeft + lay.plot_w + kRight, kMinWidth);
+  const Header header = WrapHeader(options, run, lay.width);
+  lay.header_extra = header.extra();
+  lay.lanes_bottom = lanes == 0 ? lay.LanesTop() : lay.Lane(lanes) - kLaneGap;
+  lay.axis_y = lay.lanes_bottom + 12;
   std::string legend;
   lay.height = DrawLegend(legend, UsedStates(model), kLeft, lay.axis_y + 60, lay.width - kRight) + 8;
 
@@ -273,20 +331,17 @@ std::string RenderTimelineSvg(const RunResult& run, const TimelineOptions& optio
       "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\" fill-opacity=\"0.45\"/>"
       "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#616161\" stroke-width=\"1\"/></pattern></defs>\n";
   out += "<rect" + Attr("width", lay.width) + Attr("height", lay.height) + Attr("fill", "#ffffff") + "/>\n";
-  Text(out, 12, 22, options.title.empty() ? "crashdiff timeline" : options.title,
-       Attr("font-size", 15) + Attr("font-weight", "bold"));
-  if (!options.subtitle.empty()) Text(out, 12, 40, options.subtitle);
-  Text(out, 12, 56, Summary(run), Attr("fill", "#424242"));
-  Text(out, kLeft - 10, kStripY + 4, "events", Attr("text-anchor", "end") + Attr("fill", "#616161"));
+  DrawHeader(out, header);
+  Text(out, kLeft - 10, lay.StripY() + 4, "events", Attr("text-anchor", "end") + Attr("fill", "#616161"));
 
   for (const Mark& e : model.machine_events) {
     const double x = kLeft + axis.X(e.time_ns);
-    out += "<line" + Attr("class", "event-guide") + Attr("x1", x) + Attr("y1", kStripY + 5) + Attr("x2", x) +
+    out += "<line" + Attr("class", "event-guide") + Attr("x1", x) + Attr("y1", lay.StripY() + 5) + Attr("x2", x) +
            Attr("y2", lay.lanes_bottom) + Attr("stroke", kEventColour) + Attr("stroke-opacity", 0.5) +
            Attr("stroke-dasharray", "2,3") + "/>\n";
   }
   for (const Lane& lane : model.lanes) DrawLane(out, lane, run, axis, lay, options.witness);
-  DrawMarks(out, model.machine_events, axis, kStripY);
+  DrawMarks(out, model.machine_events, axis, lay.StripY());
   DrawAxis(out, axis, lay);
   DrawHandoverAndWitness(out, run, axis, lay, options.witness);
   out += legend;

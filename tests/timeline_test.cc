@@ -11,6 +11,7 @@
 
 #include "report/svg_text.h"
 #include "report/time_axis.h"
+#include "report/timeline_draw.h"
 #include "report/timeline_model.h"
 #include "sim/machine.h"
 #include "tests/cli_test_util.h"
@@ -205,6 +206,69 @@ TEST(Timeline, SvgAndHtmlAreWellFormedAndTheHtmlEmbedsTheSameSvg) {
   }
 }
 
+// The text of every <text class="cls"> element, in document order, with its y.
+std::vector<std::pair<double, std::string>> TextsOfClass(const std::string& svg, const std::string& cls) {
+  std::vector<std::pair<double, std::string>> out;
+  const std::string marker = " class=\"" + cls + "\"";
+  for (size_t at = svg.find("<text "); at != std::string::npos; at = svg.find("<text ", at + 1)) {
+    const size_t open_end = svg.find('>', at);
+    const std::string open = svg.substr(at, open_end - at);
+    if (open.find(marker) == std::string::npos) continue;
+    const size_t y = open.find(" y=\"");
+    out.emplace_back(std::stod(open.substr(y + 4)),
+                     svg.substr(open_end + 1, svg.find("</text>", open_end) - open_end - 1));
+  }
+  return out;
+}
+
+// A long file name in the title is wrapped into lines that each fit the frame (15px monospace, 12px margins);
+// the lines keep every character, and the rest of the picture moves down below them.
+TEST(Timeline, WrapsATitleLongerThanTheFrame) {
+  TimelineOptions o;
+  std::string path = "corpus/regressions";
+  while (path.size() < 260) path += "/pr3-lost-wake-offline-target-sleeps-in-stopped-hw";
+  o.title = path + ".textproto on ppc-v1-check-before-clear (new)";
+  o.subtitle = "PR3 lost-wake: offline-target sleeps in STOPPED_HW";
+  const std::string svg = RenderTimelineSvg(CrashRun(), o);
+  EXPECT_EQ(XmlProblem(svg), "");
+  const double width = WidthOf(svg);
+  const double char_w = kCharW * 15 / 11;
+  ASSERT_GT(static_cast<double>(o.title.size()) * char_w + 24, width) << "the title must not fit on one line";
+  const auto lines = TextsOfClass(svg, "title");
+  ASSERT_GE(lines.size(), 2u);
+  std::string joined;
+  for (const auto& [y, line] : lines) {
+    EXPECT_LE(12 + static_cast<double>(line.size()) * char_w, width - 12) << line;
+    joined += (joined.empty() || joined.back() == '/' || joined.back() == '-' ? "" : " ") + line;
+  }
+  EXPECT_EQ(joined, o.title);
+  for (size_t i = 1; i < lines.size(); ++i) EXPECT_GT(lines[i].first, lines[i - 1].first);
+  const auto subtitle = TextsOfClass(svg, "subtitle");
+  ASSERT_EQ(subtitle.size(), 1u);
+  EXPECT_GT(subtitle[0].first, lines.back().first);
+  // The lanes start below the header: the first lane's label is lower than with a one-line title.
+  const auto lane_y = [](const std::string& s) {
+    const size_t lane = s.find("id=\"lane-cpu0\"");
+    return std::stod(s.substr(s.find(" y=\"", lane) + 4));
+  };
+  o.title = "short.textproto";
+  EXPECT_GT(lane_y(svg), lane_y(RenderTimelineSvg(CrashRun(), o)));
+}
+
+TEST(SvgText, WrapTextBreaksAtSpacesThenAfterSeparatorsAndElseAnywhere) {
+  EXPECT_EQ(WrapText("", 10), std::vector<std::string>{});
+  EXPECT_EQ(WrapText("fits", 10), std::vector<std::string>{"fits"});
+  EXPECT_EQ(WrapText("a file on ppc-v1", 10), (std::vector<std::string>{"a file on", "ppc-v1"}));
+  EXPECT_EQ(WrapText("corpus/regressions/x.textproto", 12),
+            (std::vector<std::string>{"corpus/", "regressions/", "x.textproto"}));
+  EXPECT_EQ(WrapText("abcdefghijkl", 5), (std::vector<std::string>{"abcde", "fghij", "kl"}));
+  // A space early in the line is not worth a half-empty line: the break goes after the later separator.
+  EXPECT_EQ(WrapText("a corpus/regressions", 12), (std::vector<std::string>{"a corpus/", "regressions"}));
+  for (const std::string& line : WrapText(std::string(500, 'x') + " on t (new)", 37)) EXPECT_LE(line.size(), 37u);
+  // A hard break never splits a UTF-8 sequence ("é" is two bytes).
+  EXPECT_EQ(WrapText("abcd\xc3\xa9fg", 5), (std::vector<std::string>{"abcd", "\xc3\xa9fg"}));
+}
+
 TEST(Timeline, HasExactlyOneLanePerCpu) {
   const std::string svg = RenderTimelineSvg(CrashRun());
   EXPECT_EQ(Count(svg, "class=\"lane\""), 4u);
@@ -384,6 +448,32 @@ TEST(TimelineCli, DrawsTheDivergingRunWithItsWitnessByteIdenticallyEachTime) {
   const std::string html = dir.path() + "/a.html";
   ASSERT_EQ(testing::RunCrashdiff("timeline " + scenario + " --target=ppc-prefix-nowake -o " + html).exit_code, 0);
   EXPECT_NE(read(html).find(first), std::string::npos);
+}
+
+// A reproducer is drawn on the target it was written for (its "# signature:" names it), not on the first target
+// (by name) that diverges; an explicit --target still wins. On row A both ppc-prefix-nowake and
+// ppc-v1-check-before-clear show known divergences.
+TEST(TimelineCli, DrawsTheTargetAReproducersSignatureNames) {
+  testing::TempDir dir;
+  const std::string signature =
+      "PR4 ordering: offline-target reads crashing_cpu after a wake without a barrier "
+      "[ppc-v1-check-before-clear/doorbell]";
+  const std::string scenario =
+      dir.Write("repro.textproto", "# crashdiff reproducer (minimized)\n# signature: " + signature + "\n" + kRowA);
+  const std::string svg = dir.path() + "/r.svg";
+  auto r = testing::RunCrashdiff("timeline " + scenario + " -o " + svg);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(": ppc-v1-check-before-clear, known,"), std::string::npos) << r.output;
+  std::stringstream s;
+  s << std::ifstream(svg).rdbuf();
+  EXPECT_NE(s.str().find(" on ppc-v1-check-before-clear (known)"), std::string::npos);
+  EXPECT_NE(s.str().find(XmlEscape(signature)), std::string::npos);
+  EXPECT_EQ(Count(s.str(), "class=\"witness\""), 1u);
+
+  r = testing::RunCrashdiff("timeline " + scenario + " --target ppc-prefix-nowake -o " + svg);
+  if (r.output.find("unknown target") != std::string::npos) GTEST_SKIP() << "ppc-prefix-nowake is not built in";
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(": ppc-prefix-nowake, known,"), std::string::npos) << r.output;
 }
 
 TEST(TimelineCli, HelpDescribesTheCommand) {
