@@ -462,7 +462,7 @@ const std::vector<Strategy>& Strategies() {
       {"ShiftTimes", 2, ShiftTimes},
       {"InsertChoice", 3, InsertChoice},
       {"Preempt", 3, Preempt},
-      {"Coincide", 3, Coincide},
+      {"Coincide", 6, Coincide},
       {"DeleteChoice", 2, DeleteChoice},
       {"ChangePolicy", 4, ChangePolicy},
       {"ToggleOffline", 5, ToggleOffline},
