@@ -7,10 +7,10 @@
 namespace crashdiff::ppc {
 
 State::State(Machine& m)
-    : crashing_cpu(m.NewVar("crashing_cpu", -1)),
+    : crashing_cpu(m.NewVar(SharedVar::kCrashingCpu, -1)),
       panic_cpu(m.NewVar("panic_cpu", -1)),
       kexec_lock(m.NewVar("kexec_lock", 0)),
-      cpus_in_crash(m.NewVar("cpus_in_crash", 0)),
+      cpus_in_crash(m.NewVar(SharedVar::kCpusInCrash, 0)),
       time_to_dump(m.NewVar("time_to_dump", 0)),
       cpus_state_saved(m.NewVar("cpus_state_saved", 0)),
       online_mask(m.NewVar("cpu_online_mask", 0)),

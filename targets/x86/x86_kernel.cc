@@ -18,7 +18,7 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       num_online_(m.NewVar("num_online_cpus", 0)),
       stop_nmi_handler_(m.NewVar("stop_nmi_handler", 0)),
       crash_nmi_handler_(m.NewVar("crash_nmi_handler", 0)),
-      crashing_cpu_(m.NewVar("crashing_cpu", kNoCpuId)),
+      crashing_cpu_(m.NewVar(SharedVar::kCrashingCpu, kNoCpuId)),
       shootdown_callback_(m.NewVar("shootdown_callback", 0)),
       waiting_for_crash_ipi_(m.NewVar("waiting_for_crash_ipi", 0)),
       crash_ipi_issued_(m.NewVar("crash_ipi_issued", 0)),
