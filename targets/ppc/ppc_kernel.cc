@@ -5,6 +5,21 @@
 #include "targets/ppc/ppc_kernel.h"
 
 namespace crashdiff::ppc {
+namespace {
+
+// The generic crash path under powerpc's step labels (docs/FIDELITY-ppc.md: P1-P4, K0-K2).
+constexpr common::CrashModel kCrashModel{.irq_off = "P1",
+                                         .panic_cpu = "P2",
+                                         .notifiers = "P3",
+                                         .end = "P4",
+                                         .crash_kexec_cpu = "K0",
+                                         .kexec_lock = "K1",
+                                         .setup_regs = "K2",
+                                         .console_lines = true,
+                                         .owner_crashing = false,
+                                         .book_shutdown_at_lock = false};
+
+}  // namespace
 
 State::State(Machine& m)
     : crashing_cpu(m.NewVar(SharedVar::kCrashingCpu, -1)),
@@ -44,7 +59,8 @@ State::State(Machine& m)
   online_mask.value = online;
 }
 
-PpcKernel::PpcKernel(Machine& m, const Variant& v) : m_(m), v_(v), s_(m) {}
+PpcKernel::PpcKernel(Machine& m, const Variant& v)
+    : m_(m), v_(v), s_(m), crash_(m, *this, kCrashModel, s_.panic_cpu, s_.kexec_lock) {}
 
 bool PpcKernel::XiveEnabled() const {
   return platform() == pb::POWER9_DOORBELL_XIVE || platform() == pb::POWER9_XIVE_IPI;
@@ -157,7 +173,7 @@ Task<> PpcKernel::Software(Cpu& cpu, const pb::Event& event) {
     co_return;
   }
   switch (event.kind()) {
-    case pb::PANIC: co_await Panic(cpu, "panic event"); break;
+    case pb::PANIC: co_await crash_.Panic(cpu, "panic event"); break;
     case pb::OOPS: co_await Die(cpu, "Oops: Kernel access of bad area", Regs{true, 0x300}); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
     case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
