@@ -21,7 +21,12 @@ bool IsStep(TraceKind k) {
 }
 
 bool IsBarrier(const TraceEntry& e) {
-  return e.kind == TraceKind::kBarrier || (e.kind == TraceKind::kLocal && e.detail == "barrier");
+  return e.kind == TraceKind::kBarrier || (e.kind == TraceKind::kLocal && e.tags.mark == TraceMark::kBarrier);
+}
+
+// A stop or MWAIT (its block, its wake): the sleeps a crash wake must end (PR3, PR4).
+bool IsStopOrMwait(const TraceEntry& e) {
+  return e.tags.mark == TraceMark::kStop || e.tags.mark == TraceMark::kMwait;
 }
 
 // Stores and atomics may be fully ordered (Linux value-returning atomics are), and the trace does not tell a
@@ -29,10 +34,6 @@ bool IsBarrier(const TraceEntry& e) {
 // missing barrier, at the price of missing a bug hidden behind a plain store.
 bool MayOrder(const TraceEntry& e) {
   return IsBarrier(e) || e.kind == TraceKind::kWrite || e.kind == TraceKind::kRmw;
-}
-
-bool StartsWith(const std::string& s, std::string_view prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
 }
 
 // Locations that mean the crash path has collected the CPU (DOMAIN §6 PR3: "in the receiver or parked").
@@ -125,28 +126,28 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
     case TraceKind::kEvent:
       // The kexec's entry is the last request before this CPU's shutdown starts: an earlier request that found
       // the CPU outside process context was never started.
-      if (e.detail == "KEXEC" && !c.shutdown_started) {
+      if (e.tags.mark == TraceMark::kKexecRequest && !c.shutdown_started) {
         c.kexec_event = true;
         c.kexec_time_ns = e.time_ns;
       }
       break;
     case TraceKind::kBlock:
-      if ((e.detail == "stop" || e.detail == "mwait") && c.woken && !c.collected && !c.slept_uncollected) {
+      if (IsStopOrMwait(e) && c.woken && !c.collected && !c.slept_uncollected) {
         c.slept_uncollected = true;
         c.slept_after_wake = At(e.cpu, e.step, e.time_ns, e.label);
       }
       break;
     case TraceKind::kWake:
-      if (StartsWith(e.detail, "stop wake") || StartsWith(e.detail, "mwait wake")) c.woke_unbarriered = true;
-      if (StartsWith(e.detail, "mwait wake")) c.monitored.clear();
+      if (IsStopOrMwait(e)) c.woke_unbarriered = true;
+      if (e.tags.mark == TraceMark::kMwait) c.monitored = kNoVar;
       break;
     case TraceKind::kRead:
-      if (e.detail == "crashing_cpu" && c.woke_unbarriered && !c.read_before_barrier.set()) {
+      if (e.tags.shared == SharedVar::kCrashingCpu && c.woke_unbarriered && !c.read_before_barrier.set()) {
         c.read_before_barrier = At(e.cpu, e.step, e.time_ns, e.label);
       }
       break;
     case TraceKind::kLocal:
-      if (StartsWith(e.detail, "monitor ")) c.monitored = e.detail.substr(8);
+      if (e.tags.mark == TraceMark::kMonitor) c.monitored = e.tags.var;
       break;
     case TraceKind::kOverwrite:
       if (!facts_.handed_over && !facts_.relocated) {
@@ -161,18 +162,18 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
   }
 
   if (e.kind == TraceKind::kWrite) {
-    if (e.label == "relocate") {
+    if (e.tags.mark == TraceMark::kRelocate) {
       if (!facts_.handed_over) {
         for (uint32_t o = 0; o < facts_.cpus.size(); ++o) {
           CpuFacts& other = facts_.cpus[o];
-          if (o == e.cpu || other.relocated_monitor.set() || other.monitored != e.detail) continue;
-          if (other.location == Location::kStoppedHw) other.relocated_monitor = At(o, e.step, e.time_ns, "relocate");
+          if (o == e.cpu || other.relocated_monitor.set() || other.monitored != e.tags.var) continue;
+          if (other.location == Location::kStoppedHw) other.relocated_monitor = At(o, e.step, e.time_ns, e.label);
         }
       }
-    } else if (e.detail == "crashing_cpu" && e.value >= 0) {
+    } else if (e.tags.shared == SharedVar::kCrashingCpu && e.value >= 0) {
       c.wrote_crashing_unbarriered = true;
       return;  // the write itself is not the ordering point that follows it
-    } else if (e.detail == "cpus_in_crash" && e.value == 0) {
+    } else if (e.tags.shared == SharedVar::kCpusInCrash && e.value == 0) {
       for (CpuFacts& o : facts_.cpus) o.responses_since_reset = 0;
       overcount_ = false;
     }
@@ -183,7 +184,7 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
     c.wrote_crashing_unbarriered = false;
   }
   // Entering HLT / a park is what a CPU may still do after relocation; anything else executes instructions.
-  if (facts_.relocated && IsStep(e.kind) && e.kind != TraceKind::kBlock && e.label != "relocate" &&
+  if (facts_.relocated && IsStep(e.kind) && e.kind != TraceKind::kBlock && e.tags.mark != TraceMark::kRelocate &&
       e.cpu != facts_.first_relocation.cpu && !c.ran_after_relocation.set()) {
     c.ran_after_relocation = At(e.cpu, e.step, e.time_ns, e.label);
   }

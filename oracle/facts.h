@@ -2,9 +2,11 @@
 // property checks (properties.h) read only these and the RunResult, so they work the same on a fuzzing run
 // (observer attached, no trace kept) and on a recorded or hand-built trace (replayed through the builder).
 //
-// Shared variables the facts recognise by name (docs/DOMAIN.md's names, documented in docs/ORACLE.md):
-//   crashing_cpu   (PR4: the kdump check an offline loop reads, the flag the initiator writes before waking)
-//   cpus_in_crash  (PR6: a write of 0 resets the arrival count, as the ppc initiator's I8 does)
+// The facts recognise entries by their typed tags (sim/shared_var.h), never by names or trace text: the shared
+// variables a target declares by id (docs/ORACLE.md "Names the facts rely on"),
+//   SharedVar::kCrashingCpu  (PR4: the kdump check an offline loop reads, the flag the initiator writes before waking)
+//   SharedVar::kCpusInCrash  (PR6: a write of 0 resets the arrival count, as the ppc initiator's I8 does)
+// and the simulator's own operations (TraceMark: barrier, monitor, stop, mwait, relocation store, kexec request).
 #pragma once
 
 #include <cstdint>
@@ -90,7 +92,7 @@ struct CpuFacts {
   // PR9.
   Witness shutdown_after_handover;
   // PR10.
-  std::string monitored;  // the line an armed MONITOR watches
+  uint32_t monitored = kNoVar;  // the line (Var::id) an armed MONITOR watches
   Witness relocated_monitor;
   Witness ran_after_relocation;
   Witness corrupt;

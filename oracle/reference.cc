@@ -20,8 +20,8 @@ const ReferenceProfile& ReferenceProfileFor(pb::Family family) {
 
 ReferenceProgram::ReferenceProgram(Machine& machine, const ReferenceProfile& profile) : m_(machine), profile_(profile) {
   panic_cpu_ = &m_.NewVar("panic_cpu", -1);
-  crashing_cpu_ = &m_.NewVar("crashing_cpu", -1);
-  cpus_in_crash_ = &m_.NewVar("cpus_in_crash", 0);
+  crashing_cpu_ = &m_.NewVar(SharedVar::kCrashingCpu, -1);
+  cpus_in_crash_ = &m_.NewVar(SharedVar::kCpusInCrash, 0);
   time_to_dump_ = &m_.NewVar("time_to_dump", 0);
   offline_control_ = m_.NewVarArray("offline_control", 0);
   online_ = m_.NewVarArray("cpu_online", 0);

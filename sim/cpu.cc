@@ -3,6 +3,12 @@
 #include "sim/machine.h"
 
 namespace crashdiff {
+namespace {
+
+constexpr TraceTags kStopTags{.mark = TraceMark::kStop};
+constexpr TraceTags kMwaitTags{.mark = TraceMark::kMwait};
+
+}  // namespace
 
 Cpu::Cpu(Machine& machine, uint32_t id, uint32_t core) : machine_(&machine), id_(id), core_(core) {}
 
@@ -40,7 +46,7 @@ Cpu::RmwOp Cpu::cmpxchg(Var& v, int64_t expected, int64_t desired, Label l) {
   return RmwOp(*this, v, RmwOp::Kind::kCmpxchg, expected, desired, l);
 }
 Cpu::LocalOp Cpu::barrier(Label l) {
-  return LocalOp(*this, l, nullptr, "barrier");
+  return LocalOp(*this, l, nullptr, "barrier", TraceTags{.mark = TraceMark::kBarrier});
 }
 Cpu::LocalOp Cpu::local(Label l, std::string what) {
   return LocalOp(*this, l, nullptr, std::move(what));
@@ -67,7 +73,7 @@ Cpu::LocalOp Cpu::monitor(Var& line, Label l) {
         c.set_monitored(&line);
         c.hw().monitor_fired = false;
       },
-      "monitor " + line.name);
+      "monitor " + line.name, TraceTags{.var = line.id, .mark = TraceMark::kMonitor});
 }
 Cpu::MwaitOp Cpu::mwait(Label l) {
   return MwaitOp(*this, l);
@@ -92,7 +98,7 @@ Cpu::LocalOp Cpu::overwrite(Region r, Label l) {
 
 PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
   result_ = var_->value;
-  cpu.machine().Record(cpu.id(), TraceKind::kRead, label, var_->name, result_);
+  cpu.machine().Record(cpu.id(), TraceKind::kRead, label, var_->name, result_, var_->tags());
   return Result::kDone;
 }
 
@@ -109,14 +115,14 @@ PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
   if (next != result_) {
     cpu.machine().StoreToLine(*var_, next, cpu.id(), label);
   } else {
-    cpu.machine().Record(cpu.id(), TraceKind::kRmw, label, var_->name, result_);
+    cpu.machine().Record(cpu.id(), TraceKind::kRmw, label, var_->name, result_, var_->tags());
   }
   return Result::kDone;
 }
 
 PendingOp::Result Cpu::LocalOp::Execute(Cpu& cpu) {
   if (effect_) effect_(cpu);
-  cpu.machine().Record(cpu.id(), TraceKind::kLocal, label, what_);
+  cpu.machine().Record(cpu.id(), TraceKind::kLocal, label, what_, 0, tags_);
   return Result::kDone;
 }
 
@@ -177,12 +183,12 @@ PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
   }
   const std::optional<Source> s = FirstPending(cpu.hw(), wake_mask());
   if (!s) {
-    if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "stop");
+    if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "stop", 0, kStopTags);
     return Result::kBlocked;
   }
   result_ = Wake{*s, Info(*s).srr1};
   if (Info(*s).consumed_by_wake) cpu.hw().Clear(*s);
-  m.Record(cpu.id(), TraceKind::kWake, label, "stop wake " + std::string(Name(*s)), result_.srr1);
+  m.Record(cpu.id(), TraceKind::kWake, label, "stop wake " + std::string(Name(*s)), result_.srr1, kStopTags);
   // A state-losing stop wakes through the system-reset vector: after hand-over that vector is the next kernel's.
   if (loses_state_ && m.overwritten(cpu.vector_region())) {
     m.Corrupt(cpu, "woke from state-losing stop into replaced reset vector");
@@ -215,13 +221,13 @@ PendingOp::Result Cpu::MwaitOp::Execute(Cpu& cpu) {
   else if (cpu.irq_count() != irqs_at_start_)
     why = "interrupt";
   if (why.empty()) {
-    if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "mwait");
+    if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "mwait", 0, kMwaitTags);
     return Result::kBlocked;
   }
   cpu.hw().spurious = false;
   cpu.hw().monitor_fired = false;
   cpu.set_monitored(nullptr);
-  m.Record(cpu.id(), TraceKind::kWake, label, "mwait wake " + why);
+  m.Record(cpu.id(), TraceKind::kWake, label, "mwait wake " + why, 0, kMwaitTags);
   cpu.set_location(before_);
   return Result::kDone;
 }

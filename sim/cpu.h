@@ -246,13 +246,14 @@ class Cpu::RmwOp : public Op<int64_t> {
 
 class Cpu::LocalOp : public Op<void> {
  public:
-  LocalOp(Cpu& c, Label l, std::function<void(Cpu&)> effect, std::string what)
-      : Op(c, l), effect_(std::move(effect)), what_(std::move(what)) {}
+  LocalOp(Cpu& c, Label l, std::function<void(Cpu&)> effect, std::string what, TraceTags tags = {})
+      : Op(c, l), effect_(std::move(effect)), what_(std::move(what)), tags_(tags) {}
   Result Execute(Cpu& cpu) override;
 
  private:
   std::function<void(Cpu&)> effect_;
   std::string what_;
+  TraceTags tags_;  // set only by the simulator's own operations (barrier, monitor)
 };
 
 class Cpu::WaitOp : public Op<bool> {

@@ -55,6 +55,12 @@ Var& Machine::NewVar(std::string name, int64_t init, Region region) {
   return v;
 }
 
+Var& Machine::NewVar(SharedVar shared, int64_t init, Region region, std::string name) {
+  Var& v = NewVar(name.empty() ? std::string(Name(shared)) : std::move(name), init, region);
+  v.shared = shared;
+  return v;
+}
+
 std::vector<Var*> Machine::NewVarArray(const std::string& name, int64_t init, Region region) {
   std::vector<Var*> out;
   out.reserve(num_cpus());
@@ -65,8 +71,14 @@ std::vector<Var*> Machine::NewVarArray(const std::string& name, int64_t init, Re
 }
 
 void Machine::StoreToLine(Var& v, int64_t value, uint32_t by_cpu, Label label) {
+  Store(v, value, by_cpu, label, TraceMark::kNone);
+}
+
+void Machine::Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMark mark) {
   v.value = value;
-  Record(by_cpu, TraceKind::kWrite, label, v.name, value);
+  TraceTags tags = v.tags();
+  tags.mark = mark;
+  Record(by_cpu, TraceKind::kWrite, label, v.name, value, tags);
   // x86 MONITOR fires on any store to the armed line, even one that writes the same value.
   for (Cpu& c : cpus_) {
     if (c.monitored() == &v) c.hw().monitor_fired = true;
@@ -77,11 +89,12 @@ void Machine::Overwrite(Region r, uint32_t by_cpu) {
   overwritten_[static_cast<size_t>(r)] = true;
   Record(by_cpu, TraceKind::kOverwrite, Name(r));
   for (Var& v : vars_) {
-    if (v.region == r) StoreToLine(v, static_cast<int64_t>(0x5A5A5A5A5A5A5A5Aull), by_cpu, "relocate");
+    if (v.region == r) Store(v, static_cast<int64_t>(0x5A5A5A5A5A5A5A5Aull), by_cpu, "relocate", TraceMark::kRelocate);
   }
 }
 
-void Machine::Record(uint32_t cpu, TraceKind kind, Label label, std::string_view detail, int64_t value) {
+void Machine::Record(uint32_t cpu, TraceKind kind, Label label, std::string_view detail, int64_t value,
+                     TraceTags tags) {
   // One entry reused for every step: assigning into its detail string keeps the capacity, so a run that does not
   // record its trace (fuzzing) allocates nothing per step here.
   TraceEntry& e = scratch_entry_;
@@ -92,6 +105,7 @@ void Machine::Record(uint32_t cpu, TraceKind kind, Label label, std::string_view
   e.label = label;
   e.detail.assign(detail);
   e.value = value;
+  e.tags = tags;
   e.location = cpu != kNoCpu ? cpus_[cpu].location() : Location::kRunOld;
   if (options_.observer != nullptr) options_.observer->OnEntry(e);
   ++trace_pos_;

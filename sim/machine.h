@@ -106,6 +106,9 @@ class Machine {
 
   // ---- Shared memory ----
   Var& NewVar(std::string name, int64_t init, Region region = Region::kOldKernelData);
+  // A variable the oracle's properties read (sim/shared_var.h): declared by its id, so the properties follow it
+  // under any display name (name defaults to the canonical one).
+  Var& NewVar(SharedVar shared, int64_t init, Region region = Region::kOldKernelData, std::string name = {});
   std::vector<Var*> NewVarArray(const std::string& name, int64_t init, Region region = Region::kOldKernelData);
   bool overwritten(Region r) const { return overwritten_[static_cast<size_t>(r)]; }
   void Overwrite(Region r, uint32_t by_cpu);
@@ -114,7 +117,8 @@ class Machine {
   // ---- Time and bookkeeping used by step operations and targets ----
   uint64_t now() const { return now_; }
   uint64_t step() const { return step_; }
-  void Record(uint32_t cpu, TraceKind kind, Label label, std::string_view detail = {}, int64_t value = 0);
+  void Record(uint32_t cpu, TraceKind kind, Label label, std::string_view detail = {}, int64_t value = 0,
+              TraceTags tags = {});
   void Log(uint32_t cpu, std::string text);  // a kernel console line (printk)
   void RecordSave(uint32_t cpu, bool regs_valid);
   void RecordResponse(uint32_t cpu) {
@@ -156,6 +160,7 @@ class Machine {
   };
 
   void Book(BookKind kind, uint32_t cpu);
+  void Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMark mark);
   void Start(Program& program);
   void Settle();
   void ExtendTimeLimit(uint64_t event_ns);

@@ -85,7 +85,8 @@ void Machine::Fire(PendingEvent& pe) {
     Record(cpu.id(), TraceKind::kEventIgnored, info->meaning, name + ": cpu not in task context");
     return;
   }
-  Record(cpu.id(), TraceKind::kEvent, info->meaning, name);
+  const TraceTags tags{.mark = e.kind() == pb::KEXEC ? TraceMark::kKexecRequest : TraceMark::kNone};
+  Record(cpu.id(), TraceKind::kEvent, info->meaning, name, 0, tags);
   PushFrame(cpu, program_->Software(cpu, e), false, Source::kSpurious);
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "sim/shared_var.h"
+
 namespace crashdiff {
 
 #define CRASHDIFF_REGIONS(X)                                                               \
@@ -43,6 +45,9 @@ struct Var {
   std::string name;
   int64_t value = 0;
   Region region = Region::kOldKernelData;
+  SharedVar shared = SharedVar::kNone;  // what the oracle knows it as, whatever its name
+
+  TraceTags tags() const { return TraceTags{shared, id, TraceMark::kNone}; }
 };
 
 }  // namespace crashdiff

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/location.h"
+#include "sim/shared_var.h"
 
 namespace crashdiff {
 
@@ -60,6 +61,7 @@ struct TraceEntry {
   Location location = Location::kRunOld;  // the CPU's location after this entry
   std::string detail;                     // variable name and value, event name, diagnostic text
   int64_t value = 0;
+  TraceTags tags;  // what the oracle recognises the entry by (sim/shared_var.h); not in the text or hash
 };
 
 class Trace {

@@ -2,7 +2,9 @@
 // property check can be shown to fire (or stay quiet) on exactly the interleaving a test describes.
 #pragma once
 
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oracle/facts.h"
@@ -98,12 +100,50 @@ class RunBuilder {
     e.label = label;
     e.detail = std::move(detail);
     e.value = value;
+    e.tags = Tags(kind, label, e.detail);
     if (cpu != kNoCpu) e.location = locations_[cpu];
     result_.trace.Add(e);
     ++time_;
   }
 
+  // The tags the simulator would record with the entry (sim/shared_var.h), from the text a test writes: a
+  // variable gets one id per name, and the shared ones their id by their canonical name.
+  TraceTags Tags(TraceKind kind, Label label, const std::string& detail) {
+    TraceTags t;
+    const auto var = [this](const std::string& name) {
+      auto [it, added] = var_ids_.try_emplace(name, static_cast<uint32_t>(var_ids_.size()));
+      return it->second;
+    };
+    const auto starts = [&detail](std::string_view p) { return detail.compare(0, p.size(), p) == 0; };
+    switch (kind) {
+      case TraceKind::kRead:
+      case TraceKind::kWrite:
+      case TraceKind::kRmw:
+        t.var = var(detail);
+        for (SharedVar v : {SharedVar::kCrashingCpu, SharedVar::kCpusInCrash}) {
+          if (detail == Name(v)) t.shared = v;
+        }
+        if (kind == TraceKind::kWrite && label == "relocate") t.mark = TraceMark::kRelocate;
+        break;
+      case TraceKind::kLocal:
+        if (detail == "barrier") t.mark = TraceMark::kBarrier;
+        if (starts("monitor ")) t = TraceTags{.var = var(detail.substr(8)), .mark = TraceMark::kMonitor};
+        break;
+      case TraceKind::kBlock:
+      case TraceKind::kWake:
+        if (starts("stop")) t.mark = TraceMark::kStop;
+        if (starts("mwait")) t.mark = TraceMark::kMwait;
+        break;
+      case TraceKind::kEvent:
+        if (detail == "KEXEC") t.mark = TraceMark::kKexecRequest;
+        break;
+      default: break;
+    }
+    return t;
+  }
+
   pb::Scenario scenario_;
+  std::map<std::string, uint32_t> var_ids_;
   RunResult result_;
   std::vector<Location> locations_;
   uint64_t step_ = 0;

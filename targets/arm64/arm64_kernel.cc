@@ -2,6 +2,21 @@
 #include "targets/arm64/arm64_kernel.h"
 
 namespace crashdiff::arm64 {
+namespace {
+
+// The generic crash path under arm64's step labels (docs/FIDELITY-x86-arm64.md: P1-P9, the same as x86's).
+constexpr common::CrashModel kCrashModel{.irq_off = "P1",
+                                         .panic_cpu = "P2",
+                                         .notifiers = "",
+                                         .end = "P9",
+                                         .crash_kexec_cpu = "P2",
+                                         .kexec_lock = "P4",
+                                         .setup_regs = "P5",
+                                         .console_lines = false,
+                                         .owner_crashing = true,
+                                         .book_shutdown_at_lock = true};
+
+}  // namespace
 
 Arm64Kernel::Arm64Kernel(Machine& m)
     : m_(m),
@@ -18,7 +33,8 @@ Arm64Kernel::Arm64Kernel(Machine& m)
       online_(m.NewVarArray("cpu_online", 0)),
       die_request_(m.NewVarArray("cpu_down_request", 0)),
       dead_(m.NewVarArray("cpuhp_dead", 0)),
-      stop_nmi_pending_(m.NewVarArray("gic_stop_nmi_pending", 0)) {
+      stop_nmi_pending_(m.NewVarArray("gic_stop_nmi_pending", 0)),
+      crash_(m, *this, kCrashModel, panic_cpu_, kexec_lock_) {
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     online_[c]->value = m.initially_online(c) ? 1 : 0;
@@ -80,7 +96,7 @@ Task<> Arm64Kernel::Software(Cpu& cpu, const pb::Event& event) {
     co_return;
   }
   switch (event.kind()) {
-    case pb::PANIC: co_await Panic(cpu); break;
+    case pb::PANIC: co_await crash_.Panic(cpu, {}); break;
     case pb::OOPS: co_await Oops(cpu); break;
     case pb::KEXEC: co_await KernelKexec(cpu); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;

@@ -9,6 +9,7 @@
 #include "sim/cpu.h"
 #include "sim/machine.h"
 #include "sim/program.h"
+#include "targets/common/crash_core.h"
 
 namespace crashdiff::arm64 {
 
@@ -19,7 +20,7 @@ inline constexpr int64_t kDownForKexec = 2;
 inline constexpr uint32_t kIpiCallFunc = 1;  // IPI_CALL_FUNC (stop_machine work for cpu_down)
 inline constexpr uint32_t kIpiCpuStop = 2;   // IPI_CPU_STOP
 
-class Arm64Kernel : public Program {
+class Arm64Kernel : public Program, private common::CrashArch {
  public:
   explicit Arm64Kernel(Machine& m);
 
@@ -47,16 +48,18 @@ class Arm64Kernel : public Program {
   bool OthersOnline(uint32_t self) const;
 
   // arm64_stop.cc: smp_send_stop (A1-A4) and the IPI_CPU_STOP receivers.
-  Task<> SmpSendStop(Cpu& cpu);
+  Task<> SmpSendStop(Cpu& cpu) override;
   Task<> IpiCpuStop(Cpu& cpu);
   Task<> IpiCpuCrashStop(Cpu& cpu);
   Task<> LocalCpuStop(Cpu& cpu);
 
-  // arm64_crash.cc: panic, die, crash_kexec, machine_crash_shutdown, machine_kexec.
-  Task<> Panic(Cpu& cpu);
+  // arm64_crash.cc: the crash path's arm64 hooks (targets/common/crash_core.h), die().
+  Task<> PanicIrqDisable(Cpu& cpu, Label l) override;
+  Task<> PanicSmpSelfStop(Cpu& cpu, bool nmi_panic) override;
+  Task<> PanicCrashSmpSendStop(Cpu& cpu) override;
+  Task<> MachineCrashShutdown(Cpu& cpu, common::Regs regs) override;
+  Task<> MachineKexec(Cpu& cpu) override;
   Task<> Oops(Cpu& cpu);
-  Task<> CrashKexec(Cpu& cpu);
-  Task<bool> DoCrashKexec(Cpu& cpu);
   Task<> CrashSmpSendStop(Cpu& cpu);
   Task<bool> CpusAreStuckInKernel(Cpu& cpu, Label label);
 
@@ -80,6 +83,7 @@ class Arm64Kernel : public Program {
   std::vector<Var*> die_request_;       // stop_machine work: take this CPU down
   std::vector<Var*> dead_;              // cpuhp: the CPU reported dead
   std::vector<Var*> stop_nmi_pending_;  // GIC: the IPI_CPU_STOP_NMI SGI is pending for this CPU
+  common::CrashCore crash_;             // panic(), crash_kexec(), __crash_kexec() (targets/common/)
 };
 
 }  // namespace crashdiff::arm64

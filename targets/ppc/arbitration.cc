@@ -1,50 +1,24 @@
-// Who becomes the initiator (DOMAIN §2.7, §4): kernel/panic.c panic() and panic_smp_self_stop (generic weak form),
-// kernel/kexec_core.c crash_kexec / __crash_kexec (2017-era mutex_trylock; kexec_trylock later, same effect),
-// crash_smp_send_stop (generic, and the 2022 powerpc override), arch/powerpc/kernel/traps.c die().
+// The powerpc side of who becomes the initiator (DOMAIN §2.7, §4): the hooks of the generic panic() /
+// crash_kexec() (targets/common/, which models kernel/panic.c and kernel/kexec_core.c for every family): how
+// panic() masks interrupts (soft-disable), panic_smp_self_stop (generic weak form), crash_smp_send_stop (generic,
+// and the 2022 powerpc override, torvalds/linux arch/powerpc/kernel/smp.c), smp_send_stop; and
+// arch/powerpc/kernel/traps.c die().
 #include "targets/ppc/ppc_kernel.h"
 
 namespace crashdiff::ppc {
 
-Task<> PpcKernel::Panic(Cpu& cpu, std::string why) {
-  co_await SoftIrqDisable(cpu, "P1");
-  m_.RecordPanic(cpu.id());
-  const int64_t me = cpu.id();
-  const int64_t old = co_await cpu.cmpxchg(s_.panic_cpu, -1, me, "P2");
-  if (old != -1 && old != me) {
-    // panic_smp_self_stop(): spin with interrupts (soft-)disabled in old-kernel text.
-    co_await cpu.park(Location::kLoserSpin, "P2");
-  }
-  m_.Log(cpu.id(), "Kernel panic - not syncing: " + why);
-  if (!m_.config().crash_kexec_post_notifiers()) {
-    co_await LockedCrashKexec(cpu, Regs{true, 0});  // __crash_kexec(NULL): regs of the current context
-    co_await SmpSendStop(cpu);
-  } else {
-    co_await CrashSmpSendStop(cpu, /*from_panic=*/true);
-    co_await cpu.local("P3", "panic notifiers, kmsg_dump");
-    co_await LockedCrashKexec(cpu, Regs{true, 0});
-  }
-  m_.Log(cpu.id(), "---[ end Kernel panic - not syncing: " + why + " ]---");
-  co_await cpu.park(Location::kPanicHalt, "P4");
+// The crash path's powerpc hooks (targets/common/crash_core.h).
+Task<> PpcKernel::PanicIrqDisable(Cpu& cpu, Label l) {
+  co_await SoftIrqDisable(cpu, l);
 }
 
-Task<> PpcKernel::CrashKexec(Cpu& cpu, Regs regs) {
-  const int64_t me = cpu.id();
-  if (co_await cpu.cmpxchg(s_.panic_cpu, -1, me, "K0") != -1) co_return;  // another CPU (or we) own the crash
-  // Bookkeeping: a crash_kexec() that starts a crash is a crash entry; one that finds the crash owned (a reset
-  // receiver on its way to crash_kexec_secondary) is not a loser.
-  m_.RecordPanic(cpu.id());
-  co_await LockedCrashKexec(cpu, regs);
-  co_await cpu.write(s_.panic_cpu, -1, "K0");  // __crash_kexec returned: nothing was loaded
+// panic_smp_self_stop() (the generic weak one): spin with interrupts (soft-)disabled in old-kernel text.
+Task<> PpcKernel::PanicSmpSelfStop(Cpu& cpu, bool /*nmi_panic*/) {
+  co_await cpu.park(Location::kLoserSpin, "P2");
 }
 
-// __crash_kexec(): only with the kexec lock and a crash image loaded.
-Task<> PpcKernel::LockedCrashKexec(Cpu& cpu, Regs regs) {
-  if (co_await cpu.cmpxchg(s_.kexec_lock, 0, 1, "K1") != 0) co_return;
-  if (m_.config().crash_image_loaded()) {
-    co_await cpu.local("K2", "crash_setup_regs, crash_save_vmcoreinfo");
-    co_await MachineCrashShutdown(cpu, regs);  // ends in the hand-over
-  }
-  co_await cpu.write(s_.kexec_lock, 0, "K1");
+Task<> PpcKernel::PanicCrashSmpSendStop(Cpu& cpu) {
+  co_await CrashSmpSendStop(cpu, /*from_panic=*/true);
 }
 
 // crash_smp_send_stop(): once. Before 2022 the generic one (smp_send_stop); from 2022 powerpc's own, which runs
@@ -89,8 +63,8 @@ Task<> PpcKernel::SmpCallFunctionStop(Cpu& cpu) {
 Task<> PpcKernel::Die(Cpu& cpu, std::string why, Regs regs) {
   co_await SoftIrqDisable(cpu, "DIE");
   m_.Log(cpu.id(), why);
-  co_await CrashKexec(cpu, regs);
-  co_await Panic(cpu, why == "System Reset" ? why : "Fatal exception");
+  co_await crash_.CrashKexec(cpu, regs);
+  co_await crash_.Panic(cpu, why == "System Reset" ? why : "Fatal exception");
 }
 
 }  // namespace crashdiff::ppc

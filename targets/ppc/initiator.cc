@@ -124,12 +124,11 @@ Task<> PpcKernel::KexecCpuDownPrimary(Cpu& cpu) {
   }
   if (XiveEnabled()) co_await cpu.local("I13", "xive_shutdown");
   co_await cpu.local("I13", "opal_reinit_cpus");
-  co_await MachineKexec(cpu);
 }
 
-// default_machine_kexec() in crash mode: no kexec_prepare_cpus (CPUs were collected above); kexec_sequence
-// copies the new kernel's first 0x100 bytes to real 0, sets kexec_flag and jumps: from here on the low
-// exception vectors belong to the kdump kernel.
+// machine_kexec() -> default_machine_kexec() in crash mode (after machine_crash_shutdown, from __crash_kexec): no
+// kexec_prepare_cpus (CPUs were collected above); kexec_sequence copies the new kernel's first 0x100 bytes to real 0,
+// sets kexec_flag and jumps: from here on the low exception vectors belong to the kdump kernel.
 Task<> PpcKernel::MachineKexec(Cpu& cpu) {
   m_.Log(cpu.id(), "kexec: Starting switchover sequence.");
   co_await cpu.write(s_.kexec_flag, 1, "I14");

@@ -5,12 +5,27 @@
 #include "targets/ppc/ppc_kernel.h"
 
 namespace crashdiff::ppc {
+namespace {
+
+// The generic crash path under powerpc's step labels (docs/FIDELITY-ppc.md: P1-P4, K0-K2).
+constexpr common::CrashModel kCrashModel{.irq_off = "P1",
+                                         .panic_cpu = "P2",
+                                         .notifiers = "P3",
+                                         .end = "P4",
+                                         .crash_kexec_cpu = "K0",
+                                         .kexec_lock = "K1",
+                                         .setup_regs = "K2",
+                                         .console_lines = true,
+                                         .owner_crashing = false,
+                                         .book_shutdown_at_lock = false};
+
+}  // namespace
 
 State::State(Machine& m)
-    : crashing_cpu(m.NewVar("crashing_cpu", -1)),
+    : crashing_cpu(m.NewVar(SharedVar::kCrashingCpu, -1)),
       panic_cpu(m.NewVar("panic_cpu", -1)),
       kexec_lock(m.NewVar("kexec_lock", 0)),
-      cpus_in_crash(m.NewVar("cpus_in_crash", 0)),
+      cpus_in_crash(m.NewVar(SharedVar::kCpusInCrash, 0)),
       time_to_dump(m.NewVar("time_to_dump", 0)),
       cpus_state_saved(m.NewVar("cpus_state_saved", 0)),
       online_mask(m.NewVar("cpu_online_mask", 0)),
@@ -44,7 +59,8 @@ State::State(Machine& m)
   online_mask.value = online;
 }
 
-PpcKernel::PpcKernel(Machine& m, const Variant& v) : m_(m), v_(v), s_(m) {}
+PpcKernel::PpcKernel(Machine& m, const Variant& v)
+    : m_(m), v_(v), s_(m), crash_(m, *this, kCrashModel, s_.panic_cpu, s_.kexec_lock) {}
 
 bool PpcKernel::XiveEnabled() const {
   return platform() == pb::POWER9_DOORBELL_XIVE || platform() == pb::POWER9_XIVE_IPI;
@@ -157,7 +173,7 @@ Task<> PpcKernel::Software(Cpu& cpu, const pb::Event& event) {
     co_return;
   }
   switch (event.kind()) {
-    case pb::PANIC: co_await Panic(cpu, "panic event"); break;
+    case pb::PANIC: co_await crash_.Panic(cpu, "panic event"); break;
     case pb::OOPS: co_await Die(cpu, "Oops: Kernel access of bad area", Regs{true, 0x300}); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
     case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;

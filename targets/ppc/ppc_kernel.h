@@ -6,7 +6,7 @@
 //   offline_loop.cc    pnv_smp_cpu_kill_self and pnv_cpu_offline (§2.2, §3.1-§3.3, §3.7)
 //   initiator.cc       default_machine_crash_shutdown and machine_kexec (§2.8, §2.10, §3.6)
 //   receiver.cc        crash_ipi_callback, system_reset_exception, crash_kexec_secondary (§2.9)
-//   arbitration.cc     panic, crash_kexec, __crash_kexec, die (§2.7, §4)
+//   arbitration.cc     the hooks of the generic panic / crash_kexec (targets/common/), die (§2.7, §4)
 //   hotplug.cc         cpu_down / cpu_up and the dying CPU's path to the offline loop (§2.1)
 #pragma once
 
@@ -17,7 +17,7 @@
 
 namespace crashdiff::ppc {
 
-class PpcKernel : public Program {
+class PpcKernel : public Program, private common::CrashArch {
  public:
   PpcKernel(Machine& m, const Variant& v);
 
@@ -69,13 +69,13 @@ class PpcKernel : public Program {
   Task<> StartSecondary(Cpu& cpu);
 
   // initiator.cc
-  Task<> MachineCrashShutdown(Cpu& cpu, Regs regs);
+  Task<> MachineCrashShutdown(Cpu& cpu, Regs regs) override;
   Task<> CrashKexecPrepare(Cpu& cpu, Regs regs);
   Task<> CrashKexecPrepareCpus(Cpu& cpu);
   Task<> CrashSendIpi(Cpu& cpu);
   Task<> CrashKexecWaitRealmode(Cpu& cpu);
   Task<> KexecCpuDownPrimary(Cpu& cpu);
-  Task<> MachineKexec(Cpu& cpu);
+  Task<> MachineKexec(Cpu& cpu) override;
 
   // receiver.cc
   Task<> CrashIpiCallback(Cpu& cpu, Regs regs);
@@ -84,12 +84,12 @@ class PpcKernel : public Program {
   Task<> StopThisCpu(Cpu& cpu);
   Task<> StopThisCpuCall(Cpu& cpu);
 
-  // arbitration.cc
-  Task<> Panic(Cpu& cpu, std::string why);
-  Task<> CrashKexec(Cpu& cpu, Regs regs);
-  Task<> LockedCrashKexec(Cpu& cpu, Regs regs);
+  // arbitration.cc: the crash path's powerpc hooks (targets/common/crash_core.h), die().
+  Task<> PanicIrqDisable(Cpu& cpu, Label l) override;
+  Task<> PanicSmpSelfStop(Cpu& cpu, bool nmi_panic) override;
+  Task<> PanicCrashSmpSendStop(Cpu& cpu) override;
   Task<> CrashSmpSendStop(Cpu& cpu, bool from_panic = false);
-  Task<> SmpSendStop(Cpu& cpu);
+  Task<> SmpSendStop(Cpu& cpu) override;
   Task<> SmpCallFunctionStop(Cpu& cpu);
   Task<> Die(Cpu& cpu, std::string why, Regs regs);
 
@@ -101,6 +101,7 @@ class PpcKernel : public Program {
   Machine& m_;
   Variant v_;
   State s_;
+  common::CrashCore crash_;  // panic(), crash_kexec(), __crash_kexec() (targets/common/)
 };
 
 }  // namespace crashdiff::ppc

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/machine.h"
+#include "targets/common/crash_core.h"
 
 namespace crashdiff::ppc {
 
@@ -74,10 +75,7 @@ enum NmiFn : int64_t { kFnNone = 0, kFnCrashIpiCallback = 1, kFnStopThisCpu = 2 
 enum class Msg { kCallFunction, kReschedule, kNmiIpi };
 
 // Register state handed to crash_save_cpu / the receiver: trap 0x100 = came in through a system reset.
-struct Regs {
-  bool valid = true;
-  uint32_t trap = 0;
-};
+using Regs = common::Regs;  // struct pt_regs: valid, trap (0x100 system reset)
 
 inline int64_t CpuBit(uint32_t c) {
   return int64_t{1} << c;

@@ -46,7 +46,7 @@ Task<> PpcKernel::SystemResetException(Cpu& cpu, Regs regs) {
     pc(cpu).longjmp_pending = true;
     co_return;
   }
-  co_await CrashKexec(cpu, regs);           // returns: lost arbitration (or nothing to hand over to)
+  co_await crash_.CrashKexec(cpu, regs);    // returns: lost arbitration (or nothing to hand over to)
   co_await CrashKexecSecondary(cpu, regs);  // returns: no crash in progress within 1 s
   co_await Die(cpu, "System Reset", regs);
 }

@@ -1,6 +1,7 @@
-// Panic / oops arbitration and the kdump shutdown of the other CPUs. Models torvalds/linux kernel/panic.c
-// (panic, nmi_panic, panic_smp_self_stop, nmi_panic_self_stop), kernel/kexec_core.c (crash_kexec,
-// __crash_kexec with kexec_trylock), arch/x86/kernel/traps.c / dumpstack.c (oops_begin/oops_end: die_lock with
+// The x86 side of the crash path: the hooks of the generic panic() / crash_kexec() (targets/common/, which models
+// kernel/panic.c and kernel/kexec_core.c for every family): panic_smp_self_stop, nmi_panic_self_stop, smp_send_stop,
+// crash_smp_send_stop, machine_crash_shutdown, machine_kexec; and die(). Models torvalds/linux
+// arch/x86/kernel/traps.c / dumpstack.c (oops_begin/oops_end: die_lock with
 // die_owner and die_nest_count, so a nested oops on the owning CPU goes on instead of deadlocking),
 // arch/x86/kernel/crash.c (native_machine_crash_shutdown, kdump_nmi_callback, crash_smp_send_stop) and
 // arch/x86/kernel/reboot.c (nmi_shootdown_cpus, crash_nmi_callback, run_crash_ipi_callback) as of v6.6, with the
@@ -11,34 +12,43 @@
 
 namespace crashdiff::x86 {
 
-Task<> X86Kernel::Panic(Cpu& cpu, bool nmi_panic) {
-  const int64_t self = cpu.id();
-  // nmi_panic() (what NMI handlers call): its loser polls for the shootdown. panic() itself, also from an oops in
-  // NMI context (oops_end: "Fatal exception in interrupt"), stops in the generic panic_smp_self_stop.
-  const bool from_nmi = nmi_panic;
-  co_await cpu.irq_disable("P1");
-  m_.RecordPanic(cpu.id());  // entered once its first step ran: an interrupt before it runs first (sim/machine.h)
-  const int64_t old = co_await cpu.cmpxchg(panic_cpu_, kNoCpuId, self, "P2");
-  if (old != kNoCpuId && old != self) {
-    if (from_nmi) {
-      // nmi_panic_self_stop(): run_crash_ipi_callback() until the shootdown is issued (the crash NMI cannot nest).
-      cpu.set_location(Location::kLoserSpin);
-      co_await cpu.wait_until([this] { return crash_ipi_issued_.value == 1; }, kForever, "X0");
-      if (co_await cpu.read(crash_ipi_issued_, "X0") == 1) co_await CrashNmiCallback(cpu);
-    }
-    co_await PanicSelfStop(cpu);
-    co_return;
+// The crash path's x86 hooks (targets/common/crash_core.h).
+Task<> X86Kernel::PanicIrqDisable(Cpu& cpu, Label l) {
+  co_await cpu.irq_disable(l);
+}
+
+// nmi_panic() (what NMI handlers call): its loser runs nmi_panic_self_stop(), which polls for the shootdown.
+// panic() itself, also from an oops in NMI context (oops_end: "Fatal exception in interrupt"), stops in the generic
+// panic_smp_self_stop.
+Task<> X86Kernel::PanicSmpSelfStop(Cpu& cpu, bool nmi_panic) {
+  if (nmi_panic) {
+    // nmi_panic_self_stop(): run_crash_ipi_callback() until the shootdown is issued (the crash NMI cannot nest).
+    cpu.set_location(Location::kLoserSpin);
+    co_await cpu.wait_until([this] { return crash_ipi_issued_.value == 1; }, kForever, "X0");
+    if (co_await cpu.read(crash_ipi_issued_, "X0") == 1) co_await CrashNmiCallback(cpu);
   }
-  cpu.set_location(Location::kCrashing);  // the panicking CPU: no longer ordinary kernel code
-  if (!m_.config().crash_kexec_post_notifiers()) {
-    co_await DoCrashKexec(cpu);          // returns only without an image (or with kexec_lock held)
-    co_await StopOtherCpus(cpu, false);  // smp_send_stop()
-  } else {
-    co_await CrashSmpSendStop(cpu);
-    co_await DoCrashKexec(cpu);
-  }
-  co_await cpu.local("P9", "end Kernel panic - not syncing");
-  co_await cpu.park(Location::kPanicHalt, "P9");
+  co_await PanicSelfStop(cpu);
+}
+
+Task<> X86Kernel::SmpSendStop(Cpu& cpu) {
+  co_await StopOtherCpus(cpu, false);
+}
+
+Task<> X86Kernel::PanicCrashSmpSendStop(Cpu& cpu) {
+  co_await CrashSmpSendStop(cpu);
+}
+
+// native_machine_crash_shutdown().
+Task<> X86Kernel::MachineCrashShutdown(Cpu& cpu, common::Regs /*regs*/) {
+  co_await cpu.irq_disable("C0");
+  co_await CrashSmpSendStop(cpu);
+  co_await cpu.local("C9", "disable virtualization, stop PT, clear IO-APIC, lapic_shutdown, hpet_disable");
+  m_.RecordSave(cpu.id(), true);
+}
+
+// machine_kexec(kexec_crash_image): the kdump kernel already sits in its reserved memory.
+Task<> X86Kernel::MachineKexec(Cpu& cpu) {
+  co_await cpu.handover({Region::kCrashKernel}, "C10");
 }
 
 // The generic weak panic_smp_self_stop(): spin with interrupts off; NMIs still get in.
@@ -49,9 +59,9 @@ Task<> X86Kernel::PanicSelfStop(Cpu& cpu) {
 Task<> X86Kernel::Oops(Cpu& cpu) {
   co_await OopsBegin(cpu);
   co_await cpu.local("D2", "__die: print oops");
-  co_await CrashKexec(cpu);  // oops_end(): kexec_should_crash() holds with panic_on_oops
+  co_await crash_.CrashKexec(cpu);  // oops_end(): kexec_should_crash() holds with panic_on_oops
   co_await OopsEnd(cpu);
-  co_await Panic(cpu, /*nmi_panic=*/false);  // panic_on_oops, or "Fatal exception in interrupt"
+  co_await crash_.Panic(cpu, {});  // panic_on_oops, or "Fatal exception in interrupt"
 }
 
 // oops_begin(): interrupts off, then arch_spin_trylock(die_lock). On failure the CPU spins for the lock unless it
@@ -79,34 +89,6 @@ Task<> X86Kernel::OopsBegin(Cpu& cpu) {
 Task<> X86Kernel::OopsEnd(Cpu& cpu) {
   co_await cpu.write(die_owner_, kNoCpuId, "D4");
   if (co_await cpu.fetch_add(die_nest_count_, -1, "D4") == 1) co_await cpu.write(die_lock_, 0, "D4");
-}
-
-Task<> X86Kernel::CrashKexec(Cpu& cpu) {
-  const int64_t self = cpu.id();
-  m_.RecordPanic(cpu.id());
-  if (co_await cpu.cmpxchg(panic_cpu_, kNoCpuId, self, "P2") != kNoCpuId) co_return;  // losers return
-  co_await DoCrashKexec(cpu);
-  co_await cpu.write(panic_cpu_, kNoCpuId, "P2");  // no image: allow a later panic()
-}
-
-// __crash_kexec(): kexec_trylock, then machine_crash_shutdown and machine_kexec; returns only if it could not.
-Task<bool> X86Kernel::DoCrashKexec(Cpu& cpu) {
-  if (co_await cpu.cmpxchg(kexec_lock_, 0, 1, "P4") != 0) co_return false;
-  if (!m_.config().crash_image_loaded()) {
-    co_await cpu.write(kexec_lock_, 0, "P4");
-    co_return false;
-  }
-  m_.RecordShutdown(cpu.id());
-  cpu.set_location(Location::kCrashing);
-  co_await cpu.local("P5", "crash_setup_regs, crash_save_vmcoreinfo");
-  // native_machine_crash_shutdown()
-  co_await cpu.irq_disable("C0");
-  co_await CrashSmpSendStop(cpu);
-  co_await cpu.local("C9", "disable virtualization, stop PT, clear IO-APIC, lapic_shutdown, hpet_disable");
-  m_.RecordSave(cpu.id(), true);
-  // machine_kexec(kexec_crash_image): the kdump kernel already sits in its reserved memory.
-  co_await cpu.handover({Region::kCrashKernel}, "C10");
-  co_return true;
 }
 
 // crash_smp_send_stop(): once only (static cpus_stopped), then kdump_nmi_shootdown_cpus().

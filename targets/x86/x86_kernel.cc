@@ -2,6 +2,21 @@
 #include "targets/x86/x86_kernel.h"
 
 namespace crashdiff::x86 {
+namespace {
+
+// The generic crash path under x86's step labels (docs/FIDELITY-x86-arm64.md: P1-P9).
+constexpr common::CrashModel kCrashModel{.irq_off = "P1",
+                                         .panic_cpu = "P2",
+                                         .notifiers = "",
+                                         .end = "P9",
+                                         .crash_kexec_cpu = "P2",
+                                         .kexec_lock = "P4",
+                                         .setup_regs = "P5",
+                                         .console_lines = false,
+                                         .owner_crashing = true,
+                                         .book_shutdown_at_lock = true};
+
+}  // namespace
 
 X86Kernel::X86Kernel(Machine& m, X86Variant variant)
     : m_(m),
@@ -18,7 +33,7 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       num_online_(m.NewVar("num_online_cpus", 0)),
       stop_nmi_handler_(m.NewVar("stop_nmi_handler", 0)),
       crash_nmi_handler_(m.NewVar("crash_nmi_handler", 0)),
-      crashing_cpu_(m.NewVar("crashing_cpu", kNoCpuId)),
+      crashing_cpu_(m.NewVar(SharedVar::kCrashingCpu, kNoCpuId)),
       shootdown_callback_(m.NewVar("shootdown_callback", 0)),
       waiting_for_crash_ipi_(m.NewVar("waiting_for_crash_ipi", 0)),
       crash_ipi_issued_(m.NewVar("crash_ipi_issued", 0)),
@@ -34,7 +49,8 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       apic_enabled_(m.num_cpus(), true),
       in_wait_for_sipi_(m.num_cpus(), false),
       system_irr_(m.num_cpus()),
-      die_spin_depth_(m.num_cpus(), 0) {
+      die_spin_depth_(m.num_cpus(), 0),
+      crash_(m, *this, kCrashModel, panic_cpu_, kexec_lock_) {
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     // Offline CPUs were booted and later unplugged: the unplug already cleared their online bit.
@@ -99,7 +115,9 @@ Task<> X86Kernel::Software(Cpu& cpu, const pb::Event& event) {
   // No step either: the event starts nothing (a step would be a window for the next event to land on).
   if (die_spin_depth_[cpu.id()] != 0 && cpu.frames().size() == die_spin_depth_[cpu.id()] + 1) co_return;
   switch (event.kind()) {
-    case pb::PANIC: co_await Panic(cpu, /*nmi_panic=*/cpu.in_nmi()); break;  // an NMI handler calls nmi_panic()
+    case pb::PANIC:
+      co_await crash_.Panic(cpu, {}, /*nmi_panic=*/cpu.in_nmi());
+      break;  // an NMI handler calls nmi_panic()
     case pb::OOPS: co_await Oops(cpu); break;
     case pb::KEXEC: co_await KernelKexec(cpu); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;

@@ -12,6 +12,7 @@
 #include "sim/cpu.h"
 #include "sim/machine.h"
 #include "sim/program.h"
+#include "targets/common/crash_core.h"
 
 namespace crashdiff::x86 {
 
@@ -37,7 +38,7 @@ inline constexpr uint32_t kCallFunctionVector = 0xfc;         // CALL_FUNCTION_V
 inline constexpr int kKickAttempts = 1000;                    // smp_kick_mwait_play_dead: 1000 x 5 us
 inline constexpr uint64_t kKickDelayNs = 5 * kUs;
 
-class X86Kernel : public Program {
+class X86Kernel : public Program, private common::CrashArch {
  public:
   X86Kernel(Machine& m, X86Variant variant);
 
@@ -66,13 +67,16 @@ class X86Kernel : public Program {
   bool OthersStopped(uint32_t self) const;
   void SendSystemVector(uint32_t target, uint32_t vector);
 
-  // x86_crash.cc: panic / oops arbitration and the kdump NMI shootdown.
-  Task<> Panic(Cpu& cpu, bool nmi_panic);
+  // x86_crash.cc: the crash path's x86 hooks (targets/common/crash_core.h), die(), the kdump NMI shootdown.
+  Task<> PanicIrqDisable(Cpu& cpu, Label l) override;
+  Task<> PanicSmpSelfStop(Cpu& cpu, bool nmi_panic) override;
+  Task<> SmpSendStop(Cpu& cpu) override;
+  Task<> PanicCrashSmpSendStop(Cpu& cpu) override;
+  Task<> MachineCrashShutdown(Cpu& cpu, common::Regs regs) override;
+  Task<> MachineKexec(Cpu& cpu) override;
   Task<> Oops(Cpu& cpu);
   Task<> OopsBegin(Cpu& cpu);
   Task<> OopsEnd(Cpu& cpu);
-  Task<> CrashKexec(Cpu& cpu);
-  Task<bool> DoCrashKexec(Cpu& cpu);
   Task<> CrashSmpSendStop(Cpu& cpu);
   Task<> NmiShootdownCpus(Cpu& cpu);
   Task<> CrashNmiCallback(Cpu& cpu);
@@ -133,6 +137,7 @@ class X86Kernel : public Program {
   // it does not. That loop calls nothing, so a software event cannot start directly on top of it.
   std::vector<size_t> die_spin_depth_;
   bool stuck_reported_ = false;  // pr_err_once
+  common::CrashCore crash_;      // panic(), crash_kexec(), __crash_kexec() (targets/common/)
 };
 
 }  // namespace crashdiff::x86

@@ -1,0 +1,92 @@
+// The architecture-independent crash path, one model for every family, laid out like the kernel:
+//   panic.cc        kernel/panic.c        panic() (and nmi_panic()'s arbitration): panic_cpu, the order of
+//                                         __crash_kexec vs smp_send_stop vs the notifiers, the final halt
+//   kexec_core.cc   kernel/kexec_core.c   crash_kexec(): panic_cpu for callers outside panic(); __crash_kexec():
+//                                         the kexec lock (2017-era mutex_trylock(&kexec_mutex), later
+//                                         kexec_trylock(): the same gate) and the crash-image check
+// Sources: torvalds/linux kernel/panic.c @v4.14, @v6.6 (DOMAIN S16) and kernel/kexec_core.c, 2017-era and
+// @0091d9241ea24c5275be4a3e5a032862fd9de9ec (DOMAIN S15). Between the versions the targets model (v4.14 to v6.x)
+// these functions do the same steps; what differs between versions lives in the architecture hooks (e.g. the 2022
+// powerpc crash_smp_send_stop override).
+//
+// What the kernel leaves to each architecture, each family supplies (CrashArch): how panic() disables interrupts,
+// panic_smp_self_stop / nmi_panic_self_stop, smp_send_stop, crash_smp_send_stop, machine_crash_shutdown and
+// machine_kexec. die() and its lock stay in the architectures: they are arch code in the kernel too (x86
+// oops_begin's die_owner nesting, arm64's plain die_lock, powerpc's oops_begin).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sim/cpu.h"
+#include "sim/machine.h"
+
+namespace crashdiff::common {
+
+inline constexpr int64_t kPanicCpuInvalid = -1;  // PANIC_CPU_INVALID
+
+// struct pt_regs as far as the models need it: whether the registers are valid, and the trap that brought the CPU
+// here (powerpc 0x100: system reset). __crash_kexec(NULL) means the current context's: {true, 0}.
+struct Regs {
+  bool valid = true;
+  uint32_t trap = 0;
+};
+
+// The architecture's half of the crash path: functions the generic code calls that each architecture defines, or
+// overrides from a __weak default.
+class CrashArch {
+ public:
+  virtual ~CrashArch() = default;
+  // panic()'s local_irq_disable(): powerpc soft-masks, x86 cli, arm64 masks DAIF.
+  virtual Task<> PanicIrqDisable(Cpu& cpu, Label l) = 0;
+  // A CPU that lost panic_cpu: panic_smp_self_stop() or, for nmi_panic(), nmi_panic_self_stop(). Never returns.
+  virtual Task<> PanicSmpSelfStop(Cpu& cpu, bool nmi_panic) = 0;
+  virtual Task<> SmpSendStop(Cpu& cpu) = 0;
+  // crash_smp_send_stop() as panic() calls it with crash_kexec_post_notifiers.
+  virtual Task<> PanicCrashSmpSendStop(Cpu& cpu) = 0;
+  // machine_crash_shutdown(regs), then machine_kexec(kexec_crash_image) (the hand-over: does not return).
+  virtual Task<> MachineCrashShutdown(Cpu& cpu, Regs regs) = 0;
+  virtual Task<> MachineKexec(Cpu& cpu) = 0;
+};
+
+// How one family's model runs the generic code. The step labels are the family's own (its docs/FIDELITY-*.md
+// tables; the regression corpus triggers on them). The three switches are bookkeeping of the models, not kernel
+// behaviour: each family keeps what its traces have always recorded.
+struct CrashModel {
+  Label irq_off;          // panic(): local_irq_disable()
+  Label panic_cpu;        // panic(): cmpxchg(panic_cpu)
+  Label notifiers;        // panic(): notifiers and kmsg_dump with crash_kexec_post_notifiers ("": not a step)
+  Label end;              // panic(): the final halt
+  Label crash_kexec_cpu;  // crash_kexec(): cmpxchg(panic_cpu) and its reset
+  Label kexec_lock;       // __crash_kexec(): kexec trylock / unlock
+  Label setup_regs;       // __crash_kexec(): crash_setup_regs, crash_save_vmcoreinfo
+  // panic()'s two pr_emerg lines as console diagnostics (else the end is a step of its own).
+  bool console_lines = false;
+  // The panic owner's location becomes CRASHING as it wins panic_cpu (else when machine_crash_shutdown starts).
+  bool owner_crashing = false;
+  // The crash shutdown is booked (and the CPU CRASHING) when __crash_kexec finds an image (else the architecture's
+  // machine_crash_shutdown books it).
+  bool book_shutdown_at_lock = false;
+};
+
+class CrashCore {
+ public:
+  CrashCore(Machine& m, CrashArch& arch, const CrashModel& model, Var& panic_cpu, Var& kexec_lock)
+      : m_(m), arch_(arch), model_(model), panic_cpu_(panic_cpu), kexec_lock_(kexec_lock) {}
+
+  // panic.cc: panic(why), or nmi_panic() (an NMI handler's: its loser stops in nmi_panic_self_stop).
+  Task<> Panic(Cpu& cpu, std::string why, bool nmi_panic = false);
+  // kexec_core.c: crash_kexec(regs), and __crash_kexec(regs) for panic(), which owns panic_cpu already.
+  Task<> CrashKexec(Cpu& cpu, Regs regs = {});
+  Task<> LockedCrashKexec(Cpu& cpu, Regs regs = {});
+
+ private:
+  Machine& m_;
+  CrashArch& arch_;
+  CrashModel model_;
+  Var& panic_cpu_;
+  Var& kexec_lock_;
+};
+
+}  // namespace crashdiff::common
