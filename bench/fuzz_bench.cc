@@ -24,6 +24,7 @@
 #include "fuzz/mutator/fix.h"
 #include "fuzz/mutator/input.h"
 #include "fuzz/mutator/mutator.h"
+#include "proto/family_name.h"
 #include "sim/rng.h"
 
 namespace crashdiff::fuzz {
@@ -51,8 +52,9 @@ const std::map<std::string, std::vector<pb::Scenario>>& Seeds() {
         out[f.parent_path().filename().string()].push_back(*s);
       }
     }
-    for (auto [name, family] : {std::pair{"ppc", pb::PPC}, {"x86", pb::X86}, {"arm64", pb::ARM64}}) {
-      if (out[name].empty()) out[name].push_back(MinimalScenario(family));
+    for (const FamilyNameRow& row : kFamilyNames) {
+      const std::string name(row.name);
+      if (out[name].empty()) out[name].push_back(MinimalScenario(row.family));
     }
     return out;
   }();

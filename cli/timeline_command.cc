@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "diff/differential.h"
 #include "diff/runner.h"
-#include "minimize/reproducer.h"
+#include "diff/finding.h"
 #include "report/timeline.h"
 #include "sim/scenario_io.h"
 #include "util/atomic_file.h"
@@ -91,7 +91,7 @@ int TimelineCommand(const Args& raw_args) {
   options.title = file + " on " + target.name + " (" + std::string(chosen.verdict()) + ")";
   options.subtitle = pb::Family_Name(loaded.scenario->machine().family()) + " / " +
                      pb::Platform_Name(loaded.scenario->machine().platform()) + " | models " + target.models;
-  const std::string named = ParseReproducerHeader(text).signature;
+  const std::string named = ParseFindingHeader(text).signature;
   if (const Divergence* d = ChooseDivergence(chosen, named)) {
     options.subtitle = d->signature + (d->known ? " (known)" : " (new)");
     if (chosen.divergences.size() > 1) {
