@@ -15,11 +15,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
-#include "diff/differential.h"
 #include "bench/byte_mutant.h"
+#include "diff/differential.h"
 #include "diff/runner.h"
 #include "fuzz/mutator/fix.h"
 #include "fuzz/mutator/input.h"
@@ -117,13 +118,10 @@ void BM_ParseInput(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseInput);
 
-
 // A documented bug regardless of platform: the signature without the "/platform" of "[target/platform]".
 std::string BugKey(const std::string& signature) {
-  const size_t open = signature.rfind('[');
-  const size_t slash = signature.find('/', open == std::string::npos ? 0 : open);
-  if (open == std::string::npos || slash == std::string::npos) return signature;
-  return signature.substr(0, slash) + "]";
+  const std::optional<Signature> s = Signature::Parse(signature);
+  return s ? s->Key() + " [" + s->target + "]" : signature;
 }
 
 void BM_Rediscover(benchmark::State& state, const char* family, bool structure_aware) {

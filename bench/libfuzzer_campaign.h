@@ -1,8 +1,9 @@
 // One rediscovery campaign through the real engine (bench/rediscover.cc's libfuzzer-* strategies): the libFuzzer
-// harness (fuzz/harness_libfuzzer.cc) is started by the campaign launcher (campaign/engine.h) as a child process on a fresh temporary directory holding the
-// starting corpus, in campaign mode (CRASHDIFF_FINDINGS_DIR), and its findings directory is polled; the process
-// is stopped as soon as every watched bug has a finding, or when libFuzzer's -max_total_time ends it. Each
-// finding's header says after how many executions and milliseconds it was found (fuzz/harness_core.cc).
+// harness (fuzz/harness_libfuzzer.cc) is started by the campaign launcher (campaign/engine.h) as a child process on a
+// fresh temporary directory holding the starting corpus, in campaign mode (CRASHDIFF_FINDINGS_DIR), and its findings
+// directory is polled; the process is stopped as soon as every watched bug has a finding, or when libFuzzer's
+// -max_total_time ends it. Each finding's header says after how many executions and milliseconds it was found
+// (fuzz/harness_core.cc).
 //
 // Only the process started here is ever signalled (SIGTERM, then SIGKILL after a grace period), and it is always
 // reaped. The engine's output goes to engine.log in the temporary directory; the directory is removed afterwards,

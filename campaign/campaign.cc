@@ -76,7 +76,8 @@ Progress Measure(const Plan& plan, const std::vector<Worker>& workers) {
     }
     p.corpus = CountFiles(plan.out / "corpus");
   }
-  for (const Finding& f : ReadFindings(plan.out / "findings", plan.corpus)) ++p.by_status[static_cast<size_t>(f.status)];
+  for (const Finding& f : ReadFindings(plan.out / "findings", plan.corpus))
+    ++p.by_status[static_cast<size_t>(f.status)];
   return p;
 }
 
@@ -115,8 +116,7 @@ uint64_t WorkerSeed(uint64_t session, const CampaignWorker& w) {
          2147483647;
 }
 
-WorkerSpawn LibFuzzerWorkerSpawn(const FuzzOptions& plan, uint64_t session, const CampaignWorker& w,
-                                 int seconds_left) {
+WorkerSpawn LibFuzzerWorkerSpawn(const FuzzOptions& plan, uint64_t session, const CampaignWorker& w, int seconds_left) {
   LibFuzzerRun run;
   run.fuzzer = plan.fuzzer;
   run.dict = plan.dict;
@@ -170,8 +170,7 @@ int RunCampaign(const FuzzOptions& options, const CorpusBook& corpus) {
   Plan plan(options, corpus);
   RecoverCorpus(plan.out);  // a merge killed midway
   // The work directory's campaign: a new one, or the previous one resumed (corpus, findings and statistics kept).
-  const CampaignStart begun =
-      StartCampaign(plan.out, {plan.family, plan.target, plan.engine}, plan.fresh, NowUnix());
+  const CampaignStart begun = StartCampaign(plan.out, {plan.family, plan.target, plan.engine}, plan.fresh, NowUnix());
   if (!begun.error.empty()) {
     std::fprintf(stderr, "crashdiff fuzz: %s\n", begun.error.c_str());
     return kCampaignUsage;
@@ -186,7 +185,8 @@ int RunCampaign(const FuzzOptions& options, const CorpusBook& corpus) {
   CampaignRecorder recorder(plan.out, begun.state, identity);
   fs::remove_all(plan.out / "seeds", ec);
   RemoveStaleTemporaries((plan.out / "reproducers").string());  // a killed campaign's half-written reproducers
-  const int seeds = PrepareSeeds(plan.seeds, ParseFamilyName(plan.family).value_or(pb::FAMILY_UNSPECIFIED), plan.out / "seeds");
+  const int seeds =
+      PrepareSeeds(plan.seeds, ParseFamilyName(plan.family).value_or(pb::FAMILY_UNSPECIFIED), plan.out / "seeds");
   if (seeds < 0) {
     std::fprintf(stderr, "crashdiff fuzz: --out %s: cannot write the seeds into it\n", plan.out.c_str());
     return kCampaignUsage;
@@ -222,9 +222,7 @@ int RunCampaign(const FuzzOptions& options, const CorpusBook& corpus) {
     return static_cast<int>(
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count());
   };
-  auto start_worker = [&](Worker& w) {
-    w.pid = SpawnWorker(WorkerSpawnFor(plan, w, plan.seconds - elapsed()));
-  };
+  auto start_worker = [&](Worker& w) { w.pid = SpawnWorker(WorkerSpawnFor(plan, w, plan.seconds - elapsed())); };
   for (Worker& w : workers) {
     if (!interrupted) start_worker(w);
   }

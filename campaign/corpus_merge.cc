@@ -11,8 +11,8 @@
 #include <system_error>
 #include <thread>
 
-#include "campaign/engine_stats.h"
 #include "campaign/engine.h"
+#include "campaign/engine_stats.h"
 #include "campaign/worker_process.h"
 
 namespace crashdiff::campaign {

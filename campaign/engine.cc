@@ -8,7 +8,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kHarnessVariables[] = {"CRASHDIFF_FINDINGS_DIR", "CRASHDIFF_DETERMINISTIC", "CRASHDIFF_FAMILY",
-                                             "CRASHDIFF_TARGET", "CRASHDIFF_SEEDS", "CRASHDIFF_MUTATOR"};
+                                             "CRASHDIFF_TARGET",       "CRASHDIFF_SEEDS",         "CRASHDIFF_MUTATOR"};
 
 }  // namespace
 

@@ -36,21 +36,21 @@ std::vector<std::string> HarnessVariablesUnset(const HarnessEnv& env);
 
 // One libFuzzer process (a campaign worker).
 struct LibFuzzerRun {
-  std::filesystem::path fuzzer;  // the libFuzzer harness
-  std::filesystem::path dict;    // -dict=; empty: none
-  int seconds = 1;               // -max_total_time (at least 1)
-  uint64_t seed = 0;             // -seed
-  std::optional<int> runs;       // -runs (-1: until the time ends); unset: not passed
-  std::optional<bool> reload;    // -reload (re-read the corpus each second: parallel jobs); unset: not passed
-  std::filesystem::path artifacts;             // -artifact_prefix=<dir>/: crashes of the harness
-  std::vector<std::filesystem::path> corpus;   // corpus directories; libFuzzer writes new inputs into the first
+  std::filesystem::path fuzzer;     // the libFuzzer harness
+  std::filesystem::path dict;       // -dict=; empty: none
+  int seconds = 1;                  // -max_total_time (at least 1)
+  uint64_t seed = 0;                // -seed
+  std::optional<int> runs;          // -runs (-1: until the time ends); unset: not passed
+  std::optional<bool> reload;       // -reload (re-read the corpus each second: parallel jobs); unset: not passed
+  std::filesystem::path artifacts;  // -artifact_prefix=<dir>/: crashes of the harness
+  std::vector<std::filesystem::path> corpus;  // corpus directories; libFuzzer writes new inputs into the first
 };
 std::vector<std::string> LibFuzzerArgv(const LibFuzzerRun& run);
 
 // `fuzzer -merge=1 merged corpus`: keeps the inputs of corpus that keep every feature, in merged.
 std::vector<std::string> LibFuzzerMergeArgv(const std::filesystem::path& fuzzer, const std::filesystem::path& control,
-                                            const std::filesystem::path& artifacts,
-                                            const std::filesystem::path& merged, const std::filesystem::path& corpus);
+                                            const std::filesystem::path& artifacts, const std::filesystem::path& merged,
+                                            const std::filesystem::path& corpus);
 
 // One afl-fuzz process with the structure-aware custom mutator (worker 0 the main one, -M; the others -S).
 struct AflRun {

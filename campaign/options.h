@@ -35,7 +35,7 @@ struct NumberOption {
   const char* flag;
   int min;
   int max;
-  int FuzzOptions::*field;
+  int FuzzOptions::* field;
 };
 inline constexpr NumberOption kNumberOptions[] = {
     {"--time", 1, 1000000, &FuzzOptions::seconds},

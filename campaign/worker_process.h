@@ -18,7 +18,7 @@ struct WorkerSpawn {
   // Some coverage-instrumented code takes branches that depend on addresses, so with ASLR the same -seed gives
   // another feature count, hence another corpus.
   bool fixed_addresses = false;
-  std::vector<std::string> unset;  // names removed from the environment (a benchmark must not inherit a user's)
+  std::vector<std::string> unset;     // names removed from the environment (a benchmark must not inherit a user's)
   std::filesystem::path working_dir;  // empty: this process's
 };
 

@@ -72,11 +72,12 @@ std::string ReadOptions(const ArgReader& r, FuzzOptions& o) {
 std::string FindEngine(const ArgReader& r, FuzzOptions& o) {
   const fs::path src = SourceDir();
   if (o.engine == "libfuzzer") {
-    o.fuzzer = r.Value("--fuzzer").value_or(
-        FindExecutable("CRASHDIFF_FUZZER", {src / "build-fuzz/fuzz/crashdiff_fuzzer"}).string());
+    o.fuzzer = r.Value("--fuzzer")
+                   .value_or(FindExecutable("CRASHDIFF_FUZZER", {src / "build-fuzz/fuzz/crashdiff_fuzzer"}).string());
   } else {
-    o.fuzzer = r.Value("--fuzzer").value_or(
-        FindExecutable("CRASHDIFF_AFL_FUZZER", {src / "build-afl/fuzz/crashdiff_fuzzer"}).string());
+    o.fuzzer =
+        r.Value("--fuzzer")
+            .value_or(FindExecutable("CRASHDIFF_AFL_FUZZER", {src / "build-afl/fuzz/crashdiff_fuzzer"}).string());
     o.afl_mutator =
         FindExecutable("CRASHDIFF_AFL_MUTATOR", {src / "build-afl-mutator/fuzz/libcrashdiff_afl_mutator.so"});
     if (o.afl_mutator.empty()) return "no AFL++ custom mutator found: run it as './crashdiff fuzz --engine afl'";
@@ -112,10 +113,10 @@ int FuzzCommand(const Args& args) {
                  regressions.c_str());
   }
   campaign::CampaignDir work_dir;
-  if (const std::string e = work_dir.Open(options.out, !options.report,
-                                          options.report ? std::vector<std::string>{}
-                                                         : std::vector<std::string>{"corpus", "findings", "logs",
-                                                                                    "crashes"});
+  if (const std::string e =
+          work_dir.Open(options.out, !options.report,
+                        options.report ? std::vector<std::string>{}
+                                       : std::vector<std::string>{"corpus", "findings", "logs", "crashes"});
       !e.empty()) {
     std::fprintf(stderr, "crashdiff fuzz: %s\n", e.c_str());
     return kExitUsage;

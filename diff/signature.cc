@@ -64,8 +64,8 @@ std::string RootCauseKey(std::string_view property, std::string_view short_name,
 std::string MakeSignature(std::string_view property, std::string_view short_name, std::string_view role,
                           std::string_view what, std::string_view target, std::string_view platform_tag) {
   // ReplaceDigits: defensive, checkers already write digit-free text.
-  return Signature{std::string(property), std::string(short_name), std::string(role), ReplaceDigits(what),
-                   std::string(target),   std::string(platform_tag)}
+  return Signature{std::string(property), std::string(short_name), std::string(role),
+                   ReplaceDigits(what),   std::string(target),     std::string(platform_tag)}
       .Format();
 }
 

@@ -1,6 +1,6 @@
-// A divergence signature as a value (ARCHITECTURE §7): "<PRn|OUTCOME> <short-name>: <role> <what> [<target>/<platform>]".
-// The text form is what findings, reproducers, triage records and campaign tables carry; this type is the one place
-// that writes it, reads it back, keys it and names files after it.
+// A divergence signature as a value (ARCHITECTURE §7): "<PRn|OUTCOME> <short-name>: <role> <what>
+// [<target>/<platform>]". The text form is what findings, reproducers, triage records and campaign tables carry; this
+// type is the one place that writes it, reads it back, keys it and names files after it.
 #pragma once
 
 #include <optional>

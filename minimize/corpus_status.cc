@@ -33,7 +33,8 @@ Judgement Judge(const CorpusBook& book, bool difference, bool known, const std::
     return {record->triage.verdict() == pb::Triage::ARTIFACT_FIXED ? CorpusStatus::kNew : CorpusStatus::kTriaged,
             record};
   }
-  return {book.recorded.count({target, Signature::KeyOf(signature)}) ? CorpusStatus::kOpen : CorpusStatus::kNew, nullptr};
+  return {book.recorded.count({target, Signature::KeyOf(signature)}) ? CorpusStatus::kOpen : CorpusStatus::kNew,
+          nullptr};
 }
 
 }  // namespace crashdiff

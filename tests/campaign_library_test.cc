@@ -72,7 +72,11 @@ std::string OldKey(const std::string& s) {
 }
 
 TEST(Signature, FieldsFormatAndParseBack) {
-  const Signature s{"PR3", "lost-wake", "offline-target", "sleeps in stop without a wake", "ppc-v1-check-before-clear",
+  const Signature s{"PR3",
+                    "lost-wake",
+                    "offline-target",
+                    "sleeps in stop without a wake",
+                    "ppc-v1-check-before-clear",
                     "doorbell+nmi-sysreset"};
   const std::string text = s.Format();
   EXPECT_EQ(text,
@@ -111,10 +115,10 @@ TEST(Signature, EveryCorpusSignatureRoundTripsAndKeepsItsKey) {
 }
 
 TEST(Signature, ParseRejectsWhatIsNotASignatureWithAReason) {
-  for (const std::string bad : {"", " ", "PR1", "PR1 ", "PR1 x", "PR1 x: ", "PR1 x: role", "PR1 x: role what",
-                                "PR1 x: role what [t]", "PR1 x: role what [/p]", "PR1 x: role what [t/]",
-                                "PR1 x: role what [t/p", "PR1 x: role [t/p]", "[t/p]", " x: role what [t/p]",
-                                "PR1 : role what [t/p]", "PR1 x: [t/p]", "PR1 x:  what [t/p]"}) {
+  for (const std::string bad :
+       {"", " ", "PR1", "PR1 ", "PR1 x", "PR1 x: ", "PR1 x: role", "PR1 x: role what", "PR1 x: role what [t]",
+        "PR1 x: role what [/p]", "PR1 x: role what [t/]", "PR1 x: role what [t/p", "PR1 x: role [t/p]", "[t/p]",
+        " x: role what [t/p]", "PR1 : role what [t/p]", "PR1 x: [t/p]", "PR1 x:  what [t/p]"}) {
     std::string error;
     EXPECT_FALSE(Signature::Parse(bad, &error).has_value()) << "'" << bad << "'";
     EXPECT_NE(error.find("not a signature"), std::string::npos) << "'" << bad << "'";
@@ -241,10 +245,9 @@ TEST(EngineLauncher, BuildsTheLibFuzzerCommandLineFromItsOptions) {
   run.artifacts = "/w/crashes";
   run.corpus = {"/w/corpus", "/w/seeds"};
   EXPECT_EQ(campaign::LibFuzzerArgv(run),
-            (std::vector<std::string>{"/b/crashdiff_fuzzer", "-dict=/s/corpus/dict/scenario.dict",
-                                      "-max_total_time=1", "-seed=17", "-runs=-1", "-print_final_stats=1",
-                                      "-reload=1", "-max_len=4096", "-timeout=20", "-artifact_prefix=/w/crashes/",
-                                      "/w/corpus", "/w/seeds"}));
+            (std::vector<std::string>{"/b/crashdiff_fuzzer", "-dict=/s/corpus/dict/scenario.dict", "-max_total_time=1",
+                                      "-seed=17", "-runs=-1", "-print_final_stats=1", "-reload=1", "-max_len=4096",
+                                      "-timeout=20", "-artifact_prefix=/w/crashes/", "/w/corpus", "/w/seeds"}));
   run.dict.clear();
   run.runs.reset();
   run.reload.reset();
@@ -266,10 +269,10 @@ TEST(EngineLauncher, ACampaignWorkerIsStartedAsCrashdiffFuzzStartsIt) {
   o.jobs = 2;
   const campaign::CampaignWorker w{1, 0, "/w/logs/worker-1.log"};
   campaign::WorkerSpawn spawn = campaign::LibFuzzerWorkerSpawn(o, 1, w, 119);
-  EXPECT_EQ(spawn.argv, (std::vector<std::string>{"/b/crashdiff_fuzzer", "-dict=/s/scenario.dict",
-                                                  "-max_total_time=119", "-seed=2", "-runs=-1", "-print_final_stats=1",
-                                                  "-reload=1", "-max_len=4096", "-timeout=20",
-                                                  "-artifact_prefix=/w/crashes/", "/w/corpus", "/w/seeds"}));
+  EXPECT_EQ(spawn.argv,
+            (std::vector<std::string>{"/b/crashdiff_fuzzer", "-dict=/s/scenario.dict", "-max_total_time=119", "-seed=2",
+                                      "-runs=-1", "-print_final_stats=1", "-reload=1", "-max_len=4096", "-timeout=20",
+                                      "-artifact_prefix=/w/crashes/", "/w/corpus", "/w/seeds"}));
   EXPECT_EQ(spawn.env, (std::vector<std::string>{"CRASHDIFF_FINDINGS_DIR=/w/findings", "CRASHDIFF_FAMILY=ppc",
                                                  "CRASHDIFF_SEEDS=/s/corpus/seeds"}));
   EXPECT_TRUE(spawn.unset.empty());  // the user's own CRASHDIFF_* settings reach the workers
@@ -294,15 +297,13 @@ TEST(EngineLauncher, TheRediscoveryBenchmarkStartsTheSameEngine) {
   s.bytes = true;
   s.cap_seconds = 20;
   const campaign::WorkerSpawn spawn = fuzz::engine_detail::EngineSpawn(s, "/tmp/r", 4);
-  EXPECT_EQ(spawn.argv, (std::vector<std::string>{"/b/crashdiff_fuzzer", "-dict=/s/scenario.dict",
-                                                  "-max_total_time=20", "-seed=4", "-print_final_stats=1",
-                                                  "-max_len=4096", "-timeout=20", "-artifact_prefix=/tmp/r/crashes/",
-                                                  "/tmp/r/corpus"}));
+  EXPECT_EQ(spawn.argv, (std::vector<std::string>{"/b/crashdiff_fuzzer", "-dict=/s/scenario.dict", "-max_total_time=20",
+                                                  "-seed=4", "-print_final_stats=1", "-max_len=4096", "-timeout=20",
+                                                  "-artifact_prefix=/tmp/r/crashes/", "/tmp/r/corpus"}));
   EXPECT_EQ(spawn.env, (std::vector<std::string>{"CRASHDIFF_FINDINGS_DIR=/tmp/r/findings", "CRASHDIFF_FAMILY=x86",
                                                  "CRASHDIFF_MUTATOR=bytes"}));
   // A benchmark inherits none of the caller's harness settings.
-  EXPECT_EQ(spawn.unset,
-            (std::vector<std::string>{"CRASHDIFF_DETERMINISTIC", "CRASHDIFF_TARGET", "CRASHDIFF_SEEDS"}));
+  EXPECT_EQ(spawn.unset, (std::vector<std::string>{"CRASHDIFF_DETERMINISTIC", "CRASHDIFF_TARGET", "CRASHDIFF_SEEDS"}));
   EXPECT_EQ(spawn.working_dir, "/tmp/r");
   EXPECT_EQ(spawn.log, "/tmp/r/engine.log");
 }
@@ -319,9 +320,9 @@ TEST(EngineLauncher, AnAflWorkerIsStartedAsCrashdiffFuzzStartsIt) {
             (std::vector<std::string>{"-V", "60", "-i", "/w/seeds", "-o", "/w/afl", "-M", "w0", "--",
                                       "/b/afl/crashdiff_fuzzer"}));
   EXPECT_EQ(spawn.env.front(), "CRASHDIFF_FINDINGS_DIR=/w/findings");
-  EXPECT_NE(std::find(spawn.env.begin(), spawn.env.end(),
-                      "AFL_CUSTOM_MUTATOR_LIBRARY=/b/m/libcrashdiff_afl_mutator.so"),
-            spawn.env.end());
+  EXPECT_NE(
+      std::find(spawn.env.begin(), spawn.env.end(), "AFL_CUSTOM_MUTATOR_LIBRARY=/b/m/libcrashdiff_afl_mutator.so"),
+      spawn.env.end());
 }
 
 }  // namespace

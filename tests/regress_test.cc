@@ -80,8 +80,9 @@ TEST(RegressionCorpus, EveryDocumentedBugOfEveryTargetHasAReproducer) {
 }
 
 TEST(RegressionCorpus, SignatureTargetIsTheTargetOfTheSuffix) {
-  EXPECT_EQ(Signature::Parse("PR3 lost-wake: offline-target in STOPPED_HW [ppc-v1-check-before-clear/doorbell]")->target,
-            "ppc-v1-check-before-clear");
+  EXPECT_EQ(
+      Signature::Parse("PR3 lost-wake: offline-target in STOPPED_HW [ppc-v1-check-before-clear/doorbell]")->target,
+      "ppc-v1-check-before-clear");
   EXPECT_EQ(Signature::Parse("PR1 unsafe-parking: offline-target TRANSIT at hand-over [reference/mwait]")->target,
             "reference");
   EXPECT_FALSE(Signature::Parse("no suffix at all").has_value());
