@@ -15,15 +15,17 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
-#include "diff/differential.h"
 #include "bench/byte_mutant.h"
+#include "diff/differential.h"
 #include "diff/runner.h"
 #include "fuzz/mutator/fix.h"
 #include "fuzz/mutator/input.h"
 #include "fuzz/mutator/mutator.h"
+#include "proto/family_name.h"
 #include "sim/rng.h"
 
 namespace crashdiff::fuzz {
@@ -51,8 +53,9 @@ const std::map<std::string, std::vector<pb::Scenario>>& Seeds() {
         out[f.parent_path().filename().string()].push_back(*s);
       }
     }
-    for (auto [name, family] : {std::pair{"ppc", pb::PPC}, {"x86", pb::X86}, {"arm64", pb::ARM64}}) {
-      if (out[name].empty()) out[name].push_back(MinimalScenario(family));
+    for (const FamilyNameRow& row : kFamilyNames) {
+      const std::string name(row.name);
+      if (out[name].empty()) out[name].push_back(MinimalScenario(row.family));
     }
     return out;
   }();
@@ -115,13 +118,10 @@ void BM_ParseInput(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseInput);
 
-
 // A documented bug regardless of platform: the signature without the "/platform" of "[target/platform]".
 std::string BugKey(const std::string& signature) {
-  const size_t open = signature.rfind('[');
-  const size_t slash = signature.find('/', open == std::string::npos ? 0 : open);
-  if (open == std::string::npos || slash == std::string::npos) return signature;
-  return signature.substr(0, slash) + "]";
+  const std::optional<Signature> s = Signature::Parse(signature);
+  return s ? s->Key() + " [" + s->target + "]" : signature;
 }
 
 void BM_Rediscover(benchmark::State& state, const char* family, bool structure_aware) {

@@ -1,8 +1,9 @@
 // One rediscovery campaign through the real engine (bench/rediscover.cc's libfuzzer-* strategies): the libFuzzer
-// harness (fuzz/harness_libfuzzer.cc) is started as a child process on a fresh temporary directory holding the
-// starting corpus, in campaign mode (CRASHDIFF_FINDINGS_DIR), and its findings directory is polled; the process
-// is stopped as soon as every watched bug has a finding, or when libFuzzer's -max_total_time ends it. Each
-// finding's header says after how many executions and milliseconds it was found (fuzz/harness_core.cc).
+// harness (fuzz/harness_libfuzzer.cc) is started by the campaign launcher (campaign/engine.h) as a child process on a
+// fresh temporary directory holding the starting corpus, in campaign mode (CRASHDIFF_FINDINGS_DIR), and its findings
+// directory is polled; the process is stopped as soon as every watched bug has a finding, or when libFuzzer's
+// -max_total_time ends it. Each finding's header says after how many executions and milliseconds it was found
+// (fuzz/harness_core.cc).
 //
 // Only the process started here is ever signalled (SIGTERM, then SIGKILL after a grace period), and it is always
 // reaped. The engine's output goes to engine.log in the temporary directory; the directory is removed afterwards,
@@ -25,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "campaign/engine.h"
+#include "campaign/worker_process.h"
 #include "diff/finding.h"
 #include "proto/scenario.pb.h"
 
@@ -83,40 +86,24 @@ inline uint64_t ExecutedUnits(const std::filesystem::path& log) {
 
 namespace engine_detail {
 
-// In the child: never returns.
-[[noreturn]] inline void ExecEngine(const EngineSettings& s, const std::filesystem::path& dir, uint64_t seed) {
-  if (::chdir(dir.c_str()) != 0) _exit(126);
-  const int log = ::open((dir / "engine.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (log >= 0) {
-    ::dup2(log, STDOUT_FILENO);
-    ::dup2(log, STDERR_FILENO);
-    ::close(log);
-  }
-  ::setenv("CRASHDIFF_FAMILY", s.family.c_str(), 1);
-  ::setenv("CRASHDIFF_FINDINGS_DIR", (dir / "findings").c_str(), 1);
-  ::unsetenv("CRASHDIFF_TARGET");
-  ::unsetenv("CRASHDIFF_SEEDS");
-  if (s.bytes) {
-    ::setenv("CRASHDIFF_MUTATOR", "bytes", 1);
-  } else {
-    ::unsetenv("CRASHDIFF_MUTATOR");
-  }
-  // The flags of `crashdiff fuzz` (cli/fuzz_command.cc), one process, no -jobs.
-  std::vector<std::string> argv = {s.fuzzer,
-                                   "-seed=" + std::to_string(seed),
-                                   "-max_total_time=" + std::to_string(s.cap_seconds),
-                                   "-print_final_stats=1",
-                                   "-max_len=4096",
-                                   "-timeout=20",
-                                   "-artifact_prefix=" + (dir / "crashes").string() + "/"};
-  if (!s.dict.empty()) argv.push_back("-dict=" + s.dict);
-  argv.push_back((dir / "corpus").string());
-  std::vector<char*> args;
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  ::execv(args[0], args.data());
-  std::perror("exec");
-  _exit(127);
+// The engine process: the launcher's (campaign/engine.h), as `crashdiff fuzz` starts a worker, with one process,
+// no -runs or -reload, and none of this process's CRASHDIFF_* variables but the ones set here.
+inline campaign::WorkerSpawn EngineSpawn(const EngineSettings& s, const std::filesystem::path& dir, uint64_t seed) {
+  campaign::LibFuzzerRun run;
+  run.fuzzer = s.fuzzer;
+  run.dict = s.dict;
+  run.seconds = s.cap_seconds;
+  run.seed = seed;
+  run.artifacts = dir / "crashes";
+  run.corpus = {dir / "corpus"};
+  campaign::EngineProcess process;
+  process.harness.findings = dir / "findings";
+  process.harness.family = s.family;
+  process.harness.bytes = s.bytes;
+  process.isolated = true;
+  process.log = dir / "engine.log";
+  process.working_dir = dir;
+  return campaign::LibFuzzerSpawn(run, process);
 }
 
 // Stops the child: SIGTERM (libFuzzer exits on it), SIGKILL if it is still there after two seconds; reaps it.
@@ -155,8 +142,7 @@ inline EngineCampaignResult RunEngineCampaign(const EngineSettings& s, const std
 
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  const pid_t pid = ::fork();
-  if (pid == 0) engine_detail::ExecEngine(s, dir, seed);
+  const pid_t pid = campaign::SpawnWorker(engine_detail::EngineSpawn(s, dir, seed));
   if (pid < 0) {
     out.engine_failed = true;
     fs::remove_all(dir);

@@ -55,6 +55,7 @@
 #include "fuzz/mutator/fix.h"
 #include "fuzz/mutator/input.h"
 #include "fuzz/mutator/mutator.h"
+#include "proto/family_name.h"
 #include "sim/rng.h"
 #include "sim/scenario_io.h"
 #include "targets/target.h"
@@ -92,9 +93,7 @@ std::vector<std::string> SplitComma(const std::string& s) {
 }
 
 pb::Family FamilyOf(const std::string& name) {
-  if (name == "ppc") return pb::PPC;
-  if (name == "x86") return pb::X86;
-  return pb::ARM64;
+  return ParseFamilyName(name).value_or(pb::ARM64);
 }
 
 // Seeds of one family: the files under DIR/<family>/ that parse as valid scenarios with a target, in name order.

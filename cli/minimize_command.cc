@@ -121,7 +121,7 @@ int MinimizeCommand(const Args& args) {
   int exit_code = kExitClean;
   for (const std::string& signature : signatures) {
     if (g_stop) break;
-    const std::string out = dir + "/" + ReproducerFileName(signature);
+    const std::string out = dir + "/" + Signature::ReadableFileName(signature);
     // --all gathers a file's signatures into a corpus: a signature the corpus already has a reproducer of keeps it
     // (it may be the documented one for that bug); naming the signature replaces it deliberately.
     if (r.Has("--all") && std::filesystem::exists(out, ec)) {

@@ -80,8 +80,8 @@ int RegressCommand(const Args& args) {
       auto& verdicts = by_target[row.target];
       verdicts[Name(row.verdict)].insert(row.file);
       for (const std::string& s : row.actual) {
-        if (row.verdict == Verdict::kStillPresent) verdicts["still shows"].insert(SignatureKey(s));
-        if (row.verdict == Verdict::kNewDivergence) verdicts["new"].insert(SignatureKey(s));
+        if (row.verdict == Verdict::kStillPresent) verdicts["still shows"].insert(Signature::KeyOf(s));
+        if (row.verdict == Verdict::kNewDivergence) verdicts["new"].insert(Signature::KeyOf(s));
       }
     }
     std::printf("\nsummary\n");

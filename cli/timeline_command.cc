@@ -5,8 +5,8 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "diff/differential.h"
+#include "diff/finding.h"
 #include "diff/runner.h"
-#include "minimize/reproducer.h"
 #include "report/timeline.h"
 #include "sim/scenario_io.h"
 #include "util/atomic_file.h"
@@ -89,7 +89,7 @@ int TimelineCommand(const Args& raw_args) {
   diff_options.only_target = only;
   diff_options.keep_traces = true;
   const DiffReport report = RunDifferential(*loaded.scenario, diff_options);
-  const std::string named = ParseReproducerHeader(text).signature;
+  const std::string named = ParseFindingHeader(text).signature;
   const TargetReport& chosen = ChooseTarget(report, named);
   const TargetSpec& target = *FindTarget(chosen.target);
   const RunResult& run = chosen.result;

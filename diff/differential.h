@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "diff/signature.h"
 #include "oracle/facts.h"
 #include "oracle/outcome.h"
 #include "proto/scenario.pb.h"

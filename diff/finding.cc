@@ -1,10 +1,67 @@
 #include "diff/finding.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <string_view>
 
 namespace crashdiff {
+namespace {
+
+constexpr std::string_view kExpectPrefix = "# expect ";
+constexpr std::string_view kOutcomePrefix = "#   ";
+constexpr std::string_view kClean = "clean";
+
+std::string TrimRight(std::string s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+void FormatFinding(const FindingHeader& h, std::ostringstream& out) {
+  out << "# signature: " << h.signature << "\n"
+      << "# known: " << (h.known ? "yes" : "no") << "\n"
+      << "# property: " << h.property << "\n"
+      << "# root-cause: " << h.root_cause << "\n"
+      << "# targets:";
+  for (const std::string& t : h.targets) out << " " << t;
+  out << "\n# witness: " << h.witness << "\n";
+  for (const std::string& k : h.known_as) out << "# known-as: " << k << "\n";
+  if (h.found_after_execs) out << "# found-after-execs: " << *h.found_after_execs << "\n";
+  if (h.found_after_ms) out << "# found-after-ms: " << *h.found_after_ms << "\n";
+}
+
+void FormatReproducer(const FindingHeader& h, std::ostringstream& out) {
+  out << kReproducerTitle << "\n# signature: " << h.signature << "\n# replay: " << h.replay << "\n";
+  out << "#\n# Diverging targets, and how (per CPU: location at hand-over -> at the end):\n";
+  for (const std::string& o : h.outcomes) out << kOutcomePrefix << o << "\n";
+  out << "#\n# Expected outcome per target (crashdiff regress compares against these lines):\n";
+  for (const Expectation& e : h.expect) {
+    if (e.signatures.empty()) out << kExpectPrefix << e.target << ": " << kClean << "\n";
+    for (const std::string& s : e.signatures) out << kExpectPrefix << e.target << ": " << s << "\n";
+  }
+}
+
+// "# key: value" fields, by key.
+void SetField(FindingHeader& h, const std::string& key, const std::string& value) {
+  if (key == "signature") h.signature = value;
+  if (key == "known") h.known = value == "yes";
+  if (key == "property") h.property = value;
+  if (key == "root-cause") h.root_cause = value;
+  if (key == "witness") h.witness = value;
+  if (key == "known-as") h.known_as.push_back(value);
+  if (key == "replay") h.replay = value;
+  if (key == "targets") {
+    std::istringstream words(value);
+    for (std::string t; words >> t;) h.targets.push_back(t);
+  }
+  if (key == "found-after-execs") h.found_after_execs = std::strtoull(value.c_str(), nullptr, 10);
+  if (key == "found-after-ms") h.found_after_ms = std::strtoll(value.c_str(), nullptr, 10);
+}
+
+}  // namespace
 
 FindingHeader MakeFindingHeader(const Divergence& d, const DiffReport& report) {
   FindingHeader h;
@@ -23,39 +80,41 @@ FindingHeader MakeFindingHeader(const Divergence& d, const DiffReport& report) {
 
 std::string FormatFindingHeader(const FindingHeader& h) {
   std::ostringstream out;
-  out << "# signature: " << h.signature << "\n"
-      << "# known: " << (h.known ? "yes" : "no") << "\n"
-      << "# property: " << h.property << "\n"
-      << "# root-cause: " << h.root_cause << "\n"
-      << "# targets:";
-  for (const std::string& t : h.targets) out << " " << t;
-  out << "\n# witness: " << h.witness << "\n";
-  for (const std::string& k : h.known_as) out << "# known-as: " << k << "\n";
-  if (h.found_after_execs) out << "# found-after-execs: " << *h.found_after_execs << "\n";
-  if (h.found_after_ms) out << "# found-after-ms: " << *h.found_after_ms << "\n";
+  if (h.kind == FindingHeader::Kind::kReproducer) {
+    FormatReproducer(h, out);
+  } else {
+    FormatFinding(h, out);
+  }
   return out.str();
 }
 
 FindingHeader ParseFindingHeader(const std::string& text) {
   FindingHeader h;
+  std::map<std::string, std::vector<std::string>> expect;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line) && line.rfind('#', 0) == 0;) {
+    line = TrimRight(line);
+    if (line == kReproducerTitle) h.kind = FindingHeader::Kind::kReproducer;
+    if (line.rfind(kExpectPrefix, 0) == 0) {
+      // "# expect <target>: <signature>" or "# expect <target>: clean"
+      const std::string rest = line.substr(kExpectPrefix.size());
+      const size_t colon = rest.find(": ");
+      if (colon == std::string::npos) continue;
+      std::vector<std::string>& list = expect[rest.substr(0, colon)];
+      if (rest.substr(colon + 2) != kClean) list.push_back(rest.substr(colon + 2));
+      continue;
+    }
+    if (line.rfind(kOutcomePrefix, 0) == 0) {
+      h.outcomes.push_back(line.substr(kOutcomePrefix.size()));
+      continue;
+    }
     const size_t colon = line.find(": ");
     if (line.rfind("# ", 0) != 0 || colon == std::string::npos) continue;
-    const std::string key = line.substr(2, colon - 2);
-    const std::string value = line.substr(colon + 2);
-    if (key == "signature") h.signature = value;
-    if (key == "known") h.known = value == "yes";
-    if (key == "property") h.property = value;
-    if (key == "root-cause") h.root_cause = value;
-    if (key == "witness") h.witness = value;
-    if (key == "known-as") h.known_as.push_back(value);
-    if (key == "targets") {
-      std::istringstream words(value);
-      for (std::string t; words >> t;) h.targets.push_back(t);
-    }
-    if (key == "found-after-execs") h.found_after_execs = std::strtoull(value.c_str(), nullptr, 10);
-    if (key == "found-after-ms") h.found_after_ms = std::strtoll(value.c_str(), nullptr, 10);
+    SetField(h, line.substr(2, colon - 2), line.substr(colon + 2));
+  }
+  for (auto& [target, sigs] : expect) {
+    std::sort(sigs.begin(), sigs.end());
+    h.expect.push_back(Expectation{target, std::move(sigs)});
   }
   return h;
 }
@@ -65,6 +124,17 @@ FindingHeader ReadFindingHeader(const std::filesystem::path& file) {
   std::string head;
   for (std::string line; std::getline(in, line) && line.rfind('#', 0) == 0;) head += line + "\n";
   return ParseFindingHeader(head);
+}
+
+std::string FindingStem(const std::string& signature) {
+  uint64_t h = 0xCBF29CE484222325ull;  // FNV-1a, as fuzz::FeatureHash: the names of existing work directories
+  for (char ch : signature) {
+    h ^= static_cast<uint8_t>(ch);
+    h *= 0x100000001B3ull;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "sig-%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 }  // namespace crashdiff

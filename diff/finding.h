@@ -1,6 +1,11 @@
-// A campaign finding: the scenario that first showed a divergence signature, in text format behind a "# key: value"
-// header. The fuzz harness writes it (fuzz/harness_core.cc); `crashdiff fuzz`, the rediscovery benchmark and the
-// tests read it. Readers skip header keys they do not know, so the header can grow.
+// The header of a finding file: a text-format scenario behind "# " comment lines. One format, read and written
+// here, for both kinds of file:
+//   a campaign finding (fuzz/harness_core.cc writes it into <out>/findings/): "# signature:", "# known:",
+//     "# property:", "# root-cause:", "# targets:", "# witness:", "# known-as:" and the "# found-after-*" lines;
+//   a reproducer (minimize/reproducer.cc: corpus/regressions, <out>/reproducers): a title line, "# signature:",
+//     "# replay:", the per-target outcomes ("#   <target>: cpu0=A->B ...") and the "# expect <target>: <signature>"
+//     lines `crashdiff regress` compares against.
+// The header is the "#" lines the file starts with; readers skip lines they do not know, so the header can grow.
 #pragma once
 
 #include <cstdint>
@@ -13,8 +18,18 @@
 
 namespace crashdiff {
 
+// What one target is expected to show on a reproducer: its divergence signatures (empty: clean).
+struct Expectation {
+  std::string target;
+  std::vector<std::string> signatures;
+  bool operator==(const Expectation&) const = default;
+};
+
 struct FindingHeader {
+  enum class Kind { kFinding, kReproducer };
+  Kind kind = Kind::kFinding;  // a reproducer starts with kReproducerTitle
   std::string signature;
+  // Campaign findings.
   bool known = false;
   std::string property;
   std::string root_cause;            // Divergence::root_cause
@@ -25,15 +40,25 @@ struct FindingHeader {
   // When the campaign found it: the harness call that found it and milliseconds since its first call.
   std::optional<uint64_t> found_after_execs;
   std::optional<int64_t> found_after_ms;
+  // Reproducers.
+  std::string replay;                 // the command that replays it
+  std::vector<std::string> outcomes;  // "<target>: cpu0=A->B ..." per diverging target, then "reference: ..."
+  std::vector<Expectation> expect;    // sorted by target; each target's signatures sorted
 };
+
+inline constexpr const char* kReproducerTitle = "# crashdiff reproducer (minimized)";
 
 // The header for divergence d of report (its targets are every target of report showing d's signature).
 FindingHeader MakeFindingHeader(const Divergence& d, const DiffReport& report);
-// "# key: value" lines, each ending in '\n'.
+// "#" lines, each ending in '\n', in the layout of h.kind (a reproducer's ends with "#" lines explaining it).
 std::string FormatFindingHeader(const FindingHeader& h);
-// The header of a finding's text (the "#" lines it starts with). A text without "# signature:" has signature "".
+// The header of a finding's or reproducer's text (the "#" lines it starts with). No "# signature:": signature "".
 FindingHeader ParseFindingHeader(const std::string& text);
 // The same for a file; signature "" when it cannot be read.
 FindingHeader ReadFindingHeader(const std::filesystem::path& file);
+
+// The file stem the fuzz harness gives the finding of a signature: "sig-" + 16 hex digits of its FNV-1a hash (a
+// campaign's findings/ directory: one file per signature, the first finder's).
+std::string FindingStem(const std::string& signature);
 
 }  // namespace crashdiff

@@ -141,12 +141,6 @@ size_t Harness::CrossOver(const uint8_t* a, size_t a_size, const uint8_t* b, siz
   return same(a, a_size) || same(b, b_size) ? 0 : n;
 }
 
-std::string FindingStem(const std::string& signature) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "sig-%016llx", static_cast<unsigned long long>(FeatureHash(signature)));
-  return buf;
-}
-
 bool RecordFinding(const std::string& dir, const Divergence& d, const DiffReport& report, const pb::Scenario& s,
                    const FoundAfter* found_after) {
   std::error_code ec;

@@ -85,13 +85,12 @@ struct FoundAfter {
   std::optional<int64_t> milliseconds;  // unset: the header has no found-after-ms line
 };
 
-// Writes scenario (text format, with a header naming the divergence) as <dir>/<stem>.textproto, atomically: a
-// temporary file, then link() to the final name, so concurrent workers never see half a file and the first
-// finder of a signature keeps it. Returns true if this call created the file. With found_after, the header also
+// Writes scenario (text format, with a header naming the divergence, diff/finding.h) as <dir>/<stem>.textproto,
+// atomically: a temporary file, then link() to the final name, so concurrent workers never see half a file and the
+// first finder of a signature keeps it. Returns true if this call created the file. With found_after, the header also
 // has "# found-after-execs: N" and "# found-after-ms: T" (readers of findings skip "#" lines they do not know).
 bool RecordFinding(const std::string& dir, const Divergence& divergence, const DiffReport& report,
                    const pb::Scenario& scenario, const FoundAfter* found_after = nullptr);
-// The file stem for a signature: "sig-" + 16 hex digits of its FNV-1a hash.
-std::string FindingStem(const std::string& signature);
+// The file stem is FindingStem(signature) (diff/finding.h).
 
 }  // namespace crashdiff::fuzz

@@ -1,6 +1,8 @@
 #include "minimize/corpus_status.h"
 
-#include "minimize/reproducer.h"
+#include <optional>
+
+#include "diff/signature.h"
 
 namespace crashdiff {
 
@@ -23,14 +25,16 @@ Judgement Judge(const CorpusBook& book, bool difference, bool known, const std::
                 const std::string& root_cause) {
   if (difference) return {CorpusStatus::kDifference, nullptr};
   if (known) return {CorpusStatus::kKnown, nullptr};
-  const std::string target = SignatureTarget(signature);
-  const TriageRecord* record = book.triage.Find(root_cause, target, SignatureRole(signature));
+  const std::optional<Signature> sig = Signature::Parse(signature);
+  const std::string target = sig ? sig->target : "";
+  const TriageRecord* record = book.triage.Find(root_cause, target, sig ? sig->role : "");
   if (record != nullptr) {
     // An artifact marked fixed that shows again has come back: that is news.
     return {record->triage.verdict() == pb::Triage::ARTIFACT_FIXED ? CorpusStatus::kNew : CorpusStatus::kTriaged,
             record};
   }
-  return {book.recorded.count({target, SignatureKey(signature)}) ? CorpusStatus::kOpen : CorpusStatus::kNew, nullptr};
+  return {book.recorded.count({target, Signature::KeyOf(signature)}) ? CorpusStatus::kOpen : CorpusStatus::kNew,
+          nullptr};
 }
 
 }  // namespace crashdiff

@@ -12,6 +12,7 @@
 #include "fuzz/mutator/label_pool.h"
 #include "fuzz/mutator/mutator.h"
 #include "minimize/reproducer.h"
+#include "proto/family_name.h"
 #include "sim/rng.h"
 #include "sim/scenario_io.h"
 #include "targets/target.h"
@@ -149,11 +150,6 @@ size_t Campaign(PatchComparison& cmp, const TargetSpec& patch, const TargetSpec&
   return made;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 void AppendShows(std::string& out, const char* role, const TargetSpec& spec, const pb::Scenario& scenario) {
   const DiffReport r = RunOne(spec, scenario);
   out += "# " + std::string(role) + " " + spec.name + ":";
@@ -247,7 +243,7 @@ PatchReport PatchComparison::Report() const {
 }
 
 std::string FamilyDir(pb::Family family) {
-  return Lower(pb::Family_Name(family));
+  return FamilyName(family);
 }
 
 PatchReport EvaluatePatch(const TargetSpec& patch, const TargetSpec& base, const PatchOptions& options) {
@@ -296,7 +292,7 @@ std::vector<std::string> WritePatchReproducers(PatchReport& report, const Target
   for (RootCauseRow& row : report.root_causes) {  // bugs only: an outcome difference is not one
     if (row.reproducer_input.empty()) continue;
     const std::string path =
-        (fs::path(dir) / ReproducerFileName(std::string(Name(row.change)) + " " + row.root_cause)).string();
+        (fs::path(dir) / Signature::ReadableFileName(std::string(Name(row.change)) + " " + row.root_cause)).string();
     std::string text = "# crashdiff patch --target " + patch.name + " --base " + base.name + "\n";
     text += "# " + std::string(Name(row.change)) + ": " + row.root_cause + "\n";
     text += "# input: " + row.reproducer_input + "\n";

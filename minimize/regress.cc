@@ -24,11 +24,11 @@ constexpr VerdictInfo kVerdicts[] = {
 };
 
 bool HasKey(const std::vector<std::string>& sigs, const std::string& key) {
-  return std::any_of(sigs.begin(), sigs.end(), [&](const std::string& s) { return SignatureKey(s) == key; });
+  return std::any_of(sigs.begin(), sigs.end(), [&](const std::string& s) { return Signature::KeyOf(s) == key; });
 }
 
 // Judges one target's signatures on one reproducer.
-RegressRow Judge(const std::string& file, const std::string& target, const ReproducerHeader& header,
+RegressRow Judge(const std::string& file, const std::string& target, const FindingHeader& header,
                  std::vector<std::string> actual) {
   std::sort(actual.begin(), actual.end());
   RegressRow row{file, target, Verdict::kAsExpected, false, {}, actual};
@@ -52,16 +52,16 @@ RegressRow Judge(const std::string& file, const std::string& target, const Repro
     return row;
   }
   // A target the header does not know: judge it against the reproducer's bug and the bugs other targets show.
-  std::vector<std::string> known_keys{SignatureKey(header.signature)};
+  std::vector<std::string> known_keys{Signature::KeyOf(header.signature)};
   for (const Expectation& e : header.expect) {
-    for (const std::string& s : e.signatures) known_keys.push_back(SignatureKey(s));
+    for (const std::string& s : e.signatures) known_keys.push_back(Signature::KeyOf(s));
   }
   const bool fresh = std::any_of(actual.begin(), actual.end(), [&](const std::string& s) {
-    return std::find(known_keys.begin(), known_keys.end(), SignatureKey(s)) == known_keys.end();
+    return std::find(known_keys.begin(), known_keys.end(), Signature::KeyOf(s)) == known_keys.end();
   });
   if (fresh) {
     row.verdict = Verdict::kNewDivergence;
-  } else if (HasKey(actual, SignatureKey(header.signature))) {
+  } else if (HasKey(actual, Signature::KeyOf(header.signature))) {
     row.verdict = Verdict::kStillPresent;
   } else {
     row.verdict = Verdict::kFixed;
@@ -99,7 +99,7 @@ RegressReport Regress(const std::string& dir, const std::string& only_target, co
     std::ifstream in(file);
     std::stringstream text;
     text << in.rdbuf();
-    const ReproducerHeader header = ParseReproducerHeader(text.str());
+    const FindingHeader header = ParseFindingHeader(text.str());
     DiffOptions options;
     options.only_target = only_target;
     options.target_override = patch;
@@ -123,8 +123,8 @@ RecordedBugs LoadRecordedBugs(const std::string& dir) {
     std::ifstream in(entry.path());
     std::stringstream text;
     text << in.rdbuf();
-    for (const Expectation& e : ParseReproducerHeader(text.str()).expect) {
-      for (const std::string& s : e.signatures) out.emplace(e.target, SignatureKey(s));
+    for (const Expectation& e : ParseFindingHeader(text.str()).expect) {
+      for (const std::string& s : e.signatures) out.emplace(e.target, Signature::KeyOf(s));
     }
   }
   return out;

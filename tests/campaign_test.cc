@@ -16,9 +16,9 @@
 #include <string>
 #include <thread>
 
-#include "cli/corpus_merge.h"
-#include "cli/engine_stats.h"
-#include "cli/status_file.h"
+#include "campaign/corpus_merge.h"
+#include "campaign/engine_stats.h"
+#include "campaign/status_file.h"
 #include "tests/cli_test_util.h"
 #include "tests/fuzz_test_util.h"
 
@@ -312,20 +312,20 @@ TEST(Campaign, RecoverCorpusAfterAKilledMerge) {
   fs::create_directories(out / "corpus.merge");
   dir.Write("corpus.old/a", "a");
   dir.Write("corpus.merge/a", "a");
-  cli::RecoverCorpus(out);
+  campaign::RecoverCorpus(out);
   EXPECT_EQ(Names(out / "corpus"), std::set<std::string>{"a"});
   EXPECT_FALSE(fs::exists(out / "corpus.old"));
   EXPECT_FALSE(fs::exists(out / "corpus.merge"));
   // The same with the empty corpus/ the work directory's set-up creates.
   fs::rename(out / "corpus", out / "corpus.old");
   fs::create_directories(out / "corpus");
-  cli::RecoverCorpus(out);
+  campaign::RecoverCorpus(out);
   EXPECT_EQ(Names(out / "corpus"), std::set<std::string>{"a"});
   EXPECT_FALSE(fs::exists(out / "corpus.old"));
   // With corpus/ present, the leftovers are the replaced corpus or a partial merge: removed, corpus/ untouched.
   fs::create_directories(out / "corpus.merge");
   dir.Write("corpus.merge/b", "b");
-  cli::RecoverCorpus(out);
+  campaign::RecoverCorpus(out);
   EXPECT_EQ(Names(out / "corpus"), std::set<std::string>{"a"});
   EXPECT_FALSE(fs::exists(out / "corpus.merge"));
 }
@@ -339,17 +339,17 @@ TEST(Campaign, LibFuzzerExecsCountsEveryProcessOfALog) {
                                     "stat::number_of_executed_units: 5000\n"
                                     "INFO: Seed: 1001\n#700\tNEW cov: 4\n"
                                     "INFO: Seed: 2001\n#30\tNEW cov: 5 exec/s: 7\n");
-  EXPECT_EQ(cli::LibFuzzerExecs(log), 5730u);
-  EXPECT_EQ(cli::LibFuzzerExecsPerSec(log), 7u);
+  EXPECT_EQ(campaign::LibFuzzerExecs(log), 5730u);
+  EXPECT_EQ(campaign::LibFuzzerExecsPerSec(log), 7u);
 }
 
 TEST(Campaign, StatusJsonNamesEveryField) {
-  cli::CampaignStatus s;
+  campaign::CampaignStatus s;
   s.state = "running";
   s.pid = 42;
   s.updated_unix = 86400;
   s.signatures = {1, 2, 3, 4, 5};
-  const std::string json = cli::FormatStatus(s);
+  const std::string json = campaign::FormatStatus(s);
   for (const char* field : {"\"state\":\"running\"", "\"pid\":42", "\"updated\":\"1970-01-02T00:00:00Z\"",
                             "\"signatures\":{\"new\":1,\"triaged\":2,\"open\":3,\"known\":4,\"differences\":5}",
                             "\"last_merge\":null", "\"exit_code\":null", "\"merging\":false"}) {

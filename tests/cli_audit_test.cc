@@ -177,7 +177,7 @@ CommandResult JsonOnANonUtf8Path(const TempDir& dir) {
 
 // F2: the reproducer's own name is taken by a directory, so it cannot be written (as root too).
 CommandResult MinimizeCannotWrite(const TempDir& dir) {
-  fs::create_directories(dir.path() + "/out/" + ReproducerFileName(kSignature));
+  fs::create_directories(dir.path() + "/out/" + Signature::ReadableFileName(kSignature));
   return RunCrashdiff("minimize " + kReproducer + " --signature '" + kSignature + "' --max-runs 20 --quiet --out " +
                           dir.path() + "/out",
                       "", kTimeout);

@@ -92,7 +92,7 @@ TEST(FuzzFindings, RecordWhenTheyWereFoundAndStayReadable) {
     const auto s = ParseInput(reinterpret_cast<const uint8_t*>(text.data()), text.size());
     ASSERT_TRUE(s.has_value()) << text;
     EXPECT_TRUE(Signatures(*s).count(sig)) << text;
-    EXPECT_EQ(ParseReproducerHeader(text).signature, sig);
+    EXPECT_EQ(ParseFindingHeader(text).signature, sig);
   }
   fs::remove_all(dir);
 }

@@ -50,7 +50,7 @@ TEST(RegressionCorpus, EveryReproducerIsOneMinimal) {
   for (const std::string& file : Reproducers()) {
     const LoadResult loaded = LoadScenarioFile(file);
     ASSERT_TRUE(loaded.scenario) << file;
-    const std::string signature = ParseReproducerHeader(ReadFile(file)).signature;
+    const std::string signature = ParseFindingHeader(ReadFile(file)).signature;
     ASSERT_FALSE(signature.empty()) << file;
     const KeepsProperty shows = [&](const pb::Scenario& s) {
       for (const Divergence& d : RunDifferential(s).divergences) {
@@ -80,10 +80,12 @@ TEST(RegressionCorpus, EveryDocumentedBugOfEveryTargetHasAReproducer) {
 }
 
 TEST(RegressionCorpus, SignatureTargetIsTheTargetOfTheSuffix) {
-  EXPECT_EQ(SignatureTarget("PR3 lost-wake: offline-target [ppc-v1-check-before-clear/doorbell]"),
-            "ppc-v1-check-before-clear");
-  EXPECT_EQ(SignatureTarget("PR1 unsafe-parking: offline-target [reference/mwait]"), "reference");
-  EXPECT_EQ(SignatureTarget("no suffix at all"), "");
+  EXPECT_EQ(
+      Signature::Parse("PR3 lost-wake: offline-target in STOPPED_HW [ppc-v1-check-before-clear/doorbell]")->target,
+      "ppc-v1-check-before-clear");
+  EXPECT_EQ(Signature::Parse("PR1 unsafe-parking: offline-target TRANSIT at hand-over [reference/mwait]")->target,
+            "reference");
+  EXPECT_FALSE(Signature::Parse("no suffix at all").has_value());
 }
 
 // Campaigns call a finding "open" rather than NEW when the corpus already records its bug: every divergence the
@@ -100,7 +102,7 @@ TEST(RegressionCorpus, RecordsEveryBugTheOpenFindingsShow) {
     for (const Divergence& d : RunDifferential(*loaded.scenario).divergences) {
       if (d.difference()) continue;  // outcome differences are information: the corpus keeps violations
       ++checked;
-      EXPECT_TRUE(recorded.count({d.target, SignatureKey(d.signature)})) << e.path() << ": " << d.signature;
+      EXPECT_TRUE(recorded.count({d.target, Signature::KeyOf(d.signature)})) << e.path() << ": " << d.signature;
     }
   }
   EXPECT_GT(checked, 0);
@@ -127,7 +129,7 @@ TEST(RegressionCorpus, ABrokenCopyOfTheFixedTargetFailsTheLostWakeReproducers) {
   const RegressReport without_bug = Regress(kCorpus, "", &fixed);
   int lost_wake_rows = 0;
   for (size_t i = 0; i < with_bug.rows.size(); ++i) {
-    const std::string signature = ParseReproducerHeader(ReadFile(with_bug.rows[i].file)).signature;
+    const std::string signature = ParseFindingHeader(ReadFile(with_bug.rows[i].file)).signature;
     // The v1 lost wake (the fixed target has PR3 reproducers of its own, e.g. the hot-unplug window).
     if (signature.rfind("PR3 lost-wake: offline-target", 0) != 0 ||
         signature.find("[ppc-v1-check-before-clear/") == std::string::npos) {
@@ -140,7 +142,7 @@ TEST(RegressionCorpus, ABrokenCopyOfTheFixedTargetFailsTheLostWakeReproducers) {
   EXPECT_GT(lost_wake_rows, 0);
   EXPECT_TRUE(with_bug.failing());
   for (const RegressRow& row : without_bug.rows) {
-    const std::string signature = ParseReproducerHeader(ReadFile(row.file)).signature;
+    const std::string signature = ParseFindingHeader(ReadFile(row.file)).signature;
     if (signature.rfind("PR3 lost-wake: offline-target", 0) == 0 &&
         signature.find("[ppc-v1-check-before-clear/") != std::string::npos) {
       EXPECT_EQ(row.verdict, Verdict::kFixed) << row.file;
@@ -165,9 +167,9 @@ TEST(ReproducerFileName, EverySignatureOfTheCorpusMapsToItsOwnFile) {
       s << in.rdbuf();
       return s.str();
     }();
-    const std::string sig = ParseReproducerHeader(text).signature;
+    const std::string sig = ParseFindingHeader(text).signature;
     ASSERT_FALSE(sig.empty()) << e.path();
-    const auto [it, inserted] = by_name.emplace(ReproducerFileName(sig), sig);
+    const auto [it, inserted] = by_name.emplace(Signature::ReadableFileName(sig), sig);
     EXPECT_TRUE(inserted || it->second == sig) << it->second << " and " << sig << " share " << it->first;
   }
   // The open findings' signatures (their headers, and what they show) join the regression corpus's: a finding minimized
@@ -182,14 +184,14 @@ TEST(ReproducerFileName, EverySignatureOfTheCorpusMapsToItsOwnFile) {
     for (const Divergence& d : RunDifferential(*loaded.scenario).divergences) sigs.push_back(d.signature);
     for (const std::string& sig : sigs) {
       if (sig.empty()) continue;
-      const auto [it, inserted] = by_name.emplace(ReproducerFileName(sig), sig);
+      const auto [it, inserted] = by_name.emplace(Signature::ReadableFileName(sig), sig);
       EXPECT_TRUE(inserted || it->second == sig) << it->second << " and " << sig << " share " << it->first;
     }
   }
   EXPECT_GT(by_name.size(), 200u);
   const std::string a =
       "PR1 unsafe-parking: offline-target RECEIVER_WAIT at hand-over [ppc-upstream-clear-then-check/doorbell]";
-  EXPECT_NE(ReproducerFileName(a), ReproducerFileName(a.substr(0, a.size() - 1) + "+nmi-sysreset]"));
+  EXPECT_NE(Signature::ReadableFileName(a), Signature::ReadableFileName(a.substr(0, a.size() - 1) + "+nmi-sysreset]"));
 }
 
 }  // namespace

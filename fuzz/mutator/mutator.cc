@@ -8,6 +8,7 @@
 #include <string>
 
 #include "fuzz/mutator/fix.h"
+#include "proto/family_name.h"
 #include "sim/validate.h"
 
 namespace crashdiff::fuzz {
@@ -15,10 +16,7 @@ namespace crashdiff::fuzz {
 pb::Family FamilyFromEnvironment() {
   const char* v = std::getenv("CRASHDIFF_FAMILY");
   if (v == nullptr) return pb::FAMILY_UNSPECIFIED;
-  std::string upper(v);
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  pb::Family f = pb::FAMILY_UNSPECIFIED;
-  return pb::Family_Parse(upper, &f) ? f : pb::FAMILY_UNSPECIFIED;
+  return ParseFamilyName(v, /*any_case=*/true).value_or(pb::FAMILY_UNSPECIFIED);
 }
 
 Mutator::Mutator(MutatorOptions options) : options_(options) {

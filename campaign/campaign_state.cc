@@ -1,4 +1,4 @@
-#include "cli/campaign_state.h"
+#include "campaign/campaign_state.h"
 
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
@@ -10,7 +10,7 @@
 
 #include "util/atomic_file.h"
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 namespace {
 
 namespace fs = std::filesystem;
@@ -148,4 +148,4 @@ CampaignStart StartCampaign(const fs::path& dir, const CampaignOptions& options,
   return start;
 }
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

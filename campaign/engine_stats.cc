@@ -1,11 +1,11 @@
-#include "cli/engine_stats.h"
+#include "campaign/engine_stats.h"
 
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <system_error>
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 namespace fs = std::filesystem;
 
@@ -64,4 +64,4 @@ size_t CountFiles(const fs::path& dir) {
   return n;
 }
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 struct MergeOutcome {
   bool replaced = false;  // corpus/ is now the merged directory
@@ -31,4 +31,4 @@ void RecoverCorpus(const std::filesystem::path& dir);
 MergeOutcome MergeCorpus(const std::filesystem::path& fuzzer, const std::vector<std::string>& env,
                          const std::filesystem::path& dir, const volatile sig_atomic_t& stop);
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

@@ -1,4 +1,4 @@
-#include "cli/worker_process.h"
+#include "campaign/worker_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,7 +13,7 @@
 #include <cstring>
 #include <thread>
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 pid_t SpawnWorker(const WorkerSpawn& spawn) {
   // Everything the child needs is built before fork(): the campaign may have threads, and only async-signal-safe
@@ -28,6 +28,7 @@ pid_t SpawnWorker(const WorkerSpawn& spawn) {
     const std::string name = entry.substr(0, entry.find('=') + 1);
     bool replaced = false;
     for (const std::string& add : spawn.env) replaced |= add.rfind(name, 0) == 0;
+    for (const std::string& gone : spawn.unset) replaced |= name == gone + "=";
     if (!replaced) env.push_back(entry);
   }
   env.insert(env.end(), spawn.env.begin(), spawn.env.end());
@@ -50,6 +51,7 @@ pid_t SpawnWorker(const WorkerSpawn& spawn) {
   }
   const int devnull = open("/dev/null", O_RDONLY);
   if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+  if (!spawn.working_dir.empty() && chdir(spawn.working_dir.c_str()) != 0) _exit(126);
   setpgid(0, 0);  // its own process group: Ctrl-C reaches the campaign only, which then stops the workers
   execve(args[0], args.data(), envp.data());
   std::perror("crashdiff fuzz: exec");
@@ -70,4 +72,4 @@ void StopWorkers(const std::vector<pid_t*>& pids, int grace_seconds) {
   }
 }
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 // The lock file inside the work directory; it holds the pid of the campaign that has it.
 inline constexpr const char* kCampaignLockFile = ".crashdiff-fuzz.lock";
@@ -29,4 +29,4 @@ class CampaignDir {
   int fd_ = -1;
 };
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <filesystem>
 
-#include "cli/status_file.h"
+#include "campaign/status_file.h"
 #include "proto/campaign.pb.h"
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 // What the campaign measured at one instant of the session.
 struct SessionSample {
@@ -43,4 +43,4 @@ class CampaignRecorder {
   int merge_seconds_ = 0;  // of the session's wall time: not fuzzing
 };
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

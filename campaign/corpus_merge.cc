@@ -1,4 +1,4 @@
-#include "cli/corpus_merge.h"
+#include "campaign/corpus_merge.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,10 +11,11 @@
 #include <system_error>
 #include <thread>
 
-#include "cli/engine_stats.h"
-#include "cli/worker_process.h"
+#include "campaign/engine.h"
+#include "campaign/engine_stats.h"
+#include "campaign/worker_process.h"
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 namespace {
 
 namespace fs = std::filesystem;
@@ -90,12 +91,11 @@ MergeOutcome MergeCorpus(const fs::path& fuzzer, const std::vector<std::string>&
   fs::remove_all(merged, ec);
   fs::remove(log, ec);
   if (!fs::create_directories(merged, ec)) return keep("could not create " + merged.string());
-  const pid_t pid = SpawnWorker(
-      {{fuzzer.string(), "-merge=1", "-merge_control_file=" + (base / "merge.control").string(), "-max_len=4096",
-        "-timeout=20", "-artifact_prefix=" + (base / "crashes").string() + "/", merged.string(), corpus.string()},
-       env,
-       log,
-       false});
+  WorkerSpawn spawn;
+  spawn.argv = LibFuzzerMergeArgv(fuzzer, base / "merge.control", base / "crashes", merged, corpus);
+  spawn.env = env;
+  spawn.log = log;
+  const pid_t pid = SpawnWorker(spawn);
   if (pid < 0) return keep("could not start");
   const int status = WaitMerge(pid, stop);
   if (stop) return keep("interrupted");
@@ -115,4 +115,4 @@ MergeOutcome MergeCorpus(const fs::path& fuzzer, const std::vector<std::string>&
   return out;
 }
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

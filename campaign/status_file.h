@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 inline constexpr const char* kStatusFile = "status.json";
 
@@ -48,4 +48,4 @@ std::string FormatStatus(const CampaignStatus& status);
 // Writes DIR/status.json atomically; "" on success, else why not.
 std::string WriteStatus(const std::filesystem::path& dir, const CampaignStatus& status);
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

@@ -1,4 +1,5 @@
-// Starting one engine process of a `crashdiff fuzz` campaign (a libFuzzer or afl-fuzz worker).
+// Starting one engine process of a campaign (a libFuzzer or afl-fuzz worker, a corpus merge); what it runs is
+// campaign/engine.h's.
 #pragma once
 
 #include <sys/types.h>
@@ -7,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 struct WorkerSpawn {
   std::vector<std::string> argv;  // argv[0] is the program's path
@@ -17,6 +18,8 @@ struct WorkerSpawn {
   // Some coverage-instrumented code takes branches that depend on addresses, so with ASLR the same -seed gives
   // another feature count, hence another corpus.
   bool fixed_addresses = false;
+  std::vector<std::string> unset;     // names removed from the environment (a benchmark must not inherit a user's)
+  std::filesystem::path working_dir;  // empty: this process's
 };
 
 // Forks and execs the worker in its own process group (Ctrl-C reaches this process only, which then stops the
@@ -31,4 +34,4 @@ pid_t SpawnWorker(const WorkerSpawn& spawn);
 // the interrupted code held) and reaps them. Each pid > 0 becomes -1.
 void StopWorkers(const std::vector<pid_t*>& pids, int grace_seconds = 5);
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 // The last "exec/s: N" libFuzzer printed in its log (0 before its first status line).
 uint64_t LibFuzzerExecsPerSec(const std::filesystem::path& log);
@@ -24,4 +24,4 @@ std::map<std::string, std::string> AflStats(const std::filesystem::path& stats);
 // Regular files in dir whose names do not start with '.' (a corpus, crashes/).
 size_t CountFiles(const std::filesystem::path& dir);
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

@@ -1,13 +1,13 @@
-#include "cli/campaign_record.h"
+#include "campaign/campaign_record.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <string>
 #include <utility>
 
-#include "cli/campaign_state.h"
+#include "campaign/campaign_state.h"
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 CampaignRecorder::CampaignRecorder(std::filesystem::path dir, pb::CampaignState at_start, CampaignStatus identity)
     : dir_(std::move(dir)), state_(std::move(at_start)), identity_(std::move(identity)) {
@@ -56,4 +56,4 @@ pb::CampaignState CampaignRecorder::Record(const SessionSample& sample, const ch
   return total;
 }
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

@@ -6,11 +6,11 @@
 
 #include "proto/scenario.pb.h"
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 // Writes the valid scenarios under seeds (recursively) of family only (FAMILY_UNSPECIFIED: all) into dir as binary
 // inputs, or minimal crashes when there are none: an engine needs at least one input. Returns how many (-1: dir
 // cannot be written).
 int PrepareSeeds(const std::filesystem::path& seeds, pb::Family only, const std::filesystem::path& dir);
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

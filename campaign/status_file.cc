@@ -1,4 +1,4 @@
-#include "cli/status_file.h"
+#include "campaign/status_file.h"
 
 #include <chrono>
 #include <ctime>
@@ -6,7 +6,7 @@
 #include "util/atomic_file.h"
 #include "util/json.h"
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -55,4 +55,4 @@ std::string WriteStatus(const std::filesystem::path& dir, const CampaignStatus& 
   return WriteFileAtomically((dir / kStatusFile).string(), FormatStatus(status));
 }
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

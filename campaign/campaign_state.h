@@ -8,7 +8,7 @@
 
 #include "proto/campaign.pb.h"
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 inline constexpr const char* kCampaignStateFile = "campaign.textproto";
 
@@ -39,4 +39,4 @@ CampaignStart StartCampaign(const std::filesystem::path& dir, const CampaignOpti
 // Writes DIR/campaign.textproto atomically; "" on success, else why not.
 std::string SaveCampaignState(const std::filesystem::path& dir, const pb::CampaignState& state);
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

@@ -1,4 +1,4 @@
-#include "cli/campaign_seeds.h"
+#include "campaign/campaign_seeds.h"
 
 #include <algorithm>
 #include <fstream>
@@ -10,7 +10,7 @@
 #include "fuzz/mutator/input.h"
 #include "fuzz/mutator/mutator.h"
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 namespace fs = std::filesystem;
 
@@ -49,4 +49,4 @@ int PrepareSeeds(const fs::path& seeds, pb::Family only, const fs::path& dir) {
   return written;
 }
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign

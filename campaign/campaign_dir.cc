@@ -1,4 +1,4 @@
-#include "cli/campaign_dir.h"
+#include "campaign/campaign_dir.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <system_error>
 
-namespace crashdiff::cli {
+namespace crashdiff::campaign {
 
 namespace fs = std::filesystem;
 
@@ -46,4 +46,4 @@ std::string CampaignDir::Open(const fs::path& dir, bool create, const std::vecto
   return "";
 }
 
-}  // namespace crashdiff::cli
+}  // namespace crashdiff::campaign
