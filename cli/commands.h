@@ -33,5 +33,7 @@ int PatchCommand(const Args& args);
 int TimelineCommand(const Args& args);
 int FuzzCommand(const Args& args);
 int TriageCommand(const Args& args);
+int ExploreCommand(const Args& args);
+extern const std::string_view kExploreHelp;  // cli/explore_command.cc
 
 }  // namespace crashdiff::cli

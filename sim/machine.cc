@@ -387,7 +387,10 @@ RunResult Machine::Run(Program& program) {
       result_.end = EndReason::kStepBudget;
       break;
     }
-    Cpu& c = cpus_[scheduler_->Pick(runnable, step_)];
+    const uint32_t id =
+        options_.picker != nullptr ? options_.picker->Pick(runnable, step_) : scheduler_->Pick(runnable, step_);
+    assert(std::binary_search(runnable.begin(), runnable.end(), id));
+    Cpu& c = cpus_[id];
     ExecuteStep(c);
     ++step_;
     now_ += kStepNs;

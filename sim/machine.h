@@ -80,7 +80,8 @@ struct RunResult {
 
 struct RunOptions {
   bool record_trace = true;
-  RunObserver* observer = nullptr;  // sees every trace entry and bookkeeping call as it happens
+  RunObserver* observer = nullptr;   // sees every trace entry and bookkeeping call as it happens
+  SchedulePicker* picker = nullptr;  // when set, chooses every scheduled step (the scenario's schedule is unused)
 };
 
 class Machine {

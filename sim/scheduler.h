@@ -12,6 +12,15 @@
 
 namespace crashdiff {
 
+// Drives the scheduling choice from outside the scenario (systematic exploration, explore/): when a run has one
+// (RunOptions::picker), it chooses every scheduled step instead of the scenario's schedule.
+class SchedulePicker {
+ public:
+  virtual ~SchedulePicker() = default;
+  // runnable is sorted and non-empty. Returns one of its elements.
+  virtual uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step) = 0;
+};
+
 class Scheduler {
  public:
   static std::unique_ptr<Scheduler> Create(const pb::Schedule& schedule, uint32_t num_cpus);

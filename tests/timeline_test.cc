@@ -266,7 +266,7 @@ TEST(SvgText, WrapTextBreaksAtSpacesThenAfterSeparatorsAndElseAnywhere) {
   EXPECT_EQ(WrapText("a corpus/regressions", 12), (std::vector<std::string>{"a corpus/", "regressions"}));
   for (const std::string& line : WrapText(std::string(500, 'x') + " on t (new)", 37)) EXPECT_LE(line.size(), 37u);
   // A hard break never splits a UTF-8 sequence ("é" is two bytes).
-  EXPECT_EQ(WrapText("abcd\xc3\xa9fg", 5), (std::vector<std::string>{"abcd", "\xc3\xa9fg"}));
+  EXPECT_EQ(WrapText("abcd\xc3\xa9" "fg", 5), (std::vector<std::string>{"abcd", "\xc3\xa9" "fg"}));
 }
 
 TEST(Timeline, HasExactlyOneLanePerCpu) {

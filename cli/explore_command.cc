@@ -1,0 +1,186 @@
+// crashdiff explore FILE --target T [--preemptions K] [--max-steps N] [--property PRn]... [--max-schedules M]
+// [--no-reduction] [--out FILE] [--json]: every interleaving of one scenario on one target within a preemption bound
+// (explore/explorer.h, docs/EXPLORE.md). Stops at the first schedule that violates a property searched for, writes
+// it as a reproducer with an explicit schedule that `crashdiff run` replays, and runs the differential on it;
+// without one, states the guarantee the search proved.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "diff/differential.h"
+#include "diff/runner.h"
+#include "explore/explorer.h"
+#include "sim/scenario_io.h"
+#include "util/atomic_file.h"
+#include "util/json.h"
+
+namespace crashdiff::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: crashdiff explore FILE --target T [--preemptions K] [--max-steps N] [--property PRn]... "
+    "[--max-schedules M] [--no-reduction] [--out FILE] [--json]\n";
+
+int Usage(const std::string& why) {
+  std::fprintf(stderr, "crashdiff explore: %s\n%s", why.c_str(), kUsage);
+  return kExitUsage;
+}
+
+// --property PR3 --property PR1,PR4: each must name a property of the oracle's table.
+std::string ReadProperties(const ArgReader& r, std::vector<std::string>& out) {
+  for (const std::string& v : r.Values("--property")) {
+    for (size_t i = 0; i <= v.size();) {
+      const size_t comma = std::min(v.find(',', i), v.size());
+      const std::string p = v.substr(i, comma - i);
+      if (FindProperty(p) == nullptr) return "--property: unknown property '" + p + "' (PR1..PR11)";
+      out.push_back(p);
+      i = comma + 1;
+    }
+  }
+  return "";
+}
+
+std::string Header(const ExploreOptions& o, const ExploreResult& res, const std::string& file) {
+  std::string h = "# crashdiff explore " + file + " --target " + o.target + " --preemptions " +
+                  std::to_string(o.preemptions) + " --max-steps " + std::to_string(o.max_steps);
+  if (!o.properties.empty()) h += " --property " + PropertiesText(o.properties);
+  h += "\n# counterexample after " + std::to_string(res.schedules) + " schedules:";
+  for (const Violation& v : res.violations) h += " " + v.property + " " + v.what + ";";
+  return h + "\n# the explicit schedule below replays it: crashdiff run THIS_FILE --target " + o.target + "\n";
+}
+
+void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffReport* diff, const std::string& out) {
+  std::printf(
+      "explored %llu schedules (%llu distinct final states, longest run %llu steps, up to %u preemptions) "
+      "in %.3f s\n",
+      static_cast<unsigned long long>(res.schedules), static_cast<unsigned long long>(res.distinct_final_states),
+      static_cast<unsigned long long>(res.longest_run), res.max_preemptions_used, res.seconds);
+  if (o.reduction) {
+    std::printf("reduction (sleep sets): %llu branches pruned, %llu runs cut where every choice was asleep\n",
+                static_cast<unsigned long long>(res.sleep_skipped), static_cast<unsigned long long>(res.sleep_blocked));
+  } else {
+    std::printf("reduction: off\n");
+  }
+  if (res.runs_past_max_steps > 0) {
+    std::printf("%llu runs went past %llu steps: their later steps ran the lowest-numbered runnable CPU, unexplored\n",
+                static_cast<unsigned long long>(res.runs_past_max_steps), static_cast<unsigned long long>(o.max_steps));
+  }
+  if (!res.found) {
+    std::printf("%s\n", GuaranteeText(o, res).c_str());
+    return;
+  }
+  std::printf("VIOLATION on target %s after %llu schedules:\n", o.target.c_str(),
+              static_cast<unsigned long long>(res.schedules));
+  for (const Violation& v : res.violations) {
+    std::printf("    %s %s (cpu%u, witness %.*s at step %llu)\n", v.property.c_str(), v.what.c_str(), v.cpu,
+                static_cast<int>(v.witness.label.size()), v.witness.label.data(),
+                static_cast<unsigned long long>(v.witness.step));
+  }
+  if (diff != nullptr) {
+    for (const Divergence& d : diff->divergences) {
+      std::printf("    %-9s %s\n", d.known ? "[known]" : d.difference() ? "[diff]" : "[new]", d.signature.c_str());
+    }
+  }
+  if (!out.empty()) {
+    std::printf("reproducer (explicit schedule, %d choices%s): %s\n", res.reproducer.schedule().choices_size(),
+                res.reproducer_replays ? ", replay checked" : ", REPLAY DIFFERS", out.c_str());
+  } else {
+    std::printf("the schedule does not fit the schema's limits: no reproducer written\n");
+  }
+}
+
+std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffReport* diff, const std::string& out) {
+  JsonWriter j;
+  j.BeginObject();
+  j.Key("target").String(o.target).Key("preemptions").Uint(o.preemptions).Key("max_steps").Uint(o.max_steps);
+  j.Key("properties").String(PropertiesText(o.properties)).Key("reduction").Bool(o.reduction);
+  j.Key("schedules").Uint(res.schedules).Key("distinct_final_states").Uint(res.distinct_final_states);
+  j.Key("sleep_skipped").Uint(res.sleep_skipped).Key("sleep_blocked").Uint(res.sleep_blocked);
+  j.Key("longest_run").Uint(res.longest_run).Key("runs_past_max_steps").Uint(res.runs_past_max_steps);
+  j.Key("max_preemptions_used").Uint(res.max_preemptions_used);
+  j.Key("exhaustive").Bool(res.exhaustive).Key("found").Bool(res.found);
+  j.Key("seconds").Uint(static_cast<uint64_t>(res.seconds * 1000)).Key("unit").String("ms");
+  j.Key("verdict").String(GuaranteeText(o, res));
+  j.Key("violations").BeginArray();
+  for (const Violation& v : res.violations) {
+    j.BeginObject().Key("property").String(v.property).Key("what").String(v.what).Key("cpu").Uint(v.cpu);
+    j.Key("label").String(v.witness.label).Key("step").Uint(v.witness.step).EndObject();
+  }
+  j.EndArray();
+  j.Key("signatures").BeginArray();
+  if (diff != nullptr) {
+    for (const Divergence& d : diff->divergences) j.String(d.signature);
+  }
+  j.EndArray();
+  j.Key("reproducer").String(out).Key("reproducer_replays").Bool(res.reproducer_replays);
+  j.EndObject();
+  return j.str();
+}
+
+}  // namespace
+
+extern const std::string_view kExploreHelp =
+    "Every interleaving of one scenario on target T with at most K preemptions (default 2) in its first N steps\n"
+    "(default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets pruning orders of\n"
+    "independent steps (--no-reduction: off). Stops at the first schedule that violates a property searched for\n"
+    "(--property PRn, repeatable or comma-separated; default PR1..PR11): prints it, writes it as a reproducer with\n"
+    "an explicit schedule (--out FILE, default <FILE stem>.explore-T.textproto) that 'crashdiff run' replays, and\n"
+    "runs the differential on it. Without one, states the guarantee: exhaustive within the bounds, or not (the\n"
+    "--max-schedules cap, default 1000000). The scenario's events keep their triggers. See docs/EXPLORE.md.\n"
+    "Exit code 0: no violation; 1: a violation; 2: bad input.";
+
+int ExploreCommand(const Args& args) {
+  ArgReader r(args, {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out"},
+              {"--json", "--no-reduction"});
+  if (!r.ok()) return Usage(r.error());
+  if (r.positionals().size() != 1) return Usage("expected one scenario file");
+  ExploreOptions o;
+  o.target = r.Value("--target").value_or("");
+  if (o.target.empty()) return Usage("--target T is required (see 'crashdiff targets')");
+  uint64_t k = o.preemptions;
+  for (const std::string& e : {ParseNumberOption(r, "--preemptions", 0, 16, k),
+                               ParseNumberOption(r, "--max-steps", 1, 10'000'000, o.max_steps),
+                               ParseNumberOption(r, "--max-schedules", 1, 1'000'000'000'000, o.max_schedules),
+                               ReadProperties(r, o.properties)}) {
+    if (!e.empty()) return Usage(e);
+  }
+  o.preemptions = static_cast<uint32_t>(k);
+  o.reduction = !r.Has("--no-reduction");
+  const std::string file = r.positionals()[0];
+  const LoadResult loaded = LoadScenarioFile(file);
+  if (!loaded.scenario) {
+    for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return kExitUsage;
+  }
+  if (FindTarget(o.target) == nullptr) return Usage("unknown target '" + o.target + "' (see 'crashdiff targets')");
+  if (TargetsFor(*loaded.scenario, o.target).empty()) {
+    return Usage("target " + o.target + " does not run " + pb::Family_Name(loaded.scenario->machine().family()) +
+                 " on " + pb::Platform_Name(loaded.scenario->machine().platform()));
+  }
+  const ExploreResult res = Explore(*loaded.scenario, o);
+  std::string out;
+  DiffReport diff;
+  if (res.found && res.reproducer.schedule().choices_size() > 0) {
+    out =
+        r.Value("--out").value_or(std::filesystem::path(file).stem().string() + ".explore-" + o.target + ".textproto");
+    const std::string error = WriteFileAtomically(out, Header(o, res, file) + ScenarioToText(res.reproducer));
+    if (!error.empty()) {
+      std::fprintf(stderr, "crashdiff explore: %s\n", error.c_str());
+      return kExitUsage;
+    }
+    DiffOptions d;
+    d.only_target = o.target;
+    diff = RunDifferential(res.reproducer, d);
+  }
+  const DiffReport* shown = res.found ? &diff : nullptr;
+  if (r.Has("--json")) {
+    std::printf("%s\n", Json(o, res, shown, out).c_str());
+  } else {
+    PrintHuman(o, res, shown, out);
+  }
+  return res.found ? kExitDivergence : kExitClean;
+}
+
+}  // namespace crashdiff::cli

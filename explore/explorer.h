@@ -1,0 +1,59 @@
+// Systematic exploration of one scenario's interleavings on one target (docs/EXPLORE.md): stateless model checking
+// with a preemption bound, as CHESS does it (Musuvathi, Qadeer et al., OSDI 2008; "Iterative context bounding",
+// PLDI 2007). Every schedule is a run from the start (no state is saved): a depth-first search over the CPU chosen
+// at each scheduled step, driven through the simulator's SchedulePicker. Sleep sets (Godefroid 1996) skip
+// branches that only reorder independent steps, restricted so that the skipped schedule's equivalent never needs
+// more preemptions (docs/EXPLORE.md, "Reduction"). Each schedule's run is checked against the oracle's properties.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "oracle/properties.h"
+#include "proto/scenario.pb.h"
+#include "sim/machine.h"
+
+namespace crashdiff {
+
+struct ExploreOptions {
+  std::string target;                   // a registered target of the scenario's family (required)
+  uint32_t preemptions = 2;             // K: schedules with at most K preemptions
+  uint64_t max_steps = 1000;            // N: scheduling choices are explored in the first N steps; later ones are fixed
+  uint64_t max_schedules = 1'000'000;   // a cap: reaching it makes the search not exhaustive
+  bool reduction = true;                // sleep sets
+  std::vector<std::string> properties;  // "PR1".."PR11" the search looks for; empty: all of them
+};
+
+struct ExploreResult {
+  bool exhaustive = false;  // every schedule within the bounds was explored (or is equivalent to an explored one)
+  bool found = false;       // a schedule violates one of the properties searched for
+  std::vector<Violation> violations;  // the counterexample's violations of the properties searched for
+  std::vector<uint32_t> picks;        // the counterexample's CPU at every scheduled step
+  pb::Scenario reproducer;            // the scenario with the counterexample as an explicit schedule
+  bool reproducer_replays = false;    // replaying reproducer without the picker gives the same trace
+  uint64_t schedules = 0;             // complete schedules run and checked
+  uint64_t sleep_blocked = 0;         // runs abandoned at a step where every allowed choice was asleep
+  uint64_t sleep_skipped = 0;         // branches (choices at a step) not taken because the CPU was asleep
+  uint64_t distinct_final_states = 0;
+  uint64_t longest_run = 0;          // scheduled steps of the longest run
+  uint64_t runs_past_max_steps = 0;  // runs that went on past N steps (their tail is fixed)
+  uint32_t max_preemptions_used = 0;
+  double seconds = 0;
+};
+
+// scenario must be valid; options.target must run it (TargetsFor). Deterministic: the same input gives the same
+// counts and the same counterexample.
+ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& options);
+
+// The scenario with picks as explicit schedule choices ({cpu steps} runs), which `crashdiff run` replays.
+// Returns false when the schedule does not fit the schema's limits (10000 choices of at most 10000 steps).
+bool WithExplicitSchedule(const pb::Scenario& scenario, const std::vector<uint32_t>& picks, pb::Scenario& out);
+
+// "PR1..PR11" for all properties, else the list searched for ("PR3", "PR1,PR3").
+std::string PropertiesText(const std::vector<std::string>& properties);
+
+// The statement an exhaustive clean search proves (docs/EXPLORE.md), or what it does not.
+std::string GuaranteeText(const ExploreOptions& options, const ExploreResult& result);
+
+}  // namespace crashdiff
