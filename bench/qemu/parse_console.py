@@ -84,6 +84,9 @@ def summarize(lines, timed_out):
     if fw is not None:
         fact("firmware", f"skiboot stalled in OPAL_SIGNAL_SYSTEM_RESET: \"{text(lines[fw][1])}\" "
                          f"(emulation limit: QEMU does not emulate special wakeup)")
+    purg = first(lines, re.compile(r"I'm in purgatory"), start)
+    if purg is not None and crash is not None and seconds(lines, crash, purg) is not None:
+        fact("hand-over (purgatory)", f"+{seconds(lines, crash, purg):.1f} s after the crash")
     cap = first(lines, BANNER, start)
     if cap is not None and crash is not None:
         dt = seconds(lines, crash, cap)
@@ -91,7 +94,7 @@ def summarize(lines, timed_out):
     else:
         fact("capture banner", "not seen")
     up = first(lines, re.compile(r"CDQ: capture kernel up"), start)
-    fact("capture kernel up", text(lines[up][1].split("CDQ: ", 1)[1]) if up is not None else "no (/proc/vmcore not seen)")
+    fact("capture kernel up", text(lines[up][1].split("CDQ: capture kernel up: ", 1)[1]) if up is not None else "no (/proc/vmcore not seen)")
     if up is not None and crash is not None and seconds(lines, crash, up) is not None:
         fact("crash to /proc/vmcore", f"{seconds(lines, crash, up):.1f} s")
     wakes = []

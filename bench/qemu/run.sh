@@ -5,23 +5,24 @@
 #
 #   bench/qemu/run.sh [--arch ppc64|x86_64|arm64] [--machine M] [--smp N] [--maxcpus N] [--nr-cpus N]
 #                     [--offline 1,3] [--panic-timeout T] [--crashkernel SIZE] [--mem SIZE] [--timeout S]
-#                     [--append 'kernel args'] [--qemu 'qemu args'] [--log FILE]
+#                     [--append 'kernel args'] [--qemu 'qemu args'] [--log FILE] [--where S]
 #
 # M: ppc64 pseries (default), powernv8, powernv9, powernv10; x86_64 q35 (default), pc; arm64 virt (default).
 # --maxcpus/--nr-cpus are the kernel's maxcpus=/nr_cpus= (maxcpus < smp leaves present, never-started CPUs);
 # --offline takes those CPUs offline through /sys/devices/system/cpu/cpuN/online before the crash;
 # --panic-timeout is panic= (the kernel's panic_timeout, default 0). The crash is `echo c > /proc/sysrq-trigger`.
 # --timeout (default 150 s) stops QEMU; a run without the capture kernel by then is reported STALLED.
+# --where S[,S2...]: S seconds after the start, print where every vCPU is (where.py: program counter, symbol).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 arch=ppc64 machine="" smp=4 maxcpus="" nrcpus="" offline="" panic=0 crashkernel="" mem=2G limit=150
-append="" qemu_extra="" log=""
+append="" qemu_extra="" log="" where=""
 while [ $# -gt 0 ]; do
   case $1 in
     --arch) arch=$2 ;; --machine) machine=$2 ;; --smp) smp=$2 ;; --maxcpus) maxcpus=$2 ;; --nr-cpus) nrcpus=$2 ;;
     --offline) offline=$2 ;; --panic-timeout) panic=$2 ;; --crashkernel) crashkernel=$2 ;; --mem) mem=$2 ;;
-    --timeout) limit=$2 ;; --append) append=$2 ;; --qemu) qemu_extra=$2 ;; --log) log=$2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --timeout) limit=$2 ;; --append) append=$2 ;; --qemu) qemu_extra=$2 ;; --log) log=$2 ;; --where) where=$2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "run.sh: $1: unknown option (--help)" >&2; exit 2 ;;
   esac
   shift 2
@@ -61,6 +62,14 @@ cmd="$qemu -smp $smp -m $mem -nographic -no-reboot -kernel $kernel -initrd $init
 echo "command: $cmd -append '$cmdline'"
 echo "console: $log"
 start=$(date +%s)
+if [ -n "$where" ]; then
+  sock=$log.sock; cmd="$cmd -monitor unix:$sock,server=on,wait=off"
+  syms=$(ls "$root"/boot/vmlinux-* 2>/dev/null || ls "$root"/boot/System.map-*)
+  (slept=0; for t in $(echo "$where" | tr , ' '); do
+     sleep $((t - slept)); slept=$t
+     "$here/where.py" "$sock" "$syms" 2>&1 | sed "s/^where:/where (+$t s):/"
+   done >"$log.where") &
+fi
 set +e
 timeout "$limit" $cmd -append "$cmdline" </dev/null 2>&1 | "$here/tslog.py" "$log"
 rc=$(($(date +%s) - start))
@@ -72,3 +81,4 @@ else
   echo "wall: ${rc} s"
   "$here/parse_console.py" "$log"
 fi
+[ -z "$where" ] || { wait; cat "$log.where"; rm -f "$sock"; }
