@@ -1,7 +1,7 @@
 #!/bin/sh
 # /init of the guest initramfs (busybox sh), one job: play one crashdiff scenario on a real kernel.
 # First kernel: offline the CPUs named by cdq.offline=N,M via sysfs, load the same kernel and a copy of this
-# initramfs as the capture kernel (kexec -p), then crash (sysrq c). panic= on the command line is panic_timeout.
+# initramfs as the capture kernel (kexec -p), then crash (sysrq c, on cpu N with cdq.crash_cpu=N). panic= on the command line is panic_timeout.
 # Capture kernel (it has /proc/vmcore): print the marker and power off. Every line it prints starts with "CDQ:"
 # (bench/qemu/parse_console.py reads them).
 export PATH=/bin:/sbin
@@ -31,7 +31,7 @@ done
 echo "CDQ: before crash: $(cpus)"
 
 # The capture kernel's command line: this one without the crash reservation and topology knobs, one CPU.
-append=$(sed -e 's/crashkernel=[^ ]*//; s/maxcpus=[^ ]*//; s/nr_cpus=[^ ]*//; s/cdq\.offline=[^ ]*//' /proc/cmdline)
+append=$(sed -e 's/crashkernel=[^ ]*//; s/maxcpus=[^ ]*//; s/nr_cpus=[^ ]*//; s/cdq\.offline=[^ ]*//; s/cdq\.crash_cpu=[^ ]*//' /proc/cmdline)
 append="$append maxcpus=1 reset_devices"
 if kexec -p /boot/kernel --initrd=/boot/capture.img --append="$append" 2>/tmp/kexec.err ||
    kexec -s -p /boot/kernel --initrd=/boot/capture.img --append="$append" 2>>/tmp/kexec.err; then
@@ -39,7 +39,8 @@ if kexec -p /boot/kernel --initrd=/boot/capture.img --append="$append" 2>/tmp/ke
 else
   echo "CDQ: kexec -p failed: $(tr '\n' ' ' </tmp/kexec.err)"
 fi
-echo "CDQ: crash now"
-echo c >/proc/sysrq-trigger
+crash_cpu=$(arg cdq.crash_cpu)
+echo "CDQ: crash now${crash_cpu:+ on cpu$crash_cpu}"
+if [ -n "$crash_cpu" ]; then taskset -c "$crash_cpu" sh -c 'echo c >/proc/sysrq-trigger'; else echo c >/proc/sysrq-trigger; fi
 echo "CDQ: sysrq returned"
 sleep 3600

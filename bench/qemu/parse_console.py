@@ -21,7 +21,7 @@ FW_STALL = re.compile(r"Could not set special wakeup|SPECIAL_WKUP_DONE")
 # After the hand-over, what only an old-kernel CPU (or a wake the capture kernel did not ask for) would print.
 WAKE = re.compile(
     r"Oops|BUG:|Unable to handle|Bad kernel stack|machine check|Machine Check|System Reset|"
-    r"Unexpected|unexpected|Bad trap|Uhhuh\. NMI|NMI received|spurious|Kernel panic|watchdog: BUG|rcu_sched detected"
+    r"Unexpected|unexpected|Bad trap|Uhhuh\. NMI|NMI received|spurious|Kernel panic|watchdog: |LOCKUP|rcu_sched detected|rcu: INFO"
 )
 TAIL = 8
 

@@ -4,23 +4,24 @@
 # it downloads guest packages from Debian's archive (into the cache, never the repository) and emulates for minutes.
 #
 #   bench/qemu/run.sh [--arch ppc64|x86_64|arm64] [--machine M] [--smp N] [--maxcpus N] [--nr-cpus N]
-#                     [--offline 1,3] [--panic-timeout T] [--crashkernel SIZE] [--mem SIZE] [--timeout S]
+#                     [--offline 1,3] [--crash-cpu N] [--panic-timeout T] [--crashkernel SIZE] [--mem SIZE] [--timeout S]
 #                     [--append 'kernel args'] [--qemu 'qemu args'] [--log FILE] [--where S]
 #
 # M: ppc64 pseries (default), powernv8, powernv9, powernv10; x86_64 q35 (default), pc; arm64 virt (default).
 # --maxcpus/--nr-cpus are the kernel's maxcpus=/nr_cpus= (maxcpus < smp leaves present, never-started CPUs);
-# --offline takes those CPUs offline through /sys/devices/system/cpu/cpuN/online before the crash;
+# --offline takes those CPUs offline through /sys/devices/system/cpu/cpuN/online before the crash; --crash-cpu
+# runs the sysrq crash on that CPU (taskset);
 # --panic-timeout is panic= (the kernel's panic_timeout, default 0). The crash is `echo c > /proc/sysrq-trigger`.
 # --timeout (default 150 s) stops QEMU; a run without the capture kernel by then is reported STALLED.
 # --where S[,S2...]: S seconds after the start, print where every vCPU is (where.py: program counter, symbol).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 arch=ppc64 machine="" smp=4 maxcpus="" nrcpus="" offline="" panic=0 crashkernel="" mem=2G limit=150
-append="" qemu_extra="" log="" where=""
+crashcpu="" append="" qemu_extra="" log="" where=""
 while [ $# -gt 0 ]; do
   case $1 in
     --arch) arch=$2 ;; --machine) machine=$2 ;; --smp) smp=$2 ;; --maxcpus) maxcpus=$2 ;; --nr-cpus) nrcpus=$2 ;;
-    --offline) offline=$2 ;; --panic-timeout) panic=$2 ;; --crashkernel) crashkernel=$2 ;; --mem) mem=$2 ;;
+    --offline) offline=$2 ;; --crash-cpu) crashcpu=$2 ;; --panic-timeout) panic=$2 ;; --crashkernel) crashkernel=$2 ;; --mem) mem=$2 ;;
     --timeout) limit=$2 ;; --append) append=$2 ;; --qemu) qemu_extra=$2 ;; --log) log=$2 ;; --where) where=$2 ;;
     -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "run.sh: $1: unknown option (--help)" >&2; exit 2 ;;
@@ -53,6 +54,7 @@ cmdline="console=$console panic=$panic crashkernel=$crashkernel"
 [ -n "$maxcpus" ] && cmdline="$cmdline maxcpus=$maxcpus"
 [ -n "$nrcpus" ] && cmdline="$cmdline nr_cpus=$nrcpus"
 [ -n "$offline" ] && cmdline="$cmdline cdq.offline=$offline"
+[ -n "$crashcpu" ] && cmdline="$cmdline cdq.crash_cpu=$crashcpu"
 [ -n "$append" ] && cmdline="$cmdline $append"
 mkdir -p "$cache/runs"
 : "${log:=$cache/runs/$arch-$machine-smp$smp-$(date +%Y%m%d-%H%M%S).log}"
