@@ -28,7 +28,7 @@ kernel=$(apt-cache depends "linux-image-$flavour:$arch" | sed -n 's/^ *Depends: 
 # kexec-tools links libxenctrl on amd64/arm64 (and libz on arm64): the libraries it needs at run time.
 libs="libc6"
 [ "$arch" = ppc64el ] || libs="$libs libxenmisc4.17 libext2fs2 libcom-err2 liblzma5 libuuid1 libxencall1
-  libxendevicemodel1 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxenhypfs1 libxenstore4 libxentoollog1
+  libxendevicemodel1 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxenhypfs1 libxenstore4 libxentoollog1 libxentoolcore1
   libyajl2 libzstd1 zlib1g libfdt1"
 
 mkdir -p "$cache/debs" "$root"

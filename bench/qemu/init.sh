@@ -16,7 +16,7 @@ arg() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
 if [ -e /proc/vmcore ]; then
   echo "CDQ: capture kernel up: /proc/vmcore seen, $(stat -c %s /proc/vmcore) bytes; $(cpus); $(uname -r)"
   # Anything the capture kernel logged that an old-kernel CPU can cause (a stray interrupt, a bad vector entry).
-  dmesg | grep -iE 'oops|bug:|unable to handle|machine check|system reset|unexpected|bad trap|nmi' |
+  dmesg | grep -iE 'oops|bug:|unable to handle|machine check|system reset|unexpected|bad trap|uhhuh|nmi received|lockup' |
     sed 's/^/CDQ: capture dmesg: /'
   echo "CDQ: capture done"
   poweroff -f

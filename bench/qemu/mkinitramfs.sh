@@ -20,12 +20,18 @@ find_lib() { for d in $libdirs; do [ -e "$d/$1" ] && { echo "$d/$1"; return; }; 
 copy_lib() {  # $1 = path in ROOT; keeps its path (relative to ROOT) so the interpreter finds it
   rel=${1#"$root"}; [ -e "$base$rel" ] && return 0
   mkdir -p "$base$(dirname "$rel")"; cp -L "$1" "$base$rel"
-  for n in $(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do copy_lib "$(find_lib "$n")"; done
+  for n in $(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+    p=$(find_lib "$n") || exit 2  # a failure inside $(...) does not stop the script by itself
+    copy_lib "$p"
+  done
 }
 interp=$(readelf -l "$root/sbin/kexec" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
 mkdir -p "$base$(dirname "$interp")"
 cp -L "$root$interp" "$base$interp" 2>/dev/null || cp -L "$(find_lib "$(basename "$interp")")" "$base$interp"
-for n in $(readelf -d "$root/sbin/kexec" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do copy_lib "$(find_lib "$n")"; done
+for n in $(readelf -d "$root/sbin/kexec" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+  p=$(find_lib "$n") || exit 2
+  copy_lib "$p"
+done
 
 (cd "$base" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/capture.img"
 cp "$work/capture.img" "$base/boot/capture.img"

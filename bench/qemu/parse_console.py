@@ -21,7 +21,7 @@ FW_STALL = re.compile(r"Could not set special wakeup|SPECIAL_WKUP_DONE")
 # After the hand-over, what only an old-kernel CPU (or a wake the capture kernel did not ask for) would print.
 WAKE = re.compile(
     r"Oops|BUG:|Unable to handle|Bad kernel stack|machine check|Machine Check|System Reset|"
-    r"Unexpected|unexpected|Bad trap|Uhhuh\. NMI|NMI received|spurious|Kernel panic|watchdog: |LOCKUP|rcu_sched detected|rcu: INFO"
+    r"Unexpected|unexpected|Bad trap|Uhhuh\. NMI|NMI received|spurious|Kernel panic|watchdog: BUG|hard LOCKUP|soft lockup|rcu_sched detected|rcu: INFO"
 )
 TAIL = 8
 
@@ -82,8 +82,8 @@ def summarize(lines, timed_out):
         fact("shootdown", text(lines[sd][1]))
     fw = first(lines, FW_STALL, start)
     if fw is not None:
-        fact("firmware", f"skiboot stalled in OPAL_SIGNAL_SYSTEM_RESET: \"{text(lines[fw][1])}\" "
-                         f"(emulation limit: QEMU does not emulate special wakeup)")
+        fact("firmware", f"skiboot's OPAL_SIGNAL_SYSTEM_RESET failed: \"{text(lines[fw][1])}\" "
+                         f"(emulation limit: QEMU does not emulate the core's special wakeup)")
     purg = first(lines, re.compile(r"I'm in purgatory"), start)
     if purg is not None and crash is not None and seconds(lines, crash, purg) is not None:
         fact("hand-over (purgatory)", f"+{seconds(lines, crash, purg):.1f} s after the crash")
