@@ -1,0 +1,46 @@
+#!/bin/sh
+# /init of the guest initramfs (busybox sh), one job: play one crashdiff scenario on a real kernel.
+# First kernel: offline the CPUs named by cdq.offline=N,M via sysfs, load the same kernel and a copy of this
+# initramfs as the capture kernel (kexec -p), then crash (sysrq c, on cpu N with cdq.crash_cpu=N). panic= on the command line is panic_timeout.
+# Capture kernel (it has /proc/vmcore): print the marker and power off. Every line it prints starts with "CDQ:"
+# (bench/qemu/parse_console.py reads them).
+export PATH=/bin:/sbin
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+
+cpus() { echo "present=$(cat /sys/devices/system/cpu/present) online=$(cat /sys/devices/system/cpu/online)"; }
+arg() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
+
+if [ -e /proc/vmcore ]; then
+  echo "CDQ: capture kernel up: /proc/vmcore seen, $(stat -c %s /proc/vmcore) bytes; $(cpus); $(uname -r)"
+  # Anything the capture kernel logged that an old-kernel CPU can cause (a stray interrupt, a bad vector entry).
+  dmesg | grep -iE 'oops|bug:|unable to handle|machine check|system reset|unexpected|bad trap|uhhuh|nmi received|lockup' |
+    sed 's/^/CDQ: capture dmesg: /'
+  echo "CDQ: capture done"
+  poweroff -f
+  sleep 5
+  echo o >/proc/sysrq-trigger
+fi
+
+echo "CDQ: first kernel up: $(uname -r); $(cpus); panic_timeout=$(cat /proc/sys/kernel/panic)"
+for c in $(arg cdq.offline | tr ',' ' '); do
+  if echo 0 >"/sys/devices/system/cpu/cpu$c/online"; then echo "CDQ: cpu$c offline"; else echo "CDQ: cpu$c offline failed"; fi
+done
+echo "CDQ: before crash: $(cpus)"
+
+# The capture kernel's command line: this one without the crash reservation and topology knobs, one CPU.
+append=$(sed -e 's/crashkernel=[^ ]*//; s/maxcpus=[^ ]*//; s/nr_cpus=[^ ]*//; s/cdq\.offline=[^ ]*//; s/cdq\.crash_cpu=[^ ]*//' /proc/cmdline)
+append="$append maxcpus=1 reset_devices"
+if kexec -p /boot/kernel --initrd=/boot/capture.img --append="$append" 2>/tmp/kexec.err ||
+   kexec -s -p /boot/kernel --initrd=/boot/capture.img --append="$append" 2>>/tmp/kexec.err; then
+  echo "CDQ: capture kernel loaded: $(cat /sys/kernel/kexec_crash_loaded)"
+else
+  echo "CDQ: kexec -p failed: $(tr '\n' ' ' </tmp/kexec.err)"
+fi
+crash_cpu=$(arg cdq.crash_cpu)
+echo "CDQ: crash now${crash_cpu:+ on cpu$crash_cpu}"
+if [ -n "$crash_cpu" ]; then taskset -c "$crash_cpu" sh -c 'echo c >/proc/sysrq-trigger'; else echo c >/proc/sysrq-trigger; fi
+echo "CDQ: sysrq returned"
+sleep 3600

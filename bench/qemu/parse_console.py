@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""parse_console.py LOG [--timed-out SECONDS] — one job: the facts of one crash run read from its serial console.
+
+LOG is written by tslog.py: every line is "[+SECONDS] text", SECONDS the host time since QEMU started (lines
+without the prefix are accepted, then no times are printed). The guest's /init prints "CDQ: ..." markers
+(init.sh). --timed-out S says the run was stopped by run.sh's timeout after S seconds: the summary then reports a
+stall with the last console lines. Prints one "fact: value" line per fact, and exits 0."""
+import re
+import sys
+
+TS = re.compile(r"^\[\+\s*([0-9.]+)\] ?(.*)$")
+KTIME = re.compile(r"^\[\s*[0-9]+\.[0-9]+\] ")  # the kernel's own printk time stamp
+BANNER = re.compile(r"(?:^|\] )Linux version (\S+)")
+CRASH = re.compile(r"sysrq: Trigger a crash|SysRq : Trigger a crash")
+NOT_RESPONDING = re.compile(r"ERROR: \d+ cpu\(s\) not responding")
+OPERATOR = re.compile(r"Activate system reset \(dumprestart\)")
+IPI_COMPLETE = re.compile(r"IPI complete")
+X86_SHOOTDOWN = re.compile(r"Shootdown timed out|NMI shootdown")
+# skiboot (QEMU powernv): OPAL_SIGNAL_SYSTEM_RESET needs the core's special wakeup, which QEMU does not emulate.
+FW_STALL = re.compile(r"Could not set special wakeup|SPECIAL_WKUP_DONE")
+# After the hand-over, what only an old-kernel CPU (or a wake the capture kernel did not ask for) would print.
+WAKE = re.compile(
+    r"Oops|BUG:|Unable to handle|Bad kernel stack|machine check|Machine Check|System Reset|"
+    r"Unexpected|unexpected|Bad trap|Uhhuh\. NMI|NMI received|spurious|Kernel panic|watchdog: BUG|hard LOCKUP|soft lockup|rcu_sched detected|rcu: INFO"
+)
+TAIL = 8
+
+
+def read(path):
+    lines = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for raw in f:
+            raw = raw.rstrip("\n")
+            m = TS.match(raw)
+            lines.append((float(m.group(1)), m.group(2)) if m else (None, raw))
+    return lines
+
+
+def first(lines, rx, start=0):
+    for i in range(start, len(lines)):
+        if rx.search(lines[i][1]):
+            return i
+    return None
+
+
+def seconds(lines, a, b):
+    ta, tb = lines[a][0], lines[b][0]
+    return None if ta is None or tb is None else tb - ta
+
+
+def text(line):
+    return KTIME.sub("", line).strip()
+
+
+def summarize(lines, timed_out):
+    out = []
+    fact = lambda k, v: out.append(f"{k}: {v}")
+    boot = first(lines, BANNER)
+    fact("kernel", BANNER.search(lines[boot][1]).group(1) if boot is not None else "no banner")
+    for i, (_, t) in enumerate(lines):
+        if "CDQ: first kernel up" in t or "CDQ: before crash" in t or "offline" in t and "CDQ: cpu" in t:
+            fact("guest", text(t.split("CDQ: ", 1)[1]))
+        if "CDQ: capture kernel loaded" in t or "CDQ: kexec -p failed" in t:
+            fact("kexec", text(t.split("CDQ: ", 1)[1]))
+    crash = first(lines, CRASH)
+    if crash is None:
+        fact("crash", "not reached")
+    else:
+        fact("crash", f"at +{lines[crash][0]:.1f} s" if lines[crash][0] is not None else "yes")
+    start = crash or 0
+    nr = first(lines, NOT_RESPONDING, start)
+    fact("not responding", text(NOT_RESPONDING.search(lines[nr][1]).group(0)) if nr is not None else "none")
+    if nr is not None and crash is not None and seconds(lines, crash, nr) is not None:
+        fact("not responding after crash", f"{seconds(lines, crash, nr):.1f} s")
+    op = first(lines, OPERATOR, start)
+    fact("operator wait", "yes (\"Activate system reset (dumprestart) to stop other cpu(s)\")" if op is not None else "no")
+    ipi = first(lines, IPI_COMPLETE, start)
+    if ipi is not None:
+        fact("ipi", "complete" + (f" after {seconds(lines, crash, ipi):.1f} s" if crash is not None and seconds(lines, crash, ipi) is not None else ""))
+    sd = first(lines, X86_SHOOTDOWN, start)
+    if sd is not None:
+        fact("shootdown", text(lines[sd][1]))
+    fw = first(lines, FW_STALL, start)
+    if fw is not None:
+        fact("firmware", f"skiboot's OPAL_SIGNAL_SYSTEM_RESET failed: \"{text(lines[fw][1])}\" "
+                         f"(emulation limit: QEMU does not emulate the core's special wakeup)")
+    purg = first(lines, re.compile(r"I'm in purgatory"), start)
+    if purg is not None and crash is not None and seconds(lines, crash, purg) is not None:
+        fact("hand-over (purgatory)", f"+{seconds(lines, crash, purg):.1f} s after the crash")
+    cap = first(lines, BANNER, start)
+    if cap is not None and crash is not None:
+        dt = seconds(lines, crash, cap)
+        fact("capture banner", f"+{dt:.1f} s after the crash" if dt is not None else "seen")
+    else:
+        fact("capture banner", "not seen")
+    up = first(lines, re.compile(r"CDQ: capture kernel up"), start)
+    fact("capture kernel up", text(lines[up][1].split("CDQ: capture kernel up: ", 1)[1]) if up is not None else "no (/proc/vmcore not seen)")
+    if up is not None and crash is not None and seconds(lines, crash, up) is not None:
+        fact("crash to /proc/vmcore", f"{seconds(lines, crash, up):.1f} s")
+    wakes = []
+    if cap is not None:
+        wakes = [text(t) for _, t in lines[cap:] if WAKE.search(t) and "CDQ: capture dmesg" not in t]
+    fact("after hand-over", "; ".join(wakes[:5]) if wakes else "nothing that indicates an old-kernel CPU")
+    if up is not None:
+        fact("outcome", "CAPTURED")
+    elif timed_out is not None:
+        fact("outcome", f"STALLED: no capture kernel within {timed_out} s (run stopped by timeout)")
+        for _, t in [l for l in lines if l[1].strip()][-TAIL:]:
+            fact("last", text(t))
+    else:
+        fact("outcome", "ENDED without a capture kernel")
+        for _, t in [l for l in lines if l[1].strip()][-TAIL:]:
+            fact("last", text(t))
+    return out
+
+
+def main(argv):
+    if len(argv) not in (2, 4) or (len(argv) == 4 and argv[2] != "--timed-out"):
+        print("usage: parse_console.py LOG [--timed-out SECONDS]", file=sys.stderr)
+        return 2
+    try:
+        lines = read(argv[1])
+    except OSError as e:
+        print(f"{argv[1]}: {e.strerror}", file=sys.stderr)
+        return 2
+    print("\n".join(summarize(lines, argv[3] if len(argv) == 4 else None)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
