@@ -1,5 +1,6 @@
 // crashdiff timeline: render one run of a scenario as an SVG picture (or an HTML page embedding it).
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "cli/args.h"
@@ -7,6 +8,7 @@
 #include "diff/differential.h"
 #include "diff/finding.h"
 #include "diff/runner.h"
+#include "diff/signature.h"
 #include "report/timeline.h"
 #include "sim/scenario_io.h"
 #include "util/atomic_file.h"
@@ -29,7 +31,8 @@ bool EndsWith(const std::string& s, std::string_view suffix) {
 // else the first (by name) with a new divergence, else the first with a known one, else the first. An explicit
 // --target leaves only that target in the report, so it always wins.
 const TargetReport& ChooseTarget(const DiffReport& report, const std::string& named_signature) {
-  const std::string named = SignatureTarget(named_signature);
+  const std::optional<Signature> parsed = Signature::Parse(named_signature);
+  const std::string named = parsed ? parsed->target : std::string();
   for (const TargetReport& t : report.targets) {
     if (!named.empty() && t.target == named) return t;
   }

@@ -319,15 +319,26 @@ TEST(Mutator, LabelTriggersUseTheCallersPool) {
   EXPECT_GT(seen["I9"], 0);
 }
 
+// One trace entry of a hand-written trace (what the label pool reads of it).
+TraceEntry Entry(uint64_t step, uint32_t cpu, TraceKind kind, std::string_view label, Location at,
+                 std::string detail = {}) {
+  TraceEntry e;
+  e.step = step;
+  e.cpu = cpu;
+  e.kind = kind;
+  e.label = label;
+  e.location = at;
+  e.detail = std::move(detail);
+  return e;
+}
+
 // The pool keeps, per location, the trigger points and reads CPUs executed there: what an offline thread runs
 // when woken (ppc: L3 is a trigger point, L2a a read) is apart from what online CPUs run.
 TEST(LabelPool, KeepsLabelsByTheLocationTheyRanAt) {
   Trace trace;
-  trace.Add(
-      TraceEntry{.step = 1, .cpu = 1, .kind = TraceKind::kLocal, .label = "L3", .location = Location::kOfflineLoop});
-  trace.Add(
-      TraceEntry{.step = 2, .cpu = 1, .kind = TraceKind::kRead, .label = "L2a", .location = Location::kOfflineLoop});
-  trace.Add(TraceEntry{.step = 3, .cpu = 0, .kind = TraceKind::kRead, .label = "I4", .location = Location::kCrashing});
+  trace.Add(Entry(1, 1, TraceKind::kLocal, "L3", Location::kOfflineLoop));
+  trace.Add(Entry(2, 1, TraceKind::kRead, "L2a", Location::kOfflineLoop));
+  trace.Add(Entry(3, 0, TraceKind::kRead, "I4", Location::kCrashing));
   LabelPool pool;
   pool.AddTrace(pb::PPC, trace);
   EXPECT_EQ(pool.LabelsAt(pb::PPC, Location::kOfflineLoop), (std::vector<std::string>{"L3"}));
@@ -343,9 +354,7 @@ Trace OfflineThreadRacingTheCrash(uint32_t thread) {
   const std::string state = "cpu_state[" + std::to_string(thread) + "] = 7";
   Trace trace;
   const auto add = [&](uint64_t step, uint32_t cpu, TraceKind kind, std::string_view label, Location at,
-                       std::string detail) {
-    trace.Add(TraceEntry{.step = step, .cpu = cpu, .kind = kind, .label = label, .location = at, .detail = detail});
-  };
+                       std::string detail) { trace.Add(Entry(step, cpu, kind, label, at, std::move(detail))); };
   add(0, thread, TraceKind::kRead, "H0", Location::kOfflineLoop, state);
   add(0, thread, TraceKind::kBlock, "L2", Location::kStoppedHw, "stop");
   add(1, thread, TraceKind::kWake, "L2", Location::kStoppedHw, "stop wake");

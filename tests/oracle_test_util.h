@@ -56,6 +56,8 @@ class RunBuilder {
       case BookKind::kSave: ++r.saves; break;
       case BookKind::kInvalidSave: ++r.invalid_saves; break;
       case BookKind::kResponse: ++r.responses; break;
+      case BookKind::kOnline:
+      case BookKind::kOffline: break;  // hotplug bookkeeping: no per-CPU result counter
     }
     return *this;
   }
