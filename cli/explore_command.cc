@@ -9,9 +9,11 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/source_dir.h"
 #include "diff/differential.h"
 #include "diff/runner.h"
 #include "explore/explorer.h"
+#include "minimize/corpus_status.h"
 #include "sim/scenario_io.h"
 #include "util/atomic_file.h"
 #include "util/json.h"
@@ -51,7 +53,9 @@ std::string Header(const ExploreOptions& o, const ExploreResult& res, const std:
   return h + "\n# the explicit schedule below replays it: crashdiff run THIS_FILE --target " + o.target + "\n";
 }
 
-void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffReport* diff, const std::string& out) {
+// Divergences are judged against the source tree's corpus, as `run` and `fuzz` judge them.
+void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffReport* diff, const std::string& out,
+                const CorpusBook& book) {
   std::printf(
       "explored %llu schedules (%llu distinct final states, longest run %llu steps, up to %u preemptions) "
       "in %.3f s\n",
@@ -80,7 +84,7 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
   }
   if (diff != nullptr) {
     for (const Divergence& d : diff->divergences) {
-      std::printf("    %-9s %s\n", d.known ? "[known]" : d.difference() ? "[diff]" : "[new]", d.signature.c_str());
+      std::printf("    %-9s %s\n", Tag(StatusOf(d, book)).c_str(), d.signature.c_str());
     }
   }
   if (!out.empty()) {
@@ -178,7 +182,7 @@ int ExploreCommand(const Args& args) {
   if (r.Has("--json")) {
     std::printf("%s\n", Json(o, res, shown, out).c_str());
   } else {
-    PrintHuman(o, res, shown, out);
+    PrintHuman(o, res, shown, out, LoadCorpusBook(SourceDir().string()));
   }
   return res.found ? kExitDivergence : kExitClean;
 }

@@ -19,14 +19,6 @@
 namespace crashdiff::cli {
 namespace {
 
-CorpusStatus StatusOf(const Divergence& d, const CorpusBook& book) {
-  return Judge(book, d.difference(), d.known, d.signature, d.root_cause).status;
-}
-
-std::string Tag(CorpusStatus s) {
-  return s == CorpusStatus::kDifference ? "[diff]" : "[" + std::string(Name(s)) + "]";
-}
-
 // A target's verdict is its most urgent divergence (CorpusStatus is ordered that way), "ok" without any.
 std::string TargetVerdict(const TargetReport& t, const CorpusBook& book) {
   if (t.divergences.empty()) return "ok";

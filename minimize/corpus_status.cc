@@ -17,6 +17,14 @@ const char* Name(CorpusStatus s) {
   return "NEW";
 }
 
+CorpusStatus StatusOf(const Divergence& d, const CorpusBook& book) {
+  return Judge(book, d.difference(), d.known, d.signature, d.root_cause).status;
+}
+
+std::string Tag(CorpusStatus s) {
+  return s == CorpusStatus::kDifference ? "[diff]" : "[" + std::string(Name(s)) + "]";
+}
+
 CorpusBook LoadCorpusBook(const std::string& source_dir) {
   return {LoadTriage(source_dir + "/corpus/triage", source_dir), LoadRecordedBugs(source_dir + "/corpus/regressions")};
 }

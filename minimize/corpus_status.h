@@ -11,6 +11,7 @@
 
 #include <string>
 
+#include "diff/differential.h"
 #include "minimize/regress.h"
 #include "minimize/triage.h"
 
@@ -34,5 +35,9 @@ struct Judgement {
 // differential and RootCauseKey give them.
 Judgement Judge(const CorpusBook& book, bool difference, bool known, const std::string& signature,
                 const std::string& root_cause);
+// The judgement of one divergence of a differential run, and its tag as the commands print it ("[NEW]",
+// "[triaged]", "[open]", "[known]", "[diff]").
+CorpusStatus StatusOf(const Divergence& d, const CorpusBook& book);
+std::string Tag(CorpusStatus s);
 
 }  // namespace crashdiff

@@ -163,5 +163,18 @@ TEST(Explore, CommandWritesAReproducerThatRunReplays) {
   EXPECT_EQ(testing::RunCrashdiff("explore " + in + " --target " + std::string(kV1) + " --property PR12").exit_code, 2);
 }
 
+// A counterexample's divergences are judged against the corpus as `run` judges them: the upstream offline thread
+// caught in its receiver at hand-over (no preemption needed) is a triaged root cause, not NEW.
+TEST(Explore, JudgesTheCounterexampleAgainstTheCorpus) {
+  testing::TempDir dir;
+  const std::string in = dir.Write("b.textproto", ScenarioToText(Unscheduled()));
+  const testing::CommandResult e =
+      testing::RunCrashdiff("explore " + in + " --target " + std::string(kUpstream) + " --preemptions 0");
+  EXPECT_EQ(e.exit_code, 1) << e.output;
+  EXPECT_NE(e.output.find("[triaged] PR1 unsafe-parking: offline-target RECEIVER_WAIT at hand-over"), std::string::npos)
+      << e.output;
+  EXPECT_EQ(e.output.find("[NEW]"), std::string::npos) << e.output;
+}
+
 }  // namespace
 }  // namespace crashdiff
