@@ -1,7 +1,7 @@
 // Trigger points: per family, the step labels an on_label trigger may name, each with the protocol moment it
 // means. Every model of the family (the reference included) executes each of them at that moment, so an event
 // triggered on one fires in every model of the family at the same point of the protocol (docs/ORACLE.md,
-// "Trigger points"; tests/trigger_points_test.cc checks the claim). A label outside the table is refused by
+// "Trigger points"; tests/sim/trigger_points_test.cc checks the claim). A label outside the table is refused by
 // validation and mapped onto the table by the mutator's repair.
 #pragma once
 

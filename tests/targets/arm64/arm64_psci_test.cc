@@ -1,0 +1,395 @@
+// arm64 (DOMAIN §3.11, §4, §7 rows A, C, H, J): PSCI CPU_OFF finality, the crash stop with IPI then pseudo-NMI,
+// the loser's self-offline, spin-table systems and CPU_OFF failures.
+#include <gtest/gtest.h>
+
+#include "tests/fixtures/x86_test_util.h"
+
+namespace crashdiff::testing {
+namespace {
+
+TEST(Arm64Psci, RowAOfflineCpuInFirmwareSurvivesEveryPostHandoverEvent) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 offline: 2 }
+    events {
+      kind: PANIC
+      cpus: 1
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: MCE
+      all_cpus: true
+      trigger { after_handover_ns: 1000 }
+    }
+    events {
+      kind: NMI
+      all_cpus: true
+      trigger { after_handover_ns: 2000 }
+    }
+    events {
+      kind: SPURIOUS_WAKE
+      cpus: 2
+      trigger { after_handover_ns: 3000 }
+    }
+    events {
+      kind: DEVICE_IRQ
+      cpus: 2
+      vector: 40
+      trigger { after_handover_ns: 4000 }
+    }
+    events {
+      kind: OPERATOR_RESET
+      trigger { after_handover_ns: 5000 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedFw);
+  EXPECT_EQ(r.cpus[2].final, Location::kParkedFw);
+  EXPECT_EQ(r.cpus[2].saves, 0u);
+  // Online targets were crash-stopped into firmware too: saved once, then equally immune.
+  for (uint32_t c : {0u, 3u}) {
+    EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << c;
+    EXPECT_EQ(r.cpus[c].final, Location::kParkedFw) << c;
+    EXPECT_EQ(r.cpus[c].saves, 1u) << c;
+  }
+  for (const TraceEntry& e : r.trace.entries()) {
+    if (e.cpu == 2 && e.time_ns > r.handover_time_ns) ADD_FAILURE() << "CPU 2 did something after H: " << e.detail;
+  }
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale"), 0);
+  EXPECT_LE(r.handover_time_ns, 1000 + kSec + 10 * kMs);
+}
+
+TEST(Arm64Psci, RowCLoserSelfOfflinesAndIsNotSaved) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 }
+    events {
+      kind: PANIC
+      cpus: 1
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: PANIC
+      cpus: 2
+      trigger { at_time_ns: 1000 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  const uint32_t loser = r.handover_cpu == 1 ? 2 : 1;
+  EXPECT_TRUE(r.cpus[loser].entered_panic);
+  EXPECT_EQ(r.cpus[loser].at_handover, Location::kLoserSpin);
+  EXPECT_EQ(r.cpus[loser].saves, 0u);
+  EXPECT_EQ(r.cpus[loser].responses, 0u);
+  EXPECT_EQ(r.cpus[0].saves, 1u);
+  EXPECT_EQ(r.cpus[0].at_handover, Location::kParkedFw);
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale"), 0) << "the loser left the online mask itself";
+}
+
+// Row J: CPU 2 oopses while CPU 1 (oopsing, holding die_lock) crashes: CPU 2 spins for die_lock with interrupts
+// masked. Without pseudo-NMI it never stops: bounded 1 s wait, warnings, hand-over with CPU 2 in kernel code.
+const char* kRowJ = R"pb(
+  machine {
+    family: ARM64
+    platform: ARM64_PSCI
+    cores: 2
+    threads_per_core: 2
+    panic_timeout: 0
+    firmware { pseudo_nmi: %s }
+  }
+  events {
+    kind: OOPS
+    cpus: 1
+    trigger { at_time_ns: 1000 }
+  }
+  events {
+    kind: OOPS
+    cpus: 2
+    trigger { on_label { cpu: 1 label: "D2" } }
+  }
+)pb";
+
+std::string RowJ(bool pseudo_nmi) {
+  std::string s = kRowJ;
+  s.replace(s.find("%s"), 2, pseudo_nmi ? "true" : "false");
+  return s;
+}
+
+TEST(Arm64Psci, RowJWithoutPseudoNmiBoundedWithStaleCpuWarning) {
+  const RunResult r = RunTarget("arm64-psci", RowJ(false));
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.handover_cpu, 1u);
+  EXPECT_GE(r.handover_time_ns, kSec);
+  EXPECT_LE(r.handover_time_ns, 1000 + kSec + 10 * kMs);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kRunOld);
+  EXPECT_EQ(r.cpus[2].saves, 0u);
+  EXPECT_EQ(CountDiagnostics(r, "SMP: failed to stop secondary CPUs 2"), 1);
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale, kdump will be unreliable."), 1);
+}
+
+TEST(Arm64Psci, RowJWithPseudoNmiTheSpinnerIsStopped) {
+  const RunResult r = RunTarget("arm64-psci", RowJ(true));
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_LE(r.handover_time_ns, 1000 + kSec + 10 * kMs);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedFw);
+  EXPECT_EQ(r.cpus[2].saves, 1u);
+  EXPECT_EQ(CountDiagnostics(r, "SMP: retry stop with NMI for CPUs 2"), 1);
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale"), 0);
+}
+
+TEST(Arm64Psci, SpinTableKdumpWarnsAndKexecIsRefused) {
+  const RunResult dump = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_SPIN_TABLE cores: 1 threads_per_core: 4 offline: 3 }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+  )pb");
+  ASSERT_TRUE(dump.handed_over);
+  EXPECT_EQ(dump.cpus[3].at_handover, Location::kOfflineLoop);  // stuck in the kernel, cannot be offlined
+  EXPECT_EQ(dump.cpus[1].at_handover, Location::kLoserSpin);    // no cpu_die: cpu_park_loop
+  EXPECT_EQ(dump.cpus[1].saves, 1u);
+  EXPECT_EQ(CountDiagnostics(dump, "Some CPUs may be stale, kdump will be unreliable."), 1);
+
+  const RunResult kexec = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_SPIN_TABLE cores: 1 threads_per_core: 2 kexec_image_loaded: true }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+  )pb");
+  EXPECT_FALSE(kexec.handed_over);
+  EXPECT_EQ(CountDiagnostics(kexec, "Can't kexec: CPUs are stuck in the kernel."), 1);
+}
+
+TEST(Arm64Psci, CpuOffFailureLeavesCpusInKernelText) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine {
+      family: ARM64
+      platform: ARM64_PSCI
+      cores: 1
+      threads_per_core: 4
+      offline: 3
+      firmware { cpu_off_fails_for: 1 cpu_off_fails_for: 3 }
+    }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[3].at_handover, Location::kOfflineLoop);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kLoserSpin);
+  EXPECT_EQ(r.cpus[1].saves, 1u);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedFw);
+  // It left the online mask before trying CPU_OFF, so the stop did not fail: no warning.
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale"), 0);
+}
+
+// The receiver's only acknowledgement is leaving the online mask, which precedes CPU_OFF: the initiator can hand
+// over while the receiver is still in kernel text (TRANSIT at H); it reaches firmware afterwards.
+TEST(Arm64Psci, InitiatorCanHandOverWhileAReceiverIsStillOnItsWayToFirmware) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 1 threads_per_core: 2 }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+    schedule {
+      choices { cpu: 0 steps: 1 }
+      choices { cpu: 1 steps: 1 }
+      choices { cpu: 0 steps: 20 }
+      choices { cpu: 1 steps: 6 }
+      choices { cpu: 0 steps: 30 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[1].saves, 1u);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kTransit);
+  EXPECT_EQ(r.cpus[1].final, Location::kParkedFw);
+  EXPECT_EQ(CountDiagnostics(r, "Some CPUs may be stale"), 0);
+}
+
+TEST(Arm64Psci, NormalKexecTakesEveryOtherCpuDownToFirmware) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 offline: 2 kexec_image_loaded: true }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: NMI
+      all_cpus: true
+      trigger { after_handover_ns: 1000 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  for (uint32_t c : {1u, 2u, 3u}) {
+    EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << c;
+    EXPECT_EQ(r.cpus[c].final, Location::kParkedFw) << c;
+  }
+}
+
+// smp_send_stop() counts the others with num_other_online_cpus() (d0bab0c39e32): a CPU that oopses while it is
+// being taken down (out of the online mask, in take_cpu_down) still stops the CPU that is online. Counting itself
+// as the one CPU left, the old model skipped the stop and let CPU 0 start a normal kexec 10 s later, relocating
+// over the CPU halted in panic (campaign finding, PR1 @PANIC_HALT / PR10 @PANIC_HALT on an offline target).
+TEST(Arm64Psci, PanicOnACpuBeingTakenDownStillStopsTheOnlineCpus) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine {
+      family: ARM64
+      platform: ARM64_PSCI
+      threads_per_core: 1
+      crash_kexec_post_notifiers: true
+      crash_image_loaded: false
+      kexec_image_loaded: true
+    }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 10000000000 }
+    }
+    events {
+      kind: OOPS
+      cpus: 1
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: 0
+      cpus: 1
+      trigger { at_time_ns: 487 }
+    }
+    events {
+      kind: OOPS
+      cpus: 1
+      trigger { at_time_ns: 500 }
+    }
+    schedule {
+      choices { cpu: 0 steps: 1 }
+      policy: ROUND_ROBIN
+    }
+  )pb");
+  EXPECT_FALSE(r.handed_over) << "no crash image; CPU 0 was stopped before its kexec";
+  EXPECT_EQ(r.cpus[1].final, Location::kPanicHalt);
+  EXPECT_EQ(r.cpus[0].saves, 1u) << "CPU 0 took the crash stop";
+  EXPECT_EQ(CountDiagnostics(r, "SMP: stopping secondary CPUs"), 1);
+  EXPECT_EQ(CountDiagnostics(r, "kexec_core: Starting new kernel"), 0);
+}
+
+// cpu_down's requester does not relocate over a CPU that reported dead but has not reached PSCI CPU_OFF yet:
+// arch_cpuhp_cleanup_dead_cpu() -> op_cpu_kill() polls AFFINITY_INFO (<= 100 ms) until the firmware says it is
+// off. Without it the old model relocated while CPU 2 was between cpuhp_ap_report_dead and CPU_OFF (campaign
+// finding, PR9 @AD2: "loser keeps running in OFFLINE_LOOP", then DEAD_CORRUPT).
+TEST(Arm64Psci, KexecWaitsUntilTheFirmwareReportsTheDyingCpuOff) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine {
+      family: ARM64
+      platform: ARM64_PSCI
+      cores: 2
+      threads_per_core: 2
+      never_started: 3
+      kexec_image_loaded: true
+    }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: 0
+      cpus: 2
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: KEXEC
+      cpus: 1
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: OOPS
+      cpus: 0
+      trigger { at_step: 4 }
+    }
+    events {
+      kind: PANIC
+      cpus: 2
+      trigger { at_step: 13 }
+    }
+    schedule {
+      choices { cpu: 1 steps: 4 }
+      policy: PCT
+      seed: 16339971389629466382
+      pct_depth: 3
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  for (uint32_t c : {0u, 2u}) {
+    EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << c;
+    EXPECT_EQ(r.cpus[c].final, Location::kParkedFw) << c;
+  }
+  EXPECT_EQ(CountDiagnostics(r, "may not have shut down cleanly"), 0);
+}
+
+// set_cpu_online(cpu, false) moves __num_online_cpus only if the bit was set: a CPU taken out of the mask by
+// take_cpu_down that then panics and self-stops (local_cpu_stop) does not count itself out a second time, which
+// would end the panicking CPU's stop wait with an online CPU still running.
+TEST(Arm64Psci, ACpuAlreadyOutOfTheOnlineMaskIsNotCountedOutTwice) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 1 threads_per_core: 4 }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: 0
+      cpus: 2
+      trigger { at_time_ns: 500 }
+    }
+    events {
+      kind: PANIC
+      cpus: 1
+      trigger { on_label { cpu: 2 label: "HP2" } }
+    }
+    events {
+      kind: PANIC
+      cpus: 2
+      trigger { at_step: 21 }  # just after take_cpu_down counted CPU 2 out
+
+    }
+  )pb");
+  for (const TraceEntry& e : r.trace.entries()) {
+    // CPU 1 panics and stays online until hand-over: the count never drops below 1.
+    if (e.detail == "num_online_cpus" && e.value < 1) {
+      ADD_FAILURE() << "step " << e.step << " cpu" << e.cpu << ": num_online_cpus = " << e.value;
+    }
+  }
+  EXPECT_TRUE(r.cpus[2].entered_panic);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kLoserSpin);
+}
+
+// op_cpu_kill() gives up after 100 ms of AFFINITY_INFO polling when CPU_OFF failed: it warns once and the kexec
+// goes on, relocating over the CPU left in kernel text (documented on arm64-psci).
+TEST(Arm64Psci, KexecGivesUpOnACpuWhoseCpuOffFailedAfter100Ms) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine {
+      family: ARM64
+      platform: ARM64_PSCI
+      cores: 1
+      kexec_image_loaded: true
+      firmware { cpu_off_fails_for: 1 }
+    }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_time_ns: 0 }
+    }
+  )pb");
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(CountDiagnostics(r, "CPU1 may not have shut down cleanly"), 1);
+  EXPECT_GE(r.handover_time_ns, 100 * kMs);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kOfflineLoop);
+}
+
+}  // namespace
+}  // namespace crashdiff::testing
