@@ -19,7 +19,6 @@ Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
   co_await cpu.barrier("E3");                        // smp_wmb
   co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
 
-  const bool check_after = v_.kdump_check == KdumpCheck::kAfterClear;
   // The split and debug steps are L7/L8 in every model (DOMAIN §3.1 numbers them L6/L7 in the pre-fix loop, §3.2):
   // one label, one moment across the family (sim/trigger_points.h).
   for (;;) {
@@ -30,18 +29,7 @@ Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
       m_.Log(cpu.id(), "WARNING: pnv_smp_cpu_kill_self: lazy_irq_pending()");
     }
     co_await cpu.local("L3", "WARN_ON(lazy_irq_pending())");
-    if (v_.kdump_check == KdumpCheck::kBeforeClear) {
-      // v1 [S]: read kdump_in_progress() right after the wake, before anything is cleared, no barrier.
-      if (co_await cpu.read(s_.crashing_cpu, "L2a") >= 0) {
-        co_await CrashIpiCallback(cpu, Regs{!v_.kdump_check_null_regs, 0});
-      }
-    }
-    co_await ClearWake(cpu, wake);
-    co_await cpu.barrier("L5");  // smp_mb
-    if (check_after && co_await cpu.read(s_.crashing_cpu, "L6") >= 0) {
-      co_await cpu.local("L6", "ppc_save_regs into a stack pt_regs");
-      co_await CrashIpiCallback(cpu, Regs{true, 0});
-    }
+    co_await OfflineWake(cpu, wake);
     // Core split/unsplit (P8 micro-threading) is never requested in these scenarios.
     co_await cpu.local("L7", "cpu_core_split_required()");
     if (wake.srr1 != 0 && co_await cpu.read(*p.cpu_state, "L8") != kCpuUpPrepare) {
@@ -49,6 +37,40 @@ Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
     }
   }
   co_await cpu.local("H0", "restore LPCR PECE1");
+}
+
+Task<> PpcKernel::OfflineWake(Cpu& cpu, Wake wake) {
+  switch (v_.kill_self) {
+    case KillSelf::kV4_14: return OfflineWakeV4_14(cpu, wake);
+    case KillSelf::kV1Patch: return OfflineWakeV1Patch(cpu, wake);
+    case KillSelf::k4145f358: return OfflineWake4145f358(cpu, wake);
+  }
+  return OfflineWakeV4_14(cpu, wake);
+}
+
+// v4.14: clear the wake, a full barrier, back to sleep. Nothing looks for a kdump, and a reset wake clears nothing.
+Task<> PpcKernel::OfflineWakeV4_14(Cpu& cpu, Wake wake) {
+  co_await ClearWake(cpu, wake, /*replay_reset=*/false);
+  co_await cpu.barrier("L5");  // smp_mb
+}
+
+// The v1 patch of the Dec 2017 thread [S]: read kdump_in_progress() right after the wake, before anything is
+// cleared and with no barrier, and enter crash_ipi_callback(NULL); then clear and go back to sleep.
+Task<> PpcKernel::OfflineWakeV1Patch(Cpu& cpu, Wake wake) {
+  if (co_await cpu.read(s_.crashing_cpu, "L2a") >= 0) co_await CrashIpiCallback(cpu, Regs{false, 0});
+  co_await ClearWake(cpu, wake, /*replay_reset=*/true);
+  co_await cpu.barrier("L5");  // smp_mb
+}
+
+// Mainline 4145f358644b: clear the wake, a full barrier, and only then check kdump_in_progress(): a crash wake sent
+// after the read is still latched, and one sent before it is seen by the read. The receiver gets saved registers.
+Task<> PpcKernel::OfflineWake4145f358(Cpu& cpu, Wake wake) {
+  co_await ClearWake(cpu, wake, /*replay_reset=*/true);
+  co_await cpu.barrier("L5");  // smp_mb
+  if (co_await cpu.read(s_.crashing_cpu, "L6") >= 0) {
+    co_await cpu.local("L6", "ppc_save_regs into a stack pt_regs");
+    co_await CrashIpiCallback(cpu, Regs{true, 0});
+  }
 }
 
 // pnv_cpu_offline(): deepest stop (POWER9) or winkle/sleep/nap (POWER8) with PECE2 (external, doorbell) and

@@ -25,7 +25,9 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<> Interrupt(Cpu& cpu, Source source) override;
   Task<> Software(Cpu& cpu, const pb::Event& event) override;
 
- private:
+  // The family's building blocks are protected: a patch target subclasses PpcKernel and overrides the one function
+  // its patch changes (OfflineWake is the one the kernel's history changed most).
+ protected:
   // ppc_kernel.cc
   Task<> CpuLife(Cpu& cpu, bool starts_offline);
   Task<> OnlineIdle(Cpu& cpu);
@@ -53,7 +55,7 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<> MessagePass(Cpu& cpu, uint32_t target, Msg msg, Label l);
   Task<> CauseIpi(Cpu& cpu, uint32_t target, Label l);
   Task<> DoorbellSend(Cpu& cpu, uint32_t target, Label l);
-  Task<> ClearWake(Cpu& cpu, Wake wake);
+  Task<> ClearWake(Cpu& cpu, Wake wake, bool replay_reset);
   Task<> ControllerFlush(Cpu& cpu, Label l);
   Task<> IcpFlush(Cpu& cpu, bool drain_all, Label l);
   Task<> XiveFlush(Cpu& cpu, Label l);
@@ -65,6 +67,11 @@ class PpcKernel : public Program, private common::CrashArch {
 
   // offline_loop.cc
   Task<> OfflineLoop(Cpu& cpu);
+  // What the loop does after a wake (L2a-L6), one function per kernel version; the Variant picks one.
+  virtual Task<> OfflineWake(Cpu& cpu, Wake wake);
+  Task<> OfflineWakeV4_14(Cpu& cpu, Wake wake);
+  Task<> OfflineWakeV1Patch(Cpu& cpu, Wake wake);
+  Task<> OfflineWake4145f358(Cpu& cpu, Wake wake);
   Task<Wake> PnvCpuOffline(Cpu& cpu);
   Task<> StartSecondary(Cpu& cpu);
 

@@ -48,8 +48,15 @@ inline constexpr uint64_t kOpalWaitNs = 1000 * kMs;         // pnv_kexec_wait_se
 inline constexpr uint64_t kCpuDieWaitNs = 100 * 100 * kMs;  // generic_cpu_die: 100 x 100 ms
 inline constexpr uint64_t kCallinWaitNs = 5 * kSec;         // __cpu_up: 50000 x 100 us
 
-// Where the offline loop reads kdump_in_progress() (DOMAIN §3.1-§3.3).
-enum class KdumpCheck { kNone, kBeforeClear, kAfterClear };
+// The versions of pnv_smp_cpu_kill_self()'s handling of a wake (arch/powerpc/platforms/powernv/smp.c: what the
+// offline loop does between a wake and its next stop, DOMAIN §3.1-§3.3), written side by side in offline_loop.cc as
+// the kernel's history has them. A patch to it is one more version: a PpcKernel subclass in the patch's target file
+// overriding OfflineWake (docs/PATCH-WORKFLOW.md).
+enum class KillSelf {
+  kV4_14,     // torvalds/linux v4.14: no kdump check; a reset wake leaves nothing to clear
+  kV1Patch,   // the Dec 2017 v1 patch: kdump_in_progress() read right after the wake, crash_ipi_callback(NULL)
+  k4145f358,  // mainline 4145f358644b: clear, barrier, then the check; a reset wake is replayed
+};
 // The NMI-IPI layer's busy indicator (DOMAIN §2.6): v4.14 count, v5.x flag (+ OPAL quiesce around sreset).
 enum class NmiIpiForm { kBusyCount, kBusyFlag };
 // How smp_send_stop() reaches the other CPUs. v4.14 arch/powerpc/kernel/smp.c: smp_call_function(stop_this_cpu)
@@ -59,12 +66,10 @@ enum class SendStopForm { kCallFunction, kNmiIpi };
 
 // What distinguishes the implementations. Each target file fills one of these in; nothing else differs.
 struct Variant {
-  bool receiver_online_guard = false;  // R0: crash_ipi_callback returns on an offline CPU (pre-fix)
-  bool wake_offline = false;           // crash_wake_offline = 1, ncpus = present - 1, I5b
-  KdumpCheck kdump_check = KdumpCheck::kNone;
-  bool kdump_check_null_regs = false;  // v1: crash_ipi_callback(NULL)
-  bool reset_branch = false;           // L4: SRR1_WAKERESET replays the system reset
-  bool sreset_dump = false;            // 2022: is_via_system_reset skips I5; crash_smp_send_stop collects
+  bool receiver_online_guard = false;     // R0: crash_ipi_callback returns on an offline CPU (pre-fix)
+  bool wake_offline = false;              // crash_wake_offline = 1, ncpus = present - 1, I5b
+  KillSelf kill_self = KillSelf::kV4_14;  // the offline loop's wake handling
+  bool sreset_dump = false;               // 2022: is_via_system_reset skips I5; crash_smp_send_stop collects
   NmiIpiForm nmi_form = NmiIpiForm::kBusyCount;
   SendStopForm send_stop = SendStopForm::kNmiIpi;
 };

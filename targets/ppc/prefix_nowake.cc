@@ -14,9 +14,7 @@ namespace {
 constexpr Variant kPrefixNoWake{
     .receiver_online_guard = true,
     .wake_offline = false,
-    .kdump_check = KdumpCheck::kNone,
-    .kdump_check_null_regs = false,
-    .reset_branch = false,
+    .kill_self = KillSelf::kV4_14,
     .sreset_dump = false,
     .nmi_form = NmiIpiForm::kBusyCount,
     .send_stop = SendStopForm::kCallFunction,

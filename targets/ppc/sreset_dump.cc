@@ -13,9 +13,7 @@ namespace {
 constexpr Variant kSresetDump{
     .receiver_online_guard = false,
     .wake_offline = true,
-    .kdump_check = KdumpCheck::kAfterClear,
-    .kdump_check_null_regs = false,
-    .reset_branch = true,
+    .kill_self = KillSelf::k4145f358,
     .sreset_dump = true,
     .nmi_form = NmiIpiForm::kBusyFlag,
 };

@@ -14,9 +14,7 @@ namespace {
 constexpr Variant kUpstream{
     .receiver_online_guard = false,
     .wake_offline = true,
-    .kdump_check = KdumpCheck::kAfterClear,
-    .kdump_check_null_regs = false,
-    .reset_branch = true,
+    .kill_self = KillSelf::k4145f358,
     .sreset_dump = false,
     .nmi_form = NmiIpiForm::kBusyFlag,
 };

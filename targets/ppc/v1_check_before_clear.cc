@@ -14,9 +14,7 @@ namespace {
 constexpr Variant kV1{
     .receiver_online_guard = false,
     .wake_offline = true,
-    .kdump_check = KdumpCheck::kBeforeClear,
-    .kdump_check_null_regs = true,
-    .reset_branch = true,
+    .kill_self = KillSelf::kV1Patch,
     .sreset_dump = false,
     .nmi_form = NmiIpiForm::kBusyCount,
     .send_stop = SendStopForm::kCallFunction,

@@ -66,15 +66,16 @@ Task<> PpcKernel::CauseIpi(Cpu& cpu, uint32_t target, Label l) {
   }
 }
 
-// L4 of the offline loop: clear what woke us, by reason (pnv_smp_cpu_kill_self).
-Task<> PpcKernel::ClearWake(Cpu& cpu, Wake wake) {
+// L4 of the offline loop: clear what woke us, by reason (pnv_smp_cpu_kill_self). replay_reset: the versions that
+// replay a system reset wake (SRR1_WAKERESET) through the reset handler.
+Task<> PpcKernel::ClearWake(Cpu& cpu, Wake wake, bool replay_reset) {
   PerCpu& p = pc(cpu);
   const uint32_t reason = wake.srr1 & kSrr1WakeMask;
   if (reason == kSrr1WakeEe || reason == kSrr1WakeHvi || (p.irq_happened & kIrqHappenedEe)) {
     co_await ControllerFlush(cpu, "L4");
   } else if (reason == kSrr1WakeHdbell) {
     co_await cpu.hw_op("L4", "msgclr", [&cpu] { cpu.hw().doorbell = false; });
-  } else if (reason == kSrr1WakeReset && v_.reset_branch) {
+  } else if (reason == kSrr1WakeReset && replay_reset) {
     // irq_set_pending_from_srr1() -> replay_system_reset(): the reset handler with synthesised registers.
     co_await cpu.local("L4", "replay_system_reset");
     co_await SystemResetException(cpu, Regs{true, 0x100});

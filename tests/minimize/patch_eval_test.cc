@@ -41,22 +41,43 @@ const TargetSpec& Base() {
 constexpr ppc::Variant kUpstream{
     .receiver_online_guard = false,
     .wake_offline = true,
-    .kdump_check = ppc::KdumpCheck::kAfterClear,
-    .kdump_check_null_regs = false,
-    .reset_branch = true,
+    .kill_self = ppc::KillSelf::k4145f358,
     .sreset_dump = false,
     .nmi_form = ppc::NmiIpiForm::kBusyFlag,
 };
 
 // A patch as a developer models one: a copy of the base under a new name, one step changed, nothing documented.
-TargetSpec Patched(const std::string& name, const std::function<void(ppc::Variant&)>& change) {
-  ppc::Variant v = kUpstream;
-  change(v);
+TargetSpec Patched(const std::string& name, std::function<std::unique_ptr<Program>(Machine&)> make) {
   TargetSpec spec = Base();
   spec.name = name;
   spec.known.clear();
-  spec.make = [v](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<ppc::PpcKernel>(m, v); };
+  spec.make = std::move(make);
   return spec;
+}
+// ... one of the base's own parameters changed.
+TargetSpec Patched(const std::string& name, const std::function<void(ppc::Variant&)>& change) {
+  ppc::Variant v = kUpstream;
+  change(v);
+  return Patched(name, [v](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<ppc::PpcKernel>(m, v); });
+}
+
+// ... or its own version of the one function it changes (docs/PATCH-WORKFLOW.md): here the offline loop's wake
+// handling with the kdump check moved before the clear (the v1 ordering, with saved registers).
+class CheckBeforeClear : public ppc::PpcKernel {
+ public:
+  CheckBeforeClear(Machine& m) : PpcKernel(m, kUpstream) {}
+
+ protected:
+  Task<> OfflineWake(Cpu& cpu, Wake wake) override {
+    if (co_await cpu.read(s_.crashing_cpu, "L2a") >= 0) co_await CrashIpiCallback(cpu, ppc::Regs{true, 0});
+    co_await ClearWake(cpu, wake, /*replay_reset=*/true);
+    co_await cpu.barrier("L5");
+  }
+};
+
+TargetSpec CheckBeforeClearPatch() {
+  return Patched("ppc-check-before-clear",
+                 [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<CheckBeforeClear>(m); });
 }
 
 std::set<std::string> Causes(const PatchReport& r, PatchChange c) {
@@ -108,8 +129,7 @@ TEST(PatchEval, TheBaseRebuiltFromItsVariantChangesNothing) {
 // race elsewhere can be won on one side and lost on the other. Both sides' behaviours are real; the patch report
 // lists them, and the corpus is the stable reference for "nothing else".)
 TEST(PatchEval, CheckingBeforeTheClearIntroducesTheLostWakeAndNothingElse) {
-  const TargetSpec patch =
-      Patched("ppc-check-before-clear", [](ppc::Variant& v) { v.kdump_check = ppc::KdumpCheck::kBeforeClear; });
+  const TargetSpec patch = CheckBeforeClearPatch();
   const PatchReport campaign = EvaluatePatch(patch, Base(), Options());
   EXPECT_TRUE(campaign.errors.empty());
   const std::set<std::string> introduced = Causes(campaign, PatchChange::kIntroduced);
@@ -166,8 +186,7 @@ TEST(PatchEval, SkippingTheOfflineWakeRoundIntroducesUnsafeParkingOfOfflineThrea
 // Swapping the roles swaps introduced and fixed on the same inputs: what P introduces over B, B fixes over P
 // (fully or partly), and the reverse.
 TEST(PatchEval, SwappingPatchAndBaseSwapsIntroducedAndFixed) {
-  const TargetSpec patch =
-      Patched("ppc-check-before-clear", [](ppc::Variant& v) { v.kdump_check = ppc::KdumpCheck::kBeforeClear; });
+  const TargetSpec patch = CheckBeforeClearPatch();
   const PatchReport forward = EvaluatePatch(patch, Base(), Options(0));  // the corpus alone: the same inputs
   const PatchReport backward = EvaluatePatch(Base(), patch, Options(0));
   const auto fixed = [](const PatchReport& r) {
@@ -203,8 +222,7 @@ TEST(PatchEval, OutcomeDifferencesAreNeverBugs) {
 }
 
 TEST(PatchEval, TheSameSeedAndCountGiveTheSameReport) {
-  const TargetSpec patch =
-      Patched("ppc-check-before-clear", [](ppc::Variant& v) { v.kdump_check = ppc::KdumpCheck::kBeforeClear; });
+  const TargetSpec patch = CheckBeforeClearPatch();
   PatchOptions options = Options(200);
   options.rng_seed = 7;
   const PatchReport a = EvaluatePatch(patch, Base(), options);
@@ -231,8 +249,7 @@ TEST(PatchEval, TargetsOfDifferentFamiliesAreRefused) {
 
 // Each written reproducer shows its root cause on the side it is about and not on the other.
 TEST(PatchEval, WrittenReproducersReplayTheirChange) {
-  const TargetSpec patch =
-      Patched("ppc-check-before-clear", [](ppc::Variant& v) { v.kdump_check = ppc::KdumpCheck::kBeforeClear; });
+  const TargetSpec patch = CheckBeforeClearPatch();
   PatchReport r = EvaluatePatch(patch, Base(), Options(0));
   testing::TempDir dir;
   EXPECT_TRUE(WritePatchReproducers(r, patch, Base(), dir.path() + "/out").empty());
