@@ -2,22 +2,6 @@
 #include "targets/arm64/arm64_kernel.h"
 
 namespace crashdiff::arm64 {
-namespace {
-
-// The generic crash path under arm64's step labels (docs/FIDELITY-x86-arm64.md: P1-P9, the same as x86's).
-constexpr common::CrashModel kCrashModel{.irq_off = "P1",
-                                         .panic_cpu = "P2",
-                                         .notifiers = "",
-                                         .end = "P9",
-                                         .crash_kexec_cpu = "P2",
-                                         .kexec_lock = "P4",
-                                         .setup_regs = "P5",
-                                         .console_lines = false,
-                                         .owner_crashing = true,
-                                         .book_shutdown_at_lock = true};
-
-}  // namespace
-
 Arm64Kernel::Arm64Kernel(Machine& m)
     : m_(m),
       panic_cpu_(m.NewVar("panic_cpu", kNoCpuId)),
@@ -34,7 +18,7 @@ Arm64Kernel::Arm64Kernel(Machine& m)
       die_request_(m.NewVarArray("cpu_down_request", 0)),
       dead_(m.NewVarArray("cpuhp_dead", 0)),
       stop_nmi_pending_(m.NewVarArray("gic_stop_nmi_pending", 0)),
-      crash_(m, *this, kCrashModel, panic_cpu_, kexec_lock_) {
+      crash_(m, *this, common::kPLabelCrashModel, panic_cpu_, kexec_lock_) {
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     online_[c]->value = m.initially_online(c) ? 1 : 0;

@@ -70,6 +70,18 @@ struct CrashModel {
   bool book_shutdown_at_lock = false;
 };
 
+// x86 and arm64 run the generic crash path under the same labels (docs/FIDELITY-x86-arm64.md: P1-P9).
+inline constexpr CrashModel kPLabelCrashModel{.irq_off = "P1",
+                                              .panic_cpu = "P2",
+                                              .notifiers = "",
+                                              .end = "P9",
+                                              .crash_kexec_cpu = "P2",
+                                              .kexec_lock = "P4",
+                                              .setup_regs = "P5",
+                                              .console_lines = false,
+                                              .owner_crashing = true,
+                                              .book_shutdown_at_lock = true};
+
 class CrashCore {
  public:
   CrashCore(Machine& m, CrashArch& arch, const CrashModel& model, Var& panic_cpu, Var& kexec_lock)

@@ -2,22 +2,6 @@
 #include "targets/x86/x86_kernel.h"
 
 namespace crashdiff::x86 {
-namespace {
-
-// The generic crash path under x86's step labels (docs/FIDELITY-x86-arm64.md: P1-P9).
-constexpr common::CrashModel kCrashModel{.irq_off = "P1",
-                                         .panic_cpu = "P2",
-                                         .notifiers = "",
-                                         .end = "P9",
-                                         .crash_kexec_cpu = "P2",
-                                         .kexec_lock = "P4",
-                                         .setup_regs = "P5",
-                                         .console_lines = false,
-                                         .owner_crashing = true,
-                                         .book_shutdown_at_lock = true};
-
-}  // namespace
-
 X86Kernel::X86Kernel(Machine& m, X86Variant variant)
     : m_(m),
       v_(variant),
@@ -50,7 +34,7 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       in_wait_for_sipi_(m.num_cpus(), false),
       system_irr_(m.num_cpus()),
       die_spin_depth_(m.num_cpus(), 0),
-      crash_(m, *this, kCrashModel, panic_cpu_, kexec_lock_) {
+      crash_(m, *this, common::kPLabelCrashModel, panic_cpu_, kexec_lock_) {
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     // Offline CPUs were booted and later unplugged: the unplug already cleared their online bit.
