@@ -121,6 +121,7 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
   if (e.location != c.location) OnLocation(e.cpu, e.location, e);
   if (IsStep(e.kind)) c.last = At(e.cpu, e.step, e.time_ns, e.label);
   if (IsStep(e.kind) && e.kind != TraceKind::kIrq) c.last_own = At(e.cpu, e.step, e.time_ns, e.label);
+  if (e.tags.mark == TraceMark::kSystemReset && !facts_.handed_over) ++c.resets_before_handover;
 
   switch (e.kind) {
     case TraceKind::kEvent:

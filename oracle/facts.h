@@ -62,6 +62,9 @@ struct CpuFacts {
   // PR8: the initiator waited for an operator reset (WAITING_OPERATOR) at some point.
   bool waited_for_operator = false;
   Witness operator_wait;
+  // PR8: system resets this CPU took before the hand-over (on ppc each may cost the crashing CPU a SECONDARY_TIMEOUT
+  // wait in crash_kexec_secondary for a crashing_cpu only its own interrupted frame would write).
+  uint32_t resets_before_handover = 0;
   bool kexec_event = false;
   uint64_t kexec_time_ns = 0;  // first KEXEC event on this CPU
   // When this CPU began a shutdown (first RecordShutdown): a kexec's bounded protocol starts there, after the

@@ -73,7 +73,8 @@ void CheckRelocationUnsafe(const RunView& run, std::vector<Violation>& out);    
 void CheckHandshake(const RunView& run, std::vector<Violation>& out);              // PR11
 
 // PR8's bound on model time from crash entry (or a kexec's shutdown start) to hand-over, for this machine.
-uint64_t InitiatorBoundNs(const pb::Scenario& scenario, bool kexec);
+// resets: system resets the initiator took before the hand-over (ppc: each may add a SECONDARY_TIMEOUT wait).
+uint64_t InitiatorBoundNs(const pb::Scenario& scenario, bool kexec, uint32_t resets = 0);
 // Where a kexec's bounded protocol starts: its shutdown, else (none booked) its system call.
 uint64_t KexecStartNs(const CpuFacts& f);
 

@@ -237,7 +237,8 @@ bool Machine::Runnable(const Cpu& cpu) const {
 void Machine::TakeInterrupt(Cpu& cpu, Source s) {
   if (Info(s).cleared_on_take) cpu.hw().Clear(s);
   cpu.count_irq();
-  Record(cpu.id(), TraceKind::kIrq, Name(s));
+  Record(cpu.id(), TraceKind::kIrq, Name(s), {}, 0,
+         TraceTags{.mark = s == Source::kReset ? TraceMark::kSystemReset : TraceMark::kNone});
   if (s == Source::kSmi) {
     // SMIs are handled in SMM by firmware (SMRAM, not the kernel's vectors) and return to the interrupted
     // instruction: whether that instruction is still there is the code-region check of the next step.

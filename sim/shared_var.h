@@ -41,7 +41,8 @@ constexpr std::string_view Name(SharedVar v) {
   X(kStop, "stop")          /* Cpu::enter_stop: its block and its wake */            \
   X(kMwait, "mwait")        /* Cpu::mwait: its block and its wake */                 \
   X(kRelocate, "relocate")  /* Machine::Overwrite: the store replacing a variable */ \
-  X(kKexecRequest, "kexec") /* a KEXEC event started on its CPU */
+  X(kKexecRequest, "kexec") /* a KEXEC event started on its CPU */                   \
+  X(kSystemReset, "reset")  /* Machine::TakeInterrupt: entry through the system-reset vector */
 
 enum class TraceMark : uint8_t {
 #define CRASHDIFF_TRACE_MARK_ENUM(e, name) e,

@@ -339,6 +339,22 @@ TEST(PR8, AHaltedPanicWithACrashImageNeverHandsOver) {
   }
 }
 
+// Each system reset that reaches the crashing CPU before it wrote crashing_cpu costs it a SECONDARY_TIMEOUT (1 s)
+// in crash_kexec_secondary, by design: the bound grows by 1 s per reset it took, and only by that.
+TEST(PR8, EachResetTheInitiatorTookExtendsItsBoundByASecond) {
+  for (const uint32_t resets : {0u, 3u}) {
+    RunBuilder b(kPpc);
+    b.Book(BookKind::kPanic, 0, 0);
+    for (uint32_t r = 0; r < resets; ++r) b.Step(0, TraceKind::kIrq, "SYSTEM_RESET").Wait(1 * kSec);
+    StartCrash(b);
+    for (uint32_t c = 1; c < 4; ++c) Collect(b, c);
+    b.Wait(29 * kSec - resets * kSec);  // 29 s from the crash entry to the hand-over
+    FinishCrash(b);
+    const auto v = ViolationsOf("PR8", b.scenario(), b.Finish());
+    EXPECT_EQ(v.size(), resets == 0 ? 1u : 0u) << resets;
+  }
+}
+
 TEST(PR8, PromptHandOverIsQuiet) {
   RunBuilder b(kPpc);
   EXPECT_TRUE(ViolationsOf("PR8", b.scenario(), HealthyCrash(b)).empty());
