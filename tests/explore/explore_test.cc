@@ -168,9 +168,9 @@ TEST(Explore, CommandWritesAReproducerThatRunReplays) {
 TEST(Explore, JudgesTheCounterexampleAgainstTheCorpus) {
   testing::TempDir dir;
   const std::string in = dir.Write("b.textproto", ScenarioToText(Unscheduled()));
-  const testing::CommandResult e =
-      testing::RunCrashdiff("explore " + in + " --target " + std::string(kUpstream) + " --preemptions 0",
-                            "CRASHDIFF_SOURCE_DIR=" + std::string(CRASHDIFF_SOURCE_DIR));
+  const testing::CommandResult e = testing::RunCrashdiff("explore " + in + " --target " + std::string(kUpstream) +
+                                                             " --preemptions 0 --out " + dir.path() + "/cx.textproto",
+                                                         "CRASHDIFF_SOURCE_DIR=" + std::string(CRASHDIFF_SOURCE_DIR));
   EXPECT_EQ(e.exit_code, 1) << e.output;
   EXPECT_NE(e.output.find("[triaged] PR1 unsafe-parking: offline-target RECEIVER_WAIT at hand-over"), std::string::npos)
       << e.output;
