@@ -97,13 +97,12 @@ void ResultFeatures(std::string_view who, const RunResult& r, const std::vector<
 
 }  // namespace
 
-std::vector<uint64_t> ModelFeatureHashes(const pb::Scenario& scenario, const DiffReport& report) {
+void ModelFeatureHashes(const pb::Scenario& scenario, const DiffReport& report, std::vector<uint64_t>& out) {
   const std::vector<CpuClass> classes = CpuClasses(scenario);
-  std::vector<uint64_t> out;
+  out.clear();
   ResultFeatures("reference", report.reference, classes, out);
   for (const TargetReport& t : report.targets) ResultFeatures(t.target, t.result, classes, out);
   for (const Divergence& d : report.divergences) out.push_back(FeatureHash(d.signature));
-  return out;
 }
 
 }  // namespace crashdiff::fuzz

@@ -23,7 +23,8 @@ void BumpFeature(uint64_t hash);
 uint64_t FeatureHash(std::string_view text, uint64_t h = 0xCBF29CE484222325ull);
 uint64_t FeatureHash(uint64_t value, uint64_t h);
 
-// The model features one differential execution observed (what RecordFeatures bumps), one hash each.
-std::vector<uint64_t> ModelFeatureHashes(const pb::Scenario& scenario, const DiffReport& report);
+// The model features one differential execution observed (what RecordFeatures bumps), one hash each, into out
+// (cleared first; the harness reuses one buffer across executions).
+void ModelFeatureHashes(const pb::Scenario& scenario, const DiffReport& report, std::vector<uint64_t>& out);
 
 }  // namespace crashdiff::fuzz

@@ -71,7 +71,8 @@ void Harness::Initialize(const std::vector<std::string>& extra_dirs) {
 }
 
 void Harness::RecordFeatures(const pb::Scenario& scenario, const DiffReport& report) {
-  for (uint64_t h : ModelFeatureHashes(scenario, report)) BumpFeature(h);
+  ModelFeatureHashes(scenario, report, features_);
+  for (uint64_t h : features_) BumpFeature(h);
 }
 
 void Harness::Report(const pb::Scenario& scenario, const DiffReport& report) {

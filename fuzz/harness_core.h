@@ -70,7 +70,8 @@ class Harness {
   HarnessConfig config_;
   LabelPool labels_;
   Mutator mutator_;
-  std::vector<std::string> seen_;  // signatures already handled by this process (sorted)
+  std::vector<std::string> seen_;   // signatures already handled by this process (sorted)
+  std::vector<uint64_t> features_;  // RecordFeatures' buffer, reused across executions
   uint64_t recorded_ = 0;
   uint64_t executions_ = 0;  // calls of Run(), rejected inputs included
   // When Run() was first called: findings say how long after it they were found (bench metadata, never traced).

@@ -12,7 +12,8 @@ namespace {
 
 std::set<uint64_t> FeaturesOf(const std::string& text) {
   const pb::Scenario s = testing::ScenarioFromText(text);
-  const std::vector<uint64_t> v = ModelFeatureHashes(s, RunDifferential(s));
+  std::vector<uint64_t> v;
+  ModelFeatureHashes(s, RunDifferential(s), v);
   return {v.begin(), v.end()};
 }
 
