@@ -123,8 +123,8 @@ uint64_t IntegerValue(const Slot& s, uint64_t old, const pb::Scenario& sc, Rng& 
     case K::kStepIndex:
       return tweak ? Tweak(rng, old, 0, sc.schedule().step_budget()) : PickStep(rng, sc.schedule().step_budget());
     case K::kOccurrence: return tweak ? Tweak(rng, old, 1, kMaxOccurrence) : 1 + rng.Below(4);
-    case K::kCores: return 1 + rng.Below(kMaxCores);
-    case K::kThreads: return uint64_t{1} << rng.Below(4);
+    case K::kCores: return PickCores(rng, static_cast<uint32_t>(old));
+    case K::kThreads: return PickThreadsPerCore(rng);
     case K::kPanicTimeout: {
       static constexpr int32_t kPool[] = {-1, 0, 1, 10, 180, 3600};
       return static_cast<uint64_t>(static_cast<int64_t>(kPool[rng.Below(6)]));

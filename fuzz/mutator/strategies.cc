@@ -384,14 +384,37 @@ bool ToggleNeverStarted(pb::Scenario& s, MutationContext& ctx) {
   return ToggleIn(m.mutable_never_started(), c);
 }
 
+// One step at a time (halve, or one core / one SMT level more) or a small shape: a large machine survives only as
+// a chain of kept inputs, and a kept large one keeps being offered smaller versions of itself.
 bool ChangeTopology(pb::Scenario& s, MutationContext& ctx) {
   pb::Machine& m = *s.mutable_machine();
-  static constexpr uint32_t kShapes[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {1, 4},
-                                            {2, 4}, {4, 2}, {1, 8}, {4, 1}, {4, 8}};
-  const auto& shape = kShapes[ctx.rng.Below(std::size(kShapes))];
-  m.set_cores(shape[0]);
-  m.set_threads_per_core(shape[1]);
-  return true;  // Fix drops CPU ids that no longer exist
+  const uint32_t cores = m.cores();
+  const uint32_t threads = m.threads_per_core();
+  switch (ctx.rng.Below(3)) {
+    case 0:  // shrink
+      if (NumCpus(m) < 2) return false;
+      if (threads > 1 && (cores == 1 || ctx.rng.Chance(1, 2))) {
+        m.set_threads_per_core(threads / 2);
+      } else {
+        m.set_cores(cores / 2);
+      }
+      break;
+    case 1:  // grow
+      if (threads < 8 && ctx.rng.Chance(1, 2)) {
+        m.set_threads_per_core(threads * 2);
+      } else {
+        m.set_cores(cores + 1);
+      }
+      break;
+    default: {
+      static constexpr uint32_t kShapes[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {1, 4}, {2, 4}, {4, 2}, {1, 8}, {4, 1}};
+      const auto& shape = kShapes[ctx.rng.Below(std::size(kShapes))];
+      m.set_cores(shape[0]);
+      m.set_threads_per_core(shape[1]);
+      break;
+    }
+  }
+  return m.cores() != cores || m.threads_per_core() != threads;  // Fix clamps and drops CPU ids that no longer exist
 }
 
 bool ChangeFirmware(pb::Scenario& s, MutationContext& ctx) {

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include <algorithm>
 #include <array>
 
 #include "sim/cpu.h"
@@ -50,6 +51,24 @@ uint64_t PickStep(Rng& rng, uint64_t budget) {
 
 uint32_t NumCpus(const pb::Machine& m) {
   return m.cores() * m.threads_per_core();
+}
+
+uint32_t PickCores(Rng& rng, uint32_t old) {
+  static constexpr uint32_t kSmall[] = {1, 1, 2, 2, 2, 3, 4, 4};
+  if (old == 0 || rng.Chance(1, 2)) return kSmall[rng.Below(std::size(kSmall))];
+  uint64_t out = old;
+  switch (rng.Below(4)) {
+    case 0: out = old + 1; break;
+    case 1: out = old - 1; break;
+    case 2: out = uint64_t{old} * 2; break;
+    default: out = old / 2; break;
+  }
+  return static_cast<uint32_t>(std::clamp<uint64_t>(out, 1, kMaxCores));
+}
+
+uint32_t PickThreadsPerCore(Rng& rng) {
+  static constexpr uint32_t kThreads[] = {1, 1, 1, 2, 2, 2, 4, 4, 8};
+  return kThreads[rng.Below(std::size(kThreads))];
 }
 
 uint32_t PickCpu(Rng& rng, const pb::Machine& m) {

@@ -32,6 +32,13 @@ uint64_t Tweak(Rng& rng, uint64_t value, uint64_t lo, uint64_t hi);
 
 uint32_t NumCpus(const pb::Machine& machine);
 
+// Machine size. Small machines are where most of the protocol's interleavings already show and where an execution is
+// cheap, so a new core count is mostly small (1-4) or one step from the old one (±1, ×2, ÷2): a large machine is
+// reached only through a chain of kept inputs, that is, only when coverage keeps asking for more CPUs. Threads per
+// core favour 1 and 2 over the SMT4 and SMT8 of the bigger parts.
+uint32_t PickCores(Rng& rng, uint32_t old);
+uint32_t PickThreadsPerCore(Rng& rng);
+
 // What kind of value a scalar field holds, to pick from the right pool. Keyed by the field's full name.
 enum class ValueKind : uint8_t {
   kOther,

@@ -246,16 +246,17 @@ TEST(EngineLauncher, BuildsTheLibFuzzerCommandLineFromItsOptions) {
   run.corpus = {"/w/corpus", "/w/seeds"};
   EXPECT_EQ(campaign::LibFuzzerArgv(run),
             (std::vector<std::string>{"/b/crashdiff_fuzzer", "-dict=/s/corpus/dict/scenario.dict", "-max_total_time=1",
-                                      "-seed=17", "-runs=-1", "-print_final_stats=1", "-reload=1", "-max_len=4096",
-                                      "-timeout=20", "-artifact_prefix=/w/crashes/", "/w/corpus", "/w/seeds"}));
+                                      "-seed=17", "-runs=-1", "-print_final_stats=1", "-print_funcs=0", "-reload=1",
+                                      "-max_len=4096", "-timeout=20", "-artifact_prefix=/w/crashes/", "/w/corpus",
+                                      "/w/seeds"}));
   run.dict.clear();
   run.runs.reset();
   run.reload.reset();
   run.seconds = 30;
   EXPECT_EQ(campaign::LibFuzzerArgv(run),
             (std::vector<std::string>{"/b/crashdiff_fuzzer", "-max_total_time=30", "-seed=17", "-print_final_stats=1",
-                                      "-max_len=4096", "-timeout=20", "-artifact_prefix=/w/crashes/", "/w/corpus",
-                                      "/w/seeds"}));
+                                      "-print_funcs=0", "-max_len=4096", "-timeout=20", "-artifact_prefix=/w/crashes/",
+                                      "/w/corpus", "/w/seeds"}));
 }
 
 // What `crashdiff fuzz` starts for a worker: the command line and harness environment it always had.
@@ -269,10 +270,10 @@ TEST(EngineLauncher, ACampaignWorkerIsStartedAsCrashdiffFuzzStartsIt) {
   o.jobs = 2;
   const campaign::CampaignWorker w{1, 0, "/w/logs/worker-1.log"};
   campaign::WorkerSpawn spawn = campaign::LibFuzzerWorkerSpawn(o, 1, w, 119);
-  EXPECT_EQ(spawn.argv,
-            (std::vector<std::string>{"/b/crashdiff_fuzzer", "-dict=/s/scenario.dict", "-max_total_time=119", "-seed=2",
-                                      "-runs=-1", "-print_final_stats=1", "-reload=1", "-max_len=4096", "-timeout=20",
-                                      "-artifact_prefix=/w/crashes/", "/w/corpus", "/w/seeds"}));
+  EXPECT_EQ(spawn.argv, (std::vector<std::string>{"/b/crashdiff_fuzzer", "-dict=/s/scenario.dict",
+                                                  "-max_total_time=119", "-seed=2", "-runs=-1", "-print_final_stats=1",
+                                                  "-print_funcs=0", "-reload=1", "-max_len=4096", "-timeout=20",
+                                                  "-artifact_prefix=/w/crashes/", "/w/corpus", "/w/seeds"}));
   EXPECT_EQ(spawn.env, (std::vector<std::string>{"CRASHDIFF_FINDINGS_DIR=/w/findings", "CRASHDIFF_FAMILY=ppc",
                                                  "CRASHDIFF_SEEDS=/s/corpus/seeds"}));
   EXPECT_TRUE(spawn.unset.empty());  // the user's own CRASHDIFF_* settings reach the workers
@@ -284,7 +285,7 @@ TEST(EngineLauncher, ACampaignWorkerIsStartedAsCrashdiffFuzzStartsIt) {
   spawn = campaign::LibFuzzerWorkerSpawn(o, 3, {0, 2, "/w/logs/worker-0.log"}, 50);
   EXPECT_EQ(spawn.argv[3], "-seed=" + std::to_string((1 + 2000 + 7919 * 2) % 2147483647));
   EXPECT_EQ(spawn.argv[4], "-runs=500");
-  EXPECT_EQ(spawn.argv[6], "-reload=0");
+  EXPECT_EQ(spawn.argv[7], "-reload=0");
   EXPECT_TRUE(spawn.fixed_addresses);
   EXPECT_EQ(spawn.env[1], "CRASHDIFF_DETERMINISTIC=1");
 }
@@ -298,8 +299,8 @@ TEST(EngineLauncher, TheRediscoveryBenchmarkStartsTheSameEngine) {
   s.cap_seconds = 20;
   const campaign::WorkerSpawn spawn = fuzz::engine_detail::EngineSpawn(s, "/tmp/r", 4);
   EXPECT_EQ(spawn.argv, (std::vector<std::string>{"/b/crashdiff_fuzzer", "-dict=/s/scenario.dict", "-max_total_time=20",
-                                                  "-seed=4", "-print_final_stats=1", "-max_len=4096", "-timeout=20",
-                                                  "-artifact_prefix=/tmp/r/crashes/", "/tmp/r/corpus"}));
+                                                  "-seed=4", "-print_final_stats=1", "-print_funcs=0", "-max_len=4096",
+                                                  "-timeout=20", "-artifact_prefix=/tmp/r/crashes/", "/tmp/r/corpus"}));
   EXPECT_EQ(spawn.env, (std::vector<std::string>{"CRASHDIFF_FINDINGS_DIR=/tmp/r/findings", "CRASHDIFF_FAMILY=x86",
                                                  "CRASHDIFF_MUTATOR=bytes"}));
   // A benchmark inherits none of the caller's harness settings.

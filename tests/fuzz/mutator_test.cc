@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -508,6 +509,39 @@ TEST(Mutator, TimeTriggersClusterAroundTheTimeouts) {
   }
   ASSERT_GT(total, 100);
   EXPECT_GT(near_timeout * 4, total);  // at least a quarter within a microsecond of a timeout
+}
+
+// An execution costs at least linear time in the CPUs, and most interleavings already show on small machines: an
+// unselected walk of mutations (every mutant kept, as if every one added coverage) must stay mostly small, yet can
+// still grow past 16 CPUs step by step.
+TEST(Mutator, MachinesStaySmallUnlessGrowthIsKept) {
+  Mutator mutator;
+  Rng rng(99);
+  pb::Scenario current = BuiltInScenarios().front();
+  int large = 0, total = 0;
+  uint32_t largest = 0;
+  for (int i = 0; i < 20000; ++i, ++total) {
+    mutator.Mutate(current, rng);
+    const uint32_t n = NumCpus(current.machine());
+    largest = std::max(largest, n);
+    if (n > 16) ++large;
+  }
+  EXPECT_LT(large * 10, total) << large << " of " << total << " mutants have more than 16 CPUs";
+  EXPECT_GT(largest, 16u);
+}
+
+TEST(Mutator, NewCoreCountsAreSmallOrOneStepAway) {
+  Rng rng(3);
+  for (uint32_t old : {1u, 2u, 5u, kMaxCores}) {
+    for (int i = 0; i < 2000; ++i) {
+      const uint32_t c = PickCores(rng, old);
+      ASSERT_GE(c, 1u);
+      ASSERT_LE(c, kMaxCores);
+      const bool small = c <= 4;
+      const bool step = c == old + 1 || c + 1 == old || c == std::min(old * 2, kMaxCores) || c == old / 2 || c == old;
+      EXPECT_TRUE(small || step) << old << " -> " << c;
+    }
+  }
 }
 
 TEST(MutatorCrossOver, ChildrenAreValidAndMixBothParents) {
