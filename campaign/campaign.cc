@@ -46,8 +46,9 @@ struct Worker {
   pid_t pid = -1;
   fs::path log;
   int index = 0;
-  int restarts = 0;    // after a crash of the harness
-  int generation = 0;  // restarts after a corpus merge
+  bool explorer = false;  // the hybrid mode's explore worker (campaign/explore_worker.h), not an engine
+  int restarts = 0;       // after a crash of the harness
+  int generation = 0;     // restarts after a corpus merge
 };
 
 struct Progress {
@@ -71,6 +72,7 @@ Progress Measure(const Plan& plan, const std::vector<Worker>& workers) {
     }
   } else {
     for (const Worker& w : workers) {
+      if (w.explorer) continue;  // its schedules are not fuzzing executions
       p.execs_per_sec += LibFuzzerExecsPerSec(w.log);
       p.total_execs += LibFuzzerExecs(w.log);
     }
@@ -104,6 +106,7 @@ HarnessEnv HarnessEnvFor(const FuzzOptions& plan) {
 
 WorkerSpawn WorkerSpawnFor(const Plan& plan, const Worker& w, int seconds_left) {
   const CampaignWorker worker{w.index, w.restarts + w.generation, w.log};
+  if (w.explorer) return ExploreWorkerSpawn(plan, worker, seconds_left);
   return plan.engine == "afl" ? AflWorkerSpawn(plan, plan.session, worker, seconds_left)
                               : LibFuzzerWorkerSpawn(plan, plan.session, worker, seconds_left);
 }
@@ -132,6 +135,26 @@ WorkerSpawn LibFuzzerWorkerSpawn(const FuzzOptions& plan, uint64_t session, cons
   process.log = w.log;
   process.fixed_addresses = plan.deterministic();
   return LibFuzzerSpawn(run, process);
+}
+
+WorkerSpawn ExploreWorkerSpawn(const FuzzOptions& plan, const CampaignWorker& w, int seconds_left) {
+  WorkerSpawn spawn;
+  spawn.argv = {plan.crashdiff.string(),
+                "explore-worker",
+                "--corpus",
+                fs::absolute(plan.out / "corpus").string(),
+                "--findings",
+                fs::absolute(plan.out / "findings").string(),
+                "--explored",
+                fs::absolute(plan.out / "explored.txt").string(),
+                "--schedules",
+                std::to_string(plan.explore),
+                "--time",
+                std::to_string(std::max(1, seconds_left))};
+  if (!plan.family.empty()) spawn.argv.insert(spawn.argv.end(), {"--family", plan.family});
+  if (!plan.target.empty()) spawn.argv.insert(spawn.argv.end(), {"--target", plan.target});
+  spawn.log = w.log;
+  return spawn;
 }
 
 WorkerSpawn AflWorkerSpawn(const FuzzOptions& plan, uint64_t, const CampaignWorker& w, int seconds_left) {
@@ -200,8 +223,15 @@ int RunCampaign(const FuzzOptions& options, const CorpusBook& corpus) {
   for (int i = 0; i < plan.jobs; ++i) {
     workers[static_cast<size_t>(i)].index = i;
     workers[static_cast<size_t>(i)].log = plan.out / "logs" / ("worker-" + std::to_string(i) + ".log");
-    fs::remove(workers[static_cast<size_t>(i)].log, ec);
   }
+  if (plan.explore > 0) {
+    Worker explorer;
+    explorer.index = plan.jobs;
+    explorer.explorer = true;
+    explorer.log = plan.out / "logs" / "explore-worker.log";
+    workers.push_back(explorer);
+  }
+  for (const Worker& w : workers) fs::remove(w.log, ec);
   recorder.set_execs_baseline(Measure(plan, workers).total_execs);
   const bool can_merge = plan.merge_every > 0 && plan.engine == "libfuzzer";
   // Merges corpus/ while no worker runs; a periodic merge's time is not fuzzing time.

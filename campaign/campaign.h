@@ -42,5 +42,7 @@ WorkerSpawn LibFuzzerWorkerSpawn(const FuzzOptions& options, uint64_t session, c
                                  int seconds_left);
 WorkerSpawn AflWorkerSpawn(const FuzzOptions& options, uint64_t session, const CampaignWorker& worker,
                            int seconds_left);
+// The hybrid mode's explore worker (options.explore > 0): `crashdiff explore-worker` on the campaign's corpus.
+WorkerSpawn ExploreWorkerSpawn(const FuzzOptions& options, const CampaignWorker& worker, int seconds_left);
 
 }  // namespace crashdiff::campaign

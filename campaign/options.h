@@ -25,6 +25,10 @@ struct FuzzOptions {
   bool fresh = false;      // start the work directory's campaign over
   int minimize = 10;       // new findings handed to the minimizer at the end (0: none)
   int merge_every = 3600;  // seconds between corpus merges, and a merge at resume (0: never); libFuzzer only
+  // Hybrid mode: > 0 starts one more worker that explores up to this many schedules of each new corpus unit on each
+  // target (campaign/explore_worker.h); libFuzzer only. crashdiff: the binary that runs it (`explore-worker`).
+  int explore = 0;
+  std::filesystem::path crashdiff;
 
   // One job and a run count: the campaign is documented as deterministic (same seeds, same corpus and findings).
   bool deterministic() const { return runs > 0 && jobs == 1; }
@@ -43,6 +47,7 @@ inline constexpr NumberOption kNumberOptions[] = {
     {"--jobs", 1, 1024, &FuzzOptions::jobs},
     {"--minimize", 0, 1000000, &FuzzOptions::minimize},
     {"--merge-every", 0, 1000000000, &FuzzOptions::merge_every},
+    {"--explore", 0, 1000000, &FuzzOptions::explore},
 };
 // The other flags with a value, and the flags without one.
 inline constexpr const char* kTextOptions[] = {"--family", "--target", "--out", "--engine", "--seeds", "--fuzzer"};
@@ -51,7 +56,7 @@ inline constexpr const char* kSwitchOptions[] = {"--json", "--report", "--fresh"
 inline constexpr const char* kFuzzUsage =
     "usage: crashdiff fuzz [--time S] [--jobs N] [--family ppc|x86|arm64] [--target T]\n"
     "                      [--out DIR] [--engine libfuzzer|afl] [--seeds DIR] [--fuzzer PATH] [--runs N]\n"
-    "                      [--minimize N] [--merge-every S] [--fresh] [--json]\n";
+    "                      [--minimize N] [--merge-every S] [--explore N] [--fresh] [--json]\n";
 
 // The checks that need neither the file system nor the targets: "" when the options are consistent, else the usage
 // error ("--engine is libfuzzer or afl", ...).

@@ -13,6 +13,8 @@ const std::vector<Command>& Commands() {
        "A DIR that holds a campaign is resumed (corpus, findings, statistics: DIR/campaign.textproto) when --engine,\n"
        "--family and --target match; --fresh starts it over. DIR/status.json is the campaign's state for a\n"
        "supervisor; SIGTERM ends it as Ctrl-C does. --merge-every S (default 3600, 0: never) minimizes the corpus.\n"
+       "--explore N: hybrid mode, one more worker explores up to N schedules of each new corpus scenario on each\n"
+       "target (one preemption, docs/EXPLORE.md) and records counterexamples as findings.\n"
        "More: --seeds DIR, --fuzzer PATH, --runs N, --json; --report re-judges DIR's findings with the current\n"
        "models, oracle, triage records and regression corpus, without fuzzing. Exit code 1 if anything new was found.",
        FuzzCommand},
@@ -66,6 +68,13 @@ const std::vector<Command>& Commands() {
        TriageCommand},
       {"explore", "explore FILE --target T [--preemptions K] [--max-steps N] [--property PRn] [--json]", kExploreHelp,
        ExploreCommand},
+      {"explore-worker", "explore-worker --corpus DIR --findings DIR --explored FILE [--schedules N] [--time S]",
+       "The explore worker of a hybrid campaign ('crashdiff fuzz --explore N' starts it): explores up to N\n"
+       "schedules (default 200, one preemption; --preemptions K) of every unit in the corpus DIR not listed in\n"
+       "FILE on each target (--family F, --target T restrict it), records each counterexample's divergences in the\n"
+       "findings DIR, and lists the unit in FILE. --time S: keep watching the corpus for S seconds (default: one\n"
+       "pass). --deterministic: findings without the wall-clock line.",
+       ExploreWorkerCommand},
 
   };
   return kCommands;

@@ -34,6 +34,7 @@ int TimelineCommand(const Args& args);
 int FuzzCommand(const Args& args);
 int TriageCommand(const Args& args);
 int ExploreCommand(const Args& args);
+int ExploreWorkerCommand(const Args& args);
 extern const std::string_view kExploreHelp;  // cli/explore_command.cc
 
 }  // namespace crashdiff::cli

@@ -87,6 +87,11 @@ std::string FindEngine(const ArgReader& r, FuzzOptions& o) {
            "-fsanitize=fuzzer), or pass --fuzzer PATH";
   }
   if (fs::exists(src / "corpus/dict/scenario.dict")) o.dict = src / "corpus/dict/scenario.dict";
+  if (o.explore > 0) {
+    std::error_code ec;
+    o.crashdiff = fs::read_symlink("/proc/self/exe", ec);  // the explore worker is this binary's explore-worker
+    if (ec) return "--explore: cannot find the crashdiff binary itself: " + ec.message();
+  }
   return "";
 }
 

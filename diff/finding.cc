@@ -7,6 +7,10 @@
 #include <map>
 #include <sstream>
 #include <string_view>
+#include <system_error>
+
+#include "sim/scenario_io.h"
+#include "util/atomic_file.h"
 
 namespace crashdiff {
 namespace {
@@ -135,6 +139,22 @@ std::string FindingStem(const std::string& signature) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "sig-%016llx", static_cast<unsigned long long>(h));
   return buf;
+}
+
+bool RecordFinding(const std::string& dir, const Divergence& d, const DiffReport& report, const pb::Scenario& s,
+                   const FoundAfter* found_after) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string stem = FindingStem(d.signature);
+  const std::string final_path = dir + "/" + stem + ".textproto";
+  if (std::filesystem::exists(final_path, ec)) return false;
+  FindingHeader header = MakeFindingHeader(d, report);
+  if (found_after != nullptr) {
+    header.found_after_execs = found_after->executions;
+    header.found_after_ms = found_after->milliseconds;
+  }
+  // The first worker to find a signature keeps its reproducer.
+  return CreateFileAtomically(final_path, FormatFindingHeader(header) + ScenarioToText(s)) == CreateResult::kCreated;
 }
 
 }  // namespace crashdiff

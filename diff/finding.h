@@ -61,4 +61,18 @@ FindingHeader ReadFindingHeader(const std::filesystem::path& file);
 // campaign's findings/ directory: one file per signature, the first finder's).
 std::string FindingStem(const std::string& signature);
 
+// When a finding was found, for benchmarks (bench/rediscover.cc): the finder's executions up to and including the
+// one that found it (the fuzz harness: calls of Harness::Run()), and milliseconds since its first execution.
+struct FoundAfter {
+  uint64_t executions = 0;
+  std::optional<int64_t> milliseconds;  // unset: the header has no found-after-ms line
+};
+
+// Writes scenario (text format, with a header naming the divergence) as <dir>/FindingStem(signature).textproto,
+// atomically: a temporary file, then link() to the final name, so concurrent workers never see half a file and the
+// first finder of a signature keeps it. Returns true if this call created the file. With found_after, the header also
+// has "# found-after-execs: N" and "# found-after-ms: T" (readers of findings skip "#" lines they do not know).
+bool RecordFinding(const std::string& dir, const Divergence& divergence, const DiffReport& report,
+                   const pb::Scenario& scenario, const FoundAfter* found_after = nullptr);
+
 }  // namespace crashdiff

@@ -142,20 +142,4 @@ size_t Harness::CrossOver(const uint8_t* a, size_t a_size, const uint8_t* b, siz
   return same(a, a_size) || same(b, b_size) ? 0 : n;
 }
 
-bool RecordFinding(const std::string& dir, const Divergence& d, const DiffReport& report, const pb::Scenario& s,
-                   const FoundAfter* found_after) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  const std::string stem = FindingStem(d.signature);
-  const std::string final_path = dir + "/" + stem + ".textproto";
-  if (std::filesystem::exists(final_path, ec)) return false;
-  FindingHeader header = MakeFindingHeader(d, report);
-  if (found_after != nullptr) {
-    header.found_after_execs = found_after->executions;
-    header.found_after_ms = found_after->milliseconds;
-  }
-  // The first worker to find a signature keeps its reproducer.
-  return CreateFileAtomically(final_path, FormatFindingHeader(header) + ScenarioToText(s)) == CreateResult::kCreated;
-}
-
 }  // namespace crashdiff::fuzz

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "diff/differential.h"
+#include "diff/finding.h"
 #include "fuzz/mutator/input.h"
 #include "fuzz/mutator/mutator.h"
 #include "proto/scenario.pb.h"
@@ -78,20 +79,6 @@ class Harness {
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
-// When a finding was found, for benchmarks (bench/rediscover.cc): calls of Harness::Run() up to and including
-// the one that found it, and milliseconds since the first call of Harness::Run() (label learning and the
-// engine's own start-up excluded).
-struct FoundAfter {
-  uint64_t executions = 0;
-  std::optional<int64_t> milliseconds;  // unset: the header has no found-after-ms line
-};
-
-// Writes scenario (text format, with a header naming the divergence, diff/finding.h) as <dir>/<stem>.textproto,
-// atomically: a temporary file, then link() to the final name, so concurrent workers never see half a file and the
-// first finder of a signature keeps it. Returns true if this call created the file. With found_after, the header also
-// has "# found-after-execs: N" and "# found-after-ms: T" (readers of findings skip "#" lines they do not know).
-bool RecordFinding(const std::string& dir, const Divergence& divergence, const DiffReport& report,
-                   const pb::Scenario& scenario, const FoundAfter* found_after = nullptr);
-// The file stem is FindingStem(signature) (diff/finding.h).
+// RecordFinding and FoundAfter (diff/finding.h) write what Run() finds.
 
 }  // namespace crashdiff::fuzz

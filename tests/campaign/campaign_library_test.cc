@@ -232,6 +232,14 @@ TEST(FuzzOptions, TheTableIsTheUsage) {
   EXPECT_EQ(campaign::CheckFuzzOptions(o), "--runs is for --engine libfuzzer");
   o.engine = "honggfuzz";
   EXPECT_EQ(campaign::CheckFuzzOptions(o), "--engine is libfuzzer or afl");
+  o.engine = "afl";
+  o.runs = 0;
+  o.explore = 100;
+  EXPECT_EQ(campaign::CheckFuzzOptions(o), "--explore is for --engine libfuzzer");
+  o.engine = "libfuzzer";
+  o.runs = 5;
+  EXPECT_EQ(campaign::CheckFuzzOptions(o),
+            "--explore works for the campaign's --time; it does not combine with --runs");
 }
 
 TEST(EngineLauncher, BuildsTheLibFuzzerCommandLineFromItsOptions) {

@@ -1,0 +1,127 @@
+// The hybrid mode's explore worker (campaign/explore_worker.h): a corpus unit whose own schedule shows nothing on the
+// check-before-clear target gets its interleavings explored, the lost wake is recorded as a finding the way the
+// harness records one, and the unit is listed so that a second pass (a resumed campaign) does not explore it again.
+#include "campaign/explore_worker.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "campaign/campaign.h"
+#include "diff/differential.h"
+#include "diff/finding.h"
+#include "tests/fixtures/sim_test_util.h"
+
+namespace crashdiff::campaign {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The v1 lost wake (DOMAIN §3.2) with no schedule: under the default policy the crash wake does not land between
+// the offline thread's check and its clear.
+constexpr char kUnscheduled[] = R"pb(
+  name: "stray doorbell, crash when the woken thread has executed L3"
+  machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 1 offline: 1 panic_timeout: 10 }
+  events {
+    kind: STRAY_DOORBELL
+    cpus: 1
+    trigger { at_time_ns: 1000 }
+  }
+  events {
+    kind: PANIC
+    cpus: 0
+    trigger { on_label { cpu: 1 label: "L3" } }
+  }
+)pb";
+
+constexpr char kV1[] = "ppc-v1-check-before-clear";
+
+bool ShowsLostWake(const DiffReport& report) {
+  for (const Divergence& d : report.divergences) {
+    if (d.signature.find("PR3") != std::string::npos) return true;
+  }
+  return false;
+}
+
+class ExploreWorkerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("crashdiff-explore-worker-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "corpus");
+    const pb::Scenario s = testing::ScenarioFromText(kUnscheduled);
+    std::ofstream(dir_ / "corpus" / "unit-a", std::ios::binary) << s.SerializeAsString();
+    options_.corpus = dir_ / "corpus";
+    options_.findings = dir_ / "findings";
+    options_.explored = dir_ / "explored.txt";
+    options_.family = pb::PPC;
+    options_.target = kV1;
+    options_.schedules = 500;
+    options_.deterministic = true;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path dir_;
+  ExploreWorkerOptions options_;
+};
+
+TEST_F(ExploreWorkerTest, RecordsTheLostWakeItsUnitsScheduleMisses) {
+  DiffOptions only_v1;
+  only_v1.only_target = kV1;
+  ASSERT_FALSE(ShowsLostWake(RunDifferential(testing::ScenarioFromText(kUnscheduled), only_v1)));
+
+  const volatile sig_atomic_t stop = 0;
+  const ExploreWorkerStats stats = RunExploreWorker(options_, stop);
+  EXPECT_EQ(stats.units, 1u);
+  EXPECT_EQ(stats.searches, 1u);
+  EXPECT_GE(stats.counterexamples, 1u);
+  ASSERT_GE(stats.recorded, 1u);
+
+  bool lost_wake = false;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir_ / "findings")) {
+    const FindingHeader h = ReadFindingHeader(e.path());
+    if (h.signature.find("PR3") != std::string::npos && h.signature.find(kV1) != std::string::npos) lost_wake = true;
+  }
+  EXPECT_TRUE(lost_wake) << "no PR3 finding on " << kV1;
+
+  std::ifstream list(options_.explored);
+  std::string line;
+  ASSERT_TRUE(std::getline(list, line));
+  EXPECT_EQ(line, "unit-a");
+  const ExploreWorkerStats again = RunExploreWorker(options_, stop);
+  EXPECT_EQ(again.units, 0u);
+  EXPECT_EQ(again.searches, 0u);
+}
+
+TEST_F(ExploreWorkerTest, SkipsUnitsOfOtherFamiliesAndUnreadableOnes) {
+  std::ofstream(dir_ / "corpus" / "unit-b", std::ios::binary) << "not a scenario";
+  options_.family = pb::X86;
+  options_.target.clear();
+  const volatile sig_atomic_t stop = 0;
+  const ExploreWorkerStats stats = RunExploreWorker(options_, stop);
+  EXPECT_EQ(stats.units, 0u);
+  EXPECT_EQ(stats.searches, 0u);
+  EXPECT_FALSE(fs::exists(dir_ / "findings"));
+  std::ifstream list(options_.explored);
+  int lines = 0;
+  for (std::string line; std::getline(list, line);) ++lines;
+  EXPECT_EQ(lines, 2);  // both listed: neither is looked at again
+}
+
+TEST(ExploreWorkerSpawn, StartsThisBinarysExploreWorkerOnTheCampaignsDirectories) {
+  FuzzOptions o;
+  o.out = "/w";
+  o.crashdiff = "/b/crashdiff";
+  o.explore = 300;
+  o.family = "ppc";
+  const WorkerSpawn spawn = ExploreWorkerSpawn(o, CampaignWorker{2, 0, "/w/logs/explore-worker.log"}, 60);
+  EXPECT_EQ(spawn.argv, (std::vector<std::string>{"/b/crashdiff", "explore-worker", "--corpus", "/w/corpus",
+                                                  "--findings", "/w/findings", "--explored", "/w/explored.txt",
+                                                  "--schedules", "300", "--time", "60", "--family", "ppc"}));
+  EXPECT_EQ(spawn.log, "/w/logs/explore-worker.log");
+}
+
+}  // namespace
+}  // namespace crashdiff::campaign
