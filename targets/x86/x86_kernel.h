@@ -117,7 +117,7 @@ class X86Kernel : public Program, private common::CrashArch, private common::Kex
   Var& stopping_cpu_;
   Var& num_online_;
   Var& stop_nmi_handler_;   // register_stop_handler() done
-  Var& crash_nmi_handler_;  // crash_nmi_callback registered (emergency handler)
+  Var& crash_nmi_handler_;  // crash_nmi_callback registered (NMI_FLAG_FIRST: first in the chain)
   Var& crashing_cpu_;
   Var& shootdown_callback_;  // 1 = kdump_nmi_callback
   Var& waiting_for_crash_ipi_;
