@@ -50,7 +50,8 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
     // Offline CPUs were booted and later unplugged: the unplug already cleared their online bit.
     online_[c]->value = m.initially_online(c) ? 1 : 0;
     online += online_[c]->value;
-    if (m.never_started(c)) apic_enabled_[c] = false;
+    // A CPU that never started has no enabled APIC; an offline one soft-disabled it in native_cpu_disable().
+    if (m.never_started(c) || !m.initially_online(c)) apic_enabled_[c] = false;
   }
   num_online_.value = online;
 }

@@ -15,6 +15,7 @@ Task<bool> X86Kernel::MachineKexecPrepare(Cpu& /*cpu*/, Label /*l*/) {
 // stops the others; then the local APIC, HPET and IOMMU. Device interrupts are not split into IO-APIC and MSI ones
 // in the model: the IO-APIC step is bookkeeping of the order.
 Task<> X86Kernel::MachineShutdown(Cpu& cpu) {
+  co_await cpu.local("K2", "clear_IO_APIC");
   co_await cpu.irq_disable("K2");
   co_await StopOtherCpus(cpu, true);  // stop_other_cpus(): wait = 1
   co_await cpu.local("K2h", "lapic_shutdown, restore_boot_irq_mode, hpet_disable, iommu shutdown");

@@ -292,6 +292,30 @@ TEST(X86Kexec, CpuDownOfTheKexecCpuCannotInterruptItsStopOfTheOthers) {
   }
 }
 
+// native_machine_shutdown() quiets the IO-APIC before it turns interrupts off and stops the others (reboot.c, erratum
+// AVR31: before any local APIC goes off).
+TEST(X86Kexec, MachineShutdownClearsTheIoApicBeforeInterruptsGoOffAndTheStop) {
+  for (const char* target : kX86Targets) {
+    const RunResult r = RunTarget(target, R"pb(
+      machine { family: X86 platform: X86_HLT cores: 1 threads_per_core: 2 kexec_image_loaded: true }
+      events {
+        kind: KEXEC
+        cpus: 0
+        trigger { at_time_ns: 0 }
+      }
+    )pb");
+    ASSERT_TRUE(r.handed_over) << target;
+    const TraceEntry* ioapic = FindEntry(r, 0, TraceKind::kLocal, "K2", "clear_IO_APIC");
+    const TraceEntry* irq_off = FindEntry(r, 0, TraceKind::kLocal, "K2", "irq-disable");
+    const TraceEntry* stop = FindEntry(r, 0, TraceKind::kHw, "K2d", "REBOOT_VECTOR");
+    ASSERT_NE(ioapic, nullptr) << target;
+    ASSERT_NE(irq_off, nullptr) << target;
+    ASSERT_NE(stop, nullptr) << target;
+    EXPECT_LT(ioapic, irq_off) << target;
+    EXPECT_LT(irq_off, stop) << target;
+  }
+}
+
 // A panic that supersedes a normal kexec: cpu1's kexec is still before native_machine_shutdown's interrupts-off
 // when cpu0 panics; the panic wins the stop, halts cpu1 with REBOOT_VECTOR and, with no crash image, ends in
 // panic()'s halt. No hand-over, and none owed: PR8 does not call it a hung kexec. With a crash image the same race
