@@ -259,7 +259,8 @@ TEST(X86InitPark, NoInitWhenNotOnTheBootCpuFallsBackToHlt) {
 
 // native_machine_shutdown() turns interrupts off before stop_other_cpus(): a cpu_down of the kexec CPU issued
 // while it stops the others cannot take it down (its stop_machine vector waits), and the kexec goes on. The hold
-// lets cpu2's cpu_down send its vector while cpu1 is at its first K2 step. Once
+// lets cpu2's cpu_down send its vector while cpu1 is at its second K2 step (the first is clear_IO_APIC, interrupts
+// still on), its local_irq_disable. Once
 // interrupts were still on here, the take-down abandoned the kexec frame mid-stop (a model artifact: the kernel's
 // task would not be lost).
 TEST(X86Kexec, CpuDownOfTheKexecCpuCannotInterruptItsStopOfTheOthers) {
@@ -274,14 +275,14 @@ TEST(X86Kexec, CpuDownOfTheKexecCpuCannotInterruptItsStopOfTheOthers) {
       events {
         kind: HOTPLUG_DOWN
         cpus: [ 2, 1 ]
-        trigger { on_label { cpu: 1 label: "K2" } }
+        trigger { on_label { cpu: 1 label: "K2" occurrence: 2 } }
       }
       schedule {
         choices {
           cpu: 1
           hold: true
           steps: 8
-          after { cpu: 1 label: "K2" }
+          after { cpu: 1 label: "K2" occurrence: 2 }
         }
       }
     )pb");
