@@ -1,5 +1,6 @@
 // CPU hotplug on arm64. Models torvalds/linux arch/arm64/kernel/smp.c cpu_die() / __cpu_disable() /
-// cpu_die_early(), arch/arm64/kernel/psci.c cpu_psci_cpu_die() (PSCI CPU_OFF) and the spin-table enable method
+// cpu_die_early(), arch/arm64/kernel/psci.c cpu_psci_cpu_die() (PSCI CPU_OFF; a CPU_OFF that returns ends in
+// cpu_die()'s BUG(), a crash entry) and the spin-table enable method
 // (no cpu_die: CPUs cannot be offlined; a CPU that failed to come online parks in cpu_park_loop() and counts in
 // cpus_stuck_in_kernel). DOMAIN §3.11, S42-S44.
 #include <algorithm>
@@ -50,10 +51,13 @@ Task<> Arm64Kernel::CpuDie(Cpu& cpu) {
     co_await cpu.enter_firmware(Location::kParkedFw, "AD3");
     co_return;
   }
-  // CPU_OFF returned (firmware failure): cpu_die() hits BUG(); the model keeps the CPU in kernel text, exceptions
-  // masked (schema: firmware.cpu_off_fails_for).
-  co_await cpu.local("AD3", "PSCI CPU_OFF returned");
-  co_await cpu.park(Location::kOfflineLoop, "AD4");
+  // CPU_OFF returned (firmware failure, schema: firmware.cpu_off_fails_for): cpu_die() "must never fail" and ends
+  // in BUG() (torvalds/linux arch/arm64/kernel/smp.c cpu_die(), v6.7). The BRK exception is taken with DAIF masked
+  // and goes to die() (traps.c): the idle task has pid 0, so kexec_should_crash() holds and die() calls
+  // crash_kexec(); then panic (panic_on_oops here, else make_task_dead()'s "Attempted to kill the idle task!"). A
+  // crash entry on this offline CPU, through the common panic path.
+  co_await cpu.local("AD3", "PSCI CPU_OFF returned: BUG()");
+  co_await Oops(cpu);
 }
 
 Task<> Arm64Kernel::StuckInKernel(Cpu& cpu) {

@@ -18,7 +18,8 @@ Arm64Kernel::Arm64Kernel(Machine& m)
       die_request_(m.NewVarArray("cpu_down_request", 0)),
       dead_(m.NewVarArray("cpuhp_dead", 0)),
       stop_nmi_pending_(m.NewVarArray("gic_stop_nmi_pending", 0)),
-      crash_(m, *this, common::kPLabelCrashModel, panic_cpu_, kexec_lock_) {
+      crash_(m, *this, common::kPLabelCrashModel, panic_cpu_, kexec_lock_),
+      kexec_(m, *this, common::kKLabelKexecModel, kexec_lock_, kexec_in_progress_) {
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     online_[c]->value = m.initially_online(c) ? 1 : 0;
@@ -82,7 +83,7 @@ Task<> Arm64Kernel::Software(Cpu& cpu, const pb::Event& event) {
   switch (event.kind()) {
     case pb::PANIC: co_await crash_.Panic(cpu, {}); break;
     case pb::OOPS: co_await Oops(cpu); break;
-    case pb::KEXEC: co_await KernelKexec(cpu); break;
+    case pb::KEXEC: co_await kexec_.KernelKexec(cpu); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
     default:
       // HOTPLUG_UP would need PSCI CPU_ON from firmware: not modelled (docs/FIDELITY-x86-arm64.md).

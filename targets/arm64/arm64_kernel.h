@@ -20,7 +20,7 @@ inline constexpr int64_t kDownForKexec = 2;
 inline constexpr uint32_t kIpiCallFunc = 1;  // IPI_CALL_FUNC (stop_machine work for cpu_down)
 inline constexpr uint32_t kIpiCpuStop = 2;   // IPI_CPU_STOP
 
-class Arm64Kernel : public Program, private common::CrashArch {
+class Arm64Kernel : public Program, private common::CrashArch, private common::KexecArch {
  public:
   explicit Arm64Kernel(Machine& m);
 
@@ -63,8 +63,14 @@ class Arm64Kernel : public Program, private common::CrashArch {
   Task<> CrashSmpSendStop(Cpu& cpu);
   Task<bool> CpusAreStuckInKernel(Cpu& cpu, Label label);
 
-  // arm64_kexec.cc: kernel_kexec with smp_shutdown_nonboot_cpus.
-  Task<> KernelKexec(Cpu& cpu);
+  // arm64_kexec.cc: the normal kexec's arm64 hooks (targets/common/crash_core.h KexecArch): machine_kexec_prepare,
+  // machine_shutdown (smp_shutdown_nonboot_cpus), machine_kexec.
+  Task<bool> MachineKexecPrepare(Cpu& cpu, Label l) override;
+  Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label l) override;
+  Task<> MachineShutdown(Cpu& cpu) override;
+  Task<bool> MachineKexecCheck(Cpu& cpu, Label l) override;
+  Task<> MachineKexecIrqDisable(Cpu& cpu, Label l) override;
+  std::string_view RelocationEntry() const override;
 
   bool spin_table() const { return m_.config().platform() == pb::ARM64_SPIN_TABLE; }
 
@@ -84,6 +90,7 @@ class Arm64Kernel : public Program, private common::CrashArch {
   std::vector<Var*> dead_;              // cpuhp: the CPU reported dead
   std::vector<Var*> stop_nmi_pending_;  // GIC: the IPI_CPU_STOP_NMI SGI is pending for this CPU
   common::CrashCore crash_;             // panic(), crash_kexec(), __crash_kexec() (targets/common/)
+  common::KexecCore kexec_;             // kernel_kexec() (targets/common/)
 };
 
 }  // namespace crashdiff::arm64

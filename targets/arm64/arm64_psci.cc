@@ -44,9 +44,8 @@ const TargetSpec kSpec{
              .what = "OFFLINE_LOOP at hand-over",
              .labels = {"AD4"},
              .note = "spin-table CPUs stuck in the kernel / CPU_OFF failures stay in kernel text (warned)"},
-            // The same CPUs seen by a normal kexec: cpus_stuck_in_kernel counts only CPUs that failed to come
-            // online, so machine_kexec_prepare does not refuse and the relocation replaces the text a CPU whose
-            // CPU_OFF returned is parked in (cpu_die()'s BUG() is not modelled: docs/FIDELITY-x86-arm64.md, 17).
+            // A normal kexec relocating over a CPU left in kernel text (a CPU_OFF that returned in cpu_die() is
+            // BUG() and a crash since docs/FIDELITY-x86-arm64.md choice 17; kept for any other way there).
             {.property = "PR10",
              .what = "resumes into relocated memory from OFFLINE_LOOP",
              .note = "a normal kexec relocates over a CPU whose PSCI CPU_OFF failed (offline before, or taken down "

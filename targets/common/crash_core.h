@@ -3,7 +3,10 @@
 //                                         __crash_kexec vs smp_send_stop vs the notifiers, the final halt
 //   kexec_core.cc   kernel/kexec_core.c   crash_kexec(): panic_cpu for callers outside panic(); __crash_kexec():
 //                                         the kexec lock (2017-era mutex_trylock(&kexec_mutex), later
-//                                         kexec_trylock(): the same gate) and the crash-image check
+//                                         kexec_trylock(): the same gate) and the crash-image check;
+//                                         kernel_kexec() (KexecCore): the same lock, kexec_in_progress, the
+//                                         reboot preparation, machine_shutdown(), machine_kexec() and the
+//                                         relocation both architectures' relocate_kernel does
 // Sources: torvalds/linux kernel/panic.c @v4.14, @v6.6 (DOMAIN S16) and kernel/kexec_core.c, 2017-era and
 // @0091d9241ea24c5275be4a3e5a032862fd9de9ec (DOMAIN S15). Between the versions the targets model (v4.14 to v6.x)
 // these functions do the same steps; what differs between versions lives in the architecture hooks (e.g. the 2022
@@ -99,6 +102,63 @@ class CrashCore {
   CrashModel model_;
   Var& panic_cpu_;
   Var& kexec_lock_;
+};
+
+// The architecture's half of a normal kexec (kernel_kexec()): the hooks the kernel leaves to each architecture.
+class KexecArch {
+ public:
+  virtual ~KexecArch() = default;
+  // machine_kexec_prepare(): whether the architecture accepts the loaded image (arm64 refuses while CPUs are stuck
+  // in the kernel; the kernel checks at load time, the models when the event fires). Steps under label l.
+  virtual Task<bool> MachineKexecPrepare(Cpu& cpu, Label l) = 0;
+  // kernel/cpu.c cpu_hotplug_disable() (delta 1) / cpu_hotplug_enable() (delta -1) under cpu_add_remove_lock: each
+  // family keeps its own lock and counter.
+  virtual Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label l) = 0;
+  // machine_shutdown(): x86 native_machine_shutdown (stop_other_cpus), arm64 smp_shutdown_nonboot_cpus.
+  virtual Task<> MachineShutdown(Cpu& cpu) = 0;
+  // machine_kexec()'s checks before it commits (arm64 BUG_ON with CPUs still online): false = it did not go on.
+  virtual Task<bool> MachineKexecCheck(Cpu& cpu, Label l) = 0;
+  // How machine_kexec() disables interrupts: x86 local_irq_disable(), arm64 local_daif_mask().
+  virtual Task<> MachineKexecIrqDisable(Cpu& cpu, Label l) = 0;
+  // What jumps to the relocation code in the control page (x86 relocate_kernel, arm64 cpu_soft_restart).
+  virtual std::string_view RelocationEntry() const = 0;
+};
+
+// How one family's model runs kernel_kexec(): its step labels (reproducers trigger on them) and which generic
+// steps it records.
+struct KexecModel {
+  Label lock;         // kexec_trylock / unlock, the image check, machine_kexec_prepare
+  Label in_progress;  // kexec_in_progress = true, kernel_restart_prepare .. cpu_hotplug_enable
+  Label kexec;        // machine_kexec() up to the relocation writes
+  Label jump;         // the jump into the new image
+  // kernel_restart_prepare, migrate_to_reboot_cpu's cpu_hotplug_disable, syscore_shutdown and cpu_hotplug_enable
+  // as steps of their own (else folded: nothing of the model runs in between).
+  bool reboot_prepare_steps = false;
+};
+
+// x86 and arm64 run kernel_kexec() under the same labels (docs/FIDELITY-x86-arm64.md: K0-K4).
+inline constexpr KexecModel kKLabelKexecModel{
+    .lock = "K0", .in_progress = "K1", .kexec = "K3", .jump = "K4", .reboot_prepare_steps = false};
+
+// kernel_kexec() (reboot(LINUX_REBOOT_CMD_KEXEC) with an image loaded by kexec_load), as every family runs it:
+// torvalds/linux kernel/kexec_core.c kernel_kexec() @0091d9241ea24c5275be4a3e5a032862fd9de9ec (v6.x; the targets
+// that use it model v6.3 and later, where these steps are the same).
+class KexecCore {
+ public:
+  KexecCore(Machine& m, KexecArch& arch, const KexecModel& model, Var& kexec_lock, Var& kexec_in_progress)
+      : m_(m), arch_(arch), model_(model), kexec_lock_(kexec_lock), kexec_in_progress_(kexec_in_progress) {}
+
+  Task<> KernelKexec(Cpu& cpu);
+
+ private:
+  // machine_kexec(kexec_image) and relocate_kernel: copy the image over the old kernel, jump. Does not return.
+  Task<> MachineKexec(Cpu& cpu);
+
+  Machine& m_;
+  KexecArch& arch_;
+  KexecModel model_;
+  Var& kexec_lock_;
+  Var& kexec_in_progress_;
 };
 
 }  // namespace crashdiff::common

@@ -1,6 +1,7 @@
 // kernel/kexec_core.c crash_kexec() and __crash_kexec(), as every family runs them: torvalds/linux
 // kernel/kexec_core.c, 2017-era (mutex_trylock(&kexec_mutex)) and @0091d9241ea24c5275be4a3e5a032862fd9de9ec
-// (kexec_trylock(), an atomic: the same gate) (DOMAIN S15, §2.7, §4).
+// (kexec_trylock(), an atomic: the same gate) (DOMAIN S15, §2.7, §4); and kernel_kexec(), the normal kexec, as x86
+// and arm64 run it (DOMAIN §3.8 K0-K4, §3.11).
 #include "targets/common/crash_core.h"
 
 namespace crashdiff::common {
@@ -32,6 +33,45 @@ Task<> CrashCore::LockedCrashKexec(Cpu& cpu, Regs regs) {
     co_await arch_.MachineKexec(cpu);
   }
   co_await cpu.write(kexec_lock_, 0, model_.kexec_lock);
+}
+
+// kernel_kexec(): kexec_trylock() (-EBUSY), the image (-EINVAL), then with kexec_in_progress set the reboot
+// preparation, machine_shutdown() and machine_kexec(), which does not return.
+Task<> KexecCore::KernelKexec(Cpu& cpu) {
+  if (co_await cpu.cmpxchg(kexec_lock_, 0, 1, model_.lock) != 0) co_return;  // -EBUSY
+  if (!m_.config().kexec_image_loaded() || !co_await arch_.MachineKexecPrepare(cpu, model_.lock)) {
+    co_await cpu.write(kexec_lock_, 0, model_.lock);  // -EINVAL, or the architecture refused the image
+    co_return;
+  }
+  co_await cpu.write(kexec_in_progress_, 1, model_.in_progress);
+  if (model_.reboot_prepare_steps) {
+    co_await cpu.local(model_.in_progress, "kernel_restart_prepare");
+    // migrate_to_reboot_cpu(): cpu_hotplug_disable() (the migration itself is not modelled); syscore_shutdown();
+    // cpu_hotplug_enable() again, because machine_shutdown may need hotplug: a cpu_up/down can run from here on.
+    co_await arch_.CpuHotplugDisable(cpu, 1, model_.in_progress);
+    co_await cpu.local(model_.in_progress, "syscore_shutdown");
+    co_await arch_.CpuHotplugDisable(cpu, -1, model_.in_progress);
+  }
+  m_.Log(cpu.id(), "kexec_core: Starting new kernel");
+  m_.RecordShutdown(cpu.id());
+  cpu.set_location(Location::kCrashing);
+  co_await arch_.MachineShutdown(cpu);
+  co_await MachineKexec(cpu);
+}
+
+// machine_kexec(kexec_image): the architecture's checks and its way to disable interrupts, then relocate_kernel from
+// the control page: both architectures walk the kimage list, copying the new image over the old kernel, and jump.
+// Each relocation write is a step of its own, so other CPUs can run between them; the order (text, page tables,
+// data) follows an image loaded at the old kernel's address (docs/FIDELITY-x86-arm64.md, choice 1).
+Task<> KexecCore::MachineKexec(Cpu& cpu) {
+  if (!co_await arch_.MachineKexecCheck(cpu, model_.kexec)) co_return;
+  co_await arch_.MachineKexecIrqDisable(cpu, model_.kexec);
+  co_await cpu.local(model_.kexec, std::string(arch_.RelocationEntry()));
+  cpu.set_code_region(Region::kKexecControl);
+  co_await cpu.overwrite(Region::kOldKernelText, model_.kexec);
+  co_await cpu.overwrite(Region::kOldPageTables, model_.kexec);
+  co_await cpu.overwrite(Region::kOldKernelData, model_.kexec);
+  co_await cpu.handover({}, model_.jump);
 }
 
 }  // namespace crashdiff::common

@@ -4,8 +4,11 @@
 // arch/x86/kernel/traps.c / dumpstack.c (oops_begin/oops_end: die_lock with
 // die_owner and die_nest_count, so a nested oops on the owning CPU goes on instead of deadlocking),
 // arch/x86/kernel/crash.c (native_machine_crash_shutdown, kdump_nmi_callback, crash_smp_send_stop) and
-// arch/x86/kernel/reboot.c (nmi_shootdown_cpus, crash_nmi_callback, run_crash_ipi_callback) as of v6.6, with the
-// emergency NMI handler of 26044aff37a5 (DOMAIN §2.7, §3.10, §4; S15, S16, S40, S41).
+// arch/x86/kernel/reboot.c (nmi_shootdown_cpus, crash_nmi_callback, run_crash_ipi_callback) as of v6.6: the crash
+// NMI handler registered first in the NMI_LOCAL chain (register_nmi_handler(..., NMI_FLAG_FIRST, "crash"); the
+// emergency handler that replaces it came with fe37c699ae3e, v6.15) and virtualization disabled in the callback
+// itself (26044aff37a5 "x86/crash: Disable virt in core NMI crash handler to avoid double shootdown") (DOMAIN §2.7,
+// §3.10, §4; S15, S16, S40, S41).
 #include <string>
 
 #include "targets/x86/x86_kernel.h"

@@ -2,6 +2,15 @@
 #include "targets/x86/x86_kernel.h"
 
 namespace crashdiff::x86 {
+namespace {
+// x86 records kernel_kexec()'s reboot preparation as steps (K1): cpu_hotplug_enable() lets a cpu_up/down in.
+constexpr common::KexecModel kX86KexecModel{.lock = common::kKLabelKexecModel.lock,
+                                            .in_progress = common::kKLabelKexecModel.in_progress,
+                                            .kexec = common::kKLabelKexecModel.kexec,
+                                            .jump = common::kKLabelKexecModel.jump,
+                                            .reboot_prepare_steps = true};
+}  // namespace
+
 X86Kernel::X86Kernel(Machine& m, X86Variant variant)
     : m_(m),
       v_(variant),
@@ -34,13 +43,15 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       in_wait_for_sipi_(m.num_cpus(), false),
       system_irr_(m.num_cpus()),
       die_spin_depth_(m.num_cpus(), 0),
-      crash_(m, *this, common::kPLabelCrashModel, panic_cpu_, kexec_lock_) {
+      crash_(m, *this, common::kPLabelCrashModel, panic_cpu_, kexec_lock_),
+      kexec_(m, *this, kX86KexecModel, kexec_lock_, kexec_in_progress_) {
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     // Offline CPUs were booted and later unplugged: the unplug already cleared their online bit.
     online_[c]->value = m.initially_online(c) ? 1 : 0;
     online += online_[c]->value;
-    if (m.never_started(c)) apic_enabled_[c] = false;
+    // A CPU that never started has no enabled APIC; an offline one soft-disabled it in native_cpu_disable().
+    if (m.never_started(c) || !m.initially_online(c)) apic_enabled_[c] = false;
   }
   num_online_.value = online;
 }
@@ -103,7 +114,7 @@ Task<> X86Kernel::Software(Cpu& cpu, const pb::Event& event) {
       co_await crash_.Panic(cpu, {}, /*nmi_panic=*/cpu.in_nmi());
       break;  // an NMI handler calls nmi_panic()
     case pb::OOPS: co_await Oops(cpu); break;
-    case pb::KEXEC: co_await KernelKexec(cpu); break;
+    case pb::KEXEC: co_await kexec_.KernelKexec(cpu); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
     case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
     default: break;

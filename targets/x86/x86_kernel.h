@@ -38,7 +38,7 @@ inline constexpr uint32_t kCallFunctionVector = 0xfc;         // CALL_FUNCTION_V
 inline constexpr int kKickAttempts = 1000;                    // smp_kick_mwait_play_dead: 1000 x 5 us
 inline constexpr uint64_t kKickDelayNs = 5 * kUs;
 
-class X86Kernel : public Program, private common::CrashArch {
+class X86Kernel : public Program, private common::CrashArch, private common::KexecArch {
  public:
   X86Kernel(Machine& m, X86Variant variant);
 
@@ -83,8 +83,13 @@ class X86Kernel : public Program, private common::CrashArch {
   Task<> PanicSelfStop(Cpu& cpu);
   Task<> Nmi(Cpu& cpu);
 
-  // x86_kexec.cc: kernel_kexec -> machine_shutdown -> machine_kexec (relocate_kernel).
-  Task<> KernelKexec(Cpu& cpu);
+  // x86_kexec.cc: the normal kexec's x86 hooks (targets/common/crash_core.h KexecArch): native_machine_shutdown,
+  // machine_kexec.
+  Task<bool> MachineKexecPrepare(Cpu& cpu, Label l) override;
+  Task<> MachineShutdown(Cpu& cpu) override;
+  Task<bool> MachineKexecCheck(Cpu& cpu, Label l) override;
+  Task<> MachineKexecIrqDisable(Cpu& cpu, Label l) override;
+  std::string_view RelocationEntry() const override;
 
   // x86_hotplug.cc: cpu_down / cpu_up requested by another CPU.
   Task<> CpuDown(Cpu& cpu, uint32_t target);
@@ -96,7 +101,7 @@ class X86Kernel : public Program, private common::CrashArch {
   // cpu_maps_update_begin/done (cpu_add_remove_lock) and cpu_hotplug_disable/enable.
   Task<> LockCpuMaps(Cpu& cpu, Label label);
   Task<> UnlockCpuMaps(Cpu& cpu, Label label);
-  Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label label);
+  Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label label) override;
 
   Machine& m_;
   X86Variant v_;
@@ -112,7 +117,7 @@ class X86Kernel : public Program, private common::CrashArch {
   Var& stopping_cpu_;
   Var& num_online_;
   Var& stop_nmi_handler_;   // register_stop_handler() done
-  Var& crash_nmi_handler_;  // crash_nmi_callback registered (emergency handler)
+  Var& crash_nmi_handler_;  // crash_nmi_callback registered (NMI_FLAG_FIRST: first in the chain)
   Var& crashing_cpu_;
   Var& shootdown_callback_;  // 1 = kdump_nmi_callback
   Var& waiting_for_crash_ipi_;
@@ -138,6 +143,7 @@ class X86Kernel : public Program, private common::CrashArch {
   std::vector<size_t> die_spin_depth_;
   bool stuck_reported_ = false;  // pr_err_once
   common::CrashCore crash_;      // panic(), crash_kexec(), __crash_kexec() (targets/common/)
+  common::KexecCore kexec_;      // kernel_kexec() (targets/common/)
 };
 
 }  // namespace crashdiff::x86

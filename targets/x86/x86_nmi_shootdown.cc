@@ -1,5 +1,5 @@
 // x86-nmi-shootdown: the kdump path of current mainline (DOMAIN §3.10): a single NMI shootdown of the online CPUs
-// (crash_ipi_issued, emergency NMI handler 26044aff37a5, 1 s wait), losers collected by the NMI or, when they
+// (crash_ipi_issued, crash NMI handler registered NMI_FLAG_FIRST, 1 s wait), losers collected by the NMI or, when they
 // panicked in NMI context, by running the callback themselves (nmi_panic_self_stop). Offline CPUs are neither
 // woken nor counted. Models torvalds/linux v6.6+ arch/x86/kernel/reboot.c nmi_shootdown_cpus /
 // crash_nmi_callback, crash.c native_machine_crash_shutdown, kernel/panic.c; the kexec side is mainline's

@@ -20,12 +20,11 @@ Task<> X86Kernel::SmpCallin(Cpu& cpu) {
 }
 
 Task<> X86Kernel::PlayDead(Cpu& cpu) {
-  // O1: common play-dead: the idle task leaves, reports the CPU dead, interrupts off, local APIC soft-disabled
-  // ("x86/hotplug: Silence APIC and NMI when CPU is dead", 2019: fixed-vector IPIs are discarded from now on).
+  // O1: common play-dead: the idle task leaves, reports the CPU dead, interrupts off. The local APIC is already
+  // soft-disabled: native_cpu_disable() did it in take_cpu_down (TakeCpuDown), not play_dead.
   co_await cpu.irq_disable("O1");
   cpu.set_location(Location::kOfflineLoop);
-  co_await cpu.write(*cpu_dead_[cpu.id()], 1, "O1");  // report dead; local APIC soft-disabled
-  apic_enabled_[cpu.id()] = false;
+  co_await cpu.write(*cpu_dead_[cpu.id()], 1, "O1");  // report dead
   if (m_.config().platform() == pb::X86_HLT) {
     co_await cpu.local("O2", "hlt_play_dead: wbinvd");
     co_await HaltForever(cpu, "OH");

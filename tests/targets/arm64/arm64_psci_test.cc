@@ -161,7 +161,8 @@ TEST(Arm64Psci, SpinTableKdumpWarnsAndKexecIsRefused) {
   EXPECT_EQ(CountDiagnostics(kexec, "Can't kexec: CPUs are stuck in the kernel."), 1);
 }
 
-TEST(Arm64Psci, CpuOffFailureLeavesCpusInKernelText) {
+// ipi_cpu_crash_stop(): a CPU_OFF that returns there (__cpu_try_die) ends in cpu_park_loop() in kernel text.
+TEST(Arm64Psci, CrashStopCpuOffFailureParksInKernelText) {
   const RunResult r = RunTarget("arm64-psci", R"pb(
     machine {
       family: ARM64
@@ -169,7 +170,7 @@ TEST(Arm64Psci, CpuOffFailureLeavesCpusInKernelText) {
       cores: 1
       threads_per_core: 4
       offline: 3
-      firmware { cpu_off_fails_for: 1 cpu_off_fails_for: 3 }
+      firmware { cpu_off_fails_for: 1 }
     }
     events {
       kind: PANIC
@@ -178,7 +179,7 @@ TEST(Arm64Psci, CpuOffFailureLeavesCpusInKernelText) {
     }
   )pb");
   ASSERT_TRUE(r.handed_over);
-  EXPECT_EQ(r.cpus[3].at_handover, Location::kOfflineLoop);
+  EXPECT_EQ(r.cpus[3].at_handover, Location::kParkedFw);
   EXPECT_EQ(r.cpus[1].at_handover, Location::kLoserSpin);
   EXPECT_EQ(r.cpus[1].saves, 1u);
   EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedFw);
@@ -368,9 +369,37 @@ TEST(Arm64Psci, ACpuAlreadyOutOfTheOnlineMaskIsNotCountedOutTwice) {
   EXPECT_EQ(r.cpus[2].at_handover, Location::kLoserSpin);
 }
 
-// op_cpu_kill() gives up after 100 ms of AFFINITY_INFO polling when CPU_OFF failed: it warns once and the kexec
-// goes on, relocating over the CPU left in kernel text (documented on arm64-psci).
-TEST(Arm64Psci, KexecGivesUpOnACpuWhoseCpuOffFailedAfter100Ms) {
+// cpu_die(): a PSCI CPU_OFF that returns ends in BUG() (arch/arm64/kernel/smp.c, v6.7): die() on the dying CPU,
+// whose idle task makes kexec_should_crash() hold, so crash_kexec() and then the common panic path. Here nothing
+// else is crashing: the dying CPU wins panic_cpu, stops the requester (still waiting in op_cpu_kill with interrupts
+// on) and takes the dump itself.
+TEST(Arm64Psci, CpuOffReturningInCpuDieIsABugThatCrashes) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine {
+      family: ARM64
+      platform: ARM64_PSCI
+      cores: 1
+      threads_per_core: 2
+      crash_image_loaded: true
+      firmware { cpu_off_fails_for: 1 }
+    }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: [ 0, 1 ]
+      trigger { at_time_ns: 0 }
+    }
+  )pb");
+  ASSERT_NE(FindEntry(r, 1, TraceKind::kLocal, "D2"), nullptr) << "die() ran on the dying CPU";
+  EXPECT_TRUE(r.cpus[1].entered_panic);
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.handover_cpu, 1u);
+  EXPECT_EQ(r.cpus[0].saves, 1u) << "the requester was collected by the crash stop";
+}
+
+// The same BUG during a normal kexec's smp_shutdown_nonboot_cpus(): the dying CPU's crash_kexec and panic find
+// kexec_lock held by kernel_kexec(), so no dump; its panic stops the kexec CPU (interrupts still on in op_cpu_kill)
+// and halts. The kexec never relocates over a CPU left in kernel text.
+TEST(Arm64Psci, KexecTakingDownACpuWhoseCpuOffFailsEndsInThatCpusPanic) {
   const RunResult r = RunTarget("arm64-psci", R"pb(
     machine {
       family: ARM64
@@ -385,10 +414,10 @@ TEST(Arm64Psci, KexecGivesUpOnACpuWhoseCpuOffFailedAfter100Ms) {
       trigger { at_time_ns: 0 }
     }
   )pb");
-  ASSERT_TRUE(r.handed_over);
-  EXPECT_EQ(CountDiagnostics(r, "CPU1 may not have shut down cleanly"), 1);
-  EXPECT_GE(r.handover_time_ns, 100 * kMs);
-  EXPECT_EQ(r.cpus[1].at_handover, Location::kOfflineLoop);
+  EXPECT_FALSE(r.handed_over);
+  EXPECT_TRUE(r.cpus[1].entered_panic);
+  EXPECT_EQ(r.cpus[1].final, Location::kPanicHalt);
+  EXPECT_EQ(CountDiagnostics(r, "may not have shut down cleanly"), 0);
 }
 
 }  // namespace

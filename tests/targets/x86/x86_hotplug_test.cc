@@ -32,6 +32,53 @@ TEST(X86Hotplug, UnpluggedCpuMeetsTheSameRelocationFateAsABootOfflineOne) {
   EXPECT_EQ(CountDiagnostics(fixed, "didn't die"), 0);
 }
 
+// native_cpu_disable() soft-disables the local APIC in take_cpu_down, right after fixup_irqs, not when the idle task
+// reaches play_dead: a REBOOT_VECTOR that a panic's stop sends while the dying CPU is between the two is dropped by
+// its APIC (no wake sent, no IRR bit). cpu2 is held right after its fixup_irqs step while cpu1 panics.
+TEST(X86Hotplug, TheDyingCpusApicIsOffFromTakeCpuDownOn) {
+  for (const char* target : kX86Targets) {
+    const RunResult r = RunTargetOnOwnLabel(target, R"pb(
+      machine { family: X86 platform: X86_HLT cores: 3 threads_per_core: 1 crash_image_loaded: false }
+      events {
+        kind: HOTPLUG_DOWN
+        cpus: [ 0, 2 ]
+        trigger { at_time_ns: 0 }
+      }
+      events {
+        kind: PANIC
+        cpus: 1
+        trigger { on_label { cpu: 2 label: "HD2" occurrence: 5 } }
+      }
+      schedule {
+        choices {
+          cpu: 2
+          hold: true
+          steps: 40
+          after { cpu: 2 label: "HD2" occurrence: 5 }
+        }
+      }
+    )pb");
+    ASSERT_NE(FindEntry(r, 2, TraceKind::kLocal, "HD2", "apic_soft_disable"), nullptr) << target;
+    ASSERT_NE(FindEntry(r, 1, TraceKind::kHw, "K2d", "REBOOT_VECTOR"), nullptr) << target << ": the stop was sent";
+    EXPECT_FALSE(r.cpus[2].woken) << target << ": the dying CPU's APIC took the vector";
+    EXPECT_EQ(r.cpus[0].final, Location::kParkedHlt) << target << ": the online requester was stopped";
+  }
+}
+
+// A CPU that starts offline went through native_cpu_disable() in its earlier life: its APIC is already off, so
+// with the IPI shorthand the stop's REBOOT_VECTOR does not reach it (the NMI fallback still would).
+TEST(X86Hotplug, AnOfflineCpuStartsWithItsApicOff) {
+  const RunResult r = RunTarget("x86-mwait-fixed", R"pb(
+    machine { family: X86 platform: X86_HLT cores: 1 threads_per_core: 2 offline: 1 crash_image_loaded: false }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+  )pb");
+  EXPECT_FALSE(r.cpus[1].woken);
+}
+
 TEST(X86Hotplug, ReplugViaInitAndStartupMakesTheCpuACrashResponderAgain) {
   const RunResult r = RunTarget("x86-nmi-shootdown", R"pb(
     machine { family: X86 platform: X86_INTEL_MWAIT cores: 2 threads_per_core: 2 offline: 3 }

@@ -259,7 +259,8 @@ TEST(X86InitPark, NoInitWhenNotOnTheBootCpuFallsBackToHlt) {
 
 // native_machine_shutdown() turns interrupts off before stop_other_cpus(): a cpu_down of the kexec CPU issued
 // while it stops the others cannot take it down (its stop_machine vector waits), and the kexec goes on. The hold
-// lets cpu2's cpu_down send its vector while cpu1 is at its first K2 step. Once
+// lets cpu2's cpu_down send its vector while cpu1 is at its second K2 step (the first is clear_IO_APIC, interrupts
+// still on), its local_irq_disable. Once
 // interrupts were still on here, the take-down abandoned the kexec frame mid-stop (a model artifact: the kernel's
 // task would not be lost).
 TEST(X86Kexec, CpuDownOfTheKexecCpuCannotInterruptItsStopOfTheOthers) {
@@ -274,14 +275,14 @@ TEST(X86Kexec, CpuDownOfTheKexecCpuCannotInterruptItsStopOfTheOthers) {
       events {
         kind: HOTPLUG_DOWN
         cpus: [ 2, 1 ]
-        trigger { on_label { cpu: 1 label: "K2" } }
+        trigger { on_label { cpu: 1 label: "K2" occurrence: 2 } }
       }
       schedule {
         choices {
           cpu: 1
           hold: true
           steps: 8
-          after { cpu: 1 label: "K2" }
+          after { cpu: 1 label: "K2" occurrence: 2 }
         }
       }
     )pb");
@@ -289,6 +290,30 @@ TEST(X86Kexec, CpuDownOfTheKexecCpuCannotInterruptItsStopOfTheOthers) {
     EXPECT_TRUE(r.handed_over) << target;
     EXPECT_EQ(r.handover_cpu, 1u) << target;
     EXPECT_EQ(CountEntries(r, 1, TraceKind::kWrite, "HD2"), 0) << target << ": the kexec CPU was taken down";
+  }
+}
+
+// native_machine_shutdown() quiets the IO-APIC before it turns interrupts off and stops the others (reboot.c, erratum
+// AVR31: before any local APIC goes off).
+TEST(X86Kexec, MachineShutdownClearsTheIoApicBeforeInterruptsGoOffAndTheStop) {
+  for (const char* target : kX86Targets) {
+    const RunResult r = RunTarget(target, R"pb(
+      machine { family: X86 platform: X86_HLT cores: 1 threads_per_core: 2 kexec_image_loaded: true }
+      events {
+        kind: KEXEC
+        cpus: 0
+        trigger { at_time_ns: 0 }
+      }
+    )pb");
+    ASSERT_TRUE(r.handed_over) << target;
+    const TraceEntry* ioapic = FindEntry(r, 0, TraceKind::kLocal, "K2", "clear_IO_APIC");
+    const TraceEntry* irq_off = FindEntry(r, 0, TraceKind::kLocal, "K2", "irq-disable");
+    const TraceEntry* stop = FindEntry(r, 0, TraceKind::kHw, "K2d", "REBOOT_VECTOR");
+    ASSERT_NE(ioapic, nullptr) << target;
+    ASSERT_NE(irq_off, nullptr) << target;
+    ASSERT_NE(stop, nullptr) << target;
+    EXPECT_LT(ioapic, irq_off) << target;
+    EXPECT_LT(irq_off, stop) << target;
   }
 }
 
