@@ -98,6 +98,14 @@ class Validator {
       const FieldPath fw = Join(base, F(m, "firmware"));
       CpuList(m.firmware(), "system_reset_fails_for", m.firmware().system_reset_fails_for(), fw);
       CpuList(m.firmware(), "cpu_off_fails_for", m.firmware().cpu_off_fails_for(), fw);
+      for (int i = 0; i < m.firmware().cpu_off_fails_for_size(); ++i) {
+        const uint32_t c = m.firmware().cpu_off_fails_for(i);
+        // An offline CPU got there through cpu_die's CPU_OFF; one that returns ends in BUG(), not offline.
+        if (offline.count(c)) {
+          Fail(Join(fw, FieldStep{Fd(m.firmware(), "cpu_off_fails_for"), i}),
+               "CPU " + std::to_string(c) + " is offline, so its CPU_OFF succeeded (a failed one BUG()s in cpu_die)");
+        }
+      }
     }
   }
 

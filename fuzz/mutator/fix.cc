@@ -120,7 +120,7 @@ class Fixer {
     if (m.has_firmware()) {
       pb::Firmware& fw = *m.mutable_firmware();
       if (FilterCpus(fw.mutable_system_reset_fails_for(), n, [](uint32_t) { return true; })) changed_ = true;
-      if (FilterCpus(fw.mutable_cpu_off_fails_for(), n, [](uint32_t) { return true; })) changed_ = true;
+      if (FilterCpus(fw.mutable_cpu_off_fails_for(), n, [&](uint32_t c) { return !offline.count(c); })) changed_ = true;
     }
   }
 

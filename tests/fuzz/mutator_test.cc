@@ -80,7 +80,7 @@ std::vector<pb::Scenario> BuiltInScenarios() {
           cores: 1
           threads_per_core: 2
           offline: 1
-          firmware { cpu_off_fails_for: 1 pseudo_nmi: true }
+          firmware { cpu_off_fails_for: 0 pseudo_nmi: true }
         }
         events {
           kind: PANIC

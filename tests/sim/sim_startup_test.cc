@@ -46,7 +46,7 @@ std::vector<StartupCase> StartupCases() {
       {"x86 hlt", x86 + "platform: X86_HLT", 1, 3},
       {"x86 no init/sipi", x86 + "platform: X86_INTEL_MWAIT firmware { init_sipi_wakeup: false }", 1, 3},
       {"arm64 psci", arm + "platform: ARM64_PSCI", 1, 3},
-      {"arm64 psci cpu_off fails", arm + "platform: ARM64_PSCI firmware { cpu_off_fails_for: 1 }", 1, 3},
+      {"arm64 psci cpu_off fails elsewhere", arm + "platform: ARM64_PSCI firmware { cpu_off_fails_for: 2 }", 1, 3},
       {"arm64 spin-table", arm + "platform: ARM64_SPIN_TABLE", 1, 3},
   };
 }

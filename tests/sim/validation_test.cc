@@ -36,6 +36,11 @@ std::vector<BadCase> BadCases() {
        "t.textproto:4: machine.offline[0]: the boot CPU cannot be offline"},
       {"never started and offline", kMachine + "  offline: 2\n  never_started: 2\n}\n",
        "t.textproto:5: machine.never_started[0]: CPU 2 is also offline"},
+      {"cpu_off failing for an offline cpu",
+       "machine {\n  family: ARM64\n  platform: ARM64_PSCI\n  offline: 1\n  firmware {\n    cpu_off_fails_for: 1\n  "
+       "}\n}\n",
+       "t.textproto:6: machine.firmware.cpu_off_fails_for[0]: CPU 1 is offline, so its CPU_OFF succeeded (a failed one "
+       "BUG()s in cpu_die)"},
       {"panic_timeout range", kMachine + "  panic_timeout: -5\n}\n",
        "t.textproto:4: machine.panic_timeout: must be in [-1, 3600], got -5"},
       {"event without kind", kMachine + "}\nevents {\n  cpus: 0\n  trigger { at_step: 1 }\n}\n",
