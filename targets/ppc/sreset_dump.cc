@@ -11,11 +11,12 @@ namespace crashdiff::ppc {
 namespace {
 
 constexpr Variant kSresetDump{
-    .receiver_online_guard = false,
-    .wake_offline = true,
+    .crash_ipi_callback = CrashIpiCb::kNoOnlineTest,
+    .prepare_cpus = PrepareCpus::kC7255058,
     .kill_self = KillSelf::k4145f358,
-    .sreset_dump = true,
-    .nmi_form = NmiIpiForm::kBusyFlag,
+    .crash_shutdown = CrashShutdown::kC7255058,
+    .nmi_ipi = NmiIpi::k88b9a3d1,
+    .send_stop = SendStop::kBab26238,
 };
 
 const TargetSpec kSpec{

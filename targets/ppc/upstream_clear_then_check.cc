@@ -12,11 +12,12 @@ namespace crashdiff::ppc {
 namespace {
 
 constexpr Variant kUpstream{
-    .receiver_online_guard = false,
-    .wake_offline = true,
+    .crash_ipi_callback = CrashIpiCb::kNoOnlineTest,
+    .prepare_cpus = PrepareCpus::k4145f358,
     .kill_self = KillSelf::k4145f358,
-    .sreset_dump = false,
-    .nmi_form = NmiIpiForm::kBusyFlag,
+    .crash_shutdown = CrashShutdown::kV4_14,
+    .nmi_ipi = NmiIpi::k88b9a3d1,
+    .send_stop = SendStop::kBab26238,
 };
 
 const TargetSpec kSpec{

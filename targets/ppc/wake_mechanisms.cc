@@ -197,7 +197,7 @@ Task<> PpcKernel::XiveExternal(Cpu& cpu) {
 // its (always failing) check is left out there rather than adding a step to every demux.
 Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
   PerCpu& p = pc(cpu);
-  const bool call_function_used = v_.send_stop == SendStopForm::kCallFunction;
+  const bool call_function_used = CallFunctionIpiUsed();
   for (;;) {
     bool any = false;
     if (call_function_used && co_await cpu.cmpxchg(*p.msg_call, 1, 0, "N1") == 1) {
@@ -220,7 +220,7 @@ Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
 // smp_send_stop queues one here (v4.14), and it never returns.
 Task<> PpcKernel::FlushCallFunctionQueue(Cpu& cpu, Label l) {
   Var& queue = *pc(cpu).call_queue;
-  if (co_await cpu.cmpxchg(queue, kFnStopThisCpu, kFnNone, l) == kFnStopThisCpu) co_await StopThisCpuCall(cpu);
+  if (co_await cpu.cmpxchg(queue, kFnStopThisCpu, kFnNone, l) == kFnStopThisCpu) co_await StopThisCpuV4_14(cpu);
 }
 
 }  // namespace crashdiff::ppc
