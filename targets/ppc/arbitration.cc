@@ -55,6 +55,8 @@ Task<> PpcKernel::CrashSmpSendStopC7255058(Cpu& cpu, bool from_panic) {
 Task<> PpcKernel::SmpSendStop(Cpu& cpu) {
   switch (v_.send_stop) {
     case SendStop::kV4_14: return SmpSendStopV4_14(cpu);
+    case SendStop::k6bed3237:
+    case SendStop::k88b9a3d1:
     case SendStop::kBab26238: return SmpSendStopNmi(cpu);
   }
   return SmpSendStopNmi(cpu);

@@ -77,6 +77,10 @@ class PpcKernel : public Program, private common::CrashArch {
 
   // offline_loop.cc (versions: KillSelf)
   Task<> OfflineLoop(Cpu& cpu);
+  // Up to the loop (E1-E4); false: asked to come back online before the loop (7d6475051fb3's early check).
+  Task<bool> OfflineEntry(Cpu& cpu);
+  Task<bool> OfflineEntryV4_14(Cpu& cpu);
+  Task<bool> OfflineEntry7d647505(Cpu& cpu);
   // What the loop does after a wake (L2a-L6), one function per kernel version; the Variant picks one.
   virtual Task<> OfflineWake(Cpu& cpu, Wake wake);
   Task<> OfflineWakeV4_14(Cpu& cpu, Wake wake);
@@ -109,6 +113,8 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<> SystemResetException(Cpu& cpu, Regs regs);
   Task<> CrashKexecSecondary(Cpu& cpu, Regs regs);
   virtual Task<> NmiStopThisCpu(Cpu& cpu);
+  Task<> NmiStopThisCpu6bed3237(Cpu& cpu);
+  Task<> NmiStopThisCpu88b9a3d1(Cpu& cpu);
   Task<> NmiStopThisCpuBab26238(Cpu& cpu);
   Task<> StopThisCpuV4_14(Cpu& cpu);
 

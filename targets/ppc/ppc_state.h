@@ -58,6 +58,8 @@ enum class KillSelf {
   kV4_14,     // torvalds/linux v4.14: no kdump check; a reset wake leaves nothing to clear
   kV1Patch,   // the Dec 2017 v1 patch: kdump_in_progress() read right after the wake, crash_ipi_callback(NULL)
   k4145f358,  // mainline 4145f358644b: clear, barrier, then the check; a reset wake is replayed
+  k7d647505,  // 7d6475051fb3 (2019, v6.x): entered soft-disabled; dead, hard-disable, restart check, pending EE
+              // flushed and irq_happened reset before the loop; in the loop as 4145f358644b
 };
 // crash_ipi_callback() (arch/powerpc/kexec/crash.c), receiver.cc.
 enum class CrashIpiCb {
@@ -86,8 +88,11 @@ enum class NmiIpi {
 // smp_send_stop() and the function it runs on the other CPUs (arch/powerpc/kernel/smp.c), arbitration.cc and
 // receiver.cc.
 enum class SendStop {
-  kV4_14,     // smp_call_function(stop_this_cpu): a maskable CALL_FUNCTION IPI; stop_this_cpu goes offline
-  kBab26238,  // NMI IPI, nmi_stop_this_cpu marks itself offline (bab26238bbd4, 2021)
+  kV4_14,     // smp_call_function(stop_this_cpu): a maskable CALL_FUNCTION IPI, no wait; stop_this_cpu goes offline
+  k6bed3237,  // NMI IPI (6bed3237624e); nmi_stop_this_cpu gives the busy count back itself and stays online
+              // (de6e5d38417e)
+  k88b9a3d1,  // NMI IPI; busy flag, nothing to give back (88b9a3d1425a); stays online (until bab26238bbd4)
+  kBab26238,  // NMI IPI; nmi_stop_this_cpu marks itself offline again (bab26238bbd4, 2021)
 };
 
 // What distinguishes the implementations: one version of each function. Each target file fills one of these in;

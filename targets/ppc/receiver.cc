@@ -78,7 +78,35 @@ Task<> PpcKernel::CrashKexecSecondary(Cpu& cpu, Regs regs) {
 
 // nmi_stop_this_cpu(): smp_send_stop's function on the other CPUs in the NMI-IPI era, one version per SendStop.
 Task<> PpcKernel::NmiStopThisCpu(Cpu& cpu) {
+  switch (v_.send_stop) {
+    case SendStop::k6bed3237: return NmiStopThisCpu6bed3237(cpu);
+    case SendStop::k88b9a3d1: return NmiStopThisCpu88b9a3d1(cpu);
+    case SendStop::kV4_14:  // sends no NMI stop
+    case SendStop::kBab26238: break;
+  }
   return NmiStopThisCpuBab26238(cpu);
+}
+
+// The busy-count era (6bed3237624e "powerpc: use NMI IPI for smp_send_stop", v4.17, with de6e5d38417e "powerpc:
+// smp_send_stop do not offline stopped CPUs"): the function never returns, so it gives back the busy count its
+// handler took ("Mark it done now"; 88b9a3d1425a removed it with the count) and spins. It stays online: the crash
+// round's snapshot, crash_kexec_wait_realmode and the OPAL wait still include it. The handler has already
+// hard-disabled interrupts. [I] The commit that added the give-back is not verified (its diff is not in the index).
+Task<> PpcKernel::NmiStopThisCpu6bed3237(Cpu& cpu) {
+  cpu.set_location(Location::kTransit);  // from its entry the CPU runs only this function: nothing else starts
+  co_await NmiLock(cpu, "STOP");
+  if (co_await cpu.read(s_.nmi_busy, "STOP") > 1) co_await cpu.fetch_add(s_.nmi_busy, -1, "STOP");
+  co_await NmiUnlock(cpu, "STOP");
+  co_await cpu.irq_disable("STOP");
+  co_await cpu.park(Location::kLoserSpin, "STOP");
+}
+
+// 88b9a3d1425a (busy flag, v5.x) until bab26238bbd4: nothing to give back, still no set_cpu_online(false): the
+// stopped CPU stays in cpu_online_mask.
+Task<> PpcKernel::NmiStopThisCpu88b9a3d1(Cpu& cpu) {
+  cpu.set_location(Location::kTransit);
+  co_await cpu.irq_disable("STOP");
+  co_await cpu.park(Location::kLoserSpin, "STOP");
 }
 
 // bab26238bbd4 (2021) nmi_stop_this_cpu(): mark ourselves offline again (printk's panic flush wants to know), then

@@ -66,12 +66,12 @@ Task<> PpcKernel::CauseIpi(Cpu& cpu, uint32_t target, Label l) {
   }
 }
 
-// L4 of the offline loop: clear what woke us, by reason (pnv_smp_cpu_kill_self). replay_reset: the versions that
-// replay a system reset wake (SRR1_WAKERESET) through the reset handler.
+// L4 of the offline loop: clear what woke us, by its SRR1 reason only (pnv_smp_cpu_kill_self, v4.14 and
+// 4145f358644b alike: neither looks at irq_happened here). replay_reset: the versions that replay a system reset
+// wake (SRR1_WAKERESET) through the reset handler.
 Task<> PpcKernel::ClearWake(Cpu& cpu, Wake wake, bool replay_reset) {
-  PerCpu& p = pc(cpu);
   const uint32_t reason = wake.srr1 & kSrr1WakeMask;
-  if (reason == kSrr1WakeEe || reason == kSrr1WakeHvi || (p.irq_happened & kIrqHappenedEe)) {
+  if (reason == kSrr1WakeEe || reason == kSrr1WakeHvi) {
     co_await ControllerFlush(cpu, "L4");
   } else if (reason == kSrr1WakeHdbell) {
     co_await cpu.hw_op("L4", "msgclr", [&cpu] { cpu.hw().doorbell = false; });
@@ -82,7 +82,6 @@ Task<> PpcKernel::ClearWake(Cpu& cpu, Wake wake, bool replay_reset) {
   } else {
     co_await cpu.local("L4", "nothing to clear");  // HMI (handled in real mode), DEC, 0 (KVM exit), reset (pre-fix)
   }
-  p.irq_happened &= ~(kIrqHappenedEe | kIrqHappenedDbell);
 }
 
 Task<> PpcKernel::ControllerFlush(Cpu& cpu, Label l) {

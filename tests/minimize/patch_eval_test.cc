@@ -44,7 +44,7 @@ constexpr ppc::Variant kUpstream{
     .kill_self = ppc::KillSelf::k4145f358,
     .crash_shutdown = ppc::CrashShutdown::kV4_14,
     .nmi_ipi = ppc::NmiIpi::k88b9a3d1,
-    .send_stop = ppc::SendStop::kBab26238,
+    .send_stop = ppc::SendStop::k88b9a3d1,
 };
 
 // A patch as a developer models one: a copy of the base under a new name, one step changed, nothing documented.
