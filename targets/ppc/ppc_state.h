@@ -95,15 +95,15 @@ enum class SendStop {
   kBab26238,  // NMI IPI; nmi_stop_this_cpu marks itself offline again (bab26238bbd4, 2021)
 };
 
-// What distinguishes the implementations: one version of each function. Each target file fills one of these in;
-// nothing else differs.
+// What distinguishes the implementations: one version of each function (v4.14's unless a target says otherwise).
+// Each target file fills one of these in; nothing else differs.
 struct Variant {
-  CrashIpiCb crash_ipi_callback = CrashIpiCb::kNoOnlineTest;
-  PrepareCpus prepare_cpus = PrepareCpus::k4145f358;
+  CrashIpiCb crash_ipi_callback = CrashIpiCb::kV4_14;
+  PrepareCpus prepare_cpus = PrepareCpus::kV4_14;
   KillSelf kill_self = KillSelf::kV4_14;
   CrashShutdown crash_shutdown = CrashShutdown::kV4_14;
   NmiIpi nmi_ipi = NmiIpi::kV4_14;
-  SendStop send_stop = SendStop::kBab26238;
+  SendStop send_stop = SendStop::kV4_14;
 };
 
 // nmi_ipi_function values.
