@@ -37,6 +37,8 @@ inline const KnownDivergence kStoppedBeforeCrashNotSaved{
     .labels = {"STOP"},
     .fixed_by = "c7255058b5430b5c42932383bd8887d591e7973a",
     .note = "crash_kexec_post_notifiers: smp_send_stop parked it, interrupts off, before the crash round"};
+// v4.14 only: from de6e5d38417e on the stopped CPU stays online and the crash waits for it (I7, I11, I13) long
+// enough to find it spinning, or collects it through a firmware system reset in its round.
 inline const KnownDivergence kStoppedBeforeCrashInStop{
     .property = "PR1",
     .role = "online-target",

@@ -35,7 +35,6 @@ const TargetSpec kSpec{
             kLoserNotSaved,
             kLoserLeftInOldText,
             kStoppedBeforeCrashNotSaved,
-            kStoppedBeforeCrashInStop,
             kOperatorWait,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kUpstream); },

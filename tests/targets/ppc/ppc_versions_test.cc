@@ -92,6 +92,11 @@ TEST(PpcVersions, UpstreamEraStoppedCpusAreInTheCrashRoundsSnapshot) {
   }
   EXPECT_EQ(CountDiag(r, "not responding"), 0);
   EXPECT_LT(r.handover_time_ns, 2 * kSec);
+  // Only cpu3 is left for the offline round (I5b): its single-target reset is the only one bracketed by
+  // opal_quiesce (S1). Had the stop marked cpu1 and cpu2 offline, they would have been reset there too.
+  size_t quiesce_holds = 0;
+  for (const TraceEntry& e : r.trace.entries()) quiesce_holds += e.cpu == 0 && e.label == "S1";
+  EXPECT_EQ(quiesce_holds, 1u);
 }
 
 // The busy-count NMI era (6bed3237624e, v4.17): nmi_stop_this_cpu never returns, so it gives back the busy count its
