@@ -25,7 +25,7 @@ Task<> PpcKernel::TakeCpuDown(Cpu& cpu) {
   co_await cpu.local("D4", XiveEnabled() ? "xive_smp_disable_cpu" : "xics_migrate_irqs_away");
   // smpcfd_dying_cpu (a dying-state callback of take_cpu_down): flush_smp_call_function_queue runs what was
   // queued before the online bit went. Only the v4.14 smp_send_stop queues anything in these models.
-  if (v_.send_stop == SendStopForm::kCallFunction) co_await FlushCallFunctionQueue(cpu, "D4");
+  if (CallFunctionIpiUsed()) co_await FlushCallFunctionQueue(cpu, "D4");
   co_await SoftIrqRestore(cpu, "D5");       // multi_cpu_stop: local_irq_restore
   co_await cpu.read(s_.online_mask, "D6");  // do_idle: cpu_is_offline()
   co_await cpu.local("D7", "cpuhp_report_idle_dead; arch_cpu_idle_dead -> cpu_die");

@@ -10,15 +10,37 @@
 namespace crashdiff::ppc {
 
 Task<> PpcKernel::MachineCrashShutdown(Cpu& cpu, Regs regs) {
-  // Booked once: with crash_kexec_post_notifiers the 2022 crash_smp_send_stop already started it from panic().
-  if (!(v_.sreset_dump && s_.crash_stopped.value != 0)) m_.RecordShutdown(cpu.id());
-  cpu.set_location(Location::kCrashing);
-  if (v_.sreset_dump) {
-    if (regs.trap == 0x100) co_await cpu.write(s_.is_via_system_reset, 1, "I3");
-    co_await CrashSmpSendStop(cpu);  // collects the CPUs the first time (crash_kexec_prepare)
-  } else {
-    co_await CrashKexecPrepare(cpu, regs);
+  switch (v_.crash_shutdown) {
+    case CrashShutdown::kV4_14: return MachineCrashShutdownV4_14(cpu, regs);
+    case CrashShutdown::kC7255058: return MachineCrashShutdownC7255058(cpu, regs);
   }
+  return MachineCrashShutdownV4_14(cpu, regs);
+}
+
+// default_machine_crash_shutdown() before 2022: I1-I3 and the CPU collection are its own.
+Task<> PpcKernel::MachineCrashShutdownV4_14(Cpu& cpu, Regs regs) {
+  m_.RecordShutdown(cpu.id());
+  cpu.set_location(Location::kCrashing);
+  co_await cpu.irq_disable("I1");
+  co_await cpu.write(s_.crashing_cpu, cpu.id(), "I2");
+  if (regs.trap == 0x100) co_await cpu.delay(kPrimaryTimeoutNs, "I3");  // let reset-driven secondaries arrive
+  co_await CrashKexecPrepareCpus(cpu);
+  co_await CrashShutdownTail(cpu, regs);
+}
+
+// c7255058b543 (2022): note a reset-driven crash (is_via_system_reset) and let crash_smp_send_stop collect the CPUs
+// (crash_kexec_prepare), unless panic() already did with crash_kexec_post_notifiers.
+Task<> PpcKernel::MachineCrashShutdownC7255058(Cpu& cpu, Regs regs) {
+  // Booked once: with crash_kexec_post_notifiers crash_smp_send_stop already started it from panic().
+  if (s_.crash_stopped.value == 0) m_.RecordShutdown(cpu.id());
+  cpu.set_location(Location::kCrashing);
+  if (regs.trap == 0x100) co_await cpu.write(s_.is_via_system_reset, 1, "I3");
+  co_await CrashSmpSendStop(cpu);
+  co_await CrashShutdownTail(cpu, regs);
+}
+
+// Both versions after the collection: save our registers, release the receivers, wait for real mode, hand over.
+Task<> PpcKernel::CrashShutdownTail(Cpu& cpu, Regs regs) {
   co_await cpu.local("I9", "crash_save_cpu(initiator)");
   m_.RecordSave(cpu.id(), regs.valid);
   co_await cpu.write(s_.time_to_dump, 1, "I10");
@@ -27,29 +49,62 @@ Task<> PpcKernel::MachineCrashShutdown(Cpu& cpu, Regs regs) {
   co_await KexecCpuDownPrimary(cpu);
 }
 
-// I1-I3, then the CPU collection. (2022: crash_kexec_prepare, called from crash_smp_send_stop.)
-Task<> PpcKernel::CrashKexecPrepare(Cpu& cpu, Regs regs) {
+// c7255058b543 crash_kexec_prepare() (called from crash_smp_send_stop): I1, I2, then the CPU collection.
+Task<> PpcKernel::CrashKexecPrepare(Cpu& cpu) {
   cpu.set_location(Location::kCrashing);
   co_await cpu.irq_disable("I1");
   co_await cpu.write(s_.crashing_cpu, cpu.id(), "I2");
-  if (!v_.sreset_dump && regs.trap == 0x100) {
-    co_await cpu.delay(kPrimaryTimeoutNs, "I3");  // let reset-driven secondaries arrive on their own
-  }
   co_await CrashKexecPrepareCpus(cpu);
 }
 
 Task<> PpcKernel::CrashKexecPrepareCpus(Cpu& cpu) {
+  switch (v_.prepare_cpus) {
+    case PrepareCpus::kV4_14: return CrashKexecPrepareCpusV4_14(cpu);
+    case PrepareCpus::k4145f358: return CrashKexecPrepareCpus4145f358(cpu);
+    case PrepareCpus::kC7255058: return CrashKexecPrepareCpusC7255058(cpu);
+  }
+  return CrashKexecPrepareCpusV4_14(cpu);
+}
+
+// v4.14 crash_kexec_prepare_cpus(): wait for the online CPUs (num_online_cpus() - 1) after the NMI round.
+Task<> PpcKernel::CrashKexecPrepareCpusV4_14(Cpu& cpu) {
   const int64_t online = co_await cpu.read(s_.online_mask, "I4");
-  int64_t ncpus = std::popcount(static_cast<uint64_t>(online)) - 1;
-  if (v_.wake_offline) ncpus = std::popcount(static_cast<uint64_t>(s_.present_mask)) - 1;
+  const int64_t ncpus = std::popcount(static_cast<uint64_t>(online)) - 1;
   m_.Log(cpu.id(), "Sending IPI to other CPUs");
-  if (v_.sreset_dump && co_await cpu.read(s_.is_via_system_reset, "I3") != 0) {
-    co_await cpu.delay(kPrimaryTimeoutNs, "I3");  // secondaries come in through the reset on their own
+  co_await CrashSendIpiV4_14(cpu);
+  co_await cpu.barrier("I6");
+  co_await CrashWaitForCpus(cpu, ncpus);
+}
+
+// 4145f358644b: crash_wake_offline (set by powernv) counts every present CPU (num_present_cpus() - 1), and
+// crash_send_ipi wakes the offline ones too.
+Task<> PpcKernel::CrashKexecPrepareCpus4145f358(Cpu& cpu) {
+  co_await cpu.read(s_.online_mask, "I4");  // num_online_cpus(), overridden by crash_wake_offline
+  const int64_t ncpus = std::popcount(static_cast<uint64_t>(s_.present_mask)) - 1;
+  m_.Log(cpu.id(), "Sending IPI to other CPUs");
+  co_await CrashSendIpi4145f358(cpu);
+  co_await cpu.barrier("I6");
+  co_await CrashWaitForCpus(cpu, ncpus);
+}
+
+// c7255058b543: a reset-driven crash sends no IPI (the secondaries come in through their own reset); it waits
+// PRIMARY_TIMEOUT instead.
+Task<> PpcKernel::CrashKexecPrepareCpusC7255058(Cpu& cpu) {
+  co_await cpu.read(s_.online_mask, "I4");  // num_online_cpus(), overridden by crash_wake_offline
+  const int64_t ncpus = std::popcount(static_cast<uint64_t>(s_.present_mask)) - 1;
+  m_.Log(cpu.id(), "Sending IPI to other CPUs");
+  if (co_await cpu.read(s_.is_via_system_reset, "I3") != 0) {
+    co_await cpu.delay(kPrimaryTimeoutNs, "I3");
   } else {
-    co_await CrashSendIpi(cpu);
+    co_await CrashSendIpi4145f358(cpu);
   }
   co_await cpu.barrier("I6");
+  co_await CrashWaitForCpus(cpu, ncpus);
+}
 
+// The "again:" part of crash_kexec_prepare_cpus (every version): poll cpus_in_crash for 10 s; then with
+// panic_timeout <= 0 arm the fault hook and wait for an operator reset once.
+Task<> PpcKernel::CrashWaitForCpus(Cpu& cpu, int64_t ncpus) {
   Var& count = s_.cpus_in_crash;
   PerCpu& p = pc(cpu);
   for (int tries = 0;; ++tries) {
@@ -75,10 +130,15 @@ Task<> PpcKernel::CrashKexecPrepareCpus(Cpu& cpu) {
   }
 }
 
-// crash_send_ipi(): the NMI round to online CPUs, then (after the fix) one wake per offline present CPU.
-Task<> PpcKernel::CrashSendIpi(Cpu& cpu) {
+// v4.14 crash_send_ipi(): the NMI round to the online CPUs.
+Task<> PpcKernel::CrashSendIpiV4_14(Cpu& cpu) {
   co_await NmiIpiSend(cpu, -1, kFnCrashIpiCallback, kNmiGatherUs, "I5a");
-  if (!v_.wake_offline) co_return;
+}
+
+// 4145f358644b crash_send_ipi(): the NMI round, then (kdump_in_progress() && crash_wake_offline) one wake per
+// offline present CPU, outside the NMI-IPI layer.
+Task<> PpcKernel::CrashSendIpi4145f358(Cpu& cpu) {
+  co_await NmiIpiSend(cpu, -1, kFnCrashIpiCallback, kNmiGatherUs, "I5a");
   if (co_await cpu.read(s_.crashing_cpu, "I5b") < 0) co_return;  // kdump_in_progress()
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (!(s_.present_mask & CpuBit(c))) continue;

@@ -1,7 +1,7 @@
 // The powerpc "NMI IPI" layer (DOMAIN §2.6): arch/powerpc/kernel/smp.c smp_send_nmi_ipi / smp_handle_nmi_ipi /
-// do_smp_send_nmi_ipi, in the v4.14 form (busy count, S4) and the v5.x form (busy flag, function cleared after
-// the round, OPAL quiesce around a single-target reset, S3/S6). Firmware system reset: powernv
-// pnv_cause_nmi_ipi (platforms/powernv/smp.c).
+// do_smp_send_nmi_ipi, and powernv pnv_cause_nmi_ipi (platforms/powernv/smp.c, firmware system reset), in two
+// versions side by side (NmiIpi): v4.14 (busy count, S4) and v5.x (88b9a3d1425a busy flag, function cleared after
+// the round; OPAL quiesce around a single-target reset, S3/S6).
 #include <bit>
 
 #include "targets/ppc/ppc_kernel.h"
@@ -20,9 +20,16 @@ Task<> PpcKernel::NmiUnlock(Cpu& cpu, Label l) {
   co_await cpu.write(s_.nmi_lock, 0, l);
 }
 
-// target < 0: NMI_IPI_ALL_OTHERS. Returns 1 if every target called in before delay_us ran out.
 Task<bool> PpcKernel::NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {
-  const uint32_t me = cpu.id();
+  switch (v_.nmi_ipi) {
+    case NmiIpi::kV4_14: return NmiIpiSendV4_14(cpu, target, fn, delay_us, l);
+    case NmiIpi::k88b9a3d1: return NmiIpiSend88b9a3d1(cpu, target, fn, delay_us, l);
+  }
+  return NmiIpiSendV4_14(cpu, target, fn, delay_us, l);
+}
+
+// smp_send_nmi_ipi() up to the round (both versions): interrupts off, the lock, and wait until no round is busy.
+Task<> PpcKernel::NmiIpiEnter(Cpu& cpu, Label l) {
   co_await cpu.irq_disable(l);  // local_irq_save + hard_irq_disable
   co_await NmiLock(cpu, l);
   while (co_await cpu.read(s_.nmi_busy, l) != 0) {
@@ -31,26 +38,30 @@ Task<bool> PpcKernel::NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_
     co_await cpu.wait_until([&busy] { return busy.value == 0; }, kForever, l);
     co_await NmiLock(cpu, l);
   }
-  if (v_.nmi_form == NmiIpiForm::kBusyFlag) co_await cpu.write(s_.nmi_busy, 1, l);
-  co_await cpu.write(s_.nmi_function, fn, l);
+}
+
+// The pending mask: target < 0 is NMI_IPI_ALL_OTHERS (the online mask without us).
+Task<int64_t> PpcKernel::NmiIpiSetPending(Cpu& cpu, int target, Label l) {
   int64_t targets = 0;
   if (target < 0) {
-    targets = (co_await cpu.read(s_.online_mask, l)) & ~CpuBit(me);
+    targets = (co_await cpu.read(s_.online_mask, l)) & ~CpuBit(cpu.id());
   } else {
     targets = (co_await cpu.read(s_.nmi_pending, l)) | CpuBit(static_cast<uint32_t>(target));
   }
   co_await cpu.write(s_.nmi_pending, targets, l);
-  if (v_.nmi_form == NmiIpiForm::kBusyCount) co_await cpu.fetch_add(s_.nmi_busy, 1, l);
-  co_await NmiUnlock(cpu, l);
+  co_return targets;
+}
+
+// After the lock is dropped: send, poll the pending mask in 1 us steps until it empties or the delay runs out (O(1)
+// steps in the model), take the lock again and clear what is still pending. Returns 1 if every target called in.
+// The lock is held on return.
+Task<bool> PpcKernel::NmiIpiGather(Cpu& cpu, int target, NmiFn fn, int64_t targets, uint64_t delay_us, Label l) {
   if (fn == kFnCrashIpiCallback) {
     for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
       if (targets & CpuBit(c)) m_.RecordWakeSent(c);
     }
   }
-
   co_await DoSmpSendNmiIpi(cpu, target, l);
-
-  // Poll the pending mask in 1 us steps until it empties or the delay runs out (O(1) steps in the model).
   Var& pending = s_.nmi_pending;
   co_await cpu.wait_until([&pending] { return pending.value == 0; }, delay_us * kUs, l);
   co_await NmiLock(cpu, l);
@@ -59,12 +70,33 @@ Task<bool> PpcKernel::NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_
     all_gathered = false;  // "could not gather all CPUs": late arrivals find themselves not pending
     co_await cpu.write(s_.nmi_pending, 0, l);
   }
-  if (v_.nmi_form == NmiIpiForm::kBusyFlag) {
-    co_await cpu.write(s_.nmi_function, kFnNone, l);
-    co_await cpu.write(s_.nmi_busy, 0, l);
-  } else {
-    co_await cpu.fetch_add(s_.nmi_busy, -1, l);
-  }
+  co_return all_gathered;
+}
+
+// v4.14 smp_send_nmi_ipi(): the busy count is raised for the round (and by each handler while its function runs).
+Task<bool> PpcKernel::NmiIpiSendV4_14(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {
+  co_await NmiIpiEnter(cpu, l);
+  co_await cpu.write(s_.nmi_function, fn, l);
+  const int64_t targets = co_await NmiIpiSetPending(cpu, target, l);
+  co_await cpu.fetch_add(s_.nmi_busy, 1, l);
+  co_await NmiUnlock(cpu, l);
+  const bool all_gathered = co_await NmiIpiGather(cpu, target, fn, targets, delay_us, l);
+  co_await cpu.fetch_add(s_.nmi_busy, -1, l);
+  co_await NmiUnlock(cpu, l);
+  co_return all_gathered;
+}
+
+// 88b9a3d1425a: a busy flag set for the round only; the function is cleared when the round ends, so a handler that
+// comes late runs nothing.
+Task<bool> PpcKernel::NmiIpiSend88b9a3d1(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {
+  co_await NmiIpiEnter(cpu, l);
+  co_await cpu.write(s_.nmi_busy, 1, l);
+  co_await cpu.write(s_.nmi_function, fn, l);
+  const int64_t targets = co_await NmiIpiSetPending(cpu, target, l);
+  co_await NmiUnlock(cpu, l);
+  const bool all_gathered = co_await NmiIpiGather(cpu, target, fn, targets, delay_us, l);
+  co_await cpu.write(s_.nmi_function, kFnNone, l);
+  co_await cpu.write(s_.nmi_busy, 0, l);
   co_await NmiUnlock(cpu, l);
   co_return all_gathered;
 }
@@ -72,25 +104,39 @@ Task<bool> PpcKernel::NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_
 // Run by a target from the IPI demux (muxed) or from the system-reset handler. Returns whether it was an NMI IPI
 // for this CPU (and the function ran; the crash function never returns).
 Task<bool> PpcKernel::NmiIpiHandle(Cpu& cpu, Regs regs) {
+  switch (v_.nmi_ipi) {
+    case NmiIpi::kV4_14: return NmiIpiHandleV4_14(cpu, regs);
+    case NmiIpi::k88b9a3d1: return NmiIpiHandle88b9a3d1(cpu, regs);
+  }
+  return NmiIpiHandleV4_14(cpu, regs);
+}
+
+// v4.14 smp_handle_nmi_ipi(): only while a round is busy; the handler holds the busy count while fn runs.
+Task<bool> PpcKernel::NmiIpiHandleV4_14(Cpu& cpu, Regs regs) {
   const int64_t me = CpuBit(cpu.id());
   co_await NmiLock(cpu, "NMI-H");
   int64_t fn = kFnNone;
-  if (v_.nmi_form == NmiIpiForm::kBusyCount) {
-    const bool busy = co_await cpu.read(s_.nmi_busy, "NMI-H") != 0;
-    const int64_t pending = busy ? co_await cpu.read(s_.nmi_pending, "NMI-H") : 0;
-    if (pending & me) fn = co_await cpu.read(s_.nmi_function, "NMI-H");
-    if (fn != kFnNone) {
-      co_await cpu.write(s_.nmi_pending, pending & ~me, "NMI-H");
-      co_await cpu.fetch_add(s_.nmi_busy, 1, "NMI-H");  // held while fn runs: a never-returning fn leaks it
-    }
-    co_await NmiUnlock(cpu, "NMI-H");
-    if (fn == kFnNone) co_return false;
-    co_await RunNmiFunction(cpu, fn, regs);
-    co_await NmiLock(cpu, "NMI-H");
-    co_await cpu.fetch_add(s_.nmi_busy, -1, "NMI-H");
-    co_await NmiUnlock(cpu, "NMI-H");
-    co_return true;
+  const bool busy = co_await cpu.read(s_.nmi_busy, "NMI-H") != 0;
+  const int64_t pending = busy ? co_await cpu.read(s_.nmi_pending, "NMI-H") : 0;
+  if (pending & me) fn = co_await cpu.read(s_.nmi_function, "NMI-H");
+  if (fn != kFnNone) {
+    co_await cpu.write(s_.nmi_pending, pending & ~me, "NMI-H");
+    co_await cpu.fetch_add(s_.nmi_busy, 1, "NMI-H");  // held while fn runs: a never-returning fn leaks it
   }
+  co_await NmiUnlock(cpu, "NMI-H");
+  if (fn == kFnNone) co_return false;
+  co_await RunNmiFunction(cpu, fn, regs);
+  co_await NmiLock(cpu, "NMI-H");
+  co_await cpu.fetch_add(s_.nmi_busy, -1, "NMI-H");
+  co_await NmiUnlock(cpu, "NMI-H");
+  co_return true;
+}
+
+// 88b9a3d1425a smp_handle_nmi_ipi(): take ourselves out of the pending mask and run the round's function.
+Task<bool> PpcKernel::NmiIpiHandle88b9a3d1(Cpu& cpu, Regs regs) {
+  const int64_t me = CpuBit(cpu.id());
+  co_await NmiLock(cpu, "NMI-H");
+  int64_t fn = kFnNone;
   const int64_t pending = co_await cpu.read(s_.nmi_pending, "NMI-H");
   bool handled = false;
   if (pending & me) {
@@ -105,7 +151,7 @@ Task<bool> PpcKernel::NmiIpiHandle(Cpu& cpu, Regs regs) {
 
 Task<> PpcKernel::RunNmiFunction(Cpu& cpu, int64_t fn, Regs regs) {
   if (fn == kFnCrashIpiCallback) co_await CrashIpiCallback(cpu, regs);
-  if (fn == kFnStopThisCpu) co_await StopThisCpu(cpu);
+  if (fn == kFnStopThisCpu) co_await NmiStopThisCpu(cpu);
 }
 
 // do_smp_send_nmi_ipi(): a real NMI (firmware system reset) if available and it works, else the muxed message.
@@ -137,16 +183,32 @@ Task<bool> PpcKernel::SignalSystemReset(Cpu& cpu, uint32_t target, Label l) {
   co_return ok;
 }
 
-// pnv_cause_nmi_ipi(): single target (with OPAL quiesce in later kernels), or every online CPU but self; any
-// failure returns 0 and the caller falls back to message passing ("may pick up the remainders").
 Task<bool> PpcKernel::CauseNmiIpi(Cpu& cpu, int target, Label l) {
-  const bool quiesce = v_.nmi_form == NmiIpiForm::kBusyFlag;
-  if (target >= 0) {
-    if (quiesce) co_await cpu.local("S1", "opal_quiesce(QUIESCE_HOLD)");
-    const bool ok = co_await SignalSystemReset(cpu, static_cast<uint32_t>(target), "S2");
-    if (quiesce) co_await cpu.local("S3", "opal_quiesce(QUIESCE_RESUME)");
-    co_return ok;
+  switch (v_.nmi_ipi) {
+    case NmiIpi::kV4_14: return CauseNmiIpiV4_14(cpu, target, l);
+    case NmiIpi::k88b9a3d1: return CauseNmiIpi88b9a3d1(cpu, target, l);
   }
+  return CauseNmiIpiV4_14(cpu, target, l);
+}
+
+// v4.14 pnv_cause_nmi_ipi(): a single target, or every online CPU but self; any failure returns 0 and the caller
+// falls back to message passing ("may pick up the remainders").
+Task<bool> PpcKernel::CauseNmiIpiV4_14(Cpu& cpu, int target, Label l) {
+  if (target >= 0) co_return co_await SignalSystemReset(cpu, static_cast<uint32_t>(target), "S2");
+  co_return co_await CauseNmiIpiAllOthers(cpu, l);
+}
+
+// v5.x pnv_cause_nmi_ipi() (the model's NmiIpi::k88b9a3d1 era): a single-target reset is bracketed by
+// opal_quiesce(QUIESCE_HOLD / QUIESCE_RESUME).
+Task<bool> PpcKernel::CauseNmiIpi88b9a3d1(Cpu& cpu, int target, Label l) {
+  if (target < 0) co_return co_await CauseNmiIpiAllOthers(cpu, l);
+  co_await cpu.local("S1", "opal_quiesce(QUIESCE_HOLD)");
+  const bool ok = co_await SignalSystemReset(cpu, static_cast<uint32_t>(target), "S2");
+  co_await cpu.local("S3", "opal_quiesce(QUIESCE_RESUME)");
+  co_return ok;
+}
+
+Task<bool> PpcKernel::CauseNmiIpiAllOthers(Cpu& cpu, Label l) {
   const int64_t online = co_await cpu.read(s_.online_mask, l);
   bool success = true;
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {

@@ -1,23 +1,16 @@
-// The powernv offline loop (DOMAIN §3.1-§3.3): arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self (v4.14
-// form without a kdump check; v1 patch with the check before the clear [S]; mainline 4145f358644b with the
-// check after the clear and the WAKERESET branch), and platforms/powernv/idle.c pnv_cpu_offline (§2.2, with the
-// busy-poll fallback when no idle state is usable, §3.7). Leaving the loop: start_secondary (§2.1).
+// The powernv offline loop (DOMAIN §3.1-§3.3): arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self, its
+// versions side by side (KillSelf): v4.14 without a kdump check; the v1 patch with the check before the clear [S];
+// mainline 4145f358644b with the check after the clear and the WAKERESET branch; 7d6475051fb3 (2019, the v6.x
+// form) with the new entry (soft-disabled, restart check and lazy-interrupt cleanup before the loop). And
+// platforms/powernv/idle.c pnv_cpu_offline (§2.2, with the busy-poll fallback when no idle state is usable, §3.7).
+// Leaving the loop: start_secondary (§2.1).
 #include "targets/ppc/ppc_kernel.h"
 
 namespace crashdiff::ppc {
 
 Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
   PerCpu& p = pc(cpu);
-  if (p.soft_disabled) m_.Log(cpu.id(), "WARNING: pnv_smp_cpu_kill_self: irqs_disabled()");
-  co_await cpu.irq_disable("E1");  // hard_irq_disable
-  if (p.irq_happened & ~(kIrqHappenedDec | kIrqHappenedHmi)) {
-    m_.Log(cpu.id(), "WARNING: pnv_smp_cpu_kill_self: lazy_irq_pending()");
-  }
-  cpu.set_location(Location::kOfflineLoop);
-  co_await cpu.local("E2", "idle_task_exit");
-  co_await cpu.write(*p.cpu_state, kCpuDead, "E3");  // generic_set_cpu_dead
-  co_await cpu.barrier("E3");                        // smp_wmb
-  co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
+  if (!co_await OfflineEntry(cpu)) co_return;  // restarted before the loop (7d6475051fb3): no LPCR to restore
 
   // The split and debug steps are L7/L8 in every model (DOMAIN §3.1 numbers them L6/L7 in the pre-fix loop, §3.2):
   // one label, one moment across the family (sim/trigger_points.h).
@@ -39,11 +32,61 @@ Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
   co_await cpu.local("H0", "restore LPCR PECE1");
 }
 
+Task<bool> PpcKernel::OfflineEntry(Cpu& cpu) {
+  switch (v_.kill_self) {
+    case KillSelf::kV4_14:
+    case KillSelf::kV1Patch:
+    case KillSelf::k4145f358: break;
+    case KillSelf::k7d647505: return OfflineEntry7d647505(cpu);
+  }
+  return OfflineEntryV4_14(cpu);
+}
+
+// Before 7d6475051fb3 (v4.14, the v1 patch, 4145f358644b): entered with interrupts on; hard-disable first and warn
+// if anything was lazily pending, then idle_task_exit, CPU_DEAD, LPCR.
+Task<bool> PpcKernel::OfflineEntryV4_14(Cpu& cpu) {
+  PerCpu& p = pc(cpu);
+  if (p.soft_disabled) m_.Log(cpu.id(), "WARNING: pnv_smp_cpu_kill_self: irqs_disabled()");
+  co_await cpu.irq_disable("E1");  // hard_irq_disable
+  if (p.irq_happened & ~(kIrqHappenedDec | kIrqHappenedHmi)) {
+    m_.Log(cpu.id(), "WARNING: pnv_smp_cpu_kill_self: lazy_irq_pending()");
+  }
+  cpu.set_location(Location::kOfflineLoop);
+  co_await cpu.local("E2", "idle_task_exit");
+  co_await cpu.write(*p.cpu_state, kCpuDead, "E3");  // generic_set_cpu_dead
+  co_await cpu.barrier("E3");                        // smp_wmb
+  co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
+  co_return true;
+}
+
+// 7d6475051fb3 (2019, v6.x form): since e78a7614f3876 the idle loop calls us soft-disabled (E0: do_idle's
+// local_irq_disable, taken here at the loop's entry so that a CPU that starts offline has it too; D6/D7 before it
+// touch nothing an interrupt handler reads). An interrupt between E0 and E1 is only recorded in irq_happened.
+// idle_task_exit and CPU_DEAD come first, then hard_irq_disable and an early restart check; then what was recorded
+// is dropped: a pending external interrupt is flushed from the controller (E5, pnv_flush_interrupts), a recorded
+// doorbell is simply forgotten (irq_happened = PACA_IRQ_HARD_DIS), before the first stop and with no kdump check.
+Task<bool> PpcKernel::OfflineEntry7d647505(Cpu& cpu) {
+  PerCpu& p = pc(cpu);
+  co_await SoftIrqDisable(cpu, "E0");
+  cpu.set_location(Location::kOfflineLoop);
+  co_await cpu.local("E2", "idle_task_exit");
+  co_await cpu.write(*p.cpu_state, kCpuDead, "E3");                             // generic_set_cpu_dead
+  co_await cpu.barrier("E3");                                                   // smp_wmb
+  co_await cpu.irq_disable("E1");                                               // hard_irq_disable
+  if (co_await cpu.read(*p.cpu_state, "H0") == kCpuUpPrepare) co_return false;  // generic_check_cpu_restart
+  if (p.irq_happened & kIrqHappenedEe) co_await ControllerFlush(cpu, "E5");     // pnv_flush_interrupts
+  co_await cpu.local("E5", "irq_happened = PACA_IRQ_HARD_DIS");
+  p.irq_happened = 0;
+  co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
+  co_return true;
+}
+
 Task<> PpcKernel::OfflineWake(Cpu& cpu, Wake wake) {
   switch (v_.kill_self) {
     case KillSelf::kV4_14: return OfflineWakeV4_14(cpu, wake);
     case KillSelf::kV1Patch: return OfflineWakeV1Patch(cpu, wake);
-    case KillSelf::k4145f358: return OfflineWake4145f358(cpu, wake);
+    case KillSelf::k4145f358:
+    case KillSelf::k7d647505: return OfflineWake4145f358(cpu, wake);  // the loop's body is unchanged by 7d6475051fb3
   }
   return OfflineWakeV4_14(cpu, wake);
 }

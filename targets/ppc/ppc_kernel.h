@@ -41,14 +41,24 @@ class PpcKernel : public Program, private common::CrashArch {
   pb::Platform platform() const { return m_.config().platform(); }
   bool XiveEnabled() const;
 
-  // nmi_ipi.cc
+  // nmi_ipi.cc (versions: NmiIpi)
   Task<> NmiLock(Cpu& cpu, Label l);
   Task<> NmiUnlock(Cpu& cpu, Label l);
-  Task<bool> NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
-  Task<bool> NmiIpiHandle(Cpu& cpu, Regs regs);
+  virtual Task<bool> NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
+  Task<bool> NmiIpiSendV4_14(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
+  Task<bool> NmiIpiSend88b9a3d1(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
+  Task<> NmiIpiEnter(Cpu& cpu, Label l);
+  Task<int64_t> NmiIpiSetPending(Cpu& cpu, int target, Label l);
+  Task<bool> NmiIpiGather(Cpu& cpu, int target, NmiFn fn, int64_t targets, uint64_t delay_us, Label l);
+  virtual Task<bool> NmiIpiHandle(Cpu& cpu, Regs regs);
+  Task<bool> NmiIpiHandleV4_14(Cpu& cpu, Regs regs);
+  Task<bool> NmiIpiHandle88b9a3d1(Cpu& cpu, Regs regs);
   Task<> RunNmiFunction(Cpu& cpu, int64_t fn, Regs regs);
   Task<> DoSmpSendNmiIpi(Cpu& cpu, int target, Label l);
-  Task<bool> CauseNmiIpi(Cpu& cpu, int target, Label l);
+  virtual Task<bool> CauseNmiIpi(Cpu& cpu, int target, Label l);
+  Task<bool> CauseNmiIpiV4_14(Cpu& cpu, int target, Label l);
+  Task<bool> CauseNmiIpi88b9a3d1(Cpu& cpu, int target, Label l);
+  Task<bool> CauseNmiIpiAllOthers(Cpu& cpu, Label l);
   Task<bool> SignalSystemReset(Cpu& cpu, uint32_t target, Label l);
 
   // wake_mechanisms.cc
@@ -65,8 +75,12 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<> IpiDemux(Cpu& cpu, Regs regs);
   Task<> FlushCallFunctionQueue(Cpu& cpu, Label l);
 
-  // offline_loop.cc
+  // offline_loop.cc (versions: KillSelf)
   Task<> OfflineLoop(Cpu& cpu);
+  // Up to the loop (E1-E4); false: asked to come back online before the loop (7d6475051fb3's early check).
+  Task<bool> OfflineEntry(Cpu& cpu);
+  Task<bool> OfflineEntryV4_14(Cpu& cpu);
+  Task<bool> OfflineEntry7d647505(Cpu& cpu);
   // What the loop does after a wake (L2a-L6), one function per kernel version; the Variant picks one.
   virtual Task<> OfflineWake(Cpu& cpu, Wake wake);
   Task<> OfflineWakeV4_14(Cpu& cpu, Wake wake);
@@ -75,29 +89,48 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<Wake> PnvCpuOffline(Cpu& cpu);
   Task<> StartSecondary(Cpu& cpu);
 
-  // initiator.cc
+  // initiator.cc (versions: CrashShutdown, PrepareCpus)
   Task<> MachineCrashShutdown(Cpu& cpu, Regs regs) override;
-  Task<> CrashKexecPrepare(Cpu& cpu, Regs regs);
-  Task<> CrashKexecPrepareCpus(Cpu& cpu);
-  Task<> CrashSendIpi(Cpu& cpu);
+  Task<> MachineCrashShutdownV4_14(Cpu& cpu, Regs regs);
+  Task<> MachineCrashShutdownC7255058(Cpu& cpu, Regs regs);
+  Task<> CrashShutdownTail(Cpu& cpu, Regs regs);
+  Task<> CrashKexecPrepare(Cpu& cpu);
+  virtual Task<> CrashKexecPrepareCpus(Cpu& cpu);
+  Task<> CrashKexecPrepareCpusV4_14(Cpu& cpu);
+  Task<> CrashKexecPrepareCpus4145f358(Cpu& cpu);
+  Task<> CrashKexecPrepareCpusC7255058(Cpu& cpu);
+  Task<> CrashWaitForCpus(Cpu& cpu, int64_t ncpus);
+  Task<> CrashSendIpiV4_14(Cpu& cpu);
+  Task<> CrashSendIpi4145f358(Cpu& cpu);
   Task<> CrashKexecWaitRealmode(Cpu& cpu);
   Task<> KexecCpuDownPrimary(Cpu& cpu);
   Task<> MachineKexec(Cpu& cpu) override;
 
-  // receiver.cc
-  Task<> CrashIpiCallback(Cpu& cpu, Regs regs);
+  // receiver.cc (versions: CrashIpiCb, SendStop)
+  virtual Task<> CrashIpiCallback(Cpu& cpu, Regs regs);
+  Task<> CrashIpiCallbackV4_14(Cpu& cpu, Regs regs);
+  Task<> CrashIpiCallbackNoOnlineTest(Cpu& cpu, Regs regs);
   Task<> SystemResetException(Cpu& cpu, Regs regs);
   Task<> CrashKexecSecondary(Cpu& cpu, Regs regs);
-  Task<> StopThisCpu(Cpu& cpu);
-  Task<> StopThisCpuCall(Cpu& cpu);
+  virtual Task<> NmiStopThisCpu(Cpu& cpu);
+  Task<> NmiStopThisCpu6bed3237(Cpu& cpu);
+  Task<> NmiStopThisCpu88b9a3d1(Cpu& cpu);
+  Task<> NmiStopThisCpuBab26238(Cpu& cpu);
+  Task<> StopThisCpuV4_14(Cpu& cpu);
 
-  // arbitration.cc: the crash path's powerpc hooks (targets/common/crash_core.h), die().
+  // arbitration.cc: the crash path's powerpc hooks (targets/common/crash_core.h), die(). (versions: CrashShutdown,
+  // SendStop)
   Task<> PanicIrqDisable(Cpu& cpu, Label l) override;
   Task<> PanicSmpSelfStop(Cpu& cpu, bool nmi_panic) override;
   Task<> PanicCrashSmpSendStop(Cpu& cpu) override;
-  Task<> CrashSmpSendStop(Cpu& cpu, bool from_panic = false);
+  virtual Task<> CrashSmpSendStop(Cpu& cpu, bool from_panic = false);
+  Task<> CrashSmpSendStopGeneric(Cpu& cpu);
+  Task<> CrashSmpSendStopC7255058(Cpu& cpu, bool from_panic);
   Task<> SmpSendStop(Cpu& cpu) override;
-  Task<> SmpCallFunctionStop(Cpu& cpu);
+  Task<> SmpSendStopV4_14(Cpu& cpu);
+  Task<> SmpSendStopNmi(Cpu& cpu);
+  // [I] Only v4.14's smp_send_stop sends PPC_MSG_CALL_FUNCTION in these models (docs/FIDELITY-ppc.md item 10).
+  bool CallFunctionIpiUsed() const { return v_.send_stop == SendStop::kV4_14; }
   Task<> Die(Cpu& cpu, std::string why, Regs regs);
 
   // hotplug.cc

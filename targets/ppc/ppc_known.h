@@ -24,18 +24,21 @@ inline const KnownDivergence kLoserLeftInOldText{
         "an uncollected loser (kLoserNotSaved) is still in panic_smp_self_stop at hand-over; a later "
         "exception takes the replaced vectors"};
 
-// crash_kexec_post_notifiers: panic() stops the other CPUs with smp_send_stop() before crash_kexec(). Each marks
-// itself offline in stop_this_cpu and spins with interrupts off, so the crash's round neither counts nor saves it,
-// and it is still in (or on its way into) that spin in old-kernel text at hand-over. 219572d2fc41 (2021) gave
-// powerpc a crash_smp_send_stop that does not mark them offline; c7255058b543 (2022, ppc-sreset-dump) collects
-// them there.
+// crash_kexec_post_notifiers: panic() stops the other CPUs with smp_send_stop() before crash_kexec(). Each spins in
+// its stop function with interrupts off, so the crash round's muxed IPI cannot collect it, and it is still in (or on
+// its way into) that spin in old-kernel text at hand-over. In v4.14 it also marks itself offline (not counted, never
+// sent a crash wake); from de6e5d38417e until bab26238bbd4 it stays online (in the round's snapshot and in the
+// real-mode and OPAL waits, collected only by a firmware system reset). c7255058b543 (2022, ppc-sreset-dump)
+// collects them in crash_smp_send_stop.
 inline const KnownDivergence kStoppedBeforeCrashNotSaved{
     .property = "PR5",
     .role = "",  // any CPU the stop reached, also one caught mid-unplug (it runs the queued stop as it goes down)
     .what = "not saved",
     .labels = {"STOP"},
     .fixed_by = "c7255058b5430b5c42932383bd8887d591e7973a",
-    .note = "crash_kexec_post_notifiers: smp_send_stop parked it (marked offline) before the crash round"};
+    .note = "crash_kexec_post_notifiers: smp_send_stop parked it, interrupts off, before the crash round"};
+// v4.14 only: from de6e5d38417e on the stopped CPU stays online and the crash waits for it (I7, I11, I13) long
+// enough to find it spinning, or collects it through a firmware system reset in its round.
 inline const KnownDivergence kStoppedBeforeCrashInStop{
     .property = "PR1",
     .role = "online-target",

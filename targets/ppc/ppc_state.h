@@ -48,30 +48,62 @@ inline constexpr uint64_t kOpalWaitNs = 1000 * kMs;         // pnv_kexec_wait_se
 inline constexpr uint64_t kCpuDieWaitNs = 100 * 100 * kMs;  // generic_cpu_die: 100 x 100 ms
 inline constexpr uint64_t kCallinWaitNs = 5 * kSec;         // __cpu_up: 50000 x 100 us
 
-// The versions of pnv_smp_cpu_kill_self()'s handling of a wake (arch/powerpc/platforms/powernv/smp.c: what the
-// offline loop does between a wake and its next stop, DOMAIN §3.1-§3.3), written side by side in offline_loop.cc as
-// the kernel's history has them. A patch to it is one more version: a PpcKernel subclass in the patch's target file
-// overriding OfflineWake (docs/PATCH-WORKFLOW.md).
+// Where the kernel's history changed a function, the model has each version side by side, named after the kernel
+// version or commit that introduced it; a target's Variant picks one version per function. A patch to one of them is
+// one more version: a PpcKernel subclass in the patch's target file overriding the function (docs/PATCH-WORKFLOW.md).
+
+// pnv_smp_cpu_kill_self() (arch/powerpc/platforms/powernv/smp.c), offline_loop.cc: what the offline loop does
+// between a wake and its next stop (DOMAIN §3.1-§3.3).
 enum class KillSelf {
   kV4_14,     // torvalds/linux v4.14: no kdump check; a reset wake leaves nothing to clear
   kV1Patch,   // the Dec 2017 v1 patch: kdump_in_progress() read right after the wake, crash_ipi_callback(NULL)
   k4145f358,  // mainline 4145f358644b: clear, barrier, then the check; a reset wake is replayed
+  k7d647505,  // 7d6475051fb3 (2019, v6.x): entered soft-disabled; dead, hard-disable, restart check, pending EE
+              // flushed and irq_happened reset before the loop; in the loop as 4145f358644b
 };
-// The NMI-IPI layer's busy indicator (DOMAIN §2.6): v4.14 count, v5.x flag (+ OPAL quiesce around sreset).
-enum class NmiIpiForm { kBusyCount, kBusyFlag };
-// How smp_send_stop() reaches the other CPUs. v4.14 arch/powerpc/kernel/smp.c: smp_call_function(stop_this_cpu)
-// (an ordinary PPC_MSG_CALL_FUNCTION IPI, outside the NMI-IPI layer); later kernels: the NMI IPI with
-// nmi_stop_this_cpu.
-enum class SendStopForm { kCallFunction, kNmiIpi };
+// crash_ipi_callback() (arch/powerpc/kexec/crash.c), receiver.cc.
+enum class CrashIpiCb {
+  kV4_14,         // R0: returns at once on a CPU that is not online
+  kNoOnlineTest,  // "powerpc/crash: Remove the test for cpu_online in the IPI callback" (parent of 4145f358644b)
+};
+// crash_kexec_prepare_cpus() and the crash_send_ipi() it calls (arch/powerpc/kexec/crash.c, kernel/smp.c),
+// initiator.cc.
+enum class PrepareCpus {
+  kV4_14,     // ncpus = online - 1; the NMI round reaches online CPUs only
+  k4145f358,  // crash_wake_offline: ncpus = present - 1, one wake per offline present CPU after the round (I5b)
+  kC7255058,  // as 4145f358644b, but a reset-driven crash (is_via_system_reset) waits instead of sending (2022)
+};
+// default_machine_crash_shutdown() (arch/powerpc/kexec/crash.c) and crash_smp_send_stop(), initiator.cc and
+// arbitration.cc.
+enum class CrashShutdown {
+  kV4_14,     // collects the CPUs itself; crash_smp_send_stop is the generic one (kernel/panic.c: smp_send_stop)
+  kC7255058,  // powerpc's crash_smp_send_stop collects them (crash_kexec_prepare), once, also from panic()
+};
+// The NMI-IPI layer (arch/powerpc/kernel/smp.c smp_send_nmi_ipi / smp_handle_nmi_ipi, platforms/powernv/smp.c
+// pnv_cause_nmi_ipi), nmi_ipi.cc (DOMAIN §2.6).
+enum class NmiIpi {
+  kV4_14,     // busy count, held by a handler while its function runs
+  k88b9a3d1,  // busy flag, function cleared after the round; OPAL quiesce around a single-target reset (v5.x)
+};
+// smp_send_stop() and the function it runs on the other CPUs (arch/powerpc/kernel/smp.c), arbitration.cc and
+// receiver.cc.
+enum class SendStop {
+  kV4_14,     // smp_call_function(stop_this_cpu): a maskable CALL_FUNCTION IPI, no wait; stop_this_cpu goes offline
+  k6bed3237,  // NMI IPI (6bed3237624e); nmi_stop_this_cpu gives the busy count back itself and stays online
+              // (de6e5d38417e)
+  k88b9a3d1,  // NMI IPI; busy flag, nothing to give back (88b9a3d1425a); stays online (until bab26238bbd4)
+  kBab26238,  // NMI IPI; nmi_stop_this_cpu marks itself offline again (bab26238bbd4, 2021)
+};
 
-// What distinguishes the implementations. Each target file fills one of these in; nothing else differs.
+// What distinguishes the implementations: one version of each function (v4.14's unless a target says otherwise).
+// Each target file fills one of these in; nothing else differs.
 struct Variant {
-  bool receiver_online_guard = false;     // R0: crash_ipi_callback returns on an offline CPU (pre-fix)
-  bool wake_offline = false;              // crash_wake_offline = 1, ncpus = present - 1, I5b
-  KillSelf kill_self = KillSelf::kV4_14;  // the offline loop's wake handling
-  bool sreset_dump = false;               // 2022: is_via_system_reset skips I5; crash_smp_send_stop collects
-  NmiIpiForm nmi_form = NmiIpiForm::kBusyCount;
-  SendStopForm send_stop = SendStopForm::kNmiIpi;
+  CrashIpiCb crash_ipi_callback = CrashIpiCb::kV4_14;
+  PrepareCpus prepare_cpus = PrepareCpus::kV4_14;
+  KillSelf kill_self = KillSelf::kV4_14;
+  CrashShutdown crash_shutdown = CrashShutdown::kV4_14;
+  NmiIpi nmi_ipi = NmiIpi::kV4_14;
+  SendStop send_stop = SendStop::kV4_14;
 };
 
 // nmi_ipi_function values.

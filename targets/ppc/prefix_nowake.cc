@@ -12,12 +12,12 @@ namespace crashdiff::ppc {
 namespace {
 
 constexpr Variant kPrefixNoWake{
-    .receiver_online_guard = true,
-    .wake_offline = false,
+    .crash_ipi_callback = CrashIpiCb::kV4_14,
+    .prepare_cpus = PrepareCpus::kV4_14,
     .kill_self = KillSelf::kV4_14,
-    .sreset_dump = false,
-    .nmi_form = NmiIpiForm::kBusyCount,
-    .send_stop = SendStopForm::kCallFunction,
+    .crash_shutdown = CrashShutdown::kV4_14,
+    .nmi_ipi = NmiIpi::kV4_14,
+    .send_stop = SendStop::kV4_14,
 };
 
 const TargetSpec kSpec{

@@ -1,14 +1,30 @@
 // The crash receiver and its entry paths (DOMAIN §2.9): arch/powerpc/kexec/crash.c crash_ipi_callback and
 // crash_kexec_secondary (S18/S22), arch/powerpc/kernel/traps.c system_reset_exception (S25), powernv
-// pnv_kexec_cpu_down(1, 1) (S20), kernel/smp.c nmi_stop_this_cpu / v4.14 stop_this_cpu (smp_send_stop).
+// pnv_kexec_cpu_down(1, 1) (S20), kernel/smp.c nmi_stop_this_cpu / v4.14 stop_this_cpu (smp_send_stop). Versions
+// side by side: crash_ipi_callback (CrashIpiCb), the stop function (SendStop).
 #include "targets/ppc/ppc_kernel.h"
 
 namespace crashdiff::ppc {
 
 Task<> PpcKernel::CrashIpiCallback(Cpu& cpu, Regs regs) {
+  switch (v_.crash_ipi_callback) {
+    case CrashIpiCb::kV4_14: return CrashIpiCallbackV4_14(cpu, regs);
+    case CrashIpiCb::kNoOnlineTest: return CrashIpiCallbackNoOnlineTest(cpu, regs);
+  }
+  return CrashIpiCallbackNoOnlineTest(cpu, regs);
+}
+
+// v4.14: "if (!cpu_online(cpu)) return" first (R0), then as below.
+Task<> PpcKernel::CrashIpiCallbackV4_14(Cpu& cpu, Regs regs) {
+  if (!(co_await cpu.read(s_.online_mask, "R0") & CpuBit(cpu.id()))) co_return;
+  co_await CrashIpiCallbackNoOnlineTest(cpu, regs);
+}
+
+// From "powerpc/crash: Remove the test for cpu_online in the IPI callback" (the parent of 4145f358644b; its id was
+// not found, DOMAIN §9) on: an offline CPU woken by the crash is collected like any other.
+Task<> PpcKernel::CrashIpiCallbackNoOnlineTest(Cpu& cpu, Regs regs) {
   PerCpu& p = pc(cpu);
   const int64_t me = CpuBit(cpu.id());
-  if (v_.receiver_online_guard && !(co_await cpu.read(s_.online_mask, "R0") & me)) co_return;
   // From here the CPU runs only crash_ipi_callback, which never returns: no other kernel code (a panic, an oops)
   // starts on it any more.
   cpu.set_location(Location::kReceiverWait);
@@ -60,9 +76,42 @@ Task<> PpcKernel::CrashKexecSecondary(Cpu& cpu, Regs regs) {
   co_await CrashIpiCallback(cpu, regs);
 }
 
-// nmi_stop_this_cpu() (smp_send_stop's NMI function after v4.14): mark ourselves offline, hard-disable, spin
-// forever in old-kernel text.
-Task<> PpcKernel::StopThisCpu(Cpu& cpu) {
+// nmi_stop_this_cpu(): smp_send_stop's function on the other CPUs in the NMI-IPI era, one version per SendStop.
+Task<> PpcKernel::NmiStopThisCpu(Cpu& cpu) {
+  switch (v_.send_stop) {
+    case SendStop::k6bed3237: return NmiStopThisCpu6bed3237(cpu);
+    case SendStop::k88b9a3d1: return NmiStopThisCpu88b9a3d1(cpu);
+    case SendStop::kV4_14:  // sends no NMI stop
+    case SendStop::kBab26238: break;
+  }
+  return NmiStopThisCpuBab26238(cpu);
+}
+
+// The busy-count era (6bed3237624e "powerpc: use NMI IPI for smp_send_stop", v4.17, with de6e5d38417e "powerpc:
+// smp_send_stop do not offline stopped CPUs"): the function never returns, so it gives back the busy count its
+// handler took ("Mark it done now"; 88b9a3d1425a removed it with the count) and spins. It stays online: the crash
+// round's snapshot, crash_kexec_wait_realmode and the OPAL wait still include it. The handler has already
+// hard-disabled interrupts. [I] The commit that added the give-back is not verified (its diff is not in the index).
+Task<> PpcKernel::NmiStopThisCpu6bed3237(Cpu& cpu) {
+  cpu.set_location(Location::kTransit);  // from its entry the CPU runs only this function: nothing else starts
+  co_await NmiLock(cpu, "STOP");
+  if (co_await cpu.read(s_.nmi_busy, "STOP") > 1) co_await cpu.fetch_add(s_.nmi_busy, -1, "STOP");
+  co_await NmiUnlock(cpu, "STOP");
+  co_await cpu.irq_disable("STOP");
+  co_await cpu.park(Location::kLoserSpin, "STOP");
+}
+
+// 88b9a3d1425a (busy flag, v5.x) until bab26238bbd4: nothing to give back, still no set_cpu_online(false): the
+// stopped CPU stays in cpu_online_mask.
+Task<> PpcKernel::NmiStopThisCpu88b9a3d1(Cpu& cpu) {
+  cpu.set_location(Location::kTransit);
+  co_await cpu.irq_disable("STOP");
+  co_await cpu.park(Location::kLoserSpin, "STOP");
+}
+
+// bab26238bbd4 (2021) nmi_stop_this_cpu(): mark ourselves offline again (printk's panic flush wants to know), then
+// spin forever in old-kernel text. The NMI handler has already hard-disabled interrupts.
+Task<> PpcKernel::NmiStopThisCpuBab26238(Cpu& cpu) {
   cpu.set_location(Location::kTransit);  // from its entry the CPU runs only this function: nothing else starts
   co_await SetOnline(cpu, cpu.id(), false, "STOP", /*hotplug=*/false);
   co_await cpu.irq_disable("STOP");
@@ -72,8 +121,8 @@ Task<> PpcKernel::StopThisCpu(Cpu& cpu) {
 // v4.14 stop_this_cpu(void *) (smp_call_function's callback): set_cpu_online(false), local_irq_disable(),
 // while (1). It runs from the IPI handler (or the dying CPU's queue flush), so MSR[EE] is already off; the soft
 // mask is set on top. It never touches the NMI-IPI layer.
-Task<> PpcKernel::StopThisCpuCall(Cpu& cpu) {
-  cpu.set_location(Location::kTransit);  // as StopThisCpu: no oops or panic can start inside it
+Task<> PpcKernel::StopThisCpuV4_14(Cpu& cpu) {
+  cpu.set_location(Location::kTransit);  // as the NMI versions: no oops or panic can start inside it
   co_await SetOnline(cpu, cpu.id(), false, "STOP", /*hotplug=*/false);
   co_await SoftIrqDisable(cpu, "STOP");
   co_await cpu.park(Location::kLoserSpin, "STOP");

@@ -1,8 +1,11 @@
 // ppc-sreset-dump (DOMAIN §3.6): "powerpc/crash: save cpu register data in crash_smp_send_stop()" (Hari Bathini,
-// 2022). Models arch/powerpc/kexec/crash.c (v6.x) default_machine_crash_shutdown with is_via_system_reset (a
-// reset-driven crash waits 500 ms instead of sending its own NMI round) and crash_kexec_prepare called from
-// arch/powerpc/kernel/smp.c crash_smp_send_stop (CPUs stopped once, also with crash_kexec_post_notifiers);
-// offline loop as mainline after 4145f358644b; v5.x NMI-IPI layer.
+// 2022, c7255058b543). Models arch/powerpc/kexec/crash.c (v6.x) default_machine_crash_shutdown with
+// is_via_system_reset (a reset-driven crash waits 500 ms instead of sending its own NMI round) and
+// crash_kexec_prepare called from arch/powerpc/kernel/smp.c crash_smp_send_stop (CPUs stopped once, also with
+// crash_kexec_post_notifiers; without a crash image smp_send_stop, whose nmi_stop_this_cpu marks the CPU offline,
+// bab26238bbd4); offline loop as v6.x arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self after
+// 7d6475051fb3 (2019: entered soft-disabled, lazy interrupts cleaned up before the loop; in the loop the wake
+// handling of 4145f358644b); v5.x NMI-IPI layer (88b9a3d1425a busy flag).
 #include "targets/ppc/ppc_kernel.h"
 #include "targets/ppc/ppc_known.h"
 #include "targets/target.h"
@@ -11,11 +14,12 @@ namespace crashdiff::ppc {
 namespace {
 
 constexpr Variant kSresetDump{
-    .receiver_online_guard = false,
-    .wake_offline = true,
-    .kill_self = KillSelf::k4145f358,
-    .sreset_dump = true,
-    .nmi_form = NmiIpiForm::kBusyFlag,
+    .crash_ipi_callback = CrashIpiCb::kNoOnlineTest,
+    .prepare_cpus = PrepareCpus::kC7255058,
+    .kill_self = KillSelf::k7d647505,
+    .crash_shutdown = CrashShutdown::kC7255058,
+    .nmi_ipi = NmiIpi::k88b9a3d1,
+    .send_stop = SendStop::kBab26238,
 };
 
 const TargetSpec kSpec{

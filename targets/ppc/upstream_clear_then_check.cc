@@ -1,9 +1,11 @@
 // ppc-upstream-clear-then-check (DOMAIN §3.3): mainline after 4145f358644b "powernv/kdump: Fix cases where the
 // kdump kernel can get HMI's" (Balbir Singh, 2018-01-16) and its parent "powerpc/crash: Remove the test for
-// cpu_online in the IPI callback". Models arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self (clear,
-// smp_mb, then kdump_in_progress() -> crash_ipi_callback; WAKERESET replay), arch/powerpc/kernel/smp.c
-// crash_send_ipi with the offline round (v5.x busy-flag NMI-IPI layer with OPAL quiesce),
-// arch/powerpc/kexec/crash.c@2555693dd85c (ncpus = present - 1).
+// cpu_online in the IPI callback", as in the v5.x kernels before 7d6475051fb3 (2019). Models
+// arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self (clear, smp_mb, then kdump_in_progress() ->
+// crash_ipi_callback; WAKERESET replay), arch/powerpc/kernel/smp.c crash_send_ipi with the offline round (v5.x
+// busy-flag NMI-IPI layer, 88b9a3d1425a, with OPAL quiesce), smp_send_stop by NMI IPI whose nmi_stop_this_cpu
+// leaves the CPU online (de6e5d38417e until bab26238bbd4), arch/powerpc/kexec/crash.c@2555693dd85c
+// (ncpus = present - 1).
 #include "targets/ppc/ppc_kernel.h"
 #include "targets/ppc/ppc_known.h"
 #include "targets/target.h"
@@ -12,11 +14,12 @@ namespace crashdiff::ppc {
 namespace {
 
 constexpr Variant kUpstream{
-    .receiver_online_guard = false,
-    .wake_offline = true,
+    .crash_ipi_callback = CrashIpiCb::kNoOnlineTest,
+    .prepare_cpus = PrepareCpus::k4145f358,
     .kill_self = KillSelf::k4145f358,
-    .sreset_dump = false,
-    .nmi_form = NmiIpiForm::kBusyFlag,
+    .crash_shutdown = CrashShutdown::kV4_14,
+    .nmi_ipi = NmiIpi::k88b9a3d1,
+    .send_stop = SendStop::k88b9a3d1,
 };
 
 const TargetSpec kSpec{
@@ -32,7 +35,6 @@ const TargetSpec kSpec{
             kLoserNotSaved,
             kLoserLeftInOldText,
             kStoppedBeforeCrashNotSaved,
-            kStoppedBeforeCrashInStop,
             kOperatorWait,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kUpstream); },

@@ -12,12 +12,12 @@ namespace crashdiff::ppc {
 namespace {
 
 constexpr Variant kV1{
-    .receiver_online_guard = false,
-    .wake_offline = true,
+    .crash_ipi_callback = CrashIpiCb::kNoOnlineTest,
+    .prepare_cpus = PrepareCpus::k4145f358,
     .kill_self = KillSelf::kV1Patch,
-    .sreset_dump = false,
-    .nmi_form = NmiIpiForm::kBusyCount,
-    .send_stop = SendStopForm::kCallFunction,
+    .crash_shutdown = CrashShutdown::kV4_14,
+    .nmi_ipi = NmiIpi::kV4_14,
+    .send_stop = SendStop::kV4_14,
 };
 
 const TargetSpec kSpec{

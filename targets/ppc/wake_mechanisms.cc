@@ -66,12 +66,12 @@ Task<> PpcKernel::CauseIpi(Cpu& cpu, uint32_t target, Label l) {
   }
 }
 
-// L4 of the offline loop: clear what woke us, by reason (pnv_smp_cpu_kill_self). replay_reset: the versions that
-// replay a system reset wake (SRR1_WAKERESET) through the reset handler.
+// L4 of the offline loop: clear what woke us, by its SRR1 reason only (pnv_smp_cpu_kill_self, v4.14 and
+// 4145f358644b alike: neither looks at irq_happened here). replay_reset: the versions that replay a system reset
+// wake (SRR1_WAKERESET) through the reset handler.
 Task<> PpcKernel::ClearWake(Cpu& cpu, Wake wake, bool replay_reset) {
-  PerCpu& p = pc(cpu);
   const uint32_t reason = wake.srr1 & kSrr1WakeMask;
-  if (reason == kSrr1WakeEe || reason == kSrr1WakeHvi || (p.irq_happened & kIrqHappenedEe)) {
+  if (reason == kSrr1WakeEe || reason == kSrr1WakeHvi) {
     co_await ControllerFlush(cpu, "L4");
   } else if (reason == kSrr1WakeHdbell) {
     co_await cpu.hw_op("L4", "msgclr", [&cpu] { cpu.hw().doorbell = false; });
@@ -82,7 +82,6 @@ Task<> PpcKernel::ClearWake(Cpu& cpu, Wake wake, bool replay_reset) {
   } else {
     co_await cpu.local("L4", "nothing to clear");  // HMI (handled in real mode), DEC, 0 (KVM exit), reset (pre-fix)
   }
-  p.irq_happened &= ~(kIrqHappenedEe | kIrqHappenedDbell);
 }
 
 Task<> PpcKernel::ControllerFlush(Cpu& cpu, Label l) {
@@ -197,7 +196,7 @@ Task<> PpcKernel::XiveExternal(Cpu& cpu) {
 // its (always failing) check is left out there rather than adding a step to every demux.
 Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
   PerCpu& p = pc(cpu);
-  const bool call_function_used = v_.send_stop == SendStopForm::kCallFunction;
+  const bool call_function_used = CallFunctionIpiUsed();
   for (;;) {
     bool any = false;
     if (call_function_used && co_await cpu.cmpxchg(*p.msg_call, 1, 0, "N1") == 1) {
@@ -220,7 +219,7 @@ Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
 // smp_send_stop queues one here (v4.14), and it never returns.
 Task<> PpcKernel::FlushCallFunctionQueue(Cpu& cpu, Label l) {
   Var& queue = *pc(cpu).call_queue;
-  if (co_await cpu.cmpxchg(queue, kFnStopThisCpu, kFnNone, l) == kFnStopThisCpu) co_await StopThisCpuCall(cpu);
+  if (co_await cpu.cmpxchg(queue, kFnStopThisCpu, kFnNone, l) == kFnStopThisCpu) co_await StopThisCpuV4_14(cpu);
 }
 
 }  // namespace crashdiff::ppc

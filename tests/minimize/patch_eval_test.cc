@@ -39,11 +39,12 @@ const TargetSpec& Base() {
 
 // The base's Variant, as targets/ppc/upstream_clear_then_check.cc spells it.
 constexpr ppc::Variant kUpstream{
-    .receiver_online_guard = false,
-    .wake_offline = true,
+    .crash_ipi_callback = ppc::CrashIpiCb::kNoOnlineTest,
+    .prepare_cpus = ppc::PrepareCpus::k4145f358,
     .kill_self = ppc::KillSelf::k4145f358,
-    .sreset_dump = false,
-    .nmi_form = ppc::NmiIpiForm::kBusyFlag,
+    .crash_shutdown = ppc::CrashShutdown::kV4_14,
+    .nmi_ipi = ppc::NmiIpi::k88b9a3d1,
+    .send_stop = ppc::SendStop::k88b9a3d1,
 };
 
 // A patch as a developer models one: a copy of the base under a new name, one step changed, nothing documented.
@@ -167,7 +168,8 @@ TEST(PatchEval, CheckingBeforeTheClearIntroducesTheLostWakeAndNothingElse) {
 // crash, so they are still asleep in the offline loop at hand-over (PR1 @STOPPED_HW) on inputs where the base
 // parks them.
 TEST(PatchEval, SkippingTheOfflineWakeRoundIntroducesUnsafeParkingOfOfflineThreads) {
-  const TargetSpec patch = Patched("ppc-no-offline-wake", [](ppc::Variant& v) { v.wake_offline = false; });
+  const TargetSpec patch =
+      Patched("ppc-no-offline-wake", [](ppc::Variant& v) { v.prepare_cpus = ppc::PrepareCpus::kV4_14; });
   const PatchReport r = EvaluatePatch(patch, Base(), Options());
   bool found = false;
   for (const RootCauseRow& row : r.root_causes) {
@@ -215,7 +217,8 @@ TEST(PatchEval, SwappingPatchAndBaseSwapsIntroducedAndFixed) {
 }
 
 TEST(PatchEval, OutcomeDifferencesAreNeverBugs) {
-  const TargetSpec patch = Patched("ppc-no-offline-wake", [](ppc::Variant& v) { v.wake_offline = false; });
+  const TargetSpec patch =
+      Patched("ppc-no-offline-wake", [](ppc::Variant& v) { v.prepare_cpus = ppc::PrepareCpus::kV4_14; });
   const PatchReport r = EvaluatePatch(patch, Base(), Options());
   for (const RootCauseRow& row : r.root_causes) EXPECT_NE(row.root_cause.rfind("OUTCOME", 0), 0u) << row.root_cause;
   for (const RootCauseRow& row : r.outcomes) EXPECT_EQ(row.root_cause.rfind("OUTCOME ", 0), 0u) << row.root_cause;
