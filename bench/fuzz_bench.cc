@@ -27,6 +27,7 @@
 #include "fuzz/mutator/mutator.h"
 #include "proto/family_name.h"
 #include "sim/rng.h"
+#include "sim/validate.h"
 
 namespace crashdiff::fuzz {
 namespace {
@@ -74,6 +75,71 @@ void BM_Differential(benchmark::State& state, const char* family) {
 BENCHMARK_CAPTURE(BM_Differential, ppc, "ppc")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Differential, x86, "x86")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Differential, arm64, "arm64")->Unit(benchmark::kMicrosecond);
+
+// A generated scenario of a given size: a panic on cpu0, every other odd CPU offline (half the other threads),
+// and `events` stray hardware events at distinct times spread over the CPUs (ppc: doorbells, HMIs, spurious
+// wakes; x86: spurious wakes and SMIs).
+pb::Scenario ScaleScenario(pb::Family family, uint32_t cpus, uint32_t events) {
+  pb::Scenario s;
+  pb::Machine* m = s.mutable_machine();
+  m->set_family(family);
+  m->set_platform(family == pb::PPC ? pb::POWER9_DOORBELL_XIVE : pb::X86_HLT);
+  const uint32_t threads = cpus >= 4 ? 4 : 1;
+  m->set_cores(cpus / threads);
+  m->set_threads_per_core(threads);
+  for (uint32_t c = 1; c < cpus; c += 2) m->add_offline(c);
+  pb::Event* panic = s.add_events();
+  panic->set_kind(pb::PANIC);
+  panic->add_cpus(0);
+  panic->mutable_trigger()->set_at_time_ns(100);
+  const pb::EventKind ppc_kinds[] = {pb::STRAY_DOORBELL, pb::HMI, pb::SPURIOUS_WAKE};
+  const pb::EventKind x86_kinds[] = {pb::SPURIOUS_WAKE, pb::SMI};
+  for (uint32_t i = 0; i < events; ++i) {
+    pb::Event* e = s.add_events();
+    e->set_kind(family == pb::PPC ? ppc_kinds[i % 3] : x86_kinds[i % 2]);
+    e->add_cpus(1 + i % (cpus - 1));
+    e->mutable_trigger()->set_at_time_ns(50 + 7 * uint64_t{i});
+  }
+  s.mutable_schedule()->set_step_budget(kMaxStepBudget);
+  return s;
+}
+
+// BM_Scale/<cpus>/<events>: one differential execution (every target of the family and the reference) of a
+// generated scenario of that size. us_per_cpu and us_per_event divide the execution's CPU time by the size.
+void BM_Scale(benchmark::State& state, pb::Family family) {
+  const auto cpus = static_cast<uint32_t>(state.range(0));
+  const auto events = static_cast<uint32_t>(state.range(1));
+  const pb::Scenario s = ScaleScenario(family, cpus, events);
+  if (const auto errors = Validate(s); !errors.empty()) {
+    state.SkipWithError((PathToString(errors.front().path) + ": " + errors.front().reason).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    const DiffReport r = RunDifferential(s);
+    benchmark::DoNotOptimize(r);
+  }
+  using C = benchmark::Counter;
+  state.counters["us_per_cpu"] = C(cpus * 1e-6, C::kIsIterationInvariantRate | C::kInvert);
+  state.counters["us_per_event"] = C(events * 1e-6, C::kIsIterationInvariantRate | C::kInvert);
+}
+// ppc keeps its cpumask in one 64-bit word (sim/validate.h kMaxPpcCpus): the CPU sweep beyond 64 runs on x86.
+BENCHMARK_CAPTURE(BM_Scale, ppc, pb::PPC)
+    ->Args({4, 1})
+    ->Args({16, 1})
+    ->Args({32, 1})
+    ->Args({64, 1})
+    ->Args({8, 1})
+    ->Args({8, 10})
+    ->Args({8, 100})
+    ->Args({8, 1024})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Scale, x86, pb::X86)
+    ->Args({4, 1})
+    ->Args({32, 1})
+    ->Args({256, 1})
+    ->Args({1024, 1})
+    ->Args({8, 1024})
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_Mutate(benchmark::State& state) {
   const auto& seeds = Seeds().at("ppc");

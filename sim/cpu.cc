@@ -15,7 +15,17 @@ Cpu::Cpu(Machine& machine, uint32_t id, uint32_t core) : machine_(&machine), id_
 void Cpu::set_location(Location l) {
   if (l == location_) return;
   location_ = l;
+  Changed();
   machine_->Record(id_, TraceKind::kLocation, Name(l));
+}
+
+void Cpu::Changed() {
+  machine_->NoteCpuChanged(id_);
+}
+
+void Cpu::set_monitored(Var* v) {
+  machine_->NoteMonitor(monitored_, v);
+  monitored_ = v;
 }
 
 void Cpu::Suspend(PendingOp* op) {
@@ -25,6 +35,7 @@ void Cpu::Suspend(PendingOp* op) {
 void Cpu::Finish(Location final_location) {
   set_location(final_location);
   finished_ = true;
+  Changed();
 }
 
 void RecordHw(Cpu& cpu, Label label, const std::string& what, int64_t value) {

@@ -97,13 +97,31 @@ class Cpu {
   uint32_t id() const { return id_; }
   uint32_t core() const { return core_; }
   Machine& machine() const { return *machine_; }
-  CpuHw& hw() { return hw_; }
-  const CpuHw& hw() const { return hw_; }
-  Location location() const { return location_; }
+  // The state another CPU's wait condition may read (latches, location, finished, firmware) notes the read in
+  // the current ReadLog; a mutable reference to the latches counts as a change (sim/machine.cc, "Runnable set").
+  CpuHw& hw() {
+    NoteRead();
+    Changed();
+    return hw_;
+  }
+  const CpuHw& hw() const {
+    NoteRead();
+    return hw_;
+  }
+  Location location() const {
+    NoteRead();
+    return location_;
+  }
   bool irq_enabled() const { return irq_enabled_; }
   bool in_nmi() const { return in_nmi_; }
-  bool in_firmware() const { return in_firmware_; }
-  bool finished() const { return finished_; }
+  bool in_firmware() const {
+    NoteRead();
+    return in_firmware_;
+  }
+  bool finished() const {
+    NoteRead();
+    return finished_;
+  }
   Region code_region() const { return code_region_; }
   Region vector_region() const { return vector_region_; }
   Var* monitored() const { return monitored_; }
@@ -115,7 +133,10 @@ class Cpu {
   void set_location(Location l);
   void set_code_region(Region r) { code_region_ = r; }
   void set_vector_region(Region r) { vector_region_ = r; }
-  void set_held_sources(SourceMask m) { held_sources_ = m; }
+  void set_held_sources(SourceMask m) {
+    held_sources_ = m;
+    Changed();
+  }
 
   // ---- Step operations (co_await each). ----
   class ReadOp;
@@ -177,13 +198,21 @@ class Cpu {
     irq_enabled_ = enabled;
     in_nmi_ = nmi;
   }
-  void set_in_firmware() { in_firmware_ = true; }
+  void set_in_firmware() {
+    in_firmware_ = true;
+    Changed();
+  }
   void set_irq_enabled(bool e) { irq_enabled_ = e; }
-  void set_monitored(Var* v) { monitored_ = v; }
+  void set_monitored(Var* v);
   uint64_t irq_count() const { return irq_count_; }
   void count_irq() { ++irq_count_; }
 
  private:
+  void NoteRead() const {
+    if (ReadLog* log = ReadLog::Current(); log != nullptr && log->self != id_) log->cpus.push_back(id_);
+  }
+  void Changed();  // tells the machine this CPU's observable state changed
+
   Machine* machine_;
   uint32_t id_;
   uint32_t core_;

@@ -28,7 +28,18 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
     events_.push_back(PendingEvent{&e});
     if (e.trigger().has_at_time_ns()) ExtendTimeLimit(e.trigger().at_time_ns());
   }
+  IndexEvents();
   scheduler_ = Scheduler::Create(scenario_.schedule(), n);
+  runnable_flag_.assign(n, 0);
+  dirty_flag_.assign(n, 0);
+  epoch_.assign(n, 0);
+  cpu_watchers_.resize(n);
+  runnable_.reserve(n);
+  static const bool verify_env = [] {
+    const char* v = std::getenv("CRASHDIFF_SIM_VERIFY");
+    return v != nullptr && v[0] == '1';
+  }();
+  options_.verify_runnable = options_.verify_runnable || verify_env;
 }
 
 Machine::~Machine() {
@@ -51,6 +62,8 @@ Var& Machine::NewVar(std::string name, int64_t init, Region region) {
   v.id = static_cast<uint32_t>(vars_.size() - 1);
   v.name = std::move(name);
   v.value = init;
+  v.value.set_id(v.id);
+  var_waiters_.emplace_back();
   v.region = region;
   return v;
 }
@@ -79,10 +92,17 @@ void Machine::Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMa
   TraceTags tags = v.tags();
   tags.mark = mark;
   Record(by_cpu, TraceKind::kWrite, label, v.name, value, tags);
+  WakeWaiters(var_waiters_[v.id]);
   // x86 MONITOR fires on any store to the armed line, even one that writes the same value.
+  if (armed_monitors_ == 0) return;
   for (Cpu& c : cpus_) {
     if (c.monitored() == &v) c.hw().monitor_fired = true;
   }
+}
+
+void Machine::NoteMonitor(const Var* old_line, const Var* new_line) {
+  if (old_line == nullptr && new_line != nullptr) ++armed_monitors_;
+  if (old_line != nullptr && new_line == nullptr) --armed_monitors_;
 }
 
 void Machine::Overwrite(Region r, uint32_t by_cpu) {
@@ -142,10 +162,8 @@ void Machine::Handover(uint32_t cpu, const std::vector<Region>& overwritten) {
     result_.handover_step = step_;
     result_.handover_cpu = cpu;
     for (uint32_t c = 0; c < num_cpus(); ++c) result_.cpus[c].at_handover = cpus_[c].location();
-    for (const PendingEvent& pe : events_) {
-      const pb::Trigger& t = pe.event->trigger();
-      if (t.has_after_handover_ns()) ExtendTimeLimit(now_ + std::min(t.after_handover_ns(), kForever - now_));
-    }
+    // The latest after_handover_ns trigger bounds the run (the limit is monotone in it).
+    if (any_after_handover_) ExtendTimeLimit(now_ + std::min(max_after_handover_ns_, kForever - now_));
   }
   Record(cpu, TraceKind::kHandover, "HANDOVER");
   for (Region r : overwritten) Overwrite(r, cpu);
@@ -175,6 +193,7 @@ void Machine::PushFrame(Cpu& cpu, Task<> task, bool is_interrupt, Source source)
   std::coroutine_handle<> h = f.root.handle();
   cpu.frames().push_back(std::move(f));
   cpu.set_blocked(false);
+  MarkDirty(cpu.id());
   if (is_interrupt) cpu.enter_irq(source == Source::kNmi);
   ResumeLeaf(cpu, h);
 }
@@ -278,47 +297,155 @@ void Machine::ExecuteStep(Cpu& cpu) {
   CheckLabelTriggers(cpu.id(), label);
 }
 
-uint64_t Machine::NextTimePoint() const {
-  uint64_t next = kForever;
-  for (const Cpu& c : cpus_) {
-    if (c.finished() || c.in_firmware() || c.frames().empty()) continue;
-    const PendingOp* op = c.frames().back().op;
-    if (op != nullptr && op->Deadline() > now_) next = std::min(next, op->Deadline());
-  }
-  for (const PendingEvent& pe : events_) {
-    if (pe.fired) continue;
-    const pb::Trigger& t = pe.event->trigger();
-    if (t.has_at_time_ns() && t.at_time_ns() > now_) next = std::min(next, t.at_time_ns());
-    if (t.has_after_handover_ns() && result_.handed_over) {
-      next = std::min(next, std::max(now_ + 1, result_.handover_time_ns + t.after_handover_ns()));
+// ---- Event schedule ----
+// Each trigger kind keeps its unfired events sorted by when they become due (ties in scenario order) with a
+// cursor, and label triggers are listed per CPU, so a step costs O(1) for events however many a scenario has.
+// Events due together fire in scenario order, as a scan of the whole list would fire them.
+
+void Machine::IndexEvents() {
+  label_events_.resize(num_cpus());
+  for (uint32_t i = 0; i < events_.size(); ++i) {
+    const pb::Trigger& t = events_[i].event->trigger();
+    if (t.has_at_step()) by_step_.order.emplace_back(t.at_step(), i);
+    if (t.has_at_time_ns()) by_time_.order.emplace_back(t.at_time_ns(), i);
+    if (t.has_after_handover_ns()) {
+      after_handover_.order.emplace_back(t.after_handover_ns(), i);
+      max_after_handover_ns_ = std::max(max_after_handover_ns_, t.after_handover_ns());
+      any_after_handover_ = true;
     }
+    if (t.has_on_label() && t.on_label().cpu() < num_cpus()) label_events_[t.on_label().cpu()].push_back(i);
+  }
+  for (EventQueue* q : {&by_step_, &by_time_, &after_handover_}) std::sort(q->order.begin(), q->order.end());
+}
+
+// Moves every event of q with key + base <= limit to due_.
+void Machine::TakeDue(EventQueue& q, uint64_t limit, uint64_t base) {
+  while (q.cursor < q.order.size() && q.order[q.cursor].first + base <= limit) {
+    due_.push_back(q.order[q.cursor++].second);
+  }
+}
+
+uint64_t Machine::NextTimePoint() {
+  uint64_t next = kForever;
+  // Deadlines of blocked CPUs (stale entries, of CPUs evaluated since, are dropped here).
+  while (!deadlines_.empty() && deadlines_.top().epoch != epoch_[deadlines_.top().cpu]) deadlines_.pop();
+  if (!deadlines_.empty()) next = deadlines_.top().time;
+  // Every due event has fired, so the queues' fronts are in the future.
+  if (by_time_.cursor < by_time_.order.size()) next = std::min(next, by_time_.order[by_time_.cursor].first);
+  if (result_.handed_over && after_handover_.cursor < after_handover_.order.size()) {
+    next = std::min(next,
+                    std::max(now_ + 1, result_.handover_time_ns + after_handover_.order[after_handover_.cursor].first));
   }
   return next;
 }
 
 void Machine::FireDueEvents() {
-  for (PendingEvent& pe : events_) {
-    if (pe.fired) continue;
-    const pb::Trigger& t = pe.event->trigger();
-    bool due = false;
-    if (t.has_at_step()) due = step_ >= t.at_step();
-    if (t.has_at_time_ns()) due = now_ >= t.at_time_ns();
-    if (t.has_after_handover_ns()) {
-      due = result_.handed_over && now_ >= result_.handover_time_ns + t.after_handover_ns();
-    }
-    if (due) Fire(pe);
-  }
+  due_.clear();
+  TakeDue(by_step_, step_, 0);
+  TakeDue(by_time_, now_, 0);
+  if (result_.handed_over) TakeDue(after_handover_, now_, result_.handover_time_ns);
+  if (due_.empty()) return;
+  std::sort(due_.begin(), due_.end());
+  for (uint32_t i : due_) Fire(events_[i]);
 }
 
 void Machine::CheckLabelTriggers(uint32_t cpu, Label label) {
   if (settling_) return;  // the scenario starts after settling: its label occurrences count from step 0
   scheduler_->Executed(cpu, label);
-  for (PendingEvent& pe : events_) {
-    if (pe.fired || !pe.event->trigger().has_on_label()) continue;
+  std::vector<uint32_t>& mine = label_events_[cpu];
+  if (mine.empty()) return;  // the common case: no label trigger on this CPU, no string compared
+  bool fired = false;
+  for (uint32_t i : mine) {
+    PendingEvent& pe = events_[i];
     const pb::OnLabel& on = pe.event->trigger().on_label();
-    if (on.cpu() != cpu || on.label() != label) continue;
-    if (++pe.label_hits >= on.occurrence()) Fire(pe);
+    if (on.label() != label) continue;
+    if (++pe.label_hits >= on.occurrence()) {
+      Fire(pe);
+      fired = true;
+    }
   }
+  if (fired) std::erase_if(mine, [this](uint32_t i) { return events_[i].fired; });
+}
+
+// ---- Runnable set ----
+// Runnable(c) depends on c's own state (changes only when c steps, takes an interrupt or has a frame pushed),
+// its latches (changed through the mutable Cpu::hw(), which reports it), model time (a blocked wait's deadline)
+// and, for a blocked wait, whatever its condition reads: shared variables and other CPUs' state. Evaluating a
+// blocked CPU logs those reads (ReadLog) and registers the CPU on each; a store to a variable or a change of a
+// CPU's state marks the registered CPUs dirty, a deadline heap marks CPUs whose deadline time reached, and only
+// dirty CPUs are evaluated again. So a step costs O(CPUs it affects), and runnable_ (CPU id ascending, what
+// the scheduler is given) is exactly what evaluating every CPU would give: CRASHDIFF_SIM_VERIFY=1 checks it.
+
+void Machine::NoteCpuChanged(uint32_t cpu) {
+  if (cpu >= dirty_flag_.size()) return;  // during construction
+  MarkDirty(cpu);
+  WakeWaiters(cpu_watchers_[cpu]);
+}
+
+void Machine::WakeWaiters(std::vector<Waiter>& list) {
+  if (list.empty()) return;
+  for (const Waiter& w : list) {
+    if (epoch_[w.cpu] == w.epoch) MarkDirty(w.cpu);
+  }
+  list.clear();
+}
+
+bool Machine::EvaluateRunnable(Cpu& c) {
+  const uint32_t id = c.id();
+  const uint32_t epoch = ++epoch_[id];
+  if (c.finished() || c.in_firmware() || c.frames().empty()) return false;
+  const PendingOp* op = c.frames().back().op;
+  if (op != nullptr && !c.blocked()) return true;
+  read_log_.self = id;
+  read_log_.vars.clear();
+  read_log_.cpus.clear();
+  ReadLog::Current() = &read_log_;
+  const bool runnable = DeliverableInterrupt(c).has_value() || (op != nullptr && op->CanProceed(c));
+  ReadLog::Current() = nullptr;
+  for (uint32_t v : read_log_.vars) var_waiters_[v].push_back(Waiter{id, epoch});
+  for (uint32_t x : read_log_.cpus) cpu_watchers_[x].push_back(Waiter{id, epoch});
+  if (!runnable && op != nullptr) {
+    const uint64_t d = op->Deadline();
+    if (d != kForever && d > now_) deadlines_.push(DeadlineEntry{d, id, epoch});
+  }
+  return runnable;
+}
+
+void Machine::RefreshRunnable() {
+  while (!deadlines_.empty() && deadlines_.top().time <= now_) {
+    const DeadlineEntry e = deadlines_.top();
+    deadlines_.pop();
+    if (e.epoch == epoch_[e.cpu]) MarkDirty(e.cpu);
+  }
+  // Evaluations may mark CPUs again (a condition that takes a mutable reference to latches): those wait for
+  // the next refresh, which runs before the next pick.
+  dirty_work_.swap(dirty_);
+  dirty_.clear();
+  for (uint32_t id : dirty_work_) {
+    dirty_flag_[id] = 0;
+    const bool r = EvaluateRunnable(cpus_[id]);
+    if (r == static_cast<bool>(runnable_flag_[id])) continue;
+    runnable_flag_[id] = r;
+    const auto it = std::lower_bound(runnable_.begin(), runnable_.end(), id);
+    if (r) {
+      runnable_.insert(it, id);
+    } else {
+      runnable_.erase(it);
+    }
+  }
+  dirty_work_.clear();
+}
+
+void Machine::VerifyRunnable() {
+  std::vector<uint32_t> full;
+  for (const Cpu& c : cpus_) {
+    if (Runnable(c)) full.push_back(c.id());
+  }
+  if (full == runnable_) return;
+  std::fprintf(stderr,
+               "crashdiff: simulator invariant: incremental runnable set differs at step %llu (%zu vs %zu CPUs)\n",
+               static_cast<unsigned long long>(step_), runnable_.size(), full.size());
+  std::abort();
 }
 
 void Machine::Start(Program& program) {
@@ -338,12 +465,19 @@ void Machine::Start(Program& program) {
 void Machine::Settle() {
   settling_ = true;
   uint64_t steps = 0;
+  // The CPUs to settle, found once (initially_online searches the offline lists: per CPU per pass it was
+  // quadratic in the machine's size).
+  std::vector<uint32_t> to_settle;
+  for (const Cpu& c : cpus_) {
+    if (!initially_online(c.id())) to_settle.push_back(c.id());
+  }
   for (bool progressed = true; progressed;) {
     progressed = false;
-    for (Cpu& c : cpus_) {
-      if (initially_online(c.id())) continue;
-      while (Runnable(c)) {
-        if (++steps > kSettleStepLimit) {
+    for (uint32_t id : to_settle) {
+      Cpu& c = cpus_[id];
+      // The bound is per CPU and pass (the comment on kSettleStepLimit), so a large machine is not a model bug.
+      for (uint64_t own = 0; Runnable(c); ++steps) {
+        if (++own > kSettleStepLimit) {
           std::fprintf(stderr,
                        "crashdiff: simulator invariant: cpu%u did not settle into its initial state within %llu "
                        "steps (the model's offline or firmware start-up path never blocks): model bug\n",
@@ -364,13 +498,12 @@ RunResult Machine::Run(Program& program) {
   Start(program);
   Settle();
   const uint64_t budget = scenario_.schedule().step_budget();
-  std::vector<uint32_t> runnable;
+  for (uint32_t c = 0; c < num_cpus(); ++c) MarkDirty(c);
+  const std::vector<uint32_t>& runnable = runnable_;
   for (;;) {
     FireDueEvents();
-    runnable.clear();
-    for (const Cpu& c : cpus_) {
-      if (Runnable(c)) runnable.push_back(c.id());
-    }
+    RefreshRunnable();
+    if (options_.verify_runnable) VerifyRunnable();
     if (runnable.empty()) {
       const uint64_t next = NextTimePoint();
       if (next == kForever) {
@@ -393,6 +526,7 @@ RunResult Machine::Run(Program& program) {
     assert(std::binary_search(runnable.begin(), runnable.end(), id));
     Cpu& c = cpus_[id];
     ExecuteStep(c);
+    MarkDirty(id);
     ++step_;
     now_ += kStepNs;
   }

@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,9 @@ struct RunOptions {
   bool record_trace = true;
   RunObserver* observer = nullptr;   // sees every trace entry and bookkeeping call as it happens
   SchedulePicker* picker = nullptr;  // when set, chooses every scheduled step (the scenario's schedule is unused)
+  // Checks the incrementally maintained runnable set against a full re-evaluation of every CPU at every step and
+  // aborts on a difference (tests; also on when the environment sets CRASHDIFF_SIM_VERIFY=1).
+  bool verify_runnable = false;
 };
 
 class Machine {
@@ -153,11 +157,32 @@ class Machine {
   // Marks the CPU DEAD_CORRUPT and stops it for good.
   void Corrupt(Cpu& cpu, std::string why);
 
+  // ---- Runnable-set bookkeeping (sim/machine.cc, "Runnable set"); called by Cpu. ----
+  // cpu's state another CPU can observe changed: it and the waits that read its state are re-evaluated.
+  void NoteCpuChanged(uint32_t cpu);
+  void NoteMonitor(const Var* old_line, const Var* new_line);
+
  private:
   struct PendingEvent {
     const pb::Event* event;
     uint32_t label_hits = 0;
     bool fired = false;
+  };
+  // A blocked CPU's registration on what its last evaluation read; stale once the CPU is evaluated again.
+  struct Waiter {
+    uint32_t cpu;
+    uint32_t epoch;
+  };
+  struct DeadlineEntry {
+    uint64_t time;
+    uint32_t cpu;
+    uint32_t epoch;
+    bool operator>(const DeadlineEntry& o) const { return time != o.time ? time > o.time : cpu > o.cpu; }
+  };
+  // Unfired events of one trigger kind in firing order: (key, scenario index) ascending, consumed from cursor.
+  struct EventQueue {
+    std::vector<std::pair<uint64_t, uint32_t>> order;
+    size_t cursor = 0;
   };
 
   void Book(BookKind kind, uint32_t cpu);
@@ -172,12 +197,23 @@ class Machine {
   std::optional<Source> DeliverableInterrupt(const Cpu& cpu) const;
   void ExecuteStep(Cpu& cpu);
   void TakeInterrupt(Cpu& cpu, Source s);
-  uint64_t NextTimePoint() const;
+  uint64_t NextTimePoint();
   void FireDueEvents();
   void CheckLabelTriggers(uint32_t cpu, Label label);
   void Fire(PendingEvent& pe);
   void ApplyHardware(const pb::Event& event);
   std::vector<uint32_t> EventCpus(const pb::Event& event) const;
+  void IndexEvents();
+  void TakeDue(EventQueue& q, uint64_t limit, uint64_t base);
+  void MarkDirty(uint32_t cpu) {
+    if (dirty_flag_[cpu]) return;
+    dirty_flag_[cpu] = 1;
+    dirty_.push_back(cpu);
+  }
+  void WakeWaiters(std::vector<Waiter>& list);
+  bool EvaluateRunnable(Cpu& cpu);
+  void RefreshRunnable();
+  void VerifyRunnable();
 
   pb::Scenario scenario_;
   RunOptions options_;
@@ -195,6 +231,25 @@ class Machine {
   uint64_t time_limit_ns_ = kTimeLimitNs;
   bool settling_ = false;
   RunResult result_;
+
+  // Event schedule: at_step / at_time_ns / after_handover_ns queues, label triggers per CPU (scenario order).
+  EventQueue by_step_, by_time_, after_handover_;
+  std::vector<std::vector<uint32_t>> label_events_;
+  std::vector<uint32_t> due_;  // scratch: events due now, in scenario order
+  uint64_t max_after_handover_ns_ = 0;
+  bool any_after_handover_ = false;
+
+  // Runnable set: runnable_ (sorted CPU ids) is kept equal to {c : Runnable(c)} by re-evaluating only dirty CPUs.
+  std::vector<uint32_t> runnable_;
+  std::vector<uint8_t> runnable_flag_;
+  std::vector<uint8_t> dirty_flag_;
+  std::vector<uint32_t> dirty_, dirty_work_;
+  std::vector<uint32_t> epoch_;                    // per CPU: evaluations so far
+  std::vector<std::vector<Waiter>> var_waiters_;   // by Var id
+  std::vector<std::vector<Waiter>> cpu_watchers_;  // by CPU id: waits that read that CPU's state
+  std::priority_queue<DeadlineEntry, std::vector<DeadlineEntry>, std::greater<>> deadlines_;
+  ReadLog read_log_;
+  uint32_t armed_monitors_ = 0;  // CPUs with an armed x86 monitor (a store scans CPUs only when there are some)
 };
 
 }  // namespace crashdiff

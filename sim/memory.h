@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sim/shared_var.h"
 
@@ -37,13 +38,47 @@ constexpr std::string_view Name(Region r) {
   return kRegionNames[static_cast<size_t>(r)];
 }
 
+// What a blocked wait's condition read while the machine evaluated it: the variables and the CPUs whose state
+// (location, finished, firmware, latches) it looked at. The machine re-evaluates a blocked CPU only when one of
+// them changes, instead of every CPU at every step (sim/machine.cc, "Runnable set").
+struct ReadLog {
+  uint32_t self = UINT32_MAX;  // the CPU being evaluated: reads of its own state are not dependencies
+  std::vector<uint32_t> vars;
+  std::vector<uint32_t> cpus;
+  // The log being filled on this thread, if any (set only while the machine evaluates a blocked CPU).
+  static ReadLog*& Current() {
+    static thread_local ReadLog* current __attribute__((tls_model("initial-exec"))) = nullptr;
+    return current;
+  }
+};
+
+// A shared variable's value: reads convert implicitly to int64_t (and are noted in the current ReadLog).
+class VarValue {
+ public:
+  VarValue() = default;
+  VarValue& operator=(int64_t v) {
+    v_ = v;
+    return *this;
+  }
+  operator int64_t() const {  // NOLINT: implicit so model code and predicates read it as a plain integer
+    if (ReadLog* log = ReadLog::Current()) log->vars.push_back(id_);
+    return v_;
+  }
+  int64_t raw() const { return v_; }  // a read that is not a dependency (the machine's own bookkeeping)
+  void set_id(uint32_t id) { id_ = id; }
+
+ private:
+  int64_t v_ = 0;
+  uint32_t id_ = 0;
+};
+
 // One shared variable. Model code never touches value directly: it goes through Cpu step operations so that
 // every access is a scheduling point and appears in the trace. (Predicates of blocking waits read it directly:
 // a wait re-reads its condition every time it is scheduled.)
 struct Var {
   uint32_t id = 0;
   std::string name;
-  int64_t value = 0;
+  VarValue value;
   Region region = Region::kOldKernelData;
   SharedVar shared = SharedVar::kNone;  // what the oracle knows it as, whatever its name
 

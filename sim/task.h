@@ -5,7 +5,9 @@
 #pragma once
 
 #include <coroutine>
+#include <cstddef>
 #include <exception>
+#include <new>
 #include <optional>
 #include <utility>
 
@@ -13,8 +15,48 @@ namespace crashdiff {
 
 namespace task_detail {
 
+// Coroutine frames come from per-thread free lists by 64-byte size class: every model call is a coroutine, so a
+// run creates and destroys frames at nearly every step, and the general-purpose allocator was a large share of
+// the simulator's cost. Freed frames stay in their list for the next one of that size (never returned).
+class FramePool {
+ public:
+  static void* Allocate(std::size_t size) {
+    const std::size_t k = Class(size);
+    if (k >= kClasses) return ::operator new(size);
+    Node*& head = Heads()[k];
+    if (head == nullptr) return ::operator new((k + 1) * kGranule);
+    Node* n = head;
+    head = n->next;
+    return n;
+  }
+  static void Free(void* p, std::size_t size) noexcept {
+    const std::size_t k = Class(size);
+    if (k >= kClasses) {
+      ::operator delete(p);
+      return;
+    }
+    Node*& head = Heads()[k];
+    head = new (p) Node{head};
+  }
+
+ private:
+  struct Node {
+    Node* next;
+  };
+  static constexpr std::size_t kGranule = 64;
+  static constexpr std::size_t kClasses = 64;  // frames up to 4 KiB
+  static std::size_t Class(std::size_t size) { return (size + kGranule - 1) / kGranule - 1; }
+  static Node** Heads() {
+    static thread_local Node* heads[kClasses] __attribute__((tls_model("initial-exec"))) = {};
+    return heads;
+  }
+};
+
 struct PromiseBase {
   std::coroutine_handle<> continuation = std::noop_coroutine();
+
+  static void* operator new(std::size_t size) { return FramePool::Allocate(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { FramePool::Free(p, size); }
 
   std::suspend_always initial_suspend() noexcept { return {}; }
   struct FinalAwaiter {

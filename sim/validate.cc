@@ -25,7 +25,10 @@ class Validator {
     if (!errors_.empty()) return std::move(errors_);  // CPU-id checks below need a sane topology
     n_ = s.machine().cores() * s.machine().threads_per_core();
     Schedule(s.schedule(), {F(s, "schedule")});
-    if (s.events_size() > kMaxEvents) Fail({F(s, "events")}, "at most 256 events");
+    if (s.events_size() > kMaxEvents) {
+      Fail({F(s, "events")},
+           "at most " + std::to_string(kMaxEvents) + " events, got " + std::to_string(s.events_size()));
+    }
     for (int i = 0; i < s.events_size(); ++i) {
       Event(s.events(i), s.machine().family(), s.schedule().step_budget(), {FieldStep{Fd(s, "events"), i}});
       SoftwareEventCpu(s, s.events(i), {FieldStep{Fd(s, "events"), i}});
@@ -63,8 +66,9 @@ class Validator {
       Fail(Join(base, F(m, "platform")),
            pb::Platform_Name(m.platform()) + " is not a " + pb::Family_Name(m.family()) + " platform");
     }
-    if (m.cores() < 1 || m.cores() > kMaxCores) {
-      Fail(Join(base, F(m, "cores")), "must be in [1, 8], got " + std::to_string(m.cores()));
+    if (m.cores() < 1 || m.cores() > kMaxTopologyCores) {
+      Fail(Join(base, F(m, "cores")),
+           "must be in [1, " + std::to_string(kMaxTopologyCores) + "], got " + std::to_string(m.cores()));
     }
     const uint32_t t = m.threads_per_core();
     if (t != 1 && t != 2 && t != 4 && t != 8) {
@@ -74,7 +78,13 @@ class Validator {
     n_ = m.cores() * t;
     if (n_ > kMaxCpus) {
       Fail(Join(base, F(m, "threads_per_core")),
-           "cores * threads_per_core must be at most 32, got " + std::to_string(n_));
+           "cores * threads_per_core must be at most " + std::to_string(kMaxCpus) + ", got " + std::to_string(n_));
+      return;
+    }
+    if (n_ > MaxCpus(m.family())) {
+      Fail(Join(base, F(m, "threads_per_core")),
+           "cores * threads_per_core must be at most " + std::to_string(MaxCpus(m.family())) + " on " +
+               pb::Family_Name(m.family()) + " (its cpumask is one 64-bit word), got " + std::to_string(n_));
       return;
     }
     if (m.boot_cpu() >= n_)

@@ -33,9 +33,18 @@ inline bool IsValid(const pb::Scenario& scenario) {
 }
 
 // Limits shared with the mutator and the docs.
+// Machine size: real machines (cores * threads_per_core up to 1,024; up to 4,096 events). The simulator's cost
+// per execution is linear in both (docs/PERFORMANCE.md, "Simulator scaling").
+inline constexpr uint32_t kMaxTopologyCores = 1024;
+inline constexpr uint32_t kMaxCpus = 1024;
+// The ppc models keep a cpumask (cpu_online_mask, the NMI-IPI pending mask) in one 64-bit shared variable, so a
+// ppc machine has at most 64 CPUs until the mask is modelled as the kernel's array of words.
+inline constexpr uint32_t kMaxPpcCpus = 64;
+inline constexpr int kMaxEvents = 4096;
+// The machine sizes the mutator draws and repairs to (cores, CPUs): small machines are where the crash-path races
+// are found, and a mutant stays cheap to run. Validation accepts the larger limits above.
 inline constexpr uint32_t kMaxCores = 8;
-inline constexpr uint32_t kMaxCpus = 32;
-inline constexpr int kMaxEvents = 256;
+inline constexpr uint32_t kMaxMutantCpus = 32;
 inline constexpr int kMaxChoices = 10000;
 inline constexpr uint32_t kMaxChoiceSteps = 10000;
 inline constexpr uint64_t kMinStepBudget = 100;
@@ -47,6 +56,10 @@ inline constexpr size_t kMaxLabelLength = 32;
 inline constexpr size_t kMaxNameLength = 200;
 
 bool PlatformInFamily(pb::Platform platform, pb::Family family);
+// cores * threads_per_core allowed for family.
+constexpr uint32_t MaxCpus(pb::Family family) {
+  return family == pb::PPC ? kMaxPpcCpus : kMaxCpus;
+}
 
 // Why cpu can never run kernel code in this scenario, for a software event on it (its cpus[0]): it never started,
 // or it is offline from the start and no HOTPLUG_UP event brings it online. Empty when it can. The validator

@@ -103,7 +103,7 @@ class Fixer {
       while (fixed * 2 <= t && fixed < 8) fixed *= 2;  // the largest valid value not above t
       Change([&] { m.set_threads_per_core(fixed); });
     }
-    while (m.cores() * m.threads_per_core() > kMaxCpus) {
+    while (m.cores() * m.threads_per_core() > kMaxMutantCpus) {
       Change([&] { m.set_threads_per_core(m.threads_per_core() / 2); });
     }
     const uint32_t n = m.cores() * m.threads_per_core();

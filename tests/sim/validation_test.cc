@@ -27,7 +27,15 @@ std::vector<BadCase> BadCases() {
       {"no machine", "name: \"x\"\n", "t.textproto:0: machine: required: the machine to simulate"},
       {"platform of another family", "machine {\n  family: X86\n  platform: POWER8_XICS\n}\n",
        "t.textproto:3: machine.platform: POWER8_XICS is not a X86 platform"},
-      {"too many cores", kMachine + "  cores: 9\n}\n", "t.textproto:4: machine.cores: must be in [1, 8], got 9"},
+      {"too many cores", kMachine + "  cores: 1025\n}\n",
+       "t.textproto:4: machine.cores: must be in [1, 1024], got 1025"},
+      {"more than 1,024 cpus",
+       "machine {\n  family: X86\n  platform: X86_HLT\n  cores: 1024\n  threads_per_core: 2\n}\n",
+       "t.textproto:5: machine.threads_per_core: cores * threads_per_core must be at most 1024, got 2048"},
+      {"ppc cpumask word", kMachine + "  cores: 65\n  threads_per_core: 1\n}\n",
+       "t.textproto:5: machine.threads_per_core: cores * threads_per_core must be at most 64 on PPC (its cpumask is "
+       "one "
+       "64-bit word), got 65"},
       {"bad thread count", kMachine + "  threads_per_core: 3\n}\n",
        "t.textproto:4: machine.threads_per_core: must be 1, 2, 4 or 8, got 3"},
       {"offline cpu out of range", kMachine + "  offline: 1\n  offline: 7\n}\n",
@@ -123,6 +131,35 @@ TEST(Validation, ASoftwareEventOnAnOfflineCpuIsValidOnceAHotplugUpBringsItOnline
                                               "events { kind: HMI cpus: [1, 2] trigger { at_step: 1 } }\n",
                                           "hw.textproto");
   EXPECT_TRUE(hw.scenario.has_value()) << hw.errors.front();
+}
+
+// Real machine sizes: 1,024 CPUs and 4,096 events are valid, one more of either is a clear error.
+TEST(Validation, LimitsAre1024CpusAnd4096Events) {
+  pb::Scenario s;
+  s.mutable_machine()->set_family(pb::X86);
+  s.mutable_machine()->set_platform(pb::X86_HLT);
+  s.mutable_machine()->set_cores(512);
+  s.mutable_machine()->set_threads_per_core(2);
+  for (int i = 0; i < kMaxEvents; ++i) {
+    pb::Event* e = s.add_events();
+    e->set_kind(pb::NMI);
+    e->add_cpus(static_cast<uint32_t>(i % 1024));
+    e->mutable_trigger()->set_at_time_ns(1000 + static_cast<uint64_t>(i));
+  }
+  EXPECT_TRUE(Validate(s).empty()) << PathToString(Validate(s).front().path) << ": " << Validate(s).front().reason;
+  pb::Scenario more_events = s;
+  *more_events.add_events() = s.events(0);
+  const std::vector<ValidationError> e = Validate(more_events);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(PathToString(e[0].path), "events");
+  EXPECT_EQ(e[0].reason, "at most 4096 events, got 4097");
+  pb::Scenario more_cpus = s;
+  more_cpus.mutable_machine()->set_cores(1025);
+  more_cpus.mutable_machine()->set_threads_per_core(1);
+  const std::vector<ValidationError> c = Validate(more_cpus);
+  ASSERT_FALSE(c.empty());
+  EXPECT_EQ(PathToString(c[0].path), "machine.cores");
+  EXPECT_EQ(c[0].reason, "must be in [1, 1024], got 1025");
 }
 
 TEST(Validation, EmptyFileIsAClearError) {
