@@ -13,6 +13,7 @@
 #include "diff/differential.h"
 #include "diff/runner.h"
 #include "explore/explorer.h"
+#include "explore/pct.h"
 #include "minimize/corpus_status.h"
 #include "sim/scenario_io.h"
 #include "util/atomic_file.h"
@@ -23,7 +24,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: crashdiff explore FILE --target T [--preemptions K] [--max-steps N] [--property PRn]... "
-    "[--max-schedules M] [--no-reduction] [--out FILE] [--json]\n";
+    "[--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--out FILE] [--json]\n"
+    "       crashdiff explore FILE --target T --pct N [--depth d] [--horizon k] [--property PRn]... [--json]\n";
 
 int Usage(const std::string& why) {
   std::fprintf(stderr, "crashdiff explore: %s\n%s", why.c_str(), kUsage);
@@ -65,7 +67,17 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
     std::printf("reduction (sleep sets): %llu branches pruned, %llu runs cut where every choice was asleep\n",
                 static_cast<unsigned long long>(res.sleep_skipped), static_cast<unsigned long long>(res.sleep_blocked));
   } else {
-    std::printf("reduction: off\n");
+    std::printf("reduction (sleep sets): off\n");
+  }
+  if (o.state_hashing) {
+    std::printf(
+        "state hashing: %llu distinct states, %llu runs cut at an explored state; visited set %.0f MiB, "
+        "%llu evictions, fingerprint-collision probability <= %.1e\n",
+        static_cast<unsigned long long>(res.distinct_states), static_cast<unsigned long long>(res.state_pruned),
+        res.visited_memory_bytes / 1048576.0, static_cast<unsigned long long>(res.visited_evictions),
+        res.collision_bound);
+  } else {
+    std::printf("state hashing: off\n");
   }
   if (res.runs_past_max_steps > 0) {
     std::printf("%llu runs went past %llu steps: their later steps ran the lowest-numbered runnable CPU, unexplored\n",
@@ -104,6 +116,11 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   j.Key("sleep_skipped").Uint(res.sleep_skipped).Key("sleep_blocked").Uint(res.sleep_blocked);
   j.Key("longest_run").Uint(res.longest_run).Key("runs_past_max_steps").Uint(res.runs_past_max_steps);
   j.Key("max_preemptions_used").Uint(res.max_preemptions_used);
+  j.Key("state_hashing").Bool(o.state_hashing).Key("distinct_states").Uint(res.distinct_states);
+  j.Key("state_pruned").Uint(res.state_pruned).Key("visited_evictions").Uint(res.visited_evictions);
+  j.Key("visited_memory_bytes").Uint(res.visited_memory_bytes);
+  j.Key("collision_bound").String(std::to_string(res.collision_bound));
+  j.Key("steps_executed").Uint(res.steps_executed);
   j.Key("exhaustive").Bool(res.exhaustive).Key("found").Bool(res.found);
   j.Key("seconds").Uint(static_cast<uint64_t>(res.seconds * 1000)).Key("unit").String("ms");
   j.Key("verdict").String(GuaranteeText(o, res));
@@ -123,6 +140,66 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   return j.str();
 }
 
+// --pct N --depth d [--horizon k]: the PCT campaign instead of the search.
+int PctCampaign(const ArgReader& r, const pb::Scenario& scenario, const ExploreOptions& o, const std::string& file) {
+  PctOptions p;
+  p.target = o.target;
+  p.properties = o.properties;
+  uint64_t depth = p.depth;
+  for (const std::string& e : {ParseNumberOption(r, "--pct", 1, 1'000'000'000, p.runs),
+                               ParseNumberOption(r, "--depth", 1, 16, depth),
+                               ParseNumberOption(r, "--horizon", 1, 10'000'000, p.horizon)}) {
+    if (!e.empty()) return Usage(e);
+  }
+  p.depth = static_cast<uint32_t>(depth);
+  const PctResult res = RunPct(scenario, p);
+  std::string out;
+  if (res.found) {
+    out = r.Value("--out").value_or(std::filesystem::path(file).stem().string() + ".pct-" + o.target + ".textproto");
+    const std::string header = "# crashdiff explore " + file + " --target " + o.target + " --pct: seed " +
+                               std::to_string(res.seed) + " violates " + PropertiesText(o.properties) +
+                               "\n# replays: crashdiff run THIS_FILE --target " + o.target + "\n";
+    const std::string error = WriteFileAtomically(out, header + ScenarioToText(res.reproducer));
+    if (!error.empty()) {
+      std::fprintf(stderr, "crashdiff explore: %s\n", error.c_str());
+      return kExitUsage;
+    }
+  }
+  if (r.Has("--json")) {
+    JsonWriter j;
+    j.BeginObject().Key("target").String(o.target).Key("pct_runs").Uint(res.runs).Key("depth").Uint(p.depth);
+    j.Key("cpus").Uint(res.cpus).Key("horizon").Uint(res.horizon).Key("longest_run").Uint(res.longest_run);
+    j.Key("runs_longer_than_horizon").Uint(res.runs_longer_than_horizon);
+    j.Key("per_run_bound").String(std::to_string(res.per_run)).Key("campaign_bound").String(std::to_string(res.campaign));
+    j.Key("found").Bool(res.found).Key("seed").Uint(res.seed).Key("reproducer").String(out);
+    j.Key("seconds").Uint(static_cast<uint64_t>(res.seconds * 1000)).Key("unit").String("ms");
+    j.Key("violations").BeginArray();
+    for (const Violation& v : res.violations) {
+      j.BeginObject().Key("property").String(v.property).Key("what").String(v.what).Key("cpu").Uint(v.cpu).EndObject();
+    }
+    j.EndArray().EndObject();
+    std::printf("%s\n", j.str().c_str());
+  } else {
+    std::printf("PCT: %llu runs, depth %u, n = %u CPUs, k = %llu steps (longest run %llu, %llu longer than k) in %.3f s\n",
+                static_cast<unsigned long long>(res.runs), p.depth, res.cpus,
+                static_cast<unsigned long long>(res.horizon), static_cast<unsigned long long>(res.longest_run),
+                static_cast<unsigned long long>(res.runs_longer_than_horizon), res.seconds);
+    std::printf("a bug of depth <= %u in the first k steps shows in one run with probability >= 1/(n k^(d-1)) = %.3g; "
+                "in %llu runs with probability >= %.3g\n",
+                p.depth, res.per_run, static_cast<unsigned long long>(res.runs), res.campaign);
+    if (res.found) {
+      std::printf("VIOLATION on target %s with PCT seed %llu:\n", o.target.c_str(),
+                  static_cast<unsigned long long>(res.seed));
+      for (const Violation& v : res.violations) std::printf("    %s %s (cpu%u)\n", v.property.c_str(), v.what.c_str(), v.cpu);
+      std::printf("reproducer (PCT schedule, seed %llu): %s\n", static_cast<unsigned long long>(res.seed), out.c_str());
+    } else {
+      std::printf("no violation of %s on target %s in %llu PCT runs\n", PropertiesText(o.properties).c_str(),
+                  o.target.c_str(), static_cast<unsigned long long>(res.runs));
+    }
+  }
+  return res.found ? kExitDivergence : kExitClean;
+}
+
 }  // namespace
 
 extern const std::string_view kExploreHelp =
@@ -136,22 +213,28 @@ extern const std::string_view kExploreHelp =
     "Exit code 0: no violation; 1: a violation; 2: bad input.";
 
 int ExploreCommand(const Args& args) {
-  ArgReader r(args, {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out"},
-              {"--json", "--no-reduction"});
+  ArgReader r(args, {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out", "--memory",
+                     "--pct", "--depth", "--horizon"},
+              {"--json", "--no-reduction", "--no-state-hashing"});
+  // (--pct, --depth, --horizon: the PCT campaign)
   if (!r.ok()) return Usage(r.error());
   if (r.positionals().size() != 1) return Usage("expected one scenario file");
   ExploreOptions o;
   o.target = r.Value("--target").value_or("");
   if (o.target.empty()) return Usage("--target T is required (see 'crashdiff targets')");
   uint64_t k = o.preemptions;
+  uint64_t memory_mib = o.memory_bytes >> 20;
   for (const std::string& e : {ParseNumberOption(r, "--preemptions", 0, 16, k),
                                ParseNumberOption(r, "--max-steps", 1, 10'000'000, o.max_steps),
                                ParseNumberOption(r, "--max-schedules", 1, 1'000'000'000'000, o.max_schedules),
+                               ParseNumberOption(r, "--memory", 1, 1 << 20, memory_mib),
                                ReadProperties(r, o.properties)}) {
     if (!e.empty()) return Usage(e);
   }
   o.preemptions = static_cast<uint32_t>(k);
   o.reduction = !r.Has("--no-reduction");
+  o.state_hashing = !r.Has("--no-state-hashing");
+  o.memory_bytes = memory_mib << 20;
   const std::string file = r.positionals()[0];
   const LoadResult loaded = LoadScenarioFile(file);
   if (!loaded.scenario) {
@@ -163,6 +246,7 @@ int ExploreCommand(const Args& args) {
     return Usage("target " + o.target + " does not run " + pb::Family_Name(loaded.scenario->machine().family()) +
                  " on " + pb::Platform_Name(loaded.scenario->machine().platform()));
   }
+  if (r.Value("--pct")) return PctCampaign(r, *loaded.scenario, o, file);
   const ExploreResult res = Explore(*loaded.scenario, o);
   std::string out;
   DiffReport diff;

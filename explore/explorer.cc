@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <unordered_set>
 #include <utility>
 
 #include "diff/runner.h"
+#include "explore/state.h"
 #include "oracle/facts.h"
 #include "sim/validate.h"
 #include "targets/target.h"
@@ -141,12 +143,25 @@ uint32_t SkippedAsleep(const Node& n, uint32_t bound) {
 // Drives one run: replays the path's choices, then extends the path with first choices up to max_steps; past
 // max_steps (or once every allowed choice is asleep) the lowest-numbered runnable CPU runs. That tail depends on
 // the machine's state only, so equivalent prefixes get the same tail.
+// Thrown by the picker to abandon a run at a state already explored (the run's Machine is destroyed with it).
+struct Cut {};
+
+// What state hashing needs at a choice: the running machine, the CPUs' histories, the facts so far, the table.
+struct StateContext {
+  const Machine* machine = nullptr;
+  HistoryTracker* history = nullptr;
+  const FactsBuilder* facts = nullptr;
+  VisitedSet* visited = nullptr;
+};
+
 class PathPicker : public SchedulePicker {
  public:
-  PathPicker(std::vector<Node>& path, StepObserver& steps, const ExploreOptions& options, ExploreResult& stats)
-      : path_(path), steps_(steps), options_(options), stats_(stats) {}
+  PathPicker(std::vector<Node>& path, StepObserver& steps, const ExploreOptions& options, ExploreResult& stats,
+             StateContext state)
+      : path_(path), steps_(steps), options_(options), stats_(stats), state_(state) {}
 
   uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step) override {
+    if (state_.history != nullptr) state_.history->AtChoice(*state_.machine, picks_.empty() ? kNoCpu : picks_.back());
     Footprint before = steps_.Take();  // of the previous step (or settling and step-0 events: fixed)
     if (step > 0) FinishStep(step - 1, std::move(before), runnable);
     prev_runnable_ = runnable;
@@ -170,6 +185,7 @@ class PathPicker : public SchedulePicker {
   }
 
   const std::vector<uint32_t>& picks() const { return picks_; }
+  void set_machine(const Machine* m) { state_.machine = m; }
   bool blocked() const { return blocked_; }
 
  private:
@@ -199,6 +215,10 @@ class PathPicker : public SchedulePicker {
       n.last = p.chosen;
       n.preemptions = p.preemptions + (IsPreemption(p, p.chosen) ? 1 : 0);
       if (options_.reduction) n.sleep = ChildSleep(p);
+    }
+    if (state_.visited != nullptr && Explored(n)) {
+      ++stats_.state_pruned;
+      throw Cut{};
     }
     stats_.sleep_skipped += SkippedAsleep(n, options_.preemptions);
     const uint32_t cpu = NextChoice(n, options_.preemptions);
@@ -232,20 +252,26 @@ class PathPicker : public SchedulePicker {
     return out;
   }
 
+  // The choice point n (not yet on the path) was explored before from the same state, with the same CPU having
+  // run last, the same sleeping CPUs and at least as many preemptions left: every continuation from here was.
+  bool Explored(const Node& n) {
+    std::vector<uint32_t> asleep;
+    for (const Sleeper& s : n.sleep) asleep.push_back(s.cpu);
+    std::sort(asleep.begin(), asleep.end());
+    const uint64_t fp = StateFingerprint(*state_.machine, *state_.history, state_.facts->facts(), n.last, asleep);
+    return state_.visited->Visit(fp, options_.preemptions - n.preemptions);
+  }
+
   std::vector<Node>& path_;
   StepObserver& steps_;
   const ExploreOptions& options_;
   ExploreResult& stats_;
+  StateContext state_;
   std::vector<uint32_t> prev_runnable_;
   std::vector<uint32_t> picks_;
   bool tail_ = false;
   bool blocked_ = false;
 };
-
-uint64_t Mix(uint64_t h, uint64_t v) {
-  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-  return h;
-}
 
 // The final state of a run as the oracle sees it: every CPU's location at hand-over and at the end, its saves,
 // responses, shutdowns, panic and wake; who handed over and how the run ended.
@@ -322,16 +348,34 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
   const uint32_t num_cpus = scenario.machine().cores() * scenario.machine().threads_per_core();
   std::vector<Node> path;
   std::unordered_set<uint64_t> finals;
+  std::unique_ptr<VisitedSet> visited;
+  if (options.state_hashing) visited = std::make_unique<VisitedSet>(options.memory_bytes);
   for (bool more = true; more;) {
     FactsBuilder facts(num_cpus);
-    StepObserver steps(facts);
-    PathPicker picker(path, steps, options, result);
+    HistoryTracker history(num_cpus, facts);
+    StepObserver steps(options.state_hashing ? static_cast<RunObserver&>(history) : facts);
+    PathPicker picker(path, steps, options, result,
+                      StateContext{nullptr, options.state_hashing ? &history : nullptr, &facts, visited.get()});
     RunOptions run;
     run.record_trace = false;
     run.observer = &steps;
     run.picker = &picker;
-    const RunResult r = RunOnTarget(*target, scenario, run);
-    if (picker.blocked()) {
+    RunResult r;
+    bool cut = false;
+    {
+      Machine machine(scenario, run);
+      picker.set_machine(&machine);
+      const std::unique_ptr<Program> program = target->make(machine);
+      try {
+        r = machine.Run(*program);
+      } catch (const Cut&) {
+        cut = true;  // every continuation from the state reached was explored before
+      }
+      result.steps_executed += machine.step();
+    }
+    if (cut) {
+      // counted by the picker
+    } else if (picker.blocked()) {
       ++result.sleep_blocked;
     } else {
       ++result.schedules;
@@ -357,6 +401,12 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
     result.exhaustive = !more;
   }
   result.distinct_final_states = finals.size();
+  if (visited) {
+    result.distinct_states = visited->size();
+    result.visited_evictions = visited->evictions();
+    result.visited_memory_bytes = visited->memory_bytes();
+    result.collision_bound = visited->CollisionBound();
+  }
   if (result.found && WithExplicitSchedule(scenario, result.picks, result.reproducer)) {
     RunOptions replay;
     replay.record_trace = false;

@@ -1,0 +1,197 @@
+#include "explore/state.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+
+namespace crashdiff {
+namespace {
+
+uint64_t HashText(std::string_view s) {
+  return std::hash<std::string_view>{}(s);
+}
+
+// A label is a string literal (TraceEntry::label's contract): its text identifies it.
+uint64_t HashLabel(std::string_view l) {
+  return HashText(l) ^ l.size();
+}
+
+template <typename Set>
+uint64_t HashSet(uint64_t h, const Set& s) {
+  h = Mix(h, s.size());
+  for (uint32_t v : s) h = Mix(h, v);
+  return h;
+}
+
+uint64_t HashHw(uint64_t h, const CpuHw& hw) {
+  h = Mix(h, uint64_t{hw.reset} | uint64_t{hw.mce} << 1 | uint64_t{hw.hmi} << 2 | uint64_t{hw.nmi} << 3 |
+                 uint64_t{hw.smi} << 4 | uint64_t{hw.init} << 5 | uint64_t{hw.doorbell} << 6 | uint64_t{hw.dec} << 7 |
+                 uint64_t{hw.spurious} << 8 | uint64_t{hw.monitor_fired} << 9 | uint64_t{hw.mfrr} << 16);
+  h = HashSet(h, hw.device_pending);
+  h = HashSet(h, hw.masked_vectors);
+  h = HashSet(h, hw.ipi_vectors);
+  h = HashSet(h, hw.taken_ipi_vectors);
+  h = Mix(h, hw.xive_queue.size());
+  for (const XiveEntry& x : hw.xive_queue) h = Mix(h, uint64_t{x.is_ipi} << 32 | x.vector);
+  return h;
+}
+
+// A CPU's own state: its history stands for its coroutines' control state and locals; the rest is the state the
+// simulator keeps for it (and what blocked operations hold: a wait's deadline is absolute time).
+uint64_t HashCpu(const Cpu& c, uint64_t history) {
+  uint64_t h = Mix(history, static_cast<uint64_t>(c.location()));
+  h = Mix(h, uint64_t{c.blocked()} | uint64_t{c.irq_enabled()} << 1 | uint64_t{c.in_nmi()} << 2 |
+                 uint64_t{c.in_firmware()} << 3 | uint64_t{c.finished()} << 4 |
+                 static_cast<uint64_t>(c.code_region()) << 8 | static_cast<uint64_t>(c.vector_region()) << 16 |
+                 uint64_t{c.held_sources()} << 32);
+  h = Mix(h, c.monitored() != nullptr ? c.monitored()->id : kNoVar);
+  h = Mix(h, c.irq_count());
+  h = HashHw(h, c.hw());
+  h = Mix(h, c.frames().size());
+  for (const Frame& f : c.frames()) {
+    h = Mix(h, uint64_t{f.is_interrupt} | uint64_t{f.saved_irq_enabled} << 1 | uint64_t{f.saved_in_nmi} << 2 |
+                   static_cast<uint64_t>(f.source) << 8 | static_cast<uint64_t>(f.saved_location) << 16);
+    if (f.op != nullptr) h = Mix(Mix(h, HashLabel(f.op->label)), f.op->Deadline());
+  }
+  return h;
+}
+
+// What a property can read of a witness: whether it is set, by whom, at which step label, and where its step lies
+// relative to the hand-over and the first relocation (the only comparisons the properties make of witness steps;
+// both happen at most once, so before they happen every witness set so far lies before them).
+uint64_t HashWitness(uint64_t h, const Witness& w, const Facts& f) {
+  if (!w.set()) return Mix(h, 0);
+  const bool after_h = f.handed_over && w.step > f.handover_step;
+  const bool at_or_after_h = f.handed_over && w.step >= f.handover_step;
+  const bool after_r = f.relocated && w.step >= f.first_relocation.step;
+  return Mix(Mix(h, uint64_t{w.cpu} << 8 | after_h << 1 | at_or_after_h << 2 | after_r << 3 | 1), HashLabel(w.label));
+}
+
+uint64_t HashCpuFacts(uint64_t h, const CpuFacts& c, const Facts& f) {
+  for (const Witness* w : {&c.last, &c.last_before_handover, &c.last_own, &c.last_own_before_handover, &c.second_save,
+                           &c.operator_wait, &c.slept_after_wake, &c.read_before_barrier, &c.wake_before_barrier,
+                           &c.counted_twice, &c.shutdown_after_handover, &c.relocated_monitor, &c.ran_after_relocation,
+                           &c.corrupt, &c.moved_at}) {
+    h = HashWitness(h, *w, f);
+  }
+  // first_wake's time is compared with parked_after_wake_ns (PR11): kept exactly, as are all times.
+  h = HashWitness(Mix(h, c.first_wake.time_ns), c.first_wake, f);
+  h = Mix(h, static_cast<uint64_t>(c.location) | static_cast<uint64_t>(c.handover_location) << 8 |
+                 static_cast<uint64_t>(c.moved_to) << 16 | static_cast<uint64_t>(c.corrupt_from) << 24);
+  h = Mix(h, uint64_t{c.saves_before_handover} | uint64_t{c.invalid_saves_before_handover} << 16 |
+                 uint64_t{c.responses_before_handover} << 32 | uint64_t{c.resets_before_handover} << 48);
+  h = Mix(h, uint64_t{c.responses_since_reset} | uint64_t{c.monitored} << 32);
+  h = Mix(h, uint64_t{c.panicked} | uint64_t{c.waited_for_operator} << 1 | uint64_t{c.kexec_event} << 2 |
+                 uint64_t{c.woken_before_handover} << 3 | uint64_t{c.woken} << 4 |
+                 uint64_t{c.moved_after_handover} << 5 | uint64_t{c.collected} << 6 |
+                 uint64_t{c.slept_uncollected} << 7 | uint64_t{c.woke_unbarriered} << 8 |
+                 uint64_t{c.wrote_crashing_unbarriered} << 9 | uint64_t{c.shutdown_started} << 10);
+  h = Mix(Mix(h, c.panic_time_ns), c.kexec_time_ns);
+  h = Mix(Mix(h, c.shutdown_time_ns), c.parked_after_wake_ns);
+  return h;
+}
+
+uint64_t HashResultCpu(uint64_t h, const CpuResult& c) {
+  h = Mix(h, static_cast<uint64_t>(c.at_handover) | uint64_t{c.entered_panic} << 8 | uint64_t{c.woken} << 9);
+  return Mix(h, uint64_t{c.saves} | uint64_t{c.invalid_saves} << 16 | uint64_t{c.responses} << 32 |
+                    uint64_t{c.shutdowns} << 48);
+}
+
+}  // namespace
+
+void HistoryTracker::OnEntry(const TraceEntry& e) {
+  next_.OnEntry(e);
+  if (e.cpu >= history_.size()) return;
+  uint64_t& h = history_[e.cpu];
+  h = Mix(h, static_cast<uint64_t>(e.kind) << 8 | static_cast<uint64_t>(e.location));
+  h = Mix(h, HashLabel(e.label));
+  h = Mix(h, HashText(e.detail));
+  h = Mix(h, static_cast<uint64_t>(e.value));
+}
+
+void HistoryTracker::AtChoice(const Machine& m, uint32_t ran) {
+  if (m.clock_reads() == clock_reads_) return;
+  clock_reads_ = m.clock_reads();
+  // Before step 0 (settling) the reader is not known: every settled CPU absorbs the time, which is the same in
+  // every run anyway.
+  if (ran < history_.size()) {
+    history_[ran] = Mix(history_[ran], m.clock() - 1);
+  } else {
+    for (uint64_t& h : history_) h = Mix(h, m.clock());
+  }
+}
+
+uint64_t StateFingerprint(const Machine& m, const HistoryTracker& hist, const Facts& facts, uint32_t last,
+                          const std::vector<uint32_t>& asleep) {
+  const RunResult& r = m.result_so_far();
+  uint64_t h = Mix(Mix(m.clock(), m.step()), m.time_limit_ns());
+  h = Mix(h, last);
+  for (uint32_t c : asleep) h = Mix(h, uint64_t{c} | uint64_t{1} << 40);
+  for (const Var& v : m.vars()) h = Mix(h, static_cast<uint64_t>(v.value));
+  for (size_t i = 0; i < kNumRegions; ++i) h = Mix(h, m.overwritten(static_cast<Region>(i)));
+  for (size_t i = 0; i < m.num_events(); ++i) h = Mix(h, uint64_t{m.event_fired(i)} << 32 | m.event_label_hits(i));
+  for (uint32_t c = 0; c < m.num_cpus(); ++c) {
+    h = Mix(h, HashCpu(m.cpu(c), hist.history(c)));
+    h = HashCpuFacts(h, facts.cpus[c], facts);
+    h = HashResultCpu(h, r.cpus[c]);
+    const HotplugFacts& hp = facts.hotplug[c];
+    h = Mix(h, static_cast<uint64_t>(hp.before_start) | uint64_t{hp.offline_during_crash} << 8);
+  }
+  h = Mix(h, uint64_t{r.handed_over} | uint64_t{facts.relocated} << 1 | uint64_t{facts.overcount_at_handover} << 2);
+  h = Mix(Mix(h, r.handover_cpu), r.handover_time_ns);
+  h = HashWitness(h, facts.first_relocation, facts);
+  // The properties only count diagnostics by text (PR11's "stuck" lines): a multiset.
+  uint64_t diag = r.diagnostics.size();
+  for (const Diagnostic& d : r.diagnostics) diag += Mix(d.cpu, HashText(d.text));
+  return Mix(h, diag);
+}
+
+VisitedSet::VisitedSet(uint64_t memory_bytes) {
+  uint64_t n = std::max<uint64_t>(1024, memory_bytes / sizeof(uint64_t));
+  n = std::bit_floor(n);
+  slots_ = static_cast<uint64_t*>(std::calloc(n, sizeof(uint64_t)));
+  if (slots_ == nullptr) {
+    std::fprintf(stderr, "crashdiff explore: cannot allocate the visited set (%llu bytes)\n",
+                 static_cast<unsigned long long>(n * sizeof(uint64_t)));
+    std::abort();
+  }
+  mask_ = n - 1;
+}
+
+VisitedSet::~VisitedSet() {
+  std::free(slots_);
+}
+
+bool VisitedSet::Visit(uint64_t fp, uint32_t remaining) {
+  const uint64_t budget = std::min<uint64_t>(remaining, (1u << kBudgetBits) - 2) + 1;  // never 0 (empty)
+  const uint64_t key = fp & ~((uint64_t{1} << kBudgetBits) - 1);
+  const uint64_t home = (fp >> kBudgetBits) * 0x9E3779B97F4A7C15ull >> 20;
+  for (int i = 0; i < kProbe; ++i) {
+    uint64_t& s = slots_[(home + i) & mask_];
+    if (s == 0) {
+      s = key | budget;
+      ++size_;
+      ++inserted_;
+      return false;
+    }
+    if ((s & ~((uint64_t{1} << kBudgetBits) - 1)) == key) {
+      if ((s & ((uint64_t{1} << kBudgetBits) - 1)) >= budget) return true;
+      s = key | budget;
+      return false;
+    }
+  }
+  slots_[home & mask_] = key | budget;  // full window: evict the home slot
+  ++evictions_;
+  ++inserted_;
+  return false;
+}
+
+double VisitedSet::CollisionBound() const {
+  const double n = static_cast<double>(inserted_);
+  return std::min(1.0, n * n / std::ldexp(1.0, 64 - kBudgetBits + 1));
+}
+
+}  // namespace crashdiff

@@ -1,0 +1,108 @@
+// State hashing (explore/state.h, docs/EXPLORE.md "State hashing"): pruning at explored states never loses the v1
+// lost wake, keeps the set of distinct final outcomes, and the visited set stays within its memory bound; the PCT
+// campaign's probability bound (explore/pct.h).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "explore/explorer.h"
+#include "explore/pct.h"
+#include "explore/state.h"
+#include "sim/scenario_io.h"
+
+namespace crashdiff {
+namespace {
+
+constexpr char kV1[] = "ppc-v1-check-before-clear";
+constexpr char kUpstream[] = "ppc-upstream-clear-then-check";
+
+pb::Scenario Bench(int offline) {
+  LoadResult r = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) + "/bench/explore/lost_wake_" +
+                                  std::to_string(offline) + "_offline.textproto");
+  EXPECT_TRUE(r.errors.empty()) << (r.errors.empty() ? "" : r.errors.front());
+  return r.scenario.value_or(pb::Scenario());
+}
+
+ExploreOptions Options(const std::string& target, uint32_t k, bool hashing) {
+  ExploreOptions o;
+  o.target = target;
+  o.preemptions = k;
+  o.properties = {"PR3"};
+  o.state_hashing = hashing;
+  o.memory_bytes = 16 << 20;
+  return o;
+}
+
+TEST(StateHashing, StillFindsTheV1LostWake) {
+  for (int n : {1, 2, 3}) {
+    const ExploreResult res = Explore(Bench(n), Options(kV1, 1, true));
+    EXPECT_TRUE(res.found) << n << " offline";
+    EXPECT_TRUE(res.reproducer_replays) << n << " offline";
+  }
+}
+
+TEST(StateHashing, SameVerdictAndFinalOutcomesWithAndWithoutPruning) {
+  for (int n : {1, 2}) {
+    for (uint32_t k : {1u, 2u}) {
+      ExploreOptions o = Options(kUpstream, k, false);
+      o.properties = {"PR3"};
+      const ExploreResult full = Explore(Bench(n), o);
+      o.state_hashing = true;
+      const ExploreResult pruned = Explore(Bench(n), o);
+      EXPECT_TRUE(full.exhaustive && pruned.exhaustive);
+      EXPECT_EQ(full.found, pruned.found);
+      EXPECT_EQ(full.distinct_final_states, pruned.distinct_final_states) << n << " offline, K=" << k;
+      EXPECT_LE(pruned.schedules, full.schedules);
+    }
+  }
+  // Where pruning has something to cut, it cuts.
+  ExploreOptions o = Options(kUpstream, 2, true);
+  EXPECT_GT(Explore(Bench(2), o).state_pruned, 0u);
+}
+
+TEST(StateHashing, VisitedSetKeepsItsMemoryBoundAndCountsEvictions) {
+  VisitedSet v(64 << 10);  // 8192 slots
+  EXPECT_EQ(v.memory_bytes(), uint64_t{64} << 10);
+  for (uint64_t i = 1; i <= 100'000; ++i) EXPECT_FALSE(v.Visit(Mix(0, i), 1));
+  EXPECT_LE(v.size(), v.capacity());
+  EXPECT_EQ(v.size() + v.evictions(), 100'000u);
+  EXPECT_GT(v.evictions(), 0u);
+  // A search with a tiny table still finds the violation (evictions only lose pruning).
+  ExploreOptions o = Options(kV1, 1, true);
+  o.memory_bytes = 1;  // rounded up to the minimum table
+  const ExploreResult res = Explore(Bench(3), o);
+  EXPECT_TRUE(res.found);
+  EXPECT_LE(res.visited_memory_bytes, 8u << 10);
+}
+
+TEST(StateHashing, BudgetDecidesPruning) {
+  VisitedSet v(1 << 16);
+  EXPECT_FALSE(v.Visit(0x1234567800, 0));
+  EXPECT_FALSE(v.Visit(0x1234567800, 1));  // more budget left than before: explore again
+  EXPECT_TRUE(v.Visit(0x1234567800, 1));
+  EXPECT_TRUE(v.Visit(0x1234567800, 0));
+}
+
+TEST(Pct, BoundFormula) {
+  EXPECT_DOUBLE_EQ(PctPerRunBound(4, 100, 1), 0.25);
+  EXPECT_DOUBLE_EQ(PctPerRunBound(4, 100, 3), 1.0 / (4 * 100.0 * 100.0));
+  EXPECT_NEAR(PctCampaignBound(0.25, 2), 1 - 0.75 * 0.75, 1e-12);
+  EXPECT_NEAR(PctCampaignBound(1e-9, 1000), 1e-6, 1e-12);
+}
+
+TEST(Pct, CampaignFindsTheV1LostWakeAndReplays) {
+  PctOptions p;
+  p.target = kV1;
+  p.runs = 2000;
+  p.depth = 2;
+  p.properties = {"PR3"};
+  const PctResult res = RunPct(Bench(1), p);
+  ASSERT_TRUE(res.found);
+  EXPECT_EQ(res.reproducer.schedule().policy(), pb::PCT);
+  EXPECT_EQ(res.reproducer.schedule().seed(), res.seed);
+  EXPECT_GT(res.campaign, 0.0);
+}
+
+}  // namespace
+}  // namespace crashdiff
