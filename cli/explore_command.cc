@@ -146,9 +146,9 @@ int PctCampaign(const ArgReader& r, const pb::Scenario& scenario, const ExploreO
   p.target = o.target;
   p.properties = o.properties;
   uint64_t depth = p.depth;
-  for (const std::string& e : {ParseNumberOption(r, "--pct", 1, 1'000'000'000, p.runs),
-                               ParseNumberOption(r, "--depth", 1, 16, depth),
-                               ParseNumberOption(r, "--horizon", 1, 10'000'000, p.horizon)}) {
+  for (const std::string& e :
+       {ParseNumberOption(r, "--pct", 1, 1'000'000'000, p.runs), ParseNumberOption(r, "--depth", 1, 16, depth),
+        ParseNumberOption(r, "--horizon", 1, 10'000'000, p.horizon)}) {
     if (!e.empty()) return Usage(e);
   }
   p.depth = static_cast<uint32_t>(depth);
@@ -170,7 +170,10 @@ int PctCampaign(const ArgReader& r, const pb::Scenario& scenario, const ExploreO
     j.BeginObject().Key("target").String(o.target).Key("pct_runs").Uint(res.runs).Key("depth").Uint(p.depth);
     j.Key("cpus").Uint(res.cpus).Key("horizon").Uint(res.horizon).Key("longest_run").Uint(res.longest_run);
     j.Key("runs_longer_than_horizon").Uint(res.runs_longer_than_horizon);
-    j.Key("per_run_bound").String(std::to_string(res.per_run)).Key("campaign_bound").String(std::to_string(res.campaign));
+    j.Key("per_run_bound")
+        .String(std::to_string(res.per_run))
+        .Key("campaign_bound")
+        .String(std::to_string(res.campaign));
     j.Key("found").Bool(res.found).Key("seed").Uint(res.seed).Key("reproducer").String(out);
     j.Key("seconds").Uint(static_cast<uint64_t>(res.seconds * 1000)).Key("unit").String("ms");
     j.Key("violations").BeginArray();
@@ -180,17 +183,20 @@ int PctCampaign(const ArgReader& r, const pb::Scenario& scenario, const ExploreO
     j.EndArray().EndObject();
     std::printf("%s\n", j.str().c_str());
   } else {
-    std::printf("PCT: %llu runs, depth %u, n = %u CPUs, k = %llu steps (longest run %llu, %llu longer than k) in %.3f s\n",
-                static_cast<unsigned long long>(res.runs), p.depth, res.cpus,
-                static_cast<unsigned long long>(res.horizon), static_cast<unsigned long long>(res.longest_run),
-                static_cast<unsigned long long>(res.runs_longer_than_horizon), res.seconds);
-    std::printf("a bug of depth <= %u in the first k steps shows in one run with probability >= 1/(n k^(d-1)) = %.3g; "
-                "in %llu runs with probability >= %.3g\n",
-                p.depth, res.per_run, static_cast<unsigned long long>(res.runs), res.campaign);
+    std::printf(
+        "PCT: %llu runs, depth %u, n = %u CPUs, k = %llu steps (longest run %llu, %llu longer than k) in %.3f s\n",
+        static_cast<unsigned long long>(res.runs), p.depth, res.cpus, static_cast<unsigned long long>(res.horizon),
+        static_cast<unsigned long long>(res.longest_run), static_cast<unsigned long long>(res.runs_longer_than_horizon),
+        res.seconds);
+    std::printf(
+        "a bug of depth <= %u in the first k steps shows in one run with probability >= 1/(n k^(d-1)) = %.3g; "
+        "in %llu runs with probability >= %.3g\n",
+        p.depth, res.per_run, static_cast<unsigned long long>(res.runs), res.campaign);
     if (res.found) {
       std::printf("VIOLATION on target %s with PCT seed %llu:\n", o.target.c_str(),
                   static_cast<unsigned long long>(res.seed));
-      for (const Violation& v : res.violations) std::printf("    %s %s (cpu%u)\n", v.property.c_str(), v.what.c_str(), v.cpu);
+      for (const Violation& v : res.violations)
+        std::printf("    %s %s (cpu%u)\n", v.property.c_str(), v.what.c_str(), v.cpu);
       std::printf("reproducer (PCT schedule, seed %llu): %s\n", static_cast<unsigned long long>(res.seed), out.c_str());
     } else {
       std::printf("no violation of %s on target %s in %llu PCT runs\n", PropertiesText(o.properties).c_str(),
@@ -213,8 +219,9 @@ extern const std::string_view kExploreHelp =
     "Exit code 0: no violation; 1: a violation; 2: bad input.";
 
 int ExploreCommand(const Args& args) {
-  ArgReader r(args, {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out", "--memory",
-                     "--pct", "--depth", "--horizon"},
+  ArgReader r(args,
+              {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out", "--memory",
+               "--pct", "--depth", "--horizon"},
               {"--json", "--no-reduction", "--no-state-hashing"});
   // (--pct, --depth, --horizon: the PCT campaign)
   if (!r.ok()) return Usage(r.error());
@@ -224,11 +231,11 @@ int ExploreCommand(const Args& args) {
   if (o.target.empty()) return Usage("--target T is required (see 'crashdiff targets')");
   uint64_t k = o.preemptions;
   uint64_t memory_mib = o.memory_bytes >> 20;
-  for (const std::string& e : {ParseNumberOption(r, "--preemptions", 0, 16, k),
-                               ParseNumberOption(r, "--max-steps", 1, 10'000'000, o.max_steps),
-                               ParseNumberOption(r, "--max-schedules", 1, 1'000'000'000'000, o.max_schedules),
-                               ParseNumberOption(r, "--memory", 1, 1 << 20, memory_mib),
-                               ReadProperties(r, o.properties)}) {
+  for (const std::string& e :
+       {ParseNumberOption(r, "--preemptions", 0, 16, k),
+        ParseNumberOption(r, "--max-steps", 1, 10'000'000, o.max_steps),
+        ParseNumberOption(r, "--max-schedules", 1, 1'000'000'000'000, o.max_schedules),
+        ParseNumberOption(r, "--memory", 1, 1 << 20, memory_mib), ReadProperties(r, o.properties)}) {
     if (!e.empty()) return Usage(e);
   }
   o.preemptions = static_cast<uint32_t>(k);

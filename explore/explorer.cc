@@ -338,7 +338,13 @@ std::string GuaranteeText(const ExploreOptions& options, const ExploreResult& re
   if (!result.exhaustive) {
     return of + " in the " + std::to_string(result.schedules) + " schedules explored: bound reached, not exhaustive";
   }
-  return of + ", exhaustively (" + std::to_string(result.schedules) + " schedules)";
+  std::string how = ", exhaustively (" + std::to_string(result.schedules) + " schedules";
+  if (options.state_hashing) {
+    char p[32];
+    std::snprintf(p, sizeof p, "%.1e", result.collision_bound);
+    how += ", " + std::to_string(result.distinct_states) + " states; fingerprint-collision probability <= " + p;
+  }
+  return of + how + ")";
 }
 
 ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& options) {

@@ -17,14 +17,14 @@
 namespace crashdiff {
 
 struct ExploreOptions {
-  std::string target;                   // a registered target of the scenario's family (required)
-  uint32_t preemptions = 2;             // K: schedules with at most K preemptions
-  uint64_t max_steps = 1000;            // N: scheduling choices are explored in the first N steps; later ones are fixed
-  uint64_t max_schedules = 1'000'000;   // a cap: reaching it makes the search not exhaustive
-  bool reduction = true;                // sleep sets
-  bool state_hashing = true;            // prune a choice point whose state was explored with as much budget left
+  std::string target;                  // a registered target of the scenario's family (required)
+  uint32_t preemptions = 2;            // K: schedules with at most K preemptions
+  uint64_t max_steps = 1000;           // N: scheduling choices are explored in the first N steps; later ones are fixed
+  uint64_t max_schedules = 1'000'000;  // a cap: reaching it makes the search not exhaustive
+  bool reduction = true;               // sleep sets
+  bool state_hashing = true;           // prune a choice point whose state was explored with as much budget left
   uint64_t memory_bytes = 256ull << 20;  // the visited set's size (fingerprints, 8 bytes each)
-  std::vector<std::string> properties;  // "PR1".."PR11" the search looks for; empty: all of them
+  std::vector<std::string> properties;   // "PR1".."PR11" the search looks for; empty: all of them
 };
 
 struct ExploreResult {
@@ -44,8 +44,8 @@ struct ExploreResult {
   uint64_t visited_memory_bytes = 0;  // the visited set's size
   double collision_bound = 0;         // bound on the probability that a fingerprint collision pruned a new state
   uint64_t steps_executed = 0;        // scheduled steps run in all runs (replayed prefixes included)
-  uint64_t longest_run = 0;          // scheduled steps of the longest run
-  uint64_t runs_past_max_steps = 0;  // runs that went on past N steps (their tail is fixed)
+  uint64_t longest_run = 0;           // scheduled steps of the longest run
+  uint64_t runs_past_max_steps = 0;   // runs that went on past N steps (their tail is fixed)
   uint32_t max_preemptions_used = 0;
   double seconds = 0;
 };

@@ -71,10 +71,10 @@ uint64_t HashWitness(uint64_t h, const Witness& w, const Facts& f) {
 }
 
 uint64_t HashCpuFacts(uint64_t h, const CpuFacts& c, const Facts& f) {
-  for (const Witness* w : {&c.last, &c.last_before_handover, &c.last_own, &c.last_own_before_handover, &c.second_save,
-                           &c.operator_wait, &c.slept_after_wake, &c.read_before_barrier, &c.wake_before_barrier,
-                           &c.counted_twice, &c.shutdown_after_handover, &c.relocated_monitor, &c.ran_after_relocation,
-                           &c.corrupt, &c.moved_at}) {
+  for (const Witness* w :
+       {&c.last, &c.last_before_handover, &c.last_own, &c.last_own_before_handover, &c.second_save, &c.operator_wait,
+        &c.slept_after_wake, &c.read_before_barrier, &c.wake_before_barrier, &c.counted_twice,
+        &c.shutdown_after_handover, &c.relocated_monitor, &c.ran_after_relocation, &c.corrupt, &c.moved_at}) {
     h = HashWitness(h, *w, f);
   }
   // first_wake's time is compared with parked_after_wake_ns (PR11): kept exactly, as are all times.
@@ -113,6 +113,14 @@ void HistoryTracker::OnEntry(const TraceEntry& e) {
 }
 
 void HistoryTracker::AtChoice(const Machine& m, uint32_t ran) {
+  // Model code reads which CPUs are in firmware in plain code (ppc initiator's I13 loop): the CPU that ran
+  // absorbs those bits (they change a few times per run, so merging is barely affected).
+  if (ran < history_.size()) {
+    uint64_t fw = 0;
+    for (uint32_t c = 0; c < m.num_cpus(); ++c)
+      fw = Mix(fw, uint64_t{m.cpu(c).in_firmware()} | uint64_t{m.cpu(c).finished()} << 1);
+    history_[ran] = Mix(history_[ran], fw);
+  }
   if (m.clock_reads() == clock_reads_) return;
   clock_reads_ = m.clock_reads();
   // Before step 0 (settling) the reader is not known: every settled CPU absorbs the time, which is the same in
