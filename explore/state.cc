@@ -105,6 +105,7 @@ uint64_t HashResultCpu(uint64_t h, const CpuResult& c) {
 void HistoryTracker::OnEntry(const TraceEntry& e) {
   next_.OnEntry(e);
   if (e.cpu >= history_.size()) return;
+  step_time_ = e.time_ns;
   uint64_t& h = history_[e.cpu];
   h = Mix(h, static_cast<uint64_t>(e.kind) << 8 | static_cast<uint64_t>(e.location));
   h = Mix(h, HashLabel(e.label));
@@ -126,7 +127,7 @@ void HistoryTracker::AtChoice(const Machine& m, uint32_t ran) {
   // Before step 0 (settling) the reader is not known: every settled CPU absorbs the time, which is the same in
   // every run anyway.
   if (ran < history_.size()) {
-    history_[ran] = Mix(history_[ran], m.clock() - 1);
+    history_[ran] = Mix(history_[ran], step_time_);  // the time of its step's entries: what now() returned
   } else {
     for (uint64_t& h : history_) h = Mix(h, m.clock());
   }

@@ -37,6 +37,7 @@ class HistoryTracker : public RunObserver {
   std::vector<uint64_t> history_;
   RunObserver& next_;
   uint64_t clock_reads_ = 0;
+  uint64_t step_time_ = 0;  // the model time of the latest entry
 };
 
 // The fingerprint of the machine's state at a scheduling choice, with the oracle's facts so far (what the
