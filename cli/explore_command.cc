@@ -23,8 +23,10 @@ namespace crashdiff::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: crashdiff explore FILE --target T [--preemptions K] [--max-steps N] [--property PRn]... "
+    "usage: crashdiff explore FILE --target T [--preemptions K|none] [--max-steps N] [--property PRn]... "
     "[--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--out FILE] [--json]\n"
+    "       crashdiff explore FILE --target T --dpor --preemptions none [--max-steps N] [--property PRn]... "
+    "[--no-reduction] [--out FILE] [--json]\n"
     "       crashdiff explore FILE --target T --pct N [--depth d] [--horizon k] [--property PRn]... [--json]\n";
 
 int Usage(const std::string& why) {
@@ -46,9 +48,13 @@ std::string ReadProperties(const ArgReader& r, std::vector<std::string>& out) {
   return "";
 }
 
+std::string PreemptionsText(const ExploreOptions& o) {
+  return o.preemptions == kNoPreemptionBound ? "none" : std::to_string(o.preemptions);
+}
+
 std::string Header(const ExploreOptions& o, const ExploreResult& res, const std::string& file) {
-  std::string h = "# crashdiff explore " + file + " --target " + o.target + " --preemptions " +
-                  std::to_string(o.preemptions) + " --max-steps " + std::to_string(o.max_steps);
+  std::string h = "# crashdiff explore " + file + " --target " + o.target + (o.dpor ? " --dpor" : "") +
+                  " --preemptions " + PreemptionsText(o) + " --max-steps " + std::to_string(o.max_steps);
   if (!o.properties.empty()) h += " --property " + PropertiesText(o.properties);
   h += "\n# counterexample after " + std::to_string(res.schedules) + " schedules:";
   for (const Violation& v : res.violations) h += " " + v.property + " " + v.what + ";";
@@ -63,13 +69,17 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
       "in %.3f s\n",
       static_cast<unsigned long long>(res.schedules), static_cast<unsigned long long>(res.distinct_final_states),
       static_cast<unsigned long long>(res.longest_run), res.max_preemptions_used, res.seconds);
+  if (o.dpor) {
+    std::printf("DPOR (source sets): %llu races, %llu backtrack points added\n",
+                static_cast<unsigned long long>(res.races), static_cast<unsigned long long>(res.backtrack_points));
+  }
   if (o.reduction) {
     std::printf("reduction (sleep sets): %llu branches pruned, %llu runs cut where every choice was asleep\n",
                 static_cast<unsigned long long>(res.sleep_skipped), static_cast<unsigned long long>(res.sleep_blocked));
   } else {
     std::printf("reduction (sleep sets): off\n");
   }
-  if (o.state_hashing) {
+  if (o.state_hashing && !o.dpor) {
     std::printf(
         "state hashing: %llu distinct states, %llu runs cut at an explored state; visited set %.0f MiB, "
         "%llu evictions, fingerprint-collision probability <= %.1e\n",
@@ -110,13 +120,14 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
 std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffReport* diff, const std::string& out) {
   JsonWriter j;
   j.BeginObject();
-  j.Key("target").String(o.target).Key("preemptions").Uint(o.preemptions).Key("max_steps").Uint(o.max_steps);
+  j.Key("target").String(o.target).Key("preemptions").String(PreemptionsText(o)).Key("max_steps").Uint(o.max_steps);
+  j.Key("dpor").Bool(o.dpor).Key("races").Uint(res.races).Key("backtrack_points").Uint(res.backtrack_points);
   j.Key("properties").String(PropertiesText(o.properties)).Key("reduction").Bool(o.reduction);
   j.Key("schedules").Uint(res.schedules).Key("distinct_final_states").Uint(res.distinct_final_states);
   j.Key("sleep_skipped").Uint(res.sleep_skipped).Key("sleep_blocked").Uint(res.sleep_blocked);
   j.Key("longest_run").Uint(res.longest_run).Key("runs_past_max_steps").Uint(res.runs_past_max_steps);
   j.Key("max_preemptions_used").Uint(res.max_preemptions_used);
-  j.Key("state_hashing").Bool(o.state_hashing).Key("distinct_states").Uint(res.distinct_states);
+  j.Key("state_hashing").Bool(o.state_hashing && !o.dpor).Key("distinct_states").Uint(res.distinct_states);
   j.Key("state_pruned").Uint(res.state_pruned).Key("visited_evictions").Uint(res.visited_evictions);
   j.Key("visited_memory_bytes").Uint(res.visited_memory_bytes);
   j.Key("collision_bound").String(std::to_string(res.collision_bound));
@@ -209,10 +220,13 @@ int PctCampaign(const ArgReader& r, const pb::Scenario& scenario, const ExploreO
 }  // namespace
 
 extern const std::string_view kExploreHelp =
-    "Every interleaving of one scenario on target T with at most K preemptions (default 2) in its first N steps\n"
-    "(default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets pruning orders of\n"
-    "independent steps (--no-reduction: off). Stops at the first schedule that violates a property searched for\n"
-    "(--property PRn, repeatable or comma-separated; default PR1..PR11): prints it, writes it as a reproducer with\n"
+    "Every interleaving of one scenario on target T with at most K preemptions (default 2; 'none': no bound) in its\n"
+    "first N steps (default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets\n"
+    "pruning orders of independent steps (--no-reduction: off) and state hashing cutting runs at explored states\n"
+    "(--no-state-hashing: off; --memory MIB bounds its table). --dpor --preemptions none: source-set DPOR instead,\n"
+    "every interleaving up to equivalence. --pct N: a PCT campaign instead. Stops at the first schedule that\n"
+    "violates a property searched for (--property PRn, repeatable or comma-separated; default PR1..PR11): prints\n"
+    "it, writes it as a reproducer with\n"
     "an explicit schedule (--out FILE, default <FILE stem>.explore-T.textproto) that 'crashdiff run' replays, and\n"
     "runs the differential on it. Without one, states the guarantee: exhaustive within the bounds, or not (the\n"
     "--max-schedules cap, default 1000000). The scenario's events keep their triggers. See docs/EXPLORE.md.\n"
@@ -222,7 +236,7 @@ int ExploreCommand(const Args& args) {
   ArgReader r(args,
               {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out", "--memory",
                "--pct", "--depth", "--horizon"},
-              {"--json", "--no-reduction", "--no-state-hashing"});
+              {"--json", "--no-reduction", "--no-state-hashing", "--dpor"});
   // (--pct, --depth, --horizon: the PCT campaign)
   if (!r.ok()) return Usage(r.error());
   if (r.positionals().size() != 1) return Usage("expected one scenario file");
@@ -231,14 +245,17 @@ int ExploreCommand(const Args& args) {
   if (o.target.empty()) return Usage("--target T is required (see 'crashdiff targets')");
   uint64_t k = o.preemptions;
   uint64_t memory_mib = o.memory_bytes >> 20;
+  const bool unbounded = r.Value("--preemptions") == std::optional<std::string>("none");
   for (const std::string& e :
-       {ParseNumberOption(r, "--preemptions", 0, 16, k),
+       {unbounded ? std::string() : ParseNumberOption(r, "--preemptions", 0, 16, k),
         ParseNumberOption(r, "--max-steps", 1, 10'000'000, o.max_steps),
         ParseNumberOption(r, "--max-schedules", 1, 1'000'000'000'000, o.max_schedules),
         ParseNumberOption(r, "--memory", 1, 1 << 20, memory_mib), ReadProperties(r, o.properties)}) {
     if (!e.empty()) return Usage(e);
   }
-  o.preemptions = static_cast<uint32_t>(k);
+  o.preemptions = unbounded ? kNoPreemptionBound : static_cast<uint32_t>(k);
+  o.dpor = r.Has("--dpor");
+  if (o.dpor && !unbounded) return Usage("--dpor explores without a preemption bound: give --preemptions none");
   o.reduction = !r.Has("--no-reduction");
   o.state_hashing = !r.Has("--no-state-hashing");
   o.memory_bytes = memory_mib << 20;

@@ -100,11 +100,104 @@ uint64_t HashResultCpu(uint64_t h, const CpuResult& c) {
                     uint64_t{c.shutdowns} << 48);
 }
 
+// One CPU's term: its history, the simulator's state of it, its facts and its result counters, salted by its id.
+uint64_t CpuTerm(const Machine& m, uint32_t c, uint64_t history, const Facts& facts) {
+  uint64_t h = HashCpu(m.cpu(c), history);
+  h = HashCpuFacts(h, facts.cpus[c], facts);
+  h = HashResultCpu(h, m.result_so_far().cpus[c]);
+  const HotplugFacts& hp = facts.hotplug[c];
+  h = Mix(h, static_cast<uint64_t>(hp.before_start) | uint64_t{hp.offline_during_crash} << 8);
+  return Mix(0xC6A4A7935BD1E995ull + c, h);
+}
+
+uint64_t VarTerm(uint32_t id, int64_t value) {
+  return Mix(Mix(0x2545F4914F6CDD1Dull, id), static_cast<uint64_t>(value));
+}
+
+uint64_t DiagTerm(uint32_t cpu, std::string_view text) {
+  return Mix(cpu, HashText(text));
+}
+
+uint8_t FwBits(const Cpu& c) {
+  return static_cast<uint8_t>(uint8_t{c.in_firmware()} | uint8_t{c.finished()} << 1);
+}
+
+uint64_t FwTerm(uint32_t c, uint8_t bits) {
+  return Mix(0x94D049BB133111EBull + c, bits);
+}
+
+// Entries after which any CPU's state may have changed without an entry naming it: a hardware op (it can set
+// another CPU's latch), an event, the hand-over (every CPU's hand-over location and witnesses), a relocation, and
+// entries of no CPU.
+bool TouchesAll(const TraceEntry& e) {
+  switch (e.kind) {
+    case TraceKind::kHw:
+    case TraceKind::kEvent:
+    case TraceKind::kEventIgnored:
+    case TraceKind::kHandover:
+    case TraceKind::kOverwrite:
+    case TraceKind::kEnd: return true;
+    // The facts reset every CPU's response count when the arrival counter is cleared, and note relocated monitors.
+    case TraceKind::kWrite: return e.tags.mark == TraceMark::kRelocate || e.tags.shared == SharedVar::kCpusInCrash;
+    default: return e.cpu == kNoCpu;
+  }
+}
+
+// The global part: time, steps, the search context, regions, events, hand-over and relocation, diagnostics, and
+// the two sums.
+uint64_t Combine(const Machine& m, const Facts& facts, uint32_t last, const std::vector<uint32_t>& asleep,
+                 uint64_t var_sum, uint64_t cpu_sum, uint64_t diag_sum) {
+  const RunResult& r = m.result_so_far();
+  uint64_t h = Mix(Mix(m.clock(), m.step()), m.time_limit_ns());
+  h = Mix(h, last);
+  for (uint32_t c : asleep) h = Mix(h, uint64_t{c} | uint64_t{1} << 40);
+  for (size_t i = 0; i < kNumRegions; ++i) h = Mix(h, m.overwritten(static_cast<Region>(i)));
+  for (size_t i = 0; i < m.num_events(); ++i) h = Mix(h, uint64_t{m.event_fired(i)} << 32 | m.event_label_hits(i));
+  h = Mix(h, uint64_t{r.handed_over} | uint64_t{facts.relocated} << 1 | uint64_t{facts.overcount_at_handover} << 2);
+  h = Mix(Mix(h, r.handover_cpu), r.handover_time_ns);
+  h = HashWitness(h, facts.first_relocation, facts);
+  h = Mix(Mix(h, r.diagnostics.size()), diag_sum);
+  return Mix(Mix(h, var_sum), cpu_sum);
+}
+
 }  // namespace
 
-void HistoryTracker::OnEntry(const TraceEntry& e) {
+StateTracker::StateTracker(uint32_t num_cpus, RunObserver& next)
+    : history_(num_cpus, 0x51ED270B2E5A1C3Full),
+      next_(next),
+      fw_bits_(num_cpus, 0),
+      is_touched_(num_cpus, 0),
+      cpu_term_(num_cpus, 0),
+      is_dirty_(num_cpus, 0) {
+  for (uint32_t c = 0; c < num_cpus; ++c) fw_sum_ += FwTerm(c, 0);
+}
+
+void StateTracker::Touch(uint32_t cpu) {
+  if (cpu >= history_.size() || is_touched_[cpu]) return;
+  is_touched_[cpu] = 1;
+  touched_.push_back(cpu);
+}
+
+void StateTracker::Dirty(uint32_t cpu) {
+  if (is_dirty_[cpu]) return;
+  is_dirty_[cpu] = 1;
+  dirty_.push_back(cpu);
+}
+
+void StateTracker::OnEntry(const TraceEntry& e) {
   next_.OnEntry(e);
+  if (TouchesAll(e)) touched_all_ = true;
+  if (e.kind == TraceKind::kWrite && e.tags.var != kNoVar) {
+    written_.push_back(e.tags.var);
+    if (vars_ready_ && e.tags.var < values_.size()) {
+      int64_t& v = values_[e.tags.var];
+      var_sum_ += VarTerm(e.tags.var, e.value) - VarTerm(e.tags.var, v);
+      v = e.value;
+    }
+  }
+  if (e.kind == TraceKind::kDiag) diag_sum_ += DiagTerm(e.cpu, e.detail);
   if (e.cpu >= history_.size()) return;
+  Touch(e.cpu);
   step_time_ = e.time_ns;
   uint64_t& h = history_[e.cpu];
   h = Mix(h, static_cast<uint64_t>(e.kind) << 8 | static_cast<uint64_t>(e.location));
@@ -113,49 +206,93 @@ void HistoryTracker::OnEntry(const TraceEntry& e) {
   h = Mix(h, static_cast<uint64_t>(e.value));
 }
 
-void HistoryTracker::AtChoice(const Machine& m, uint32_t ran) {
-  // Model code reads which CPUs are in firmware in plain code (ppc initiator's I13 loop): the CPU that ran
-  // absorbs those bits (they change a few times per run, so merging is barely affected).
-  if (ran < history_.size()) {
-    uint64_t fw = 0;
-    for (uint32_t c = 0; c < m.num_cpus(); ++c)
-      fw = Mix(fw, uint64_t{m.cpu(c).in_firmware()} | uint64_t{m.cpu(c).finished()} << 1);
-    history_[ran] = Mix(history_[ran], fw);
-  }
-  if (m.clock_reads() == clock_reads_) return;
-  clock_reads_ = m.clock_reads();
-  // Before step 0 (settling) the reader is not known: every settled CPU absorbs the time, which is the same in
-  // every run anyway.
-  if (ran < history_.size()) {
-    history_[ran] = Mix(history_[ran], step_time_);  // the time of its step's entries: what now() returned
-  } else {
-    for (uint64_t& h : history_) h = Mix(h, m.clock());
-  }
+void StateTracker::OnBook(const BookEntry& b) {
+  next_.OnBook(b);
+  Touch(b.cpu);
+  Touch(b.by);
 }
 
-uint64_t StateFingerprint(const Machine& m, const HistoryTracker& hist, const Facts& facts, uint32_t last,
-                          const std::vector<uint32_t>& asleep) {
-  const RunResult& r = m.result_so_far();
-  uint64_t h = Mix(Mix(m.clock(), m.step()), m.time_limit_ns());
-  h = Mix(h, last);
-  for (uint32_t c : asleep) h = Mix(h, uint64_t{c} | uint64_t{1} << 40);
-  for (const Var& v : m.vars()) h = Mix(h, static_cast<uint64_t>(v.value));
-  for (size_t i = 0; i < kNumRegions; ++i) h = Mix(h, m.overwritten(static_cast<Region>(i)));
-  for (size_t i = 0; i < m.num_events(); ++i) h = Mix(h, uint64_t{m.event_fired(i)} << 32 | m.event_label_hits(i));
-  for (uint32_t c = 0; c < m.num_cpus(); ++c) {
-    h = Mix(h, HashCpu(m.cpu(c), hist.history(c)));
-    h = HashCpuFacts(h, facts.cpus[c], facts);
-    h = HashResultCpu(h, r.cpus[c]);
-    const HotplugFacts& hp = facts.hotplug[c];
-    h = Mix(h, static_cast<uint64_t>(hp.before_start) | uint64_t{hp.offline_during_crash} << 8);
+void StateTracker::AtChoice(const Machine& m, uint32_t ran) {
+  // Variables: read once after settling (their creation and initial values are the target's), then followed by
+  // their stores. One created later is picked up here with its value.
+  if (!vars_ready_) {
+    values_.clear();
+    var_sum_ = 0;
+    vars_ready_ = true;
   }
-  h = Mix(h, uint64_t{r.handed_over} | uint64_t{facts.relocated} << 1 | uint64_t{facts.overcount_at_handover} << 2);
-  h = Mix(Mix(h, r.handover_cpu), r.handover_time_ns);
-  h = HashWitness(h, facts.first_relocation, facts);
-  // The properties only count diagnostics by text (PR11's "stuck" lines): a multiset.
-  uint64_t diag = r.diagnostics.size();
-  for (const Diagnostic& d : r.diagnostics) diag += Mix(d.cpu, HashText(d.text));
-  return Mix(h, diag);
+  for (size_t i = values_.size(); i < m.vars().size(); ++i) {
+    values_.push_back(m.vars()[i].value);
+    var_sum_ += VarTerm(static_cast<uint32_t>(i), values_.back());
+  }
+  Touch(ran);
+  // A store fires the monitors armed on its line (x86 MONITOR): those CPUs changed without an entry of their own.
+  if (!written_.empty()) {
+    for (uint32_t c = 0; c < m.num_cpus(); ++c) {
+      const Var* line = m.cpu(c).monitored();
+      if (line != nullptr && std::find(written_.begin(), written_.end(), line->id) != written_.end()) Touch(c);
+    }
+    written_.clear();
+  }
+  if (touched_all_) {
+    for (uint32_t c = 0; c < history_.size(); ++c) Touch(c);
+    all_dirty_ = true;
+    touched_all_ = false;
+  }
+  // Model code reads which CPUs are in firmware in plain code (ppc initiator's I13 loop): the CPU that ran absorbs
+  // those bits. They change only in steps that name their CPU.
+  for (uint32_t c : touched_) {
+    const uint8_t bits = FwBits(m.cpu(c));
+    if (bits != fw_bits_[c]) {
+      fw_sum_ += FwTerm(c, bits) - FwTerm(c, fw_bits_[c]);
+      fw_bits_[c] = bits;
+    }
+  }
+  if (ran < history_.size()) history_[ran] = Mix(history_[ran], fw_sum_);
+  if (m.clock_reads() != clock_reads_) {
+    clock_reads_ = m.clock_reads();
+    // Before step 0 (settling) the reader is not known: every settled CPU absorbs the time, which is the same in
+    // every run anyway.
+    if (ran < history_.size()) {
+      history_[ran] = Mix(history_[ran], step_time_);  // the time of its step's entries: what now() returned
+    } else {
+      for (uint64_t& h : history_) h = Mix(h, m.clock());
+      all_dirty_ = true;
+    }
+  }
+  for (uint32_t c : touched_) {
+    is_touched_[c] = 0;
+    Dirty(c);
+  }
+  touched_.clear();
+}
+
+uint64_t StateTracker::Fingerprint(const Machine& m, const Facts& facts, uint32_t last,
+                                   const std::vector<uint32_t>& asleep) {
+  if (all_dirty_) {
+    dirty_.clear();
+    for (uint32_t c = 0; c < history_.size(); ++c) dirty_.push_back(c);
+    all_dirty_ = false;
+  }
+  for (uint32_t c : dirty_) {
+    const uint64_t term = CpuTerm(m, c, history_[c], facts);
+    cpu_sum_ += term - cpu_term_[c];
+    cpu_term_[c] = term;
+    is_dirty_[c] = 0;
+    ++recomputed_;
+  }
+  dirty_.clear();
+  return Combine(m, facts, last, asleep, var_sum_, cpu_sum_, diag_sum_);
+}
+
+uint64_t FullFingerprint(const Machine& m, const StateTracker& t, const Facts& facts, uint32_t last,
+                         const std::vector<uint32_t>& asleep) {
+  uint64_t var_sum = 0;
+  for (const Var& v : m.vars()) var_sum += VarTerm(v.id, v.value);
+  uint64_t cpu_sum = 0;
+  for (uint32_t c = 0; c < m.num_cpus(); ++c) cpu_sum += CpuTerm(m, c, t.history(c), facts);
+  uint64_t diag_sum = 0;
+  for (const Diagnostic& d : m.result_so_far().diagnostics) diag_sum += DiagTerm(d.cpu, d.text);
+  return Combine(m, facts, last, asleep, var_sum, cpu_sum, diag_sum);
 }
 
 VisitedSet::VisitedSet(uint64_t memory_bytes) {

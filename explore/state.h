@@ -22,29 +22,67 @@ inline uint64_t Mix(uint64_t h, uint64_t v) {
   return h;
 }
 
-// Follows every CPU's history from the run's entry stream (it sits in front of the facts builder).
-class HistoryTracker : public RunObserver {
+// The state summary of one run, maintained incrementally (Zobrist style) as the run's entry stream goes by (it
+// sits in front of the facts builder). The fingerprint combines a few global scalars with two sums: one term per
+// variable (its id and value, updated on every store) and one per CPU (its history, the simulator's state of it,
+// its facts and result counters), recomputed only for the CPUs a step touched: the CPU that ran, every CPU an
+// entry or bookkeeping call names, and CPUs whose monitored line was stored to. Steps that can change any CPU's
+// state without naming it (a hardware op setting another CPU's latch, an event, the hand-over, a relocation, a
+// reset of the arrival counter, which the facts apply to every CPU) mark every CPU. A choice point therefore costs
+// O(what the last step changed), not O(state). FullFingerprint recomputes the same value from scratch (tests check
+// that both agree at every choice).
+//
+// A CPU's history is a hash of every trace entry it made (kind, label, detail, value, location), of the model
+// time whenever its code read the clock, and of the other CPUs' in-firmware and finished bits whenever it ran (the
+// ppc initiator reads them in plain code).
+class StateTracker : public RunObserver {
  public:
-  HistoryTracker(uint32_t num_cpus, RunObserver& next) : history_(num_cpus, 0x51ED270B2E5A1C3Full), next_(next) {}
+  StateTracker(uint32_t num_cpus, RunObserver& next);
   void OnEntry(const TraceEntry& e) override;
-  void OnBook(const BookEntry& b) override { next_.OnBook(b); }
-  // Called at every scheduling choice: a clock read since the last one was made by the CPU that ran the step
-  // (model code runs only inside its CPU's step), so that CPU's history absorbs the time it read.
+  void OnBook(const BookEntry& b) override;
+  // Called at every scheduling choice (replayed ones too), with the CPU that ran the step before (kNoCpu at step 0).
   void AtChoice(const Machine& m, uint32_t ran);
+  // The fingerprint at the current choice, with the search's context (the CPU that ran last, the sleeping CPUs,
+  // sorted). Updates the per-CPU terms the steps since the previous call touched.
+  uint64_t Fingerprint(const Machine& m, const Facts& facts, uint32_t last, const std::vector<uint32_t>& asleep);
   uint64_t history(uint32_t cpu) const { return history_[cpu]; }
+  uint64_t cpu_terms_recomputed() const { return recomputed_; }
 
  private:
+  void Touch(uint32_t cpu);
+  void Dirty(uint32_t cpu);
+
   std::vector<uint64_t> history_;
   RunObserver& next_;
   uint64_t clock_reads_ = 0;
   uint64_t step_time_ = 0;  // the model time of the latest entry
+  // In-firmware / finished bits, folded into the history of the CPU that ran.
+  std::vector<uint8_t> fw_bits_;
+  uint64_t fw_sum_ = 0;
+  std::vector<uint32_t> touched_;  // CPUs named since the last choice
+  std::vector<uint8_t> is_touched_;
+  bool touched_all_ = true;
+  std::vector<uint32_t> written_;  // variables stored to since the last choice (monitors)
+  // Per-CPU terms and their sum.
+  std::vector<uint64_t> cpu_term_;
+  uint64_t cpu_sum_ = 0;
+  std::vector<uint32_t> dirty_;
+  std::vector<uint8_t> is_dirty_;
+  bool all_dirty_ = true;
+  // Variable terms: the values as of the last store seen, and their sum.
+  std::vector<int64_t> values_;
+  uint64_t var_sum_ = 0;
+  bool vars_ready_ = false;
+  // The diagnostics as a multiset (the properties only count lines by text).
+  uint64_t diag_sum_ = 0;
+  uint64_t recomputed_ = 0;
 };
 
-// The fingerprint of the machine's state at a scheduling choice, with the oracle's facts so far (what the
-// verdict depends on) and the search's own context (the CPU that ran last, the sleeping CPUs). Equal states give
-// equal fingerprints; see docs/EXPLORE.md for what is included and why that is enough.
-uint64_t StateFingerprint(const Machine& m, const HistoryTracker& h, const Facts& facts, uint32_t last,
-                          const std::vector<uint32_t>& asleep);
+// The fingerprint of the machine's state at a scheduling choice computed from scratch: equal to
+// StateTracker::Fingerprint at the same choice. Equal states give equal fingerprints; see docs/EXPLORE.md for what
+// is included and why that is enough.
+uint64_t FullFingerprint(const Machine& m, const StateTracker& t, const Facts& facts, uint32_t last,
+                         const std::vector<uint32_t>& asleep);
 
 // A fixed-size open-addressing table of fingerprints, each with the largest remaining preemption budget it was
 // explored with. Full: the oldest entry of a probe window is replaced (an eviction only loses pruning).
