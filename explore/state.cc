@@ -14,9 +14,11 @@ uint64_t HashText(std::string_view s) {
   return std::hash<std::string_view>{}(s);
 }
 
-// A label is a string literal (TraceEntry::label's contract): its text identifies it.
+// A label is a string literal or a name from a static table (TraceEntry::label's contract): distinct texts never
+// share an address, so the address identifies it without hashing the text (the same text at two code sites hashes
+// apart, which only separates states, never merges different ones).
 uint64_t HashLabel(std::string_view l) {
-  return HashText(l) ^ l.size();
+  return reinterpret_cast<uintptr_t>(l.data()) * 0x9E3779B97F4A7C15ull ^ l.size();
 }
 
 template <typename Set>
@@ -202,7 +204,9 @@ void StateTracker::OnEntry(const TraceEntry& e) {
   uint64_t& h = history_[e.cpu];
   h = Mix(h, static_cast<uint64_t>(e.kind) << 8 | static_cast<uint64_t>(e.location));
   h = Mix(h, HashLabel(e.label));
-  h = Mix(h, HashText(e.detail));
+  // A memory access's detail is its variable's name: its id says the same, without hashing the text.
+  const bool access = e.kind == TraceKind::kRead || e.kind == TraceKind::kWrite || e.kind == TraceKind::kRmw;
+  h = Mix(h, access && e.tags.var != kNoVar ? e.tags.var : HashText(e.detail));
   h = Mix(h, static_cast<uint64_t>(e.value));
 }
 
@@ -296,42 +300,64 @@ uint64_t FullFingerprint(const Machine& m, const StateTracker& t, const Facts& f
 }
 
 VisitedSet::VisitedSet(uint64_t memory_bytes) {
-  uint64_t n = std::max<uint64_t>(1024, memory_bytes / sizeof(uint64_t));
-  n = std::bit_floor(n);
-  slots_ = static_cast<uint64_t*>(std::calloc(n, sizeof(uint64_t)));
-  if (slots_ == nullptr) {
-    std::fprintf(stderr, "crashdiff explore: cannot allocate the visited set (%llu bytes)\n",
-                 static_cast<unsigned long long>(n * sizeof(uint64_t)));
-    std::abort();
-  }
-  mask_ = n - 1;
+  max_slots_ = std::bit_floor(std::max<uint64_t>(1024, memory_bytes / sizeof(uint64_t)));
+  Resize(std::min<uint64_t>(max_slots_, kInitialSlots));
 }
 
-VisitedSet::~VisitedSet() {
-  std::free(slots_);
+VisitedSet::~VisitedSet() = default;
+
+void VisitedSet::Resize(uint64_t slots) {
+  std::vector<uint64_t> old;
+  old.swap(slots_);
+  slots_.assign(slots, 0);
+  mask_ = slots - 1;
+  size_ = 0;
+  for (uint64_t s : old) {
+    if (s != 0) Insert(s);
+  }
+}
+
+uint64_t VisitedSet::Home(uint64_t key) const {
+  return (key >> kBudgetBits) * 0x9E3779B97F4A7C15ull >> 20;
+}
+
+// Places a slot value that is not in the table; false when its probe window is full.
+bool VisitedSet::Insert(uint64_t slot) {
+  const uint64_t home = Home(slot);
+  for (int i = 0; i < kProbe; ++i) {
+    uint64_t& s = slots_[(home + i) & mask_];
+    if (s == 0) {
+      s = slot;
+      ++size_;
+      return true;
+    }
+  }
+  if (slots_.size() < max_slots_) {  // rehashing into a larger table (only while growing)
+    Resize(slots_.size() * 2);
+    return Insert(slot);
+  }
+  slots_[home & mask_] = slot;  // full window at the bound: evict the home slot (pruning lost, not soundness)
+  ++evictions_;
+  return false;
 }
 
 bool VisitedSet::Visit(uint64_t fp, uint32_t remaining) {
   const uint64_t budget = std::min<uint64_t>(remaining, (1u << kBudgetBits) - 2) + 1;  // never 0 (empty)
   const uint64_t key = fp & ~((uint64_t{1} << kBudgetBits) - 1);
-  const uint64_t home = (fp >> kBudgetBits) * 0x9E3779B97F4A7C15ull >> 20;
+  const uint64_t home = Home(key);
   for (int i = 0; i < kProbe; ++i) {
     uint64_t& s = slots_[(home + i) & mask_];
-    if (s == 0) {
-      s = key | budget;
-      ++size_;
-      ++inserted_;
-      return false;
-    }
+    if (s == 0) break;
     if ((s & ~((uint64_t{1} << kBudgetBits) - 1)) == key) {
       if ((s & ((uint64_t{1} << kBudgetBits) - 1)) >= budget) return true;
       s = key | budget;
       return false;
     }
   }
-  slots_[home & mask_] = key | budget;  // full window: evict the home slot
-  ++evictions_;
   ++inserted_;
+  // The table starts small (it stays in cache) and doubles at half load up to the memory bound.
+  if (slots_.size() < max_slots_ && (size_ + 1) * 2 > slots_.size()) Resize(slots_.size() * 2);
+  Insert(key | budget);
   return false;
 }
 

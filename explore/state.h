@@ -84,8 +84,9 @@ class StateTracker : public RunObserver {
 uint64_t FullFingerprint(const Machine& m, const StateTracker& t, const Facts& facts, uint32_t last,
                          const std::vector<uint32_t>& asleep);
 
-// A fixed-size open-addressing table of fingerprints, each with the largest remaining preemption budget it was
-// explored with. Full: the oldest entry of a probe window is replaced (an eviction only loses pruning).
+// An open-addressing table of fingerprints, each with the largest remaining preemption budget it was explored with.
+// It grows by doubling up to its memory bound; at the bound, a full probe window evicts its home slot (an eviction
+// only loses pruning).
 class VisitedSet {
  public:
   explicit VisitedSet(uint64_t memory_bytes);
@@ -96,9 +97,9 @@ class VisitedSet {
   // it with `remaining` and returns false.
   bool Visit(uint64_t fp, uint32_t remaining);
   uint64_t size() const { return size_; }
-  uint64_t capacity() const { return mask_ + 1; }
+  uint64_t capacity() const { return slots_.size(); }
   uint64_t evictions() const { return evictions_; }
-  uint64_t memory_bytes() const { return capacity() * sizeof(uint64_t); }
+  uint64_t memory_bytes() const { return capacity() * sizeof(uint64_t); }  // now (at most the bound)
   // Upper bound on the probability that two distinct states among those inserted shared a stored key (then one
   // was pruned wrongly): n^2 / 2^(bits+1) for n insertions of `bits`-bit keys (birthday bound).
   double CollisionBound() const;
@@ -106,9 +107,13 @@ class VisitedSet {
  private:
   static constexpr int kBudgetBits = 8;  // the low bits of a slot hold the remaining budget
   static constexpr int kProbe = 8;
-  // calloc'd: the system hands out zero pages lazily, so a large bound costs only the pages actually used.
-  uint64_t* slots_ = nullptr;  // 0: empty
+  static constexpr uint64_t kInitialSlots = uint64_t{1} << 12;  // 32 KiB
+  void Resize(uint64_t slots);
+  uint64_t Home(uint64_t key) const;
+  bool Insert(uint64_t slot);
+  std::vector<uint64_t> slots_;  // 0: empty
   uint64_t mask_ = 0;
+  uint64_t max_slots_ = 0;
   uint64_t size_ = 0;
   uint64_t inserted_ = 0;
   uint64_t evictions_ = 0;
