@@ -24,7 +24,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: crashdiff explore FILE --target T [--preemptions K|none] [--max-steps N] [--property PRn]... "
-    "[--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--out FILE] [--json]\n"
+    "[--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--preempt-first] [--out FILE] "
+    "[--json]\n"
     "       crashdiff explore FILE --target T --dpor --preemptions none [--max-steps N] [--property PRn]... "
     "[--no-reduction] [--out FILE] [--json]\n"
     "       crashdiff explore FILE --target T --pct N [--depth d] [--horizon k] [--property PRn]... [--json]\n";
@@ -224,7 +225,8 @@ extern const std::string_view kExploreHelp =
     "first N steps (default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets\n"
     "pruning orders of independent steps (--no-reduction: off) and state hashing cutting runs at explored states\n"
     "(--no-state-hashing: off; --memory MIB bounds its table). --dpor --preemptions none: source-set DPOR instead,\n"
-    "every interleaving up to equivalence. --pct N: a PCT campaign instead. Stops at the first schedule that\n"
+    "every interleaving up to equivalence. --preempt-first: try preemptions before the CPU that ran last (early\n"
+    "preemption points first). --pct N: a PCT campaign instead. Stops at the first schedule that\n"
     "violates a property searched for (--property PRn, repeatable or comma-separated; default PR1..PR11): prints\n"
     "it, writes it as a reproducer with\n"
     "an explicit schedule (--out FILE, default <FILE stem>.explore-T.textproto) that 'crashdiff run' replays, and\n"
@@ -236,7 +238,7 @@ int ExploreCommand(const Args& args) {
   ArgReader r(args,
               {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out", "--memory",
                "--pct", "--depth", "--horizon"},
-              {"--json", "--no-reduction", "--no-state-hashing", "--dpor"});
+              {"--json", "--no-reduction", "--no-state-hashing", "--dpor", "--preempt-first"});
   // (--pct, --depth, --horizon: the PCT campaign)
   if (!r.ok()) return Usage(r.error());
   if (r.positionals().size() != 1) return Usage("expected one scenario file");
@@ -255,6 +257,7 @@ int ExploreCommand(const Args& args) {
   }
   o.preemptions = unbounded ? kNoPreemptionBound : static_cast<uint32_t>(k);
   o.dpor = r.Has("--dpor");
+  o.preempt_first = r.Has("--preempt-first");
   if (o.dpor && !unbounded) return Usage("--dpor explores without a preemption bound: give --preemptions none");
   o.reduction = !r.Has("--no-reduction");
   o.state_hashing = !r.Has("--no-state-hashing");

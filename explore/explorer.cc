@@ -125,15 +125,20 @@ bool IsPreemption(const Node& n, uint32_t cpu) {
 // The next choice to explore at n: the CPU that ran last first (no preemption), then the others by id; not one
 // already tried, not one asleep, not one that would exceed the preemption bound. With DPOR, only the CPUs in the
 // node's backtrack set (the first choice seeds it). kNoCpu when none is left.
-uint32_t NextChoice(const Node& n, uint32_t bound, bool dpor) {
+// preempt_first: the others first and the CPU that ran last at the end, so a depth-first search with K = 1 tries
+// the preemption points from the earliest on (then the restricted sleep sets never apply: nothing is explored after
+// the non-preempting step).
+uint32_t NextChoice(const Node& n, uint32_t bound, bool dpor, bool preempt_first = false) {
   auto allowed = [&](uint32_t c) {
     return !Contains(n.tried, c) && !Asleep(n, c) && (!dpor || n.tried.empty() || Contains(n.backtrack, c)) &&
            n.preemptions + (IsPreemption(n, c) ? 1 : 0) <= bound;
   };
-  if (n.last != kNoCpu && Contains(n.runnable, n.last) && allowed(n.last)) return n.last;
+  const bool last_runs = n.last != kNoCpu && Contains(n.runnable, n.last);
+  if (!preempt_first && last_runs && allowed(n.last)) return n.last;
   for (uint32_t c : n.runnable) {
-    if (allowed(c)) return c;
+    if ((!preempt_first || c != n.last) && allowed(c)) return c;
   }
+  if (preempt_first && last_runs && allowed(n.last)) return n.last;
   return kNoCpu;
 }
 
@@ -391,7 +396,7 @@ class PathPicker : public SchedulePicker {
       throw Cut{false};
     }
     stats_.sleep_skipped += SkippedAsleep(n, options_.preemptions);
-    const uint32_t cpu = NextChoice(n, options_.preemptions, options_.dpor);
+    const uint32_t cpu = NextChoice(n, options_.preemptions, options_.dpor, options_.preempt_first && !options_.dpor);
     if (cpu == kNoCpu) {
       ++stats_.sleep_blocked;
       throw Cut{true};  // every allowed choice is asleep: each continuation is equivalent to an explored one
@@ -482,10 +487,10 @@ bool Wanted(const ExploreOptions& options, const Violation& v) {
 
 // Backtracks: the deepest node with a choice left gets it; the path below it is dropped. Returns that node's
 // index, or -1 when none is left.
-int64_t Backtrack(std::vector<Node>& path, uint32_t bound, bool dpor) {
+int64_t Backtrack(std::vector<Node>& path, uint32_t bound, bool dpor, bool preempt_first) {
   while (!path.empty()) {
     Node& n = path.back();
-    const uint32_t next = NextChoice(n, bound, dpor);
+    const uint32_t next = NextChoice(n, bound, dpor, preempt_first);
     if (next != kNoCpu) {
       n.chosen = next;
       n.tried.push_back(next);
@@ -602,7 +607,7 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
         break;
       }
     }
-    first_new = Backtrack(path, options.preemptions, options.dpor);
+    first_new = Backtrack(path, options.preemptions, options.dpor, options.preempt_first && !options.dpor);
     if (first_new >= 0 && result.schedules + result.sleep_blocked >= options.max_schedules) break;
     result.exhaustive = first_new < 0;
   }

@@ -28,6 +28,10 @@ struct ExploreOptions {
   // Source-set DPOR with sleep sets (Abdulla et al., POPL 2014) instead of trying every CPU at every step. Needs
   // preemptions == kNoPreemptionBound (Explore throws std::invalid_argument otherwise); turns state hashing off.
   bool dpor = false;
+  // Search order: at each step try the preempting choices before the CPU that ran last. With K = 1 the search then
+  // tries the preemption points from the earliest on (bugs that need an early preemption show first); the
+  // restricted sleep sets then prune nothing. Same guarantee when exhaustive. Ignored with dpor.
+  bool preempt_first = false;
   bool state_hashing = true;             // prune a choice point whose state was explored with as much budget left
   uint64_t memory_bytes = 256ull << 20;  // the visited set's size (fingerprints, 8 bytes each)
   std::vector<std::string> properties;   // "PR1".."PR11" the search looks for; empty: all of them

@@ -90,10 +90,33 @@ TEST(StateHashing, IncrementalFingerprintEqualsFullRecomputation) {
   EXPECT_GT(states, 100u);
 }
 
+// Trying the preempting choices first reaches the v1 lost wake (an early preemption) after far fewer schedules,
+// and an exhaustive search in that order reaches the same final states.
+TEST(StateHashing, PreemptFirstFindsEarlyPreemptionBugsSooner) {
+  for (int n : {1, 2, 3}) {
+    ExploreOptions o = Options(kV1, 1, true);
+    const ExploreResult plain = Explore(Bench(n), o);
+    o.preempt_first = true;
+    const ExploreResult early = Explore(Bench(n), o);
+    ASSERT_TRUE(plain.found && early.found) << n;
+    EXPECT_TRUE(early.reproducer_replays) << n;
+    EXPECT_LT(early.schedules, plain.schedules) << n;
+  }
+  ExploreOptions o = Options(kUpstream, 2, true);
+  const ExploreResult plain = Explore(Bench(1), o);
+  o.preempt_first = true;
+  const ExploreResult early = Explore(Bench(1), o);
+  EXPECT_TRUE(plain.exhaustive && early.exhaustive);
+  EXPECT_EQ(plain.final_states, early.final_states);
+}
+
 TEST(StateHashing, VisitedSetKeepsItsMemoryBoundAndCountsEvictions) {
-  VisitedSet v(64 << 10);  // 8192 slots
+  VisitedSet v(256 << 10);  // at most 32768 slots
+  EXPECT_EQ(v.memory_bytes(), uint64_t{32} << 10);  // it starts small and grows at half load
+  for (uint64_t i = 1; i <= 3000; ++i) EXPECT_FALSE(v.Visit(Mix(0, i), 1));
   EXPECT_EQ(v.memory_bytes(), uint64_t{64} << 10);
-  for (uint64_t i = 1; i <= 100'000; ++i) EXPECT_FALSE(v.Visit(Mix(0, i), 1));
+  for (uint64_t i = 3001; i <= 100'000; ++i) EXPECT_FALSE(v.Visit(Mix(0, i), 1));
+  EXPECT_EQ(v.memory_bytes(), uint64_t{256} << 10);  // never past the bound
   EXPECT_LE(v.size(), v.capacity());
   EXPECT_EQ(v.size() + v.evictions(), 100'000u);
   EXPECT_GT(v.evictions(), 0u);
