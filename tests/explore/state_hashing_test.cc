@@ -111,7 +111,7 @@ TEST(StateHashing, PreemptFirstFindsEarlyPreemptionBugsSooner) {
 }
 
 TEST(StateHashing, VisitedSetKeepsItsMemoryBoundAndCountsEvictions) {
-  VisitedSet v(256 << 10);  // at most 32768 slots
+  VisitedSet v(256 << 10);                          // at most 32768 slots
   EXPECT_EQ(v.memory_bytes(), uint64_t{32} << 10);  // it starts small and grows at half load
   for (uint64_t i = 1; i <= 3000; ++i) EXPECT_FALSE(v.Visit(Mix(0, i), 1));
   EXPECT_EQ(v.memory_bytes(), uint64_t{64} << 10);
