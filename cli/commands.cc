@@ -64,8 +64,8 @@ const std::vector<Command>& Commands() {
        "timeline of that run (OUT.html, default <FILE stem>.timeline.html), and a triage record skeleton.\n"
        "--list: every triage record with its verdict. See docs/TRIAGE.md.",
        TriageCommand},
-      {"explore", "explore FILE --target T [--preemptions K] [--max-steps N] [--property PRn] [--json]", kExploreHelp,
-       ExploreCommand},
+      {"explore", "explore FILE --target T [--preemptions K|none] [--dpor] [--max-steps N] [--property PRn] [--json]",
+       kExploreHelp, ExploreCommand},
 
   };
   return kCommands;

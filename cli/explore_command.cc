@@ -1,8 +1,9 @@
-// crashdiff explore FILE --target T [--preemptions K] [--max-steps N] [--property PRn]... [--max-schedules M]
-// [--no-reduction] [--out FILE] [--json]: every interleaving of one scenario on one target within a preemption bound
+// crashdiff explore FILE --target T [--preemptions K|none] [--dpor] [--preempt-first] [--max-steps N]
+// [--property PRn]... [--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--out FILE] [--json]:
+// every interleaving of one scenario on one target within a preemption bound, or without one under DPOR
 // (explore/explorer.h, docs/EXPLORE.md). Stops at the first schedule that violates a property searched for, writes
 // it as a reproducer with an explicit schedule that `crashdiff run` replays, and runs the differential on it;
-// without one, states the guarantee the search proved.
+// without one, states the guarantee the search proved. --pct N: a PCT campaign instead (explore/pct.h).
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -226,12 +227,12 @@ extern const std::string_view kExploreHelp =
     "pruning orders of independent steps (--no-reduction: off) and state hashing cutting runs at explored states\n"
     "(--no-state-hashing: off; --memory MIB bounds its table). --dpor --preemptions none: source-set DPOR instead,\n"
     "every interleaving up to equivalence. --preempt-first: try preemptions before the CPU that ran last (early\n"
-    "preemption points first). --pct N: a PCT campaign instead. Stops at the first schedule that\n"
-    "violates a property searched for (--property PRn, repeatable or comma-separated; default PR1..PR11): prints\n"
-    "it, writes it as a reproducer with\n"
-    "an explicit schedule (--out FILE, default <FILE stem>.explore-T.textproto) that 'crashdiff run' replays, and\n"
-    "runs the differential on it. Without one, states the guarantee: exhaustive within the bounds, or not (the\n"
-    "--max-schedules cap, default 1000000). The scenario's events keep their triggers. See docs/EXPLORE.md.\n"
+    "preemption points first). --pct N: a PCT campaign instead. Stops at the first schedule that violates a\n"
+    "property searched for (--property PRn, repeatable or comma-separated; default PR1..PR11): prints it, writes\n"
+    "it as a reproducer with an explicit schedule (--out FILE, default <FILE stem>.explore-T.textproto) that\n"
+    "'crashdiff run' replays, and runs the differential on it. Without one, states the guarantee: exhaustive\n"
+    "within the bounds, or not (the --max-schedules cap, default 1000000). The scenario's events keep their\n"
+    "triggers. See docs/EXPLORE.md.\n"
     "Exit code 0: no violation; 1: a violation; 2: bad input.";
 
 int ExploreCommand(const Args& args) {
