@@ -66,8 +66,8 @@ const std::vector<Command>& Commands() {
        "timeline of that run (OUT.html, default <FILE stem>.timeline.html), and a triage record skeleton.\n"
        "--list: every triage record with its verdict. See docs/TRIAGE.md.",
        TriageCommand},
-      {"explore", "explore FILE --target T [--preemptions K] [--max-steps N] [--property PRn] [--json]", kExploreHelp,
-       ExploreCommand},
+      {"explore", "explore FILE --target T [--preemptions K|none] [--dpor] [--max-steps N] [--property PRn] [--json]",
+       kExploreHelp, ExploreCommand},
       {"explore-worker", "explore-worker --corpus DIR --findings DIR --explored FILE [--schedules N] [--time S]",
        "The explore worker of a hybrid campaign ('crashdiff fuzz --explore N' starts it): explores up to N\n"
        "schedules (default 200, one preemption; --preemptions K) of every unit in the corpus DIR not listed in\n"

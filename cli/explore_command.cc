@@ -1,8 +1,9 @@
-// crashdiff explore FILE --target T [--preemptions K] [--max-steps N] [--property PRn]... [--max-schedules M]
-// [--no-reduction] [--out FILE] [--json]: every interleaving of one scenario on one target within a preemption bound
+// crashdiff explore FILE --target T [--preemptions K|none] [--dpor] [--preempt-first] [--max-steps N]
+// [--property PRn]... [--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--out FILE] [--json]:
+// every interleaving of one scenario on one target within a preemption bound, or without one under DPOR
 // (explore/explorer.h, docs/EXPLORE.md). Stops at the first schedule that violates a property searched for, writes
 // it as a reproducer with an explicit schedule that `crashdiff run` replays, and runs the differential on it;
-// without one, states the guarantee the search proved.
+// without one, states the guarantee the search proved. --pct N: a PCT campaign instead (explore/pct.h).
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -13,6 +14,7 @@
 #include "diff/differential.h"
 #include "diff/runner.h"
 #include "explore/explorer.h"
+#include "explore/pct.h"
 #include "minimize/corpus_status.h"
 #include "sim/scenario_io.h"
 #include "util/atomic_file.h"
@@ -22,8 +24,12 @@ namespace crashdiff::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: crashdiff explore FILE --target T [--preemptions K] [--max-steps N] [--property PRn]... "
-    "[--max-schedules M] [--no-reduction] [--out FILE] [--json]\n";
+    "usage: crashdiff explore FILE --target T [--preemptions K|none] [--max-steps N] [--property PRn]... "
+    "[--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--preempt-first] [--out FILE] "
+    "[--json]\n"
+    "       crashdiff explore FILE --target T --dpor --preemptions none [--max-steps N] [--property PRn]... "
+    "[--no-reduction] [--out FILE] [--json]\n"
+    "       crashdiff explore FILE --target T --pct N [--depth d] [--horizon k] [--property PRn]... [--json]\n";
 
 int Usage(const std::string& why) {
   std::fprintf(stderr, "crashdiff explore: %s\n%s", why.c_str(), kUsage);
@@ -44,9 +50,13 @@ std::string ReadProperties(const ArgReader& r, std::vector<std::string>& out) {
   return "";
 }
 
+std::string PreemptionsText(const ExploreOptions& o) {
+  return o.preemptions == kNoPreemptionBound ? "none" : std::to_string(o.preemptions);
+}
+
 std::string Header(const ExploreOptions& o, const ExploreResult& res, const std::string& file) {
-  std::string h = "# crashdiff explore " + file + " --target " + o.target + " --preemptions " +
-                  std::to_string(o.preemptions) + " --max-steps " + std::to_string(o.max_steps);
+  std::string h = "# crashdiff explore " + file + " --target " + o.target + (o.dpor ? " --dpor" : "") +
+                  " --preemptions " + PreemptionsText(o) + " --max-steps " + std::to_string(o.max_steps);
   if (!o.properties.empty()) h += " --property " + PropertiesText(o.properties);
   h += "\n# counterexample after " + std::to_string(res.schedules) + " schedules:";
   for (const Violation& v : res.violations) h += " " + v.property + " " + v.what + ";";
@@ -61,11 +71,25 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
       "in %.3f s\n",
       static_cast<unsigned long long>(res.schedules), static_cast<unsigned long long>(res.distinct_final_states),
       static_cast<unsigned long long>(res.longest_run), res.max_preemptions_used, res.seconds);
+  if (o.dpor) {
+    std::printf("DPOR (source sets): %llu races, %llu backtrack points added\n",
+                static_cast<unsigned long long>(res.races), static_cast<unsigned long long>(res.backtrack_points));
+  }
   if (o.reduction) {
     std::printf("reduction (sleep sets): %llu branches pruned, %llu runs cut where every choice was asleep\n",
                 static_cast<unsigned long long>(res.sleep_skipped), static_cast<unsigned long long>(res.sleep_blocked));
   } else {
-    std::printf("reduction: off\n");
+    std::printf("reduction (sleep sets): off\n");
+  }
+  if (o.state_hashing && !o.dpor) {
+    std::printf(
+        "state hashing: %llu distinct states, %llu runs cut at an explored state; visited set %.0f MiB, "
+        "%llu evictions, fingerprint-collision probability <= %.1e\n",
+        static_cast<unsigned long long>(res.distinct_states), static_cast<unsigned long long>(res.state_pruned),
+        res.visited_memory_bytes / 1048576.0, static_cast<unsigned long long>(res.visited_evictions),
+        res.collision_bound);
+  } else {
+    std::printf("state hashing: off\n");
   }
   if (res.runs_past_max_steps > 0) {
     std::printf("%llu runs went past %llu steps: their later steps ran the lowest-numbered runnable CPU, unexplored\n",
@@ -98,12 +122,18 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
 std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffReport* diff, const std::string& out) {
   JsonWriter j;
   j.BeginObject();
-  j.Key("target").String(o.target).Key("preemptions").Uint(o.preemptions).Key("max_steps").Uint(o.max_steps);
+  j.Key("target").String(o.target).Key("preemptions").String(PreemptionsText(o)).Key("max_steps").Uint(o.max_steps);
+  j.Key("dpor").Bool(o.dpor).Key("races").Uint(res.races).Key("backtrack_points").Uint(res.backtrack_points);
   j.Key("properties").String(PropertiesText(o.properties)).Key("reduction").Bool(o.reduction);
   j.Key("schedules").Uint(res.schedules).Key("distinct_final_states").Uint(res.distinct_final_states);
   j.Key("sleep_skipped").Uint(res.sleep_skipped).Key("sleep_blocked").Uint(res.sleep_blocked);
   j.Key("longest_run").Uint(res.longest_run).Key("runs_past_max_steps").Uint(res.runs_past_max_steps);
   j.Key("max_preemptions_used").Uint(res.max_preemptions_used);
+  j.Key("state_hashing").Bool(o.state_hashing && !o.dpor).Key("distinct_states").Uint(res.distinct_states);
+  j.Key("state_pruned").Uint(res.state_pruned).Key("visited_evictions").Uint(res.visited_evictions);
+  j.Key("visited_memory_bytes").Uint(res.visited_memory_bytes);
+  j.Key("collision_bound").String(std::to_string(res.collision_bound));
+  j.Key("steps_executed").Uint(res.steps_executed);
   j.Key("exhaustive").Bool(res.exhaustive).Key("found").Bool(res.found);
   j.Key("seconds").Uint(static_cast<uint64_t>(res.seconds * 1000)).Key("unit").String("ms");
   j.Key("verdict").String(GuaranteeText(o, res));
@@ -123,35 +153,116 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   return j.str();
 }
 
+// --pct N --depth d [--horizon k]: the PCT campaign instead of the search.
+int PctCampaign(const ArgReader& r, const pb::Scenario& scenario, const ExploreOptions& o, const std::string& file) {
+  PctOptions p;
+  p.target = o.target;
+  p.properties = o.properties;
+  uint64_t depth = p.depth;
+  for (const std::string& e :
+       {ParseNumberOption(r, "--pct", 1, 1'000'000'000, p.runs), ParseNumberOption(r, "--depth", 1, 16, depth),
+        ParseNumberOption(r, "--horizon", 1, 10'000'000, p.horizon)}) {
+    if (!e.empty()) return Usage(e);
+  }
+  p.depth = static_cast<uint32_t>(depth);
+  const PctResult res = RunPct(scenario, p);
+  std::string out;
+  if (res.found) {
+    out = r.Value("--out").value_or(std::filesystem::path(file).stem().string() + ".pct-" + o.target + ".textproto");
+    const std::string header = "# crashdiff explore " + file + " --target " + o.target + " --pct: seed " +
+                               std::to_string(res.seed) + " violates " + PropertiesText(o.properties) +
+                               "\n# replays: crashdiff run THIS_FILE --target " + o.target + "\n";
+    const std::string error = WriteFileAtomically(out, header + ScenarioToText(res.reproducer));
+    if (!error.empty()) {
+      std::fprintf(stderr, "crashdiff explore: %s\n", error.c_str());
+      return kExitUsage;
+    }
+  }
+  if (r.Has("--json")) {
+    JsonWriter j;
+    j.BeginObject().Key("target").String(o.target).Key("pct_runs").Uint(res.runs).Key("depth").Uint(p.depth);
+    j.Key("cpus").Uint(res.cpus).Key("horizon").Uint(res.horizon).Key("longest_run").Uint(res.longest_run);
+    j.Key("runs_longer_than_horizon").Uint(res.runs_longer_than_horizon);
+    j.Key("per_run_bound")
+        .String(std::to_string(res.per_run))
+        .Key("campaign_bound")
+        .String(std::to_string(res.campaign));
+    j.Key("found").Bool(res.found).Key("seed").Uint(res.seed).Key("reproducer").String(out);
+    j.Key("seconds").Uint(static_cast<uint64_t>(res.seconds * 1000)).Key("unit").String("ms");
+    j.Key("violations").BeginArray();
+    for (const Violation& v : res.violations) {
+      j.BeginObject().Key("property").String(v.property).Key("what").String(v.what).Key("cpu").Uint(v.cpu).EndObject();
+    }
+    j.EndArray().EndObject();
+    std::printf("%s\n", j.str().c_str());
+  } else {
+    std::printf(
+        "PCT: %llu runs, depth %u, n = %u CPUs, k = %llu steps (longest run %llu, %llu longer than k) in %.3f s\n",
+        static_cast<unsigned long long>(res.runs), p.depth, res.cpus, static_cast<unsigned long long>(res.horizon),
+        static_cast<unsigned long long>(res.longest_run), static_cast<unsigned long long>(res.runs_longer_than_horizon),
+        res.seconds);
+    std::printf(
+        "a bug of depth <= %u in the first k steps shows in one run with probability >= 1/(n k^(d-1)) = %.3g; "
+        "in %llu runs with probability >= %.3g\n",
+        p.depth, res.per_run, static_cast<unsigned long long>(res.runs), res.campaign);
+    if (res.found) {
+      std::printf("VIOLATION on target %s with PCT seed %llu:\n", o.target.c_str(),
+                  static_cast<unsigned long long>(res.seed));
+      for (const Violation& v : res.violations)
+        std::printf("    %s %s (cpu%u)\n", v.property.c_str(), v.what.c_str(), v.cpu);
+      std::printf("reproducer (PCT schedule, seed %llu): %s\n", static_cast<unsigned long long>(res.seed), out.c_str());
+    } else {
+      std::printf("no violation of %s on target %s in %llu PCT runs\n", PropertiesText(o.properties).c_str(),
+                  o.target.c_str(), static_cast<unsigned long long>(res.runs));
+    }
+  }
+  return res.found ? kExitDivergence : kExitClean;
+}
+
 }  // namespace
 
 extern const std::string_view kExploreHelp =
-    "Every interleaving of one scenario on target T with at most K preemptions (default 2) in its first N steps\n"
-    "(default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets pruning orders of\n"
-    "independent steps (--no-reduction: off). Stops at the first schedule that violates a property searched for\n"
-    "(--property PRn, repeatable or comma-separated; default PR1..PR11): prints it, writes it as a reproducer with\n"
-    "an explicit schedule (--out FILE, default <FILE stem>.explore-T.textproto) that 'crashdiff run' replays, and\n"
-    "runs the differential on it. Without one, states the guarantee: exhaustive within the bounds, or not (the\n"
-    "--max-schedules cap, default 1000000). The scenario's events keep their triggers. See docs/EXPLORE.md.\n"
+    "Every interleaving of one scenario on target T with at most K preemptions (default 2; 'none': no bound) in its\n"
+    "first N steps (default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets\n"
+    "pruning orders of independent steps (--no-reduction: off) and state hashing cutting runs at explored states\n"
+    "(--no-state-hashing: off; --memory MIB bounds its table). --dpor --preemptions none: source-set DPOR instead,\n"
+    "every interleaving up to equivalence. --preempt-first: try preemptions before the CPU that ran last (early\n"
+    "preemption points first). --pct N: a PCT campaign instead. Stops at the first schedule that violates a\n"
+    "property searched for (--property PRn, repeatable or comma-separated; default PR1..PR11): prints it, writes\n"
+    "it as a reproducer with an explicit schedule (--out FILE, default <FILE stem>.explore-T.textproto) that\n"
+    "'crashdiff run' replays, and runs the differential on it. Without one, states the guarantee: exhaustive\n"
+    "within the bounds, or not (the --max-schedules cap, default 1000000). The scenario's events keep their\n"
+    "triggers. See docs/EXPLORE.md.\n"
     "Exit code 0: no violation; 1: a violation; 2: bad input.";
 
 int ExploreCommand(const Args& args) {
-  ArgReader r(args, {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out"},
-              {"--json", "--no-reduction"});
+  ArgReader r(args,
+              {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out", "--memory",
+               "--pct", "--depth", "--horizon"},
+              {"--json", "--no-reduction", "--no-state-hashing", "--dpor", "--preempt-first"});
+  // (--pct, --depth, --horizon: the PCT campaign)
   if (!r.ok()) return Usage(r.error());
   if (r.positionals().size() != 1) return Usage("expected one scenario file");
   ExploreOptions o;
   o.target = r.Value("--target").value_or("");
   if (o.target.empty()) return Usage("--target T is required (see 'crashdiff targets')");
   uint64_t k = o.preemptions;
-  for (const std::string& e : {ParseNumberOption(r, "--preemptions", 0, 16, k),
-                               ParseNumberOption(r, "--max-steps", 1, 10'000'000, o.max_steps),
-                               ParseNumberOption(r, "--max-schedules", 1, 1'000'000'000'000, o.max_schedules),
-                               ReadProperties(r, o.properties)}) {
+  uint64_t memory_mib = o.memory_bytes >> 20;
+  const bool unbounded = r.Value("--preemptions") == std::optional<std::string>("none");
+  for (const std::string& e :
+       {unbounded ? std::string() : ParseNumberOption(r, "--preemptions", 0, 16, k),
+        ParseNumberOption(r, "--max-steps", 1, 10'000'000, o.max_steps),
+        ParseNumberOption(r, "--max-schedules", 1, 1'000'000'000'000, o.max_schedules),
+        ParseNumberOption(r, "--memory", 1, 1 << 20, memory_mib), ReadProperties(r, o.properties)}) {
     if (!e.empty()) return Usage(e);
   }
-  o.preemptions = static_cast<uint32_t>(k);
+  o.preemptions = unbounded ? kNoPreemptionBound : static_cast<uint32_t>(k);
+  o.dpor = r.Has("--dpor");
+  o.preempt_first = r.Has("--preempt-first");
+  if (o.dpor && !unbounded) return Usage("--dpor explores without a preemption bound: give --preemptions none");
   o.reduction = !r.Has("--no-reduction");
+  o.state_hashing = !r.Has("--no-state-hashing");
+  o.memory_bytes = memory_mib << 20;
   const std::string file = r.positionals()[0];
   const LoadResult loaded = LoadScenarioFile(file);
   if (!loaded.scenario) {
@@ -163,6 +274,7 @@ int ExploreCommand(const Args& args) {
     return Usage("target " + o.target + " does not run " + pb::Family_Name(loaded.scenario->machine().family()) +
                  " on " + pb::Platform_Name(loaded.scenario->machine().platform()));
   }
+  if (r.Value("--pct")) return PctCampaign(r, *loaded.scenario, o, file);
   const ExploreResult res = Explore(*loaded.scenario, o);
   std::string out;
   DiffReport diff;

@@ -4,10 +4,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <stdexcept>
 #include <unordered_set>
 #include <utility>
 
 #include "diff/runner.h"
+#include "explore/state.h"
 #include "oracle/facts.h"
 #include "sim/validate.h"
 #include "targets/target.h"
@@ -19,7 +22,7 @@ namespace {
 // dependent with every step; the others only with steps that access one of their variables, one of them writing.
 struct Footprint {
   bool global = false;
-  std::vector<std::pair<std::string, bool>> vars;  // variable name, written
+  std::vector<std::pair<uint32_t, bool>> vars;  // Var::id, written
 };
 
 enum class Effect : uint8_t { kNone, kRead, kWrite, kGlobal };
@@ -27,7 +30,7 @@ enum class Effect : uint8_t { kNone, kRead, kWrite, kGlobal };
 // How each trace kind counts. Only plain memory accesses and CPU-private steps may commute; everything that
 // blocks, wakes, takes or returns from an interrupt, touches a latch (kHw: msgsnd / msgclr / a controller write can
 // make another CPU's next step an interrupt), fires an event, prints (the console is one ordered log), saves,
-// hands over, overwrites or corrupts is dependent with every other step.
+// hands over, overwrites or corrupts is dependent with every other step. The end-of-run entry is not a step.
 constexpr Effect kEffects[] = {
     Effect::kRead,    // kRead
     Effect::kWrite,   // kWrite
@@ -48,7 +51,7 @@ constexpr Effect kEffects[] = {
     Effect::kGlobal,  // kHandover
     Effect::kGlobal,  // kOverwrite
     Effect::kGlobal,  // kCorrupt
-    Effect::kGlobal,  // kEnd
+    Effect::kNone,    // kEnd (recorded after the last step; the last step is made global instead, see FinishRun)
 };
 static_assert(std::size(kEffects) == kTraceKindNames.size());
 
@@ -69,10 +72,10 @@ class StepObserver : public RunObserver {
   void OnEntry(const TraceEntry& e) override {
     next_.OnEntry(e);
     const Effect effect = kEffects[static_cast<size_t>(e.kind)];
-    if (effect == Effect::kGlobal || (effect != Effect::kNone && e.cpu == kNoCpu)) {
+    if (effect == Effect::kGlobal || (effect != Effect::kNone && (e.cpu == kNoCpu || e.tags.var == kNoVar))) {
       current_.global = true;
     } else if (effect == Effect::kRead || effect == Effect::kWrite) {
-      current_.vars.emplace_back(e.detail, effect == Effect::kWrite);
+      current_.vars.emplace_back(e.tags.var, effect == Effect::kWrite);
     }
   }
   void OnBook(const BookEntry& b) override {
@@ -98,10 +101,12 @@ struct Node {
   uint32_t preemptions = 0;    // before this step
   std::vector<Sleeper> sleep;  // asleep on entry: not chosen here
   uint32_t chosen = kNoCpu;
-  std::vector<uint32_t> tried;  // chosen so far here, in order
-  Footprint chosen_step;        // footprint of chosen's step (set when the next step is picked)
-  bool last_tried = false;      // last's step was explored from here, its footprint in last_step
+  std::vector<uint32_t> tried;        // chosen so far here, in order
+  std::vector<Footprint> tried_step;  // the footprint of each tried CPU's step from here (DPOR's sleep sets)
+  Footprint chosen_step;              // footprint of chosen's step (set when the next step is picked)
+  bool last_tried = false;            // last's step was explored from here, its footprint in last_step
   Footprint last_step;
+  std::vector<uint32_t> backtrack;  // DPOR: the CPUs to explore from here (tried ones included)
 };
 
 template <typename T>
@@ -118,15 +123,22 @@ bool IsPreemption(const Node& n, uint32_t cpu) {
 }
 
 // The next choice to explore at n: the CPU that ran last first (no preemption), then the others by id; not one
-// already tried, not one asleep, not one that would exceed the preemption bound. kNoCpu when none is left.
-uint32_t NextChoice(const Node& n, uint32_t bound) {
+// already tried, not one asleep, not one that would exceed the preemption bound. With DPOR, only the CPUs in the
+// node's backtrack set (the first choice seeds it). kNoCpu when none is left.
+// preempt_first: the others first and the CPU that ran last at the end, so a depth-first search with K = 1 tries
+// the preemption points from the earliest on (then the restricted sleep sets never apply: nothing is explored after
+// the non-preempting step).
+uint32_t NextChoice(const Node& n, uint32_t bound, bool dpor, bool preempt_first = false) {
   auto allowed = [&](uint32_t c) {
-    return !Contains(n.tried, c) && !Asleep(n, c) && n.preemptions + (IsPreemption(n, c) ? 1 : 0) <= bound;
+    return !Contains(n.tried, c) && !Asleep(n, c) && (!dpor || n.tried.empty() || Contains(n.backtrack, c)) &&
+           n.preemptions + (IsPreemption(n, c) ? 1 : 0) <= bound;
   };
-  if (n.last != kNoCpu && Contains(n.runnable, n.last) && allowed(n.last)) return n.last;
+  const bool last_runs = n.last != kNoCpu && Contains(n.runnable, n.last);
+  if (!preempt_first && last_runs && allowed(n.last)) return n.last;
   for (uint32_t c : n.runnable) {
-    if (allowed(c)) return c;
+    if ((!preempt_first || c != n.last) && allowed(c)) return c;
   }
+  if (preempt_first && last_runs && allowed(n.last)) return n.last;
   return kNoCpu;
 }
 
@@ -138,17 +150,106 @@ uint32_t SkippedAsleep(const Node& n, uint32_t bound) {
   return skipped;
 }
 
+// Thrown by the picker to abandon a run: at a state already explored, or where every allowed choice is asleep
+// (every continuation is equivalent to an explored one). The run's Machine is destroyed with it.
+struct Cut {
+  bool asleep;
+};
+
+// What state hashing needs at a choice: the running machine, the state tracker, the facts so far, the table.
+struct StateContext {
+  const Machine* machine = nullptr;
+  StateTracker* history = nullptr;
+  const FactsBuilder* facts = nullptr;
+  VisitedSet* visited = nullptr;
+  bool verify = false;  // compare the incremental fingerprint with a full recomputation at every choice
+};
+
+// A vector clock over CPUs: clock[q] = 1 + the index of q's latest step that happens before (or is) the step.
+using Clock = std::vector<uint32_t>;
+
+void Join(Clock& a, const Clock& b) {
+  for (size_t i = 0; i < a.size(); ++i) a[i] = std::max(a[i], b[i]);
+}
+
+// One step of the run for DPOR: who ran it, what it touched, its happens-before clock.
+struct Event {
+  uint32_t cpu;
+  Footprint step;
+  Clock clock;
+};
+
+// Happens-before over a run's steps (Mazurkiewicz order of the dependency relation above), kept per CPU, per
+// variable and for the latest global step, so that each step's clock costs O(CPUs x its variables).
+class HappensBefore {
+ public:
+  explicit HappensBefore(uint32_t num_cpus) : cpu_(num_cpus, Clock(num_cpus, 0)), global_(num_cpus, 0) {}
+
+  // The previous step of cpu's clock (program order).
+  const Clock& Of(uint32_t cpu) const { return cpu_[cpu]; }
+
+  Clock Add(uint32_t index, uint32_t cpu, const Footprint& fp) {
+    Clock c = cpu_[cpu];
+    if (fp.global) {
+      for (const Clock& o : cpu_) Join(c, o);  // dependent with every earlier step
+    } else {
+      Join(c, global_);
+      for (const auto& [var, written] : fp.vars) {
+        Grow(var);
+        Join(c, write_[var]);
+        if (written) Join(c, reads_[var]);
+      }
+    }
+    c[cpu] = index + 1;
+    cpu_[cpu] = c;
+    if (fp.global) {
+      global_ = c;
+    } else {
+      for (const auto& [var, written] : fp.vars) {
+        if (written) {
+          write_[var] = c;
+          reads_[var] = c;
+        } else {
+          Join(reads_[var], c);
+        }
+      }
+    }
+    return c;
+  }
+
+ private:
+  void Grow(uint32_t var) {
+    while (write_.size() <= var) {
+      write_.emplace_back(global_.size(), 0);
+      reads_.emplace_back(global_.size(), 0);
+    }
+  }
+  std::vector<Clock> cpu_;
+  Clock global_;
+  std::vector<Clock> write_;  // per variable: its latest write
+  std::vector<Clock> reads_;  // per variable: its reads since (and with) the latest write
+};
+
 // Drives one run: replays the path's choices, then extends the path with first choices up to max_steps; past
-// max_steps (or once every allowed choice is asleep) the lowest-numbered runnable CPU runs. That tail depends on
-// the machine's state only, so equivalent prefixes get the same tail.
+// max_steps the lowest-numbered runnable CPU runs. That tail depends on the machine's state only, so equivalent
+// prefixes get the same tail.
 class PathPicker : public SchedulePicker {
  public:
-  PathPicker(std::vector<Node>& path, StepObserver& steps, const ExploreOptions& options, ExploreResult& stats)
-      : path_(path), steps_(steps), options_(options), stats_(stats) {}
+  PathPicker(std::vector<Node>& path, StepObserver& steps, const ExploreOptions& options, ExploreResult& stats,
+             StateContext state, uint32_t num_cpus, uint64_t first_new)
+      : path_(path),
+        steps_(steps),
+        options_(options),
+        stats_(stats),
+        state_(state),
+        hb_(num_cpus),
+        num_cpus_(num_cpus),
+        first_new_(first_new) {}
 
   uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step) override {
+    if (state_.history != nullptr) state_.history->AtChoice(*state_.machine, picks_.empty() ? kNoCpu : picks_.back());
     Footprint before = steps_.Take();  // of the previous step (or settling and step-0 events: fixed)
-    if (step > 0) FinishStep(step - 1, std::move(before), runnable);
+    if (step > 0) FinishStep(step - 1, std::move(before), &runnable);
     prev_runnable_ = runnable;
     uint32_t cpu = kNoCpu;
     if (step < path_.size()) {
@@ -169,26 +270,116 @@ class PathPicker : public SchedulePicker {
     return cpu;
   }
 
+  // After a complete run: the last step's footprint. Whether it changed another CPU's runnability is not known
+  // (no choice follows it), so it counts as global.
+  void FinishRun() {
+    Footprint last = steps_.Take();
+    last.global = true;
+    if (!picks_.empty()) FinishStep(picks_.size() - 1, std::move(last), nullptr);
+  }
+
   const std::vector<uint32_t>& picks() const { return picks_; }
-  bool blocked() const { return blocked_; }
+  void set_machine(const Machine* m) { state_.machine = m; }
 
  private:
   // The step at index i has run: its footprint (made global when it changed whether another CPU can run: a
-  // write a waiter waits for, a timeout that expired meanwhile) goes to its node.
-  void FinishStep(uint64_t i, Footprint fp, const std::vector<uint32_t>& runnable_now) {
-    if (i >= path_.size()) return;
+  // write a waiter waits for, a timeout that expired meanwhile) goes to its node, and DPOR looks for its races.
+  void FinishStep(uint64_t i, Footprint fp, const std::vector<uint32_t>* runnable_now) {
+    const uint32_t cpu = picks_[i];
+    if (runnable_now != nullptr) {
+      for (uint32_t c : prev_runnable_) {
+        if (c != cpu && !Contains(*runnable_now, c)) fp.global = true;
+      }
+      for (uint32_t c : *runnable_now) {
+        if (c != cpu && !Contains(prev_runnable_, c)) fp.global = true;
+      }
+    }
+    if (i < path_.size()) {
+      Node& n = path_[i];
+      if (n.chosen == n.last && !n.last_tried) {
+        n.last_tried = true;
+        n.last_step = fp;
+      }
+      if (n.tried_step.size() < n.tried.size()) n.tried_step.push_back(fp);
+      n.chosen_step = fp;
+    }
+    if (options_.dpor) AddEvent(static_cast<uint32_t>(i), cpu, std::move(fp));
+  }
+
+  // Source-set DPOR (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014, Algorithm 1): for each race of the new step j
+  // with an earlier step i (dependent, other CPUs, i happens before j directly, not through another step), let v
+  // be the steps after i that do not happen after i, followed by j. Some CPU that can start v (an initial of v: its
+  // first step in v has no predecessor in v) must be explored from i's node; if none is in its backtrack set yet,
+  // one is added. Steps replayed from an earlier run had their races handled then.
+  void AddEvent(uint32_t j, uint32_t cpu, Footprint fp) {
+    Clock covered = hb_.Of(cpu);
+    Clock clock = hb_.Add(j, cpu, fp);
+    if (j >= first_new_) {
+      for (uint32_t i = j; i-- > 0;) {
+        const Event& e = events_[i];
+        if (e.cpu == cpu || Independent(e.step, fp)) continue;
+        if (covered[e.cpu] < i + 1) Race(i, j, cpu, clock);
+        Join(covered, e.clock);
+        if (e.step.global) break;  // every earlier step happens before e, hence before j through e
+      }
+    }
+    events_.push_back(Event{cpu, std::move(fp), std::move(clock)});
+  }
+
+  void Race(uint32_t i, uint32_t j, uint32_t cpu, const Clock& clock_j) {
+    ++stats_.races;
+    if (i >= path_.size()) return;  // past the explored window: no choice there
     Node& n = path_[i];
-    for (uint32_t c : n.runnable) {
-      if (c != n.chosen && !Contains(runnable_now, c)) fp.global = true;
+    const uint32_t ci = events_[i].cpu;
+    // v: the steps in (i, j) that do not happen after i, then j.
+    std::vector<uint32_t> v;
+    for (uint32_t k = i + 1; k < j; ++k) {
+      if (events_[k].clock[ci] < i + 1) v.push_back(k);
     }
-    for (uint32_t c : runnable_now) {
-      if (c != n.chosen && !Contains(n.runnable, c)) fp.global = true;
+    std::vector<uint32_t> first(num_cpus_, UINT32_MAX);  // each CPU's first step in v
+    auto clock_of = [&](uint32_t k) -> const Clock& { return k == j ? clock_j : events_[k].clock; };
+    auto cpu_of = [&](uint32_t k) { return k == j ? cpu : events_[k].cpu; };
+    v.push_back(j);
+    for (uint32_t k : v) {
+      if (first[cpu_of(k)] == UINT32_MAX) first[cpu_of(k)] = k;
     }
-    if (n.chosen == n.last && !n.last_tried) {
-      n.last_tried = true;
-      n.last_step = fp;
+    std::vector<uint32_t> initials;
+    for (uint32_t q = 0; q < num_cpus_; ++q) {
+      const uint32_t k = first[q];
+      if (k == UINT32_MAX) continue;
+      bool initial = true;
+      for (uint32_t o = 0; o < num_cpus_ && initial; ++o) {
+        if (o != q && first[o] < k && clock_of(k)[o] >= first[o] + 1) initial = false;
+      }
+      if (initial) initials.push_back(q);
     }
-    n.chosen_step = std::move(fp);
+    for (uint32_t q : initials) {
+      if (Contains(n.backtrack, q)) return;
+    }
+    // Prefer the racing CPU, then one that can run there and is awake; if none can run (a reversal the
+    // dependency relation should exclude), every runnable CPU (conservative).
+    std::vector<uint32_t> order;
+    if (Contains(initials, cpu)) order.push_back(cpu);
+    order.insert(order.end(), initials.begin(), initials.end());
+    for (uint32_t q : order) {
+      if (Contains(n.runnable, q) && !Asleep(n, q)) {
+        n.backtrack.push_back(q);
+        ++stats_.backtrack_points;
+        return;
+      }
+    }
+    for (uint32_t q : order) {
+      if (Contains(n.runnable, q)) {
+        n.backtrack.push_back(q);  // asleep there: covered by the explored sibling it sleeps for
+        return;
+      }
+    }
+    for (uint32_t q : n.runnable) {
+      if (!Contains(n.backtrack, q)) {
+        n.backtrack.push_back(q);
+        ++stats_.backtrack_points;
+      }
+    }
   }
 
   uint32_t Extend(const std::vector<uint32_t>& runnable) {
@@ -198,16 +389,21 @@ class PathPicker : public SchedulePicker {
       const Node& p = path_.back();
       n.last = p.chosen;
       n.preemptions = p.preemptions + (IsPreemption(p, p.chosen) ? 1 : 0);
-      if (options_.reduction) n.sleep = ChildSleep(p);
+      if (options_.reduction) n.sleep = options_.dpor ? DporChildSleep(p) : ChildSleep(p);
+    }
+    if (state_.visited != nullptr && Explored(n)) {
+      ++stats_.state_pruned;
+      throw Cut{false};
     }
     stats_.sleep_skipped += SkippedAsleep(n, options_.preemptions);
-    const uint32_t cpu = NextChoice(n, options_.preemptions);
+    const uint32_t cpu = NextChoice(n, options_.preemptions, options_.dpor, options_.preempt_first && !options_.dpor);
     if (cpu == kNoCpu) {
-      blocked_ = true;  // every allowed choice is asleep: each continuation is equivalent to an explored one
-      return kNoCpu;
+      ++stats_.sleep_blocked;
+      throw Cut{true};  // every allowed choice is asleep: each continuation is equivalent to an explored one
     }
     n.chosen = cpu;
     n.tried.push_back(cpu);
+    n.backtrack.push_back(cpu);
     path_.push_back(std::move(n));
     return cpu;
   }
@@ -232,20 +428,46 @@ class PathPicker : public SchedulePicker {
     return out;
   }
 
+  // Without a preemption bound (DPOR) every explored sibling goes to sleep (Godefroid's sleep sets unrestricted):
+  // p's sleepers and the CPUs tried at p before the chosen one, those independent of the step taken.
+  static std::vector<Sleeper> DporChildSleep(const Node& p) {
+    std::vector<Sleeper> out;
+    for (const Sleeper& s : p.sleep) {
+      if (Independent(s.step, p.chosen_step)) out.push_back(s);
+    }
+    for (size_t t = 0; t + 1 < p.tried.size() && t < p.tried_step.size(); ++t) {
+      if (Independent(p.tried_step[t], p.chosen_step)) out.push_back(Sleeper{p.tried[t], p.tried_step[t]});
+    }
+    return out;
+  }
+
+  // The choice point n (not yet on the path) was explored before from the same state, with the same CPU having
+  // run last, the same sleeping CPUs and at least as many preemptions left: every continuation from here was.
+  bool Explored(const Node& n) {
+    std::vector<uint32_t> asleep;
+    for (const Sleeper& s : n.sleep) asleep.push_back(s.cpu);
+    std::sort(asleep.begin(), asleep.end());
+    const uint64_t fp = state_.history->Fingerprint(*state_.machine, state_.facts->facts(), n.last, asleep);
+    if (state_.verify &&
+        fp != FullFingerprint(*state_.machine, *state_.history, state_.facts->facts(), n.last, asleep)) {
+      ++stats_.fingerprint_mismatches;
+    }
+    return state_.visited->Visit(fp, options_.preemptions - n.preemptions);
+  }
+
   std::vector<Node>& path_;
   StepObserver& steps_;
   const ExploreOptions& options_;
   ExploreResult& stats_;
+  StateContext state_;
+  HappensBefore hb_;
+  std::vector<Event> events_;
+  uint32_t num_cpus_;
+  uint64_t first_new_;  // the first step whose choice differs from the previous run's (DPOR: races from here on)
   std::vector<uint32_t> prev_runnable_;
   std::vector<uint32_t> picks_;
   bool tail_ = false;
-  bool blocked_ = false;
 };
-
-uint64_t Mix(uint64_t h, uint64_t v) {
-  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-  return h;
-}
 
 // The final state of a run as the oracle sees it: every CPU's location at hand-over and at the end, its saves,
 // responses, shutdowns, panic and wake; who handed over and how the run ended.
@@ -263,19 +485,21 @@ bool Wanted(const ExploreOptions& options, const Violation& v) {
   return options.properties.empty() || Contains(options.properties, v.property);
 }
 
-// Backtracks: the deepest node with a choice left gets it; the path below it is dropped. False when none is left.
-bool Backtrack(std::vector<Node>& path, uint32_t bound) {
+// Backtracks: the deepest node with a choice left gets it; the path below it is dropped. Returns that node's
+// index, or -1 when none is left.
+int64_t Backtrack(std::vector<Node>& path, uint32_t bound, bool dpor, bool preempt_first) {
   while (!path.empty()) {
     Node& n = path.back();
-    const uint32_t next = NextChoice(n, bound);
+    const uint32_t next = NextChoice(n, bound, dpor, preempt_first);
     if (next != kNoCpu) {
       n.chosen = next;
       n.tried.push_back(next);
-      return true;
+      if (!Contains(n.backtrack, next)) n.backtrack.push_back(next);
+      return static_cast<int64_t>(path.size()) - 1;
     }
     path.pop_back();
   }
-  return false;
+  return -1;
 }
 
 }  // namespace
@@ -304,15 +528,24 @@ std::string PropertiesText(const std::vector<std::string>& properties) {
 }
 
 std::string GuaranteeText(const ExploreOptions& options, const ExploreResult& result) {
-  const std::string bounds = "within " + std::to_string(options.preemptions) + " preemptions and " +
-                             std::to_string(options.max_steps) + " steps";
+  const std::string steps = std::to_string(options.max_steps) + " steps";
+  const std::string bounds = options.preemptions == kNoPreemptionBound
+                                 ? "with any number of preemptions within " + steps
+                                 : "within " + std::to_string(options.preemptions) + " preemptions and " + steps;
   const std::string of =
       "no violation of " + PropertiesText(options.properties) + " on target " + options.target + " " + bounds;
   if (result.found) return "violation found " + bounds;
   if (!result.exhaustive) {
     return of + " in the " + std::to_string(result.schedules) + " schedules explored: bound reached, not exhaustive";
   }
-  return of + ", exhaustively (" + std::to_string(result.schedules) + " schedules)";
+  std::string how = ", exhaustively (" + std::to_string(result.schedules) + " schedules";
+  if (options.dpor) how += ", source-set DPOR";
+  if (options.state_hashing && !options.dpor) {
+    char p[32];
+    std::snprintf(p, sizeof p, "%.1e", result.collision_bound);
+    how += ", " + std::to_string(result.distinct_states) + " states; fingerprint-collision probability <= " + p;
+  }
+  return of + how + ")";
 }
 
 ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& options) {
@@ -322,18 +555,40 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
   const uint32_t num_cpus = scenario.machine().cores() * scenario.machine().threads_per_core();
   std::vector<Node> path;
   std::unordered_set<uint64_t> finals;
-  for (bool more = true; more;) {
+  if (options.dpor && options.preemptions != kNoPreemptionBound) {
+    throw std::invalid_argument("explore: DPOR needs an unbounded number of preemptions (docs/EXPLORE.md)");
+  }
+  // State hashing is not combined with DPOR: a cut subtree's races would never be seen (docs/EXPLORE.md).
+  const bool hashing = options.state_hashing && !options.dpor;
+  std::unique_ptr<VisitedSet> visited;
+  if (hashing) visited = std::make_unique<VisitedSet>(options.memory_bytes);
+  for (int64_t first_new = 0; first_new >= 0;) {
     FactsBuilder facts(num_cpus);
-    StepObserver steps(facts);
-    PathPicker picker(path, steps, options, result);
+    StateTracker history(num_cpus, facts);
+    StepObserver steps(hashing ? static_cast<RunObserver&>(history) : facts);
+    PathPicker picker(
+        path, steps, options, result,
+        StateContext{nullptr, hashing ? &history : nullptr, &facts, visited.get(), options.verify_fingerprints},
+        num_cpus, static_cast<uint64_t>(first_new));
     RunOptions run;
     run.record_trace = false;
     run.observer = &steps;
     run.picker = &picker;
-    const RunResult r = RunOnTarget(*target, scenario, run);
-    if (picker.blocked()) {
-      ++result.sleep_blocked;
-    } else {
+    RunResult r;
+    bool cut = false;
+    {
+      Machine machine(scenario, run);
+      picker.set_machine(&machine);
+      const std::unique_ptr<Program> program = target->make(machine);
+      try {
+        r = machine.Run(*program);
+        picker.FinishRun();
+      } catch (const Cut&) {
+        cut = true;  // counted by the picker
+      }
+      result.steps_executed += machine.step();
+    }
+    if (!cut) {
       ++result.schedules;
       finals.insert(FinalState(r));
       result.longest_run = std::max(result.longest_run, r.steps);
@@ -352,11 +607,19 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
         break;
       }
     }
-    more = Backtrack(path, options.preemptions);
-    if (more && result.schedules + result.sleep_blocked >= options.max_schedules) break;
-    result.exhaustive = !more;
+    first_new = Backtrack(path, options.preemptions, options.dpor, options.preempt_first && !options.dpor);
+    if (first_new >= 0 && result.schedules + result.sleep_blocked >= options.max_schedules) break;
+    result.exhaustive = first_new < 0;
   }
   result.distinct_final_states = finals.size();
+  result.final_states.assign(finals.begin(), finals.end());
+  std::sort(result.final_states.begin(), result.final_states.end());
+  if (visited) {
+    result.distinct_states = visited->size();
+    result.visited_evictions = visited->evictions();
+    result.visited_memory_bytes = visited->memory_bytes();
+    result.collision_bound = visited->CollisionBound();
+  }
   if (result.found && WithExplicitSchedule(scenario, result.picks, result.reproducer)) {
     RunOptions replay;
     replay.record_trace = false;

@@ -16,13 +16,26 @@
 
 namespace crashdiff {
 
+// ExploreOptions::preemptions: no bound.
+inline constexpr uint32_t kNoPreemptionBound = UINT32_MAX;
+
 struct ExploreOptions {
-  std::string target;                   // a registered target of the scenario's family (required)
-  uint32_t preemptions = 2;             // K: schedules with at most K preemptions
-  uint64_t max_steps = 1000;            // N: scheduling choices are explored in the first N steps; later ones are fixed
-  uint64_t max_schedules = 1'000'000;   // a cap: reaching it makes the search not exhaustive
-  bool reduction = true;                // sleep sets
-  std::vector<std::string> properties;  // "PR1".."PR11" the search looks for; empty: all of them
+  std::string target;                  // a registered target of the scenario's family (required)
+  uint32_t preemptions = 2;            // K: schedules with at most K preemptions (kNoPreemptionBound: any number)
+  uint64_t max_steps = 1000;           // N: scheduling choices are explored in the first N steps; later ones are fixed
+  uint64_t max_schedules = 1'000'000;  // a cap: reaching it makes the search not exhaustive
+  bool reduction = true;               // sleep sets
+  // Source-set DPOR with sleep sets (Abdulla et al., POPL 2014) instead of trying every CPU at every step. Needs
+  // preemptions == kNoPreemptionBound (Explore throws std::invalid_argument otherwise); turns state hashing off.
+  bool dpor = false;
+  // Search order: at each step try the preempting choices before the CPU that ran last. With K = 1 the search then
+  // tries the preemption points from the earliest on (bugs that need an early preemption show first); the
+  // restricted sleep sets then prune nothing. Same guarantee when exhaustive. Ignored with dpor.
+  bool preempt_first = false;
+  bool state_hashing = true;             // prune a choice point whose state was explored with as much budget left
+  uint64_t memory_bytes = 256ull << 20;  // the visited set's size (fingerprints, 8 bytes each)
+  std::vector<std::string> properties;   // "PR1".."PR11" the search looks for; empty: all of them
+  bool verify_fingerprints = false;      // tests: check the incremental fingerprint against a full recomputation
 };
 
 struct ExploreResult {
@@ -36,8 +49,18 @@ struct ExploreResult {
   uint64_t sleep_blocked = 0;         // runs abandoned at a step where every allowed choice was asleep
   uint64_t sleep_skipped = 0;         // branches (choices at a step) not taken because the CPU was asleep
   uint64_t distinct_final_states = 0;
-  uint64_t longest_run = 0;          // scheduled steps of the longest run
-  uint64_t runs_past_max_steps = 0;  // runs that went on past N steps (their tail is fixed)
+  std::vector<uint64_t> final_states;   // the distinct final states' hashes, sorted
+  uint64_t races = 0;                   // DPOR: races found between a new step and an earlier one
+  uint64_t backtrack_points = 0;        // DPOR: CPUs added to a step's backtrack set by a race
+  uint64_t fingerprint_mismatches = 0;  // verify_fingerprints: choices where incremental != full
+  uint64_t state_pruned = 0;            // runs cut at a state already explored with at least as much budget left
+  uint64_t distinct_states = 0;         // states (choice points) entered in the visited set
+  uint64_t visited_evictions = 0;       // fingerprints evicted from the full visited set (pruning lost, not soundness)
+  uint64_t visited_memory_bytes = 0;    // the visited set's size
+  double collision_bound = 0;           // bound on the probability that a fingerprint collision pruned a new state
+  uint64_t steps_executed = 0;          // scheduled steps run in all runs (replayed prefixes included)
+  uint64_t longest_run = 0;             // scheduled steps of the longest run
+  uint64_t runs_past_max_steps = 0;     // runs that went on past N steps (their tail is fixed)
   uint32_t max_preemptions_used = 0;
   double seconds = 0;
 };

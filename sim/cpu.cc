@@ -141,16 +141,16 @@ PendingOp::Result Cpu::WaitOp::Execute(Cpu& cpu) {
   Machine& m = cpu.machine();
   if (!started_) {
     started_ = true;
-    deadline_ = timeout_ == kForever || m.now() > kForever - timeout_ ? kForever : m.now() + timeout_;
+    deadline_ = timeout_ == kForever || m.clock() > kForever - timeout_ ? kForever : m.clock() + timeout_;
   }
   if (pred_ && pred_()) {
     result_ = true;
     m.Record(cpu.id(), TraceKind::kWake, label, "condition");
     return Result::kDone;
   }
-  if (m.now() >= deadline_) {
+  if (m.clock() >= deadline_) {
     result_ = false;
-    m.Record(cpu.id(), TraceKind::kTimeout, label, pred_ ? "timeout" : "delay", static_cast<int64_t>(m.now()));
+    m.Record(cpu.id(), TraceKind::kTimeout, label, pred_ ? "timeout" : "delay", static_cast<int64_t>(m.clock()));
     return Result::kDone;
   }
   if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, pred_ ? "wait" : "delay");
@@ -158,7 +158,7 @@ PendingOp::Result Cpu::WaitOp::Execute(Cpu& cpu) {
 }
 
 bool Cpu::WaitOp::CanProceed(const Cpu& cpu) const {
-  return (pred_ && pred_()) || cpu.machine().now() >= deadline_;
+  return (pred_ && pred_()) || cpu.machine().clock() >= deadline_;
 }
 
 namespace {

@@ -118,9 +118,24 @@ class Machine {
   bool overwritten(Region r) const { return overwritten_[static_cast<size_t>(r)]; }
   void Overwrite(Region r, uint32_t by_cpu);
   void StoreToLine(Var& v, int64_t value, uint32_t by_cpu, Label label);  // a store that fires monitors
+  // Read-only views for state summaries (explore/state.h): every variable in creation order (Var::id), and each
+  // scenario event's progress (fired; on_label occurrences seen so far).
+  const std::deque<Var>& vars() const { return vars_; }
+  size_t num_events() const { return events_.size(); }
+  bool event_fired(size_t i) const { return events_[i].fired; }
+  uint32_t event_label_hits(size_t i) const { return events_[i].label_hits; }
+  uint64_t time_limit_ns() const { return time_limit_ns_; }
 
   // ---- Time and bookkeeping used by step operations and targets ----
-  uint64_t now() const { return now_; }
+  // Model time. Model code reading it is an observation the trace does not show: clock_reads() counts those
+  // reads (explore/'s state summary folds the time into the reading CPU's history). The simulator's own
+  // operations read clock(), which is not counted.
+  uint64_t now() const {
+    ++clock_reads_;
+    return now_;
+  }
+  uint64_t clock() const { return now_; }
+  uint64_t clock_reads() const { return clock_reads_; }
   uint64_t step() const { return step_; }
   void Record(uint32_t cpu, TraceKind kind, Label label, std::string_view detail = {}, int64_t value = 0,
               TraceTags tags = {});
@@ -229,6 +244,7 @@ class Machine {
   TraceEntry scratch_entry_;       // what Record fills for every step (see Record)
   uint32_t current_cpu_ = kNoCpu;  // the CPU whose code is executing (for BookEntry::by)
   uint64_t time_limit_ns_ = kTimeLimitNs;
+  mutable uint64_t clock_reads_ = 0;
   bool settling_ = false;
   RunResult result_;
 
