@@ -38,9 +38,14 @@ def main(argv):
         return 0
     seen = time.monotonic()  # up to POLL after the crash line was written
     time.sleep(after)
-    answer = monitor(sock, "nmi").replace("\r", " ").replace("\n", " ").strip()
+    try:
+        answer = monitor(sock, "nmi")
+    except OSError as e:
+        answer = f"error: {e.strerror}"
     t = t0 + (time.monotonic() - seen)
-    print(f"[+{t:9.3f}] CDQ-HOST: nmi sent {after:g} s after the crash (QEMU monitor: {answer[-80:] or 'no answer'})")
+    # The monitor echoes the command with terminal escapes; only an error is worth the console line.
+    err = next((l.strip() for l in answer.splitlines() if "rror" in l or "not supported" in l), "")
+    print(f"[+{t:9.3f}] CDQ-HOST: nmi sent {after:g} s after the crash" + (f" (QEMU: {err})" if err else ""))
     return 0
 
 

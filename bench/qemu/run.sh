@@ -39,7 +39,9 @@ case $arch in
   ppc64) deb=ppc64el kfile=vmlinux; : "${machine:=pseries}" "${crashkernel:=512M}"
     case $machine in
       pseries) qemu="qemu-system-ppc64 -M pseries -cpu power9" console=hvc0 ;;
-      powernv8|powernv9|powernv10) qemu="qemu-system-ppc64 -M $machine" console=hvc0 ;;
+      # -nodefaults: no PHBs (nor the IPMI BMC): a capture kernel resets every PHB (is_kdump_kernel() in
+      # pnv_pci_init_ioda_phb), which under TCG keeps it from /proc/vmcore for minutes; the crash path uses none.
+      powernv8|powernv9|powernv10) qemu="qemu-system-ppc64 -M $machine -nodefaults -serial stdio" console=hvc0 ;;
       *) echo "run.sh: $machine: not a ppc64 machine (pseries, powernv8, powernv9, powernv10)" >&2; exit 2 ;;
     esac ;;
   x86_64) deb=amd64 kfile=vmlinuz; : "${machine:=q35}" "${crashkernel:=256M}"
@@ -66,7 +68,7 @@ mkdir -p "$cache/runs"
 : "${log:=$cache/runs/$arch-$machine-smp$smp-$(date +%Y%m%d-%H%M%S).log}"
 
 # -no-reboot: a reboot (panic_timeout > 0 in a kernel that could not hand over) ends QEMU.
-cmd="$qemu -smp $smp -m $mem -nographic -no-reboot -kernel $kernel -initrd $initrd $qemu_extra"
+cmd="$qemu -smp $smp -m $mem -nographic -no-reboot -pidfile $log.pid -kernel $kernel -initrd $initrd $qemu_extra"
 echo "command: $cmd -append '$cmdline'"
 echo "console: $log"
 start=$(date +%s)
@@ -82,7 +84,7 @@ if [ -n "$where" ]; then
    done >"$log.where") &
 fi
 set +e
-timeout "$limit" $cmd -append "$cmdline" </dev/null 2>&1 | "$here/tslog.py" "$log"
+timeout "$limit" $cmd -append "$cmdline" </dev/null 2>&1 | "$here/tslog.py" "$log" "$log.pid"
 rc=$(($(date +%s) - start))
 set -e
 if [ -n "$nmiat" ]; then
@@ -97,4 +99,4 @@ else
   "$here/parse_console.py" "$log"
 fi
 [ -z "$where" ] || { wait; cat "$log.where"; }
-rm -f "$sock"
+rm -f "$sock" "$log.pid"
