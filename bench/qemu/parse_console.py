@@ -22,6 +22,9 @@ IPI_COMPLETE = re.compile(r"IPI complete")
 X86_SHOOTDOWN = re.compile(r"Shootdown timed out|NMI shootdown")
 # skiboot (QEMU powernv): OPAL_SIGNAL_SYSTEM_RESET needs the core's special wakeup, which QEMU does not emulate.
 FW_STALL = re.compile(r"Could not set special wakeup|SPECIAL_WKUP_DONE")
+# skiboot prints a backtrace when an OPAL call waits too long for a job it gave another CPU (cpu_wait_job).
+FW_JOB = re.compile(r"\.cpu_wait_job\+")
+FW_CALL = re.compile(r"\.(opal_\w+)\+")
 # After the hand-over, what only an old-kernel CPU (or a wake the capture kernel did not ask for) would print.
 WAKE = re.compile(
     r"Oops|BUG:|Unable to handle|Bad kernel stack|machine check|Machine Check|System Reset|"
@@ -127,6 +130,11 @@ def summarize(lines, timed_out):
     if fw is not None:
         fact("firmware", f"skiboot's OPAL_SIGNAL_SYSTEM_RESET failed: \"{text(lines[fw][1])}\" "
                          f"(emulation limit: QEMU does not emulate the core's special wakeup)")
+    job = first(lines, FW_JOB, start)
+    if job is not None:
+        call = next((FW_CALL.search(t).group(1) for _, t in lines[job:job + 4] if FW_CALL.search(t)), "an OPAL call")
+        when = f" (+{seconds(lines, crash, job):.1f} s after the crash)" if crash is not None and seconds(lines, crash, job) is not None else ""
+        fact("firmware", f"skiboot's {call} waits for a job on another CPU (cpu_wait_job backtrace){when}")
     purg = first(lines, re.compile(r"I'm in purgatory"), start)
     if purg is not None and crash is not None and seconds(lines, crash, purg) is not None:
         fact("hand-over (purgatory)", f"+{seconds(lines, crash, purg):.1f} s after the crash")

@@ -113,8 +113,7 @@ def to_qemu(path):
         cmd += ["--maxcpus", str(cpus - len(never))]
     if offline:
         cmd += ["--offline", ",".join(map(str, offline))]
-    if crash_cpu:
-        cmd += ["--crash-cpu", str(crash_cpu)]
+    cmd += ["--crash-cpu", str(crash_cpu)]  # always: without it the crash runs wherever /init's shell runs
     cmd += ["--panic-timeout", str(int(one(m, "panic_timeout", 0)))]
     if resets:
         cmd += ["--nmi-at", nmi_after_crash(resets, crashes[0], arch)]
