@@ -16,7 +16,7 @@ for b in kexec vmcore-dmesg; do cp "$root/sbin/$b" "$base/sbin/$b"; done
 cp "$here/init.sh" "$base/init"; chmod 755 "$base/init"
 
 # Shared libraries: the ELF interpreter and every NEEDED entry, transitively, found in ROOT's library directories.
-libdirs=$(find "$root/lib" "$root/lib64" "$root/usr/lib" -maxdepth 1 -type d 2>/dev/null)
+libdirs=$(find "$root/lib" "$root/lib64" "$root/usr/lib" -maxdepth 1 -type d 2>/dev/null || true)  # arm64 has no lib64
 find_lib() { for d in $libdirs; do [ -e "$d/$1" ] && { echo "$d/$1"; return; }; done; echo "mkinitramfs.sh: $1 not in $root" >&2; exit 2; }
 copy_lib() {  # $1 = path in ROOT; keeps its path (relative to ROOT) so the interpreter finds it
   rel=${1#"$root"}; [ -e "$base$rel" ] && return 0
