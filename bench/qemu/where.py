@@ -3,7 +3,7 @@
 for every CPU's registers and prints one line per CPU: its program counter and the kernel symbol (from the
 kernel's System.map or vmlinux) or "(not kernel text)". Used by run.sh --where S to see where a stalled guest spins.
 With CDQ_PEEK=sym1,sym2 (ppc64: symbols from the vmlinux) it also prints each variable's first 32-bit word, read
-from guest physical memory (the linear map: virtual address minus 0xc000000000000000)."""
+from guest physical memory (the linear map: virtual address minus 0xc000000000000000), as a little-endian word."""
 import bisect
 import os
 import re
@@ -65,14 +65,20 @@ def main(argv):
         print("usage: where.py SOCKET SYMBOLS", file=sys.stderr)
         return 2
     # Ask QEMU first: reading the symbols (nm of a 45 MB vmlinux) takes seconds on a loaded machine.
-    text = monitor(argv[1], "info registers -a")
+    try:
+        text = monitor(argv[1], "info registers -a")
+    except OSError as e:
+        print(f"where: no QEMU monitor ({e.strerror}): QEMU has ended")
+        return 0
     data = all_symbols(argv[2]) if os.environ.get("CDQ_PEEK") else []
     peeks = []
     for name in filter(None, os.environ.get("CDQ_PEEK", "").split(",")):
         addr = next((a for a, n in data if n == name), None)
-        answer = monitor(argv[1], f"xp /1wx {addr & 0x0FFFFFFFFFFFFFFF:#x}") if addr is not None else ""
-        m = re.search(r":\s*(0x[0-9a-fA-F]+)", answer)
-        peeks.append(f"where: {name} = {int(m.group(1), 16) if m else '? (no such symbol)'}")
+        # Four bytes, assembled little-endian: the guests are little-endian, QEMU's ppc64 `xp /1wx` reads big-endian.
+        answer = monitor(argv[1], f"xp /4bx {addr & 0x0FFFFFFFFFFFFFFF:#x}") if addr is not None else ""
+        m = re.search(r":((?:\s*0x[0-9a-fA-F]{2}){4})", answer)
+        value = int.from_bytes(bytes(int(b, 16) for b in m.group(1).split()), "little") if m else None
+        peeks.append(f"where: {name} = {value if m else '? (no such symbol)'}")
     table = symbols(argv[2])
     # One block per CPU: "CPU#n" then registers; the program counter is NIP (ppc), RIP (x86) or PC (arm64).
     # ppc also shows LR (the caller, when the CPU spins in a leaf such as __delay).
