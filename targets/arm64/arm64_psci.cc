@@ -44,12 +44,6 @@ const TargetSpec kSpec{
              .what = "OFFLINE_LOOP at hand-over",
              .labels = {"AD4"},
              .note = "spin-table CPUs stuck in the kernel / CPU_OFF failures stay in kernel text (warned)"},
-            // A normal kexec relocating over a CPU left in kernel text (a CPU_OFF that returned in cpu_die() is
-            // BUG() and a crash since docs/FIDELITY-x86-arm64.md choice 17; kept for any other way there).
-            {.property = "PR10",
-             .what = "resumes into relocated memory from OFFLINE_LOOP",
-             .note = "a normal kexec relocates over a CPU whose PSCI CPU_OFF failed (offline before, or taken down "
-                     "by the kexec: op_cpu_kill gives up after 100 ms)"},
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<Arm64Kernel>(m); },
 };
