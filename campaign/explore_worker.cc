@@ -51,7 +51,8 @@ std::string ReadBytes(const fs::path& file) {
 
 class Worker {
  public:
-  explicit Worker(const ExploreWorkerOptions& o) : o_(o), explored_(ReadExplored(o.explored)) {}
+  Worker(const ExploreWorkerOptions& o, Clock::time_point deadline)
+      : o_(o), explored_(ReadExplored(o.explored)), deadline_(deadline) {}
 
   // Explores one unit on each of its targets and lists it as explored.
   void Explore(const fs::path& unit) {
@@ -76,6 +77,7 @@ class Worker {
     eo.target = std::string(target);
     eo.preemptions = o_.preemptions;
     eo.properties = PropertiesNotShown(scenario, eo.target);
+    eo.deadline = deadline_;
     uint64_t budget = o_.schedules;
     ++stats_.searches;
     while (!eo.properties.empty() && budget > 0) {
@@ -136,6 +138,7 @@ class Worker {
 
   const ExploreWorkerOptions& o_;
   std::set<std::string> explored_;
+  const Clock::time_point deadline_;  // searches under way end here too
   ExploreWorkerStats stats_;
   const Clock::time_point started_ = Clock::now();
 };
@@ -143,8 +146,9 @@ class Worker {
 }  // namespace
 
 ExploreWorkerStats RunExploreWorker(const ExploreWorkerOptions& options, const volatile sig_atomic_t& stop) {
-  Worker worker(options);
-  const auto deadline = Clock::now() + std::chrono::seconds(options.seconds);
+  const auto deadline =
+      options.seconds > 0 ? Clock::now() + std::chrono::seconds(options.seconds) : Clock::time_point::max();
+  Worker worker(options, deadline);
   const auto out_of_time = [&] { return stop != 0 || (options.seconds > 0 && Clock::now() >= deadline); };
   while (!out_of_time()) {
     const std::vector<fs::path> units = NewUnits(options.corpus, worker.explored());

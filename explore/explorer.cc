@@ -609,6 +609,7 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
     }
     first_new = Backtrack(path, options.preemptions, options.dpor, options.preempt_first && !options.dpor);
     if (first_new >= 0 && result.schedules + result.sleep_blocked >= options.max_schedules) break;
+    if (first_new >= 0 && std::chrono::steady_clock::now() >= options.deadline) break;
     result.exhaustive = first_new < 0;
   }
   result.distinct_final_states = finals.size();

@@ -6,6 +6,7 @@
 // more preemptions (docs/EXPLORE.md, "Reduction"). Each schedule's run is checked against the oracle's properties.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,7 +25,10 @@ struct ExploreOptions {
   uint32_t preemptions = 2;            // K: schedules with at most K preemptions (kNoPreemptionBound: any number)
   uint64_t max_steps = 1000;           // N: scheduling choices are explored in the first N steps; later ones are fixed
   uint64_t max_schedules = 1'000'000;  // a cap: reaching it makes the search not exhaustive
-  bool reduction = true;               // sleep sets
+  // A wall-clock cap (a campaign's explore worker has the campaign's time): reaching it, the search ends between two
+  // schedules, not exhaustive. The default never comes: searches are deterministic unless a caller sets one.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  bool reduction = true;  // sleep sets
   // Source-set DPOR with sleep sets (Abdulla et al., POPL 2014) instead of trying every CPU at every step. Needs
   // preemptions == kNoPreemptionBound (Explore throws std::invalid_argument otherwise); turns state hashing off.
   bool dpor = false;
