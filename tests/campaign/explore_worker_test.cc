@@ -12,6 +12,7 @@
 #include "campaign/campaign.h"
 #include "diff/differential.h"
 #include "diff/finding.h"
+#include "tests/fixtures/oracle_scenarios.h"
 #include "tests/fixtures/sim_test_util.h"
 
 namespace crashdiff::campaign {
@@ -19,22 +20,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The v1 lost wake (DOMAIN §3.2) with no schedule: under the default policy the crash wake does not land between
-// the offline thread's check and its clear.
-constexpr char kUnscheduled[] = R"pb(
-  name: "stray doorbell, crash when the woken thread has executed L3"
-  machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 1 offline: 1 panic_timeout: 10 }
-  events {
-    kind: STRAY_DOORBELL
-    cpus: 1
-    trigger { at_time_ns: 1000 }
-  }
-  events {
-    kind: PANIC
-    cpus: 0
-    trigger { on_label { cpu: 1 label: "L3" } }
-  }
-)pb";
+// The v1 lost wake (DOMAIN §3.2, row B) with its schedule removed: under the default policy the crash wake does not
+// land between the offline thread's check and its clear.
+pb::Scenario Unscheduled() {
+  pb::Scenario s = testing::ScenarioFromText(testing::kRowB);
+  s.clear_schedule();
+  return s;
+}
 
 constexpr char kV1[] = "ppc-v1-check-before-clear";
 
@@ -51,7 +43,7 @@ class ExploreWorkerTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("crashdiff-explore-worker-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "corpus");
-    const pb::Scenario s = testing::ScenarioFromText(kUnscheduled);
+    const pb::Scenario s = Unscheduled();
     std::ofstream(dir_ / "corpus" / "unit-a", std::ios::binary) << s.SerializeAsString();
     options_.corpus = dir_ / "corpus";
     options_.findings = dir_ / "findings";
@@ -70,7 +62,7 @@ class ExploreWorkerTest : public ::testing::Test {
 TEST_F(ExploreWorkerTest, RecordsTheLostWakeItsUnitsScheduleMisses) {
   DiffOptions only_v1;
   only_v1.only_target = kV1;
-  ASSERT_FALSE(ShowsLostWake(RunDifferential(testing::ScenarioFromText(kUnscheduled), only_v1)));
+  ASSERT_FALSE(ShowsLostWake(RunDifferential(Unscheduled(), only_v1)));
 
   const volatile sig_atomic_t stop = 0;
   const ExploreWorkerStats stats = RunExploreWorker(options_, stop);
