@@ -8,6 +8,7 @@
 #include "diff/runner.h"
 #include "sim/scenario_io.h"
 #include "tests/fixtures/sim_test_util.h"
+#include "tests/fixtures/target_test_util.h"
 
 namespace crashdiff {
 namespace {
@@ -21,11 +22,7 @@ pb::Scenario Seed(const std::string& file) {
   return r.scenario.value_or(pb::Scenario());
 }
 
-RunResult RunOn(const char* target, const pb::Scenario& s) {
-  const TargetSpec* t = FindTarget(target);
-  EXPECT_NE(t, nullptr) << target;
-  return RunOnTarget(*t, s);
-}
+using testing::RunOn;
 
 bool HasEntry(const RunResult& r, uint32_t cpu, TraceKind kind, std::string_view label) {
   for (const TraceEntry& e : r.trace.entries()) {

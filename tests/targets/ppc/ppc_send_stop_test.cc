@@ -10,6 +10,7 @@
 #include "diff/differential.h"
 #include "diff/runner.h"
 #include "tests/fixtures/sim_test_util.h"
+#include "tests/fixtures/target_test_util.h"
 
 namespace crashdiff {
 namespace {
@@ -32,11 +33,7 @@ constexpr const char* kPostNotifiersPanic = R"pb(
   }
 )pb";
 
-RunResult RunOn(const char* target, const pb::Scenario& s) {
-  const TargetSpec* t = FindTarget(target);
-  EXPECT_NE(t, nullptr) << target;
-  return RunOnTarget(*t, s);
-}
+using testing::RunOn;
 
 // Index of cpu's first trace entry at label, or SIZE_MAX.
 size_t FirstStep(const RunResult& r, uint32_t cpu, std::string_view label) {

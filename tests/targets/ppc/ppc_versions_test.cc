@@ -13,6 +13,7 @@
 #include "sim/scenario_io.h"
 #include "targets/ppc/ppc_kernel.h"
 #include "tests/fixtures/sim_test_util.h"
+#include "tests/fixtures/target_test_util.h"
 
 namespace crashdiff {
 namespace {
@@ -23,11 +24,7 @@ pb::Scenario Finding(const std::string& file) {
   return r.scenario.value_or(pb::Scenario());
 }
 
-RunResult RunOn(const char* target, const pb::Scenario& s) {
-  const TargetSpec* t = FindTarget(target);
-  EXPECT_NE(t, nullptr) << target;
-  return RunOnTarget(*t, s);
-}
+using testing::RunOn;
 
 // A registered target with one function's version swapped (the patch workflow's "Variant alone").
 RunResult RunVariant(const char* base, void (*change)(ppc::Variant&), ppc::Variant v, const pb::Scenario& s) {
