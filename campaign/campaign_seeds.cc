@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -30,11 +29,7 @@ int PrepareSeeds(const fs::path& seeds, pb::Family only, const fs::path& dir) {
     if (s.SerializeToOstream(&out) && out.flush()) ++written;
   };
   for (const fs::path& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    const std::string bytes = buf.str();
-    auto s = fuzz::ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    auto s = fuzz::ParseInputFile(f);
     if (!s || (only != pb::FAMILY_UNSPECIFIED && s->machine().family() != only)) continue;
     std::string name = fs::relative(f, seeds, ec).string();
     std::replace(name.begin(), name.end(), '/', '_');

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <set>
 #include <thread>
 #include <vector>
@@ -44,11 +43,6 @@ std::vector<fs::path> NewUnits(const fs::path& corpus, const std::set<std::strin
   return out;
 }
 
-std::string ReadBytes(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 class Worker {
  public:
   Worker(const ExploreWorkerOptions& o, Clock::time_point deadline)
@@ -56,8 +50,7 @@ class Worker {
 
   // Explores one unit on each of its targets and lists it as explored.
   void Explore(const fs::path& unit) {
-    const std::string bytes = ReadBytes(unit);
-    const auto scenario = fuzz::ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    const auto scenario = fuzz::ParseInputFile(unit);
     if (scenario && (o_.family == pb::FAMILY_UNSPECIFIED || scenario->machine().family() == o_.family)) {
       ++stats_.units;
       for (const TargetSpec* t : TargetsFor(*scenario, o_.target)) Search(unit, *scenario, t->name);

@@ -62,6 +62,14 @@ size_t SerializeWithin(const pb::Scenario& scenario, uint8_t* out, size_t max_si
   return bytes.size();
 }
 
+std::optional<pb::Scenario> ParseInputFile(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string bytes = buf.str();
+  return ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
 std::vector<pb::Scenario> LoadScenarioDir(const std::string& dir) {
   std::vector<pb::Scenario> out;
   std::error_code ec;
@@ -73,11 +81,7 @@ std::vector<pb::Scenario> LoadScenarioDir(const std::string& dir) {
   }
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    const std::string bytes = buf.str();
-    if (auto s = ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) out.push_back(*s);
+    if (auto s = ParseInputFile(f)) out.push_back(*s);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@
 namespace crashdiff::fuzz {
 
 std::optional<pb::Scenario> ParseInput(const uint8_t* data, size_t size);
+// ParseInput of a file's bytes (an engine's corpus unit or a seed); nullopt when it cannot be read or parsed.
+std::optional<pb::Scenario> ParseInputFile(const std::filesystem::path& file);
 
 // Serialises scenario into out (capacity max_size), dropping schedule choices and then events from the end until
 // it fits. Returns the size written, or 0 if even the bare machine does not fit.
