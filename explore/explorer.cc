@@ -35,7 +35,7 @@ constexpr Effect kEffects[] = {
     Effect::kRead,    // kRead
     Effect::kWrite,   // kWrite
     Effect::kWrite,   // kRmw (even one that left the value alone: conservative)
-    Effect::kNone,    // kBarrier (the simulator is sequentially consistent: program order only)
+    Effect::kNone,    // kBarrier (program order only; the stores it commits are entries of their own)
     Effect::kNone,    // kLocal (the CPU's own state: irq flags, a comment step)
     Effect::kGlobal,  // kHw
     Effect::kGlobal,  // kBlock
@@ -52,6 +52,7 @@ constexpr Effect kEffects[] = {
     Effect::kGlobal,  // kOverwrite
     Effect::kGlobal,  // kCorrupt
     Effect::kNone,    // kEnd (recorded after the last step; the last step is made global instead, see FinishRun)
+    Effect::kWrite,   // kBuffer: a store entering the store buffer orders before its commit (same variable)
 };
 static_assert(std::size(kEffects) == kTraceKindNames.size());
 
@@ -553,6 +554,8 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
   ExploreResult result;
   const TargetSpec* target = FindTarget(options.target);
   const uint32_t num_cpus = scenario.machine().cores() * scenario.machine().threads_per_core();
+  // The scheduler's agents: the CPUs and, with store buffers, each CPU's buffer (Machine::num_agents).
+  const uint32_t num_agents = scenario.machine().memory_model() == pb::ARCHITECTURE ? 2 * num_cpus : num_cpus;
   std::vector<Node> path;
   std::unordered_set<uint64_t> finals;
   if (options.dpor && options.preemptions != kNoPreemptionBound) {
@@ -569,7 +572,7 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
     PathPicker picker(
         path, steps, options, result,
         StateContext{nullptr, hashing ? &history : nullptr, &facts, visited.get(), options.verify_fingerprints},
-        num_cpus, static_cast<uint64_t>(first_new));
+        num_agents, static_cast<uint64_t>(first_new));
     RunOptions run;
     run.record_trace = false;
     run.observer = &steps;

@@ -52,6 +52,12 @@ uint64_t HashCpu(const Cpu& c, uint64_t history) {
   h = Mix(h, c.monitored() != nullptr ? c.monitored()->id : kNoVar);
   h = Mix(h, c.irq_count());
   h = HashHw(h, c.hw());
+  // Its store buffer: what other CPUs will see, in commit order (a hardware store by its label and what).
+  h = Mix(h, c.store_buffer().size());
+  for (const BufferedStore& s : c.store_buffer()) {
+    h = Mix(Mix(h, s.var != nullptr ? s.var->id : HashText(s.what)), static_cast<uint64_t>(s.value));
+    h = Mix(h, HashLabel(s.label));
+  }
   h = Mix(h, c.frames().size());
   for (const Frame& f : c.frames()) {
     h = Mix(h, uint64_t{f.is_interrupt} | uint64_t{f.saved_irq_enabled} << 1 | uint64_t{f.saved_in_nmi} << 2 |
@@ -75,7 +81,7 @@ uint64_t HashWitness(uint64_t h, const Witness& w, const Facts& f) {
 uint64_t HashCpuFacts(uint64_t h, const CpuFacts& c, const Facts& f) {
   for (const Witness* w :
        {&c.last, &c.last_before_handover, &c.last_own, &c.last_own_before_handover, &c.second_save, &c.operator_wait,
-        &c.slept_after_wake, &c.read_before_barrier, &c.wake_before_barrier, &c.counted_twice,
+        &c.slept_after_wake, &c.read_before_barrier, &c.wake_before_barrier, &c.stale_read_after_wake, &c.counted_twice,
         &c.shutdown_after_handover, &c.relocated_monitor, &c.ran_after_relocation, &c.corrupt, &c.moved_at}) {
     h = HashWitness(h, *w, f);
   }

@@ -15,9 +15,15 @@ bool IsStep(TraceKind k) {
     case TraceKind::kBlock:
     case TraceKind::kTimeout:
     case TraceKind::kWake:
-    case TraceKind::kIrq: return true;
+    case TraceKind::kIrq:
+    case TraceKind::kBuffer: return true;
     default: return false;
   }
+}
+
+// A store buffer's commit is recorded under its CPU but is not an instruction the CPU executed then.
+bool IsOwnStep(const TraceEntry& e) {
+  return IsStep(e.kind) && e.tags.mark != TraceMark::kCommit;
 }
 
 bool IsBarrier(const TraceEntry& e) {
@@ -119,8 +125,8 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
   if (e.cpu == kNoCpu || e.cpu >= facts_.cpus.size()) return;
   CpuFacts& c = facts_.cpus[e.cpu];
   if (e.location != c.location) OnLocation(e.cpu, e.location, e);
-  if (IsStep(e.kind)) c.last = At(e.cpu, e.step, e.time_ns, e.label);
-  if (IsStep(e.kind) && e.kind != TraceKind::kIrq) c.last_own = At(e.cpu, e.step, e.time_ns, e.label);
+  if (IsOwnStep(e)) c.last = At(e.cpu, e.step, e.time_ns, e.label);
+  if (IsOwnStep(e) && e.kind != TraceKind::kIrq) c.last_own = At(e.cpu, e.step, e.time_ns, e.label);
   if (e.tags.mark == TraceMark::kSystemReset && !facts_.handed_over) ++c.resets_before_handover;
 
   switch (e.kind) {
@@ -145,6 +151,11 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
     case TraceKind::kRead:
       if (e.tags.shared == SharedVar::kCrashingCpu && c.woke_unbarriered && !c.read_before_barrier.set()) {
         c.read_before_barrier = At(e.cpu, e.step, e.time_ns, e.label);
+      }
+      // With store buffers: the crash wake reached this CPU before the store of crashing_cpu that precedes it.
+      if (e.tags.shared == SharedVar::kCrashingCpu && e.tags.mark == TraceMark::kStale && c.woken &&
+          !c.stale_read_after_wake.set()) {
+        c.stale_read_after_wake = At(e.cpu, e.step, e.time_ns, e.label);
       }
       break;
     case TraceKind::kLocal:
@@ -185,7 +196,7 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
     c.wrote_crashing_unbarriered = false;
   }
   // Entering HLT / a park is what a CPU may still do after relocation; anything else executes instructions.
-  if (facts_.relocated && IsStep(e.kind) && e.kind != TraceKind::kBlock && e.tags.mark != TraceMark::kRelocate &&
+  if (facts_.relocated && IsOwnStep(e) && e.kind != TraceKind::kBlock && e.tags.mark != TraceMark::kRelocate &&
       e.cpu != facts_.first_relocation.cpu && !c.ran_after_relocation.set()) {
     c.ran_after_relocation = At(e.cpu, e.step, e.time_ns, e.label);
   }

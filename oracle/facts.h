@@ -89,6 +89,9 @@ struct CpuFacts {
   Witness read_before_barrier;    // read crashing_cpu in that window
   bool wrote_crashing_unbarriered = false;
   Witness wake_before_barrier;  // sent a wake after writing crashing_cpu, no barrier in between
+  // With store buffers (memory_model ARCHITECTURE): read crashing_cpu from memory after a crash wake was sent to
+  // it while another CPU's store to crashing_cpu was still buffered (the wake overtook the store).
+  Witness stale_read_after_wake;
   // PR6.
   uint32_t responses_since_reset = 0;
   Witness counted_twice;

@@ -38,6 +38,14 @@ void Cpu::Finish(Location final_location) {
   Changed();
 }
 
+const BufferedStore* Cpu::Forward(const Var& v) const {
+  if (v.buffered == 0) return nullptr;
+  for (auto it = store_buffer_.rbegin(); it != store_buffer_.rend(); ++it) {
+    if (it->var == &v) return &*it;
+  }
+  return nullptr;
+}
+
 void RecordHw(Cpu& cpu, Label label, const std::string& what, int64_t value) {
   cpu.machine().Record(cpu.id(), TraceKind::kHw, label, what, value);
 }
@@ -57,7 +65,11 @@ Cpu::RmwOp Cpu::cmpxchg(Var& v, int64_t expected, int64_t desired, Label l) {
   return RmwOp(*this, v, RmwOp::Kind::kCmpxchg, expected, desired, l);
 }
 Cpu::LocalOp Cpu::barrier(Label l) {
-  return LocalOp(*this, l, nullptr, "barrier", TraceTags{.mark = TraceMark::kBarrier});
+  return LocalOp(
+      *this, l, [](Cpu& c) { c.machine().CommitStores(c); }, "barrier", TraceTags{.mark = TraceMark::kBarrier});
+}
+Cpu::LocalOp Cpu::hw_store(Label l, std::string what, std::function<void()> f) {
+  return LocalOp(*this, l, nullptr, std::move(what), TraceTags{}, std::move(f));
 }
 Cpu::LocalOp Cpu::local(Label l, std::string what) {
   return LocalOp(*this, l, nullptr, std::move(what));
@@ -107,18 +119,35 @@ Cpu::LocalOp Cpu::overwrite(Region r, Label l) {
 
 // ---- Execution ----
 
+// A load sees this CPU's newest buffered store to the variable, else memory. A load from memory while another
+// CPU still buffers a store to the variable reads a value that store has already replaced in program order:
+// the entry says so (TraceMark::kStale), which is what the oracle's ordering property looks for.
 PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
-  result_ = var_->value;
-  cpu.machine().Record(cpu.id(), TraceKind::kRead, label, var_->name, result_, var_->tags());
+  TraceTags tags = var_->tags();
+  if (const BufferedStore* own = cpu.Forward(*var_)) {
+    result_ = own->value;
+  } else {
+    result_ = var_->value;
+    if (var_->buffered > 0) tags.mark = TraceMark::kStale;
+  }
+  cpu.machine().Record(cpu.id(), TraceKind::kRead, label, var_->name, result_, tags);
   return Result::kDone;
 }
 
 PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
-  cpu.machine().StoreToLine(*var_, value_, cpu.id(), label);
+  Machine& m = cpu.machine();
+  if (m.buffers_stores()) {
+    m.BufferStore(cpu, BufferedStore{var_, value_, label, nullptr, {}});
+  } else {
+    m.StoreToLine(*var_, value_, cpu.id(), label);
+  }
   return Result::kDone;
 }
 
+// Value-returning atomics are fully ordered (Linux atomic_t semantics; a LOCK-prefixed instruction on x86): the
+// buffer commits first.
 PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
+  cpu.machine().CommitStores(cpu);
   result_ = var_->value;
   int64_t next = result_;
   if (kind_ == Kind::kAdd) next = result_ + a_;
@@ -132,6 +161,16 @@ PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
 }
 
 PendingOp::Result Cpu::LocalOp::Execute(Cpu& cpu) {
+  if (hw_store_) {
+    Machine& m = cpu.machine();
+    if (m.buffers_stores()) {
+      m.BufferStore(cpu, BufferedStore{nullptr, 0, label, std::move(hw_store_), what_});
+    } else {
+      hw_store_();
+      RecordHw(cpu, label, what_, 0);
+    }
+    return Result::kDone;
+  }
   if (effect_) effect_(cpu);
   cpu.machine().Record(cpu.id(), TraceKind::kLocal, label, what_, 0, tags_);
   return Result::kDone;
@@ -276,6 +315,7 @@ PendingOp::Result Cpu::ParkOp::Execute(Cpu& cpu) {
 }
 
 PendingOp::Result Cpu::HandoverOp::Execute(Cpu& cpu) {
+  cpu.machine().CommitStores(cpu);  // the jump to the next kernel is preceded by a sync (kexec's relocation tail)
   cpu.machine().Handover(cpu.id(), regions_);
   return Result::kBlocked;
 }

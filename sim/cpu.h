@@ -5,6 +5,7 @@
 
 #include <coroutine>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -74,6 +75,16 @@ class Op<void> : public PendingOp {
 struct Wake {
   Source source = Source::kSpurious;
   uint32_t srr1 = 0;  // powerpc wake reason (0: none)
+};
+
+// A store the CPU executed that other CPUs cannot see yet (memory_model ARCHITECTURE): a store to a variable, or
+// a store-like hardware write (hw set: msgclr, an MMIO write to the CPU's interrupt controller).
+struct BufferedStore {
+  Var* var = nullptr;
+  int64_t value = 0;
+  Label label;
+  std::function<void()> hw;
+  std::string what;
 };
 
 // One execution context on a CPU: the program, an interrupt handler, or a software event.
@@ -156,7 +167,7 @@ class Cpu {
   WriteOp write(Var& v, int64_t value, Label l);
   RmwOp fetch_add(Var& v, int64_t delta, Label l);                    // returns the old value
   RmwOp cmpxchg(Var& v, int64_t expected, int64_t desired, Label l);  // returns the old value
-  LocalOp barrier(Label l);
+  LocalOp barrier(Label l);  // a full barrier: with store buffers, commits this CPU's buffered stores
   LocalOp local(Label l, std::string what = {});  // a private step (register save, printk ...)
   LocalOp irq_disable(Label l);                   // hard-disable (MSR[EE]=0 / cli / DAIF)
   LocalOp irq_enable(Label l);
@@ -182,6 +193,9 @@ class Cpu {
   // An atomic operation on hardware state (latches of this or another CPU): f() runs when scheduled.
   template <typename F>
   auto hw_op(Label l, std::string what, F f);
+  // A store-like write to hardware state (msgclr; an MMIO store to the CPU's interrupt controller): with store
+  // buffers it is buffered like a store, and f() runs when the buffer commits it.
+  LocalOp hw_store(Label l, std::string what, std::function<void()> f);
 
   // ---- Used by the machine. ----
   std::vector<Frame>& frames() { return frames_; }
@@ -206,6 +220,11 @@ class Cpu {
   void set_monitored(Var* v);
   uint64_t irq_count() const { return irq_count_; }
   void count_irq() { ++irq_count_; }
+  // The store buffer (memory_model ARCHITECTURE; empty otherwise), oldest first. Only the machine commits it.
+  std::deque<BufferedStore>& store_buffer() { return store_buffer_; }
+  const std::deque<BufferedStore>& store_buffer() const { return store_buffer_; }
+  // The newest buffered store to v, if any: the value this CPU's own loads see.
+  const BufferedStore* Forward(const Var& v) const;
 
  private:
   void NoteRead() const {
@@ -223,6 +242,7 @@ class Cpu {
   Region vector_region_ = Region::kOldKernelText;
   Var* monitored_ = nullptr;
   SourceMask held_sources_ = 0;
+  std::deque<BufferedStore> store_buffer_;
   uint64_t irq_count_ = 0;
   bool irq_enabled_ = true;
   bool in_nmi_ = false;
@@ -275,14 +295,16 @@ class Cpu::RmwOp : public Op<int64_t> {
 
 class Cpu::LocalOp : public Op<void> {
  public:
-  LocalOp(Cpu& c, Label l, std::function<void(Cpu&)> effect, std::string what, TraceTags tags = {})
-      : Op(c, l), effect_(std::move(effect)), what_(std::move(what)), tags_(tags) {}
+  LocalOp(Cpu& c, Label l, std::function<void(Cpu&)> effect, std::string what, TraceTags tags = {},
+          std::function<void()> hw_store = nullptr)
+      : Op(c, l), effect_(std::move(effect)), what_(std::move(what)), tags_(tags), hw_store_(std::move(hw_store)) {}
   Result Execute(Cpu& cpu) override;
 
  private:
   std::function<void(Cpu&)> effect_;
   std::string what_;
-  TraceTags tags_;  // set only by the simulator's own operations (barrier, monitor)
+  TraceTags tags_;                  // set only by the simulator's own operations (barrier, monitor)
+  std::function<void()> hw_store_;  // Cpu::hw_store: a store-like hardware write, recorded as kHw
 };
 
 class Cpu::WaitOp : public Op<bool> {

@@ -17,7 +17,10 @@ std::string_view Name(EndReason r) {
 }
 
 Machine::Machine(const pb::Scenario& scenario, RunOptions options)
-    : scenario_(scenario), options_(options), overwritten_(kNumRegions, false) {
+    : scenario_(scenario),
+      options_(options),
+      overwritten_(kNumRegions, false),
+      buffers_stores_(scenario.machine().memory_model() == pb::ARCHITECTURE) {
   const uint32_t threads = config().threads_per_core();
   const uint32_t n = config().cores() * threads;
   cpus_.reserve(n);
@@ -29,7 +32,7 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
     if (e.trigger().has_at_time_ns()) ExtendTimeLimit(e.trigger().at_time_ns());
   }
   IndexEvents();
-  scheduler_ = Scheduler::Create(scenario_.schedule(), n);
+  scheduler_ = Scheduler::Create(scenario_.schedule(), n, num_agents());
   runnable_flag_.assign(n, 0);
   dirty_flag_.assign(n, 0);
   epoch_.assign(n, 0);
@@ -97,6 +100,52 @@ void Machine::Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMa
   if (armed_monitors_ == 0) return;
   for (Cpu& c : cpus_) {
     if (c.monitored() == &v) c.hw().monitor_fired = true;
+  }
+}
+
+// ---- Store buffers ----
+// A buffered store is recorded twice: where the CPU executes it (kBuffer, a step of the CPU) and where it becomes
+// visible (the kWrite / kHw entry an unbuffered store makes, marked kCommit: not a step of the CPU). Monitors,
+// waits and the oracle see the commit.
+
+void Machine::BufferStore(Cpu& cpu, BufferedStore store) {
+  std::deque<BufferedStore>& buffer = cpu.store_buffer();
+  TraceTags tags;
+  if (store.var != nullptr) {
+    ++store.var->buffered;
+    tags = store.var->tags();
+  }
+  Record(cpu.id(), TraceKind::kBuffer, store.label,
+         store.var != nullptr ? std::string_view(store.var->name) : store.what, store.value, tags);
+  buffer.push_back(std::move(store));
+  if (buffer.size() == 1) SetBufferRunnable(cpu.id(), true);
+}
+
+void Machine::CommitOldest(Cpu& cpu) {
+  std::deque<BufferedStore>& buffer = cpu.store_buffer();
+  BufferedStore s = std::move(buffer.front());
+  buffer.pop_front();
+  if (buffer.empty()) SetBufferRunnable(cpu.id(), false);
+  if (s.var != nullptr) {
+    --s.var->buffered;
+    Store(*s.var, s.value, cpu.id(), s.label, TraceMark::kCommit);
+  } else {
+    s.hw();
+    Record(cpu.id(), TraceKind::kHw, s.label, s.what, 0, TraceTags{.mark = TraceMark::kCommit});
+  }
+}
+
+void Machine::CommitStores(Cpu& cpu) {
+  while (!cpu.store_buffer().empty()) CommitOldest(cpu);
+}
+
+void Machine::SetBufferRunnable(uint32_t cpu, bool runnable) {
+  const uint32_t agent = num_cpus() + cpu;
+  const auto it = std::lower_bound(runnable_.begin(), runnable_.end(), agent);
+  if (runnable) {
+    runnable_.insert(it, agent);
+  } else {
+    runnable_.erase(it);
   }
 }
 
@@ -441,6 +490,9 @@ void Machine::VerifyRunnable() {
   for (const Cpu& c : cpus_) {
     if (Runnable(c)) full.push_back(c.id());
   }
+  for (const Cpu& c : cpus_) {
+    if (!c.store_buffer().empty()) full.push_back(num_cpus() + c.id());
+  }
   if (full == runnable_) return;
   std::fprintf(stderr,
                "crashdiff: simulator invariant: incremental runnable set differs at step %llu (%zu vs %zu CPUs)\n",
@@ -487,6 +539,7 @@ void Machine::Settle() {
         ExecuteStep(c);
         progressed = true;
       }
+      CommitStores(c);  // the declared state is one the kernel reached long ago: its stores are visible
     }
   }
   settling_ = false;
@@ -524,9 +577,12 @@ RunResult Machine::Run(Program& program) {
     const uint32_t id =
         options_.picker != nullptr ? options_.picker->Pick(runnable, step_) : scheduler_->Pick(runnable, step_);
     assert(std::binary_search(runnable.begin(), runnable.end(), id));
-    Cpu& c = cpus_[id];
-    ExecuteStep(c);
-    MarkDirty(id);
+    if (id >= num_cpus()) {
+      CommitOldest(cpus_[id - num_cpus()]);
+    } else {
+      ExecuteStep(cpus_[id]);
+      MarkDirty(id);
+    }
     ++step_;
     now_ += kStepNs;
   }

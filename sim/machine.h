@@ -118,6 +118,15 @@ class Machine {
   bool overwritten(Region r) const { return overwritten_[static_cast<size_t>(r)]; }
   void Overwrite(Region r, uint32_t by_cpu);
   void StoreToLine(Var& v, int64_t value, uint32_t by_cpu, Label label);  // a store that fires monitors
+
+  // ---- Store buffers (memory_model ARCHITECTURE; docs/SIMULATOR.md "Store buffers") ----
+  bool buffers_stores() const { return buffers_stores_; }
+  // What the scheduler chooses among: the CPUs (ids 0 .. num_cpus-1) and, with store buffers, each CPU's
+  // buffer (id num_cpus + cpu), which is runnable while it holds a store and commits its oldest one per step.
+  uint32_t num_agents() const { return buffers_stores_ ? 2 * num_cpus() : num_cpus(); }
+  void BufferStore(Cpu& cpu, BufferedStore store);
+  void CommitOldest(Cpu& cpu);  // one store of cpu's buffer becomes visible
+  void CommitStores(Cpu& cpu);  // all of them, oldest first (a full barrier)
   // Read-only views for state summaries (explore/state.h): every variable in creation order (Var::id), and each
   // scenario event's progress (fired; on_label occurrences seen so far).
   const std::deque<Var>& vars() const { return vars_; }
@@ -229,6 +238,7 @@ class Machine {
   bool EvaluateRunnable(Cpu& cpu);
   void RefreshRunnable();
   void VerifyRunnable();
+  void SetBufferRunnable(uint32_t cpu, bool runnable);
 
   pb::Scenario scenario_;
   RunOptions options_;
@@ -246,6 +256,7 @@ class Machine {
   uint64_t time_limit_ns_ = kTimeLimitNs;
   mutable uint64_t clock_reads_ = 0;
   bool settling_ = false;
+  bool buffers_stores_ = false;
   RunResult result_;
 
   // Event schedule: at_step / at_time_ns / after_handover_ns queues, label triggers per CPU (scenario order).

@@ -81,6 +81,7 @@ struct Var {
   VarValue value;
   Region region = Region::kOldKernelData;
   SharedVar shared = SharedVar::kNone;  // what the oracle knows it as, whatever its name
+  uint32_t buffered = 0;                // stores to it waiting in store buffers (memory_model ARCHITECTURE)
 
   TraceTags tags() const { return TraceTags{shared, id, TraceMark::kNone}; }
 };

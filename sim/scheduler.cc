@@ -12,7 +12,7 @@ bool Contains(const std::vector<uint32_t>& v, uint32_t x) {
 // Runs the lowest-numbered runnable CPU after the one that ran last, one step each.
 class RoundRobin : public Scheduler {
  public:
-  explicit RoundRobin(const pb::Schedule& s) : Scheduler(s) {}
+  RoundRobin(const pb::Schedule& s, uint32_t num_cpus) : Scheduler(s, num_cpus) {}
 
  private:
   uint32_t PickByPolicy(const std::vector<uint32_t>& runnable, uint64_t /*step*/) override {
@@ -25,7 +25,7 @@ class RoundRobin : public Scheduler {
 
 class Random : public Scheduler {
  public:
-  Random(const pb::Schedule& s) : Scheduler(s), rng_(s.seed()) {}
+  Random(const pb::Schedule& s, uint32_t num_cpus) : Scheduler(s, num_cpus), rng_(s.seed()) {}
 
  private:
   uint32_t PickByPolicy(const std::vector<uint32_t>& runnable, uint64_t /*step*/) override {
@@ -39,11 +39,11 @@ class Random : public Scheduler {
 // gets priority i (lower than every initial one). Always run the highest-priority runnable CPU.
 class Pct : public Scheduler {
  public:
-  Pct(const pb::Schedule& s, uint32_t num_cpus) : Scheduler(s), rng_(s.seed()) {
+  Pct(const pb::Schedule& s, uint32_t num_cpus, uint32_t num_agents) : Scheduler(s, num_cpus), rng_(s.seed()) {
     const uint32_t depth = s.pct_depth();
-    priority_.resize(num_cpus);
-    for (uint32_t i = 0; i < num_cpus; ++i) priority_[i] = depth + i;
-    for (uint32_t i = num_cpus; i > 1; --i) std::swap(priority_[i - 1], priority_[rng_.Below(i)]);
+    priority_.resize(num_agents);
+    for (uint32_t i = 0; i < num_agents; ++i) priority_[i] = depth + i;
+    for (uint32_t i = num_agents; i > 1; --i) std::swap(priority_[i - 1], priority_[rng_.Below(i)]);
     for (uint32_t i = 1; i < depth; ++i)
       change_points_.push_back(rng_.Below(std::min(s.pct_horizon(), s.step_budget())));
     // Equal points would collapse into one change; spread them so there are exactly depth-1 changes.
@@ -79,14 +79,14 @@ class Pct : public Scheduler {
 
 }  // namespace
 
-std::unique_ptr<Scheduler> Scheduler::Create(const pb::Schedule& schedule, uint32_t num_cpus) {
+std::unique_ptr<Scheduler> Scheduler::Create(const pb::Schedule& schedule, uint32_t num_cpus, uint32_t num_agents) {
   switch (schedule.policy()) {
-    case pb::RANDOM: return std::make_unique<Random>(schedule);
-    case pb::PCT: return std::make_unique<Pct>(schedule, num_cpus);
+    case pb::RANDOM: return std::make_unique<Random>(schedule, num_cpus);
+    case pb::PCT: return std::make_unique<Pct>(schedule, num_cpus, num_agents);
     case pb::POLICY_UNSPECIFIED:
     case pb::ROUND_ROBIN: break;
   }
-  return std::make_unique<RoundRobin>(schedule);
+  return std::make_unique<RoundRobin>(schedule, num_cpus);
 }
 
 void Scheduler::Executed(uint32_t cpu, std::string_view label) {
@@ -104,7 +104,7 @@ uint32_t Scheduler::Pick(const std::vector<uint32_t>& runnable, uint64_t step) {
       ++next_choice_;
       armed_ = false;
       anchor_hits_ = 0;
-      current_ = c.cpu();
+      current_ = c.store_buffer() ? num_cpus_ + c.cpu() : c.cpu();
       remaining_ = c.steps();
       holding_ = c.hold();
       ++followed_;

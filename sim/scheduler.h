@@ -23,7 +23,8 @@ class SchedulePicker {
 
 class Scheduler {
  public:
-  static std::unique_ptr<Scheduler> Create(const pb::Schedule& schedule, uint32_t num_cpus);
+  // Agents are the CPUs (0 .. num_cpus-1) and, with store buffers, their buffers (num_cpus + cpu).
+  static std::unique_ptr<Scheduler> Create(const pb::Schedule& schedule, uint32_t num_cpus, uint32_t num_agents);
   virtual ~Scheduler() = default;
   // runnable is sorted and non-empty. Returns one of its elements.
   uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step);
@@ -33,11 +34,12 @@ class Scheduler {
   uint32_t choices_followed() const { return followed_; }
 
  protected:
-  explicit Scheduler(const pb::Schedule& schedule) : schedule_(schedule) {}
+  Scheduler(const pb::Schedule& schedule, uint32_t num_cpus) : schedule_(schedule), num_cpus_(num_cpus) {}
   virtual uint32_t PickByPolicy(const std::vector<uint32_t>& runnable, uint64_t step) = 0;
 
  private:
   const pb::Schedule& schedule_;
+  uint32_t num_cpus_;
   int next_choice_ = 0;
   uint32_t remaining_ = 0;  // steps left in the current choice
   uint32_t current_ = 0;

@@ -33,7 +33,8 @@ namespace crashdiff {
   X(kHandover, "handover")          \
   X(kOverwrite, "overwrite")        \
   X(kCorrupt, "corrupt")            \
-  X(kEnd, "end")
+  X(kEnd, "end")                    \
+  X(kBuffer, "buffer")
 
 enum class TraceKind : uint8_t {
 #define CRASHDIFF_TRACE_ENUM(e, name) e,
@@ -41,7 +42,7 @@ enum class TraceKind : uint8_t {
 #undef CRASHDIFF_TRACE_ENUM
 };
 
-inline constexpr std::array<std::string_view, 20> kTraceKindNames = {
+inline constexpr std::array<std::string_view, 21> kTraceKindNames = {
 #define CRASHDIFF_TRACE_NAME(e, name) name,
     CRASHDIFF_TRACE_KINDS(CRASHDIFF_TRACE_NAME)
 #undef CRASHDIFF_TRACE_NAME

@@ -101,6 +101,7 @@ class Validator {
       if (m.never_started(i) == m.boot_cpu()) Fail(p, "the boot CPU has started");
       if (offline.count(m.never_started(i))) Fail(p, "CPU " + std::to_string(m.never_started(i)) + " is also offline");
     }
+    weak_memory_ = m.memory_model() == pb::ARCHITECTURE;
     if (m.panic_timeout() < -1 || m.panic_timeout() > 3600) {
       Fail(Join(base, F(m, "panic_timeout")), "must be in [-1, 3600], got " + std::to_string(m.panic_timeout()));
     }
@@ -138,6 +139,10 @@ class Validator {
         Fail(Join(p, F(c, "steps")), "must be in [1, 10000], got " + std::to_string(c.steps()));
       }
       if (c.has_after()) LabelAnchor(c.after(), Join(p, F(c, "after")));
+      if (c.store_buffer() && !weak_memory_) {
+        Fail(Join(p, F(c, "store_buffer")),
+             "needs machine.memory_model ARCHITECTURE (only then do CPUs buffer stores)");
+      }
     }
   }
 
@@ -236,6 +241,7 @@ class Validator {
   }
 
   uint32_t n_ = 0;
+  bool weak_memory_ = false;  // machine.memory_model is ARCHITECTURE
   std::vector<ValidationError> errors_;
 };
 
