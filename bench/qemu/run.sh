@@ -78,9 +78,12 @@ nmipid=""
 [ -z "$nmiat" ] || { "$here/nmi.py" "$sock" "$log" "$nmiat" >"$log.nmi" & nmipid=$!; }
 if [ -n "$where" ]; then
   syms=$(ls "$root"/boot/vmlinux-* 2>/dev/null || ls "$root"/boot/System.map-*)
-  (slept=0; for t in $(echo "$where" | tr , ' '); do
-     sleep $((t - slept)); slept=$t
-     "$here/where.py" "$sock" "$syms" 2>&1 | sed "s/^where:/where (+$t s):/"
+  # S counts from QEMU's start; where.py itself takes seconds (it reads the vmlinux's symbols), so each sample
+  # sleeps until its own time and is labelled with the second it was taken (later than S if the previous ran late).
+  (for t in $(echo "$where" | tr , ' '); do
+     now=$(($(date +%s) - start)); [ "$now" -ge "$t" ] || sleep $((t - now))
+     now=$(($(date +%s) - start))
+     "$here/where.py" "$sock" "$syms" 2>&1 | sed "s/^where:/where (+$now s):/"
    done >"$log.where") &
 fi
 set +e

@@ -2,6 +2,7 @@
 """where.py SOCKET SYMBOLS — one job: where every vCPU is now. Asks the QEMU human monitor on the UNIX SOCKET
 for every CPU's registers and prints one line per CPU: its program counter and the kernel symbol (from the
 kernel's System.map or vmlinux) or "(not kernel text)". Used by run.sh --where S to see where a stalled guest spins.
+On ppc it adds LR and SRR0/SRR1 (where the last interrupt was taken, and its cause bits).
 With CDQ_PEEK=sym1,sym2 (ppc64: symbols from the vmlinux) it also prints each variable's first 32-bit word, read
 from guest physical memory (the linear map: virtual address minus 0xc000000000000000), as a little-endian word."""
 import bisect
@@ -81,19 +82,26 @@ def main(argv):
         peeks.append(f"where: {name} = {value if m else '? (no such symbol)'}")
     table = symbols(argv[2])
     # One block per CPU: "CPU#n" then registers; the program counter is NIP (ppc), RIP (x86) or PC (arm64).
-    # ppc also shows LR (the caller, when the CPU spins in a leaf such as __delay).
-    cpu = None
+    # ppc also shows LR (the caller, when the CPU spins in a leaf such as __delay) and SRR0/SRR1 (where the last
+    # interrupt was taken and why: a CPU found in an exception vector shows what brought it there).
+    blocks = []
     for line in text.splitlines():
         m = re.search(r"CPU#(\d+)", line)
         if m:
-            cpu = m.group(1)
-        m = re.search(r"\b(?:NIP|RIP|PC)\s*[=:]?\s*([0-9a-fA-F]{8,16})", line)
-        if m and cpu is not None:
-            pc = int(m.group(1), 16)
-            lr = re.search(r"\bLR\s+([0-9a-fA-F]{8,16})", line)
-            caller = f" lr={symbolize(table, int(lr.group(1), 16))}" if lr else ""
-            print(f"where: cpu{cpu} pc={pc:#x} {symbolize(table, pc)}{caller}")
-            cpu = None
+            blocks.append((m.group(1), []))
+        if blocks:
+            blocks[-1][1].append(line)
+    for cpu, lines in blocks:
+        regs = "\n".join(lines)
+        m = re.search(r"\b(?:NIP|RIP|PC)\s*[=:]?\s*([0-9a-fA-F]{8,16})", regs)
+        if not m:
+            continue
+        pc = int(m.group(1), 16)
+        lr = re.search(r"\bLR\s+([0-9a-fA-F]{8,16})", regs)
+        caller = f" lr={symbolize(table, int(lr.group(1), 16))}" if lr else ""
+        srr = re.search(r"\bSRR0\s+([0-9a-fA-F]{16})\s+SRR1\s+([0-9a-fA-F]{16})", regs)
+        last = f" srr0={int(srr.group(1), 16):#x} {symbolize(table, int(srr.group(1), 16))} srr1={int(srr.group(2), 16):#x}" if srr else ""
+        print(f"where: cpu{cpu} pc={pc:#x} {symbolize(table, pc)}{caller}{last}")
     for line in peeks:
         print(line)
     return 0
