@@ -107,7 +107,8 @@ cd_run() {
     C_TIME="$(cpu_s "$tv") s"; C_WALL=$(wall_s "$tv")
     if grep -q '"found":true' "$log"; then C_VERDICT="violation"
     elif grep -q '"exhaustive":true' "$log"; then C_VERDICT="no violation"
-    elif grep -q '"found":false' "$log"; then C_VERDICT="no violation, not exhaustive"
+    elif grep -q '"found":false' "$log"; then
+      C_VERDICT="no answer: --max-schedules cap, not exhaustive"; C_TIME="> $C_TIME"
     else C_VERDICT="? (exit $rc, see $log)"; fi
   fi
   : "${C_SCHED:=-}" "${C_STATES:=-}" "${C_MEM:=-}"
@@ -123,7 +124,8 @@ ratio() {  # crashdiff CPU time / SPIN CPU time; a side cut by the limit gives a
 
 has() { [[ " $CONFIGS " == *" $1 "* ]]; }
 
-# A config stops growing N after its first timeout (larger N would only time out too).
+# In Q2 (exhaustive: the work only grows with N) a tool or mode stops growing N after its first timeout; Q1
+# (time to the first counterexample depends on the search order) runs every N.
 declare -A SPIN_DONE CD_DONE
 row() {  # row Q N VARIANT TARGET TAG ARGS...
   local q=$1 n=$2 variant=$3 target=$4 tag=$5; shift 5
@@ -132,16 +134,16 @@ row() {  # row Q N VARIANT TARGET TAG ARGS...
     spin_run "$q" "$n" "$variant"
     SPIN_RES[$key-$n]="$S_TIME ($S_WALL) | $S_STATES | $S_DEPTH | $S_MEM MiB | $S_VERDICT | $S_LOAD"
     SPIN_T[$key-$n]=$S_TIME
-    [ "$S_VERDICT" = timeout ] && SPIN_DONE[$key]=1
+    [ "$q" = q2 ] && [ "$S_VERDICT" = timeout ] && SPIN_DONE[$key]=1
   fi
   local sres=${SPIN_RES[$key-$n]:-"not run (smaller N > $LIMIT s) | | | | |"}
   local st=${SPIN_T[$key-$n]:-"> 0 s"}
-  if [ -n "${CD_DONE[$tag]:-}" ]; then
+  if [ -n "${CD_DONE[$q-$tag]:-}" ]; then
     echo "| $n | $sres | $tag | not run (smaller N > $LIMIT s) | | | | | |"
     return
   fi
   cd_run "$q" "$n" "$target" "$tag" "$@"
-  [ "$C_VERDICT" = timeout ] && CD_DONE[$tag]=1
+  [ "$q" = q2 ] && [[ "$C_VERDICT" == timeout || "$C_VERDICT" == "no answer"* ]] && CD_DONE[$q-$tag]=1
   echo "| $n | $sres | $tag | $C_TIME ($C_WALL) | $C_SCHED | $C_STATES | $C_MEM MiB | $C_VERDICT | $C_LOAD | $(ratio "$C_TIME" "$st") |"
 }
 declare -A SPIN_RES SPIN_T
