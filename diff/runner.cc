@@ -4,10 +4,14 @@ namespace crashdiff {
 
 std::vector<const TargetSpec*> TargetsFor(const pb::Scenario& scenario, std::string_view only) {
   std::vector<const TargetSpec*> out;
-  for (const TargetSpec* t : AllTargets()) {
-    if (!only.empty() && t->name != only) continue;
+  auto add = [&](const TargetSpec* t) {
     if (t->family == scenario.machine().family() && t->Supports(scenario.machine().platform())) out.push_back(t);
+  };
+  if (!only.empty()) {
+    if (const TargetSpec* t = FindTarget(only)) add(t);  // a test-only mutant runs when named
+    return out;
   }
+  for (const TargetSpec* t : AllTargets()) add(t);
   return out;
 }
 

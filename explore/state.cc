@@ -98,6 +98,7 @@ uint64_t HashCpuFacts(uint64_t h, const CpuFacts& c, const Facts& f) {
                  uint64_t{c.slept_uncollected} << 7 | uint64_t{c.woke_unbarriered} << 8 |
                  uint64_t{c.wrote_crashing_unbarriered} << 9 | uint64_t{c.shutdown_started} << 10);
   h = Mix(Mix(h, c.panic_time_ns), c.kexec_time_ns);
+  for (uint32_t v : c.overtaken) h = Mix(h, uint64_t{v} | uint64_t{1} << 40);
   h = Mix(Mix(h, c.shutdown_time_ns), c.parked_after_wake_ns);
   return h;
 }

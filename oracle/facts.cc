@@ -1,5 +1,7 @@
 #include "oracle/facts.h"
 
+#include <algorithm>
+
 namespace crashdiff {
 namespace {
 
@@ -152,12 +154,12 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
       if (e.tags.shared == SharedVar::kCrashingCpu && c.woke_unbarriered && !c.read_before_barrier.set()) {
         c.read_before_barrier = At(e.cpu, e.step, e.time_ns, e.label);
       }
-      // With store buffers: the crash wake reached this CPU before the store of crashing_cpu that precedes it.
-      if (e.tags.shared == SharedVar::kCrashingCpu && e.tags.mark == TraceMark::kStale && c.woken &&
-          !c.stale_read_after_wake.set()) {
+      if (e.tags.mark == TraceMark::kStale && !c.stale_read_after_wake.set() &&
+          std::find(c.overtaken.begin(), c.overtaken.end(), e.tags.var) != c.overtaken.end()) {
         c.stale_read_after_wake = At(e.cpu, e.step, e.time_ns, e.label);
       }
       break;
+    case TraceKind::kBuffer: c.pending_stores.push_back(e.tags.var); break;
     case TraceKind::kLocal:
       if (e.tags.mark == TraceMark::kMonitor) c.monitored = e.tags.var;
       break;
@@ -173,6 +175,7 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
     default: break;
   }
 
+  if (e.tags.mark == TraceMark::kCommit && !c.pending_stores.empty()) c.pending_stores.erase(c.pending_stores.begin());
   if (e.kind == TraceKind::kWrite) {
     if (e.tags.mark == TraceMark::kRelocate) {
       if (!facts_.handed_over) {
@@ -234,6 +237,11 @@ void FactsBuilder::OnBook(const BookEntry& b) {
       if (before_h) c.woken_before_handover = true;
       if (b.by < facts_.cpus.size()) {
         CpuFacts& sender = facts_.cpus[b.by];
+        for (uint32_t v : sender.pending_stores) {
+          if (v != kNoVar && std::find(c.overtaken.begin(), c.overtaken.end(), v) == c.overtaken.end()) {
+            c.overtaken.push_back(v);
+          }
+        }
         if (sender.wrote_crashing_unbarriered && !sender.wake_before_barrier.set()) {
           sender.wake_before_barrier = At(b.by, b.step, b.time_ns, by_label);
         }

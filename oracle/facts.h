@@ -89,8 +89,12 @@ struct CpuFacts {
   Witness read_before_barrier;    // read crashing_cpu in that window
   bool wrote_crashing_unbarriered = false;
   Witness wake_before_barrier;  // sent a wake after writing crashing_cpu, no barrier in between
-  // With store buffers (memory_model ARCHITECTURE): read crashing_cpu from memory after a crash wake was sent to
-  // it while another CPU's store to crashing_cpu was still buffered (the wake overtook the store).
+  // With store buffers (memory_model ARCHITECTURE). pending_stores: the variables of this CPU's buffered stores,
+  // oldest first (kNoVar for a hardware store). overtaken: the variables whose stores were still buffered in the
+  // sender when a crash wake reached this CPU; stale_read_after_wake: this CPU then read one of them from memory
+  // before the store became visible (the wake overtook the store it was meant to publish).
+  std::vector<uint32_t> pending_stores;
+  std::vector<uint32_t> overtaken;
   Witness stale_read_after_wake;
   // PR6.
   uint32_t responses_since_reset = 0;

@@ -31,8 +31,9 @@ void CheckLostWake(const RunView& run, std::vector<Violation>& out) {
   }
 }
 
-// PR4. With store buffers it is dynamic: a run that shows the reordering (a stale crashing_cpu read after a wake
-// here; a wake lost to a reordered clear is PR3's). Without them (sequential consistency, where no order can be
+// PR4. With store buffers it is dynamic: a run that shows the reordering (here: a woken CPU reads a variable whose
+// store the waker made before the wake but had not yet made visible, e.g. crashing_cpu or a handler's
+// registration; a wake lost to a reordered clear is PR3's). Without them (sequential consistency, where no order can be
 // violated) it is a lint over the steps a run executed: a read or a wake that a missing barrier leaves unordered.
 void CheckOrdering(const RunView& run, std::vector<Violation>& out) {
   const bool buffered = run.scenario.machine().memory_model() == pb::ARCHITECTURE;
@@ -40,7 +41,7 @@ void CheckOrdering(const RunView& run, std::vector<Violation>& out) {
     const CpuFacts& f = run.facts.cpus[c];
     if (buffered) {
       if (f.stale_read_after_wake.set()) {
-        out.push_back(MakeViolation("PR4", run, c, "reads a stale crashing_cpu after a crash wake", Severity::kError,
+        out.push_back(MakeViolation("PR4", run, c, "reads a store its crash wake overtook", Severity::kError,
                                     f.stale_read_after_wake));
       }
       continue;

@@ -46,6 +46,10 @@ const BufferedStore* Cpu::Forward(const Var& v) const {
   return nullptr;
 }
 
+void CommitStoreBuffer(Cpu& cpu) {
+  cpu.machine().CommitStores(cpu);
+}
+
 void RecordHw(Cpu& cpu, Label label, const std::string& what, int64_t value) {
   cpu.machine().Record(cpu.id(), TraceKind::kHw, label, what, value);
 }

@@ -193,6 +193,10 @@ class Cpu {
   // An atomic operation on hardware state (latches of this or another CPU): f() runs when scheduled.
   template <typename F>
   auto hw_op(Label l, std::string what, F f);
+  // A hardware op whose kernel path makes every earlier store visible first, with no step of its own: an IPI
+  // send behind x86 x2APIC's weak_wrmsr_fence, or arm64 GICv3's dsb(ishst) before the SGI register write.
+  template <typename F>
+  auto ordered_hw_op(Label l, std::string what, F f);
   // A store-like write to hardware state (msgclr; an MMIO store to the CPU's interrupt controller): with store
   // buffers it is buffered like a store, and f() runs when the buffer commits it.
   LocalOp hw_store(Label l, std::string what, std::function<void()> f);
@@ -381,11 +385,15 @@ class Cpu::HandoverOp : public Op<void> {
   std::vector<Region> regions_;
 };
 
+void CommitStoreBuffer(Cpu& cpu);  // Machine::CommitStores (the machine is incomplete here)
+
 template <typename T, typename F>
 class Cpu::HwOp : public Op<T> {
  public:
-  HwOp(Cpu& c, Label l, std::string what, F f) : Op<T>(c, l), what_(std::move(what)), f_(std::move(f)) {}
+  HwOp(Cpu& c, Label l, std::string what, F f, bool ordered = false)
+      : Op<T>(c, l), what_(std::move(what)), f_(std::move(f)), ordered_(ordered) {}
   PendingOp::Result Execute(Cpu& cpu) override {
+    if (ordered_) CommitStoreBuffer(cpu);
     this->result_ = f_();
     int64_t shown = 0;
     if constexpr (std::is_convertible_v<T, int64_t>) shown = static_cast<int64_t>(this->result_);
@@ -396,13 +404,16 @@ class Cpu::HwOp : public Op<T> {
  private:
   std::string what_;
   F f_;
+  bool ordered_;
 };
 
 template <typename F>
 class Cpu::HwOp<void, F> : public Op<void> {
  public:
-  HwOp(Cpu& c, Label l, std::string what, F f) : Op<void>(c, l), what_(std::move(what)), f_(std::move(f)) {}
+  HwOp(Cpu& c, Label l, std::string what, F f, bool ordered = false)
+      : Op<void>(c, l), what_(std::move(what)), f_(std::move(f)), ordered_(ordered) {}
   PendingOp::Result Execute(Cpu& cpu) override {
+    if (ordered_) CommitStoreBuffer(cpu);
     f_();
     RecordHw(cpu, this->label, what_, 0);
     return PendingOp::Result::kDone;
@@ -411,6 +422,7 @@ class Cpu::HwOp<void, F> : public Op<void> {
  private:
   std::string what_;
   F f_;
+  bool ordered_;
 };
 
 void RecordHw(Cpu& cpu, Label label, const std::string& what, int64_t value);
@@ -419,6 +431,12 @@ template <typename F>
 auto Cpu::hw_op(Label l, std::string what, F f) {
   using T = decltype(f());
   return HwOp<T, F>(*this, l, std::move(what), std::move(f));
+}
+
+template <typename F>
+auto Cpu::ordered_hw_op(Label l, std::string what, F f) {
+  using T = decltype(f());
+  return HwOp<T, F>(*this, l, std::move(what), std::move(f), /*ordered=*/true);
 }
 
 }  // namespace crashdiff

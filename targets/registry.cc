@@ -5,9 +5,17 @@
 namespace crashdiff {
 namespace {
 
-std::vector<const TargetSpec*>& Registry() {
+std::vector<const TargetSpec*>& Registry() {  // every target, test-only mutants included
   static std::vector<const TargetSpec*> targets;
   return targets;
+}
+std::vector<const TargetSpec*>& Listed() {  // what AllTargets() returns
+  static std::vector<const TargetSpec*> targets;
+  return targets;
+}
+
+void SortByName(std::vector<const TargetSpec*>& r) {
+  std::sort(r.begin(), r.end(), [](const TargetSpec* a, const TargetSpec* b) { return a->name < b->name; });
 }
 
 }  // namespace
@@ -33,14 +41,17 @@ std::string Describe(const KnownDivergence& k) {
 }
 
 bool RegisterTarget(const TargetSpec& spec) {
-  auto& r = Registry();
-  r.push_back(&spec);
-  std::sort(r.begin(), r.end(), [](const TargetSpec* a, const TargetSpec* b) { return a->name < b->name; });
+  Registry().push_back(&spec);
+  SortByName(Registry());
+  if (!spec.test_only) {
+    Listed().push_back(&spec);
+    SortByName(Listed());
+  }
   return true;
 }
 
 const std::vector<const TargetSpec*>& AllTargets() {
-  return Registry();
+  return Listed();
 }
 
 const TargetSpec* FindTarget(std::string_view name) {

@@ -47,6 +47,9 @@ struct TargetSpec {
   std::string summary;
   std::vector<KnownDivergence> known;
   std::vector<NotApplicable> not_applicable{};
+  // A mutant of a real target (one ordering removed) that exists to measure the tool: never part of a campaign,
+  // `regress` or the target list; runs only when named (--target), e.g. by the ordering-witness bench.
+  bool test_only = false;
   // Creates the target's shared state on the machine and returns the kernel model to run.
   std::function<std::unique_ptr<Program>(Machine&)> make;
 
@@ -59,8 +62,9 @@ struct TargetSpec {
 std::string Describe(const KnownDivergence& k);
 
 bool RegisterTarget(const TargetSpec& spec);
-// Every registered target, sorted by name.
+// Every registered target but the test-only mutants, sorted by name.
 const std::vector<const TargetSpec*>& AllTargets();
+// Any registered target, test-only mutants included.
 const TargetSpec* FindTarget(std::string_view name);
 
 #define CRASHDIFF_TARGET_CONCAT2(a, b) a##b

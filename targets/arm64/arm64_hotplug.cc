@@ -106,7 +106,7 @@ Task<> Arm64Kernel::CpuDown(Cpu& cpu, uint32_t target) {
 Task<> Arm64Kernel::CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns, int64_t request) {
   co_await cpu.write(*dead_[target], 0, "HP1");
   co_await cpu.write(*die_request_[target], request, "HP1");
-  co_await cpu.hw_op("HP1", "stop_machine: IPI_CALL_FUNC",
+  co_await cpu.ordered_hw_op("HP1", "stop_machine: IPI_CALL_FUNC",
                      [this, target] { m_.cpu(target).hw().ipi_vectors.insert(kIpiCallFunc); });
   m_.RecordWakeSent(target);
   Var& dead = *dead_[target];

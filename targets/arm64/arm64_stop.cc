@@ -17,7 +17,7 @@ Task<> Arm64Kernel::SmpSendStop(Cpu& cpu) {
   if (co_await cpu.cmpxchg(stop_in_progress_, 0, 1, "A1") != 0) co_return;
   // A2: IPI_CPU_STOP to a snapshot of the other online CPUs; wait up to 1 s.
   m_.Log(self, "SMP: stopping secondary CPUs");
-  co_await cpu.hw_op("A2", "smp_cross_call(IPI_CPU_STOP)", [this, self] {
+  co_await cpu.ordered_hw_op("A2", "smp_cross_call(IPI_CPU_STOP)", [this, self] {
     for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
       if (c == self || online_[c]->value != 1) continue;
       m_.cpu(c).hw().ipi_vectors.insert(kIpiCpuStop);
@@ -33,7 +33,7 @@ Task<> Arm64Kernel::SmpSendStop(Cpu& cpu) {
       cpus += (cpus.empty() ? "" : ",") + std::to_string(c);
     }
     m_.Log(self, "SMP: retry stop with NMI for CPUs " + cpus);
-    co_await cpu.hw_op("A3", "smp_cross_call(IPI_CPU_STOP_NMI)", [this, self] {
+    co_await cpu.ordered_hw_op("A3", "smp_cross_call(IPI_CPU_STOP_NMI)", [this, self] {
       for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
         if (c == self || online_[c]->value != 1) continue;
         m_.StoreToLine(*stop_nmi_pending_[c], 1, self, "A3");

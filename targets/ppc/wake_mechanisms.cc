@@ -74,7 +74,8 @@ Task<> PpcKernel::ClearWake(Cpu& cpu, Wake wake, bool replay_reset) {
   if (reason == kSrr1WakeEe || reason == kSrr1WakeHvi) {
     co_await ControllerFlush(cpu, "L4");
   } else if (reason == kSrr1WakeHdbell) {
-    co_await cpu.hw_op("L4", "msgclr", [&cpu] { cpu.hw().doorbell = false; });
+    // msgclr is ordered like a store: a later load may be performed before it (hence the loop's smp_mb).
+    co_await cpu.hw_store("L4", "msgclr", [&cpu] { cpu.hw().doorbell = false; });
   } else if (reason == kSrr1WakeReset && replay_reset) {
     // irq_set_pending_from_srr1() -> replay_system_reset(): the reset handler with synthesised registers.
     co_await cpu.local("L4", "replay_system_reset");
@@ -110,7 +111,8 @@ Task<> PpcKernel::IcpFlush(Cpu& cpu, bool drain_all, Label l) {
     if (vec == kXicsSpurious) co_return;
     if (vec == kXicsIpi) {
       co_await cpu.write(*p.host_ipi, 0, l);
-      co_await cpu.hw_op(l, "set MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
+      // icp_native_set_qirr / opal_int_set_mfrr: a cache-inhibited store to the ICP, ordered like a store.
+      co_await cpu.hw_store(l, "set MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
     } else {
       m_.Log(cpu.id(), "XICS: hw interrupt 0x" + std::to_string(vec) + " to offline cpu, disabling");
       co_await cpu.hw_op(l, "xics_mask_unknown_vec",
@@ -168,7 +170,7 @@ Task<> PpcKernel::XicsExternal(Cpu& cpu) {
   });
   if (vec == kXicsIpi) {
     co_await cpu.write(*pc(cpu).host_ipi, 0, "N1");
-    co_await cpu.hw_op("N1", "set MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
+    co_await cpu.hw_store("N1", "set MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
     co_await IpiDemux(cpu, Regs{true, 0x500});
   } else if (vec != kXicsSpurious) {
     co_await cpu.local("N1", "device interrupt handled, EOI");

@@ -38,7 +38,7 @@ Task<> X86Kernel::CpuDown(Cpu& cpu, uint32_t target) {
 Task<> X86Kernel::CpuDownLocked(Cpu& cpu, uint32_t target) {
   co_await cpu.write(*cpu_dead_[target], 0, "HD1");
   co_await cpu.write(*die_request_[target], 1, "HD1");
-  co_await cpu.hw_op("HD1", "stop_machine: CALL_FUNCTION_VECTOR", [this, target] {
+  co_await cpu.ordered_hw_op("HD1", "stop_machine: CALL_FUNCTION_VECTOR", [this, target] {
     if (apic_enabled_[target]) SendSystemVector(target, kCallFunctionVector);
   });
   Var& dead = *cpu_dead_[target];
@@ -70,7 +70,7 @@ Task<> X86Kernel::CpuUp(Cpu& cpu, uint32_t target) {
 
 Task<> X86Kernel::CpuUpLocked(Cpu& cpu, uint32_t target) {
   co_await cpu.write(*sipi_[target], 0, "HU1");
-  co_await cpu.hw_op("HU1", "send INIT", [this, target] { m_.cpu(target).hw().init = true; });
+  co_await cpu.ordered_hw_op("HU1", "send INIT", [this, target] { m_.cpu(target).hw().init = true; });
   const Cpu& t = m_.cpu(target);
   co_await cpu.wait_until([&t] { return !t.hw().init || t.finished(); }, 100 * kMs, "HU1");
   co_await cpu.write(*sipi_[target], 1, "HU2");  // STARTUP IPI

@@ -46,7 +46,9 @@ class X86Kernel : public Program, private common::CrashArch, private common::Kex
   Task<> Interrupt(Cpu& cpu, Source source) override;
   Task<> Software(Cpu& cpu, const pb::Event& event) override;
 
- private:
+ protected:
+  // The family's building blocks are protected, as in PpcKernel: a patch (or a test-only mutant) subclasses
+  // X86Kernel and overrides the one function it changes (docs/PATCH-WORKFLOW.md).
   // x86_play_dead.cc: offline CPUs (smpboot.c mwait_play_dead / hlt_play_dead) and INIT.
   Task<> SmpCallin(Cpu& cpu);
   Task<> PlayDead(Cpu& cpu);
@@ -63,7 +65,9 @@ class X86Kernel : public Program, private common::CrashArch, private common::Kex
   Task<> KickMwaitPlayDead(Cpu& cpu);
   Task<bool> ParkOtherCpusInInit(Cpu& cpu);
   Task<> StopThisCpu(Cpu& cpu);
-  Task<> SendToOthers(Cpu& cpu, Source kind, Label label, bool only_stop_mask);
+  // ordered: the send makes this CPU's earlier stores visible first (x2APIC weak_wrmsr_fence, xAPIC's uncached
+  // ICR store): true for every kernel the family models.
+  Task<> SendToOthers(Cpu& cpu, Source kind, Label label, bool only_stop_mask, bool ordered = true);
   bool OthersStopped(uint32_t self) const;
   void SendSystemVector(uint32_t target, uint32_t vector);
 
@@ -78,7 +82,7 @@ class X86Kernel : public Program, private common::CrashArch, private common::Kex
   Task<> OopsBegin(Cpu& cpu);
   Task<> OopsEnd(Cpu& cpu);
   Task<> CrashSmpSendStop(Cpu& cpu);
-  Task<> NmiShootdownCpus(Cpu& cpu);
+  virtual Task<> NmiShootdownCpus(Cpu& cpu);
   Task<> CrashNmiCallback(Cpu& cpu);
   Task<> PanicSelfStop(Cpu& cpu);
   Task<> Nmi(Cpu& cpu);

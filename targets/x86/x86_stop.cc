@@ -36,11 +36,11 @@ bool X86Kernel::OthersStopped(uint32_t self) const {
 // apic_send_IPI_allbutself(): the shorthand is used only when every present CPU has booted once (2019 IPI
 // shorthand series); it reaches offline CPUs too, whose soft-disabled APIC drops fixed vectors but not NMIs.
 // Otherwise a mask of the online CPUs. only_stop_mask: the 2023 NMI fallback sends to cpus_stop_mask members.
-Task<> X86Kernel::SendToOthers(Cpu& cpu, Source kind, Label label, bool only_stop_mask) {
+Task<> X86Kernel::SendToOthers(Cpu& cpu, Source kind, Label label, bool only_stop_mask, bool ordered) {
   const uint32_t self = cpu.id();
   const bool shorthand = m_.config().never_started_size() == 0;
   const std::string what = kind == Source::kNmi ? "send NMI" : "send REBOOT_VECTOR";
-  co_await cpu.hw_op(label, what, [this, self, kind, shorthand, only_stop_mask] {
+  auto send = [this, self, kind, shorthand, only_stop_mask] {
     for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
       if (c == self || m_.never_started(c)) continue;
       if (only_stop_mask ? stop_mask_[c]->value == 0 : !shorthand && online_[c]->value != 1) continue;
@@ -53,7 +53,12 @@ Task<> X86Kernel::SendToOthers(Cpu& cpu, Source kind, Label label, bool only_sto
       }
       m_.RecordWakeSent(c);
     }
-  });
+  };
+  if (ordered) {
+    co_await cpu.ordered_hw_op(label, what, send);
+  } else {
+    co_await cpu.hw_op(label, what, send);
+  }
 }
 
 Task<> X86Kernel::StopOtherCpus(Cpu& cpu, bool wait) {
@@ -137,7 +142,7 @@ Task<bool> X86Kernel::ParkOtherCpusInInit(Cpu& cpu) {
   if (cpu.id() != m_.config().boot_cpu()) co_return false;
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (c == cpu.id() || m_.never_started(c)) continue;
-    co_await cpu.hw_op("K2f", "send INIT", [this, c] { m_.cpu(c).hw().init = true; });
+    co_await cpu.ordered_hw_op("K2f", "send INIT", [this, c] { m_.cpu(c).hw().init = true; });
     m_.RecordWakeSent(c);
     const Cpu& target = m_.cpu(c);
     co_await cpu.wait_until(
