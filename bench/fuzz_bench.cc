@@ -76,6 +76,22 @@ BENCHMARK_CAPTURE(BM_Differential, ppc, "ppc")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Differential, x86, "x86")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Differential, arm64, "arm64")->Unit(benchmark::kMicrosecond);
 
+// The same seeds with store buffers on (machine.memory_model ARCHITECTURE): what the memory model costs. Compare
+// with BM_Differential of the same family.
+void BM_DifferentialStoreBuffers(benchmark::State& state, const char* family) {
+  std::vector<pb::Scenario> seeds = Seeds().at(family);
+  for (pb::Scenario& s : seeds) s.mutable_machine()->set_memory_model(pb::ARCHITECTURE);
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(RunDifferential(seeds[i++ % seeds.size()]));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["seeds"] = static_cast<double>(seeds.size());
+}
+BENCHMARK_CAPTURE(BM_DifferentialStoreBuffers, ppc, "ppc")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_DifferentialStoreBuffers, x86, "x86")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_DifferentialStoreBuffers, arm64, "arm64")->Unit(benchmark::kMicrosecond);
+
 // A generated scenario of a given size: a panic on cpu0, every other odd CPU offline (half the other threads),
 // and `events` stray hardware events at distinct times spread over the CPUs (ppc: doorbells, HMIs, spurious
 // wakes; x86: spurious wakes and SMIs).

@@ -124,15 +124,16 @@ Cpu::LocalOp Cpu::overwrite(Region r, Label l) {
 // ---- Execution ----
 
 // A load sees this CPU's newest buffered store to the variable, else memory. A load from memory while another
-// CPU still buffers a store to the variable reads a value that store has already replaced in program order:
-// the entry says so (TraceMark::kStale), which is what the oracle's ordering property looks for.
+// CPU still buffers a store of a different value to the variable reads a value that store has already replaced
+// in program order: the entry says so (TraceMark::kStale), which is what the oracle's ordering property looks
+// for. (A buffered store of the value memory already holds changes nothing a load can see.)
 PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
   TraceTags tags = var_->tags();
   if (const BufferedStore* own = cpu.Forward(*var_)) {
     result_ = own->value;
   } else {
     result_ = var_->value;
-    if (var_->buffered > 0) tags.mark = TraceMark::kStale;
+    if (var_->buffered > 0 && cpu.machine().BufferedElsewhere(*var_, cpu.id())) tags.mark = TraceMark::kStale;
   }
   cpu.machine().Record(cpu.id(), TraceKind::kRead, label, var_->name, result_, tags);
   return Result::kDone;

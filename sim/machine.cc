@@ -139,6 +139,15 @@ void Machine::CommitStores(Cpu& cpu) {
   while (!cpu.store_buffer().empty()) CommitOldest(cpu);
 }
 
+bool Machine::BufferedElsewhere(const Var& v, uint32_t self) const {
+  for (const Cpu& c : cpus_) {
+    if (c.id() == self) continue;
+    const BufferedStore* s = c.Forward(v);
+    if (s != nullptr && s->value != v.value.raw()) return true;
+  }
+  return false;
+}
+
 void Machine::SetBufferRunnable(uint32_t cpu, bool runnable) {
   const uint32_t agent = num_cpus() + cpu;
   const auto it = std::lower_bound(runnable_.begin(), runnable_.end(), agent);

@@ -127,6 +127,8 @@ class Machine {
   void BufferStore(Cpu& cpu, BufferedStore store);
   void CommitOldest(Cpu& cpu);  // one store of cpu's buffer becomes visible
   void CommitStores(Cpu& cpu);  // all of them, oldest first (a full barrier)
+  // Whether a CPU other than self buffers a store to v of a value memory does not hold.
+  bool BufferedElsewhere(const Var& v, uint32_t self) const;
   // Read-only views for state summaries (explore/state.h): every variable in creation order (Var::id), and each
   // scenario event's progress (fired; on_label occurrences seen so far).
   const std::deque<Var>& vars() const { return vars_; }
