@@ -29,6 +29,8 @@ inline constexpr uint64_t kTimeLimitNs = 3600 * kSec;
 // Settling (Machine::Run) is bounded: a CPU's start-up path that has not blocked, entered firmware or finished
 // within this many steps is a model bug, and the simulator aborts.
 inline constexpr uint64_t kSettleStepLimit = 10'000;
+// memory_model ARCHITECTURE: the most scheduled steps a store stays in a store buffer (Machine::OverdueBuffer).
+inline constexpr uint64_t kMaxBufferedSteps = 1'000;
 
 #define CRASHDIFF_END_REASONS(X)                                                  \
   X(kQuiescent, "quiescent", "no CPU can run and nothing is scheduled to happen") \
@@ -241,6 +243,7 @@ class Machine {
   void RefreshRunnable();
   void VerifyRunnable();
   void SetBufferRunnable(uint32_t cpu, bool runnable);
+  uint32_t OverdueBuffer() const;  // the agent of a buffer whose oldest store must commit now, or kNoCpu
 
   pb::Scenario scenario_;
   RunOptions options_;
@@ -270,6 +273,7 @@ class Machine {
 
   // Runnable set: runnable_ (sorted CPU ids) is kept equal to {c : Runnable(c)} by re-evaluating only dirty CPUs.
   std::vector<uint32_t> runnable_;
+  std::vector<uint32_t> forced_;  // scratch: the one choice of a step whose buffer is overdue
   std::vector<uint8_t> runnable_flag_;
   std::vector<uint8_t> dirty_flag_;
   std::vector<uint32_t> dirty_, dirty_work_;
