@@ -9,6 +9,7 @@
 
 #include "explore/explorer.h"
 #include "sim/scenario_io.h"
+#include "sim/validate.h"
 
 namespace crashdiff {
 namespace {
@@ -45,6 +46,7 @@ TEST_P(MutantVsReal, TheMutantShowsTheReorderingAndTheRealTargetIsCleanExhaustiv
   ASSERT_TRUE(mutant.found) << p.mutant;
   EXPECT_EQ(mutant.violations.front().property, p.property);
   EXPECT_TRUE(mutant.reproducer_replays);
+  EXPECT_TRUE(Validate(mutant.reproducer).empty());  // buffer steps are written as store_buffer choices
   const ExploreResult real = Explore(s, OnePreemption(p.real, p.property));
   EXPECT_FALSE(real.found) << p.real;
   EXPECT_TRUE(real.exhaustive) << p.real;
