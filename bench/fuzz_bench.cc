@@ -63,14 +63,17 @@ const std::map<std::string, std::vector<pb::Scenario>>& Seeds() {
   return seeds;
 }
 
-void BM_Differential(benchmark::State& state, const char* family) {
-  const auto& seeds = Seeds().at(family);
+void RunSeeds(benchmark::State& state, const std::vector<pb::Scenario>& seeds) {
   size_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(RunDifferential(seeds[i++ % seeds.size()]));
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
   state.counters["seeds"] = static_cast<double>(seeds.size());
+}
+
+void BM_Differential(benchmark::State& state, const char* family) {
+  RunSeeds(state, Seeds().at(family));
 }
 BENCHMARK_CAPTURE(BM_Differential, ppc, "ppc")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Differential, x86, "x86")->Unit(benchmark::kMicrosecond);
@@ -81,12 +84,7 @@ BENCHMARK_CAPTURE(BM_Differential, arm64, "arm64")->Unit(benchmark::kMicrosecond
 void BM_DifferentialStoreBuffers(benchmark::State& state, const char* family) {
   std::vector<pb::Scenario> seeds = Seeds().at(family);
   for (pb::Scenario& s : seeds) s.mutable_machine()->set_memory_model(pb::ARCHITECTURE);
-  size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(RunDifferential(seeds[i++ % seeds.size()]));
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
-  state.counters["seeds"] = static_cast<double>(seeds.size());
+  RunSeeds(state, seeds);
 }
 BENCHMARK_CAPTURE(BM_DifferentialStoreBuffers, ppc, "ppc")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_DifferentialStoreBuffers, x86, "x86")->Unit(benchmark::kMicrosecond);

@@ -11,18 +11,9 @@
 namespace crashdiff::ppc {
 namespace {
 
-constexpr Variant kUpstream{
-    .crash_ipi_callback = CrashIpiCb::kNoOnlineTest,
-    .prepare_cpus = PrepareCpus::k4145f358,
-    .kill_self = KillSelf::k4145f358,
-    .crash_shutdown = CrashShutdown::kV4_14,
-    .nmi_ipi = NmiIpi::k88b9a3d1,
-    .send_stop = SendStop::k88b9a3d1,
-};
-
 class NoOfflineBarrier : public PpcKernel {
  public:
-  explicit NoOfflineBarrier(Machine& m) : PpcKernel(m, kUpstream) {}
+  explicit NoOfflineBarrier(Machine& m) : PpcKernel(m, kUpstreamVariant) {}
 
  protected:
   // OfflineWake4145f358 without its smp_mb.
