@@ -59,6 +59,12 @@ int TargetsCommand(const Args& args) {
       std::printf("%-34s not checked: %s%s (%s)\n", "", n.property.c_str(), where.c_str(), n.reason.c_str());
     }
   }
+  // Mutants are not kernels: they run only when named (--target), so they are listed apart, by name and purpose.
+  const std::vector<const TargetSpec*> mutants = TestOnlyTargets();
+  if (!mutants.empty()) std::printf("\ntest-only mutants (one ordering removed; run only with --target):\n");
+  for (const TargetSpec* t : mutants) {
+    std::printf("%-34s %-6s %s\n", t->name.c_str(), pb::Family_Name(t->family).c_str(), t->summary.c_str());
+  }
   return kExitClean;
 }
 

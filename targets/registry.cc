@@ -54,6 +54,14 @@ const std::vector<const TargetSpec*>& AllTargets() {
   return Listed();
 }
 
+std::vector<const TargetSpec*> TestOnlyTargets() {
+  std::vector<const TargetSpec*> out;
+  for (const TargetSpec* t : Registry()) {
+    if (t->test_only) out.push_back(t);
+  }
+  return out;
+}
+
 const TargetSpec* FindTarget(std::string_view name) {
   for (const TargetSpec* t : Registry()) {
     if (t->name == name) return t;

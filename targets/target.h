@@ -64,6 +64,8 @@ std::string Describe(const KnownDivergence& k);
 bool RegisterTarget(const TargetSpec& spec);
 // Every registered target but the test-only mutants, sorted by name.
 const std::vector<const TargetSpec*>& AllTargets();
+// The test-only mutants, sorted by name.
+std::vector<const TargetSpec*> TestOnlyTargets();
 // Any registered target, test-only mutants included.
 const TargetSpec* FindTarget(std::string_view name);
 

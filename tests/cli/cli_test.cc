@@ -28,6 +28,16 @@ TEST(Cli, HelpListsEveryCommand) {
   EXPECT_NE(r.output.find("run FILE"), std::string::npos);
 }
 
+TEST(Cli, TargetsListsTheTestOnlyMutantsApart) {
+  const auto r = RunCrashdiff("targets");
+  EXPECT_EQ(r.exit_code, 0);
+  const size_t header = r.output.find("test-only mutants");
+  ASSERT_NE(header, std::string::npos);
+  EXPECT_GT(r.output.find("ppc-mutant-no-offline-barrier"), header);
+  EXPECT_GT(r.output.find("x86-mutant-unordered-shootdown"), header);
+  EXPECT_LT(r.output.find("ppc-upstream-clear-then-check"), header);
+}
+
 TEST(Cli, UnknownCommandExitsTwo) {
   const auto r = RunCrashdiff("frobnicate");
   EXPECT_EQ(r.exit_code, 2);
