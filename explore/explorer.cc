@@ -12,6 +12,7 @@
 #include "diff/runner.h"
 #include "explore/state.h"
 #include "oracle/facts.h"
+#include "sim/memory_model.h"
 #include "sim/validate.h"
 #include "targets/target.h"
 
@@ -557,8 +558,6 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
   ExploreResult result;
   const TargetSpec* target = FindTarget(options.target);
   const uint32_t num_cpus = scenario.machine().cores() * scenario.machine().threads_per_core();
-  // The scheduler's agents: the CPUs and, with store buffers, each CPU's buffer (Machine::num_agents).
-  const uint32_t num_agents = scenario.machine().memory_model() == pb::ARCHITECTURE ? 2 * num_cpus : num_cpus;
   std::vector<Node> path;
   std::unordered_set<uint64_t> finals;
   if (options.dpor && options.preemptions != kNoPreemptionBound) {
@@ -575,7 +574,7 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
     PathPicker picker(
         path, steps, options, result,
         StateContext{nullptr, hashing ? &history : nullptr, &facts, visited.get(), options.verify_fingerprints},
-        num_agents, static_cast<uint64_t>(first_new));
+        NumAgents(scenario.machine()), static_cast<uint64_t>(first_new));
     RunOptions run;
     run.record_trace = false;
     run.observer = &steps;

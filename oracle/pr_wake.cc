@@ -1,5 +1,6 @@
 // PR3 no lost crash wake, PR4 ordering discipline, PR7 target coverage (DOMAIN §6).
 #include "oracle/pr_util.h"
+#include "sim/memory_model.h"
 
 namespace crashdiff {
 namespace {
@@ -36,7 +37,7 @@ void CheckLostWake(const RunView& run, std::vector<Violation>& out) {
 // registration; a wake lost to a reordered clear is PR3's). Without them (sequential consistency, where no order can be
 // violated) it is a lint over the steps a run executed: a read or a wake that a missing barrier leaves unordered.
 void CheckOrdering(const RunView& run, std::vector<Violation>& out) {
-  const bool buffered = run.scenario.machine().memory_model() == pb::ARCHITECTURE;
+  const bool buffered = BuffersStores(run.scenario.machine());
   for (uint32_t c = 0; c < run.num_cpus(); ++c) {
     const CpuFacts& f = run.facts.cpus[c];
     if (buffered) {

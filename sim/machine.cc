@@ -20,7 +20,7 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
     : scenario_(scenario),
       options_(options),
       overwritten_(kNumRegions, false),
-      buffers_stores_(scenario.machine().memory_model() == pb::ARCHITECTURE) {
+      buffers_stores_(BuffersStores(scenario.machine())) {
   const uint32_t threads = config().threads_per_core();
   const uint32_t n = config().cores() * threads;
   cpus_.reserve(n);
@@ -154,6 +154,7 @@ bool Machine::BufferedElsewhere(const Var& v, uint32_t self) const {
 // now, whatever the policy or a hold would pick (unbounded buffering would turn a spin on a lock, or an interrupt
 // controller's flush loop, into a livelock no machine has). The buffer with the oldest such store goes first.
 uint32_t Machine::OverdueBuffer() const {
+  if (!buffers_stores_) return kNoCpu;
   uint32_t best = kNoCpu;
   uint64_t oldest = UINT64_MAX;
   for (auto it = runnable_.rbegin(); it != runnable_.rend() && *it >= num_cpus(); ++it) {

@@ -14,6 +14,7 @@
 
 #include "proto/scenario.pb.h"
 #include "sim/cpu.h"
+#include "sim/memory_model.h"
 #include "sim/observer.h"
 #include "sim/program.h"
 #include "sim/scheduler.h"

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "sim/events.h"
+#include "sim/memory_model.h"
 #include "sim/trigger_points.h"
 
 namespace crashdiff {
@@ -101,7 +102,7 @@ class Validator {
       if (m.never_started(i) == m.boot_cpu()) Fail(p, "the boot CPU has started");
       if (offline.count(m.never_started(i))) Fail(p, "CPU " + std::to_string(m.never_started(i)) + " is also offline");
     }
-    weak_memory_ = m.memory_model() == pb::ARCHITECTURE;
+    weak_memory_ = BuffersStores(m);
     if (m.panic_timeout() < -1 || m.panic_timeout() > 3600) {
       Fail(Join(base, F(m, "panic_timeout")), "must be in [-1, 3600], got " + std::to_string(m.panic_timeout()));
     }

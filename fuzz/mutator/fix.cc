@@ -4,6 +4,7 @@
 #include <set>
 
 #include "sim/events.h"
+#include "sim/memory_model.h"
 #include "sim/trigger_points.h"
 #include "sim/validate.h"
 
@@ -57,7 +58,7 @@ class Fixer {
     MachineFix(*s.mutable_machine());
     const pb::Machine& m = s.machine();
     n_ = m.cores() * m.threads_per_core();
-    buffered_ = m.memory_model() == pb::ARCHITECTURE;
+    buffered_ = BuffersStores(m);
     family_ = m.family();
     ScheduleFix(*s.mutable_schedule());
     if (s.events_size() > kMaxEvents) {

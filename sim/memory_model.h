@@ -1,0 +1,22 @@
+// What a machine's memory_model means for the parts that read the configuration without running it (validation,
+// the mutator's repairs, the oracle, systematic exploration): whether its CPUs have store buffers, and how many
+// agents its scheduler chooses among (docs/SIMULATOR.md "Store buffers").
+#pragma once
+
+#include <cstdint>
+
+#include "proto/scenario.pb.h"
+
+namespace crashdiff {
+
+inline bool BuffersStores(const pb::Machine& m) {
+  return m.memory_model() == pb::ARCHITECTURE;
+}
+
+// The CPUs (ids 0 .. cpus-1) and, with store buffers, each CPU's buffer (id cpus + cpu).
+inline uint32_t NumAgents(const pb::Machine& m) {
+  const uint32_t cpus = m.cores() * m.threads_per_core();
+  return BuffersStores(m) ? 2 * cpus : cpus;
+}
+
+}  // namespace crashdiff
