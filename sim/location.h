@@ -28,7 +28,7 @@ namespace crashdiff {
   X(kPanicHalt, "PANIC_HALT", false, false, "#8d6e63", "panicked with nothing to hand over to; halted in panic")    \
   X(kNextKernel, "NEXT_KERNEL", false, false, "#00897b", "the initiator after hand-over, running the next kernel")  \
   X(kLooseVectors, "LOOSE_VECTORS", false, false, "#ad1457",                                                        \
-    "reset out of firmware with no kernel state: executing old-kernel exception vectors, not saved")
+    "executing old-kernel exception vectors with no way out (reset with no paca, ISI loop), not saved")
 
 enum class Location : uint8_t {
 #define CRASHDIFF_LOCATION_ENUM(e, name, parked, strict, colour, meaning) e,

@@ -220,12 +220,29 @@ Task<> PpcKernel::OpalReinitCpus(Cpu& cpu) {
   }
 }
 
+// kexec_sequence (arch/powerpc/kernel/misc_64.S) calls mmu_cleanup_all in real mode just before the jump
+// (default_machine_kexec, kexec/core_64.c); on a hash MMU (arch/powerpc/mm/book3s64/pgtable.c) that is
+// mmu_hash_ops.hpte_clear_all, on powernv native_hpte_clear (mm/book3s64/hash_native.c): every valid HPTE
+// invalidated and tlbie'd. tlbie is broadcast, so every other thread still fetching old-kernel text with translation
+// on takes an instruction storage interrupt at its next fetch ("All cpus are in real mode (or they will be when
+// they isi)"). Threads in firmware, in real mode or asleep in nap/stop do not fetch translated: the latch waits
+// (a stop's wake goes through 0x100 first). Radix (POWER9 platforms here): radix__mmu_cleanup_all clears the
+// initiator's PTCR and LPCR and flushes the TLB; whether other threads then fault is not established, not modelled.
+Task<> PpcKernel::MmuCleanupAll(Cpu& cpu) {
+  co_await cpu.hw_op("I14", "mmu_cleanup_all: native_hpte_clear (tlbie every HPTE)", [this, &cpu] {
+    for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+      if (c != cpu.id()) m_.cpu(c).hw().isi = true;
+    }
+  });
+}
+
 // machine_kexec() -> default_machine_kexec() in crash mode (after machine_crash_shutdown, from __crash_kexec): no
 // kexec_prepare_cpus (CPUs were collected above); kexec_sequence copies the new kernel's first 0x100 bytes to real 0,
 // sets kexec_flag and jumps: from here on the low exception vectors belong to the kdump kernel.
 Task<> PpcKernel::MachineKexec(Cpu& cpu) {
   m_.Log(cpu.id(), "kexec: Starting switchover sequence.");
   co_await cpu.write(s_.kexec_flag, 1, "I14");
+  if (HashMmu()) co_await MmuCleanupAll(cpu);
   co_await cpu.handover({Region::kLowVectors}, "I14");
 }
 

@@ -142,7 +142,7 @@ Task<> PpcKernel::MachineCheck(Cpu& cpu) {
 
 Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
   PerCpu& p = pc(cpu);
-  if (!p.has_paca) {
+  if (!p.has_paca || source == Source::kIsi) {
     co_await LooseInVectors(cpu, source);
     co_return;
   }
@@ -170,6 +170,9 @@ Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
   }
 }
 
+// An instruction storage interrupt after the initiator's mmu_cleanup_all (MachineKexec): the 0x400 handler
+// (instruction_access_common_real) turns translation back on and the next fetch faults again, 0x400 -> +0x8 ->
+// 0x400 (the QEMU powersave=off run, docs/QEMU.md "After the hand-over"): a CPU looping in the low vectors.
 // An interrupt on a thread Linux never started: only an operator's reset gets one there (it takes the thread out of
 // skiboot, FwReset::kToOsVector). Every powernv vector starts with GET_PACA (exceptions-64s.S: mfspr r13 from
 // HSPRG0) and works on the paca through r13 (the 0x100 idle-wake test stores to PACA_EXNMI, GEN_INT_ENTRY takes the

@@ -224,5 +224,25 @@ TEST(PpcEmergent, ResetNestedInsideTheNmiIpiLockDeadlocksTheCrash) {
   EXPECT_EQ(last->label, "NMI-H");
 }
 
+// The QEMU powersave=off run (docs/QEMU.md "After the hand-over"): on a hash MMU the initiator's mmu_cleanup_all
+// (kexec_sequence, just before the jump) clears the hash table with broadcast tlbie, so the offline thread
+// busy-polling in its loop with translation on takes an instruction storage interrupt with no event injected and
+// loops in the low vectors (DEAD_CORRUPT once they are the kdump kernel's). POWER9 here runs radix: not modelled.
+TEST(PpcEmergent, HashTableClearAtTheHandOverTakesABusyPollingThreadIntoTheVectors) {
+  const std::string machine =
+      " cores: 2 threads_per_core: 1 offline: 1 panic_timeout: 1 firmware { idle_state_usable: false } }\n"
+      "events { kind: PANIC cpus: 0 trigger { at_time_ns: 1000 } }\n";
+  const pb::Scenario p8 = testing::ScenarioFromText("machine { family: PPC platform: POWER8_XICS" + machine);
+  const pb::Scenario p9 = testing::ScenarioFromText("machine { family: PPC platform: POWER9_DOORBELL_XIVE" + machine);
+  const RunResult hash = RunOn("ppc-upstream-clear-then-check", p8);
+  ASSERT_TRUE(hash.handed_over);
+  EXPECT_EQ(CountDiag(hash, "ERROR: 1 cpu(s) not responding"), 1);
+  EXPECT_EQ(hash.cpus[1].final, Location::kDeadCorrupt);
+  EXPECT_TRUE(HasEntry(hash, 1, TraceKind::kIrq, "ISI"));
+  const RunResult radix = RunOn("ppc-upstream-clear-then-check", p9);
+  ASSERT_TRUE(radix.handed_over);
+  EXPECT_EQ(radix.cpus[1].final, Location::kOfflineLoop);
+}
+
 }  // namespace
 }  // namespace crashdiff
