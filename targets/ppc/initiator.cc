@@ -2,7 +2,9 @@
 // crash_kexec_prepare_cpus, crash_kexec_wait_realmode (torvalds/linux@2555693dd85c, S18), the 2022 form with
 // is_via_system_reset and crash_smp_send_stop collecting the CPUs (S19, S30); kernel/smp.c crash_send_ipi (v4.14
 // without, v4.17+ with the offline round); platforms/powernv/setup.c pnv_kexec_cpu_down /
-// pnv_kexec_wait_secondaries_down (S20); kexec/core_64.c default_machine_kexec (hand-over, DOMAIN §2.10).
+// pnv_kexec_wait_secondaries_down (S20); kexec/core_64.c default_machine_kexec and kernel/misc_64.S kexec_sequence
+// with mm/book3s64 mmu_cleanup_all / native_hpte_clear (hand-over, DOMAIN §2.10); and the firmware it calls:
+// open-power/skiboot@ecebf4fb3d9c core/cpu.c opal_reinit_cpus, cpu_cleanup_all, cpu_wait_job, opal_query_cpu_status.
 #include <bit>
 #include <vector>
 
