@@ -63,8 +63,7 @@ const std::map<std::string, std::vector<pb::Scenario>>& Seeds() {
   return seeds;
 }
 
-void BM_Differential(benchmark::State& state, const char* family) {
-  const auto& seeds = Seeds().at(family);
+void RunSeeds(benchmark::State& state, const std::vector<pb::Scenario>& seeds) {
   size_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(RunDifferential(seeds[i++ % seeds.size()]));
@@ -72,9 +71,24 @@ void BM_Differential(benchmark::State& state, const char* family) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
   state.counters["seeds"] = static_cast<double>(seeds.size());
 }
+
+void BM_Differential(benchmark::State& state, const char* family) {
+  RunSeeds(state, Seeds().at(family));
+}
 BENCHMARK_CAPTURE(BM_Differential, ppc, "ppc")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Differential, x86, "x86")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Differential, arm64, "arm64")->Unit(benchmark::kMicrosecond);
+
+// The same seeds with store buffers on (machine.memory_model ARCHITECTURE): what the memory model costs. Compare
+// with BM_Differential of the same family.
+void BM_DifferentialStoreBuffers(benchmark::State& state, const char* family) {
+  std::vector<pb::Scenario> seeds = Seeds().at(family);
+  for (pb::Scenario& s : seeds) s.mutable_machine()->set_memory_model(pb::ARCHITECTURE);
+  RunSeeds(state, seeds);
+}
+BENCHMARK_CAPTURE(BM_DifferentialStoreBuffers, ppc, "ppc")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_DifferentialStoreBuffers, x86, "x86")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_DifferentialStoreBuffers, arm64, "arm64")->Unit(benchmark::kMicrosecond);
 
 // A generated scenario of a given size: a panic on cpu0, every other odd CPU offline (half the other threads),
 // and `events` stray hardware events at distinct times spread over the CPUs (ppc: doorbells, HMIs, spurious

@@ -507,6 +507,7 @@ int64_t Backtrack(std::vector<Node>& path, uint32_t bound, bool dpor, bool preem
 
 bool WithExplicitSchedule(const pb::Scenario& scenario, const std::vector<uint32_t>& picks, pb::Scenario& out) {
   out = scenario;
+  const uint32_t num_cpus = scenario.machine().cores() * scenario.machine().threads_per_core();
   pb::Schedule* s = out.mutable_schedule();
   s->clear_choices();
   for (size_t i = 0; i < picks.size();) {
@@ -514,7 +515,9 @@ bool WithExplicitSchedule(const pb::Scenario& scenario, const std::vector<uint32
     while (j < picks.size() && picks[j] == picks[i] && j - i < kMaxChoiceSteps) ++j;
     if (s->choices_size() >= kMaxChoices) return false;
     pb::Choice* c = s->add_choices();
-    c->set_cpu(picks[i]);
+    // A store buffer's agent (Machine::num_agents) is written as its CPU's store_buffer choice.
+    c->set_cpu(picks[i] < num_cpus ? picks[i] : picks[i] - num_cpus);
+    if (picks[i] >= num_cpus) c->set_store_buffer(true);
     c->set_steps(static_cast<uint32_t>(j - i));
     i = j;
   }

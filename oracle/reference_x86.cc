@@ -69,8 +69,8 @@ Task<> X86CollectOffline(ReferenceProgram& p, Cpu& initiator) {
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     // Offline now (hotplug may have changed the set), and not collected through the receiver already.
     if (c == initiator.id() || p.is_online(c) || m.never_started(c) || p.in_receiver(c)) continue;
-    m.RecordWakeSent(c);
-    co_await initiator.write(p.offline_control(c), ReferenceProgram::kKick, "K2b");
+    // The kick is the store: it reaches the CPU when it becomes visible (at once, or when its buffer commits it).
+    co_await initiator.write(p.offline_control(c), ReferenceProgram::kKick, "K2b", [&m, c] { m.RecordWakeSent(c); });
     co_await p.WaitParked(initiator, c, kKickBudget, "K2c");
   }
 }

@@ -66,8 +66,8 @@ void RecordHw(Cpu& cpu, Label label, const std::string& what, int64_t value) {
 Cpu::ReadOp Cpu::read(Var& v, Label l) {
   return ReadOp(*this, v, l);
 }
-Cpu::WriteOp Cpu::write(Var& v, int64_t value, Label l) {
-  return WriteOp(*this, v, value, l);
+Cpu::WriteOp Cpu::write(Var& v, int64_t value, Label l, std::function<void()> on_visible) {
+  return WriteOp(*this, v, value, l, std::move(on_visible));
 }
 Cpu::RmwOp Cpu::fetch_add(Var& v, int64_t delta, Label l) {
   return RmwOp(*this, v, RmwOp::Kind::kAdd, delta, 0, l);
@@ -79,8 +79,8 @@ Cpu::LocalOp Cpu::barrier(Label l) {
   return LocalOp(
       *this, l, [](Cpu& c) { c.machine().CommitStores(c); }, "barrier", TraceTags{.mark = TraceMark::kBarrier});
 }
-Cpu::LocalOp Cpu::hw_store(Label l, std::string what, std::function<void()> f) {
-  return LocalOp(*this, l, nullptr, std::move(what), TraceTags{}, std::move(f));
+Cpu::LocalOp Cpu::hw_store(Label l, std::string what, std::function<void()> f, bool sync_first) {
+  return LocalOp(*this, l, nullptr, std::move(what), TraceTags{}, std::move(f), sync_first);
 }
 Cpu::LocalOp Cpu::local(Label l, std::string what) {
   return LocalOp(*this, l, nullptr, std::move(what));
@@ -131,15 +131,16 @@ Cpu::LocalOp Cpu::overwrite(Region r, Label l) {
 // ---- Execution ----
 
 // A load sees this CPU's newest buffered store to the variable, else memory. A load from memory while another
-// CPU still buffers a store to the variable reads a value that store has already replaced in program order:
-// the entry says so (TraceMark::kStale), which is what the oracle's ordering property looks for.
+// CPU still buffers a store of a different value to the variable reads a value that store has already replaced
+// in program order: the entry says so (TraceMark::kStale), which is what the oracle's ordering property looks
+// for. (A buffered store of the value memory already holds changes nothing a load can see.)
 PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
   TraceTags tags = var_->tags();
   if (const BufferedStore* own = cpu.Forward(*var_)) {
     result_ = own->value;
   } else {
     result_ = var_->value;
-    if (var_->buffered > 0) tags.mark = TraceMark::kStale;
+    if (var_->buffered > 0 && cpu.machine().BufferedElsewhere(*var_, cpu.id())) tags.mark = TraceMark::kStale;
   }
   cpu.machine().Record(cpu.id(), TraceKind::kRead, label, var_->name, result_, tags);
   return Result::kDone;
@@ -148,9 +149,10 @@ PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
 PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
   Machine& m = cpu.machine();
   if (m.buffers_stores()) {
-    m.BufferStore(cpu, BufferedStore{var_, value_, label, nullptr, {}});
+    m.BufferStore(cpu, BufferedStore{var_, value_, label, std::move(on_visible_), {}});
   } else {
     m.StoreToLine(*var_, value_, cpu.id(), label);
+    if (on_visible_) on_visible_();
   }
   return Result::kDone;
 }
@@ -174,6 +176,7 @@ PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
 PendingOp::Result Cpu::LocalOp::Execute(Cpu& cpu) {
   if (hw_store_) {
     Machine& m = cpu.machine();
+    if (sync_first_) m.CommitStores(cpu);
     if (m.buffers_stores()) {
       m.BufferStore(cpu, BufferedStore{nullptr, 0, label, std::move(hw_store_), what_});
     } else {

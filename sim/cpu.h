@@ -84,14 +84,16 @@ struct Wake {
   uint32_t srr1 = 0;  // powerpc wake reason (0: none)
 };
 
-// A store the CPU executed that other CPUs cannot see yet (memory_model ARCHITECTURE): a store to a variable, or
-// a store-like hardware write (hw set: msgclr, an MMIO write to the CPU's interrupt controller).
+// A store the CPU executed that other CPUs cannot see yet (memory_model ARCHITECTURE): a store to a variable (var
+// set; hw, if any, runs after it becomes visible), or a store-like hardware write (var null, hw its effect: msgclr,
+// an MMIO write to the CPU's interrupt controller).
 struct BufferedStore {
   Var* var = nullptr;
   int64_t value = 0;
   Label label;
   std::function<void()> hw;
   std::string what;
+  uint64_t issued_step = 0;  // the scheduled step at which the CPU executed it (bounds its time in the buffer)
 };
 
 // One execution context on a CPU: the program, an interrupt handler, or a software event.
@@ -171,7 +173,9 @@ class Cpu {
   class HwOp;
 
   ReadOp read(Var& v, Label l);
-  WriteOp write(Var& v, int64_t value, Label l);
+  // on_visible (optional) runs when the store becomes visible to other CPUs: at once, or at its commit. A wake that
+  // a store carries (x86: a store to the line another CPU's MONITOR watches) is booked there.
+  WriteOp write(Var& v, int64_t value, Label l, std::function<void()> on_visible = nullptr);
   RmwOp fetch_add(Var& v, int64_t delta, Label l);                    // returns the old value
   RmwOp cmpxchg(Var& v, int64_t expected, int64_t desired, Label l);  // returns the old value
   LocalOp barrier(Label l);  // a full barrier: with store buffers, commits this CPU's buffered stores
@@ -206,8 +210,9 @@ class Cpu {
   template <typename F>
   auto ordered_hw_op(Label l, std::string what, F f);
   // A store-like write to hardware state (msgclr; an MMIO store to the CPU's interrupt controller): with store
-  // buffers it is buffered like a store, and f() runs when the buffer commits it.
-  LocalOp hw_store(Label l, std::string what, std::function<void()> f);
+  // buffers it is buffered like a store, and f() runs when the buffer commits it. sync_first: the accessor
+  // commits this CPU's earlier stores first (powerpc out_8() starts with a sync), with no step of its own.
+  LocalOp hw_store(Label l, std::string what, std::function<void()> f, bool sync_first = false);
 
   // ---- Used by the machine. ----
   std::vector<Frame>& frames() { return frames_; }
@@ -300,12 +305,14 @@ class Cpu::ReadOp : public Op<int64_t> {
 
 class Cpu::WriteOp : public Op<void> {
  public:
-  WriteOp(Cpu& c, Var& v, int64_t value, Label l) : Op(c, l), var_(&v), value_(value) {}
+  WriteOp(Cpu& c, Var& v, int64_t value, Label l, std::function<void()> on_visible)
+      : Op(c, l), var_(&v), value_(value), on_visible_(std::move(on_visible)) {}
   Result Execute(Cpu& cpu) override;
 
  private:
   Var* var_;
   int64_t value_;
+  std::function<void()> on_visible_;
 };
 
 class Cpu::RmwOp : public Op<int64_t> {
@@ -324,8 +331,13 @@ class Cpu::RmwOp : public Op<int64_t> {
 class Cpu::LocalOp : public Op<void> {
  public:
   LocalOp(Cpu& c, Label l, std::function<void(Cpu&)> effect, std::string what, TraceTags tags = {},
-          std::function<void()> hw_store = nullptr)
-      : Op(c, l), effect_(std::move(effect)), what_(std::move(what)), tags_(tags), hw_store_(std::move(hw_store)) {}
+          std::function<void()> hw_store = nullptr, bool sync_first = false)
+      : Op(c, l),
+        effect_(std::move(effect)),
+        what_(std::move(what)),
+        tags_(tags),
+        hw_store_(std::move(hw_store)),
+        sync_first_(sync_first) {}
   Result Execute(Cpu& cpu) override;
 
  private:
@@ -333,6 +345,7 @@ class Cpu::LocalOp : public Op<void> {
   std::string what_;
   TraceTags tags_;                  // set only by the simulator's own operations (barrier, monitor)
   std::function<void()> hw_store_;  // Cpu::hw_store: a store-like hardware write, recorded as kHw
+  bool sync_first_;
 };
 
 class Cpu::WaitOp : public Op<bool> {

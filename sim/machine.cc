@@ -126,9 +126,11 @@ void Machine::CommitOldest(Cpu& cpu) {
   BufferedStore s = std::move(buffer.front());
   buffer.pop_front();
   if (buffer.empty()) SetBufferRunnable(cpu.id(), false);
+  current_cpu_ = cpu.id();  // what the commit books (a wake the store carries) is this CPU's
   if (s.var != nullptr) {
     --s.var->buffered;
     Store(*s.var, s.value, cpu.id(), s.label, TraceMark::kCommit);
+    if (s.hw) s.hw();
   } else {
     s.hw();
     Record(cpu.id(), TraceKind::kHw, s.label, s.what, 0, TraceTags{.mark = TraceMark::kCommit});
@@ -137,6 +139,31 @@ void Machine::CommitOldest(Cpu& cpu) {
 
 void Machine::CommitStores(Cpu& cpu) {
   while (!cpu.store_buffer().empty()) CommitOldest(cpu);
+}
+
+bool Machine::BufferedElsewhere(const Var& v, uint32_t self) const {
+  for (const Cpu& c : cpus_) {
+    if (c.id() == self) continue;
+    const BufferedStore* s = c.Forward(v);
+    if (s != nullptr && s->value != v.value.raw()) return true;
+  }
+  return false;
+}
+
+// Hardware drains a store buffer in bounded time: a store buffered kMaxBufferedSteps scheduled steps ago commits
+// now, whatever the policy or a hold would pick (unbounded buffering would turn a spin on a lock, or an interrupt
+// controller's flush loop, into a livelock no machine has). The buffer with the oldest such store goes first.
+uint32_t Machine::OverdueBuffer() const {
+  uint32_t best = kNoCpu;
+  uint64_t oldest = UINT64_MAX;
+  for (auto it = runnable_.rbegin(); it != runnable_.rend() && *it >= num_cpus(); ++it) {
+    const uint64_t issued = cpus_[*it - num_cpus()].store_buffer().front().issued_step;
+    if (step_ - issued >= kMaxBufferedSteps && issued <= oldest) {
+      oldest = issued;
+      best = *it;
+    }
+  }
+  return best;
 }
 
 void Machine::SetBufferRunnable(uint32_t cpu, bool runnable) {
@@ -574,9 +601,14 @@ RunResult Machine::Run(Program& program) {
       result_.end = EndReason::kStepBudget;
       break;
     }
-    const uint32_t id =
-        options_.picker != nullptr ? options_.picker->Pick(runnable, step_) : scheduler_->Pick(runnable, step_);
-    assert(std::binary_search(runnable.begin(), runnable.end(), id));
+    // An overdue buffer is the only choice of this step (a picker is still asked, so its path stays aligned).
+    const uint32_t overdue = OverdueBuffer();
+    if (overdue != kNoCpu) forced_.assign(1, overdue);
+    const std::vector<uint32_t>& choices = overdue != kNoCpu ? forced_ : runnable;
+    const uint32_t id = options_.picker != nullptr ? options_.picker->Pick(choices, step_)
+                        : overdue != kNoCpu        ? overdue
+                                                   : scheduler_->Pick(runnable, step_);
+    assert(std::binary_search(choices.begin(), choices.end(), id));
     if (id >= num_cpus()) {
       CommitOldest(cpus_[id - num_cpus()]);
     } else {

@@ -29,6 +29,8 @@ inline constexpr uint64_t kTimeLimitNs = 3600 * kSec;
 // Settling (Machine::Run) is bounded: a CPU's start-up path that has not blocked, entered firmware or finished
 // within this many steps is a model bug, and the simulator aborts.
 inline constexpr uint64_t kSettleStepLimit = 10'000;
+// memory_model ARCHITECTURE: the most scheduled steps a store stays in a store buffer (Machine::OverdueBuffer).
+inline constexpr uint64_t kMaxBufferedSteps = 1'000;
 
 #define CRASHDIFF_END_REASONS(X)                                                  \
   X(kQuiescent, "quiescent", "no CPU can run and nothing is scheduled to happen") \
@@ -127,6 +129,8 @@ class Machine {
   void BufferStore(Cpu& cpu, BufferedStore store);
   void CommitOldest(Cpu& cpu);  // one store of cpu's buffer becomes visible
   void CommitStores(Cpu& cpu);  // all of them, oldest first (a full barrier)
+  // Whether a CPU other than self buffers a store to v of a value memory does not hold.
+  bool BufferedElsewhere(const Var& v, uint32_t self) const;
   // Read-only views for state summaries (explore/state.h): every variable in creation order (Var::id), and each
   // scenario event's progress (fired; on_label occurrences seen so far).
   const std::deque<Var>& vars() const { return vars_; }
@@ -239,6 +243,7 @@ class Machine {
   void RefreshRunnable();
   void VerifyRunnable();
   void SetBufferRunnable(uint32_t cpu, bool runnable);
+  uint32_t OverdueBuffer() const;  // the agent of a buffer whose oldest store must commit now, or kNoCpu
 
   pb::Scenario scenario_;
   RunOptions options_;
@@ -268,6 +273,7 @@ class Machine {
 
   // Runnable set: runnable_ (sorted CPU ids) is kept equal to {c : Runnable(c)} by re-evaluating only dirty CPUs.
   std::vector<uint32_t> runnable_;
+  std::vector<uint32_t> forced_;  // scratch: the one choice of a step whose buffer is overdue
   std::vector<uint8_t> runnable_flag_;
   std::vector<uint8_t> dirty_flag_;
   std::vector<uint32_t> dirty_, dirty_work_;

@@ -110,9 +110,12 @@ uint32_t Scheduler::Pick(const std::vector<uint32_t>& runnable, uint64_t step) {
       ++followed_;
     }
     if (holding_) {
+      // A held CPU's store buffer is held with it: the stall a hold stands for (a cache-miss storm, SMT priority)
+      // keeps its stores waiting for their lines too. A held buffer holds only itself.
+      const uint32_t buffer = current_ < num_cpus_ ? num_cpus_ + current_ : current_;
       others_.clear();
       for (uint32_t c : runnable) {
-        if (c != current_) others_.push_back(c);
+        if (c != current_ && c != buffer) others_.push_back(c);
       }
       if (!others_.empty()) {
         --remaining_;

@@ -57,6 +57,7 @@ class Fixer {
     MachineFix(*s.mutable_machine());
     const pb::Machine& m = s.machine();
     n_ = m.cores() * m.threads_per_core();
+    buffered_ = m.memory_model() == pb::ARCHITECTURE;
     family_ = m.family();
     ScheduleFix(*s.mutable_schedule());
     if (s.events_size() > kMaxEvents) {
@@ -150,6 +151,8 @@ class Fixer {
         Change([&] { c.set_steps(Clamp<uint32_t>(c.steps(), 1, kMaxChoiceSteps)); });
       }
       if (c.has_after()) AnchorFix(*c.mutable_after());
+      // Store buffers exist only in the ARCHITECTURE memory model.
+      if (c.store_buffer() && !buffered_) Change([&] { c.clear_store_buffer(); });
     }
   }
 
@@ -243,6 +246,7 @@ class Fixer {
 
   const LabelPool* labels_;
   uint32_t n_ = 1;
+  bool buffered_ = false;  // machine.memory_model ARCHITECTURE
   pb::Family family_ = pb::PPC;
   bool changed_ = false;
 };

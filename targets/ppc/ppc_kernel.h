@@ -74,6 +74,7 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<> XicsExternal(Cpu& cpu);
   Task<> XiveExternal(Cpu& cpu);
   Task<> IpiDemux(Cpu& cpu, Regs regs);
+  Task<> IcpClearMfrr(Cpu& cpu, bool opal, Label l);
   Task<> FlushCallFunctionQueue(Cpu& cpu, Label l);
 
   // offline_loop.cc (versions: KillSelf)

@@ -107,6 +107,17 @@ struct Variant {
   SendStop send_stop = SendStop::kV4_14;
 };
 
+// The versions ppc-upstream-clear-then-check runs (mainline after 4145f358644b, v5.x): the base of the patches and
+// test-only mutants written against it.
+inline constexpr Variant kUpstreamVariant{
+    .crash_ipi_callback = CrashIpiCb::kNoOnlineTest,
+    .prepare_cpus = PrepareCpus::k4145f358,
+    .kill_self = KillSelf::k4145f358,
+    .crash_shutdown = CrashShutdown::kV4_14,
+    .nmi_ipi = NmiIpi::k88b9a3d1,
+    .send_stop = SendStop::k88b9a3d1,
+};
+
 // nmi_ipi_function values.
 enum NmiFn : int64_t { kFnNone = 0, kFnCrashIpiCallback = 1, kFnStopThisCpu = 2 };
 // Muxed IPI message bytes (PPC_MSG_*).

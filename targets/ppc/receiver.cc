@@ -44,7 +44,8 @@ Task<> PpcKernel::CrashIpiCallbackNoOnlineTest(Cpu& cpu, Regs regs) {
   if (XiveEnabled()) {
     co_await cpu.hw_op("R5", "xive_teardown_cpu", [&cpu] { cpu.hw().xive_queue.clear(); });
   } else {
-    co_await cpu.hw_store("R5", "xics_kexec_teardown_cpu: MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
+    co_await cpu.hw_store(
+        "R5", "xics_kexec_teardown_cpu: MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; }, /*sync_first=*/true);
   }
   co_await cpu.barrier("R5");
   co_await cpu.write(*p.kexec_state, kKexecStateRealMode, "R5");

@@ -13,15 +13,6 @@
 namespace crashdiff::ppc {
 namespace {
 
-constexpr Variant kUpstream{
-    .crash_ipi_callback = CrashIpiCb::kNoOnlineTest,
-    .prepare_cpus = PrepareCpus::k4145f358,
-    .kill_self = KillSelf::k4145f358,
-    .crash_shutdown = CrashShutdown::kV4_14,
-    .nmi_ipi = NmiIpi::k88b9a3d1,
-    .send_stop = SendStop::k88b9a3d1,
-};
-
 const TargetSpec kSpec{
     .name = "ppc-upstream-clear-then-check",
     .family = pb::PPC,
@@ -39,7 +30,7 @@ const TargetSpec kSpec{
             kFirmwareHeldResetAfterHandover,
             kNeverStartedResetAfterHandover,
         },
-    .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kUpstream); },
+    .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kUpstreamVariant); },
 };
 
 }  // namespace

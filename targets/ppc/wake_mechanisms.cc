@@ -93,12 +93,23 @@ Task<> PpcKernel::ControllerFlush(Cpu& cpu, Label l) {
   }
 }
 
+// MFRR = 0xff. icp_native_set_qirr(): out_8() is a sync, then a cache-inhibited store, which later cacheable loads
+// may still overtake (buffered). opal_int_set_mfrr(): an OPAL call, done by firmware before it returns.
+Task<> PpcKernel::IcpClearMfrr(Cpu& cpu, bool opal, Label l) {
+  if (opal) {
+    co_await cpu.ordered_hw_op(l, "set MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
+  } else {
+    co_await cpu.hw_store(l, "set MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; }, /*sync_first=*/true);
+  }
+}
+
 // icp_native_flush_interrupt (one accept per call) / icp_opal_flush_interrupt (loops while EOI reports more).
 Task<> PpcKernel::IcpFlush(Cpu& cpu, bool drain_all, Label l) {
   PerCpu& p = pc(cpu);
   for (;;) {
     // Reading XIRR accepts the most favoured source: the IPI (priority 4) before devices (priority 5).
-    const int64_t vec = co_await cpu.hw_op(l, drain_all ? "opal_int_get_xirr" : "icp_native_get_xirr", [&cpu] {
+    // in_be32() / an OPAL call: ordered after this CPU's earlier stores (the accessor's sync; the firmware call).
+    const int64_t vec = co_await cpu.ordered_hw_op(l, drain_all ? "opal_int_get_xirr" : "icp_native_get_xirr", [&cpu] {
       CpuHw& hw = cpu.hw();
       if (hw.mfrr != kMfrrNone) return kXicsIpi;
       if (!hw.device_pending.empty()) {
@@ -111,8 +122,7 @@ Task<> PpcKernel::IcpFlush(Cpu& cpu, bool drain_all, Label l) {
     if (vec == kXicsSpurious) co_return;
     if (vec == kXicsIpi) {
       co_await cpu.write(*p.host_ipi, 0, l);
-      // icp_native_set_qirr / opal_int_set_mfrr: a cache-inhibited store to the ICP, ordered like a store.
-      co_await cpu.hw_store(l, "set MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
+      co_await IcpClearMfrr(cpu, drain_all, l);
     } else {
       m_.Log(cpu.id(), "XICS: hw interrupt 0x" + std::to_string(vec) + " to offline cpu, disabling");
       co_await cpu.hw_op(l, "xics_mask_unknown_vec",
@@ -122,7 +132,7 @@ Task<> PpcKernel::IcpFlush(Cpu& cpu, bool drain_all, Label l) {
       co_await cpu.local(l, "EOI");
       co_return;
     }
-    const bool more = co_await cpu.hw_op(
+    const bool more = co_await cpu.ordered_hw_op(
         l, "opal_int_eoi", [&cpu] { return cpu.hw().mfrr != kMfrrNone || !cpu.hw().device_pending.empty(); });
     if (!more) co_return;
   }
@@ -158,7 +168,7 @@ Task<> PpcKernel::DoorbellException(Cpu& cpu) {
 
 // External interrupt through XICS (native or OPAL): accept one source; the IPI goes to the demux.
 Task<> PpcKernel::XicsExternal(Cpu& cpu) {
-  const int64_t vec = co_await cpu.hw_op("N1", "get_xirr", [&cpu] {
+  const int64_t vec = co_await cpu.ordered_hw_op("N1", "get_xirr", [&cpu] {
     CpuHw& hw = cpu.hw();
     if (hw.mfrr != kMfrrNone) return kXicsIpi;
     if (!hw.device_pending.empty()) {
@@ -170,7 +180,7 @@ Task<> PpcKernel::XicsExternal(Cpu& cpu) {
   });
   if (vec == kXicsIpi) {
     co_await cpu.write(*pc(cpu).host_ipi, 0, "N1");
-    co_await cpu.hw_store("N1", "set MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; });
+    co_await IcpClearMfrr(cpu, platform() == pb::POWER9_ICP_OPAL, "N1");
     co_await IpiDemux(cpu, Regs{true, 0x500});
   } else if (vec != kXicsSpurious) {
     co_await cpu.local("N1", "device interrupt handled, EOI");

@@ -17,23 +17,7 @@ class UnorderedShootdown : public X86Kernel {
       : X86Kernel(m, X86Variant{.dedicated_mwait_line = true, .robust_stop_mask = true, .park_in_init = false}) {}
 
  protected:
-  // NmiShootdownCpus without the wmb() at C5 and with an unordered send.
-  Task<> NmiShootdownCpus(Cpu& cpu) override {
-    const int64_t self = cpu.id();
-    co_await cpu.irq_disable("C1");
-    if (co_await cpu.read(crash_ipi_issued_, "C1") != 0) {
-      m_.Log(cpu.id(), "WARNING: nmi_shootdown_cpus: shootdown already issued");
-      co_return;
-    }
-    co_await cpu.write(crashing_cpu_, self, "C2");
-    co_await cpu.write(shootdown_callback_, 1, "C3");
-    const int64_t online = co_await cpu.read(num_online_, "C4");
-    co_await cpu.write(waiting_for_crash_ipi_, online - 1, "C4");
-    co_await cpu.write(crash_nmi_handler_, 1, "C5");
-    co_await SendToOthers(cpu, Source::kNmi, "C6", false, /*ordered=*/false);
-    co_await cpu.write(crash_ipi_issued_, 1, "C7");
-    co_await cpu.wait_until([this] { return waiting_for_crash_ipi_.value <= 0; }, kSec, "C8");
-  }
+  bool ShootdownOrdersStores() const override { return false; }
 };
 
 const TargetSpec kSpec{

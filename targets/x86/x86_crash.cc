@@ -114,8 +114,9 @@ Task<> X86Kernel::NmiShootdownCpus(Cpu& cpu) {
   const int64_t online = co_await cpu.read(num_online_, "C4");
   co_await cpu.write(waiting_for_crash_ipi_, online - 1, "C4");
   co_await cpu.write(crash_nmi_handler_, 1, "C5");
-  co_await cpu.barrier("C5");
-  co_await SendToOthers(cpu, Source::kNmi, "C6", false);
+  const bool ordered = ShootdownOrdersStores();
+  if (ordered) co_await cpu.barrier("C5");  // wmb(): the callback is set before the NMI goes out
+  co_await SendToOthers(cpu, Source::kNmi, "C6", false, ordered);
   co_await cpu.write(crash_ipi_issued_, 1, "C7");
   co_await cpu.wait_until([this] { return waiting_for_crash_ipi_.value <= 0; }, kSec, "C8");
 }

@@ -82,7 +82,10 @@ class X86Kernel : public Program, private common::CrashArch, private common::Kex
   Task<> OopsBegin(Cpu& cpu);
   Task<> OopsEnd(Cpu& cpu);
   Task<> CrashSmpSendStop(Cpu& cpu);
-  virtual Task<> NmiShootdownCpus(Cpu& cpu);
+  Task<> NmiShootdownCpus(Cpu& cpu);
+  // Whether nmi_shootdown_cpus orders the stores it publishes before its NMI: the wmb() and the send's own fence
+  // (SendToOthers `ordered`). Every kernel does; only a test-only mutant says no.
+  virtual bool ShootdownOrdersStores() const { return true; }
   Task<> CrashNmiCallback(Cpu& cpu);
   Task<> PanicSelfStop(Cpu& cpu);
   Task<> Nmi(Cpu& cpu);

@@ -131,6 +131,29 @@ TEST(StoreBuffer, TheScheduleDecidesWhenABufferCommits) {
   }
 }
 
+// Holding a CPU holds its store buffer too (the stall a hold stands for delays its stores as well).
+TEST(StoreBuffer, HoldingACpuHoldsItsBuffer) {
+  const pb::Scenario s = TwoCpus(true, "choices { cpu: 0 steps: 1 } choices { cpu: 0 hold: true steps: 5 }");
+  Machine m(s);
+  Var& x = m.NewVar("x", 0);
+  int64_t seen = -1;
+  LambdaProgram p;
+  p.start = [&](Cpu& cpu) -> Task<> {
+    if (cpu.id() == 0) {
+      return [](Cpu& c, Var& v) -> Task<> {
+        co_await c.write(v, 1, "W");
+        co_await c.local("L");
+      }(cpu, x);
+    }
+    return [](Cpu& c, Var& v, int64_t& r) -> Task<> {
+      co_await c.local("L");
+      r = co_await c.read(v, "R");
+    }(cpu, x, seen);
+  };
+  m.Run(p);
+  EXPECT_EQ(seen, 0);
+}
+
 // A store-like hardware write (msgclr) takes effect when committed, after a later load; an RMW commits first.
 TEST(StoreBuffer, HardwareStoresWaitInTheBufferAndAtomicsCommitIt) {
   const pb::Scenario s = TwoCpus(true, "choices { cpu: 0 steps: 5 }");
