@@ -31,7 +31,8 @@ uint64_t HashSet(uint64_t h, const Set& s) {
 uint64_t HashHw(uint64_t h, const CpuHw& hw) {
   h = Mix(h, uint64_t{hw.reset} | uint64_t{hw.mce} << 1 | uint64_t{hw.hmi} << 2 | uint64_t{hw.nmi} << 3 |
                  uint64_t{hw.smi} << 4 | uint64_t{hw.init} << 5 | uint64_t{hw.doorbell} << 6 | uint64_t{hw.dec} << 7 |
-                 uint64_t{hw.spurious} << 8 | uint64_t{hw.monitor_fired} << 9 | uint64_t{hw.mfrr} << 16);
+                 uint64_t{hw.spurious} << 8 | uint64_t{hw.monitor_fired} << 9 | uint64_t{hw.isi} << 10 |
+                 uint64_t{hw.mfrr} << 16);
   h = HashSet(h, hw.device_pending);
   h = HashSet(h, hw.masked_vectors);
   h = HashSet(h, hw.ipi_vectors);

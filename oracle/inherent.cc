@@ -29,6 +29,21 @@ const InherentHazard kHazards[] = {
      "PR8",
      "never hands over",
      {pb::NMI, pb::MCE, pb::OPERATOR_RESET}},
+    // powernv: an operator's reset (the BMC's, of every thread the hardware has enabled) also takes the threads
+    // skiboot holds to the system-reset vector at real address 0, which after the hand-over is the next kernel's
+    // (openpower-proc-control NMI::nMI; skiboot is not involved). No kernel can hold a thread off that reset.
+    {"ppc firmware-held thread reset after the hand-over",
+     "an operator's reset takes the threads skiboot holds to the next kernel's 0x100",
+     pb::PPC,
+     "PR2",
+     "from PARKED_FW",
+     {pb::OPERATOR_RESET}},
+    {"ppc never-started thread reset after the hand-over",
+     "the same reset of a thread skiboot holds that Linux never started",
+     pb::PPC,
+     "PR2",
+     "from NEVER_STARTED",
+     {pb::OPERATOR_RESET}},
     // arm64_relocate_new_kernel runs with the MMU off over the old kernel's vectors, DAIF masked: a synchronous
     // external abort (not maskable) taken there enters replaced memory.
     {"arm64 abort on the kexec CPU during relocation",

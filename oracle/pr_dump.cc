@@ -63,8 +63,11 @@ void CheckMultipleInitiators(const RunView& run, std::vector<Violation>& out) {
     // was then resumed into replaced memory did stop: judge where it was (PR10 / PR1 judge the resume).
     Location at = run.settled(c);
     if (at == Location::kDeadCorrupt) at = f.corrupt_from;
+    // LOOSE_VECTORS: a hardware event (the initiator's hash-table clear, an operator's reset) took it into the
+    // low vectors from wherever it had stopped; PR1 / PR2 judge that.
     const bool stopped = at == Location::kLoserSpin || at == Location::kReceiverWait || at == Location::kTransit ||
-                         (Info(at).parked && at != Location::kNeverStarted) || at == Location::kPanicHalt;
+                         (Info(at).parked && at != Location::kNeverStarted) || at == Location::kPanicHalt ||
+                         at == Location::kLooseVectors;
     if (!stopped) {
       Witness w = run.result.handed_over ? f.last_before_handover : f.last;
       if (!w.set()) w = HandoverWitness(run, c);

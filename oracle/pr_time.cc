@@ -15,8 +15,11 @@ uint64_t InitiatorBoundNs(const pb::Scenario& scenario, bool kexec, uint32_t res
     case pb::PPC:
       // 0.5 s reset wait + 1 s NMI round + 10 s arrival wait + 10 s real-mode wait + 1 s per online CPU (OPAL),
       // + 1 s secondary wait per system reset the initiator took (at least the one of a reset-driven entry): a reset
-      // that reaches it before it wrote crashing_cpu waits SECONDARY_TIMEOUT in crash_kexec_secondary, by design.
-      bound = 500 * kMs + 1 * kSec + 10 * kSec + 10 * kSec + online * kSec + std::max<uint64_t>(resets, 1) * kSec;
+      // that reaches it before it wrote crashing_cpu waits SECONDARY_TIMEOUT in crash_kexec_secondary, by design;
+      // + skiboot's opal_reinit_cpus, 1 s for a thread still in the OS before it gives up, restarted by each thread
+      // that comes back meanwhile (the online ones had their 1 s already: at most the offline ones).
+      bound = 500 * kMs + 1 * kSec + 10 * kSec + 10 * kSec + online * kSec + std::max<uint64_t>(resets, 1) * kSec +
+              (1 + static_cast<uint64_t>(m.offline_size())) * kSec;
       break;
     case pb::X86:
       // kdump: the NMI shootdown waits <= 1 s; kexec: <= 5 ms per offline CPU, then <= 1 s stop + NMI fallback.

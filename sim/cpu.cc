@@ -19,6 +19,13 @@ void Cpu::set_location(Location l) {
   machine_->Record(id_, TraceKind::kLocation, Name(l));
 }
 
+void Cpu::LeaveFirmware() {
+  in_firmware_ = false;
+  code_region_ = Region::kOldKernelText;  // the handler the reset vector leads to is kernel code
+  Changed();
+  machine_->Record(id_, TraceKind::kEvent, "OPERATOR_RESET", "system reset: leaves firmware for the reset vector");
+}
+
 void Cpu::Changed() {
   machine_->NoteCpuChanged(id_);
 }
@@ -111,8 +118,8 @@ Cpu::HltOp Cpu::hlt(Label l) {
 Cpu::ParkOp Cpu::park(Location l, Label label) {
   return ParkOp(*this, l, false, label);
 }
-Cpu::ParkOp Cpu::enter_firmware(Location l, Label label) {
-  return ParkOp(*this, l, true, label);
+Cpu::ParkOp Cpu::enter_firmware(Location l, Label label, FwReset reset) {
+  return ParkOp(*this, l, true, label, reset);
 }
 Cpu::HandoverOp Cpu::handover(std::vector<Region> overwritten, Label l) {
   return HandoverOp(*this, std::move(overwritten), l);
@@ -313,7 +320,7 @@ bool Cpu::HltOp::CanProceed(const Cpu& cpu) const {
 
 PendingOp::Result Cpu::ParkOp::Execute(Cpu& cpu) {
   if (firmware_) {
-    cpu.set_in_firmware();
+    cpu.set_in_firmware(reset_);
     cpu.set_code_region(Region::kFirmware);
   }
   cpu.set_location(where_);

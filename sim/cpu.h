@@ -71,6 +71,13 @@ class Op<void> : public PendingOp {
   Cpu* cpu_;
 };
 
+// Whether an operator's system reset (OPERATOR_RESET, the BMC/HMC reset of every thread the hardware has enabled)
+// takes a thread out of the firmware that holds it. powernv: yes. The reset enters at the architecture's 0x100,
+// and real address 0 belongs to the OS once firmware has started it (skiboot cpu_set_sreset_enable(false) before
+// load_and_boot_kernel); firmware is not involved, so the thread runs the OS's reset vector (vector_region).
+// x86 and arm64 firmware holds (wait-for-SIPI, PSCI CPU_OFF) keep the thread.
+enum class FwReset : uint8_t { kHolds, kToOsVector };
+
 // What woke a CPU from a stop state, MWAIT or HLT.
 struct Wake {
   Source source = Source::kSpurious;
@@ -188,8 +195,9 @@ class Cpu {
   HltOp hlt(Label l);
   // Stays at location forever; only interrupts the CPU can still take (per its mask) run anything.
   ParkOp park(Location l, Label label);
-  // Hands the CPU to firmware (OPAL return, PSCI CPU_OFF): it never executes kernel code again.
-  ParkOp enter_firmware(Location l, Label label);
+  // Hands the CPU to firmware (OPAL return, PSCI CPU_OFF): it executes no kernel code again, unless reset says an
+  // operator's system reset takes it out (Machine::ApplyHardware, OPERATOR_RESET).
+  ParkOp enter_firmware(Location l, Label label, FwReset reset = FwReset::kHolds);
   // Jumps to the next kernel: records hand-over, overwrites the given regions; this CPU becomes NEXT_KERNEL.
   HandoverOp handover(std::vector<Region> overwritten, Label l);
   // Overwrites one region (kexec relocation copying the new image); a step of its own.
@@ -221,10 +229,24 @@ class Cpu {
     irq_enabled_ = enabled;
     in_nmi_ = nmi;
   }
-  void set_in_firmware() {
+  void set_in_firmware(FwReset reset) {
     in_firmware_ = true;
+    held_by_firmware_ = true;
+    fw_reset_ = reset;
     Changed();
   }
+  FwReset fw_reset() const { return fw_reset_; }
+  // Firmware's own record that it holds the thread (skiboot: cpu_state_active, set by cpu_callin when the thread
+  // enters it; opal_query_cpu_status answers OPAL_THREAD_INACTIVE). A reset that takes the thread out does not
+  // tell firmware, so the record stays while the thread executes kernel code; only handing the thread to the OS
+  // (opal_start_cpu, not modelled) would clear it. Compare in_firmware(): where the thread really is.
+  bool held_by_firmware() const {
+    NoteRead();
+    return held_by_firmware_;
+  }
+  // A system reset took the thread out of firmware: it executes kernel code again, starting at its reset vector
+  // (the interrupt the machine delivers next); the firmware park resumes if that handler returns.
+  void LeaveFirmware();
   void set_irq_enabled(bool e) { irq_enabled_ = e; }
   void set_monitored(Var* v);
   uint64_t irq_count() const { return irq_count_; }
@@ -256,6 +278,8 @@ class Cpu {
   bool irq_enabled_ = true;
   bool in_nmi_ = false;
   bool in_firmware_ = false;
+  FwReset fw_reset_ = FwReset::kHolds;
+  bool held_by_firmware_ = false;
   bool finished_ = false;
   bool blocked_ = false;
 };
@@ -379,13 +403,15 @@ class Cpu::HltOp : public Op<void> {
 
 class Cpu::ParkOp : public Op<void> {
  public:
-  ParkOp(Cpu& c, Location where, bool firmware, Label l) : Op(c, l), where_(where), firmware_(firmware) {}
+  ParkOp(Cpu& c, Location where, bool firmware, Label l, FwReset reset = FwReset::kHolds)
+      : Op(c, l), where_(where), firmware_(firmware), reset_(reset) {}
   Result Execute(Cpu& cpu) override;
   bool CanProceed(const Cpu& /*cpu*/) const override { return false; }
 
  private:
   Location where_;
   bool firmware_;
+  FwReset reset_;
 };
 
 class Cpu::HandoverOp : public Op<void> {

@@ -18,6 +18,7 @@ bool CpuHw::Pending(Source s) const {
     case Source::kDec: return dec;
     case Source::kSpurious: return spurious;
     case Source::kMonitor: return monitor_fired;
+    case Source::kIsi: return isi;
   }
   return false;
 }
@@ -38,6 +39,7 @@ SourceMask CpuHw::PendingMask() const {
   if (dec) m |= Bit(Source::kDec);
   if (spurious) m |= Bit(Source::kSpurious);
   if (monitor_fired) m |= Bit(Source::kMonitor);
+  if (isi) m |= Bit(Source::kIsi);
   return m;
 }
 
@@ -57,6 +59,7 @@ void CpuHw::Clear(Source s) {
     case Source::kDec: dec = false; break;
     case Source::kSpurious: spurious = false; break;
     case Source::kMonitor: monitor_fired = false; break;
+    case Source::kIsi: isi = false; break;
     // Level sources: only the handler's accept / drain clears them.
     case Source::kExternal:
     case Source::kHvi: break;

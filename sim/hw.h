@@ -24,7 +24,8 @@ namespace crashdiff {
   X(kIpi, "IPI", true, true, false, true, 0u)                                                                \
   X(kDec, "DEC", true, true, false, true, 0x180000u)                                                         \
   X(kSpurious, "SPURIOUS", false, false, true, false, 0u)                                                    \
-  X(kMonitor, "MONITOR", false, false, false, false, 0u)
+  X(kMonitor, "MONITOR", false, false, false, false, 0u)                                                     \
+  X(kIsi, "ISI", false, true, false, true, 0u)
 
 enum class Source : uint8_t {
 #define CRASHDIFF_SOURCE_ENUM(e, name, maskable, cleared, consumed, interrupt, srr1) e,
@@ -89,6 +90,7 @@ struct CpuHw {
   bool dec = false;
   bool spurious = false;       // SPURIOUS_WAKE / KVM_EXIT: a wake with no reason
   bool monitor_fired = false;  // x86: the armed monitor saw a store
+  bool isi = false;            // powerpc: the next instruction fetch with translation on faults (hash table cleared)
 
   bool Pending(Source s) const;
   SourceMask PendingMask() const;

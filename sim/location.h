@@ -26,7 +26,9 @@ namespace crashdiff {
   X(kCrashing, "CRASHING", false, false, "#fdd835", "the initiator, running the crash shutdown")                    \
   X(kWaitingOperator, "WAITING_OPERATOR", false, false, "#f9a825", "initiator waiting for an operator reset")       \
   X(kPanicHalt, "PANIC_HALT", false, false, "#8d6e63", "panicked with nothing to hand over to; halted in panic")    \
-  X(kNextKernel, "NEXT_KERNEL", false, false, "#00897b", "the initiator after hand-over, running the next kernel")
+  X(kNextKernel, "NEXT_KERNEL", false, false, "#00897b", "the initiator after hand-over, running the next kernel")  \
+  X(kLooseVectors, "LOOSE_VECTORS", false, false, "#ad1457",                                                        \
+    "executing old-kernel exception vectors with no way out (reset with no paca, ISI loop), not saved")
 
 enum class Location : uint8_t {
 #define CRASHDIFF_LOCATION_ENUM(e, name, parked, strict, colour, meaning) e,

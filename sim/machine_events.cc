@@ -50,6 +50,9 @@ void Machine::ApplyHardware(const pb::Event& event) {
         break;
       case pb::OPERATOR_RESET:
         if (config().family() == pb::PPC) {
+          // The BMC resets every thread the hardware has enabled, also those firmware holds (openpower-proc-control
+          // NMI::nMI: thread_stop + thread_sreset_all over pdbg's thread targets, no OPAL involved).
+          if (cpus_[id].in_firmware() && cpus_[id].fw_reset() == FwReset::kToOsVector) cpus_[id].LeaveFirmware();
           hw.reset = true;
         } else {
           hw.nmi = true;

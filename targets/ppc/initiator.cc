@@ -2,8 +2,11 @@
 // crash_kexec_prepare_cpus, crash_kexec_wait_realmode (torvalds/linux@2555693dd85c, S18), the 2022 form with
 // is_via_system_reset and crash_smp_send_stop collecting the CPUs (S19, S30); kernel/smp.c crash_send_ipi (v4.14
 // without, v4.17+ with the offline round); platforms/powernv/setup.c pnv_kexec_cpu_down /
-// pnv_kexec_wait_secondaries_down (S20); kexec/core_64.c default_machine_kexec (hand-over, DOMAIN §2.10).
+// pnv_kexec_wait_secondaries_down (S20); kexec/core_64.c default_machine_kexec and kernel/misc_64.S kexec_sequence
+// with mm/book3s64 mmu_cleanup_all / native_hpte_clear (hand-over, DOMAIN §2.10); and the firmware it calls:
+// open-power/skiboot@ecebf4fb3d9c core/cpu.c opal_reinit_cpus, cpu_cleanup_all, cpu_wait_job, opal_query_cpu_status.
 #include <bit>
+#include <vector>
 
 #include "targets/ppc/ppc_kernel.h"
 
@@ -173,17 +176,66 @@ Task<> PpcKernel::KexecCpuDownPrimary(Cpu& cpu) {
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (c == cpu.id() || !(online & CpuBit(c))) continue;
     Cpu& t = m_.cpu(c);
-    if (t.in_firmware()) continue;  // opal_query_cpu_status: not OPAL_THREAD_STARTED
+    // opal_query_cpu_status answers from skiboot's record (cpu_state_os: OPAL_THREAD_STARTED), not from where the
+    // thread really is.
+    if (t.held_by_firmware()) continue;
     m_.Log(cpu.id(),
            "kexec: waiting for cpu " + std::to_string(c) + " (physical " + std::to_string(c) + ") to enter OPAL");
-    const bool entered = co_await cpu.wait_until([&t] { return t.in_firmware(); }, kOpalWaitNs, "I13");
+    const bool entered = co_await cpu.wait_until([&t] { return t.held_by_firmware(); }, kOpalWaitNs, "I13");
     if (!entered) {
       m_.Log(cpu.id(), "kexec: timed out waiting for cpu " + std::to_string(c) + " (physical " + std::to_string(c) +
                            ") to enter OPAL");
     }
   }
   if (XiveEnabled()) co_await cpu.local("I13", "xive_shutdown");
+  co_await OpalReinitCpus(cpu);
+}
+
+// skiboot core/cpu.c opal_reinit_cpus (OPAL call 70, open-power/skiboot@ecebf4fb3d9c), run by the initiator in
+// firmware. First every other thread skiboot believes is in the OS (cpu_state_os) gets 1000 x 1 ms to come back
+// ("That might be a race with return CPU during kexec"); one that does restarts the scan, one that does not ends
+// the call ("OPAL: CPU 0x.. not in OPAL !", OPAL_WRONG_STATE, which pnv_kexec_cpu_down ignores) before any job is
+// queued. Otherwise cpu_cleanup_all() queues a job on every thread skiboot believes it holds (cpu_state_active) and
+// cpu_wait_job() waits for each with no timeout: a job runs only when its thread is in skiboot's job loop, so a
+// thread an operator's reset took out of firmware (skiboot is not told) is waited for forever.
+Task<> PpcKernel::OpalReinitCpus(Cpu& cpu) {
   co_await cpu.local("I13", "opal_reinit_cpus");
+  std::vector<bool> in_reinit(m_.num_cpus(), false);
+  for (uint32_t c = 0; c < m_.num_cpus();) {
+    Cpu& t = m_.cpu(c);
+    if (c == cpu.id() || in_reinit[c] || t.held_by_firmware()) {  // not cpu_state_os
+      in_reinit[c] = true;
+      ++c;
+      continue;
+    }
+    if (!co_await cpu.wait_until([&t] { return t.held_by_firmware(); }, kOpalReinitWaitNs, "I13")) {
+      m_.Log(cpu.id(), "OPAL: CPU " + std::to_string(c) + " not in OPAL !");
+      co_return;
+    }
+    c = 0;  // goto again
+  }
+  for (uint32_t c = 0; c < m_.num_cpus(); ++c) {  // cpu_cleanup_all: for_each_available_cpu
+    Cpu& t = m_.cpu(c);
+    if (c == cpu.id() || !t.held_by_firmware() || t.in_firmware()) continue;
+    m_.Log(cpu.id(), "OPAL: cpu_wait_job(cpu_cleanup) for CPU " + std::to_string(c));
+    co_await cpu.wait_until([&t] { return t.in_firmware(); }, kForever, "I13");
+  }
+}
+
+// kexec_sequence (arch/powerpc/kernel/misc_64.S) calls mmu_cleanup_all in real mode just before the jump
+// (default_machine_kexec, kexec/core_64.c); on a hash MMU (arch/powerpc/mm/book3s64/pgtable.c) that is
+// mmu_hash_ops.hpte_clear_all, on powernv native_hpte_clear (mm/book3s64/hash_native.c): every valid HPTE
+// invalidated and tlbie'd. tlbie is broadcast, so every other thread still fetching old-kernel text with translation
+// on takes an instruction storage interrupt at its next fetch ("All cpus are in real mode (or they will be when
+// they isi)"). Threads in firmware, in real mode or asleep in nap/stop do not fetch translated: the latch waits
+// (a stop's wake goes through 0x100 first). Radix (POWER9 platforms here): radix__mmu_cleanup_all clears the
+// initiator's PTCR and LPCR and flushes the TLB; whether other threads then fault is not established, not modelled.
+Task<> PpcKernel::MmuCleanupAll(Cpu& cpu) {
+  co_await cpu.hw_op("I14", "mmu_cleanup_all: native_hpte_clear (tlbie every HPTE)", [this, &cpu] {
+    for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+      if (c != cpu.id()) m_.cpu(c).hw().isi = true;
+    }
+  });
 }
 
 // machine_kexec() -> default_machine_kexec() in crash mode (after machine_crash_shutdown, from __crash_kexec): no
@@ -192,6 +244,7 @@ Task<> PpcKernel::KexecCpuDownPrimary(Cpu& cpu) {
 Task<> PpcKernel::MachineKexec(Cpu& cpu) {
   m_.Log(cpu.id(), "kexec: Starting switchover sequence.");
   co_await cpu.write(s_.kexec_flag, 1, "I14");
+  if (HashMmu()) co_await MmuCleanupAll(cpu);
   co_await cpu.handover({Region::kLowVectors}, "I14");
 }
 

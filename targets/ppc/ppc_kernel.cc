@@ -36,7 +36,8 @@ State::State(Machine& m)
       nmi_lock(m.NewVar("nmi_ipi_lock", 0)),
       nmi_busy(m.NewVar("nmi_ipi_busy", 0)),
       nmi_function(m.NewVar("nmi_ipi_function", kFnNone)),
-      nmi_pending(m.NewVar("nmi_ipi_pending_mask", 0)) {
+      nmi_pending(m.NewVar("nmi_ipi_pending_mask", 0)),
+      low_vectors(m.NewVar("exception_vectors", 0, Region::kLowVectors)) {
   const auto cpu_state = m.NewVarArray("cpu_state", kCpuOnline);
   const auto kexec_state = m.NewVarArray("paca.kexec_state", kKexecStateNone);
   const auto host_ipi = m.NewVarArray("host_ipi", 0);
@@ -50,6 +51,7 @@ State::State(Machine& m)
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     cpu.push_back(PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], msg_call[c],
                          call_queue[c], in_siblings[c], stop_request[c]});
+    cpu.back().has_paca = !m.never_started(c);
     present_mask |= CpuBit(c);
     if (m.initially_online(c)) {
       online |= CpuBit(c);
@@ -70,7 +72,8 @@ Task<> PpcKernel::Start(Cpu& cpu) {
   // The exception vectors (0x100 reset incl. power-save wakeup, 0x200 MCE, 0xE60 HMI) live at real address 0.
   cpu.set_vector_region(Region::kLowVectors);
   if (m_.never_started(cpu.id())) {
-    co_await cpu.enter_firmware(Location::kNeverStarted, "FW-HOLD");
+    // Held by skiboot (cpu_state_active); an operator's reset still reaches it (FwReset::kToOsVector, LooseInVectors).
+    co_await cpu.enter_firmware(Location::kNeverStarted, "FW-HOLD", FwReset::kToOsVector);
     co_return;
   }
   co_await CpuLife(cpu, !m_.initially_online(cpu.id()));
@@ -139,6 +142,10 @@ Task<> PpcKernel::MachineCheck(Cpu& cpu) {
 
 Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
   PerCpu& p = pc(cpu);
+  if (!p.has_paca || source == Source::kIsi) {
+    co_await LooseInVectors(cpu, source);
+    co_return;
+  }
   if (Info(source).maskable && p.soft_disabled) {
     co_await cpu.local("IRQ-MASKED", "interrupt taken while soft-masked: recorded, return hard-disabled");
     switch (source) {
@@ -161,6 +168,25 @@ Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
     case Source::kHmi: co_await cpu.local("HMI", "hmi_exception: handled by OPAL"); break;
     default: co_await cpu.local("IRQ", "ignored"); break;
   }
+}
+
+// An instruction storage interrupt after the initiator's mmu_cleanup_all (MachineKexec): the 0x400 handler
+// (instruction_access_common_real) turns translation back on and the next fetch faults again, 0x400 -> +0x8 ->
+// 0x400 (the QEMU powersave=off run, docs/QEMU.md "After the hand-over"): a CPU looping in the low vectors.
+// An interrupt on a thread Linux never started: only an operator's reset gets one there (it takes the thread out of
+// skiboot, FwReset::kToOsVector). Every powernv vector starts with GET_PACA (exceptions-64s.S: mfspr r13 from
+// HSPRG0) and works on the paca through r13 (the 0x100 idle-wake test stores to PACA_EXNMI, GEN_INT_ENTRY takes the
+// NMI emergency stack from it); this thread never ran SET_PACA, so r13 is whatever firmware left and the handler
+// never reaches system_reset_exception (C code): no crash path, no save, no arrival count. What it then executes
+// is not determined by the source (QEMU: it ended looping in old-kernel vectors, at 0xe40); the model keeps it
+// executing the low vectors until the hand-over overwrites them (then DEAD_CORRUPT, the simulator's code check).
+Task<> PpcKernel::LooseInVectors(Cpu& cpu, Source source) {
+  cpu.set_code_region(Region::kLowVectors);
+  cpu.set_location(Location::kLooseVectors);
+  co_await cpu.local("N0", std::string(Name(source)) + " vector with no paca (HSPRG0 from firmware)");
+  Var& vectors = s_.low_vectors;
+  const int64_t intact = vectors.value;
+  co_await cpu.wait_until([&vectors, intact] { return vectors.value != intact; }, kForever, "N0");
 }
 
 Task<> PpcKernel::Software(Cpu& cpu, const pb::Event& event) {

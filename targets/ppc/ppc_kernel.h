@@ -36,6 +36,7 @@ class PpcKernel : public Program, private common::CrashArch {
   // hotplug: a cpu_down/cpu_up transition (booked for the oracle's roles); false for stop_this_cpu.
   Task<> SetOnline(Cpu& cpu, uint32_t c, bool online, Label l, bool hotplug = true);
   Task<> MachineCheck(Cpu& cpu);
+  Task<> LooseInVectors(Cpu& cpu, Source source);
   PerCpu& pc(const Cpu& cpu) { return s_.cpu[cpu.id()]; }
   const pb::Firmware& fw() const { return m_.config().firmware(); }
   pb::Platform platform() const { return m_.config().platform(); }
@@ -105,6 +106,10 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<> CrashSendIpi4145f358(Cpu& cpu);
   Task<> CrashKexecWaitRealmode(Cpu& cpu);
   Task<> KexecCpuDownPrimary(Cpu& cpu);
+  Task<> OpalReinitCpus(Cpu& cpu);
+  Task<> MmuCleanupAll(Cpu& cpu);
+  // The MMU the kernel runs: hash on POWER8; the POWER9 platforms here boot radix (the default).
+  bool HashMmu() const { return platform() == pb::POWER8_XICS; }
   Task<> MachineKexec(Cpu& cpu) override;
 
   // receiver.cc (versions: CrashIpiCb, SendStop)

@@ -62,4 +62,19 @@ inline const KnownDivergence kOperatorWait{
     .labels = {"I8"},
     .note = "panic_timeout <= 0 and a missing CPU: crash_kexec_prepare_cpus waits for a dumprestart"};
 
+// The BMC's reset reaches every thread the hardware has enabled, also those skiboot holds (openpower-proc-control
+// NMI::nMI), and enters at real address 0x100, which after the hand-over is the kdump kernel's: a thread parked in
+// firmware, or never started, runs the next kernel's reset handler with what the old kernel or firmware left. No
+// kernel can hold that reset off (oracle/inherent.cc lists it as an inherent hazard).
+inline const KnownDivergence kFirmwareHeldResetAfterHandover{
+    .property = "PR2",
+    .role = "",
+    .what = "DEAD_CORRUPT after hand-over from PARKED_FW",
+    .note = "an operator's reset after the hand-over takes threads skiboot holds to the kdump kernel's 0x100"};
+inline const KnownDivergence kNeverStartedResetAfterHandover{
+    .property = "PR2",
+    .role = "never-started",
+    .what = "DEAD_CORRUPT after hand-over from NEVER_STARTED",
+    .note = "an operator's reset after the hand-over takes a never-started thread to the kdump kernel's 0x100"};
+
 }  // namespace crashdiff::ppc

@@ -45,6 +45,7 @@ inline constexpr uint64_t kPrimaryTimeoutNs = 500 * kMs;    // PRIMARY_TIMEOUT
 inline constexpr uint64_t kSecondaryTimeoutNs = 1 * kSec;   // SECONDARY_TIMEOUT
 inline constexpr uint64_t kNmiGatherUs = 1000000;           // crash NMI round: 1 s
 inline constexpr uint64_t kOpalWaitNs = 1000 * kMs;         // pnv_kexec_wait_secondaries_down, per CPU
+inline constexpr uint64_t kOpalReinitWaitNs = 1000 * kMs;   // skiboot opal_reinit_cpus: 1000 x 1 ms per OS thread
 inline constexpr uint64_t kCpuDieWaitNs = 100 * 100 * kMs;  // generic_cpu_die: 100 x 100 ms
 inline constexpr uint64_t kCallinWaitNs = 5 * kSec;         // __cpu_up: 50000 x 100 us
 
@@ -140,6 +141,9 @@ struct PerCpu {
   Var* in_siblings;   // in its core's cpu_sibling_mask (P8 doorbell-or-ICP choice)
   Var* stop_request;  // stop_machine asked this CPU to run take_cpu_down
   // CPU-local, not shared memory: the soft-mask and lazily recorded interrupts (paca), and the setjmp target.
+  // The thread entered Linux (generic_secondary_common_init's SET_PACA loads HSPRG0 with its paca): false for a
+  // thread Linux never started, whose HSPRG0 holds what firmware left.
+  bool has_paca = true;
   bool soft_disabled = false;
   uint32_t irq_happened = 0;
   bool longjmp_pending = false;
@@ -163,6 +167,9 @@ struct State {
   Var& nmi_busy;  // busy count (v4.14) or flag (v5.x)
   Var& nmi_function;
   Var& nmi_pending;
+  // The old kernel's exception vectors at real address 0 (Region::kLowVectors): what a thread executing them
+  // fetches. The hand-over overwrites the region (relocation store), which ends such a thread's old-code run.
+  Var& low_vectors;
   std::vector<PerCpu> cpu;
   int64_t present_mask = 0;
 };

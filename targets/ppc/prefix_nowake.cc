@@ -51,6 +51,8 @@ const TargetSpec kSpec{
             kStoppedBeforeCrashInStop,
             kStoppedBeforeCrashNotWoken,
             kOperatorWait,
+            kFirmwareHeldResetAfterHandover,
+            kNeverStartedResetAfterHandover,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kPrefixNoWake); },
 };

@@ -50,7 +50,9 @@ Task<> PpcKernel::CrashIpiCallbackNoOnlineTest(Cpu& cpu, Regs regs) {
   co_await cpu.barrier("R5");
   co_await cpu.write(*p.kexec_state, kKexecStateRealMode, "R5");
   co_await cpu.barrier("R5");
-  co_await cpu.enter_firmware(Location::kParkedFw, "R5");  // opal_return_cpu(): does not come back
+  // opal_return_cpu(): skiboot's cpu_callin marks the thread held (cpu_state_active) and it runs skiboot's job loop;
+  // it does not come back, unless an operator's reset takes it to the old kernel's 0x100 with its paca intact.
+  co_await cpu.enter_firmware(Location::kParkedFw, "R5", FwReset::kToOsVector);
 }
 
 // N2: system reset (firmware NMI, operator dumprestart, or a reset wake replayed by the offline loop).

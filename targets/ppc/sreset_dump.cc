@@ -36,6 +36,8 @@ const TargetSpec kSpec{
             kLoserNotSaved,
             kLoserLeftInOldText,
             kOperatorWait,
+            kFirmwareHeldResetAfterHandover,
+            kNeverStartedResetAfterHandover,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kSresetDump); },
 };

@@ -66,6 +66,8 @@ const TargetSpec kSpec{
             kLoserLeftInOldText,
             kStoppedBeforeCrashNotSaved,
             kOperatorWait,
+            kFirmwareHeldResetAfterHandover,
+            kNeverStartedResetAfterHandover,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kV1); },
 };

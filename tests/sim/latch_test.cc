@@ -220,6 +220,63 @@ TEST(Handover, FirmwareParkedCpuAbsorbsEveryEvent) {
   EXPECT_EQ(r.cpus[1].final, Location::kParkedFw);
 }
 
+// A firmware hold the platform's reset reaches (powernv, FwReset::kToOsVector): the kernel's own system reset
+// (SYSTEM_RESET) is still absorbed, an operator's reset of every thread takes the thread out to its reset vector,
+// which after the hand-over is the next kernel's.
+TEST(Handover, OperatorResetTakesAThreadOutOfAFirmwareHoldThatYieldsToIt) {
+  const pb::Scenario s = ScenarioFromText(R"pb(
+    machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }
+    events {
+      kind: SYSTEM_RESET
+      all_cpus: true
+      trigger { after_handover_ns: 10 }
+    }
+    events {
+      kind: OPERATOR_RESET
+      trigger { after_handover_ns: 20 }
+    }
+  )pb");
+  const RunResult yields = RunHandoverWith(
+      s, [](Cpu& c) -> Task<> { co_await c.enter_firmware(Location::kParkedFw, "R5", FwReset::kToOsVector); });
+  EXPECT_EQ(yields.cpus[1].at_handover, Location::kParkedFw);
+  EXPECT_EQ(yields.cpus[1].final, Location::kDeadCorrupt);
+  const RunResult holds =
+      RunHandoverWith(s, [](Cpu& c) -> Task<> { co_await c.enter_firmware(Location::kParkedFw, "R5"); });
+  EXPECT_EQ(holds.cpus[1].final, Location::kParkedFw);
+  pb::Scenario kernel_reset_only = s;
+  kernel_reset_only.mutable_events()->RemoveLast();
+  const RunResult absorbed = RunHandoverWith(kernel_reset_only, [](Cpu& c) -> Task<> {
+    co_await c.enter_firmware(Location::kParkedFw, "R5", FwReset::kToOsVector);
+  });
+  EXPECT_EQ(absorbed.cpus[1].final, Location::kParkedFw);
+}
+
+// Firmware's record that it holds a thread survives the reset that takes the thread out (firmware is not told).
+TEST(Firmware, HeldRecordOutlivesTheResetThatTakesTheThreadOut) {
+  const pb::Scenario s = ScenarioFromText(R"pb(
+    machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }
+    events {
+      kind: OPERATOR_RESET
+      trigger { at_time_ns: 100 }
+    }
+  )pb");
+  Machine m(s);
+  LambdaProgram p;
+  p.start = [](Cpu& cpu) -> Task<> {
+    if (cpu.id() == 1) {
+      return [](Cpu& c) -> Task<> { co_await c.enter_firmware(Location::kParkedFw, "R5", FwReset::kToOsVector); }(cpu);
+    }
+    return [](Cpu& c) -> Task<> { co_await c.delay(1000, "WORK"); }(cpu);
+  };
+  p.interrupt = [](Cpu& cpu, Source) -> Task<> {
+    return [](Cpu& c) -> Task<> { co_await c.park(Location::kRunOld, "HANDLER"); }(cpu);
+  };
+  const RunResult r = m.Run(p);
+  EXPECT_FALSE(m.cpu(1).in_firmware());
+  EXPECT_TRUE(m.cpu(1).held_by_firmware());
+  EXPECT_EQ(r.cpus[1].final, Location::kRunOld);
+}
+
 TEST(Mwait, AStoreToTheArmedLineWakesAStoreBeforeArmingDoesNot) {
   const pb::Scenario s = ScenarioFromText(R"pb(
     machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 2 }

@@ -96,7 +96,7 @@ TEST(PpcSeed, PrefixNoWakeOfflineThreadCorruptedByHmiAfterHandover) {
   EXPECT_EQ(r.cpus[1].at_handover, Location::kStoppedHw);
   EXPECT_EQ(r.cpus[1].final, Location::kDeadCorrupt);
   EXPECT_EQ(r.cpus[1].saves, 0u);
-  EXPECT_LT(r.handover_time_ns, 1 * kMs);
+  EXPECT_LT(r.handover_time_ns, 1 * kSec + 1 * kMs);  // skiboot's opal_reinit_cpus gives X 1 s, then gives up
 }
 
 TEST(PpcSeed, FixedTargetParksTheOfflineThreadSoTheHmiFindsNobody) {

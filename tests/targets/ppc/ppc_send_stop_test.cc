@@ -54,7 +54,8 @@ TEST(PpcSendStop, V414StopUsesTheCallFunctionIpiAndTheCrashRoundIsNotBlocked) {
     const RunResult r = RunOn(target, s);
     EXPECT_TRUE(r.handed_over) << target;  // no hang at I5a
     EXPECT_EQ(r.cpus[0].final, Location::kNextKernel) << target;
-    EXPECT_LT(r.handover_time_ns, 1 * kMs) << target;
+    // + 1 s in skiboot's opal_reinit_cpus for the stopped thread (in the OS for skiboot), which then gives up.
+    EXPECT_LT(r.handover_time_ns, 1 * kSec + 1 * kMs) << target;
     EXPECT_NE(FirstStep(r, 0, "I5a"), SIZE_MAX) << target;  // the crash round ran
     // stop_this_cpu ran on the other thread without the NMI-IPI handler (NMI-H) before it.
     const size_t stop = FirstStep(r, 1, "STOP");

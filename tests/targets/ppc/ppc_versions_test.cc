@@ -73,7 +73,7 @@ TEST(PpcVersions, UpstreamEraStoppedCpusStayOnlineAndAreWaitedFor) {
   // v4.14 stop_this_cpu did too: neither waits for them.
   const RunResult v14 = RunOn("ppc-v1-check-before-clear", s);
   EXPECT_EQ(CountDiag(v14, "timed out waiting for cpu"), 0);
-  EXPECT_LT(v14.handover_time_ns, 11 * kSec);
+  EXPECT_LT(v14.handover_time_ns, 12 * kSec);  // + 1 s in skiboot's opal_reinit_cpus for the stopped CPUs
 }
 
 // The same scenario with firmware system reset: the stopped CPUs are still in the NMI round's online snapshot, the
