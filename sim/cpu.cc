@@ -121,8 +121,9 @@ Cpu::ParkOp Cpu::park(Location l, Label label) {
 Cpu::ParkOp Cpu::enter_firmware(Location l, Label label, FwReset reset) {
   return ParkOp(*this, l, true, label, reset);
 }
-Cpu::HandoverOp Cpu::handover(std::vector<Region> overwritten, Label l) {
-  return HandoverOp(*this, std::move(overwritten), l);
+Cpu::HandoverOp Cpu::handover(std::vector<Region> overwritten, Label l, std::string what,
+                               std::function<void()> in_sequence) {
+  return HandoverOp(*this, std::move(overwritten), l, std::move(what), std::move(in_sequence));
 }
 Cpu::LocalOp Cpu::overwrite(Region r, Label l) {
   return LocalOp(*this, l, [r](Cpu& c) { c.machine().Overwrite(r, c.id()); }, "overwrite " + std::string(Name(r)));
@@ -330,6 +331,10 @@ PendingOp::Result Cpu::ParkOp::Execute(Cpu& cpu) {
 
 PendingOp::Result Cpu::HandoverOp::Execute(Cpu& cpu) {
   cpu.machine().CommitStores(cpu);  // the jump to the next kernel is preceded by a sync (kexec's relocation tail)
+  if (in_sequence_) {
+    in_sequence_();
+    RecordHw(cpu, label, what_, 0);
+  }
   cpu.machine().Handover(cpu.id(), regions_);
   return Result::kBlocked;
 }

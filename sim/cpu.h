@@ -105,6 +105,9 @@ struct Frame {
   bool saved_irq_enabled = false;
   bool saved_in_nmi = false;
   Location saved_location = Location::kRunOld;
+  // Raw spinlocks this context holds (Cpu::enter_critical): the model describes every instruction until the unlock,
+  // so no unmodelled code runs in between that could fault.
+  uint32_t critical = 0;
 };
 
 class Cpu {
@@ -134,6 +137,13 @@ class Cpu {
   }
   bool irq_enabled() const { return irq_enabled_; }
   bool in_nmi() const { return in_nmi_; }
+  // A raw spinlock taken / dropped by the running context (bookkeeping, not a step). While the innermost context
+  // holds one, no software event (PANIC, OOPS, a system call) can start on this CPU: a scenario's fault stands for
+  // unmodelled kernel code, and inside a modelled critical section there is none. An interrupt nested on top is
+  // another context, with its own count.
+  void enter_critical() { ++frames_.back().critical; }
+  void leave_critical() { --frames_.back().critical; }
+  bool in_critical() const { return !frames_.empty() && frames_.back().critical != 0; }
   bool in_firmware() const {
     NoteRead();
     return in_firmware_;
@@ -199,7 +209,11 @@ class Cpu {
   // operator's system reset takes it out (Machine::ApplyHardware, OPERATOR_RESET).
   ParkOp enter_firmware(Location l, Label label, FwReset reset = FwReset::kHolds);
   // Jumps to the next kernel: records hand-over, overwrites the given regions; this CPU becomes NEXT_KERNEL.
-  HandoverOp handover(std::vector<Region> overwritten, Label l);
+  // The jump to the next kernel. in_sequence (optional, described by what): hardware work the kexec sequence does in
+  // real mode between copying the vectors and the jump (powerpc's hash-table clear), in the same step: no protocol
+  // step of another CPU comes between the sequence's parts.
+  HandoverOp handover(std::vector<Region> overwritten, Label l, std::string what = {},
+                      std::function<void()> in_sequence = nullptr);
   // Overwrites one region (kexec relocation copying the new image); a step of its own.
   LocalOp overwrite(Region r, Label l);
   // An atomic operation on hardware state (latches of this or another CPU): f() runs when scheduled.
@@ -416,12 +430,15 @@ class Cpu::ParkOp : public Op<void> {
 
 class Cpu::HandoverOp : public Op<void> {
  public:
-  HandoverOp(Cpu& c, std::vector<Region> regions, Label l) : Op(c, l), regions_(std::move(regions)) {}
+  HandoverOp(Cpu& c, std::vector<Region> regions, Label l, std::string what, std::function<void()> in_sequence)
+      : Op(c, l), regions_(std::move(regions)), what_(std::move(what)), in_sequence_(std::move(in_sequence)) {}
   Result Execute(Cpu& cpu) override;
   bool CanProceed(const Cpu& /*cpu*/) const override { return false; }
 
  private:
   std::vector<Region> regions_;
+  std::string what_;
+  std::function<void()> in_sequence_;
 };
 
 void CommitStoreBuffer(Cpu& cpu);  // Machine::CommitStores (the machine is incomplete here)

@@ -83,6 +83,10 @@ void Machine::Fire(PendingEvent& pe) {
     Record(cpu.id(), TraceKind::kEventIgnored, info->meaning, name + ": cpu not running kernel code");
     return;
   }
+  if (cpu.in_critical()) {
+    Record(cpu.id(), TraceKind::kEventIgnored, info->meaning, name + ": cpu inside a modelled critical section");
+    return;
+  }
   // A system call needs task context: a CPU inside panic(), an interrupt handler or another call cannot start one.
   if (info->syscall && (cpu.frames().size() != 1 || !cpu.irq_enabled())) {
     Record(cpu.id(), TraceKind::kEventIgnored, info->meaning, name + ": cpu not in task context");

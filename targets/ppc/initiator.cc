@@ -230,12 +230,12 @@ Task<> PpcKernel::OpalReinitCpus(Cpu& cpu) {
 // they isi)"). Threads in firmware, in real mode or asleep in nap/stop do not fetch translated: the latch waits
 // (a stop's wake goes through 0x100 first). Radix (POWER9 platforms here): radix__mmu_cleanup_all clears the
 // initiator's PTCR and LPCR and flushes the TLB; whether other threads then fault is not established, not modelled.
-Task<> PpcKernel::MmuCleanupAll(Cpu& cpu) {
-  co_await cpu.hw_op("I14", "mmu_cleanup_all: native_hpte_clear (tlbie every HPTE)", [this, &cpu] {
-    for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-      if (c != cpu.id()) m_.cpu(c).hw().isi = true;
-    }
-  });
+// It is part of kexec_sequence, which the model runs as the hand-over's one step: where a thread was when the
+// initiator handed over is where the crash left it, and the ISI is what the hand-over does to it next.
+void PpcKernel::MmuCleanupAll(const Cpu& cpu) {
+  for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+    if (c != cpu.id()) m_.cpu(c).hw().isi = true;
+  }
 }
 
 // machine_kexec() -> default_machine_kexec() in crash mode (after machine_crash_shutdown, from __crash_kexec): no
@@ -244,8 +244,12 @@ Task<> PpcKernel::MmuCleanupAll(Cpu& cpu) {
 Task<> PpcKernel::MachineKexec(Cpu& cpu) {
   m_.Log(cpu.id(), "kexec: Starting switchover sequence.");
   co_await cpu.write(s_.kexec_flag, 1, "I14");
-  if (HashMmu()) co_await MmuCleanupAll(cpu);
-  co_await cpu.handover({Region::kLowVectors}, "I14");
+  if (!HashMmu()) {
+    co_await cpu.handover({Region::kLowVectors}, "I14");
+    co_return;
+  }
+  co_await cpu.handover({Region::kLowVectors}, "I14", "mmu_cleanup_all: native_hpte_clear (tlbie every HPTE)",
+                        [this, &cpu] { MmuCleanupAll(cpu); });
 }
 
 }  // namespace crashdiff::ppc

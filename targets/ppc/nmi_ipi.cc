@@ -8,7 +8,10 @@
 
 namespace crashdiff::ppc {
 
+// __nmi_ipi_lock_start() hard-disables and spins; from here to the unlock every step is modelled, and none of them
+// can fault (Cpu::enter_critical): a scenario's PANIC cannot land between them.
 Task<> PpcKernel::NmiLock(Cpu& cpu, Label l) {
+  cpu.enter_critical();
   for (;;) {
     if (co_await cpu.cmpxchg(s_.nmi_lock, 0, 1, l) == 0) co_return;
     Var& lock = s_.nmi_lock;
@@ -18,6 +21,7 @@ Task<> PpcKernel::NmiLock(Cpu& cpu, Label l) {
 
 Task<> PpcKernel::NmiUnlock(Cpu& cpu, Label l) {
   co_await cpu.write(s_.nmi_lock, 0, l);
+  cpu.leave_critical();
 }
 
 Task<bool> PpcKernel::NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {

@@ -107,7 +107,7 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<> CrashKexecWaitRealmode(Cpu& cpu);
   Task<> KexecCpuDownPrimary(Cpu& cpu);
   Task<> OpalReinitCpus(Cpu& cpu);
-  Task<> MmuCleanupAll(Cpu& cpu);
+  void MmuCleanupAll(const Cpu& cpu);
   // The MMU the kernel runs: hash on POWER8; the POWER9 platforms here boot radix (the default).
   bool HashMmu() const { return platform() == pb::POWER8_XICS; }
   Task<> MachineKexec(Cpu& cpu) override;
