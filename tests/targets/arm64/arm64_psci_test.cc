@@ -420,5 +420,45 @@ TEST(Arm64Psci, KexecTakingDownACpuWhoseCpuOffFailsEndsInThatCpusPanic) {
   EXPECT_EQ(CountDiagnostics(r, "may not have shut down cleanly"), 0);
 }
 
+// The same BUG while another CPU's oops holds die_lock (record arm64-cpu-off-bug-spins-on-die-lock): die() keeps the
+// lock through crash_kexec and panic, so the dying CPU (offline, DAIF masked, never stopped) spins on it for good;
+// the oopsing CPU's panic parks the kexec CPU and halts. The oops starts once cpu1 is in cpu_die (after
+// stop_machine, which in the kernel needs cpu2 too).
+TEST(Arm64Psci, CpuOffBugBehindAnotherCpusOopsSpinsOnDieLockForGood) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine {
+      family: ARM64
+      platform: ARM64_PSCI
+      kexec_image_loaded: true
+      firmware { cpu_off_fails_for: 1 }
+    }
+    events {
+      kind: KEXEC
+      cpus: 0
+      trigger { at_step: 0 }
+    }
+    events {
+      kind: OOPS
+      cpus: 2
+      trigger { on_label { cpu: 1 label: "AD1" } }
+    }
+  )pb");
+  EXPECT_FALSE(r.handed_over);
+  EXPECT_EQ(r.end, EndReason::kQuiescent);
+  ASSERT_NE(FindEntry(r, 1, TraceKind::kLocal, "AD3", "BUG()"), nullptr);
+  EXPECT_TRUE(r.cpus[1].entered_panic);
+  // cpu1 never gets past die_lock: its last step is the D1 wait, and it never reaches __die or panic.
+  const TraceEntry* last = nullptr;
+  for (const TraceEntry& e : r.trace.entries()) last = e.cpu == 1 ? &e : last;
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->kind, TraceKind::kBlock);
+  EXPECT_EQ(last->label, "D1");
+  EXPECT_EQ(FindEntry(r, 1, TraceKind::kLocal, "D2"), nullptr);
+  EXPECT_EQ(r.cpus[1].final, Location::kOfflineLoop);
+  EXPECT_EQ(r.cpus[2].final, Location::kPanicHalt);
+  EXPECT_EQ(r.cpus[0].final, Location::kLoserSpin) << "the kexec CPU was stopped by cpu2's panic";
+  EXPECT_EQ(r.cpus[3].final, Location::kLoserSpin);
+}
+
 }  // namespace
 }  // namespace crashdiff::testing
