@@ -165,15 +165,18 @@ TEST(Explore, CommandWritesAReproducerThatRunReplays) {
 }
 
 // A counterexample's divergences are judged against the corpus as `run` judges them: the upstream offline thread
-// caught in its receiver at hand-over (no preemption needed) is a triaged root cause, not NEW.
+// that busy-polls (no usable stop state) and is still in its loop at hand-over is a triaged root cause, not NEW.
 TEST(Explore, JudgesTheCounterexampleAgainstTheCorpus) {
   testing::TempDir dir;
-  const std::string in = dir.Write("b.textproto", ScenarioToText(Unscheduled()));
+  LoadResult loaded = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) +
+                                       "/corpus/findings/ppc/busy_poll_no_idle_state_mce_after_handover.textproto");
+  ASSERT_TRUE(loaded.scenario.has_value());
+  const std::string in = dir.Write("busy.textproto", ScenarioToText(*loaded.scenario));
   const testing::CommandResult e = testing::RunCrashdiff("explore " + in + " --target " + std::string(kUpstream) +
                                                              " --preemptions 0 --out " + dir.path() + "/cx.textproto",
                                                          "CRASHDIFF_SOURCE_DIR=" + std::string(CRASHDIFF_SOURCE_DIR));
   EXPECT_EQ(e.exit_code, 1) << e.output;
-  EXPECT_NE(e.output.find("[triaged] PR1 unsafe-parking: offline-target RECEIVER_WAIT at hand-over"), std::string::npos)
+  EXPECT_NE(e.output.find("[triaged] PR1 unsafe-parking: offline-target OFFLINE_LOOP at hand-over"), std::string::npos)
       << e.output;
   EXPECT_EQ(e.output.find("[NEW]"), std::string::npos) << e.output;
 }
