@@ -37,15 +37,8 @@ inline const KnownDivergence kStoppedBeforeCrashNotSaved{
     .labels = {"STOP"},
     .fixed_by = "c7255058b5430b5c42932383bd8887d591e7973a",
     .note = "crash_kexec_post_notifiers: smp_send_stop parked it, interrupts off, before the crash round"};
-// v4.14 only: from de6e5d38417e on the stopped CPU stays online and the crash waits for it (I7, I11, I13) long
-// enough to find it spinning, or collects it through a firmware system reset in its round.
-inline const KnownDivergence kStoppedBeforeCrashInStop{
-    .property = "PR1",
-    .role = "online-target",
-    .what = "TRANSIT at hand-over",
-    .labels = {"STOP"},
-    .fixed_by = "c7255058b5430b5c42932383bd8887d591e7973a",
-    .note = "crash_kexec_post_notifiers: still entering stop_this_cpu when the crash, not waiting for it, hands over"};
+// (No entry for a v4.14 CPU still entering stop_this_cpu at hand-over: the kernel does not wait for it, but skiboot's
+// opal_reinit_cpus at I13 gives every thread it believes is in the OS a second, and the CPU is spinning by then.)
 // v4.14 sends the crash IPI to the online mask only: a CPU stop_this_cpu took out of it is never sent one.
 inline const KnownDivergence kStoppedBeforeCrashNotWoken{
     .property = "PR7",

@@ -48,7 +48,6 @@ const TargetSpec kSpec{
             kLoserNotSaved,
             kLoserLeftInOldText,
             kStoppedBeforeCrashNotSaved,
-            kStoppedBeforeCrashInStop,
             kStoppedBeforeCrashNotWoken,
             kOperatorWait,
             kFirmwareHeldResetAfterHandover,

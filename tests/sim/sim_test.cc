@@ -342,5 +342,48 @@ TEST(Events, SystemCallsNeedTaskContextPanicsDoNot) {
   EXPECT_EQ(refused, 1);
 }
 
+// A scenario's PANIC stands for unmodelled code that faults; inside a modelled critical section (a raw spinlock the
+// model takes with Cpu::enter_critical) there is none, so the event is refused there, and runs once the section is
+// left. A later PANIC, after the unlock, runs on the same CPU.
+TEST(Events, NoSoftwareEventStartsInsideAModelledCriticalSection) {
+  const pb::Scenario s = ScenarioFromText(std::string(testing::kTwoCpuPpc) + R"pb(
+    events {
+      kind: PANIC
+      trigger { at_time_ns: 5 }
+      cpus: 0
+    }
+    events {
+      kind: PANIC
+      trigger { at_time_ns: 50 }
+      cpus: 0
+    }
+  )pb");
+  Machine m(s);
+  std::vector<uint64_t> panicked_at;
+  LambdaProgram p;
+  p.start = [](Cpu& cpu) -> Task<> {
+    return [](Cpu& c) -> Task<> {
+      c.enter_critical();
+      for (int i = 0; i < 20; ++i) co_await c.local("LOCKED");  // 20 steps inside the section: past t = 5 ns
+      c.leave_critical();
+      co_await c.wait_until([] { return false; }, kForever, "IDLE");
+    }(cpu);
+  };
+  p.software = [&panicked_at, &m](Cpu& cpu, const pb::Event& /*e*/) -> Task<> {
+    panicked_at.push_back(m.clock());
+    return [](Cpu& c) -> Task<> { co_await c.local("P1"); }(cpu);
+  };
+  const RunResult r = m.Run(p);
+  int refused = 0;
+  for (const TraceEntry& e : r.trace.entries()) {
+    if (e.kind == TraceKind::kEventIgnored && e.detail.find("modelled critical section") != std::string::npos) {
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 1);
+  ASSERT_EQ(panicked_at.size(), 1u);
+  EXPECT_GE(panicked_at[0], 50u);
+}
+
 }  // namespace
 }  // namespace crashdiff
