@@ -31,6 +31,15 @@ PatchOptions Options(uint64_t mutants = kMutants) {
   return o;
 }
 
+// Whether the input places an event by global step count (at_step): a patch that adds or removes a step anywhere
+// before it moves the event to another instruction, so on such an input an unrelated race can change too.
+bool StepAnchored(const std::string& path) {
+  const LoadResult r = LoadScenarioFile(path);
+  if (!r.scenario) return false;
+  return std::any_of(r.scenario->events().begin(), r.scenario->events().end(),
+                     [](const pb::Event& e) { return e.trigger().has_at_step(); });
+}
+
 const TargetSpec& Base() {
   const TargetSpec* base = FindTarget("ppc-upstream-clear-then-check");
   EXPECT_NE(base, nullptr);
@@ -141,11 +150,15 @@ TEST(PatchEval, CheckingBeforeTheClearIntroducesTheLostWakeAndNothingElse) {
   EXPECT_TRUE(Causes(r, PatchChange::kIntroduced).count("PR3 lost-wake @L2"));
   for (const RootCauseRow& row : r.root_causes) {
     if (row.change == PatchChange::kUnchanged) continue;
+    EXPECT_FALSE(row.platforms.empty());
+    EXPECT_FALSE(row.reproducer_input.empty());
+    // "Nothing else" holds where the scenario is the same scenario on both sides: not where an event is placed by
+    // step count and the offline loop's extra step moves it (the nested-reset deadlock finding: the second reset
+    // lands inside __nmi_ipi_lock on one side only). Such rows are still reported, above, as partly fixed.
+    if (StepAnchored(row.reproducer_input)) continue;
     EXPECT_NE(row.example.find(": offline-target "), std::string::npos)
         << Name(row.change) << " " << row.example << " from " << row.reproducer_input;
     EXPECT_TRUE(AllStartWith({row.root_cause}, {"PR1 ", "PR2 ", "PR3 ", "PR4 ", "PR5 "})) << row.root_cause;
-    EXPECT_FALSE(row.platforms.empty());
-    EXPECT_FALSE(row.reproducer_input.empty());
     const bool introduced_row = row.change == PatchChange::kIntroduced;
     EXPECT_GT(introduced_row ? row.patch_only : row.base_only, 0) << row.root_cause;
     EXPECT_NE(row.example.find(introduced_row ? "[ppc-check-before-clear/" : "[ppc-upstream-clear-then-check/"),
