@@ -122,7 +122,7 @@ Cpu::ParkOp Cpu::enter_firmware(Location l, Label label, FwReset reset) {
   return ParkOp(*this, l, true, label, reset);
 }
 Cpu::HandoverOp Cpu::handover(std::vector<Region> overwritten, Label l, std::string what,
-                               std::function<void()> in_sequence) {
+                              std::function<void()> in_sequence) {
   return HandoverOp(*this, std::move(overwritten), l, std::move(what), std::move(in_sequence));
 }
 Cpu::LocalOp Cpu::overwrite(Region r, Label l) {
