@@ -61,7 +61,7 @@ int TargetsCommand(const Args& args) {
   }
   // Mutants are not kernels: they run only when named (--target), so they are listed apart, by name and purpose.
   const std::vector<const TargetSpec*> mutants = TestOnlyTargets();
-  if (!mutants.empty()) std::printf("\ntest-only mutants (one ordering removed; run only with --target):\n");
+  if (!mutants.empty()) std::printf("\nnot kernel trees (test mutants and suggested fixes; run only with --target):\n");
   for (const TargetSpec* t : mutants) {
     std::printf("%-34s %-6s %s\n", t->name.c_str(), pb::Family_Name(t->family).c_str(), t->summary.c_str());
   }

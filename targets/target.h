@@ -47,8 +47,9 @@ struct TargetSpec {
   std::string summary;
   std::vector<KnownDivergence> known;
   std::vector<NotApplicable> not_applicable{};
-  // A mutant of a real target (one ordering removed) that exists to measure the tool: never part of a campaign,
-  // `regress` or the target list; runs only when named (--target), e.g. by the ordering-witness bench.
+  // Not a kernel tree: a mutant of a real target (one ordering removed) that exists to measure the tool, or a
+  // suggested fix (docs/REPORTS). Never part of a campaign, `regress` or the target list; runs only when named
+  // (--target), e.g. by the ordering-witness bench or `regress --target` / `patch --target` for a fix.
   bool test_only = false;
   // Creates the target's shared state on the machine and returns the kernel model to run.
   std::function<std::unique_ptr<Program>(Machine&)> make;
