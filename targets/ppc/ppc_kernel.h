@@ -88,7 +88,7 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<> OfflineWakeV4_14(Cpu& cpu, Wake wake);
   Task<> OfflineWakeV1Patch(Cpu& cpu, Wake wake);
   Task<> OfflineWake4145f358(Cpu& cpu, Wake wake);
-  Task<Wake> PnvCpuOffline(Cpu& cpu);
+  virtual Task<Wake> PnvCpuOffline(Cpu& cpu);
   Task<> StartSecondary(Cpu& cpu);
 
   // initiator.cc (versions: CrashShutdown, PrepareCpus)

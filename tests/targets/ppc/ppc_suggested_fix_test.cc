@@ -1,5 +1,6 @@
-// The suggested fix of docs/REPORTS/expected-responder-count-includes-never-started.md, modelled as
-// ppc-patch-count-booted-once: the crash expects (and wakes) only the CPUs in cpus_booted_once_mask.
+// The suggested fixes of docs/REPORTS/, each modelled as a test-only target on ppc-upstream-clear-then-check:
+// ppc-patch-count-booted-once (the crash expects and wakes only the CPUs in cpus_booted_once_mask) and
+// ppc-patch-busy-poll-sees-kdump (the no-idle-state offline loop also watches kdump_in_progress()).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -50,6 +51,28 @@ TEST(PpcSuggestedFix, CountingBootedOnceCpusEndsTheWaitForANeverStartedThread) {
     EXPECT_EQ(fixed.cpus[3].at_handover, Location::kNeverStarted) << panic_timeout;  // still held by firmware
     EXPECT_EQ(fixed.cpus[1].at_handover, Location::kParkedFw) << panic_timeout;      // the offline thread answered
   }
+}
+
+// A thread with no usable stop state busy-polls with interrupts hard-disabled: the base hands over after the 10 s
+// wait with it still in the loop, unsaved, and the machine check after the hand-over takes the kdump kernel's
+// vector; the fix takes it into crash_ipi_callback once crashing_cpu is set, and the crash completes at once.
+TEST(PpcSuggestedFix, ABusyPollingOfflineThreadThatWatchesForKdumpAnswersTheCrash) {
+  LoadResult r = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) +
+                                  "/corpus/findings/ppc/busy_poll_no_idle_state_mce_after_handover.textproto");
+  ASSERT_TRUE(r.scenario.has_value());
+  const RunResult base = RunOn("ppc-upstream-clear-then-check", *r.scenario);
+  EXPECT_EQ(base.cpus[1].at_handover, Location::kOfflineLoop);
+  EXPECT_EQ(base.cpus[1].saves, 0u);
+  EXPECT_EQ(base.cpus[1].final, Location::kDeadCorrupt);
+  EXPECT_GE(base.handover_time_ns, 10 * kSec);
+
+  const RunResult fixed = RunOn("ppc-patch-busy-poll-sees-kdump", *r.scenario);
+  ASSERT_TRUE(fixed.handed_over);
+  EXPECT_LT(fixed.handover_time_ns, kMs);
+  EXPECT_EQ(fixed.cpus[1].responses, 1u);
+  EXPECT_EQ(fixed.cpus[1].saves, 1u);
+  EXPECT_EQ(fixed.cpus[1].at_handover, Location::kParkedFw);
+  EXPECT_EQ(fixed.cpus[1].final, Location::kParkedFw);  // the MCE is absorbed by firmware
 }
 
 }  // namespace
