@@ -12,7 +12,9 @@ import re
 import shlex
 import sys
 
-TOKEN = re.compile(r'\s*(?:#[^\n]*|([A-Za-z_][A-Za-z0-9_]*)\s*:?\s*(\{)|([A-Za-z_][A-Za-z0-9_]*)\s*:\s*("(?:[^"\\]|\\.)*"|[^\s{}]+)|(\}))')
+# A token: a comment, "key {", "key: [v, ...]" (the text format's short list form), "key: value", or "}".
+TOKEN = re.compile(r'\s*(?:#[^\n]*|([A-Za-z_][A-Za-z0-9_]*)\s*:?\s*(\{)|([A-Za-z_][A-Za-z0-9_]*)\s*:\s*\[([^\]]*)\]'
+                   r'|([A-Za-z_][A-Za-z0-9_]*)\s*:\s*("(?:[^"\\]|\\.)*"|[^\s{}\[]+)|(\}))')
 
 # Platform -> (run.sh --arch, --machine, extra kernel arguments, note). QEMU's powernv9 skiboot always offers
 # OPAL_SIGNAL_SYSTEM_RESET, whose special wakeup QEMU does not emulate (the crash stalls in skiboot), so a POWER9
@@ -51,8 +53,11 @@ def parse(path):
             stack.append(node)
             node = child
         elif m.group(3):
-            node.setdefault(m.group(3), []).append(m.group(4).strip('"'))
+            values = [v.strip().strip('"') for v in m.group(4).split(",") if v.strip()]
+            node.setdefault(m.group(3), []).extend(values)
         elif m.group(5):
+            node.setdefault(m.group(5), []).append(m.group(6).strip('"'))
+        elif m.group(7):
             if not stack:
                 raise ValueError(f"{path}:{text.count(chr(10), 0, pos) + 1}: unbalanced '}}'")
             node = stack.pop()
@@ -147,9 +152,21 @@ class NotConfirmable(Exception):
 
 
 def main(argv):
-    if len(argv) != 2:
-        print("usage: scenario_to_qemu.py FILE.textproto", file=sys.stderr)
+    if len(argv) < 2:
+        print("usage: scenario_to_qemu.py FILE.textproto [FILE ...]", file=sys.stderr)
         return 2
+    if len(argv) > 2:  # several files: one line each, "FILE: command" or "FILE: not confirmable ..."
+        worst = 0
+        for path in argv[1:]:
+            try:
+                cmd, _ = to_qemu(path)
+                print(f"{path}: {cmd}")
+            except NotConfirmable as e:
+                print(f"{path}: not confirmable by emulation: {e}")
+            except (OSError, ValueError) as e:
+                print(f"{path}: ERROR {e}")
+                worst = 2
+        return worst
     try:
         cmd, notes = to_qemu(argv[1])
     except NotConfirmable as e:
