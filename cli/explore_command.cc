@@ -28,7 +28,7 @@ constexpr char kUsage[] =
     "[--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--preempt-first] [--out FILE] "
     "[--json]\n"
     "       crashdiff explore FILE --target T --dpor --preemptions none [--max-steps N] [--property PRn]... "
-    "[--no-reduction] [--out FILE] [--json]\n"
+    "[--no-reduction] [--coarse-dependency] [--out FILE] [--json]\n"
     "       crashdiff explore FILE --target T --pct N [--depth d] [--horizon k] [--property PRn]... [--json]\n";
 
 int Usage(const std::string& why) {
@@ -123,7 +123,14 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   JsonWriter j;
   j.BeginObject();
   j.Key("target").String(o.target).Key("preemptions").String(PreemptionsText(o)).Key("max_steps").Uint(o.max_steps);
-  j.Key("dpor").Bool(o.dpor).Key("races").Uint(res.races).Key("backtrack_points").Uint(res.backtrack_points);
+  j.Key("dpor")
+      .Bool(o.dpor)
+      .Key("fine_dependency")
+      .Bool(o.dpor && o.fine_dependency)
+      .Key("races")
+      .Uint(res.races)
+      .Key("backtrack_points")
+      .Uint(res.backtrack_points);
   j.Key("properties").String(PropertiesText(o.properties)).Key("reduction").Bool(o.reduction);
   j.Key("schedules").Uint(res.schedules).Key("distinct_final_states").Uint(res.distinct_final_states);
   j.Key("sleep_skipped").Uint(res.sleep_skipped).Key("sleep_blocked").Uint(res.sleep_blocked);
@@ -226,7 +233,9 @@ extern const std::string_view kExploreHelp =
     "first N steps (default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets\n"
     "pruning orders of independent steps (--no-reduction: off) and state hashing cutting runs at explored states\n"
     "(--no-state-hashing: off; --memory MIB bounds its table). --dpor --preemptions none: source-set DPOR instead,\n"
-    "every interleaving up to equivalence. --preempt-first: try preemptions before the CPU that ran last (early\n"
+    "every interleaving up to equivalence of steps whose footprints (variables, CPU states) do not conflict\n"
+    "(--coarse-dependency: the bounded search's coarser table). --preempt-first: try preemptions before the CPU that "
+    "ran last (early\n"
     "preemption points first). --pct N: a PCT campaign instead. Stops at the first schedule that violates a\n"
     "property searched for (--property PRn, repeatable or comma-separated; default PR1..PR11): prints it, writes\n"
     "it as a reproducer with an explicit schedule (--out FILE, default <FILE stem>.explore-T.textproto) that\n"
@@ -239,7 +248,7 @@ int ExploreCommand(const Args& args) {
   ArgReader r(args,
               {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out", "--memory",
                "--pct", "--depth", "--horizon"},
-              {"--json", "--no-reduction", "--no-state-hashing", "--dpor", "--preempt-first"});
+              {"--json", "--no-reduction", "--no-state-hashing", "--dpor", "--preempt-first", "--coarse-dependency"});
   // (--pct, --depth, --horizon: the PCT campaign)
   if (!r.ok()) return Usage(r.error());
   if (r.positionals().size() != 1) return Usage("expected one scenario file");
@@ -260,6 +269,9 @@ int ExploreCommand(const Args& args) {
   o.dpor = r.Has("--dpor");
   o.preempt_first = r.Has("--preempt-first");
   if (o.dpor && !unbounded) return Usage("--dpor explores without a preemption bound: give --preemptions none");
+  o.fine_dependency = !r.Has("--coarse-dependency");
+  if (!o.fine_dependency && !o.dpor)
+    return Usage("--coarse-dependency chooses DPOR's dependency relation: give --dpor");
   o.reduction = !r.Has("--no-reduction");
   o.state_hashing = !r.Has("--no-state-hashing");
   o.memory_bytes = memory_mib << 20;

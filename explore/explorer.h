@@ -32,6 +32,10 @@ struct ExploreOptions {
   // Source-set DPOR with sleep sets (Abdulla et al., POPL 2014) instead of trying every CPU at every step. Needs
   // preemptions == kNoPreemptionBound (Explore throws std::invalid_argument otherwise); turns state hashing off.
   bool dpor = false;
+  // DPOR's dependency relation: each step's footprint (variables, CPU states, console, oracle; docs/EXPLORE.md,
+  // "Dependency"), or (false) the bounded search's coarse table, where hardware ops, waits, wakes and interrupts
+  // are dependent with every step. Ignored without dpor.
+  bool fine_dependency = true;
   // Search order: at each step try the preempting choices before the CPU that ran last. With K = 1 the search then
   // tries the preemption points from the earliest on (bugs that need an early preemption show first); the
   // restricted sleep sets then prune nothing. Same guarantee when exhaustive. Ignored with dpor.
