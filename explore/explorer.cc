@@ -31,7 +31,7 @@ struct Footprint {
 // Object keys of the fine relation besides variables (Var::id is far below them).
 constexpr uint32_t kCpuObject = 1u << 28;   // + c: CPU c's state (latches, location, frames, runnability, buffer)
 constexpr uint32_t kConsole = 1u << 29;     // the console: printk lines are one ordered log
-constexpr uint32_t kOracle = kConsole + 1;  // book entries and the variables the facts read (SharedVar)
+constexpr uint32_t kOracle = kConsole + 1;  // book entries, saves, writes of the variables the facts follow
 
 enum class Effect : uint8_t { kNone, kRead, kWrite, kGlobal, kConsole, kOracle };
 
@@ -65,8 +65,8 @@ constexpr Effect kEffects[] = {
 };
 static_assert(std::size(kEffects) == kTraceKindNames.size());
 
-// The fine relation (DPOR; docs/EXPLORE.md, "Dependency"). Every step reads and writes its own CPU's state (its
-// next step may become an interrupt when a latch is set, so a step that sets CPU j's latch is dependent with every
+// The fine relation (DPOR; docs/EXPLORE.md, "Dependency under DPOR"). Every step reads and writes its own CPU's state
+// (its next step may become an interrupt when a latch is set, so a step that sets CPU j's latch is dependent with every
 // step of j); what a step's code read or changed of other CPUs and of variables comes from the machine's
 // StepAccess and from the entries below. Steps whose outcome depends on the clock are global: a timeout, an event
 // (it fires at a time or step count, or after a label, and may reach any CPU), and (FinishStep) a step that reads
@@ -400,9 +400,10 @@ class PathPicker : public SchedulePicker {
     return fp;
   }
 
-  // Fine relation: the step of agent (a CPU, or a CPU's store buffer) reads and writes its CPU's state; a CPU whose
-  // runnability it changed has its state written, unless a deadline passed (then the clock, not the step, decided:
-  // global), as does a step that leaves its own CPU in a timed wait (its deadline is the clock plus the timeout).
+  // Fine relation (docs/EXPLORE.md, "Dependency under DPOR"): the step of agent (a CPU, or a CPU's store buffer) reads
+  // and writes its CPU's state; a CPU whose runnability it changed has its state written, unless a deadline passed
+  // (then the clock, not the step, decided: global), as does a step that leaves its own CPU in a timed wait (its
+  // deadline is the clock plus the timeout).
   void Refine(uint32_t agent, Footprint& fp, const std::vector<uint32_t>& runnable_now) const {
     const Machine& m = *state_.machine;
     const uint32_t n = m.num_cpus();
@@ -703,9 +704,42 @@ std::string GuaranteeText(const ExploreOptions& options, const ExploreResult& re
   return of + how + ")";
 }
 
+namespace {
+ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& options);
+}  // namespace
+
+// Iterative deepening of the step bound: rounds with N = 16, 32, ... below options.max_steps, then the full bound. A
+// round's runs are real runs (past its N the lowest-numbered runnable CPU runs), so a violation found early is a real
+// counterexample; only the last round's search gives the guarantee (a round whose every run ended within its bound
+// is the full search). The schedule cap and the deadline are shared.
 ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& options) {
+  if (!options.deepen) return ExploreOnce(scenario, options);
+  const auto start = std::chrono::steady_clock::now();
+  ExploreOptions round = options;
+  uint64_t spent = 0;
+  ExploreResult r;
+  for (uint64_t n = kFirstDeepeningSteps, rounds = 1;; n *= 2, ++rounds) {
+    round.max_steps = std::min(n, options.max_steps);
+    round.max_schedules = options.max_schedules - std::min(spent, options.max_schedules - 1);
+    r = ExploreOnce(scenario, round);
+    spent += r.schedules + r.sleep_blocked + r.state_pruned;
+    r.rounds = static_cast<uint32_t>(rounds);
+    if (r.found || round.max_steps == options.max_steps || spent >= options.max_schedules) break;
+    // No run went past this round's bound: a larger one explores the same runs, so this was the full search.
+    if (r.runs_past_max_steps == 0) break;
+    if (std::chrono::steady_clock::now() >= options.deadline) break;
+  }
+  r.schedules_all_rounds = spent;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+namespace {
+
+ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   ExploreResult result;
+  result.max_steps = options.max_steps;
   const TargetSpec* target = FindTarget(options.target);
   const uint32_t num_cpus = scenario.machine().cores() * scenario.machine().threads_per_core();
   std::vector<Node> path;
@@ -799,5 +833,7 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
+
+}  // namespace
 
 }  // namespace crashdiff

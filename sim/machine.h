@@ -83,9 +83,9 @@ struct RunResult {
 };
 
 // What the steps of a run touched beyond their trace entries, for explore/'s DPOR footprints (docs/EXPLORE.md,
-// "Dependency"): the shared variables and other CPUs' state a step's code read (its operation, a wait's predicate,
-// and the plain code up to its next operation, through the same ReadLog the runnable set uses), and every CPU whose
-// observable state changed (Cpu::Changed). Only filled when RunOptions::access is set; the caller clears it.
+// "Dependency under DPOR"): the shared variables and other CPUs' state a step's code read (its operation, a wait's
+// predicate, and the plain code up to its next operation, through the same ReadLog the runnable set uses), and every
+// CPU whose observable state changed (Cpu::Changed). Only filled when RunOptions::access is set; the caller clears it.
 // Recording changes nothing the machine does: no pick, trace entry or hash depends on it.
 struct StepAccess {
   ReadLog reads;                       // self: the CPU of the step being executed (its own state is not a read)
