@@ -1,5 +1,6 @@
 // crashdiff explore FILE --target T [--preemptions K|none] [--dpor] [--preempt-first] [--max-steps N]
-// [--property PRn]... [--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--out FILE] [--json]:
+// [--property PRn]... [--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--coarse-dependency]
+// [--out FILE] [--json]:
 // every interleaving of one scenario on one target within a preemption bound, or without one under DPOR
 // (explore/explorer.h, docs/EXPLORE.md). Stops at the first schedule that violates a property searched for, writes
 // it as a reproducer with an explicit schedule that `crashdiff run` replays, and runs the differential on it;
@@ -28,7 +29,7 @@ constexpr char kUsage[] =
     "[--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--preempt-first] [--out FILE] "
     "[--json]\n"
     "       crashdiff explore FILE --target T --dpor --preemptions none [--max-steps N] [--property PRn]... "
-    "[--no-reduction] [--out FILE] [--json]\n"
+    "[--no-reduction] [--coarse-dependency] [--out FILE] [--json]\n"
     "       crashdiff explore FILE --target T --pct N [--depth d] [--horizon k] [--property PRn]... [--json]\n";
 
 int Usage(const std::string& why) {
@@ -71,6 +72,13 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
       "in %.3f s\n",
       static_cast<unsigned long long>(res.schedules), static_cast<unsigned long long>(res.distinct_final_states),
       static_cast<unsigned long long>(res.longest_run), res.max_preemptions_used, res.seconds);
+  if (o.deepen) {
+    std::printf(
+        "deepening the step bound: %u rounds (16, 32, ... steps), %llu runs in all; counts above: the last, "
+        "with choices in the first %llu steps\n",
+        res.rounds, static_cast<unsigned long long>(res.schedules_all_rounds),
+        static_cast<unsigned long long>(res.max_steps));
+  }
   if (o.dpor) {
     std::printf("DPOR (source sets): %llu races, %llu backtrack points added\n",
                 static_cast<unsigned long long>(res.races), static_cast<unsigned long long>(res.backtrack_points));
@@ -93,7 +101,8 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
   }
   if (res.runs_past_max_steps > 0) {
     std::printf("%llu runs went past %llu steps: their later steps ran the lowest-numbered runnable CPU, unexplored\n",
-                static_cast<unsigned long long>(res.runs_past_max_steps), static_cast<unsigned long long>(o.max_steps));
+                static_cast<unsigned long long>(res.runs_past_max_steps),
+                static_cast<unsigned long long>(res.max_steps));
   }
   if (!res.found) {
     std::printf("%s\n", GuaranteeText(o, res).c_str());
@@ -123,7 +132,20 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   JsonWriter j;
   j.BeginObject();
   j.Key("target").String(o.target).Key("preemptions").String(PreemptionsText(o)).Key("max_steps").Uint(o.max_steps);
-  j.Key("dpor").Bool(o.dpor).Key("races").Uint(res.races).Key("backtrack_points").Uint(res.backtrack_points);
+  j.Key("dpor")
+      .Bool(o.dpor)
+      .Key("fine_dependency")
+      .Bool(o.dpor && o.fine_dependency)
+      .Key("races")
+      .Uint(res.races)
+      .Key("backtrack_points")
+      .Uint(res.backtrack_points);
+  j.Key("deepen")
+      .Bool(o.deepen)
+      .Key("rounds")
+      .Uint(res.rounds)
+      .Key("schedules_all_rounds")
+      .Uint(res.schedules_all_rounds);
   j.Key("properties").String(PropertiesText(o.properties)).Key("reduction").Bool(o.reduction);
   j.Key("schedules").Uint(res.schedules).Key("distinct_final_states").Uint(res.distinct_final_states);
   j.Key("sleep_skipped").Uint(res.sleep_skipped).Key("sleep_blocked").Uint(res.sleep_blocked);
@@ -226,7 +248,10 @@ extern const std::string_view kExploreHelp =
     "first N steps (default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets\n"
     "pruning orders of independent steps (--no-reduction: off) and state hashing cutting runs at explored states\n"
     "(--no-state-hashing: off; --memory MIB bounds its table). --dpor --preemptions none: source-set DPOR instead,\n"
-    "every interleaving up to equivalence. --preempt-first: try preemptions before the CPU that ran last (early\n"
+    "every interleaving up to equivalence of steps whose footprints (variables, CPU states) do not conflict\n"
+    "(--coarse-dependency: the bounded search's coarser table). --deepen: step bounds 16, 32, ... up to N, stopping\n"
+    "at the first violation (the last round gives the guarantee). --preempt-first: try preemptions before the CPU that "
+    "ran last (early\n"
     "preemption points first). --pct N: a PCT campaign instead. Stops at the first schedule that violates a\n"
     "property searched for (--property PRn, repeatable or comma-separated; default PR1..PR11): prints it, writes\n"
     "it as a reproducer with an explicit schedule (--out FILE, default <FILE stem>.explore-T.textproto) that\n"
@@ -239,7 +264,8 @@ int ExploreCommand(const Args& args) {
   ArgReader r(args,
               {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out", "--memory",
                "--pct", "--depth", "--horizon"},
-              {"--json", "--no-reduction", "--no-state-hashing", "--dpor", "--preempt-first"});
+              {"--json", "--no-reduction", "--no-state-hashing", "--dpor", "--preempt-first", "--coarse-dependency",
+               "--deepen"});
   // (--pct, --depth, --horizon: the PCT campaign)
   if (!r.ok()) return Usage(r.error());
   if (r.positionals().size() != 1) return Usage("expected one scenario file");
@@ -260,6 +286,10 @@ int ExploreCommand(const Args& args) {
   o.dpor = r.Has("--dpor");
   o.preempt_first = r.Has("--preempt-first");
   if (o.dpor && !unbounded) return Usage("--dpor explores without a preemption bound: give --preemptions none");
+  o.fine_dependency = !r.Has("--coarse-dependency");
+  o.deepen = r.Has("--deepen");
+  if (!o.fine_dependency && !o.dpor)
+    return Usage("--coarse-dependency chooses DPOR's dependency relation: give --dpor");
   o.reduction = !r.Has("--no-reduction");
   o.state_hashing = !r.Has("--no-state-hashing");
   o.memory_bytes = memory_mib << 20;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -19,19 +20,26 @@
 namespace crashdiff {
 namespace {
 
-// What one scheduled step touched, from the trace entries and bookkeeping calls it made. A global step is
-// dependent with every step; the others only with steps that access one of their variables, one of them writing.
+// What one scheduled step touched, as the objects it reads and writes: shared variables (Var::id), and with the fine
+// relation (DPOR) a CPU's state, the console and the oracle's bookkeeping (keys below). A global step is dependent
+// with every step; the others only with steps that access one of their objects, one of them writing.
 struct Footprint {
   bool global = false;
-  std::vector<std::pair<uint32_t, bool>> vars;  // Var::id, written
+  std::vector<std::pair<uint32_t, bool>> vars;  // object key, written
 };
 
-enum class Effect : uint8_t { kNone, kRead, kWrite, kGlobal };
+// Object keys of the fine relation besides variables (Var::id is far below them).
+constexpr uint32_t kCpuObject = 1u << 28;   // + c: CPU c's state (latches, location, frames, runnability, buffer)
+constexpr uint32_t kConsole = 1u << 29;     // the console: printk lines are one ordered log
+constexpr uint32_t kOracle = kConsole + 1;  // book entries, saves, writes of the variables the facts follow
 
-// How each trace kind counts. Only plain memory accesses and CPU-private steps may commute; everything that
-// blocks, wakes, takes or returns from an interrupt, touches a latch (kHw: msgsnd / msgclr / a controller write can
-// make another CPU's next step an interrupt), fires an event, prints (the console is one ordered log), saves,
-// hands over, overwrites or corrupts is dependent with every other step. The end-of-run entry is not a step.
+enum class Effect : uint8_t { kNone, kRead, kWrite, kGlobal, kConsole, kOracle };
+
+// How each trace kind counts in the coarse relation (docs/EXPLORE.md, "Reduction": the bounded search's sleep sets).
+// Only plain memory accesses and CPU-private steps may commute; everything that blocks, wakes, takes or returns
+// from an interrupt, touches a latch (kHw: msgsnd / msgclr / a controller write can make another CPU's next step
+// an interrupt), fires an event, prints (the console is one ordered log), saves, hands over, overwrites or corrupts
+// is dependent with every other step. The end-of-run entry is not a step.
 constexpr Effect kEffects[] = {
     Effect::kRead,    // kRead
     Effect::kWrite,   // kWrite
@@ -57,6 +65,47 @@ constexpr Effect kEffects[] = {
 };
 static_assert(std::size(kEffects) == kTraceKindNames.size());
 
+// The fine relation (DPOR; docs/EXPLORE.md, "Dependency under DPOR"). Every step reads and writes its own CPU's state
+// (its next step may become an interrupt when a latch is set, so a step that sets CPU j's latch is dependent with every
+// step of j); what a step's code read or changed of other CPUs and of variables comes from the machine's
+// StepAccess and from the entries below. Steps whose outcome depends on the clock are global: a timeout, an event
+// (it fires at a time or step count, or after a label, and may reach any CPU), and (FinishStep) a step that reads
+// now(), leaves its CPU in a timed wait (its deadline is the clock plus the timeout) or runs while a deadline
+// passes. Hand-over (reads every CPU's location, overwrites memory), overwrites and corruption stay global.
+constexpr Effect kFineEffects[] = {
+    Effect::kRead,     // kRead
+    Effect::kWrite,    // kWrite
+    Effect::kWrite,    // kRmw
+    Effect::kNone,     // kBarrier
+    Effect::kNone,     // kLocal (with a variable: MONITOR arming, ordered against stores to the line)
+    Effect::kNone,     // kHw: the latches it set or read are in StepAccess
+    Effect::kNone,     // kBlock: a wait's predicate reads are in StepAccess; timed waits: FinishStep
+    Effect::kGlobal,   // kTimeout
+    Effect::kNone,     // kWake: the predicate's reads, or the CPU's own latches
+    Effect::kNone,     // kIrq: the CPU's own latch and frames
+    Effect::kNone,     // kIrqReturn
+    Effect::kGlobal,   // kEvent
+    Effect::kGlobal,   // kEventIgnored
+    Effect::kNone,     // kLocation: the CPU's own state
+    Effect::kConsole,  // kDiag
+    Effect::kOracle,   // kSave
+    Effect::kGlobal,   // kHandover
+    Effect::kGlobal,   // kOverwrite
+    Effect::kGlobal,   // kCorrupt
+    Effect::kNone,     // kEnd
+    Effect::kWrite,    // kBuffer
+};
+static_assert(std::size(kFineEffects) == kTraceKindNames.size());
+
+// The fine relation's assumption: model code reads another CPU's state only through the simulator (variables, Cpu
+// accessors), so a step's footprint shows everything its outcome depends on. The x86 models break it in hardware
+// ops: nmi_shootdown_cpus / smp_send_stop and stop_machine's CALL_FUNCTION_VECTOR skip a CPU whose local APIC its own
+// offline path disabled (X86Kernel::apic_enabled_, a plain member), so a send that skipped a CPU would look
+// independent of the step that disabled the APIC. On x86 every hardware op stays global.
+bool HwOpsReadHiddenState(const pb::Scenario& scenario) {
+  return scenario.machine().family() == pb::X86;
+}
+
 bool Independent(const Footprint& a, const Footprint& b) {
   if (a.global || b.global) return false;
   for (const auto& [va, wa] : a.vars) {
@@ -67,28 +116,72 @@ bool Independent(const Footprint& a, const Footprint& b) {
   return true;
 }
 
-// Passes everything on to the facts builder and collects the footprint of the step being executed.
+// Adds (key, written) to fp, merging with an access already there.
+void Touch(Footprint& fp, uint32_t key, bool written) {
+  for (auto& [k, w] : fp.vars) {
+    if (k == key) {
+      w = w || written;
+      return;
+    }
+  }
+  fp.vars.emplace_back(key, written);
+}
+
+// Passes everything on to the facts builder and collects the footprint of the step being executed, in both
+// relations (the search uses one), and the CPUs its entries name (fine: another CPU's entry changes its state).
 class StepObserver : public RunObserver {
  public:
-  explicit StepObserver(RunObserver& next) : next_(next) {}
+  StepObserver(RunObserver& next, bool hw_global) : next_(next), hw_global_(hw_global) {}
   void OnEntry(const TraceEntry& e) override {
     next_.OnEntry(e);
     const Effect effect = kEffects[static_cast<size_t>(e.kind)];
     if (effect == Effect::kGlobal || (effect != Effect::kNone && (e.cpu == kNoCpu || e.tags.var == kNoVar))) {
-      current_.global = true;
+      coarse_.global = true;
     } else if (effect == Effect::kRead || effect == Effect::kWrite) {
-      current_.vars.emplace_back(e.tags.var, effect == Effect::kWrite);
+      coarse_.vars.emplace_back(e.tags.var, effect == Effect::kWrite);
+    }
+    if (e.kind == TraceKind::kEnd) return;
+    Effect fine = kFineEffects[static_cast<size_t>(e.kind)];
+    if (e.kind == TraceKind::kLocal && e.tags.var != kNoVar) fine = Effect::kRead;  // MONITOR arms on the line
+    if (e.cpu == kNoCpu || ((fine == Effect::kRead || fine == Effect::kWrite) && e.tags.var == kNoVar)) {
+      fine = Effect::kGlobal;
+    }
+    if (e.cpu != kNoCpu) cpus_.push_back(e.cpu);
+    if (e.kind == TraceKind::kHw && hw_global_) fine = Effect::kGlobal;
+    switch (fine) {
+      case Effect::kNone: break;
+      case Effect::kRead:
+      case Effect::kWrite:
+        Touch(fine_, e.tags.var, fine == Effect::kWrite);
+        // The facts order a write of a variable they follow (a reset of the arrival count) with the book.
+        if (fine == Effect::kWrite && e.tags.shared != SharedVar::kNone) Touch(fine_, kOracle, true);
+        break;
+      case Effect::kGlobal: fine_.global = true; break;
+      case Effect::kConsole: Touch(fine_, kConsole, true); break;
+      case Effect::kOracle: Touch(fine_, kOracle, true); break;
     }
   }
   void OnBook(const BookEntry& b) override {
     next_.OnBook(b);
-    current_.global = true;  // panic, wake sent, save, response, shutdown, hotplug: the oracle orders them all
+    coarse_.global = true;        // panic, wake sent, save, response, shutdown, hotplug: the oracle orders them all
+    Touch(fine_, kOracle, true);  // fine: ordered among themselves and with the CPU they are about
+    if (b.cpu != kNoCpu) cpus_.push_back(b.cpu);
   }
-  Footprint Take() { return std::exchange(current_, Footprint{}); }
+  // The step's footprint in the relation asked for, and the CPUs its entries and book entries named.
+  Footprint Take(bool fine, std::vector<uint32_t>& cpus) {
+    cpus.swap(cpus_);
+    cpus_.clear();
+    Footprint c = std::exchange(coarse_, Footprint{});
+    Footprint f = std::exchange(fine_, Footprint{});
+    return fine ? f : c;
+  }
 
  private:
   RunObserver& next_;
-  Footprint current_;
+  bool hw_global_;  // fine relation: hardware ops stay global (HwOpsReadHiddenState)
+  Footprint coarse_;
+  Footprint fine_;
+  std::vector<uint32_t> cpus_;
 };
 
 struct Sleeper {
@@ -196,8 +289,8 @@ class HappensBefore {
       for (const Clock& o : cpu_) Join(c, o);  // dependent with every earlier step
     } else {
       Join(c, global_);
-      for (const auto& [var, written] : fp.vars) {
-        Grow(var);
+      for (const auto& [key, written] : fp.vars) {
+        const size_t var = Index(key);
         Join(c, write_[var]);
         if (written) Join(c, reads_[var]);
       }
@@ -207,7 +300,8 @@ class HappensBefore {
     if (fp.global) {
       global_ = c;
     } else {
-      for (const auto& [var, written] : fp.vars) {
+      for (const auto& [key, written] : fp.vars) {
+        const size_t var = Index(key);
         if (written) {
           write_[var] = c;
           reads_[var] = c;
@@ -220,16 +314,20 @@ class HappensBefore {
   }
 
  private:
-  void Grow(uint32_t var) {
-    while (write_.size() <= var) {
+  // The dense index of an object key (variables, and the fine relation's CPU / console / oracle objects).
+  size_t Index(uint32_t key) {
+    const auto [it, added] = index_.try_emplace(key, write_.size());
+    if (added) {
       write_.emplace_back(global_.size(), 0);
       reads_.emplace_back(global_.size(), 0);
     }
+    return it->second;
   }
   std::vector<Clock> cpu_;
   Clock global_;
-  std::vector<Clock> write_;  // per variable: its latest write
-  std::vector<Clock> reads_;  // per variable: its reads since (and with) the latest write
+  std::unordered_map<uint32_t, size_t> index_;
+  std::vector<Clock> write_;  // per object: its latest write
+  std::vector<Clock> reads_;  // per object: its reads since (and with) the latest write
 };
 
 // Drives one run: replays the path's choices, then extends the path with first choices up to max_steps; past
@@ -237,10 +335,11 @@ class HappensBefore {
 // prefixes get the same tail.
 class PathPicker : public SchedulePicker {
  public:
-  PathPicker(std::vector<Node>& path, StepObserver& steps, const ExploreOptions& options, ExploreResult& stats,
-             StateContext state, uint32_t num_cpus, uint64_t first_new)
+  PathPicker(std::vector<Node>& path, StepObserver& steps, StepAccess* access, const ExploreOptions& options,
+             ExploreResult& stats, StateContext state, uint32_t num_cpus, uint64_t first_new)
       : path_(path),
         steps_(steps),
+        access_(access),
         options_(options),
         stats_(stats),
         state_(state),
@@ -250,7 +349,7 @@ class PathPicker : public SchedulePicker {
 
   uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step) override {
     if (state_.history != nullptr) state_.history->AtChoice(*state_.machine, picks_.empty() ? kNoCpu : picks_.back());
-    Footprint before = steps_.Take();  // of the previous step (or settling and step-0 events: fixed)
+    Footprint before = TakeStep();  // of the previous step (or settling and step-0 events: fixed)
     if (step > 0) FinishStep(step - 1, std::move(before), &runnable);
     prev_runnable_ = runnable;
     uint32_t cpu = kNoCpu;
@@ -275,7 +374,7 @@ class PathPicker : public SchedulePicker {
   // After a complete run: the last step's footprint. Whether it changed another CPU's runnability is not known
   // (no choice follows it), so it counts as global.
   void FinishRun() {
-    Footprint last = steps_.Take();
+    Footprint last = TakeStep();
     last.global = true;
     if (!picks_.empty()) FinishStep(picks_.size() - 1, std::move(last), nullptr);
   }
@@ -284,11 +383,60 @@ class PathPicker : public SchedulePicker {
   void set_machine(const Machine* m) { state_.machine = m; }
 
  private:
-  // The step at index i has run: its footprint (made global when it changed whether another CPU can run: a
-  // write a waiter waits for, a timeout that expired meanwhile) goes to its node, and DPOR looks for its races.
+  // The footprint of the step that just ran, from its entries and (fine relation) what the machine recorded.
+  Footprint TakeStep() {
+    Footprint fp = steps_.Take(access_ != nullptr, named_);
+    if (access_ == nullptr) return fp;
+    const uint64_t reads = state_.machine->clock_reads();
+    if (reads != clock_reads_) fp.global = true;  // model code read now(): it depends on when it ran
+    clock_reads_ = reads;
+    for (uint32_t v : access_->reads.vars) Touch(fp, v, false);
+    for (uint32_t c : access_->reads.cpus) Touch(fp, kCpuObject + c, false);
+    for (uint32_t c : access_->cpus_changed) Touch(fp, kCpuObject + c, true);
+    for (uint32_t c : named_) Touch(fp, kCpuObject + c, true);
+    access_->reads.vars.clear();
+    access_->reads.cpus.clear();
+    access_->cpus_changed.clear();
+    return fp;
+  }
+
+  // Fine relation (docs/EXPLORE.md, "Dependency under DPOR"): the step of agent (a CPU, or a CPU's store buffer) reads
+  // and writes its CPU's state; a CPU whose runnability it changed has its state written, unless a deadline passed
+  // (then the clock, not the step, decided: global), as does a step that leaves its own CPU in a timed wait (its
+  // deadline is the clock plus the timeout).
+  void Refine(uint32_t agent, Footprint& fp, const std::vector<uint32_t>& runnable_now) const {
+    const Machine& m = *state_.machine;
+    const uint32_t n = m.num_cpus();
+    auto cpu_of = [n](uint32_t a) { return a >= n ? a - n : a; };
+    Touch(fp, kCpuObject + cpu_of(agent), true);
+    if (agent < n && InTimedWait(m.cpu(agent))) fp.global = true;
+    auto changed = [&](uint32_t c) {
+      if (c == agent) return;
+      if (c < n && InTimedWait(m.cpu(c)) && Deadline(m.cpu(c)) <= m.clock()) fp.global = true;
+      Touch(fp, kCpuObject + cpu_of(c), true);
+    };
+    for (uint32_t c : prev_runnable_) {
+      if (!Contains(runnable_now, c)) changed(c);
+    }
+    for (uint32_t c : runnable_now) {
+      if (!Contains(prev_runnable_, c)) changed(c);
+    }
+  }
+
+  static uint64_t Deadline(const Cpu& c) {
+    const PendingOp* op = c.frames().empty() ? nullptr : c.frames().back().op;
+    return op == nullptr ? kForever : op->Deadline();
+  }
+  static bool InTimedWait(const Cpu& c) { return c.blocked() && Deadline(c) != kForever; }
+
+  // The step at index i has run: its footprint goes to its node, and DPOR looks for its races. Coarse relation: made
+  // global when it changed whether another CPU can run (a write a waiter waits for, a timeout that expired
+  // meanwhile); fine relation: Refine.
   void FinishStep(uint64_t i, Footprint fp, const std::vector<uint32_t>* runnable_now) {
     const uint32_t cpu = picks_[i];
-    if (runnable_now != nullptr) {
+    if (access_ != nullptr && runnable_now != nullptr) {
+      Refine(cpu, fp, *runnable_now);
+    } else if (runnable_now != nullptr) {
       for (uint32_t c : prev_runnable_) {
         if (c != cpu && !Contains(*runnable_now, c)) fp.global = true;
       }
@@ -459,6 +607,9 @@ class PathPicker : public SchedulePicker {
 
   std::vector<Node>& path_;
   StepObserver& steps_;
+  StepAccess* access_;           // set: the fine relation (DPOR)
+  std::vector<uint32_t> named_;  // CPUs the last step's entries named (scratch)
+  uint64_t clock_reads_ = 0;
   const ExploreOptions& options_;
   ExploreResult& stats_;
   StateContext state_;
@@ -553,9 +704,42 @@ std::string GuaranteeText(const ExploreOptions& options, const ExploreResult& re
   return of + how + ")";
 }
 
+namespace {
+ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& options);
+}  // namespace
+
+// Iterative deepening of the step bound: rounds with N = 16, 32, ... below options.max_steps, then the full bound. A
+// round's runs are real runs (past its N the lowest-numbered runnable CPU runs), so a violation found early is a real
+// counterexample; only the last round's search gives the guarantee (a round whose every run ended within its bound
+// is the full search). The schedule cap and the deadline are shared.
 ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& options) {
+  if (!options.deepen) return ExploreOnce(scenario, options);
+  const auto start = std::chrono::steady_clock::now();
+  ExploreOptions round = options;
+  uint64_t spent = 0;
+  ExploreResult r;
+  for (uint64_t n = kFirstDeepeningSteps, rounds = 1;; n *= 2, ++rounds) {
+    round.max_steps = std::min(n, options.max_steps);
+    round.max_schedules = options.max_schedules - std::min(spent, options.max_schedules - 1);
+    r = ExploreOnce(scenario, round);
+    spent += r.schedules + r.sleep_blocked + r.state_pruned;
+    r.rounds = static_cast<uint32_t>(rounds);
+    if (r.found || round.max_steps == options.max_steps || spent >= options.max_schedules) break;
+    // No run went past this round's bound: a larger one explores the same runs, so this was the full search.
+    if (r.runs_past_max_steps == 0) break;
+    if (std::chrono::steady_clock::now() >= options.deadline) break;
+  }
+  r.schedules_all_rounds = spent;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+namespace {
+
+ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   ExploreResult result;
+  result.max_steps = options.max_steps;
   const TargetSpec* target = FindTarget(options.target);
   const uint32_t num_cpus = scenario.machine().cores() * scenario.machine().threads_per_core();
   std::vector<Node> path;
@@ -570,15 +754,18 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
   for (int64_t first_new = 0; first_new >= 0;) {
     FactsBuilder facts(num_cpus);
     StateTracker history(num_cpus, facts);
-    StepObserver steps(hashing ? static_cast<RunObserver&>(history) : facts);
+    StepObserver steps(hashing ? static_cast<RunObserver&>(history) : facts, HwOpsReadHiddenState(scenario));
+    StepAccess access;
+    StepAccess* fine = options.dpor && options.fine_dependency ? &access : nullptr;
     PathPicker picker(
-        path, steps, options, result,
+        path, steps, fine, options, result,
         StateContext{nullptr, hashing ? &history : nullptr, &facts, visited.get(), options.verify_fingerprints},
         NumAgents(scenario.machine()), static_cast<uint64_t>(first_new));
     RunOptions run;
     run.record_trace = false;
     run.observer = &steps;
     run.picker = &picker;
+    run.access = fine;
     RunResult r;
     bool cut = false;
     {
@@ -646,5 +833,7 @@ ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& option
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
+
+}  // namespace
 
 }  // namespace crashdiff

@@ -18,6 +18,7 @@
 namespace crashdiff {
 
 // ExploreOptions::preemptions: no bound.
+inline constexpr uint64_t kFirstDeepeningSteps = 16;  // ExploreOptions::deepen: the first round's step bound
 inline constexpr uint32_t kNoPreemptionBound = UINT32_MAX;
 
 struct ExploreOptions {
@@ -32,6 +33,13 @@ struct ExploreOptions {
   // Source-set DPOR with sleep sets (Abdulla et al., POPL 2014) instead of trying every CPU at every step. Needs
   // preemptions == kNoPreemptionBound (Explore throws std::invalid_argument otherwise); turns state hashing off.
   bool dpor = false;
+  // DPOR's dependency relation: each step's footprint (variables, CPU states, console, oracle; docs/EXPLORE.md,
+  // "Dependency under DPOR"), or (false) the bounded search's coarse table, where hardware ops, waits, wakes and
+  // interrupts are dependent with every step. Ignored without dpor.
+  bool fine_dependency = true;
+  // Iterative deepening of the step bound: first explore choices in the first 16 steps, then 32, ... up to
+  // max_steps, stopping at the first violation; the last round is the plain search with max_steps (the guarantee).
+  bool deepen = false;
   // Search order: at each step try the preempting choices before the CPU that ran last. With K = 1 the search then
   // tries the preemption points from the earliest on (bugs that need an early preemption show first); the
   // restricted sleep sets then prune nothing. Same guarantee when exhaustive. Ignored with dpor.
@@ -67,6 +75,9 @@ struct ExploreResult {
   uint64_t runs_past_max_steps = 0;     // runs that went on past N steps (their tail is fixed)
   uint32_t max_preemptions_used = 0;
   double seconds = 0;
+  uint64_t max_steps = 0;             // the step bound of the search that gave these counts (deepen: of the last round)
+  uint32_t rounds = 1;                // deepen: rounds run (the result's counts are the last round's)
+  uint64_t schedules_all_rounds = 0;  // deepen: runs of every round (schedules, runs cut)
 };
 
 // scenario must be valid; options.target must run it (TargetsFor). Deterministic: the same input gives the same

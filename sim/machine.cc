@@ -374,6 +374,21 @@ void Machine::ExecuteStep(Cpu& cpu) {
   CheckLabelTriggers(cpu.id(), label);
 }
 
+void Machine::ExecuteScheduled(uint32_t id) {
+  const uint32_t cpu = id >= num_cpus() ? id - num_cpus() : id;
+  if (options_.access != nullptr) {
+    options_.access->reads.self = cpu;
+    ReadLog::Current() = &options_.access->reads;
+  }
+  if (id >= num_cpus()) {
+    CommitOldest(cpus_[cpu]);
+  } else {
+    ExecuteStep(cpus_[cpu]);
+    MarkDirty(cpu);
+  }
+  ReadLog::Current() = nullptr;
+}
+
 // ---- Event schedule ----
 // Each trigger kind keeps its unfired events sorted by when they become due (ties in scenario order) with a
 // cursor, and label triggers are listed per CPU, so a step costs O(1) for events however many a scenario has.
@@ -455,6 +470,7 @@ void Machine::CheckLabelTriggers(uint32_t cpu, Label label) {
 
 void Machine::NoteCpuChanged(uint32_t cpu) {
   if (cpu >= dirty_flag_.size()) return;  // during construction
+  if (options_.access != nullptr) options_.access->cpus_changed.push_back(cpu);
   MarkDirty(cpu);
   WakeWaiters(cpu_watchers_[cpu]);
 }
@@ -610,12 +626,7 @@ RunResult Machine::Run(Program& program) {
                         : overdue != kNoCpu        ? overdue
                                                    : scheduler_->Pick(runnable, step_);
     assert(std::binary_search(choices.begin(), choices.end(), id));
-    if (id >= num_cpus()) {
-      CommitOldest(cpus_[id - num_cpus()]);
-    } else {
-      ExecuteStep(cpus_[id]);
-      MarkDirty(id);
-    }
+    ExecuteScheduled(id);
     ++step_;
     now_ += kStepNs;
   }

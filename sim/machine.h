@@ -82,10 +82,21 @@ struct RunResult {
   std::vector<BookEntry> book;
 };
 
+// What the steps of a run touched beyond their trace entries, for explore/'s DPOR footprints (docs/EXPLORE.md,
+// "Dependency under DPOR"): the shared variables and other CPUs' state a step's code read (its operation, a wait's
+// predicate, and the plain code up to its next operation, through the same ReadLog the runnable set uses), and every
+// CPU whose observable state changed (Cpu::Changed). Only filled when RunOptions::access is set; the caller clears it.
+// Recording changes nothing the machine does: no pick, trace entry or hash depends on it.
+struct StepAccess {
+  ReadLog reads;                       // self: the CPU of the step being executed (its own state is not a read)
+  std::vector<uint32_t> cpus_changed;  // every Cpu::Changed since the caller last cleared it (duplicates kept)
+};
+
 struct RunOptions {
   bool record_trace = true;
   RunObserver* observer = nullptr;   // sees every trace entry and bookkeeping call as it happens
   SchedulePicker* picker = nullptr;  // when set, chooses every scheduled step (the scenario's schedule is unused)
+  StepAccess* access = nullptr;      // when set, records what each step read and changed (explore's DPOR)
   // Checks the incrementally maintained runnable set against a full re-evaluation of every CPU at every step and
   // aborts on a difference (tests; also on when the environment sets CRASHDIFF_SIM_VERIFY=1).
   bool verify_runnable = false;
@@ -225,6 +236,7 @@ class Machine {
   bool Runnable(const Cpu& cpu) const;
   std::optional<Source> DeliverableInterrupt(const Cpu& cpu) const;
   void ExecuteStep(Cpu& cpu);
+  void ExecuteScheduled(uint32_t id);  // one scheduled step of a CPU or a store buffer (Run's loop)
   void TakeInterrupt(Cpu& cpu, Source s);
   uint64_t NextTimePoint();
   void FireDueEvents();
