@@ -209,9 +209,9 @@ class Cpu {
   // operator's system reset takes it out (Machine::ApplyHardware, OPERATOR_RESET).
   ParkOp enter_firmware(Location l, Label label, FwReset reset = FwReset::kHolds);
   // Jumps to the next kernel: records hand-over, overwrites the given regions; this CPU becomes NEXT_KERNEL.
-  // The jump to the next kernel. in_sequence (optional, described by what): hardware work the kexec sequence does in
-  // real mode between copying the vectors and the jump (powerpc's hash-table clear), in the same step: no protocol
-  // step of another CPU comes between the sequence's parts.
+  // in_sequence (optional, described by what): hardware work the kexec sequence does in real mode between copying
+  // the vectors and the jump (powerpc's hash-table clear), in the same step: no protocol step of another CPU comes
+  // between the sequence's parts.
   HandoverOp handover(std::vector<Region> overwritten, Label l, std::string what = {},
                       std::function<void()> in_sequence = nullptr);
   // Overwrites one region (kexec relocation copying the new image); a step of its own.
