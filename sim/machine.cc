@@ -376,7 +376,8 @@ void Machine::ExecuteStep(Cpu& cpu) {
 
 void Machine::ExecuteScheduled(uint32_t id) {
   const uint32_t cpu = id >= num_cpus() ? id - num_cpus() : id;
-  if (options_.access != nullptr) {
+  const bool recording = options_.access != nullptr;
+  if (recording) {
     options_.access->reads.self = cpu;
     ReadLog::Current() = &options_.access->reads;
   }
@@ -386,7 +387,7 @@ void Machine::ExecuteScheduled(uint32_t id) {
     ExecuteStep(cpus_[cpu]);
     MarkDirty(cpu);
   }
-  ReadLog::Current() = nullptr;
+  if (recording) ReadLog::Current() = nullptr;  // outside a recorded step or a runnable evaluation it is unset
 }
 
 // ---- Event schedule ----

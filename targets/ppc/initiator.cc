@@ -83,7 +83,7 @@ Task<> PpcKernel::CrashKexecPrepareCpusV4_14(Cpu& cpu) {
 // crash_send_ipi wakes the offline ones too.
 Task<> PpcKernel::CrashKexecPrepareCpus4145f358(Cpu& cpu) {
   co_await cpu.read(s_.online_mask, "I4");  // num_online_cpus(), overridden by crash_wake_offline
-  const int64_t ncpus = std::popcount(static_cast<uint64_t>(s_.present_mask)) - 1;
+  const int64_t ncpus = std::popcount(static_cast<uint64_t>(CrashResponderMask())) - 1;
   m_.Log(cpu.id(), "Sending IPI to other CPUs");
   co_await CrashSendIpi4145f358(cpu);
   co_await cpu.barrier("I6");
@@ -94,7 +94,7 @@ Task<> PpcKernel::CrashKexecPrepareCpus4145f358(Cpu& cpu) {
 // PRIMARY_TIMEOUT instead.
 Task<> PpcKernel::CrashKexecPrepareCpusC7255058(Cpu& cpu) {
   co_await cpu.read(s_.online_mask, "I4");  // num_online_cpus(), overridden by crash_wake_offline
-  const int64_t ncpus = std::popcount(static_cast<uint64_t>(s_.present_mask)) - 1;
+  const int64_t ncpus = std::popcount(static_cast<uint64_t>(CrashResponderMask())) - 1;
   m_.Log(cpu.id(), "Sending IPI to other CPUs");
   if (co_await cpu.read(s_.is_via_system_reset, "I3") != 0) {
     co_await cpu.delay(kPrimaryTimeoutNs, "I3");
@@ -143,8 +143,9 @@ Task<> PpcKernel::CrashSendIpiV4_14(Cpu& cpu) {
 Task<> PpcKernel::CrashSendIpi4145f358(Cpu& cpu) {
   co_await NmiIpiSend(cpu, -1, kFnCrashIpiCallback, kNmiGatherUs, "I5a");
   if (co_await cpu.read(s_.crashing_cpu, "I5b") < 0) co_return;  // kdump_in_progress()
+  const int64_t responders = CrashResponderMask();
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (!(s_.present_mask & CpuBit(c))) continue;
+    if (!(responders & CpuBit(c))) continue;
     if (co_await cpu.read(s_.online_mask, "I5b") & CpuBit(c)) continue;
     m_.RecordWakeSent(c);
     co_await DoSmpSendNmiIpi(cpu, static_cast<int>(c), "I5b");

@@ -6,8 +6,6 @@
 // bit in cpus_booted_once_mask the first time it starts, so a present thread that maxcpus= (or firmware) kept from
 // ever starting is neither expected nor sent a wake it cannot take: the crash no longer waits the full 10 s for it,
 // nor for an operator reset when panic_timeout <= 0.
-#include <bit>
-
 #include "targets/ppc/ppc_kernel.h"
 #include "targets/ppc/ppc_known.h"
 #include "targets/target.h"
@@ -17,35 +15,18 @@ namespace {
 
 class CountBootedOnce : public PpcKernel {
  public:
-  explicit CountBootedOnce(Machine& m) : PpcKernel(m, kUpstreamVariant) {}
+  explicit CountBootedOnce(Machine& m) : PpcKernel(m, kUpstreamVariant) {
+    for (uint32_t c = 0; c < m.num_cpus(); ++c) {
+      if (s_.cpu[c].has_paca) booted_once_ |= CpuBit(c);
+    }
+  }
 
  protected:
-  Task<> CrashKexecPrepareCpus(Cpu& cpu) override {
-    co_await cpu.read(s_.online_mask, "I4");  // num_online_cpus(), overridden by crash_wake_offline
-    const int64_t ncpus = std::popcount(static_cast<uint64_t>(BootedOnce())) - 1;
-    m_.Log(cpu.id(), "Sending IPI to other CPUs");
-    co_await NmiIpiSend(cpu, -1, kFnCrashIpiCallback, kNmiGatherUs, "I5a");
-    if (co_await cpu.read(s_.crashing_cpu, "I5b") >= 0) {  // kdump_in_progress()
-      for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-        if (!(BootedOnce() & CpuBit(c))) continue;
-        if (co_await cpu.read(s_.online_mask, "I5b") & CpuBit(c)) continue;
-        m_.RecordWakeSent(c);
-        co_await DoSmpSendNmiIpi(cpu, static_cast<int>(c), "I5b");
-      }
-    }
-    co_await cpu.barrier("I6");
-    co_await CrashWaitForCpus(cpu, ncpus);
-  }
+  int64_t CrashResponderMask() const override { return booted_once_ & s_.present_mask; }
 
  private:
   // cpus_booted_once_mask: fixed once the machine is up (starting a never-started thread is not modelled).
-  int64_t BootedOnce() const {
-    int64_t mask = 0;
-    for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-      if (s_.cpu[c].has_paca) mask |= CpuBit(c);
-    }
-    return mask & s_.present_mask;
-  }
+  int64_t booted_once_ = 0;
 };
 
 const TargetSpec kSpec{

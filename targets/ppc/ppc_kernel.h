@@ -102,6 +102,9 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<> CrashKexecPrepareCpus4145f358(Cpu& cpu);
   Task<> CrashKexecPrepareCpusC7255058(Cpu& cpu);
   Task<> CrashWaitForCpus(Cpu& cpu, int64_t ncpus);
+  // The CPUs the crash expects an answer from, and whose offline ones crash_send_ipi wakes, with crash_wake_offline
+  // (4145f358644b): cpu_present_mask. A patch that counts other CPUs overrides this one mask.
+  virtual int64_t CrashResponderMask() const { return s_.present_mask; }
   Task<> CrashSendIpiV4_14(Cpu& cpu);
   Task<> CrashSendIpi4145f358(Cpu& cpu);
   Task<> CrashKexecWaitRealmode(Cpu& cpu);
