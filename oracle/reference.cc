@@ -36,17 +36,22 @@ ReferenceProgram::ReferenceProgram(Machine& machine, const ReferenceProfile& pro
 }
 
 Task<> ReferenceProgram::Start(Cpu& cpu) {
-  return Idle(cpu);
-}
-
-// A CPU's life: online idle until cpu_down, then the offline loop, which returns only when cpu_up brought the CPU
-// back online (the crash path never returns).
-Task<> ReferenceProgram::Idle(Cpu& cpu) {
   if (m_.never_started(cpu.id())) {
     co_await cpu.enter_firmware(Location::kNeverStarted, "hold");
     co_return;
   }
-  bool offline = !m_.initially_online(cpu.id());
+  co_await Idle(cpu, !m_.initially_online(cpu.id()));
+}
+
+// A core firmware started on cpu_up's request: back online, then the same life as any online CPU.
+Task<> ReferenceProgram::FirmwareEntry(Cpu& cpu) {
+  co_await profile_.hotplug.firmware_entry(*this, cpu);
+  co_await Idle(cpu, /*offline=*/false);
+}
+
+// A CPU's life: online idle until cpu_down, then the offline loop, which returns only when cpu_up brought the CPU
+// back online (the crash path never returns; arm64's returns through FirmwareEntry instead).
+Task<> ReferenceProgram::Idle(Cpu& cpu, bool offline) {
   for (;;) {
     if (!offline) {
       co_await OnlineIdle(cpu);
@@ -102,7 +107,7 @@ Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
 // cpu_up(): the requester asks the offline loop to return and waits (bounded) for the CPU to be online.
 Task<> ReferenceProgram::CpuUp(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
-  if (!H.can_up || target == cpu.id() || m_.never_started(target) || !SyscallAllowed(cpu)) co_return;
+  if (!H.can_up(m_, target) || target == cpu.id() || m_.never_started(target) || !SyscallAllowed(cpu)) co_return;
   if (!H.up_begin.empty()) co_await cpu.local(H.up_begin, "cpu_maps_update_begin");
   if (co_await cpu.read(*online_[target], H.up_check) != 1) {
     co_await cpu.write(*offline_control_[target], kUp, H.up_request);

@@ -36,11 +36,14 @@ struct ReferenceHotplug {
   Label up_begin, up_check, up_request, up_wait, up_end;
   bool process_context_only;  // x86/arm64: hotplug and kexec are system calls: base frame, interrupts on
   bool (*can_down)(const Machine& machine, uint32_t target);  // x86: not the boot CPU; arm64: not on spin-table
-  bool can_up;                                                // arm64: CPU_ON is not modelled by the targets
+  bool (*can_up)(const Machine& machine, uint32_t target);    // arm64: not on spin-table (nothing hotpluggable)
   // The dying CPU, from the stop request to the offline loop (leaves the online set on the way).
   Task<> (*take_down)(ReferenceProgram& program, Cpu& cpu);
-  // The requester's wake of an offline CPU asked to come up (ppc: a doorbell; x86: the loop's line).
+  // The requester's wake of an offline CPU asked to come up (ppc: a doorbell; x86: the loop's line; arm64: PSCI
+  // CPU_ON, which starts the core at firmware_entry).
   Task<> (*kick_up)(ReferenceProgram& program, Cpu& requester, uint32_t target);
+  // What a core firmware started runs before it idles online (arm64: back online); null where no firmware starts one.
+  Task<> (*firmware_entry)(ReferenceProgram& program, Cpu& cpu);
 };
 
 struct ReferenceProfile {
@@ -79,6 +82,7 @@ class ReferenceProgram : public Program {
   Task<> Start(Cpu& cpu) override;
   Task<> Interrupt(Cpu& cpu, Source source) override;
   Task<> Software(Cpu& cpu, const pb::Event& event) override;
+  Task<> FirmwareEntry(Cpu& cpu) override;
 
   // Used by the family files.
   Machine& machine() { return m_; }
@@ -110,7 +114,7 @@ class ReferenceProgram : public Program {
   Task<> Panic(Cpu& cpu);
   Task<> Loser(Cpu& cpu);
   Task<> Initiator(Cpu& cpu, bool crash);
-  Task<> Idle(Cpu& cpu);
+  Task<> Idle(Cpu& cpu, bool offline);
   Task<> OnlineIdle(Cpu& cpu);
   Task<> CpuDown(Cpu& cpu, uint32_t target);
   Task<> CpuUp(Cpu& cpu, uint32_t target);

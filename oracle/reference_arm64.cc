@@ -6,7 +6,7 @@ namespace crashdiff {
 namespace {
 
 // cpu_die (targets/arm64/arm64_hotplug.cc labels): mask (AD1), report dead (AD2), PSCI CPU_OFF (AD3); never
-// returns (CPU_ON is not modelled).
+// returns: a later cpu_up's CPU_ON starts the core afresh at Arm64FirmwareEntry.
 Task<> Arm64OfflineLoop(ReferenceProgram& p, Cpu& cpu) {
   cpu.set_location(Location::kOfflineLoop);
   co_await cpu.irq_disable("AD1");
@@ -27,12 +27,32 @@ Task<> Arm64TakeDown(ReferenceProgram& p, Cpu& cpu) {
   co_await cpu.local("HP2", "irq_migrate_all_off_this_cpu");
 }
 
-Task<> Arm64KickUp(ReferenceProgram& /*p*/, Cpu& /*cpu*/, uint32_t /*target*/) {
-  co_return;  // not reached: can_up is false
+// PSCI CPU_ON as the protocol needs it: firmware starts a core that is off (in firmware, not already starting);
+// a core that is on is left alone. The requester then waits for the online report (the engine's up_wait).
+Task<> Arm64KickUp(ReferenceProgram& p, Cpu& cpu, uint32_t target) {
+  Cpu& t = p.machine().cpu(target);
+  co_await cpu.ordered_hw_op("HU2", "PSCI CPU_ON", [&t] {
+    const bool off = t.in_firmware() && !t.finished() && !t.fw_start_requested();
+    if (off) t.RequestFirmwareStart();
+    return off ? 0 : -1;
+  });
+}
+
+// The started core (interrupts masked; the crash wake, an NMI, is not) comes back online first, then unmasks:
+// joining the online set, then checking for a crash already under way (ComeUp), leaves no window in which a crash
+// misses it.
+Task<> Arm64FirmwareEntry(ReferenceProgram& p, Cpu& cpu) {
+  cpu.set_location(Location::kRunOld);
+  co_await p.ComeUp(cpu, "AS2");
+  co_await cpu.irq_enable("AS3");
 }
 
 bool Arm64CanDown(const Machine& m, uint32_t /*target*/) {
   return m.config().platform() != pb::ARM64_SPIN_TABLE;  // spin-table has no cpu_die
+}
+
+bool Arm64CanUp(const Machine& m, uint32_t /*target*/) {
+  return m.config().platform() != pb::ARM64_SPIN_TABLE;  // no CPU is hotpluggable there
 }
 
 Task<> Arm64Park(ReferenceProgram& p, Cpu& cpu, Label label) {
@@ -59,8 +79,8 @@ const ReferenceProfile& Arm64ReferenceProfile() {
       {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables},
       /*relocation_holds=*/Bit(Source::kNmi),
       {"A0", "A1", "A2", "A2", "A2w", "A5", "A6", "A6w", "A7", "R1", "R2", "R3", "R4", "R5", "N1"},
-      {"HP0", "HP1", "HP1", "HP3", "HP4", "", "", "", "", "", /*process_context_only=*/true, Arm64CanDown,
-       /*can_up=*/false, Arm64TakeDown, Arm64KickUp},
+      {"HP0", "HP1", "HP1", "HP3", "HP4", "HU0", "HU1", "HU1", "HU3", "HU4", /*process_context_only=*/true,
+       Arm64CanDown, Arm64CanUp, Arm64TakeDown, Arm64KickUp, Arm64FirmwareEntry},
       /*oops_entry=*/"D0",
       /*oops=*/"D2",
       /*nmi_entry=*/"",

@@ -73,6 +73,10 @@ Task<> PpcPark(ReferenceProgram& /*p*/, Cpu& cpu, Label label) {
   co_await cpu.enter_firmware(Location::kParkedFw, label);  // opal_return_cpu
 }
 
+bool PpcCanUp(const Machine& /*m*/, uint32_t /*target*/) {
+  return true;
+}
+
 }  // namespace
 
 const ReferenceProfile& PpcReferenceProfile() {
@@ -89,7 +93,7 @@ const ReferenceProfile& PpcReferenceProfile() {
       /*relocation_holds=*/0,
       {"I2", "I6", "I5a", "I5b", "I7", "I9", "I10", "I11", "I14", "R1", "R2", "R3", "R4", "R5", "N2"},
       {"", "HD1", "HD1", "HD2", "", "", "HU1", "HU1", "HU3", "", /*process_context_only=*/false, PpcCanDown,
-       /*can_up=*/true, PpcTakeDown, PpcKickUp},
+       /*can_up=*/PpcCanUp, PpcTakeDown, PpcKickUp, /*firmware_entry=*/nullptr},
       /*oops_entry=*/"DIE",
       /*oops=*/"DIE",
       /*nmi_entry=*/"",

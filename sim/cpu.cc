@@ -26,6 +26,20 @@ void Cpu::LeaveFirmware() {
   machine_->Record(id_, TraceKind::kEvent, "OPERATOR_RESET", "system reset: leaves firmware for the reset vector");
 }
 
+void Cpu::StartFromFirmware() {
+  frames_.clear();  // the firmware hold's frames: destroying their tasks destroys every coroutine they awaited
+  in_firmware_ = false;
+  held_by_firmware_ = false;
+  fw_start_requested_ = false;
+  blocked_ = false;
+  irq_enabled_ = false;
+  in_nmi_ = false;
+  held_sources_ = 0;
+  code_region_ = Region::kOldKernelText;  // the entry point the kernel gave firmware is kernel text
+  Changed();
+  machine_->Record(id_, TraceKind::kEvent, "FW_START", "firmware starts the thread at the kernel's entry point");
+}
+
 void Cpu::Changed() {
   machine_->NoteCpuChanged(id_);
 }

@@ -261,6 +261,20 @@ class Cpu {
   // A system reset took the thread out of firmware: it executes kernel code again, starting at its reset vector
   // (the interrupt the machine delivers next); the firmware park resumes if that handler returns.
   void LeaveFirmware();
+  // Firmware accepted a request to start this thread at the kernel's entry point (PSCI CPU_ON): at its next step
+  // the thread leaves firmware for good and runs Program::FirmwareEntry on a fresh stack (Machine::ExecuteStep).
+  // Until then firmware reports the start as pending (PSCI ON_PENDING).
+  void RequestFirmwareStart() {
+    fw_start_requested_ = true;
+    Changed();
+  }
+  bool fw_start_requested() const {
+    NoteRead();
+    return fw_start_requested_;
+  }
+  // Machine only: the thread starts at the kernel's entry point: no kernel frame survives, interrupts and
+  // non-maskable sources are as the entry code sets them (all masked until it unmasks), out of firmware.
+  void StartFromFirmware();
   void set_irq_enabled(bool e) { irq_enabled_ = e; }
   void set_monitored(Var* v);
   uint64_t irq_count() const { return irq_count_; }
@@ -294,6 +308,7 @@ class Cpu {
   bool in_firmware_ = false;
   FwReset fw_reset_ = FwReset::kHolds;
   bool held_by_firmware_ = false;
+  bool fw_start_requested_ = false;
   bool finished_ = false;
   bool blocked_ = false;
 };

@@ -323,6 +323,7 @@ std::optional<Source> Machine::DeliverableInterrupt(const Cpu& cpu) const {
 }
 
 bool Machine::Runnable(const Cpu& cpu) const {
+  if (FirmwareStarts(cpu)) return true;
   if (cpu.finished() || cpu.in_firmware() || cpu.frames().empty()) return false;
   const PendingOp* op = cpu.frames().back().op;
   if (op != nullptr && !cpu.blocked()) return true;  // cheapest first: this runs for every CPU at every step
@@ -350,8 +351,19 @@ void Machine::TakeInterrupt(Cpu& cpu, Source s) {
   PushFrame(cpu, program_->Interrupt(cpu, s), true, s);
 }
 
+bool Machine::FirmwareStarts(const Cpu& cpu) const {
+  return !cpu.finished() && cpu.in_firmware() && cpu.fw_start_requested();
+}
+
 void Machine::ExecuteStep(Cpu& cpu) {
   current_cpu_ = cpu.id();
+  if (FirmwareStarts(cpu)) {
+    // Firmware releases the thread at the kernel's entry point (PSCI CPU_ON): one step, then the entry code runs
+    // (from kernel text: if the next kernel replaced it, the following step finds it overwritten).
+    cpu.StartFromFirmware();
+    PushFrame(cpu, program_->FirmwareEntry(cpu), false, Source::kSpurious);
+    return;
+  }
   // Executing anything from a region the next kernel has overwritten means running replaced code.
   if (overwritten(cpu.code_region())) {
     Corrupt(cpu, "resumed in overwritten " + std::string(Name(cpu.code_region())));
@@ -487,6 +499,7 @@ void Machine::WakeWaiters(std::vector<Waiter>& list) {
 bool Machine::EvaluateRunnable(Cpu& c) {
   const uint32_t id = c.id();
   const uint32_t epoch = ++epoch_[id];
+  if (FirmwareStarts(c)) return true;
   if (c.finished() || c.in_firmware() || c.frames().empty()) return false;
   const PendingOp* op = c.frames().back().op;
   if (op != nullptr && !c.blocked()) return true;

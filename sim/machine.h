@@ -234,6 +234,7 @@ class Machine {
   void ResumeLeaf(Cpu& cpu, std::coroutine_handle<> h);
   void PopFinishedFrames(Cpu& cpu);
   bool Runnable(const Cpu& cpu) const;
+  bool FirmwareStarts(const Cpu& cpu) const;  // in firmware, and firmware was asked to start it
   std::optional<Source> DeliverableInterrupt(const Cpu& cpu) const;
   void ExecuteStep(Cpu& cpu);
   void ExecuteScheduled(uint32_t id);  // one scheduled step of a CPU or a store buffer (Run's loop)

@@ -74,6 +74,11 @@ constexpr std::array kArm64 = {
     TriggerPoint{"HP2", "dying CPU: leaves the online set, migrates interrupts"},
     TriggerPoint{"HP3", "cpu_down requester: waits for the dead report"},
     TriggerPoint{"HP4", "cpu_down requester: done"},
+    TriggerPoint{"HU0", "cpu_up requester: starts (cpu_maps_update_begin)"},
+    TriggerPoint{"HU1", "cpu_up requester: checks the target is offline and dead, kicks it"},
+    TriggerPoint{"HU2", "cpu_up requester: PSCI CPU_ON"},
+    TriggerPoint{"HU3", "cpu_up requester: waits for the CPU to come online"},
+    TriggerPoint{"HU4", "cpu_up requester: done"},
     TriggerPoint{"P1", "panic() entry: interrupts off"},
     TriggerPoint{"P2", "panic(): panic_cpu arbitration"},
 };

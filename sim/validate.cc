@@ -278,6 +278,8 @@ std::string CannotRunKernelCode(const pb::Scenario& scenario, uint32_t cpu) {
   auto listed = [cpu](const auto& list) { return std::find(list.begin(), list.end(), cpu) != list.end(); };
   if (listed(m.never_started())) return "but it never started (firmware holds it)";
   if (!listed(m.offline())) return {};
+  // arm64 spin-table: no CPU can be offlined (no cpu_die), so none is hotpluggable and cpu_up is refused.
+  if (m.platform() == pb::ARM64_SPIN_TABLE) return "but it is offline on ARM64_SPIN_TABLE, where cpu_up is refused";
   for (const pb::Event& up : scenario.events()) {
     if (up.kind() == pb::HOTPLUG_UP && up.cpus_size() == 2 && up.cpus(1) == cpu) return {};
   }

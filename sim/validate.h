@@ -62,8 +62,8 @@ constexpr uint32_t MaxCpus(pb::Family family) {
 }
 
 // Why cpu can never run kernel code in this scenario, for a software event on it (its cpus[0]): it never started,
-// or it is offline from the start and no HOTPLUG_UP event brings it online. Empty when it can. The validator
-// refuses such events; the mutator's repair moves them to a CPU that can.
+// or it is offline from the start and no HOTPLUG_UP event brings it online (on ARM64_SPIN_TABLE none can). Empty
+// when it can. The validator refuses such events; the mutator's repair moves them to a CPU that can.
 std::string CannotRunKernelCode(const pb::Scenario& scenario, uint32_t cpu);
 
 }  // namespace crashdiff

@@ -17,6 +17,10 @@ Arm64Kernel::Arm64Kernel(Machine& m)
       online_(m.NewVarArray("cpu_online", 0)),
       die_request_(m.NewVarArray("cpu_down_request", 0)),
       dead_(m.NewVarArray("cpuhp_dead", 0)),
+      done_up_(m.NewVarArray("cpuhp_done_up", 0)),
+      cpu_running_(m.NewVar("cpu_running", 0)),
+      boot_status_(m.NewVar("secondary_data_status", kCpuBootSuccess)),
+      early_boot_status_(m.NewVar("early_cpu_boot_status", 0)),
       stop_nmi_pending_(m.NewVarArray("gic_stop_nmi_pending", 0)),
       crash_(m, *this, common::kPLabelCrashModel, panic_cpu_, kexec_lock_),
       kexec_(m, *this, common::kKLabelKexecModel, kexec_lock_, kexec_in_progress_) {
@@ -85,10 +89,8 @@ Task<> Arm64Kernel::Software(Cpu& cpu, const pb::Event& event) {
     case pb::OOPS: co_await Oops(cpu); break;
     case pb::KEXEC: co_await kexec_.KernelKexec(cpu); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
-    default:
-      // HOTPLUG_UP would need PSCI CPU_ON from firmware: not modelled (docs/FIDELITY-x86-arm64.md).
-      co_await cpu.local("HP", "cpu_up not modelled");
-      break;
+    case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
+    default: break;
   }
 }
 

@@ -19,6 +19,30 @@ inline constexpr int64_t kDownForHotplug = 1;
 inline constexpr int64_t kDownForKexec = 2;
 inline constexpr uint32_t kIpiCallFunc = 1;  // IPI_CALL_FUNC (stop_machine work for cpu_down)
 inline constexpr uint32_t kIpiCpuStop = 2;   // IPI_CPU_STOP
+// cpuhp ap_sync_state (kernel/cpu.c, CONFIG_HOTPLUG_CORE_SYNC since v6.5) as the model keeps it in cpuhp_dead:
+// ONLINE (and SHOULD_DIE: the model does not tell them apart), DEAD (cpuhp_ap_report_dead), KICKED (bringup_cpu).
+inline constexpr int64_t kSyncOnline = 0;
+inline constexpr int64_t kSyncDead = 1;
+inline constexpr int64_t kSyncKicked = 2;
+// secondary_data.status (arch/arm64/include/asm/smp.h): what the booting CPU reached.
+inline constexpr int64_t kCpuMmuOff = -1;
+inline constexpr int64_t kCpuBootSuccess = 0;
+inline constexpr int64_t kCpuStuckInKernel = 2;
+inline constexpr int64_t kCpuBootStatusMask = 0xff;
+// PSCI return codes (Arm DEN0022 "Power State Coordination Interface", CPU_ON).
+inline constexpr int64_t kPsciSuccess = 0;
+inline constexpr int64_t kPsciAlreadyOn = -4;
+inline constexpr int64_t kPsciOnPending = -5;
+inline constexpr int64_t kEinval = 22;
+
+// PSCI CPU_ON as firmware performs it (DEN0022 §5.6): a core that is OFF (it called CPU_OFF, or never ran) is
+// powered on and starts at the kernel's entry point (ON_PENDING until it runs); one that is ON returns ALREADY_ON and
+// nothing changes. The hold of a never-started CPU is not released here: the caller refuses those first.
+int64_t PsciCpuOn(Machine& m, uint32_t target);
+// psci_to_linux_errno(): every CPU_ON failure code but NOT_SUPPORTED / DENIED is -EINVAL.
+inline int64_t PsciToLinuxErrno(int64_t psci) {
+  return psci == kPsciSuccess ? 0 : -kEinval;
+}
 
 class Arm64Kernel : public Program, private common::CrashArch, private common::KexecArch {
  public:
@@ -27,6 +51,7 @@ class Arm64Kernel : public Program, private common::CrashArch, private common::K
   Task<> Start(Cpu& cpu) override;
   Task<> Interrupt(Cpu& cpu, Source source) override;
   Task<> Software(Cpu& cpu, const pb::Event& event) override;
+  Task<> FirmwareEntry(Cpu& cpu) override;  // secondary_entry after PSCI CPU_ON (arm64_cpu_up.cc)
 
  private:
   // arm64_hotplug.cc: cpu_die (PSCI CPU_OFF), spin-table CPUs stuck in the kernel, cpu_down for kexec.
@@ -39,6 +64,12 @@ class Arm64Kernel : public Program, private common::CrashArch, private common::K
   Task<> LockCpuMaps(Cpu& cpu, Label label);
   Task<> UnlockCpuMaps(Cpu& cpu, Label label);
   Task<> DaifMask(Cpu& cpu, Label label);
+  // arm64_cpu_up.cc: cpu_up (kernel/cpu.c bringup_cpu, smp.c __cpu_up, psci.c cpu_psci_cpu_boot) and the booting
+  // CPU's secondary_start_kernel.
+  Task<> CpuUp(Cpu& cpu, uint32_t target);
+  Task<> BringupCpu(Cpu& cpu, uint32_t target);
+  Task<bool> CpuUpArch(Cpu& cpu, uint32_t target);
+  Task<> CpuUpFailed(Cpu& cpu, uint32_t target);
   // hotplug: a user cpu_down (booked for the oracle's roles); false for what collects the CPU: the crash stop,
   // local_cpu_stop, and kexec's smp_shutdown_nonboot_cpus.
   Task<> SetCpuOnline(Cpu& cpu, bool online, Label label, bool hotplug = true);
@@ -87,7 +118,11 @@ class Arm64Kernel : public Program, private common::CrashArch, private common::K
   Var& cpus_stuck_in_kernel_;
   std::vector<Var*> online_;            // cpu_online_mask
   std::vector<Var*> die_request_;       // stop_machine work: take this CPU down
-  std::vector<Var*> dead_;              // cpuhp: the CPU reported dead
+  std::vector<Var*> dead_;              // cpuhp ap_sync_state: kSyncOnline / kSyncDead / kSyncKicked
+  std::vector<Var*> done_up_;           // cpuhp_cpu_state.done_up: the booting CPU reached cpuhp_online_idle
+  Var& cpu_running_;                    // smp.c's cpu_running completion (its done count)
+  Var& boot_status_;                    // secondary_data.status
+  Var& early_boot_status_;              // __early_cpu_boot_status (head.S; the model's entry never writes it)
   std::vector<Var*> stop_nmi_pending_;  // GIC: the IPI_CPU_STOP_NMI SGI is pending for this CPU
   common::CrashCore crash_;             // panic(), crash_kexec(), __crash_kexec() (targets/common/)
   common::KexecCore kexec_;             // kernel_kexec() (targets/common/)

@@ -14,7 +14,8 @@ const TargetSpec kSpec{
     .platforms = {pb::ARM64_PSCI, pb::ARM64_SPIN_TABLE},
     .models =
         "torvalds/linux v6.7+ arch/arm64/kernel/smp.c crash_smp_send_stop, smp_send_stop, "
-        "ipi_cpu_crash_stop, local_cpu_stop, cpu_die; machine_kexec.c; psci.c",
+        "ipi_cpu_crash_stop, local_cpu_stop, cpu_die, __cpu_up, secondary_start_kernel; machine_kexec.c; psci.c "
+        "(CPU_OFF, cpu_psci_cpu_boot: CPU_ON); kernel/cpu.c bringup_cpu",
     .summary = "offline CPUs in PSCI firmware; crash stop by IPI then pseudo-NMI; losers self-offline unsaved",
     .known =
         {

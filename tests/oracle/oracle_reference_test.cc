@@ -156,6 +156,19 @@ TEST(Reference, Arm64OfflineCpuStaysInFirmwareThroughAnMceAfterHandOver) {
   EXPECT_EQ(r.result.cpus[3].final, Location::kParkedFw);
 }
 
+// PSCI CPU_ON in the reference: the core firmware starts comes back online (FirmwareEntry) and a later crash
+// collects it like any online CPU; without CPU_ON (spin-table) nothing is brought up.
+TEST(Reference, Arm64CpuOnBringsTheCpuBackAndTheCrashCollectsIt) {
+  const RefRun r = RunRef(R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 offline: 2 }
+    events { kind: HOTPLUG_UP cpus: [ 0, 2 ] trigger { at_time_ns: 1000 } }
+    events { kind: PANIC cpus: 1 trigger { at_time_ns: 1000000 } }
+  )pb");
+  ExpectEveryoneCollected(r, false);
+  EXPECT_EQ(r.result.cpus[2].saves, 1u);  // online again: a receiver like the others
+  EXPECT_EQ(r.result.cpus[2].at_handover, Location::kParkedFw);
+}
+
 TEST(Reference, WithoutACrashImageThePanicHaltsAndTheLoserSpins) {
   const RefRun r = RunRef(R"pb(
     machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 crash_image_loaded: false }

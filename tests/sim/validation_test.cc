@@ -94,6 +94,12 @@ std::vector<BadCase> BadCases() {
            "  never_started: 2\n}\nevents {\n  kind: HOTPLUG_DOWN\n  cpus: [2, 1]\n  trigger { at_step: 1 }\n}\n",
        "t.textproto:8: events[0].cpus[0]: HOTPLUG_DOWN needs CPU 2 to run kernel code, but it never started (firmware "
        "holds it)"},
+      {"panic on an offline spin-table cpu that a hotplug up names",
+       "machine {\n  family: ARM64\n  platform: ARM64_SPIN_TABLE\n  offline: 1\n}\n"
+       "events {\n  kind: PANIC\n  cpus: 1\n  trigger { at_step: 9 }\n}\n"
+       "events {\n  kind: HOTPLUG_UP\n  cpus: [0, 1]\n  trigger { at_step: 1 }\n}\n",
+       "t.textproto:8: events[0].cpus[0]: PANIC needs CPU 1 to run kernel code, but it is offline on "
+       "ARM64_SPIN_TABLE, where cpu_up is refused"},
       {"unknown field", kMachine + "  sockets: 2\n}\n",
        "t.textproto:4:10: Message type \"crashdiff.pb.Machine\" has no field named \"sockets\"."},
       {"unknown enum value", "machine {\n  family: SPARC\n}\n",
