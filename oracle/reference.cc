@@ -244,9 +244,12 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
   // A CPU caught between the offline loop and the online set (cpu_up in flight) was neither woken nor kicked; it
   // sees crashing_cpu itself once online and joins the receiver. So does a loser still in its self-stop (it may
   // have lost panic() after the wake round, e.g. during its own bring-up or take-down). Hand over only when every
-  // CPU is parked for good (or can never run again), within the same deadline.
+  // CPU is parked for good (or can never run again), within the same deadline. A core firmware is about to start
+  // (PSCI CPU_ON issued before the crash) is not parked for good: it starts, comes online and joins the receiver.
   const auto settled = [](const Cpu& other) {
-    return (Info(other.location()).parked && other.location() != Location::kLoserSpin) || other.finished();
+    return (Info(other.location()).parked && other.location() != Location::kLoserSpin &&
+            !other.fw_start_requested()) ||
+           other.finished();
   };
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     const Cpu& other = m_.cpu(c);

@@ -47,6 +47,7 @@ std::vector<std::string> BuiltScenarios(pb::Family family) {
     default:
       return {R"(machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 offline: 3 }
                  events { kind: HOTPLUG_DOWN cpus: 0 cpus: 1 trigger { at_time_ns: 1000 } }
+                 events { kind: HOTPLUG_UP cpus: 0 cpus: 3 trigger { at_time_ns: 2000000000 } }
                  events { kind: OOPS cpus: 2 trigger { at_time_ns: 9000000000 } })"};
   }
 }
