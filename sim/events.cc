@@ -20,12 +20,13 @@ constexpr std::array kEvents = {
     EventInfo{pb::STALE_ICP_IPI, false, 1, 1, false, kFamPpc, "MFRR already holds an IPI"},
     EventInfo{pb::SYSTEM_RESET, false, 1, kMany, true, kFamPpc, "system reset (firmware NMI)"},
     EventInfo{pb::SPURIOUS_WAKE, false, 1, 1, false, kFamAll, "wake with no reason"},
-    EventInfo{pb::KVM_EXIT, false, 1, 1, false, kFamPpc, "POWER8 guest exit with SRR1 = 0"},
+    EventInfo{pb::KVM_EXIT, false, 1, 1, false, kFamPpc, "POWER8 guest exit (SRR1 = 0 when no guest runs)"},
     EventInfo{pb::NMI, false, 1, kMany, true, kFamX86 | kFamArm64, "NMI"},
     EventInfo{pb::SMI, false, 1, kMany, true, kFamX86, "SMI"},
     EventInfo{pb::MONITOR_WRITE, false, 1, 1, false, kFamX86, "store to the line cpus[0] monitors"},
     EventInfo{pb::OPERATOR_RESET, false, 0, 0, false, kFamAll, "operator dumprestart: reset/NMI to every CPU"},
     EventInfo{pb::XIVE_IPI, false, 1, 1, false, kFamPpc, "superfluous XIVE IPI queued"},
+    EventInfo{pb::KVM_ENTER, true, 1, 8, false, kFamPpc, "cpus[0] runs a KVM guest vcore on its core", true},
 };
 
 }  // namespace

@@ -33,6 +33,10 @@ class Validator {
     for (int i = 0; i < s.events_size(); ++i) {
       Event(s.events(i), s.machine().family(), s.schedule().step_budget(), {FieldStep{Fd(s, "events"), i}});
       SoftwareEventCpu(s, s.events(i), {FieldStep{Fd(s, "events"), i}});
+      if (s.events(i).kind() == pb::KVM_ENTER && s.events(i).cpus_size() > 0) {
+        const std::string why = KvmEnterProblem(s, s.events(i));
+        if (!why.empty()) Fail({FieldStep{Fd(s, "events"), i}, F(s.events(i), "cpus")}, why);
+      }
     }
     return std::move(errors_);
   }
@@ -105,6 +109,9 @@ class Validator {
     weak_memory_ = BuffersStores(m);
     if (m.panic_timeout() < -1 || m.panic_timeout() > 3600) {
       Fail(Join(base, F(m, "panic_timeout")), "must be in [-1, 3600], got " + std::to_string(m.panic_timeout()));
+    }
+    if (m.kvm_hv() && m.platform() != pb::POWER8_XICS) {
+      Fail(Join(base, F(m, "kvm_hv")), "KVM HV on offline secondary threads is modelled on POWER8_XICS only");
     }
     if (m.has_firmware()) {
       const FieldPath fw = Join(base, F(m, "firmware"));
@@ -284,6 +291,25 @@ std::string CannotRunKernelCode(const pb::Scenario& scenario, uint32_t cpu) {
     if (up.kind() == pb::HOTPLUG_UP && up.cpus_size() == 2 && up.cpus(1) == cpu) return {};
   }
   return "but it is offline from the start and no HOTPLUG_UP brings it online";
+}
+
+std::string KvmEnterProblem(const pb::Scenario& scenario, const pb::Event& e) {
+  const pb::Machine& m = scenario.machine();
+  if (m.platform() != pb::POWER8_XICS || !m.kvm_hv()) return "KVM_ENTER needs a POWER8_XICS machine with kvm_hv";
+  const uint32_t tpc = m.threads_per_core();
+  const uint32_t n = m.cores() * tpc;
+  if (e.cpus_size() == 0 || e.cpus(0) >= n) return "KVM_ENTER needs cpus[0], an existing CPU";
+  const uint32_t primary = e.cpus(0);
+  if (primary % tpc != 0)
+    return "KVM_ENTER runs on the first thread of a core (on_primary_thread), not CPU " + std::to_string(primary);
+  for (int i = 1; i < e.cpus_size(); ++i) {
+    const uint32_t t = e.cpus(i);
+    if (t <= primary || t >= primary + tpc) {
+      return "KVM_ENTER guest thread " + std::to_string(t) + " is not another thread of CPU " +
+             std::to_string(primary) + "'s core";
+    }
+  }
+  return {};
 }
 
 std::vector<ValidationError> Validate(const pb::Scenario& scenario) {

@@ -65,5 +65,8 @@ constexpr uint32_t MaxCpus(pb::Family family) {
 // or it is offline from the start and no HOTPLUG_UP event brings it online (on ARM64_SPIN_TABLE none can). Empty
 // when it can. The validator refuses such events; the mutator's repair moves them to a CPU that can.
 std::string CannotRunKernelCode(const pb::Scenario& scenario, uint32_t cpu);
+// Why a KVM_ENTER event cannot be run as given (not POWER8_XICS with kvm_hv, cpus[0] not the first thread of its
+// core, a guest thread outside that core); empty when it can. Duplicates are CpuList's to refuse.
+std::string KvmEnterProblem(const pb::Scenario& scenario, const pb::Event& event);
 
 }  // namespace crashdiff

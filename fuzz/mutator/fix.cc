@@ -74,7 +74,7 @@ class Fixer {
     }
     // After every other repair: which CPUs a HOTPLUG_UP brings online is only final once the events are.
     for (int i = 0; i < s.events_size();) {
-      if (SoftwareCpuFix(s, *s.mutable_events(i))) {
+      if (SoftwareCpuFix(s, *s.mutable_events(i)) && KvmEnterFix(s, *s.mutable_events(i))) {
         ++i;
       } else {
         Change([&] { s.mutable_events()->DeleteSubrange(i, 1); });
@@ -119,6 +119,7 @@ class Fixer {
     if (m.panic_timeout() < -1 || m.panic_timeout() > 3600) {
       Change([&] { m.set_panic_timeout(Clamp<int32_t>(m.panic_timeout(), -1, 3600)); });
     }
+    if (m.kvm_hv() && m.platform() != pb::POWER8_XICS) Change([&] { m.clear_kvm_hv(); });
     if (m.has_firmware()) {
       pb::Firmware& fw = *m.mutable_firmware();
       if (FilterCpus(fw.mutable_system_reset_fails_for(), n, [](uint32_t) { return true; })) changed_ = true;
@@ -223,6 +224,24 @@ class Fixer {
     }
     if (e.vector() < 16 || e.vector() > 1023) Change([&] { e.set_vector(Clamp<uint32_t>(e.vector(), 16, 1023)); });
     return true;
+  }
+
+  // KVM_ENTER runs on the first thread of cpus[0]'s core, with guest threads among that core's others; it needs a
+  // POWER8_XICS machine with kvm_hv. Returns false when it cannot be made to fit (then dropped).
+  bool KvmEnterFix(const pb::Scenario& s, pb::Event& e) {
+    if (e.kind() != pb::KVM_ENTER || e.cpus_size() == 0) return true;
+    if (KvmEnterProblem(s, e).empty()) return true;
+    const uint32_t tpc = s.machine().threads_per_core();
+    const uint32_t primary = e.cpus(0) - e.cpus(0) % tpc;
+    if (primary != e.cpus(0)) Change([&] { e.set_cpus(0, primary); });
+    google::protobuf::RepeatedField<uint32_t> guests(e.cpus().begin() + 1, e.cpus().end());
+    if (FilterCpus(&guests, n_, [&](uint32_t c) { return c > primary && c < primary + tpc; })) {
+      Change([&] {
+        e.mutable_cpus()->Truncate(1);
+        for (uint32_t c : guests) e.add_cpus(c);
+      });
+    }
+    return KvmEnterProblem(s, e).empty() && CannotRunKernelCode(s, primary).empty();
   }
 
   // A software event whose cpus[0] can never run kernel code (never started, or offline with nothing bringing it

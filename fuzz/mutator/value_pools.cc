@@ -133,6 +133,7 @@ FieldPolicy PolicyFor(const google::protobuf::FieldDescriptor* field) {
       FieldPolicy{"crashdiff.pb.Machine.crash_kexec_post_notifiers", K::kBool, 1},
       FieldPolicy{"crashdiff.pb.Machine.crash_image_loaded", K::kBool, 1},
       FieldPolicy{"crashdiff.pb.Machine.kexec_image_loaded", K::kBool, 1},
+      FieldPolicy{"crashdiff.pb.Machine.kvm_hv", K::kBool, 1},
       FieldPolicy{"crashdiff.pb.Firmware.system_reset_fails_for", K::kCpuId, 2},
       FieldPolicy{"crashdiff.pb.Firmware.cpu_off_fails_for", K::kCpuId, 2},
       FieldPolicy{"crashdiff.pb.Event.kind", K::kEnum, 4},

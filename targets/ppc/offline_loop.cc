@@ -127,7 +127,9 @@ Task<Wake> PpcKernel::PnvCpuOffline(Cpu& cpu) {
   }
   co_await cpu.local("L2", "run-latch off");
   const SourceMask wake_enable = Bit(Source::kHdoorbell) | Bit(Source::kExternal) | Bit(Source::kHvi);
+  if (kvm_) co_await KvmIdleEnter(cpu);  // power7_idle_insn: hwthread_state = IN_IDLE (kvm.cc)
   const Wake wake = co_await cpu.enter_stop(wake_enable, fw().stop_loses_state(), "L2");
+  if (kvm_) co_return co_await KvmPowersaveWakeup(cpu, wake);  // may run guests first, then SRR1 = 0
   co_return wake;
 }
 

@@ -62,7 +62,11 @@ State::State(Machine& m)
 }
 
 PpcKernel::PpcKernel(Machine& m, const Variant& v)
-    : m_(m), v_(v), s_(m), crash_(m, *this, kCrashModel, s_.panic_cpu, s_.kexec_lock) {}
+    : m_(m),
+      v_(v),
+      s_(m),
+      crash_(m, *this, kCrashModel, s_.panic_cpu, s_.kexec_lock),
+      kvm_(m.config().kvm_hv() ? std::make_unique<KvmState>(m) : nullptr) {}
 
 bool PpcKernel::XiveEnabled() const {
   return platform() == pb::POWER9_DOORBELL_XIVE || platform() == pb::POWER9_XIVE_IPI;
@@ -203,6 +207,7 @@ Task<> PpcKernel::Software(Cpu& cpu, const pb::Event& event) {
     case pb::OOPS: co_await Die(cpu, "Oops: Kernel access of bad area", Regs{true, 0x300}); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
     case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
+    case pb::KVM_ENTER: co_await KvmRunCore(cpu, event); break;
     default:
       // Normal kexec (kernel_kexec with wake_offline_cpus) is not part of the powerpc crash models.
       co_await cpu.local("SW", "event not modelled on powerpc");

@@ -8,11 +8,14 @@
 //   receiver.cc        crash_ipi_callback, system_reset_exception, crash_kexec_secondary (§2.9)
 //   arbitration.cc     the hooks of the generic panic / crash_kexec (targets/common/), die (§2.7, §4)
 //   hotplug.cc         cpu_down / cpu_up and the dying CPU's path to the offline loop (§2.1)
+//   kvm.cc             POWER8 KVM HV: guests on offline secondary threads (machine.kvm_hv)
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "sim/machine.h"
+#include "targets/ppc/kvm.h"
 #include "targets/ppc/ppc_state.h"
 
 namespace crashdiff::ppc {
@@ -142,6 +145,18 @@ class PpcKernel : public Program, private common::CrashArch {
   bool CallFunctionIpiUsed() const { return v_.send_stop == SendStop::kV4_14; }
   Task<> Die(Cpu& cpu, std::string why, Regs regs);
 
+  // kvm.cc: POWER8 KVM HV on offline secondary threads (machine.kvm_hv; kvm_ is null without it)
+  Task<> KvmIdleEnter(Cpu& cpu);
+  Task<Wake> KvmPowersaveWakeup(Cpu& cpu, Wake wake);
+  Task<> KvmStartGuest(Cpu& cpu, Wake wake);
+  Task<int64_t> KvmCheckWakeReason(Cpu& cpu, uint32_t reason);
+  Task<int64_t> KvmReadIntr(Cpu& cpu, Label l);
+  Task<> KvmNoGuest(Cpu& cpu);
+  Task<> KvmSecondaryGuest(Cpu& cpu);
+  Task<> KvmGuest(Cpu& cpu, uint32_t primary);
+  Task<> KvmCommenceExit(Cpu& cpu, uint32_t primary);
+  Task<> KvmRunCore(Cpu& cpu, const pb::Event& event);
+
   // hotplug.cc
   Task<> CpuDown(Cpu& cpu, uint32_t target);
   Task<> CpuUp(Cpu& cpu, uint32_t target);
@@ -151,6 +166,7 @@ class PpcKernel : public Program, private common::CrashArch {
   Variant v_;
   State s_;
   common::CrashCore crash_;  // panic(), crash_kexec(), __crash_kexec() (targets/common/)
+  std::unique_ptr<KvmState> kvm_;
 };
 
 }  // namespace crashdiff::ppc

@@ -236,6 +236,45 @@ TEST(MutatorFix, MovesSoftwareEventsOffCpusThatCannotRunKernelCode) {
   EXPECT_FALSE(Fix(up));
 }
 
+TEST(MutatorFix, KvmEnterMovesToItsCoresFirstThreadKeepsThatCoresGuestsOrIsDropped) {
+  pb::Scenario s = ScenarioFromText(R"pb(
+    machine {
+      family: PPC
+      platform: POWER8_XICS
+      cores: 2
+      threads_per_core: 4
+      offline: [ 1, 2, 3 ]
+      kvm_hv: true
+    }
+  )pb");
+  pb::Event& run = *s.add_events();  // on thread 4's core's third thread, one guest on another core
+  run.set_kind(pb::KVM_ENTER);
+  run.add_cpus(6);
+  run.add_cpus(1);
+  run.add_cpus(7);
+  run.mutable_trigger()->set_at_step(2);
+  ASSERT_FALSE(IsValid(s));
+  EXPECT_TRUE(Fix(s));
+  ASSERT_TRUE(IsValid(s)) << PathToString(Validate(s).front().path) << ": " << Validate(s).front().reason;
+  ASSERT_EQ(s.events_size(), 1);
+  ASSERT_EQ(s.events(0).cpus_size(), 2);
+  EXPECT_EQ(s.events(0).cpus(0), 4u);
+  EXPECT_EQ(s.events(0).cpus(1), 7u);
+
+  // Without kvm_hv there is nothing to run it on; kvm_hv itself is POWER8_XICS only.
+  pb::Scenario off = s;
+  off.mutable_machine()->clear_kvm_hv();
+  EXPECT_TRUE(Fix(off));
+  EXPECT_TRUE(IsValid(off));
+  EXPECT_EQ(off.events_size(), 0);
+  pb::Scenario p9 = s;
+  p9.mutable_machine()->set_platform(pb::POWER9_DOORBELL_XIVE);
+  p9.clear_events();
+  EXPECT_TRUE(Fix(p9));
+  EXPECT_TRUE(IsValid(p9));
+  EXPECT_FALSE(p9.machine().kvm_hv());
+}
+
 TEST(Mutator, HundredThousandMutationsAreAllValid) {
   const std::vector<pb::Scenario> seeds = AllSeeds();
   Mutator mutator;

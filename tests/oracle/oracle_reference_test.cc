@@ -161,8 +161,16 @@ TEST(Reference, Arm64OfflineCpuStaysInFirmwareThroughAnMceAfterHandOver) {
 TEST(Reference, Arm64CpuOnBringsTheCpuBackAndTheCrashCollectsIt) {
   const RefRun r = RunRef(R"pb(
     machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 offline: 2 }
-    events { kind: HOTPLUG_UP cpus: [ 0, 2 ] trigger { at_time_ns: 1000 } }
-    events { kind: PANIC cpus: 1 trigger { at_time_ns: 1000000 } }
+    events {
+      kind: HOTPLUG_UP
+      cpus: [ 0, 2 ]
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: PANIC
+      cpus: 1
+      trigger { at_time_ns: 1000000 }
+    }
   )pb");
   ExpectEveryoneCollected(r, false);
   EXPECT_EQ(r.result.cpus[2].saves, 1u);  // online again: a receiver like the others

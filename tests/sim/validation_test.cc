@@ -100,6 +100,8 @@ std::vector<BadCase> BadCases() {
        "events {\n  kind: HOTPLUG_UP\n  cpus: [0, 1]\n  trigger { at_step: 1 }\n}\n",
        "t.textproto:8: events[0].cpus[0]: PANIC needs CPU 1 to run kernel code, but it is offline on "
        "ARM64_SPIN_TABLE, where cpu_up is refused"},
+      {"kvm_hv off POWER8", kMachine + "  kvm_hv: true\n}\n",
+       "t.textproto:4: machine.kvm_hv: KVM HV on offline secondary threads is modelled on POWER8_XICS only"},
       {"unknown field", kMachine + "  sockets: 2\n}\n",
        "t.textproto:4:10: Message type \"crashdiff.pb.Machine\" has no field named \"sockets\"."},
       {"unknown enum value", "machine {\n  family: SPARC\n}\n",
