@@ -105,7 +105,11 @@ Task<> PpcKernel::KvmNoGuest(Cpu& cpu) {
 // primary's kvmppc_wait_for_nap waits for that).
 Task<> PpcKernel::KvmSecondaryGuest(Cpu& cpu) {
   const uint32_t primary = cpu.id() - cpu.id() % m_.threads_per_core();
-  co_await KvmGuest(cpu, primary);
+  if (co_await KvmGuest(cpu, primary)) {
+    // Back from the guest a secondary checks its trap for an HMI only: a system reset that made it exit is not
+    // handled (nothing replays it on this thread).
+    co_await cpu.local("KG3", "trap 0x100 on a secondary: not replayed");
+  }
   co_await cpu.write(*kvm_->vcore[cpu.id()], 0, "KG3");
   cpu.set_location(Location::kOfflineLoop);
 }
@@ -115,30 +119,39 @@ Task<> PpcKernel::KvmSecondaryGuest(Cpu& cpu) {
 // host's), a hypervisor doorbell (the host's if host_ipi; otherwise the exit IPI of another thread when the vcore is
 // exiting, else a guest IPI delivered to the guest), its ICP (kvmppc_read_intr), or KVM_EXIT (the guest needs the
 // hypervisor). The host's causes start the exit of the whole vcore (kvmhv_commence_exit).
-Task<> PpcKernel::KvmGuest(Cpu& cpu, uint32_t primary) {
+Task<bool> PpcKernel::KvmGuest(Cpu& cpu, uint32_t primary) {
   Var& map = *kvm_->entry_exit_map[primary];
   const int64_t me = int64_t{1} << (cpu.id() - primary);
   for (;;) {
     const int64_t old = co_await cpu.read(map, "KG0");
     if ((old >> 8) != 0) {
       co_await cpu.local("KG0", "secondary_too_late: the vcore is exiting");
-      co_return;
+      co_return false;
     }
     if (co_await cpu.cmpxchg(map, old, old | me, "KG0") == old) break;
   }
   const Cpu& self = cpu;
   cpu.set_location(Location::kRunOld);
   cpu.enter_critical();  // guest code, not the host kernel's: no host software event can start here
+  // A system reset in guest mode enters the hypervisor's KVM exit path, not the host's handler: the guest exits
+  // with trap 0x100 (held here, so the machine does not deliver it to the host's vector meanwhile).
+  const SourceMask held = cpu.held_sources();
+  cpu.set_held_sources(held | Bit(Source::kReset));
+  bool reset = false;
   for (;;) {
     co_await cpu.wait_until(
         [&self] {
           const CpuHw& hw = self.hw();
-          return hw.hmi || hw.doorbell || hw.mfrr != kMfrrNone || hw.spurious;
+          return hw.reset || hw.hmi || hw.doorbell || hw.mfrr != kMfrrNone || hw.spurious;
         },
         kForever, "KG1");
     int64_t r = kWakeNothing;
     const CpuHw& hw = self.hw();
-    if (hw.hmi) {
+    if (hw.reset) {
+      co_await cpu.hw_op("KG1", "system reset in the guest: exit, trap 0x100", [&cpu] { cpu.hw().reset = false; });
+      reset = true;
+      r = kWakeHost;
+    } else if (hw.hmi) {
       co_await cpu.hw_op("KG1", "HMI: guest exit", [&cpu] { cpu.hw().hmi = false; });
       r = kWakeHost;
     } else if (hw.doorbell) {
@@ -155,7 +168,9 @@ Task<> PpcKernel::KvmGuest(Cpu& cpu, uint32_t primary) {
     if (r == kWakeHost) break;
   }
   co_await KvmCommenceExit(cpu, primary);
+  cpu.set_held_sources(held);
   cpu.leave_critical();
+  co_return reset;
 }
 
 // kvmhv_commence_exit: set this thread's exit bit (a cmpxchg loop); the first thread out interrupts the threads
@@ -218,8 +233,14 @@ Task<> PpcKernel::KvmRunCore(Cpu& cpu, const pb::Event& event) {
       Cpu& target = m_.cpu(t);
       co_await cpu.hw_op("KR2", "msgsnd cpu" + std::to_string(t), [&target] { target.hw().doorbell = true; });
     }
-    co_await KvmGuest(cpu, primary);
+    const bool reset = co_await KvmGuest(cpu, primary);
     cpu.set_location(Location::kRunOld);
+    if (reset) {
+      // set_irq_happened(trap), right after the vcore returns and before the secondaries are waited for and
+      // released: a system reset is replayed at once (replay_system_reset -> system_reset_exception).
+      co_await cpu.local("KR3", "set_irq_happened: replay_system_reset");
+      co_await SystemResetException(cpu, Regs{true, 0x100});
+    }
     // kvmppc_wait_for_nap: [I] its 1,000,000 low-priority polls taken as 1 s.
     std::vector<Var*> started;
     for (int i = 1; i < event.cpus_size(); ++i) started.push_back(kvm_->vcore[event.cpus(i)]);

@@ -153,7 +153,7 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<int64_t> KvmReadIntr(Cpu& cpu, Label l);
   Task<> KvmNoGuest(Cpu& cpu);
   Task<> KvmSecondaryGuest(Cpu& cpu);
-  Task<> KvmGuest(Cpu& cpu, uint32_t primary);
+  Task<bool> KvmGuest(Cpu& cpu, uint32_t primary);  // true: it exited for a system reset (trap 0x100)
   Task<> KvmCommenceExit(Cpu& cpu, uint32_t primary);
   Task<> KvmRunCore(Cpu& cpu, const pb::Event& event);
 

@@ -114,6 +114,49 @@ TEST(PpcKvm, AnIcpIpiWithoutHostIpiIsTheGuestsAndKeepsItInTheGuest) {
   EXPECT_EQ(r.cpus[1].final, Location::kRunOld);               // still in the guest
 }
 
+TEST(PpcKvm, ASystemResetInTheGuestIsReplayedByThePrimaryBeforeItReleasesItsThreads) {
+  const std::string text = R"pb(
+    machine {
+      family: PPC
+      platform: POWER8_XICS
+      cores: 2
+      threads_per_core: 4
+      offline: [ 1, 2, 3 ]
+      kvm_hv: true
+      firmware { system_reset_supported: true }
+    }
+    events {
+      kind: KVM_ENTER
+      cpus: [ 0, 1, 2, 3 ]
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: PANIC
+      cpus: 4
+      trigger { at_time_ns: 100000 }
+    }
+  )pb";
+  for (const char* target : {"ppc-prefix-nowake", "ppc-upstream-clear-then-check"}) {
+    const RunResult r = RunTarget(target, text);
+    ASSERT_TRUE(r.handed_over) << target;
+    // The reset exits the guest (held from the host's vector meanwhile) and set_irq_happened replays it into the
+    // crash path: the primary never reaches kvmppc_release_hwthread.
+    EXPECT_NE(FindEntry(r, 0, TraceKind::kHw, "KG1", "system reset in the guest"), nullptr) << target;
+    EXPECT_NE(FindEntry(r, 0, TraceKind::kLocal, "KR3", "replay_system_reset"), nullptr) << target;
+    EXPECT_EQ(FindEntry(r, 0, TraceKind::kWrite, "KR4"), nullptr) << target;
+    EXPECT_EQ(r.cpus[0].saves, 1u) << target;
+  }
+  // v4.14 sends no wake to offline threads: the grabbed threads spin in kvm_no_guest through the hand-over. The
+  // fixed loop's offline round resets them out of kvm_no_guest into the crash path.
+  const RunResult old = RunTarget("ppc-prefix-nowake", text);
+  const RunResult fixed = RunTarget("ppc-upstream-clear-then-check", text);
+  for (uint32_t c : {1u, 2u, 3u}) {
+    EXPECT_EQ(old.cpus[c].at_handover, Location::kOfflineLoop) << c;
+    EXPECT_EQ(fixed.cpus[c].saves, 1u) << c;
+    EXPECT_TRUE(Info(fixed.cpus[c].at_handover).parked) << c;
+  }
+}
+
 TEST(PpcKvm, WithoutKvmHvTheIdlePathTakesNoKvmStep) {
   const RunResult r = RunTarget("ppc-upstream-clear-then-check", R"pb(
     machine {
