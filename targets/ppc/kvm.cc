@@ -1,5 +1,7 @@
-// POWER8 KVM HV running guest vcpus on the host's offline secondary threads (machine.kvm_hv). Read at v4.14
-// (torvalds/linux bebc6082da0a, the POWER8 asm idle code; it became C in v5.2, 10d91611f426):
+// POWER8 KVM HV running guest vcpus on the host's offline secondary threads (machine.kvm_hv). The v4.14 era
+// (torvalds/linux bebc6082da0a; the POWER8 asm idle code became C in v5.2, 10d91611f426); book3s_hv_rmhandlers.S read
+// at 009c872a8bc4 (kvm_start_guest, kvm_secondary_got_guest's HMI-only trap check, kvm_no_guest, the entry map test
+// in kvmppc_hv_entry), the rest from the v4.14 sources as cited per function:
 //   arch/powerpc/kernel/idle_book3s.S  power7_idle_insn (hwthread_state = IN_IDLE before nap),
 //                                      pnv_powersave_wakeup (IN_KERNEL, sync, test hwthread_req -> kvm_start_guest)
 //   arch/powerpc/kvm/book3s_hv_rmhandlers.S  kvm_start_guest, kvmppc_check_wake_reason, kvm_secondary_got_guest,
