@@ -79,6 +79,16 @@ Cpu::LocalOp Cpu::barrier(Label l) {
   return LocalOp(
       *this, l, [](Cpu& c) { c.machine().CommitStores(c); }, "barrier", TraceTags{.mark = TraceMark::kBarrier});
 }
+Cpu::LocalOp Cpu::write_barrier(Label l) {
+  return LocalOp(
+      *this, l, [](Cpu& c) { c.order_stores(); }, "write barrier", TraceTags{.mark = TraceMark::kWriteBarrier});
+}
+Cpu::WriteOp Cpu::store_release(Var& v, int64_t value, Label l) {
+  return WriteOp(*this, v, value, l, nullptr, WriteOp::Order::kRelease);
+}
+Cpu::WriteOp Cpu::store_after_mb(Var& v, int64_t value, Label l) {
+  return WriteOp(*this, v, value, l, nullptr, WriteOp::Order::kAfterFullBarrier);
+}
 Cpu::LocalOp Cpu::hw_store(Label l, std::string what, std::function<void()> f, bool sync_first) {
   return LocalOp(*this, l, nullptr, std::move(what), TraceTags{}, std::move(f), sync_first);
 }
@@ -150,6 +160,8 @@ PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
 PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
   Machine& m = cpu.machine();
   if (m.buffers_stores()) {
+    if (order_ == Order::kAfterFullBarrier) m.CommitStores(cpu);
+    if (order_ != Order::kPlain) cpu.order_stores();
     m.BufferStore(cpu, BufferedStore{var_, value_, label, std::move(on_visible_), {}});
   } else {
     m.StoreToLine(*var_, value_, cpu.id(), label);

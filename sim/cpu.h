@@ -94,6 +94,9 @@ struct BufferedStore {
   std::function<void()> hw;
   std::string what;
   uint64_t issued_step = 0;  // the scheduled step at which the CPU executed it (bounds its time in the buffer)
+  // The CPU's write-barrier count when it executed the store: on a machine that reorders stores, a store may
+  // become visible before older ones only if they share its epoch (Machine::CommitIndex).
+  uint32_t epoch = 0;
 };
 
 // One execution context on a CPU: the program, an interrupt handler, or a software event.
@@ -189,6 +192,15 @@ class Cpu {
   RmwOp fetch_add(Var& v, int64_t delta, Label l);                    // returns the old value
   RmwOp cmpxchg(Var& v, int64_t expected, int64_t desired, Label l);  // returns the old value
   LocalOp barrier(Label l);  // a full barrier: with store buffers, commits this CPU's buffered stores
+  // A write barrier (smp_wmb: powerpc lwsync, arm64 dmb ishst; on x86 only the compiler's): stores after it become
+  // visible after every store before it. Loads may still pass it (they pass stores; a later load is not ordered).
+  LocalOp write_barrier(Label l);
+  // A release store (smp_store_release, atomic_set_release, an unlock): visible only after every earlier store.
+  // The model executes loads in order, so ordering the earlier stores is all a release adds here.
+  WriteOp store_release(Var& v, int64_t value, Label l);
+  // smp_mb() then a plain store with nothing modelled between (powerpc nmi_ipi_unlock): the barrier's commit of
+  // every earlier store and the store are one step.
+  WriteOp store_after_mb(Var& v, int64_t value, Label l);
   LocalOp local(Label l, std::string what = {});  // a private step (register save, printk ...)
   LocalOp irq_disable(Label l);                   // hard-disable (MSR[EE]=0 / cli / DAIF)
   LocalOp irq_enable(Label l);
@@ -270,6 +282,9 @@ class Cpu {
   const std::deque<BufferedStore>& store_buffer() const { return store_buffer_; }
   // The newest buffered store to v, if any: the value this CPU's own loads see.
   const BufferedStore* Forward(const Var& v) const;
+  // How many write barriers (and release stores) this CPU has executed: the epoch of its next buffered store.
+  uint32_t store_epoch() const { return store_epoch_; }
+  void order_stores() { ++store_epoch_; }
 
  private:
   void NoteRead() const {
@@ -288,6 +303,7 @@ class Cpu {
   Var* monitored_ = nullptr;
   SourceMask held_sources_ = 0;
   std::deque<BufferedStore> store_buffer_;
+  uint32_t store_epoch_ = 0;
   uint64_t irq_count_ = 0;
   bool irq_enabled_ = true;
   bool in_nmi_ = false;
@@ -319,14 +335,16 @@ class Cpu::ReadOp : public Op<int64_t> {
 
 class Cpu::WriteOp : public Op<void> {
  public:
-  WriteOp(Cpu& c, Var& v, int64_t value, Label l, std::function<void()> on_visible)
-      : Op(c, l), var_(&v), value_(value), on_visible_(std::move(on_visible)) {}
+  enum class Order : uint8_t { kPlain, kRelease, kAfterFullBarrier };
+  WriteOp(Cpu& c, Var& v, int64_t value, Label l, std::function<void()> on_visible, Order order = Order::kPlain)
+      : Op(c, l), var_(&v), value_(value), on_visible_(std::move(on_visible)), order_(order) {}
   Result Execute(Cpu& cpu) override;
 
  private:
   Var* var_;
   int64_t value_;
   std::function<void()> on_visible_;
+  Order order_;
 };
 
 class Cpu::RmwOp : public Op<int64_t> {

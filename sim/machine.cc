@@ -20,7 +20,8 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
     : scenario_(scenario),
       options_(options),
       overwritten_(kNumRegions, false),
-      buffers_stores_(BuffersStores(scenario.machine())) {
+      buffers_stores_(BuffersStores(scenario.machine())),
+      reorders_stores_(ReordersStores(scenario.machine())) {
   const uint32_t threads = config().threads_per_core();
   const uint32_t n = config().cores() * threads;
   cpus_.reserve(n);
@@ -117,14 +118,31 @@ void Machine::BufferStore(Cpu& cpu, BufferedStore store) {
   }
   Record(cpu.id(), TraceKind::kBuffer, store.label,
          store.var != nullptr ? std::string_view(store.var->name) : store.what, store.value, tags);
+  store.epoch = cpu.store_epoch();
   buffer.push_back(std::move(store));
   if (buffer.size() == 1) SetBufferRunnable(cpu.id(), true);
 }
 
 void Machine::CommitOldest(Cpu& cpu) {
+  Commit(cpu, 0);
+}
+
+size_t Machine::CommitIndex(const Cpu& cpu, std::string_view store) const {
+  if (!reorders_stores_ || store.empty()) return 0;
+  const std::deque<BufferedStore>& buffer = cpu.store_buffer();
+  for (size_t i = 0; i < buffer.size(); ++i) {
+    const BufferedStore& s = buffer[i];
+    if ((s.var != nullptr ? std::string_view(s.var->name) : std::string_view(s.what)) != store) continue;
+    // Epochs only grow along the buffer: the oldest store sharing this one's epoch means all between do too.
+    return s.epoch == buffer.front().epoch ? i : 0;
+  }
+  return 0;
+}
+
+void Machine::Commit(Cpu& cpu, size_t index) {
   std::deque<BufferedStore>& buffer = cpu.store_buffer();
-  BufferedStore s = std::move(buffer.front());
-  buffer.pop_front();
+  BufferedStore s = std::move(buffer[index]);
+  buffer.erase(buffer.begin() + static_cast<std::ptrdiff_t>(index));
   if (buffer.empty()) SetBufferRunnable(cpu.id(), false);
   current_cpu_ = cpu.id();  // what the commit books (a wake the store carries) is this CPU's
   if (s.var != nullptr) {
@@ -382,7 +400,7 @@ void Machine::ExecuteScheduled(uint32_t id) {
     ReadLog::Current() = &options_.access->reads;
   }
   if (id >= num_cpus()) {
-    CommitOldest(cpus_[cpu]);
+    Commit(cpus_[cpu], CommitIndex(cpus_[cpu], commit_request_));
   } else {
     ExecuteStep(cpus_[cpu]);
     MarkDirty(cpu);
@@ -627,6 +645,8 @@ RunResult Machine::Run(Program& program) {
                         : overdue != kNoCpu        ? overdue
                                                    : scheduler_->Pick(runnable, step_);
     assert(std::binary_search(choices.begin(), choices.end(), id));
+    // Only the scenario's own choices name a store; an explorer's picker and an overdue buffer commit the oldest.
+    commit_request_ = options_.picker == nullptr && overdue == kNoCpu ? scheduler_->commit_request() : "";
     ExecuteScheduled(id);
     ++step_;
     now_ += kStepNs;

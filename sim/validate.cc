@@ -144,6 +144,17 @@ class Validator {
         Fail(Join(p, F(c, "store_buffer")),
              "needs machine.memory_model ARCHITECTURE (only then do CPUs buffer stores)");
       }
+      if (c.has_commit()) CommitName(c, p);
+    }
+  }
+
+  // Choice.commit names a buffered store: only a running store-buffer choice commits one.
+  void CommitName(const pb::Choice& c, const FieldPath& p) {
+    if (!c.store_buffer() || c.hold()) {
+      Fail(Join(p, F(c, "commit")), "needs store_buffer: true without hold (only a running buffer commits)");
+    }
+    if (!ValidCommitName(c.commit())) {
+      Fail(Join(p, F(c, "commit")), "must be 1..64 printable ASCII characters (a buffered store's trace name)");
     }
   }
 
@@ -286,6 +297,11 @@ std::string CannotRunKernelCode(const pb::Scenario& scenario, uint32_t cpu) {
 
 std::vector<ValidationError> Validate(const pb::Scenario& scenario) {
   return Validator().Run(scenario);
+}
+
+bool ValidCommitName(std::string_view name) {
+  const bool printable = std::all_of(name.begin(), name.end(), [](char ch) { return ch >= ' ' && ch < 127; });
+  return !name.empty() && name.size() <= kMaxCommitName && printable;
 }
 
 }  // namespace crashdiff

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proto/scenario.pb.h"
@@ -47,6 +48,9 @@ inline constexpr uint32_t kMaxCores = 8;
 inline constexpr uint32_t kMaxMutantCpus = 32;
 inline constexpr int kMaxChoices = 10000;
 inline constexpr uint32_t kMaxChoiceSteps = 10000;
+inline constexpr size_t kMaxCommitName = 64;  // Choice.commit
+// Choice.commit: 1..kMaxCommitName printable ASCII characters (a buffered store's trace name).
+bool ValidCommitName(std::string_view name);
 inline constexpr uint64_t kMinStepBudget = 100;
 inline constexpr uint64_t kMaxStepBudget = 10'000'000;
 inline constexpr uint64_t kMaxTimeNs = 3'600'000'000'000ull;

@@ -154,6 +154,10 @@ class Fixer {
       if (c.has_after()) AnchorFix(*c.mutable_after());
       // Store buffers exist only in the ARCHITECTURE memory model.
       if (c.store_buffer() && !buffered_) Change([&] { c.clear_store_buffer(); });
+      // A named commit belongs to a running store-buffer choice, with a name validation accepts.
+      if (c.has_commit() && (!c.store_buffer() || c.hold() || !ValidCommitName(c.commit()))) {
+        Change([&] { c.clear_commit(); });
+      }
     }
   }
 

@@ -32,7 +32,7 @@ Task<> CrashCore::LockedCrashKexec(Cpu& cpu, Regs regs) {
     co_await arch_.MachineCrashShutdown(cpu, regs);
     co_await arch_.MachineKexec(cpu);
   }
-  co_await cpu.write(kexec_lock_, 0, model_.kexec_lock);
+  co_await cpu.store_release(kexec_lock_, 0, model_.kexec_lock);  // kexec_unlock: atomic_set_release
 }
 
 // kernel_kexec(): kexec_trylock() (-EBUSY), the image (-EINVAL), then with kexec_in_progress set the reboot
@@ -40,7 +40,7 @@ Task<> CrashCore::LockedCrashKexec(Cpu& cpu, Regs regs) {
 Task<> KexecCore::KernelKexec(Cpu& cpu) {
   if (co_await cpu.cmpxchg(kexec_lock_, 0, 1, model_.lock) != 0) co_return;  // -EBUSY
   if (!m_.config().kexec_image_loaded() || !co_await arch_.MachineKexecPrepare(cpu, model_.lock)) {
-    co_await cpu.write(kexec_lock_, 0, model_.lock);  // -EINVAL, or the architecture refused the image
+    co_await cpu.store_release(kexec_lock_, 0, model_.lock);  // -EINVAL, or the architecture refused the image
     co_return;
   }
   co_await cpu.write(kexec_in_progress_, 1, model_.in_progress);

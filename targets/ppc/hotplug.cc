@@ -39,7 +39,7 @@ Task<> PpcKernel::CpuUp(Cpu& cpu, uint32_t target) {
   }
   if (co_await cpu.read(*s_.cpu[target].cpu_state, "HU1") != kCpuDead) co_return;
   co_await cpu.write(*s_.cpu[target].cpu_state, kCpuUpPrepare, "HU1");  // generic_set_cpu_up
-  co_await cpu.barrier("HU1");                                          // smp_wmb
+  co_await cpu.write_barrier("HU1");                                    // smp_wmb
   co_await MessagePass(cpu, target, Msg::kReschedule, "HU2");           // smp_send_reschedule
   Var& online = s_.online_mask;
   const int64_t bit = CpuBit(target);

@@ -54,7 +54,7 @@ Task<bool> PpcKernel::OfflineEntryV4_14(Cpu& cpu) {
   cpu.set_location(Location::kOfflineLoop);
   co_await cpu.local("E2", "idle_task_exit");
   co_await cpu.write(*p.cpu_state, kCpuDead, "E3");  // generic_set_cpu_dead
-  co_await cpu.barrier("E3");                        // smp_wmb
+  co_await cpu.write_barrier("E3");                  // smp_wmb
   co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
   co_return true;
 }
@@ -71,7 +71,7 @@ Task<bool> PpcKernel::OfflineEntry7d647505(Cpu& cpu) {
   cpu.set_location(Location::kOfflineLoop);
   co_await cpu.local("E2", "idle_task_exit");
   co_await cpu.write(*p.cpu_state, kCpuDead, "E3");                             // generic_set_cpu_dead
-  co_await cpu.barrier("E3");                                                   // smp_wmb
+  co_await cpu.write_barrier("E3");                                             // smp_wmb
   co_await cpu.irq_disable("E1");                                               // hard_irq_disable
   if (co_await cpu.read(*p.cpu_state, "H0") == kCpuUpPrepare) co_return false;  // generic_check_cpu_restart
   if (p.irq_happened & kIrqHappenedEe) co_await ControllerFlush(cpu, "E5");     // pnv_flush_interrupts
