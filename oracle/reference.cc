@@ -248,8 +248,12 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
   // sees crashing_cpu itself once online and joins the receiver. So does a loser still in its self-stop (it may
   // have lost panic() after the wake round, e.g. during its own bring-up or take-down). Hand over only when every
   // CPU is parked for good (or can never run again), within the same deadline.
+  // A thread firmware is about to start (cpu_up queued its start) is not parked for good either: once out it comes
+  // online and joins the receiver (ComeUp).
   const auto settled = [](const Cpu& other) {
-    return (Info(other.location()).parked && other.location() != Location::kLoserSpin) || other.finished();
+    return (Info(other.location()).parked && other.location() != Location::kLoserSpin &&
+            !other.firmware_start_queued()) ||
+           other.finished();
   };
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     const Cpu& other = m_.cpu(c);

@@ -13,8 +13,8 @@ using testing::ScenarioFromText;
 
 Task<> HeldThenRuns(Cpu& c) {
   co_await c.enter_firmware(Location::kNeverStarted, "FW-HOLD", FwReset::kToOsVector);
-  c.set_location(Location::kRunOld);
   co_await c.local("STARTED");
+  co_await c.park(Location::kRunOld, "IDLE");
 }
 
 TEST(FirmwareStart, AQueuedStartJobEndsTheParkAndClearsTheRecord) {

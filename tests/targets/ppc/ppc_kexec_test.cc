@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "diff/runner.h"
+#include "sim/validate.h"
 #include "targets/ppc/ppc_state.h"
 #include "targets/target.h"
 #include "tests/fixtures/sim_test_util.h"
@@ -104,7 +106,7 @@ TEST(PpcKexec, EveryOtherCpuIsInRealModeBeforeKexecSequence) {
   for (const char* target : kTargets) {
     const RunResult r = RunOn(target, s);
     ASSERT_TRUE(r.handed_over) << target;
-    const size_t sequence = First(r, 0, "KX3");
+    const size_t sequence = First(r, 0, "KX3", TraceKind::kLocal);  // kexec_sequence (after the kdump check)
     ASSERT_NE(sequence, SIZE_MAX) << target;
     for (uint32_t c = 1; c < 4; ++c) {
       const size_t irqs_off = First(r, c, "KS1", TraceKind::kWrite, ppc::kKexecStateIrqsOff);
@@ -150,6 +152,30 @@ TEST(PpcKexec, NeverStartedThreadLeavesFirmwareOnOpalStartCpuAndComesOnline) {
     EXPECT_LT(released, online) << target;  // start_secondary only after the cpu_start spin ends
     EXPECT_EQ(r.cpus[2].final, Location::kRunOld) << target;
   }
+}
+
+// Validation: a never-started thread may run a software event once a HOTPLUG_UP starts it, on powerpc only (the
+// x86 and arm64 models never start one).
+TEST(PpcKexec, ANeverStartedThreadAHotplugUpStartsMayRunSoftwareEventsOnPpcOnly) {
+  const std::string events = R"pb(
+    events {
+      kind: HOTPLUG_UP
+      cpus: 0
+      cpus: 2
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: PANIC
+      cpus: 2
+      trigger { at_time_ns: 100000000 }
+    }
+  )pb";
+  const pb::Scenario ppc = testing::UnvalidatedScenarioFromText(
+      "machine { family: PPC platform: POWER8_XICS cores: 2 threads_per_core: 2 never_started: 2 }" + events);
+  EXPECT_TRUE(Validate(ppc).empty());
+  const pb::Scenario x86 = testing::UnvalidatedScenarioFromText(
+      "machine { family: X86 platform: X86_HLT cores: 2 threads_per_core: 2 never_started: 2 }" + events);
+  EXPECT_FALSE(Validate(x86).empty());
 }
 
 }  // namespace
