@@ -108,6 +108,9 @@ TEST(PpcKexec, EveryOtherCpuIsInRealModeBeforeKexecSequence) {
     ASSERT_TRUE(r.handed_over) << target;
     const size_t sequence = First(r, 0, "KX3", TraceKind::kLocal);  // kexec_sequence (after the kdump check)
     ASSERT_NE(sequence, SIZE_MAX) << target;
+    // kexec_prepare_cpus_wait(REAL_MODE) (KX2f) ends before pnv_kexec_cpu_down(0, 0) (KX2g) starts.
+    const size_t cpu_down = First(r, 0, "KX2g");
+    ASSERT_NE(cpu_down, SIZE_MAX) << target;
     for (uint32_t c = 1; c < 4; ++c) {
       const size_t irqs_off = First(r, c, "KS1", TraceKind::kWrite, ppc::kKexecStateIrqsOff);
       const size_t real_mode = First(r, c, "KS3", TraceKind::kWrite, ppc::kKexecStateRealMode);
@@ -115,6 +118,7 @@ TEST(PpcKexec, EveryOtherCpuIsInRealModeBeforeKexecSequence) {
       ASSERT_NE(real_mode, SIZE_MAX) << target << " cpu" << c;
       EXPECT_LT(irqs_off, real_mode) << target << " cpu" << c;
       EXPECT_LT(real_mode, sequence) << target << " cpu" << c;
+      EXPECT_LT(real_mode, cpu_down) << target << " cpu" << c;
       EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << target << " cpu" << c;
     }
     // kexec_all_irq_disabled is written only after every CPU reported IRQS_OFF.
