@@ -49,9 +49,9 @@ Task<bool> PpcKernel::CpuUp(Cpu& cpu, uint32_t target) {
   co_return up;
 }
 
-// pnv_smp_kick_cpu() (arch/powerpc/platforms/powernv/smp.c, the same from v4.14 to v6.1: torvalds/linux
-// arch/powerpc/platforms/powernv/smp.c, read at 02b5a6031ba7 and checked against the v4.14+ form with
-// paca_ptrs / FW_FEATURE_OPAL). A thread Linux started before (paca->cpu_start set) is kicked through
+// pnv_smp_kick_cpu() (arch/powerpc/platforms/powernv/smp.c; torvalds/linux read at 02b5a6031ba7, the OPALv2/v3
+// form, and its later form with paca_ptrs[] (v4.17 on; v4.14 indexes paca[]) and FW_FEATURE_OPAL: the same tests in
+// every modelled era). A thread Linux started before (paca->cpu_start set) is kicked through
 // smp_generic_kick_cpu at once; the requester is the only writer of cpu_start (under cpu_add_remove_lock), so for a
 // dead thread the test is folded into HU1 as before. Otherwise opal_query_cpu_status asks skiboot (its record, not
 // where the thread is): OPAL_THREAD_STARTED ("probably coming from kexec and spinning") goes to the kick too;

@@ -2,10 +2,9 @@
 // kernel/kexec_core.c: kexec_trylock / kexec_mutex, kexec_in_progress, migrate_to_reboot_cpu, machine_shutdown,
 // machine_kexec) and default_machine_kexec's CPU round. Sources (the same steps in every era the targets model):
 //   torvalds/linux arch/powerpc/kexec/core_64.c @0857beff9c1e (v6.x) and arch/powerpc/kernel/machine_kexec_64.c as
-//   in the v4.18-based Seneca-CDOT/dynaccel-kernel-4.18.0 @b46dec7a12c6 (the pre-move file; v4.14's has the same
-//   kexec_prepare_cpus, kexec_smp_down and kexec_prepare_cpus_wait, with paca[] for paca_ptrs[] and cpu_up for
-//   add_cpu): default_machine_kexec, kexec_prepare_cpus, wake_offline_cpus, kexec_smp_down,
-//   kexec_prepare_cpus_wait;
+//   in the v4.18-based Seneca-CDOT/dynaccel-kernel-4.18.0 @b46dec7a12c6 (the pre-move file, cpu_up for add_cpu;
+//   taken for the v4.14 era too, whose file was not read: [I] the same functions with paca[] for paca_ptrs[]):
+//   default_machine_kexec, kexec_prepare_cpus, wake_offline_cpus, kexec_smp_down, kexec_prepare_cpus_wait;
 //   arch/powerpc/kexec/core.c machine_kexec; arch/powerpc/kernel/setup-common.c machine_shutdown ->
 //   ppc_md.machine_shutdown = pnv_shutdown; arch/powerpc/platforms/powernv/setup.c pnv_kexec_cpu_down (S20);
 //   arch/powerpc/kernel/misc_64.S kexec_sequence (kexec_copy_flush, the 0x100-byte copy to real 0, kexec_flag,
