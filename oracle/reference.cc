@@ -43,10 +43,10 @@ Task<> ReferenceProgram::Start(Cpu& cpu) {
 // back online (the crash path never returns).
 Task<> ReferenceProgram::Idle(Cpu& cpu) {
   if (m_.never_started(cpu.id())) {
-    co_await cpu.enter_firmware(Location::kNeverStarted, "hold");
-    co_return;
+    co_await cpu.enter_firmware(Location::kNeverStarted, "hold");  // returns only if firmware starts it
+    co_await profile_.hotplug.boot_from_firmware(*this, cpu);
   }
-  bool offline = !m_.initially_online(cpu.id());
+  bool offline = !m_.initially_online(cpu.id()) && !m_.never_started(cpu.id());
   for (;;) {
     if (!offline) {
       co_await OnlineIdle(cpu);
@@ -88,7 +88,8 @@ bool ReferenceProgram::SyscallAllowed(const Cpu& cpu) const {
 // cpu_down(): the requester checks the target is online, asks it to stop, and waits (bounded) for its dead report.
 Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
-  if (!H.can_down(m_, target) || target == cpu.id() || m_.never_started(target) || !SyscallAllowed(cpu)) co_return;
+  const bool held = m_.never_started(target) && m_.cpu(target).held_by_firmware();
+  if (!H.can_down(m_, target) || target == cpu.id() || held || !SyscallAllowed(cpu)) co_return;
   if (!H.down_begin.empty()) co_await cpu.local(H.down_begin, "cpu_maps_update_begin");
   if (co_await cpu.read(*online_[target], H.down_check) == 1) {
     co_await cpu.write(*dead_[target], 0, H.down_request);
@@ -102,12 +103,19 @@ Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
 // cpu_up(): the requester asks the offline loop to return and waits (bounded) for the CPU to be online.
 Task<> ReferenceProgram::CpuUp(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
-  if (!H.can_up || target == cpu.id() || m_.never_started(target) || !SyscallAllowed(cpu)) co_return;
+  const bool from_firmware = m_.never_started(target) && m_.cpu(target).held_by_firmware();
+  if (!H.can_up || target == cpu.id() || (from_firmware && H.boot_from_firmware == nullptr) || !SyscallAllowed(cpu)) {
+    co_return;
+  }
   if (!H.up_begin.empty()) co_await cpu.local(H.up_begin, "cpu_maps_update_begin");
   if (co_await cpu.read(*online_[target], H.up_check) != 1) {
-    co_await cpu.write(*offline_control_[target], kUp, H.up_request);
-    co_await cpu.barrier(H.up_request);
-    co_await profile_.hotplug.kick_up(*this, cpu, target);
+    if (from_firmware) {
+      co_await H.start_request(*this, cpu, target);  // firmware starts it when it holds it
+    } else {
+      co_await cpu.write(*offline_control_[target], kUp, H.up_request);
+      co_await cpu.barrier(H.up_request);
+      co_await profile_.hotplug.kick_up(*this, cpu, target);
+    }
     Var& online = *online_[target];
     co_await cpu.wait_until([&online] { return online.value == 1; }, kHotplugWait, H.up_wait);
   }
@@ -127,12 +135,11 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
     case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
     case pb::KEXEC:
-      // DOMAIN.md describes a normal-kexec protocol for x86 and arm64 only (§3.8-3.11); powerpc targets model
-      // kdump, so the powerpc reference ignores KEXEC like they do.
+      // The normal kexec (DOMAIN §3.8-3.11; powerpc §3.12): every other CPU is collected and parked before the
+      // jump, as for a crash but without saving registers.
       // arm64 spin-table refuses normal kexec at load time: CPUs are stuck in the kernel (DOMAIN §3.11).
       // kexec is a system call: like the targets, not from inside another kernel path (SyscallAllowed).
-      if (m_.config().kexec_image_loaded() && profile_.family != pb::PPC &&
-          m_.config().platform() != pb::ARM64_SPIN_TABLE && SyscallAllowed(cpu)) {
+      if (m_.config().kexec_image_loaded() && m_.config().platform() != pb::ARM64_SPIN_TABLE && SyscallAllowed(cpu)) {
         co_await cpu.irq_disable("K0");
         const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
         if (old == -1) co_await Initiator(cpu, /*crash=*/false);
@@ -202,7 +209,8 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
   co_await cpu.barrier(L.barrier);
   std::vector<uint32_t> woken;
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (c == cpu.id() || m_.never_started(c)) continue;
+    // A never-started thread firmware still holds stays there (one started on cpu_up is collected like any CPU).
+    if (c == cpu.id() || (m_.never_started(c) && m_.cpu(c).held_by_firmware())) continue;
     // The online set as of now, after crashing_cpu and the barrier: a CPU that comes online later sees the
     // crash itself (ComeUp); one that goes offline later was woken here and takes the wake wherever it is.
     const bool online = is_online(c);
@@ -240,8 +248,12 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
   // sees crashing_cpu itself once online and joins the receiver. So does a loser still in its self-stop (it may
   // have lost panic() after the wake round, e.g. during its own bring-up or take-down). Hand over only when every
   // CPU is parked for good (or can never run again), within the same deadline.
+  // A thread firmware is about to start (cpu_up queued its start) is not parked for good either: once out it comes
+  // online and joins the receiver (ComeUp).
   const auto settled = [](const Cpu& other) {
-    return (Info(other.location()).parked && other.location() != Location::kLoserSpin) || other.finished();
+    return (Info(other.location()).parked && other.location() != Location::kLoserSpin &&
+            !other.firmware_start_queued()) ||
+           other.finished();
   };
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     const Cpu& other = m_.cpu(c);

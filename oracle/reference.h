@@ -41,6 +41,11 @@ struct ReferenceHotplug {
   Task<> (*take_down)(ReferenceProgram& program, Cpu& cpu);
   // The requester's wake of an offline CPU asked to come up (ppc: a doorbell; x86: the loop's line).
   Task<> (*kick_up)(ReferenceProgram& program, Cpu& requester, uint32_t target);
+  // A never-started CPU asked to come up: the requester asks firmware to start it (start_request: ppc
+  // opal_start_cpu, Cpu::QueueFirmwareStart), and once out of firmware the CPU runs boot_from_firmware to come
+  // online. nullptr: the family's targets never start one (the request does nothing).
+  Task<> (*start_request)(ReferenceProgram& program, Cpu& requester, uint32_t target);
+  Task<> (*boot_from_firmware)(ReferenceProgram& program, Cpu& cpu);
 };
 
 struct ReferenceProfile {

@@ -26,6 +26,21 @@ void Cpu::LeaveFirmware() {
   machine_->Record(id_, TraceKind::kEvent, "OPERATOR_RESET", "system reset: leaves firmware for the reset vector");
 }
 
+void Cpu::QueueFirmwareStart() {
+  fw_start_queued_ = true;
+  Changed();
+  machine_->Record(id_, TraceKind::kEvent, "FW_START_JOB", "firmware queues a start job on the thread");
+}
+
+void Cpu::StartFromFirmware() {
+  fw_start_queued_ = false;
+  in_firmware_ = false;
+  held_by_firmware_ = false;
+  code_region_ = Region::kOldKernelText;  // the start address is kernel code
+  Changed();
+  machine_->Record(id_, TraceKind::kEvent, "FW_START", "firmware runs the start job: leaves firmware for the OS");
+}
+
 void Cpu::Changed() {
   machine_->NoteCpuChanged(id_);
 }
@@ -332,6 +347,10 @@ bool Cpu::HltOp::CanProceed(const Cpu& cpu) const {
 }
 
 PendingOp::Result Cpu::ParkOp::Execute(Cpu& cpu) {
+  if (firmware_ && cpu.in_firmware() && cpu.firmware_start_queued()) {
+    cpu.StartFromFirmware();
+    return Result::kDone;
+  }
   if (firmware_) {
     cpu.set_in_firmware(reset_);
     cpu.set_code_region(Region::kFirmware);

@@ -265,11 +265,22 @@ class Cpu {
   // Firmware's own record that it holds the thread (skiboot: cpu_state_active, set by cpu_callin when the thread
   // enters it; opal_query_cpu_status answers OPAL_THREAD_INACTIVE). A reset that takes the thread out does not
   // tell firmware, so the record stays while the thread executes kernel code; only handing the thread to the OS
-  // (opal_start_cpu, not modelled) would clear it. Compare in_firmware(): where the thread really is.
+  // (the start job below: cpu_give_self_os) clears it. Compare in_firmware(): where the thread really is.
   bool held_by_firmware() const {
     NoteRead();
     return held_by_firmware_;
   }
+  // skiboot opal_start_cpu: a start job queued on a thread firmware holds (__cpu_queue_job). Firmware state: call it
+  // from another CPU's hw_op. The thread runs the job only from firmware's job loop (in_firmware): its firmware park
+  // then ends (StartFromFirmware); a thread a reset took out of firmware does not run it until it is back there.
+  void QueueFirmwareStart();
+  bool firmware_start_queued() const {
+    NoteRead();
+    return fw_start_queued_;
+  }
+  // The thread runs the start job (opal_start_thread_job): cpu_give_self_os clears firmware's record, and it leaves
+  // firmware for the start address (kernel code) for good.
+  void StartFromFirmware();
   // A system reset took the thread out of firmware: it executes kernel code again, starting at its reset vector
   // (the interrupt the machine delivers next); the firmware park resumes if that handler returns.
   void LeaveFirmware();
@@ -310,6 +321,7 @@ class Cpu {
   bool in_firmware_ = false;
   FwReset fw_reset_ = FwReset::kHolds;
   bool held_by_firmware_ = false;
+  bool fw_start_queued_ = false;
   bool finished_ = false;
   bool blocked_ = false;
 };
@@ -438,7 +450,10 @@ class Cpu::ParkOp : public Op<void> {
   ParkOp(Cpu& c, Location where, bool firmware, Label l, FwReset reset = FwReset::kHolds)
       : Op(c, l), where_(where), firmware_(firmware), reset_(reset) {}
   Result Execute(Cpu& cpu) override;
-  bool CanProceed(const Cpu& /*cpu*/) const override { return false; }
+  // A firmware park ends when firmware runs a start job queued on the thread (Cpu::QueueFirmwareStart).
+  bool CanProceed(const Cpu& cpu) const override {
+    return firmware_ && cpu.in_firmware() && cpu.firmware_start_queued();
+  }
 
  private:
   Location where_;

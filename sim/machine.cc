@@ -341,7 +341,7 @@ std::optional<Source> Machine::DeliverableInterrupt(const Cpu& cpu) const {
 }
 
 bool Machine::Runnable(const Cpu& cpu) const {
-  if (cpu.finished() || cpu.in_firmware() || cpu.frames().empty()) return false;
+  if (cpu.finished() || (cpu.in_firmware() && !cpu.firmware_start_queued()) || cpu.frames().empty()) return false;
   const PendingOp* op = cpu.frames().back().op;
   if (op != nullptr && !cpu.blocked()) return true;  // cheapest first: this runs for every CPU at every step
   if (DeliverableInterrupt(cpu)) return true;
@@ -505,7 +505,7 @@ void Machine::WakeWaiters(std::vector<Waiter>& list) {
 bool Machine::EvaluateRunnable(Cpu& c) {
   const uint32_t id = c.id();
   const uint32_t epoch = ++epoch_[id];
-  if (c.finished() || c.in_firmware() || c.frames().empty()) return false;
+  if (c.finished() || (c.in_firmware() && !c.firmware_start_queued()) || c.frames().empty()) return false;
   const PendingOp* op = c.frames().back().op;
   if (op != nullptr && !c.blocked()) return true;
   read_log_.self = id;

@@ -65,8 +65,9 @@ constexpr uint32_t MaxCpus(pb::Family family) {
   return family == pb::PPC ? kMaxPpcCpus : kMaxCpus;
 }
 
-// Why cpu can never run kernel code in this scenario, for a software event on it (its cpus[0]): it never started,
-// or it is offline from the start and no HOTPLUG_UP event brings it online. Empty when it can. The validator
+// Why cpu can never run kernel code in this scenario, for a software event on it (its cpus[0]): it never started
+// (and, on PPC, no HOTPLUG_UP event starts it), or it is offline from the start and no HOTPLUG_UP event brings it
+// online. Empty when it can. The validator
 // refuses such events; the mutator's repair moves them to a CPU that can.
 std::string CannotRunKernelCode(const pb::Scenario& scenario, uint32_t cpu);
 

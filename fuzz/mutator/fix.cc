@@ -229,7 +229,7 @@ class Fixer {
     return true;
   }
 
-  // A software event whose cpus[0] can never run kernel code (never started, or offline with nothing bringing it
+  // A software event whose cpus[0] can never run kernel code (never started or offline, with nothing bringing it
   // online) moves to the boot CPU, or to the lowest initially online CPU when cpus[1] is the boot CPU. Moving it
   // cannot invalidate another event: a HOTPLUG_UP's cpus[1] stays. Returns false when no CPU fits (then dropped).
   bool SoftwareCpuFix(const pb::Scenario& s, pb::Event& e) {
@@ -239,8 +239,11 @@ class Fixer {
     const pb::Machine& m = s.machine();
     auto usable = [&](uint32_t c) {
       const bool other = e.cpus_size() < 2 || e.cpus(1) != c;
+      // Running from the start: not offline, and not never-started (on PPC one a HOTPLUG_UP starts can run, but
+      // only once started).
       return other && CannotRunKernelCode(s, c).empty() &&
-             std::find(m.offline().begin(), m.offline().end(), c) == m.offline().end();
+             std::find(m.offline().begin(), m.offline().end(), c) == m.offline().end() &&
+             std::find(m.never_started().begin(), m.never_started().end(), c) == m.never_started().end();
     };
     uint32_t to = m.boot_cpu();
     for (uint32_t c = 0; !usable(to) && c < n_; ++c) to = c;

@@ -71,7 +71,11 @@ Task<> KexecCore::MachineKexec(Cpu& cpu) {
   co_await cpu.overwrite(Region::kOldKernelText, model_.kexec);
   co_await cpu.overwrite(Region::kOldPageTables, model_.kexec);
   co_await cpu.overwrite(Region::kOldKernelData, model_.kexec);
-  co_await cpu.handover({}, model_.jump);
+  co_await arch_.KexecJump(cpu, model_.jump);
+}
+
+Task<> KexecArch::KexecJump(Cpu& cpu, Label l) {
+  co_await cpu.handover({}, l);
 }
 
 }  // namespace crashdiff::common

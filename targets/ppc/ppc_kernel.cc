@@ -19,6 +19,10 @@ constexpr common::CrashModel kCrashModel{.irq_off = "P1",
                                          .owner_crashing = false,
                                          .book_shutdown_at_lock = false};
 
+// kernel_kexec() under powerpc's labels (docs/FIDELITY-ppc.md: KX0-KX4; K0-K2 are the crash path's).
+constexpr common::KexecModel kKexecModel{
+    .lock = "KX0", .in_progress = "KX1", .kexec = "KX3", .jump = "KX4", .reboot_prepare_steps = false};
+
 }  // namespace
 
 State::State(Machine& m)
@@ -47,10 +51,18 @@ State::State(Machine& m)
   const auto call_queue = m.NewVarArray("call_single_queue", kFnNone);
   const auto in_siblings = m.NewVarArray("in_sibling_mask", 0);
   const auto stop_request = m.NewVarArray("stop_request", 0);
+  const auto cpu_start = m.NewVarArray("paca.cpu_start", 1);
+  kexec_in_progress = &m.NewVar("kexec_in_progress", 0);
+  kexec_all_irq_disabled = &m.NewVar("kexec_all_irq_disabled", 0);
+  cpu_hotplug_disabled = &m.NewVar("cpu_hotplug_disabled", 0);
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     cpu.push_back(PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], msg_call[c],
-                         call_queue[c], in_siblings[c], stop_request[c]});
+                         call_queue[c], in_siblings[c], stop_request[c], cpu_start[c]});
+    if (m.never_started(c)) {  // still in firmware: never kicked, its per-CPU cpu_state never written
+      cpu_start[c]->value = 0;
+      cpu_state[c]->value = kCpuStateUnset;
+    }
     cpu.back().has_paca = !m.never_started(c);
     present_mask |= CpuBit(c);
     if (m.initially_online(c)) {
@@ -62,7 +74,11 @@ State::State(Machine& m)
 }
 
 PpcKernel::PpcKernel(Machine& m, const Variant& v)
-    : m_(m), v_(v), s_(m), crash_(m, *this, kCrashModel, s_.panic_cpu, s_.kexec_lock) {}
+    : m_(m),
+      v_(v),
+      s_(m),
+      crash_(m, *this, kCrashModel, s_.panic_cpu, s_.kexec_lock),
+      kexec_(m, *this, kKexecModel, s_.kexec_lock, *s_.kexec_in_progress) {}
 
 bool PpcKernel::XiveEnabled() const {
   return platform() == pb::POWER9_DOORBELL_XIVE || platform() == pb::POWER9_XIVE_IPI;
@@ -72,8 +88,8 @@ Task<> PpcKernel::Start(Cpu& cpu) {
   // The exception vectors (0x100 reset incl. power-save wakeup, 0x200 MCE, 0xE60 HMI) live at real address 0.
   cpu.set_vector_region(Region::kLowVectors);
   if (m_.never_started(cpu.id())) {
-    // Held by skiboot (cpu_state_active); an operator's reset still reaches it (FwReset::kToOsVector, LooseInVectors).
-    co_await cpu.enter_firmware(Location::kNeverStarted, "FW-HOLD", FwReset::kToOsVector);
+    co_await FirmwareHeldSecondary(cpu);  // returns once cpu_up started it and it came online
+    co_await CpuLife(cpu, /*starts_offline=*/false);
     co_return;
   }
   co_await CpuLife(cpu, !m_.initially_online(cpu.id()));
@@ -198,13 +214,18 @@ Task<> PpcKernel::Software(Cpu& cpu, const pb::Event& event) {
     co_await cpu.local("SW", "hotplug request in interrupt context ignored");
     co_return;
   }
+  if (event.kind() == pb::KEXEC && in_interrupt) {
+    // reboot(LINUX_REBOOT_CMD_KEXEC) is a system call: never from interrupt context.
+    co_await cpu.local("SW", "kexec request in interrupt context ignored");
+    co_return;
+  }
   switch (event.kind()) {
     case pb::PANIC: co_await crash_.Panic(cpu, "panic event"); break;
     case pb::OOPS: co_await Die(cpu, "Oops: Kernel access of bad area", Regs{true, 0x300}); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
     case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
+    case pb::KEXEC: co_await kexec_.KernelKexec(cpu); break;
     default:
-      // Normal kexec (kernel_kexec with wake_offline_cpus) is not part of the powerpc crash models.
       co_await cpu.local("SW", "event not modelled on powerpc");
       m_.Log(cpu.id(), "crashdiff: event not modelled by the powerpc models");
       break;

@@ -11,7 +11,9 @@
 
 namespace crashdiff::ppc {
 
-// cpu_state values (include/linux/cpu.h; arch/powerpc/kernel/smp.c generic_set_cpu_dead/up).
+// cpu_state values (include/linux/cpu.h; arch/powerpc/kernel/smp.c generic_set_cpu_dead/up). A thread Linux never
+// started keeps the per-CPU variable's initial 0 (nothing writes it before its start_secondary).
+inline constexpr int64_t kCpuStateUnset = 0;
 inline constexpr int64_t kCpuOnline = 1;
 inline constexpr int64_t kCpuDead = 7;
 inline constexpr int64_t kCpuUpPrepare = 5;
@@ -48,6 +50,12 @@ inline constexpr uint64_t kOpalWaitNs = 1000 * kMs;         // pnv_kexec_wait_se
 inline constexpr uint64_t kOpalReinitWaitNs = 1000 * kMs;   // skiboot opal_reinit_cpus: 1000 x 1 ms per OS thread
 inline constexpr uint64_t kCpuDieWaitNs = 100 * 100 * kMs;  // generic_cpu_die: 100 x 100 ms
 inline constexpr uint64_t kCallinWaitNs = 5 * kSec;         // __cpu_up: 50000 x 100 us
+
+// opal_query_cpu_status answers (opal-api.h) and opal_start_cpu's result.
+inline constexpr int64_t kOpalThreadInactive = 0;
+inline constexpr int64_t kOpalThreadStarted = 1;
+inline constexpr int64_t kOpalSuccess = 0;
+inline constexpr int64_t kOpalWrongState = -14;
 
 // Where the kernel's history changed a function, the model has each version side by side, named after the kernel
 // version or commit that introduced it; a target's Variant picks one version per function. A patch to one of them is
@@ -118,8 +126,8 @@ inline constexpr Variant kUpstreamVariant{
     .send_stop = SendStop::k88b9a3d1,
 };
 
-// nmi_ipi_function values.
-enum NmiFn : int64_t { kFnNone = 0, kFnCrashIpiCallback = 1, kFnStopThisCpu = 2 };
+// nmi_ipi_function values, and the functions smp_call_function queues (call_single_queue).
+enum NmiFn : int64_t { kFnNone = 0, kFnCrashIpiCallback = 1, kFnStopThisCpu = 2, kFnKexecSmpDown = 3 };
 // Muxed IPI message bytes (PPC_MSG_*).
 enum class Msg { kCallFunction, kReschedule, kNmiIpi };
 
@@ -140,6 +148,7 @@ struct PerCpu {
   Var* call_queue;    // call_single_queue: the queued csd's function (NmiFn values; only stop_this_cpu is queued)
   Var* in_siblings;   // in its core's cpu_sibling_mask (P8 doorbell-or-ICP choice)
   Var* stop_request;  // stop_machine asked this CPU to run take_cpu_down
+  Var* cpu_start;     // paca->cpu_start: 0 until smp_generic_kick_cpu first releases the thread (head_64.S spin)
   // CPU-local, not shared memory: the soft-mask and lazily recorded interrupts (paca), and the setjmp target.
   // The thread entered Linux (generic_secondary_common_init's SET_PACA loads HSPRG0 with its paca): false for a
   // thread Linux never started, whose HSPRG0 holds what firmware left.
@@ -172,6 +181,10 @@ struct State {
   Var& low_vectors;
   std::vector<PerCpu> cpu;
   int64_t present_mask = 0;
+  // Normal kexec (kexec.cc), created after the variables above so that their ids stay as they were.
+  Var* kexec_in_progress = nullptr;       // kernel/kexec_core.c
+  Var* kexec_all_irq_disabled = nullptr;  // kexec/core_64.c: releases kexec_smp_down's first spin
+  Var* cpu_hotplug_disabled = nullptr;    // kernel/cpu.c (cpu_hotplug_disable / enable)
 };
 
 }  // namespace crashdiff::ppc

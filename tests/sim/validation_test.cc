@@ -93,7 +93,7 @@ std::vector<BadCase> BadCases() {
        kMachine +
            "  never_started: 2\n}\nevents {\n  kind: HOTPLUG_DOWN\n  cpus: [2, 1]\n  trigger { at_step: 1 }\n}\n",
        "t.textproto:8: events[0].cpus[0]: HOTPLUG_DOWN needs CPU 2 to run kernel code, but it never started (firmware "
-       "holds it)"},
+       "holds it) and no HOTPLUG_UP starts it"},
       {"unknown field", kMachine + "  sockets: 2\n}\n",
        "t.textproto:4:10: Message type \"crashdiff.pb.Machine\" has no field named \"sockets\"."},
       {"unknown enum value", "machine {\n  family: SPARC\n}\n",
