@@ -86,12 +86,10 @@ Cpu::LocalOp Cpu::local(Label l, std::string what) {
   return LocalOp(*this, l, nullptr, std::move(what));
 }
 Cpu::LocalOp Cpu::irq_disable(Label l) {
-  return LocalOp(
-      *this, l, [](Cpu& c) { c.set_irq_enabled(false); }, "irq-disable");
+  return LocalOp(*this, l, [](Cpu& c) { c.set_irq_enabled(false); }, "irq-disable");
 }
 Cpu::LocalOp Cpu::irq_enable(Label l) {
-  return LocalOp(
-      *this, l, [](Cpu& c) { c.set_irq_enabled(true); }, "irq-enable");
+  return LocalOp(*this, l, [](Cpu& c) { c.set_irq_enabled(true); }, "irq-enable");
 }
 Cpu::WaitOp Cpu::wait_until(std::function<bool()> pred, uint64_t timeout_ns, Label l) {
   return WaitOp(*this, std::move(pred), timeout_ns, l);
@@ -116,8 +114,7 @@ Cpu::LocalOp Cpu::mtspr_lpcr(uint64_t value, bool stop_api, Label l, std::string
       std::move(what));
 }
 Cpu::LocalOp Cpu::mtspr_dec(uint64_t ns, Label l, std::string what) {
-  return LocalOp(
-      *this, l, [ns](Cpu& c) { c.machine().ArmDec(c, ns); }, std::move(what));
+  return LocalOp(*this, l, [ns](Cpu& c) { c.machine().ArmDec(c, ns); }, std::move(what));
 }
 Cpu::LocalOp Cpu::monitor(Var& line, Label l) {
   return LocalOp(
@@ -145,8 +142,7 @@ Cpu::HandoverOp Cpu::handover(std::vector<Region> overwritten, Label l, std::str
   return HandoverOp(*this, std::move(overwritten), l, std::move(what), std::move(in_sequence));
 }
 Cpu::LocalOp Cpu::overwrite(Region r, Label l) {
-  return LocalOp(
-      *this, l, [r](Cpu& c) { c.machine().Overwrite(r, c.id()); }, "overwrite " + std::string(Name(r)));
+  return LocalOp(*this, l, [r](Cpu& c) { c.machine().Overwrite(r, c.id()); }, "overwrite " + std::string(Name(r)));
 }
 
 // ---- Execution ----

@@ -45,14 +45,17 @@ Task<> PpcKernel::ClearPece1(Cpu& cpu) {
                           "pnv_program_cpu_hotplug_lpcr: LPCR &= ~PECE1 (no decrementer wakeups)");
 }
 
-// Machine.offline_dec_ns: the decrementer keeps the tick the clockevent code last programmed before the CPU left
-// the scheduler (tick_nohz does not stop an offline CPU's tick: can_stop_idle_tick); nothing writes it afterwards.
-// Not a kernel instruction of this path: the step stands for that earlier write, and only exists when the field
-// is set (0: the decrementer is not modelled to expire, existing reproducers keep their steps).
-Task<> PpcKernel::OfflineDecrementer(Cpu& cpu) {
+// E2, idle_task_exit. With Machine.offline_dec_ns the same step also arms the decrementer the CPU keeps: the tick
+// the clockevent code last programmed before the CPU left the scheduler (tick_nohz does not stop an offline CPU's
+// tick: can_stop_idle_tick), which nothing writes afterwards. That write happened earlier, in timer code; folding it
+// into this step adds no scheduling point, so a scenario keeps its step numbers whatever the field says.
+Task<> PpcKernel::IdleTaskExit(Cpu& cpu) {
   const uint64_t ns = m_.config().offline_dec_ns();
-  if (ns == 0) co_return;
-  co_await cpu.mtspr_dec(ns, "E2t", "DEC holds the last tick decrementer_set_next_event programmed");
+  if (ns == 0) {
+    co_await cpu.local("E2", "idle_task_exit");
+  } else {
+    co_await cpu.mtspr_dec(ns, "E2", "idle_task_exit; DEC keeps the last tick decrementer_set_next_event programmed");
+  }
 }
 
 Task<bool> PpcKernel::OfflineEntry(Cpu& cpu) {
@@ -75,8 +78,7 @@ Task<bool> PpcKernel::OfflineEntryV4_14(Cpu& cpu) {
     m_.Log(cpu.id(), "WARNING: pnv_smp_cpu_kill_self: lazy_irq_pending()");
   }
   cpu.set_location(Location::kOfflineLoop);
-  co_await cpu.local("E2", "idle_task_exit");
-  co_await OfflineDecrementer(cpu);
+  co_await IdleTaskExit(cpu);
   co_await cpu.write(*p.cpu_state, kCpuDead, "E3");  // generic_set_cpu_dead
   co_await cpu.barrier("E3");                        // smp_wmb
   co_await ClearPece1(cpu);
@@ -93,8 +95,7 @@ Task<bool> PpcKernel::OfflineEntry7d647505(Cpu& cpu) {
   PerCpu& p = pc(cpu);
   co_await SoftIrqDisable(cpu, "E0");
   cpu.set_location(Location::kOfflineLoop);
-  co_await cpu.local("E2", "idle_task_exit");
-  co_await OfflineDecrementer(cpu);
+  co_await IdleTaskExit(cpu);
   co_await cpu.write(*p.cpu_state, kCpuDead, "E3");                             // generic_set_cpu_dead
   co_await cpu.barrier("E3");                                                   // smp_wmb
   co_await cpu.irq_disable("E1");                                               // hard_irq_disable

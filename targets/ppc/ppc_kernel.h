@@ -88,8 +88,8 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<bool> OfflineEntry(Cpu& cpu);
   Task<bool> OfflineEntryV4_14(Cpu& cpu);
   Task<bool> OfflineEntry7d647505(Cpu& cpu);
-  Task<> ClearPece1(Cpu& cpu);          // E4: LPCR &= ~PECE1 (register and stop-api image)
-  Task<> OfflineDecrementer(Cpu& cpu);  // E2t: the DEC an offline CPU keeps (Machine.offline_dec_ns)
+  Task<> ClearPece1(Cpu& cpu);    // E4: LPCR &= ~PECE1 (register and stop-api image)
+  Task<> IdleTaskExit(Cpu& cpu);  // E2, arming the DEC an offline CPU keeps (Machine.offline_dec_ns)
   // What the loop does after a wake (L2a-L6), one function per kernel version; the Variant picks one.
   virtual Task<> OfflineWake(Cpu& cpu, Wake wake);
   Task<> OfflineWakeV4_14(Cpu& cpu, Wake wake);

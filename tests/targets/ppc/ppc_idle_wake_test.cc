@@ -53,8 +53,8 @@ size_t First(const RunResult& r, uint32_t cpu, TraceKind kind, std::string_view 
 pb::Scenario DecThenStrayDoorbell(const char* platform) {
   return ScenarioFromText(
       std::string("machine { family: PPC platform: ") + platform +
-      R"pb(            cores: 1 threads_per_core: 2 offline: 1 offline_dec_ns: 10000000 }
-                       events { kind: STRAY_DOORBELL cpus: 1 trigger { at_time_ns: 15000000 } })pb");
+      R"pb(                       cores: 1 threads_per_core: 2 offline: 1 offline_dec_ns: 10000000 }
+                                  events { kind: STRAY_DOORBELL cpus: 1 trigger { at_time_ns: 15000000 } })pb");
 }
 
 // The DEC latches at 10 ms with PECE1 clear: no wake. The doorbell's state-losing wake gives back an LPCR without
@@ -119,7 +119,7 @@ TEST(PpcIdleWake, DefaultDecDoesNotExpire) {
   s.mutable_machine()->clear_offline_dec_ns();
   const RunResult r = RunOn("ppc-upstream-clear-then-check", s);
   EXPECT_EQ(First(r, 1, TraceKind::kHw, "DEC", ""), r.trace.entries().size());
-  EXPECT_EQ(First(r, 1, TraceKind::kLocal, "E2t", ""), r.trace.entries().size());
+  EXPECT_EQ(First(r, 1, TraceKind::kLocal, "E2", "DEC keeps"), r.trace.entries().size());
 }
 
 }  // namespace
