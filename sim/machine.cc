@@ -433,7 +433,9 @@ void Machine::FireDueDecs() {
     if (c.dec_expiry_ != time) continue;
     c.dec_expiry_ = kForever;
     c.hw().dec = true;
-    Record(id, TraceKind::kHw, "DEC", "decrementer expired: DEC latched", static_cast<int64_t>(time));
+    // A machine entry, as a hardware event's: the CPU executes nothing (its last step stays what it was).
+    Record(kNoCpu, TraceKind::kEvent, "DEC", "decrementer expired: DEC latched cpu" + std::to_string(id),
+           static_cast<int64_t>(time));
   }
 }
 

@@ -91,7 +91,7 @@ TEST(Decrementer, LatchesDecAtItsProgrammedTime) {
   EXPECT_EQ(woke_at, 3 * kMs + 1);
   bool latched = false;
   for (const TraceEntry& e : r.trace.entries()) {
-    if (e.kind == TraceKind::kHw && e.label == "DEC") {
+    if (e.kind == TraceKind::kEvent && e.cpu == kNoCpu && e.label == "DEC" && e.detail.ends_with("cpu0")) {
       latched = true;
       EXPECT_EQ(e.time_ns, 3 * kMs + 1);
     }

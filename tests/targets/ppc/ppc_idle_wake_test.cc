@@ -53,8 +53,8 @@ size_t First(const RunResult& r, uint32_t cpu, TraceKind kind, std::string_view 
 pb::Scenario DecThenStrayDoorbell(const char* platform) {
   return ScenarioFromText(
       std::string("machine { family: PPC platform: ") + platform +
-      R"pb(                       cores: 1 threads_per_core: 2 offline: 1 offline_dec_ns: 10000000 }
-                                  events { kind: STRAY_DOORBELL cpus: 1 trigger { at_time_ns: 15000000 } })pb");
+      R"pb(                                  cores: 1 threads_per_core: 2 offline: 1 offline_dec_ns: 10000000 }
+                                             events { kind: STRAY_DOORBELL cpus: 1 trigger { at_time_ns: 15000000 } })pb");
 }
 
 // The DEC latches at 10 ms with PECE1 clear: no wake. The doorbell's state-losing wake gives back an LPCR without
@@ -66,7 +66,7 @@ TEST(PpcIdleWake, OfflineDecLatchesWithoutWakingAcrossStateLosingWakes) {
     for (const ppc::IdleRestore restore : {ppc::IdleRestore::kAsm, ppc::IdleRestore::k10d91611}) {
       SCOPED_TRACE(std::string(platform) + (restore == ppc::IdleRestore::kAsm ? " asm" : " C"));
       const RunResult r = RunWithIdleRestore(restore, DecThenStrayDoorbell(platform));
-      const size_t dec = First(r, 1, TraceKind::kHw, "DEC", "decrementer expired");
+      const size_t dec = First(r, kNoCpu, TraceKind::kEvent, "DEC", "DEC latched cpu1");
       ASSERT_LT(dec, r.trace.entries().size());
       EXPECT_EQ(r.trace.entries()[dec].time_ns, 10000000u);
       EXPECT_EQ(Count(r, 1, TraceKind::kWake, "L2", "stop wake DEC"), 0);
@@ -98,7 +98,7 @@ TEST(PpcIdleWake, SeedDecOfflineThenOnline) {
   ASSERT_TRUE(l.errors.empty()) << l.errors.front();
   const RunResult r = RunOn("ppc-upstream-clear-then-check", *l.scenario);
   for (const uint32_t c : {1u, 3u}) {
-    const size_t dec = First(r, c, TraceKind::kHw, "DEC", "decrementer expired");
+    const size_t dec = First(r, kNoCpu, TraceKind::kEvent, "DEC", "DEC latched cpu" + std::to_string(c));
     ASSERT_LT(dec, r.trace.entries().size()) << "cpu" << c;
     EXPECT_EQ(r.trace.entries()[dec].time_ns, 10000000u);
     EXPECT_EQ(Count(r, c, TraceKind::kWake, "L2", "stop wake DEC"), 0) << "cpu" << c;
@@ -118,7 +118,7 @@ TEST(PpcIdleWake, DefaultDecDoesNotExpire) {
   pb::Scenario s = DecThenStrayDoorbell("POWER9_DOORBELL_XIVE");
   s.mutable_machine()->clear_offline_dec_ns();
   const RunResult r = RunOn("ppc-upstream-clear-then-check", s);
-  EXPECT_EQ(First(r, 1, TraceKind::kHw, "DEC", ""), r.trace.entries().size());
+  EXPECT_EQ(First(r, kNoCpu, TraceKind::kEvent, "DEC", ""), r.trace.entries().size());
   EXPECT_EQ(First(r, 1, TraceKind::kLocal, "E2", "DEC keeps"), r.trace.entries().size());
 }
 
