@@ -53,6 +53,8 @@ uint64_t HashCpu(const Cpu& c, uint64_t history) {
   h = Mix(h, c.monitored() != nullptr ? c.monitored()->id : kNoVar);
   h = Mix(h, c.irq_count());
   h = HashHw(h, c.hw());
+  // powerpc idle registers: the LPCR (a stop's wake enables), its stop-api image, the decrementer's expiry.
+  h = Mix(Mix(Mix(h, c.lpcr()), c.slw_lpcr()), c.dec_expiry());
   // Its store buffer: what other CPUs will see, in commit order (a hardware store by its label and what).
   h = Mix(h, c.store_buffer().size());
   for (const BufferedStore& s : c.store_buffer()) {

@@ -125,6 +125,22 @@ Cpu::WaitOp Cpu::delay(uint64_t ns, Label l) {
 Cpu::StopOp Cpu::enter_stop(SourceMask wake_enable, bool loses_state, Label l) {
   return StopOp(*this, wake_enable, loses_state, l);
 }
+Cpu::StopOp Cpu::enter_stop_lpcr(bool loses_state, Label l, std::optional<uint64_t> kernel_lpcr, std::string what) {
+  return StopOp(*this, 0, loses_state, l, /*from_lpcr=*/true, kernel_lpcr, std::move(what));
+}
+Cpu::LocalOp Cpu::mtspr_lpcr(uint64_t value, bool stop_api, Label l, std::string what) {
+  return LocalOp(
+      *this, l,
+      [value, stop_api](Cpu& c) {
+        c.lpcr_ = value;
+        if (stop_api) c.slw_lpcr_ = value;
+        c.Changed();
+      },
+      std::move(what));
+}
+Cpu::LocalOp Cpu::mtspr_dec(uint64_t ns, Label l, std::string what) {
+  return LocalOp(*this, l, [ns](Cpu& c) { c.machine().ArmDec(c, ns); }, std::move(what));
+}
 Cpu::LocalOp Cpu::monitor(Var& line, Label l) {
   return LocalOp(
       *this, l,
@@ -262,8 +278,8 @@ constexpr SourceMask kAlwaysWakesStop =
 
 }  // namespace
 
-SourceMask Cpu::StopOp::wake_mask() const {
-  return enable_ | kAlwaysWakesStop;
+SourceMask Cpu::StopOp::wake_mask(const Cpu& cpu) const {
+  return (from_lpcr_ ? LpcrStopWakes(cpu.lpcr()) : enable_) | kAlwaysWakesStop;
 }
 
 PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
@@ -273,7 +289,7 @@ PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
     before_ = cpu.location();
     cpu.set_location(Location::kStoppedHw);
   }
-  const std::optional<Source> s = FirstPending(cpu.hw(), wake_mask());
+  const std::optional<Source> s = FirstPending(cpu.hw(), wake_mask(cpu));
   if (!s) {
     if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "stop", 0, kStopTags);
     return Result::kBlocked;
@@ -286,12 +302,24 @@ PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
     m.Corrupt(cpu, "woke from state-losing stop into replaced reset vector");
     return Result::kBlocked;
   }
+  // The SLW engine restores the LPCR from the stop-api image before the thread executes the reset vector. Traced
+  // only when that changes it (an image programmed with other PECE bits than the register held).
+  if (loses_state_ && from_lpcr_ && cpu.lpcr() != cpu.slw_lpcr()) {
+    cpu.restore_lpcr_from_slw();
+    m.Record(cpu.id(), TraceKind::kHw, label, "SLW restores LPCR from the stop-api image",
+             static_cast<int64_t>(cpu.slw_lpcr()));
+  }
+  if (loses_state_ && from_lpcr_ && kernel_lpcr_) {
+    cpu.lpcr_ = *kernel_lpcr_;
+    cpu.Changed();
+    m.Record(cpu.id(), TraceKind::kHw, label, kernel_what_, static_cast<int64_t>(*kernel_lpcr_));
+  }
   cpu.set_location(before_);
   return Result::kDone;
 }
 
 bool Cpu::StopOp::CanProceed(const Cpu& cpu) const {
-  return FirstPending(cpu.hw(), wake_mask()).has_value();
+  return FirstPending(cpu.hw(), wake_mask(cpu)).has_value();
 }
 
 // MWAIT and HLT with interrupts off: a store to the monitored line (MWAIT) or a spurious wake ends them here;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -171,6 +172,27 @@ class Cpu {
     Changed();
   }
 
+  // powerpc per-thread idle/wake registers. lpcr: the LPCR, whose PECE bits decide what ends a stop
+  // (enter_stop_lpcr); slw_lpcr: the LPCR value the stop-api (OPAL's SLW image) gives back on a state-losing wake;
+  // dec_expiry: the model time the decrementer next expires (kForever: not within the run). Only step operations
+  // change them (mtspr_lpcr, mtspr_dec), except the boot value set before step 0 (init_lpcr).
+  uint64_t lpcr() const {
+    NoteRead();
+    return lpcr_;
+  }
+  uint64_t slw_lpcr() const { return slw_lpcr_; }
+  uint64_t dec_expiry() const { return dec_expiry_; }
+  // What the boot path left (cpu setup, the stop-api programmed once at boot), before step 0: not a step.
+  void init_lpcr(uint64_t v) {
+    lpcr_ = v;
+    slw_lpcr_ = v;
+  }
+  // A state-losing wake: the SLW engine restores the LPCR from its image before the reset vector runs.
+  void restore_lpcr_from_slw() {
+    lpcr_ = slw_lpcr_;
+    Changed();
+  }
+
   // ---- Step operations (co_await each). ----
   class ReadOp;
   class WriteOp;
@@ -210,6 +232,17 @@ class Cpu {
   // powerpc stop: sleeps until a source in wake_enable (reset, MCE and HMI always) is pending; returns the wake.
   // loses_state: the wakeup enters through the system-reset vector (vector_region) rather than the next instruction.
   StopOp enter_stop(SourceMask wake_enable, bool loses_state, Label l);
+  // powerpc stop whose wake enables are the LPCR's PECE bits when a latch is examined (LpcrStopWakes). A
+  // state-losing wake restores the LPCR from the stop-api image (slw_lpcr, the SLW engine) and then, if
+  // kernel_lpcr is set, the kernel's real-mode wake path writes that saved value back (described by what), in
+  // the same step: the register is private to the thread, and nothing the model has runs in between.
+  StopOp enter_stop_lpcr(bool loses_state, Label l, std::optional<uint64_t> kernel_lpcr = std::nullopt,
+                         std::string what = {});
+  // mtspr LPCR, value; stop_api: also program the stop-api image with it (opal_slw_set_reg): both are this
+  // thread's private state, so one step loses no interleaving.
+  LocalOp mtspr_lpcr(uint64_t value, bool stop_api, Label l, std::string what);
+  // mtspr DEC: the decrementer expires ns from now and latches DEC (kForever: it does not expire in the run).
+  LocalOp mtspr_dec(uint64_t ns, Label l, std::string what);
   LocalOp monitor(Var& line, Label l);  // x86 MONITOR: arm the monitor on line
   // x86 MWAIT: ends on a store to the monitored line, a spurious wake, or after a taken interrupt returns.
   MwaitOp mwait(Label l);
@@ -324,6 +357,10 @@ class Cpu {
   bool fw_start_queued_ = false;
   bool finished_ = false;
   bool blocked_ = false;
+  uint64_t lpcr_ = 0;
+  uint64_t slw_lpcr_ = 0;
+  uint64_t dec_expiry_ = kForever;
+  friend class Machine;  // arms and fires the decrementer (Machine::ArmDec / FireDueDecs)
 };
 
 template <typename T>
@@ -409,15 +446,25 @@ class Cpu::WaitOp : public Op<bool> {
 
 class Cpu::StopOp : public Op<Wake> {
  public:
-  StopOp(Cpu& c, SourceMask enable, bool loses_state, Label l) : Op(c, l), enable_(enable), loses_state_(loses_state) {}
+  StopOp(Cpu& c, SourceMask enable, bool loses_state, Label l, bool from_lpcr = false,
+         std::optional<uint64_t> kernel_lpcr = std::nullopt, std::string what = {})
+      : Op(c, l),
+        enable_(enable),
+        loses_state_(loses_state),
+        from_lpcr_(from_lpcr),
+        kernel_lpcr_(kernel_lpcr),
+        kernel_what_(std::move(what)) {}
   Result Execute(Cpu& cpu) override;
   bool CanProceed(const Cpu& cpu) const override;
   bool HandlesWakes() const override { return true; }
-  SourceMask wake_mask() const;
+  SourceMask wake_mask(const Cpu& cpu) const;
 
  private:
   SourceMask enable_;
   bool loses_state_;
+  bool from_lpcr_;
+  std::optional<uint64_t> kernel_lpcr_;
+  std::string kernel_what_;
   bool started_ = false;
   Location before_ = Location::kOfflineLoop;
 };

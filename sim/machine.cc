@@ -436,11 +436,34 @@ void Machine::TakeDue(EventQueue& q, uint64_t limit, uint64_t base) {
   }
 }
 
+void Machine::ArmDec(Cpu& cpu, uint64_t ns) {
+  cpu.dec_expiry_ = ns == kForever || now_ > kForever - ns ? kForever : now_ + ns;
+  if (cpu.dec_expiry_ != kForever) decs_.emplace(cpu.dec_expiry_, cpu.id());
+}
+
+// An expired decrementer latches DEC on its CPU (a hardware change: the CPU's waits are re-evaluated). Expiries due
+// together fire in CPU id order.
+void Machine::FireDueDecs() {
+  while (!decs_.empty() && decs_.top().first <= now_) {
+    const auto [time, id] = decs_.top();
+    decs_.pop();
+    Cpu& c = cpus_[id];
+    if (c.dec_expiry_ != time) continue;
+    c.dec_expiry_ = kForever;
+    c.hw().dec = true;
+    // A machine entry, as a hardware event's: the CPU executes nothing (its last step stays what it was).
+    Record(kNoCpu, TraceKind::kEvent, "DEC", "decrementer expired: DEC latched cpu" + std::to_string(id),
+           static_cast<int64_t>(time));
+  }
+}
+
 uint64_t Machine::NextTimePoint() {
   uint64_t next = kForever;
+  while (!decs_.empty() && cpus_[decs_.top().second].dec_expiry_ != decs_.top().first) decs_.pop();
+  if (!decs_.empty()) next = decs_.top().first;
   // Deadlines of blocked CPUs (stale entries, of CPUs evaluated since, are dropped here).
   while (!deadlines_.empty() && deadlines_.top().epoch != epoch_[deadlines_.top().cpu]) deadlines_.pop();
-  if (!deadlines_.empty()) next = deadlines_.top().time;
+  if (!deadlines_.empty()) next = std::min(next, deadlines_.top().time);
   // Every due event has fired, so the queues' fronts are in the future.
   if (by_time_.cursor < by_time_.order.size()) next = std::min(next, by_time_.order[by_time_.cursor].first);
   if (result_.handed_over && after_handover_.cursor < after_handover_.order.size()) {
@@ -617,6 +640,7 @@ RunResult Machine::Run(Program& program) {
   for (uint32_t c = 0; c < num_cpus(); ++c) MarkDirty(c);
   const std::vector<uint32_t>& runnable = runnable_;
   for (;;) {
+    FireDueDecs();
     FireDueEvents();
     RefreshRunnable();
     if (options_.verify_runnable) VerifyRunnable();

@@ -203,6 +203,10 @@ class Machine {
   // Marks the CPU DEAD_CORRUPT and stops it for good.
   void Corrupt(Cpu& cpu, std::string why);
 
+  // powerpc decrementer: cpu's DEC expires ns after now and then latches DEC (kForever: disarmed). One pending
+  // expiry per CPU; a later write replaces it (Cpu::mtspr_dec).
+  void ArmDec(Cpu& cpu, uint64_t ns);
+
   // ---- Runnable-set bookkeeping (sim/machine.cc, "Runnable set"); called by Cpu. ----
   // cpu's state another CPU can observe changed: it and the waits that read its state are re-evaluated.
   void NoteCpuChanged(uint32_t cpu);
@@ -246,6 +250,7 @@ class Machine {
   void TakeInterrupt(Cpu& cpu, Source s);
   uint64_t NextTimePoint();
   void FireDueEvents();
+  void FireDueDecs();
   void CheckLabelTriggers(uint32_t cpu, Label label);
   void Fire(PendingEvent& pe);
   void ApplyHardware(const pb::Event& event);
@@ -302,6 +307,8 @@ class Machine {
   std::vector<std::vector<Waiter>> var_waiters_;   // by Var id
   std::vector<std::vector<Waiter>> cpu_watchers_;  // by CPU id: waits that read that CPU's state
   std::priority_queue<DeadlineEntry, std::vector<DeadlineEntry>, std::greater<>> deadlines_;
+  // Decrementer expiries (time, cpu); an entry is stale once the CPU's dec_expiry differs from its time.
+  std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>, std::greater<>> decs_;
   ReadLog read_log_;
   uint32_t armed_monitors_ = 0;  // CPUs with an armed x86 monitor (a store scans CPUs only when there are some)
 };

@@ -106,6 +106,11 @@ class Validator {
     if (m.panic_timeout() < -1 || m.panic_timeout() > 3600) {
       Fail(Join(base, F(m, "panic_timeout")), "must be in [-1, 3600], got " + std::to_string(m.panic_timeout()));
     }
+    if (m.offline_dec_ns() > kMaxOfflineDecNs) {
+      Fail(Join(base, F(m, "offline_dec_ns")), "must be in [0, " + std::to_string(kMaxOfflineDecNs) +
+                                                   "] (DECREMENTER_MAX at 512 MHz), got " +
+                                                   std::to_string(m.offline_dec_ns()));
+    }
     if (m.has_firmware()) {
       const FieldPath fw = Join(base, F(m, "firmware"));
       CpuList(m.firmware(), "system_reset_fails_for", m.firmware().system_reset_fails_for(), fw);

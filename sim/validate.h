@@ -54,6 +54,8 @@ bool ValidCommitName(std::string_view name);
 inline constexpr uint64_t kMinStepBudget = 100;
 inline constexpr uint64_t kMaxStepBudget = 10'000'000;
 inline constexpr uint64_t kMaxTimeNs = 3'600'000'000'000ull;
+// Machine.offline_dec_ns: DECREMENTER_MAX (2^31 - 1 ticks) of the 512 MHz powerpc timebase, rounded up.
+inline constexpr uint64_t kMaxOfflineDecNs = 4'194'304'000ull;
 inline constexpr uint32_t kMaxPctDepth = 16;
 inline constexpr uint32_t kMaxOccurrence = 1000;
 inline constexpr size_t kMaxLabelLength = 32;

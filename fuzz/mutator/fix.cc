@@ -119,6 +119,7 @@ class Fixer {
     if (m.panic_timeout() < -1 || m.panic_timeout() > 3600) {
       Change([&] { m.set_panic_timeout(Clamp<int32_t>(m.panic_timeout(), -1, 3600)); });
     }
+    if (m.offline_dec_ns() > kMaxOfflineDecNs) Change([&] { m.set_offline_dec_ns(kMaxOfflineDecNs); });
     if (m.has_firmware()) {
       pb::Firmware& fw = *m.mutable_firmware();
       if (FilterCpus(fw.mutable_system_reset_fails_for(), n, [](uint32_t) { return true; })) changed_ = true;

@@ -489,7 +489,8 @@ bool ChangeFirmware(pb::Scenario& s, MutationContext& ctx) {
 
 bool ChangeMachineFlags(pb::Scenario& s, MutationContext& ctx) {
   pb::Machine& m = *s.mutable_machine();
-  switch (ctx.rng.Below(5)) {
+  switch (ctx.rng.Below(6)) {
+    case 5: m.set_offline_dec_ns(PickOfflineDecNs(ctx.rng)); break;  // powerpc; other families ignore it
     case 0: {
       static constexpr int32_t kTimeouts[] = {-1, 0, 1, 10, 180};
       m.set_panic_timeout(kTimeouts[ctx.rng.Below(5)]);
@@ -500,7 +501,7 @@ bool ChangeMachineFlags(pb::Scenario& s, MutationContext& ctx) {
     case 3:
       m.set_memory_model(m.memory_model() == pb::ARCHITECTURE ? pb::SEQUENTIAL : pb::ARCHITECTURE);
       break;  // Fix drops store-buffer choices a sequential machine cannot have
-    default: m.set_kexec_image_loaded(!m.kexec_image_loaded()); break;
+    case 4: m.set_kexec_image_loaded(!m.kexec_image_loaded()); break;
   }
   return true;
 }

@@ -84,9 +84,21 @@ bool PpcKernel::XiveEnabled() const {
   return platform() == pb::POWER9_DOORBELL_XIVE || platform() == pb::POWER9_XIVE_IPI;
 }
 
+// The boot CPU-setup sets PECE0|PECE1|PECE2 (__init_LPCR_ISA206 / __init_LPCR_ISA300, kernel/cpu_setup_power.S,
+// v4.14; cpu_setup_power.c since v5.12) plus the directed hypervisor doorbell exit PECEDH (__setup_cpu_power8) and,
+// on POWER9, PECEDH | PECE_HVEE (__setup_cpu_power9; HVICE and HEIC are not wake enables). Bits: asm/reg.h.
+uint64_t PpcKernel::BootLpcr() const {
+  uint64_t lpcr = kLpcrPecedh | kLpcrPece0 | kLpcrPece1 | kLpcrPece2;
+  if (platform() != pb::POWER8_XICS) lpcr |= kLpcrPeceHvee;
+  return lpcr;
+}
+
 Task<> PpcKernel::Start(Cpu& cpu) {
   // The exception vectors (0x100 reset incl. power-save wakeup, 0x200 MCE, 0xE60 HMI) live at real address 0.
   cpu.set_vector_region(Region::kLowVectors);
+  // The LPCR the boot path left, and the same value in the stop-api image (pnv_save_sprs_for_deep_states programs
+  // mfspr(LPCR) for every present CPU at boot, platforms/powernv/idle.c): state before step 0, not a step.
+  if (!m_.never_started(cpu.id())) cpu.init_lpcr(BootLpcr());
   if (m_.never_started(cpu.id())) {
     co_await FirmwareHeldSecondary(cpu);  // returns once cpu_up started it and it came online
     co_await CpuLife(cpu, /*starts_offline=*/false);
@@ -129,6 +141,13 @@ Task<> PpcKernel::SoftIrqRestore(Cpu& cpu, Label l) {
   co_await cpu.local(l, "local_irq_restore (soft enable)");
   PerCpu& p = pc(cpu);
   while (p.irq_happened != 0) {
+    // The decrementer is replayed before a doorbell (v4.14 __check_irq_replay, v5.x replay_soft_interrupts).
+    if (p.irq_happened & kIrqHappenedDec) {
+      p.irq_happened &= ~kIrqHappenedDec;
+      co_await cpu.local(l, "replay decrementer");
+      co_await TimerInterrupt(cpu);
+      continue;
+    }
     if (p.irq_happened & kIrqHappenedDbell) {
       p.irq_happened &= ~kIrqHappenedDbell;
       co_await cpu.local(l, "replay doorbell");
@@ -139,6 +158,13 @@ Task<> PpcKernel::SoftIrqRestore(Cpu& cpu, Label l) {
   }
   p.soft_disabled = false;
   co_await cpu.irq_enable(l);
+}
+
+// timer_interrupt() (arch/powerpc/kernel/time.c): writes DECREMENTER_MAX first, runs the expired timers and lets
+// the clockevent code program the next tick. [I] On an online CPU the timer code keeps reprogramming the DEC; that
+// is not modelled, so the decrementer is left disarmed (it does not expire again within the run).
+Task<> PpcKernel::TimerInterrupt(Cpu& cpu) {
+  co_await cpu.mtspr_dec(kForever, "TI", "timer_interrupt: set_dec(DECREMENTER_MAX), tick, next event programmed");
 }
 
 Task<> PpcKernel::SetOnline(Cpu& cpu, uint32_t c, bool online, Label l, bool hotplug) {
@@ -163,7 +189,13 @@ Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
     co_return;
   }
   if (Info(source).maskable && p.soft_disabled) {
-    co_await cpu.local("IRQ-MASKED", "interrupt taken while soft-masked: recorded, return hard-disabled");
+    if (source == Source::kDec) {
+      // masked_interrupt (exceptions-64s.S): a masked decrementer also sets DEC to 0x7fffffff so it stops firing.
+      co_await cpu.mtspr_dec(kDecrementerMaxNs, "IRQ-MASKED",
+                             "decrementer taken while soft-masked: DEC = 0x7fffffff, recorded, return hard-disabled");
+    } else {
+      co_await cpu.local("IRQ-MASKED", "interrupt taken while soft-masked: recorded, return hard-disabled");
+    }
     switch (source) {
       case Source::kHdoorbell: p.irq_happened |= kIrqHappenedDbell; break;
       case Source::kExternal:
@@ -182,6 +214,7 @@ Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
     case Source::kExternal: co_await XicsExternal(cpu); break;
     case Source::kHvi: co_await XiveExternal(cpu); break;
     case Source::kHmi: co_await cpu.local("HMI", "hmi_exception: handled by OPAL"); break;
+    case Source::kDec: co_await TimerInterrupt(cpu); break;
     default: co_await cpu.local("IRQ", "ignored"); break;
   }
 }

@@ -43,6 +43,11 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   const pb::Firmware& fw() const { return m_.config().firmware(); }
   pb::Platform platform() const { return m_.config().platform(); }
   bool XiveEnabled() const;
+  // LPCR after cpu setup at boot (__setup_cpu_power8 / __setup_cpu_power9 and __init_LPCR_ISA206 / ISA300).
+  uint64_t BootLpcr() const;
+  // pnv_program_cpu_hotplug_lpcr also programs the stop-api when the deepest idle state loses full context.
+  bool LpcrViaStopApi() const { return fw().idle_state_usable() && fw().stop_loses_state(); }
+  Task<> TimerInterrupt(Cpu& cpu);
 
   // nmi_ipi.cc (versions: NmiIpi)
   Task<> NmiLock(Cpu& cpu, Label l);
@@ -85,6 +90,8 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<bool> OfflineEntry(Cpu& cpu);
   Task<bool> OfflineEntryV4_14(Cpu& cpu);
   Task<bool> OfflineEntry7d647505(Cpu& cpu);
+  Task<> ClearPece1(Cpu& cpu);    // E4: LPCR &= ~PECE1 (register and stop-api image)
+  Task<> IdleTaskExit(Cpu& cpu);  // E2, arming the DEC an offline CPU keeps (Machine.offline_dec_ns)
   // What the loop does after a wake (L2a-L6), one function per kernel version; the Variant picks one.
   virtual Task<> OfflineWake(Cpu& cpu, Wake wake);
   Task<> OfflineWakeV4_14(Cpu& cpu, Wake wake);

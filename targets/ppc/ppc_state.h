@@ -30,6 +30,9 @@ inline constexpr uint32_t kSrr1WakeReset = 0x100000;
 inline constexpr uint32_t kSrr1WakeEe = 0x200000;
 inline constexpr uint32_t kSrr1WakeHvi = 0x240000;
 
+// Decrementer (arch/powerpc/kernel/time.c): DECREMENTER_MAX = 0x7fffffff ticks of the 512 MHz timebase.
+inline constexpr uint64_t kDecrementerMaxNs = 4194304 * kUs;
+
 // paca->irq_happened bits: interrupts taken while soft-masked, replayed on soft-enable.
 inline constexpr uint32_t kIrqHappenedEe = 1;
 inline constexpr uint32_t kIrqHappenedDbell = 2;
@@ -104,6 +107,15 @@ enum class SendStop {
   kBab26238,  // NMI IPI; nmi_stop_this_cpu marks itself offline again (bab26238bbd4, 2021)
 };
 
+// The idle wake path after a state-losing stop (arch/powerpc/platforms/powernv/idle.c, kernel/idle_book3s.S),
+// offline_loop.cc PnvCpuOffline: who gives the LPCR back.
+enum class IdleRestore {
+  kAsm,       // idle_book3s.S (v4.14 to v5.1): POWER9 writes back the LPCR save_sprs_to_stack kept
+              // (power9_restore_additional_sprs); a POWER8 winkle saves none: the SLW's stop-api image is all
+  k10d91611,  // "powerpc/64s: Reimplement book3s idle code in C" (10d91611f426, v5.2): power9_idle_stop and
+              // power7_idle_insn (full winkle) save the LPCR and write it back after a state-losing wake
+};
+
 // What distinguishes the implementations: one version of each function (v4.14's unless a target says otherwise).
 // Each target file fills one of these in; nothing else differs.
 struct Variant {
@@ -113,6 +125,7 @@ struct Variant {
   CrashShutdown crash_shutdown = CrashShutdown::kV4_14;
   NmiIpi nmi_ipi = NmiIpi::kV4_14;
   SendStop send_stop = SendStop::kV4_14;
+  IdleRestore idle_restore = IdleRestore::kAsm;
 };
 
 // The versions ppc-upstream-clear-then-check runs (mainline after 4145f358644b, v5.x): the base of the patches and

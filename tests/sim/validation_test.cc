@@ -51,6 +51,9 @@ std::vector<BadCase> BadCases() {
        "BUG()s in cpu_die)"},
       {"panic_timeout range", kMachine + "  panic_timeout: -5\n}\n",
        "t.textproto:4: machine.panic_timeout: must be in [-1, 3600], got -5"},
+      {"offline_dec_ns range", kMachine + "  offline_dec_ns: 5000000000\n}\n",
+       "t.textproto:4: machine.offline_dec_ns: must be in [0, 4194304000] (DECREMENTER_MAX at 512 MHz), got "
+       "5000000000"},
       {"event without kind", kMachine + "}\nevents {\n  cpus: 0\n  trigger { at_step: 1 }\n}\n",
        "t.textproto:5: events[0].kind: required: one of the EventKind values"},
       {"event without trigger", kMachine + "}\nevents {\n  kind: PANIC\n  cpus: 1\n}\n",
