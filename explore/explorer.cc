@@ -410,6 +410,9 @@ class PathPicker : public SchedulePicker {
     auto cpu_of = [n](uint32_t a) { return a >= n ? a - n : a; };
     Touch(fp, kCpuObject + cpu_of(agent), true);
     if (agent < n && InTimedWait(m.cpu(agent))) fp.global = true;
+    // While a decrementer is armed (powerpc, Cpu::mtspr_dec) the clock decides when it latches, and a step that
+    // moves the clock can change that CPU's runnability: every step is global then, as when a deadline passes.
+    for (uint32_t c = 0; c < n && !fp.global; ++c) fp.global = m.cpu(c).dec_expiry() != kForever;
     auto changed = [&](uint32_t c) {
       if (c == agent) return;
       if (c < n && InTimedWait(m.cpu(c)) && Deadline(m.cpu(c)) <= m.clock()) fp.global = true;

@@ -47,12 +47,14 @@ uint64_t HashHw(uint64_t h, const CpuHw& hw) {
 uint64_t HashCpu(const Cpu& c, uint64_t history) {
   uint64_t h = Mix(history, static_cast<uint64_t>(c.location()));
   h = Mix(h, uint64_t{c.blocked()} | uint64_t{c.irq_enabled()} << 1 | uint64_t{c.in_nmi()} << 2 |
-                 uint64_t{c.in_firmware()} << 3 | uint64_t{c.finished()} << 4 | uint64_t{c.fw_start_requested()} << 5 |
-                 static_cast<uint64_t>(c.code_region()) << 8 | static_cast<uint64_t>(c.vector_region()) << 16 |
-                 uint64_t{c.held_sources()} << 32);
+                 uint64_t{c.in_firmware()} << 3 | uint64_t{c.finished()} << 4 | uint64_t{c.held_by_firmware()} << 5 |
+                 uint64_t{c.firmware_start_queued()} << 6 | static_cast<uint64_t>(c.code_region()) << 8 |
+                 static_cast<uint64_t>(c.vector_region()) << 16 | uint64_t{c.held_sources()} << 32);
   h = Mix(h, c.monitored() != nullptr ? c.monitored()->id : kNoVar);
   h = Mix(h, c.irq_count());
   h = HashHw(h, c.hw());
+  // powerpc idle registers: the LPCR (a stop's wake enables), its stop-api image, the decrementer's expiry.
+  h = Mix(Mix(Mix(h, c.lpcr()), c.slw_lpcr()), c.dec_expiry());
   // Its store buffer: what other CPUs will see, in commit order (a hardware store by its label and what).
   h = Mix(h, c.store_buffer().size());
   for (const BufferedStore& s : c.store_buffer()) {
@@ -130,7 +132,7 @@ uint64_t DiagTerm(uint32_t cpu, std::string_view text) {
 
 uint8_t FwBits(const Cpu& c) {
   return static_cast<uint8_t>(uint8_t{c.in_firmware()} | uint8_t{c.finished()} << 1 |
-                              uint8_t{c.fw_start_requested()} << 2);
+                              uint8_t{c.held_by_firmware()} << 2 | uint8_t{c.firmware_start_queued()} << 3);
 }
 
 uint64_t FwTerm(uint32_t c, uint8_t bits) {

@@ -37,13 +37,15 @@ ReferenceProgram::ReferenceProgram(Machine& machine, const ReferenceProfile& pro
 
 Task<> ReferenceProgram::Start(Cpu& cpu) {
   if (m_.never_started(cpu.id())) {
+    // Left only when firmware starts the thread (ppc cpu_up: opal_start_cpu): it then runs FirmwareEntry afresh.
     co_await cpu.enter_firmware(Location::kNeverStarted, "hold");
     co_return;
   }
   co_await Idle(cpu, !m_.initially_online(cpu.id()));
 }
 
-// A core firmware started on cpu_up's request: back online, then the same life as any online CPU.
+// A CPU firmware started on cpu_up's request (arm64 PSCI CPU_ON after CPU_OFF; ppc opal_start_cpu for a
+// never-started thread): back online, then the same life as any online CPU.
 Task<> ReferenceProgram::FirmwareEntry(Cpu& cpu) {
   co_await profile_.hotplug.firmware_entry(*this, cpu);
   co_await Idle(cpu, /*offline=*/false);
@@ -93,7 +95,8 @@ bool ReferenceProgram::SyscallAllowed(const Cpu& cpu) const {
 // cpu_down(): the requester checks the target is online, asks it to stop, and waits (bounded) for its dead report.
 Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
-  if (!H.can_down(m_, target) || target == cpu.id() || m_.never_started(target) || !SyscallAllowed(cpu)) co_return;
+  const bool held = m_.never_started(target) && m_.cpu(target).held_by_firmware();
+  if (!H.can_down(m_, target) || target == cpu.id() || held || !SyscallAllowed(cpu)) co_return;
   if (!H.down_begin.empty()) co_await cpu.local(H.down_begin, "cpu_maps_update_begin");
   if (co_await cpu.read(*online_[target], H.down_check) == 1) {
     co_await cpu.write(*dead_[target], 0, H.down_request);
@@ -107,12 +110,20 @@ Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
 // cpu_up(): the requester asks the offline loop to return and waits (bounded) for the CPU to be online.
 Task<> ReferenceProgram::CpuUp(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
-  if (!H.can_up(m_, target) || target == cpu.id() || m_.never_started(target) || !SyscallAllowed(cpu)) co_return;
+  const bool from_firmware = m_.never_started(target) && m_.cpu(target).held_by_firmware();
+  if (!H.can_up(m_, target) || target == cpu.id() || (from_firmware && H.start_request == nullptr) ||
+      !SyscallAllowed(cpu)) {
+    co_return;
+  }
   if (!H.up_begin.empty()) co_await cpu.local(H.up_begin, "cpu_maps_update_begin");
   if (co_await cpu.read(*online_[target], H.up_check) != 1) {
-    co_await cpu.write(*offline_control_[target], kUp, H.up_request);
-    co_await cpu.barrier(H.up_request);
-    co_await profile_.hotplug.kick_up(*this, cpu, target);
+    if (from_firmware) {
+      co_await H.start_request(*this, cpu, target);  // firmware starts it when it holds it
+    } else {
+      co_await cpu.write(*offline_control_[target], kUp, H.up_request);
+      co_await cpu.barrier(H.up_request);
+      co_await profile_.hotplug.kick_up(*this, cpu, target);
+    }
     Var& online = *online_[target];
     co_await cpu.wait_until([&online] { return online.value == 1; }, kHotplugWait, H.up_wait);
   }
@@ -132,12 +143,11 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
     case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
     case pb::KEXEC:
-      // DOMAIN.md describes a normal-kexec protocol for x86 and arm64 only (§3.8-3.11); powerpc targets model
-      // kdump, so the powerpc reference ignores KEXEC like they do.
+      // The normal kexec (DOMAIN §3.8-3.11; powerpc §3.12): every other CPU is collected and parked before the
+      // jump, as for a crash but without saving registers.
       // arm64 spin-table refuses normal kexec at load time: CPUs are stuck in the kernel (DOMAIN §3.11).
       // kexec is a system call: like the targets, not from inside another kernel path (SyscallAllowed).
-      if (m_.config().kexec_image_loaded() && profile_.family != pb::PPC &&
-          m_.config().platform() != pb::ARM64_SPIN_TABLE && SyscallAllowed(cpu)) {
+      if (m_.config().kexec_image_loaded() && m_.config().platform() != pb::ARM64_SPIN_TABLE && SyscallAllowed(cpu)) {
         co_await cpu.irq_disable("K0");
         const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
         if (old == -1) co_await Initiator(cpu, /*crash=*/false);
@@ -207,7 +217,8 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
   co_await cpu.barrier(L.barrier);
   std::vector<uint32_t> woken;
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (c == cpu.id() || m_.never_started(c)) continue;
+    // A never-started thread firmware still holds stays there (one started on cpu_up is collected like any CPU).
+    if (c == cpu.id() || (m_.never_started(c) && m_.cpu(c).held_by_firmware())) continue;
     // The online set as of now, after crashing_cpu and the barrier: a CPU that comes online later sees the
     // crash itself (ComeUp); one that goes offline later was woken here and takes the wake wherever it is.
     const bool online = is_online(c);
@@ -244,11 +255,12 @@ Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {
   // A CPU caught between the offline loop and the online set (cpu_up in flight) was neither woken nor kicked; it
   // sees crashing_cpu itself once online and joins the receiver. So does a loser still in its self-stop (it may
   // have lost panic() after the wake round, e.g. during its own bring-up or take-down). Hand over only when every
-  // CPU is parked for good (or can never run again), within the same deadline. A core firmware is about to start
-  // (PSCI CPU_ON issued before the crash) is not parked for good: it starts, comes online and joins the receiver.
+  // CPU is parked for good (or can never run again), within the same deadline. A CPU firmware is about to start
+  // (PSCI CPU_ON, or opal_start_cpu's job, issued before the crash) is not parked for good: it starts, comes online
+  // and joins the receiver (ComeUp).
   const auto settled = [](const Cpu& other) {
     return (Info(other.location()).parked && other.location() != Location::kLoserSpin &&
-            !other.fw_start_requested()) ||
+            !other.firmware_start_queued()) ||
            other.finished();
   };
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {

@@ -42,7 +42,11 @@ struct ReferenceHotplug {
   // The requester's wake of an offline CPU asked to come up (ppc: a doorbell; x86: the loop's line; arm64: PSCI
   // CPU_ON, which starts the core at firmware_entry).
   Task<> (*kick_up)(ReferenceProgram& program, Cpu& requester, uint32_t target);
-  // What a core firmware started runs before it idles online (arm64: back online); null where no firmware starts one.
+  // A never-started CPU asked to come up: the requester asks firmware to start it (ppc opal_start_cpu,
+  // Cpu::QueueFirmwareStart). nullptr: the family's targets never start one (the request does nothing).
+  Task<> (*start_request)(ReferenceProgram& program, Cpu& requester, uint32_t target);
+  // What a CPU firmware started runs (on a fresh stack) before it idles online (arm64 after CPU_ON, ppc after
+  // opal_start_cpu: back online); null where no firmware starts one.
   Task<> (*firmware_entry)(ReferenceProgram& program, Cpu& cpu);
 };
 

@@ -32,8 +32,8 @@ Task<> Arm64TakeDown(ReferenceProgram& p, Cpu& cpu) {
 Task<> Arm64KickUp(ReferenceProgram& p, Cpu& cpu, uint32_t target) {
   Cpu& t = p.machine().cpu(target);
   co_await cpu.ordered_hw_op("HU2", "PSCI CPU_ON", [&t] {
-    const bool off = t.in_firmware() && !t.finished() && !t.fw_start_requested();
-    if (off) t.RequestFirmwareStart();
+    const bool off = t.in_firmware() && !t.finished() && !t.firmware_start_queued();
+    if (off) t.QueueFirmwareStart();
     return off ? 0 : -1;
   });
 }
@@ -80,7 +80,7 @@ const ReferenceProfile& Arm64ReferenceProfile() {
       /*relocation_holds=*/Bit(Source::kNmi),
       {"A0", "A1", "A2", "A2", "A2w", "A5", "A6", "A6w", "A7", "R1", "R2", "R3", "R4", "R5", "N1"},
       {"HP0", "HP1", "HP1", "HP3", "HP4", "HU0", "HU1", "HU1", "HU3", "HU4", /*process_context_only=*/true,
-       Arm64CanDown, Arm64CanUp, Arm64TakeDown, Arm64KickUp, Arm64FirmwareEntry},
+       Arm64CanDown, Arm64CanUp, Arm64TakeDown, Arm64KickUp, /*start_request=*/nullptr, Arm64FirmwareEntry},
       /*oops_entry=*/"D0",
       /*oops=*/"D2",
       /*nmi_entry=*/"",

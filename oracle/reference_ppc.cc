@@ -1,6 +1,7 @@
 // Reference profile for powerpc/powernv: the crash wake is a system reset (nothing can clear it, interrupts off
-// cannot hold it), offline CPUs are woken into the receiver like every other CPU and return to OPAL. Hotplug
-// follows targets/ppc/hotplug.cc (HD1/HD2 on the requester, D1..D7 on the dying CPU, HU1..HU3, SU1..SU4).
+// cannot hold it), offline CPUs are woken into the receiver like every other CPU and return to OPAL; a normal kexec
+// collects them the same way (without saving). Hotplug follows targets/ppc/hotplug.cc (HD1/HD2 on the requester,
+// D1..D7 on the dying CPU, HU1..HU3, SU1..SU4); a never-started thread is started by firmware on cpu_up.
 #include "oracle/reference.h"
 
 namespace crashdiff {
@@ -65,6 +66,25 @@ Task<> PpcKickUp(ReferenceProgram& /*p*/, Cpu& cpu, uint32_t target) {
   co_await cpu.hw_op("HU2", "doorbell", [&cpu, target] { cpu.machine().cpu(target).hw().doorbell = true; });
 }
 
+// cpu_up of a thread firmware holds: firmware is asked to start it (opal_start_cpu); HU2 as the kick of an offline
+// CPU.
+Task<> PpcStartRequest(ReferenceProgram& /*p*/, Cpu& cpu, uint32_t target) {
+  co_await cpu.hw_op("HU2", "firmware: start the thread",
+                     [&cpu, target] { cpu.machine().cpu(target).QueueFirmwareStart(); });
+}
+
+// A thread firmware started enters the OS at the kernel's entry point, on a fresh stack with interrupts off
+// (Cpu::StartFromFirmware), sets up its per-CPU area, and comes online as a CPU leaving the offline loop does
+// (SU1..SU4).
+Task<> PpcBootFromFirmware(ReferenceProgram& p, Cpu& cpu) {
+  cpu.set_location(Location::kTransit);
+  co_await cpu.local("SS1", "enter the OS: set up the per-CPU area");
+  co_await cpu.local("SU1", "start_secondary");
+  co_await p.ComeUp(cpu, "SU2");
+  co_await cpu.local("SU3", "cpu_state = CPU_ONLINE");
+  co_await cpu.irq_enable("SU4");
+}
+
 bool PpcCanDown(const Machine& /*m*/, uint32_t /*target*/) {
   return true;
 }
@@ -93,7 +113,7 @@ const ReferenceProfile& PpcReferenceProfile() {
       /*relocation_holds=*/0,
       {"I2", "I6", "I5a", "I5b", "I7", "I9", "I10", "I11", "I14", "R1", "R2", "R3", "R4", "R5", "N2"},
       {"", "HD1", "HD1", "HD2", "", "", "HU1", "HU1", "HU3", "", /*process_context_only=*/false, PpcCanDown,
-       /*can_up=*/PpcCanUp, PpcTakeDown, PpcKickUp, /*firmware_entry=*/nullptr},
+       /*can_up=*/PpcCanUp, PpcTakeDown, PpcKickUp, PpcStartRequest, PpcBootFromFirmware},
       /*oops_entry=*/"DIE",
       /*oops=*/"DIE",
       /*nmi_entry=*/"",

@@ -64,7 +64,10 @@ std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result,
   for (uint32_t c = 0; c < roles.size(); ++c) {
     if (c == initiator) {
       roles[c] = Role::kInitiator;
-    } else if (NeverStarted(scenario, c)) {
+    } else if (NeverStarted(scenario, c) &&
+               (c >= hotplug.size() || hotplug[c].before_start == HotplugFacts::Last::kNone)) {
+      // Still held by firmware when the crash started (a powerpc cpu_up may have started it before: then it is an
+      // online or offline target like any other).
       roles[c] = Role::kNeverStarted;
     } else if (OfflineTarget(scenario, c, c < hotplug.size() ? hotplug[c] : HotplugFacts{})) {
       // An offline thread woken by a system reset enters crash_kexec through the reset path (DOMAIN §2.9 N2):

@@ -26,11 +26,17 @@ void Cpu::LeaveFirmware() {
   machine_->Record(id_, TraceKind::kEvent, "OPERATOR_RESET", "system reset: leaves firmware for the reset vector");
 }
 
+void Cpu::QueueFirmwareStart() {
+  fw_start_queued_ = true;
+  Changed();
+  machine_->Record(id_, TraceKind::kEvent, "FW_START_JOB", "firmware accepts a start request for the thread");
+}
+
 void Cpu::StartFromFirmware() {
   frames_.clear();  // the firmware hold's frames: destroying their tasks destroys every coroutine they awaited
   in_firmware_ = false;
   held_by_firmware_ = false;
-  fw_start_requested_ = false;
+  fw_start_queued_ = false;
   blocked_ = false;
   irq_enabled_ = false;
   in_nmi_ = false;
@@ -93,6 +99,16 @@ Cpu::LocalOp Cpu::barrier(Label l) {
   return LocalOp(
       *this, l, [](Cpu& c) { c.machine().CommitStores(c); }, "barrier", TraceTags{.mark = TraceMark::kBarrier});
 }
+Cpu::LocalOp Cpu::write_barrier(Label l) {
+  return LocalOp(
+      *this, l, [](Cpu& c) { c.order_stores(); }, "write barrier", TraceTags{.mark = TraceMark::kWriteBarrier});
+}
+Cpu::WriteOp Cpu::store_release(Var& v, int64_t value, Label l) {
+  return WriteOp(*this, v, value, l, nullptr, WriteOp::Order::kRelease);
+}
+Cpu::WriteOp Cpu::store_after_mb(Var& v, int64_t value, Label l) {
+  return WriteOp(*this, v, value, l, nullptr, WriteOp::Order::kAfterFullBarrier);
+}
 Cpu::LocalOp Cpu::hw_store(Label l, std::string what, std::function<void()> f, bool sync_first) {
   return LocalOp(*this, l, nullptr, std::move(what), TraceTags{}, std::move(f), sync_first);
 }
@@ -113,6 +129,22 @@ Cpu::WaitOp Cpu::delay(uint64_t ns, Label l) {
 }
 Cpu::StopOp Cpu::enter_stop(SourceMask wake_enable, bool loses_state, Label l) {
   return StopOp(*this, wake_enable, loses_state, l);
+}
+Cpu::StopOp Cpu::enter_stop_lpcr(bool loses_state, Label l, std::optional<uint64_t> kernel_lpcr, std::string what) {
+  return StopOp(*this, 0, loses_state, l, /*from_lpcr=*/true, kernel_lpcr, std::move(what));
+}
+Cpu::LocalOp Cpu::mtspr_lpcr(uint64_t value, bool stop_api, Label l, std::string what) {
+  return LocalOp(
+      *this, l,
+      [value, stop_api](Cpu& c) {
+        c.lpcr_ = value;
+        if (stop_api) c.slw_lpcr_ = value;
+        c.Changed();
+      },
+      std::move(what));
+}
+Cpu::LocalOp Cpu::mtspr_dec(uint64_t ns, Label l, std::string what) {
+  return LocalOp(*this, l, [ns](Cpu& c) { c.machine().ArmDec(c, ns); }, std::move(what));
 }
 Cpu::LocalOp Cpu::monitor(Var& line, Label l) {
   return LocalOp(
@@ -164,6 +196,8 @@ PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
 PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
   Machine& m = cpu.machine();
   if (m.buffers_stores()) {
+    if (order_ == Order::kAfterFullBarrier) m.CommitStores(cpu);
+    if (order_ != Order::kPlain) cpu.order_stores();
     m.BufferStore(cpu, BufferedStore{var_, value_, label, std::move(on_visible_), {}});
   } else {
     m.StoreToLine(*var_, value_, cpu.id(), label);
@@ -249,8 +283,8 @@ constexpr SourceMask kAlwaysWakesStop =
 
 }  // namespace
 
-SourceMask Cpu::StopOp::wake_mask() const {
-  return enable_ | kAlwaysWakesStop;
+SourceMask Cpu::StopOp::wake_mask(const Cpu& cpu) const {
+  return (from_lpcr_ ? LpcrStopWakes(cpu.lpcr()) : enable_) | kAlwaysWakesStop;
 }
 
 PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
@@ -260,7 +294,7 @@ PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
     before_ = cpu.location();
     cpu.set_location(Location::kStoppedHw);
   }
-  const std::optional<Source> s = FirstPending(cpu.hw(), wake_mask());
+  const std::optional<Source> s = FirstPending(cpu.hw(), wake_mask(cpu));
   if (!s) {
     if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "stop", 0, kStopTags);
     return Result::kBlocked;
@@ -273,12 +307,24 @@ PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
     m.Corrupt(cpu, "woke from state-losing stop into replaced reset vector");
     return Result::kBlocked;
   }
+  // The SLW engine restores the LPCR from the stop-api image before the thread executes the reset vector. Traced
+  // only when that changes it (an image programmed with other PECE bits than the register held).
+  if (loses_state_ && from_lpcr_ && cpu.lpcr() != cpu.slw_lpcr()) {
+    cpu.restore_lpcr_from_slw();
+    m.Record(cpu.id(), TraceKind::kHw, label, "SLW restores LPCR from the stop-api image",
+             static_cast<int64_t>(cpu.slw_lpcr()));
+  }
+  if (loses_state_ && from_lpcr_ && kernel_lpcr_) {
+    cpu.lpcr_ = *kernel_lpcr_;
+    cpu.Changed();
+    m.Record(cpu.id(), TraceKind::kHw, label, kernel_what_, static_cast<int64_t>(*kernel_lpcr_));
+  }
   cpu.set_location(before_);
   return Result::kDone;
 }
 
 bool Cpu::StopOp::CanProceed(const Cpu& cpu) const {
-  return FirstPending(cpu.hw(), wake_mask()).has_value();
+  return FirstPending(cpu.hw(), wake_mask(cpu)).has_value();
 }
 
 // MWAIT and HLT with interrupts off: a store to the monitored line (MWAIT) or a spurious wake ends them here;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -94,6 +95,9 @@ struct BufferedStore {
   std::function<void()> hw;
   std::string what;
   uint64_t issued_step = 0;  // the scheduled step at which the CPU executed it (bounds its time in the buffer)
+  // The CPU's write-barrier count when it executed the store: on a machine that reorders stores, a store may
+  // become visible before older ones only if they share its epoch (Machine::CommitIndex).
+  uint32_t epoch = 0;
 };
 
 // One execution context on a CPU: the program, an interrupt handler, or a software event.
@@ -168,6 +172,27 @@ class Cpu {
     Changed();
   }
 
+  // powerpc per-thread idle/wake registers. lpcr: the LPCR, whose PECE bits decide what ends a stop
+  // (enter_stop_lpcr); slw_lpcr: the LPCR value the stop-api (OPAL's SLW image) gives back on a state-losing wake;
+  // dec_expiry: the model time the decrementer next expires (kForever: not within the run). Only step operations
+  // change them (mtspr_lpcr, mtspr_dec), except the boot value set before step 0 (init_lpcr).
+  uint64_t lpcr() const {
+    NoteRead();
+    return lpcr_;
+  }
+  uint64_t slw_lpcr() const { return slw_lpcr_; }
+  uint64_t dec_expiry() const { return dec_expiry_; }
+  // What the boot path left (cpu setup, the stop-api programmed once at boot), before step 0: not a step.
+  void init_lpcr(uint64_t v) {
+    lpcr_ = v;
+    slw_lpcr_ = v;
+  }
+  // A state-losing wake: the SLW engine restores the LPCR from its image before the reset vector runs.
+  void restore_lpcr_from_slw() {
+    lpcr_ = slw_lpcr_;
+    Changed();
+  }
+
   // ---- Step operations (co_await each). ----
   class ReadOp;
   class WriteOp;
@@ -189,6 +214,15 @@ class Cpu {
   RmwOp fetch_add(Var& v, int64_t delta, Label l);                    // returns the old value
   RmwOp cmpxchg(Var& v, int64_t expected, int64_t desired, Label l);  // returns the old value
   LocalOp barrier(Label l);  // a full barrier: with store buffers, commits this CPU's buffered stores
+  // A write barrier (smp_wmb: powerpc lwsync, arm64 dmb ishst; on x86 only the compiler's): stores after it become
+  // visible after every store before it. Loads may still pass it (they pass stores; a later load is not ordered).
+  LocalOp write_barrier(Label l);
+  // A release store (smp_store_release, atomic_set_release, an unlock): visible only after every earlier store.
+  // The model executes loads in order, so ordering the earlier stores is all a release adds here.
+  WriteOp store_release(Var& v, int64_t value, Label l);
+  // smp_mb() then a plain store with nothing modelled between (powerpc nmi_ipi_unlock): the barrier's commit of
+  // every earlier store and the store are one step.
+  WriteOp store_after_mb(Var& v, int64_t value, Label l);
   LocalOp local(Label l, std::string what = {});  // a private step (register save, printk ...)
   LocalOp irq_disable(Label l);                   // hard-disable (MSR[EE]=0 / cli / DAIF)
   LocalOp irq_enable(Label l);
@@ -198,6 +232,17 @@ class Cpu {
   // powerpc stop: sleeps until a source in wake_enable (reset, MCE and HMI always) is pending; returns the wake.
   // loses_state: the wakeup enters through the system-reset vector (vector_region) rather than the next instruction.
   StopOp enter_stop(SourceMask wake_enable, bool loses_state, Label l);
+  // powerpc stop whose wake enables are the LPCR's PECE bits when a latch is examined (LpcrStopWakes). A
+  // state-losing wake restores the LPCR from the stop-api image (slw_lpcr, the SLW engine) and then, if
+  // kernel_lpcr is set, the kernel's real-mode wake path writes that saved value back (described by what), in
+  // the same step: the register is private to the thread, and nothing the model has runs in between.
+  StopOp enter_stop_lpcr(bool loses_state, Label l, std::optional<uint64_t> kernel_lpcr = std::nullopt,
+                         std::string what = {});
+  // mtspr LPCR, value; stop_api: also program the stop-api image with it (opal_slw_set_reg): both are this
+  // thread's private state, so one step loses no interleaving.
+  LocalOp mtspr_lpcr(uint64_t value, bool stop_api, Label l, std::string what);
+  // mtspr DEC: the decrementer expires ns from now and latches DEC (kForever: it does not expire in the run).
+  LocalOp mtspr_dec(uint64_t ns, Label l, std::string what);
   LocalOp monitor(Var& line, Label l);  // x86 MONITOR: arm the monitor on line
   // x86 MWAIT: ends on a store to the monitored line, a spurious wake, or after a taken interrupt returns.
   MwaitOp mwait(Label l);
@@ -253,7 +298,7 @@ class Cpu {
   // Firmware's own record that it holds the thread (skiboot: cpu_state_active, set by cpu_callin when the thread
   // enters it; opal_query_cpu_status answers OPAL_THREAD_INACTIVE). A reset that takes the thread out does not
   // tell firmware, so the record stays while the thread executes kernel code; only handing the thread to the OS
-  // (opal_start_cpu, not modelled) would clear it. Compare in_firmware(): where the thread really is.
+  // (the start job below: cpu_give_self_os) clears it. Compare in_firmware(): where the thread really is.
   bool held_by_firmware() const {
     NoteRead();
     return held_by_firmware_;
@@ -261,19 +306,20 @@ class Cpu {
   // A system reset took the thread out of firmware: it executes kernel code again, starting at its reset vector
   // (the interrupt the machine delivers next); the firmware park resumes if that handler returns.
   void LeaveFirmware();
-  // Firmware accepted a request to start this thread at the kernel's entry point (PSCI CPU_ON): at its next step
-  // the thread leaves firmware for good and runs Program::FirmwareEntry on a fresh stack (Machine::ExecuteStep).
-  // Until then firmware reports the start as pending (PSCI ON_PENDING).
-  void RequestFirmwareStart() {
-    fw_start_requested_ = true;
-    Changed();
-  }
-  bool fw_start_requested() const {
+  // Firmware accepted a request to start this thread at an entry point the kernel gave: skiboot opal_start_cpu
+  // queues a start job on a thread it holds (__cpu_queue_job), PSCI CPU_ON powers on a core that is off (ON_PENDING
+  // until it runs). Firmware state: call it from another CPU's hw_op. The thread runs the start only from firmware
+  // (in_firmware; a thread a reset took out of firmware does not run it until it is back there): at its next step
+  // it leaves firmware for good and runs Program::FirmwareEntry on a fresh stack (Machine::ExecuteStep).
+  void QueueFirmwareStart();
+  bool firmware_start_queued() const {
     NoteRead();
-    return fw_start_requested_;
+    return fw_start_queued_;
   }
-  // Machine only: the thread starts at the kernel's entry point: no kernel frame survives, interrupts and
-  // non-maskable sources are as the entry code sets them (all masked until it unmasks), out of firmware.
+  // Machine only: firmware starts the thread at the kernel's entry point (skiboot opal_start_thread_job:
+  // cpu_give_self_os clears firmware's record; PSCI: the core powers on). Real firmware enters at that address with
+  // a fresh stack: no kernel frame survives, interrupts and non-maskable sources are as the entry code sets them (all
+  // masked until it unmasks), out of firmware for good.
   void StartFromFirmware();
   void set_irq_enabled(bool e) { irq_enabled_ = e; }
   void set_monitored(Var* v);
@@ -284,6 +330,9 @@ class Cpu {
   const std::deque<BufferedStore>& store_buffer() const { return store_buffer_; }
   // The newest buffered store to v, if any: the value this CPU's own loads see.
   const BufferedStore* Forward(const Var& v) const;
+  // How many write barriers (and release stores) this CPU has executed: the epoch of its next buffered store.
+  uint32_t store_epoch() const { return store_epoch_; }
+  void order_stores() { ++store_epoch_; }
 
  private:
   void NoteRead() const {
@@ -302,15 +351,20 @@ class Cpu {
   Var* monitored_ = nullptr;
   SourceMask held_sources_ = 0;
   std::deque<BufferedStore> store_buffer_;
+  uint32_t store_epoch_ = 0;
   uint64_t irq_count_ = 0;
   bool irq_enabled_ = true;
   bool in_nmi_ = false;
   bool in_firmware_ = false;
   FwReset fw_reset_ = FwReset::kHolds;
   bool held_by_firmware_ = false;
-  bool fw_start_requested_ = false;
+  bool fw_start_queued_ = false;
   bool finished_ = false;
   bool blocked_ = false;
+  uint64_t lpcr_ = 0;
+  uint64_t slw_lpcr_ = 0;
+  uint64_t dec_expiry_ = kForever;
+  friend class Machine;  // arms and fires the decrementer (Machine::ArmDec / FireDueDecs)
 };
 
 template <typename T>
@@ -334,14 +388,16 @@ class Cpu::ReadOp : public Op<int64_t> {
 
 class Cpu::WriteOp : public Op<void> {
  public:
-  WriteOp(Cpu& c, Var& v, int64_t value, Label l, std::function<void()> on_visible)
-      : Op(c, l), var_(&v), value_(value), on_visible_(std::move(on_visible)) {}
+  enum class Order : uint8_t { kPlain, kRelease, kAfterFullBarrier };
+  WriteOp(Cpu& c, Var& v, int64_t value, Label l, std::function<void()> on_visible, Order order = Order::kPlain)
+      : Op(c, l), var_(&v), value_(value), on_visible_(std::move(on_visible)), order_(order) {}
   Result Execute(Cpu& cpu) override;
 
  private:
   Var* var_;
   int64_t value_;
   std::function<void()> on_visible_;
+  Order order_;
 };
 
 class Cpu::RmwOp : public Op<int64_t> {
@@ -394,15 +450,25 @@ class Cpu::WaitOp : public Op<bool> {
 
 class Cpu::StopOp : public Op<Wake> {
  public:
-  StopOp(Cpu& c, SourceMask enable, bool loses_state, Label l) : Op(c, l), enable_(enable), loses_state_(loses_state) {}
+  StopOp(Cpu& c, SourceMask enable, bool loses_state, Label l, bool from_lpcr = false,
+         std::optional<uint64_t> kernel_lpcr = std::nullopt, std::string what = {})
+      : Op(c, l),
+        enable_(enable),
+        loses_state_(loses_state),
+        from_lpcr_(from_lpcr),
+        kernel_lpcr_(kernel_lpcr),
+        kernel_what_(std::move(what)) {}
   Result Execute(Cpu& cpu) override;
   bool CanProceed(const Cpu& cpu) const override;
   bool HandlesWakes() const override { return true; }
-  SourceMask wake_mask() const;
+  SourceMask wake_mask(const Cpu& cpu) const;
 
  private:
   SourceMask enable_;
   bool loses_state_;
+  bool from_lpcr_;
+  std::optional<uint64_t> kernel_lpcr_;
+  std::string kernel_what_;
   bool started_ = false;
   Location before_ = Location::kOfflineLoop;
 };
@@ -435,6 +501,7 @@ class Cpu::ParkOp : public Op<void> {
   ParkOp(Cpu& c, Location where, bool firmware, Label l, FwReset reset = FwReset::kHolds)
       : Op(c, l), where_(where), firmware_(firmware), reset_(reset) {}
   Result Execute(Cpu& cpu) override;
+  // A firmware park never ends by itself: a firmware start drops it with every other frame (Machine::ExecuteStep).
   bool CanProceed(const Cpu& /*cpu*/) const override { return false; }
 
  private:

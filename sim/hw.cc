@@ -66,4 +66,13 @@ void CpuHw::Clear(Source s) {
   }
 }
 
+SourceMask LpcrStopWakes(uint64_t lpcr) {
+  SourceMask m = 0;
+  if (lpcr & kLpcrPecedh) m |= Bit(Source::kHdoorbell);
+  if (lpcr & kLpcrPece0) m |= Bit(Source::kExternal);
+  if (lpcr & kLpcrPece1) m |= Bit(Source::kDec);
+  if (lpcr & kLpcrPeceHvee) m |= Bit(Source::kHvi);
+  return m;
+}
+
 }  // namespace crashdiff

@@ -102,4 +102,14 @@ struct CpuHw {
 inline constexpr std::array kStopWakePriority = {Source::kReset,    Source::kMce, Source::kHmi, Source::kHdoorbell,
                                                  Source::kExternal, Source::kHvi, Source::kDec, Source::kSpurious};
 
+// powerpc LPCR power-saving exit-cause enables (arch/powerpc/include/asm/reg.h LPCR_PECE*): which pending
+// exceptions end a stop / nap / sleep / winkle. Reset and machine check always do (and, in this model, an HMI).
+inline constexpr uint64_t kLpcrPecedh = 0x8000;                // directed hypervisor doorbell (msgsnd)
+inline constexpr uint64_t kLpcrPece0 = 0x4000;                 // external interrupt (XICS)
+inline constexpr uint64_t kLpcrPece1 = 0x2000;                 // decrementer
+inline constexpr uint64_t kLpcrPece2 = 0x1000;                 // other (machine check, HMI: always in this model)
+inline constexpr uint64_t kLpcrPeceHvee = 0x0000400000000000;  // POWER9: hypervisor virtualization interrupt (XIVE)
+// The sources whose pending latch ends a stop under this LPCR, besides those that always do.
+SourceMask LpcrStopWakes(uint64_t lpcr);
+
 }  // namespace crashdiff

@@ -20,7 +20,8 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
     : scenario_(scenario),
       options_(options),
       overwritten_(kNumRegions, false),
-      buffers_stores_(BuffersStores(scenario.machine())) {
+      buffers_stores_(BuffersStores(scenario.machine())),
+      reorders_stores_(ReordersStores(scenario.machine())) {
   const uint32_t threads = config().threads_per_core();
   const uint32_t n = config().cores() * threads;
   cpus_.reserve(n);
@@ -117,14 +118,31 @@ void Machine::BufferStore(Cpu& cpu, BufferedStore store) {
   }
   Record(cpu.id(), TraceKind::kBuffer, store.label,
          store.var != nullptr ? std::string_view(store.var->name) : store.what, store.value, tags);
+  store.epoch = cpu.store_epoch();
   buffer.push_back(std::move(store));
   if (buffer.size() == 1) SetBufferRunnable(cpu.id(), true);
 }
 
 void Machine::CommitOldest(Cpu& cpu) {
+  Commit(cpu, 0);
+}
+
+size_t Machine::CommitIndex(const Cpu& cpu, std::string_view store) const {
+  if (!reorders_stores_ || store.empty()) return 0;
+  const std::deque<BufferedStore>& buffer = cpu.store_buffer();
+  for (size_t i = 0; i < buffer.size(); ++i) {
+    const BufferedStore& s = buffer[i];
+    if ((s.var != nullptr ? std::string_view(s.var->name) : std::string_view(s.what)) != store) continue;
+    // Epochs only grow along the buffer: the oldest store sharing this one's epoch means all between do too.
+    return s.epoch == buffer.front().epoch ? i : 0;
+  }
+  return 0;
+}
+
+void Machine::Commit(Cpu& cpu, size_t index) {
   std::deque<BufferedStore>& buffer = cpu.store_buffer();
-  BufferedStore s = std::move(buffer.front());
-  buffer.pop_front();
+  BufferedStore s = std::move(buffer[index]);
+  buffer.erase(buffer.begin() + static_cast<std::ptrdiff_t>(index));
   if (buffer.empty()) SetBufferRunnable(cpu.id(), false);
   current_cpu_ = cpu.id();  // what the commit books (a wake the store carries) is this CPU's
   if (s.var != nullptr) {
@@ -352,14 +370,15 @@ void Machine::TakeInterrupt(Cpu& cpu, Source s) {
 }
 
 bool Machine::FirmwareStarts(const Cpu& cpu) const {
-  return !cpu.finished() && cpu.in_firmware() && cpu.fw_start_requested();
+  return !cpu.finished() && cpu.in_firmware() && cpu.firmware_start_queued();
 }
 
 void Machine::ExecuteStep(Cpu& cpu) {
   current_cpu_ = cpu.id();
   if (FirmwareStarts(cpu)) {
-    // Firmware releases the thread at the kernel's entry point (PSCI CPU_ON): one step, then the entry code runs
-    // (from kernel text: if the next kernel replaced it, the following step finds it overwritten).
+    // Firmware releases the thread at the kernel's entry point (PSCI CPU_ON, skiboot's start job): one step, then
+    // the entry code runs on a fresh stack (from kernel text: if the next kernel replaced it, the following step
+    // finds it overwritten).
     cpu.StartFromFirmware();
     PushFrame(cpu, program_->FirmwareEntry(cpu), false, Source::kSpurious);
     return;
@@ -394,7 +413,7 @@ void Machine::ExecuteScheduled(uint32_t id) {
     ReadLog::Current() = &options_.access->reads;
   }
   if (id >= num_cpus()) {
-    CommitOldest(cpus_[cpu]);
+    Commit(cpus_[cpu], CommitIndex(cpus_[cpu], commit_request_));
   } else {
     ExecuteStep(cpus_[cpu]);
     MarkDirty(cpu);
@@ -430,11 +449,34 @@ void Machine::TakeDue(EventQueue& q, uint64_t limit, uint64_t base) {
   }
 }
 
+void Machine::ArmDec(Cpu& cpu, uint64_t ns) {
+  cpu.dec_expiry_ = ns == kForever || now_ > kForever - ns ? kForever : now_ + ns;
+  if (cpu.dec_expiry_ != kForever) decs_.emplace(cpu.dec_expiry_, cpu.id());
+}
+
+// An expired decrementer latches DEC on its CPU (a hardware change: the CPU's waits are re-evaluated). Expiries due
+// together fire in CPU id order.
+void Machine::FireDueDecs() {
+  while (!decs_.empty() && decs_.top().first <= now_) {
+    const auto [time, id] = decs_.top();
+    decs_.pop();
+    Cpu& c = cpus_[id];
+    if (c.dec_expiry_ != time) continue;
+    c.dec_expiry_ = kForever;
+    c.hw().dec = true;
+    // A machine entry, as a hardware event's: the CPU executes nothing (its last step stays what it was).
+    Record(kNoCpu, TraceKind::kEvent, "DEC", "decrementer expired: DEC latched cpu" + std::to_string(id),
+           static_cast<int64_t>(time));
+  }
+}
+
 uint64_t Machine::NextTimePoint() {
   uint64_t next = kForever;
+  while (!decs_.empty() && cpus_[decs_.top().second].dec_expiry_ != decs_.top().first) decs_.pop();
+  if (!decs_.empty()) next = decs_.top().first;
   // Deadlines of blocked CPUs (stale entries, of CPUs evaluated since, are dropped here).
   while (!deadlines_.empty() && deadlines_.top().epoch != epoch_[deadlines_.top().cpu]) deadlines_.pop();
-  if (!deadlines_.empty()) next = deadlines_.top().time;
+  if (!deadlines_.empty()) next = std::min(next, deadlines_.top().time);
   // Every due event has fired, so the queues' fronts are in the future.
   if (by_time_.cursor < by_time_.order.size()) next = std::min(next, by_time_.order[by_time_.cursor].first);
   if (result_.handed_over && after_handover_.cursor < after_handover_.order.size()) {
@@ -612,6 +654,7 @@ RunResult Machine::Run(Program& program) {
   for (uint32_t c = 0; c < num_cpus(); ++c) MarkDirty(c);
   const std::vector<uint32_t>& runnable = runnable_;
   for (;;) {
+    FireDueDecs();
     FireDueEvents();
     RefreshRunnable();
     if (options_.verify_runnable) VerifyRunnable();
@@ -640,6 +683,8 @@ RunResult Machine::Run(Program& program) {
                         : overdue != kNoCpu        ? overdue
                                                    : scheduler_->Pick(runnable, step_);
     assert(std::binary_search(choices.begin(), choices.end(), id));
+    // Only the scenario's own choices name a store; an explorer's picker and an overdue buffer commit the oldest.
+    commit_request_ = options_.picker == nullptr && overdue == kNoCpu ? scheduler_->commit_request() : "";
     ExecuteScheduled(id);
     ++step_;
     now_ += kStepNs;

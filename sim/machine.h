@@ -138,8 +138,14 @@ class Machine {
   // What the scheduler chooses among: the CPUs (ids 0 .. num_cpus-1) and, with store buffers, each CPU's
   // buffer (id num_cpus + cpu), which is runnable while it holds a store and commits its oldest one per step.
   uint32_t num_agents() const { return buffers_stores_ ? 2 * num_cpus() : num_cpus(); }
+  // Whether a buffered store may become visible before an older one (powerpc, arm64; not x86-TSO).
+  bool reorders_stores() const { return reorders_stores_; }
   void BufferStore(Cpu& cpu, BufferedStore store);
   void CommitOldest(Cpu& cpu);  // one store of cpu's buffer becomes visible
+  // The store a commit naming `store` (Choice.commit) makes visible: the oldest buffered store to that variable
+  // (or hardware store of that name) if every older one shares its write-barrier epoch, else the oldest (0).
+  size_t CommitIndex(const Cpu& cpu, std::string_view store) const;
+  void Commit(Cpu& cpu, size_t index);
   void CommitStores(Cpu& cpu);  // all of them, oldest first (a full barrier)
   // Whether a CPU other than self buffers a store to v of a value memory does not hold.
   bool BufferedElsewhere(const Var& v, uint32_t self) const;
@@ -197,6 +203,10 @@ class Machine {
   // Marks the CPU DEAD_CORRUPT and stops it for good.
   void Corrupt(Cpu& cpu, std::string why);
 
+  // powerpc decrementer: cpu's DEC expires ns after now and then latches DEC (kForever: disarmed). One pending
+  // expiry per CPU; a later write replaces it (Cpu::mtspr_dec).
+  void ArmDec(Cpu& cpu, uint64_t ns);
+
   // ---- Runnable-set bookkeeping (sim/machine.cc, "Runnable set"); called by Cpu. ----
   // cpu's state another CPU can observe changed: it and the waits that read its state are re-evaluated.
   void NoteCpuChanged(uint32_t cpu);
@@ -241,6 +251,7 @@ class Machine {
   void TakeInterrupt(Cpu& cpu, Source s);
   uint64_t NextTimePoint();
   void FireDueEvents();
+  void FireDueDecs();
   void CheckLabelTriggers(uint32_t cpu, Label label);
   void Fire(PendingEvent& pe);
   void ApplyHardware(const pb::Event& event);
@@ -276,6 +287,8 @@ class Machine {
   mutable uint64_t clock_reads_ = 0;
   bool settling_ = false;
   bool buffers_stores_ = false;
+  bool reorders_stores_ = false;
+  std::string_view commit_request_;  // the store this step's buffer commit names (Choice.commit), or empty
   RunResult result_;
 
   // Event schedule: at_step / at_time_ns / after_handover_ns queues, label triggers per CPU (scenario order).
@@ -295,6 +308,8 @@ class Machine {
   std::vector<std::vector<Waiter>> var_waiters_;   // by Var id
   std::vector<std::vector<Waiter>> cpu_watchers_;  // by CPU id: waits that read that CPU's state
   std::priority_queue<DeadlineEntry, std::vector<DeadlineEntry>, std::greater<>> deadlines_;
+  // Decrementer expiries (time, cpu); an entry is stale once the CPU's dec_expiry differs from its time.
+  std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>, std::greater<>> decs_;
   ReadLog read_log_;
   uint32_t armed_monitors_ = 0;  // CPUs with an armed x86 monitor (a store scans CPUs only when there are some)
 };

@@ -13,6 +13,11 @@ inline bool BuffersStores(const pb::Machine& m) {
   return m.memory_model() == pb::ARCHITECTURE;
 }
 
+// Stores to different variables may become visible out of order (powerpc, arm64); x86-TSO keeps them in order.
+inline bool ReordersStores(const pb::Machine& m) {
+  return BuffersStores(m) && m.family() != pb::X86;
+}
+
 // The CPUs (ids 0 .. cpus-1) and, with store buffers, each CPU's buffer (id cpus + cpu).
 inline uint32_t NumAgents(const pb::Machine& m) {
   const uint32_t cpus = m.cores() * m.threads_per_core();

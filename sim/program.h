@@ -23,7 +23,7 @@ class Program {
   virtual Task<> Interrupt(Cpu& cpu, Source source) = 0;
   // A software event (panic, oops, kexec, hotplug) on cpu, which is running ordinary kernel code.
   virtual Task<> Software(Cpu& cpu, const pb::Event& event) = 0;
-  // What a thread runs when firmware starts it at the entry point the kernel gave (Cpu::RequestFirmwareStart,
+  // What a thread runs when firmware starts it at the entry point the kernel gave (Cpu::QueueFirmwareStart,
   // PSCI CPU_ON): a fresh stack, everything masked. Only programs that ask firmware to start a thread override it.
   virtual Task<> FirmwareEntry(Cpu& cpu) { return Start(cpu); }
 };

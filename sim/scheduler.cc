@@ -97,6 +97,7 @@ void Scheduler::Executed(uint32_t cpu, std::string_view label) {
 }
 
 uint32_t Scheduler::Pick(const std::vector<uint32_t>& runnable, uint64_t step) {
+  request_ = {};
   while (remaining_ > 0 || next_choice_ < schedule_.choices_size()) {
     if (remaining_ == 0) {
       const pb::Choice& c = schedule_.choices(next_choice_);
@@ -107,6 +108,7 @@ uint32_t Scheduler::Pick(const std::vector<uint32_t>& runnable, uint64_t step) {
       current_ = c.store_buffer() ? num_cpus_ + c.cpu() : c.cpu();
       remaining_ = c.steps();
       holding_ = c.hold();
+      commit_ = c.commit();
       ++followed_;
     }
     if (holding_) {
@@ -126,6 +128,7 @@ uint32_t Scheduler::Pick(const std::vector<uint32_t>& runnable, uint64_t step) {
     }
     if (Contains(runnable, current_)) {
       --remaining_;
+      request_ = commit_;
       return current_;
     }
     remaining_ = 0;  // the chosen CPU cannot run: the rest of this choice is dropped

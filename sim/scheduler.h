@@ -32,6 +32,8 @@ class Scheduler {
   void Executed(uint32_t cpu, std::string_view label);
   // How many explicit choices were followed (a choice whose CPU cannot run is dropped).
   uint32_t choices_followed() const { return followed_; }
+  // The store the last pick's choice asks its store buffer to commit (Choice.commit), or empty: the oldest.
+  std::string_view commit_request() const { return request_; }
 
  protected:
   Scheduler(const pb::Schedule& schedule, uint32_t num_cpus) : schedule_(schedule), num_cpus_(num_cpus) {}
@@ -48,6 +50,8 @@ class Scheduler {
   uint32_t followed_ = 0;
   uint32_t anchor_hits_ = 0;  // occurrences of the next choice's anchor so far
   bool armed_ = false;        // the next choice's anchor has been reached
+  std::string_view commit_;   // the running choice's Choice.commit (points into schedule_)
+  std::string_view request_;  // what the last pick asks (commit_ when it ran the choice's buffer, else empty)
 };
 
 }  // namespace crashdiff

@@ -37,6 +37,7 @@ constexpr std::string_view Name(SharedVar v) {
 #define CRASHDIFF_TRACE_MARKS(X)                                                                           \
   X(kNone, "")                                                                                             \
   X(kBarrier, "barrier")    /* Cpu::barrier: a full barrier */                                             \
+  X(kWriteBarrier, "wmb")   /* Cpu::write_barrier: orders stores only */                                   \
   X(kMonitor, "monitor")    /* Cpu::monitor: arms MONITOR on TraceEntry::var */                            \
   X(kStop, "stop")          /* Cpu::enter_stop: its block and its wake */                                  \
   X(kMwait, "mwait")        /* Cpu::mwait: its block and its wake */                                       \

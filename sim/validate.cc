@@ -113,6 +113,11 @@ class Validator {
     if (m.kvm_hv() && m.platform() != pb::POWER8_XICS) {
       Fail(Join(base, F(m, "kvm_hv")), "KVM HV on offline secondary threads is modelled on POWER8_XICS only");
     }
+    if (m.offline_dec_ns() > kMaxOfflineDecNs) {
+      Fail(Join(base, F(m, "offline_dec_ns")), "must be in [0, " + std::to_string(kMaxOfflineDecNs) +
+                                                   "] (DECREMENTER_MAX at 512 MHz), got " +
+                                                   std::to_string(m.offline_dec_ns()));
+    }
     if (m.has_firmware()) {
       const FieldPath fw = Join(base, F(m, "firmware"));
       CpuList(m.firmware(), "system_reset_fails_for", m.firmware().system_reset_fails_for(), fw);
@@ -151,6 +156,17 @@ class Validator {
         Fail(Join(p, F(c, "store_buffer")),
              "needs machine.memory_model ARCHITECTURE (only then do CPUs buffer stores)");
       }
+      if (c.has_commit()) CommitName(c, p);
+    }
+  }
+
+  // Choice.commit names a buffered store: only a running store-buffer choice commits one.
+  void CommitName(const pb::Choice& c, const FieldPath& p) {
+    if (!c.store_buffer() || c.hold()) {
+      Fail(Join(p, F(c, "commit")), "needs store_buffer: true without hold (only a running buffer commits)");
+    }
+    if (!ValidCommitName(c.commit())) {
+      Fail(Join(p, F(c, "commit")), "must be 1..64 printable ASCII characters (a buffered store's trace name)");
     }
   }
 
@@ -283,13 +299,17 @@ std::string PathToString(const FieldPath& path) {
 std::string CannotRunKernelCode(const pb::Scenario& scenario, uint32_t cpu) {
   const pb::Machine& m = scenario.machine();
   auto listed = [cpu](const auto& list) { return std::find(list.begin(), list.end(), cpu) != list.end(); };
-  if (listed(m.never_started())) return "but it never started (firmware holds it)";
-  if (!listed(m.offline())) return {};
+  const bool never_started = listed(m.never_started());
+  // Only the powerpc models start a thread firmware holds (pnv_smp_kick_cpu -> opal_start_cpu); arm64's cpu_up
+  // refuses a never-started CPU.
+  if (never_started && m.family() != pb::PPC) return "but it never started (firmware holds it)";
+  if (!never_started && !listed(m.offline())) return {};
   // arm64 spin-table: no CPU can be offlined (no cpu_die), so none is hotpluggable and cpu_up is refused.
   if (m.platform() == pb::ARM64_SPIN_TABLE) return "but it is offline on ARM64_SPIN_TABLE, where cpu_up is refused";
   for (const pb::Event& up : scenario.events()) {
     if (up.kind() == pb::HOTPLUG_UP && up.cpus_size() == 2 && up.cpus(1) == cpu) return {};
   }
+  if (never_started) return "but it never started (firmware holds it) and no HOTPLUG_UP starts it";
   return "but it is offline from the start and no HOTPLUG_UP brings it online";
 }
 
@@ -314,6 +334,11 @@ std::string KvmEnterProblem(const pb::Scenario& scenario, const pb::Event& e) {
 
 std::vector<ValidationError> Validate(const pb::Scenario& scenario) {
   return Validator().Run(scenario);
+}
+
+bool ValidCommitName(std::string_view name) {
+  const bool printable = std::all_of(name.begin(), name.end(), [](char ch) { return ch >= ' ' && ch < 127; });
+  return !name.empty() && name.size() <= kMaxCommitName && printable;
 }
 
 }  // namespace crashdiff

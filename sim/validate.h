@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proto/scenario.pb.h"
@@ -47,9 +48,14 @@ inline constexpr uint32_t kMaxCores = 8;
 inline constexpr uint32_t kMaxMutantCpus = 32;
 inline constexpr int kMaxChoices = 10000;
 inline constexpr uint32_t kMaxChoiceSteps = 10000;
+inline constexpr size_t kMaxCommitName = 64;  // Choice.commit
+// Choice.commit: 1..kMaxCommitName printable ASCII characters (a buffered store's trace name).
+bool ValidCommitName(std::string_view name);
 inline constexpr uint64_t kMinStepBudget = 100;
 inline constexpr uint64_t kMaxStepBudget = 10'000'000;
 inline constexpr uint64_t kMaxTimeNs = 3'600'000'000'000ull;
+// Machine.offline_dec_ns: DECREMENTER_MAX (2^31 - 1 ticks) of the 512 MHz powerpc timebase, rounded up.
+inline constexpr uint64_t kMaxOfflineDecNs = 4'194'304'000ull;
 inline constexpr uint32_t kMaxPctDepth = 16;
 inline constexpr uint32_t kMaxOccurrence = 1000;
 inline constexpr size_t kMaxLabelLength = 32;
@@ -61,9 +67,10 @@ constexpr uint32_t MaxCpus(pb::Family family) {
   return family == pb::PPC ? kMaxPpcCpus : kMaxCpus;
 }
 
-// Why cpu can never run kernel code in this scenario, for a software event on it (its cpus[0]): it never started,
-// or it is offline from the start and no HOTPLUG_UP event brings it online (on ARM64_SPIN_TABLE none can). Empty
-// when it can. The validator refuses such events; the mutator's repair moves them to a CPU that can.
+// Why cpu can never run kernel code in this scenario, for a software event on it (its cpus[0]): it never started
+// (and, on PPC, no HOTPLUG_UP event starts it), or it is offline from the start and no HOTPLUG_UP event brings it
+// online (on ARM64_SPIN_TABLE none can). Empty when it can. The validator refuses such events; the mutator's repair
+// moves them to a CPU that can.
 std::string CannotRunKernelCode(const pb::Scenario& scenario, uint32_t cpu);
 // Why a KVM_ENTER event cannot be run as given (not POWER8_XICS with kvm_hv, cpus[0] not the first thread of its
 // core, a guest thread outside that core); empty when it can. Duplicates are CpuList's to refuse.

@@ -120,6 +120,7 @@ class Fixer {
       Change([&] { m.set_panic_timeout(Clamp<int32_t>(m.panic_timeout(), -1, 3600)); });
     }
     if (m.kvm_hv() && m.platform() != pb::POWER8_XICS) Change([&] { m.clear_kvm_hv(); });
+    if (m.offline_dec_ns() > kMaxOfflineDecNs) Change([&] { m.set_offline_dec_ns(kMaxOfflineDecNs); });
     if (m.has_firmware()) {
       pb::Firmware& fw = *m.mutable_firmware();
       if (FilterCpus(fw.mutable_system_reset_fails_for(), n, [](uint32_t) { return true; })) changed_ = true;
@@ -155,6 +156,10 @@ class Fixer {
       if (c.has_after()) AnchorFix(*c.mutable_after());
       // Store buffers exist only in the ARCHITECTURE memory model.
       if (c.store_buffer() && !buffered_) Change([&] { c.clear_store_buffer(); });
+      // A named commit belongs to a running store-buffer choice, with a name validation accepts.
+      if (c.has_commit() && (!c.store_buffer() || c.hold() || !ValidCommitName(c.commit()))) {
+        Change([&] { c.clear_commit(); });
+      }
     }
   }
 
@@ -244,7 +249,7 @@ class Fixer {
     return KvmEnterProblem(s, e).empty() && CannotRunKernelCode(s, primary).empty();
   }
 
-  // A software event whose cpus[0] can never run kernel code (never started, or offline with nothing bringing it
+  // A software event whose cpus[0] can never run kernel code (never started or offline, with nothing bringing it
   // online) moves to the boot CPU, or to the lowest initially online CPU when cpus[1] is the boot CPU. Moving it
   // cannot invalidate another event: a HOTPLUG_UP's cpus[1] stays. Returns false when no CPU fits (then dropped).
   bool SoftwareCpuFix(const pb::Scenario& s, pb::Event& e) {
@@ -254,8 +259,11 @@ class Fixer {
     const pb::Machine& m = s.machine();
     auto usable = [&](uint32_t c) {
       const bool other = e.cpus_size() < 2 || e.cpus(1) != c;
+      // Running from the start: not offline, and not never-started (on PPC one a HOTPLUG_UP starts can run, but
+      // only once started).
       return other && CannotRunKernelCode(s, c).empty() &&
-             std::find(m.offline().begin(), m.offline().end(), c) == m.offline().end();
+             std::find(m.offline().begin(), m.offline().end(), c) == m.offline().end() &&
+             std::find(m.never_started().begin(), m.never_started().end(), c) == m.never_started().end();
     };
     uint32_t to = m.boot_cpu();
     for (uint32_t c = 0; !usable(to) && c < n_; ++c) to = c;

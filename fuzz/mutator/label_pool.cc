@@ -22,6 +22,8 @@ bool IsValidLabel(std::string_view label) {
 
 namespace {
 
+constexpr size_t kMaxStoreSites = 4096;  // per family: every model's stores on machines up to 64 CPUs
+
 // Keeps list sorted and without duplicates (a few dozen labels per family: a sorted vector is the simplest set).
 void InsertSorted(std::vector<std::string>& list, std::string_view label) {
   const auto at = std::lower_bound(list.begin(), list.end(), label);
@@ -51,6 +53,16 @@ bool Reads(const TraceEntry& e) {
 
 }  // namespace
 
+// A plain store as the CPU executed it (kBuffer with store buffers; a commit is not a step of the CPU).
+void LabelPool::AddStore(pb::Family family, const TraceEntry& e) {
+  const bool store = (e.kind == TraceKind::kWrite && e.tags.mark != TraceMark::kCommit) || e.kind == TraceKind::kBuffer;
+  if (!store) return;
+  StoreSite site{std::string(e.label), std::string(VariableOf(e)), e.cpu};
+  std::vector<StoreSite>& stores = stores_[Slot(family)];
+  const auto at = std::lower_bound(stores.begin(), stores.end(), site);
+  if ((at == stores.end() || *at != site) && stores.size() < kMaxStoreSites) stores.insert(at, std::move(site));
+}
+
 void LabelPool::AddTrace(pb::Family family, const Trace& trace) {
   // Who wrote each variable in this run: one writer id, or kNoCpu once two CPUs did.
   std::map<std::string_view, uint32_t> writer;
@@ -61,6 +73,7 @@ void LabelPool::AddTrace(pb::Family family, const Trace& trace) {
   }
   std::set<uint32_t> woken;  // CPUs that woke and have not reached a trigger point since
   for (const TraceEntry& e : trace.entries()) {
+    if (e.cpu != kNoCpu && IsValidLabel(e.label)) AddStore(family, e);
     // Steps (memory, barrier, local, hardware, wait) carry step labels; events, locations and diagnostics do not.
     if (e.cpu == kNoCpu || e.kind > TraceKind::kWake) continue;
     Add(family, e.label);

@@ -13,6 +13,14 @@
 
 namespace crashdiff::fuzz {
 
+// A plain store some model executed: its step label, the variable (its trace name) and the CPU that stored it.
+struct StoreSite {
+  std::string label;
+  std::string var;
+  uint32_t cpu = 0;
+  auto operator<=>(const StoreSite&) const = default;
+};
+
 class LabelPool {
  public:
   // Adds a label seen on family; labels that the validator would reject are ignored.
@@ -35,6 +43,8 @@ class LabelPool {
   // The first trigger point a CPU executed after it woke (from a stop, MWAIT, HLT or a wait) at location: the
   // moment a sleeping CPU is back in the race (ppc: L3, right after an offline thread's stop wake).
   const std::vector<std::string>& WakeLabelsAt(pb::Family family, Location location) const;
+  // Plain stores seen on family (sorted, deduplicated): where a Choice.commit may make one overtake older stores.
+  const std::vector<StoreSite>& Stores(pb::Family family) const { return stores_[Slot(family)]; }
   size_t Size(pb::Family family) const { return Labels(family).size(); }
   bool Learned(pb::Family family) const;
 
@@ -42,6 +52,7 @@ class LabelPool {
   static const std::vector<std::string>& SpecLabels(pb::Family family);
 
  private:
+  void AddStore(pb::Family family, const TraceEntry& e);
   static size_t Slot(pb::Family f) { return static_cast<size_t>(f) < 4 ? static_cast<size_t>(f) : 0; }
   // Per family, sorted and deduplicated: trigger points seen, every step label seen, the reads among them.
   std::vector<std::string> learned_[4];
@@ -51,6 +62,7 @@ class LabelPool {
   std::map<Location, std::vector<std::string>> reads_at_[4];
   std::map<Location, std::vector<std::string>> contended_reads_at_[4];
   std::map<Location, std::vector<std::string>> after_wake_at_[4];
+  std::vector<StoreSite> stores_[4];
 };
 
 // Valid as an on_label label (sim/validate.cc): 1..32 characters from [A-Za-z0-9_.-].

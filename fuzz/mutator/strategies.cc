@@ -9,6 +9,7 @@
 #include "fuzz/mutator/reflect.h"
 #include "fuzz/mutator/value_pools.h"
 #include "sim/events.h"
+#include "sim/shared_var.h"
 #include "sim/validate.h"
 
 namespace crashdiff::fuzz {
@@ -342,6 +343,35 @@ bool HoldStores(pb::Scenario& s, MutationContext& ctx) {
   return true;
 }
 
+// powerpc and arm64: right after a CPU executes a plain store some model makes, its store buffer commits that store
+// first (Choice.commit), ahead of the older stores still buffered: the store->store reordering those architectures
+// allow where no write barrier or release intervenes (the simulator keeps the order where one does).
+bool OvertakeStore(pb::Scenario& s, MutationContext& ctx) {
+  const pb::Family family = s.machine().family();
+  pb::Schedule& sched = *s.mutable_schedule();
+  if (family == pb::X86 || sched.choices_size() >= ctx.options.max_choices) return false;
+  // Without stores learned from seed runs: a variable the oracle reads (sim/shared_var.h), after any step.
+  StoreSite site{PickStepLabel(ctx.rng, ctx.options.labels, family),
+                 std::string(kSharedVarNames[1 + ctx.rng.Below(kSharedVarNames.size() - 1)]),
+                 PickCpu(ctx.rng, s.machine())};
+  if (ctx.options.labels != nullptr && !ctx.options.labels->Stores(family).empty()) {
+    const std::vector<StoreSite>& stores = ctx.options.labels->Stores(family);
+    site = stores[ctx.rng.Below(stores.size())];
+  }
+  s.mutable_machine()->set_memory_model(pb::ARCHITECTURE);
+  const uint32_t cpu = site.cpu < NumCpus(s.machine()) ? site.cpu : PickCpu(ctx.rng, s.machine());
+  pb::Choice& commit = *sched.add_choices();
+  commit.set_cpu(cpu);
+  commit.set_store_buffer(true);
+  commit.set_commit(site.var);
+  commit.mutable_after()->set_cpu(cpu);
+  commit.mutable_after()->set_label(site.label);
+  auto& list = *sched.mutable_choices();
+  const int at = PickIndex(ctx.rng, sched.choices_size());
+  std::rotate(list.begin() + at, list.end() - 1, list.end());
+  return true;
+}
+
 bool DeleteChoice(pb::Scenario& s, MutationContext& ctx) {
   if (!s.has_schedule() || s.schedule().choices_size() == 0) return false;
   pb::Schedule& sched = *s.mutable_schedule();
@@ -459,7 +489,8 @@ bool ChangeFirmware(pb::Scenario& s, MutationContext& ctx) {
 
 bool ChangeMachineFlags(pb::Scenario& s, MutationContext& ctx) {
   pb::Machine& m = *s.mutable_machine();
-  switch (ctx.rng.Below(5)) {
+  switch (ctx.rng.Below(6)) {
+    case 5: m.set_offline_dec_ns(PickOfflineDecNs(ctx.rng)); break;  // powerpc; other families ignore it
     case 0: {
       static constexpr int32_t kTimeouts[] = {-1, 0, 1, 10, 180};
       m.set_panic_timeout(kTimeouts[ctx.rng.Below(5)]);
@@ -470,7 +501,7 @@ bool ChangeMachineFlags(pb::Scenario& s, MutationContext& ctx) {
     case 3:
       m.set_memory_model(m.memory_model() == pb::ARCHITECTURE ? pb::SEQUENTIAL : pb::ARCHITECTURE);
       break;  // Fix drops store-buffer choices a sequential machine cannot have
-    default: m.set_kexec_image_loaded(!m.kexec_image_loaded()); break;
+    case 4: m.set_kexec_image_loaded(!m.kexec_image_loaded()); break;
   }
   return true;
 }
@@ -512,6 +543,7 @@ const std::vector<Strategy>& Strategies() {
       {"Preempt", 3, Preempt},
       {"Coincide", 6, Coincide},
       {"HoldStores", 3, HoldStores},
+      {"OvertakeStore", 2, OvertakeStore},
       {"DeleteChoice", 2, DeleteChoice},
       {"ChangePolicy", 4, ChangePolicy},
       {"ToggleOffline", 5, ToggleOffline},

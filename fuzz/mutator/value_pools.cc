@@ -102,6 +102,12 @@ std::string PickStepLabel(Rng& rng, const LabelPool* labels, pb::Family family) 
   return pool[rng.Below(pool.size())];
 }
 
+uint64_t PickOfflineDecNs(Rng& rng) {
+  static constexpr uint64_t kPool[] = {1 * kMs, 4 * kMs, 10 * kMs, 100 * kUs, 2 * kSec, kMaxOfflineDecNs};
+  if (rng.Chance(1, 3)) return 0;
+  return kPool[rng.Below(std::size(kPool))];
+}
+
 uint64_t Tweak(Rng& rng, uint64_t v, uint64_t lo, uint64_t hi) {
   uint64_t out = v;
   switch (rng.Below(6)) {
@@ -130,6 +136,7 @@ FieldPolicy PolicyFor(const google::protobuf::FieldDescriptor* field) {
       FieldPolicy{"crashdiff.pb.Machine.never_started", K::kCpuId, 2},
       FieldPolicy{"crashdiff.pb.Machine.boot_cpu", K::kCpuId, 1},
       FieldPolicy{"crashdiff.pb.Machine.panic_timeout", K::kPanicTimeout, 2},
+      FieldPolicy{"crashdiff.pb.Machine.offline_dec_ns", K::kDecNs, 1},
       FieldPolicy{"crashdiff.pb.Machine.crash_kexec_post_notifiers", K::kBool, 1},
       FieldPolicy{"crashdiff.pb.Machine.crash_image_loaded", K::kBool, 1},
       FieldPolicy{"crashdiff.pb.Machine.kexec_image_loaded", K::kBool, 1},

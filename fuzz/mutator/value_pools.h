@@ -38,6 +38,9 @@ uint32_t NumCpus(const pb::Machine& machine);
 // core favour 1 and 2 over the SMT4 and SMT8 of the bigger parts.
 uint32_t PickCores(Rng& rng, uint32_t old);
 uint32_t PickThreadsPerCore(Rng& rng);
+// Machine.offline_dec_ns: 0 (not expiring) a third of the time, else a tick (HZ 1000 / 250 / 100), a short
+// expiry inside a crash's waits, or DECREMENTER_MAX.
+uint64_t PickOfflineDecNs(Rng& rng);
 
 // What kind of value a scalar field holds, to pick from the right pool. Keyed by the field's full name.
 enum class ValueKind : uint8_t {
@@ -51,6 +54,7 @@ enum class ValueKind : uint8_t {
   kCores,
   kThreads,
   kPanicTimeout,
+  kDecNs,  // Machine.offline_dec_ns
   kVector,
   kChoiceSteps,
   kPctDepth,

@@ -17,8 +17,8 @@ namespace crashdiff::arm64 {
 int64_t PsciCpuOn(Machine& m, uint32_t target) {
   Cpu& t = m.cpu(target);
   if (t.finished() || !t.in_firmware()) return kPsciAlreadyOn;  // the core is executing: ON
-  if (t.fw_start_requested()) return kPsciOnPending;             // an earlier CPU_ON has not started it yet
-  t.RequestFirmwareStart();
+  if (t.firmware_start_queued()) return kPsciOnPending;         // an earlier CPU_ON has not started it yet
+  t.QueueFirmwareStart();
   return kPsciSuccess;
 }
 

@@ -45,7 +45,9 @@ bool Arm64Kernel::OthersOnline(uint32_t self) const {
 
 Task<> Arm64Kernel::CpuDie(Cpu& cpu) {
   co_await DaifMask(cpu, "AD1");
-  co_await cpu.write(*dead_[cpu.id()], 1, "AD2");  // cpuhp_ap_report_dead()
+  // cpuhp_ap_report_dead(): a complete() (a spinlock's release; cpu_report_death's cmpxchg before 6.5): what the
+  // dying CPU stored before it is visible first.
+  co_await cpu.store_release(*dead_[cpu.id()], 1, "AD2");
   if (PsciCanTurnOff(cpu.id())) {
     // PSCI CPU_OFF: the core belongs to firmware until some kernel issues CPU_ON.
     co_await cpu.enter_firmware(Location::kParkedFw, "AD3");
@@ -87,7 +89,7 @@ Task<> Arm64Kernel::LockCpuMaps(Cpu& cpu, Label label) {
 }
 
 Task<> Arm64Kernel::UnlockCpuMaps(Cpu& cpu, Label label) {
-  co_await cpu.write(cpu_add_remove_lock_, kNoCpuId, label);
+  co_await cpu.store_release(cpu_add_remove_lock_, kNoCpuId, label);  // mutex_unlock
 }
 
 // cpu_down() requested by cpu: under cpu_add_remove_lock; refused while hotplug is disabled and on spin-table (no

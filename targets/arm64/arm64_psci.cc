@@ -44,7 +44,8 @@ const TargetSpec kSpec{
             {.property = "PR1",
              .what = "OFFLINE_LOOP at hand-over",
              .labels = {"AD4"},
-             .note = "spin-table CPUs stuck in the kernel (CPU_STUCK_IN_KERNEL) park in cpu_park_loop, kernel text (warned)"},
+             .note = "spin-table CPUs stuck in the kernel (CPU_STUCK_IN_KERNEL) park in cpu_park_loop, kernel text "
+                     "(warned)"},
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<Arm64Kernel>(m); },
 };

@@ -122,6 +122,9 @@ class KexecArch {
   virtual Task<> MachineKexecIrqDisable(Cpu& cpu, Label l) = 0;
   // What jumps to the relocation code in the control page (x86 relocate_kernel, arm64 cpu_soft_restart).
   virtual std::string_view RelocationEntry() const = 0;
+  // The jump into the new image once it is copied: a hand-over that overwrites nothing more (x86, arm64). powerpc's
+  // kexec_sequence also copies the new vectors to real 0 and, on hash, clears the page table in the same sequence.
+  virtual Task<> KexecJump(Cpu& cpu, Label l);
 };
 
 // How one family's model runs kernel_kexec(): its step labels (reproducers trigger on them) and which generic

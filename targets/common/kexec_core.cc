@@ -32,7 +32,7 @@ Task<> CrashCore::LockedCrashKexec(Cpu& cpu, Regs regs) {
     co_await arch_.MachineCrashShutdown(cpu, regs);
     co_await arch_.MachineKexec(cpu);
   }
-  co_await cpu.write(kexec_lock_, 0, model_.kexec_lock);
+  co_await cpu.store_release(kexec_lock_, 0, model_.kexec_lock);  // kexec_unlock: atomic_set_release
 }
 
 // kernel_kexec(): kexec_trylock() (-EBUSY), the image (-EINVAL), then with kexec_in_progress set the reboot
@@ -40,7 +40,7 @@ Task<> CrashCore::LockedCrashKexec(Cpu& cpu, Regs regs) {
 Task<> KexecCore::KernelKexec(Cpu& cpu) {
   if (co_await cpu.cmpxchg(kexec_lock_, 0, 1, model_.lock) != 0) co_return;  // -EBUSY
   if (!m_.config().kexec_image_loaded() || !co_await arch_.MachineKexecPrepare(cpu, model_.lock)) {
-    co_await cpu.write(kexec_lock_, 0, model_.lock);  // -EINVAL, or the architecture refused the image
+    co_await cpu.store_release(kexec_lock_, 0, model_.lock);  // -EINVAL, or the architecture refused the image
     co_return;
   }
   co_await cpu.write(kexec_in_progress_, 1, model_.in_progress);
@@ -71,7 +71,11 @@ Task<> KexecCore::MachineKexec(Cpu& cpu) {
   co_await cpu.overwrite(Region::kOldKernelText, model_.kexec);
   co_await cpu.overwrite(Region::kOldPageTables, model_.kexec);
   co_await cpu.overwrite(Region::kOldKernelData, model_.kexec);
-  co_await cpu.handover({}, model_.jump);
+  co_await arch_.KexecJump(cpu, model_.jump);
+}
+
+Task<> KexecArch::KexecJump(Cpu& cpu, Label l) {
+  co_await cpu.handover({}, l);
 }
 
 }  // namespace crashdiff::common

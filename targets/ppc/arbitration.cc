@@ -75,7 +75,8 @@ Task<> PpcKernel::SmpSendStopNmi(Cpu& cpu) {
 Task<> PpcKernel::SmpSendStopV4_14(Cpu& cpu) {
   const int64_t targets = (co_await cpu.read(s_.online_mask, "P3")) & ~CpuBit(cpu.id());
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (targets & CpuBit(c)) co_await cpu.write(*s_.cpu[c].call_queue, kFnStopThisCpu, "P3");
+    // llist_add: a csd queued earlier (kexec_smp_down) keeps its place; neither function returns.
+    if (targets & CpuBit(c)) co_await cpu.cmpxchg(*s_.cpu[c].call_queue, kFnNone, kFnStopThisCpu, "P3");
   }
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (targets & CpuBit(c)) co_await MessagePass(cpu, c, Msg::kCallFunction, "P3");

@@ -1,7 +1,8 @@
 // CPU hotplug on powernv (DOMAIN §2.1): kernel/cpu.c cpu_down via stop_machine (take_cpu_down ->
 // __cpu_disable: set_cpu_online(false), remove from sibling masks, migrate interrupts), the dying CPU's way from
 // the stopper back through the idle loop into cpu_die (pnv_smp_cpu_kill_self), generic_cpu_die's wait for
-// CPU_DEAD; cpu_up via smp_generic_kick_cpu (cpu_state = CPU_UP_PREPARE + reschedule IPI).
+// CPU_DEAD; cpu_up via pnv_smp_kick_cpu: opal_start_cpu for a thread firmware still holds, then
+// smp_generic_kick_cpu (cpu_start for a thread never started; else cpu_state = CPU_UP_PREPARE + reschedule IPI).
 #include "targets/ppc/ppc_kernel.h"
 
 namespace crashdiff::ppc {
@@ -31,20 +32,99 @@ Task<> PpcKernel::TakeCpuDown(Cpu& cpu) {
   co_await cpu.local("D7", "cpuhp_report_idle_dead; arch_cpu_idle_dead -> cpu_die");
 }
 
-Task<> PpcKernel::CpuUp(Cpu& cpu, uint32_t target) {
-  if (m_.never_started(target)) {
-    // opal_start_cpu of a never-started thread is not modelled: the kernel model cannot run on it.
-    m_.Log(cpu.id(), "crashdiff: starting a never-started CPU is not modelled");
-    co_return;
+// cpu_up(target) -> _cpu_up -> __cpu_up (arch/powerpc/kernel/smp.c): HU1 is the requester's test that the target is
+// offline (the model reads its cpu_state: CPU_DEAD, or never written for a thread Linux never started), then
+// smp_ops->kick_cpu = pnv_smp_kick_cpu, then the callin wait (5 s at runtime, "Processor %u is stuck.").
+Task<bool> PpcKernel::CpuUp(Cpu& cpu, uint32_t target) {
+  const int64_t state = co_await cpu.read(*s_.cpu[target].cpu_state, "HU1");
+  if (state != kCpuDead && state != kCpuStateUnset) co_return false;
+  if (!co_await PnvSmpKickCpu(cpu, target, state)) {
+    m_.Log(cpu.id(), "smp: failed starting cpu " + std::to_string(target) + " (rc -19)");
+    co_return false;
   }
-  if (co_await cpu.read(*s_.cpu[target].cpu_state, "HU1") != kCpuDead) co_return;
-  co_await cpu.write(*s_.cpu[target].cpu_state, kCpuUpPrepare, "HU1");  // generic_set_cpu_up
-  co_await cpu.barrier("HU1");                                          // smp_wmb
-  co_await MessagePass(cpu, target, Msg::kReschedule, "HU2");           // smp_send_reschedule
   Var& online = s_.online_mask;
   const int64_t bit = CpuBit(target);
   const bool up = co_await cpu.wait_until([&online, bit] { return (online.value & bit) != 0; }, kCallinWaitNs, "HU3");
   if (!up) m_.Log(cpu.id(), "Processor " + std::to_string(target) + " is stuck.");
+  co_return up;
+}
+
+// pnv_smp_kick_cpu() (arch/powerpc/platforms/powernv/smp.c; torvalds/linux read at 02b5a6031ba7, the OPALv2/v3
+// form, and its later form with paca_ptrs[] (v4.17 on; v4.14 indexes paca[]) and FW_FEATURE_OPAL: the same tests in
+// every modelled era). A thread Linux started before (paca->cpu_start set) is kicked through
+// smp_generic_kick_cpu at once; the requester is the only writer of cpu_start (under cpu_add_remove_lock), so for a
+// dead thread the test is folded into HU1 as before. Otherwise opal_query_cpu_status asks skiboot (its record, not
+// where the thread is): OPAL_THREAD_STARTED ("probably coming from kexec and spinning") goes to the kick too;
+// OPAL_THREAD_INACTIVE gets opal_start_cpu(pcpu, generic_secondary_smp_init), then the kick releases its cpu_start
+// spin.
+Task<bool> PpcKernel::PnvSmpKickCpu(Cpu& cpu, uint32_t target, int64_t state) {
+  Cpu& t = m_.cpu(target);
+  const bool never_kicked = state == kCpuStateUnset && co_await cpu.read(*s_.cpu[target].cpu_start, "HU1") == 0;
+  if (never_kicked) {
+    const int64_t status = co_await cpu.hw_op("HU1", "opal_query_cpu_status cpu" + std::to_string(target), [&t] {
+      return t.held_by_firmware() ? kOpalThreadInactive : kOpalThreadStarted;
+    });
+    if (status == kOpalThreadInactive) {
+      // skiboot opal_start_cpu_thread (core/cpu.c): only a thread it holds (cpu_is_available); the start job is
+      // queued on it and runs when the thread is in skiboot's job loop (opal_start_thread_job: cpu_give_self_os,
+      // then start_kernel_secondary). A thread a reset took out of firmware is still held for skiboot: the call
+      // succeeds and the job waits.
+      const int64_t rc = co_await cpu.hw_op("HU1", "opal_start_cpu cpu" + std::to_string(target), [&t] {
+        if (!t.held_by_firmware()) return kOpalWrongState;
+        t.QueueFirmwareStart();
+        return kOpalSuccess;
+      });
+      if (rc != kOpalSuccess) {
+        m_.Log(cpu.id(), "OPAL Error " + std::to_string(rc) + " starting CPU " + std::to_string(target));
+        co_return false;
+      }
+    }
+  }
+  co_await SmpGenericKickCpu(cpu, target, never_kicked);
+  co_return true;
+}
+
+// smp_generic_kick_cpu() (arch/powerpc/kernel/smp.c): a thread spinning in generic_secondary_common_init is
+// released by setting its paca->cpu_start (then smp_mb); one Linux started before is soft-unplugged:
+// generic_set_cpu_up (CPU_UP_PREPARE), smp_wmb, a reschedule IPI to its offline loop.
+// never_kicked: cpu_start read 0 by PnvSmpKickCpu (the requester is its only writer: the read stands).
+Task<> PpcKernel::SmpGenericKickCpu(Cpu& cpu, uint32_t target, bool never_kicked) {
+  PerCpu& p = s_.cpu[target];
+  if (never_kicked) {
+    co_await cpu.write(*p.cpu_start, 1, "HU2");
+    co_await cpu.barrier("HU2");  // smp_mb
+    co_return;
+  }
+  co_await cpu.write(*p.cpu_state, kCpuUpPrepare, "HU1");      // generic_set_cpu_up
+  co_await cpu.write_barrier("HU1");                           // smp_wmb
+  co_await MessagePass(cpu, target, Msg::kReschedule, "HU2");  // smp_send_reschedule
+}
+
+// A thread Linux never started (smt-enabled=off at boot, or not bootable then): skiboot holds it in its job loop
+// (cpu_state_active); an operator's reset still takes it out (FwReset::kToOsVector, LooseInVectors). The hold ends
+// only when opal_start_cpu's job runs on it: skiboot's opal_start_thread_job clears its record (cpu_give_self_os)
+// and jumps to the address the kernel gave with a fresh stack (Cpu::StartFromFirmware drops this frame; the thread
+// runs FirmwareEntry -> GenericSecondarySmpInit).
+// Source: open-power/skiboot@ecebf4fb3d9c core/cpu.c opal_start_cpu_thread, opal_start_thread_job, cpu_give_self_os.
+Task<> PpcKernel::FirmwareHold(Cpu& cpu) {
+  co_await cpu.enter_firmware(Location::kNeverStarted, "FW-HOLD", FwReset::kToOsVector);
+}
+
+// The start address opal_start_cpu got: generic_secondary_smp_init (arch/powerpc/kernel/head_64.S), entered in real
+// mode with MSR[EE] = 0 (Cpu::StartFromFirmware masks everything); until its SET_PACA any interrupt finds no paca
+// (N0). generic_secondary_common_init then spins at low priority on paca->cpu_start, and __secondary_start enters
+// start_secondary soft-disabled (irq_happened = PACA_IRQ_HARD_DIS).
+// Sources: torvalds/linux arch/powerpc/kernel/head_64.S generic_secondary_smp_init / generic_secondary_common_init /
+// __secondary_start (v6.1).
+Task<> PpcKernel::GenericSecondarySmpInit(Cpu& cpu) {
+  cpu.set_location(Location::kTransit);
+  co_await cpu.local("SS1", "generic_secondary_smp_init: find our paca, SET_PACA");
+  pc(cpu).has_paca = true;
+  Var& start = *pc(cpu).cpu_start;
+  co_await cpu.wait_until([&start] { return start.value != 0; }, kForever, "SS2");  // spin on paca->cpu_start
+  co_await cpu.local("SS3", "__secondary_start: soft-disabled, start_secondary_prolog");
+  pc(cpu).soft_disabled = true;
+  co_await StartSecondary(cpu);
 }
 
 }  // namespace crashdiff::ppc

@@ -171,9 +171,10 @@ Task<> PpcKernel::CrashKexecWaitRealmode(Cpu& cpu) {
 
 // pnv_kexec_cpu_down(1, 0): tear down our interrupt state, wait for the online secondaries to leave OPAL's
 // "started" state (<= 1 s each), switch XIVE back to emulation, opal_reinit_cpus; then machine_kexec.
-Task<> PpcKernel::KexecCpuDownPrimary(Cpu& cpu) {
-  co_await cpu.local("I13", XiveEnabled() ? "xive_teardown_cpu" : "xics_kexec_teardown_cpu");
-  const int64_t online = co_await cpu.read(s_.online_mask, "I13");
+// Under the crash's label I13, or the normal kexec's (kexec_prepare_cpus: pnv_kexec_cpu_down(0, 0), the same steps).
+Task<> PpcKernel::KexecCpuDownPrimary(Cpu& cpu, Label l) {
+  co_await cpu.local(l, XiveEnabled() ? "xive_teardown_cpu" : "xics_kexec_teardown_cpu");
+  const int64_t online = co_await cpu.read(s_.online_mask, l);
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (c == cpu.id() || !(online & CpuBit(c))) continue;
     Cpu& t = m_.cpu(c);
@@ -182,14 +183,14 @@ Task<> PpcKernel::KexecCpuDownPrimary(Cpu& cpu) {
     if (t.held_by_firmware()) continue;
     m_.Log(cpu.id(),
            "kexec: waiting for cpu " + std::to_string(c) + " (physical " + std::to_string(c) + ") to enter OPAL");
-    const bool entered = co_await cpu.wait_until([&t] { return t.held_by_firmware(); }, kOpalWaitNs, "I13");
+    const bool entered = co_await cpu.wait_until([&t] { return t.held_by_firmware(); }, kOpalWaitNs, l);
     if (!entered) {
       m_.Log(cpu.id(), "kexec: timed out waiting for cpu " + std::to_string(c) + " (physical " + std::to_string(c) +
                            ") to enter OPAL");
     }
   }
-  if (XiveEnabled()) co_await cpu.local("I13", "xive_shutdown");
-  co_await OpalReinitCpus(cpu);
+  if (XiveEnabled()) co_await cpu.local(l, "xive_shutdown");
+  co_await OpalReinitCpus(cpu, l);
 }
 
 // skiboot core/cpu.c opal_reinit_cpus (OPAL call 70, open-power/skiboot@ecebf4fb3d9c), run by the initiator in
@@ -199,8 +200,8 @@ Task<> PpcKernel::KexecCpuDownPrimary(Cpu& cpu) {
 // queued. Otherwise cpu_cleanup_all() queues a job on every thread skiboot believes it holds (cpu_state_active) and
 // cpu_wait_job() waits for each with no timeout: a job runs only when its thread is in skiboot's job loop, so a
 // thread an operator's reset took out of firmware (skiboot is not told) is waited for forever.
-Task<> PpcKernel::OpalReinitCpus(Cpu& cpu) {
-  co_await cpu.local("I13", "opal_reinit_cpus");
+Task<> PpcKernel::OpalReinitCpus(Cpu& cpu, Label l) {
+  co_await cpu.local(l, "opal_reinit_cpus");
   std::vector<bool> in_reinit(m_.num_cpus(), false);
   for (uint32_t c = 0; c < m_.num_cpus();) {
     Cpu& t = m_.cpu(c);
@@ -209,7 +210,7 @@ Task<> PpcKernel::OpalReinitCpus(Cpu& cpu) {
       ++c;
       continue;
     }
-    if (!co_await cpu.wait_until([&t] { return t.held_by_firmware(); }, kOpalReinitWaitNs, "I13")) {
+    if (!co_await cpu.wait_until([&t] { return t.held_by_firmware(); }, kOpalReinitWaitNs, l)) {
       m_.Log(cpu.id(), "OPAL: CPU " + std::to_string(c) + " not in OPAL !");
       co_return;
     }
@@ -219,7 +220,7 @@ Task<> PpcKernel::OpalReinitCpus(Cpu& cpu) {
     Cpu& t = m_.cpu(c);
     if (c == cpu.id() || !t.held_by_firmware() || t.in_firmware()) continue;
     m_.Log(cpu.id(), "OPAL: cpu_wait_job(cpu_cleanup) for CPU " + std::to_string(c));
-    co_await cpu.wait_until([&t] { return t.in_firmware(); }, kForever, "I13");
+    co_await cpu.wait_until([&t] { return t.in_firmware(); }, kForever, l);
   }
 }
 
@@ -244,12 +245,18 @@ void PpcKernel::MmuCleanupAll(const Cpu& cpu) {
 // sets kexec_flag and jumps: from here on the low exception vectors belong to the kdump kernel.
 Task<> PpcKernel::MachineKexec(Cpu& cpu) {
   m_.Log(cpu.id(), "kexec: Starting switchover sequence.");
-  co_await cpu.write(s_.kexec_flag, 1, "I14");
+  co_await KexecSequenceJump(cpu, "I14");
+}
+
+// kexec_sequence's end (kernel/misc_64.S), after kexec_copy_flush: the new kernel's first 0x100 bytes to real 0,
+// kexec_flag set (releases CPUs spinning in kexec_wait to 0x60 of the new kernel), on hash mmu_cleanup_all, jump.
+Task<> PpcKernel::KexecSequenceJump(Cpu& cpu, Label l) {
+  co_await cpu.write(s_.kexec_flag, 1, l);
   if (!HashMmu()) {
-    co_await cpu.handover({Region::kLowVectors}, "I14");
+    co_await cpu.handover({Region::kLowVectors}, l);
     co_return;
   }
-  co_await cpu.handover({Region::kLowVectors}, "I14", "mmu_cleanup_all: native_hpte_clear (tlbie every HPTE)",
+  co_await cpu.handover({Region::kLowVectors}, l, "mmu_cleanup_all: native_hpte_clear (tlbie every HPTE)",
                         [this, &cpu] { MmuCleanupAll(cpu); });
 }
 

@@ -19,8 +19,9 @@ Task<> PpcKernel::NmiLock(Cpu& cpu, Label l) {
   }
 }
 
+// nmi_ipi_unlock(): smp_mb(), then the lock word is set free (atomic_set / atomic_dec: no ordering of its own).
 Task<> PpcKernel::NmiUnlock(Cpu& cpu, Label l) {
-  co_await cpu.write(s_.nmi_lock, 0, l);
+  co_await cpu.store_after_mb(s_.nmi_lock, 0, l);
   cpu.leave_critical();
 }
 

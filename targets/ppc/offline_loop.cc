@@ -29,7 +29,33 @@ Task<> PpcKernel::OfflineLoop(Cpu& cpu) {
       co_await cpu.local("L8", "DBG: Unexpected exit while offline");
     }
   }
-  co_await cpu.local("H0", "restore LPCR PECE1");
+  // Re-enable decrementer wakeups: pnv_program_cpu_hotplug_lpcr(LPCR | PECE1), the register and (deepest state
+  // losing full context) the stop-api image.
+  co_await cpu.mtspr_lpcr(cpu.lpcr() | kLpcrPece1, LpcrViaStopApi(), "H0",
+                          "pnv_program_cpu_hotplug_lpcr: LPCR |= PECE1 (decrementer wakeups back)");
+}
+
+// The offline loop clears LPCR[PECE1] so that the decrementer, which nothing reprograms on an offline CPU, does not
+// end its stops; PECEDH / PECE0 (and HVEE on POWER9) stay set so IPIs get in. pnv_program_cpu_hotplug_lpcr writes the
+// register and, when the deepest idle state loses full context, the same value through the stop-api
+// (opal_slw_set_reg), which the SLW engine restores on a state-losing wake ("powerpc/powernv: Clear PECE1 in LPCR via
+// stop-api only on Hotplug" and "... only for deep state offline"; commit ids not verified, docs/FIDELITY-ppc.md 16).
+Task<> PpcKernel::ClearPece1(Cpu& cpu) {
+  co_await cpu.mtspr_lpcr(cpu.lpcr() & ~kLpcrPece1, LpcrViaStopApi(), "E4",
+                          "pnv_program_cpu_hotplug_lpcr: LPCR &= ~PECE1 (no decrementer wakeups)");
+}
+
+// E2, idle_task_exit. With Machine.offline_dec_ns the same step also arms the decrementer the CPU keeps: the tick
+// the clockevent code last programmed before the CPU left the scheduler (tick_nohz does not stop an offline CPU's
+// tick: can_stop_idle_tick), which nothing writes afterwards. That write happened earlier, in timer code; folding it
+// into this step adds no scheduling point, so a scenario keeps its step numbers whatever the field says.
+Task<> PpcKernel::IdleTaskExit(Cpu& cpu) {
+  const uint64_t ns = m_.config().offline_dec_ns();
+  if (ns == 0) {
+    co_await cpu.local("E2", "idle_task_exit");
+  } else {
+    co_await cpu.mtspr_dec(ns, "E2", "idle_task_exit; DEC keeps the last tick decrementer_set_next_event programmed");
+  }
 }
 
 Task<bool> PpcKernel::OfflineEntry(Cpu& cpu) {
@@ -52,10 +78,10 @@ Task<bool> PpcKernel::OfflineEntryV4_14(Cpu& cpu) {
     m_.Log(cpu.id(), "WARNING: pnv_smp_cpu_kill_self: lazy_irq_pending()");
   }
   cpu.set_location(Location::kOfflineLoop);
-  co_await cpu.local("E2", "idle_task_exit");
+  co_await IdleTaskExit(cpu);
   co_await cpu.write(*p.cpu_state, kCpuDead, "E3");  // generic_set_cpu_dead
-  co_await cpu.barrier("E3");                        // smp_wmb
-  co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
+  co_await cpu.write_barrier("E3");                  // smp_wmb
+  co_await ClearPece1(cpu);
   co_return true;
 }
 
@@ -69,15 +95,15 @@ Task<bool> PpcKernel::OfflineEntry7d647505(Cpu& cpu) {
   PerCpu& p = pc(cpu);
   co_await SoftIrqDisable(cpu, "E0");
   cpu.set_location(Location::kOfflineLoop);
-  co_await cpu.local("E2", "idle_task_exit");
+  co_await IdleTaskExit(cpu);
   co_await cpu.write(*p.cpu_state, kCpuDead, "E3");                             // generic_set_cpu_dead
-  co_await cpu.barrier("E3");                                                   // smp_wmb
+  co_await cpu.write_barrier("E3");                                             // smp_wmb
   co_await cpu.irq_disable("E1");                                               // hard_irq_disable
   if (co_await cpu.read(*p.cpu_state, "H0") == kCpuUpPrepare) co_return false;  // generic_check_cpu_restart
   if (p.irq_happened & kIrqHappenedEe) co_await ControllerFlush(cpu, "E5");     // pnv_flush_interrupts
   co_await cpu.local("E5", "irq_happened = PACA_IRQ_HARD_DIS");
   p.irq_happened = 0;
-  co_await cpu.local("E4", "LPCR &= ~PECE1 (no decrementer wakeups)");
+  co_await ClearPece1(cpu);
   co_return true;
 }
 
@@ -116,9 +142,18 @@ Task<> PpcKernel::OfflineWake4145f358(Cpu& cpu, Wake wake) {
   }
 }
 
-// pnv_cpu_offline(): deepest stop (POWER9) or winkle/sleep/nap (POWER8) with PECE2 (external, doorbell) and
-// HVEE (POWER9) enabled; reset, MCE and HMI always wake. Without a usable idle state: poll cpu_state at low SMT
-// priority with interrupts hard-disabled until asked to come online, and return SRR1 = 0.
+// pnv_cpu_offline(): deepest stop (POWER9) or winkle/sleep/nap (POWER8). What ends it is the LPCR's PECE bits at
+// the time (the offline loop cleared PECE1); reset, MCE and HMI always wake. A state-losing wake comes in through
+// 0x100 with the LPCR the SLW engine restored from the stop-api image, and the kernel's wake path may write back a
+// copy it saved before the stop, before returning to the offline loop (so before its kdump check):
+//   POWER9, idle_book3s.S (v4.14 to v5.1): save_sprs_to_stack keeps LPCR in _LPCR(r1), and
+//     power9_restore_additional_sprs writes it back on a deep-stop wake;
+//   POWER9, idle.c power9_idle_stop since 10d91611f426 (v5.2): sprs.lpcr, written back with the per-thread SPRs
+//     after the per-core ones and the timebase resync;
+//   POWER8, idle_book3s.S: winkle saves no LPCR (the SLW image is all there is); idle.c power7_idle_insn since
+//     10d91611f426 saves it and writes it back after a full winkle.
+// Without a usable idle state: poll cpu_state at low SMT priority with interrupts hard-disabled until asked to come
+// online, and return SRR1 = 0.
 Task<Wake> PpcKernel::PnvCpuOffline(Cpu& cpu) {
   if (!fw().idle_state_usable()) {
     Var& state = *pc(cpu).cpu_state;
@@ -126,9 +161,21 @@ Task<Wake> PpcKernel::PnvCpuOffline(Cpu& cpu) {
     co_return Wake{Source::kSpurious, 0};
   }
   co_await cpu.local("L2", "run-latch off");
-  const SourceMask wake_enable = Bit(Source::kHdoorbell) | Bit(Source::kExternal) | Bit(Source::kHvi);
+  const bool loses = fw().stop_loses_state();
+  // The wake path's own LPCR write-back, from the copy taken before the stop (a stack slot: no step of its own).
+  std::optional<uint64_t> saved;
+  std::string what;
+  if (loses && platform() != pb::POWER8_XICS) {
+    saved = cpu.lpcr();
+    what = v_.idle_restore == IdleRestore::k10d91611
+               ? "power9_idle_stop: HV state lost, per-thread SPRs: mtspr(LPCR, sprs.lpcr)"
+               : "power9_restore_additional_sprs: mtspr(LPCR, _LPCR saved by save_sprs_to_stack)";
+  } else if (loses && v_.idle_restore == IdleRestore::k10d91611) {
+    saved = cpu.lpcr();
+    what = "power7_idle_insn: full winkle, per-thread SPRs: mtspr(LPCR, sprs.lpcr)";
+  }
   if (kvm_) co_await KvmIdleEnter(cpu);  // power7_idle_insn: hwthread_state = IN_IDLE (kvm.cc)
-  const Wake wake = co_await cpu.enter_stop(wake_enable, fw().stop_loses_state(), "L2");
+  const Wake wake = co_await cpu.enter_stop_lpcr(loses, "L2", saved, what);
   if (kvm_) co_return co_await KvmPowersaveWakeup(cpu, wake);  // may run guests first, then SRR1 = 0
   co_return wake;
 }

@@ -15,18 +15,18 @@ namespace {
 
 class CountBootedOnce : public PpcKernel {
  public:
-  explicit CountBootedOnce(Machine& m) : PpcKernel(m, kUpstreamVariant) {
-    for (uint32_t c = 0; c < m.num_cpus(); ++c) {
-      if (s_.cpu[c].has_paca) booted_once_ |= CpuBit(c);
-    }
-  }
+  explicit CountBootedOnce(Machine& m) : PpcKernel(m, kUpstreamVariant) {}
 
  protected:
-  int64_t CrashResponderMask() const override { return booted_once_ & s_.present_mask; }
-
- private:
-  // cpus_booted_once_mask: fixed once the machine is up (starting a never-started thread is not modelled).
-  int64_t booted_once_ = 0;
+  // cpus_booted_once_mask: every thread that entered Linux. A never-started thread joins it when cpu_up starts it
+  // (the model marks it at SET_PACA, SS1, a few steps before start_secondary's notify_cpu_starting).
+  int64_t CrashResponderMask() const override {
+    int64_t booted_once = 0;
+    for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+      if (s_.cpu[c].has_paca) booted_once |= CpuBit(c);
+    }
+    return booted_once & s_.present_mask;
+  }
 };
 
 const TargetSpec kSpec{

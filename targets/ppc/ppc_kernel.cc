@@ -19,6 +19,10 @@ constexpr common::CrashModel kCrashModel{.irq_off = "P1",
                                          .owner_crashing = false,
                                          .book_shutdown_at_lock = false};
 
+// kernel_kexec() under powerpc's labels (docs/FIDELITY-ppc.md: KX0-KX4; K0-K2 are the crash path's).
+constexpr common::KexecModel kKexecModel{
+    .lock = "KX0", .in_progress = "KX1", .kexec = "KX3", .jump = "KX4", .reboot_prepare_steps = false};
+
 }  // namespace
 
 State::State(Machine& m)
@@ -47,10 +51,18 @@ State::State(Machine& m)
   const auto call_queue = m.NewVarArray("call_single_queue", kFnNone);
   const auto in_siblings = m.NewVarArray("in_sibling_mask", 0);
   const auto stop_request = m.NewVarArray("stop_request", 0);
+  const auto cpu_start = m.NewVarArray("paca.cpu_start", 1);
+  kexec_in_progress = &m.NewVar("kexec_in_progress", 0);
+  kexec_all_irq_disabled = &m.NewVar("kexec_all_irq_disabled", 0);
+  cpu_hotplug_disabled = &m.NewVar("cpu_hotplug_disabled", 0);
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     cpu.push_back(PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], msg_call[c],
-                         call_queue[c], in_siblings[c], stop_request[c]});
+                         call_queue[c], in_siblings[c], stop_request[c], cpu_start[c]});
+    if (m.never_started(c)) {  // still in firmware: never kicked, its per-CPU cpu_state never written
+      cpu_start[c]->value = 0;
+      cpu_state[c]->value = kCpuStateUnset;
+    }
     cpu.back().has_paca = !m.never_started(c);
     present_mask |= CpuBit(c);
     if (m.initially_online(c)) {
@@ -66,21 +78,40 @@ PpcKernel::PpcKernel(Machine& m, const Variant& v)
       v_(v),
       s_(m),
       crash_(m, *this, kCrashModel, s_.panic_cpu, s_.kexec_lock),
+      kexec_(m, *this, kKexecModel, s_.kexec_lock, *s_.kexec_in_progress),
       kvm_(m.config().kvm_hv() ? std::make_unique<KvmState>(m) : nullptr) {}
 
 bool PpcKernel::XiveEnabled() const {
   return platform() == pb::POWER9_DOORBELL_XIVE || platform() == pb::POWER9_XIVE_IPI;
 }
 
+// The boot CPU-setup sets PECE0|PECE1|PECE2 (__init_LPCR_ISA206 / __init_LPCR_ISA300, kernel/cpu_setup_power.S,
+// v4.14; cpu_setup_power.c since v5.12) plus the directed hypervisor doorbell exit PECEDH (__setup_cpu_power8) and,
+// on POWER9, PECEDH | PECE_HVEE (__setup_cpu_power9; HVICE and HEIC are not wake enables). Bits: asm/reg.h.
+uint64_t PpcKernel::BootLpcr() const {
+  uint64_t lpcr = kLpcrPecedh | kLpcrPece0 | kLpcrPece1 | kLpcrPece2;
+  if (platform() != pb::POWER8_XICS) lpcr |= kLpcrPeceHvee;
+  return lpcr;
+}
+
 Task<> PpcKernel::Start(Cpu& cpu) {
   // The exception vectors (0x100 reset incl. power-save wakeup, 0x200 MCE, 0xE60 HMI) live at real address 0.
   cpu.set_vector_region(Region::kLowVectors);
+  // The LPCR the boot path left, and the same value in the stop-api image (pnv_save_sprs_for_deep_states programs
+  // mfspr(LPCR) for every present CPU at boot, platforms/powernv/idle.c): state before step 0, not a step.
+  if (!m_.never_started(cpu.id())) cpu.init_lpcr(BootLpcr());
   if (m_.never_started(cpu.id())) {
-    // Held by skiboot (cpu_state_active); an operator's reset still reaches it (FwReset::kToOsVector, LooseInVectors).
-    co_await cpu.enter_firmware(Location::kNeverStarted, "FW-HOLD", FwReset::kToOsVector);
+    co_await FirmwareHold(cpu);  // left only when opal_start_cpu's job starts it afresh at FirmwareEntry
     co_return;
   }
   co_await CpuLife(cpu, !m_.initially_online(cpu.id()));
+}
+
+// A never-started thread opal_start_cpu's job started at generic_secondary_smp_init (hotplug.cc): a fresh stack;
+// once online it lives as any online CPU.
+Task<> PpcKernel::FirmwareEntry(Cpu& cpu) {
+  co_await GenericSecondarySmpInit(cpu);
+  co_await CpuLife(cpu, /*starts_offline=*/false);
 }
 
 // An online CPU idles until stop_machine asks it to go down; it then walks to the offline loop, and if it is
@@ -117,6 +148,13 @@ Task<> PpcKernel::SoftIrqRestore(Cpu& cpu, Label l) {
   co_await cpu.local(l, "local_irq_restore (soft enable)");
   PerCpu& p = pc(cpu);
   while (p.irq_happened != 0) {
+    // The decrementer is replayed before a doorbell (v4.14 __check_irq_replay, v5.x replay_soft_interrupts).
+    if (p.irq_happened & kIrqHappenedDec) {
+      p.irq_happened &= ~kIrqHappenedDec;
+      co_await cpu.local(l, "replay decrementer");
+      co_await TimerInterrupt(cpu);
+      continue;
+    }
     if (p.irq_happened & kIrqHappenedDbell) {
       p.irq_happened &= ~kIrqHappenedDbell;
       co_await cpu.local(l, "replay doorbell");
@@ -127,6 +165,13 @@ Task<> PpcKernel::SoftIrqRestore(Cpu& cpu, Label l) {
   }
   p.soft_disabled = false;
   co_await cpu.irq_enable(l);
+}
+
+// timer_interrupt() (arch/powerpc/kernel/time.c): writes DECREMENTER_MAX first, runs the expired timers and lets
+// the clockevent code program the next tick. [I] On an online CPU the timer code keeps reprogramming the DEC; that
+// is not modelled, so the decrementer is left disarmed (it does not expire again within the run).
+Task<> PpcKernel::TimerInterrupt(Cpu& cpu) {
+  co_await cpu.mtspr_dec(kForever, "TI", "timer_interrupt: set_dec(DECREMENTER_MAX), tick, next event programmed");
 }
 
 Task<> PpcKernel::SetOnline(Cpu& cpu, uint32_t c, bool online, Label l, bool hotplug) {
@@ -151,7 +196,13 @@ Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
     co_return;
   }
   if (Info(source).maskable && p.soft_disabled) {
-    co_await cpu.local("IRQ-MASKED", "interrupt taken while soft-masked: recorded, return hard-disabled");
+    if (source == Source::kDec) {
+      // masked_interrupt (exceptions-64s.S): a masked decrementer also sets DEC to 0x7fffffff so it stops firing.
+      co_await cpu.mtspr_dec(kDecrementerMaxNs, "IRQ-MASKED",
+                             "decrementer taken while soft-masked: DEC = 0x7fffffff, recorded, return hard-disabled");
+    } else {
+      co_await cpu.local("IRQ-MASKED", "interrupt taken while soft-masked: recorded, return hard-disabled");
+    }
     switch (source) {
       case Source::kHdoorbell: p.irq_happened |= kIrqHappenedDbell; break;
       case Source::kExternal:
@@ -170,6 +221,7 @@ Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
     case Source::kExternal: co_await XicsExternal(cpu); break;
     case Source::kHvi: co_await XiveExternal(cpu); break;
     case Source::kHmi: co_await cpu.local("HMI", "hmi_exception: handled by OPAL"); break;
+    case Source::kDec: co_await TimerInterrupt(cpu); break;
     default: co_await cpu.local("IRQ", "ignored"); break;
   }
 }
@@ -202,14 +254,19 @@ Task<> PpcKernel::Software(Cpu& cpu, const pb::Event& event) {
     co_await cpu.local("SW", "hotplug request in interrupt context ignored");
     co_return;
   }
+  if (event.kind() == pb::KEXEC && in_interrupt) {
+    // reboot(LINUX_REBOOT_CMD_KEXEC) is a system call: never from interrupt context.
+    co_await cpu.local("SW", "kexec request in interrupt context ignored");
+    co_return;
+  }
   switch (event.kind()) {
     case pb::PANIC: co_await crash_.Panic(cpu, "panic event"); break;
     case pb::OOPS: co_await Die(cpu, "Oops: Kernel access of bad area", Regs{true, 0x300}); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
     case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
     case pb::KVM_ENTER: co_await KvmRunCore(cpu, event); break;
+    case pb::KEXEC: co_await kexec_.KernelKexec(cpu); break;
     default:
-      // Normal kexec (kernel_kexec with wake_offline_cpus) is not part of the powerpc crash models.
       co_await cpu.local("SW", "event not modelled on powerpc");
       m_.Log(cpu.id(), "crashdiff: event not modelled by the powerpc models");
       break;

@@ -7,7 +7,9 @@
 //   initiator.cc       default_machine_crash_shutdown and machine_kexec (§2.8, §2.10, §3.6)
 //   receiver.cc        crash_ipi_callback, system_reset_exception, crash_kexec_secondary (§2.9)
 //   arbitration.cc     the hooks of the generic panic / crash_kexec (targets/common/), die (§2.7, §4)
-//   hotplug.cc         cpu_down / cpu_up and the dying CPU's path to the offline loop (§2.1)
+//   hotplug.cc         cpu_down / cpu_up (pnv_smp_kick_cpu, opal_start_cpu) and the dying CPU's path to the
+//                      offline loop (§2.1); a never-started thread's way from firmware to start_secondary
+//   kexec.cc           the normal kexec: kernel_kexec's powerpc hooks, default_machine_kexec, kexec_prepare_cpus
 //   kvm.cc             POWER8 KVM HV: guests on offline secondary threads (machine.kvm_hv)
 #pragma once
 
@@ -20,12 +22,14 @@
 
 namespace crashdiff::ppc {
 
-class PpcKernel : public Program, private common::CrashArch {
+class PpcKernel : public Program, private common::CrashArch, private common::KexecArch {
  public:
   PpcKernel(Machine& m, const Variant& v);
 
   Task<> Start(Cpu& cpu) override;
   Task<> Interrupt(Cpu& cpu, Source source) override;
+  // A never-started thread opal_start_cpu started: generic_secondary_smp_init on a fresh stack (hotplug.cc).
+  Task<> FirmwareEntry(Cpu& cpu) override;
   Task<> Software(Cpu& cpu, const pb::Event& event) override;
 
   // The family's building blocks are protected: a patch target subclasses PpcKernel and overrides the one function
@@ -44,6 +48,11 @@ class PpcKernel : public Program, private common::CrashArch {
   const pb::Firmware& fw() const { return m_.config().firmware(); }
   pb::Platform platform() const { return m_.config().platform(); }
   bool XiveEnabled() const;
+  // LPCR after cpu setup at boot (__setup_cpu_power8 / __setup_cpu_power9 and __init_LPCR_ISA206 / ISA300).
+  uint64_t BootLpcr() const;
+  // pnv_program_cpu_hotplug_lpcr also programs the stop-api when the deepest idle state loses full context.
+  bool LpcrViaStopApi() const { return fw().idle_state_usable() && fw().stop_loses_state(); }
+  Task<> TimerInterrupt(Cpu& cpu);
 
   // nmi_ipi.cc (versions: NmiIpi)
   Task<> NmiLock(Cpu& cpu, Label l);
@@ -86,6 +95,8 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<bool> OfflineEntry(Cpu& cpu);
   Task<bool> OfflineEntryV4_14(Cpu& cpu);
   Task<bool> OfflineEntry7d647505(Cpu& cpu);
+  Task<> ClearPece1(Cpu& cpu);    // E4: LPCR &= ~PECE1 (register and stop-api image)
+  Task<> IdleTaskExit(Cpu& cpu);  // E2, arming the DEC an offline CPU keeps (Machine.offline_dec_ns)
   // What the loop does after a wake (L2a-L6), one function per kernel version; the Variant picks one.
   virtual Task<> OfflineWake(Cpu& cpu, Wake wake);
   Task<> OfflineWakeV4_14(Cpu& cpu, Wake wake);
@@ -111,18 +122,23 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<> CrashSendIpiV4_14(Cpu& cpu);
   Task<> CrashSendIpi4145f358(Cpu& cpu);
   Task<> CrashKexecWaitRealmode(Cpu& cpu);
-  Task<> KexecCpuDownPrimary(Cpu& cpu);
-  Task<> OpalReinitCpus(Cpu& cpu);
+  Task<> KexecCpuDownPrimary(Cpu& cpu, Label l = "I13");
+  Task<> OpalReinitCpus(Cpu& cpu, Label l);
   void MmuCleanupAll(const Cpu& cpu);
   // The MMU the kernel runs: hash on POWER8; the POWER9 platforms here boot radix (the default).
   bool HashMmu() const { return platform() == pb::POWER8_XICS; }
   Task<> MachineKexec(Cpu& cpu) override;
+  // kexec_sequence's tail in both kinds of kexec: release kexec_wait spinners (kexec_flag), copy the new vectors to
+  // real 0, mmu_cleanup_all (hash), jump.
+  Task<> KexecSequenceJump(Cpu& cpu, Label l);
 
   // receiver.cc (versions: CrashIpiCb, SendStop)
   virtual Task<> CrashIpiCallback(Cpu& cpu, Regs regs);
   Task<> CrashIpiCallbackV4_14(Cpu& cpu, Regs regs);
   Task<> CrashIpiCallbackNoOnlineTest(Cpu& cpu, Regs regs);
   Task<> SystemResetException(Cpu& cpu, Regs regs);
+  // pnv_kexec_cpu_down(crash_shutdown, secondary = 1): teardown, kexec_state = REAL_MODE, opal_return_cpu.
+  Task<> PnvKexecCpuDownSecondary(Cpu& cpu, Label l);
   Task<> CrashKexecSecondary(Cpu& cpu, Regs regs);
   virtual Task<> NmiStopThisCpu(Cpu& cpu);
   Task<> NmiStopThisCpu6bed3237(Cpu& cpu);
@@ -141,8 +157,9 @@ class PpcKernel : public Program, private common::CrashArch {
   Task<> SmpSendStop(Cpu& cpu) override;
   Task<> SmpSendStopV4_14(Cpu& cpu);
   Task<> SmpSendStopNmi(Cpu& cpu);
-  // [I] Only v4.14's smp_send_stop sends PPC_MSG_CALL_FUNCTION in these models (docs/FIDELITY-ppc.md item 10).
-  bool CallFunctionIpiUsed() const { return v_.send_stop == SendStop::kV4_14; }
+  // [I] Only v4.14's smp_send_stop and the normal kexec's smp_call_function(kexec_smp_down) send
+  // PPC_MSG_CALL_FUNCTION in these models (docs/FIDELITY-ppc.md item 10).
+  bool CallFunctionIpiUsed() const { return v_.send_stop == SendStop::kV4_14 || NormalKexecPossible(); }
   Task<> Die(Cpu& cpu, std::string why, Regs regs);
 
   // kvm.cc: POWER8 KVM HV on offline secondary threads (machine.kvm_hv; kvm_ is null without it)
@@ -159,13 +176,40 @@ class PpcKernel : public Program, private common::CrashArch {
 
   // hotplug.cc
   Task<> CpuDown(Cpu& cpu, uint32_t target);
-  Task<> CpuUp(Cpu& cpu, uint32_t target);
+  // cpu_up(target) -> __cpu_up: false when the kernel's cpu_up would return an error (not started, stuck).
+  Task<bool> CpuUp(Cpu& cpu, uint32_t target);
+  // pnv_smp_kick_cpu: false = -ENODEV. state: the target's cpu_state as the requester read it at HU1.
+  Task<bool> PnvSmpKickCpu(Cpu& cpu, uint32_t target, int64_t state);
+  Task<> SmpGenericKickCpu(Cpu& cpu, uint32_t target, bool never_kicked);
   Task<> TakeCpuDown(Cpu& cpu);
+  // A thread Linux never started: held by skiboot until opal_start_cpu's job starts it (never returns: the start
+  // drops the hold's frames and runs FirmwareEntry).
+  Task<> FirmwareHold(Cpu& cpu);
+  // Where opal_start_cpu's job starts it: generic_secondary_smp_init up to start_secondary. Returns once the thread
+  // is online.
+  Task<> GenericSecondarySmpInit(Cpu& cpu);
+
+  // kexec.cc: kernel_kexec()'s powerpc hooks (targets/common/kexec_core.cc) and default_machine_kexec's CPU
+  // round (kexec_prepare_cpus, kexec_smp_down).
+  Task<bool> MachineKexecPrepare(Cpu& cpu, Label l) override;
+  Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label l) override;
+  Task<> MachineShutdown(Cpu& cpu) override;
+  Task<bool> MachineKexecCheck(Cpu& cpu, Label l) override;
+  Task<> MachineKexecIrqDisable(Cpu& cpu, Label l) override;
+  std::string_view RelocationEntry() const override;
+  Task<> KexecJump(Cpu& cpu, Label l) override;
+  Task<> KexecPrepareCpus(Cpu& cpu);
+  Task<> WakeOfflineCpus(Cpu& cpu);
+  Task<> KexecPrepareCpusWait(Cpu& cpu, int64_t wait_state, Label l);
+  Task<> KexecSmpDown(Cpu& cpu);
+  // smp_call_function can queue kexec_smp_down: a kexec image is loaded.
+  bool NormalKexecPossible() const { return m_.config().kexec_image_loaded(); }
 
   Machine& m_;
   Variant v_;
   State s_;
   common::CrashCore crash_;  // panic(), crash_kexec(), __crash_kexec() (targets/common/)
+  common::KexecCore kexec_;  // kernel_kexec() (targets/common/)
   std::unique_ptr<KvmState> kvm_;
 };
 

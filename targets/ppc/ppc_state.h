@@ -11,7 +11,9 @@
 
 namespace crashdiff::ppc {
 
-// cpu_state values (include/linux/cpu.h; arch/powerpc/kernel/smp.c generic_set_cpu_dead/up).
+// cpu_state values (include/linux/cpu.h; arch/powerpc/kernel/smp.c generic_set_cpu_dead/up). A thread Linux never
+// started keeps the per-CPU variable's initial 0 (nothing writes it before its start_secondary).
+inline constexpr int64_t kCpuStateUnset = 0;
 inline constexpr int64_t kCpuOnline = 1;
 inline constexpr int64_t kCpuDead = 7;
 inline constexpr int64_t kCpuUpPrepare = 5;
@@ -27,6 +29,9 @@ inline constexpr uint32_t kSrr1WakeHdbell = 0x0C0000;
 inline constexpr uint32_t kSrr1WakeReset = 0x100000;
 inline constexpr uint32_t kSrr1WakeEe = 0x200000;
 inline constexpr uint32_t kSrr1WakeHvi = 0x240000;
+
+// Decrementer (arch/powerpc/kernel/time.c): DECREMENTER_MAX = 0x7fffffff ticks of the 512 MHz timebase.
+inline constexpr uint64_t kDecrementerMaxNs = 4194304 * kUs;
 
 // paca->irq_happened bits: interrupts taken while soft-masked, replayed on soft-enable.
 inline constexpr uint32_t kIrqHappenedEe = 1;
@@ -48,6 +53,12 @@ inline constexpr uint64_t kOpalWaitNs = 1000 * kMs;         // pnv_kexec_wait_se
 inline constexpr uint64_t kOpalReinitWaitNs = 1000 * kMs;   // skiboot opal_reinit_cpus: 1000 x 1 ms per OS thread
 inline constexpr uint64_t kCpuDieWaitNs = 100 * 100 * kMs;  // generic_cpu_die: 100 x 100 ms
 inline constexpr uint64_t kCallinWaitNs = 5 * kSec;         // __cpu_up: 50000 x 100 us
+
+// opal_query_cpu_status answers (opal-api.h) and opal_start_cpu's result.
+inline constexpr int64_t kOpalThreadInactive = 0;
+inline constexpr int64_t kOpalThreadStarted = 1;
+inline constexpr int64_t kOpalSuccess = 0;
+inline constexpr int64_t kOpalWrongState = -14;
 
 // Where the kernel's history changed a function, the model has each version side by side, named after the kernel
 // version or commit that introduced it; a target's Variant picks one version per function. A patch to one of them is
@@ -96,6 +107,15 @@ enum class SendStop {
   kBab26238,  // NMI IPI; nmi_stop_this_cpu marks itself offline again (bab26238bbd4, 2021)
 };
 
+// The idle wake path after a state-losing stop (arch/powerpc/platforms/powernv/idle.c, kernel/idle_book3s.S),
+// offline_loop.cc PnvCpuOffline: who gives the LPCR back.
+enum class IdleRestore {
+  kAsm,       // idle_book3s.S (v4.14 to v5.1): POWER9 writes back the LPCR save_sprs_to_stack kept
+              // (power9_restore_additional_sprs); a POWER8 winkle saves none: the SLW's stop-api image is all
+  k10d91611,  // "powerpc/64s: Reimplement book3s idle code in C" (10d91611f426, v5.2): power9_idle_stop and
+              // power7_idle_insn (full winkle) save the LPCR and write it back after a state-losing wake
+};
+
 // What distinguishes the implementations: one version of each function (v4.14's unless a target says otherwise).
 // Each target file fills one of these in; nothing else differs.
 struct Variant {
@@ -105,6 +125,7 @@ struct Variant {
   CrashShutdown crash_shutdown = CrashShutdown::kV4_14;
   NmiIpi nmi_ipi = NmiIpi::kV4_14;
   SendStop send_stop = SendStop::kV4_14;
+  IdleRestore idle_restore = IdleRestore::kAsm;
 };
 
 // The versions ppc-upstream-clear-then-check runs (mainline after 4145f358644b, v5.x): the base of the patches and
@@ -118,8 +139,8 @@ inline constexpr Variant kUpstreamVariant{
     .send_stop = SendStop::k88b9a3d1,
 };
 
-// nmi_ipi_function values.
-enum NmiFn : int64_t { kFnNone = 0, kFnCrashIpiCallback = 1, kFnStopThisCpu = 2 };
+// nmi_ipi_function values, and the functions smp_call_function queues (call_single_queue).
+enum NmiFn : int64_t { kFnNone = 0, kFnCrashIpiCallback = 1, kFnStopThisCpu = 2, kFnKexecSmpDown = 3 };
 // Muxed IPI message bytes (PPC_MSG_*).
 enum class Msg { kCallFunction, kReschedule, kNmiIpi };
 
@@ -140,6 +161,7 @@ struct PerCpu {
   Var* call_queue;    // call_single_queue: the queued csd's function (NmiFn values; only stop_this_cpu is queued)
   Var* in_siblings;   // in its core's cpu_sibling_mask (P8 doorbell-or-ICP choice)
   Var* stop_request;  // stop_machine asked this CPU to run take_cpu_down
+  Var* cpu_start;     // paca->cpu_start: 0 until smp_generic_kick_cpu first releases the thread (head_64.S spin)
   // CPU-local, not shared memory: the soft-mask and lazily recorded interrupts (paca), and the setjmp target.
   // The thread entered Linux (generic_secondary_common_init's SET_PACA loads HSPRG0 with its paca): false for a
   // thread Linux never started, whose HSPRG0 holds what firmware left.
@@ -172,6 +194,10 @@ struct State {
   Var& low_vectors;
   std::vector<PerCpu> cpu;
   int64_t present_mask = 0;
+  // Normal kexec (kexec.cc), created after the variables above so that their ids stay as they were.
+  Var* kexec_in_progress = nullptr;       // kernel/kexec_core.c
+  Var* kexec_all_irq_disabled = nullptr;  // kexec/core_64.c: releases kexec_smp_down's first spin
+  Var* cpu_hotplug_disabled = nullptr;    // kernel/cpu.c (cpu_hotplug_disable / enable)
 };
 
 }  // namespace crashdiff::ppc

@@ -23,7 +23,6 @@ Task<> PpcKernel::CrashIpiCallbackV4_14(Cpu& cpu, Regs regs) {
 // From "powerpc/crash: Remove the test for cpu_online in the IPI callback" (the parent of 4145f358644b; its id was
 // not found, DOMAIN §9) on: an offline CPU woken by the crash is collected like any other.
 Task<> PpcKernel::CrashIpiCallbackNoOnlineTest(Cpu& cpu, Regs regs) {
-  PerCpu& p = pc(cpu);
   const int64_t me = CpuBit(cpu.id());
   // From here the CPU runs only crash_ipi_callback, which never returns: no other kernel code (a panic, an oops)
   // starts on it any more.
@@ -40,19 +39,24 @@ Task<> PpcKernel::CrashIpiCallbackNoOnlineTest(Cpu& cpu, Regs regs) {
   Var& go = s_.time_to_dump;
   co_await cpu.wait_until([&go] { return go.value != 0; }, kForever, "R4");
   cpu.set_location(Location::kTransit);
-  // pnv_kexec_cpu_down(1, 1): interrupt-controller teardown, kexec_state = REAL_MODE, back to OPAL.
+  co_await PnvKexecCpuDownSecondary(cpu, "R5");  // pnv_kexec_cpu_down(1, 1)
+}
+
+// pnv_kexec_cpu_down(crash_shutdown, 1) (platforms/powernv/setup.c, S20), the same for a crash (1, 1) and a normal
+// kexec's kexec_smp_down (0, 1): interrupt-controller teardown, kexec_state = REAL_MODE, back to OPAL.
+Task<> PpcKernel::PnvKexecCpuDownSecondary(Cpu& cpu, Label l) {
   if (XiveEnabled()) {
-    co_await cpu.hw_op("R5", "xive_teardown_cpu", [&cpu] { cpu.hw().xive_queue.clear(); });
+    co_await cpu.hw_op(l, "xive_teardown_cpu", [&cpu] { cpu.hw().xive_queue.clear(); });
   } else {
     co_await cpu.hw_store(
-        "R5", "xics_kexec_teardown_cpu: MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; }, /*sync_first=*/true);
+        l, "xics_kexec_teardown_cpu: MFRR = 0xff", [&cpu] { cpu.hw().mfrr = kMfrrNone; }, /*sync_first=*/true);
   }
-  co_await cpu.barrier("R5");
-  co_await cpu.write(*p.kexec_state, kKexecStateRealMode, "R5");
-  co_await cpu.barrier("R5");
+  co_await cpu.barrier(l);
+  co_await cpu.write(*pc(cpu).kexec_state, kKexecStateRealMode, l);
+  co_await cpu.barrier(l);
   // opal_return_cpu(): skiboot's cpu_callin marks the thread held (cpu_state_active) and it runs skiboot's job loop;
   // it does not come back, unless an operator's reset takes it to the old kernel's 0x100 with its paca intact.
-  co_await cpu.enter_firmware(Location::kParkedFw, "R5", FwReset::kToOsVector);
+  co_await cpu.enter_firmware(Location::kParkedFw, l, FwReset::kToOsVector);
 }
 
 // N2: system reset (firmware NMI, operator dumprestart, or a reset wake replayed by the offline loop).

@@ -204,8 +204,9 @@ Task<> PpcKernel::XiveExternal(Cpu& cpu) {
 }
 
 // smp_ipi_demux(): take each message byte (xchg to 0) and act on it, CALL_FUNCTION first; loop while any is set.
-// [I] Only v4.14's smp_send_stop sends CALL_FUNCTION in these models; the other variants never set that byte, so
-// its (always failing) check is left out there rather than adding a step to every demux.
+// [I] Only v4.14's smp_send_stop and the normal kexec (a kexec image loaded) send CALL_FUNCTION in these models;
+// elsewhere nothing sets that byte, so its (always failing) check is left out rather than adding a step to every
+// demux.
 Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
   PerCpu& p = pc(cpu);
   const bool call_function_used = CallFunctionIpiUsed();
@@ -227,11 +228,18 @@ Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
   }
 }
 
-// flush_smp_call_function_queue(): llist_del_all(call_single_queue), then run each queued function. Only
-// smp_send_stop queues one here (v4.14), and it never returns.
+// flush_smp_call_function_queue(): llist_del_all(call_single_queue), then run the queued functions in order. The
+// two queued here (v4.14 smp_send_stop's stop_this_cpu, the normal kexec's kexec_smp_down) never return, so the
+// queue holds the first one queued; its take is one cmpxchg per function it may be (the second only when the first
+// found the other function).
 Task<> PpcKernel::FlushCallFunctionQueue(Cpu& cpu, Label l) {
   Var& queue = *pc(cpu).call_queue;
-  if (co_await cpu.cmpxchg(queue, kFnStopThisCpu, kFnNone, l) == kFnStopThisCpu) co_await StopThisCpuV4_14(cpu);
+  const int64_t fn = co_await cpu.cmpxchg(queue, kFnStopThisCpu, kFnNone, l);
+  if (fn == kFnStopThisCpu) {
+    co_await StopThisCpuV4_14(cpu);
+  } else if (fn == kFnKexecSmpDown && co_await cpu.cmpxchg(queue, kFnKexecSmpDown, kFnNone, l) == kFnKexecSmpDown) {
+    co_await KexecSmpDown(cpu);
+  }
 }
 
 }  // namespace crashdiff::ppc

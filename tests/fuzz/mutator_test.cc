@@ -145,6 +145,7 @@ TEST(MutatorFix, RepairsEachKindOfViolationLocally) {
   m.add_offline(2);
   m.add_never_started(2);  // also offline
   m.set_panic_timeout(-7);
+  m.set_offline_dec_ns(kMaxOfflineDecNs + 1);
   pb::Event& hmi = *s.add_events();  // a ppc-only event on x86: becomes an NMI
   hmi.set_kind(pb::HMI);
   hmi.add_cpus(1);
@@ -169,6 +170,7 @@ TEST(MutatorFix, RepairsEachKindOfViolationLocally) {
   EXPECT_EQ(s.machine().offline(0), 2u);
   EXPECT_EQ(s.machine().never_started_size(), 0);
   EXPECT_EQ(s.machine().panic_timeout(), -1);
+  EXPECT_EQ(s.machine().offline_dec_ns(), kMaxOfflineDecNs);
   ASSERT_EQ(s.events_size(), 3);
   EXPECT_EQ(s.events(0).kind(), pb::NMI);
   EXPECT_EQ(s.events(1).cpus_size(), 2);

@@ -51,6 +51,9 @@ std::vector<BadCase> BadCases() {
        "BUG()s in cpu_die)"},
       {"panic_timeout range", kMachine + "  panic_timeout: -5\n}\n",
        "t.textproto:4: machine.panic_timeout: must be in [-1, 3600], got -5"},
+      {"offline_dec_ns range", kMachine + "  offline_dec_ns: 5000000000\n}\n",
+       "t.textproto:4: machine.offline_dec_ns: must be in [0, 4194304000] (DECREMENTER_MAX at 512 MHz), got "
+       "5000000000"},
       {"event without kind", kMachine + "}\nevents {\n  cpus: 0\n  trigger { at_step: 1 }\n}\n",
        "t.textproto:5: events[0].kind: required: one of the EventKind values"},
       {"event without trigger", kMachine + "}\nevents {\n  kind: PANIC\n  cpus: 1\n}\n",
@@ -93,7 +96,7 @@ std::vector<BadCase> BadCases() {
        kMachine +
            "  never_started: 2\n}\nevents {\n  kind: HOTPLUG_DOWN\n  cpus: [2, 1]\n  trigger { at_step: 1 }\n}\n",
        "t.textproto:8: events[0].cpus[0]: HOTPLUG_DOWN needs CPU 2 to run kernel code, but it never started (firmware "
-       "holds it)"},
+       "holds it) and no HOTPLUG_UP starts it"},
       {"panic on an offline spin-table cpu that a hotplug up names",
        "machine {\n  family: ARM64\n  platform: ARM64_SPIN_TABLE\n  offline: 1\n}\n"
        "events {\n  kind: PANIC\n  cpus: 1\n  trigger { at_step: 9 }\n}\n"

@@ -84,13 +84,13 @@ TEST(Arm64CpuUp, PsciCpuOnOfACoreThatIsOnReturnsAlreadyOnAndChangesNothing) {
   )pb"));
   Cpu& on = m.cpu(1);
   EXPECT_EQ(arm64::PsciCpuOn(m, 1), arm64::kPsciAlreadyOn);
-  EXPECT_FALSE(on.fw_start_requested());
+  EXPECT_FALSE(on.firmware_start_queued());
   EXPECT_FALSE(on.in_firmware());
   EXPECT_EQ(arm64::PsciToLinuxErrno(arm64::kPsciAlreadyOn), -22);  // "CPU1: failed to boot: -22"
 
   on.set_in_firmware(FwReset::kHolds);  // after CPU_OFF: off
   EXPECT_EQ(arm64::PsciCpuOn(m, 1), arm64::kPsciSuccess);
-  EXPECT_TRUE(on.fw_start_requested());
+  EXPECT_TRUE(on.firmware_start_queued());
   EXPECT_EQ(arm64::PsciCpuOn(m, 1), arm64::kPsciOnPending);  // not started yet
 }
 
