@@ -75,7 +75,7 @@ Task<> PpcKernel::CrashKexecPrepareCpusV4_14(Cpu& cpu) {
   const int64_t ncpus = std::popcount(static_cast<uint64_t>(online)) - 1;
   m_.Log(cpu.id(), "Sending IPI to other CPUs");
   co_await CrashSendIpiV4_14(cpu);
-  co_await cpu.barrier("I6");
+  co_await cpu.write_barrier("I6");  // smp_wmb
   co_await CrashWaitForCpus(cpu, ncpus);
 }
 
@@ -86,7 +86,7 @@ Task<> PpcKernel::CrashKexecPrepareCpus4145f358(Cpu& cpu) {
   const int64_t ncpus = std::popcount(static_cast<uint64_t>(CrashResponderMask())) - 1;
   m_.Log(cpu.id(), "Sending IPI to other CPUs");
   co_await CrashSendIpi4145f358(cpu);
-  co_await cpu.barrier("I6");
+  co_await cpu.write_barrier("I6");  // smp_wmb
   co_await CrashWaitForCpus(cpu, ncpus);
 }
 
@@ -101,7 +101,7 @@ Task<> PpcKernel::CrashKexecPrepareCpusC7255058(Cpu& cpu) {
   } else {
     co_await CrashSendIpi4145f358(cpu);
   }
-  co_await cpu.barrier("I6");
+  co_await cpu.write_barrier("I6");  // smp_wmb
   co_await CrashWaitForCpus(cpu, ncpus);
 }
 
