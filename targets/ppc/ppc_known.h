@@ -64,6 +64,18 @@ inline const KnownDivergence kFirmwareHeldResetAfterHandover{
     .role = "",
     .what = "DEAD_CORRUPT after hand-over from PARKED_FW",
     .note = "an operator's reset after the hand-over takes threads skiboot holds to the kdump kernel's 0x100"};
+// The same reset after a normal kexec, seen by the relocation check: the thread resumes in memory the new kernel's
+// image replaced (a normal kexec overwrites the old kernel, so the reset vector is the new kernel's).
+inline const KnownDivergence kFirmwareHeldResetIntoRelocated{
+    .property = "PR10",
+    .role = "",
+    .what = "resumes into relocated memory from PARKED_FW",
+    .note = "an operator's reset after a normal kexec takes threads skiboot holds into the new kernel's memory"};
+inline const KnownDivergence kNeverStartedResetIntoRelocated{
+    .property = "PR10",
+    .role = "never-started",
+    .what = "resumes into relocated memory from NEVER_STARTED",
+    .note = "an operator's reset after a normal kexec takes a never-started thread into the new kernel's memory"};
 inline const KnownDivergence kNeverStartedResetAfterHandover{
     .property = "PR2",
     .role = "never-started",

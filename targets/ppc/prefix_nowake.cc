@@ -51,6 +51,7 @@ const TargetSpec kSpec{
             kStoppedBeforeCrashNotWoken,
             kOperatorWait,
             kFirmwareHeldResetAfterHandover,
+            kFirmwareHeldResetIntoRelocated,
             kNeverStartedResetAfterHandover,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kPrefixNoWake); },

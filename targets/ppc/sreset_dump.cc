@@ -38,6 +38,8 @@ const TargetSpec kSpec{
             kLoserLeftInOldText,
             kOperatorWait,
             kFirmwareHeldResetAfterHandover,
+            kFirmwareHeldResetIntoRelocated,
+            kNeverStartedResetIntoRelocated,
             kNeverStartedResetAfterHandover,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kSresetDump); },

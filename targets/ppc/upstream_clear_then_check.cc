@@ -28,6 +28,7 @@ const TargetSpec kSpec{
             kStoppedBeforeCrashNotSaved,
             kOperatorWait,
             kFirmwareHeldResetAfterHandover,
+            kFirmwareHeldResetIntoRelocated,
             kNeverStartedResetAfterHandover,
         },
     .make = [](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<PpcKernel>(m, kUpstreamVariant); },
