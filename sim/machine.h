@@ -138,8 +138,6 @@ class Machine {
   // What the scheduler chooses among: the CPUs (ids 0 .. num_cpus-1) and, with store buffers, each CPU's
   // buffer (id num_cpus + cpu), which is runnable while it holds a store and commits its oldest one per step.
   uint32_t num_agents() const { return buffers_stores_ ? 2 * num_cpus() : num_cpus(); }
-  // Whether a buffered store may become visible before an older one (powerpc, arm64; not x86-TSO).
-  bool reorders_stores() const { return reorders_stores_; }
   void BufferStore(Cpu& cpu, BufferedStore store);
   void CommitOldest(Cpu& cpu);  // one store of cpu's buffer becomes visible
   // The store a commit naming `store` (Choice.commit) makes visible: the oldest buffered store to that variable
@@ -287,7 +285,7 @@ class Machine {
   mutable uint64_t clock_reads_ = 0;
   bool settling_ = false;
   bool buffers_stores_ = false;
-  bool reorders_stores_ = false;
+  bool reorders_stores_ = false;  // a buffered store may become visible before an older one (not x86-TSO)
   std::string_view commit_request_;  // the store this step's buffer commit names (Choice.commit), or empty
   RunResult result_;
 

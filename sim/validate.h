@@ -49,8 +49,6 @@ inline constexpr uint32_t kMaxMutantCpus = 32;
 inline constexpr int kMaxChoices = 10000;
 inline constexpr uint32_t kMaxChoiceSteps = 10000;
 inline constexpr size_t kMaxCommitName = 64;  // Choice.commit
-// Choice.commit: 1..kMaxCommitName printable ASCII characters (a buffered store's trace name).
-bool ValidCommitName(std::string_view name);
 inline constexpr uint64_t kMinStepBudget = 100;
 inline constexpr uint64_t kMaxStepBudget = 10'000'000;
 inline constexpr uint64_t kMaxTimeNs = 3'600'000'000'000ull;
@@ -75,5 +73,7 @@ std::string CannotRunKernelCode(const pb::Scenario& scenario, uint32_t cpu);
 // Why a KVM_ENTER event cannot be run as given (not POWER8_XICS with kvm_hv, cpus[0] not the first thread of its
 // core, a guest thread outside that core); empty when it can. Duplicates are CpuList's to refuse.
 std::string KvmEnterProblem(const pb::Scenario& scenario, const pb::Event& event);
+// Choice.commit: 1..kMaxCommitName printable ASCII characters (a buffered store's trace name).
+bool ValidCommitName(std::string_view name);
 
 }  // namespace crashdiff
