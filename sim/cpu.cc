@@ -19,11 +19,15 @@ void Cpu::set_location(Location l) {
   machine_->Record(id_, TraceKind::kLocation, Name(l));
 }
 
-void Cpu::LeaveFirmware() {
+void Cpu::LeaveFirmware(Source vector) {
   in_firmware_ = false;
-  code_region_ = Region::kOldKernelText;  // the handler the reset vector leads to is kernel code
+  code_region_ = Region::kOldKernelText;  // the handler the vector leads to is kernel code
   Changed();
-  machine_->Record(id_, TraceKind::kEvent, "OPERATOR_RESET", "system reset: leaves firmware for the reset vector");
+  if (vector == Source::kMce) {
+    machine_->Record(id_, TraceKind::kEvent, "MCE", "machine check: leaves firmware for the OS's 0x200 vector");
+  } else {
+    machine_->Record(id_, TraceKind::kEvent, "OPERATOR_RESET", "system reset: leaves firmware for the reset vector");
+  }
 }
 
 void Cpu::QueueFirmwareStart() {

@@ -77,7 +77,12 @@ class Op<void> : public PendingOp {
 // and real address 0 belongs to the OS once firmware has started it (skiboot cpu_set_sreset_enable(false) before
 // load_and_boot_kernel); firmware is not involved, so the thread runs the OS's reset vector (vector_region).
 // x86 and arm64 firmware holds (wait-for-SIPI, PSCI CPU_OFF) keep the thread.
-enum class FwReset : uint8_t { kHolds, kToOsVector };
+// kResetAndMceToOsVector: a machine check takes it out too. skiboot runs its held threads with MSR[ME] = 1, and
+// once the OS owns real address 0 the 0x200 vector is the OS's as well (skiboot's own 0x200 handler, asm/head.S,
+// was overwritten). Used where the OS's handler cannot return to firmware (a thread with no paca); a thread with a
+// paca would run the OS's machine_check_early on skiboot's context, whose recovery is not modelled (it keeps
+// kToOsVector and its machine check stays latched).
+enum class FwReset : uint8_t { kHolds, kToOsVector, kResetAndMceToOsVector };
 
 // What woke a CPU from a stop state, MWAIT or HLT.
 struct Wake {
@@ -303,9 +308,10 @@ class Cpu {
     NoteRead();
     return held_by_firmware_;
   }
-  // A system reset took the thread out of firmware: it executes kernel code again, starting at its reset vector
-  // (the interrupt the machine delivers next); the firmware park resumes if that handler returns.
-  void LeaveFirmware();
+  // A system reset (Source::kReset) or a machine check (kMce) took the thread out of firmware: it executes kernel
+  // code again, starting at that vector (the interrupt the machine delivers next); the firmware park resumes if the
+  // handler returns.
+  void LeaveFirmware(Source vector);
   // Firmware accepted a request to start this thread at an entry point the kernel gave: skiboot opal_start_cpu
   // queues a start job on a thread it holds (__cpu_queue_job), PSCI CPU_ON powers on a core that is off (ON_PENDING
   // until it runs). Firmware state: call it from another CPU's hw_op. The thread runs the start only from firmware

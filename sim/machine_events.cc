@@ -23,7 +23,12 @@ void Machine::ApplyHardware(const pb::Event& event) {
     CpuHw& hw = cpus_[id].hw();
     switch (event.kind()) {
       case pb::HMI: hw.hmi = true; break;
-      case pb::MCE: hw.mce = true; break;
+      case pb::MCE:
+        if (cpus_[id].in_firmware() && cpus_[id].fw_reset() == FwReset::kResetAndMceToOsVector) {
+          cpus_[id].LeaveFirmware(Source::kMce);
+        }
+        hw.mce = true;
+        break;
       case pb::SYSTEM_RESET: hw.reset = true; break;
       case pb::NMI: hw.nmi = true; break;
       case pb::SMI: hw.smi = true; break;
@@ -52,7 +57,8 @@ void Machine::ApplyHardware(const pb::Event& event) {
         if (config().family() == pb::PPC) {
           // The BMC resets every thread the hardware has enabled, also those firmware holds (openpower-proc-control
           // NMI::nMI: thread_stop + thread_sreset_all over pdbg's thread targets, no OPAL involved).
-          if (cpus_[id].in_firmware() && cpus_[id].fw_reset() == FwReset::kToOsVector) cpus_[id].LeaveFirmware();
+          if (cpus_[id].in_firmware() && cpus_[id].fw_reset() != FwReset::kHolds)
+            cpus_[id].LeaveFirmware(Source::kReset);
           hw.reset = true;
         } else {
           hw.nmi = true;

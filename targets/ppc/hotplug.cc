@@ -101,13 +101,14 @@ Task<> PpcKernel::SmpGenericKickCpu(Cpu& cpu, uint32_t target, bool never_kicked
 }
 
 // A thread Linux never started (smt-enabled=off at boot, or not bootable then): skiboot holds it in its job loop
-// (cpu_state_active); an operator's reset still takes it out (FwReset::kToOsVector, LooseInVectors). The hold ends
+// (cpu_state_active); an operator's reset or a machine check still takes it out into the OS's vectors, where it has
+// no paca (FwReset::kResetAndMceToOsVector, LooseInVectors). The hold ends
 // only when opal_start_cpu's job runs on it: skiboot's opal_start_thread_job clears its record (cpu_give_self_os)
 // and jumps to the address the kernel gave with a fresh stack (Cpu::StartFromFirmware drops this frame; the thread
 // runs FirmwareEntry -> GenericSecondarySmpInit).
 // Source: open-power/skiboot@ecebf4fb3d9c core/cpu.c opal_start_cpu_thread, opal_start_thread_job, cpu_give_self_os.
 Task<> PpcKernel::FirmwareHold(Cpu& cpu) {
-  co_await cpu.enter_firmware(Location::kNeverStarted, "FW-HOLD", FwReset::kToOsVector);
+  co_await cpu.enter_firmware(Location::kNeverStarted, "FW-HOLD", FwReset::kResetAndMceToOsVector);
 }
 
 // The start address opal_start_cpu got: generic_secondary_smp_init (arch/powerpc/kernel/head_64.S), entered in real

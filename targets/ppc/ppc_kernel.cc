@@ -229,13 +229,14 @@ Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
 // An instruction storage interrupt after the initiator's mmu_cleanup_all (MachineKexec): the 0x400 handler
 // (instruction_access_common_real) turns translation back on and the next fetch faults again, 0x400 -> +0x8 ->
 // 0x400 (the QEMU powersave=off run, docs/QEMU.md "After the hand-over"): a CPU looping in the low vectors.
-// An interrupt on a thread Linux never started: only an operator's reset gets one there (it takes the thread out of
-// skiboot, FwReset::kToOsVector). Every powernv vector starts with GET_PACA (exceptions-64s.S: mfspr r13 from
-// HSPRG0) and works on the paca through r13 (the 0x100 idle-wake test stores to PACA_EXNMI, GEN_INT_ENTRY takes the
-// NMI emergency stack from it); this thread never ran SET_PACA, so r13 is whatever firmware left and the handler
-// never reaches system_reset_exception (C code): no crash path, no save, no arrival count. What it then executes
-// is not determined by the source (QEMU: it ended looping in old-kernel vectors, at 0xe40); the model keeps it
-// executing the low vectors until the hand-over overwrites them (then DEAD_CORRUPT, the simulator's code check).
+// An interrupt on a thread Linux never started: only an operator's reset or a machine check gets one there (each
+// takes the thread out of skiboot, FwReset::kResetAndMceToOsVector). Every powernv vector starts with GET_PACA
+// (exceptions-64s.S: mfspr r13 from HSPRG0) and works on the paca through r13 (the 0x100 idle-wake test stores to
+// PACA_EXNMI, GEN_INT_ENTRY takes the NMI emergency stack from it); this thread never ran SET_PACA, so r13 is whatever
+// firmware left and the handler never reaches system_reset_exception (C code): no crash path, no save, no arrival
+// count. What it then executes is not determined by the source (QEMU: it ended looping in old-kernel vectors, at
+// 0xe40); the model keeps it executing the low vectors until the hand-over overwrites them (then DEAD_CORRUPT, the
+// simulator's code check).
 Task<> PpcKernel::LooseInVectors(Cpu& cpu, Source source) {
   cpu.set_code_region(Region::kLowVectors);
   cpu.set_location(Location::kLooseVectors);
