@@ -46,6 +46,10 @@ void Cpu::StartFromFirmware() {
   machine_->Record(id_, TraceKind::kEvent, "FW_START", "firmware starts the thread at the kernel's entry point");
 }
 
+void Cpu::NoteReadIn(ReadLog& log) const {
+  if (log.self != id_) log.cpus.push_back(id_);
+}
+
 void Cpu::Changed() {
   machine_->NoteCpuChanged(id_);
 }

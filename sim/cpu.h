@@ -335,9 +335,13 @@ class Cpu {
   void order_stores() { ++store_epoch_; }
 
  private:
+  // Inline test, out-of-line log: the machine reads CPU state at every step and a log is active only while a blocked
+  // CPU is evaluated (or explore records a step).
   void NoteRead() const {
-    if (ReadLog* log = ReadLog::Current(); log != nullptr && log->self != id_) log->cpus.push_back(id_);
+    if (ReadLog* log = ReadLog::Current(); log != nullptr) [[unlikely]]
+      NoteReadIn(*log);
   }
+  void NoteReadIn(ReadLog& log) const;
   void Changed();  // tells the machine this CPU's observable state changed
 
   Machine* machine_;

@@ -28,6 +28,7 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
   for (uint32_t c = 0; c < n; ++c) cpus_.emplace_back(*this, c, c / threads);
   result_.cpus.resize(n);
   result_.trace.set_record(options_.record_trace);
+  detail_needed_ = options_.record_trace || (options_.observer != nullptr && options_.observer->WantsDetail());
   for (const pb::Event& e : scenario_.events()) {
     events_.push_back(PendingEvent{&e});
     if (e.trigger().has_at_time_ns()) ExtendTimeLimit(e.trigger().at_time_ns());
@@ -81,8 +82,14 @@ Var& Machine::NewVar(SharedVar shared, int64_t init, Region region, std::string 
 std::vector<Var*> Machine::NewVarArray(const std::string& name, int64_t init, Region region) {
   std::vector<Var*> out;
   out.reserve(num_cpus());
+  // "name[c]" built in place: one allocation per name at most (every run of every target declares these).
+  char index[16];
   for (uint32_t c = 0; c < num_cpus(); ++c) {
-    out.push_back(&NewVar(name + "[" + std::to_string(c) + "]", init, region));
+    const int len = std::snprintf(index, sizeof index, "[%u]", c);
+    std::string full;
+    full.reserve(name.size() + static_cast<size_t>(len));
+    full.append(name).append(index, static_cast<size_t>(len));
+    out.push_back(&NewVar(std::move(full), init, region));
   }
   return out;
 }
@@ -211,20 +218,21 @@ void Machine::Overwrite(Region r, uint32_t by_cpu) {
 void Machine::Record(uint32_t cpu, TraceKind kind, Label label, std::string_view detail, int64_t value,
                      TraceTags tags) {
   // One entry reused for every step: assigning into its detail string keeps the capacity, so a run that does not
-  // record its trace (fuzzing) allocates nothing per step here.
+  // record its trace (fuzzing) allocates nothing per step here. Its text is copied only when someone reads it (the
+  // kept trace, an observer that wants it); the hash reads the view.
   TraceEntry& e = scratch_entry_;
   e.step = step_;
   e.time_ns = now_;
   e.cpu = cpu;
   e.kind = kind;
   e.label = label;
-  e.detail.assign(detail);
+  if (detail_needed_) e.detail.assign(detail);
   e.value = value;
   e.tags = tags;
   e.location = cpu != kNoCpu ? cpus_[cpu].location() : Location::kRunOld;
   if (options_.observer != nullptr) options_.observer->OnEntry(e);
   ++trace_pos_;
-  result_.trace.Add(e);
+  result_.trace.Add(e, detail);
 }
 
 void Machine::Book(BookKind kind, uint32_t cpu) {

@@ -280,6 +280,7 @@ class Machine {
   uint64_t step_ = 0;
   uint64_t trace_pos_ = 0;         // trace entries recorded so far (whether or not they are kept)
   TraceEntry scratch_entry_;       // what Record fills for every step (see Record)
+  bool detail_needed_ = true;      // whether Record copies each entry's text into scratch_entry_ (someone reads it)
   uint32_t current_cpu_ = kNoCpu;  // the CPU whose code is executing (for BookEntry::by)
   uint64_t time_limit_ns_ = kTimeLimitNs;
   mutable uint64_t clock_reads_ = 0;
