@@ -157,7 +157,7 @@ Cpu::LocalOp Cpu::monitor(Var& line, Label l) {
         c.set_monitored(&line);
         c.hw().monitor_fired = false;
       },
-      "monitor " + line.name, TraceTags{.var = line.id, .mark = TraceMark::kMonitor});
+      "monitor " + std::string(line.name), TraceTags{.var = line.id, .mark = TraceMark::kMonitor});
 }
 Cpu::MwaitOp Cpu::mwait(Label l) {
   return MwaitOp(*this, l);

@@ -5,7 +5,6 @@
 
 #include <coroutine>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -325,9 +324,10 @@ class Cpu {
   void set_monitored(Var* v);
   uint64_t irq_count() const { return irq_count_; }
   void count_irq() { ++irq_count_; }
-  // The store buffer (memory_model ARCHITECTURE; empty otherwise), oldest first. Only the machine commits it.
-  std::deque<BufferedStore>& store_buffer() { return store_buffer_; }
-  const std::deque<BufferedStore>& store_buffer() const { return store_buffer_; }
+  // The store buffer (memory_model ARCHITECTURE; empty otherwise), oldest first. Only the machine commits it. A
+  // vector: it usually holds a few stores, and unlike a deque an empty one allocates nothing (every CPU of every run).
+  std::vector<BufferedStore>& store_buffer() { return store_buffer_; }
+  const std::vector<BufferedStore>& store_buffer() const { return store_buffer_; }
   // The newest buffered store to v, if any: the value this CPU's own loads see.
   const BufferedStore* Forward(const Var& v) const;
   // How many write barriers (and release stores) this CPU has executed: the epoch of its next buffered store.
@@ -354,7 +354,7 @@ class Cpu {
   Region vector_region_ = Region::kOldKernelText;
   Var* monitored_ = nullptr;
   SourceMask held_sources_ = 0;
-  std::deque<BufferedStore> store_buffer_;
+  std::vector<BufferedStore> store_buffer_;
   uint32_t store_epoch_ = 0;
   uint64_t irq_count_ = 0;
   bool irq_enabled_ = true;

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <set>
 
 namespace crashdiff {
 
@@ -62,10 +64,44 @@ bool Machine::never_started(uint32_t id) const {
   return std::find(ns.begin(), ns.end(), id) != ns.end();
 }
 
-Var& Machine::NewVar(std::string name, int64_t init, Region region) {
+namespace {
+
+// Variable names, interned per thread. Every run of every target declares the same few hundred names (a model's
+// variables, "name[cpu]" for its per-CPU arrays): building and freeing each as a string per run was a large part
+// of a short run's cost. Per thread, so no lock (a campaign forks its workers); a Machine lives on one thread.
+class NamePool {
+ public:
+  static NamePool& Get() {
+    static thread_local NamePool pool;
+    return pool;
+  }
+  std::string_view Intern(std::string_view name) { return *names_.emplace(name).first; }
+  // "base[0]" ... "base[n-1]".
+  const std::vector<std::string_view>& Array(std::string_view base, uint32_t n) {
+    auto it = arrays_.find(base);
+    if (it == arrays_.end()) it = arrays_.emplace(std::string(base), std::vector<std::string_view>()).first;
+    std::vector<std::string_view>& list = it->second;
+    for (uint32_t c = static_cast<uint32_t>(list.size()); c < n; ++c) {
+      list.push_back(Intern(std::string(base) + "[" + std::to_string(c) + "]"));
+    }
+    return list;
+  }
+
+ private:
+  std::set<std::string, std::less<>> names_;  // node-based: views into it stay valid
+  std::map<std::string, std::vector<std::string_view>, std::less<>> arrays_;
+};
+
+}  // namespace
+
+Var& Machine::NewVar(std::string_view name, int64_t init, Region region) {
+  return NewNamedVar(NamePool::Get().Intern(name), init, region);
+}
+
+Var& Machine::NewNamedVar(std::string_view interned, int64_t init, Region region) {
   Var& v = vars_.emplace_back();
   v.id = static_cast<uint32_t>(vars_.size() - 1);
-  v.name = std::move(name);
+  v.name = interned;
   v.value = init;
   v.value.set_id(v.id);
   var_waiters_.emplace_back();
@@ -73,24 +109,17 @@ Var& Machine::NewVar(std::string name, int64_t init, Region region) {
   return v;
 }
 
-Var& Machine::NewVar(SharedVar shared, int64_t init, Region region, std::string name) {
-  Var& v = NewVar(name.empty() ? std::string(Name(shared)) : std::move(name), init, region);
+Var& Machine::NewVar(SharedVar shared, int64_t init, Region region, std::string_view name) {
+  Var& v = NewVar(name.empty() ? Name(shared) : name, init, region);
   v.shared = shared;
   return v;
 }
 
-std::vector<Var*> Machine::NewVarArray(const std::string& name, int64_t init, Region region) {
+std::vector<Var*> Machine::NewVarArray(std::string_view name, int64_t init, Region region) {
   std::vector<Var*> out;
   out.reserve(num_cpus());
-  // "name[c]" built in place: one allocation per name at most (every run of every target declares these).
-  char index[16];
-  for (uint32_t c = 0; c < num_cpus(); ++c) {
-    const int len = std::snprintf(index, sizeof index, "[%u]", c);
-    std::string full;
-    full.reserve(name.size() + static_cast<size_t>(len));
-    full.append(name).append(index, static_cast<size_t>(len));
-    out.push_back(&NewVar(std::move(full), init, region));
-  }
+  const std::vector<std::string_view>& names = NamePool::Get().Array(name, num_cpus());
+  for (uint32_t c = 0; c < num_cpus(); ++c) out.push_back(&NewNamedVar(names[c], init, region));
   return out;
 }
 
@@ -117,7 +146,7 @@ void Machine::Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMa
 // waits and the oracle see the commit.
 
 void Machine::BufferStore(Cpu& cpu, BufferedStore store) {
-  std::deque<BufferedStore>& buffer = cpu.store_buffer();
+  std::vector<BufferedStore>& buffer = cpu.store_buffer();
   TraceTags tags;
   if (store.var != nullptr) {
     ++store.var->buffered;
@@ -136,7 +165,7 @@ void Machine::CommitOldest(Cpu& cpu) {
 
 size_t Machine::CommitIndex(const Cpu& cpu, std::string_view store) const {
   if (!reorders_stores_ || store.empty()) return 0;
-  const std::deque<BufferedStore>& buffer = cpu.store_buffer();
+  const std::vector<BufferedStore>& buffer = cpu.store_buffer();
   for (size_t i = 0; i < buffer.size(); ++i) {
     const BufferedStore& s = buffer[i];
     if ((s.var != nullptr ? std::string_view(s.var->name) : std::string_view(s.what)) != store) continue;
@@ -147,7 +176,7 @@ size_t Machine::CommitIndex(const Cpu& cpu, std::string_view store) const {
 }
 
 void Machine::Commit(Cpu& cpu, size_t index) {
-  std::deque<BufferedStore>& buffer = cpu.store_buffer();
+  std::vector<BufferedStore>& buffer = cpu.store_buffer();
   BufferedStore s = std::move(buffer[index]);
   buffer.erase(buffer.begin() + static_cast<std::ptrdiff_t>(index));
   if (buffer.empty()) SetBufferRunnable(cpu.id(), false);
