@@ -4,8 +4,10 @@
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
-#include <set>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace crashdiff {
 
@@ -75,11 +77,14 @@ class NamePool {
     static thread_local NamePool pool;
     return pool;
   }
-  std::string_view Intern(std::string_view name) { return *names_.emplace(name).first; }
+  std::string_view Intern(std::string_view name) {
+    if (const auto it = names_.find(name); it != names_.end()) return *it;
+    return *names_.insert(storage_.emplace_back(name)).first;
+  }
   // "base[0]" ... "base[n-1]".
   const std::vector<std::string_view>& Array(std::string_view base, uint32_t n) {
-    auto it = arrays_.find(base);
-    if (it == arrays_.end()) it = arrays_.emplace(std::string(base), std::vector<std::string_view>()).first;
+    auto it = arrays_.find(Intern(base));
+    if (it == arrays_.end()) it = arrays_.emplace(Intern(base), std::vector<std::string_view>()).first;
     std::vector<std::string_view>& list = it->second;
     for (uint32_t c = static_cast<uint32_t>(list.size()); c < n; ++c) {
       list.push_back(Intern(std::string(base) + "[" + std::to_string(c) + "]"));
@@ -88,8 +93,9 @@ class NamePool {
   }
 
  private:
-  std::set<std::string, std::less<>> names_;  // node-based: views into it stay valid
-  std::map<std::string, std::vector<std::string_view>, std::less<>> arrays_;
+  std::deque<std::string> storage_;             // never moves its strings: the views below stay valid
+  std::unordered_set<std::string_view> names_;  // views into storage_
+  std::unordered_map<std::string_view, std::vector<std::string_view>> arrays_;
 };
 
 }  // namespace
