@@ -1,6 +1,7 @@
 #include "sim/machine.h"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +32,7 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
   cpus_.reserve(n);
   for (uint32_t c = 0; c < n; ++c) cpus_.emplace_back(*this, c, c / threads);
   result_.cpus.resize(n);
+  result_.book.reserve(4 * size_t{n});  // a few bookkeeping calls per CPU: no regrowth in a typical run
   result_.trace.set_record(options_.record_trace);
   detail_needed_ = options_.record_trace || (options_.observer != nullptr && options_.observer->WantsDetail());
   for (const pb::Event& e : scenario_.events()) {
@@ -364,6 +366,21 @@ void Machine::PopFinishedFrames(Cpu& cpu) {
 
 // ---- Scheduling ----
 
+namespace {
+
+// The sources that can be taken as an interrupt, and those of them interrupts-off blocks (the hw.h table).
+constexpr SourceMask SourcesWhere(bool SourceInfo::*field) {
+  SourceMask m = 0;
+  for (size_t i = 0; i < kNumSources; ++i) {
+    if (kSourceInfo[i].*field) m |= Bit(static_cast<Source>(i));
+  }
+  return m;
+}
+constexpr SourceMask kInterruptSources = SourcesWhere(&SourceInfo::interrupt);
+constexpr SourceMask kMaskableSources = SourcesWhere(&SourceInfo::maskable);
+
+}  // namespace
+
 std::optional<Source> Machine::DeliverableInterrupt(const Cpu& cpu) const {
   if (cpu.finished() || cpu.in_firmware()) return std::nullopt;
   // Nothing pending is the common case for every CPU at every step: test it before the virtual call.
@@ -371,16 +388,12 @@ std::optional<Source> Machine::DeliverableInterrupt(const Cpu& cpu) const {
   if (pending == 0) return std::nullopt;
   const Frame& top = cpu.frames().back();
   if (top.op != nullptr && top.op->HandlesWakes() && cpu.blocked()) return std::nullopt;
-  for (size_t i = 0; i < kNumSources; ++i) {
-    const auto s = static_cast<Source>(i);
-    const SourceInfo& info = Info(s);
-    if (!(pending & Bit(s)) || !info.interrupt) continue;
-    if (cpu.held_sources() & Bit(s)) continue;
-    if (info.maskable && !cpu.irq_enabled()) continue;
-    if (s == Source::kNmi && cpu.in_nmi()) continue;  // NMIs do not nest
-    return s;
-  }
-  return std::nullopt;
+  // The takeable sources as a mask; the lowest source id among them is the one taken (table order).
+  SourceMask takeable = pending & kInterruptSources & ~cpu.held_sources();
+  if (!cpu.irq_enabled()) takeable &= ~kMaskableSources;
+  if (cpu.in_nmi()) takeable &= ~Bit(Source::kNmi);  // NMIs do not nest
+  if (takeable == 0) return std::nullopt;
+  return static_cast<Source>(std::countr_zero(takeable));
 }
 
 bool Machine::Runnable(const Cpu& cpu) const {
