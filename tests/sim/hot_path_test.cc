@@ -1,6 +1,6 @@
-// The step loop's constant-cost paths (docs/PERFORMANCE.md, issue 16): what they skip must not change what a run
-// is. A run that keeps no trace and whose observer reads no entry text copies no text, and hashes the same; step
-// descriptions are views of literals or owned strings; the XIVE queue is a FIFO; variable names are interned.
+// The step loop's constant-cost paths (docs/PERFORMANCE.md, per-step constant cost): what they skip must not change
+// what a run is. A run that keeps no trace and whose observer reads no entry text copies no text, and hashes the same;
+// step descriptions are views of literals or owned strings; the XIVE queue is a FIFO; variable names are interned.
 #include <gtest/gtest.h>
 
 #include <filesystem>
