@@ -25,7 +25,7 @@ Observed Observe(const pb::Scenario& scenario, bool keep_trace, RunFn run) {
   options.observer = &builder;
   Observed o;
   o.result = run(options);
-  o.facts = builder.facts();
+  o.facts = builder.TakeFacts();
   return o;
 }
 

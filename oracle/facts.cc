@@ -279,7 +279,7 @@ Facts FactsFromRun(const RunResult& result) {
     if (i < entries.size()) builder.OnEntry(entries[i]);
   }
   while (next_book < result.book.size()) builder.OnBook(result.book[next_book++]);
-  return builder.facts();
+  return builder.TakeFacts();
 }
 
 }  // namespace crashdiff

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sim/machine.h"
@@ -128,7 +129,10 @@ class FactsBuilder : public RunObserver {
   explicit FactsBuilder(uint32_t num_cpus);
   void OnEntry(const TraceEntry& e) override;
   void OnBook(const BookEntry& b) override;
+  bool WantsDetail() const override { return false; }  // facts recognise entries by tags, never by text
   const Facts& facts() const { return facts_; }
+  // The facts, moved out (the builder is done): a differential run takes them without copying every CPU's.
+  Facts TakeFacts() { return std::move(facts_); }
 
  private:
   void OnLocation(uint32_t cpu, Location l, const TraceEntry& e);

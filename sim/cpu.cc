@@ -1,5 +1,8 @@
 #include "sim/cpu.h"
 
+#include <array>
+#include <string>
+
 #include "sim/machine.h"
 
 namespace crashdiff {
@@ -50,6 +53,10 @@ void Cpu::StartFromFirmware() {
   machine_->Record(id_, TraceKind::kEvent, "FW_START", "firmware starts the thread at the kernel's entry point");
 }
 
+void Cpu::NoteReadIn(ReadLog& log) const {
+  if (log.self != id_) log.cpus.push_back(id_);
+}
+
 void Cpu::Changed() {
   machine_->NoteCpuChanged(id_);
 }
@@ -81,7 +88,7 @@ void CommitStoreBuffer(Cpu& cpu) {
   cpu.machine().CommitStores(cpu);
 }
 
-void RecordHw(Cpu& cpu, Label label, const std::string& what, int64_t value) {
+void RecordHw(Cpu& cpu, Label label, std::string_view what, int64_t value) {
   cpu.machine().Record(cpu.id(), TraceKind::kHw, label, what, value);
 }
 
@@ -113,10 +120,10 @@ Cpu::WriteOp Cpu::store_release(Var& v, int64_t value, Label l) {
 Cpu::WriteOp Cpu::store_after_mb(Var& v, int64_t value, Label l) {
   return WriteOp(*this, v, value, l, nullptr, WriteOp::Order::kAfterFullBarrier);
 }
-Cpu::LocalOp Cpu::hw_store(Label l, std::string what, std::function<void()> f, bool sync_first) {
+Cpu::LocalOp Cpu::hw_store(Label l, Text what, std::function<void()> f, bool sync_first) {
   return LocalOp(*this, l, nullptr, std::move(what), TraceTags{}, std::move(f), sync_first);
 }
-Cpu::LocalOp Cpu::local(Label l, std::string what) {
+Cpu::LocalOp Cpu::local(Label l, Text what) {
   return LocalOp(*this, l, nullptr, std::move(what));
 }
 Cpu::LocalOp Cpu::irq_disable(Label l) {
@@ -134,10 +141,10 @@ Cpu::WaitOp Cpu::delay(uint64_t ns, Label l) {
 Cpu::StopOp Cpu::enter_stop(SourceMask wake_enable, bool loses_state, Label l) {
   return StopOp(*this, wake_enable, loses_state, l);
 }
-Cpu::StopOp Cpu::enter_stop_lpcr(bool loses_state, Label l, std::optional<uint64_t> kernel_lpcr, std::string what) {
+Cpu::StopOp Cpu::enter_stop_lpcr(bool loses_state, Label l, std::optional<uint64_t> kernel_lpcr, Text what) {
   return StopOp(*this, 0, loses_state, l, /*from_lpcr=*/true, kernel_lpcr, std::move(what));
 }
-Cpu::LocalOp Cpu::mtspr_lpcr(uint64_t value, bool stop_api, Label l, std::string what) {
+Cpu::LocalOp Cpu::mtspr_lpcr(uint64_t value, bool stop_api, Label l, Text what) {
   return LocalOp(
       *this, l,
       [value, stop_api](Cpu& c) {
@@ -147,7 +154,7 @@ Cpu::LocalOp Cpu::mtspr_lpcr(uint64_t value, bool stop_api, Label l, std::string
       },
       std::move(what));
 }
-Cpu::LocalOp Cpu::mtspr_dec(uint64_t ns, Label l, std::string what) {
+Cpu::LocalOp Cpu::mtspr_dec(uint64_t ns, Label l, Text what) {
   return LocalOp(*this, l, [ns](Cpu& c) { c.machine().ArmDec(c, ns); }, std::move(what));
 }
 Cpu::LocalOp Cpu::monitor(Var& line, Label l) {
@@ -157,7 +164,7 @@ Cpu::LocalOp Cpu::monitor(Var& line, Label l) {
         c.set_monitored(&line);
         c.hw().monitor_fired = false;
       },
-      "monitor " + line.name, TraceTags{.var = line.id, .mark = TraceMark::kMonitor});
+      "monitor " + std::string(line.name), TraceTags{.var = line.id, .mark = TraceMark::kMonitor});
 }
 Cpu::MwaitOp Cpu::mwait(Label l) {
   return MwaitOp(*this, l);
@@ -171,8 +178,7 @@ Cpu::ParkOp Cpu::park(Location l, Label label) {
 Cpu::ParkOp Cpu::enter_firmware(Location l, Label label, FwReset reset) {
   return ParkOp(*this, l, true, label, reset);
 }
-Cpu::HandoverOp Cpu::handover(std::vector<Region> overwritten, Label l, std::string what,
-                              std::function<void()> in_sequence) {
+Cpu::HandoverOp Cpu::handover(std::vector<Region> overwritten, Label l, Text what, std::function<void()> in_sequence) {
   return HandoverOp(*this, std::move(overwritten), l, std::move(what), std::move(in_sequence));
 }
 Cpu::LocalOp Cpu::overwrite(Region r, Label l) {
@@ -231,7 +237,7 @@ PendingOp::Result Cpu::LocalOp::Execute(Cpu& cpu) {
     Machine& m = cpu.machine();
     if (sync_first_) m.CommitStores(cpu);
     if (m.buffers_stores()) {
-      m.BufferStore(cpu, BufferedStore{nullptr, 0, label, std::move(hw_store_), what_});
+      m.BufferStore(cpu, BufferedStore{nullptr, 0, label, std::move(hw_store_), std::string(what_.view())});
     } else {
       hw_store_();
       RecordHw(cpu, label, what_, 0);
@@ -282,6 +288,16 @@ std::optional<Source> FirstPending(const CpuHw& hw, SourceMask mask) {
   return std::nullopt;
 }
 
+// "stop wake <source>", built once per source (a wake's entry text).
+std::string_view StopWakeText(Source s) {
+  static const std::array<std::string, kNumSources> texts = [] {
+    std::array<std::string, kNumSources> t;
+    for (size_t i = 0; i < kNumSources; ++i) t[i] = "stop wake " + std::string(Name(static_cast<Source>(i)));
+    return t;
+  }();
+  return texts[static_cast<size_t>(s)];
+}
+
 constexpr SourceMask kAlwaysWakesStop =
     Bit(Source::kReset) | Bit(Source::kMce) | Bit(Source::kHmi) | Bit(Source::kSpurious);
 
@@ -305,7 +321,7 @@ PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
   }
   result_ = Wake{*s, Info(*s).srr1};
   if (Info(*s).consumed_by_wake) cpu.hw().Clear(*s);
-  m.Record(cpu.id(), TraceKind::kWake, label, "stop wake " + std::string(Name(*s)), result_.srr1, kStopTags);
+  m.Record(cpu.id(), TraceKind::kWake, label, StopWakeText(*s), result_.srr1, kStopTags);
   // A state-losing stop wakes through the system-reset vector: after hand-over that vector is the next kernel's.
   if (loses_state_ && m.overwritten(cpu.vector_region())) {
     m.Corrupt(cpu, "woke from state-losing stop into replaced reset vector");
@@ -342,13 +358,13 @@ PendingOp::Result Cpu::MwaitOp::Execute(Cpu& cpu) {
     irqs_at_start_ = cpu.irq_count();
     cpu.set_location(Location::kStoppedHw);
   }
-  std::string why;
+  std::string_view why;  // the entry's whole text: "mwait wake <reason>"
   if (cpu.hw().monitor_fired)
-    why = "monitor";
+    why = "mwait wake monitor";
   else if (cpu.hw().spurious)
-    why = "spurious";
+    why = "mwait wake spurious";
   else if (cpu.irq_count() != irqs_at_start_)
-    why = "interrupt";
+    why = "mwait wake interrupt";
   if (why.empty()) {
     if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "mwait", 0, kMwaitTags);
     return Result::kBlocked;
@@ -356,7 +372,7 @@ PendingOp::Result Cpu::MwaitOp::Execute(Cpu& cpu) {
   cpu.hw().spurious = false;
   cpu.hw().monitor_fired = false;
   cpu.set_monitored(nullptr);
-  m.Record(cpu.id(), TraceKind::kWake, label, "mwait wake " + why, 0, kMwaitTags);
+  m.Record(cpu.id(), TraceKind::kWake, label, why, 0, kMwaitTags);
   cpu.set_location(before_);
   return Result::kDone;
 }

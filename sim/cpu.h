@@ -5,7 +5,6 @@
 
 #include <coroutine>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,6 +17,7 @@
 #include "sim/location.h"
 #include "sim/memory.h"
 #include "sim/task.h"
+#include "sim/text.h"
 
 namespace crashdiff {
 
@@ -228,7 +228,7 @@ class Cpu {
   // smp_mb() then a plain store with nothing modelled between (powerpc nmi_ipi_unlock): the barrier's commit of
   // every earlier store and the store are one step.
   WriteOp store_after_mb(Var& v, int64_t value, Label l);
-  LocalOp local(Label l, std::string what = {});  // a private step (register save, printk ...)
+  LocalOp local(Label l, Text what = {});         // a private step (register save, printk ...)
   LocalOp irq_disable(Label l);                   // hard-disable (MSR[EE]=0 / cli / DAIF)
   LocalOp irq_enable(Label l);
   // Blocks until pred() holds or timeout_ns passes; returns whether pred held. O(1) steps however long.
@@ -241,13 +241,12 @@ class Cpu {
   // state-losing wake restores the LPCR from the stop-api image (slw_lpcr, the SLW engine) and then, if
   // kernel_lpcr is set, the kernel's real-mode wake path writes that saved value back (described by what), in
   // the same step: the register is private to the thread, and nothing the model has runs in between.
-  StopOp enter_stop_lpcr(bool loses_state, Label l, std::optional<uint64_t> kernel_lpcr = std::nullopt,
-                         std::string what = {});
+  StopOp enter_stop_lpcr(bool loses_state, Label l, std::optional<uint64_t> kernel_lpcr = std::nullopt, Text what = {});
   // mtspr LPCR, value; stop_api: also program the stop-api image with it (opal_slw_set_reg): both are this
   // thread's private state, so one step loses no interleaving.
-  LocalOp mtspr_lpcr(uint64_t value, bool stop_api, Label l, std::string what);
+  LocalOp mtspr_lpcr(uint64_t value, bool stop_api, Label l, Text what);
   // mtspr DEC: the decrementer expires ns from now and latches DEC (kForever: it does not expire in the run).
-  LocalOp mtspr_dec(uint64_t ns, Label l, std::string what);
+  LocalOp mtspr_dec(uint64_t ns, Label l, Text what);
   LocalOp monitor(Var& line, Label l);  // x86 MONITOR: arm the monitor on line
   // x86 MWAIT: ends on a store to the monitored line, a spurious wake, or after a taken interrupt returns.
   MwaitOp mwait(Label l);
@@ -262,21 +261,21 @@ class Cpu {
   // in_sequence (optional, described by what): hardware work the kexec sequence does in real mode between copying
   // the vectors and the jump (powerpc's hash-table clear), in the same step: no protocol step of another CPU comes
   // between the sequence's parts.
-  HandoverOp handover(std::vector<Region> overwritten, Label l, std::string what = {},
+  HandoverOp handover(std::vector<Region> overwritten, Label l, Text what = {},
                       std::function<void()> in_sequence = nullptr);
   // Overwrites one region (kexec relocation copying the new image); a step of its own.
   LocalOp overwrite(Region r, Label l);
   // An atomic operation on hardware state (latches of this or another CPU): f() runs when scheduled.
   template <typename F>
-  auto hw_op(Label l, std::string what, F f);
+  auto hw_op(Label l, Text what, F f);
   // A hardware op whose kernel path makes every earlier store visible first, with no step of its own: an IPI
   // send behind x86 x2APIC's weak_wrmsr_fence, or arm64 GICv3's dsb(ishst) before the SGI register write.
   template <typename F>
-  auto ordered_hw_op(Label l, std::string what, F f);
+  auto ordered_hw_op(Label l, Text what, F f);
   // A store-like write to hardware state (msgclr; an MMIO store to the CPU's interrupt controller): with store
   // buffers it is buffered like a store, and f() runs when the buffer commits it. sync_first: the accessor
   // commits this CPU's earlier stores first (powerpc out_8() starts with a sync), with no step of its own.
-  LocalOp hw_store(Label l, std::string what, std::function<void()> f, bool sync_first = false);
+  LocalOp hw_store(Label l, Text what, std::function<void()> f, bool sync_first = false);
 
   // ---- Used by the machine. ----
   std::vector<Frame>& frames() { return frames_; }
@@ -331,9 +330,10 @@ class Cpu {
   void set_monitored(Var* v);
   uint64_t irq_count() const { return irq_count_; }
   void count_irq() { ++irq_count_; }
-  // The store buffer (memory_model ARCHITECTURE; empty otherwise), oldest first. Only the machine commits it.
-  std::deque<BufferedStore>& store_buffer() { return store_buffer_; }
-  const std::deque<BufferedStore>& store_buffer() const { return store_buffer_; }
+  // The store buffer (memory_model ARCHITECTURE; empty otherwise), oldest first. Only the machine commits it. A
+  // vector: it usually holds a few stores, and unlike a deque an empty one allocates nothing (every CPU of every run).
+  std::vector<BufferedStore>& store_buffer() { return store_buffer_; }
+  const std::vector<BufferedStore>& store_buffer() const { return store_buffer_; }
   // The newest buffered store to v, if any: the value this CPU's own loads see.
   const BufferedStore* Forward(const Var& v) const;
   // How many write barriers (and release stores) this CPU has executed: the epoch of its next buffered store.
@@ -341,9 +341,13 @@ class Cpu {
   void order_stores() { ++store_epoch_; }
 
  private:
+  // Inline test, out-of-line log: the machine reads CPU state at every step and a log is active only while a blocked
+  // CPU is evaluated (or explore records a step).
   void NoteRead() const {
-    if (ReadLog* log = ReadLog::Current(); log != nullptr && log->self != id_) log->cpus.push_back(id_);
+    if (ReadLog* log = ReadLog::Current(); log != nullptr) [[unlikely]]
+      NoteReadIn(*log);
   }
+  void NoteReadIn(ReadLog& log) const;
   void Changed();  // tells the machine this CPU's observable state changed
 
   Machine* machine_;
@@ -356,7 +360,7 @@ class Cpu {
   Region vector_region_ = Region::kOldKernelText;
   Var* monitored_ = nullptr;
   SourceMask held_sources_ = 0;
-  std::deque<BufferedStore> store_buffer_;
+  std::vector<BufferedStore> store_buffer_;
   uint32_t store_epoch_ = 0;
   uint64_t irq_count_ = 0;
   bool irq_enabled_ = true;
@@ -421,7 +425,7 @@ class Cpu::RmwOp : public Op<int64_t> {
 
 class Cpu::LocalOp : public Op<void> {
  public:
-  LocalOp(Cpu& c, Label l, std::function<void(Cpu&)> effect, std::string what, TraceTags tags = {},
+  LocalOp(Cpu& c, Label l, std::function<void(Cpu&)> effect, Text what, TraceTags tags = {},
           std::function<void()> hw_store = nullptr, bool sync_first = false)
       : Op(c, l),
         effect_(std::move(effect)),
@@ -433,7 +437,7 @@ class Cpu::LocalOp : public Op<void> {
 
  private:
   std::function<void(Cpu&)> effect_;
-  std::string what_;
+  Text what_;
   TraceTags tags_;                  // set only by the simulator's own operations (barrier, monitor)
   std::function<void()> hw_store_;  // Cpu::hw_store: a store-like hardware write, recorded as kHw
   bool sync_first_;
@@ -457,7 +461,7 @@ class Cpu::WaitOp : public Op<bool> {
 class Cpu::StopOp : public Op<Wake> {
  public:
   StopOp(Cpu& c, SourceMask enable, bool loses_state, Label l, bool from_lpcr = false,
-         std::optional<uint64_t> kernel_lpcr = std::nullopt, std::string what = {})
+         std::optional<uint64_t> kernel_lpcr = std::nullopt, Text what = {})
       : Op(c, l),
         enable_(enable),
         loses_state_(loses_state),
@@ -474,7 +478,7 @@ class Cpu::StopOp : public Op<Wake> {
   bool loses_state_;
   bool from_lpcr_;
   std::optional<uint64_t> kernel_lpcr_;
-  std::string kernel_what_;
+  Text kernel_what_;
   bool started_ = false;
   Location before_ = Location::kOfflineLoop;
 };
@@ -518,14 +522,14 @@ class Cpu::ParkOp : public Op<void> {
 
 class Cpu::HandoverOp : public Op<void> {
  public:
-  HandoverOp(Cpu& c, std::vector<Region> regions, Label l, std::string what, std::function<void()> in_sequence)
+  HandoverOp(Cpu& c, std::vector<Region> regions, Label l, Text what, std::function<void()> in_sequence)
       : Op(c, l), regions_(std::move(regions)), what_(std::move(what)), in_sequence_(std::move(in_sequence)) {}
   Result Execute(Cpu& cpu) override;
   bool CanProceed(const Cpu& /*cpu*/) const override { return false; }
 
  private:
   std::vector<Region> regions_;
-  std::string what_;
+  Text what_;
   std::function<void()> in_sequence_;
 };
 
@@ -534,7 +538,7 @@ void CommitStoreBuffer(Cpu& cpu);  // Machine::CommitStores (the machine is inco
 template <typename T, typename F>
 class Cpu::HwOp : public Op<T> {
  public:
-  HwOp(Cpu& c, Label l, std::string what, F f, bool ordered = false)
+  HwOp(Cpu& c, Label l, Text what, F f, bool ordered = false)
       : Op<T>(c, l), what_(std::move(what)), f_(std::move(f)), ordered_(ordered) {}
   PendingOp::Result Execute(Cpu& cpu) override {
     if (ordered_) CommitStoreBuffer(cpu);
@@ -546,7 +550,7 @@ class Cpu::HwOp : public Op<T> {
   }
 
  private:
-  std::string what_;
+  Text what_;
   F f_;
   bool ordered_;
 };
@@ -554,7 +558,7 @@ class Cpu::HwOp : public Op<T> {
 template <typename F>
 class Cpu::HwOp<void, F> : public Op<void> {
  public:
-  HwOp(Cpu& c, Label l, std::string what, F f, bool ordered = false)
+  HwOp(Cpu& c, Label l, Text what, F f, bool ordered = false)
       : Op<void>(c, l), what_(std::move(what)), f_(std::move(f)), ordered_(ordered) {}
   PendingOp::Result Execute(Cpu& cpu) override {
     if (ordered_) CommitStoreBuffer(cpu);
@@ -564,21 +568,21 @@ class Cpu::HwOp<void, F> : public Op<void> {
   }
 
  private:
-  std::string what_;
+  Text what_;
   F f_;
   bool ordered_;
 };
 
-void RecordHw(Cpu& cpu, Label label, const std::string& what, int64_t value);
+void RecordHw(Cpu& cpu, Label label, std::string_view what, int64_t value);
 
 template <typename F>
-auto Cpu::hw_op(Label l, std::string what, F f) {
+auto Cpu::hw_op(Label l, Text what, F f) {
   using T = decltype(f());
   return HwOp<T, F>(*this, l, std::move(what), std::move(f));
 }
 
 template <typename F>
-auto Cpu::ordered_hw_op(Label l, std::string what, F f) {
+auto Cpu::ordered_hw_op(Label l, Text what, F f) {
   using T = decltype(f());
   return HwOp<T, F>(*this, l, std::move(what), std::move(f), /*ordered=*/true);
 }

@@ -23,26 +23,6 @@ bool CpuHw::Pending(Source s) const {
   return false;
 }
 
-SourceMask CpuHw::PendingMask() const {
-  // Called for every CPU at every step: straight-line bit tests, no loop over the table.
-  SourceMask m = 0;
-  if (reset) m |= Bit(Source::kReset);
-  if (mce) m |= Bit(Source::kMce);
-  if (hmi) m |= Bit(Source::kHmi);
-  if (nmi) m |= Bit(Source::kNmi);
-  if (smi) m |= Bit(Source::kSmi);
-  if (init) m |= Bit(Source::kInit);
-  if (doorbell) m |= Bit(Source::kHdoorbell);
-  if (mfrr != kMfrrNone || !device_pending.empty()) m |= Bit(Source::kExternal);
-  if (!xive_queue.empty()) m |= Bit(Source::kHvi);
-  if (!ipi_vectors.empty()) m |= Bit(Source::kIpi);
-  if (dec) m |= Bit(Source::kDec);
-  if (spurious) m |= Bit(Source::kSpurious);
-  if (monitor_fired) m |= Bit(Source::kMonitor);
-  if (isi) m |= Bit(Source::kIsi);
-  return m;
-}
-
 void CpuHw::Clear(Source s) {
   switch (s) {
     case Source::kReset: reset = false; break;

@@ -3,10 +3,11 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <set>
 #include <string_view>
+#include <vector>
 
 namespace crashdiff {
 
@@ -71,6 +72,33 @@ struct XiveEntry {
   uint32_t vector;
 };
 
+// A first-in first-out queue with the deque operations the models use. Unlike a std::deque, an empty one allocates
+// nothing: every CPU of every run has a XIVE queue, and most never hold an entry.
+template <typename T>
+class Fifo {
+ public:
+  bool empty() const { return head_ == items_.size(); }
+  size_t size() const { return items_.size() - head_; }
+  T& front() { return items_[head_]; }
+  const T& front() const { return items_[head_]; }
+  void push_back(const T& v) { items_.push_back(v); }
+  void pop_front() {
+    if (++head_ == items_.size()) clear();
+  }
+  void clear() {
+    items_.clear();
+    head_ = 0;
+  }
+  auto begin() { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  auto end() { return items_.end(); }
+  auto begin() const { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  auto end() const { return items_.end(); }
+
+ private:
+  std::vector<T> items_;
+  size_t head_ = 0;
+};
+
 // The latches of one hardware thread. Model code reads and changes these only through Cpu step operations, so
 // every set and clear is a scheduling point.
 struct CpuHw {
@@ -84,7 +112,7 @@ struct CpuHw {
   uint8_t mfrr = kMfrrNone;              // XICS IPI register: a single value, so wakes merge
   std::set<uint32_t> device_pending;     // XICS device vectors presented to this thread
   std::set<uint32_t> masked_vectors;     // vectors masked at the source by an offline flush
-  std::deque<XiveEntry> xive_queue;      // XIVE event queue (HVI)
+  Fifo<XiveEntry> xive_queue;            // XIVE event queue (HVI)
   std::set<uint32_t> ipi_vectors;        // x86/arm64 ordinary IPIs (reboot vector, IPI_CPU_STOP)
   std::set<uint32_t> taken_ipi_vectors;  // the vectors the last taken IPI interrupt delivered (set by Clear)
   bool dec = false;
@@ -93,7 +121,25 @@ struct CpuHw {
   bool isi = false;            // powerpc: the next instruction fetch with translation on faults (hash table cleared)
 
   bool Pending(Source s) const;
-  SourceMask PendingMask() const;
+  // Called for every CPU the machine evaluates at every step: straight-line bit tests, inline.
+  SourceMask PendingMask() const {
+    SourceMask m = 0;
+    if (reset) m |= Bit(Source::kReset);
+    if (mce) m |= Bit(Source::kMce);
+    if (hmi) m |= Bit(Source::kHmi);
+    if (nmi) m |= Bit(Source::kNmi);
+    if (smi) m |= Bit(Source::kSmi);
+    if (init) m |= Bit(Source::kInit);
+    if (doorbell) m |= Bit(Source::kHdoorbell);
+    if (mfrr != kMfrrNone || !device_pending.empty()) m |= Bit(Source::kExternal);
+    if (!xive_queue.empty()) m |= Bit(Source::kHvi);
+    if (!ipi_vectors.empty()) m |= Bit(Source::kIpi);
+    if (dec) m |= Bit(Source::kDec);
+    if (spurious) m |= Bit(Source::kSpurious);
+    if (monitor_fired) m |= Bit(Source::kMonitor);
+    if (isi) m |= Bit(Source::kIsi);
+    return m;
+  }
   void Clear(Source s);  // what taking / being woken by s clears (table: cleared_on_take / consumed_by_wake)
 };
 

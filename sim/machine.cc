@@ -1,9 +1,14 @@
 #include "sim/machine.h"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace crashdiff {
 
@@ -27,7 +32,9 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
   cpus_.reserve(n);
   for (uint32_t c = 0; c < n; ++c) cpus_.emplace_back(*this, c, c / threads);
   result_.cpus.resize(n);
+  result_.book.reserve(4 * size_t{n});  // a few bookkeeping calls per CPU: no regrowth in a typical run
   result_.trace.set_record(options_.record_trace);
+  detail_needed_ = options_.record_trace || (options_.observer != nullptr && options_.observer->WantsDetail());
   for (const pb::Event& e : scenario_.events()) {
     events_.push_back(PendingEvent{&e});
     if (e.trigger().has_at_time_ns()) ExtendTimeLimit(e.trigger().at_time_ns());
@@ -61,10 +68,48 @@ bool Machine::never_started(uint32_t id) const {
   return std::find(ns.begin(), ns.end(), id) != ns.end();
 }
 
-Var& Machine::NewVar(std::string name, int64_t init, Region region) {
+namespace {
+
+// Variable names, interned per thread. Every run of every target declares the same few hundred names (a model's
+// variables, "name[cpu]" for its per-CPU arrays): building and freeing each as a string per run was a large part
+// of a short run's cost. Per thread, so no lock (a campaign forks its workers); a Machine lives on one thread.
+class NamePool {
+ public:
+  static NamePool& Get() {
+    static thread_local NamePool pool;
+    return pool;
+  }
+  std::string_view Intern(std::string_view name) {
+    if (const auto it = names_.find(name); it != names_.end()) return *it;
+    return *names_.insert(storage_.emplace_back(name)).first;
+  }
+  // "base[0]" ... "base[n-1]".
+  const std::vector<std::string_view>& Array(std::string_view base, uint32_t n) {
+    auto it = arrays_.find(Intern(base));
+    if (it == arrays_.end()) it = arrays_.emplace(Intern(base), std::vector<std::string_view>()).first;
+    std::vector<std::string_view>& list = it->second;
+    for (uint32_t c = static_cast<uint32_t>(list.size()); c < n; ++c) {
+      list.push_back(Intern(std::string(base) + "[" + std::to_string(c) + "]"));
+    }
+    return list;
+  }
+
+ private:
+  std::deque<std::string> storage_;             // never moves its strings: the views below stay valid
+  std::unordered_set<std::string_view> names_;  // views into storage_
+  std::unordered_map<std::string_view, std::vector<std::string_view>> arrays_;
+};
+
+}  // namespace
+
+Var& Machine::NewVar(std::string_view name, int64_t init, Region region) {
+  return NewNamedVar(NamePool::Get().Intern(name), init, region);
+}
+
+Var& Machine::NewNamedVar(std::string_view interned, int64_t init, Region region) {
   Var& v = vars_.emplace_back();
   v.id = static_cast<uint32_t>(vars_.size() - 1);
-  v.name = std::move(name);
+  v.name = interned;
   v.value = init;
   v.value.set_id(v.id);
   var_waiters_.emplace_back();
@@ -72,18 +117,17 @@ Var& Machine::NewVar(std::string name, int64_t init, Region region) {
   return v;
 }
 
-Var& Machine::NewVar(SharedVar shared, int64_t init, Region region, std::string name) {
-  Var& v = NewVar(name.empty() ? std::string(Name(shared)) : std::move(name), init, region);
+Var& Machine::NewVar(SharedVar shared, int64_t init, Region region, std::string_view name) {
+  Var& v = NewVar(name.empty() ? Name(shared) : name, init, region);
   v.shared = shared;
   return v;
 }
 
-std::vector<Var*> Machine::NewVarArray(const std::string& name, int64_t init, Region region) {
+std::vector<Var*> Machine::NewVarArray(std::string_view name, int64_t init, Region region) {
   std::vector<Var*> out;
   out.reserve(num_cpus());
-  for (uint32_t c = 0; c < num_cpus(); ++c) {
-    out.push_back(&NewVar(name + "[" + std::to_string(c) + "]", init, region));
-  }
+  const std::vector<std::string_view>& names = NamePool::Get().Array(name, num_cpus());
+  for (uint32_t c = 0; c < num_cpus(); ++c) out.push_back(&NewNamedVar(names[c], init, region));
   return out;
 }
 
@@ -110,7 +154,7 @@ void Machine::Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMa
 // waits and the oracle see the commit.
 
 void Machine::BufferStore(Cpu& cpu, BufferedStore store) {
-  std::deque<BufferedStore>& buffer = cpu.store_buffer();
+  std::vector<BufferedStore>& buffer = cpu.store_buffer();
   TraceTags tags;
   if (store.var != nullptr) {
     ++store.var->buffered;
@@ -129,7 +173,7 @@ void Machine::CommitOldest(Cpu& cpu) {
 
 size_t Machine::CommitIndex(const Cpu& cpu, std::string_view store) const {
   if (!reorders_stores_ || store.empty()) return 0;
-  const std::deque<BufferedStore>& buffer = cpu.store_buffer();
+  const std::vector<BufferedStore>& buffer = cpu.store_buffer();
   for (size_t i = 0; i < buffer.size(); ++i) {
     const BufferedStore& s = buffer[i];
     if ((s.var != nullptr ? std::string_view(s.var->name) : std::string_view(s.what)) != store) continue;
@@ -140,7 +184,7 @@ size_t Machine::CommitIndex(const Cpu& cpu, std::string_view store) const {
 }
 
 void Machine::Commit(Cpu& cpu, size_t index) {
-  std::deque<BufferedStore>& buffer = cpu.store_buffer();
+  std::vector<BufferedStore>& buffer = cpu.store_buffer();
   BufferedStore s = std::move(buffer[index]);
   buffer.erase(buffer.begin() + static_cast<std::ptrdiff_t>(index));
   if (buffer.empty()) SetBufferRunnable(cpu.id(), false);
@@ -211,20 +255,21 @@ void Machine::Overwrite(Region r, uint32_t by_cpu) {
 void Machine::Record(uint32_t cpu, TraceKind kind, Label label, std::string_view detail, int64_t value,
                      TraceTags tags) {
   // One entry reused for every step: assigning into its detail string keeps the capacity, so a run that does not
-  // record its trace (fuzzing) allocates nothing per step here.
+  // record its trace (fuzzing) allocates nothing per step here. Its text is copied only when someone reads it (the
+  // kept trace, an observer that wants it); the hash reads the view.
   TraceEntry& e = scratch_entry_;
   e.step = step_;
   e.time_ns = now_;
   e.cpu = cpu;
   e.kind = kind;
   e.label = label;
-  e.detail.assign(detail);
+  if (detail_needed_) e.detail.assign(detail);
   e.value = value;
   e.tags = tags;
   e.location = cpu != kNoCpu ? cpus_[cpu].location() : Location::kRunOld;
   if (options_.observer != nullptr) options_.observer->OnEntry(e);
   ++trace_pos_;
-  result_.trace.Add(e);
+  result_.trace.Add(e, detail);
 }
 
 void Machine::Book(BookKind kind, uint32_t cpu) {
@@ -321,6 +366,21 @@ void Machine::PopFinishedFrames(Cpu& cpu) {
 
 // ---- Scheduling ----
 
+namespace {
+
+// The sources that can be taken as an interrupt, and those of them interrupts-off blocks (the hw.h table).
+constexpr SourceMask SourcesWhere(bool SourceInfo::*field) {
+  SourceMask m = 0;
+  for (size_t i = 0; i < kNumSources; ++i) {
+    if (kSourceInfo[i].*field) m |= Bit(static_cast<Source>(i));
+  }
+  return m;
+}
+constexpr SourceMask kInterruptSources = SourcesWhere(&SourceInfo::interrupt);
+constexpr SourceMask kMaskableSources = SourcesWhere(&SourceInfo::maskable);
+
+}  // namespace
+
 std::optional<Source> Machine::DeliverableInterrupt(const Cpu& cpu) const {
   if (cpu.finished() || cpu.in_firmware()) return std::nullopt;
   // Nothing pending is the common case for every CPU at every step: test it before the virtual call.
@@ -328,16 +388,12 @@ std::optional<Source> Machine::DeliverableInterrupt(const Cpu& cpu) const {
   if (pending == 0) return std::nullopt;
   const Frame& top = cpu.frames().back();
   if (top.op != nullptr && top.op->HandlesWakes() && cpu.blocked()) return std::nullopt;
-  for (size_t i = 0; i < kNumSources; ++i) {
-    const auto s = static_cast<Source>(i);
-    const SourceInfo& info = Info(s);
-    if (!(pending & Bit(s)) || !info.interrupt) continue;
-    if (cpu.held_sources() & Bit(s)) continue;
-    if (info.maskable && !cpu.irq_enabled()) continue;
-    if (s == Source::kNmi && cpu.in_nmi()) continue;  // NMIs do not nest
-    return s;
-  }
-  return std::nullopt;
+  // The takeable sources as a mask; the lowest source id among them is the one taken (table order).
+  SourceMask takeable = pending & kInterruptSources & ~cpu.held_sources();
+  if (!cpu.irq_enabled()) takeable &= ~kMaskableSources;
+  if (cpu.in_nmi()) takeable &= ~Bit(Source::kNmi);  // NMIs do not nest
+  if (takeable == 0) return std::nullopt;
+  return static_cast<Source>(std::countr_zero(takeable));
 }
 
 bool Machine::Runnable(const Cpu& cpu) const {

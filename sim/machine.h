@@ -124,11 +124,11 @@ class Machine {
   bool never_started(uint32_t id) const;
 
   // ---- Shared memory ----
-  Var& NewVar(std::string name, int64_t init, Region region = Region::kOldKernelData);
+  Var& NewVar(std::string_view name, int64_t init, Region region = Region::kOldKernelData);
   // A variable the oracle's properties read (sim/shared_var.h): declared by its id, so the properties follow it
   // under any display name (name defaults to the canonical one).
-  Var& NewVar(SharedVar shared, int64_t init, Region region = Region::kOldKernelData, std::string name = {});
-  std::vector<Var*> NewVarArray(const std::string& name, int64_t init, Region region = Region::kOldKernelData);
+  Var& NewVar(SharedVar shared, int64_t init, Region region = Region::kOldKernelData, std::string_view name = {});
+  std::vector<Var*> NewVarArray(std::string_view name, int64_t init, Region region = Region::kOldKernelData);
   bool overwritten(Region r) const { return overwritten_[static_cast<size_t>(r)]; }
   void Overwrite(Region r, uint32_t by_cpu);
   void StoreToLine(Var& v, int64_t value, uint32_t by_cpu, Label label);  // a store that fires monitors
@@ -234,6 +234,7 @@ class Machine {
   };
 
   void Book(BookKind kind, uint32_t cpu);
+  Var& NewNamedVar(std::string_view interned, int64_t init, Region region);
   void Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMark mark);
   void Start(Program& program);
   void Settle();
@@ -280,6 +281,7 @@ class Machine {
   uint64_t step_ = 0;
   uint64_t trace_pos_ = 0;         // trace entries recorded so far (whether or not they are kept)
   TraceEntry scratch_entry_;       // what Record fills for every step (see Record)
+  bool detail_needed_ = true;      // whether Record copies each entry's text into scratch_entry_ (someone reads it)
   uint32_t current_cpu_ = kNoCpu;  // the CPU whose code is executing (for BookEntry::by)
   uint64_t time_limit_ns_ = kTimeLimitNs;
   mutable uint64_t clock_reads_ = 0;

@@ -77,7 +77,7 @@ class VarValue {
 // a wait re-reads its condition every time it is scheduled.)
 struct Var {
   uint32_t id = 0;
-  std::string name;
+  std::string_view name;  // interned by the machine (Machine::NewVar): valid for the thread's lifetime
   VarValue value;
   Region region = Region::kOldKernelData;
   SharedVar shared = SharedVar::kNone;  // what the oracle knows it as, whatever its name

@@ -54,6 +54,9 @@ class RunObserver {
   virtual ~RunObserver() = default;
   virtual void OnEntry(const TraceEntry& entry) = 0;
   virtual void OnBook(const BookEntry& entry) = 0;
+  // Whether OnEntry reads TraceEntry::detail. An observer that does not (the oracle's facts) spares a run that keeps
+  // no trace the copy of every entry's text; the hash covers the text either way.
+  virtual bool WantsDetail() const { return true; }
 };
 
 }  // namespace crashdiff

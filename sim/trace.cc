@@ -24,19 +24,23 @@ void MixBytes(uint64_t& h, std::string_view s) {
     MixWord(h, w);
   }
   uint64_t tail = 0;
-  for (size_t k = 0; i + k < s.size(); ++k) tail |= uint64_t{static_cast<unsigned char>(s[i + k])} << (8 * k);
+  if constexpr (std::endian::native == std::endian::little) {
+    if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);  // the same word as the byte loop below
+  } else {
+    for (size_t k = 0; i + k < s.size(); ++k) tail |= uint64_t{static_cast<unsigned char>(s[i + k])} << (8 * k);
+  }
   MixWord(h, tail ^ (uint64_t{s.size()} << 56));
 }
 
 }  // namespace
 
-void Trace::Add(const TraceEntry& e) {
+void Trace::Add(const TraceEntry& e, std::string_view detail) {
   MixWord(hash_, e.step);
   MixWord(hash_, e.time_ns);
   MixWord(hash_, uint64_t{e.cpu} | uint64_t{static_cast<uint8_t>(e.kind)} << 32 |
                      uint64_t{static_cast<uint8_t>(e.location)} << 40);
   MixBytes(hash_, e.label);
-  MixBytes(hash_, e.detail);
+  MixBytes(hash_, detail);
   MixWord(hash_, static_cast<uint64_t>(e.value));
   if (record_) entries_.push_back(e);
 }

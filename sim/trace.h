@@ -67,7 +67,11 @@ struct TraceEntry {
 
 class Trace {
  public:
-  void Add(const TraceEntry& e);
+  void Add(const TraceEntry& e) { Add(e, e.detail); }
+  // The same, with the entry's detail given apart: e.detail is only read when the entry is kept (record), so a
+  // caller that keeps no trace need not copy the text into it. The hash is the same as Add(e) with that detail.
+  void Add(const TraceEntry& e, std::string_view detail);
+  bool recording() const { return record_; }
   const std::vector<TraceEntry>& entries() const { return entries_; }
   uint64_t hash() const { return hash_; }
   // Keep only the hash, not the entries (fuzzing speed); the hash is computed the same way either way.
