@@ -26,8 +26,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: crashdiff explore FILE --target T [--preemptions K|none] [--max-steps N] [--property PRn]... "
-    "[--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--preempt-first] [--out FILE] "
-    "[--json]\n"
+    "[--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--preempt-first] "
+    "[--coarse-dependency] [--out FILE] [--json]\n"
     "       crashdiff explore FILE --target T --dpor --preemptions none [--max-steps N] [--property PRn]... "
     "[--no-reduction] [--coarse-dependency] [--out FILE] [--json]\n"
     "       crashdiff explore FILE --target T --pct N [--depth d] [--horizon k] [--property PRn]... [--json]\n";
@@ -135,7 +135,7 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   j.Key("dpor")
       .Bool(o.dpor)
       .Key("fine_dependency")
-      .Bool(o.dpor && o.fine_dependency)
+      .Bool(o.fine_dependency && (o.dpor || o.reduction))
       .Key("races")
       .Uint(res.races)
       .Key("backtrack_points")
@@ -248,8 +248,9 @@ extern const std::string_view kExploreHelp =
     "first N steps (default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets\n"
     "pruning orders of independent steps (--no-reduction: off) and state hashing cutting runs at explored states\n"
     "(--no-state-hashing: off; --memory MIB bounds its table). --dpor --preemptions none: source-set DPOR instead,\n"
-    "every interleaving up to equivalence of steps whose footprints (variables, CPU states) do not conflict\n"
-    "(--coarse-dependency: the bounded search's coarser table). --deepen: step bounds 16, 32, ... up to N, stopping\n"
+    "every interleaving up to equivalence. Steps are independent when their footprints (variables, CPU states) do\n"
+    "not conflict (--coarse-dependency: a coarser table, where waits, wakes and latches conflict with every step). "
+    "--deepen: step bounds 16, 32, ... up to N, stopping\n"
     "at the first violation (the last round gives the guarantee). --preempt-first: try preemptions before the CPU that "
     "ran last (early\n"
     "preemption points first). --pct N: a PCT campaign instead. Stops at the first schedule that violates a\n"
@@ -288,8 +289,6 @@ int ExploreCommand(const Args& args) {
   if (o.dpor && !unbounded) return Usage("--dpor explores without a preemption bound: give --preemptions none");
   o.fine_dependency = !r.Has("--coarse-dependency");
   o.deepen = r.Has("--deepen");
-  if (!o.fine_dependency && !o.dpor)
-    return Usage("--coarse-dependency chooses DPOR's dependency relation: give --dpor");
   o.reduction = !r.Has("--no-reduction");
   o.state_hashing = !r.Has("--no-state-hashing");
   o.memory_bytes = memory_mib << 20;

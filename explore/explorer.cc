@@ -759,7 +759,8 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
     StateTracker history(num_cpus, facts);
     StepObserver steps(hashing ? static_cast<RunObserver&>(history) : facts, HwOpsReadHiddenState(scenario));
     StepAccess access;
-    StepAccess* fine = options.dpor && options.fine_dependency ? &access : nullptr;
+    // The per-step footprints are recorded only where a relation is used: DPOR, and the bounded search's sleep sets.
+    StepAccess* fine = options.fine_dependency && (options.dpor || options.reduction) ? &access : nullptr;
     PathPicker picker(
         path, steps, fine, options, result,
         StateContext{nullptr, hashing ? &history : nullptr, &facts, visited.get(), options.verify_fingerprints},

@@ -33,9 +33,9 @@ struct ExploreOptions {
   // Source-set DPOR with sleep sets (Abdulla et al., POPL 2014) instead of trying every CPU at every step. Needs
   // preemptions == kNoPreemptionBound (Explore throws std::invalid_argument otherwise); turns state hashing off.
   bool dpor = false;
-  // DPOR's dependency relation: each step's footprint (variables, CPU states, console, oracle; docs/EXPLORE.md,
-  // "Dependency under DPOR"), or (false) the bounded search's coarse table, where hardware ops, waits, wakes and
-  // interrupts are dependent with every step. Ignored without dpor.
+  // The dependency relation of DPOR and of the bounded search's sleep sets: each step's footprint (variables, CPU
+  // states, console, oracle; docs/EXPLORE.md, "Dependency under DPOR"), or (false) the coarse table, where hardware
+  // ops, waits, wakes and interrupts are dependent with every step ("Reduction").
   bool fine_dependency = true;
   // Iterative deepening of the step bound: first explore choices in the first 16 steps, then 32, ... up to
   // max_steps, stopping at the first violation; the last round is the plain search with max_steps (the guarantee).
