@@ -238,6 +238,37 @@ TEST(PpcIdleStates, SeedStopApiFailureLiteOffline) {
   EXPECT_TRUE(r.handed_over);
 }
 
+// kvmppc_run_core (book3s_hv.c, read at 00608e1f007e): after the vcore returns, local_irq_enable() comes before
+// "Let secondaries go back to the offline loop" (kvmppc_release_hwthread): the host interrupt that ended the guest
+// is taken while the grabbed threads are still held.
+TEST(PpcKvmRunCoreOrder, InterruptsOnBeforeTheRelease) {
+  const RunResult r = RunOn("ppc-upstream-clear-then-check", ScenarioFromText(R"pb(
+                              machine {
+                                family: PPC
+                                platform: POWER8_XICS
+                                cores: 2
+                                threads_per_core: 4
+                                offline: [ 1, 2, 3 ]
+                                kvm_hv: true
+                              }
+                              events {
+                                kind: KVM_ENTER
+                                cpus: [ 0, 1, 2 ]
+                                trigger { at_time_ns: 1000 }
+                              }
+                              events {
+                                kind: KVM_EXIT
+                                cpus: 1
+                                trigger { at_time_ns: 5000 }
+                              }
+                            )pb"));
+  const size_t enable = First(r, 0, "KR5", "local_irq_restore");
+  const size_t release = First(r, 0, "KR4", "hwthread_req");
+  ASSERT_LT(enable, r.trace.entries().size());
+  ASSERT_LT(release, r.trace.entries().size());
+  EXPECT_LT(enable, release);
+}
+
 // ---- Validation ----
 
 TEST(PpcIdleStates, ValidationNamesTheField) {
