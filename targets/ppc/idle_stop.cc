@@ -1,5 +1,5 @@
 // pnv_cpu_offline with the idle state the firmware's table gave (Firmware.idle_states; idle_states.h chose it at
-// boot), step by step (docs/DOMAIN.md §2.2 "Idle states by their effect", docs/FIDELITY-ppc.md rows S-ID*):
+// boot), step by step (docs/DOMAIN.md §2.2 "Idle states by their effect", docs/FIDELITY-ppc.md rows "L2 (idle_states)", L2c, L2r):
 //   POWER9, EC=ESL=0 (stop0_lite): isa300_idle_stop_noloss. Any pending exception ends the stop, masked or not and
 //     whatever the LPCR says; the thread resumes after the stop instruction and returns 0 (no SRR1 reason), so the
 //     offline loop clears nothing. Only a system reset still comes in through 0x100 with an SRR1 reason.
@@ -67,23 +67,27 @@ bool PpcKernel::StopWakeIsVector(Cpu& cpu) {
 Task<Wake> PpcKernel::StopNoLoss(Cpu& cpu) {
   co_await cpu.local("L2", "run-latch off; isa300_idle_stop_noloss: PSSCR = " + Hex(idle_.psscr) + " (" + idle_.name +
                                ", EC=ESL=0), stop");
-  if (ec0_spinning_[cpu.id()] != 0) {
+  // The latch that ended the previous lite stop, if it is still pending: this stop ends at once again.
+  const int latch = ec0_latch_[cpu.id()];
+  if (latch >= 0 && cpu.hw().Pending(static_cast<Source>(latch))) {
     Var& state = *pc(cpu).cpu_state;
     Var& crashing = s_.crashing_cpu;
     const bool reads_kdump = v_.kill_self != KillSelf::kV4_14;
+    const Source src = static_cast<Source>(latch);
     co_await cpu.wait_until(
-        [&state, &crashing, &cpu, reads_kdump] {
-          return state.value == kCpuUpPrepare || (reads_kdump && crashing.value >= 0) || cpu.hw().reset || cpu.hw().mce;
+        [&state, &crashing, &cpu, reads_kdump, src] {
+          return state.value == kCpuUpPrepare || (reads_kdump && crashing.value >= 0) || cpu.hw().reset ||
+                 cpu.hw().mce || !cpu.hw().Pending(src);
         },
         kForever, "L2");
   }
   const Wake wake = co_await cpu.enter_stop(kAnyException, /*loses_state=*/false, "L2");
+  ec0_latch_[cpu.id()] = -1;
   if (wake.source == Source::kReset) {  // "SRESET via xscom may still cause a 0x100 powersave wakeup"
-    ec0_spinning_[cpu.id()] = 0;
     if (!StopWakeIsVector(cpu)) co_await cpu.wait_until([] { return false; }, kForever, "L2");
     co_return wake;
   }
-  ec0_spinning_[cpu.id()] = Info(wake.source).consumed_by_wake ? 0 : 1;
+  if (!Info(wake.source).consumed_by_wake) ec0_latch_[cpu.id()] = static_cast<int>(wake.source);
   co_return Wake{wake.source, 0};
 }
 

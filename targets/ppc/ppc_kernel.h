@@ -228,7 +228,7 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   // state the kernel restores from uses (created after every other variable so that their ids stay as they were).
   OfflineIdle idle_;
   std::vector<Var*> core_idle_;
-  std::vector<uint8_t> ec0_spinning_;  // per CPU: an EC=0 stop ended on a latch that stays pending (idle_stop.cc)
+  std::vector<int> ec0_latch_;  // per CPU: the latch that ended its last EC=0 stop and stays pending, or -1
 };
 
 }  // namespace crashdiff::ppc

@@ -10,6 +10,9 @@
 #include <string>
 
 #include "diff/runner.h"
+#include "fuzz/mutator/fix.h"
+#include "fuzz/mutator/value_pools.h"
+#include "sim/rng.h"
 #include "sim/validate.h"
 #include "targets/ppc/idle_states.h"
 #include "targets/ppc/ppc_kernel.h"
@@ -294,6 +297,29 @@ TEST(PpcIdleStates, ValidationNamesTheField) {
   EXPECT_TRUE(Validate(ScenarioFromText(Machine(std::string(kStop0Lite) + kStop11 + "stop_api_fails: true ",
                                                 "cores: 1 threads_per_core: 2")))
                   .empty());
+}
+
+// The mutator's tables validate on their platform, and Fix repairs a table left on the other POWER generation (a
+// platform mutation) and the one-bit fields set beside a table.
+TEST(PpcIdleStates, MutatorTablesValidateAndFixRepairs) {
+  Rng rng(7);
+  for (const char* platform : {"POWER8_XICS", "POWER9_DOORBELL_XIVE", "POWER9_ICP_OPAL"}) {
+    for (int i = 0; i < 50; ++i) {
+      pb::Scenario s = ScenarioFromText(std::string("machine { family: PPC platform: ") + platform + " }");
+      fuzz::PickIdleStates(rng, s.machine().platform(), *s.mutable_machine()->mutable_firmware());
+      ASSERT_GT(s.machine().firmware().idle_states_size(), 0);
+      EXPECT_TRUE(Validate(s).empty()) << platform << " " << s.machine().firmware().ShortDebugString();
+    }
+  }
+  pb::Scenario s = ScenarioFromText(Machine(std::string(kStop0Lite) + kStop11 + "stop_api_fails: true ", ""));
+  s.mutable_machine()->set_platform(pb::POWER8_XICS);
+  s.mutable_machine()->mutable_firmware()->set_stop_loses_state(false);
+  EXPECT_FALSE(Validate(s).empty());
+  EXPECT_TRUE(fuzz::Fix(s));
+  EXPECT_TRUE(Validate(s).empty());
+  EXPECT_FALSE(s.machine().firmware().stop_api_fails());
+  EXPECT_FALSE(s.machine().firmware().has_stop_loses_state());
+  EXPECT_EQ(s.machine().firmware().idle_states(1).flags() & 0x300000u, 0u);
 }
 
 }  // namespace
