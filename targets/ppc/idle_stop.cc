@@ -1,5 +1,6 @@
 // pnv_cpu_offline with the idle state the firmware's table gave (Firmware.idle_states; idle_states.h chose it at
-// boot), step by step (docs/DOMAIN.md §2.2 "Idle states by their effect", docs/FIDELITY-ppc.md rows "L2 (idle_states)", L2c, L2r):
+// boot), step by step (docs/DOMAIN.md §2.2 "Idle states by their effect"; docs/FIDELITY-ppc.md rows
+// "L2 (idle_states)", L2c, L2r):
 //   POWER9, EC=ESL=0 (stop0_lite): isa300_idle_stop_noloss. Any pending exception ends the stop, masked or not and
 //     whatever the LPCR says; the thread resumes after the stop instruction and returns 0 (no SRR1 reason), so the
 //     offline loop clears nothing. Only a system reset still comes in through 0x100 with an SRR1 reason.

@@ -35,7 +35,7 @@ constexpr const char* kStop4 =
 constexpr const char* kStop11 =
     "idle_states { name: \"stop11\" flags: 0x207003 psscr_val: 0x3003BB residency_ns: 100000000 } ";
 
-std::string Machine(const std::string& firmware, const std::string& topology) {
+std::string P9Machine(const std::string& firmware, const std::string& topology) {
   return "machine { family: PPC platform: POWER9_DOORBELL_XIVE " + topology + " firmware { " + firmware + "} } ";
 }
 
@@ -70,7 +70,7 @@ size_t First(const RunResult& r, uint32_t cpu, std::string_view label, const std
 // ---- The boot-time choice (pnv_arch300_idle_init, pnv_disable_deep_states, power7_offline_type) ----
 
 pb::Firmware Fw(const std::string& text) {
-  return ScenarioFromText(Machine(text, "cores: 1 threads_per_core: 2")).machine().firmware();
+  return ScenarioFromText(P9Machine(text, "cores: 1 threads_per_core: 2")).machine().firmware();
 }
 
 TEST(PpcIdleStates, DeepestValidStateByResidencyAndItsLossLevels) {
@@ -156,13 +156,13 @@ TEST(PpcIdleStates, LiteStopEndsOnMaskedDoorbellReturnsNoReasonAndSpins) {
   const std::string events = "events { kind: STRAY_DOORBELL cpus: 1 trigger { at_time_ns: 15000 } }";
   const RunResult lite =
       RunOn("ppc-upstream-clear-then-check",
-            ScenarioFromText(Machine(kStop0Lite, "cores: 1 threads_per_core: 2 offline: 1") + events));
+            ScenarioFromText(P9Machine(kStop0Lite, "cores: 1 threads_per_core: 2 offline: 1") + events));
   EXPECT_EQ(Count(lite, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
   EXPECT_EQ(Count(lite, 1, TraceKind::kLocal, "L4", "nothing to clear"), 1);
   EXPECT_EQ(Count(lite, 1, TraceKind::kHw, "L4", "msgclr"), 0);
   EXPECT_NE(lite.cpus[1].final, Location::kStoppedHw);  // polling, not asleep
   const RunResult full = RunOn("ppc-upstream-clear-then-check",
-                               ScenarioFromText(Machine(kStop0, "cores: 1 threads_per_core: 2 offline: 1") + events));
+                               ScenarioFromText(P9Machine(kStop0, "cores: 1 threads_per_core: 2 offline: 1") + events));
   EXPECT_EQ(Count(full, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
   EXPECT_EQ(Count(full, 1, TraceKind::kHw, "L4", "msgclr"), 1);
   EXPECT_EQ(full.cpus[1].final, Location::kStoppedHw);
@@ -172,7 +172,7 @@ TEST(PpcIdleStates, LiteStopEndsOnMaskedDoorbellReturnsNoReasonAndSpins) {
 // pass, so it enters crash_ipi_callback.
 TEST(PpcIdleStates, LiteStopSpinnerStillSeesTheCrash) {
   const RunResult r = RunOn("ppc-upstream-clear-then-check",
-                            ScenarioFromText(Machine(kStop0Lite, "cores: 1 threads_per_core: 2 offline: 1") +
+                            ScenarioFromText(P9Machine(kStop0Lite, "cores: 1 threads_per_core: 2 offline: 1") +
                                              "events { kind: STRAY_DOORBELL cpus: 1 trigger { at_time_ns: 15000 } } "
                                              "events { kind: PANIC cpus: 0 trigger { at_time_ns: 100000 } }"));
   EXPECT_TRUE(r.handed_over);
@@ -186,8 +186,8 @@ TEST(PpcIdleStates, OnlyTheVectorWakeEntersTheReplacedVector) {
       "events { kind: PANIC cpus: 0 trigger { at_time_ns: 1000 } } "
       "events { kind: STRAY_DOORBELL cpus: 1 trigger { after_handover_ns: 1000 } }";
   const std::string topo = "cores: 1 threads_per_core: 2 offline: 1";
-  const RunResult vec = RunOn("ppc-prefix-nowake", ScenarioFromText(Machine(kStop0, topo) + events));
-  const RunResult lite = RunOn("ppc-prefix-nowake", ScenarioFromText(Machine(kStop0Lite, topo) + events));
+  const RunResult vec = RunOn("ppc-prefix-nowake", ScenarioFromText(P9Machine(kStop0, topo) + events));
+  const RunResult lite = RunOn("ppc-prefix-nowake", ScenarioFromText(P9Machine(kStop0Lite, topo) + events));
   ASSERT_TRUE(vec.handed_over);
   ASSERT_TRUE(lite.handed_over);
   EXPECT_EQ(vec.cpus[1].final, Location::kDeadCorrupt);
@@ -200,7 +200,7 @@ TEST(PpcIdleStates, OnlyTheVectorWakeEntersTheReplacedVector) {
 // The C code restores the per-core SPRs before the resync, the asm the other way round.
 TEST(PpcIdleStates, DeepStopFirstThreadInCoreRestoresCoreStateUnderTheLock) {
   const pb::Scenario s =
-      ScenarioFromText(Machine(std::string(kStop0) + kStop11, "cores: 2 threads_per_core: 2 offline: 2 offline: 3") +
+      ScenarioFromText(P9Machine(std::string(kStop0) + kStop11, "cores: 2 threads_per_core: 2 offline: 2 offline: 3") +
                        "events { kind: PANIC cpus: 0 trigger { at_time_ns: 1000 } }");
   for (const ppc::IdleRestore restore : {ppc::IdleRestore::kAsm, ppc::IdleRestore::k10d91611}) {
     const bool c = restore == ppc::IdleRestore::k10d91611;
@@ -225,7 +225,7 @@ TEST(PpcIdleStates, DeepStopFirstThreadInCoreRestoresCoreStateUnderTheLock) {
   // A thread whose core has an online thread is never the first: no resync.
   const RunResult shared =
       RunOn("ppc-upstream-clear-then-check",
-            ScenarioFromText(Machine(std::string(kStop0) + kStop11, "cores: 1 threads_per_core: 2 offline: 1") +
+            ScenarioFromText(P9Machine(std::string(kStop0) + kStop11, "cores: 1 threads_per_core: 2 offline: 1") +
                              "events { kind: PANIC cpus: 0 trigger { at_time_ns: 1000 } }"));
   EXPECT_EQ(Count(shared, 1, TraceKind::kLocal, "L2r", "opal_resync_timebase"), 0);
   EXPECT_EQ(Count(shared, 1, TraceKind::kWake, "L2", "stop wake"), 1);
@@ -294,8 +294,8 @@ TEST(PpcIdleStates, ValidationNamesTheField) {
     ASSERT_EQ(errors.size(), 1u) << c.firmware;
     EXPECT_NE(PathToString(errors[0].path).find(c.field), std::string::npos) << PathToString(errors[0].path);
   }
-  EXPECT_TRUE(Validate(ScenarioFromText(Machine(std::string(kStop0Lite) + kStop11 + "stop_api_fails: true ",
-                                                "cores: 1 threads_per_core: 2")))
+  EXPECT_TRUE(Validate(ScenarioFromText(P9Machine(std::string(kStop0Lite) + kStop11 + "stop_api_fails: true ",
+                                                  "cores: 1 threads_per_core: 2")))
                   .empty());
 }
 
@@ -311,7 +311,7 @@ TEST(PpcIdleStates, MutatorTablesValidateAndFixRepairs) {
       EXPECT_TRUE(Validate(s).empty()) << platform << " " << s.machine().firmware().ShortDebugString();
     }
   }
-  pb::Scenario s = ScenarioFromText(Machine(std::string(kStop0Lite) + kStop11 + "stop_api_fails: true ", ""));
+  pb::Scenario s = ScenarioFromText(P9Machine(std::string(kStop0Lite) + kStop11 + "stop_api_fails: true ", ""));
   s.mutable_machine()->set_platform(pb::POWER8_XICS);
   s.mutable_machine()->mutable_firmware()->set_stop_loses_state(false);
   EXPECT_FALSE(Validate(s).empty());
