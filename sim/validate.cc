@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "sim/events.h"
@@ -130,7 +131,53 @@ class Validator {
                "CPU " + std::to_string(c) + " is offline, so its CPU_OFF succeeded (a failed one BUG()s in cpu_die)");
         }
       }
+      IdleStates(m, fw);
     }
+  }
+
+  // Firmware.idle_states / stop_api_fails (powerpc): the device tree's idle-state table. States the kernel itself
+  // rejects (ESL != EC, full-context loss with ESL = 0) are valid input: the kernel skips them at boot.
+  void IdleStates(const pb::Machine& m, const FieldPath& fw_path) {
+    const pb::Firmware& fw = m.firmware();
+    const bool p8 = m.platform() == pb::POWER8_XICS;
+    if (fw.idle_states_size() > kMaxIdleStates) {
+      Fail(Join(fw_path, F(fw, "idle_states")), "at most " + std::to_string(kMaxIdleStates) + " idle states");
+    }
+    if (fw.idle_states_size() > 0 && (fw.has_stop_loses_state() || fw.has_idle_state_usable())) {
+      Fail(Join(fw_path, F(fw, "idle_states")),
+           "describes the idle states itself: leave stop_loses_state and idle_state_usable unset");
+    }
+    if (fw.stop_api_fails() && (p8 || fw.idle_states_size() == 0)) {
+      Fail(Join(fw_path, F(fw, "stop_api_fails")), "modelled on the POWER9 platforms, with idle_states only");
+    }
+    for (int i = 0; i < fw.idle_states_size(); ++i) {
+      const pb::IdleState& st = fw.idle_states(i);
+      const FieldPath p = Join(fw_path, FieldStep{Fd(fw, "idle_states"), i});
+      if (st.name().size() > kMaxIdleStateName) Fail(Join(p, F(st, "name")), "at most 15 characters");
+      if (st.flags() & ~kIdleStateFlagBits) {
+        Fail(Join(p, F(st, "flags")),
+             "only OPAL_PM_* bits (mask " + Hex(kIdleStateFlagBits) + "), got " + Hex(st.flags()));
+      }
+      if (p8 && (st.flags() & kIdleStateP9OnlyFlags)) {
+        Fail(Join(p, F(st, "flags")), "OPAL_PM_STOP_INST_* on POWER8_XICS (POWER8 has nap / sleep / winkle)");
+      }
+      if (!p8 && (st.flags() & kIdleStateP8OnlyFlags)) {
+        Fail(Join(p, F(st, "flags")), "OPAL_PM_NAP/SLEEP/WINKLE on a POWER9 platform (POWER9 has stop levels)");
+      }
+      if (st.psscr_val() & ~kIdleStatePsscrBits) {
+        Fail(Join(p, F(st, "psscr_val")), "only PSSCR RL | MTL | TR | PSLL | EC | ESL bits (mask " +
+                                              Hex(kIdleStatePsscrBits) + "), got " + Hex(st.psscr_val()));
+      }
+      if (st.psscr_mask() & ~kIdleStatePsscrBits) {
+        Fail(Join(p, F(st, "psscr_mask")), "only PSSCR RL | MTL | TR | PSLL | EC | ESL bits (mask " +
+                                               Hex(kIdleStatePsscrBits) + "), got " + Hex(st.psscr_mask()));
+      }
+    }
+  }
+  static std::string Hex(uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
   }
 
   void Schedule(const pb::Schedule& s, const FieldPath& base) {

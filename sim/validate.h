@@ -54,6 +54,14 @@ inline constexpr uint64_t kMaxStepBudget = 10'000'000;
 inline constexpr uint64_t kMaxTimeNs = 3'600'000'000'000ull;
 // Machine.offline_dec_ns: DECREMENTER_MAX (2^31 - 1 ticks) of the 512 MHz powerpc timebase, rounded up.
 inline constexpr uint64_t kMaxOfflineDecNs = 4'194'304'000ull;
+// Firmware.idle_states (powerpc): at most this many states; the OPAL_PM_* flag bits and PSSCR bits a state may set
+// (asm/opal-api.h; asm/reg.h RL | MTL | TR | PSLL | EC | ESL); the POWER8-only and POWER9-only flags.
+inline constexpr int kMaxIdleStates = 16;
+inline constexpr size_t kMaxIdleStateName = 15;  // PNV_IDLE_NAME_LEN - 1
+inline constexpr uint32_t kIdleStateFlagBits = 0x3 | 0x7000 | 0xF0000 | 0x300000;
+inline constexpr uint32_t kIdleStateP8OnlyFlags = 0xF0000;   // NAP, SLEEP, WINKLE, SLEEP_ER1
+inline constexpr uint32_t kIdleStateP9OnlyFlags = 0x300000;  // STOP_INST_FAST, STOP_INST_DEEP
+inline constexpr uint64_t kIdleStatePsscrBits = 0x3F03FF;
 inline constexpr uint32_t kMaxPctDepth = 16;
 inline constexpr uint32_t kMaxOccurrence = 1000;
 inline constexpr size_t kMaxLabelLength = 32;

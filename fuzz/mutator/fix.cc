@@ -125,6 +125,34 @@ class Fixer {
       pb::Firmware& fw = *m.mutable_firmware();
       if (FilterCpus(fw.mutable_system_reset_fails_for(), n, [](uint32_t) { return true; })) changed_ = true;
       if (FilterCpus(fw.mutable_cpu_off_fails_for(), n, [&](uint32_t c) { return !offline.count(c); })) changed_ = true;
+      IdleStatesFix(fw, m.platform());
+    }
+  }
+
+  // Firmware.idle_states: the table replaces the one-bit description; bits outside the schema's are dropped, and
+  // flags of the other POWER generation removed (the platform may have changed under the table).
+  void IdleStatesFix(pb::Firmware& fw, pb::Platform platform) {
+    const bool p8 = platform == pb::POWER8_XICS;
+    if (fw.idle_states_size() > kMaxIdleStates) {
+      Change([&] { fw.mutable_idle_states()->DeleteSubrange(kMaxIdleStates, fw.idle_states_size() - kMaxIdleStates); });
+    }
+    if (fw.idle_states_size() > 0 && (fw.has_stop_loses_state() || fw.has_idle_state_usable())) {
+      Change([&] {
+        fw.clear_stop_loses_state();
+        fw.clear_idle_state_usable();
+      });
+    }
+    if (fw.stop_api_fails() && (p8 || fw.idle_states_size() == 0)) Change([&] { fw.clear_stop_api_fails(); });
+    for (pb::IdleState& st : *fw.mutable_idle_states()) {
+      if (st.name().size() > kMaxIdleStateName) Change([&] { st.mutable_name()->resize(kMaxIdleStateName); });
+      const uint32_t other = p8 ? kIdleStateP9OnlyFlags : kIdleStateP8OnlyFlags;
+      const uint32_t flags = st.flags() & kIdleStateFlagBits & ~other;
+      if (flags != st.flags()) Change([&] { st.set_flags(flags); });
+      if (st.psscr_val() & ~kIdleStatePsscrBits)
+        Change([&] { st.set_psscr_val(st.psscr_val() & kIdleStatePsscrBits); });
+      if (st.psscr_mask() & ~kIdleStatePsscrBits) {
+        Change([&] { st.set_psscr_mask(st.psscr_mask() & kIdleStatePsscrBits); });
+      }
     }
   }
 

@@ -471,11 +471,21 @@ bool ChangeTopology(pb::Scenario& s, MutationContext& ctx) {
 
 bool ChangeFirmware(pb::Scenario& s, MutationContext& ctx) {
   pb::Firmware& fw = *s.mutable_machine()->mutable_firmware();
-  switch (ctx.rng.Below(6)) {
+  const bool ppc = s.machine().family() == pb::PPC;
+  switch (ctx.rng.Below(ppc ? 8 : 6)) {
     case 0: fw.set_system_reset_supported(!fw.system_reset_supported()); break;
     case 1: ToggleIn(fw.mutable_system_reset_fails_for(), PickCpu(ctx.rng, s.machine())); break;
-    case 2: fw.set_idle_state_usable(!fw.idle_state_usable()); break;
+    case 2: fw.set_idle_state_usable(!fw.idle_state_usable()); break;  // Fix drops the bits beside idle_states
     case 3: fw.set_stop_loses_state(!fw.stop_loses_state()); break;
+    case 6: PickIdleStates(ctx.rng, s.machine().platform(), fw); break;
+    case 7:  // back to the one-bit description, or the stop-api failing at boot
+      if (fw.idle_states_size() == 0 || ctx.rng.Chance(1, 2)) {
+        fw.clear_idle_states();
+        fw.clear_stop_api_fails();
+      } else {
+        fw.set_stop_api_fails(!fw.stop_api_fails());
+      }
+      break;
     case 4: ToggleIn(fw.mutable_cpu_off_fails_for(), PickCpu(ctx.rng, s.machine())); break;
     default:
       if (s.machine().family() == pb::X86)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
 
 #include "sim/cpu.h"
 #include "sim/validate.h"
@@ -108,6 +109,70 @@ uint64_t PickOfflineDecNs(Rng& rng) {
   return kPool[rng.Below(std::size(kPool))];
 }
 
+namespace {
+
+struct IdleStateRow {
+  const char* name;
+  uint32_t flags;
+  uint64_t psscr_val;
+  uint64_t psscr_mask;
+  uint32_t residency_ns;
+};
+
+// skiboot hw/slw.c: flags (OPAL_PM_*) and PSSCR (RL | MTL << 4 | TR 3 << 8 | EC | ESL) of its POWER9 states.
+constexpr IdleStateRow kPower9States[] = {
+    {"stop0_lite", 0x100000, 0x330, 0x3F03FF, 10000},  {"stop0", 0x101000, 0x300330, 0x3F03FF, 20000},
+    {"stop1", 0x101000, 0x300331, 0x3F03FF, 50000},    {"stop2", 0x101000, 0x300332, 0x3F03FF, 100000},
+    {"stop4", 0x207000, 0x300374, 0x3F03FF, 10000000}, {"stop5", 0x207000, 0x300375, 0x3F03FF, 20000000},
+    {"stop8", 0x207003, 0x3003B8, 0x3F03FF, 20000000}, {"stop11", 0x207003, 0x3003BB, 0x3F03FF, 100000000},
+};
+// Older firmware: only RL with mask 0xF (the kernel supplies ESL | EC | ...): the mambo table's shape.
+constexpr IdleStateRow kPower9OldStates[] = {
+    {"stop0", 0x101000, 0x0, 0xF, 20000},
+    {"stop1", 0x101000, 0x1, 0xF, 50000},
+    {"stop4", 0x207003, 0x4, 0xF, 1000000},
+};
+constexpr IdleStateRow kPower8States[] = {
+    {"nap", 0x11000, 0, 0, 100000},
+    {"fastsleep_", 0x81003, 0, 0, 300000000},
+    {"winkle", 0x47003, 0, 0, 1000000000},
+};
+
+void AddState(pb::Firmware& fw, const IdleStateRow& r) {
+  pb::IdleState& st = *fw.add_idle_states();
+  st.set_name(r.name);
+  st.set_flags(r.flags);
+  if (r.psscr_val != 0 || r.psscr_mask != 0) {
+    st.set_psscr_val(r.psscr_val);
+    st.set_psscr_mask(r.psscr_mask);
+  }
+  st.set_residency_ns(r.residency_ns);
+}
+
+}  // namespace
+
+void PickIdleStates(Rng& rng, pb::Platform platform, pb::Firmware& fw) {
+  fw.clear_idle_states();
+  fw.clear_stop_loses_state();
+  fw.clear_idle_state_usable();
+  std::span<const IdleStateRow> table = platform == pb::POWER8_XICS ? std::span<const IdleStateRow>(kPower8States)
+                                        : rng.Chance(1, 5)          ? std::span<const IdleStateRow>(kPower9OldStates)
+                                                                    : std::span<const IdleStateRow>(kPower9States);
+  switch (rng.Below(3)) {
+    case 0:  // the whole table
+      for (const IdleStateRow& r : table) AddState(fw, r);
+      break;
+    case 1: {  // a prefix: the deep states disabled (OPAL's stop-state limit, a PEF machine)
+      const size_t n = 1 + rng.Below(table.size());
+      for (size_t i = 0; i < n; ++i) AddState(fw, table[i]);
+      break;
+    }
+    default:  // one state
+      AddState(fw, table[rng.Below(table.size())]);
+      break;
+  }
+}
+
 uint64_t Tweak(Rng& rng, uint64_t v, uint64_t lo, uint64_t hi) {
   uint64_t out = v;
   switch (rng.Below(6)) {
@@ -143,6 +208,12 @@ FieldPolicy PolicyFor(const google::protobuf::FieldDescriptor* field) {
       FieldPolicy{"crashdiff.pb.Machine.kvm_hv", K::kBool, 1},
       FieldPolicy{"crashdiff.pb.Firmware.system_reset_fails_for", K::kCpuId, 2},
       FieldPolicy{"crashdiff.pb.Firmware.cpu_off_fails_for", K::kCpuId, 2},
+      // The idle-state table is changed whole, from skiboot's tables (ChangeFirmware), not field by field.
+      FieldPolicy{"crashdiff.pb.IdleState.name", K::kName, 0},
+      FieldPolicy{"crashdiff.pb.IdleState.flags", K::kOther, 0},
+      FieldPolicy{"crashdiff.pb.IdleState.psscr_val", K::kOther, 0},
+      FieldPolicy{"crashdiff.pb.IdleState.psscr_mask", K::kOther, 0},
+      FieldPolicy{"crashdiff.pb.IdleState.residency_ns", K::kOther, 0},
       FieldPolicy{"crashdiff.pb.Event.kind", K::kEnum, 4},
       FieldPolicy{"crashdiff.pb.Event.cpus", K::kCpuId, 6},
       FieldPolicy{"crashdiff.pb.Event.all_cpus", K::kBool, 2},

@@ -41,6 +41,9 @@ uint32_t PickThreadsPerCore(Rng& rng);
 // Machine.offline_dec_ns: 0 (not expiring) a third of the time, else a tick (HZ 1000 / 250 / 100), a short
 // expiry inside a crash's waits, or DECREMENTER_MAX.
 uint64_t PickOfflineDecNs(Rng& rng);
+// Firmware.idle_states: a table skiboot hands out (hw/slw.c power9_cpu_idle_states and its PEF and old-firmware
+// variants, power8_cpu_idle_states), a prefix of it, or one state of it, for the platform; replaces fw's list.
+void PickIdleStates(Rng& rng, pb::Platform platform, pb::Firmware& fw);
 
 // What kind of value a scalar field holds, to pick from the right pool. Keyed by the field's full name.
 enum class ValueKind : uint8_t {

@@ -198,8 +198,8 @@ Task<> PpcKernel::KvmCommenceExit(Cpu& cpu, uint32_t primary) {
 // kvmppc_run_vcpu -> kvmppc_run_core on cpus[0] (KVM_ENTER): interrupts off (soft, then hard); on_primary_thread:
 // the core's other threads must be offline, then each is grabbed (hwthread_req = 1, smp_mb, wait <= 10 ms while
 // it is IN_KERNEL); kvmppc_start_thread for each guest thread (vcore pointer, msgsnd); the primary runs its own
-// vcpu; after the exit: kvmppc_wait_for_nap, kvmppc_release_hwthread, interrupts back on (the host interrupt that
-// made the guest exit is taken then).
+// vcpu; after the exit: set_irq_happened (a system reset is replayed at once), kvmppc_wait_for_nap, interrupts
+// back on (the host interrupt that made the guest exit is taken then), kvmppc_release_hwthread.
 Task<> PpcKernel::KvmRunCore(Cpu& cpu, const pb::Event& event) {
   const uint32_t primary = cpu.id();
   const uint32_t tpc = m_.threads_per_core();
@@ -258,11 +258,17 @@ Task<> PpcKernel::KvmRunCore(Cpu& cpu, const pb::Event& event) {
       }
     }
   }
+  // kvmppc_set_host_core, then local_irq_enable() BEFORE "Let secondaries go back to the offline loop": a host
+  // interrupt the guest exit left pending (recorded in irq_happened) is taken and replayed here, ahead of the
+  // release (torvalds/linux book3s_hv.c kvmppc_run_core, read at 00608e1f007e). The order was written the other
+  // way round before (release, then enable). A grab that failed (on_primary_thread: the others are let go) enters
+  // no guest: that path keeps its order.
+  if (ok) co_await SoftIrqRestore(cpu, "KR5");
   for (uint32_t t = primary + 1; t < release_end; ++t) {
     co_await cpu.write(*kvm_->hwthread_req[t], 0, "KR4");
     co_await cpu.write(*kvm_->vcore[t], 0, "KR4");
   }
-  co_await SoftIrqRestore(cpu, "KR5");
+  if (!ok) co_await SoftIrqRestore(cpu, "KR5");
 }
 
 }  // namespace crashdiff::ppc

@@ -155,6 +155,7 @@ Task<> PpcKernel::OfflineWake4145f358(Cpu& cpu, Wake wake) {
 // Without a usable idle state: poll cpu_state at low SMT priority with interrupts hard-disabled until asked to come
 // online, and return SRR1 = 0.
 Task<Wake> PpcKernel::PnvCpuOffline(Cpu& cpu) {
+  if (idle_.kind != OfflineIdleKind::kOneBit) co_return co_await PnvCpuOfflineByState(cpu);  // idle_stop.cc
   if (!fw().idle_state_usable()) {
     Var& state = *pc(cpu).cpu_state;
     co_await cpu.wait_until([&state] { return state.value == kCpuUpPrepare; }, kForever, "L2");

@@ -79,7 +79,17 @@ PpcKernel::PpcKernel(Machine& m, const Variant& v)
       s_(m),
       crash_(m, *this, kCrashModel, s_.panic_cpu, s_.kexec_lock),
       kexec_(m, *this, kKexecModel, s_.kexec_lock, *s_.kexec_in_progress),
-      kvm_(m.config().kvm_hv() ? std::make_unique<KvmState>(m) : nullptr) {}
+      kvm_(m.config().kvm_hv() ? std::make_unique<KvmState>(m) : nullptr),
+      idle_(PnvOfflineIdle(m.config().firmware(), m.config().platform(), v.idle_restore == IdleRestore::k10d91611)),
+      ec0_latch_(m.num_cpus(), -1) {
+  // pnv_init_idle_states: paca[first]->idle_state = (1 << threads_per_core) - 1, every thread running.
+  if (idle_.kernel_restores) {
+    const uint32_t tpc = m.threads_per_core();
+    for (uint32_t core = 0; core * tpc < m.num_cpus(); ++core) {
+      core_idle_.push_back(&m.NewVar("paca.idle_state core " + std::to_string(core), (int64_t{1} << tpc) - 1));
+    }
+  }
+}
 
 bool PpcKernel::XiveEnabled() const {
   return platform() == pb::POWER9_DOORBELL_XIVE || platform() == pb::POWER9_XIVE_IPI;

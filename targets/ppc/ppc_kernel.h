@@ -11,12 +11,15 @@
 //                      offline loop (§2.1); a never-started thread's way from firmware to start_secondary
 //   kexec.cc           the normal kexec: kernel_kexec's powerpc hooks, default_machine_kexec, kexec_prepare_cpus
 //   kvm.cc             POWER8 KVM HV: guests on offline secondary threads (machine.kvm_hv)
+//   idle_stop.cc       pnv_cpu_offline by the firmware's idle states (Firmware.idle_states): PSSCR, ESL/EC, the
+//                      core idle lock and the restore after a state-losing wake
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "sim/machine.h"
+#include "targets/ppc/idle_states.h"
 #include "targets/ppc/kvm.h"
 #include "targets/ppc/ppc_state.h"
 
@@ -51,7 +54,7 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   // LPCR after cpu setup at boot (__setup_cpu_power8 / __setup_cpu_power9 and __init_LPCR_ISA206 / ISA300).
   uint64_t BootLpcr() const;
   // pnv_program_cpu_hotplug_lpcr also programs the stop-api when the deepest idle state loses full context.
-  bool LpcrViaStopApi() const { return fw().idle_state_usable() && fw().stop_loses_state(); }
+  bool LpcrViaStopApi() const { return idle_.lpcr_via_stop_api; }
   Task<> TimerInterrupt(Cpu& cpu);
 
   // nmi_ipi.cc (versions: NmiIpi)
@@ -104,6 +107,15 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<> OfflineWake4145f358(Cpu& cpu, Wake wake);
   virtual Task<Wake> PnvCpuOffline(Cpu& cpu);
   Task<> StartSecondary(Cpu& cpu);
+
+  // idle_stop.cc: pnv_cpu_offline with the state chosen from Firmware.idle_states (idle_.kind != kOneBit).
+  Task<Wake> PnvCpuOfflineByState(Cpu& cpu);
+  Task<Wake> StopNoLoss(Cpu& cpu);                     // POWER9 EC=ESL=0: isa300_idle_stop_noloss
+  Task<Wake> StopThroughVector(Cpu& cpu);              // POWER9 EC=ESL=1, POWER8 nap / sleep / winkle
+  Task<> CoreIdleEnter(Cpu& cpu);                      // the thread's bit in the core idle word cleared
+  Task<int64_t> CoreIdleLock(Cpu& cpu);                // the core idle lock bit taken; returns the word
+  Task<> CoreIdleWake(Cpu& cpu, uint64_t saved_lpcr);  // first-thread restore, unlock, per-thread SPRs
+  bool StopWakeIsVector(Cpu& cpu);                     // corrupt if the vector it enters was replaced
 
   // initiator.cc (versions: CrashShutdown, PrepareCpus)
   Task<> MachineCrashShutdown(Cpu& cpu, Regs regs) override;
@@ -211,6 +223,12 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   common::CrashCore crash_;  // panic(), crash_kexec(), __crash_kexec() (targets/common/)
   common::KexecCore kexec_;  // kernel_kexec() (targets/common/)
   std::unique_ptr<KvmState> kvm_;
+  // The offline idle state pnv_init_idle_states chose at boot (idle_states.h), and the per-core idle word
+  // paca[first thread]->idle_state (PNV_CORE_IDLE_LOCK_BIT | one bit per thread not in a deep state), which only a
+  // state the kernel restores from uses (created after every other variable so that their ids stay as they were).
+  OfflineIdle idle_;
+  std::vector<Var*> core_idle_;
+  std::vector<int> ec0_latch_;  // per CPU: the latch that ended its last EC=0 stop and stays pending, or -1
 };
 
 }  // namespace crashdiff::ppc

@@ -1,0 +1,78 @@
+// The idle state a powernv kernel puts its offline threads in, chosen at boot from the firmware's idle-state table
+// (Firmware.idle_states) the way pnv_init_idle_states does, and what that state does to the thread: how it ends,
+// where the thread resumes, and what it loses (docs/DOMAIN.md §2.2 "Idle states by their effect").
+// Sources (torvalds/linux): arch/powerpc/platforms/powernv/idle.c pnv_init_idle_states, pnv_probe_idle_states,
+// pnv_arch300_idle_init (pnv_power9_idle_init before 2020), validate_psscr_val_mask, pnv_disable_deep_states,
+// pnv_cpu_offline (blob read at 0c8fb653d487); asm/cpuidle.h PSSCR_HV_DEFAULT_*; asm/reg.h PSSCR_*; asm/opal-api.h
+// OPAL_PM_*. The flags and PSSCR values the firmware offers: skiboot hw/slw.c power9_cpu_idle_states.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "proto/scenario.pb.h"
+
+namespace crashdiff::ppc {
+
+// asm/opal-api.h
+inline constexpr uint32_t kOpalPmDecStop = 0x1;
+inline constexpr uint32_t kOpalPmTimebaseStop = 0x2;
+inline constexpr uint32_t kOpalPmLoseUserContext = 0x1000;
+inline constexpr uint32_t kOpalPmLoseHypContext = 0x2000;
+inline constexpr uint32_t kOpalPmLoseFullContext = 0x4000;
+inline constexpr uint32_t kOpalPmNapEnabled = 0x10000;
+inline constexpr uint32_t kOpalPmSleepEnabled = 0x20000;
+inline constexpr uint32_t kOpalPmWinkleEnabled = 0x40000;
+inline constexpr uint32_t kOpalPmSleepEnabledEr1 = 0x80000;
+inline constexpr uint32_t kOpalPmStopInstFast = 0x100000;
+inline constexpr uint32_t kOpalPmStopInstDeep = 0x200000;
+
+// asm/reg.h
+inline constexpr uint64_t kPsscrRlMask = 0xF;
+inline constexpr uint64_t kPsscrMtlMask = 0xF0;
+inline constexpr uint64_t kPsscrTrMask = 0x300;
+inline constexpr uint64_t kPsscrPsllMask = 0xF0000;
+inline constexpr uint64_t kPsscrEc = 0x100000;
+inline constexpr uint64_t kPsscrEsl = 0x200000;
+// asm/cpuidle.h: what an older firmware's state (psscr_mask 0xF, RL only) gets.
+inline constexpr uint64_t kPsscrHvDefaultVal = kPsscrEsl | kPsscrEc | kPsscrPsllMask | kPsscrTrMask | kPsscrMtlMask;
+inline constexpr uint64_t kPsscrHvDefaultMask = kPsscrHvDefaultVal | kPsscrRlMask;
+inline constexpr uint64_t kMaxStopState = 0xF;  // idle.c MAX_STOP_STATE
+
+// How pnv_cpu_offline idles.
+enum class OfflineIdleKind {
+  kOneBit,    // Firmware.idle_states empty: the one-bit description (idle_state_usable, stop_loses_state)
+  kBusyPoll,  // no usable state: the snooze fallback (poll cpu_state)
+  kStop,      // POWER9 stop with the deepest state's PSSCR (arch300_offline_stop)
+  kNap,       // POWER8 power7_offline types (PNV_THREAD_NAP / SLEEP / WINKLE)
+  kSleep,
+  kWinkle,
+};
+
+struct OfflineIdle {
+  OfflineIdleKind kind = OfflineIdleKind::kOneBit;
+  std::string name;    // the firmware's name of the chosen state
+  uint64_t psscr = 0;  // kStop: (PSSCR & ~mask) | val, the register being 0 before (__restore_cpu_power9)
+  uint32_t level = 0;  // kStop: the requested level, PSSCR[RL]
+  // The thread wakes through the system-reset vector (0x100) with an SRR1 wake reason, ended by the LPCR's PECE
+  // bits (PSSCR[EC] = 1; nap / sleep / winkle always); else (EC = 0) any pending exception ends the stop, masked or
+  // not, and the thread resumes after the stop instruction with nothing in SRR1 (isa300_idle_stop_noloss returns 0).
+  bool wakes_at_vector = true;
+  // The hardware loses hypervisor state in this state (the chosen state's OPAL_PM_LOSE_FULL_CONTEXT; POWER8
+  // winkle): the SLW engine restores the registers the stop-api image holds (LPCR) before the reset vector runs.
+  bool hw_loses_hv_state = false;
+  // The kernel's side: the level is at or above deep_spr_loss_state (pnv_first_deep_stop_state in the asm), so it
+  // saved its SPRs and takes the core idle lock on the way back (power9_idle_stop; POWER8: sleep and winkle).
+  bool kernel_restores = false;
+  // The first thread of a core to wake resyncs the timebase (C: level >= pnv_first_tb_loss_level; asm: any wake
+  // with hypervisor state loss; POWER8 sleep and winkle).
+  bool tb_loss = false;
+  // pnv_program_cpu_hotplug_lpcr writes the stop-api too: supported_cpuidle_states has OPAL_PM_LOSE_FULL_CONTEXT.
+  bool lpcr_via_stop_api = false;
+};
+
+// pnv_init_idle_states at boot: the state pnv_cpu_offline will use on this platform. With an empty idle_states
+// list the kind is kOneBit and the rest describes the one-bit firmware (for LpcrViaStopApi).
+OfflineIdle PnvOfflineIdle(const pb::Firmware& fw, pb::Platform platform, bool c_idle_code);
+
+}  // namespace crashdiff::ppc

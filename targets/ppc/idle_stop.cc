@@ -1,0 +1,202 @@
+// pnv_cpu_offline with the idle state the firmware's table gave (Firmware.idle_states; idle_states.h chose it at
+// boot), step by step (docs/DOMAIN.md §2.2 "Idle states by their effect"; docs/FIDELITY-ppc.md rows
+// "L2 (idle_states)", L2c, L2r):
+//   POWER9, EC=ESL=0 (stop0_lite): isa300_idle_stop_noloss. Any pending exception ends the stop, masked or not and
+//     whatever the LPCR says; the thread resumes after the stop instruction and returns 0 (no SRR1 reason), so the
+//     offline loop clears nothing. Only a system reset still comes in through 0x100 with an SRR1 reason.
+//   POWER9, EC=ESL=1: the wake is a system-reset interrupt at 0x100 with the SRR1 reason, ended by the LPCR's PECE
+//     bits. At or above the kernel's first state-loss level the kernel saved its SPRs, cleared its bit in the core
+//     idle word before the stop, and on the way back takes the core idle lock: the first thread of the core to wake
+//     restores the per-core SPRs and resyncs the timebase (opal_resync_timebase), then every thread restores its
+//     own SPRs, the LPCR among them, after the unlock. The SLW engine restores the stop-api image (LPCR) first, when
+//     the level loses hypervisor state.
+//   POWER8 nap / sleep / winkle: always through 0x100; sleep and winkle take the core idle lock on the way back
+//     (timebase resync by the first thread); winkle loses hypervisor state.
+// Versions (Variant.idle_restore): the asm of idle_book3s.S before 10d91611f426 (power_enter_stop,
+// pnv_wakeup_tb_loss: the entry honours the lock bit, the timebase is resynced before the per-core SPRs, the unlock
+// is lwsync + store, and LPCR comes back from save_sprs_to_stack's _LPCR on POWER9 only); the C of idle.c
+// power9_idle_stop / power7_idle_insn since 10d91611f426 (entry clear_bit without the lock on POWER9, per-core SPRs
+// before the timebase, unlock by cmpxchg, sprs.lpcr on POWER9 and after a POWER8 full winkle). Read: the v10 patch
+// of 10d91611f426 (linuxppc-dev, 2019-04-28; the removed asm is in its diff) and idle.c at blob 0c8fb653d487.
+#include <cstdio>
+
+#include "targets/ppc/ppc_kernel.h"
+
+namespace crashdiff::ppc {
+namespace {
+
+constexpr int64_t kCoreIdleLockBit = int64_t{1} << 28;  // PNV_CORE_IDLE_LOCK_BIT (0x10000000 in both eras)
+
+// Everything that ends an EC=0 stop: every exception the thread can have pending (ISA 3.0 PSSCR[EC] = 0, "exit on
+// any interrupt"; QEMU cpu_has_work_POWER9 and helper_pminsn model the same).
+constexpr SourceMask kAnyException = [] {
+  SourceMask m = 0;
+  for (Source s : kStopWakePriority) m |= Bit(s);
+  return m;
+}();
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+Task<Wake> PpcKernel::PnvCpuOfflineByState(Cpu& cpu) {
+  if (idle_.kind == OfflineIdleKind::kBusyPoll) {  // the snooze fallback, as with idle_state_usable: false
+    Var& state = *pc(cpu).cpu_state;
+    co_await cpu.wait_until([&state] { return state.value == kCpuUpPrepare; }, kForever, "L2");
+    co_return Wake{Source::kSpurious, 0};
+  }
+  if (idle_.kind == OfflineIdleKind::kStop && !idle_.wakes_at_vector) co_return co_await StopNoLoss(cpu);
+  co_return co_await StopThroughVector(cpu);
+}
+
+// A wake through the system-reset vector executes it: after a hand-over that is the next kernel's code.
+bool PpcKernel::StopWakeIsVector(Cpu& cpu) {
+  if (!m_.overwritten(cpu.vector_region())) return true;
+  m_.Corrupt(cpu, "woke from stop through the 0x100 vector into the replaced reset vector");
+  return false;
+}
+
+// isa300_idle_stop_noloss: mtspr PSSCR; stop; li r3,0. The latch that ended the stop is not taken (MSR[EE] = 0)
+// and nothing in the offline loop clears it (SRR1 is 0), so every following stop ends at once: the loop spins,
+// re-reading cpu_state (and, from the v1 patch on, kdump_in_progress) until one of them changes or a system reset
+// or machine check comes. That spin is modelled as the poll of what it reads (as the snooze fallback is), so that
+// a spinning thread costs O(1) steps, not one loop per nanosecond of model time.
+Task<Wake> PpcKernel::StopNoLoss(Cpu& cpu) {
+  co_await cpu.local("L2", "run-latch off; isa300_idle_stop_noloss: PSSCR = " + Hex(idle_.psscr) + " (" + idle_.name +
+                               ", EC=ESL=0), stop");
+  // The latch that ended the previous lite stop, if it is still pending: this stop ends at once again.
+  const int latch = ec0_latch_[cpu.id()];
+  if (latch >= 0 && cpu.hw().Pending(static_cast<Source>(latch))) {
+    Var& state = *pc(cpu).cpu_state;
+    Var& crashing = s_.crashing_cpu;
+    const bool reads_kdump = v_.kill_self != KillSelf::kV4_14;
+    const Source src = static_cast<Source>(latch);
+    co_await cpu.wait_until(
+        [&state, &crashing, &cpu, reads_kdump, src] {
+          return state.value == kCpuUpPrepare || (reads_kdump && crashing.value >= 0) || cpu.hw().reset ||
+                 cpu.hw().mce || !cpu.hw().Pending(src);
+        },
+        kForever, "L2");
+  }
+  const Wake wake = co_await cpu.enter_stop(kAnyException, /*loses_state=*/false, "L2");
+  ec0_latch_[cpu.id()] = -1;
+  if (wake.source == Source::kReset) {  // "SRESET via xscom may still cause a 0x100 powersave wakeup"
+    if (!StopWakeIsVector(cpu)) co_await cpu.wait_until([] { return false; }, kForever, "L2");
+    co_return wake;
+  }
+  if (!Info(wake.source).consumed_by_wake) ec0_latch_[cpu.id()] = static_cast<int>(wake.source);
+  co_return Wake{wake.source, 0};
+}
+
+Task<Wake> PpcKernel::StopThroughVector(Cpu& cpu) {
+  const uint64_t saved_lpcr = cpu.lpcr();  // save_sprs_to_stack _LPCR / sprs.lpcr: a stack slot, no step
+  const std::string what = idle_.kind == OfflineIdleKind::kStop
+                               ? "run-latch off; power9_idle_stop: PSSCR = " + Hex(idle_.psscr) + " (" + idle_.name +
+                                     ", level " + std::to_string(idle_.level) + ", EC=ESL=1)"
+                               : "run-latch off; power7_idle_insn(" + idle_.name + ")";
+  co_await cpu.local("L2", what);
+  if (kvm_) co_await KvmIdleEnter(cpu);  // POWER8: hwthread_state = IN_IDLE before the idle instruction (kvm.cc)
+  if (idle_.kernel_restores) co_await CoreIdleEnter(cpu);
+  // A state that loses hypervisor state: the SLW engine restores the stop-api image and the op checks the vector.
+  const Wake wake = co_await cpu.enter_stop_lpcr(idle_.hw_loses_hv_state, "L2");
+  if (!idle_.hw_loses_hv_state && !StopWakeIsVector(cpu)) {
+    co_await cpu.wait_until([] { return false; }, kForever, "L2");
+  }
+  if (idle_.kernel_restores) co_await CoreIdleWake(cpu, saved_lpcr);
+  if (kvm_) co_return co_await KvmPowersaveWakeup(cpu, wake);  // after the restore, as pnv_powersave_wakeup does
+  co_return wake;
+}
+
+// Before a deep stop the thread clears its bit in the core idle word. C POWER9 (atomic_start_thread_idle): a plain
+// atomic clear_bit, not looking at the lock. The asm (lwarx_loop_stop, lwarx_loop1) and C POWER8
+// (atomic_lock_thread_idle around the update): wait while the lock bit is set, then clear the bit atomically.
+Task<> PpcKernel::CoreIdleEnter(Cpu& cpu) {
+  const uint32_t tpc = m_.threads_per_core();
+  Var& word = *core_idle_[cpu.id() / tpc];
+  const int64_t bit = int64_t{1} << (cpu.id() % tpc);
+  if (v_.idle_restore == IdleRestore::k10d91611 && idle_.kind == OfflineIdleKind::kStop) {
+    co_await cpu.fetch_add(word, -bit, "L2c");  // the bit is set while the thread runs
+    co_return;
+  }
+  for (;;) {
+    const int64_t v = co_await cpu.read(word, "L2c");
+    if (v & kCoreIdleLockBit) {
+      co_await cpu.wait_until([&word] { return (word.value & kCoreIdleLockBit) == 0; }, kForever, "L2c");
+      continue;
+    }
+    if (co_await cpu.cmpxchg(word, v, v & ~bit, "L2c") == v) co_return;
+  }
+}
+
+// atomic_lock_thread_idle / the asm's lwarx loop with core_idle_lock_held: spin while the lock bit is set, then set
+// it atomically. Returns the word with the lock held.
+Task<int64_t> PpcKernel::CoreIdleLock(Cpu& cpu) {
+  Var& word = *core_idle_[cpu.id() / m_.threads_per_core()];
+  for (;;) {
+    const int64_t v = co_await cpu.read(word, "L2r");
+    if (v & kCoreIdleLockBit) {
+      co_await cpu.wait_until([&word] { return (word.value & kCoreIdleLockBit) == 0; }, kForever, "L2r");
+      continue;
+    }
+    if (co_await cpu.cmpxchg(word, v, v | kCoreIdleLockBit, "L2r") == v) co_return v | kCoreIdleLockBit;
+  }
+}
+
+// The wake side of a state the kernel restores from (C power9_idle_stop's "HV state loss" branch, power7_idle_insn;
+// asm pnv_wakeup_tb_loss). The SPR writes other than LPCR change nothing the model reads: they are named in the
+// steps' text, in the source's order.
+Task<> PpcKernel::CoreIdleWake(Cpu& cpu, uint64_t saved_lpcr) {
+  const uint32_t tpc = m_.threads_per_core();
+  Var& word = *core_idle_[cpu.id() / tpc];
+  const int64_t bit = int64_t{1} << (cpu.id() % tpc);
+  const int64_t thread_mask = (int64_t{1} << tpc) - 1;
+  const bool p9 = idle_.kind == OfflineIdleKind::kStop;
+  const int64_t locked = co_await CoreIdleLock(cpu);
+  const bool first = (locked & thread_mask) == 0;  // every thread of the core was in a deep state
+  if (v_.idle_restore == IdleRestore::k10d91611) {
+    if (first) {
+      co_await cpu.local("L2r", p9 ? "first thread in core: per-core SPRs PTCR, RPR, TSCR"
+                                   : "first thread in core: per-core SPRs TSCR, WORC (full winkle)");
+      if (idle_.tb_loss) co_await cpu.local("L2r", "opal_resync_timebase (timebase lost)");
+    }
+    co_await cpu.local("L2r", "isync");
+    // atomic_unlock_and_stop_thread_idle: our bit back and the lock released in one cmpxchg, retried if a sibling
+    // cleared its own bit meanwhile (clear_bit does not look at the lock).
+    for (int64_t s = locked;;) {
+      const int64_t old = co_await cpu.cmpxchg(word, s, (s | bit) & ~kCoreIdleLockBit, "L2r");
+      if (old == s) break;
+      s = old;
+    }
+    if (p9 || idle_.kind == OfflineIdleKind::kWinkle) {
+      co_await cpu.mtspr_lpcr(saved_lpcr, /*stop_api=*/false, "L2r",
+                              p9 ? "power9_idle_stop: per-thread SPRs: LPCR (sprs.lpcr), HFSCR, FSCR, PID, PURR, "
+                                   "SPURR, DSCR, CIABR, MMCRA/0/1/2, LDBAR, SPRG3; SLB"
+                                 : "power7_idle_insn: full winkle, per-thread SPRs: LPCR (sprs.lpcr), HFSCR, FSCR, "
+                                   "PURR, SPURR, DSCR, WORT, SPRG3; SLB");
+    }
+    co_return;
+  }
+  // The asm: pnv_wakeup_tb_loss. First thread: fastsleep workaround (patched out here), timebase resync on a
+  // hypervisor-state-loss wake, then the per-core SPRs; clear_lock: lwsync, store of the word with our bit set.
+  if (first) {
+    if (idle_.tb_loss) co_await cpu.local("L2r", "opal_resync_timebase (SRR1: hypervisor state lost)");
+    if (p9 || idle_.kind == OfflineIdleKind::kWinkle) {
+      co_await cpu.local("L2r", p9 ? "first thread in core: per-core SPRs PTCR, RPR, AMOR, TSCR, WORC"
+                                   : "first thread in core: per-core SPRs TSCR, WORC");
+    }
+  }
+  co_await cpu.store_release(word, (locked | bit) & ~kCoreIdleLockBit, "L2r");
+  if (p9) {
+    // common_exit: SLB, SPURR, PURR, DSCR, WORT; cur_cpu_spec->cpu_restore (__restore_cpu_power9: LPCR |= PECEDH |
+    // HVEE | HVICE | HEIC); power9_restore_additional_sprs: LPCR = _LPCR, PID, LDBAR, FSCR, HFSCR, MMCR*.
+    co_await cpu.mtspr_lpcr(saved_lpcr, /*stop_api=*/false, "L2r",
+                            "power9_restore_additional_sprs: mtspr(LPCR, _LPCR saved by save_sprs_to_stack)");
+  }
+  // POWER8 winkle in the asm: no LPCR was saved; the SLW's stop-api image is all there is.
+}
+
+}  // namespace crashdiff::ppc
