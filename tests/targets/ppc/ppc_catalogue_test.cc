@@ -270,6 +270,26 @@ TEST(PpcRowJ, UpstreamWithResetWaitsForANeverStartedThread) {
   EXPECT_EQ(CountDiag(r, "cpu_wait_job(cpu_cleanup) for CPU 3"), 1);
 }
 
+// A machine check on a thread skiboot holds is taken at once (skiboot runs with MSR[ME] = 1) through the OS's 0x200
+// vector: the thread leaves firmware when the check arrives, not when a later opal_start_cpu releases it, and with
+// no paca it never reaches machine_check_exception. A parked thread with a paca keeps it latched (not modelled).
+TEST(PpcRowJ, AMachineCheckTakesANeverStartedThreadOutOfFirmwareAtOnce) {
+  const std::string text =
+      "machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 never_started: 3 }\n"
+      "events { kind: MCE cpus: 3 trigger { at_time_ns: 50 } }\n";
+  const RunResult r = RunText(kUpstream, text);
+  EXPECT_EQ(r.cpus[3].final, Location::kLooseVectors);
+  uint64_t left_at = 0;
+  for (const TraceEntry& e : r.trace.entries()) {
+    if (e.cpu == 3 && e.kind == TraceKind::kEvent && e.label == "MCE") left_at = e.time_ns;
+  }
+  EXPECT_EQ(left_at, 50u);  // at the check, with no crash or start in the scenario
+  const RunResult before = RunText(kUpstream,
+                                   "machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 "
+                                   "threads_per_core: 2 never_started: 3 }\n");
+  EXPECT_EQ(before.cpus[3].final, Location::kNeverStarted);
+}
+
 // A thread that went back to skiboot (opal_return_cpu) keeps its paca: the reset takes it to the old kernel's
 // 0x100, it re-runs the crash path (crash_kexec_secondary, crash_ipi_callback: counted again, not saved again) and
 // calls opal_return_cpu again. Here the reset comes while skiboot's opal_reinit_cpus gives the stopped offline
