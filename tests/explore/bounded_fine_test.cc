@@ -9,17 +9,12 @@
 
 #include "explore/explorer.h"
 #include "sim/scenario_io.h"
+#include "tests/fixtures/explore_test_util.h"
 
 namespace crashdiff {
 namespace {
 
-pb::Scenario Load(const std::string& path) {
-  LoadResult r = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) + path);
-  EXPECT_TRUE(r.errors.empty()) << (r.errors.empty() ? "" : r.errors.front());
-  pb::Scenario s = r.scenario.value_or(pb::Scenario());
-  s.mutable_schedule()->clear_choices();
-  return s;
-}
+using testing::LoadWithoutSchedule;
 
 struct Case {
   const char* file;
@@ -55,7 +50,7 @@ TEST(BoundedSleepSets, FineRelationKeepsTheFinalStatesAndTheVerdict) {
   bool fine_pruned_more = false;
   bool several_finals = false;  // the comparison means something: some case ends in more than one final state
   for (const Case& c : kCases) {
-    const pb::Scenario s = Load(c.file);
+    const pb::Scenario s = LoadWithoutSchedule(c.file);
     for (const std::vector<std::string>& props : {std::vector<std::string>{"PR3"}, std::vector<std::string>{}}) {
       const ExploreResult full = Explore(s, Bounded(c, false, true, props));
       const ExploreResult fine = Explore(s, Bounded(c, true, true, props));
@@ -81,7 +76,7 @@ TEST(BoundedSleepSets, FineRelationKeepsTheFinalStatesAndTheVerdict) {
 // state hashing: upstream 3 offline, 4,525 schedules coarse against 3,187 fine.
 TEST(BoundedSleepSets, FinePrunesAtOnePreemptionWhereTheCoarseTableCannot) {
   const Case c{"/bench/explore/lost_wake_2_offline.textproto", "ppc-upstream-clear-then-check", 1};
-  const pb::Scenario s = Load(c.file);
+  const pb::Scenario s = LoadWithoutSchedule(c.file);
   const ExploreResult fine = Explore(s, Bounded(c, true, true, {"PR3"}));
   const ExploreResult coarse = Explore(s, Bounded(c, true, false, {"PR3"}));
   EXPECT_EQ(coarse.sleep_skipped, 0u);
@@ -96,7 +91,8 @@ TEST(BoundedSleepSets, StillFindTheV1LostWake) {
     o.target = "ppc-v1-check-before-clear";
     o.preemptions = 1;
     o.properties = {"PR3"};
-    const ExploreResult r = Explore(Load("/bench/explore/lost_wake_" + std::to_string(n) + "_offline.textproto"), o);
+    const ExploreResult r =
+        Explore(LoadWithoutSchedule("/bench/explore/lost_wake_" + std::to_string(n) + "_offline.textproto"), o);
     EXPECT_TRUE(r.found) << n;
     EXPECT_TRUE(r.reproducer_replays) << n;
   }

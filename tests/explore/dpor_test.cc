@@ -13,17 +13,12 @@
 #include "sim/scenario_io.h"
 #include "targets/target.h"
 #include "tests/fixtures/cli_test_util.h"
+#include "tests/fixtures/explore_test_util.h"
 
 namespace crashdiff {
 namespace {
 
-pb::Scenario Load(const std::string& path) {
-  LoadResult r = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) + path);
-  EXPECT_TRUE(r.errors.empty()) << (r.errors.empty() ? "" : r.errors.front());
-  pb::Scenario s = r.scenario.value_or(pb::Scenario());
-  s.mutable_schedule()->clear_choices();
-  return s;
-}
+using testing::LoadWithoutSchedule;
 
 ExploreOptions Unbounded(const std::string& target, bool dpor) {  // PR3 only: every run is checked to its end
   ExploreOptions o;
@@ -56,7 +51,7 @@ constexpr Case kSmall[] = {
 TEST(Dpor, SameFinalStatesAndVerdictAsThePlainSearch) {
   bool pruned = false;
   for (const Case& c : kSmall) {
-    const pb::Scenario s = Load(c.file);
+    const pb::Scenario s = LoadWithoutSchedule(c.file);
     const ExploreResult plain = Explore(s, Unbounded(c.target, false));
     const ExploreResult dpor = Explore(s, Unbounded(c.target, true));
     ASSERT_TRUE(plain.exhaustive) << c.file << " " << c.target;
@@ -77,9 +72,9 @@ TEST(Dpor, SameFinalStatesAndVerdictAsThePlainSearch) {
 TEST(Dpor, SleepSetsOnlyPrune) {
   for (const Case& c : {kSmall[0], kSmall[2]}) {
     ExploreOptions o = Unbounded(c.target, true);
-    const ExploreResult with = Explore(Load(c.file), o);
+    const ExploreResult with = Explore(LoadWithoutSchedule(c.file), o);
     o.reduction = false;
-    const ExploreResult without = Explore(Load(c.file), o);
+    const ExploreResult without = Explore(LoadWithoutSchedule(c.file), o);
     EXPECT_EQ(with.final_states, without.final_states) << c.file << " " << c.target;
     EXPECT_LE(with.schedules, without.schedules) << c.file << " " << c.target;
   }
@@ -91,7 +86,7 @@ TEST(Dpor, SleepSetsOnlyPrune) {
 // 924 plain / 308 coarse / 7 fine; x86 kdump_post_notifiers_never_started 2,644 / 1,044 / 22.
 TEST(Dpor, FineDependencyPrunesWhatTheCoarseTableCannot) {
   for (const Case& c : {kSmall[2], kSmall[3]}) {
-    const pb::Scenario s = Load(c.file);
+    const pb::Scenario s = LoadWithoutSchedule(c.file);
     const ExploreResult plain = Explore(s, Unbounded(c.target, false));
     ExploreOptions o = Unbounded(c.target, true);
     const ExploreResult fine = Explore(s, o);
@@ -116,7 +111,7 @@ TEST(Dpor, FineDependencyPrunesWhatTheCoarseTableCannot) {
 // fine relation. Every interleaving is too many to run here, so the check is that DPOR's final states include those
 // of the bounded search (two preemptions, every schedule within the bound), and that both verdicts agree.
 TEST(Dpor, FineDependencyFinishesWhereTheCoarseTableDoesNot) {
-  const pb::Scenario s = Load("/corpus/seeds/ppc/no_crash_image_panic.textproto");
+  const pb::Scenario s = LoadWithoutSchedule("/corpus/seeds/ppc/no_crash_image_panic.textproto");
   ExploreOptions o = Unbounded("ppc-upstream-clear-then-check", true);
   const ExploreResult fine = Explore(s, o);
   ASSERT_TRUE(fine.exhaustive);
@@ -137,7 +132,7 @@ TEST(Dpor, FineDependencyFinishesWhereTheCoarseTableDoesNot) {
 // The CLI chooses the relation; --coarse-dependency only means something with --dpor.
 TEST(Dpor, CoarseDependencyFlag) {
   testing::TempDir dir;
-  const std::string in = dir.Write("s.textproto", ScenarioToText(Load(kSmall[2].file)));
+  const std::string in = dir.Write("s.textproto", ScenarioToText(LoadWithoutSchedule(kSmall[2].file)));
   const std::string base = "explore " + in + " --target " + std::string(kSmall[2].target) + " --property PR3 --json";
   // The bounded search's sleep sets take the relation too (docs/EXPLORE.md, "Reduction").
   const testing::CommandResult bounded = testing::RunCrashdiff(base + " --preemptions 1");
@@ -153,7 +148,7 @@ TEST(Dpor, CoarseDependencyFlag) {
 // Recording footprints (RunOptions::access) changes nothing the machine does: the same trace, with and without.
 TEST(Dpor, RecordingStepAccessKeepsTheTrace) {
   for (const Case& c : kSmall) {
-    const pb::Scenario s = Load(c.file);
+    const pb::Scenario s = LoadWithoutSchedule(c.file);
     uint64_t hash[2] = {};
     for (int with = 0; with < 2; ++with) {
       StepAccess access;
@@ -172,9 +167,9 @@ TEST(Dpor, RecordingStepAccessKeepsTheTrace) {
 TEST(Dpor, NeedsAnUnboundedSearch) {
   ExploreOptions o = Unbounded(kSmall[0].target, true);
   o.preemptions = 2;
-  EXPECT_THROW(Explore(Load(kSmall[0].file), o), std::invalid_argument);
+  EXPECT_THROW(Explore(LoadWithoutSchedule(kSmall[0].file), o), std::invalid_argument);
   testing::TempDir dir;
-  const std::string in = dir.Write("s.textproto", ScenarioToText(Load(kSmall[0].file)));
+  const std::string in = dir.Write("s.textproto", ScenarioToText(LoadWithoutSchedule(kSmall[0].file)));
   const std::string base = "explore " + in + " --target " + std::string(kSmall[0].target) + " --property PR3 --dpor";
   EXPECT_EQ(testing::RunCrashdiff(base + " --preemptions 2").exit_code, 2);
   const testing::CommandResult ok = testing::RunCrashdiff(base + " --preemptions none");

@@ -16,11 +16,15 @@
 #include "sim/validate.h"
 #include "targets/ppc/idle_states.h"
 #include "targets/ppc/ppc_kernel.h"
+#include "tests/fixtures/ppc_test_util.h"
 #include "tests/fixtures/sim_test_util.h"
 #include "tests/fixtures/target_test_util.h"
 
 namespace crashdiff {
 namespace {
+
+using testing::CountSteps;
+using testing::RunWithIdleRestore;
 
 using testing::RunOn;
 using testing::ScenarioFromText;
@@ -37,26 +41,6 @@ constexpr const char* kStop11 =
 
 std::string P9Machine(const std::string& firmware, const std::string& topology) {
   return "machine { family: PPC platform: POWER9_DOORBELL_XIVE " + topology + " firmware { " + firmware + "} } ";
-}
-
-RunResult RunVariant(ppc::IdleRestore restore, const pb::Scenario& s) {
-  const TargetSpec* t = FindTarget("ppc-upstream-clear-then-check");
-  EXPECT_NE(t, nullptr);
-  TargetSpec spec = *t;
-  ppc::Variant v = ppc::kUpstreamVariant;
-  v.idle_restore = restore;
-  spec.name = "ppc-upstream-idle-states-variant";
-  spec.known.clear();
-  spec.make = [v](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<ppc::PpcKernel>(m, v); };
-  return RunOnTarget(spec, s);
-}
-
-int Count(const RunResult& r, uint32_t cpu, TraceKind kind, std::string_view label, const std::string& detail) {
-  int n = 0;
-  for (const TraceEntry& e : r.trace.entries()) {
-    n += e.cpu == cpu && e.kind == kind && e.label == label && e.detail.find(detail) != std::string::npos;
-  }
-  return n;
 }
 
 size_t First(const RunResult& r, uint32_t cpu, std::string_view label, const std::string& detail) {
@@ -157,14 +141,14 @@ TEST(PpcIdleStates, LiteStopEndsOnMaskedDoorbellReturnsNoReasonAndSpins) {
   const RunResult lite =
       RunOn("ppc-upstream-clear-then-check",
             ScenarioFromText(P9Machine(kStop0Lite, "cores: 1 threads_per_core: 2 offline: 1") + events));
-  EXPECT_EQ(Count(lite, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
-  EXPECT_EQ(Count(lite, 1, TraceKind::kLocal, "L4", "nothing to clear"), 1);
-  EXPECT_EQ(Count(lite, 1, TraceKind::kHw, "L4", "msgclr"), 0);
+  EXPECT_EQ(CountSteps(lite, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
+  EXPECT_EQ(CountSteps(lite, 1, TraceKind::kLocal, "L4", "nothing to clear"), 1);
+  EXPECT_EQ(CountSteps(lite, 1, TraceKind::kHw, "L4", "msgclr"), 0);
   EXPECT_NE(lite.cpus[1].final, Location::kStoppedHw);  // polling, not asleep
   const RunResult full = RunOn("ppc-upstream-clear-then-check",
                                ScenarioFromText(P9Machine(kStop0, "cores: 1 threads_per_core: 2 offline: 1") + events));
-  EXPECT_EQ(Count(full, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
-  EXPECT_EQ(Count(full, 1, TraceKind::kHw, "L4", "msgclr"), 1);
+  EXPECT_EQ(CountSteps(full, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
+  EXPECT_EQ(CountSteps(full, 1, TraceKind::kHw, "L4", "msgclr"), 1);
   EXPECT_EQ(full.cpus[1].final, Location::kStoppedHw);
 }
 
@@ -192,7 +176,7 @@ TEST(PpcIdleStates, OnlyTheVectorWakeEntersTheReplacedVector) {
   ASSERT_TRUE(lite.handed_over);
   EXPECT_EQ(vec.cpus[1].final, Location::kDeadCorrupt);
   EXPECT_NE(lite.cpus[1].final, Location::kDeadCorrupt);
-  EXPECT_EQ(Count(lite, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
+  EXPECT_EQ(CountSteps(lite, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
 }
 
 // stop11 on a core whose threads are all offline: the crash wakes both; each takes the core idle lock, exactly one
@@ -205,18 +189,18 @@ TEST(PpcIdleStates, DeepStopFirstThreadInCoreRestoresCoreStateUnderTheLock) {
   for (const ppc::IdleRestore restore : {ppc::IdleRestore::kAsm, ppc::IdleRestore::k10d91611}) {
     const bool c = restore == ppc::IdleRestore::k10d91611;
     SCOPED_TRACE(c ? "C" : "asm");
-    const RunResult r = RunVariant(restore, s);
+    const RunResult r = RunWithIdleRestore(restore, s);
     ASSERT_TRUE(r.handed_over);
-    const int resyncs = Count(r, 2, TraceKind::kLocal, "L2r", "opal_resync_timebase") +
-                        Count(r, 3, TraceKind::kLocal, "L2r", "opal_resync_timebase");
+    const int resyncs = CountSteps(r, 2, TraceKind::kLocal, "L2r", "opal_resync_timebase") +
+                        CountSteps(r, 3, TraceKind::kLocal, "L2r", "opal_resync_timebase");
     EXPECT_EQ(resyncs, 1);
     for (const uint32_t cpu : {2u, 3u}) {
-      EXPECT_EQ(Count(r, cpu, TraceKind::kLocal, "L2r", c ? "sprs.lpcr" : "_LPCR"), 1) << cpu;
+      EXPECT_EQ(CountSteps(r, cpu, TraceKind::kLocal, "L2r", c ? "sprs.lpcr" : "_LPCR"), 1) << cpu;
       const size_t lpcr = First(r, cpu, "L2r", c ? "sprs.lpcr" : "_LPCR");
       const size_t unlock = First(r, cpu, "L2r", "paca.idle_state core 1");
       EXPECT_LT(unlock, lpcr) << cpu;  // the lock word is touched before the per-thread SPRs
     }
-    const uint32_t first = Count(r, 2, TraceKind::kLocal, "L2r", "opal_resync_timebase") == 1 ? 2 : 3;
+    const uint32_t first = CountSteps(r, 2, TraceKind::kLocal, "L2r", "opal_resync_timebase") == 1 ? 2 : 3;
     const size_t core_sprs = First(r, first, "L2r", "per-core SPRs");
     const size_t tb = First(r, first, "L2r", "opal_resync_timebase");
     ASSERT_LT(core_sprs, r.trace.entries().size());
@@ -227,8 +211,8 @@ TEST(PpcIdleStates, DeepStopFirstThreadInCoreRestoresCoreStateUnderTheLock) {
       RunOn("ppc-upstream-clear-then-check",
             ScenarioFromText(P9Machine(std::string(kStop0) + kStop11, "cores: 1 threads_per_core: 2 offline: 1") +
                              "events { kind: PANIC cpus: 0 trigger { at_time_ns: 1000 } }"));
-  EXPECT_EQ(Count(shared, 1, TraceKind::kLocal, "L2r", "opal_resync_timebase"), 0);
-  EXPECT_EQ(Count(shared, 1, TraceKind::kWake, "L2", "stop wake"), 1);
+  EXPECT_EQ(CountSteps(shared, 1, TraceKind::kLocal, "L2r", "opal_resync_timebase"), 0);
+  EXPECT_EQ(CountSteps(shared, 1, TraceKind::kWake, "L2", "stop wake"), 1);
 }
 
 // The seed: the stop-api fails at boot, so the offline threads use stop0_lite (EC=0).
@@ -237,7 +221,7 @@ TEST(PpcIdleStates, SeedStopApiFailureLiteOffline) {
                                   "/corpus/seeds/ppc/stop_api_fails_lite_offline_stray_doorbell.textproto");
   ASSERT_TRUE(l.errors.empty()) << l.errors.front();
   const RunResult r = RunOn("ppc-upstream-clear-then-check", *l.scenario);
-  EXPECT_GE(Count(r, 1, TraceKind::kLocal, "L2", "isa300_idle_stop_noloss"), 1);
+  EXPECT_GE(CountSteps(r, 1, TraceKind::kLocal, "L2", "isa300_idle_stop_noloss"), 1);
   EXPECT_TRUE(r.handed_over);
 }
 

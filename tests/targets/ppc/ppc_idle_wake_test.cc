@@ -11,34 +11,18 @@
 #include "diff/runner.h"
 #include "sim/scenario_io.h"
 #include "targets/ppc/ppc_kernel.h"
+#include "tests/fixtures/ppc_test_util.h"
 #include "tests/fixtures/sim_test_util.h"
 #include "tests/fixtures/target_test_util.h"
 
 namespace crashdiff {
 namespace {
 
+using testing::CountSteps;
+using testing::RunWithIdleRestore;
+
 using testing::RunOn;
 using testing::ScenarioFromText;
-
-RunResult RunWithIdleRestore(ppc::IdleRestore restore, const pb::Scenario& s) {
-  const TargetSpec* t = FindTarget("ppc-upstream-clear-then-check");
-  EXPECT_NE(t, nullptr);
-  TargetSpec spec = *t;
-  ppc::Variant v = ppc::kUpstreamVariant;
-  v.idle_restore = restore;
-  spec.name = "ppc-upstream-idle-restore-variant";
-  spec.known.clear();
-  spec.make = [v](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<ppc::PpcKernel>(m, v); };
-  return RunOnTarget(spec, s);
-}
-
-int Count(const RunResult& r, uint32_t cpu, TraceKind kind, std::string_view label, const std::string& detail) {
-  int n = 0;
-  for (const TraceEntry& e : r.trace.entries()) {
-    n += e.cpu == cpu && e.kind == kind && e.label == label && e.detail.find(detail) != std::string::npos;
-  }
-  return n;
-}
 
 size_t First(const RunResult& r, uint32_t cpu, TraceKind kind, std::string_view label, const std::string& detail) {
   const auto& e = r.trace.entries();
@@ -69,8 +53,8 @@ TEST(PpcIdleWake, OfflineDecLatchesWithoutWakingAcrossStateLosingWakes) {
       const size_t dec = First(r, kNoCpu, TraceKind::kEvent, "DEC", "DEC latched cpu1");
       ASSERT_LT(dec, r.trace.entries().size());
       EXPECT_EQ(r.trace.entries()[dec].time_ns, 10000000u);
-      EXPECT_EQ(Count(r, 1, TraceKind::kWake, "L2", "stop wake DEC"), 0);
-      EXPECT_EQ(Count(r, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
+      EXPECT_EQ(CountSteps(r, 1, TraceKind::kWake, "L2", "stop wake DEC"), 0);
+      EXPECT_EQ(CountSteps(r, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
       EXPECT_EQ(r.cpus[1].final, Location::kStoppedHw);
       EXPECT_EQ(r.end, EndReason::kQuiescent);
     }
@@ -83,10 +67,10 @@ TEST(PpcIdleWake, WakePathLpcrWriteBackByPlatformAndVersion) {
   const RunResult p9_c = RunWithIdleRestore(ppc::IdleRestore::k10d91611, DecThenStrayDoorbell("POWER9_DOORBELL_XIVE"));
   const RunResult p8_asm = RunWithIdleRestore(ppc::IdleRestore::kAsm, DecThenStrayDoorbell("POWER8_XICS"));
   const RunResult p8_c = RunWithIdleRestore(ppc::IdleRestore::k10d91611, DecThenStrayDoorbell("POWER8_XICS"));
-  EXPECT_EQ(Count(p9_asm, 1, TraceKind::kHw, "L2", "power9_restore_additional_sprs"), 1);
-  EXPECT_EQ(Count(p9_c, 1, TraceKind::kHw, "L2", "power9_idle_stop"), 1);
-  EXPECT_EQ(Count(p8_asm, 1, TraceKind::kHw, "L2", "mtspr(LPCR"), 0);
-  EXPECT_EQ(Count(p8_c, 1, TraceKind::kHw, "L2", "power7_idle_insn"), 1);
+  EXPECT_EQ(CountSteps(p9_asm, 1, TraceKind::kHw, "L2", "power9_restore_additional_sprs"), 1);
+  EXPECT_EQ(CountSteps(p9_c, 1, TraceKind::kHw, "L2", "power9_idle_stop"), 1);
+  EXPECT_EQ(CountSteps(p8_asm, 1, TraceKind::kHw, "L2", "mtspr(LPCR"), 0);
+  EXPECT_EQ(CountSteps(p8_c, 1, TraceKind::kHw, "L2", "power7_idle_insn"), 1);
 }
 
 // The seed: the offline threads' DECs latch at 10 ms; thread 3 comes back online at 20 ms, its loop exit sets PECE1
@@ -101,7 +85,7 @@ TEST(PpcIdleWake, SeedDecOfflineThenOnline) {
     const size_t dec = First(r, kNoCpu, TraceKind::kEvent, "DEC", "DEC latched cpu" + std::to_string(c));
     ASSERT_LT(dec, r.trace.entries().size()) << "cpu" << c;
     EXPECT_EQ(r.trace.entries()[dec].time_ns, 10000000u);
-    EXPECT_EQ(Count(r, c, TraceKind::kWake, "L2", "stop wake DEC"), 0) << "cpu" << c;
+    EXPECT_EQ(CountSteps(r, c, TraceKind::kWake, "L2", "stop wake DEC"), 0) << "cpu" << c;
   }
   const size_t pece1 = First(r, 3, TraceKind::kLocal, "H0", "LPCR |= PECE1");
   const size_t taken = First(r, 3, TraceKind::kLocal, "TI", "timer_interrupt");
@@ -109,7 +93,7 @@ TEST(PpcIdleWake, SeedDecOfflineThenOnline) {
   EXPECT_LT(pece1, taken);
   ASSERT_LT(taken, r.trace.entries().size());
   EXPECT_GE(r.trace.entries()[taken].time_ns, 20000000u);
-  EXPECT_EQ(Count(r, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
+  EXPECT_EQ(CountSteps(r, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
   EXPECT_TRUE(r.handed_over);
 }
 
