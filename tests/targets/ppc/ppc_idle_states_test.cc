@@ -24,6 +24,7 @@ namespace crashdiff {
 namespace {
 
 using testing::CountSteps;
+using testing::FirstStep;
 using testing::RunWithIdleRestore;
 
 using testing::RunOn;
@@ -41,14 +42,6 @@ constexpr const char* kStop11 =
 
 std::string P9Machine(const std::string& firmware, const std::string& topology) {
   return "machine { family: PPC platform: POWER9_DOORBELL_XIVE " + topology + " firmware { " + firmware + "} } ";
-}
-
-size_t First(const RunResult& r, uint32_t cpu, std::string_view label, const std::string& detail) {
-  const auto& e = r.trace.entries();
-  for (size_t i = 0; i < e.size(); ++i) {
-    if (e[i].cpu == cpu && e[i].label == label && e[i].detail.find(detail) != std::string::npos) return i;
-  }
-  return e.size();
 }
 
 // ---- The boot-time choice (pnv_arch300_idle_init, pnv_disable_deep_states, power7_offline_type) ----
@@ -196,13 +189,13 @@ TEST(PpcIdleStates, DeepStopFirstThreadInCoreRestoresCoreStateUnderTheLock) {
     EXPECT_EQ(resyncs, 1);
     for (const uint32_t cpu : {2u, 3u}) {
       EXPECT_EQ(CountSteps(r, cpu, TraceKind::kLocal, "L2r", c ? "sprs.lpcr" : "_LPCR"), 1) << cpu;
-      const size_t lpcr = First(r, cpu, "L2r", c ? "sprs.lpcr" : "_LPCR");
-      const size_t unlock = First(r, cpu, "L2r", "paca.idle_state core 1");
+      const size_t lpcr = FirstStep(r, cpu, "L2r", c ? "sprs.lpcr" : "_LPCR");
+      const size_t unlock = FirstStep(r, cpu, "L2r", "paca.idle_state core 1");
       EXPECT_LT(unlock, lpcr) << cpu;  // the lock word is touched before the per-thread SPRs
     }
     const uint32_t first = CountSteps(r, 2, TraceKind::kLocal, "L2r", "opal_resync_timebase") == 1 ? 2 : 3;
-    const size_t core_sprs = First(r, first, "L2r", "per-core SPRs");
-    const size_t tb = First(r, first, "L2r", "opal_resync_timebase");
+    const size_t core_sprs = FirstStep(r, first, "L2r", "per-core SPRs");
+    const size_t tb = FirstStep(r, first, "L2r", "opal_resync_timebase");
     ASSERT_LT(core_sprs, r.trace.entries().size());
     EXPECT_EQ(core_sprs < tb, c);
   }
@@ -223,37 +216,6 @@ TEST(PpcIdleStates, SeedStopApiFailureLiteOffline) {
   const RunResult r = RunOn("ppc-upstream-clear-then-check", *l.scenario);
   EXPECT_GE(CountSteps(r, 1, TraceKind::kLocal, "L2", "isa300_idle_stop_noloss"), 1);
   EXPECT_TRUE(r.handed_over);
-}
-
-// kvmppc_run_core (book3s_hv.c, read at 00608e1f007e): after the vcore returns, local_irq_enable() comes before
-// "Let secondaries go back to the offline loop" (kvmppc_release_hwthread): the host interrupt that ended the guest
-// is taken while the grabbed threads are still held.
-TEST(PpcKvmRunCoreOrder, InterruptsOnBeforeTheRelease) {
-  const RunResult r = RunOn("ppc-upstream-clear-then-check", ScenarioFromText(R"pb(
-                              machine {
-                                family: PPC
-                                platform: POWER8_XICS
-                                cores: 2
-                                threads_per_core: 4
-                                offline: [ 1, 2, 3 ]
-                                kvm_hv: true
-                              }
-                              events {
-                                kind: KVM_ENTER
-                                cpus: [ 0, 1, 2 ]
-                                trigger { at_time_ns: 1000 }
-                              }
-                              events {
-                                kind: KVM_EXIT
-                                cpus: 1
-                                trigger { at_time_ns: 5000 }
-                              }
-                            )pb"));
-  const size_t enable = First(r, 0, "KR5", "local_irq_restore");
-  const size_t release = First(r, 0, "KR4", "hwthread_req");
-  ASSERT_LT(enable, r.trace.entries().size());
-  ASSERT_LT(release, r.trace.entries().size());
-  EXPECT_LT(enable, release);
 }
 
 // ---- Validation ----

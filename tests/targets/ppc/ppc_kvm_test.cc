@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "sim/validate.h"
+#include "tests/fixtures/ppc_test_util.h"
 #include "tests/fixtures/sim_test_util.h"
 #include "tests/fixtures/target_test_util.h"
 #include "tests/fixtures/x86_test_util.h"
@@ -116,6 +117,24 @@ TEST(PpcKvm, AnIcpIpiWithoutHostIpiIsTheGuestsAndKeepsItInTheGuest) {
   EXPECT_NE(FindEntry(r, 1, TraceKind::kHw, "KG2", "MFRR = 0xff"), nullptr);
   EXPECT_EQ(FindEntry(r, 1, TraceKind::kRmw, "KG4"), nullptr);  // no exit begun
   EXPECT_EQ(r.cpus[1].final, Location::kRunOld);               // still in the guest
+}
+
+// kvmppc_run_core (book3s_hv.c, read at 00608e1f007e): after the vcore returns, local_irq_enable() comes before
+// "Let secondaries go back to the offline loop" (kvmppc_release_hwthread): the host interrupt that ended the guest
+// is taken while the grabbed threads are still held.
+TEST(PpcKvm, InterruptsComeOnBeforeTheRelease) {
+  const RunResult r = RunTarget("ppc-upstream-clear-then-check", std::string(kGuestOnSecondaries) + R"pb(
+    events {
+      kind: KVM_EXIT
+      cpus: 1
+      trigger { at_time_ns: 5000 }
+    }
+  )pb");
+  const size_t enable = FirstStep(r, 0, "KR5", "local_irq_restore");
+  const size_t release = FirstStep(r, 0, "KR4", "hwthread_req");
+  ASSERT_LT(enable, r.trace.entries().size());
+  ASSERT_LT(release, r.trace.entries().size());
+  EXPECT_LT(enable, release);
 }
 
 TEST(PpcKvm, ASystemResetInTheGuestIsReplayedByThePrimaryBeforeItReleasesItsThreads) {
