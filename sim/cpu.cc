@@ -29,8 +29,13 @@ void Cpu::LeaveFirmware(Source vector) {
   if (vector == Source::kMce) {
     machine_->Record(id_, TraceKind::kEvent, "MCE", "machine check: leaves firmware for the OS's 0x200 vector");
   } else {
-    machine_->Record(id_, TraceKind::kEvent, "OPERATOR_RESET", "system reset: leaves firmware for the reset vector");
+    machine_->Record(id_, TraceKind::kEvent, "SYSTEM_RESET", "system reset: leaves firmware for the reset vector");
   }
+}
+
+void Cpu::RaiseSystemReset() {
+  if (in_firmware() && fw_reset() != FwReset::kHolds) LeaveFirmware(Source::kReset);
+  hw().reset = true;
 }
 
 void Cpu::QueueFirmwareStart() {

@@ -311,6 +311,10 @@ class Cpu {
   // code again, starting at that vector (the interrupt the machine delivers next); the firmware park resumes if the
   // handler returns.
   void LeaveFirmware(Source vector);
+  // A system reset reaches the thread: latched, and a firmware hold that resets reach (fw_reset() != kHolds) is
+  // left for the OS's 0x100 vector. The operator's reset and skiboot's OPAL_SIGNAL_SYSTEM_RESET both raise it by
+  // direct control, whatever the thread runs.
+  void RaiseSystemReset();
   // Firmware accepted a request to start this thread at an entry point the kernel gave: skiboot opal_start_cpu
   // queues a start job on a thread it holds (__cpu_queue_job), PSCI CPU_ON powers on a core that is off (ON_PENDING
   // until it runs). Firmware state: call it from another CPU's hw_op. The thread runs the start only from firmware

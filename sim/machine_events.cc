@@ -29,7 +29,11 @@ void Machine::ApplyHardware(const pb::Event& event) {
         }
         hw.mce = true;
         break;
-      case pb::SYSTEM_RESET: hw.reset = true; break;
+      case pb::SYSTEM_RESET:
+        // skiboot's OPAL_SIGNAL_SYSTEM_RESET stops the thread and raises the reset by direct control whatever the
+        // thread runs (core/direct-controls.c do_sreset_cpu has no state check): a held thread leaves firmware.
+        cpus_[id].RaiseSystemReset();
+        break;
       case pb::NMI: hw.nmi = true; break;
       case pb::SMI: hw.smi = true; break;
       case pb::STRAY_DOORBELL: hw.doorbell = true; break;
@@ -57,9 +61,7 @@ void Machine::ApplyHardware(const pb::Event& event) {
         if (config().family() == pb::PPC) {
           // The BMC resets every thread the hardware has enabled, also those firmware holds (openpower-proc-control
           // NMI::nMI: thread_stop + thread_sreset_all over pdbg's thread targets, no OPAL involved).
-          if (cpus_[id].in_firmware() && cpus_[id].fw_reset() != FwReset::kHolds)
-            cpus_[id].LeaveFirmware(Source::kReset);
-          hw.reset = true;
+          cpus_[id].RaiseSystemReset();
         } else {
           hw.nmi = true;
         }

@@ -121,6 +121,12 @@ class Validator {
     }
     if (m.has_firmware()) {
       const FieldPath fw = Join(base, F(m, "firmware"));
+      if (m.firmware().system_reset_supported() && m.platform() == pb::POWER8_XICS) {
+        // skiboot registers OPAL_SIGNAL_SYSTEM_RESET in direct_controls_init on POWER9 and later only, so a
+        // POWER8 kernel never finds the token (pnv_smp_init's opal_check_token) and sends no system-reset IPI.
+        Fail(Join(fw, F(m.firmware(), "system_reset_supported")),
+             "OPAL_SIGNAL_SYSTEM_RESET exists on POWER9 and later only, not on POWER8_XICS");
+      }
       CpuList(m.firmware(), "system_reset_fails_for", m.firmware().system_reset_fails_for(), fw);
       CpuList(m.firmware(), "cpu_off_fails_for", m.firmware().cpu_off_fails_for(), fw);
       for (int i = 0; i < m.firmware().cpu_off_fails_for_size(); ++i) {

@@ -123,6 +123,8 @@ class Fixer {
     if (m.offline_dec_ns() > kMaxOfflineDecNs) Change([&] { m.set_offline_dec_ns(kMaxOfflineDecNs); });
     if (m.has_firmware()) {
       pb::Firmware& fw = *m.mutable_firmware();
+      if (fw.system_reset_supported() && m.platform() == pb::POWER8_XICS)
+        Change([&] { fw.clear_system_reset_supported(); });
       if (FilterCpus(fw.mutable_system_reset_fails_for(), n, [](uint32_t) { return true; })) changed_ = true;
       if (FilterCpus(fw.mutable_cpu_off_fails_for(), n, [&](uint32_t c) { return !offline.count(c); })) changed_ = true;
       IdleStatesFix(fw, m.platform());

@@ -176,13 +176,13 @@ Task<bool> PpcKernel::SignalSystemReset(Cpu& cpu, uint32_t target, Label l) {
   const auto& fails = fw().system_reset_fails_for();
   const bool fails_here = std::find(fails.begin(), fails.end(), target) != fails.end();
   Cpu& t = m_.cpu(target);
-  // [I] OPAL refuses the calling thread itself and threads it does not consider running the OS (returned to
-  // firmware, never started).
+  // skiboot refuses only the calling thread (do_sreset_cpu, core/direct-controls.c at ecebf4fb3d9c): it stops
+  // any other thread by direct control and resets it, also one it holds (returned to firmware, never started).
   const bool self = target == cpu.id();
   const bool ok =
       co_await cpu.hw_op(l, "opal_signal_system_reset cpu" + std::to_string(target), [&t, fails_here, self] {
-        if (fails_here || self || t.in_firmware()) return false;
-        t.hw().reset = true;
+        if (fails_here || self) return false;
+        t.RaiseSystemReset();
         return true;
       });
   co_return ok;

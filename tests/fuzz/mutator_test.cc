@@ -277,6 +277,21 @@ TEST(MutatorFix, KvmEnterMovesToItsCoresFirstThreadKeepsThatCoresGuestsOrIsDropp
   EXPECT_FALSE(p9.machine().kvm_hv());
 }
 
+TEST(MutatorFix, FirmwareSystemResetLeavesAMachineThatBecomesPower8) {
+  pb::Scenario s = ScenarioFromText(R"pb(
+    machine {
+      family: PPC
+      platform: POWER9_XIVE_IPI
+      firmware { system_reset_supported: true system_reset_fails_for: 1 }
+    }
+  )pb");
+  s.mutable_machine()->set_platform(pb::POWER8_XICS);
+  ASSERT_FALSE(IsValid(s));
+  EXPECT_TRUE(Fix(s));
+  EXPECT_TRUE(IsValid(s));
+  EXPECT_FALSE(s.machine().firmware().system_reset_supported());
+}
+
 TEST(Mutator, HundredThousandMutationsAreAllValid) {
   const std::vector<pb::Scenario> seeds = AllSeeds();
   Mutator mutator;

@@ -220,9 +220,9 @@ TEST(Handover, FirmwareParkedCpuAbsorbsEveryEvent) {
   EXPECT_EQ(r.cpus[1].final, Location::kParkedFw);
 }
 
-// A firmware hold the platform's reset reaches (powernv, FwReset::kToOsVector): the kernel's own system reset
-// (SYSTEM_RESET) is still absorbed, an operator's reset of every thread takes the thread out to its reset vector,
-// which after the hand-over is the next kernel's.
+// A firmware hold the platform's reset reaches (powernv, FwReset::kToOsVector): a system reset by firmware's
+// direct control (SYSTEM_RESET: skiboot's do_sreset_cpu checks no thread state) and an operator's reset of every
+// thread both take the thread out to its reset vector, which after the hand-over is the next kernel's.
 TEST(Handover, OperatorResetTakesAThreadOutOfAFirmwareHoldThatYieldsToIt) {
   const pb::Scenario s = ScenarioFromText(R"pb(
     machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }
@@ -243,12 +243,15 @@ TEST(Handover, OperatorResetTakesAThreadOutOfAFirmwareHoldThatYieldsToIt) {
   const RunResult holds =
       RunHandoverWith(s, [](Cpu& c) -> Task<> { co_await c.enter_firmware(Location::kParkedFw, "R5"); });
   EXPECT_EQ(holds.cpus[1].final, Location::kParkedFw);
-  pb::Scenario kernel_reset_only = s;
-  kernel_reset_only.mutable_events()->RemoveLast();
-  const RunResult absorbed = RunHandoverWith(kernel_reset_only, [](Cpu& c) -> Task<> {
+  pb::Scenario system_reset_only = s;
+  system_reset_only.mutable_events()->RemoveLast();
+  const RunResult taken_out = RunHandoverWith(system_reset_only, [](Cpu& c) -> Task<> {
     co_await c.enter_firmware(Location::kParkedFw, "R5", FwReset::kToOsVector);
   });
-  EXPECT_EQ(absorbed.cpus[1].final, Location::kParkedFw);
+  EXPECT_EQ(taken_out.cpus[1].final, Location::kDeadCorrupt);
+  const RunResult still_held = RunHandoverWith(
+      system_reset_only, [](Cpu& c) -> Task<> { co_await c.enter_firmware(Location::kParkedFw, "R5"); });
+  EXPECT_EQ(still_held.cpus[1].final, Location::kParkedFw);
 }
 
 // Firmware's record that it holds a thread survives the reset that takes the thread out (firmware is not told).

@@ -107,13 +107,17 @@ TEST(Startup, PpcOfflineThreadIsStoppedWithInterruptsOffAtStepZero) {
 
 // A never-started thread is in firmware from step 0: whatever the schedule, a crash at step 0 never makes it
 // respond, save or reach the receiver.
+// A never-started thread never answers the crash. Firmware's system reset (the offline round's NMI IPI where
+// OPAL_SIGNAL_SYSTEM_RESET exists) takes it out of skiboot's hold with no paca to run on (LOOSE_VECTORS); IPIs
+// never reach it there.
 TEST(Startup, NeverStartedCpuNeverAnswersACrashAtStepZeroUnderAnySchedule) {
-  for (const char* platform : {"POWER9_DOORBELL_XIVE", "POWER8_XICS"}) {
+  for (const char* machine : {"platform: POWER9_DOORBELL_XIVE firmware { system_reset_supported: true }",
+                              "platform: POWER9_DOORBELL_XIVE", "platform: POWER8_XICS"}) {
+    const bool reset_reaches = std::string_view(machine).find("system_reset") != std::string_view::npos;
     for (const char* policy : {"RANDOM", "PCT"}) {
       for (int seed = 0; seed < 60; ++seed) {
-        const std::string text = std::string("machine { family: PPC platform: ") + platform +
-                                 " cores: 2 threads_per_core: 2 never_started: 3 offline: 1 panic_timeout: 10 "
-                                 "firmware { system_reset_supported: true } }\n"
+        const std::string text = std::string("machine { family: PPC ") + machine +
+                                 " cores: 2 threads_per_core: 2 never_started: 3 offline: 1 panic_timeout: 10 }\n"
                                  "events { kind: PANIC cpus: 0 trigger { at_step: 0 } }\n"
                                  "schedule { policy: " +
                                  policy + " seed: " + std::to_string(seed) + " pct_depth: 3 pct_horizon: 50 }\n";
@@ -122,8 +126,14 @@ TEST(Startup, NeverStartedCpuNeverAnswersACrashAtStepZeroUnderAnySchedule) {
           const CpuResult& ns = r.cpus[3];
           EXPECT_EQ(ns.responses, 0u) << who;
           EXPECT_EQ(ns.saves + ns.invalid_saves, 0u) << who;
-          EXPECT_EQ(ns.at_handover, Location::kNeverStarted) << who;
-          EXPECT_EQ(ns.final, Location::kNeverStarted) << who;
+          if (reset_reaches && who.starts_with("ppc-upstream-clear-then-check")) {
+            EXPECT_EQ(ns.final, Location::kLooseVectors) << who;  // the 2017 offline round resets every present CPU
+          } else if (reset_reaches) {
+            EXPECT_TRUE(ns.final == Location::kNeverStarted || ns.final == Location::kLooseVectors) << who;
+          } else {
+            EXPECT_EQ(ns.at_handover, Location::kNeverStarted) << who;
+            EXPECT_EQ(ns.final, Location::kNeverStarted) << who;
+          }
         };
         for (const TargetSpec* t : TargetsFor(s)) check(RunOnTarget(*t, s), t->name + " " + text);
         check(RunReference(s), "reference " + text);

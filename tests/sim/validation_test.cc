@@ -105,6 +105,10 @@ std::vector<BadCase> BadCases() {
        "ARM64_SPIN_TABLE, where cpu_up is refused"},
       {"kvm_hv off POWER8", kMachine + "  kvm_hv: true\n}\n",
        "t.textproto:4: machine.kvm_hv: KVM HV on offline secondary threads is modelled on POWER8_XICS only"},
+      {"firmware system reset on POWER8",
+       "machine {\n  family: PPC\n  platform: POWER8_XICS\n  firmware { system_reset_supported: true }\n}\n",
+       "t.textproto:4: machine.firmware.system_reset_supported: OPAL_SIGNAL_SYSTEM_RESET exists on POWER9 and later "
+       "only, not on POWER8_XICS"},
       {"unknown field", kMachine + "  sockets: 2\n}\n",
        "t.textproto:4:10: Message type \"crashdiff.pb.Machine\" has no field named \"sockets\"."},
       {"unknown enum value", "machine {\n  family: SPARC\n}\n",
