@@ -208,12 +208,20 @@ void StateTracker::OnEntry(const TraceEntry& e) {
       v = e.value;
     }
   }
+  // A result-less atomic (Cpu::atomic_add, set_bit, clear_bit) stores without a kWrite entry.
+  if (e.kind == TraceKind::kRmw && e.tags.access != WordAccess::kWord && e.tags.var != kNoVar) {
+    written_.push_back(e.tags.var);
+    updated_.push_back(e.tags.var);
+  }
   if (e.kind == TraceKind::kDiag) diag_sum_ += DiagTerm(e.cpu, e.detail);
   if (e.cpu >= history_.size()) return;
   Touch(e.cpu);
   step_time_ = e.time_ns;
   uint64_t& h = history_[e.cpu];
-  h = Mix(h, static_cast<uint64_t>(e.kind) << 8 | static_cast<uint64_t>(e.location));
+  // (How a memory entry touched its word is part of what the CPU did: a bit set and a bit clear show different
+  // operands anyway, a one-bit read shows the bit alone.)
+  h = Mix(h, static_cast<uint64_t>(e.kind) << 8 | static_cast<uint64_t>(e.location) |
+                 static_cast<uint64_t>(e.tags.access) << 16 | uint64_t{e.tags.bit} << 24);
   h = Mix(h, HashLabel(e.label));
   // A memory access's detail is its variable's name: its id says the same, without hashing the text.
   const bool access = e.kind == TraceKind::kRead || e.kind == TraceKind::kWrite || e.kind == TraceKind::kRmw;
@@ -239,6 +247,13 @@ void StateTracker::AtChoice(const Machine& m, uint32_t ran) {
     values_.push_back(m.vars()[i].value);
     var_sum_ += VarTerm(static_cast<uint32_t>(i), values_.back());
   }
+  for (uint32_t id : updated_) {
+    if (id >= values_.size()) continue;  // created since: picked up above with its value
+    const int64_t now = m.vars()[id].value.raw();
+    var_sum_ += VarTerm(id, now) - VarTerm(id, values_[id]);
+    values_[id] = now;
+  }
+  updated_.clear();
   Touch(ran);
   // A store fires the monitors armed on its line (x86 MONITOR): those CPUs changed without an entry of their own.
   if (!written_.empty()) {

@@ -63,6 +63,9 @@ class StateTracker : public RunObserver {
   std::vector<uint8_t> is_touched_;
   bool touched_all_ = true;
   std::vector<uint32_t> written_;  // variables stored to since the last choice (monitors)
+  // Variables a result-less atomic updated since the last choice: its entry shows the operand, not the value, so the
+  // value is read from the machine at the choice.
+  std::vector<uint32_t> updated_;
   // Per-CPU terms and their sum.
   std::vector<uint64_t> cpu_term_;
   uint64_t cpu_sum_ = 0;
