@@ -421,7 +421,10 @@ class PathPicker : public SchedulePicker {
         first_new_(first_new) {}
 
   uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step) override {
-    if (state_.history != nullptr) state_.history->AtChoice(*state_.machine, picks_.empty() ? kNoCpu : picks_.back());
+    if (state_.history != nullptr) {
+      state_.history->AtChoice(*state_.machine, picks_.empty() ? kNoCpu : picks_.back(),
+                               access_ != nullptr ? &access_->reads.cpus : nullptr);
+    }
     Footprint before = TakeStep();  // of the previous step (or settling and step-0 events: fixed)
     if (step > 0) FinishStep(step - 1, std::move(before), &runnable);
     prev_runnable_ = runnable;
@@ -673,9 +676,12 @@ class PathPicker : public SchedulePicker {
     std::vector<uint32_t> asleep;
     for (const Sleeper& s : n.sleep) asleep.push_back(s.cpu);
     std::sort(asleep.begin(), asleep.end());
-    const uint64_t fp = state_.history->Fingerprint(*state_.machine, state_.facts->facts(), n.last, asleep);
-    if (state_.verify &&
-        fp != FullFingerprint(*state_.machine, *state_.history, state_.facts->facts(), n.last, asleep)) {
+    // Which CPU ran last matters only while it can still run (then choosing another is a preemption, and its step
+    // may be put to sleep); once it blocked or finished every choice is free and nothing below depends on it, so
+    // states reached after different CPUs blocked meet (docs/EXPLORE.md, "Commuting atomics").
+    const uint32_t last = Contains(n.runnable, n.last) ? n.last : kNoCpu;
+    const uint64_t fp = state_.history->Fingerprint(*state_.machine, state_.facts->facts(), last, asleep);
+    if (state_.verify && fp != FullFingerprint(*state_.machine, *state_.history, state_.facts->facts(), last, asleep)) {
       ++stats_.fingerprint_mismatches;
     }
     return state_.visited->Visit(fp, options_.preemptions - n.preemptions);
