@@ -1,6 +1,7 @@
 #include "explore/explorer.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,18 +21,52 @@
 namespace crashdiff {
 namespace {
 
+// How a step touched an object. Besides reads and writes, the fine relation knows updates that commute with each
+// other (docs/EXPLORE.md, "Commuting atomics"): result-less adds of one variable (kAdd), result-less set / clear of
+// bits of one word (kBitUpdate: the word level; the bit itself is an object of its own, written), one-bit reads
+// (kBitTest: the word level; the bit is read). The oracle's per-CPU bookkeeping adds to the book in kAdd mode.
+enum class Mode : uint8_t { kRead, kWrite, kAdd, kBitUpdate, kBitTest };
+
+// Whether two accesses of one object, by steps of different CPUs, are dependent: unless both orders reach the same
+// state with neither seeing a different value. A plain write conflicts with everything; a read of the whole word
+// with every update; two adds commute (same sum, no result); bit updates and bit reads of the word commute at the
+// word level (their bit objects decide); an add changes every bit, so it conflicts with bit updates and bit reads.
+constexpr bool Conflicts(Mode a, Mode b) {
+  if (a == Mode::kWrite || b == Mode::kWrite) return true;
+  auto either = [a, b](Mode x, Mode y) { return (a == x && b == y) || (a == y && b == x); };
+  return either(Mode::kRead, Mode::kAdd) || either(Mode::kRead, Mode::kBitUpdate) ||
+         either(Mode::kAdd, Mode::kBitUpdate) || either(Mode::kAdd, Mode::kBitTest);
+}
+
+// Two accesses of one object in the same step, as one: the same mode, a read that covers a bit read, else a write.
+constexpr Mode Merge(Mode a, Mode b) {
+  if (a == b) return a;
+  if ((a == Mode::kRead && b == Mode::kBitTest) || (a == Mode::kBitTest && b == Mode::kRead)) return Mode::kRead;
+  return Mode::kWrite;
+}
+inline constexpr size_t kNumModes = 5;
+
 // What one scheduled step touched, as the objects it reads and writes: shared variables (Var::id), and with the fine
-// relation (DPOR) a CPU's state, the console and the oracle's bookkeeping (keys below). A global step is dependent
-// with every step; the others only with steps that access one of their objects, one of them writing.
+// relation (DPOR) a CPU's state, the console, the oracle's bookkeeping and single bits of a word (keys below). A
+// global step is dependent with every step; the others only with steps that access one of their objects in
+// conflicting modes (Conflicts).
 struct Footprint {
   bool global = false;
-  std::vector<std::pair<uint32_t, bool>> vars;  // object key, written
+  std::vector<std::pair<uint32_t, Mode>> vars;  // object key, how
 };
 
 // Object keys of the fine relation besides variables (Var::id is far below them).
 constexpr uint32_t kCpuObject = 1u << 28;   // + c: CPU c's state (latches, location, frames, runnability, buffer)
 constexpr uint32_t kConsole = 1u << 29;     // the console: printk lines are one ordered log
 constexpr uint32_t kOracle = kConsole + 1;  // book entries, saves, writes of the variables the facts follow
+// + c: the oracle's facts of CPU c alone (its saves and responses: they change c's facts and counters, and set the
+// global over-count flag, which only ever goes from false to true, so two CPUs' entries commute).
+constexpr uint32_t kOracleCpu = kConsole + 2;
+constexpr uint32_t kBitObject = 1u << 30;  // + (var << 6) + bit: one bit of a word (bit ops; var < 2^24)
+
+uint32_t BitKey(uint32_t var, uint32_t bit) {
+  return var < (1u << 24) ? kBitObject + (var << 6) + bit : var;  // (a larger id: the whole word, conservative)
+}
 
 enum class Effect : uint8_t { kNone, kRead, kWrite, kGlobal, kConsole, kOracle };
 
@@ -108,23 +143,43 @@ bool HwOpsReadHiddenState(const pb::Scenario& scenario) {
 
 bool Independent(const Footprint& a, const Footprint& b) {
   if (a.global || b.global) return false;
-  for (const auto& [va, wa] : a.vars) {
-    for (const auto& [vb, wb] : b.vars) {
-      if (va == vb && (wa || wb)) return false;
+  for (const auto& [va, ma] : a.vars) {
+    for (const auto& [vb, mb] : b.vars) {
+      if (va == vb && Conflicts(ma, mb)) return false;
     }
   }
   return true;
 }
 
-// Adds (key, written) to fp, merging with an access already there.
-void Touch(Footprint& fp, uint32_t key, bool written) {
-  for (auto& [k, w] : fp.vars) {
+// Adds (key, mode) to fp, merging with an access already there.
+void Touch(Footprint& fp, uint32_t key, Mode mode) {
+  for (auto& [k, m] : fp.vars) {
     if (k == key) {
-      w = w || written;
+      m = Merge(m, mode);
       return;
     }
   }
-  fp.vars.emplace_back(key, written);
+  fp.vars.emplace_back(key, mode);
+}
+void Touch(Footprint& fp, uint32_t key, bool written) {
+  Touch(fp, key, written ? Mode::kWrite : Mode::kRead);
+}
+
+// A result-less atomic or a one-bit read (sim: Cpu::atomic_add, set_bit, clear_bit, test_bit), in the fine relation.
+void TouchWordAccess(Footprint& fp, const TraceEntry& e) {
+  switch (e.tags.access) {
+    case WordAccess::kWord: break;
+    case WordAccess::kAdd: Touch(fp, e.tags.var, Mode::kAdd); break;
+    case WordAccess::kSetBit:
+    case WordAccess::kClearBit:
+      Touch(fp, e.tags.var, Mode::kBitUpdate);
+      Touch(fp, BitKey(e.tags.var, e.tags.bit), Mode::kWrite);
+      break;
+    case WordAccess::kTestBit:
+      Touch(fp, e.tags.var, Mode::kBitTest);
+      Touch(fp, BitKey(e.tags.var, e.tags.bit), Mode::kRead);
+      break;
+  }
 }
 
 // Passes everything on to the facts builder and collects the footprint of the step being executed, in both
@@ -138,7 +193,7 @@ class StepObserver : public RunObserver {
     if (effect == Effect::kGlobal || (effect != Effect::kNone && (e.cpu == kNoCpu || e.tags.var == kNoVar))) {
       coarse_.global = true;
     } else if (effect == Effect::kRead || effect == Effect::kWrite) {
-      coarse_.vars.emplace_back(e.tags.var, effect == Effect::kWrite);
+      Touch(coarse_, e.tags.var, effect == Effect::kWrite);
     }
     if (e.kind == TraceKind::kEnd) return;
     Effect fine = kFineEffects[static_cast<size_t>(e.kind)];
@@ -152,20 +207,44 @@ class StepObserver : public RunObserver {
       case Effect::kNone: break;
       case Effect::kRead:
       case Effect::kWrite:
+        // The facts read no value of a result-less atomic or a bit read (only a kWrite of a followed variable, a
+        // reset of the arrival count, and reads of crashing_cpu, whole-word ops): no oracle object.
+        if (e.tags.access != WordAccess::kWord) {
+          TouchWordAccess(fine_, e);
+          break;
+        }
         Touch(fine_, e.tags.var, fine == Effect::kWrite);
         // The facts order a write of a variable they follow (a reset of the arrival count) with the book.
         if (fine == Effect::kWrite && e.tags.shared != SharedVar::kNone) Touch(fine_, kOracle, true);
         break;
       case Effect::kGlobal: fine_.global = true; break;
       case Effect::kConsole: Touch(fine_, kConsole, true); break;
-      case Effect::kOracle: Touch(fine_, kOracle, true); break;
+      case Effect::kOracle:
+        if (e.kind == TraceKind::kSave) {
+          TouchOwnFacts(e.cpu);  // a save changes only its CPU's facts and counters
+        } else {
+          Touch(fine_, kOracle, true);
+        }
+        break;
     }
   }
   void OnBook(const BookEntry& b) override {
     next_.OnBook(b);
-    coarse_.global = true;        // panic, wake sent, save, response, shutdown, hotplug: the oracle orders them all
-    Touch(fine_, kOracle, true);  // fine: ordered among themselves and with the CPU they are about
+    coarse_.global = true;  // panic, wake sent, save, response, shutdown, hotplug: the oracle orders them all
+    // Fine: ordered among themselves and with the CPU they are about; a save or a response changes only the facts
+    // and counters of its CPU (FactsBuilder::OnBook) and may set the over-count flag, so those of two CPUs commute.
+    const bool own = b.kind == BookKind::kSave || b.kind == BookKind::kInvalidSave || b.kind == BookKind::kResponse;
+    if (own && b.cpu != kNoCpu) {
+      TouchOwnFacts(b.cpu);
+    } else {
+      Touch(fine_, kOracle, true);
+    }
     if (b.cpu != kNoCpu) cpus_.push_back(b.cpu);
+  }
+  // CPU c's own facts: written; the book as a whole: a commuting update (ordered with every other book entry).
+  void TouchOwnFacts(uint32_t c) {
+    Touch(fine_, kOracleCpu + c, Mode::kWrite);
+    Touch(fine_, kOracle, Mode::kAdd);
   }
   // The step's footprint in the relation asked for, and the CPUs its entries and book entries named.
   Footprint Take(bool fine, std::vector<uint32_t>& cpus) {
@@ -289,10 +368,11 @@ class HappensBefore {
       for (const Clock& o : cpu_) Join(c, o);  // dependent with every earlier step
     } else {
       Join(c, global_);
-      for (const auto& [key, written] : fp.vars) {
-        const size_t var = Index(key);
-        Join(c, write_[var]);
-        if (written) Join(c, reads_[var]);
+      for (const auto& [key, mode] : fp.vars) {
+        const std::array<Clock, kNumModes>& seen = by_mode_[Index(key)];
+        for (size_t m = 0; m < kNumModes; ++m) {
+          if (Conflicts(mode, static_cast<Mode>(m))) Join(c, seen[m]);
+        }
       }
     }
     c[cpu] = index + 1;
@@ -300,34 +380,27 @@ class HappensBefore {
     if (fp.global) {
       global_ = c;
     } else {
-      for (const auto& [key, written] : fp.vars) {
-        const size_t var = Index(key);
-        if (written) {
-          write_[var] = c;
-          reads_[var] = c;
-        } else {
-          Join(reads_[var], c);
-        }
-      }
+      for (const auto& [key, mode] : fp.vars) Join(by_mode_[Index(key)][static_cast<size_t>(mode)], c);
     }
     return c;
   }
 
  private:
-  // The dense index of an object key (variables, and the fine relation's CPU / console / oracle objects).
+  // The dense index of an object key (variables, and the fine relation's CPU / console / oracle / bit objects).
   size_t Index(uint32_t key) {
-    const auto [it, added] = index_.try_emplace(key, write_.size());
+    const auto [it, added] = index_.try_emplace(key, by_mode_.size());
     if (added) {
-      write_.emplace_back(global_.size(), 0);
-      reads_.emplace_back(global_.size(), 0);
+      std::array<Clock, kNumModes>& seen = by_mode_.emplace_back();
+      for (Clock& k : seen) k.assign(global_.size(), 0);
     }
     return it->second;
   }
   std::vector<Clock> cpu_;
   Clock global_;
   std::unordered_map<uint32_t, size_t> index_;
-  std::vector<Clock> write_;  // per object: its latest write
-  std::vector<Clock> reads_;  // per object: its reads since (and with) the latest write
+  // Per object and mode: the join of the clocks of every access in that mode so far (a step joins the modes its own
+  // conflicts with; for reads and writes alone this is the latest write and the reads since).
+  std::vector<std::array<Clock, kNumModes>> by_mode_;
 };
 
 // Drives one run: replays the path's choices, then extends the path with first choices up to max_steps; past
@@ -348,7 +421,10 @@ class PathPicker : public SchedulePicker {
         first_new_(first_new) {}
 
   uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step) override {
-    if (state_.history != nullptr) state_.history->AtChoice(*state_.machine, picks_.empty() ? kNoCpu : picks_.back());
+    if (state_.history != nullptr) {
+      state_.history->AtChoice(*state_.machine, picks_.empty() ? kNoCpu : picks_.back(),
+                               access_ != nullptr ? &access_->reads.cpus : nullptr);
+    }
     Footprint before = TakeStep();  // of the previous step (or settling and step-0 events: fixed)
     if (step > 0) FinishStep(step - 1, std::move(before), &runnable);
     prev_runnable_ = runnable;
@@ -600,9 +676,12 @@ class PathPicker : public SchedulePicker {
     std::vector<uint32_t> asleep;
     for (const Sleeper& s : n.sleep) asleep.push_back(s.cpu);
     std::sort(asleep.begin(), asleep.end());
-    const uint64_t fp = state_.history->Fingerprint(*state_.machine, state_.facts->facts(), n.last, asleep);
-    if (state_.verify &&
-        fp != FullFingerprint(*state_.machine, *state_.history, state_.facts->facts(), n.last, asleep)) {
+    // Which CPU ran last matters only while it can still run (then choosing another is a preemption, and its step
+    // may be put to sleep); once it blocked or finished every choice is free and nothing below depends on it, so
+    // states reached after different CPUs blocked meet (docs/EXPLORE.md, "Commuting atomics").
+    const uint32_t last = Contains(n.runnable, n.last) ? n.last : kNoCpu;
+    const uint64_t fp = state_.history->Fingerprint(*state_.machine, state_.facts->facts(), last, asleep);
+    if (state_.verify && fp != FullFingerprint(*state_.machine, *state_.history, state_.facts->facts(), last, asleep)) {
       ++stats_.fingerprint_mismatches;
     }
     return state_.visited->Visit(fp, options_.preemptions - n.preemptions);

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <functional>
 
+#include "oracle/properties.h"
+
 namespace crashdiff {
 namespace {
 
@@ -88,8 +90,13 @@ uint64_t HashCpuFacts(uint64_t h, const CpuFacts& c, const Facts& f) {
         &c.shutdown_after_handover, &c.relocated_monitor, &c.ran_after_relocation, &c.corrupt, &c.moved_at}) {
     h = HashWitness(h, *w, f);
   }
-  // first_wake's time is compared with parked_after_wake_ns (PR11): kept exactly, as are all times.
-  h = HashWitness(Mix(h, c.first_wake.time_ns), c.first_wake, f);
+  // first_wake's time is read only against parked_after_wake_ns (PR11: their difference against a budget). Until
+  // the CPU parks, the time is kept exactly (the difference is still to come); once it parked, only PR11's answer
+  // (ParkedInTimeAfterWake), so that CPUs woken and parked at other times in two interleavings do not keep the
+  // states apart (docs/EXPLORE.md, "Commuting atomics").
+  const bool parked = c.parked_after_wake_ns != UINT64_MAX;
+  h = HashWitness(Mix(h, parked ? uint64_t{ParkedInTimeAfterWake(c)} : c.first_wake.time_ns), c.first_wake, f);
+  h = Mix(h, uint64_t{parked});
   h = Mix(h, static_cast<uint64_t>(c.location) | static_cast<uint64_t>(c.handover_location) << 8 |
                  static_cast<uint64_t>(c.moved_to) << 16 | static_cast<uint64_t>(c.corrupt_from) << 24);
   h = Mix(h, uint64_t{c.saves_before_handover} | uint64_t{c.invalid_saves_before_handover} << 16 |
@@ -102,7 +109,7 @@ uint64_t HashCpuFacts(uint64_t h, const CpuFacts& c, const Facts& f) {
                  uint64_t{c.wrote_crashing_unbarriered} << 9 | uint64_t{c.shutdown_started} << 10);
   h = Mix(Mix(h, c.panic_time_ns), c.kexec_time_ns);
   for (uint32_t v : c.overtaken) h = Mix(h, uint64_t{v} | uint64_t{1} << 40);
-  h = Mix(Mix(h, c.shutdown_time_ns), c.parked_after_wake_ns);
+  h = Mix(h, c.shutdown_time_ns);
   return h;
 }
 
@@ -208,12 +215,20 @@ void StateTracker::OnEntry(const TraceEntry& e) {
       v = e.value;
     }
   }
+  // A result-less atomic (Cpu::atomic_add, set_bit, clear_bit) stores without a kWrite entry.
+  if (e.kind == TraceKind::kRmw && e.tags.access != WordAccess::kWord && e.tags.var != kNoVar) {
+    written_.push_back(e.tags.var);
+    updated_.push_back(e.tags.var);
+  }
   if (e.kind == TraceKind::kDiag) diag_sum_ += DiagTerm(e.cpu, e.detail);
   if (e.cpu >= history_.size()) return;
   Touch(e.cpu);
   step_time_ = e.time_ns;
   uint64_t& h = history_[e.cpu];
-  h = Mix(h, static_cast<uint64_t>(e.kind) << 8 | static_cast<uint64_t>(e.location));
+  // (How a memory entry touched its word is part of what the CPU did: a bit set and a bit clear show different
+  // operands anyway, a one-bit read shows the bit alone.)
+  h = Mix(h, static_cast<uint64_t>(e.kind) << 8 | static_cast<uint64_t>(e.location) |
+                 static_cast<uint64_t>(e.tags.access) << 16 | uint64_t{e.tags.bit} << 24);
   h = Mix(h, HashLabel(e.label));
   // A memory access's detail is its variable's name: its id says the same, without hashing the text.
   const bool access = e.kind == TraceKind::kRead || e.kind == TraceKind::kWrite || e.kind == TraceKind::kRmw;
@@ -227,7 +242,7 @@ void StateTracker::OnBook(const BookEntry& b) {
   Touch(b.by);
 }
 
-void StateTracker::AtChoice(const Machine& m, uint32_t ran) {
+void StateTracker::AtChoice(const Machine& m, uint32_t ran, const std::vector<uint32_t>* read_cpus) {
   // Variables: read once after settling (their creation and initial values are the target's), then followed by
   // their stores. One created later is picked up here with its value.
   if (!vars_ready_) {
@@ -239,6 +254,13 @@ void StateTracker::AtChoice(const Machine& m, uint32_t ran) {
     values_.push_back(m.vars()[i].value);
     var_sum_ += VarTerm(static_cast<uint32_t>(i), values_.back());
   }
+  for (uint32_t id : updated_) {
+    if (id >= values_.size()) continue;  // created since: picked up above with its value
+    const int64_t now = m.vars()[id].value.raw();
+    var_sum_ += VarTerm(id, now) - VarTerm(id, values_[id]);
+    values_[id] = now;
+  }
+  updated_.clear();
   Touch(ran);
   // A store fires the monitors armed on its line (x86 MONITOR): those CPUs changed without an entry of their own.
   if (!written_.empty()) {
@@ -254,7 +276,16 @@ void StateTracker::AtChoice(const Machine& m, uint32_t ran) {
     touched_all_ = false;
   }
   // Model code reads which CPUs are in firmware in plain code (ppc initiator's I13 loop): the CPU that ran absorbs
-  // those bits. They change only in steps that name their CPU.
+  // those bits. They change only in steps that name their CPU. With the step's access log, only the bits of the CPUs
+  // it read, as they were before the step and after it (a step reads them once, before or after changing them):
+  // a receiver whose steps read no other CPU then does not record which of the others were in firmware when it
+  // ran, so receivers that finish in another order meet (docs/EXPLORE.md, "Commuting atomics").
+  if (read_cpus != nullptr && ran < history_.size()) {
+    for (uint32_t c : *read_cpus) {
+      if (c < history_.size())
+        history_[ran] = Mix(history_[ran], uint64_t{c} << 16 | fw_bits_[c] << 8 | FwBits(m.cpu(c)));
+    }
+  }
   for (uint32_t c : touched_) {
     const uint8_t bits = FwBits(m.cpu(c));
     if (bits != fw_bits_[c]) {
@@ -262,7 +293,7 @@ void StateTracker::AtChoice(const Machine& m, uint32_t ran) {
       fw_bits_[c] = bits;
     }
   }
-  if (ran < history_.size()) history_[ran] = Mix(history_[ran], fw_sum_);
+  if (read_cpus == nullptr && ran < history_.size()) history_[ran] = Mix(history_[ran], fw_sum_);
   if (m.clock_reads() != clock_reads_) {
     clock_reads_ = m.clock_reads();
     // Before step 0 (settling) the reader is not known: every settled CPU absorbs the time, which is the same in

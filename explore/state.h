@@ -33,15 +33,17 @@ inline uint64_t Mix(uint64_t h, uint64_t v) {
 // that both agree at every choice).
 //
 // A CPU's history is a hash of every trace entry it made (kind, label, detail, value, location), of the model
-// time whenever its code read the clock, and of the other CPUs' in-firmware and finished bits whenever it ran (the
-// ppc initiator reads them in plain code).
+// time whenever its code read the clock, and of the other CPUs' in-firmware and finished bits its step read (the
+// ppc initiator reads them in plain code): those of the CPUs in the step's access log when the search records one,
+// else of every CPU whenever it ran.
 class StateTracker : public RunObserver {
  public:
   StateTracker(uint32_t num_cpus, RunObserver& next);
   void OnEntry(const TraceEntry& e) override;
   void OnBook(const BookEntry& b) override;
   // Called at every scheduling choice (replayed ones too), with the CPU that ran the step before (kNoCpu at step 0).
-  void AtChoice(const Machine& m, uint32_t ran);
+  // read_cpus: the other CPUs whose state that step read (StepAccess::reads.cpus), if the search records them.
+  void AtChoice(const Machine& m, uint32_t ran, const std::vector<uint32_t>* read_cpus = nullptr);
   // The fingerprint at the current choice, with the search's context (the CPU that ran last, the sleeping CPUs,
   // sorted). Updates the per-CPU terms the steps since the previous call touched.
   uint64_t Fingerprint(const Machine& m, const Facts& facts, uint32_t last, const std::vector<uint32_t>& asleep);
@@ -63,6 +65,9 @@ class StateTracker : public RunObserver {
   std::vector<uint8_t> is_touched_;
   bool touched_all_ = true;
   std::vector<uint32_t> written_;  // variables stored to since the last choice (monitors)
+  // Variables a result-less atomic updated since the last choice: its entry shows the operand, not the value, so the
+  // value is read from the machine at the choice.
+  std::vector<uint32_t> updated_;
   // Per-CPU terms and their sum.
   std::vector<uint64_t> cpu_term_;
   uint64_t cpu_sum_ = 0;

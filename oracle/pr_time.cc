@@ -87,15 +87,18 @@ bool NamesCpu(const std::string& text, uint32_t cpu) {
 
 }  // namespace
 
+bool ParkedInTimeAfterWake(const CpuFacts& f) {
+  constexpr uint64_t kBudget = 5 * kMs + 100 * kUs;  // 1000 x 5 us, plus the steps of the loop
+  return f.parked_after_wake_ns != UINT64_MAX && f.parked_after_wake_ns - f.first_wake.time_ns <= kBudget;
+}
+
 void CheckHandshake(const RunView& run, std::vector<Violation>& out) {
   // The kick handshake belongs to a normal kexec (DOMAIN §3.9: only when kexec_in_progress).
   if (run.scenario.machine().family() != pb::X86 || !run.kexec) return;
-  constexpr uint64_t kBudget = 5 * kMs + 100 * kUs;  // 1000 x 5 us, plus the steps of the loop
   for (uint32_t c = 0; c < run.num_cpus(); ++c) {
     const CpuFacts& f = run.facts.cpus[c];
     if (run.roles[c] != Role::kOfflineTarget || !f.woken) continue;
-    const bool in_time =
-        f.parked_after_wake_ns != UINT64_MAX && f.parked_after_wake_ns - f.first_wake.time_ns <= kBudget;
+    const bool in_time = ParkedInTimeAfterWake(f);
     const auto stuck_lines = std::count_if(
         run.result.diagnostics.begin(), run.result.diagnostics.end(),
         [c](const Diagnostic& d) { return d.text.find("stuck") != std::string::npos && NamesCpu(d.text, c); });

@@ -77,5 +77,8 @@ void CheckHandshake(const RunView& run, std::vector<Violation>& out);           
 uint64_t InitiatorBoundNs(const pb::Scenario& scenario, bool kexec, uint32_t resets = 0);
 // Where a kexec's bounded protocol starts: its shutdown, else (none booked) its system call.
 uint64_t KexecStartNs(const CpuFacts& f);
+// PR11's test of one woken CPU: it parked within the kick handshake's budget after its first wake. This is all PR11
+// reads of the two times, so explore's state summary keeps this instead of them once the CPU has parked.
+bool ParkedInTimeAfterWake(const CpuFacts& f);
 
 }  // namespace crashdiff

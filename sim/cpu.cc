@@ -111,6 +111,18 @@ Cpu::RmwOp Cpu::fetch_add(Var& v, int64_t delta, Label l) {
 Cpu::RmwOp Cpu::cmpxchg(Var& v, int64_t expected, int64_t desired, Label l) {
   return RmwOp(*this, v, RmwOp::Kind::kCmpxchg, expected, desired, l);
 }
+Cpu::AtomicOp Cpu::atomic_add(Var& v, int64_t delta, Label l) {
+  return AtomicOp(*this, v, WordAccess::kAdd, delta, 0, l);
+}
+Cpu::AtomicOp Cpu::set_bit(Var& v, uint32_t bit, Label l) {
+  return AtomicOp(*this, v, WordAccess::kSetBit, int64_t{1} << bit, static_cast<uint8_t>(bit), l);
+}
+Cpu::AtomicOp Cpu::clear_bit(Var& v, uint32_t bit, Label l) {
+  return AtomicOp(*this, v, WordAccess::kClearBit, ~(int64_t{1} << bit), static_cast<uint8_t>(bit), l);
+}
+Cpu::TestBitOp Cpu::test_bit(Var& v, uint32_t bit, Label l) {
+  return TestBitOp(*this, v, static_cast<uint8_t>(bit), l);
+}
 Cpu::LocalOp Cpu::barrier(Label l) {
   return LocalOp(
       *this, l, [](Cpu& c) { c.machine().CommitStores(c); }, "barrier", TraceTags{.mark = TraceMark::kBarrier});
@@ -234,6 +246,42 @@ PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
   } else {
     cpu.machine().Record(cpu.id(), TraceKind::kRmw, label, var_->name, result_, var_->tags());
   }
+  return Result::kDone;
+}
+
+// A result-less atomic: as fetch_add (the buffer commits first; the kernel's atomic_inc is not ordered, so this is
+// stronger than the kernel, as today's fetch_add was), but what the model learns is nothing, and what the entry
+// shows is the operand (the delta; the bit's mask ORed in; the mask ANDed for a clear), the same whatever other CPUs
+// did before. The value is read raw: the step depends on no value, so it notes no read of the whole word.
+PendingOp::Result Cpu::AtomicOp::Execute(Cpu& cpu) {
+  cpu.machine().CommitStores(cpu);
+  const int64_t old = var_->value.raw();
+  int64_t next = old + operand_;
+  if (access_ == WordAccess::kSetBit) next = old | operand_;
+  if (access_ == WordAccess::kClearBit) next = old & operand_;
+  TraceTags tags = var_->tags();
+  tags.access = access_;
+  tags.bit = bit_;
+  cpu.machine().AtomicUpdate(*var_, next, cpu.id(), label, operand_, tags);
+  return Result::kDone;
+}
+
+// A one-bit read: where a load would read (own buffer, else memory, marked stale as ReadOp marks it), but the entry
+// shows only the bit (the value masked to it), and the step notes no read of the whole word.
+PendingOp::Result Cpu::TestBitOp::Execute(Cpu& cpu) {
+  TraceTags tags = var_->tags();
+  int64_t value = 0;
+  if (const BufferedStore* own = cpu.Forward(*var_)) {
+    value = own->value;
+  } else {
+    value = var_->value.raw();
+    if (var_->buffered > 0 && cpu.machine().BufferedElsewhere(*var_, cpu.id())) tags.mark = TraceMark::kStale;
+  }
+  tags.access = WordAccess::kTestBit;
+  tags.bit = bit_;
+  const int64_t masked = value & (int64_t{1} << bit_);
+  result_ = masked != 0;
+  cpu.machine().Record(cpu.id(), TraceKind::kRead, label, var_->name, masked, tags);
   return Result::kDone;
 }
 

@@ -202,6 +202,8 @@ class Cpu {
   class ReadOp;
   class WriteOp;
   class RmwOp;
+  class AtomicOp;
+  class TestBitOp;
   class LocalOp;
   class WaitOp;
   class StopOp;
@@ -218,6 +220,16 @@ class Cpu {
   WriteOp write(Var& v, int64_t value, Label l, std::function<void()> on_visible = nullptr);
   RmwOp fetch_add(Var& v, int64_t delta, Label l);                    // returns the old value
   RmwOp cmpxchg(Var& v, int64_t expected, int64_t desired, Label l);  // returns the old value
+  // Result-less atomics, as the kernel has them (atomic_inc / atomic_dec / atomic_add; set_bit / clear_bit,
+  // cpumask_set_cpu / cpumask_clear_cpu): the model gets nothing back, and the entry records the operand (the delta,
+  // the bit's mask), not the value, so two of them on one variable commute (docs/EXPLORE.md, "Commuting atomics").
+  // Apart from the missing result they act as fetch_add does: the buffer commits first, a changed value is stored.
+  AtomicOp atomic_add(Var& v, int64_t delta, Label l);
+  AtomicOp set_bit(Var& v, uint32_t bit, Label l);    // bit < 64 (bit 63 is the sign bit)
+  AtomicOp clear_bit(Var& v, uint32_t bit, Label l);  // bit < 64
+  // A read of one bit (test_bit, cpumask_test_cpu): returns whether it is set; the entry records only that bit
+  // (the value masked to it), so it does not observe, and does not conflict with, updates of other bits.
+  TestBitOp test_bit(Var& v, uint32_t bit, Label l);
   LocalOp barrier(Label l);  // a full barrier: with store buffers, commits this CPU's buffered stores
   // A write barrier (smp_wmb: powerpc lwsync, arm64 dmb ishst; on x86 only the compiler's): stores after it become
   // visible after every store before it. Loads may still pass it (they pass stores; a later load is not ordered).
@@ -425,6 +437,29 @@ class Cpu::RmwOp : public Op<int64_t> {
   Kind kind_;
   int64_t a_;
   int64_t b_;
+};
+
+class Cpu::AtomicOp : public Op<void> {
+ public:
+  AtomicOp(Cpu& c, Var& v, WordAccess access, int64_t operand, uint8_t bit, Label l)
+      : Op(c, l), var_(&v), access_(access), operand_(operand), bit_(bit) {}
+  Result Execute(Cpu& cpu) override;
+
+ private:
+  Var* var_;
+  WordAccess access_;  // kAdd, kSetBit or kClearBit
+  int64_t operand_;    // the delta, or the bit's mask
+  uint8_t bit_;
+};
+
+class Cpu::TestBitOp : public Op<bool> {
+ public:
+  TestBitOp(Cpu& c, Var& v, uint8_t bit, Label l) : Op(c, l), var_(&v), bit_(bit) {}
+  Result Execute(Cpu& cpu) override;
+
+ private:
+  Var* var_;
+  uint8_t bit_;
 };
 
 class Cpu::LocalOp : public Op<void> {

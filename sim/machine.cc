@@ -148,6 +148,18 @@ void Machine::Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMa
   }
 }
 
+void Machine::AtomicUpdate(Var& v, int64_t value, uint32_t by_cpu, Label label, int64_t shown, TraceTags tags) {
+  const bool changes = value != v.value.raw();
+  v.value = value;
+  Record(by_cpu, TraceKind::kRmw, label, v.name, shown, tags);
+  if (!changes) return;
+  WakeWaiters(var_waiters_[v.id]);
+  if (armed_monitors_ == 0) return;
+  for (Cpu& c : cpus_) {
+    if (c.monitored() == &v) c.hw().monitor_fired = true;
+  }
+}
+
 // ---- Store buffers ----
 // A buffered store is recorded twice: where the CPU executes it (kBuffer, a step of the CPU) and where it becomes
 // visible (the kWrite / kHw entry an unbuffered store makes, marked kCommit: not a step of the CPU). Monitors,

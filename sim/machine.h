@@ -132,6 +132,9 @@ class Machine {
   bool overwritten(Region r) const { return overwritten_[static_cast<size_t>(r)]; }
   void Overwrite(Region r, uint32_t by_cpu);
   void StoreToLine(Var& v, int64_t value, uint32_t by_cpu, Label label);  // a store that fires monitors
+  // A result-less atomic's update (Cpu::atomic_add, set_bit, clear_bit): one kRmw entry showing its operand (not the
+  // value), then, if the value changes, the store as StoreToLine makes it (waiters, monitors).
+  void AtomicUpdate(Var& v, int64_t value, uint32_t by_cpu, Label label, int64_t shown, TraceTags tags);
 
   // ---- Store buffers (memory_model ARCHITECTURE; docs/SIMULATOR.md "Store buffers") ----
   bool buffers_stores() const { return buffers_stores_; }

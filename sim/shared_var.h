@@ -55,11 +55,24 @@ enum class TraceMark : uint8_t {
 
 inline constexpr uint32_t kNoVar = 0xFFFFFFFF;
 
+// How a memory entry touched its variable: the whole word (a read, a store, a value-returning rmw), or through a
+// result-less atomic / one-bit operation (Cpu::atomic_add, set_bit, clear_bit, test_bit). explore/ reads it to
+// know which accesses commute (docs/EXPLORE.md, "Commuting atomics"); the oracle does not need it.
+enum class WordAccess : uint8_t {
+  kWord,      // the whole value (read, write, fetch_add, cmpxchg)
+  kAdd,       // an atomic add whose result the model does not get (atomic_inc / atomic_dec / atomic_add)
+  kSetBit,    // an atomic set of bit `bit` (set_bit, cpumask_set_cpu), no result
+  kClearBit,  // an atomic clear of bit `bit` (clear_bit, cpumask_clear_cpu), no result
+  kTestBit,   // a read of bit `bit` only (test_bit, cpumask_test_cpu)
+};
+
 // What an entry is, typed: recorded with it, never part of its text or the trace hash (both stay as they were).
 struct TraceTags {
   SharedVar shared = SharedVar::kNone;  // the shared variable a read / write / rmw accessed
   uint32_t var = kNoVar;                // Var::id of the variable accessed (or the line MONITOR armed)
   TraceMark mark = TraceMark::kNone;
+  WordAccess access = WordAccess::kWord;
+  uint8_t bit = 0;  // the bit a kSetBit / kClearBit / kTestBit entry touched
 };
 
 }  // namespace crashdiff

@@ -23,17 +23,20 @@ Task<> PpcKernel::CrashIpiCallbackV4_14(Cpu& cpu, Regs regs) {
 // From "powerpc/crash: Remove the test for cpu_online in the IPI callback" (the parent of 4145f358644b; its id was
 // not found, DOMAIN §9) on: an offline CPU woken by the crash is collected like any other.
 Task<> PpcKernel::CrashIpiCallbackNoOnlineTest(Cpu& cpu, Regs regs) {
-  const int64_t me = CpuBit(cpu.id());
   // From here the CPU runs only crash_ipi_callback, which never returns: no other kernel code (a panic, an oops)
   // starts on it any more.
   cpu.set_location(Location::kReceiverWait);
   co_await cpu.irq_disable("R1");  // hard_irq_disable
-  if (!(co_await cpu.read(s_.cpus_state_saved, "R2") & me)) {
+  // cpumask_test_cpu (a read of this CPU's bit only), crash_save_cpu, cpumask_set_cpu (set_bit: atomic, returns
+  // nothing); then atomic_inc(&cpus_in_crash) (returns nothing) and smp_mb__after_atomic (torvalds/linux
+  // arch/powerpc/kexec/crash.c crash_ipi_callback, read at f4d8f354d753). The model learns only its own bit, and
+  // nothing of the count: receivers that finish in another order reach the same state (docs/EXPLORE.md).
+  if (!co_await cpu.test_bit(s_.cpus_state_saved, cpu.id(), "R2")) {
     co_await cpu.local("R2", regs.valid ? "crash_save_cpu(regs)" : "crash_save_cpu(NULL)");
     m_.RecordSave(cpu.id(), regs.valid);
-    co_await cpu.fetch_add(s_.cpus_state_saved, me, "R2");
+    co_await cpu.set_bit(s_.cpus_state_saved, cpu.id(), "R2");
   }
-  co_await cpu.fetch_add(s_.cpus_in_crash, 1, "R3");
+  co_await cpu.atomic_add(s_.cpus_in_crash, 1, "R3");
   m_.RecordResponse(cpu.id());
   co_await cpu.barrier("R3");
   Var& go = s_.time_to_dump;

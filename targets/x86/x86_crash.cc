@@ -135,7 +135,9 @@ Task<> X86Kernel::CrashNmiCallback(Cpu& cpu) {
     apic_enabled_[cpu.id()] = false;
   }
   co_await cpu.local("X4", "cpu_emergency_disable_virtualization");
-  co_await cpu.fetch_add(waiting_for_crash_ipi_, -1, "X5");
+  // atomic_dec: its result is not used (torvalds/linux arch/x86/kernel/reboot.c crash_nmi_callback, read at
+  // d9d3316bec4a), so the model gets none either.
+  co_await cpu.atomic_add(waiting_for_crash_ipi_, -1, "X5");
   m_.RecordResponse(cpu.id());
   // "Assume hlt works": one HLT; if an SMI/MCE resumes it, cpu_relax() forever in old-kernel text.
   cpu.set_location(Location::kParkedHlt);
