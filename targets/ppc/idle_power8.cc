@@ -47,16 +47,28 @@ void PpcKernel::P8HwEnter(Cpu& cpu, uint8_t type) {
   const uint32_t first = cpu.id() / tpc * tpc;
   p8_hw_idle_[cpu.id()] = type;
   uint8_t core = kPnvThreadWinkle;
-  for (uint32_t t = first; t < first + tpc; ++t) core = std::min(core, p8_hw_idle_[t]);
-  if (core < kPnvThreadSleep) return;  // a thread runs or naps: the core stays up
+  uint32_t in = 0;
+  for (uint32_t t = first; t < first + tpc; ++t) {
+    core = std::min(core, p8_hw_idle_[t]);
+    in += p8_hw_idle_[t] >= kPnvThreadSleep;
+  }
+  const std::string name = "core " + std::to_string(cpu.id() / tpc);
+  // Always an entry (a hardware one): the decision reads the siblings' state, which lives in no variable, so the
+  // step must be dependent with every other (docs/EXPLORE.md, per-step footprints).
+  if (core < kPnvThreadSleep) {  // a thread runs or naps: the core stays up
+    m_.Record(cpu.id(), TraceKind::kHw, "L2h8",
+              name + " stays up: " + std::to_string(in) + " of " + std::to_string(tpc) + " threads in sleep/winkle",
+              kP8LossNone);
+    return;
+  }
   const uint8_t loss = core == kPnvThreadWinkle ? kP8LossFull : kP8LossTimebase;
   for (uint32_t t = first; t < first + tpc; ++t) p8_hw_loss_[t] = std::max(p8_hw_loss_[t], loss);
   m_.Record(cpu.id(), TraceKind::kHw, "L2h8",
-            core == kPnvThreadWinkle ? "core " + std::to_string(cpu.id() / tpc) +
-                                           ": every thread in winkle, the core winkles (timebase, per-core and "
-                                           "per-thread hypervisor state lost)"
-                                     : "core " + std::to_string(cpu.id() / tpc) +
-                                           ": every thread in sleep or winkle, the core fast-sleeps (timebase stops)",
+            core == kPnvThreadWinkle
+                ? name +
+                      ": every thread in winkle, the core winkles (timebase, per-core and per-thread hypervisor "
+                      "state lost)"
+                : name + ": every thread in sleep or winkle, the core fast-sleeps (timebase stops)",
             loss);
 }
 

@@ -52,7 +52,8 @@ TEST(PpcIdlePower8, WinkleKeepsCoreStateWhileASiblingRuns) {
     SCOPED_TRACE(restore == ppc::IdleRestore::kAsm ? "asm" : "C");
     const RunResult r = RunWithIdleRestore(restore, s);
     EXPECT_EQ(CountSteps(r, 1, TraceKind::kWake, "L2", "stop wake"), 1);
-    EXPECT_EQ(CountSteps(r, 1, TraceKind::kHw, "L2h8", "core 0"), 0);
+    EXPECT_EQ(CountSteps(r, 1, TraceKind::kHw, "L2h8", "core 0 stays up: 1 of 2"), 2);  // asleep, and again
+    EXPECT_EQ(CountSteps(r, 1, TraceKind::kHw, "L2h8", "the core winkles"), 0);
     EXPECT_EQ(Count(r, 1, 1, "opal_resync_timebase"), 0);
     EXPECT_EQ(Count(r, 1, 1, "per-core SPRs"), 0);
     EXPECT_EQ(CountSteps(r, 1, TraceKind::kLocal, "L2r8", "per-thread SPRs"), 0);
