@@ -114,6 +114,17 @@ class Validator {
     if (m.kvm_hv() && m.platform() != pb::POWER8_XICS) {
       Fail(Join(base, F(m, "kvm_hv")), "KVM HV on offline secondary threads is modelled on POWER8_XICS only");
     }
+    if (m.has_subcores_per_core()) {
+      const uint32_t sc = m.subcores_per_core();
+      const FieldPath p = Join(base, F(m, "subcores_per_core"));
+      if (sc != 1 && sc != 2 && sc != 4) {
+        Fail(p, "must be 1, 2 or 4, got " + std::to_string(sc));
+      } else if (sc != 1 && m.platform() != pb::POWER8_XICS) {
+        Fail(p, "split-core mode is modelled on POWER8_XICS only");
+      } else if (sc > m.threads_per_core()) {
+        Fail(p, "must not exceed threads_per_core (" + std::to_string(m.threads_per_core()) + ")");
+      }
+    }
     if (m.offline_dec_ns() > kMaxOfflineDecNs) {
       Fail(Join(base, F(m, "offline_dec_ns")), "must be in [0, " + std::to_string(kMaxOfflineDecNs) +
                                                    "] (DECREMENTER_MAX at 512 MHz), got " +

@@ -121,6 +121,15 @@ class Fixer {
     }
     if (m.kvm_hv() && m.platform() != pb::POWER8_XICS) Change([&] { m.clear_kvm_hv(); });
     if (m.offline_dec_ns() > kMaxOfflineDecNs) Change([&] { m.set_offline_dec_ns(kMaxOfflineDecNs); });
+    if (m.has_subcores_per_core()) {  // 1, 2 or 4, at most threads_per_core, POWER8 only
+      uint32_t sc = m.subcores_per_core() >= 4 ? 4 : m.subcores_per_core() >= 2 ? 2 : 1;
+      while (sc > m.threads_per_core()) sc /= 2;
+      if (m.platform() != pb::POWER8_XICS || sc == 1) {
+        if (m.subcores_per_core() != 1) Change([&] { m.clear_subcores_per_core(); });
+      } else if (sc != m.subcores_per_core()) {
+        Change([&] { m.set_subcores_per_core(sc); });
+      }
+    }
     if (m.has_firmware()) {
       pb::Firmware& fw = *m.mutable_firmware();
       if (fw.system_reset_supported() && m.platform() == pb::POWER8_XICS)

@@ -206,6 +206,8 @@ FieldPolicy PolicyFor(const google::protobuf::FieldDescriptor* field) {
       FieldPolicy{"crashdiff.pb.Machine.crash_image_loaded", K::kBool, 1},
       FieldPolicy{"crashdiff.pb.Machine.kexec_image_loaded", K::kBool, 1},
       FieldPolicy{"crashdiff.pb.Machine.kvm_hv", K::kBool, 1},
+      // 1, 2, 4 (8 is brought back to 4, and to threads_per_core, by Fix; non-POWER8 back to 1).
+      FieldPolicy{"crashdiff.pb.Machine.subcores_per_core", K::kThreads, 1},
       FieldPolicy{"crashdiff.pb.Firmware.system_reset_fails_for", K::kCpuId, 2},
       FieldPolicy{"crashdiff.pb.Firmware.cpu_off_fails_for", K::kCpuId, 2},
       // The idle-state table is changed whole, from skiboot's tables (ChangeFirmware), not field by field.

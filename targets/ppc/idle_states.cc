@@ -73,6 +73,7 @@ OfflineIdle Power9(const pb::Firmware& fw, bool c_idle_code, uint32_t supported)
   o.level = static_cast<uint32_t>(o.psscr & kPsscrRlMask);
   o.wakes_at_vector = (o.psscr & (kPsscrEc | kPsscrEsl)) != 0;  // power9_idle_stop: EC=ESL=0 is the no-loss path
   o.hw_loses_hv_state = o.wakes_at_vector && (deepest.flags & kOpalPmLoseFullContext) != 0;
+  o.dec_stop = (deepest.flags & kOpalPmDecStop) != 0;
   if (c_idle_code) {
     o.kernel_restores = o.wakes_at_vector && o.level >= deep_spr_loss;
     o.tb_loss = o.kernel_restores && o.level >= first_tb_loss;
@@ -105,6 +106,9 @@ OfflineIdle Power8(uint32_t supported) {
   o.kernel_restores = o.kind == OfflineIdleKind::kSleep || o.kind == OfflineIdleKind::kWinkle;
   o.tb_loss = o.kernel_restores;
   o.hw_loses_hv_state = o.kind == OfflineIdleKind::kWinkle;
+  // pnv_init_idle_states: the workaround calls are patched out (C: the two booleans cleared) unless some state
+  // needs it (OPAL_PM_SLEEP_ENABLED_ER1).
+  o.fastsleep_workaround = (supported & kOpalPmSleepEnabledEr1) != 0;
   return o;
 }
 

@@ -69,7 +69,25 @@ struct OfflineIdle {
   bool tb_loss = false;
   // pnv_program_cpu_hotplug_lpcr writes the stop-api too: supported_cpuidle_states has OPAL_PM_LOSE_FULL_CONTEXT.
   bool lpcr_via_stop_api = false;
+  // POWER9: the chosen state has OPAL_PM_DEC_STOP: the decrementer does not count while the thread is in it, so
+  // it neither expires nor ends the stop there (idle_stop.cc DecStops). POWER8 sleep/winkle stop the decrementer
+  // only once the whole core is in them: not modelled (docs/FIDELITY-ppc.md).
+  bool dec_stop = false;
+  // POWER8: the table offers OPAL_PM_SLEEP_ENABLED_ER1, so the fastsleep hardware workaround stays in the idle code
+  // (pnv_init_idle_states patches the calls out otherwise; C: power7_fastsleep_workaround_entry/exit): the last
+  // thread of a core to enter sleep or winkle applies it, the first to wake undoes it (idle_power8.cc).
+  bool fastsleep_workaround = false;
 };
+
+// The POWER8 idle instruction a thread executed (asm/cpuidle.h PNV_THREAD_*).
+inline constexpr uint8_t kPnvThreadRunning = 0;
+inline constexpr uint8_t kPnvThreadNap = 1;
+inline constexpr uint8_t kPnvThreadSleep = 2;
+inline constexpr uint8_t kPnvThreadWinkle = 3;
+// What a POWER8 thread lost while its core was in a deep state (the hardware's SRR1[46:47] on the wake).
+inline constexpr uint8_t kP8LossNone = 0;      // the core never went deeper than nap: not SRR1_WS_HVLOSS
+inline constexpr uint8_t kP8LossTimebase = 1;  // fast sleep: the timebase stopped (SRR1_WS_HVLOSS)
+inline constexpr uint8_t kP8LossFull = 2;      // winkle: also the per-core and per-thread hypervisor SPRs
 
 // pnv_init_idle_states at boot: the state pnv_cpu_offline will use on this platform. With an empty idle_states
 // list the kind is kOneBit and the rest describes the one-bit firmware (for LpcrViaStopApi).

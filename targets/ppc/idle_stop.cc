@@ -10,8 +10,8 @@
 //     restores the per-core SPRs and resyncs the timebase (opal_resync_timebase), then every thread restores its
 //     own SPRs, the LPCR among them, after the unlock. The SLW engine restores the stop-api image (LPCR) first, when
 //     the level loses hypervisor state.
-//   POWER8 nap / sleep / winkle: always through 0x100; sleep and winkle take the core idle lock on the way back
-//     (timebase resync by the first thread); winkle loses hypervisor state.
+//   POWER8 nap: always through 0x100, no core idle word. Sleep and winkle: idle_power8.cc (the winkle count).
+//   OPAL_PM_DEC_STOP (POWER9): the decrementer does not count while the thread is in the state (DecStops).
 // Versions (Variant.idle_restore): the asm of idle_book3s.S before 10d91611f426 (power_enter_stop,
 // pnv_wakeup_tb_loss: the entry honours the lock bit, the timebase is resynced before the per-core SPRs, the unlock
 // is lwsync + store, and LPCR comes back from save_sprs_to_stack's _LPCR on POWER9 only); the C of idle.c
@@ -50,7 +50,30 @@ Task<Wake> PpcKernel::PnvCpuOfflineByState(Cpu& cpu) {
     co_return Wake{Source::kSpurious, 0};
   }
   if (idle_.kind == OfflineIdleKind::kStop && !idle_.wakes_at_vector) co_return co_await StopNoLoss(cpu);
+  if (idle_.kind == OfflineIdleKind::kSleep || idle_.kind == OfflineIdleKind::kWinkle) {
+    co_return co_await Power7IdleInsn(cpu);
+  }
   co_return co_await StopThroughVector(cpu);
+}
+
+// A state with OPAL_PM_DEC_STOP (skiboot: the stop levels that lose the timebase or deeper): the decrementer does
+// not count in it, so it can neither expire there nor end the stop, whatever LPCR[PECE1] or PSSCR[EC] say; it
+// counts on from what it held once the thread is awake (the hardware's, at the stop instruction and at the wake:
+// the kernel writes nothing; the cpuidle driver's CPUIDLE_FLAG_TIMER_STOP is its answer when online). A latch the
+// DEC set before the stop stays pending. Only when the DEC is armed: otherwise no step.
+Task<uint64_t> PpcKernel::DecStops(Cpu& cpu) {
+  if (!idle_.dec_stop || cpu.dec_expiry() == kForever) co_return kForever;
+  const uint64_t left = cpu.dec_expiry() > m_.now() ? cpu.dec_expiry() - m_.now() : 0;
+  co_await cpu.mtspr_dec(kForever, "L2",
+                         "hardware: " + idle_.name + " has OPAL_PM_DEC_STOP, the decrementer stops (" +
+                             std::to_string(left) + " ns left)");
+  co_return left;
+}
+
+Task<> PpcKernel::DecResumes(Cpu& cpu, uint64_t left) {
+  if (left == kForever) co_return;
+  co_await cpu.mtspr_dec(left, "L2",
+                         "hardware: awake, the decrementer counts again (" + std::to_string(left) + " ns left)");
 }
 
 // A wake through the system-reset vector executes it: after a hand-over that is the next kernel's code.
@@ -82,8 +105,10 @@ Task<Wake> PpcKernel::StopNoLoss(Cpu& cpu) {
         },
         kForever, "L2");
   }
+  const uint64_t dec_left = co_await DecStops(cpu);
   const Wake wake = co_await cpu.enter_stop(kAnyException, /*loses_state=*/false, "L2");
   ec0_latch_[cpu.id()] = -1;
+  co_await DecResumes(cpu, dec_left);
   if (wake.source == Source::kReset) {  // "SRESET via xscom may still cause a 0x100 powersave wakeup"
     if (!StopWakeIsVector(cpu)) co_await cpu.wait_until([] { return false; }, kForever, "L2");
     co_return wake;
@@ -102,23 +127,25 @@ Task<Wake> PpcKernel::StopThroughVector(Cpu& cpu) {
   if (kvm_) co_await KvmIdleEnter(cpu);  // POWER8: hwthread_state = IN_IDLE before the idle instruction (kvm.cc)
   if (idle_.kernel_restores) co_await CoreIdleEnter(cpu);
   // A state that loses hypervisor state: the SLW engine restores the stop-api image and the op checks the vector.
+  const uint64_t dec_left = co_await DecStops(cpu);
   const Wake wake = co_await cpu.enter_stop_lpcr(idle_.hw_loses_hv_state, "L2");
   if (!idle_.hw_loses_hv_state && !StopWakeIsVector(cpu)) {
     co_await cpu.wait_until([] { return false; }, kForever, "L2");
   }
+  co_await DecResumes(cpu, dec_left);
   if (idle_.kernel_restores) co_await CoreIdleWake(cpu, saved_lpcr);
   if (kvm_) co_return co_await KvmPowersaveWakeup(cpu, wake);  // after the restore, as pnv_powersave_wakeup does
   co_return wake;
 }
 
-// Before a deep stop the thread clears its bit in the core idle word. C POWER9 (atomic_start_thread_idle): a plain
-// atomic clear_bit, not looking at the lock. The asm (lwarx_loop_stop, lwarx_loop1) and C POWER8
-// (atomic_lock_thread_idle around the update): wait while the lock bit is set, then clear the bit atomically.
+// Before a deep stop (POWER9) the thread clears its bit in the core idle word. C (atomic_start_thread_idle): a plain
+// atomic clear_bit, not looking at the lock. The asm (lwarx_loop_stop): wait while the lock bit is set, then clear
+// the bit atomically. POWER8: P8CoreIdleEnter.
 Task<> PpcKernel::CoreIdleEnter(Cpu& cpu) {
   const uint32_t tpc = m_.threads_per_core();
   Var& word = *core_idle_[cpu.id() / tpc];
   const int64_t bit = int64_t{1} << (cpu.id() % tpc);
-  if (v_.idle_restore == IdleRestore::k10d91611 && idle_.kind == OfflineIdleKind::kStop) {
+  if (v_.idle_restore == IdleRestore::k10d91611) {
     co_await cpu.fetch_add(word, -bit, "L2c");  // the bit is set while the thread runs
     co_return;
   }
@@ -134,33 +161,31 @@ Task<> PpcKernel::CoreIdleEnter(Cpu& cpu) {
 
 // atomic_lock_thread_idle / the asm's lwarx loop with core_idle_lock_held: spin while the lock bit is set, then set
 // it atomically. Returns the word with the lock held.
-Task<int64_t> PpcKernel::CoreIdleLock(Cpu& cpu) {
+Task<int64_t> PpcKernel::CoreIdleLock(Cpu& cpu, Label l) {
   Var& word = *core_idle_[cpu.id() / m_.threads_per_core()];
   for (;;) {
-    const int64_t v = co_await cpu.read(word, "L2r");
+    const int64_t v = co_await cpu.read(word, l);
     if (v & kCoreIdleLockBit) {
-      co_await cpu.wait_until([&word] { return (word.value & kCoreIdleLockBit) == 0; }, kForever, "L2r");
+      co_await cpu.wait_until([&word] { return (word.value & kCoreIdleLockBit) == 0; }, kForever, l);
       continue;
     }
-    if (co_await cpu.cmpxchg(word, v, v | kCoreIdleLockBit, "L2r") == v) co_return v | kCoreIdleLockBit;
+    if (co_await cpu.cmpxchg(word, v, v | kCoreIdleLockBit, l) == v) co_return v | kCoreIdleLockBit;
   }
 }
 
-// The wake side of a state the kernel restores from (C power9_idle_stop's "HV state loss" branch, power7_idle_insn;
-// asm pnv_wakeup_tb_loss). The SPR writes other than LPCR change nothing the model reads: they are named in the
-// steps' text, in the source's order.
+// The wake side of a POWER9 state the kernel restores from (C power9_idle_stop's "HV state loss" branch; asm
+// pnv_wakeup_tb_loss). POWER8: P8CoreIdleWake. The SPR writes other than LPCR change nothing the model reads: they
+// are named in the steps' text, in the source's order.
 Task<> PpcKernel::CoreIdleWake(Cpu& cpu, uint64_t saved_lpcr) {
   const uint32_t tpc = m_.threads_per_core();
   Var& word = *core_idle_[cpu.id() / tpc];
   const int64_t bit = int64_t{1} << (cpu.id() % tpc);
   const int64_t thread_mask = (int64_t{1} << tpc) - 1;
-  const bool p9 = idle_.kind == OfflineIdleKind::kStop;
   const int64_t locked = co_await CoreIdleLock(cpu);
   const bool first = (locked & thread_mask) == 0;  // every thread of the core was in a deep state
   if (v_.idle_restore == IdleRestore::k10d91611) {
     if (first) {
-      co_await cpu.local("L2r", p9 ? "first thread in core: per-core SPRs PTCR, RPR, TSCR"
-                                   : "first thread in core: per-core SPRs TSCR, WORC (full winkle)");
+      co_await cpu.local("L2r", "first thread in core: per-core SPRs PTCR, RPR, TSCR");
       if (idle_.tb_loss) co_await cpu.local("L2r", "opal_resync_timebase (timebase lost)");
     }
     co_await cpu.local("L2r", "isync");
@@ -171,32 +196,22 @@ Task<> PpcKernel::CoreIdleWake(Cpu& cpu, uint64_t saved_lpcr) {
       if (old == s) break;
       s = old;
     }
-    if (p9 || idle_.kind == OfflineIdleKind::kWinkle) {
-      co_await cpu.mtspr_lpcr(saved_lpcr, /*stop_api=*/false, "L2r",
-                              p9 ? "power9_idle_stop: per-thread SPRs: LPCR (sprs.lpcr), HFSCR, FSCR, PID, PURR, "
-                                   "SPURR, DSCR, CIABR, MMCRA/0/1/2, LDBAR, SPRG3; SLB"
-                                 : "power7_idle_insn: full winkle, per-thread SPRs: LPCR (sprs.lpcr), HFSCR, FSCR, "
-                                   "PURR, SPURR, DSCR, WORT, SPRG3; SLB");
-    }
+    co_await cpu.mtspr_lpcr(saved_lpcr, /*stop_api=*/false, "L2r",
+                            "power9_idle_stop: per-thread SPRs: LPCR (sprs.lpcr), HFSCR, FSCR, PID, PURR, SPURR, DSCR, "
+                            "CIABR, MMCRA/0/1/2, LDBAR, SPRG3; SLB");
     co_return;
   }
-  // The asm: pnv_wakeup_tb_loss. First thread: fastsleep workaround (patched out here), timebase resync on a
-  // hypervisor-state-loss wake, then the per-core SPRs; clear_lock: lwsync, store of the word with our bit set.
+  // The asm: pnv_wakeup_tb_loss. First thread: timebase resync on a hypervisor-state-loss wake, then the per-core
+  // SPRs; clear_lock: lwsync, store of the word with our bit set.
   if (first) {
     if (idle_.tb_loss) co_await cpu.local("L2r", "opal_resync_timebase (SRR1: hypervisor state lost)");
-    if (p9 || idle_.kind == OfflineIdleKind::kWinkle) {
-      co_await cpu.local("L2r", p9 ? "first thread in core: per-core SPRs PTCR, RPR, AMOR, TSCR, WORC"
-                                   : "first thread in core: per-core SPRs TSCR, WORC");
-    }
+    co_await cpu.local("L2r", "first thread in core: per-core SPRs PTCR, RPR, AMOR, TSCR, WORC");
   }
   co_await cpu.store_release(word, (locked | bit) & ~kCoreIdleLockBit, "L2r");
-  if (p9) {
-    // common_exit: SLB, SPURR, PURR, DSCR, WORT; cur_cpu_spec->cpu_restore (__restore_cpu_power9: LPCR |= PECEDH |
-    // HVEE | HVICE | HEIC); power9_restore_additional_sprs: LPCR = _LPCR, PID, LDBAR, FSCR, HFSCR, MMCR*.
-    co_await cpu.mtspr_lpcr(saved_lpcr, /*stop_api=*/false, "L2r",
-                            "power9_restore_additional_sprs: mtspr(LPCR, _LPCR saved by save_sprs_to_stack)");
-  }
-  // POWER8 winkle in the asm: no LPCR was saved; the SLW's stop-api image is all there is.
+  // common_exit: SLB, SPURR, PURR, DSCR, WORT; cur_cpu_spec->cpu_restore (__restore_cpu_power9: LPCR |= PECEDH |
+  // HVEE | HVICE | HEIC); power9_restore_additional_sprs: LPCR = _LPCR, PID, LDBAR, FSCR, HFSCR, MMCR*.
+  co_await cpu.mtspr_lpcr(saved_lpcr, /*stop_api=*/false, "L2r",
+                          "power9_restore_additional_sprs: mtspr(LPCR, _LPCR saved by save_sprs_to_stack)");
 }
 
 }  // namespace crashdiff::ppc

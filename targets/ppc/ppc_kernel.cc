@@ -81,7 +81,9 @@ PpcKernel::PpcKernel(Machine& m, const Variant& v)
       kexec_(m, *this, kKexecModel, s_.kexec_lock, *s_.kexec_in_progress),
       kvm_(m.config().kvm_hv() ? std::make_unique<KvmState>(m) : nullptr),
       idle_(PnvOfflineIdle(m.config().firmware(), m.config().platform(), v.idle_restore == IdleRestore::k10d91611)),
-      ec0_latch_(m.num_cpus(), -1) {
+      ec0_latch_(m.num_cpus(), -1),
+      p8_hw_idle_(m.num_cpus(), kPnvThreadRunning),
+      p8_hw_loss_(m.num_cpus(), 0) {
   // pnv_init_idle_states: paca[first]->idle_state = (1 << threads_per_core) - 1, every thread running.
   if (idle_.kernel_restores) {
     const uint32_t tpc = m.threads_per_core();

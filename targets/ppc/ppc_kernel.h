@@ -113,9 +113,17 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<Wake> StopNoLoss(Cpu& cpu);                     // POWER9 EC=ESL=0: isa300_idle_stop_noloss
   Task<Wake> StopThroughVector(Cpu& cpu);              // POWER9 EC=ESL=1, POWER8 nap / sleep / winkle
   Task<> CoreIdleEnter(Cpu& cpu);                      // the thread's bit in the core idle word cleared
-  Task<int64_t> CoreIdleLock(Cpu& cpu);                // the core idle lock bit taken; returns the word
+  Task<int64_t> CoreIdleLock(Cpu& cpu, Label l = "L2r");  // the core idle lock bit taken; returns the word
   Task<> CoreIdleWake(Cpu& cpu, uint64_t saved_lpcr);  // first-thread restore, unlock, per-thread SPRs
   bool StopWakeIsVector(Cpu& cpu);                     // corrupt if the vector it enters was replaced
+  Task<uint64_t> DecStops(Cpu& cpu);                   // OPAL_PM_DEC_STOP: the DEC frozen; returns what was left
+  Task<> DecResumes(Cpu& cpu, uint64_t left);          // and counting again after the wake
+  // idle_power8.cc: POWER8 sleep / winkle (power7_idle_insn; asm pnv_enter_arch207_idle_mode, pnv_wakeup_tb_loss)
+  Task<Wake> Power7IdleInsn(Cpu& cpu);
+  Task<> P8CoreIdleEnter(Cpu& cpu, uint8_t type);
+  Task<> P8CoreIdleWake(Cpu& cpu, uint8_t type, uint8_t loss, uint64_t saved_lpcr);
+  void P8HwEnter(Cpu& cpu, uint8_t type);  // the core's power management: the deepest state all its threads are in
+  uint8_t P8HwWake(Cpu& cpu);              // what the thread lost while in it (kP8Loss*)
 
   // initiator.cc (versions: CrashShutdown, PrepareCpus)
   Task<> MachineCrashShutdown(Cpu& cpu, Regs regs) override;
@@ -229,6 +237,10 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   OfflineIdle idle_;
   std::vector<Var*> core_idle_;
   std::vector<int> ec0_latch_;  // per CPU: the latch that ended its last EC=0 stop and stays pending, or -1
+  // POWER8 hardware (idle_power8.cc), per CPU: the idle instruction the thread is in (kPnvThread*), and what the
+  // core's deep state cost it since it entered (kP8Loss*). Hardware state, not memory: no variable.
+  std::vector<uint8_t> p8_hw_idle_;
+  std::vector<uint8_t> p8_hw_loss_;
 };
 
 }  // namespace crashdiff::ppc
