@@ -42,14 +42,13 @@ std::string Summary(const RunResult& r) {
                   std::to_string(r.end_time_ns) + " hash " + std::to_string(r.trace_hash) + "\n";
   for (const CpuResult& c : r.cpus) {
     s += "cpu " + std::string(Name(c.at_handover)) + " " + std::string(Name(c.final)) + " " + std::to_string(c.saves) +
-         " " + std::to_string(c.invalid_saves) + " " + std::to_string(c.responses) + " " +
-         std::to_string(c.shutdowns) + " " + std::to_string(c.entered_panic) + " " + std::to_string(c.woken) + "\n";
+         " " + std::to_string(c.invalid_saves) + " " + std::to_string(c.responses) + " " + std::to_string(c.shutdowns) +
+         " " + std::to_string(c.entered_panic) + " " + std::to_string(c.woken) + "\n";
   }
   for (const Location l : r.settled) s += "settled " + std::string(Name(l)) + "\n";
   for (const BookEntry& b : r.book) {
-    s += "book " + std::to_string(static_cast<int>(b.kind)) + " " + std::to_string(b.cpu) + " " +
-         std::to_string(b.by) + " " + std::to_string(b.step) + " " + std::to_string(b.time_ns) + " " +
-         std::to_string(b.trace_pos) + "\n";
+    s += "book " + std::to_string(static_cast<int>(b.kind)) + " " + std::to_string(b.cpu) + " " + std::to_string(b.by) +
+         " " + std::to_string(b.step) + " " + std::to_string(b.time_ns) + " " + std::to_string(b.trace_pos) + "\n";
   }
   for (const Diagnostic& d : r.diagnostics) s += "diag " + std::to_string(d.time_ns) + " " + d.text + "\n";
   return s + r.trace.ToText();
