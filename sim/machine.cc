@@ -1,11 +1,13 @@
 #include "sim/machine.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,11 +24,82 @@ std::string_view Name(EndReason r) {
 }
 
 Machine::Machine(const pb::Scenario& scenario, RunOptions options)
-    : scenario_(scenario),
+    : owned_(scenario),
+      scenario_(&owned_),
       options_(options),
       overwritten_(kNumRegions, false),
       buffers_stores_(BuffersStores(scenario.machine())),
       reorders_stores_(ReordersStores(scenario.machine())) {
+  Init();
+}
+
+// Only memory moves from the old machine to the new one, never state: every container is emptied before Init, and
+// every other member is built fresh by the constructor, so a reset machine is a new one (tests/sim/machine_reuse_test).
+struct Machine::Spare {
+  std::vector<Cpu> cpus;
+  std::deque<Var> vars;
+  std::vector<PendingEvent> events;
+  std::vector<std::vector<uint32_t>> label_events;
+  std::vector<uint32_t> due, runnable, forced, dirty, dirty_work, epoch;
+  std::vector<uint8_t> runnable_flag, dirty_flag;
+  std::vector<std::vector<Waiter>> var_waiters, cpu_watchers;
+  std::string detail;
+};
+
+Machine::Machine(const pb::Scenario* borrowed, RunOptions options, Spare&& spare)
+    : scenario_(borrowed),
+      options_(options),
+      cpus_(std::move(spare.cpus)),
+      vars_(std::move(spare.vars)),
+      overwritten_(kNumRegions, false),
+      events_(std::move(spare.events)),
+      buffers_stores_(BuffersStores(borrowed->machine())),
+      reorders_stores_(ReordersStores(borrowed->machine())),
+      label_events_(std::move(spare.label_events)),
+      due_(std::move(spare.due)),
+      runnable_(std::move(spare.runnable)),
+      forced_(std::move(spare.forced)),
+      runnable_flag_(std::move(spare.runnable_flag)),
+      dirty_flag_(std::move(spare.dirty_flag)),
+      dirty_(std::move(spare.dirty)),
+      dirty_work_(std::move(spare.dirty_work)),
+      epoch_(std::move(spare.epoch)),
+      var_waiters_(std::move(spare.var_waiters)),
+      cpu_watchers_(std::move(spare.cpu_watchers)) {
+  cpus_.clear();
+  vars_.clear();
+  events_.clear();
+  // Lists indexed by CPU or variable id keep their inner lists' memory too, emptied: an index is only ever read
+  // below the new machine's CPU or variable count, and a list past it stays empty.
+  for (std::vector<uint32_t>& l : label_events_) l.clear();
+  due_.clear();
+  runnable_.clear();
+  forced_.clear();
+  runnable_flag_.clear();
+  dirty_flag_.clear();
+  dirty_.clear();
+  dirty_work_.clear();
+  epoch_.clear();
+  for (std::vector<Waiter>& l : var_waiters_) l.clear();
+  for (std::vector<Waiter>& l : cpu_watchers_) l.clear();
+  scratch_entry_.detail = std::move(spare.detail);
+  scratch_entry_.detail.clear();
+  Init();
+}
+
+void Machine::Reset(const pb::Scenario& scenario, RunOptions options) {
+  assert(&scenario != &owned_);             // destroyed below
+  for (Cpu& c : cpus_) c.frames().clear();  // as ~Machine: frames before the variables and CPUs they refer to
+  Spare spare{std::move(cpus_),         std::move(vars_),          std::move(events_),
+              std::move(label_events_), std::move(due_),           std::move(runnable_),
+              std::move(forced_),       std::move(dirty_),         std::move(dirty_work_),
+              std::move(epoch_),        std::move(runnable_flag_), std::move(dirty_flag_),
+              std::move(var_waiters_),  std::move(cpu_watchers_),  std::move(scratch_entry_.detail)};
+  this->~Machine();
+  new (this) Machine(&scenario, options, std::move(spare));
+}
+
+void Machine::Init() {
   const uint32_t threads = config().threads_per_core();
   const uint32_t n = config().cores() * threads;
   cpus_.reserve(n);
@@ -35,12 +108,12 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
   result_.book.reserve(4 * size_t{n});  // a few bookkeeping calls per CPU: no regrowth in a typical run
   result_.trace.set_record(options_.record_trace);
   detail_needed_ = options_.record_trace || (options_.observer != nullptr && options_.observer->WantsDetail());
-  for (const pb::Event& e : scenario_.events()) {
+  for (const pb::Event& e : scenario_->events()) {
     events_.push_back(PendingEvent{&e});
     if (e.trigger().has_at_time_ns()) ExtendTimeLimit(e.trigger().at_time_ns());
   }
   IndexEvents();
-  scheduler_ = Scheduler::Create(scenario_.schedule(), n, num_agents());
+  scheduler_ = Scheduler::Create(scenario_->schedule(), n, num_agents());
   runnable_flag_.assign(n, 0);
   dirty_flag_.assign(n, 0);
   epoch_.assign(n, 0);
@@ -80,21 +153,50 @@ class NamePool {
     return pool;
   }
   std::string_view Intern(std::string_view name) {
-    if (const auto it = names_.find(name); it != names_.end()) return *it;
-    return *names_.insert(storage_.emplace_back(name)).first;
+    // A model names its variables with literals: the same address every run. A memo by address answers those
+    // without hashing; it compares the text too (an address may be reused for another text), so it only ever
+    // returns what the lookup below would.
+    Memo& m = memo_[Slot(name)];
+    if (m.data == name.data() && m.interned == name) return m.interned;
+    std::string_view interned;
+    if (const auto it = names_.find(name); it != names_.end()) {
+      interned = *it;
+    } else {
+      interned = *names_.insert(storage_.emplace_back(name)).first;
+    }
+    m = Memo{name.data(), interned, nullptr};
+    return interned;
   }
   // "base[0]" ... "base[n-1]".
   const std::vector<std::string_view>& Array(std::string_view base, uint32_t n) {
-    auto it = arrays_.find(Intern(base));
-    if (it == arrays_.end()) it = arrays_.emplace(Intern(base), std::vector<std::string_view>()).first;
-    std::vector<std::string_view>& list = it->second;
-    for (uint32_t c = static_cast<uint32_t>(list.size()); c < n; ++c) {
-      list.push_back(Intern(std::string(base) + "[" + std::to_string(c) + "]"));
+    Memo& m = array_memo_[Slot(base)];
+    std::vector<std::string_view>* list = nullptr;
+    if (m.data == base.data() && m.interned == base) {
+      list = m.array;
+    } else {
+      auto it = arrays_.find(Intern(base));
+      if (it == arrays_.end()) it = arrays_.emplace(Intern(base), std::vector<std::string_view>()).first;
+      list = &it->second;
+      m = Memo{base.data(), it->first, list};
     }
-    return list;
+    for (uint32_t c = static_cast<uint32_t>(list->size()); c < n; ++c) {
+      list->push_back(Intern(std::string(base) + "[" + std::to_string(c) + "]"));
+    }
+    return *list;
   }
 
  private:
+  struct Memo {
+    const char* data = nullptr;                      // the address a caller's text was at
+    std::string_view interned;                       // its interned copy (same text)
+    std::vector<std::string_view>* array = nullptr;  // Array's list for that base
+  };
+  static size_t Slot(std::string_view s) {
+    return ((reinterpret_cast<uintptr_t>(s.data()) >> 3) ^ s.size()) % kMemoSlots;
+  }
+  static constexpr size_t kMemoSlots = 512;
+  std::array<Memo, kMemoSlots> memo_{};
+  std::array<Memo, kMemoSlots> array_memo_{};
   std::deque<std::string> storage_;             // never moves its strings: the views below stay valid
   std::unordered_set<std::string_view> names_;  // views into storage_
   std::unordered_map<std::string_view, std::vector<std::string_view>> arrays_;
@@ -112,7 +214,7 @@ Var& Machine::NewNamedVar(std::string_view interned, int64_t init, Region region
   v.name = interned;
   v.value = init;
   v.value.set_id(v.id);
-  var_waiters_.emplace_back();
+  if (v.id >= var_waiters_.size()) var_waiters_.emplace_back();  // else an emptied list of a reset machine
   v.region = region;
   return v;
 }
@@ -718,7 +820,7 @@ void Machine::Settle() {
 RunResult Machine::Run(Program& program) {
   Start(program);
   Settle();
-  const uint64_t budget = scenario_.schedule().step_budget();
+  const uint64_t budget = scenario_->schedule().step_budget();
   for (uint32_t c = 0; c < num_cpus(); ++c) MarkDirty(c);
   const std::vector<uint32_t>& runnable = runnable_;
   for (;;) {

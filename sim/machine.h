@@ -110,12 +110,18 @@ class Machine {
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;
 
-  // Runs program to the end. Call once.
+  // Runs program to the end. Call once (per Reset).
   RunResult Run(Program& program);
 
+  // Makes this machine what Machine(scenario, options) would be, for another run, keeping the memory its
+  // containers hold (a campaign's runs set up the same shapes over and over). The scenario is borrowed, not
+  // copied: it must outlive the run. Any program built on the previous run must be gone (its frames are destroyed
+  // here); the previous run's RunResult is the caller's. (docs/SIMULATOR.md "Reusing a machine".)
+  void Reset(const pb::Scenario& scenario, RunOptions options = {});
+
   // ---- Topology and configuration ----
-  const pb::Scenario& scenario() const { return scenario_; }
-  const pb::Machine& config() const { return scenario_.machine(); }
+  const pb::Scenario& scenario() const { return *scenario_; }
+  const pb::Machine& config() const { return scenario_->machine(); }
   uint32_t num_cpus() const { return static_cast<uint32_t>(cpus_.size()); }
   uint32_t threads_per_core() const { return config().threads_per_core(); }
   Cpu& cpu(uint32_t id) { return cpus_[id]; }
@@ -272,7 +278,13 @@ class Machine {
   void SetBufferRunnable(uint32_t cpu, bool runnable);
   uint32_t OverdueBuffer() const;  // the agent of a buffer whose oldest store must commit now, or kNoCpu
 
-  pb::Scenario scenario_;
+  // Containers whose memory a Reset hands from the old machine to the new one (emptied, capacity kept).
+  struct Spare;
+  Machine(const pb::Scenario* borrowed, RunOptions options, Spare&& spare);
+  void Init();  // what every constructor does once the members are set
+
+  pb::Scenario owned_;            // the copy Machine(scenario) takes; unused after Reset
+  const pb::Scenario* scenario_;  // owned_ or the scenario Reset borrowed
   RunOptions options_;
   Program* program_ = nullptr;
   std::vector<Cpu> cpus_;

@@ -7,41 +7,77 @@
 namespace crashdiff {
 namespace {
 
-// A 64-bit multiply-xorshift mix over whole words (the trace hash is on the hot path of every step). Strings are
-// read 8 bytes at a time in little-endian order, so the hash is the same on every build and host.
-inline void MixWord(uint64_t& h, uint64_t v) {
-  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-  h *= 0xFF51AFD7ED558CCDull;
-  h ^= h >> 32;
+// The trace hash (docs/SIMULATOR.md "Trace hash"). Each entry is first reduced to one 64-bit digest by products of
+// independent word pairs (so the multiplies of one entry run in parallel), and only the digests are chained, one
+// multiply per entry. A product is "mum": the 128-bit product of two words, its halves xor-ed together. Every word
+// is xor-ed with a key of its own position (field, and offset inside a text) before it is multiplied, so equal
+// words in different places do not cancel. Texts are read 8 bytes at a time in little-endian order (the same on
+// every build and host); only content is hashed, never an address.
+inline uint64_t Mum(uint64_t a, uint64_t b) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
 }
 
-void MixBytes(uint64_t& h, std::string_view s) {
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
-    MixWord(h, w);
-  }
-  uint64_t tail = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);  // the same word as the byte loop below
+// Fixed keys: odd, every byte with its top bit set. A product loses its other word when one operand is zero, i.e.
+// when a word equals its key; position offsets and lengths only change a key's bytes 4-7, so no ASCII text word
+// and no number below 2^48 (CPU, kind, location, steps) ever equals one.
+inline constexpr uint64_t kKey[] = {
+    0xA0F69DE4F8BDE4AFull, 0xE783FED1A0B4A8DBull, 0x8EBCEAF09C88C6E3ull, 0x9EB7F9B9FFCAFC95ull, 0xC2B2AEBDA7D4EBCFull,
+    0xFFD1AFD7EDD58CCDull, 0xC4CEB9FE9A85ECD3ull, 0xD6E8FEB8E6D9FD93ull, 0x94D0C9BB93B191EBull,
+};
+
+inline uint64_t Load8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+inline uint64_t Load4(const char* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap32(w);
+  return w;
+}
+
+// A text's digest under keys ka, kb. Its bytes are determined by its length and the words read: up to 16 bytes,
+// the first and the last 8 (or 4) bytes, overlapping when shorter than 16 (8); 1-3 bytes are packed one by one.
+// Longer texts add one product per 16-byte block, keyed by the block's offset, and their last 16 bytes. The length
+// is mixed in, so texts whose words overlap differently stay apart.
+inline uint64_t TextDigest(std::string_view s, uint64_t ka, uint64_t kb) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  uint64_t a = 0;
+  uint64_t b = 0;
+  uint64_t sum = 0;
+  if (n >= 8) {
+    if (n > 16) {
+      size_t i = 0;
+      for (; i + 16 < n; i += 16)
+        sum += Mum(Load8(p + i) ^ ka ^ (uint64_t{i} << 32), Load8(p + i + 8) ^ kb ^ (uint64_t{i} << 32));
+      a = Load8(p + n - 16);
+    } else {
+      a = Load8(p);
+    }
+    b = Load8(p + n - 8);
+  } else if (n >= 4) {
+    a = Load4(p);
+    b = Load4(p + n - 4);
   } else {
-    for (size_t k = 0; i + k < s.size(); ++k) tail |= uint64_t{static_cast<unsigned char>(s[i + k])} << (8 * k);
+    for (size_t i = 0; i < n; ++i) a |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
   }
-  MixWord(h, tail ^ (uint64_t{s.size()} << 56));
+  return sum + Mum(a ^ ka, b ^ kb ^ (uint64_t{n} << 32));
 }
 
 }  // namespace
 
 void Trace::Add(const TraceEntry& e, std::string_view detail) {
-  MixWord(hash_, e.step);
-  MixWord(hash_, e.time_ns);
-  MixWord(hash_, uint64_t{e.cpu} | uint64_t{static_cast<uint8_t>(e.kind)} << 32 |
-                     uint64_t{static_cast<uint8_t>(e.location)} << 40);
-  MixBytes(hash_, e.label);
-  MixBytes(hash_, detail);
-  MixWord(hash_, static_cast<uint64_t>(e.value));
+  const uint64_t packed =
+      uint64_t{e.cpu} | uint64_t{static_cast<uint8_t>(e.kind)} << 32 | uint64_t{static_cast<uint8_t>(e.location)} << 40;
+  const uint64_t digest = Mum(e.step ^ kKey[0], e.time_ns ^ kKey[1]) +
+                          Mum(packed ^ kKey[2], static_cast<uint64_t>(e.value) ^ kKey[3]) +
+                          TextDigest(e.label, kKey[4], kKey[5]) + TextDigest(detail, kKey[6], kKey[7]);
+  // The chain: order matters, and every earlier entry reaches every later value.
+  hash_ = Mum(hash_ ^ digest, kKey[8]);
   if (record_) entries_.push_back(e);
 }
 
