@@ -28,7 +28,8 @@ Task<> Arm64TakeDown(ReferenceProgram& p, Cpu& cpu) {
 }
 
 // PSCI CPU_ON as the protocol needs it: firmware starts a core that is off (in firmware, not already starting);
-// a core that is on is left alone. The requester then waits for the online report (the engine's up_wait).
+// a core that is on is left alone. The requester then waits for the online report (the engine's up_wait). A
+// never-started core (maxcpus=) is OFF to firmware too, so it is also the start request.
 Task<> Arm64KickUp(ReferenceProgram& p, Cpu& cpu, uint32_t target) {
   Cpu& t = p.machine().cpu(target);
   co_await cpu.ordered_hw_op("HU2", "PSCI CPU_ON", [&t] {
@@ -80,7 +81,7 @@ const ReferenceProfile& Arm64ReferenceProfile() {
       /*relocation_holds=*/Bit(Source::kNmi),
       {"A0", "A1", "A2", "A2", "A2w", "A5", "A6", "A6w", "A7", "R1", "R2", "R3", "R4", "R5", "N1"},
       {"HP0", "HP1", "HP1", "HP3", "HP4", "HU0", "HU1", "HU1", "HU3", "HU4", /*process_context_only=*/true,
-       Arm64CanDown, Arm64CanUp, Arm64TakeDown, Arm64KickUp, /*start_request=*/nullptr, Arm64FirmwareEntry},
+       Arm64CanDown, Arm64CanUp, Arm64TakeDown, Arm64KickUp, /*start_request=*/Arm64KickUp, Arm64FirmwareEntry},
       /*oops_entry=*/"D0",
       /*oops=*/"D2",
       /*nmi_entry=*/"",

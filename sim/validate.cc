@@ -364,9 +364,10 @@ std::string CannotRunKernelCode(const pb::Scenario& scenario, uint32_t cpu) {
   const pb::Machine& m = scenario.machine();
   auto listed = [cpu](const auto& list) { return std::find(list.begin(), list.end(), cpu) != list.end(); };
   const bool never_started = listed(m.never_started());
-  // Only the powerpc models start a thread firmware holds (pnv_smp_kick_cpu -> opal_start_cpu); arm64's cpu_up
-  // refuses a never-started CPU.
-  if (never_started && m.family() != pb::PPC) return "but it never started (firmware holds it)";
+  // powerpc (pnv_smp_kick_cpu -> opal_start_cpu) and arm64 PSCI (cpu_psci_cpu_boot -> CPU_ON) start a CPU firmware
+  // holds on cpu_up; x86 does not model it, and arm64 spin-table refuses every cpu_up.
+  const bool firmware_starts = m.family() == pb::PPC || m.platform() == pb::ARM64_PSCI;
+  if (never_started && !firmware_starts) return "but it never started (firmware holds it)";
   if (!never_started && !listed(m.offline())) return {};
   // arm64 spin-table: no CPU can be offlined (no cpu_die), so none is hotpluggable and cpu_up is refused.
   if (m.platform() == pb::ARM64_SPIN_TABLE) return "but it is offline on ARM64_SPIN_TABLE, where cpu_up is refused";

@@ -298,8 +298,8 @@ class Fixer {
     const pb::Machine& m = s.machine();
     auto usable = [&](uint32_t c) {
       const bool other = e.cpus_size() < 2 || e.cpus(1) != c;
-      // Running from the start: not offline, and not never-started (on PPC one a HOTPLUG_UP starts can run, but
-      // only once started).
+      // Running from the start: not offline, and not never-started (on PPC and ARM64_PSCI one a HOTPLUG_UP starts
+      // can run, but only once started).
       return other && CannotRunKernelCode(s, c).empty() &&
              std::find(m.offline().begin(), m.offline().end(), c) == m.offline().end() &&
              std::find(m.never_started().begin(), m.never_started().end(), c) == m.never_started().end();

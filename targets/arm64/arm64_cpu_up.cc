@@ -7,6 +7,10 @@
 //   booting CPU: head.S secondary_entry -> secondary_startup -> smp.c secondary_start_kernel(): boot status,
 //   set_cpu_online, complete(&cpu_running), local_daif_restore, cpu_startup_entry -> cpuhp_online_idle().
 // Spin-table CPUs are never hotpluggable (no cpu_die), so cpu_up is refused before it starts, as cpu_down is.
+// A never-started PSCI CPU (maxcpus= left it to firmware) takes the same path: smp_prepare_cpus() marked every
+// possible CPU with cpu_ops present (cpu_psci_cpu_prepare only checks CPU_ON exists), idle_threads_init() forked an
+// idle task for every possible CPU, and its cpuhp ap_sync_state is still SYNC_STATE_DEAD (0): nothing is left to
+// set up, and PSCI still reports the core OFF, so CPU_ON starts it at secondary_entry as after a CPU_OFF.
 #include <cstdio>
 #include <string>
 
@@ -14,6 +18,9 @@
 
 namespace crashdiff::arm64 {
 
+// TF-A psci_cpu_on() -> psci_cpu_on_start(): cpu_on_validate_state() on the target's aff_info_state: ON ->
+// ALREADY_ON, ON_PENDING -> ON_PENDING, OFF -> set ON_PENDING and power the core on. A never-started core is OFF
+// from firmware's cold boot (only the primary was released), exactly like one that called CPU_OFF.
 int64_t PsciCpuOn(Machine& m, uint32_t target) {
   Cpu& t = m.cpu(target);
   if (t.finished() || !t.in_firmware()) return kPsciAlreadyOn;  // the core is executing: ON
@@ -25,7 +32,7 @@ int64_t PsciCpuOn(Machine& m, uint32_t target) {
 // cpu_up() requested by cpu: under cpu_add_remove_lock (cpu_maps_update_begin), refused while hotplug is disabled
 // (-EBUSY); a CPU already online has nothing to do (_cpu_up: st->state >= target).
 Task<> Arm64Kernel::CpuUp(Cpu& cpu, uint32_t target) {
-  if (spin_table() || target == cpu.id() || m_.never_started(target)) co_return;
+  if (spin_table() || target == cpu.id()) co_return;
   co_await LockCpuMaps(cpu, "HU0");
   const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HU0") > 0;
   if (!disabled && co_await cpu.read(*online_[target], "HU1") == 0) co_await BringupCpu(cpu, target);

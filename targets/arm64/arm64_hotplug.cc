@@ -93,9 +93,11 @@ Task<> Arm64Kernel::UnlockCpuMaps(Cpu& cpu, Label label) {
 }
 
 // cpu_down() requested by cpu: under cpu_add_remove_lock; refused while hotplug is disabled and on spin-table (no
-// cpu_die).
+// cpu_die). A never-started CPU firmware still holds is not online, so the kernel's cpu_down has nothing to do: the
+// model skips that no-op lock round; once a cpu_up started it, it is an online CPU like any other.
 Task<> Arm64Kernel::CpuDown(Cpu& cpu, uint32_t target) {
-  if (spin_table() || target == cpu.id() || m_.never_started(target)) co_return;
+  const bool held = m_.never_started(target) && m_.cpu(target).held_by_firmware();
+  if (spin_table() || target == cpu.id() || held) co_return;
   co_await LockCpuMaps(cpu, "HP0");
   const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HP0") > 0;
   if (!disabled && co_await cpu.read(*online_[target], "HP1") == 1)

@@ -28,6 +28,10 @@ Arm64Kernel::Arm64Kernel(Machine& m)
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     online_[c]->value = m.initially_online(c) ? 1 : 0;
     online += online_[c]->value;
+    // A CPU the kernel never brought up (beyond maxcpus=) keeps its cpuhp_state as the per-CPU area was initialised:
+    // ap_sync_state 0 is SYNC_STATE_DEAD (kernel/cpu.c), so bringup_cpu's cpuhp_can_boot_ap() lets it be kicked.
+    // Offline CPUs reach DEAD in cpu_die at settle time.
+    if (m.never_started(c)) dead_[c]->value = kSyncDead;
   }
   num_online_.value = online;
 }

@@ -35,9 +35,9 @@ inline constexpr int64_t kPsciAlreadyOn = -4;
 inline constexpr int64_t kPsciOnPending = -5;
 inline constexpr int64_t kEinval = 22;
 
-// PSCI CPU_ON as firmware performs it (DEN0022 §5.6): a core that is OFF (it called CPU_OFF, or never ran) is
-// powered on and starts at the kernel's entry point (ON_PENDING until it runs); one that is ON returns ALREADY_ON and
-// nothing changes. The hold of a never-started CPU is not released here: the caller refuses those first.
+// PSCI CPU_ON as firmware performs it (DEN0022 §5.6): a core that is OFF (it called CPU_OFF, or never ran: a CPU
+// maxcpus= left to firmware) is powered on and starts at the kernel's entry point (ON_PENDING until it runs); one
+// that is ON returns ALREADY_ON and nothing changes.
 int64_t PsciCpuOn(Machine& m, uint32_t target);
 // psci_to_linux_errno(): every CPU_ON failure code but NOT_SUPPORTED / DENIED is -EINVAL.
 inline int64_t PsciToLinuxErrno(int64_t psci) {
