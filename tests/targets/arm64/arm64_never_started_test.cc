@@ -113,6 +113,14 @@ TEST(Arm64NeverStarted, ACrashWithCpuOnInFlightNeitherStopsNorCountsIt) {
       cpus: 0
       trigger { on_label { cpu: 0 label: "HU2" } }
     }
+    schedule {
+      choices {
+        cpu: 3
+        hold: true
+        steps: 1000
+        after { cpu: 0 label: "HU2" }
+      }
+    }
   )pb");
   ASSERT_TRUE(r.handed_over);
   ASSERT_NE(FindEntry(r, 3, TraceKind::kEvent, "FW_START_JOB"), nullptr);  // CPU_ON accepted before the panic
@@ -121,6 +129,9 @@ TEST(Arm64NeverStarted, ACrashWithCpuOnInFlightNeitherStopsNorCountsIt) {
   EXPECT_EQ(r.cpus[3].responses, 0u);
   EXPECT_NE(r.cpus[3].at_handover, Location::kParkedFw);  // nothing handed it back to firmware
   EXPECT_TRUE(r.cpus[1].woken);                           // the CPUs online at the snapshot were stopped
+  // Firmware still carries out the accepted CPU_ON: the core starts at the old kernel's secondary_entry.
+  EXPECT_NE(FindEntry(r, 3, TraceKind::kEvent, "FW_START"), nullptr);
+  EXPECT_EQ(r.cpus[3].final, Location::kRunOld);
 }
 
 TEST(Arm64NeverStarted, ValidationLetsACpuUpStartANeverStartedPsciCpu) {
