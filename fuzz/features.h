@@ -28,7 +28,7 @@ size_t NonZeroModelCounters();
 void ClearEdgeCounters();
 // Each non-zero counter in [begin, end) becomes 1: the engine sees which edges ran, not its hit-count bucket of
 // how often (a per-CPU loop's count follows the machine size). SaturateEdgeCounters does it to the edge counters
-// (CRASHDIFF_EDGE_COUNTS=0).
+// (the harness default; CRASHDIFF_EDGE_COUNTS=1 keeps the counts).
 void SaturateCounters(uint8_t* begin, uint8_t* end);
 void SaturateEdgeCounters();
 uint64_t FeatureHash(std::string_view text, uint64_t h = 0xCBF29CE484222325ull);

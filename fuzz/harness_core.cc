@@ -38,7 +38,7 @@ HarnessConfig HarnessConfig::FromEnvironment() {
   c.target = Env("CRASHDIFF_TARGET");
   if (!Env("CRASHDIFF_SEEDS").empty()) c.seed_dirs.push_back(Env("CRASHDIFF_SEEDS"));
   c.deterministic = Env("CRASHDIFF_DETERMINISTIC") == "1";
-  if (Env("CRASHDIFF_EDGE_COUNTS") == "0") c.edges = EdgeFeatures::kWithoutCounts;
+  if (Env("CRASHDIFF_EDGE_COUNTS") == "1") c.edges = EdgeFeatures::kWithCounts;
   if (Env("CRASHDIFF_EDGE_FEATURES") == "0") c.edges = EdgeFeatures::kNone;
   c.count_features = Env("CRASHDIFF_COUNT_FEATURES") == "1";
   return c;

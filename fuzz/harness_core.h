@@ -11,9 +11,10 @@
 //   CRASHDIFF_TARGET        run only this target (and the reference).
 //   CRASHDIFF_SEEDS         directory of seed scenarios whose traces supply step labels (besides corpus dirs).
 //   CRASHDIFF_MUTATOR=bytes libFuzzer's byte-level mutations only (baseline; arbitrary-bytes robustness test).
-//   CRASHDIFF_EDGE_COUNTS=0 edge coverage without hit counts: each SanitizerCoverage counter the run set becomes 1
-//                           before the engine reads it (features.h SaturateCounters); docs/PERFORMANCE.md
-//                           "Re-measured 2026-12-04 (harness features)" has what it gains and loses.
+//   CRASHDIFF_EDGE_COUNTS=1 edge coverage with libFuzzer's hit-count buckets. Default (unset or 0): without them,
+//                           each SanitizerCoverage counter the run set becomes 1 before the engine reads it
+//                           (features.h SaturateCounters); docs/PERFORMANCE.md "Re-measured 2026-12-04 (harness
+//                           features)" has what it gains and costs.
 //   CRASHDIFF_EDGE_FEATURES=0  no edge coverage at all: the counters are cleared, only the model features count
 //                           (an experiment of the same section: the search loses the v1 lost wake).
 //   CRASHDIFF_COUNT_FEATURES=1 prints, every 5,000 executions, the mean number of edge and model counters an
@@ -46,7 +47,9 @@ struct HarnessConfig {
   std::string target;
   std::vector<std::string> seed_dirs;
   bool deterministic = false;  // no wall-clock time in what the harness writes
-  EdgeFeatures edges = EdgeFeatures::kWithCounts;
+  // Hit counts of edges cost a third of a campaign's time in engine bookkeeping for no measured gain in search
+  // (docs/PERFORMANCE.md "Re-measured 2026-12-04 (harness features)").
+  EdgeFeatures edges = EdgeFeatures::kWithoutCounts;
   bool count_features = false;  // CRASHDIFF_COUNT_FEATURES
 
   static HarnessConfig FromEnvironment();
