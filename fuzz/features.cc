@@ -11,8 +11,8 @@ __attribute__((weak)) void __sanitizer_cov_8bit_counters_init(uint8_t* start, ui
 __attribute__((weak)) void __sanitizer_cov_pcs_init(const uintptr_t* beg, const uintptr_t* end);
 // The linker's bounds of SanitizerCoverage's inline 8-bit counters (the instrumented code's edges); weak: absent
 // in a build without -fsanitize-coverage=inline-8bit-counters.
-__attribute__((weak)) extern uint8_t __start___sancov_cntrs[];
-__attribute__((weak)) extern uint8_t __stop___sancov_cntrs[];
+__attribute__((weak)) extern uint8_t __start___sancov_cntrs[];  // NOLINT(bugprone-reserved-identifier)
+__attribute__((weak)) extern uint8_t __stop___sancov_cntrs[];   // NOLINT(bugprone-reserved-identifier)
 }
 
 namespace crashdiff::fuzz {
