@@ -1,12 +1,18 @@
 #include "fuzz/features.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <string>
 
 extern "C" {
 // Provided by libFuzzer (and other SanitizerCoverage consumers); weak so the AFL++ build links without it.
 __attribute__((weak)) void __sanitizer_cov_8bit_counters_init(uint8_t* start, uint8_t* stop);
 __attribute__((weak)) void __sanitizer_cov_pcs_init(const uintptr_t* beg, const uintptr_t* end);
+// The linker's bounds of SanitizerCoverage's inline 8-bit counters (the instrumented code's edges); weak: absent
+// in a build without -fsanitize-coverage=inline-8bit-counters.
+__attribute__((weak)) extern uint8_t __start___sancov_cntrs[];  // NOLINT(bugprone-reserved-identifier)
+__attribute__((weak)) extern uint8_t __stop___sancov_cntrs[];   // NOLINT(bugprone-reserved-identifier)
 }
 
 namespace crashdiff::fuzz {
@@ -32,6 +38,42 @@ void RegisterModelFeatures() {
     }
     __sanitizer_cov_pcs_init(pc_table, pc_table + 2 * kModelFeatureCounters);
   }
+}
+
+size_t NonZeroEdgeCounters() {
+  if (__start___sancov_cntrs == nullptr) return 0;
+  size_t n = 0;
+  for (const uint8_t* p = __start___sancov_cntrs; p < __stop___sancov_cntrs; ++p) n += *p != 0;
+  return n;
+}
+
+size_t NonZeroModelCounters() {
+  size_t n = 0;
+  for (uint8_t c : counters) n += c != 0;
+  return n;
+}
+
+void ClearEdgeCounters() {
+  if (__start___sancov_cntrs == nullptr) return;
+  std::fill(__start___sancov_cntrs, __stop___sancov_cntrs, 0);
+}
+
+void SaturateCounters(uint8_t* begin, uint8_t* end) {
+  uint8_t* p = begin;
+  // Eight counters at a time (most words are zero): each byte becomes its "is non-zero" bit.
+  for (; p + 8 <= end; p += 8) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    if (x == 0) continue;
+    constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Full;
+    x = (((x & kLow7) + kLow7) | x) >> 7 & 0x0101010101010101ull;
+    std::memcpy(p, &x, 8);
+  }
+  for (; p < end; ++p) *p = *p != 0;
+}
+
+void SaturateEdgeCounters() {
+  if (__start___sancov_cntrs != nullptr) SaturateCounters(__start___sancov_cntrs, __stop___sancov_cntrs);
 }
 
 void BumpFeature(uint64_t hash) {

@@ -20,6 +20,17 @@ inline constexpr size_t kModelFeatureCounters = 1 << 14;
 // Registers the counters with the engine if it supports inline counters (a weak symbol otherwise).
 void RegisterModelFeatures();
 void BumpFeature(uint64_t hash);
+// Counters set so far in this input, edge (SanitizerCoverage's inline 8-bit counters) and model: what the
+// engine's per-execution bookkeeping walks (harness_core.h CRASHDIFF_COUNT_FEATURES).
+size_t NonZeroEdgeCounters();
+size_t NonZeroModelCounters();
+// Clears the edge counters: only the model features reach the engine (CRASHDIFF_EDGE_FEATURES=0).
+void ClearEdgeCounters();
+// Each non-zero counter in [begin, end) becomes 1: the engine sees which edges ran, not its hit-count bucket of
+// how often (a per-CPU loop's count follows the machine size). SaturateEdgeCounters does it to the edge counters
+// (the harness default; CRASHDIFF_EDGE_COUNTS=1 keeps the counts).
+void SaturateCounters(uint8_t* begin, uint8_t* end);
+void SaturateEdgeCounters();
 uint64_t FeatureHash(std::string_view text, uint64_t h = 0xCBF29CE484222325ull);
 uint64_t FeatureHash(uint64_t value, uint64_t h);
 

@@ -38,6 +38,9 @@ HarnessConfig HarnessConfig::FromEnvironment() {
   c.target = Env("CRASHDIFF_TARGET");
   if (!Env("CRASHDIFF_SEEDS").empty()) c.seed_dirs.push_back(Env("CRASHDIFF_SEEDS"));
   c.deterministic = Env("CRASHDIFF_DETERMINISTIC") == "1";
+  if (Env("CRASHDIFF_EDGE_COUNTS") == "1") c.edges = EdgeFeatures::kWithCounts;
+  if (Env("CRASHDIFF_EDGE_FEATURES") == "0") c.edges = EdgeFeatures::kNone;
+  c.count_features = Env("CRASHDIFF_COUNT_FEATURES") == "1";
   return c;
 }
 
@@ -75,6 +78,16 @@ void Harness::RecordFeatures(const pb::Scenario& scenario, const DiffReport& rep
   for (uint64_t h : features_) BumpFeature(h);
 }
 
+void Harness::CountFeatures() {
+  edge_counters_ += NonZeroEdgeCounters();
+  model_counters_ += NonZeroModelCounters();
+  if (++counted_ % 5000 == 0) {
+    std::fprintf(stderr, "crashdiff features per execution: edge %.1f model %.1f\n",
+                 static_cast<double>(edge_counters_) / static_cast<double>(counted_),
+                 static_cast<double>(model_counters_) / static_cast<double>(counted_));
+  }
+}
+
 void Harness::Report(const pb::Scenario& scenario, const DiffReport& report) {
   for (const Divergence& d : report.divergences) {
     const auto it = std::lower_bound(seen_.begin(), seen_.end(), d.signature);
@@ -109,7 +122,10 @@ int Harness::Run(const uint8_t* data, size_t size) {
   DiffOptions options;
   options.only_target = config_.target;
   const DiffReport report = RunDifferential(*s, options);
+  if (config_.edges == EdgeFeatures::kNone) ClearEdgeCounters();
+  if (config_.edges == EdgeFeatures::kWithoutCounts) SaturateEdgeCounters();
   RecordFeatures(*s, report);
+  if (config_.count_features) CountFeatures();
   Report(*s, report);
   return 0;
 }

@@ -11,6 +11,14 @@
 //   CRASHDIFF_TARGET        run only this target (and the reference).
 //   CRASHDIFF_SEEDS         directory of seed scenarios whose traces supply step labels (besides corpus dirs).
 //   CRASHDIFF_MUTATOR=bytes libFuzzer's byte-level mutations only (baseline; arbitrary-bytes robustness test).
+//   CRASHDIFF_EDGE_COUNTS=1 edge coverage with libFuzzer's hit-count buckets. Default (unset or 0): without them,
+//                           each SanitizerCoverage counter the run set becomes 1 before the engine reads it
+//                           (features.h SaturateCounters); docs/PERFORMANCE.md "Re-measured 2026-12-04 (harness
+//                           features)" has what it gains and costs.
+//   CRASHDIFF_EDGE_FEATURES=0  no edge coverage at all: the counters are cleared, only the model features count
+//                           (an experiment of the same section: the search loses the v1 lost wake).
+//   CRASHDIFF_COUNT_FEATURES=1 prints, every 5,000 executions, the mean number of edge and model counters an
+//                           execution sets (what libFuzzer's per-execution bookkeeping walks).
 //   CRASHDIFF_DETERMINISTIC=1  a campaign that must repeat byte for byte (crashdiff fuzz --runs N --jobs 1):
 //                           findings leave out "# found-after-ms", the one header line that depends on the clock.
 #pragma once
@@ -30,12 +38,19 @@
 
 namespace crashdiff::fuzz {
 
+// What the engine gets from SanitizerCoverage's edge counters besides the model features.
+enum class EdgeFeatures { kWithCounts, kWithoutCounts, kNone };
+
 struct HarnessConfig {
   std::string findings_dir;  // empty: OSS-Fuzz mode
   pb::Family family = pb::FAMILY_UNSPECIFIED;
   std::string target;
   std::vector<std::string> seed_dirs;
   bool deterministic = false;  // no wall-clock time in what the harness writes
+  // Hit counts of edges cost a third of a campaign's time in engine bookkeeping for no measured gain in search
+  // (docs/PERFORMANCE.md "Re-measured 2026-12-04 (harness features)").
+  EdgeFeatures edges = EdgeFeatures::kWithoutCounts;
+  bool count_features = false;  // CRASHDIFF_COUNT_FEATURES
 
   static HarnessConfig FromEnvironment();
 };
@@ -67,6 +82,7 @@ class Harness {
  private:
   void RecordFeatures(const pb::Scenario& scenario, const DiffReport& report);
   void Report(const pb::Scenario& scenario, const DiffReport& report);
+  void CountFeatures();
 
   HarnessConfig config_;
   LabelPool labels_;
@@ -75,6 +91,7 @@ class Harness {
   std::vector<uint64_t> features_;  // RecordFeatures' buffer, reused across executions
   uint64_t recorded_ = 0;
   uint64_t executions_ = 0;  // calls of Run(), rejected inputs included
+  uint64_t counted_ = 0, edge_counters_ = 0, model_counters_ = 0;  // CountFeatures' sums
   // When Run() was first called: findings say how long after it they were found (bench metadata, never traced).
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -1,6 +1,7 @@
 // The harness's model features (fuzz/features.h): what one differential execution tells the engine is new.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <set>
 
 #include "diff/differential.h"
@@ -60,6 +61,33 @@ TEST(ModelFeatures, TheDeclaredClassOfACpuStillCounts) {
                                      trigger { at_time_ns: 0 }
                                    })pb";
   EXPECT_NE(FeaturesOf(online), FeaturesOf(offline));
+}
+
+// Edge counters without their hit counts (SaturateCounters): an edge taken once and one taken 200 times (e.g. a
+// per-CPU loop on a machine of 200 CPUs) become the same feature; an edge not taken stays 0.
+TEST(EdgeCounters, SaturatingKeepsWhetherAnEdgeRanNotHowOften) {
+  // 19 counters: two words of eight and a tail of three, so both the word and the byte path are exercised.
+  std::array<uint8_t, 19> small{};
+  std::array<uint8_t, 19> large{};
+  for (size_t i = 0; i < small.size(); i += 3) {
+    small[i] = 1;
+    large[i] = static_cast<uint8_t>(200 + i);
+  }
+  SaturateCounters(small.data(), small.data() + small.size());
+  SaturateCounters(large.data(), large.data() + large.size());
+  EXPECT_EQ(small, large);
+  for (size_t i = 0; i < small.size(); ++i) EXPECT_EQ(small[i], i % 3 == 0 ? 1 : 0) << i;
+}
+
+TEST(EdgeCounters, EveryCountValueInEveryByteOfAWord) {
+  for (size_t pos = 0; pos < 8; ++pos) {
+    for (int v = 0; v < 256; ++v) {
+      std::array<uint8_t, 8> word{};
+      word[pos] = static_cast<uint8_t>(v);
+      SaturateCounters(word.data(), word.data() + word.size());
+      for (size_t i = 0; i < word.size(); ++i) EXPECT_EQ(word[i], i == pos && v != 0 ? 1 : 0) << pos << " " << v;
+    }
+  }
 }
 
 }  // namespace
