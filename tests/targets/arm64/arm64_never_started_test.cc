@@ -1,7 +1,8 @@
 // arm64 PSCI CPU_ON of a never-started CPU (targets/arm64/arm64_cpu_up.cc): a CPU maxcpus= left to firmware is
 // PSCI OFF, runs nothing until a cpu_up's CPU_ON, then starts at secondary_entry and comes online like a CPU that
-// had called CPU_OFF (its cpuhp sync state is still DEAD). The crash stop only reaches online CPUs: a CPU whose
-// CPU_ON is in flight when the stop snapshots the mask is neither stopped nor counted.
+// had called CPU_OFF (its cpuhp sync state is still DEAD; arm64_cpu_up_test.cc runs the shared path for both). The
+// crash stop only reaches online CPUs: a CPU whose CPU_ON is in flight when the stop snapshots the mask is neither
+// stopped nor counted.
 #include <gtest/gtest.h>
 
 #include "fuzz/mutator/fix.h"
@@ -12,13 +13,6 @@
 
 namespace crashdiff::testing {
 namespace {
-
-bool BookedOnline(const RunResult& r, uint32_t cpu) {
-  for (const BookEntry& b : r.book) {
-    if (b.cpu == cpu && b.kind == BookKind::kOnline) return true;
-  }
-  return false;
-}
 
 TEST(Arm64NeverStarted, StaysInFirmwareWithoutCpuOn) {
   const RunResult r = RunTarget("arm64-psci", R"pb(
@@ -34,55 +28,6 @@ TEST(Arm64NeverStarted, StaysInFirmwareWithoutCpuOn) {
   EXPECT_EQ(r.cpus[3].at_handover, Location::kNeverStarted);  // still PSCI OFF: the kdump kernel can CPU_ON it
   EXPECT_FALSE(r.cpus[3].woken);                              // not online: no IPI_CPU_CRASH_STOP
   EXPECT_EQ(FindEntry(r, 3, TraceKind::kLocal, "AS0"), nullptr);
-}
-
-TEST(Arm64NeverStarted, CpuOnStartsItAtSecondaryEntryAndItComesOnline) {
-  const RunResult r = RunTarget("arm64-psci", R"pb(
-    machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 never_started: 3 }
-    events {
-      kind: HOTPLUG_UP
-      cpus: [ 0, 3 ]
-      trigger { at_time_ns: 1000 }
-    }
-  )pb");
-  EXPECT_EQ(r.settled[3], Location::kNeverStarted);
-  const TraceEntry* on = FindEntry(r, 0, TraceKind::kHw, "HU2", "PSCI CPU_ON");
-  ASSERT_NE(on, nullptr);
-  // Nothing runs on CPU 3 before firmware accepts the CPU_ON: it is held, not executing kernel code.
-  for (const TraceEntry& e : r.trace.entries()) {
-    if (e.cpu == 3 && e.step > 0 && e.step < on->step) ADD_FAILURE() << "CPU 3 ran at step " << e.step;
-  }
-  // cpuhp_can_boot_ap() accepted it (sync state DEAD from the start), firmware started it at the entry.
-  EXPECT_EQ(CountDiagnostics(r, "bringup refused"), 0);
-  ASSERT_NE(FindEntry(r, 3, TraceKind::kEvent, "FW_START"), nullptr);
-  EXPECT_GE(FindEntry(r, 3, TraceKind::kEvent, "FW_START")->step, on->step);
-  EXPECT_NE(FindEntry(r, 3, TraceKind::kLocal, "AS0"), nullptr);  // secondary_entry -> secondary_startup
-  EXPECT_NE(FindEntry(r, 3, TraceKind::kLocal, "AS1"), nullptr);  // secondary_start_kernel
-  EXPECT_TRUE(BookedOnline(r, 3));
-  EXPECT_EQ(r.cpus[3].final, Location::kRunOld);
-  EXPECT_EQ(CountDiagnostics(r, "CPU3: Booted secondary processor"), 1);
-  EXPECT_EQ(CountDiagnostics(r, "failed"), 0);
-  EXPECT_NE(FindEntry(r, 0, TraceKind::kWrite, "HU4"), nullptr);  // the requester finished (done_up completed)
-}
-
-TEST(Arm64NeverStarted, OnceStartedACrashStopsItLikeAnyOnlineCpu) {
-  const RunResult r = RunTarget("arm64-psci", R"pb(
-    machine { family: ARM64 platform: ARM64_PSCI cores: 2 threads_per_core: 2 never_started: 3 }
-    events {
-      kind: HOTPLUG_UP
-      cpus: [ 0, 3 ]
-      trigger { at_time_ns: 1000 }
-    }
-    events {
-      kind: PANIC
-      cpus: 1
-      trigger { at_time_ns: 1000000 }
-    }
-  )pb");
-  ASSERT_TRUE(r.handed_over);
-  EXPECT_TRUE(r.cpus[3].woken);
-  EXPECT_EQ(r.cpus[3].saves, 1u);                         // ipi_cpu_crash_stop saved it
-  EXPECT_EQ(r.cpus[3].at_handover, Location::kParkedFw);  // then CPU_OFF
 }
 
 TEST(Arm64NeverStarted, PsciCpuOnOfANeverStartedCoreSucceedsThenIsPending) {
