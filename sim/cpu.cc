@@ -208,14 +208,21 @@ Cpu::LocalOp Cpu::overwrite(Region r, Label l) {
 // CPU still buffers a store of a different value to the variable reads a value that store has already replaced
 // in program order: the entry says so (TraceMark::kStale), which is what the oracle's ordering property looks
 // for. (A buffered store of the value memory already holds changes nothing a load can see.)
+namespace {
+
+// Where a load reads: the CPU's own newest buffered store, else memory, marked stale while another CPU's buffer
+// holds a store to the variable. note_read: whether the whole word's value counts as a dependency of the step.
+int64_t LoadVisible(Cpu& cpu, Var& v, TraceTags& tags, bool note_read) {
+  if (const BufferedStore* own = cpu.Forward(v)) return own->value;
+  if (v.buffered > 0 && cpu.machine().BufferedElsewhere(v, cpu.id())) tags.mark = TraceMark::kStale;
+  return note_read ? int64_t{v.value} : v.value.raw();
+}
+
+}  // namespace
+
 PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
   TraceTags tags = var_->tags();
-  if (const BufferedStore* own = cpu.Forward(*var_)) {
-    result_ = own->value;
-  } else {
-    result_ = var_->value;
-    if (var_->buffered > 0 && cpu.machine().BufferedElsewhere(*var_, cpu.id())) tags.mark = TraceMark::kStale;
-  }
+  result_ = LoadVisible(cpu, *var_, tags, true);
   cpu.machine().Record(cpu.id(), TraceKind::kRead, label, var_->name, result_, tags);
   return Result::kDone;
 }
@@ -270,13 +277,7 @@ PendingOp::Result Cpu::AtomicOp::Execute(Cpu& cpu) {
 // shows only the bit (the value masked to it), and the step notes no read of the whole word.
 PendingOp::Result Cpu::TestBitOp::Execute(Cpu& cpu) {
   TraceTags tags = var_->tags();
-  int64_t value = 0;
-  if (const BufferedStore* own = cpu.Forward(*var_)) {
-    value = own->value;
-  } else {
-    value = var_->value.raw();
-    if (var_->buffered > 0 && cpu.machine().BufferedElsewhere(*var_, cpu.id())) tags.mark = TraceMark::kStale;
-  }
+  const int64_t value = LoadVisible(cpu, *var_, tags, false);
   tags.access = WordAccess::kTestBit;
   tags.bit = bit_;
   const int64_t masked = value & (int64_t{1} << bit_);
