@@ -95,7 +95,10 @@ void FactsBuilder::OnLocation(uint32_t cpu, Location l, const TraceEntry& e) {
       c.operator_wait = At(cpu, e.step, e.time_ns, c.last.step == e.step ? c.last.label : Name(l));
     c.waited_for_operator = true;
   }
-  if (l == Location::kDeadCorrupt && c.location != Location::kDeadCorrupt) c.corrupt_from = c.location;
+  if (l == Location::kDeadCorrupt && c.location != Location::kDeadCorrupt) {
+    c.corrupt_from = c.location == Location::kRunOld ? c.left_firmware_from : c.location;
+  }
+  if (l != Location::kRunOld) c.left_firmware_from = Location::kRunOld;
   c.location = l;
   if (Collected(l)) {
     c.collected = true;
@@ -130,6 +133,7 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
   if (IsOwnStep(e)) c.last = At(e.cpu, e.step, e.time_ns, e.label);
   if (IsOwnStep(e) && e.kind != TraceKind::kIrq) c.last_own = At(e.cpu, e.step, e.time_ns, e.label);
   if (e.tags.mark == TraceMark::kSystemReset && !facts_.handed_over) ++c.resets_before_handover;
+  if (e.tags.mark == TraceMark::kLeaveFirmware) c.left_firmware_from = c.location;
 
   switch (e.kind) {
     case TraceKind::kEvent:

@@ -108,6 +108,9 @@ struct CpuFacts {
   Witness ran_after_relocation;
   Witness corrupt;
   Location corrupt_from = Location::kRunOld;  // where it was when it ran replaced memory (the park it left)
+  // Where a reset or machine check took it out of firmware from (PARKED_FW, NEVER_STARTED), while it runs RUN_OLD
+  // since: a corruption on that way is judged by the park it left.
+  Location left_firmware_from = Location::kRunOld;
   bool shutdown_started = false;              // it booked the start of a crash/kexec shutdown
 };
 

@@ -26,11 +26,17 @@ void Cpu::LeaveFirmware(Source vector) {
   in_firmware_ = false;
   code_region_ = Region::kOldKernelText;  // the handler the vector leads to is kernel code
   Changed();
+  constexpr TraceTags kLeaveTags{.mark = TraceMark::kLeaveFirmware};
   if (vector == Source::kMce) {
-    machine_->Record(id_, TraceKind::kEvent, "MCE", "machine check: leaves firmware for the OS's 0x200 vector");
+    machine_->Record(id_, TraceKind::kEvent, "MCE", "machine check: leaves firmware for the OS's 0x200 vector", 0,
+                     kLeaveTags);
   } else {
-    machine_->Record(id_, TraceKind::kEvent, "SYSTEM_RESET", "system reset: leaves firmware for the reset vector");
+    machine_->Record(id_, TraceKind::kEvent, "SYSTEM_RESET", "system reset: leaves firmware for the reset vector", 0,
+                     kLeaveTags);
   }
+  // From here the thread executes old-kernel code (the vector, then its handler), whatever its firmware park said:
+  // the oracle must see it running, not parked, until the handler parks it or it returns to firmware.
+  set_location(Location::kRunOld);
 }
 
 void Cpu::RaiseSystemReset() {
