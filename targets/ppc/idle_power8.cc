@@ -70,10 +70,16 @@ void PpcKernel::P8HwEnter(Cpu& cpu, uint8_t type) {
                       "state lost)"
                 : name + ": every thread in sleep or winkle, the core fast-sleeps (timebase stops)",
             loss);
+  // Fast sleep and winkle stop the core's clocks: its decrementers too when the state has OPAL_PM_DEC_STOP
+  // (idle_p9_core.cc CoreDecsStop).
+  if (idle_.dec_stop) CoreDecsStop(cpu.id() / tpc, cpu.id());
 }
 
 uint8_t PpcKernel::P8HwWake(Cpu& cpu) {
   p8_hw_idle_[cpu.id()] = kPnvThreadRunning;
+  // The first thread to wake takes the core out of fast sleep / winkle: its decrementers count again.
+  const uint32_t core = cpu.id() / m_.threads_per_core();
+  if (core_dec_stopped_[core]) CoreDecsCount(core, cpu.id());
   const uint8_t loss = p8_hw_loss_[cpu.id()];
   p8_hw_loss_[cpu.id()] = kP8LossNone;
   return loss;
