@@ -5,6 +5,8 @@
 //     restores; when the last thread of a core enters, the core goes to the shallowest state of its threads: fast
 //     sleep stops the timebase (every thread wakes with SRR1[46:47] = 11, hypervisor state lost), winkle also loses
 //     the per-core, per-subcore and per-thread hypervisor SPRs (the SLW engine gives back the stop-api image, LPCR).
+//     Both stop the core's decrementers while the core is in them when the state has OPAL_PM_DEC_STOP (skiboot's
+//     fastsleep_ and winkle entries): from the last thread's entry to the first thread's wake (idle_p9_core.cc).
 //   Kernel, two eras (Variant.idle_restore):
 //     asm (idle_book3s.S, v4.14-v5.1): pnv_enter_arch207_idle_mode's lwarx_loop1 adds PNV_CORE_IDLE_WINKLE_COUNT
 //     for a winkle and clears the thread bit in one stwcx.; the last thread in applies the fastsleep workaround
@@ -70,10 +72,16 @@ void PpcKernel::P8HwEnter(Cpu& cpu, uint8_t type) {
                       "state lost)"
                 : name + ": every thread in sleep or winkle, the core fast-sleeps (timebase stops)",
             loss);
+  // Fast sleep and winkle stop the core's clocks: its decrementers too when the state has OPAL_PM_DEC_STOP
+  // (idle_p9_core.cc CoreDecsStop).
+  if (idle_.dec_stop) CoreDecsStop(cpu.id() / tpc, cpu.id());
 }
 
 uint8_t PpcKernel::P8HwWake(Cpu& cpu) {
   p8_hw_idle_[cpu.id()] = kPnvThreadRunning;
+  // The first thread to wake takes the core out of fast sleep / winkle: its decrementers count again.
+  const uint32_t core = cpu.id() / m_.threads_per_core();
+  if (core_dec_stopped_[core]) CoreDecsCount(core, cpu.id());
   const uint8_t loss = p8_hw_loss_[cpu.id()];
   p8_hw_loss_[cpu.id()] = kP8LossNone;
   return loss;

@@ -77,16 +77,19 @@ OfflineIdle Power9(const pb::Firmware& fw, bool c_idle_code, uint32_t supported)
   if (c_idle_code) {
     o.kernel_restores = o.wakes_at_vector && o.level >= deep_spr_loss;
     o.tb_loss = o.kernel_restores && o.level >= first_tb_loss;
+    o.spr_loss_level = static_cast<uint32_t>(deep_spr_loss);
+    o.tb_loss_level = static_cast<uint32_t>(first_tb_loss);
   } else {
     o.kernel_restores = o.wakes_at_vector && o.level >= first_deep_asm;
     o.tb_loss = o.kernel_restores && o.hw_loses_hv_state;  // timebase_resync on SRR1's hypervisor-state-loss code
+    o.spr_loss_level = static_cast<uint32_t>(first_deep_asm);
   }
   return o;
 }
 
 // POWER8: power7_offline_type (10d91611f426; the asm era's pnv_cpu_offline tests the same flags in the same order):
 // nap if offered, then winkle if winkle loses full context, else sleep (fast sleep, with or without ER1).
-OfflineIdle Power8(uint32_t supported) {
+OfflineIdle Power8(const pb::Firmware& fw, uint32_t supported) {
   OfflineIdle o;
   o.lpcr_via_stop_api = (supported & kOpalPmLoseFullContext) != 0;
   o.kind = OfflineIdleKind::kBusyPoll;
@@ -109,6 +112,15 @@ OfflineIdle Power8(uint32_t supported) {
   // pnv_init_idle_states: the workaround calls are patched out (C: the two booleans cleared) unless some state
   // needs it (OPAL_PM_SLEEP_ENABLED_ER1).
   o.fastsleep_workaround = (supported & kOpalPmSleepEnabledEr1) != 0;
+  // The core's fast sleep / winkle stops the decrementer when the firmware's entry for that state says so
+  // (skiboot hw/slw.c power8_cpu_idle_states: OPAL_PM_DEC_STOP on "fastsleep_" and "winkle"). The entries that
+  // describe the state the kernel chose: those with its enable flag.
+  const uint32_t enable = o.kind == OfflineIdleKind::kWinkle  ? kOpalPmWinkleEnabled
+                          : o.kind == OfflineIdleKind::kSleep ? (kOpalPmSleepEnabled | kOpalPmSleepEnabledEr1)
+                                                              : 0;
+  for (const pb::IdleState& s : fw.idle_states()) {
+    if ((s.flags() & enable) && (s.flags() & kOpalPmDecStop)) o.dec_stop = true;
+  }
   return o;
 }
 
@@ -122,7 +134,7 @@ OfflineIdle PnvOfflineIdle(const pb::Firmware& fw, pb::Platform platform, bool c
   }
   uint32_t supported = 0;  // pnv_probe_idle_states: the OR of every state's flags
   for (const pb::IdleState& s : fw.idle_states()) supported |= s.flags();
-  return platform == pb::POWER8_XICS ? Power8(supported) : Power9(fw, c_idle_code, supported);
+  return platform == pb::POWER8_XICS ? Power8(fw, supported) : Power9(fw, c_idle_code, supported);
 }
 
 }  // namespace crashdiff::ppc

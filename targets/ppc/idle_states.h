@@ -65,13 +65,18 @@ struct OfflineIdle {
   // saved its SPRs and takes the core idle lock on the way back (power9_idle_stop; POWER8: sleep and winkle).
   bool kernel_restores = false;
   // The first thread of a core to wake resyncs the timebase (C: level >= pnv_first_tb_loss_level; asm: any wake
-  // with hypervisor state loss; POWER8 sleep and winkle).
+  // with hypervisor state loss; POWER8 sleep and winkle). POWER9: what the kernel compares the woken thread's
+  // PSSCR[PLS] with, the level the core actually reached (idle_p9_core.cc): spr_loss_level (C deep_spr_loss_state,
+  // asm pnv_first_deep_stop_state) decides the restore, tb_loss_level (C pnv_first_tb_loss_level) the resync.
   bool tb_loss = false;
+  uint32_t spr_loss_level = kMaxStopState + 1;
+  uint32_t tb_loss_level = kMaxStopState + 1;
   // pnv_program_cpu_hotplug_lpcr writes the stop-api too: supported_cpuidle_states has OPAL_PM_LOSE_FULL_CONTEXT.
   bool lpcr_via_stop_api = false;
-  // POWER9: the chosen state has OPAL_PM_DEC_STOP: the decrementer does not count while the thread is in it, so
-  // it neither expires nor ends the stop there (idle_stop.cc DecStops). POWER8 sleep/winkle stop the decrementer
-  // only once the whole core is in them: not modelled (docs/FIDELITY-ppc.md).
+  // The chosen state has OPAL_PM_DEC_STOP: the decrementer does not count while the thread is in it, so it neither
+  // expires nor ends the stop there. POWER9 EC=ESL=1 at a core level (2 and deeper) and POWER8 fast sleep / winkle:
+  // only while the whole core is in the state (idle_p9_core.cc, idle_power8.cc: CoreDecsStop); POWER9 levels 0-1
+  // and EC=0: for the thread's own stop (idle_stop.cc DecStops).
   bool dec_stop = false;
   // POWER8: the table offers OPAL_PM_SLEEP_ENABLED_ER1, so the fastsleep hardware workaround stays in the idle code
   // (pnv_init_idle_states patches the calls out otherwise; C: power7_fastsleep_workaround_entry/exit): the last
@@ -92,5 +97,11 @@ inline constexpr uint8_t kP8LossFull = 2;      // winkle: also the per-core and 
 // pnv_init_idle_states at boot: the state pnv_cpu_offline will use on this platform. With an empty idle_states
 // list the kind is kOneBit and the rest describes the one-bit firmware (for LpcrViaStopApi).
 OfflineIdle PnvOfflineIdle(const pb::Firmware& fw, pb::Platform platform, bool c_idle_code);
+
+// POWER9: the deepest level a thread's stop reaches while a sibling of its core is not in stop. Levels 0 and 1 are
+// the thread's own (the core's hardware enters stop1 itself); stop2 and deeper are entered for the whole core by
+// its CME once every thread is stopped, at the shallowest level they request (hcode p9_cme_stop_entry.c).
+inline constexpr uint32_t kP9ThreadLevelMax = 1;
+inline constexpr uint8_t kP9Running = 0xFF;  // a thread not in stop (running, or in firmware)
 
 }  // namespace crashdiff::ppc

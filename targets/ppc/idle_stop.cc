@@ -11,7 +11,10 @@
 //     own SPRs, the LPCR among them, after the unlock. The SLW engine restores the stop-api image (LPCR) first, when
 //     the level loses hypervisor state.
 //   POWER8 nap: always through 0x100, no core idle word. Sleep and winkle: idle_power8.cc (the winkle count).
-//   OPAL_PM_DEC_STOP (POWER9): the decrementer does not count while the thread is in the state (DecStops).
+//   POWER9 levels 2 and deeper are core states: the core goes no deeper than its shallowest thread, and the
+//     kernel restores by the level the thread reports (PSSCR[PLS]), not the one it asked for (idle_p9_core.cc).
+//   OPAL_PM_DEC_STOP: the decrementer does not count while the state holds it: a thread-level state's own
+//     (DecStops), a core-level state's for the whole core while the core is in it (idle_p9_core.cc CoreDecsStop).
 // Versions (Variant.idle_restore): the asm of idle_book3s.S before 10d91611f426 (power_enter_stop,
 // pnv_wakeup_tb_loss: the entry honours the lock bit, the timebase is resynced before the per-core SPRs, the unlock
 // is lwsync + store, and LPCR comes back from save_sprs_to_stack's _LPCR on POWER9 only); the C of idle.c
@@ -56,11 +59,12 @@ Task<Wake> PpcKernel::PnvCpuOfflineByState(Cpu& cpu) {
   co_return co_await StopThroughVector(cpu);
 }
 
-// A state with OPAL_PM_DEC_STOP (skiboot: the stop levels that lose the timebase or deeper): the decrementer does
-// not count in it, so it can neither expire there nor end the stop, whatever LPCR[PECE1] or PSSCR[EC] say; it
-// counts on from what it held once the thread is awake (the hardware's, at the stop instruction and at the wake:
-// the kernel writes nothing; the cpuidle driver's CPUIDLE_FLAG_TIMER_STOP is its answer when online). A latch the
-// DEC set before the stop stays pending. Only when the DEC is armed: otherwise no step.
+// A thread-level state (level 0-1, or EC=0) with OPAL_PM_DEC_STOP (not in skiboot's tables: there only stop8 and
+// stop11, core levels, have it; those are idle_p9_core.cc's): the decrementer does not count in it, so it can neither
+// expire there nor end the stop, whatever LPCR[PECE1] or PSSCR[EC] say; it counts on from what it held once the thread
+// is awake (the hardware's, at the stop instruction and at the wake: the kernel writes nothing; the cpuidle driver's
+// CPUIDLE_FLAG_TIMER_STOP is its answer when online). A latch the DEC set before the stop stays pending. Only when the
+// DEC is armed: otherwise no step.
 Task<uint64_t> PpcKernel::DecStops(Cpu& cpu) {
   if (!idle_.dec_stop || cpu.dec_expiry() == kForever) co_return kForever;
   const uint64_t left = cpu.dec_expiry() > m_.now() ? cpu.dec_expiry() - m_.now() : 0;
@@ -119,21 +123,37 @@ Task<Wake> PpcKernel::StopNoLoss(Cpu& cpu) {
 
 Task<Wake> PpcKernel::StopThroughVector(Cpu& cpu) {
   const uint64_t saved_lpcr = cpu.lpcr();  // save_sprs_to_stack _LPCR / sprs.lpcr: a stack slot, no step
-  const std::string what = idle_.kind == OfflineIdleKind::kStop
-                               ? "run-latch off; power9_idle_stop: PSSCR = " + Hex(idle_.psscr) + " (" + idle_.name +
-                                     ", level " + std::to_string(idle_.level) + ", EC=ESL=1)"
-                               : "run-latch off; power7_idle_insn(" + idle_.name + ")";
+  const bool p9 = idle_.kind == OfflineIdleKind::kStop;
+  const std::string what = p9 ? "run-latch off; power9_idle_stop: PSSCR = " + Hex(idle_.psscr) + " (" + idle_.name +
+                                    ", level " + std::to_string(idle_.level) + ", EC=ESL=1)"
+                              : "run-latch off; power7_idle_insn(" + idle_.name + ")";
   co_await cpu.local("L2", what);
   if (kvm_) co_await KvmIdleEnter(cpu);  // POWER8: hwthread_state = IN_IDLE before the idle instruction (kvm.cc)
   if (idle_.kernel_restores) co_await CoreIdleEnter(cpu);
-  // A state that loses hypervisor state: the SLW engine restores the stop-api image and the op checks the vector.
-  const uint64_t dec_left = co_await DecStops(cpu);
-  const Wake wake = co_await cpu.enter_stop_lpcr(idle_.hw_loses_hv_state, "L2");
-  if (!idle_.hw_loses_hv_state && !StopWakeIsVector(cpu)) {
-    co_await cpu.wait_until([] { return false; }, kForever, "L2");
+  if (!p9) {  // POWER8 nap: nothing lost, no DEC_STOP
+    const Wake wake = co_await cpu.enter_stop_lpcr(/*loses_state=*/false, "L2");
+    if (!StopWakeIsVector(cpu)) co_await cpu.wait_until([] { return false; }, kForever, "L2");
+    if (kvm_) co_return co_await KvmPowersaveWakeup(cpu, wake);
+    co_return wake;
+  }
+  // A thread-level state (stop0, stop1) with DEC_STOP stops the thread's own DEC; a core-level one the core's,
+  // once the core is in it (P9HwEnter).
+  const uint64_t dec_left = idle_.level <= kP9ThreadLevelMax ? co_await DecStops(cpu) : kForever;
+  P9HwEnter(cpu);  // the stop instruction: the thread, and perhaps its core, is in the state from here
+  // What was lost is known at the wake (PSSCR[PLS]): the op restores nothing itself.
+  const Wake wake = co_await cpu.enter_stop_lpcr(/*loses_state=*/false, "L2");
+  const uint32_t pls = P9HwWake(cpu);
+  if (!StopWakeIsVector(cpu)) co_await cpu.wait_until([] { return false; }, kForever, "L2");
+  // The level reached loses hypervisor state (SRR1[46:47] = HVLOSS): the SLW engine restores the stop-api image
+  // before the vector runs (same step as the wake).
+  const bool hv_loss = idle_.hw_loses_hv_state && pls >= idle_.level;
+  if (hv_loss && cpu.lpcr() != cpu.slw_lpcr()) {
+    cpu.restore_lpcr_from_slw();
+    m_.Record(cpu.id(), TraceKind::kHw, "L2", "SLW restores LPCR from the stop-api image",
+              static_cast<int64_t>(cpu.slw_lpcr()));
   }
   co_await DecResumes(cpu, dec_left);
-  if (idle_.kernel_restores) co_await CoreIdleWake(cpu, saved_lpcr);
+  if (idle_.kernel_restores) co_await CoreIdleWake(cpu, saved_lpcr, pls, hv_loss);
   if (kvm_) co_return co_await KvmPowersaveWakeup(cpu, wake);  // after the restore, as pnv_powersave_wakeup does
   co_return wake;
 }
@@ -176,17 +196,30 @@ Task<int64_t> PpcKernel::CoreIdleLock(Cpu& cpu, Label l) {
 // The wake side of a POWER9 state the kernel restores from (C power9_idle_stop's "HV state loss" branch; asm
 // pnv_wakeup_tb_loss). POWER8: P8CoreIdleWake. The SPR writes other than LPCR change nothing the model reads: they
 // are named in the steps' text, in the source's order.
-Task<> PpcKernel::CoreIdleWake(Cpu& cpu, uint64_t saved_lpcr) {
+Task<> PpcKernel::CoreIdleWake(Cpu& cpu, uint64_t saved_lpcr, uint32_t pls, bool hv_loss) {
   const uint32_t tpc = m_.threads_per_core();
   Var& word = *core_idle_[cpu.id() / tpc];
   const int64_t bit = int64_t{1} << (cpu.id() % tpc);
   const int64_t thread_mask = (int64_t{1} << tpc) - 1;
+  // The level the thread was in is shallower than the first that loses SPRs (its core did not get there).
+  if (pls < idle_.spr_loss_level) {
+    if (v_.idle_restore == IdleRestore::k10d91611) {
+      // power9_idle_stop: "pls < deep_spr_loss_state": atomic_stop_thread_idle (set_bit), nothing restored.
+      co_await cpu.set_bit(word, cpu.id() % tpc, "L2r");
+      co_return;
+    }
+    // pnv_restore_hyp_resource_arch300: PLS below pnv_first_deep_stop_state returns at once ("Waking up without
+    // hypervisor state loss"): the thread bit lwarx_loop_stop cleared stays clear, nothing is restored.
+    co_await cpu.local("L2r", "pnv_restore_hyp_resource_arch300: PSSCR[PLS] = " + std::to_string(pls) +
+                                  " < pnv_first_deep_stop_state: blr (thread bit not set back)");
+    co_return;
+  }
   const int64_t locked = co_await CoreIdleLock(cpu);
   const bool first = (locked & thread_mask) == 0;  // every thread of the core was in a deep state
   if (v_.idle_restore == IdleRestore::k10d91611) {
     if (first) {
       co_await cpu.local("L2r", "first thread in core: per-core SPRs PTCR, RPR, TSCR");
-      if (idle_.tb_loss) co_await cpu.local("L2r", "opal_resync_timebase (timebase lost)");
+      if (pls >= idle_.tb_loss_level) co_await cpu.local("L2r", "opal_resync_timebase (timebase lost)");
     }
     co_await cpu.local("L2r", "isync");
     // atomic_unlock_and_stop_thread_idle: our bit back and the lock released in one cmpxchg, retried if a sibling
@@ -204,7 +237,7 @@ Task<> PpcKernel::CoreIdleWake(Cpu& cpu, uint64_t saved_lpcr) {
   // The asm: pnv_wakeup_tb_loss. First thread: timebase resync on a hypervisor-state-loss wake, then the per-core
   // SPRs; clear_lock: lwsync, store of the word with our bit set.
   if (first) {
-    if (idle_.tb_loss) co_await cpu.local("L2r", "opal_resync_timebase (SRR1: hypervisor state lost)");
+    if (hv_loss) co_await cpu.local("L2r", "opal_resync_timebase (SRR1: hypervisor state lost)");
     co_await cpu.local("L2r", "first thread in core: per-core SPRs PTCR, RPR, AMOR, TSCR, WORC");
   }
   co_await cpu.store_release(word, (locked | bit) & ~kCoreIdleLockBit, "L2r");

@@ -83,7 +83,11 @@ PpcKernel::PpcKernel(Machine& m, const Variant& v)
       idle_(PnvOfflineIdle(m.config().firmware(), m.config().platform(), v.idle_restore == IdleRestore::k10d91611)),
       ec0_latch_(m.num_cpus(), -1),
       p8_hw_idle_(m.num_cpus(), kPnvThreadRunning),
-      p8_hw_loss_(m.num_cpus(), 0) {
+      p8_hw_loss_(m.num_cpus(), 0),
+      p9_req_(m.num_cpus(), kP9Running),
+      p9_pls_(m.num_cpus(), 0),
+      core_dec_stopped_((m.num_cpus() + m.threads_per_core() - 1) / m.threads_per_core(), 0),
+      dec_left_(m.num_cpus(), kForever) {
   // pnv_init_idle_states: paca[first]->idle_state = (1 << threads_per_core) - 1, every thread running.
   if (idle_.kernel_restores) {
     const uint32_t tpc = m.threads_per_core();

@@ -114,7 +114,8 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<Wake> StopThroughVector(Cpu& cpu);              // POWER9 EC=ESL=1, POWER8 nap / sleep / winkle
   Task<> CoreIdleEnter(Cpu& cpu);                      // the thread's bit in the core idle word cleared
   Task<int64_t> CoreIdleLock(Cpu& cpu, Label l = "L2r");  // the core idle lock bit taken; returns the word
-  Task<> CoreIdleWake(Cpu& cpu, uint64_t saved_lpcr);  // first-thread restore, unlock, per-thread SPRs
+  // The wake of a state the kernel restores from; pls: PSSCR[PLS], hv_loss: SRR1[46:47] says hypervisor state lost.
+  Task<> CoreIdleWake(Cpu& cpu, uint64_t saved_lpcr, uint32_t pls, bool hv_loss);
   bool StopWakeIsVector(Cpu& cpu);                     // corrupt if the vector it enters was replaced
   Task<uint64_t> DecStops(Cpu& cpu);                   // OPAL_PM_DEC_STOP: the DEC frozen; returns what was left
   Task<> DecResumes(Cpu& cpu, uint64_t left);          // and counting again after the wake
@@ -124,6 +125,12 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<> P8CoreIdleWake(Cpu& cpu, uint8_t type, uint8_t loss, uint64_t saved_lpcr);
   void P8HwEnter(Cpu& cpu, uint8_t type);  // the core's power management: the deepest state all its threads are in
   uint8_t P8HwWake(Cpu& cpu);              // what the thread lost while in it (kP8Loss*)
+  // idle_p9_core.cc: the POWER9 core's stop level (the shallowest of its threads) and the decrementers of a core in
+  // a DEC_STOP state (POWER8 and POWER9).
+  void P9HwEnter(Cpu& cpu);                        // the thread's stop instruction: the level it and its core reach
+  uint32_t P9HwWake(Cpu& cpu);                     // PSSCR[PLS]: the deepest level the thread was in since its stop
+  void CoreDecsStop(uint32_t core, uint32_t by);   // the core entered its DEC_STOP state: its DECs stop
+  void CoreDecsCount(uint32_t core, uint32_t by);  // it left it: they count on
 
   // initiator.cc (versions: CrashShutdown, PrepareCpus)
   Task<> MachineCrashShutdown(Cpu& cpu, Regs regs) override;
@@ -241,6 +248,14 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   // core's deep state cost it since it entered (kP8Loss*). Hardware state, not memory: no variable.
   std::vector<uint8_t> p8_hw_idle_;
   std::vector<uint8_t> p8_hw_loss_;
+  // POWER9 hardware (idle_p9_core.cc), per CPU: the level its stop requests (kP9Running: not in stop) and the
+  // deepest level it reached since (PSSCR[PLS]); per core: whether it is in its core-level state.
+  std::vector<uint8_t> p9_req_;
+  std::vector<uint8_t> p9_pls_;
+  // Both platforms, per core: the core is in a state with OPAL_PM_DEC_STOP; per CPU: the time its decrementer had
+  // left when it stopped (kForever: not stopped, or not armed).
+  std::vector<uint8_t> core_dec_stopped_;
+  std::vector<uint64_t> dec_left_;
 };
 
 }  // namespace crashdiff::ppc
