@@ -5,16 +5,71 @@
 // the search without reduction; on the lost-wake bench it must prune where the restricted sleep sets cannot.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "explore/explorer.h"
+#include "targets/target.h"
 #include "tests/fixtures/explore_test_util.h"
+#include "tests/fixtures/sim_test_util.h"
 
 namespace crashdiff {
 namespace {
 
 using testing::LoadWithoutSchedule;
+using testing::ScenarioFromText;
+
+// Two CPUs after a free switch (cpu0 has nothing to do): cpu1 makes a private step, then writes `w`, then another
+// private step; cpu2 reads `w` and parks at a location that shows what it read. With `shared` false, cpu2 reads a
+// variable of its own instead and nothing conflicts. Without a preemption (K = 0) the two orders 1 1 1 2 2 and
+// 2 2 1 1 1 are the only schedules; when they conflict, each is the only one of its final state within the bound.
+// Putting cpu1's first step alone to sleep in cpu2's subtree (it is independent of cpu2's steps) would lose
+// 2 2 1 1 1: its equivalent 1 2 2 1 1 needs a preemption. Its whole segment conflicts with cpu2's read.
+class SegmentProgram : public Program {
+ public:
+  SegmentProgram(Machine& m, bool shared) : shared_(shared), w_(m.NewVar("w", 0)), own_(m.NewVar("own", 0)) {}
+  Task<> Start(Cpu& cpu) override {
+    if (cpu.id() == 1) {
+      co_await cpu.local("A1", "private");
+      co_await cpu.write(w_, 1, "A2");
+      co_await cpu.local("A3", "private");
+    } else if (cpu.id() == 2) {
+      const int64_t seen = co_await cpu.read(shared_ ? w_ : own_, "B1");
+      co_await cpu.park(seen != 0 ? Location::kTransit : Location::kOfflineLoop, "B2");
+    }
+  }
+  Task<> Interrupt(Cpu& /*cpu*/, Source /*s*/) override { co_return; }
+  Task<> Software(Cpu& /*cpu*/, const pb::Event& /*e*/) override { co_return; }
+
+ private:
+  bool shared_;
+  Var& w_;
+  Var& own_;
+};
+
+const char* SegmentTarget(bool shared) {
+  static const bool registered = [] {
+    static const auto spec = [](const char* name, bool shared) {
+      TargetSpec s;
+      s.name = name;
+      s.family = pb::PPC;
+      s.platforms = {pb::POWER9_DOORBELL_XIVE};
+      s.models = "test program";
+      s.summary = "test program";
+      s.test_only = true;
+      s.make = [shared](Machine& m) -> std::unique_ptr<Program> {
+        return std::make_unique<SegmentProgram>(m, shared);
+      };
+      return s;
+    };
+    static const TargetSpec conflicting = spec("test-segment-conflicting", true);
+    static const TargetSpec independent = spec("test-segment-independent", false);
+    return RegisterTarget(conflicting) && RegisterTarget(independent);
+  }();
+  (void)registered;
+  return shared ? "test-segment-conflicting" : "test-segment-independent";
+}
 
 struct Case {
   std::string file;
@@ -127,6 +182,36 @@ TEST(SegmentSleep, StillFindsTheV1LostWake) {
       EXPECT_TRUE(r.reproducer_replays) << n << " deepen " << deepen;
     }
   }
+}
+
+ExploreResult Segments(bool shared, bool reduction, bool segments) {
+  ExploreOptions o;
+  o.target = SegmentTarget(shared);
+  o.preemptions = 0;
+  o.reduction = reduction;
+  o.segment_sleep = segments;
+  o.state_hashing = false;
+  o.properties = kNoProperty;
+  return Explore(ScenarioFromText("machine { family: PPC platform: POWER9_DOORBELL_XIVE threads_per_core: 1 cores: 3 }"),
+                 o);
+}
+
+// When cpu1's later step conflicts with cpu2's read, its segment does not sleep and both final states stay; when
+// nothing conflicts, it sleeps and the other order is not run (same single final state).
+TEST(SegmentSleep, AWholeSegmentSleepsNotJustItsFirstStep) {
+  const ExploreResult full = Segments(true, false, false);
+  const ExploreResult reduced = Segments(true, true, true);
+  ASSERT_TRUE(full.exhaustive && reduced.exhaustive);
+  EXPECT_EQ(full.final_states.size(), 2u);
+  EXPECT_EQ(reduced.final_states, full.final_states);
+
+  const ExploreResult independent_full = Segments(false, false, false);
+  const ExploreResult independent = Segments(false, true, true);
+  ASSERT_TRUE(independent_full.exhaustive && independent.exhaustive);
+  EXPECT_EQ(independent.final_states, independent_full.final_states);
+  EXPECT_GT(independent.segment_sleepers, 0u);
+  EXPECT_LT(independent.schedules, independent_full.schedules);
+  EXPECT_EQ(Segments(false, true, false).segment_sleepers, 0u);
 }
 
 // The incremental fingerprint still equals a full recomputation at every choice, for the sleep-set-free key too.
