@@ -1,6 +1,6 @@
 // crashdiff explore FILE --target T [--preemptions K|none] [--dpor] [--preempt-first] [--max-steps N]
-// [--property PRn]... [--max-schedules M] [--no-reduction] [--no-segment-sleep] [--no-state-hashing] [--memory MIB] [--coarse-dependency]
-// [--out FILE] [--json]:
+// [--property PRn]... [--max-schedules M] [--no-reduction] [--no-segment-sleep] [--no-state-hashing] [--memory MIB]
+// [--coarse-dependency] [--out FILE] [--json]:
 // every interleaving of one scenario on one target within a preemption bound, or without one under DPOR
 // (explore/explorer.h, docs/EXPLORE.md). Stops at the first schedule that violates a property searched for, writes
 // it as a reproducer with an explicit schedule that `crashdiff run` replays, and runs the differential on it;

@@ -746,7 +746,8 @@ class PathPicker : public SchedulePicker {
     // this visit whatever sleeps here (segment_sleep; the sleep sets would otherwise keep such states apart).
     if (options_.segment_sleep && !asleep.empty()) {
       const uint64_t awake = state_.history->Fingerprint(*state_.machine, state_.facts->facts(), last, {});
-      if (state_.verify && awake != FullFingerprint(*state_.machine, *state_.history, state_.facts->facts(), last, {})) {
+      if (state_.verify &&
+          awake != FullFingerprint(*state_.machine, *state_.history, state_.facts->facts(), last, {})) {
         ++stats_.fingerprint_mismatches;
       }
       if (state_.visited->Contains(awake, remaining)) {

@@ -58,9 +58,7 @@ const char* SegmentTarget(bool shared) {
       s.models = "test program";
       s.summary = "test program";
       s.test_only = true;
-      s.make = [shared](Machine& m) -> std::unique_ptr<Program> {
-        return std::make_unique<SegmentProgram>(m, shared);
-      };
+      s.make = [shared](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<SegmentProgram>(m, shared); };
       return s;
     };
     static const TargetSpec conflicting = spec("test-segment-conflicting", true);
@@ -192,8 +190,8 @@ ExploreResult Segments(bool shared, bool reduction, bool segments) {
   o.segment_sleep = segments;
   o.state_hashing = false;
   o.properties = kNoProperty;
-  return Explore(ScenarioFromText("machine { family: PPC platform: POWER9_DOORBELL_XIVE threads_per_core: 1 cores: 3 }"),
-                 o);
+  return Explore(
+      ScenarioFromText("machine { family: PPC platform: POWER9_DOORBELL_XIVE threads_per_core: 1 cores: 3 }"), o);
 }
 
 // When cpu1's later step conflicts with cpu2's read, its segment does not sleep and both final states stay; when
