@@ -1,8 +1,9 @@
-// Segment sleep sets across free switches (docs/EXPLORE.md, "Segment sleep sets across free switches"): at a choice
-// where the CPU that ran last cannot run, an explored sibling's whole segment sleeps in the later siblings, and a
-// state explored with nobody asleep covers the same state reached with sleeping CPUs. On instances small enough to
-// run every schedule within the bound, the reduced search must reach exactly the final states and the verdicts of
-// the search without reduction; on the lost-wake bench it must prune where the restricted sleep sets cannot.
+// Segment sleep sets (docs/EXPLORE.md, "Segment sleep sets"): an explored sibling's whole segment (its steps until it
+// can no longer run) sleeps in the later siblings, at free switches and among preempting siblings, and a state
+// explored with nobody asleep covers the same state reached with sleeping CPUs. On instances small enough to run
+// every schedule within the bound, the reduced search must reach exactly the final states and the verdicts of the
+// search without reduction (fine and coarse relations); sleeping only a sibling's first step must fail that; on the
+// lost-wake bench it must prune where the restricted sleep sets cannot.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -93,14 +94,14 @@ std::vector<Case> SmallCases() {
   return cases;
 }
 
-enum class Mode { kNone, kRestricted, kFreeSwitch };
+enum class Mode { kNone, kRestricted, kSegments };
 
 ExploreOptions Options(const Case& c, Mode mode, bool hashing, std::vector<std::string> properties) {
   ExploreOptions o;
   o.target = c.target;
   o.preemptions = c.k;
   o.reduction = mode != Mode::kNone;
-  o.segment_sleep = mode == Mode::kFreeSwitch;
+  o.segment_sleep = mode == Mode::kSegments;
   o.state_hashing = hashing;
   o.properties = std::move(properties);
   return o;
@@ -120,17 +121,21 @@ TEST(SegmentSleep, KeepsTheFinalStatesAndTheVerdictOfTheUnreducedSearch) {
     const pb::Scenario s = LoadWithoutSchedule(c.file);
     const std::string what = c.file + " " + c.target + " K=" + std::to_string(c.k);
     const ExploreResult full = Explore(s, Options(c, Mode::kNone, false, kNoProperty));
-    const ExploreResult sleep = Explore(s, Options(c, Mode::kFreeSwitch, false, kNoProperty));
-    const ExploreResult hashed = Explore(s, Options(c, Mode::kFreeSwitch, true, kNoProperty));
-    ASSERT_TRUE(full.exhaustive && sleep.exhaustive && hashed.exhaustive) << what;
+    const ExploreResult sleep = Explore(s, Options(c, Mode::kSegments, false, kNoProperty));
+    const ExploreResult hashed = Explore(s, Options(c, Mode::kSegments, true, kNoProperty));
+    ExploreOptions coarse_options = Options(c, Mode::kSegments, true, kNoProperty);
+    coarse_options.fine_dependency = false;  // the coarse table's footprints
+    const ExploreResult coarse = Explore(s, coarse_options);
+    ASSERT_TRUE(full.exhaustive && sleep.exhaustive && hashed.exhaustive && coarse.exhaustive) << what;
     EXPECT_EQ(full.final_states, sleep.final_states) << what;
     EXPECT_EQ(full.final_states, hashed.final_states) << what;
+    EXPECT_EQ(full.final_states, coarse.final_states) << what;
     EXPECT_LE(sleep.schedules, full.schedules) << what;
     segments_slept |= sleep.segment_sleepers > 0;
     several_finals |= full.final_states.size() > 1;
     for (const std::vector<std::string>& props : {std::vector<std::string>{"PR3"}, std::vector<std::string>{}}) {
       const ExploreResult a = Explore(s, Options(c, Mode::kNone, false, props));
-      const ExploreResult b = Explore(s, Options(c, Mode::kFreeSwitch, true, props));
+      const ExploreResult b = Explore(s, Options(c, Mode::kSegments, true, props));
       EXPECT_EQ(a.found, b.found) << what << (props.empty() ? " all" : " PR3");
       if (a.found && b.found) EXPECT_EQ(a.violations.front().property, b.violations.front().property) << what;
     }
@@ -146,7 +151,7 @@ TEST(SegmentSleep, FourOfflineReachesTheRestrictedSearchsFinalStates) {
     const Case c{Bench(4), target, 1};
     const pb::Scenario s = LoadWithoutSchedule(c.file);
     const ExploreResult before = Explore(s, Options(c, Mode::kRestricted, true, kNoProperty));
-    const ExploreResult after = Explore(s, Options(c, Mode::kFreeSwitch, true, kNoProperty));
+    const ExploreResult after = Explore(s, Options(c, Mode::kSegments, true, kNoProperty));
     ASSERT_TRUE(before.exhaustive && after.exhaustive) << target;
     EXPECT_EQ(before.final_states, after.final_states) << target;
   }
@@ -158,7 +163,7 @@ TEST(SegmentSleep, PrunesTheLostWakeBenchBeyondTheRestrictedSleepSets) {
   const Case c{Bench(4), "ppc-upstream-clear-then-check", 1};
   const pb::Scenario s = LoadWithoutSchedule(c.file);
   const ExploreResult before = Explore(s, Options(c, Mode::kRestricted, true, {"PR3"}));
-  const ExploreResult after = Explore(s, Options(c, Mode::kFreeSwitch, true, {"PR3"}));
+  const ExploreResult after = Explore(s, Options(c, Mode::kSegments, true, {"PR3"}));
   ASSERT_TRUE(before.exhaustive && after.exhaustive);
   EXPECT_FALSE(after.found);
   EXPECT_GT(after.segment_sleepers, 0u);
@@ -215,7 +220,7 @@ TEST(SegmentSleep, AWholeSegmentSleepsNotJustItsFirstStep) {
 // The incremental fingerprint still equals a full recomputation at every choice, for the sleep-set-free key too.
 TEST(SegmentSleep, FingerprintsWithSegmentSleepersMatchTheFullRecomputation) {
   const Case c{Bench(2), "ppc-upstream-clear-then-check", 1};
-  ExploreOptions o = Options(c, Mode::kFreeSwitch, true, {"PR3"});
+  ExploreOptions o = Options(c, Mode::kSegments, true, {"PR3"});
   o.verify_fingerprints = true;
   const ExploreResult r = Explore(LoadWithoutSchedule(c.file), o);
   EXPECT_TRUE(r.exhaustive);
