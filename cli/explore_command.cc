@@ -1,6 +1,6 @@
 // crashdiff explore FILE --target T [--preemptions K|none] [--dpor] [--preempt-first] [--max-steps N]
-// [--property PRn]... [--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--coarse-dependency]
-// [--out FILE] [--json]:
+// [--property PRn]... [--max-schedules M] [--no-reduction] [--no-segment-sleep] [--no-state-hashing] [--memory MIB]
+// [--coarse-dependency] [--out FILE] [--json]:
 // every interleaving of one scenario on one target within a preemption bound, or without one under DPOR
 // (explore/explorer.h, docs/EXPLORE.md). Stops at the first schedule that violates a property searched for, writes
 // it as a reproducer with an explicit schedule that `crashdiff run` replays, and runs the differential on it;
@@ -26,7 +26,7 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: crashdiff explore FILE --target T [--preemptions K|none] [--max-steps N] [--property PRn]... "
-    "[--max-schedules M] [--no-reduction] [--no-state-hashing] [--memory MIB] [--preempt-first] "
+    "[--max-schedules M] [--no-reduction] [--no-segment-sleep] [--no-state-hashing] [--memory MIB] [--preempt-first] "
     "[--coarse-dependency] [--out FILE] [--json]\n"
     "       crashdiff explore FILE --target T --dpor --preemptions none [--max-steps N] [--property PRn]... "
     "[--no-reduction] [--coarse-dependency] [--out FILE] [--json]\n"
@@ -86,6 +86,11 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
   if (o.reduction) {
     std::printf("reduction (sleep sets): %llu branches pruned, %llu runs cut where every choice was asleep\n",
                 static_cast<unsigned long long>(res.sleep_skipped), static_cast<unsigned long long>(res.sleep_blocked));
+    if (o.segment_sleep && !o.dpor) {
+      std::printf("  across free switches: %llu segments put to sleep, %llu runs cut at a state explored awake\n",
+                  static_cast<unsigned long long>(res.segment_sleepers),
+                  static_cast<unsigned long long>(res.empty_sleep_covered));
+    }
   } else {
     std::printf("reduction (sleep sets): off\n");
   }
@@ -149,6 +154,8 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   j.Key("properties").String(PropertiesText(o.properties)).Key("reduction").Bool(o.reduction);
   j.Key("schedules").Uint(res.schedules).Key("distinct_final_states").Uint(res.distinct_final_states);
   j.Key("sleep_skipped").Uint(res.sleep_skipped).Key("sleep_blocked").Uint(res.sleep_blocked);
+  j.Key("segment_sleep").Bool(o.segment_sleep && o.reduction && !o.dpor);
+  j.Key("segment_sleepers").Uint(res.segment_sleepers).Key("empty_sleep_covered").Uint(res.empty_sleep_covered);
   j.Key("longest_run").Uint(res.longest_run).Key("runs_past_max_steps").Uint(res.runs_past_max_steps);
   j.Key("max_preemptions_used").Uint(res.max_preemptions_used);
   j.Key("state_hashing").Bool(o.state_hashing && !o.dpor).Key("distinct_states").Uint(res.distinct_states);
@@ -246,7 +253,8 @@ int PctCampaign(const ArgReader& r, const pb::Scenario& scenario, const ExploreO
 extern const std::string_view kExploreHelp =
     "Every interleaving of one scenario on target T with at most K preemptions (default 2; 'none': no bound) in its\n"
     "first N steps (default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets\n"
-    "pruning orders of independent steps (--no-reduction: off) and state hashing cutting runs at explored states\n"
+    "pruning orders of independent steps (--no-reduction: off; --no-segment-sleep: only the non-preempting\n"
+    "step sleeps, not whole segments across free switches) and state hashing cutting runs at explored states\n"
     "(--no-state-hashing: off; --memory MIB bounds its table). --dpor --preemptions none: source-set DPOR instead,\n"
     "every interleaving up to equivalence. Steps are independent when their footprints (variables, CPU states) do\n"
     "not conflict (--coarse-dependency: a coarser table, where waits, wakes and latches conflict with every step). "
@@ -266,7 +274,7 @@ int ExploreCommand(const Args& args) {
               {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out", "--memory",
                "--pct", "--depth", "--horizon"},
               {"--json", "--no-reduction", "--no-state-hashing", "--dpor", "--preempt-first", "--coarse-dependency",
-               "--deepen"});
+               "--deepen", "--no-segment-sleep"});
   // (--pct, --depth, --horizon: the PCT campaign)
   if (!r.ok()) return Usage(r.error());
   if (r.positionals().size() != 1) return Usage("expected one scenario file");
@@ -290,6 +298,7 @@ int ExploreCommand(const Args& args) {
   o.fine_dependency = !r.Has("--coarse-dependency");
   o.deepen = r.Has("--deepen");
   o.reduction = !r.Has("--no-reduction");
+  o.segment_sleep = !r.Has("--no-segment-sleep");
   o.state_hashing = !r.Has("--no-state-hashing");
   o.memory_bytes = memory_mib << 20;
   const std::string file = r.positionals()[0];

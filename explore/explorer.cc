@@ -165,6 +165,13 @@ void Touch(Footprint& fp, uint32_t key, bool written) {
   Touch(fp, key, written ? Mode::kWrite : Mode::kRead);
 }
 
+// Adds b's accesses to a: a footprint dependent with everything either one is dependent with (Merge keeps a mode
+// that conflicts with at least what each conflicts with).
+void Union(Footprint& a, const Footprint& b) {
+  a.global = a.global || b.global;
+  for (const auto& [key, mode] : b.vars) Touch(a, key, mode);
+}
+
 // A result-less atomic or a one-bit read (sim: Cpu::atomic_add, set_bit, clear_bit, test_bit), in the fine relation.
 void TouchWordAccess(Footprint& fp, const TraceEntry& e) {
   switch (e.tags.access) {
@@ -263,9 +270,23 @@ class StepObserver : public RunObserver {
   std::vector<uint32_t> cpus_;
 };
 
+// An asleep CPU. Either its next step (the non-preempting step, "Reduction") or, put to sleep at a free switch, its
+// whole segment: every step it takes from there until it can no longer run, as explored in its own subtree (the
+// footprints' union, and how many steps). Both are unchanged while it sleeps: only independent steps ran since.
 struct Sleeper {
   uint32_t cpu;
-  Footprint step;  // its next step (unchanged while it sleeps: only independent steps ran since)
+  Footprint step;
+  bool segment = false;
+  uint64_t len = 1;  // segment: its steps
+};
+
+// What a CPU chosen at a node did in the first run of its subtree, which lets it run until it can no longer run (it
+// is the CPU that ran last at every node below, tried first): the union of its steps' footprints and their number.
+// Not complete when that run was cut, ended or left the window before the CPU stopped being runnable.
+struct Segment {
+  Footprint steps;
+  uint64_t len = 0;
+  bool complete = false;
 };
 
 // One scheduled step of the current path: what could run, what ran, and what is left to try.
@@ -281,6 +302,7 @@ struct Node {
   bool last_tried = false;            // last's step was explored from here, its footprint in last_step
   Footprint last_step;
   std::vector<uint32_t> backtrack;  // DPOR: the CPUs to explore from here (tried ones included)
+  std::vector<Segment> segments;    // the segment of each tried CPU (by index in tried), when recorded
 };
 
 template <typename T>
@@ -457,6 +479,11 @@ class PathPicker : public SchedulePicker {
 
   const std::vector<uint32_t>& picks() const { return picks_; }
   void set_machine(const Machine* m) { state_.machine = m; }
+  // The machine's step budget: the only way a run ends while a CPU can still run (segments must end before it).
+  void set_step_budget(uint64_t budget) { step_budget_ = budget; }
+  // Store buffers: an overdue buffer is forced as the only choice, which says nothing about whether the CPUs can run;
+  // segments are not put to sleep then (the restricted sleep sets stay).
+  void set_buffers(bool buffers) { buffers_ = buffers; }
 
  private:
   // The footprint of the step that just ran, from its entries and (fine relation) what the machine recorded.
@@ -618,7 +645,7 @@ class PathPicker : public SchedulePicker {
       const Node& p = path_.back();
       n.last = p.chosen;
       n.preemptions = p.preemptions + (IsPreemption(p, p.chosen) ? 1 : 0);
-      if (options_.reduction) n.sleep = options_.dpor ? DporChildSleep(p) : ChildSleep(p);
+      if (options_.reduction) n.sleep = options_.dpor ? DporChildSleep(p) : ChildSleep(p, path_.size());
     }
     if (state_.visited != nullptr && Explored(n)) {
       ++stats_.state_pruned;
@@ -646,13 +673,42 @@ class PathPicker : public SchedulePicker {
   // [Wend->k] = 1 covers [Wend->R1]; if not, [Wend->R1] = 0 too. So the equivalent has no more preemptions and
   // was explored in t_k's subtree (docs/EXPLORE.md). Sleeping the step of any other CPU would break this: after j
   // ran, j.i.i (one preemption) is equivalent to i.j.i (two).
-  static std::vector<Sleeper> ChildSleep(const Node& p) {
+  //
+  // segment_sleep: every other CPU a tried at p before the chosen one b sleeps with its whole segment u (its steps
+  // until it can no longer run), when b's step is independent of u and choosing a cost no more than choosing b
+  // ([l->a] <= [l->b], l the CPU that ran last). A pruned schedule p.W.a^k.R (a^k a's maximal block there, a prefix
+  // of u since W, independent of u, changes nothing a's steps read, a's runnability included) is equivalent to
+  // p.a^k.W.R, which pays [l->a], [a->W1] (a still runnable after a^k) and [Wend->R1]; the original paid [l->b],
+  // [Wend->a] and [a->R1] (= [a can still run]: R1 is not a by maximality). No more preemptions, and it lies in a's
+  // subtree, explored before (docs/EXPLORE.md, "Segment sleep sets").
+  //
+  // A segment of len steps from node index i stays within the window (its steps, moved ahead, stay choices) and
+  // before the step budget (the only end of a run while a CPU can still run: the machine runs until quiescent or out
+  // of time, and then nothing can run), so a's block in a pruned schedule ends with a switch or with a unable to run.
+  bool SegmentFits(uint64_t i, uint64_t len) const { return i + len <= options_.max_steps && i + len < step_budget_; }
+
+  std::vector<Sleeper> ChildSleep(const Node& p, uint64_t child) {
     std::vector<Sleeper> out;
     for (const Sleeper& s : p.sleep) {
+      if (s.segment && !SegmentFits(child, s.len)) continue;
       if (Independent(s.step, p.chosen_step)) out.push_back(s);
     }
     if (p.last_tried && p.chosen != p.last && !Asleep(p, p.last) && Independent(p.last_step, p.chosen_step)) {
       out.push_back(Sleeper{p.last, p.last_step});
+    }
+    if (options_.segment_sleep && !buffers_) {
+      const bool chosen_preempts = IsPreemption(p, p.chosen);
+      for (size_t t = 0; t + 1 < p.tried.size() && t < p.segments.size(); ++t) {
+        const Segment& seg = p.segments[t];
+        const uint32_t a = p.tried[t];
+        // The CPU that ran last sleeps with its step (above); another only if choosing it cost no more than the
+        // chosen CPU: [l->a] <= [l->b] (always, with the CPU that ran last tried first).
+        if (a == p.last || (IsPreemption(p, a) && !chosen_preempts)) continue;
+        if (!seg.complete || !SegmentFits(child, seg.len) || Asleep(p, a)) continue;
+        if (!Independent(seg.steps, p.chosen_step)) continue;
+        out.push_back(Sleeper{a, seg.steps, true, seg.len});
+        ++stats_.segment_sleepers;
+      }
     }
     return out;
   }
@@ -674,7 +730,8 @@ class PathPicker : public SchedulePicker {
   // run last, the same sleeping CPUs and at least as many preemptions left: every continuation from here was.
   bool Explored(const Node& n) {
     std::vector<uint32_t> asleep;
-    for (const Sleeper& s : n.sleep) asleep.push_back(s.cpu);
+    // A segment sleeper prunes other schedules than a step sleeper of the same CPU: the kind is part of the key.
+    for (const Sleeper& s : n.sleep) asleep.push_back(s.cpu | (s.segment ? 1u << 31 : 0u));
     std::sort(asleep.begin(), asleep.end());
     // Which CPU ran last matters only while it can still run (then choosing another is a preemption, and its step
     // may be put to sleep); once it blocked or finished every choice is free and nothing below depends on it, so
@@ -684,7 +741,21 @@ class PathPicker : public SchedulePicker {
     if (state_.verify && fp != FullFingerprint(*state_.machine, *state_.history, state_.facts->facts(), last, asleep)) {
       ++stats_.fingerprint_mismatches;
     }
-    return state_.visited->Visit(fp, options_.preemptions - n.preemptions);
+    const uint32_t remaining = options_.preemptions - n.preemptions;
+    // The same state explored with nobody asleep had every continuation explored (within as much budget): it covers
+    // this visit whatever sleeps here (segment_sleep; the sleep sets would otherwise keep such states apart).
+    if (options_.segment_sleep && !asleep.empty()) {
+      const uint64_t awake = state_.history->Fingerprint(*state_.machine, state_.facts->facts(), last, {});
+      if (state_.verify &&
+          awake != FullFingerprint(*state_.machine, *state_.history, state_.facts->facts(), last, {})) {
+        ++stats_.fingerprint_mismatches;
+      }
+      if (state_.visited->Contains(awake, remaining)) {
+        ++stats_.empty_sleep_covered;
+        return true;
+      }
+    }
+    return state_.visited->Visit(fp, remaining);
   }
 
   std::vector<Node>& path_;
@@ -702,6 +773,8 @@ class PathPicker : public SchedulePicker {
   std::vector<uint32_t> prev_runnable_;
   std::vector<uint32_t> picks_;
   bool tail_ = false;
+  uint64_t step_budget_ = UINT64_MAX;
+  bool buffers_ = false;
 };
 
 // The final state of a run as the oracle sees it: every CPU's location at hand-over and at the end, its saves,
@@ -735,6 +808,27 @@ int64_t Backtrack(std::vector<Node>& path, uint32_t bound, bool dpor, bool preem
     path.pop_back();
   }
   return -1;
+}
+
+// After a run whose choices differ from the previous run's from node `from` on: the segment of the CPU chosen at each
+// node there (from, or a node this run added), i.e. its first run, in which it is tried first at every node below
+// while it can run. Complete when a node of the path shows it can no longer run. Backwards: a node's segment is its
+// step and the next node's segment when the same CPU runs there.
+void RecordSegments(std::vector<Node>& path, size_t from) {
+  for (size_t i = path.size(); i-- > from;) {
+    Node& n = path[i];
+    n.segments.resize(n.tried.size());
+    Segment& seg = n.segments.back();
+    const bool next = i + 1 < path.size();
+    if (next && path[i + 1].chosen == n.chosen) {
+      seg = path[i + 1].segments.back();
+      Union(seg.steps, n.chosen_step);
+      ++seg.len;
+    } else {
+      seg = Segment{n.chosen_step, 1, next && !Contains(path[i + 1].runnable, n.chosen)};
+    }
+    seg.complete = seg.complete && !seg.steps.global;
+  }
 }
 
 }  // namespace
@@ -854,6 +948,8 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
     {
       Machine machine(scenario, run);
       picker.set_machine(&machine);
+      picker.set_step_budget(scenario.schedule().step_budget());
+      picker.set_buffers(NumAgents(scenario.machine()) > num_cpus);
       const std::unique_ptr<Program> program = target->make(machine);
       try {
         r = machine.Run(*program);
@@ -882,6 +978,7 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
         break;
       }
     }
+    if (options.segment_sleep && options.reduction && !options.dpor) RecordSegments(path, first_new);
     first_new = Backtrack(path, options.preemptions, options.dpor, options.preempt_first && !options.dpor);
     if (first_new >= 0 && result.schedules + result.sleep_blocked >= options.max_schedules) break;
     if (first_new >= 0 && std::chrono::steady_clock::now() >= options.deadline) break;

@@ -30,6 +30,11 @@ struct ExploreOptions {
   // schedules, not exhaustive. The default never comes: searches are deterministic unless a caller sets one.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   bool reduction = true;  // sleep sets
+  // Bounded search, with reduction: at a free switch (the CPU that ran last cannot run), an explored sibling's whole
+  // segment (its steps until it can no longer run) sleeps in the later siblings, and a state explored with an empty
+  // sleep set covers the same state reached with sleeping CPUs (docs/EXPLORE.md, "Segment sleep sets across free
+  // switches"). Same guarantee; false: only the non-preempting step sleeps (the reduction before 2026-12-04).
+  bool segment_sleep = true;
   // Source-set DPOR with sleep sets (Abdulla et al., POPL 2014) instead of trying every CPU at every step. Needs
   // preemptions == kNoPreemptionBound (Explore throws std::invalid_argument otherwise); turns state hashing off.
   bool dpor = false;
@@ -60,6 +65,8 @@ struct ExploreResult {
   uint64_t schedules = 0;             // complete schedules run and checked
   uint64_t sleep_blocked = 0;         // runs abandoned at a step where every allowed choice was asleep
   uint64_t sleep_skipped = 0;         // branches (choices at a step) not taken because the CPU was asleep
+  uint64_t segment_sleepers = 0;      // segment_sleep: explored siblings' segments put to sleep in a later sibling
+  uint64_t empty_sleep_covered = 0;   // segment_sleep: runs cut at a state explored with an empty sleep set
   uint64_t distinct_final_states = 0;
   std::vector<uint64_t> final_states;   // the distinct final states' hashes, sorted
   uint64_t races = 0;                   // DPOR: races found between a new step and an earlier one

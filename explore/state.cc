@@ -403,6 +403,18 @@ bool VisitedSet::Visit(uint64_t fp, uint32_t remaining) {
   return false;
 }
 
+bool VisitedSet::Contains(uint64_t fp, uint32_t remaining) const {
+  const uint64_t budget = std::min<uint64_t>(remaining, (1u << kBudgetBits) - 2) + 1;
+  const uint64_t key = fp & ~((uint64_t{1} << kBudgetBits) - 1);
+  const uint64_t home = Home(key);
+  for (int i = 0; i < kProbe; ++i) {
+    const uint64_t s = slots_[(home + i) & mask_];
+    if (s == 0) return false;
+    if ((s & ~((uint64_t{1} << kBudgetBits) - 1)) == key) return (s & ((uint64_t{1} << kBudgetBits) - 1)) >= budget;
+  }
+  return false;
+}
+
 double VisitedSet::CollisionBound() const {
   const double n = static_cast<double>(inserted_);
   return std::min(1.0, n * n / std::ldexp(1.0, 64 - kBudgetBits + 1));

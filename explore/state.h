@@ -101,6 +101,8 @@ class VisitedSet {
   // True when fp was explored with at least `remaining` preemptions left (the caller prunes); otherwise records
   // it with `remaining` and returns false.
   bool Visit(uint64_t fp, uint32_t remaining);
+  // True when fp was explored with at least `remaining` preemptions left; records nothing.
+  bool Contains(uint64_t fp, uint32_t remaining) const;
   uint64_t size() const { return size_; }
   uint64_t capacity() const { return slots_.size(); }
   uint64_t evictions() const { return evictions_; }

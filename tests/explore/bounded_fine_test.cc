@@ -40,6 +40,7 @@ ExploreOptions Bounded(const Case& c, bool reduction, bool fine, std::vector<std
   o.reduction = reduction;
   o.fine_dependency = fine;
   o.state_hashing = false;  // the sleep sets alone
+  o.segment_sleep = false;  // the restricted sleep sets (segment_sleep_test.cc has the segments)
   o.properties = std::move(properties);
   return o;
 }
