@@ -44,6 +44,8 @@ struct Machine::Spare {
   std::vector<uint8_t> runnable_flag, dirty_flag;
   std::vector<std::vector<Waiter>> var_waiters, cpu_watchers;
   std::string detail;
+  std::vector<std::vector<Frame>> frames;  // by CPU id, emptied
+  std::vector<uint32_t> read_vars, read_cpus;
 };
 
 Machine::Machine(const pb::Scenario* borrowed, RunOptions options, Spare&& spare)
@@ -84,17 +86,28 @@ Machine::Machine(const pb::Scenario* borrowed, RunOptions options, Spare&& spare
   for (std::vector<Waiter>& l : cpu_watchers_) l.clear();
   scratch_entry_.detail = std::move(spare.detail);
   scratch_entry_.detail.clear();
+  read_log_.vars = std::move(spare.read_vars);
+  read_log_.cpus = std::move(spare.read_cpus);
+  read_log_.vars.clear();
+  read_log_.cpus.clear();
   Init();
+  // A new CPU starts with no frame either way; its list keeps the memory the same CPU's had (no regrowth per run).
+  for (size_t i = 0; i < cpus_.size() && i < spare.frames.size(); ++i) cpus_[i].frames() = std::move(spare.frames[i]);
+  frame_stock_ = std::move(spare.frames);
 }
 
 void Machine::Reset(const pb::Scenario& scenario, RunOptions options) {
   assert(&scenario != &owned_);             // destroyed below
   for (Cpu& c : cpus_) c.frames().clear();  // as ~Machine: frames before the variables and CPUs they refer to
+  std::vector<std::vector<Frame>> frames = std::move(frame_stock_);
+  if (frames.size() < cpus_.size()) frames.resize(cpus_.size());
+  for (size_t i = 0; i < cpus_.size(); ++i) frames[i] = std::move(cpus_[i].frames());
   Spare spare{std::move(cpus_),         std::move(vars_),          std::move(events_),
               std::move(label_events_), std::move(due_),           std::move(runnable_),
               std::move(forced_),       std::move(dirty_),         std::move(dirty_work_),
               std::move(epoch_),        std::move(runnable_flag_), std::move(dirty_flag_),
-              std::move(var_waiters_),  std::move(cpu_watchers_),  std::move(scratch_entry_.detail)};
+              std::move(var_waiters_),  std::move(cpu_watchers_),  std::move(scratch_entry_.detail),
+              std::move(frames),        std::move(read_log_.vars), std::move(read_log_.cpus)};
   this->~Machine();
   new (this) Machine(&scenario, options, std::move(spare));
 }
