@@ -598,8 +598,17 @@ void Machine::ExecuteScheduled(uint32_t id) {
   if (id >= num_cpus()) {
     Commit(cpus_[cpu], CommitIndex(cpus_[cpu], commit_request_));
   } else {
-    ExecuteStep(cpus_[cpu]);
-    MarkDirty(cpu);
+    Cpu& c = cpus_[cpu];
+    ExecuteStep(c);
+    // The CPU that stepped is evaluated again, unless it is certainly still runnable: it has a next operation and is
+    // not blocked on it, and it was runnable already. EvaluateRunnable would return true at once and change
+    // nothing; only its epoch step (its older registrations are stale) is kept.
+    if (dirty_flag_[cpu] == 0 && runnable_flag_[cpu] != 0 && !c.finished_ && !c.in_firmware_ && !c.blocked_ &&
+        !c.frames_.empty() && c.frames_.back().op != nullptr) {
+      ++epoch_[cpu];
+    } else {
+      MarkDirty(cpu);
+    }
   }
   if (recording) ReadLog::Current() = nullptr;  // outside a recorded step or a runnable evaluation it is unset
 }
