@@ -511,7 +511,7 @@ constexpr SourceMask kMaskableSources = SourcesWhere(&SourceInfo::maskable);
 std::optional<Source> Machine::DeliverableInterrupt(const Cpu& cpu) const {
   if (cpu.finished() || cpu.in_firmware()) return std::nullopt;
   // Nothing pending is the common case for every CPU at every step: test it before the virtual call.
-  const SourceMask pending = cpu.hw().PendingMask();
+  const SourceMask pending = cpu.pending_mask();
   if (pending == 0) return std::nullopt;
   const Frame& top = cpu.frames().back();
   if (top.op != nullptr && top.op->HandlesWakes() && cpu.blocked()) return std::nullopt;
@@ -792,6 +792,13 @@ void Machine::VerifyRunnable() {
   }
   for (const Cpu& c : cpus_) {
     if (!c.store_buffer().empty()) full.push_back(num_cpus() + c.id());
+  }
+  for (const Cpu& c : cpus_) {
+    if (c.pending_valid_ && c.pending_ != c.hw_.PendingMask()) {
+      std::fprintf(stderr, "crashdiff: simulator invariant: cpu%u's remembered pending mask is stale at step %llu\n",
+                   c.id(), static_cast<unsigned long long>(step_));
+      std::abort();
+    }
   }
   if (full == runnable_) return;
   std::fprintf(stderr,
