@@ -381,7 +381,7 @@ class Cpu {
   uint32_t id_;
   uint32_t core_;
   CpuHw hw_;
-  mutable SourceMask pending_ = 0;     // pending_mask()'s value while pending_valid_
+  mutable SourceMask pending_ = 0;  // pending_mask()'s value while pending_valid_
   mutable bool pending_valid_ = false;
   std::vector<Frame> frames_;
   Location location_ = Location::kRunOld;
