@@ -17,9 +17,26 @@ struct Observed {
   Facts facts;
 };
 
+// The facts of this thread's finished runs, each handed to a later run's builder: their per-CPU lists keep their
+// memory (a differential execution builds facts for the reference and every target; two are alive at a time).
+std::vector<Facts>& SpareFacts() {
+  static thread_local std::vector<Facts> spare;
+  return spare;
+}
+Facts TakeSpareFacts() {
+  std::vector<Facts>& spare = SpareFacts();
+  if (spare.empty()) return {};
+  Facts f = std::move(spare.back());
+  spare.pop_back();
+  return f;
+}
+void RecycleFacts(Facts&& facts) {
+  SpareFacts().push_back(std::move(facts));
+}
+
 template <typename RunFn>
 Observed Observe(const pb::Scenario& scenario, bool keep_trace, RunFn run) {
-  FactsBuilder builder(scenario.machine().cores() * scenario.machine().threads_per_core());
+  FactsBuilder builder(scenario.machine().cores() * scenario.machine().threads_per_core(), TakeSpareFacts());
   RunOptions options;
   options.record_trace = keep_trace;
   options.observer = &builder;
@@ -247,9 +264,11 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
     report.divergences.insert(report.divergences.end(), tr.divergences.begin(), tr.divergences.end());
     tr.result = std::move(run.result);
     report.targets.push_back(std::move(tr));
+    RecycleFacts(std::move(run.facts));
   }
   SortUnique(report.divergences);
   report.reference = std::move(ref.result);
+  RecycleFacts(std::move(ref.facts));
   return report;
 }
 

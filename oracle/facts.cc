@@ -88,6 +88,15 @@ FactsBuilder::FactsBuilder(uint32_t num_cpus) {
   facts_.hotplug.resize(num_cpus);
 }
 
+FactsBuilder::FactsBuilder(uint32_t num_cpus, Facts&& spare) {
+  facts_.cpus = std::move(spare.cpus);
+  facts_.hotplug = std::move(spare.hotplug);
+  facts_.cpus.clear();
+  facts_.hotplug.clear();
+  facts_.cpus.resize(num_cpus);
+  facts_.hotplug.resize(num_cpus);
+}
+
 void FactsBuilder::OnLocation(uint32_t cpu, Location l, const TraceEntry& e) {
   CpuFacts& c = facts_.cpus[cpu];
   if (l == Location::kWaitingOperator) {

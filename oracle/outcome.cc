@@ -53,6 +53,7 @@ Outcome ComputeOutcome(const pb::Scenario& scenario, const RunResult& result, co
   o.timing = Timing(scenario, result, facts);
   o.end = result.end;
   const std::vector<Role> roles = RolesOf(scenario, result);
+  o.cpus.reserve(result.cpus.size());
   for (uint32_t c = 0; c < result.cpus.size(); ++c) {
     const CpuResult& r = result.cpus[c];
     const CpuFacts& f = facts.cpus[c];
@@ -81,15 +82,14 @@ auto Fields(const CpuOutcome& c) {
 }
 
 // The CPUs of a group of roles, sorted by the compared fields (not by role).
-std::vector<const CpuOutcome*> OfGroup(const Outcome& o, const std::vector<Role>& group) {
-  std::vector<const CpuOutcome*> out;
+void OfGroup(const Outcome& o, const std::vector<Role>& group, std::vector<const CpuOutcome*>& out) {
+  out.clear();
   for (const CpuOutcome& c : o.cpus) {
     if (std::find(group.begin(), group.end(), c.role) != group.end()) out.push_back(&c);
   }
   std::sort(out.begin(), out.end(), [](const CpuOutcome* a, const CpuOutcome* b) {
     return Fields(*a) != Fields(*b) ? Fields(*a) < Fields(*b) : a->cpu < b->cpu;
   });
-  return out;
 }
 
 std::string Responds(bool r) {
@@ -127,11 +127,14 @@ std::vector<OutcomeDifference> CompareOutcomes(const Outcome& target, const Outc
   if (target.handed_over != reference.handed_over) return out;
   // Online targets and losers are one group: which online CPUs happen to call panic() depends on timing,
   // and a loser that ends unlike the reference's online targets shows as a difference of its fields.
-  const std::vector<std::vector<Role>> groups = {
+  // Built once (a campaign compares millions of outcomes); the two lists are reused across groups.
+  static const std::vector<std::vector<Role>> groups = {
       {Role::kInitiator}, {Role::kOnlineTarget, Role::kLoser}, {Role::kOfflineTarget}, {Role::kNeverStarted}};
+  std::vector<const CpuOutcome*> t;
+  std::vector<const CpuOutcome*> ref;
   for (const std::vector<Role>& group : groups) {
-    const auto t = OfGroup(target, group);
-    const auto ref = OfGroup(reference, group);
+    OfGroup(target, group, t);
+    OfGroup(reference, group, ref);
     const size_t common = std::min(t.size(), ref.size());
     // Both lists are sorted by the compared fields, so pairing them in order matches like with like.
     std::map<std::string, OutcomeDifference> seen;  // one difference per role, field and value pair

@@ -134,11 +134,22 @@ class Cpu {
   CpuHw& hw() {
     NoteRead();
     Changed();
+    pending_valid_ = false;
     return hw_;
   }
   const CpuHw& hw() const {
     NoteRead();
     return hw_;
+  }
+  // hw().PendingMask(), remembered until the latches can next change: every change goes through the mutable hw(),
+  // whose reference model code uses within one step, and the machine asks between steps and at a step's start.
+  SourceMask pending_mask() const {
+    NoteRead();
+    if (!pending_valid_) {
+      pending_ = hw_.PendingMask();
+      pending_valid_ = true;
+    }
+    return pending_;
   }
   Location location() const {
     NoteRead();
@@ -370,6 +381,8 @@ class Cpu {
   uint32_t id_;
   uint32_t core_;
   CpuHw hw_;
+  mutable SourceMask pending_ = 0;  // pending_mask()'s value while pending_valid_
+  mutable bool pending_valid_ = false;
   std::vector<Frame> frames_;
   Location location_ = Location::kRunOld;
   Region code_region_ = Region::kOldKernelText;

@@ -44,6 +44,8 @@ struct Machine::Spare {
   std::vector<uint8_t> runnable_flag, dirty_flag;
   std::vector<std::vector<Waiter>> var_waiters, cpu_watchers;
   std::string detail;
+  std::vector<std::vector<Frame>> frames;  // by CPU id, emptied
+  std::vector<uint32_t> read_vars, read_cpus;
 };
 
 Machine::Machine(const pb::Scenario* borrowed, RunOptions options, Spare&& spare)
@@ -84,17 +86,28 @@ Machine::Machine(const pb::Scenario* borrowed, RunOptions options, Spare&& spare
   for (std::vector<Waiter>& l : cpu_watchers_) l.clear();
   scratch_entry_.detail = std::move(spare.detail);
   scratch_entry_.detail.clear();
+  read_log_.vars = std::move(spare.read_vars);
+  read_log_.cpus = std::move(spare.read_cpus);
+  read_log_.vars.clear();
+  read_log_.cpus.clear();
   Init();
+  // A new CPU starts with no frame either way; its list keeps the memory the same CPU's had (no regrowth per run).
+  for (size_t i = 0; i < cpus_.size() && i < spare.frames.size(); ++i) cpus_[i].frames() = std::move(spare.frames[i]);
+  frame_stock_ = std::move(spare.frames);
 }
 
 void Machine::Reset(const pb::Scenario& scenario, RunOptions options) {
   assert(&scenario != &owned_);             // destroyed below
   for (Cpu& c : cpus_) c.frames().clear();  // as ~Machine: frames before the variables and CPUs they refer to
+  std::vector<std::vector<Frame>> frames = std::move(frame_stock_);
+  if (frames.size() < cpus_.size()) frames.resize(cpus_.size());
+  for (size_t i = 0; i < cpus_.size(); ++i) frames[i] = std::move(cpus_[i].frames());
   Spare spare{std::move(cpus_),         std::move(vars_),          std::move(events_),
               std::move(label_events_), std::move(due_),           std::move(runnable_),
               std::move(forced_),       std::move(dirty_),         std::move(dirty_work_),
               std::move(epoch_),        std::move(runnable_flag_), std::move(dirty_flag_),
-              std::move(var_waiters_),  std::move(cpu_watchers_),  std::move(scratch_entry_.detail)};
+              std::move(var_waiters_),  std::move(cpu_watchers_),  std::move(scratch_entry_.detail),
+              std::move(frames),        std::move(read_log_.vars), std::move(read_log_.cpus)};
   this->~Machine();
   new (this) Machine(&scenario, options, std::move(spare));
 }
@@ -498,7 +511,7 @@ constexpr SourceMask kMaskableSources = SourcesWhere(&SourceInfo::maskable);
 std::optional<Source> Machine::DeliverableInterrupt(const Cpu& cpu) const {
   if (cpu.finished() || cpu.in_firmware()) return std::nullopt;
   // Nothing pending is the common case for every CPU at every step: test it before the virtual call.
-  const SourceMask pending = cpu.hw().PendingMask();
+  const SourceMask pending = cpu.pending_mask();
   if (pending == 0) return std::nullopt;
   const Frame& top = cpu.frames().back();
   if (top.op != nullptr && top.op->HandlesWakes() && cpu.blocked()) return std::nullopt;
@@ -585,8 +598,17 @@ void Machine::ExecuteScheduled(uint32_t id) {
   if (id >= num_cpus()) {
     Commit(cpus_[cpu], CommitIndex(cpus_[cpu], commit_request_));
   } else {
-    ExecuteStep(cpus_[cpu]);
-    MarkDirty(cpu);
+    Cpu& c = cpus_[cpu];
+    ExecuteStep(c);
+    // The CPU that stepped is evaluated again, unless it is certainly still runnable: it has a next operation and is
+    // not blocked on it, and it was runnable already. EvaluateRunnable would return true at once and change
+    // nothing; only its epoch step (its older registrations are stale) is kept.
+    if (dirty_flag_[cpu] == 0 && runnable_flag_[cpu] != 0 && !c.finished_ && !c.in_firmware_ && !c.blocked_ &&
+        !c.frames_.empty() && c.frames_.back().op != nullptr) {
+      ++epoch_[cpu];
+    } else {
+      MarkDirty(cpu);
+    }
   }
   if (recording) ReadLog::Current() = nullptr;  // outside a recorded step or a runnable evaluation it is unset
 }
@@ -657,6 +679,14 @@ uint64_t Machine::NextTimePoint() {
 }
 
 void Machine::FireDueEvents() {
+  // Nothing due is the common case at every step: the queues' fronts, tested before any is walked (TakeDue's test).
+  const auto front_due = [](const EventQueue& q, uint64_t limit, uint64_t base) {
+    return q.cursor < q.order.size() && q.order[q.cursor].first + base <= limit;
+  };
+  if (!front_due(by_step_, step_, 0) && !front_due(by_time_, now_, 0) &&
+      !(result_.handed_over && front_due(after_handover_, now_, result_.handover_time_ns))) {
+    return;
+  }
   due_.clear();
   TakeDue(by_step_, step_, 0);
   TakeDue(by_time_, now_, 0);
@@ -762,6 +792,13 @@ void Machine::VerifyRunnable() {
   }
   for (const Cpu& c : cpus_) {
     if (!c.store_buffer().empty()) full.push_back(num_cpus() + c.id());
+  }
+  for (const Cpu& c : cpus_) {
+    if (c.pending_valid_ && c.pending_ != c.hw_.PendingMask()) {
+      std::fprintf(stderr, "crashdiff: simulator invariant: cpu%u's remembered pending mask is stale at step %llu\n",
+                   c.id(), static_cast<unsigned long long>(step_));
+      std::abort();
+    }
   }
   if (full == runnable_) return;
   std::fprintf(stderr,

@@ -284,6 +284,8 @@ class Machine {
   void Init();  // what every constructor does once the members are set
 
   pb::Scenario owned_;            // the copy Machine(scenario) takes; unused after Reset
+  // Each CPU's frame list of the previous run, emptied (capacity kept), handed to the CPU of the same id by Reset.
+  std::vector<std::vector<Frame>> frame_stock_;
   const pb::Scenario* scenario_;  // owned_ or the scenario Reset borrowed
   RunOptions options_;
   Program* program_ = nullptr;
