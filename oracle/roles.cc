@@ -17,6 +17,18 @@ uint32_t FirstBooked(const RunResult& result, BookKind kind) {
   return kNoCpu;
 }
 
+// It entered the crash path before the hand-over (a panic after it belongs to no round of this crash). Hand-built
+// results without a book fall back on the per-CPU flag.
+bool PanickedBeforeHandover(const RunResult& result, uint32_t cpu) {
+  if (result.book.empty()) return result.cpus[cpu].entered_panic;
+  for (const BookEntry& b : result.book) {
+    if (b.kind == BookKind::kPanic && b.cpu == cpu && (!result.handed_over || b.step <= result.handover_step)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool InitiallyOffline(const pb::Scenario& scenario, uint32_t cpu) {
@@ -65,15 +77,19 @@ std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result,
     if (c == initiator) {
       roles[c] = Role::kInitiator;
     } else if (NeverStarted(scenario, c) &&
-               (c >= hotplug.size() || hotplug[c].before_start == HotplugFacts::Last::kNone)) {
+               (c >= hotplug.size() ||
+                (hotplug[c].before_start == HotplugFacts::Last::kNone && !hotplug[c].offline_during_crash)) &&
+               !PanickedBeforeHandover(result, c)) {
       // Still held by firmware when the crash started (a powerpc cpu_up may have started it before: then it is an
-      // online or offline target like any other).
+      // online or offline target like any other; started and taken offline while the crash runs, it is an offline
+      // target like any CPU a cpu_down takes during the crash; started and then calling panic before the hand-over, a
+      // loser).
       roles[c] = Role::kNeverStarted;
     } else if (OfflineTarget(scenario, c, c < hotplug.size() ? hotplug[c] : HotplugFacts{})) {
       // An offline thread woken by a system reset enters crash_kexec through the reset path (DOMAIN §2.9 N2):
       // it is still an offline target, which keeps roles comparable across wake mechanisms.
       roles[c] = Role::kOfflineTarget;
-    } else if (result.cpus[c].entered_panic) {
+    } else if (PanickedBeforeHandover(result, c)) {
       roles[c] = Role::kLoser;
     }
   }

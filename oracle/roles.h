@@ -20,7 +20,7 @@ namespace crashdiff {
   X(kInitiator, "initiator", "the CPU that ran the crash/kexec shutdown and handed over")                    \
   X(kOnlineTarget, "online-target", "online when the crash starts and until hand-over, did not enter panic") \
   X(kOfflineTarget, "offline-target", "offline when the crash starts, or taken offline before hand-over")    \
-  X(kLoser, "loser", "entered panic()/crash_kexec() but lost arbitration")                                   \
+  X(kLoser, "loser", "entered panic()/crash_kexec() before hand-over but lost arbitration")                   \
   X(kNeverStarted, "never-started", "present, never started (held by firmware)")
 
 enum class Role : uint8_t {
