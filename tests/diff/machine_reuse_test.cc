@@ -14,23 +14,13 @@
 #include "oracle/reference.h"
 #include "sim/machine.h"
 #include "sim/scenario_io.h"
+#include "tests/fixtures/sim_test_util.h"
 
 namespace crashdiff {
 namespace {
 
 std::vector<pb::Scenario> CorpusSeeds() {
-  std::vector<std::filesystem::path> files;
-  const std::filesystem::path root = std::filesystem::path(CRASHDIFF_SOURCE_DIR) / "corpus" / "seeds";
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file()) files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<pb::Scenario> out;
-  for (const auto& path : files) {
-    LoadResult loaded = LoadScenarioFile(path.string());
-    if (loaded.scenario.has_value()) out.push_back(std::move(*loaded.scenario));
-  }
-  return out;
+  return testing::LoadCorpusScenarios({"corpus/seeds"});
 }
 
 // Everything a run reports, as text (a difference shows where).

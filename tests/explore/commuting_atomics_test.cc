@@ -58,15 +58,8 @@ class UpdateProgram : public Program {
 const char* TargetFor(Kind kind) {
   static const bool registered = [] {
     static const auto spec = [](const char* name, Kind kind) {
-      TargetSpec s;
-      s.name = name;
-      s.family = pb::PPC;
-      s.platforms = {pb::POWER9_DOORBELL_XIVE};
-      s.models = "test program";
-      s.summary = "test program";
-      s.test_only = true;
-      s.make = [kind](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<UpdateProgram>(m, kind); };
-      return s;
+      return testing::TestProgramSpec(
+          name, [kind](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<UpdateProgram>(m, kind); });
     };
     static const TargetSpec add = spec("test-atomic-add", Kind::kAtomicAdd);
     static const TargetSpec fetch = spec("test-fetch-add", Kind::kFetchAdd);

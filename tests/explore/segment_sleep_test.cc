@@ -52,15 +52,9 @@ class SegmentProgram : public Program {
 const char* SegmentTarget(bool shared) {
   static const bool registered = [] {
     static const auto spec = [](const char* name, bool shared) {
-      TargetSpec s;
-      s.name = name;
-      s.family = pb::PPC;
-      s.platforms = {pb::POWER9_DOORBELL_XIVE};
-      s.models = "test program";
-      s.summary = "test program";
-      s.test_only = true;
-      s.make = [shared](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<SegmentProgram>(m, shared); };
-      return s;
+      return testing::TestProgramSpec(name, [shared](Machine& m) -> std::unique_ptr<Program> {
+        return std::make_unique<SegmentProgram>(m, shared);
+      });
     };
     static const TargetSpec conflicting = spec("test-segment-conflicting", true);
     static const TargetSpec independent = spec("test-segment-independent", false);

@@ -18,25 +18,13 @@
 #include "oracle/reference.h"
 #include "sim/machine.h"
 #include "sim/scenario_io.h"
+#include "tests/fixtures/sim_test_util.h"
 
 namespace crashdiff {
 namespace {
 
 std::vector<pb::Scenario> Corpus() {
-  std::vector<std::filesystem::path> files;
-  for (const char* dir : {"corpus/seeds", "corpus/findings"}) {
-    const std::filesystem::path root = std::filesystem::path(CRASHDIFF_SOURCE_DIR) / dir;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-      if (entry.is_regular_file() && entry.path().extension() == ".textproto") files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<pb::Scenario> out;
-  for (const auto& path : files) {
-    LoadResult loaded = LoadScenarioFile(path.string());
-    if (loaded.scenario.has_value()) out.push_back(std::move(*loaded.scenario));
-  }
-  return out;
+  return testing::LoadCorpusScenarios({"corpus/seeds", "corpus/findings"});
 }
 
 TEST(StepCache, PendingMaskFollowsEveryLatchChange) {

@@ -156,15 +156,5 @@ TEST(PpcIdleCoreLevel, P8FastSleepStopsTheCoresDecrementers) {
   }
 }
 
-// The seeds.
-TEST(PpcIdleCoreLevel, Seeds) {
-  for (const char* f : {"p9_stop11_beside_running_sibling_no_loss", "p8_fastsleep_core_dec_stop"}) {
-    LoadResult l = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/seeds/ppc/" + f + ".textproto");
-    ASSERT_TRUE(l.errors.empty()) << f << ": " << l.errors.front();
-    const RunResult r = RunOn("ppc-sreset-dump", *l.scenario);
-    EXPECT_TRUE(r.handed_over) << f;
-  }
-}
-
 }  // namespace
 }  // namespace crashdiff

@@ -200,9 +200,10 @@ TEST(PpcIdlePower8, SubcoresValidationAndFix) {
                   .empty());
 }
 
-// The seeds.
+// The idle seeds (POWER8 and POWER9 core levels, DEC_STOP) run to a hand-over.
 TEST(PpcIdlePower8, Seeds) {
-  for (const char* f : {"p8_winkle_whole_core_split_crash", "p9_dec_stop_offline_dec_online_again"}) {
+  for (const char* f : {"p8_winkle_whole_core_split_crash", "p9_dec_stop_offline_dec_online_again",
+                        "p9_stop11_beside_running_sibling_no_loss", "p8_fastsleep_core_dec_stop"}) {
     LoadResult l = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/seeds/ppc/" + f + ".textproto");
     ASSERT_TRUE(l.errors.empty()) << f << ": " << l.errors.front();
     const RunResult r = RunOn("ppc-sreset-dump", *l.scenario);
