@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "tests/fixtures/sim_test_util.h"
@@ -26,6 +27,9 @@ RunResult HandedOverAt50(uint32_t cpus, std::vector<BookEntry> more) {
     r.book.push_back(b);
     if (b.kind == BookKind::kPanic) r.cpus[b.cpu].entered_panic = true;
   }
+  // The book is in execution order: cpu0's panic goes before the first later entry.
+  const auto later = std::find_if(r.book.begin() + 1, r.book.end(), [](const BookEntry& b) { return b.step > 10; });
+  std::rotate(r.book.begin(), r.book.begin() + 1, later);
   return r;
 }
 
@@ -43,8 +47,8 @@ TEST(Roles, APanicAfterTheHandOverMakesNoLoser) {
 
 TEST(Roles, ANeverStartedThreadTheCrashTimeHotplugStartsTakesTheRoleItEndsIn) {
   const pb::Scenario s = ScenarioFromText(
-      "machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 never_started: 1 "
-      "never_started: 2 never_started: 3 }");
+      "machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 "
+      "never_started: 1 never_started: 2 never_started: 3 }");
   const RunResult r = HandedOverAt50(4, {BookEntry{.kind = BookKind::kOnline, .cpu = 1, .by = 0, .step = 20},
                                          BookEntry{.kind = BookKind::kOffline, .cpu = 1, .by = 1, .step = 25},
                                          BookEntry{.kind = BookKind::kOnline, .cpu = 2, .by = 0, .step = 20},
