@@ -17,16 +17,20 @@ uint32_t FirstBooked(const RunResult& result, BookKind kind) {
   return kNoCpu;
 }
 
-// It entered the crash path before the hand-over (a panic after it belongs to no round of this crash). Hand-built
-// results without a book fall back on the per-CPU flag.
-bool PanickedBeforeHandover(const RunResult& result, uint32_t cpu) {
-  if (result.book.empty()) return result.cpus[cpu].entered_panic;
+// Per CPU: it entered the crash path before the hand-over (a panic after it belongs to no round of this crash).
+// Hand-built results without a book fall back on the per-CPU flag. One pass over the book: roles run per execution.
+std::vector<bool> PanickedBeforeHandover(const RunResult& result) {
+  std::vector<bool> out(result.cpus.size(), false);
+  if (result.book.empty()) {
+    for (size_t c = 0; c < out.size(); ++c) out[c] = result.cpus[c].entered_panic;
+    return out;
+  }
   for (const BookEntry& b : result.book) {
-    if (b.kind == BookKind::kPanic && b.cpu == cpu && (!result.handed_over || b.step <= result.handover_step)) {
-      return true;
+    if (b.kind == BookKind::kPanic && b.cpu < out.size() && (!result.handed_over || b.step <= result.handover_step)) {
+      out[b.cpu] = true;
     }
   }
-  return false;
+  return out;
 }
 
 }  // namespace
@@ -73,13 +77,14 @@ std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result,
                           const std::vector<HotplugFacts>& hotplug) {
   const uint32_t initiator = InitiatorOf(result);
   std::vector<Role> roles(result.cpus.size(), Role::kOnlineTarget);
+  const std::vector<bool> panicked = PanickedBeforeHandover(result);
   for (uint32_t c = 0; c < roles.size(); ++c) {
     if (c == initiator) {
       roles[c] = Role::kInitiator;
     } else if (NeverStarted(scenario, c) &&
                (c >= hotplug.size() ||
                 (hotplug[c].before_start == HotplugFacts::Last::kNone && !hotplug[c].offline_during_crash)) &&
-               !PanickedBeforeHandover(result, c)) {
+               !panicked[c]) {
       // Still held by firmware when the crash started (a powerpc cpu_up may have started it before: then it is an
       // online or offline target like any other; started and taken offline while the crash runs, it is an offline
       // target like any CPU a cpu_down takes during the crash; started and then calling panic before the hand-over, a
@@ -89,7 +94,7 @@ std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result,
       // An offline thread woken by a system reset enters crash_kexec through the reset path (DOMAIN §2.9 N2):
       // it is still an offline target, which keeps roles comparable across wake mechanisms.
       roles[c] = Role::kOfflineTarget;
-    } else if (PanickedBeforeHandover(result, c)) {
+    } else if (panicked[c]) {
       roles[c] = Role::kLoser;
     }
   }
