@@ -383,18 +383,23 @@ bool VisitedSet::Insert(uint64_t slot) {
   return false;
 }
 
-bool VisitedSet::Visit(uint64_t fp, uint32_t remaining) {
-  const uint64_t budget = std::min<uint64_t>(remaining, (1u << kBudgetBits) - 2) + 1;  // never 0 (empty)
-  const uint64_t key = fp & ~((uint64_t{1} << kBudgetBits) - 1);
+const uint64_t* VisitedSet::Find(uint64_t key) const {
   const uint64_t home = Home(key);
   for (int i = 0; i < kProbe; ++i) {
-    uint64_t& s = slots_[(home + i) & mask_];
-    if (s == 0) break;
-    if ((s & ~((uint64_t{1} << kBudgetBits) - 1)) == key) {
-      if ((s & ((uint64_t{1} << kBudgetBits) - 1)) >= budget) return true;
-      s = key | budget;
-      return false;
-    }
+    const uint64_t& s = slots_[(home + i) & mask_];
+    if (s == 0) return nullptr;
+    if (KeyOf(s) == key) return &s;
+  }
+  return nullptr;
+}
+
+bool VisitedSet::Visit(uint64_t fp, uint32_t remaining) {
+  const uint64_t budget = BudgetOf(remaining);
+  const uint64_t key = KeyOf(fp);
+  if (const uint64_t* found = Find(key)) {
+    if ((*found & kBudgetMask) >= budget) return true;
+    slots_[found - slots_.data()] = key | budget;
+    return false;
   }
   ++inserted_;
   // The table starts small (it stays in cache) and doubles at half load up to the memory bound.
@@ -404,15 +409,8 @@ bool VisitedSet::Visit(uint64_t fp, uint32_t remaining) {
 }
 
 bool VisitedSet::Contains(uint64_t fp, uint32_t remaining) const {
-  const uint64_t budget = std::min<uint64_t>(remaining, (1u << kBudgetBits) - 2) + 1;
-  const uint64_t key = fp & ~((uint64_t{1} << kBudgetBits) - 1);
-  const uint64_t home = Home(key);
-  for (int i = 0; i < kProbe; ++i) {
-    const uint64_t s = slots_[(home + i) & mask_];
-    if (s == 0) return false;
-    if ((s & ~((uint64_t{1} << kBudgetBits) - 1)) == key) return (s & ((uint64_t{1} << kBudgetBits) - 1)) >= budget;
-  }
-  return false;
+  const uint64_t* found = Find(KeyOf(fp));
+  return found != nullptr && (*found & kBudgetMask) >= BudgetOf(remaining);
 }
 
 double VisitedSet::CollisionBound() const {

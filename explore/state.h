@@ -5,6 +5,7 @@
 // entry it made: kind, label, detail, value; and the model time whenever its code read the clock).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -118,6 +119,12 @@ class VisitedSet {
   void Resize(uint64_t slots);
   uint64_t Home(uint64_t key) const;
   bool Insert(uint64_t slot);
+  static constexpr uint64_t kBudgetMask = (uint64_t{1} << kBudgetBits) - 1;
+  // The stored budget of fp's key and a remaining preemption count as a budget (never 0: 0 marks an empty slot).
+  static uint64_t KeyOf(uint64_t fp) { return fp & ~kBudgetMask; }
+  static uint64_t BudgetOf(uint32_t remaining) { return std::min<uint64_t>(remaining, kBudgetMask - 1) + 1; }
+  // The slot holding key within its probe window, or nullptr (an empty slot or the window's end first).
+  const uint64_t* Find(uint64_t key) const;
   std::vector<uint64_t> slots_;  // 0: empty
   uint64_t mask_ = 0;
   uint64_t max_slots_ = 0;

@@ -26,14 +26,11 @@ void Cpu::LeaveFirmware(Source vector) {
   in_firmware_ = false;
   code_region_ = Region::kOldKernelText;  // the handler the vector leads to is kernel code
   Changed();
-  constexpr TraceTags kLeaveTags{.mark = TraceMark::kLeaveFirmware};
-  if (vector == Source::kMce) {
-    machine_->Record(id_, TraceKind::kEvent, "MCE", "machine check: leaves firmware for the OS's 0x200 vector", 0,
-                     kLeaveTags);
-  } else {
-    machine_->Record(id_, TraceKind::kEvent, "SYSTEM_RESET", "system reset: leaves firmware for the reset vector", 0,
-                     kLeaveTags);
-  }
+  const bool mce = vector == Source::kMce;
+  machine_->Record(id_, TraceKind::kEvent, mce ? "MCE" : "SYSTEM_RESET",
+                   mce ? "machine check: leaves firmware for the OS's 0x200 vector"
+                       : "system reset: leaves firmware for the reset vector",
+                   0, TraceTags{.mark = TraceMark::kLeaveFirmware});
   // From here the thread executes old-kernel code (the vector, then its handler), whatever its firmware park said:
   // the oracle must see it running, not parked, until the handler parks it or it returns to firmware.
   set_location(Location::kRunOld);

@@ -635,8 +635,12 @@ void Machine::IndexEvents() {
 }
 
 // Moves every event of q with key + base <= limit to due_.
+bool Machine::FrontDue(const EventQueue& q, uint64_t limit, uint64_t base) {
+  return q.cursor < q.order.size() && q.order[q.cursor].first + base <= limit;
+}
+
 void Machine::TakeDue(EventQueue& q, uint64_t limit, uint64_t base) {
-  while (q.cursor < q.order.size() && q.order[q.cursor].first + base <= limit) {
+  while (FrontDue(q, limit, base)) {
     due_.push_back(q.order[q.cursor++].second);
   }
 }
@@ -679,12 +683,9 @@ uint64_t Machine::NextTimePoint() {
 }
 
 void Machine::FireDueEvents() {
-  // Nothing due is the common case at every step: the queues' fronts, tested before any is walked (TakeDue's test).
-  const auto front_due = [](const EventQueue& q, uint64_t limit, uint64_t base) {
-    return q.cursor < q.order.size() && q.order[q.cursor].first + base <= limit;
-  };
-  if (!front_due(by_step_, step_, 0) && !front_due(by_time_, now_, 0) &&
-      !(result_.handed_over && front_due(after_handover_, now_, result_.handover_time_ns))) {
+  // Nothing due is the common case at every step: the queues' fronts, tested before any is walked.
+  if (!FrontDue(by_step_, step_, 0) && !FrontDue(by_time_, now_, 0) &&
+      !(result_.handed_over && FrontDue(after_handover_, now_, result_.handover_time_ns))) {
     return;
   }
   due_.clear();

@@ -265,6 +265,7 @@ class Machine {
   void ApplyHardware(const pb::Event& event);
   std::vector<uint32_t> EventCpus(const pb::Event& event) const;
   void IndexEvents();
+  static bool FrontDue(const EventQueue& q, uint64_t limit, uint64_t base);  // its next event is due
   void TakeDue(EventQueue& q, uint64_t limit, uint64_t base);
   void MarkDirty(uint32_t cpu) {
     if (dirty_flag_[cpu]) return;
