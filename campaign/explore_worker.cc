@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <tuple>
 #include <set>
 #include <thread>
 #include <vector>
@@ -30,16 +32,41 @@ std::set<std::string> ReadExplored(const fs::path& list) {
   return out;
 }
 
-// Corpus units not explored yet, in name order (libFuzzer names them by content hash: a stable order).
-std::vector<fs::path> NewUnits(const fs::path& corpus, const std::set<std::string>& explored) {
-  std::vector<fs::path> out;
+// A unit the worker has not explored yet. Seeds are listed as "seeds/NAME" (libFuzzer names corpus units by content
+// hash, so the two never collide), corpus units by their bare name, as explored.txt always had them.
+struct Unit {
+  std::string key;
+  fs::path path;
+  bool seed = false;
+  std::optional<pb::Scenario> scenario;  // nullopt: unreadable, listed without a search
+  uint64_t cost = 0;                     // CPUs x (events + 1): a search's size grows with both
+};
+
+void ListNew(const fs::path& dir, bool seed, const std::set<std::string>& explored, std::vector<Unit>& out) {
   std::error_code ec;
-  for (fs::directory_iterator it(corpus, ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.empty() || name[0] == '.' || explored.count(name) != 0) continue;
-    if (it->is_regular_file(ec)) out.push_back(it->path());
+    const std::string key = seed ? "seeds/" + name : name;
+    if (name.empty() || name[0] == '.' || explored.count(key) != 0 || !it->is_regular_file(ec)) continue;
+    Unit u{key, it->path(), seed, fuzz::ParseInputFile(it->path()), 0};
+    if (u.scenario) {
+      const pb::Machine& m = u.scenario->machine();
+      u.cost = uint64_t{m.cores()} * m.threads_per_core() * (uint64_t{static_cast<uint32_t>(u.scenario->events_size())} + 1);
+    }
+    out.push_back(std::move(u));
   }
-  std::sort(out.begin(), out.end());
+}
+
+// Units not explored yet: the seeds first (hand-written scenarios, each a mechanism someone meant to test), then the
+// fuzzers' units, each group cheapest first (ties by name: a stable order), so that one large machine does not hold
+// up the many small ones that a bounded search covers in milliseconds.
+std::vector<Unit> NewUnits(const ExploreWorkerOptions& o, const std::set<std::string>& explored) {
+  std::vector<Unit> out;
+  if (!o.seeds.empty()) ListNew(o.seeds, true, explored, out);
+  ListNew(o.corpus, false, explored, out);
+  std::sort(out.begin(), out.end(), [](const Unit& a, const Unit& b) {
+    return std::tie(b.seed, a.cost, a.key) < std::tie(a.seed, b.cost, b.key);
+  });
   return out;
 }
 
@@ -49,13 +76,13 @@ class Worker {
       : o_(o), explored_(ReadExplored(o.explored)), deadline_(deadline) {}
 
   // Explores one unit on each of its targets and lists it as explored.
-  void Explore(const fs::path& unit) {
-    const auto scenario = fuzz::ParseInputFile(unit);
+  void Explore(const Unit& unit) {
+    const auto& scenario = unit.scenario;
     if (scenario && (o_.family == pb::FAMILY_UNSPECIFIED || scenario->machine().family() == o_.family)) {
       ++stats_.units;
-      for (const TargetSpec* t : TargetsFor(*scenario, o_.target)) Search(unit, *scenario, t->name);
+      for (const TargetSpec* t : TargetsFor(*scenario, o_.target)) Search(unit.path, *scenario, t->name);
     }
-    MarkExplored(unit.filename().string());
+    MarkExplored(unit.key);
   }
 
   const std::set<std::string>& explored() const { return explored_; }
@@ -69,6 +96,7 @@ class Worker {
     ExploreOptions eo;
     eo.target = std::string(target);
     eo.preemptions = o_.preemptions;
+    eo.preempt_first = true;  // a bounded search should try early preemptions first (docs/EXPLORE.md, hybrid)
     eo.properties = PropertiesNotShown(scenario, eo.target);
     eo.deadline = deadline_;
     uint64_t budget = o_.schedules;
@@ -144,8 +172,8 @@ ExploreWorkerStats RunExploreWorker(const ExploreWorkerOptions& options, const v
   Worker worker(options, deadline);
   const auto out_of_time = [&] { return stop != 0 || (options.seconds > 0 && Clock::now() >= deadline); };
   while (!out_of_time()) {
-    const std::vector<fs::path> units = NewUnits(options.corpus, worker.explored());
-    for (const fs::path& unit : units) {
+    const std::vector<Unit> units = NewUnits(options, worker.explored());
+    for (const Unit& unit : units) {
       if (out_of_time()) break;
       worker.Explore(unit);
     }

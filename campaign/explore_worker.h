@@ -1,10 +1,11 @@
 // The hybrid mode of a campaign (`crashdiff fuzz --explore N`): besides the fuzzing workers, one worker explores the
-// interleavings of every scenario the fuzzers keep. Fuzzing finds scenario shapes but runs each under one schedule;
-// this worker spends a bounded systematic search (explore/explorer.h: at most N schedules per scenario and target,
-// one preemption) on each new corpus unit, for the properties the unit's own run does not already violate on that
-// target, and records each counterexample's divergences as findings, as the
-// harness records its own (diff/finding.h RecordFinding: one file per signature, written atomically, the first
-// finder's kept). Units explored are listed in a file, so a resumed campaign does not explore them again.
+// interleavings of the campaign's seeds and of every scenario the fuzzers keep. Fuzzing finds scenario shapes but
+// runs each under one schedule; this worker spends a bounded systematic search (explore/explorer.h: at most N
+// schedules per scenario and target, one preemption, early preemptions first) on each seed and new corpus unit,
+// cheapest first, for the properties the unit's own run does not already violate on that target, and records each
+// counterexample's divergences as findings, as the harness records its own (diff/finding.h RecordFinding: one file
+// per signature, written atomically, the first finder's kept). Units explored are listed in a file, so a resumed
+// campaign does not explore them again.
 #pragma once
 
 #include <csignal>
@@ -18,6 +19,7 @@ namespace crashdiff::campaign {
 
 struct ExploreWorkerOptions {
   std::filesystem::path corpus;                // the campaign's corpus directory, watched for new units
+  std::filesystem::path seeds;                 // the campaign's seeds (optional), explored before the corpus
   std::filesystem::path findings;              // where counterexamples' divergences are recorded
   std::filesystem::path explored;              // the list of units explored so far (one file name a line)
   pb::Family family = pb::FAMILY_UNSPECIFIED;  // units of other families are skipped

@@ -68,10 +68,12 @@ const std::vector<Command>& Commands() {
        TriageCommand},
       {"explore", "explore FILE --target T [--preemptions K|none] [--dpor] [--max-steps N] [--property PRn] [--json]",
        kExploreHelp, ExploreCommand},
-      {"explore-worker", "explore-worker --corpus DIR --findings DIR --explored FILE [--schedules N] [--time S]",
+      {"explore-worker",
+       "explore-worker --corpus DIR [--seeds DIR] --findings DIR --explored FILE [--schedules N] [--time S]",
        "The explore worker of a hybrid campaign ('crashdiff fuzz --explore N' starts it): explores up to N\n"
-       "schedules (default 200, one preemption; --preemptions K) of every unit in the corpus DIR not listed in\n"
-       "FILE on each target (--family F, --target T restrict it), records each counterexample's divergences in the\n"
+       "schedules (default 200, one preemption, early preemptions first; --preemptions K) of every unit in the\n"
+       "seeds DIR, then the corpus DIR, not listed in FILE (each cheapest first: CPUs x events) on each target\n"
+       "(--family F, --target T restrict it), records each counterexample's divergences in the\n"
        "findings DIR, and lists the unit in FILE. --time S: keep watching the corpus for S seconds (default: one\n"
        "pass). --deterministic: findings without the wall-clock line.",
        ExploreWorkerCommand},

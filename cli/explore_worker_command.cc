@@ -1,5 +1,5 @@
-// crashdiff explore-worker --corpus DIR --findings DIR --explored FILE [--schedules N] [--preemptions K] [--time S]
-// [--family F] [--target T] [--deterministic]: the explore worker of a hybrid campaign (campaign/explore_worker.h),
+// crashdiff explore-worker --corpus DIR [--seeds DIR] --findings DIR --explored FILE [--schedules N] [--preemptions K]
+// [--time S] [--family F] [--target T] [--deterministic]: the explore worker of a hybrid campaign (campaign/explore_worker.h),
 // started by `crashdiff fuzz --explore N`. SIGINT and SIGTERM end it after the search under way.
 #include <csignal>
 #include <cstdio>
@@ -14,8 +14,8 @@ namespace crashdiff::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: crashdiff explore-worker --corpus DIR --findings DIR --explored FILE [--schedules N] [--preemptions K]\n"
-    "                               [--time S] [--family ppc|x86|arm64] [--target T] [--deterministic]\n";
+    "usage: crashdiff explore-worker --corpus DIR [--seeds DIR] --findings DIR --explored FILE [--schedules N]\n"
+    "                               [--preemptions K] [--time S] [--family ppc|x86|arm64] [--target T] [--deterministic]\n";
 
 volatile sig_atomic_t stop = 0;
 void OnStop(int) {
@@ -31,7 +31,7 @@ int Usage(const std::string& why) {
 
 int ExploreWorkerCommand(const Args& args) {
   ArgReader r(
-      args, {"--corpus", "--findings", "--explored", "--schedules", "--preemptions", "--time", "--family", "--target"},
+      args, {"--corpus", "--seeds", "--findings", "--explored", "--schedules", "--preemptions", "--time", "--family", "--target"},
       {"--deterministic"});
   if (!r.ok()) return Usage(r.error());
   if (!r.positionals().empty()) return Usage("unexpected argument " + r.positionals().front());
@@ -42,6 +42,7 @@ int ExploreWorkerCommand(const Args& args) {
   o.corpus = *r.Value("--corpus");
   o.findings = *r.Value("--findings");
   o.explored = *r.Value("--explored");
+  o.seeds = r.Value("--seeds").value_or("");
   uint64_t preemptions = o.preemptions;
   for (std::string e : {ParseNumberOption(r, "--schedules", uint64_t{1}, uint64_t{100'000'000}, o.schedules),
                         ParseNumberOption(r, "--preemptions", uint64_t{0}, uint64_t{10}, preemptions),
