@@ -321,6 +321,8 @@ class Machine {
   std::vector<uint32_t> forced_;  // scratch: the one choice of a step whose buffer is overdue
   std::vector<uint8_t> runnable_flag_;
   std::vector<uint8_t> dirty_flag_;
+  enum : uint8_t { kInitiallyOnline, kInitiallyOffline, kNeverStarted };
+  std::vector<uint8_t> initial_;  // by CPU: the scenario's offline and never_started lists
   std::vector<uint32_t> dirty_, dirty_work_;
   std::vector<uint32_t> epoch_;                    // per CPU: evaluations so far
   std::vector<std::vector<Waiter>> var_waiters_;   // by Var id
