@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <fstream>
 #include <optional>
-#include <tuple>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "diff/differential.h"
@@ -51,7 +51,8 @@ void ListNew(const fs::path& dir, bool seed, const std::set<std::string>& explor
     Unit u{key, it->path(), seed, fuzz::ParseInputFile(it->path()), 0};
     if (u.scenario) {
       const pb::Machine& m = u.scenario->machine();
-      u.cost = uint64_t{m.cores()} * m.threads_per_core() * (uint64_t{static_cast<uint32_t>(u.scenario->events_size())} + 1);
+      u.cost =
+          uint64_t{m.cores()} * m.threads_per_core() * (uint64_t{static_cast<uint32_t>(u.scenario->events_size())} + 1);
     }
     out.push_back(std::move(u));
   }

@@ -1,6 +1,7 @@
 // crashdiff explore-worker --corpus DIR [--seeds DIR] --findings DIR --explored FILE [--schedules N] [--preemptions K]
-// [--time S] [--family F] [--target T] [--deterministic]: the explore worker of a hybrid campaign (campaign/explore_worker.h),
-// started by `crashdiff fuzz --explore N`. SIGINT and SIGTERM end it after the search under way.
+// [--time S] [--family F] [--target T] [--deterministic]: the explore worker of a hybrid campaign
+// (campaign/explore_worker.h), started by `crashdiff fuzz --explore N`. SIGINT and SIGTERM end it after the search
+// under way.
 #include <csignal>
 #include <cstdio>
 
@@ -15,7 +16,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: crashdiff explore-worker --corpus DIR [--seeds DIR] --findings DIR --explored FILE [--schedules N]\n"
-    "                               [--preemptions K] [--time S] [--family ppc|x86|arm64] [--target T] [--deterministic]\n";
+    "                               [--preemptions K] [--time S] [--family ppc|x86|arm64] [--target T] "
+    "[--deterministic]\n";
 
 volatile sig_atomic_t stop = 0;
 void OnStop(int) {
@@ -30,9 +32,10 @@ int Usage(const std::string& why) {
 }  // namespace
 
 int ExploreWorkerCommand(const Args& args) {
-  ArgReader r(
-      args, {"--corpus", "--seeds", "--findings", "--explored", "--schedules", "--preemptions", "--time", "--family", "--target"},
-      {"--deterministic"});
+  ArgReader r(args,
+              {"--corpus", "--seeds", "--findings", "--explored", "--schedules", "--preemptions", "--time", "--family",
+               "--target"},
+              {"--deterministic"});
   if (!r.ok()) return Usage(r.error());
   if (!r.positionals().empty()) return Usage("unexpected argument " + r.positionals().front());
   campaign::ExploreWorkerOptions o;

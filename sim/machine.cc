@@ -103,12 +103,12 @@ void Machine::Reset(const pb::Scenario& scenario, RunOptions options) {
   std::vector<std::vector<Frame>> frames = std::move(frame_stock_);
   if (frames.size() < cpus_.size()) frames.resize(cpus_.size());
   for (size_t i = 0; i < cpus_.size(); ++i) frames[i] = std::move(cpus_[i].frames());
-  Spare spare{std::move(cpus_),         std::move(vars_),          std::move(events_),
-              std::move(label_events_), std::move(due_),           std::move(runnable_),
-              std::move(forced_),       std::move(dirty_),         std::move(dirty_work_),
-              std::move(epoch_),        std::move(runnable_flag_), std::move(dirty_flag_),
-              std::move(initial_),      std::move(var_waiters_),  std::move(cpu_watchers_),  std::move(scratch_entry_.detail),
-              std::move(frames),        std::move(read_log_.vars), std::move(read_log_.cpus)};
+  Spare spare{
+      std::move(cpus_),       std::move(vars_),          std::move(events_),        std::move(label_events_),
+      std::move(due_),        std::move(runnable_),      std::move(forced_),        std::move(dirty_),
+      std::move(dirty_work_), std::move(epoch_),         std::move(runnable_flag_), std::move(dirty_flag_),
+      std::move(initial_),    std::move(var_waiters_),   std::move(cpu_watchers_),  std::move(scratch_entry_.detail),
+      std::move(frames),      std::move(read_log_.vars), std::move(read_log_.cpus)};
   this->~Machine();
   new (this) Machine(&scenario, options, std::move(spare));
 }

@@ -109,9 +109,10 @@ TEST(ExploreWorkerSpawn, StartsThisBinarysExploreWorkerOnTheCampaignsDirectories
   o.explore = 300;
   o.family = "ppc";
   const WorkerSpawn spawn = ExploreWorkerSpawn(o, CampaignWorker{2, 0, "/w/logs/explore-worker.log"}, 60);
-  EXPECT_EQ(spawn.argv, (std::vector<std::string>{"/b/crashdiff", "explore-worker", "--corpus", "/w/corpus",
-                                                  "--seeds", "/w/seeds", "--findings", "/w/findings", "--explored", "/w/explored.txt",
-                                                  "--schedules", "300", "--time", "60", "--family", "ppc"}));
+  EXPECT_EQ(spawn.argv,
+            (std::vector<std::string>{"/b/crashdiff", "explore-worker", "--corpus", "/w/corpus", "--seeds", "/w/seeds",
+                                      "--findings", "/w/findings", "--explored", "/w/explored.txt", "--schedules",
+                                      "300", "--time", "60", "--family", "ppc"}));
   EXPECT_EQ(spawn.log, "/w/logs/explore-worker.log");
 }
 
