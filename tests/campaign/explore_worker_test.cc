@@ -102,6 +102,22 @@ TEST_F(ExploreWorkerTest, SkipsUnitsOfOtherFamiliesAndUnreadableOnes) {
   EXPECT_EQ(lines, 2);  // both listed: neither is looked at again
 }
 
+TEST_F(ExploreWorkerTest, ExploresSeedsFirstThenCheapestUnitsFirst) {
+  pb::Scenario big = Unscheduled();
+  big.mutable_machine()->set_cores(4);
+  std::ofstream(dir_ / "corpus" / "unit-0-big", std::ios::binary) << big.SerializeAsString();
+  fs::create_directories(dir_ / "seeds");
+  std::ofstream(dir_ / "seeds" / "z-seed", std::ios::binary) << big.SerializeAsString();
+  options_.seeds = dir_ / "seeds";
+  options_.schedules = 1;
+  const volatile sig_atomic_t stop = 0;
+  RunExploreWorker(options_, stop);
+  std::ifstream list(options_.explored);
+  std::vector<std::string> order;
+  for (std::string line; std::getline(list, line);) order.push_back(line);
+  EXPECT_EQ(order, (std::vector<std::string>{"seeds/z-seed", "unit-a", "unit-0-big"}));
+}
+
 TEST(ExploreWorkerSpawn, StartsThisBinarysExploreWorkerOnTheCampaignsDirectories) {
   FuzzOptions o;
   o.out = "/w";
