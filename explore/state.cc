@@ -57,11 +57,12 @@ uint64_t HashCpu(const Cpu& c, uint64_t history) {
   h = HashHw(h, c.hw());
   // powerpc idle registers: the LPCR (a stop's wake enables), its stop-api image, the decrementer's expiry.
   h = Mix(Mix(Mix(h, c.lpcr()), c.slw_lpcr()), c.dec_expiry());
-  // Its store buffer: what other CPUs will see, in commit order (a hardware store by its label and what).
+  // Its store buffer: what other CPUs will see, in program order (a hardware store by its label and what), and each
+  // store's write-barrier epoch relative to the CPU's (which stores may overtake which, now and against later ones).
   h = Mix(h, c.store_buffer().size());
   for (const BufferedStore& s : c.store_buffer()) {
     h = Mix(Mix(h, s.var != nullptr ? s.var->id : HashText(s.what)), static_cast<uint64_t>(s.value));
-    h = Mix(h, HashLabel(s.label));
+    h = Mix(Mix(h, HashLabel(s.label)), c.store_epoch() - s.epoch);
   }
   h = Mix(h, c.frames().size());
   for (const Frame& f : c.frames()) {
