@@ -225,6 +225,12 @@ void StateTracker::OnEntry(const TraceEntry& e) {
   if (e.cpu >= history_.size()) return;
   Touch(e.cpu);
   step_time_ = e.time_ns;
+  // A buffer's commit is not a step of the CPU's code: nothing it observes (its coroutine does not run, and no step
+  // operation returns anything then). What the commit changed is in the state itself: the variable's value, the
+  // buffer's contents (the CPU's term), latches a hardware store set, monitors fired and wakes booked (the CPUs they
+  // touch). So when the CPU's stores became visible, and in which order, stays out of its history, and commit orders
+  // that reach the same memory and buffers meet (docs/EXPLORE.md, "Store->store reordering").
+  if (e.tags.mark == TraceMark::kCommit) return;
   uint64_t& h = history_[e.cpu];
   // (How a memory entry touched its word is part of what the CPU did: a bit set and a bit clear show different
   // operands anyway, a one-bit read shows the bit alone.)
