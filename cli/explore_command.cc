@@ -107,9 +107,10 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
     std::printf("state hashing: off\n");
   }
   if (res.commits_enumerated) {
-    std::printf("store buffers: each store a buffer may commit is a choice; %llu commits of a store other than the "
-                "oldest explored\n",
-                static_cast<unsigned long long>(res.named_commits));
+    std::printf(
+        "store buffers: each store a buffer may commit is a choice; %llu commits of a store other than the "
+        "oldest explored\n",
+        static_cast<unsigned long long>(res.named_commits));
   }
   if (res.runs_past_max_steps > 0) {
     std::printf("%llu runs went past %llu steps: their later steps ran the lowest-numbered runnable CPU, unexplored\n",
@@ -326,8 +327,9 @@ int ExploreCommand(const Args& args) {
   }
   if (r.Value("--pct")) return PctCampaign(r, *loaded.scenario, o, file);
   if (o.dpor && !o.oldest_commit_only && ReordersStores(loaded.scenario->machine())) {
-    return Usage("--dpor does not enumerate store->store reordering (powerpc / arm64 store buffers): add "
-                 "--oldest-commit-only, or drop --dpor");
+    return Usage(
+        "--dpor does not enumerate store->store reordering (powerpc / arm64 store buffers): add "
+        "--oldest-commit-only, or drop --dpor");
   }
   const ExploreResult res = Explore(*loaded.scenario, o);
   std::string out;

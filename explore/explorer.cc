@@ -1072,8 +1072,7 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
     PathPicker picker(
         path, steps, fine, options, result,
         StateContext{nullptr, hashing ? &history : nullptr, &facts, visited.get(), options.verify_fingerprints},
-        NumAgents(scenario.machine()), static_cast<uint64_t>(first_new),
-        result.commits_enumerated ? &names : nullptr);
+        NumAgents(scenario.machine()), static_cast<uint64_t>(first_new), result.commits_enumerated ? &names : nullptr);
     RunOptions run;
     run.record_trace = false;
     run.observer = &steps;

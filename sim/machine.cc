@@ -906,7 +906,7 @@ RunResult Machine::Run(Program& program) {
                                                    : scheduler_->Pick(runnable, step_);
     assert(std::binary_search(choices.begin(), choices.end(), id));
     // The scenario's choices or the picker may name a store; an overdue buffer commits the oldest.
-    commit_request_ = overdue != kNoCpu              ? std::string_view()
+    commit_request_ = overdue != kNoCpu            ? std::string_view()
                       : options_.picker != nullptr ? options_.picker->Commit()
                                                    : scheduler_->commit_request();
     ExecuteScheduled(id);

@@ -29,8 +29,7 @@ using testing::ScenarioFromText;
 // initiator), and cpu1 books a second one when it observes the outcome (PR9, "runs a second crash shutdown").
 class MessagePassing : public Program {
  public:
-  MessagePassing(Machine& m, bool wmb)
-      : m_(m), wmb_(wmb), data_(m.NewVar("data", 0)), flag_(m.NewVar("flag", 0)) {}
+  MessagePassing(Machine& m, bool wmb) : m_(m), wmb_(wmb), data_(m.NewVar("data", 0)), flag_(m.NewVar("flag", 0)) {}
   Task<> Start(Cpu& cpu) override {
     if (cpu.id() == 0) {
       m_.RecordShutdown(0);
@@ -87,9 +86,8 @@ std::string Target(const Arch& a, bool wmb) {
 }
 
 pb::Scenario Machine2(const Arch& a) {
-  return ScenarioFromText(std::string("machine { family: ") + pb::Family_Name(a.family) +
-                          " platform: " + pb::Platform_Name(a.platform) +
-                          " cores: 2 threads_per_core: 1 memory_model: ARCHITECTURE }");
+  return ScenarioFromText(std::string("machine { family: ") + pb::Family_Name(a.family) + " platform: " +
+                          pb::Platform_Name(a.platform) + " cores: 2 threads_per_core: 1 memory_model: ARCHITECTURE }");
 }
 
 ExploreResult Search(const Arch& a, bool wmb, bool oldest_only = false, bool reduction = true) {
