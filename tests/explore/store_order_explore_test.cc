@@ -200,7 +200,10 @@ class ThreeSteps : public Program {
   enum Kind { kDataThenFlag, kFlagThenData, kDataWmbFlag };
   ThreeSteps(Machine& m, Kind k) : kind_(k), data_(m.NewVar("data", 0)), flag_(m.NewVar("flag", 0)) {}
   Task<> Start(Cpu& cpu) override {
-    if (cpu.id() != 0) co_return;
+    if (cpu.id() != 0) {
+      co_await cpu.local("L", "private");  // something to run after cpu0's buffer drained
+      co_return;
+    }
     co_await cpu.write(kind_ == kFlagThenData ? flag_ : data_, 1, "W1");
     if (kind_ == kDataWmbFlag) {
       co_await cpu.write_barrier("W2");
@@ -250,6 +253,56 @@ TEST(StoreOrderExplore, TheFingerprintTellsBufferOrderAndEpochsApart) {
   EXPECT_EQ(in_order, FingerprintWithBothStoresBuffered(ThreeSteps::kDataThenFlag));
   EXPECT_NE(in_order, FingerprintWithBothStoresBuffered(ThreeSteps::kFlagThenData));
   EXPECT_NE(in_order, FingerprintWithBothStoresBuffered(ThreeSteps::kDataWmbFlag));
+}
+
+// A commit is not in its CPU's history: cpu0 buffers data then flag, its buffer commits them in either order (the
+// flag overtaking the data in one), and the two states then meet (same memory, empty buffer, same CPU steps).
+uint64_t FingerprintAfterCommits(bool flag_first) {
+  struct Stop {};
+  struct Drive : SchedulePicker {
+    const Machine* m = nullptr;
+    StateTracker* tracker = nullptr;
+    const FactsBuilder* facts = nullptr;
+    bool flag_first = false;
+    std::string_view commit;
+    uint64_t fp = 0;
+    uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step) override {
+      tracker->AtChoice(*m, kNoCpu);
+      commit = {};
+      if (step < 3) return 0;  // W1 data, W2, W3 flag: both buffered
+      if (step < 5) {
+        commit = (step == 3) == flag_first ? "flag" : "data";
+        return m->num_cpus();  // cpu0's buffer
+      }
+      EXPECT_EQ(runnable, std::vector<uint32_t>{1});
+      fp = FullFingerprint(*m, *tracker, facts->facts(), kNoCpu, {});
+      throw Stop{};
+    }
+    std::string_view Commit() const override { return commit; }
+  } drive;
+  const pb::Scenario s = Machine2(kPpc);
+  FactsBuilder facts(2);
+  StateTracker tracker(2, facts);
+  RunOptions run;
+  run.picker = &drive;
+  run.observer = &tracker;
+  Machine m(s, run);
+  drive.m = &m;
+  drive.tracker = &tracker;
+  drive.facts = &facts;
+  drive.flag_first = flag_first;
+  ThreeSteps program(m, ThreeSteps::kDataThenFlag);
+  try {
+    m.Run(program);
+  } catch (const Stop&) {
+  }
+  return drive.fp;
+}
+
+TEST(StoreOrderExplore, CommitOrdersThatReachTheSameStateMeet) {
+  const uint64_t in_order = FingerprintAfterCommits(false);
+  EXPECT_NE(in_order, 0u);
+  EXPECT_EQ(in_order, FingerprintAfterCommits(true));
 }
 
 }  // namespace
