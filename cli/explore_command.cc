@@ -1,6 +1,6 @@
 // crashdiff explore FILE --target T [--preemptions K|none] [--dpor] [--preempt-first] [--max-steps N]
 // [--property PRn]... [--max-schedules M] [--no-reduction] [--no-segment-sleep] [--no-state-hashing] [--memory MIB]
-// [--coarse-dependency] [--out FILE] [--json]:
+// [--coarse-dependency] [--oldest-commit-only] [--out FILE] [--json]:
 // every interleaving of one scenario on one target within a preemption bound, or without one under DPOR
 // (explore/explorer.h, docs/EXPLORE.md). Stops at the first schedule that violates a property searched for, writes
 // it as a reproducer with an explicit schedule that `crashdiff run` replays, and runs the differential on it;
@@ -17,6 +17,7 @@
 #include "explore/explorer.h"
 #include "explore/pct.h"
 #include "minimize/corpus_status.h"
+#include "sim/memory_model.h"
 #include "sim/scenario_io.h"
 #include "util/atomic_file.h"
 #include "util/json.h"
@@ -27,9 +28,9 @@ namespace {
 constexpr char kUsage[] =
     "usage: crashdiff explore FILE --target T [--preemptions K|none] [--max-steps N] [--property PRn]... "
     "[--max-schedules M] [--no-reduction] [--no-segment-sleep] [--no-state-hashing] [--memory MIB] [--preempt-first] "
-    "[--coarse-dependency] [--out FILE] [--json]\n"
+    "[--coarse-dependency] [--oldest-commit-only] [--out FILE] [--json]\n"
     "       crashdiff explore FILE --target T --dpor --preemptions none [--max-steps N] [--property PRn]... "
-    "[--no-reduction] [--coarse-dependency] [--out FILE] [--json]\n"
+    "[--no-reduction] [--coarse-dependency] [--oldest-commit-only] [--out FILE] [--json]\n"
     "       crashdiff explore FILE --target T --pct N [--depth d] [--horizon k] [--property PRn]... [--json]\n";
 
 int Usage(const std::string& why) {
@@ -57,7 +58,8 @@ std::string PreemptionsText(const ExploreOptions& o) {
 
 std::string Header(const ExploreOptions& o, const ExploreResult& res, const std::string& file) {
   std::string h = "# crashdiff explore " + file + " --target " + o.target + (o.dpor ? " --dpor" : "") +
-                  " --preemptions " + PreemptionsText(o) + " --max-steps " + std::to_string(o.max_steps);
+                  (o.oldest_commit_only ? " --oldest-commit-only" : "") + " --preemptions " + PreemptionsText(o) +
+                  " --max-steps " + std::to_string(o.max_steps);
   if (!o.properties.empty()) h += " --property " + PropertiesText(o.properties);
   h += "\n# counterexample after " + std::to_string(res.schedules) + " schedules:";
   for (const Violation& v : res.violations) h += " " + v.property + " " + v.what + ";";
@@ -103,6 +105,12 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
         res.collision_bound);
   } else {
     std::printf("state hashing: off\n");
+  }
+  if (res.commits_enumerated) {
+    std::printf(
+        "store buffers: each store a buffer may commit is a choice; %llu commits of a store other than the "
+        "oldest explored\n",
+        static_cast<unsigned long long>(res.named_commits));
   }
   if (res.runs_past_max_steps > 0) {
     std::printf("%llu runs went past %llu steps: their later steps ran the lowest-numbered runnable CPU, unexplored\n",
@@ -163,6 +171,8 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   j.Key("visited_memory_bytes").Uint(res.visited_memory_bytes);
   j.Key("collision_bound").String(std::to_string(res.collision_bound));
   j.Key("steps_executed").Uint(res.steps_executed);
+  j.Key("store_buffers").Bool(res.store_buffers).Key("commits_enumerated").Bool(res.commits_enumerated);
+  j.Key("named_commits").Uint(res.named_commits);
   j.Key("exhaustive").Bool(res.exhaustive).Key("found").Bool(res.found);
   j.Key("seconds").Uint(static_cast<uint64_t>(res.seconds * 1000)).Key("unit").String("ms");
   j.Key("verdict").String(GuaranteeText(o, res));
@@ -255,7 +265,9 @@ extern const std::string_view kExploreHelp =
     "first N steps (default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets\n"
     "pruning orders of independent steps (--no-reduction: off; --no-segment-sleep: only the non-preempting\n"
     "step sleeps, not whole segments across free switches) and state hashing cutting runs at explored states\n"
-    "(--no-state-hashing: off; --memory MIB bounds its table). --dpor --preemptions none: source-set DPOR instead,\n"
+    "(--no-state-hashing: off; --memory MIB bounds its table). With store buffers on powerpc / arm64 each store a\n"
+    "buffer may commit is a choice (store->store reordering; --oldest-commit-only: its oldest only, as before).\n"
+    "--dpor --preemptions none: source-set DPOR instead (with --oldest-commit-only on powerpc / arm64 buffers),\n"
     "every interleaving up to equivalence. Steps are independent when their footprints (variables, CPU states) do\n"
     "not conflict (--coarse-dependency: a coarser table, where waits, wakes and latches conflict with every step). "
     "--deepen: step bounds 16, 32, ... up to N, stopping\n"
@@ -274,7 +286,7 @@ int ExploreCommand(const Args& args) {
               {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out", "--memory",
                "--pct", "--depth", "--horizon"},
               {"--json", "--no-reduction", "--no-state-hashing", "--dpor", "--preempt-first", "--coarse-dependency",
-               "--deepen", "--no-segment-sleep"});
+               "--deepen", "--no-segment-sleep", "--oldest-commit-only"});
   // (--pct, --depth, --horizon: the PCT campaign)
   if (!r.ok()) return Usage(r.error());
   if (r.positionals().size() != 1) return Usage("expected one scenario file");
@@ -300,6 +312,7 @@ int ExploreCommand(const Args& args) {
   o.reduction = !r.Has("--no-reduction");
   o.segment_sleep = !r.Has("--no-segment-sleep");
   o.state_hashing = !r.Has("--no-state-hashing");
+  o.oldest_commit_only = r.Has("--oldest-commit-only");
   o.memory_bytes = memory_mib << 20;
   const std::string file = r.positionals()[0];
   const LoadResult loaded = LoadScenarioFile(file);
@@ -313,6 +326,11 @@ int ExploreCommand(const Args& args) {
                  " on " + pb::Platform_Name(loaded.scenario->machine().platform()));
   }
   if (r.Value("--pct")) return PctCampaign(r, *loaded.scenario, o, file);
+  if (o.dpor && !o.oldest_commit_only && ReordersStores(loaded.scenario->machine())) {
+    return Usage(
+        "--dpor does not enumerate store->store reordering (powerpc / arm64 store buffers): add "
+        "--oldest-commit-only, or drop --dpor");
+  }
   const ExploreResult res = Explore(*loaded.scenario, o);
   std::string out;
   DiffReport diff;

@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <memory>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -270,11 +272,44 @@ class StepObserver : public RunObserver {
   std::vector<uint32_t> cpus_;
 };
 
+// A choice of the search: an agent (a CPU, or num_cpus + CPU for its store buffer) in the low 16 bits, and, for a
+// buffer on a machine that reorders stores (powerpc, arm64; docs/EXPLORE.md "Store->store reordering"), which store
+// it commits: 1 + the store's name in the search's dictionary (CommitNames) above them. Slot 0: a CPU, or a buffer
+// that commits its oldest store (x86, --oldest-commit-only). kNoCpu (0xFFFF) is its own agent.
+constexpr uint32_t kSlotShift = 16;
+constexpr uint32_t kMaxSlot = (1u << 15) - 1;  // bit 31 marks a segment sleeper in the fingerprint's sleep set
+constexpr uint32_t AgentOf(uint32_t choice) {
+  return choice & ((1u << kSlotShift) - 1);
+}
+constexpr uint32_t SlotOf(uint32_t choice) {
+  return choice >> kSlotShift;
+}
+
+// The names of the stores a buffer's choice commits, numbered in the order the search first met them (the same
+// number in every run of one search: a sleeping choice and a replayed path name the same store).
+class CommitNames {
+ public:
+  uint32_t Slot(std::string_view name) {
+    const auto it = index_.find(name);
+    if (it != index_.end()) return it->second;
+    if (names_.size() >= kMaxSlot) throw std::length_error("explore: too many distinct buffered store names");
+    names_.emplace_back(name);
+    const auto slot = static_cast<uint32_t>(names_.size());
+    index_.emplace(names_.back(), slot);
+    return slot;
+  }
+  std::string_view Name(uint32_t slot) const { return names_[slot - 1]; }
+
+ private:
+  std::deque<std::string> names_;  // stable: index_'s keys view them
+  std::unordered_map<std::string_view, uint32_t> index_;
+};
+
 // An asleep CPU. Either its next step (the non-preempting step, "Reduction") or, put to sleep at a free switch, its
 // whole segment: every step it takes from there until it can no longer run, as explored in its own subtree (the
 // footprints' union, and how many steps). Both are unchanged while it sleeps: only independent steps ran since.
 struct Sleeper {
-  uint32_t cpu;
+  uint32_t cpu;  // the choice (AgentOf: its agent)
   Footprint step;
   bool segment = false;
   uint64_t len = 1;  // segment: its steps
@@ -291,8 +326,8 @@ struct Segment {
 
 // One scheduled step of the current path: what could run, what ran, and what is left to try.
 struct Node {
-  std::vector<uint32_t> runnable;
-  uint32_t last = kNoCpu;      // the CPU that ran the step before
+  std::vector<uint32_t> runnable;  // the choices: runnable agents, a reordering buffer once per store it may commit
+  uint32_t last = kNoCpu;          // the agent that ran the step before
   uint32_t preemptions = 0;    // before this step
   std::vector<Sleeper> sleep;  // asleep on entry: not chosen here
   uint32_t chosen = kNoCpu;
@@ -314,8 +349,14 @@ bool Asleep(const Node& n, uint32_t cpu) {
   return std::any_of(n.sleep.begin(), n.sleep.end(), [cpu](const Sleeper& s) { return s.cpu == cpu; });
 }
 
-bool IsPreemption(const Node& n, uint32_t cpu) {
-  return n.last != kNoCpu && cpu != n.last && Contains(n.runnable, n.last);
+bool AgentRunnable(const Node& n, uint32_t agent) {
+  return std::any_of(n.runnable.begin(), n.runnable.end(), [agent](uint32_t c) { return AgentOf(c) == agent; });
+}
+
+// Choosing another agent than the one that ran last while that one can still run. Which store a buffer commits is
+// not a context switch: its choices cost the same (docs/EXPLORE.md, "Store->store reordering").
+bool IsPreemption(const Node& n, uint32_t choice) {
+  return n.last != kNoCpu && AgentOf(choice) != n.last && AgentRunnable(n, n.last);
 }
 
 // The next choice to explore at n: the CPU that ran last first (no preemption), then the others by id; not one
@@ -329,12 +370,21 @@ uint32_t NextChoice(const Node& n, uint32_t bound, bool dpor, bool preempt_first
     return !Contains(n.tried, c) && !Asleep(n, c) && (!dpor || n.tried.empty() || Contains(n.backtrack, c)) &&
            n.preemptions + (IsPreemption(n, c) ? 1 : 0) <= bound;
   };
-  const bool last_runs = n.last != kNoCpu && Contains(n.runnable, n.last);
-  if (!preempt_first && last_runs && allowed(n.last)) return n.last;
-  for (uint32_t c : n.runnable) {
-    if ((!preempt_first || c != n.last) && allowed(c)) return c;
+  // The agent that ran last: each of its choices (a reordering buffer has one per store it may commit), in order.
+  auto of_last = [&](uint32_t c) { return n.last != kNoCpu && AgentOf(c) == n.last; };
+  if (!preempt_first) {
+    for (uint32_t c : n.runnable) {
+      if (of_last(c) && allowed(c)) return c;
+    }
   }
-  if (preempt_first && last_runs && allowed(n.last)) return n.last;
+  for (uint32_t c : n.runnable) {
+    if ((!preempt_first || !of_last(c)) && allowed(c)) return c;
+  }
+  if (preempt_first) {
+    for (uint32_t c : n.runnable) {
+      if (of_last(c) && allowed(c)) return c;
+    }
+  }
   return kNoCpu;
 }
 
@@ -431,7 +481,7 @@ class HappensBefore {
 class PathPicker : public SchedulePicker {
  public:
   PathPicker(std::vector<Node>& path, StepObserver& steps, StepAccess* access, const ExploreOptions& options,
-             ExploreResult& stats, StateContext state, uint32_t num_cpus, uint64_t first_new)
+             ExploreResult& stats, StateContext state, uint32_t num_cpus, uint64_t first_new, CommitNames* names)
       : path_(path),
         steps_(steps),
         access_(access),
@@ -440,34 +490,45 @@ class PathPicker : public SchedulePicker {
         state_(state),
         hb_(num_cpus),
         num_cpus_(num_cpus),
-        first_new_(first_new) {}
+        first_new_(first_new),
+        names_(names) {}
 
   uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step) override {
     if (state_.history != nullptr) {
-      state_.history->AtChoice(*state_.machine, picks_.empty() ? kNoCpu : picks_.back(),
+      state_.history->AtChoice(*state_.machine, picks_.empty() ? kNoCpu : AgentOf(picks_.back()),
                                access_ != nullptr ? &access_->reads.cpus : nullptr);
     }
     Footprint before = TakeStep();  // of the previous step (or settling and step-0 events: fixed)
     if (step > 0) FinishStep(step - 1, std::move(before), &runnable);
     prev_runnable_ = runnable;
+    const std::vector<uint32_t>& choices = Choices(runnable);
     uint32_t cpu = kNoCpu;
     if (step < path_.size()) {
-      if (path_[step].runnable != runnable) {
+      if (path_[step].runnable != choices) {
         std::fprintf(stderr, "crashdiff explore: simulator invariant: step %llu replayed with other runnable CPUs\n",
                      static_cast<unsigned long long>(step));
         std::abort();
       }
       cpu = path_[step].chosen;
     } else if (!tail_ && step < options_.max_steps) {
-      cpu = Extend(runnable);
+      cpu = Extend(choices);
     }
     if (cpu == kNoCpu) {
       tail_ = true;
-      cpu = runnable.front();
+      cpu = choices.front();  // the lowest agent; a buffer's first choice is its oldest store
     }
     picks_.push_back(cpu);
-    return cpu;
+    // The store a buffer's choice names; written into the reproducer only when it is not the buffer's oldest (the
+    // first of its choices), so an oldest-first commit is written as before.
+    commit_ = SlotOf(cpu) != 0 ? names_->Name(SlotOf(cpu)) : std::string_view();
+    const auto at = std::find(choices.begin(), choices.end(), cpu);
+    const bool oldest = at == choices.begin() || AgentOf(*(at - 1)) != AgentOf(cpu);
+    commits_.emplace_back(oldest ? std::string_view() : commit_);
+    if (!oldest && step >= first_new_) ++stats_.named_commits;
+    return AgentOf(cpu);
   }
+
+  std::string_view Commit() const override { return commit_; }
 
   // After a complete run: the last step's footprint. Whether it changed another CPU's runnability is not known
   // (no choice follows it), so it counts as global.
@@ -477,7 +538,13 @@ class PathPicker : public SchedulePicker {
     if (!picks_.empty()) FinishStep(picks_.size() - 1, std::move(last), nullptr);
   }
 
-  const std::vector<uint32_t>& picks() const { return picks_; }
+  // The agent of every step, and the store each named (Choice.commit; empty: the oldest).
+  std::vector<uint32_t> agents() const {
+    std::vector<uint32_t> out;
+    for (uint32_t c : picks_) out.push_back(AgentOf(c));
+    return out;
+  }
+  const std::vector<std::string>& commits() const { return commits_; }
   void set_machine(const Machine* m) { state_.machine = m; }
   // The machine's step budget: the only way a run ends while a CPU can still run (segments must end before it).
   void set_step_budget(uint64_t budget) { step_budget_ = budget; }
@@ -486,6 +553,23 @@ class PathPicker : public SchedulePicker {
   void set_buffers(bool buffers) { buffers_ = buffers; }
 
  private:
+  // The search's choices at this step: the runnable agents, and on a machine that reorders stores a buffer once per
+  // store it may commit now (Machine::CommitCandidates: oldest first).
+  const std::vector<uint32_t>& Choices(const std::vector<uint32_t>& runnable) {
+    if (names_ == nullptr) return runnable;
+    const uint32_t n = state_.machine->num_cpus();
+    choices_.clear();
+    for (uint32_t a : runnable) {
+      if (a < n) {
+        choices_.push_back(a);
+        continue;
+      }
+      state_.machine->CommitCandidates(a - n, candidates_);
+      for (std::string_view name : candidates_) choices_.push_back(a | names_->Slot(name) << kSlotShift);
+    }
+    return choices_;
+  }
+
   // The footprint of the step that just ran, from its entries and (fine relation) what the machine recorded.
   Footprint TakeStep() {
     Footprint fp = steps_.Take(access_ != nullptr, named_);
@@ -539,7 +623,12 @@ class PathPicker : public SchedulePicker {
   // global when it changed whether another CPU can run (a write a waiter waits for, a timeout that expired
   // meanwhile); fine relation: Refine.
   void FinishStep(uint64_t i, Footprint fp, const std::vector<uint32_t>* runnable_now) {
-    const uint32_t cpu = picks_[i];
+    const uint32_t cpu = AgentOf(picks_[i]);
+    // Commits of one buffer are ordered with each other in both relations (the fine one: Refine), so a sleeping
+    // commit wakes when its buffer commits another store (docs/EXPLORE.md, "Store->store reordering").
+    if (names_ != nullptr && cpu >= state_.machine->num_cpus()) {
+      Touch(fp, kCpuObject + cpu - state_.machine->num_cpus(), true);
+    }
     if (access_ != nullptr && runnable_now != nullptr) {
       Refine(cpu, fp, *runnable_now);
     } else if (runnable_now != nullptr) {
@@ -643,7 +732,7 @@ class PathPicker : public SchedulePicker {
     n.runnable = runnable;
     if (!path_.empty()) {
       const Node& p = path_.back();
-      n.last = p.chosen;
+      n.last = AgentOf(p.chosen);
       n.preemptions = p.preemptions + (IsPreemption(p, p.chosen) ? 1 : 0);
       if (options_.reduction) n.sleep = options_.dpor ? DporChildSleep(p) : ChildSleep(p, path_.size());
     }
@@ -693,8 +782,19 @@ class PathPicker : public SchedulePicker {
       if (s.segment && !SegmentFits(child, s.len)) continue;
       if (Independent(s.step, p.chosen_step)) out.push_back(s);
     }
-    if (p.last_tried && p.chosen != p.last && !Asleep(p, p.last) && Independent(p.last_step, p.chosen_step)) {
-      out.push_back(Sleeper{p.last, p.last_step});
+    if (names_ == nullptr) {
+      if (p.last_tried && p.chosen != p.last && !Asleep(p, p.last) && Independent(p.last_step, p.chosen_step)) {
+        out.push_back(Sleeper{p.last, p.last_step});
+      }
+    } else if (AgentOf(p.chosen) != p.last) {
+      // A reordering buffer that ran last has a choice per store: each one explored before is a non-preempting step
+      // of the agent that ran last, and sleeps as above. Another choice of that agent puts none of them to sleep.
+      for (size_t t = 0; t + 1 < p.tried.size() && t < p.tried_step.size(); ++t) {
+        const uint32_t c = p.tried[t];
+        if (AgentOf(c) == p.last && !Asleep(p, c) && Independent(p.tried_step[t], p.chosen_step)) {
+          out.push_back(Sleeper{c, p.tried_step[t]});
+        }
+      }
     }
     if (options_.segment_sleep && !buffers_) {
       const bool chosen_preempts = IsPreemption(p, p.chosen);
@@ -736,7 +836,7 @@ class PathPicker : public SchedulePicker {
     // Which CPU ran last matters only while it can still run (then choosing another is a preemption, and its step
     // may be put to sleep); once it blocked or finished every choice is free and nothing below depends on it, so
     // states reached after different CPUs blocked meet (docs/EXPLORE.md, "Commuting atomics").
-    const uint32_t last = Contains(n.runnable, n.last) ? n.last : kNoCpu;
+    const uint32_t last = AgentRunnable(n, n.last) ? n.last : kNoCpu;
     const uint64_t fp = state_.history->Fingerprint(*state_.machine, state_.facts->facts(), last, asleep);
     if (state_.verify && fp != FullFingerprint(*state_.machine, *state_.history, state_.facts->facts(), last, asleep)) {
       ++stats_.fingerprint_mismatches;
@@ -771,7 +871,12 @@ class PathPicker : public SchedulePicker {
   uint32_t num_cpus_;
   uint64_t first_new_;  // the first step whose choice differs from the previous run's (DPOR: races from here on)
   std::vector<uint32_t> prev_runnable_;
-  std::vector<uint32_t> picks_;
+  std::vector<uint32_t> picks_;  // choices
+  std::vector<std::string> commits_;
+  CommitNames* names_;  // set: buffers' choices name their store (a machine that reorders stores)
+  std::vector<uint32_t> choices_;
+  std::vector<std::string_view> candidates_;
+  std::string_view commit_;
   bool tail_ = false;
   uint64_t step_budget_ = UINT64_MAX;
   bool buffers_ = false;
@@ -833,19 +938,29 @@ void RecordSegments(std::vector<Node>& path, size_t from) {
 
 }  // namespace
 
-bool WithExplicitSchedule(const pb::Scenario& scenario, const std::vector<uint32_t>& picks, pb::Scenario& out) {
+bool WithExplicitSchedule(const pb::Scenario& scenario, const std::vector<uint32_t>& picks, pb::Scenario& out,
+                          const std::vector<std::string>* commits) {
   out = scenario;
   const uint32_t num_cpus = scenario.machine().cores() * scenario.machine().threads_per_core();
   pb::Schedule* s = out.mutable_schedule();
   s->clear_choices();
+  static const std::string kOldest;
+  auto commit = [commits](size_t i) -> const std::string& {
+    return commits != nullptr && i < commits->size() ? (*commits)[i] : kOldest;
+  };
   for (size_t i = 0; i < picks.size();) {
     size_t j = i;
-    while (j < picks.size() && picks[j] == picks[i] && j - i < kMaxChoiceSteps) ++j;
+    // One choice runs one agent and names one store (each of its steps commits the oldest store of that name).
+    while (j < picks.size() && picks[j] == picks[i] && commit(j) == commit(i) && j - i < kMaxChoiceSteps) ++j;
     if (s->choices_size() >= kMaxChoices) return false;
     pb::Choice* c = s->add_choices();
     // A store buffer's agent (Machine::num_agents) is written as its CPU's store_buffer choice.
     c->set_cpu(picks[i] < num_cpus ? picks[i] : picks[i] - num_cpus);
     if (picks[i] >= num_cpus) c->set_store_buffer(true);
+    if (!commit(i).empty()) {
+      if (!ValidCommitName(commit(i))) return false;
+      c->set_commit(commit(i));
+    }
     c->set_steps(static_cast<uint32_t>(j - i));
     i = j;
   }
@@ -877,7 +992,16 @@ std::string GuaranteeText(const ExploreOptions& options, const ExploreResult& re
     std::snprintf(p, sizeof p, "%.1e", result.collision_bound);
     how += ", " + std::to_string(result.distinct_states) + " states; fingerprint-collision probability <= " + p;
   }
-  return of + how + ")";
+  // What the store buffers' commits covered (docs/EXPLORE.md, "Store->store reordering").
+  std::string buffers;
+  if (result.commits_enumerated) {
+    buffers = "; store buffers: every commit order the architecture allows (store->load and store->store reordering)";
+  } else if (result.store_buffers && result.stores_reorder) {
+    buffers = "; store buffers: oldest store first only (store->load reordering; store->store not enumerated)";
+  } else if (result.store_buffers) {
+    buffers = "; store buffers: in order (x86-TSO: store->load reordering)";
+  }
+  return of + how + ")" + buffers;
 }
 
 namespace {
@@ -923,6 +1047,17 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
   if (options.dpor && options.preemptions != kNoPreemptionBound) {
     throw std::invalid_argument("explore: DPOR needs an unbounded number of preemptions (docs/EXPLORE.md)");
   }
+  // powerpc / arm64 store buffers: each store a buffer may commit is a choice (docs/EXPLORE.md, "Store->store
+  // reordering"). DPOR assumes one next step per agent, so it runs only with oldest-first commits there.
+  result.store_buffers = BuffersStores(scenario.machine());
+  result.stores_reorder = ReordersStores(scenario.machine());
+  result.commits_enumerated = result.stores_reorder && !options.oldest_commit_only;
+  if (options.dpor && result.commits_enumerated) {
+    throw std::invalid_argument(
+        "explore: DPOR does not enumerate store->store reordering (powerpc / arm64 store buffers): add "
+        "--oldest-commit-only, or use the bounded search (docs/EXPLORE.md)");
+  }
+  CommitNames names;
   // State hashing is not combined with DPOR: a cut subtree's races would never be seen (docs/EXPLORE.md).
   const bool hashing = options.state_hashing && !options.dpor;
   std::unique_ptr<VisitedSet> visited;
@@ -937,7 +1072,7 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
     PathPicker picker(
         path, steps, fine, options, result,
         StateContext{nullptr, hashing ? &history : nullptr, &facts, visited.get(), options.verify_fingerprints},
-        NumAgents(scenario.machine()), static_cast<uint64_t>(first_new));
+        NumAgents(scenario.machine()), static_cast<uint64_t>(first_new), result.commits_enumerated ? &names : nullptr);
     RunOptions run;
     run.record_trace = false;
     run.observer = &steps;
@@ -974,7 +1109,8 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
       }
       if (!result.violations.empty()) {
         result.found = true;
-        result.picks = picker.picks();
+        result.picks = picker.agents();
+        result.commits = picker.commits();
         break;
       }
     }
@@ -993,7 +1129,7 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
     result.visited_memory_bytes = visited->memory_bytes();
     result.collision_bound = visited->CollisionBound();
   }
-  if (result.found && WithExplicitSchedule(scenario, result.picks, result.reproducer)) {
+  if (result.found && WithExplicitSchedule(scenario, result.picks, result.reproducer, &result.commits)) {
     RunOptions replay;
     replay.record_trace = false;
     const RunResult again = RunOnTarget(*target, result.reproducer, replay);
@@ -1002,11 +1138,15 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
     // The explored run's hash, from a second run driven by the same picks.
     struct Fixed : SchedulePicker {
       const std::vector<uint32_t>& picks;
-      explicit Fixed(const std::vector<uint32_t>& p) : picks(p) {}
+      const std::vector<std::string>& commits;
+      std::string_view commit;
+      Fixed(const std::vector<uint32_t>& p, const std::vector<std::string>& c) : picks(p), commits(c) {}
       uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step) override {
+        commit = step < commits.size() ? std::string_view(commits[step]) : std::string_view();
         return step < picks.size() ? picks[step] : runnable.front();
       }
-    } fixed(result.picks);
+      std::string_view Commit() const override { return commit; }
+    } fixed(result.picks, result.commits);
     explored.picker = &fixed;
     result.reproducer_replays = RunOnTarget(*target, scenario, explored).trace_hash == again.trace_hash;
   }

@@ -49,6 +49,11 @@ struct ExploreOptions {
   // tries the preemption points from the earliest on (bugs that need an early preemption show first); the
   // restricted sleep sets then prune nothing. Same guarantee when exhaustive. Ignored with dpor.
   bool preempt_first = false;
+  // Store buffers on powerpc / arm64 (memory_model ARCHITECTURE): a buffer's step commits the oldest store only, as
+  // before 2026-12-04 (store->load reordering only; for measurement). false: each store the buffer may commit
+  // (Machine::CommitCandidates) is a choice of its own, so store->store reordering is enumerated too. DPOR needs
+  // true there (Explore throws std::invalid_argument otherwise).
+  bool oldest_commit_only = false;
   bool state_hashing = true;             // prune a choice point whose state was explored with as much budget left
   uint64_t memory_bytes = 256ull << 20;  // the visited set's size (fingerprints, 8 bytes each)
   std::vector<std::string> properties;   // "PR1".."PR11" the search looks for; empty: all of them
@@ -59,7 +64,8 @@ struct ExploreResult {
   bool exhaustive = false;  // every schedule within the bounds was explored (or is equivalent to an explored one)
   bool found = false;       // a schedule violates one of the properties searched for
   std::vector<Violation> violations;  // the counterexample's violations of the properties searched for
-  std::vector<uint32_t> picks;        // the counterexample's CPU at every scheduled step
+  std::vector<uint32_t> picks;        // the counterexample's agent (CPU, or num_cpus + CPU: its buffer) at every step
+  std::vector<std::string> commits;   // per pick: the store a buffer's step named (Choice.commit), empty: the oldest
   pb::Scenario reproducer;            // the scenario with the counterexample as an explicit schedule
   bool reproducer_replays = false;    // replaying reproducer without the picker gives the same trace
   uint64_t schedules = 0;             // complete schedules run and checked
@@ -80,6 +86,10 @@ struct ExploreResult {
   uint64_t steps_executed = 0;          // scheduled steps run in all runs (replayed prefixes included)
   uint64_t longest_run = 0;             // scheduled steps of the longest run
   uint64_t runs_past_max_steps = 0;     // runs that went on past N steps (their tail is fixed)
+  bool store_buffers = false;           // the machine has store buffers (memory_model ARCHITECTURE)
+  bool stores_reorder = false;          // ... and reorders stores (powerpc, arm64)
+  bool commits_enumerated = false;      // ... and each store a buffer may commit was a choice (not oldest_commit_only)
+  uint64_t named_commits = 0;           // choices explored that commit a store other than its buffer's oldest
   uint32_t max_preemptions_used = 0;
   double seconds = 0;
   uint64_t max_steps = 0;             // the step bound of the search that gave these counts (deepen: of the last round)
@@ -91,9 +101,11 @@ struct ExploreResult {
 // counts and the same counterexample.
 ExploreResult Explore(const pb::Scenario& scenario, const ExploreOptions& options);
 
-// The scenario with picks as explicit schedule choices ({cpu steps} runs), which `crashdiff run` replays.
+// The scenario with picks as explicit schedule choices ({cpu steps} runs), which `crashdiff run` replays. commits
+// (optional, one per pick): the store a buffer's step named, written as Choice.commit (empty: the oldest).
 // Returns false when the schedule does not fit the schema's limits (10000 choices of at most 10000 steps).
-bool WithExplicitSchedule(const pb::Scenario& scenario, const std::vector<uint32_t>& picks, pb::Scenario& out);
+bool WithExplicitSchedule(const pb::Scenario& scenario, const std::vector<uint32_t>& picks, pb::Scenario& out,
+                          const std::vector<std::string>* commits = nullptr);
 
 // "PR1..PR11" for all properties, else the list searched for ("PR3", "PR1,PR3").
 std::string PropertiesText(const std::vector<std::string>& properties);

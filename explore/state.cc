@@ -57,11 +57,12 @@ uint64_t HashCpu(const Cpu& c, uint64_t history) {
   h = HashHw(h, c.hw());
   // powerpc idle registers: the LPCR (a stop's wake enables), its stop-api image, the decrementer's expiry.
   h = Mix(Mix(Mix(h, c.lpcr()), c.slw_lpcr()), c.dec_expiry());
-  // Its store buffer: what other CPUs will see, in commit order (a hardware store by its label and what).
+  // Its store buffer: what other CPUs will see, in program order (a hardware store by its label and what), and each
+  // store's write-barrier epoch relative to the CPU's (which stores may overtake which, now and against later ones).
   h = Mix(h, c.store_buffer().size());
   for (const BufferedStore& s : c.store_buffer()) {
     h = Mix(Mix(h, s.var != nullptr ? s.var->id : HashText(s.what)), static_cast<uint64_t>(s.value));
-    h = Mix(h, HashLabel(s.label));
+    h = Mix(Mix(h, HashLabel(s.label)), c.store_epoch() - s.epoch);
   }
   h = Mix(h, c.frames().size());
   for (const Frame& f : c.frames()) {
@@ -224,6 +225,12 @@ void StateTracker::OnEntry(const TraceEntry& e) {
   if (e.cpu >= history_.size()) return;
   Touch(e.cpu);
   step_time_ = e.time_ns;
+  // A buffer's commit is not a step of the CPU's code: nothing it observes (its coroutine does not run, and no step
+  // operation returns anything then). What the commit changed is in the state itself: the variable's value, the
+  // buffer's contents (the CPU's term), latches a hardware store set, monitors fired and wakes booked (the CPUs they
+  // touch). So when the CPU's stores became visible, and in which order, stays out of its history, and commit orders
+  // that reach the same memory and buffers meet (docs/EXPLORE.md, "Store->store reordering").
+  if (e.tags.mark == TraceMark::kCommit) return;
   uint64_t& h = history_[e.cpu];
   // (How a memory entry touched its word is part of what the CPU did: a bit set and a bit clear show different
   // operands anyway, a one-bit read shows the bit alone.)

@@ -313,6 +313,20 @@ size_t Machine::CommitIndex(const Cpu& cpu, std::string_view store) const {
   return 0;
 }
 
+void Machine::CommitCandidates(uint32_t cpu, std::vector<std::string_view>& out) const {
+  out.clear();
+  const std::vector<BufferedStore>& buffer = cpus_[cpu].store_buffer();
+  if (buffer.empty()) return;
+  auto name = [](const BufferedStore& s) { return s.var != nullptr ? std::string_view(s.var->name) : s.what; };
+  out.push_back(name(buffer.front()));
+  if (!reorders_stores_ || OverdueBuffer() != kNoCpu) return;
+  // Epochs only grow along the buffer: the stores sharing the oldest one's epoch are a prefix of it.
+  for (size_t i = 1; i < buffer.size() && buffer[i].epoch == buffer.front().epoch; ++i) {
+    const std::string_view n = name(buffer[i]);
+    if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  }
+}
+
 void Machine::Commit(Cpu& cpu, size_t index) {
   std::vector<BufferedStore>& buffer = cpu.store_buffer();
   BufferedStore s = std::move(buffer[index]);
@@ -894,8 +908,10 @@ RunResult Machine::Run(Program& program) {
                         : overdue != kNoCpu        ? overdue
                                                    : scheduler_->Pick(runnable, step_);
     assert(std::binary_search(choices.begin(), choices.end(), id));
-    // Only the scenario's own choices name a store; an explorer's picker and an overdue buffer commit the oldest.
-    commit_request_ = options_.picker == nullptr && overdue == kNoCpu ? scheduler_->commit_request() : "";
+    // The scenario's choices or the picker may name a store; an overdue buffer commits the oldest.
+    commit_request_ = overdue != kNoCpu            ? std::string_view()
+                      : options_.picker != nullptr ? options_.picker->Commit()
+                                                   : scheduler_->commit_request();
     ExecuteScheduled(id);
     ++step_;
     now_ += kStepNs;

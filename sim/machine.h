@@ -152,6 +152,10 @@ class Machine {
   // The store a commit naming `store` (Choice.commit) makes visible: the oldest buffered store to that variable
   // (or hardware store of that name) if every older one shares its write-barrier epoch, else the oldest (0).
   size_t CommitIndex(const Cpu& cpu, std::string_view store) const;
+  // The stores cpu's buffer may commit at this step, by name (Choice.commit), oldest first: the oldest store of each
+  // name that the epoch rule lets overtake (CommitIndex); only the oldest store where stores are not reordered (x86)
+  // or a buffer is overdue (it commits its oldest). Empty when the buffer is. Views into the buffer: copy them.
+  void CommitCandidates(uint32_t cpu, std::vector<std::string_view>& out) const;
   void Commit(Cpu& cpu, size_t index);
   void CommitStores(Cpu& cpu);  // all of them, oldest first (a full barrier)
   // Whether a CPU other than self buffers a store to v of a value memory does not hold.

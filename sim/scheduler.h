@@ -19,6 +19,9 @@ class SchedulePicker {
   virtual ~SchedulePicker() = default;
   // runnable is sorted and non-empty. Returns one of its elements.
   virtual uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step) = 0;
+  // After Pick returned a store buffer's agent: the store it commits, named as Choice.commit does (empty: the
+  // oldest). Asked only when no buffer is overdue; the machine applies Choice.commit's rule (Machine::CommitIndex).
+  virtual std::string_view Commit() const { return {}; }
 };
 
 class Scheduler {
