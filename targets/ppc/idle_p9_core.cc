@@ -123,9 +123,9 @@ void PpcKernel::P9Settle(uint32_t core, uint32_t by) {
              std::to_string(core) + " stopped)";
     } else {
       what = name + " stays stopped at " + Stop(now) + ": its " + (was >= kP9QuadLevel ? quad : ex) + " left " +
-             Stop(was) + " with core " + std::to_string(core) + " (its threads' PLS keep " + Stop(was) + ")";
+             Stop(was) + " with core " + std::to_string(core) + " (its threads' PLS keep their deepest)";
     }
-    if (idle_.hw_loses_hv_state && now >= std::min(idle_.level, kP9PowerOffLevel) && now > was) {
+    if (idle_.hw_loses_hv_state && now >= std::min(idle_.level, kP9PowerOffLevel) && (was == kP9Running || now > was)) {
       what += now == idle_.level ? " (hypervisor state and timebase lost)" : " (hypervisor state lost)";
     }
     m_.Record(by, TraceKind::kHw, "L2h9", what, now);

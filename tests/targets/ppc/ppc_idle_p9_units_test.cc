@@ -135,5 +135,18 @@ TEST(PpcIdleP9Units, QuadStop11AndAWakeTakesOnlyItsExAndQuadOut) {
   EXPECT_GE(r.trace.entries()[d5].time_ns, 50000000u);
 }
 
+// The seed: EX 1 (cores 2-3) reaches stop8 together, quad 1 (cores 4-7) stop11; core 4 brought online takes only
+// its EX and quad out; the crash still hands over.
+TEST(PpcIdleP9Units, SeedPairAndQuad) {
+  LoadResult l = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) +
+                                  "/corpus/seeds/ppc/p9_pair_stop8_quad_stop11_one_wake.textproto");
+  ASSERT_TRUE(l.errors.empty()) << l.errors.front();
+  const RunResult r = RunOn("ppc-upstream-clear-then-check", *l.scenario);
+  EXPECT_TRUE(r.handed_over);
+  EXPECT_EQ(CountAll(r, TraceKind::kHw, "L2h9", "core 2 goes to stop8 with its EX 1"), 1);
+  EXPECT_EQ(CountAll(r, TraceKind::kHw, "L2h9", "goes to stop11 with its quad 1"), 3);
+  EXPECT_EQ(CountAll(r, TraceKind::kHw, "L2h9", "core 5 stays stopped at stop5: its quad 1 left stop11"), 1);
+}
+
 }  // namespace
 }  // namespace crashdiff
