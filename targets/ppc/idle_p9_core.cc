@@ -87,6 +87,34 @@ std::string Stop(uint32_t level) {
   return "stop" + std::to_string(level);
 }
 
+// The hardware entry for core c moving from level was to now, after core by_core's entry or wake (req: c's
+// shallowest request).
+std::string LevelChange(uint32_t by_core, uint32_t c, uint32_t req, uint32_t was, uint32_t now) {
+  const std::string name = "core " + std::to_string(c);
+  const std::string ex = "EX " + std::to_string(c / kP9CoresPerEx);
+  const std::string quad = "quad " + std::to_string(c / kP9CoresPerQuad);
+  std::string what;
+  if (c == by_core && was == kP9Running) {
+    what = name + ": every thread in stop, the core enters " + Stop(now);
+    if (now < req && req >= kP9QuadLevel && now == kP9ExLevel) {
+      what.append(" (requested ").append(Stop(req)).append(": not all cores of ").append(quad).append(" are; ");
+      what.append(ex).append(" is in stop8)");
+    } else if (now < req && req >= kP9ExLevel) {
+      what.append(" (requested ").append(Stop(req)).append(": its pair core ").append(std::to_string(c ^ 1));
+      what.append(" of ").append(ex).append(" is not in stop8 or deeper, the core stops alone)");
+    } else if (now < req) {
+      what.append(" (requested ").append(Stop(req)).append(")");
+    }
+  } else if (was == kP9Running || now > was) {
+    what = name + " goes to " + Stop(now) + " with its " + (now >= kP9QuadLevel ? quad : ex) + " (core " +
+           std::to_string(by_core) + " stopped)";
+  } else {
+    what = name + " stays stopped at " + Stop(now) + ": its " + (was >= kP9QuadLevel ? quad : ex) + " left " +
+           Stop(was) + " with core " + std::to_string(by_core) + " (its threads' PLS keep their deepest)";
+  }
+  return what;
+}
+
 }  // namespace
 
 // After the core's last thread stopped or its first woke (by): every core of its quad moves to the level it reaches
@@ -104,27 +132,7 @@ void PpcKernel::P9Settle(uint32_t core, uint32_t by) {
     for (uint32_t t = c * tpc; t < (c + 1) * tpc; ++t) {
       p9_pls_[t] = static_cast<uint8_t>(std::max<uint32_t>(p9_pls_[t], now));
     }
-    const std::string name = "core " + std::to_string(c);
-    const std::string ex = "EX " + std::to_string(c / kP9CoresPerEx);
-    const std::string quad = "quad " + std::to_string(c / kP9CoresPerQuad);
-    std::string what;
-    if (c == core && was == kP9Running) {
-      what = name + ": every thread in stop, the core enters " + Stop(now);
-      if (now < req && req >= kP9QuadLevel && now == kP9ExLevel) {
-        what += " (requested " + Stop(req) + ": not all cores of " + quad + " are; " + ex + " is in stop8)";
-      } else if (now < req && req >= kP9ExLevel) {
-        what += " (requested " + Stop(req) + ": its pair core " + std::to_string(c ^ 1) + " of " + ex +
-                " is not in stop8 or deeper, the core stops alone)";
-      } else if (now < req) {
-        what += " (requested " + Stop(req) + ")";
-      }
-    } else if (was == kP9Running || now > was) {
-      what = name + " goes to " + Stop(now) + " with its " + (now >= kP9QuadLevel ? quad : ex) + " (core " +
-             std::to_string(core) + " stopped)";
-    } else {
-      what = name + " stays stopped at " + Stop(now) + ": its " + (was >= kP9QuadLevel ? quad : ex) + " left " +
-             Stop(was) + " with core " + std::to_string(core) + " (its threads' PLS keep their deepest)";
-    }
+    std::string what = LevelChange(core, c, req, was, now);
     if (idle_.hw_loses_hv_state && now >= std::min(idle_.level, kP9PowerOffLevel) && (was == kP9Running || now > was)) {
       what += now == idle_.level ? " (hypervisor state and timebase lost)" : " (hypervisor state lost)";
     }
