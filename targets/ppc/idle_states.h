@@ -104,4 +104,29 @@ OfflineIdle PnvOfflineIdle(const pb::Firmware& fw, pb::Platform platform, bool c
 inline constexpr uint32_t kP9ThreadLevelMax = 1;
 inline constexpr uint8_t kP9Running = 0xFF;  // a thread not in stop (running, or in firmware)
 
+// POWER9 stop levels by the unit that owns them (open-power/hcode at ca06a0c996e3; docs/FIDELITY-ppc.md L2h9, L2h9x):
+// 2-7 the core's (its CME: stop2 clocks off, stop4 power off, stop3 rounded to stop2, 5-7 recorded as stop5 when
+// handed to the SGPE), 8-10 the EX's (the core pair 2k, 2k+1 sharing an L2: the SGPE stops the L2 clocks once the
+// shallower request of the pair is >= LEVEL_EX_BASE, recorded as stop8), 11-15 the quad's (EQ, cores 4k..4k+3
+// sharing the L3: the SGPE powers the cache off once the shallowest request of the four is >= LEVEL_EQ_BASE,
+// recorded as stop11). A core the chip does not have counts as STOP_LEVEL_15 (p9_sgpe_stop_init: a partial-bad
+// core's level); a core with a thread not in stop as 0.
+inline constexpr uint32_t kP9PowerOffLevel = 4;  // the CME powers the core off: its hypervisor state is lost
+inline constexpr uint32_t kP9CoreLevelMax = 5;   // the deepest a core reaches alone
+inline constexpr uint32_t kP9ExLevel = 8;        // p9_sgpe_stop.h LEVEL_EX_BASE
+inline constexpr uint32_t kP9QuadLevel = 11;     // p9_sgpe_stop.h LEVEL_EQ_BASE
+inline constexpr uint32_t kP9AbsentCore = 15;    // STOP_LEVEL_15
+inline constexpr uint32_t kP9CoresPerEx = 2;
+inline constexpr uint32_t kP9CoresPerQuad = 4;
+
+// The level a core whose threads are all stopped is in: req is the shallowest request of its threads, ex the
+// shallowest of the two cores of its EX, quad of the four of its quad (the stop state history each unit writes:
+// SSH_ACT_LV2/4/5, LV8, LV11, which the thread reads back as PSSCR[PLS]).
+constexpr uint32_t P9CoreReach(uint32_t req, uint32_t ex, uint32_t quad) {
+  if (req >= kP9QuadLevel && quad >= kP9QuadLevel) return kP9QuadLevel;
+  if (req >= kP9ExLevel && ex >= kP9ExLevel) return kP9ExLevel;
+  if (req == 3) return 2;  // p9_cme_stop_entry: "Round Stop3 to Stop2"
+  return req < kP9CoreLevelMax ? req : kP9CoreLevelMax;
+}
+
 }  // namespace crashdiff::ppc

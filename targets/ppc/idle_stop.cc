@@ -11,8 +11,9 @@
 //     own SPRs, the LPCR among them, after the unlock. The SLW engine restores the stop-api image (LPCR) first, when
 //     the level loses hypervisor state.
 //   POWER8 nap: always through 0x100, no core idle word. Sleep and winkle: idle_power8.cc (the winkle count).
-//   POWER9 levels 2 and deeper are core states: the core goes no deeper than its shallowest thread, and the
-//     kernel restores by the level the thread reports (PSSCR[PLS]), not the one it asked for (idle_p9_core.cc).
+//   POWER9 levels 2 and deeper are core states, 8 and deeper its EX's (core pair), 11 and deeper its quad's: the
+//     core goes no deeper than its shallowest thread, nor than its pair / quad allow, and the kernel restores by
+//     the level the thread reports (PSSCR[PLS]), not the one it asked for (idle_p9_core.cc).
 //   OPAL_PM_DEC_STOP: the decrementer does not count while the state holds it: a thread-level state's own
 //     (DecStops), a core-level state's for the whole core while the core is in it (idle_p9_core.cc CoreDecsStop).
 // Versions (Variant.idle_restore): the asm of idle_book3s.S before 10d91611f426 (power_enter_stop,
@@ -21,6 +22,7 @@
 // power9_idle_stop / power7_idle_insn since 10d91611f426 (entry clear_bit without the lock on POWER9, per-core SPRs
 // before the timebase, unlock by cmpxchg, sprs.lpcr on POWER9 and after a POWER8 full winkle). Read: the v10 patch
 // of 10d91611f426 (linuxppc-dev, 2019-04-28; the removed asm is in its diff) and idle.c at blob 0c8fb653d487.
+#include <algorithm>
 #include <cstdio>
 
 #include "targets/ppc/ppc_kernel.h"
@@ -144,9 +146,10 @@ Task<Wake> PpcKernel::StopThroughVector(Cpu& cpu) {
   const Wake wake = co_await cpu.enter_stop_lpcr(/*loses_state=*/false, "L2");
   const uint32_t pls = P9HwWake(cpu);
   if (!StopWakeIsVector(cpu)) co_await cpu.wait_until([] { return false; }, kForever, "L2");
-  // The level reached loses hypervisor state (SRR1[46:47] = HVLOSS): the SLW engine restores the stop-api image
-  // before the vector runs (same step as the wake).
-  const bool hv_loss = idle_.hw_loses_hv_state && pls >= idle_.level;
+  // The level reached loses hypervisor state (SRR1[46:47] = HVLOSS): the chosen state loses it and the core got
+  // there, or was powered off on the way (stop4 and deeper: a lone core requesting stop11 stops at stop5,
+  // idle_p9_core.cc). The SLW engine restores the stop-api image before the vector runs (same step as the wake).
+  const bool hv_loss = idle_.hw_loses_hv_state && pls >= std::min(idle_.level, kP9PowerOffLevel);
   if (hv_loss && cpu.lpcr() != cpu.slw_lpcr()) {
     cpu.restore_lpcr_from_slw();
     m_.Record(cpu.id(), TraceKind::kHw, "L2", "SLW restores LPCR from the stop-api image",

@@ -86,6 +86,7 @@ PpcKernel::PpcKernel(Machine& m, const Variant& v)
       p8_hw_loss_(m.num_cpus(), 0),
       p9_req_(m.num_cpus(), kP9Running),
       p9_pls_(m.num_cpus(), 0),
+      p9_core_level_((m.num_cpus() + m.threads_per_core() - 1) / m.threads_per_core(), kP9Running),
       core_dec_stopped_((m.num_cpus() + m.threads_per_core() - 1) / m.threads_per_core(), 0),
       dec_left_(m.num_cpus(), kForever) {
   // pnv_init_idle_states: paca[first]->idle_state = (1 << threads_per_core) - 1, every thread running.

@@ -129,7 +129,11 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   // a DEC_STOP state (POWER8 and POWER9).
   void P9HwEnter(Cpu& cpu);                        // the thread's stop instruction: the level it and its core reach
   uint32_t P9HwWake(Cpu& cpu);                     // PSSCR[PLS]: the deepest level the thread was in since its stop
-  void CoreDecsStop(uint32_t core, uint32_t by);   // the core entered its DEC_STOP state: its DECs stop
+  uint32_t P9CoreRequest(uint32_t core) const;     // shallowest request of its threads (0: one runs; absent: 15)
+  uint32_t P9Reach(uint32_t core) const;           // the level it is in with its EX and quad (P9CoreReach)
+  void P9Settle(uint32_t core, uint32_t by);       // the cores of its quad move to the levels they reach now
+  // The core entered its DEC_STOP state (level: the POWER9 level it is in, if not the chosen state's): its DECs stop.
+  void CoreDecsStop(uint32_t core, uint32_t by, const std::string& level = {});
   void CoreDecsCount(uint32_t core, uint32_t by);  // it left it: they count on
 
   // initiator.cc (versions: CrashShutdown, PrepareCpus)
@@ -249,9 +253,11 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   std::vector<uint8_t> p8_hw_idle_;
   std::vector<uint8_t> p8_hw_loss_;
   // POWER9 hardware (idle_p9_core.cc), per CPU: the level its stop requests (kP9Running: not in stop) and the
-  // deepest level it reached since (PSSCR[PLS]); per core: whether it is in its core-level state.
+  // deepest level it reached since (PSSCR[PLS]).
   std::vector<uint8_t> p9_req_;
   std::vector<uint8_t> p9_pls_;
+  // Per core: the level it is in (kP9Running: a thread of it is not stopped), with its EX and quad.
+  std::vector<uint8_t> p9_core_level_;
   // Both platforms, per core: the core is in a state with OPAL_PM_DEC_STOP; per CPU: the time its decrementer had
   // left when it stopped (kForever: not stopped, or not armed).
   std::vector<uint8_t> core_dec_stopped_;

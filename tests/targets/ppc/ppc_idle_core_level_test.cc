@@ -74,26 +74,27 @@ TEST(PpcIdleCoreLevel, Stop11BesideARunningSiblingLosesNothing) {
   }
 }
 
-// Both threads of core 1 offline: the last one in takes the core into stop11; both report PLS 11. The first to wake
-// (thread 3, brought online) restores the core (per-core SPRs, timebase); thread 2, woken later while its sibling
-// runs, still restores its own SPRs (its PLS says 11) but not the core's.
+// Both threads of core 4 offline, the only core of its quad (cores 5-7 absent: stop11 is the core's alone): the
+// last one in takes the core into stop11; both report PLS 11. The first to wake (thread 9, brought online)
+// restores the core (per-core SPRs, timebase); thread 8, woken later while its sibling runs, still restores its
+// own SPRs (its PLS says 11) but not the core's.
 TEST(PpcIdleCoreLevel, WholeCoreInStop11EveryThreadRestoresByItsPls) {
-  const pb::Scenario s = ScenarioFromText(P9("cores: 2 threads_per_core: 2 offline: 2 offline: 3") +
-                                          "events { kind: HOTPLUG_UP cpus: 0 cpus: 3 trigger { at_time_ns: 20000 } } "
-                                          "events { kind: STRAY_DOORBELL cpus: 2 trigger { at_time_ns: 2000000 } }");
+  const pb::Scenario s = ScenarioFromText(P9("cores: 5 threads_per_core: 2 offline: 8 offline: 9") +
+                                          "events { kind: HOTPLUG_UP cpus: 0 cpus: 9 trigger { at_time_ns: 20000 } } "
+                                          "events { kind: STRAY_DOORBELL cpus: 8 trigger { at_time_ns: 2000000 } }");
   for (const ppc::IdleRestore restore : {ppc::IdleRestore::kAsm, ppc::IdleRestore::k10d91611}) {
     const bool c = restore == ppc::IdleRestore::k10d91611;
     SCOPED_TRACE(Era(restore));
     const RunResult r = RunWithIdleRestore(restore, s);
-    EXPECT_EQ(CountSteps(r, 2, TraceKind::kHw, "L2h9", "the core enters stop11") +
-                  CountSteps(r, 3, TraceKind::kHw, "L2h9", "the core enters stop11"),
+    EXPECT_EQ(CountSteps(r, 8, TraceKind::kHw, "L2h9", "the core enters stop11") +
+                  CountSteps(r, 9, TraceKind::kHw, "L2h9", "the core enters stop11"),
               1);  // only while both were offline
-    EXPECT_GE(CountSteps(r, 2, TraceKind::kHw, "L2h9", "core 1 stays up"), 1);
-    EXPECT_EQ(CountSteps(r, 3, TraceKind::kLocal, "L2r", "opal_resync_timebase"), 1);
-    EXPECT_EQ(CountSteps(r, 3, TraceKind::kLocal, "L2r", "per-core SPRs"), 1);
-    EXPECT_EQ(CountSteps(r, 2, TraceKind::kLocal, "L2r", "opal_resync_timebase"), 0);
-    EXPECT_EQ(CountSteps(r, 2, TraceKind::kLocal, "L2r", "per-core SPRs"), 0);
-    EXPECT_EQ(CountSteps(r, 2, TraceKind::kLocal, "L2r", c ? "sprs.lpcr" : "_LPCR"), 1);
+    EXPECT_GE(CountSteps(r, 8, TraceKind::kHw, "L2h9", "core 4 stays up"), 1);
+    EXPECT_EQ(CountSteps(r, 9, TraceKind::kLocal, "L2r", "opal_resync_timebase"), 1);
+    EXPECT_EQ(CountSteps(r, 9, TraceKind::kLocal, "L2r", "per-core SPRs"), 1);
+    EXPECT_EQ(CountSteps(r, 8, TraceKind::kLocal, "L2r", "opal_resync_timebase"), 0);
+    EXPECT_EQ(CountSteps(r, 8, TraceKind::kLocal, "L2r", "per-core SPRs"), 0);
+    EXPECT_EQ(CountSteps(r, 8, TraceKind::kLocal, "L2r", c ? "sprs.lpcr" : "_LPCR"), 1);
   }
 }
 
@@ -104,8 +105,8 @@ size_t DecLatch(const RunResult& r, uint32_t cpu) {
 }
 
 // POWER9 stop11 (DEC_STOP) beside a running sibling: the core never gets there, the offline thread's DEC counts
-// and latches at 10 ms. With the whole core offline it stops; the first thread brought back (20 ms) takes the core
-// out and both decrementers count on: each latches 10 ms later.
+// and latches at 10 ms. With the whole core offline (core 4, alone in its quad) it stops; the first thread brought
+// back (20 ms) takes the core out and both decrementers count on: each latches 10 ms later.
 TEST(PpcIdleCoreLevel, P9DecStopsOnlyWhileTheCoreIsInTheState) {
   const RunResult shared =
       RunOn("ppc-upstream-clear-then-check",
@@ -116,12 +117,12 @@ TEST(PpcIdleCoreLevel, P9DecStopsOnlyWhileTheCoreIsInTheState) {
 
   const RunResult whole =
       RunOn("ppc-upstream-clear-then-check",
-            ScenarioFromText(P9("cores: 2 threads_per_core: 2 offline: 2 offline: 3 offline_dec_ns: 10000000",
-                                "events { kind: HOTPLUG_UP cpus: 0 cpus: 3 trigger { at_time_ns: 20000000 } }")));
-  EXPECT_EQ(CountSteps(whole, 3, TraceKind::kHw, "L2h9", "the decrementers count again") +
+            ScenarioFromText(P9("cores: 5 threads_per_core: 2 offline: 8 offline: 9 offline_dec_ns: 10000000",
+                                "events { kind: HOTPLUG_UP cpus: 0 cpus: 9 trigger { at_time_ns: 20000000 } }")));
+  EXPECT_EQ(CountSteps(whole, 9, TraceKind::kHw, "L2h9", "the decrementers count again") +
                 CountSteps(whole, kNoCpu, TraceKind::kHw, "L2h9", "the decrementers count again"),
             1);
-  for (const uint32_t cpu : {2u, 3u}) {
+  for (const uint32_t cpu : {8u, 9u}) {
     const size_t i = DecLatch(whole, cpu);
     ASSERT_LT(i, whole.trace.entries().size()) << cpu;
     EXPECT_GE(whole.trace.entries()[i].time_ns, 30000000u) << cpu;

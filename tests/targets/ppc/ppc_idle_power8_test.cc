@@ -156,18 +156,19 @@ TEST(PpcIdlePower8, DecStopStateIsNotEndedByTheDecrementer) {
 }
 
 // stop4 (no DEC_STOP): the offline DEC latches at 10 ms (PECE1 is clear, so it does not wake). stop11 (DEC_STOP),
-// both threads of core 1 offline so that the core enters it: it does not latch in the stop; thread 3 brought back
-// online at 20 ms takes the core out, and each DEC counts the 10 ms it had left (idle_p9_core.cc CoreDecsStop).
+// both threads of core 4 offline, the only core of its quad (cores 5-7 absent), so that the core enters it: it does not
+// latch in the stop; thread 9 brought back online at 20 ms takes the core out, and each DEC counts the 10 ms it had
+// left (idle_p9_core.cc CoreDecsStop).
 TEST(PpcIdlePower8, DecStopFreezesTheDecrementerUntilTheWake) {
   const std::string whole =
-      "machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 "
-      "offline: 2 offline: 3 offline_dec_ns: 10000000 firmware { ";
-  const std::string up = "} } events { kind: HOTPLUG_UP cpus: 0 cpus: 3 trigger { at_time_ns: 20000000 } }";
+      "machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 5 threads_per_core: 2 "
+      "offline: 8 offline: 9 offline_dec_ns: 10000000 firmware { ";
+  const std::string up = "} } events { kind: HOTPLUG_UP cpus: 0 cpus: 9 trigger { at_time_ns: 20000000 } }";
   const RunResult stop4 = RunOn(
       "ppc-upstream-clear-then-check",
       ScenarioFromText(
           whole + "idle_states { name: \"stop4\" flags: 0x207000 psscr_val: 0x300374 residency_ns: 10000000 } " + up));
-  const size_t d4 = FirstStep(stop4, kNoCpu, "DEC", "DEC latched cpu2");
+  const size_t d4 = FirstStep(stop4, kNoCpu, "DEC", "DEC latched cpu8");
   ASSERT_LT(d4, stop4.trace.entries().size());
   EXPECT_EQ(stop4.trace.entries()[d4].time_ns, 10000000u);
   const RunResult stop11 = RunOn(
@@ -175,11 +176,11 @@ TEST(PpcIdlePower8, DecStopFreezesTheDecrementerUntilTheWake) {
       ScenarioFromText(whole +
                        "idle_states { name: \"stop11\" flags: 0x207003 psscr_val: 0x3003BB residency_ns: 100000000 } " +
                        up));
-  EXPECT_EQ(CountSteps(stop11, 3, TraceKind::kHw, "L2h9", "OPAL_PM_DEC_STOP"), 1);
-  const size_t d11 = FirstStep(stop11, kNoCpu, "DEC", "DEC latched cpu2");
+  EXPECT_EQ(CountSteps(stop11, 9, TraceKind::kHw, "L2h9", "OPAL_PM_DEC_STOP"), 1);
+  const size_t d11 = FirstStep(stop11, kNoCpu, "DEC", "DEC latched cpu8");
   ASSERT_LT(d11, stop11.trace.entries().size());
   EXPECT_GE(stop11.trace.entries()[d11].time_ns, 29000000u);
-  EXPECT_EQ(CountSteps(stop11, 2, TraceKind::kWake, "L2", "stop wake DEC"), 0);
+  EXPECT_EQ(CountSteps(stop11, 8, TraceKind::kWake, "L2", "stop wake DEC"), 0);
 }
 
 // ---- Schema ----

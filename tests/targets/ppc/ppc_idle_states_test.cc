@@ -172,28 +172,28 @@ TEST(PpcIdleStates, OnlyTheVectorWakeEntersTheReplacedVector) {
   EXPECT_EQ(CountSteps(lite, 1, TraceKind::kWake, "L2", "stop wake HDOORBELL"), 1);
 }
 
-// stop11 on a core whose threads are all offline: the crash wakes both; each takes the core idle lock, exactly one
-// (the first) restores the per-core SPRs and resyncs the timebase, and each restores its own LPCR after the unlock.
-// The C code restores the per-core SPRs before the resync, the asm the other way round.
+// stop11 on a core whose threads are all offline, alone in its quad (core 4 of 5): the crash wakes both; each takes the
+// core idle lock, exactly one (the first) restores the per-core SPRs and resyncs the timebase, and each restores its
+// own LPCR after the unlock. The C code restores the per-core SPRs before the resync, the asm the other way round.
 TEST(PpcIdleStates, DeepStopFirstThreadInCoreRestoresCoreStateUnderTheLock) {
   const pb::Scenario s =
-      ScenarioFromText(P9Machine(std::string(kStop0) + kStop11, "cores: 2 threads_per_core: 2 offline: 2 offline: 3") +
+      ScenarioFromText(P9Machine(std::string(kStop0) + kStop11, "cores: 5 threads_per_core: 2 offline: 8 offline: 9") +
                        "events { kind: PANIC cpus: 0 trigger { at_time_ns: 1000 } }");
   for (const ppc::IdleRestore restore : {ppc::IdleRestore::kAsm, ppc::IdleRestore::k10d91611}) {
     const bool c = restore == ppc::IdleRestore::k10d91611;
     SCOPED_TRACE(c ? "C" : "asm");
     const RunResult r = RunWithIdleRestore(restore, s);
     ASSERT_TRUE(r.handed_over);
-    const int resyncs = CountSteps(r, 2, TraceKind::kLocal, "L2r", "opal_resync_timebase") +
-                        CountSteps(r, 3, TraceKind::kLocal, "L2r", "opal_resync_timebase");
+    const int resyncs = CountSteps(r, 8, TraceKind::kLocal, "L2r", "opal_resync_timebase") +
+                        CountSteps(r, 9, TraceKind::kLocal, "L2r", "opal_resync_timebase");
     EXPECT_EQ(resyncs, 1);
-    for (const uint32_t cpu : {2u, 3u}) {
+    for (const uint32_t cpu : {8u, 9u}) {
       EXPECT_EQ(CountSteps(r, cpu, TraceKind::kLocal, "L2r", c ? "sprs.lpcr" : "_LPCR"), 1) << cpu;
       const size_t lpcr = FirstStep(r, cpu, "L2r", c ? "sprs.lpcr" : "_LPCR");
-      const size_t unlock = FirstStep(r, cpu, "L2r", "paca.idle_state core 1");
+      const size_t unlock = FirstStep(r, cpu, "L2r", "paca.idle_state core 4");
       EXPECT_LT(unlock, lpcr) << cpu;  // the lock word is touched before the per-thread SPRs
     }
-    const uint32_t first = CountSteps(r, 2, TraceKind::kLocal, "L2r", "opal_resync_timebase") == 1 ? 2 : 3;
+    const uint32_t first = CountSteps(r, 8, TraceKind::kLocal, "L2r", "opal_resync_timebase") == 1 ? 8 : 9;
     const size_t core_sprs = FirstStep(r, first, "L2r", "per-core SPRs");
     const size_t tb = FirstStep(r, first, "L2r", "opal_resync_timebase");
     ASSERT_LT(core_sprs, r.trace.entries().size());
