@@ -44,9 +44,10 @@ constexpr std::string_view Name(SharedVar v) {
   X(kRelocate, "relocate")      /* Machine::Overwrite: the store replacing a variable */                       \
   X(kKexecRequest, "kexec")     /* a KEXEC event started on its CPU */                                         \
   X(kSystemReset, "reset")      /* Machine::TakeInterrupt: entry through the system-reset vector */            \
-  X(kStale, "stale")            /* a read from memory while another CPU's store to the variable is buffered */ \
+  X(kStale, "stale")            /* a read of a value another CPU's store already replaced (buffered, or queued) */ \
   X(kCommit, "commit")          /* a store buffer made a buffered store visible (not a step of the CPU) */     \
-  X(kLeaveFirmware, "leave-fw") /* Cpu::LeaveFirmware: a reset or machine check took it out of firmware */
+  X(kLeaveFirmware, "leave-fw") /* Cpu::LeaveFirmware: a reset or machine check took it out of firmware */ \
+  X(kReadBarrier, "rmb")        /* Cpu::read_barrier: orders loads only */
 
 enum class TraceMark : uint8_t {
 #define CRASHDIFF_TRACE_MARK_ENUM(e, name) e,
