@@ -175,8 +175,8 @@ class Machine {
   // queue is overdue). Empty when the queue is. Views of interned names.
   void InvalidateCandidates(uint32_t cpu, std::vector<std::string_view>& out) const;
   void ApplyInvalidate(Cpu& cpu, size_t index);  // cpu's loads of that variable read memory again
-  void DrainQueue(Cpu& cpu);                      // every entry, oldest first (a read or full barrier)
-  void DropInvalidate(Cpu& cpu, const Var& v);    // v's entry, if any (cpu read memory, or stored to v)
+  void DrainQueue(Cpu& cpu);                     // every entry, oldest first (a read or full barrier)
+  void DropInvalidate(Cpu& cpu, const Var& v);   // v's entry, if any (cpu read memory, or stored to v)
 
   // Read-only views for state summaries (explore/state.h): every variable in creation order (Var::id), and each
   // scenario event's progress (fired; on_label occurrences seen so far).
@@ -268,7 +268,7 @@ class Machine {
   Var& NewNamedVar(std::string_view interned, int64_t init, Region region);
   void Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMark mark);
   void QueueInvalidates(Var& v, int64_t old_value, uint32_t by_cpu);  // after a store of v became visible
-  void ClearQueues();                                                  // settling: no entry, no trace
+  void ClearQueues();                                                 // settling: no entry, no trace
   void Start(Program& program);
   void Settle();
   void ExtendTimeLimit(uint64_t event_ns);
@@ -332,7 +332,7 @@ class Machine {
   bool settling_ = false;
   bool buffers_stores_ = false;
   bool reorders_stores_ = false;  // a buffered store may become visible before an older one (not x86-TSO)
-  bool queues_invalidates_ = false;  // CPUs have invalidate queues (load->load reordering: powerpc, arm64)
+  bool queues_invalidates_ = false;   // CPUs have invalidate queues (load->load reordering: powerpc, arm64)
   bool lwsync_orders_loads_ = false;  // powerpc: smp_wmb and release stores drain the invalidate queue
   std::string_view commit_request_;  // the store this step's buffer commit names (Choice.commit), or empty
   RunResult result_;

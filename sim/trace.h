@@ -35,7 +35,7 @@ namespace crashdiff {
   X(kCorrupt, "corrupt")            \
   X(kEnd, "end")                    \
   X(kBuffer, "buffer")              \
-  X(kInvalidate, "invalidate")
+  X(kInvalidate, "inval")
 
 enum class TraceKind : uint8_t {
 #define CRASHDIFF_TRACE_ENUM(e, name) e,

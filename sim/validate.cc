@@ -227,7 +227,8 @@ class Validator {
              "needs machine.memory_model ARCHITECTURE on PPC or ARM64 (only then do CPUs have invalidate queues)");
       }
       if (c.invalidate_queue() && c.store_buffer()) {
-        Fail(Join(p, F(c, "invalidate_queue")), "a choice is about a CPU's store buffer or its invalidate queue, not both");
+        Fail(Join(p, F(c, "invalidate_queue")),
+             "a choice is about a CPU's store buffer or its invalidate queue, not both");
       }
       if (c.has_invalidate()) InvalidateName(c, p);
     }

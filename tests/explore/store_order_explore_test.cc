@@ -25,9 +25,10 @@ using testing::ScenarioFromText;
 
 // Message passing: cpu0 stores the data, then the flag (with smp_wmb between them when asked); cpu1 loads the flag,
 // then the data, with smp_rmb between them: its invalidate queue (powerpc, arm64) cannot show the outcome, only the
-// store order can (load->load reordering has its own test, load_order_explore_test.cc). The forbidden outcome under a write barrier, flag = 1 and
-// data = 0, is reported where the oracle sees it: cpu0 books a crash shutdown before its stores (it is the
-// initiator), and cpu1 books a second one when it observes the outcome (PR9, "runs a second crash shutdown").
+// store order can (load->load reordering has its own test, load_order_explore_test.cc). The forbidden outcome under a
+// write barrier, flag = 1 and data = 0, is reported where the oracle sees it: cpu0 books a crash shutdown before its
+// stores (it is the initiator), and cpu1 books a second one when it observes the outcome (PR9, "runs a second crash
+// shutdown").
 class MessagePassing : public Program {
  public:
   MessagePassing(Machine& m, bool wmb) : m_(m), wmb_(wmb), data_(m.NewVar("data", 0)), flag_(m.NewVar("flag", 0)) {}

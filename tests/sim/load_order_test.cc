@@ -361,8 +361,9 @@ TEST(LoadOrder, AWaitThatSawANewValueLeavesNoStaleEntryForIt) {
 // A value-returning atomic drains the queue; a result-less one drops only its own variable's entry.
 TEST(LoadOrder, AtomicsDrainOrDropTheirOwnEntry) {
   for (bool fetch : {true, false}) {
-    const pb::Scenario s = Weak(kPpc, "choices { cpu: 0 steps: 2 } choices { cpu: 0 store_buffer: true steps: 2 } "
-                                      "choices { cpu: 1 steps: 2 }");
+    const pb::Scenario s = Weak(kPpc,
+                                "choices { cpu: 0 steps: 2 } choices { cpu: 0 store_buffer: true steps: 2 } "
+                                "choices { cpu: 1 steps: 2 }");
     Machine m(s);
     Var& x = m.NewVar("x", 0);
     Var& c = m.NewVar("c", 0);
@@ -405,7 +406,8 @@ TEST(LoadOrder, QueueChoicesAreValidatedWithTheirFieldPaths) {
            {ppc + "memory_model: ARCHITECTURE } schedule { choices { cpu: 1 invalidate_queue: true store_buffer: "
                   "true } }",
             "invalidate_queue"},
-           {ppc + "memory_model: ARCHITECTURE } schedule { choices { cpu: 1 invalidate_queue: true invalidate: \"\" } }",
+           {ppc +
+                "memory_model: ARCHITECTURE } schedule { choices { cpu: 1 invalidate_queue: true invalidate: \"\" } }",
             "invalidate"},
        }) {
     const std::vector<ValidationError> errors = Validate(testing::UnvalidatedScenarioFromText(c.text));
