@@ -95,7 +95,7 @@ const BufferedStore* Cpu::Forward(const Var& v) const {
 }
 
 void CommitStoreBuffer(Cpu& cpu) {
-  cpu.machine().CommitStores(cpu);
+  cpu.machine().CompleteStores(cpu);
 }
 
 void RecordHw(Cpu& cpu, Label label, std::string_view what, int64_t value) {
@@ -138,7 +138,7 @@ Cpu::LocalOp Cpu::barrier(Label l) {
   return LocalOp(
       *this, l,
       [](Cpu& c) {
-        c.machine().CommitStores(c);
+        c.machine().FullBarrierStores(c);
         c.machine().DrainQueue(c);
       },
       "barrier", TraceTags{.mark = TraceMark::kBarrier});
@@ -270,7 +270,7 @@ PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
 PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
   Machine& m = cpu.machine();
   if (m.buffers_stores()) {
-    if (order_ == Order::kAfterFullBarrier) m.CommitStores(cpu);
+    if (order_ == Order::kAfterFullBarrier) m.FullBarrierStores(cpu);
     if (order_ != Order::kPlain) cpu.order_stores();
     // smp_mb() drains the invalidate queue; powerpc's release is lwsync, which orders earlier loads too
     // (arch/powerpc/include/asm/barrier.h: __smp_store_release is __lwsync() then the store).
@@ -288,7 +288,7 @@ PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
 // Value-returning atomics are fully ordered (Linux atomic_t semantics; a LOCK-prefixed instruction on x86): the
 // buffer commits first.
 PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
-  cpu.machine().CommitStores(cpu);
+  cpu.machine().FullBarrierStores(cpu);
   cpu.machine().DrainQueue(cpu);  // fully ordered: no later load reads older values than this one
   result_ = var_->value;
   int64_t next = result_;
@@ -299,6 +299,7 @@ PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
   } else {
     cpu.machine().Record(cpu.id(), TraceKind::kRmw, label, var_->name, result_, var_->tags());
   }
+  cpu.machine().FullBarrierStores(cpu);  // the trailing barrier (powerpc: a sync completes the update too)
   return Result::kDone;
 }
 
@@ -337,8 +338,8 @@ PendingOp::Result Cpu::LocalOp::Execute(Cpu& cpu) {
   if (hw_store_) {
     Machine& m = cpu.machine();
     if (sync_first_) {
-      m.CommitStores(cpu);
-      m.DrainQueue(cpu);  // sync is a full barrier
+      m.CompleteStores(cpu);  // sync: a full barrier, complete on every CPU
+      m.DrainQueue(cpu);
     }
     if (m.buffers_stores()) {
       m.BufferStore(cpu, BufferedStore{nullptr, 0, label, std::move(hw_store_), std::string(what_.view())});
@@ -535,7 +536,7 @@ PendingOp::Result Cpu::ParkOp::Execute(Cpu& cpu) {
 }
 
 PendingOp::Result Cpu::HandoverOp::Execute(Cpu& cpu) {
-  cpu.machine().CommitStores(cpu);  // the jump to the next kernel is preceded by a sync (kexec's relocation tail)
+  cpu.machine().CompleteStores(cpu);  // the jump to the next kernel is preceded by a sync (kexec's relocation tail)
   cpu.machine().DrainQueue(cpu);
   if (in_sequence_) {
     in_sequence_();

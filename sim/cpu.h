@@ -112,6 +112,8 @@ struct StaleEntry {
   Var* var = nullptr;
   int64_t value = 0;
   uint64_t queued_step = 0;  // the scheduled step at which it was queued (bounds its time in the queue)
+  uint32_t writer = 0;       // the CPU whose store queued it (kNoCpu-like values for a store of no CPU)
+  bool shared = false;       // another CPU has stored to var since (a completion by either applies it)
 };
 
 // One execution context on a CPU: the program, an interrupt handler, or a software event.
@@ -400,6 +402,7 @@ class Cpu {
     }
     return nullptr;
   }
+  StaleEntry* StaleMutable(const Var& v) { return const_cast<StaleEntry*>(Stale(v)); }
 
  private:
   // Inline test, out-of-line log: the machine reads CPU state at every step and a log is active only while a blocked
@@ -623,7 +626,7 @@ class Cpu::HandoverOp : public Op<void> {
   std::function<void()> in_sequence_;
 };
 
-void CommitStoreBuffer(Cpu& cpu);  // Machine::CommitStores (the machine is incomplete here)
+void CommitStoreBuffer(Cpu& cpu);  // Machine::CompleteStores (the machine is incomplete here)
 
 template <typename T, typename F>
 class Cpu::HwOp : public Op<T> {

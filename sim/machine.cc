@@ -31,7 +31,8 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
       buffers_stores_(BuffersStores(scenario.machine())),
       reorders_stores_(ReordersStores(scenario.machine())),
       queues_invalidates_(QueuesInvalidates(scenario.machine())),
-      lwsync_orders_loads_(queues_invalidates_ && scenario.machine().family() == pb::PPC) {
+      lwsync_orders_loads_(queues_invalidates_ && scenario.machine().family() == pb::PPC),
+      sync_completes_stores_(lwsync_orders_loads_) {
   Init();
 }
 
@@ -61,6 +62,7 @@ Machine::Machine(const pb::Scenario* borrowed, RunOptions options, Spare&& spare
       reorders_stores_(ReordersStores(borrowed->machine())),
       queues_invalidates_(QueuesInvalidates(borrowed->machine())),
       lwsync_orders_loads_(queues_invalidates_ && borrowed->machine().family() == pb::PPC),
+      sync_completes_stores_(lwsync_orders_loads_),
       label_events_(std::move(spare.label_events)),
       due_(std::move(spare.due)),
       runnable_(std::move(spare.runnable)),
@@ -357,6 +359,23 @@ void Machine::CommitStores(Cpu& cpu) {
   while (!cpu.store_buffer().empty()) CommitOldest(cpu);
 }
 
+// Every entry another CPU holds for a store of cpu's (or one other CPUs stored to as well: applying more than needed
+// only reads newer values) is applied there, oldest first, under that CPU.
+void Machine::CompleteStores(Cpu& cpu) {
+  CommitStores(cpu);
+  if (!queues_invalidates_) return;
+  for (Cpu& c : cpus_) {
+    std::vector<StaleEntry>& queue = c.invalidate_queue_;
+    for (size_t i = 0; i < queue.size();) {
+      if (c.id() != cpu.id() && (queue[i].writer == cpu.id() || queue[i].shared)) {
+        ApplyInvalidate(c, i);
+      } else {
+        ++i;
+      }
+    }
+  }
+}
+
 bool Machine::BufferedElsewhere(const Var& v, uint32_t self) const {
   for (const Cpu& c : cpus_) {
     if (c.id() == self) continue;
@@ -377,8 +396,12 @@ void Machine::QueueInvalidates(Var& v, int64_t old_value, uint32_t by_cpu) {
   if (by_cpu < num_cpus()) DropInvalidate(cpus_[by_cpu], v);
   if (old_value == v.value.raw()) return;  // nothing a load could tell apart
   for (Cpu& c : cpus_) {
-    if (c.id() == by_cpu || c.finished_ || c.in_firmware_ || c.Stale(v) != nullptr) continue;
-    c.invalidate_queue_.push_back(StaleEntry{&v, old_value, step_});
+    if (c.id() == by_cpu || c.finished_ || c.in_firmware_) continue;
+    if (StaleEntry* e = c.StaleMutable(v)) {
+      e->shared = e->shared || e->writer != by_cpu;
+      continue;
+    }
+    c.invalidate_queue_.push_back(StaleEntry{&v, old_value, step_, by_cpu, false});
     ++v.queued;
     if (c.invalidate_queue_.size() == 1) SetAgentRunnable(2 * num_cpus() + c.id(), true);
   }

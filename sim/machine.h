@@ -162,6 +162,18 @@ class Machine {
   void CommitCandidates(uint32_t cpu, std::vector<std::string_view>& out) const;
   void Commit(Cpu& cpu, size_t index);
   void CommitStores(Cpu& cpu);  // all of them, oldest first (a full barrier)
+  // A completion barrier (powerpc sync, arm64 dsb): commits cpu's buffer, and its stores are then observed by every
+  // CPU: the invalidations they queued on other CPUs are applied (docs/SIMULATOR.md "Invalidate queues").
+  void CompleteStores(Cpu& cpu);
+  // smp_mb's effect on stores: powerpc's sync completes them (CompleteStores); arm64's dmb ish and x86's mfence
+  // commit the buffer (CommitStores).
+  void FullBarrierStores(Cpu& cpu) {
+    if (sync_completes_stores_) {
+      CompleteStores(cpu);
+    } else {
+      CommitStores(cpu);
+    }
+  }
   // Whether a CPU other than self buffers a store to v of a value memory does not hold.
   bool BufferedElsewhere(const Var& v, uint32_t self) const;
 
@@ -334,6 +346,7 @@ class Machine {
   bool reorders_stores_ = false;  // a buffered store may become visible before an older one (not x86-TSO)
   bool queues_invalidates_ = false;   // CPUs have invalidate queues (load->load reordering: powerpc, arm64)
   bool lwsync_orders_loads_ = false;  // powerpc: smp_wmb and release stores drain the invalidate queue
+  bool sync_completes_stores_ = false;  // powerpc with invalidate queues: smp_mb (sync) is a completion barrier
   std::string_view commit_request_;  // the store this step's buffer commit names (Choice.commit), or empty
   RunResult result_;
 

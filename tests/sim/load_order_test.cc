@@ -421,3 +421,41 @@ TEST(LoadOrder, QueueChoicesAreValidatedWithTheirFieldPaths) {
 
 }  // namespace
 }  // namespace crashdiff
+
+namespace crashdiff {
+namespace {
+
+// A completion barrier makes the executing CPU's stores observed by every CPU: powerpc's sync (smp_mb) and the dsb an
+// arm64 IPI send starts with (Cpu::ordered_hw_op) apply the entries those stores queued elsewhere; arm64's dmb ish
+// (smp_mb) only commits them. cpu0 stores x, then its barrier; cpu1 (queue never run) reads x.
+TEST(LoadOrder, ACompletionBarrierMakesTheStoresVisibleEverywhere) {
+  enum class Fence { kFullBarrier, kOrderedHwOp };
+  for (const char* machine : {kPpc, kArm64}) {
+    for (const Fence fence : {Fence::kFullBarrier, Fence::kOrderedHwOp}) {
+      const pb::Scenario s = Weak(machine, "choices { cpu: 0 steps: 2 } choices { cpu: 1 }");
+      Machine m(s);
+      Var& x = m.NewVar("x", 0);
+      int64_t seen = -1;
+      LambdaProgram program;
+      program.start = [&](Cpu& cpu) -> Task<> {
+        if (cpu.id() == 0) {
+          return [](Cpu& c, Var& v, Fence f) -> Task<> {
+            co_await c.write(v, 1, "W");
+            if (f == Fence::kFullBarrier) {
+              co_await c.barrier("B");
+            } else {
+              co_await c.ordered_hw_op("B", "dsb; IPI", [] {});
+            }
+          }(cpu, x, fence);
+        }
+        return [](Cpu& c, Var& v, int64_t& out) -> Task<> { out = co_await c.read(v, "R"); }(cpu, x, seen);
+      };
+      m.Run(program);
+      const bool completes = machine == kPpc || fence == Fence::kOrderedHwOp;
+      EXPECT_EQ(seen, completes ? 1 : 0) << machine << " " << static_cast<int>(fence);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace crashdiff
