@@ -260,7 +260,7 @@ void Machine::Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMa
   Record(by_cpu, TraceKind::kWrite, label, v.name, value, tags);
   WakeWaiters(var_waiters_[v.id]);
   // x86 MONITOR fires on any store to the armed line, even one that writes the same value.
-  if (armed_monitors_ == 0) return;
+  if (v.monitors == 0) return;
   for (Cpu& c : cpus_) {
     if (c.monitored() == &v) c.hw().monitor_fired = true;
   }
@@ -272,7 +272,7 @@ void Machine::AtomicUpdate(Var& v, int64_t value, uint32_t by_cpu, Label label, 
   Record(by_cpu, TraceKind::kRmw, label, v.name, shown, tags);
   if (!changes) return;
   WakeWaiters(var_waiters_[v.id]);
-  if (armed_monitors_ == 0) return;
+  if (v.monitors == 0) return;
   for (Cpu& c : cpus_) {
     if (c.monitored() == &v) c.hw().monitor_fired = true;
   }
@@ -383,9 +383,9 @@ void Machine::SetBufferRunnable(uint32_t cpu, bool runnable) {
   }
 }
 
-void Machine::NoteMonitor(const Var* old_line, const Var* new_line) {
-  if (old_line == nullptr && new_line != nullptr) ++armed_monitors_;
-  if (old_line != nullptr && new_line == nullptr) --armed_monitors_;
+void Machine::NoteMonitor(Var* old_line, Var* new_line) {
+  if (old_line != nullptr) --old_line->monitors;
+  if (new_line != nullptr) ++new_line->monitors;
 }
 
 void Machine::Overwrite(Region r, uint32_t by_cpu) {
