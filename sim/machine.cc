@@ -293,6 +293,7 @@ void Machine::BufferStore(Cpu& cpu, BufferedStore store) {
   Record(cpu.id(), TraceKind::kBuffer, store.label,
          store.var != nullptr ? std::string_view(store.var->name) : store.what, store.value, tags);
   store.epoch = cpu.store_epoch();
+  store.issued_step = step_;  // its time in the buffer is bounded from here (OverdueBuffer)
   buffer.push_back(std::move(store));
   if (buffer.size() == 1) SetBufferRunnable(cpu.id(), true);
 }
