@@ -270,7 +270,7 @@ void Machine::Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMa
   Record(by_cpu, TraceKind::kWrite, label, v.name, value, tags);
   WakeWaiters(var_waiters_[v.id]);
   // x86 MONITOR fires on any store to the armed line, even one that writes the same value.
-  if (armed_monitors_ == 0) return;
+  if (v.monitors == 0) return;
   for (Cpu& c : cpus_) {
     if (c.monitored() == &v) c.hw().monitor_fired = true;
   }
@@ -284,7 +284,7 @@ void Machine::AtomicUpdate(Var& v, int64_t value, uint32_t by_cpu, Label label, 
   Record(by_cpu, TraceKind::kRmw, label, v.name, shown, tags);
   if (!changes) return;
   WakeWaiters(var_waiters_[v.id]);
-  if (armed_monitors_ == 0) return;
+  if (v.monitors == 0) return;
   for (Cpu& c : cpus_) {
     if (c.monitored() == &v) c.hw().monitor_fired = true;
   }
@@ -305,6 +305,7 @@ void Machine::BufferStore(Cpu& cpu, BufferedStore store) {
   Record(cpu.id(), TraceKind::kBuffer, store.label,
          store.var != nullptr ? std::string_view(store.var->name) : store.what, store.value, tags);
   store.epoch = cpu.store_epoch();
+  store.issued_step = step_;  // its time in the buffer is bounded from here (OverdueBuffer)
   buffer.push_back(std::move(store));
   if (buffer.size() == 1) SetBufferRunnable(cpu.id(), true);
 }
@@ -493,9 +494,9 @@ void Machine::SetAgentRunnable(uint32_t agent, bool runnable) {
   }
 }
 
-void Machine::NoteMonitor(const Var* old_line, const Var* new_line) {
-  if (old_line == nullptr && new_line != nullptr) ++armed_monitors_;
-  if (old_line != nullptr && new_line == nullptr) --armed_monitors_;
+void Machine::NoteMonitor(Var* old_line, Var* new_line) {
+  if (old_line != nullptr) --old_line->monitors;
+  if (new_line != nullptr) ++new_line->monitors;
 }
 
 void Machine::Overwrite(Region r, uint32_t by_cpu) {

@@ -251,7 +251,7 @@ class Machine {
   // ---- Runnable-set bookkeeping (sim/machine.cc, "Runnable set"); called by Cpu. ----
   // cpu's state another CPU can observe changed: it and the waits that read its state are re-evaluated.
   void NoteCpuChanged(uint32_t cpu);
-  void NoteMonitor(const Var* old_line, const Var* new_line);
+  void NoteMonitor(Var* old_line, Var* new_line);  // a CPU's armed monitor moved (either may be null)
 
  private:
   struct PendingEvent {
@@ -372,7 +372,6 @@ class Machine {
   // Decrementer expiries (time, cpu); an entry is stale once the CPU's dec_expiry differs from its time.
   std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>, std::greater<>> decs_;
   ReadLog read_log_;
-  uint32_t armed_monitors_ = 0;  // CPUs with an armed x86 monitor (a store scans CPUs only when there are some)
 };
 
 }  // namespace crashdiff

@@ -169,7 +169,7 @@ Task<> PpcKernel::CoreIdleEnter(Cpu& cpu) {
   Var& word = *core_idle_[cpu.id() / tpc];
   const int64_t bit = int64_t{1} << (cpu.id() % tpc);
   if (v_.idle_restore == IdleRestore::k10d91611) {
-    co_await cpu.fetch_add(word, -bit, "L2c");  // the bit is set while the thread runs
+    co_await cpu.clear_bit(word, cpu.id() % tpc, "L2c");  // set while the thread runs; clear_bit has no ordering
     co_return;
   }
   for (;;) {

@@ -60,7 +60,7 @@ Task<int64_t> PpcKernel::KvmCheckWakeReason(Cpu& cpu, uint32_t reason) {
 }
 
 // kvmppc_read_intr (XICS native): a host IPI pending in host_ipi is left for the host at once (the ICP is not
-// touched). Otherwise XIRR is read: nothing -> 0; the IPI -> MFRR cleared and EOId, then host_ipi read again: set
+// touched). Otherwise XIRR is read: nothing -> 0; the IPI -> MFRR cleared and EOId, mb, then host_ipi read again: set
 // meanwhile -> MFRR re-raised ("we raced with the host, resend that IPI") and the host's; clear -> the guest's.
 // [I] A device interrupt is not accepted here: the model's guest does not exit for one (an offline thread is not
 // a device interrupt's target).
@@ -73,6 +73,9 @@ Task<int64_t> PpcKernel::KvmReadIntr(Cpu& cpu, Label l) {
   if (!ipi) co_return kWakeNothing;
   co_await IcpClearMfrr(cpu, false, l);
   co_await cpu.local(l, "EOI (XIRR write)");
+  // smp_mb(): the MFRR clear is done before host_ipi is read again (37f55d30df2eef), else a host IPI set in between
+  // could be missed on both sides.
+  co_await cpu.barrier(l);
   if (co_await cpu.read(*p.host_ipi, l) != 0) {
     co_await cpu.hw_store(
         l, "set MFRR = IPI_PRIORITY (resend)", [&cpu] { cpu.hw().mfrr = kIpiPriority; },

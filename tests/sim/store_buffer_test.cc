@@ -131,6 +131,39 @@ TEST(StoreBuffer, TheScheduleDecidesWhenABufferCommits) {
   }
 }
 
+// A store stays buffered at most kMaxBufferedSteps scheduled steps from when its CPU executed it, whatever the
+// schedule asks: counted from its own step, not from the start of the run (a store executed late in a long run is
+// not overdue at once).
+TEST(StoreBuffer, AHeldStoreCommitsWhenItHasBeenBufferedForTheBound) {
+  constexpr int kBefore = 1'500;  // steps cpu0 runs before its store: more than the bound
+  const pb::Scenario s = TwoCpus(true, "choices { cpu: 0 steps: " + std::to_string(kBefore + 1) +
+                                           " } choices { cpu: 0 store_buffer: true hold: true steps: 5000 }");
+  Machine m(s);
+  Var& x = m.NewVar("x", 0);
+  int first_seen = -1;
+  LambdaProgram p;
+  p.start = [&](Cpu& cpu) -> Task<> {
+    if (cpu.id() == 0) {
+      return [](Cpu& c, Var& v) -> Task<> {
+        for (int i = 0; i < kBefore; ++i) co_await c.local("L");
+        co_await c.write(v, 1, "W");
+      }(cpu, x);
+    }
+    return [](Cpu& c, Var& v, int& seen) -> Task<> {
+      for (int i = 0; i < 2 * static_cast<int>(kMaxBufferedSteps); ++i) {
+        if (co_await c.read(v, "R") == 1) {
+          seen = i;
+          co_return;
+        }
+      }
+    }(cpu, x, first_seen);
+  };
+  m.Run(p);
+  // cpu1's reads are the only other steps: the store commits after about kMaxBufferedSteps of them.
+  EXPECT_GE(first_seen, static_cast<int>(kMaxBufferedSteps) - 2);
+  EXPECT_LE(first_seen, static_cast<int>(kMaxBufferedSteps) + 2);
+}
+
 // Holding a CPU holds its store buffer too (the stall a hold stands for delays its stores as well).
 TEST(StoreBuffer, HoldingACpuHoldsItsBuffer) {
   const pb::Scenario s = TwoCpus(true, "choices { cpu: 0 steps: 1 } choices { cpu: 0 hold: true steps: 5 }");
