@@ -95,7 +95,12 @@ const BufferedStore* Cpu::Forward(const Var& v) const {
 }
 
 void CommitStoreBuffer(Cpu& cpu) {
-  cpu.machine().CompleteStores(cpu);
+  Machine& m = cpu.machine();
+  m.CompleteStores(cpu);
+  // powerpc's ordered hardware operations start with a sync, a full barrier: MMIO accessors (in_be32 / out_be32,
+  // arch/powerpc/include/asm/io.h) and the OPAL entry (skiboot asm/head.S). arm64's (an SMC / HVC, a GIC SGI
+  // write) are preceded by dsb ishst, which orders stores only.
+  if (m.lwsync_orders_loads()) m.DrainQueue(cpu);
 }
 
 void RecordHw(Cpu& cpu, Label label, std::string_view what, int64_t value) {
@@ -110,7 +115,7 @@ Cpu::ReadOp Cpu::read(Var& v, Label l) {
 Cpu::ReadOp Cpu::read_acquire(Var& v, Label l) {
   return ReadOp(*this, v, l, ReadOp::Order::kAcquire);
 }
-Cpu::ReadOp Cpu::read_dependent(Var& v, Label l) {
+Cpu::ReadOp Cpu::read_ordered(Var& v, Label l) {
   return ReadOp(*this, v, l, ReadOp::Order::kDependent);
 }
 Cpu::WriteOp Cpu::write(Var& v, int64_t value, Label l, std::function<void()> on_visible) {

@@ -240,10 +240,10 @@ class Cpu {
   // smp_load_acquire / atomic_read_acquire / a lock acquire: reads as read() does (it may read a stale value), then
   // orders every later load after it: with invalidate queues, drains this CPU's queue.
   ReadOp read_acquire(Var& v, Label l);
-  // A load whose address depends on an earlier load (rcu_dereference, a pointer chase): hardware orders it after
-  // that load. The model reads memory (the variable's pending invalidation is applied first): always a value the
-  // hardware may return.
-  ReadOp read_dependent(Var& v, Label l);
+  // A load the kernel orders after earlier loads by what the model has no step for: an address dependency on an
+  // earlier load (rcu_dereference, a pointer chase), or a lock it does not model (its acquire). The model reads
+  // memory (the variable's pending invalidation is applied first): always a value the hardware may return.
+  ReadOp read_ordered(Var& v, Label l);
   // on_visible (optional) runs when the store becomes visible to other CPUs: at once, or at its commit. A wake that
   // a store carries (x86: a store to the line another CPU's MONITOR watches) is booked there.
   WriteOp write(Var& v, int64_t value, Label l, std::function<void()> on_visible = nullptr);

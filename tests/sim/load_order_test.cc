@@ -55,7 +55,7 @@ struct MessagePassing {
     if (reader == Reader::kReadBarrier) co_await cpu.read_barrier("R2");
     if (reader == Reader::kFullBarrier) co_await cpu.barrier("R2");
     if (reader == Reader::kWriteBarrier) co_await cpu.write_barrier("R2");
-    data = co_await (reader == Reader::kDependent ? cpu.read_dependent(x, "R3") : cpu.read(x, "R3"));
+    data = co_await (reader == Reader::kDependent ? cpu.read_ordered(x, "R3") : cpu.read(x, "R3"));
   }
 };
 
