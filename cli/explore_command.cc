@@ -108,9 +108,9 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
   }
   if (res.commits_enumerated) {
     std::printf(
-        "store buffers: each store a buffer may commit is a choice; %llu commits of a store other than the "
-        "oldest explored\n",
-        static_cast<unsigned long long>(res.named_commits));
+        "store buffers and invalidate queues: each store a buffer may commit and each entry a queue may apply is a "
+        "choice; %llu commits and %llu applies other than the oldest explored\n",
+        static_cast<unsigned long long>(res.named_commits), static_cast<unsigned long long>(res.named_applies));
   }
   if (res.runs_past_max_steps > 0) {
     std::printf("%llu runs went past %llu steps: their later steps ran the lowest-numbered runnable CPU, unexplored\n",
@@ -173,6 +173,7 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   j.Key("steps_executed").Uint(res.steps_executed);
   j.Key("store_buffers").Bool(res.store_buffers).Key("commits_enumerated").Bool(res.commits_enumerated);
   j.Key("named_commits").Uint(res.named_commits);
+  j.Key("named_applies").Uint(res.named_applies);
   j.Key("exhaustive").Bool(res.exhaustive).Key("found").Bool(res.found);
   j.Key("seconds").Uint(static_cast<uint64_t>(res.seconds * 1000)).Key("unit").String("ms");
   j.Key("verdict").String(GuaranteeText(o, res));
@@ -266,8 +267,9 @@ extern const std::string_view kExploreHelp =
     "pruning orders of independent steps (--no-reduction: off; --no-segment-sleep: only the non-preempting\n"
     "step sleeps, not whole segments across free switches) and state hashing cutting runs at explored states\n"
     "(--no-state-hashing: off; --memory MIB bounds its table). With store buffers on powerpc / arm64 each store a\n"
-    "buffer may commit is a choice (store->store reordering; --oldest-commit-only: its oldest only, as before).\n"
-    "--dpor --preemptions none: source-set DPOR instead (with --oldest-commit-only on powerpc / arm64 buffers),\n"
+    "buffer may commit and each entry an invalidate queue may apply is a choice (store->store and load->load\n"
+    "reordering; --oldest-commit-only: the oldest of each only). --dpor --preemptions none: source-set DPOR instead\n"
+    "(not on powerpc / arm64 with memory_model ARCHITECTURE, whose invalidate queues it does not model),\n"
     "every interleaving up to equivalence. Steps are independent when their footprints (variables, CPU states) do\n"
     "not conflict (--coarse-dependency: a coarser table, where waits, wakes and latches conflict with every step). "
     "--deepen: step bounds 16, 32, ... up to N, stopping\n"
@@ -326,10 +328,10 @@ int ExploreCommand(const Args& args) {
                  " on " + pb::Platform_Name(loaded.scenario->machine().platform()));
   }
   if (r.Value("--pct")) return PctCampaign(r, *loaded.scenario, o, file);
-  if (o.dpor && !o.oldest_commit_only && ReordersStores(loaded.scenario->machine())) {
+  if (o.dpor && QueuesInvalidates(loaded.scenario->machine())) {
     return Usage(
-        "--dpor does not enumerate store->store reordering (powerpc / arm64 store buffers): add "
-        "--oldest-commit-only, or drop --dpor");
+        "--dpor does not model invalidate queues (load->load reordering, powerpc / arm64 memory_model "
+        "ARCHITECTURE): drop --dpor");
   }
   const ExploreResult res = Explore(*loaded.scenario, o);
   std::string out;

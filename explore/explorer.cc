@@ -64,6 +64,7 @@ constexpr uint32_t kOracle = kConsole + 1;  // book entries, saves, writes of th
 // + c: the oracle's facts of CPU c alone (its saves and responses: they change c's facts and counters, and set the
 // global over-count flag, which only ever goes from false to true, so two CPUs' entries commute).
 constexpr uint32_t kOracleCpu = kConsole + 2;
+constexpr uint32_t kQueueOrder = kConsole + 3;  // the order of the entries in every invalidate queue
 constexpr uint32_t kBitObject = 1u << 30;  // + (var << 6) + bit: one bit of a word (bit ops; var < 2^24)
 
 uint32_t BitKey(uint32_t var, uint32_t bit) {
@@ -99,6 +100,7 @@ constexpr Effect kEffects[] = {
     Effect::kGlobal,  // kCorrupt
     Effect::kNone,    // kEnd (recorded after the last step; the last step is made global instead, see FinishRun)
     Effect::kWrite,   // kBuffer: a store entering the store buffer orders before its commit (same variable)
+    Effect::kWrite,   // kInvalidate: a CPU's view of the variable catches up (ordered with its reads and the stores)
 };
 static_assert(std::size(kEffects) == kTraceKindNames.size());
 
@@ -131,6 +133,7 @@ constexpr Effect kFineEffects[] = {
     Effect::kGlobal,   // kCorrupt
     Effect::kNone,     // kEnd
     Effect::kWrite,    // kBuffer
+    Effect::kWrite,    // kInvalidate
 };
 static_assert(std::size(kFineEffects) == kTraceKindNames.size());
 
@@ -195,9 +198,17 @@ void TouchWordAccess(Footprint& fp, const TraceEntry& e) {
 // relations (the search uses one), and the CPUs its entries name (fine: another CPU's entry changes its state).
 class StepObserver : public RunObserver {
  public:
-  StepObserver(RunObserver& next, bool hw_global) : next_(next), hw_global_(hw_global) {}
+  StepObserver(RunObserver& next, bool hw_global, bool queue_order = false)
+      : next_(next), hw_global_(hw_global), queue_order_(queue_order) {}
   void OnEntry(const TraceEntry& e) override {
     next_.OnEntry(e);
+    // Oldest-first invalidate queues: a visible store appends an entry to other CPUs' queues, so two stores to
+    // different variables decide which entry a third CPU applies first. Visible stores are ordered among themselves.
+    if (queue_order_ && (e.kind == TraceKind::kWrite || e.kind == TraceKind::kRmw) &&
+        e.tags.mark != TraceMark::kRelocate) {
+      Touch(coarse_, kQueueOrder, true);
+      Touch(fine_, kQueueOrder, true);
+    }
     const Effect effect = kEffects[static_cast<size_t>(e.kind)];
     if (effect == Effect::kGlobal || (effect != Effect::kNone && (e.cpu == kNoCpu || e.tags.var == kNoVar))) {
       coarse_.global = true;
@@ -266,16 +277,18 @@ class StepObserver : public RunObserver {
 
  private:
   RunObserver& next_;
-  bool hw_global_;  // fine relation: hardware ops stay global (HwOpsReadHiddenState)
+  bool hw_global_;    // fine relation: hardware ops stay global (HwOpsReadHiddenState)
+  bool queue_order_;  // invalidate queues applied oldest first only (--oldest-commit-only)
   Footprint coarse_;
   Footprint fine_;
   std::vector<uint32_t> cpus_;
 };
 
-// A choice of the search: an agent (a CPU, or num_cpus + CPU for its store buffer) in the low 16 bits, and, for a
-// buffer on a machine that reorders stores (powerpc, arm64; docs/EXPLORE.md "Store->store reordering"), which store
-// it commits: 1 + the store's name in the search's dictionary (CommitNames) above them. Slot 0: a CPU, or a buffer
-// that commits its oldest store (x86, --oldest-commit-only). kNoCpu (0xFFFF) is its own agent.
+// A choice of the search: an agent (a CPU, num_cpus + CPU for its store buffer, 2 * num_cpus + CPU for its invalidate
+// queue) in the low 16 bits, and, for a buffer or queue on a machine that reorders stores and loads (powerpc, arm64;
+// docs/EXPLORE.md "Store->store reordering", "Load->load reordering"), which store it commits or which variable's
+// entry it applies: 1 + the name in the search's dictionary (CommitNames) above them. Slot 0: a CPU, or a buffer
+// (queue) that commits (applies) its oldest (x86, --oldest-commit-only). kNoCpu (0xFFFF) is its own agent.
 constexpr uint32_t kSlotShift = 16;
 constexpr uint32_t kMaxSlot = (1u << 15) - 1;  // bit 31 marks a segment sleeper in the fingerprint's sleep set
 constexpr uint32_t AgentOf(uint32_t choice) {
@@ -524,7 +537,9 @@ class PathPicker : public SchedulePicker {
     const auto at = std::find(choices.begin(), choices.end(), cpu);
     const bool oldest = at == choices.begin() || AgentOf(*(at - 1)) != AgentOf(cpu);
     commits_.emplace_back(oldest ? std::string_view() : commit_);
-    if (!oldest && step >= first_new_) ++stats_.named_commits;
+    if (!oldest && step >= first_new_) {
+      ++(AgentOf(cpu) >= 2 * state_.machine->num_cpus() ? stats_.named_applies : stats_.named_commits);
+    }
     return AgentOf(cpu);
   }
 
@@ -554,7 +569,8 @@ class PathPicker : public SchedulePicker {
 
  private:
   // The search's choices at this step: the runnable agents, and on a machine that reorders stores a buffer once per
-  // store it may commit now (Machine::CommitCandidates: oldest first).
+  // store it may commit now (Machine::CommitCandidates: oldest first) and an invalidate queue once per entry it may
+  // apply (Machine::InvalidateCandidates: oldest first).
   const std::vector<uint32_t>& Choices(const std::vector<uint32_t>& runnable) {
     if (names_ == nullptr) return runnable;
     const uint32_t n = state_.machine->num_cpus();
@@ -564,7 +580,11 @@ class PathPicker : public SchedulePicker {
         choices_.push_back(a);
         continue;
       }
-      state_.machine->CommitCandidates(a - n, candidates_);
+      if (a >= 2 * n) {
+        state_.machine->InvalidateCandidates(a - 2 * n, candidates_);
+      } else {
+        state_.machine->CommitCandidates(a - n, candidates_);
+      }
       for (std::string_view name : candidates_) choices_.push_back(a | names_->Slot(name) << kSlotShift);
     }
     return choices_;
@@ -594,7 +614,7 @@ class PathPicker : public SchedulePicker {
   void Refine(uint32_t agent, Footprint& fp, const std::vector<uint32_t>& runnable_now) const {
     const Machine& m = *state_.machine;
     const uint32_t n = m.num_cpus();
-    auto cpu_of = [n](uint32_t a) { return a >= n ? a - n : a; };
+    auto cpu_of = [n](uint32_t a) { return a >= 2 * n ? a - 2 * n : a >= n ? a - n : a; };
     Touch(fp, kCpuObject + cpu_of(agent), true);
     if (agent < n && InTimedWait(m.cpu(agent))) fp.global = true;
     // While a decrementer is armed (powerpc, Cpu::mtspr_dec) the clock decides when it latches, and a step that
@@ -626,8 +646,9 @@ class PathPicker : public SchedulePicker {
     const uint32_t cpu = AgentOf(picks_[i]);
     // Commits of one buffer are ordered with each other in both relations (the fine one: Refine), so a sleeping
     // commit wakes when its buffer commits another store (docs/EXPLORE.md, "Store->store reordering").
-    if (names_ != nullptr && cpu >= state_.machine->num_cpus()) {
-      Touch(fp, kCpuObject + cpu - state_.machine->num_cpus(), true);
+    // Likewise the applies of one invalidate queue.
+    if (const uint32_t n = state_.machine->num_cpus(); names_ != nullptr && cpu >= n) {
+      Touch(fp, kCpuObject + (cpu >= 2 * n ? cpu - 2 * n : cpu - n), true);
     }
     if (access_ != nullptr && runnable_now != nullptr) {
       Refine(cpu, fp, *runnable_now);
@@ -954,12 +975,22 @@ bool WithExplicitSchedule(const pb::Scenario& scenario, const std::vector<uint32
     while (j < picks.size() && picks[j] == picks[i] && commit(j) == commit(i) && j - i < kMaxChoiceSteps) ++j;
     if (s->choices_size() >= kMaxChoices) return false;
     pb::Choice* c = s->add_choices();
-    // A store buffer's agent (Machine::num_agents) is written as its CPU's store_buffer choice.
-    c->set_cpu(picks[i] < num_cpus ? picks[i] : picks[i] - num_cpus);
-    if (picks[i] >= num_cpus) c->set_store_buffer(true);
+    // A store buffer's agent (Machine::num_agents) is written as its CPU's store_buffer choice, an invalidate queue's
+    // as its CPU's invalidate_queue choice (the name: the variable whose entry it applies).
+    const bool queue = picks[i] >= 2 * num_cpus;
+    c->set_cpu(queue ? picks[i] - 2 * num_cpus : picks[i] < num_cpus ? picks[i] : picks[i] - num_cpus);
+    if (queue) {
+      c->set_invalidate_queue(true);
+    } else if (picks[i] >= num_cpus) {
+      c->set_store_buffer(true);
+    }
     if (!commit(i).empty()) {
       if (!ValidCommitName(commit(i))) return false;
-      c->set_commit(commit(i));
+      if (queue) {
+        c->set_invalidate(commit(i));
+      } else {
+        c->set_commit(commit(i));
+      }
     }
     c->set_steps(static_cast<uint32_t>(j - i));
     i = j;
@@ -995,9 +1026,13 @@ std::string GuaranteeText(const ExploreOptions& options, const ExploreResult& re
   // What the store buffers' commits covered (docs/EXPLORE.md, "Store->store reordering").
   std::string buffers;
   if (result.commits_enumerated) {
-    buffers = "; store buffers: every commit order the architecture allows (store->load and store->store reordering)";
+    buffers =
+        "; store buffers and invalidate queues: every commit and apply order the architecture allows (store->load, "
+        "store->store and load->load reordering)";
   } else if (result.store_buffers && result.stores_reorder) {
-    buffers = "; store buffers: oldest store first only (store->load reordering; store->store not enumerated)";
+    buffers =
+        "; store buffers and invalidate queues: oldest first only (store->load reordering and non-multi-copy "
+        "atomicity; store->store and load->load not enumerated)";
   } else if (result.store_buffers) {
     buffers = "; store buffers: in order (x86-TSO: store->load reordering)";
   }
@@ -1057,6 +1092,13 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
         "explore: DPOR does not enumerate store->store reordering (powerpc / arm64 store buffers): add "
         "--oldest-commit-only, or use the bounded search (docs/EXPLORE.md)");
   }
+  // Invalidate queues (powerpc / arm64 ARCHITECTURE): a store changes other CPUs' queues, which no footprint of DPOR's
+  // fine relation shows; the bounded search handles them (docs/EXPLORE.md, "Load->load reordering").
+  if (options.dpor && QueuesInvalidates(scenario.machine())) {
+    throw std::invalid_argument(
+        "explore: DPOR does not model invalidate queues (powerpc / arm64 memory_model ARCHITECTURE: load->load "
+        "reordering): use the bounded search (docs/EXPLORE.md)");
+  }
   CommitNames names;
   // State hashing is not combined with DPOR: a cut subtree's races would never be seen (docs/EXPLORE.md).
   const bool hashing = options.state_hashing && !options.dpor;
@@ -1065,7 +1107,8 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
   for (int64_t first_new = 0; first_new >= 0;) {
     FactsBuilder facts(num_cpus);
     StateTracker history(num_cpus, facts);
-    StepObserver steps(hashing ? static_cast<RunObserver&>(history) : facts, HwOpsReadHiddenState(scenario));
+    StepObserver steps(hashing ? static_cast<RunObserver&>(history) : facts, HwOpsReadHiddenState(scenario),
+                       QueuesInvalidates(scenario.machine()) && !result.commits_enumerated);
     StepAccess access;
     // The per-step footprints are recorded only where a relation is used: DPOR, and the bounded search's sleep sets.
     StepAccess* fine = options.fine_dependency && (options.dpor || options.reduction) ? &access : nullptr;

@@ -90,6 +90,7 @@ struct ExploreResult {
   bool stores_reorder = false;          // ... and reorders stores (powerpc, arm64)
   bool commits_enumerated = false;      // ... and each store a buffer may commit was a choice (not oldest_commit_only)
   uint64_t named_commits = 0;           // choices explored that commit a store other than its buffer's oldest
+  uint64_t named_applies = 0;           // choices explored that apply an entry other than its queue's oldest
   uint32_t max_preemptions_used = 0;
   double seconds = 0;
   uint64_t max_steps = 0;             // the step bound of the search that gave these counts (deepen: of the last round)

@@ -64,6 +64,10 @@ uint64_t HashCpu(const Cpu& c, uint64_t history) {
     h = Mix(Mix(h, s.var != nullptr ? s.var->id : HashText(s.what)), static_cast<uint64_t>(s.value));
     h = Mix(Mix(h, HashLabel(s.label)), c.store_epoch() - s.epoch);
   }
+  // Its invalidate queue: which variables it still sees stale, and the values it reads of them, oldest first (the
+  // order an oldest-first apply takes; overdue entries apply in it).
+  h = Mix(h, c.invalidate_queue().size());
+  for (const StaleEntry& e : c.invalidate_queue()) h = Mix(Mix(h, e.var->id), static_cast<uint64_t>(e.value));
   h = Mix(h, c.frames().size());
   for (const Frame& f : c.frames()) {
     h = Mix(h, uint64_t{f.is_interrupt} | uint64_t{f.saved_irq_enabled} << 1 | uint64_t{f.saved_in_nmi} << 2 |
@@ -230,7 +234,8 @@ void StateTracker::OnEntry(const TraceEntry& e) {
   // buffer's contents (the CPU's term), latches a hardware store set, monitors fired and wakes booked (the CPUs they
   // touch). So when the CPU's stores became visible, and in which order, stays out of its history, and commit orders
   // that reach the same memory and buffers meet (docs/EXPLORE.md, "Store->store reordering").
-  if (e.tags.mark == TraceMark::kCommit) return;
+  // An invalidate queue's apply is not a step of the CPU's code either: its effect is the queue's contents.
+  if (e.tags.mark == TraceMark::kCommit || e.kind == TraceKind::kInvalidate) return;
   uint64_t& h = history_[e.cpu];
   // (How a memory entry touched its word is part of what the CPU did: a bit set and a bit clear show different
   // operands anyway, a one-bit read shows the bit alone.)
@@ -269,6 +274,13 @@ void StateTracker::AtChoice(const Machine& m, uint32_t ran, const std::vector<ui
   }
   updated_.clear();
   Touch(ran);
+  // A visible store queues invalidations on other CPUs (powerpc / arm64 invalidate queues) without an entry of
+  // theirs: every CPU whose queue holds one may have changed (an apply or a drain has an entry of its CPU).
+  if (!written_.empty() && m.queues_invalidates()) {
+    for (uint32_t c = 0; c < m.num_cpus(); ++c) {
+      if (!m.cpu(c).invalidate_queue().empty()) Touch(c);
+    }
+  }
   // A store fires the monitors armed on its line (x86 MONITOR): those CPUs changed without an entry of their own.
   if (!written_.empty()) {
     for (uint32_t c = 0; c < m.num_cpus(); ++c) {

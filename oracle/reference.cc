@@ -176,6 +176,11 @@ Task<> ReferenceProgram::Interrupt(Cpu& cpu, Source source) {
   }
   if (source != profile_.wake) co_return;  // device interrupts, stray IPIs, HMIs, MCEs: handled and returned
   if (!profile_.nmi_entry.empty()) co_await cpu.local(profile_.nmi_entry, "exc_nmi");
+  // The protocol's receiver orders its loads after the wake it took (Linux's IPI receivers do: powerpc
+  // smp_ipi_demux's mb(), the generic call-function path's fully ordered llist_del_all): with invalidate queues
+  // (powerpc / arm64 ARCHITECTURE) a read barrier, so it never misses the crash its initiator published before
+  // the wake. Elsewhere loads are not reordered with loads, and the reference keeps its steps.
+  if (m_.queues_invalidates()) co_await cpu.read_barrier(L.wake_check);
   const int64_t crashing = co_await cpu.read(*crashing_cpu_, L.wake_check);
   if (crashing >= 0) {
     if (crashing != cpu.id()) co_await Receiver(cpu);

@@ -26,6 +26,7 @@ void Cpu::LeaveFirmware(Source vector) {
   in_firmware_ = false;
   code_region_ = Region::kOldKernelText;  // the handler the vector leads to is kernel code
   Changed();
+  machine_->DrainQueue(*this);  // it executed firmware, which got no invalidations: its view starts afresh
   const bool mce = vector == Source::kMce;
   machine_->Record(id_, TraceKind::kEvent, mce ? "MCE" : "SYSTEM_RESET",
                    mce ? "machine check: leaves firmware for the OS's 0x200 vector"
@@ -58,6 +59,7 @@ void Cpu::StartFromFirmware() {
   held_sources_ = 0;
   code_region_ = Region::kOldKernelText;  // the entry point the kernel gave firmware is kernel text
   Changed();
+  machine_->DrainQueue(*this);  // a fresh start: its view of memory is memory
   machine_->Record(id_, TraceKind::kEvent, "FW_START", "firmware starts the thread at the kernel's entry point");
 }
 
@@ -93,7 +95,12 @@ const BufferedStore* Cpu::Forward(const Var& v) const {
 }
 
 void CommitStoreBuffer(Cpu& cpu) {
-  cpu.machine().CommitStores(cpu);
+  Machine& m = cpu.machine();
+  m.CompleteStores(cpu);
+  // powerpc's ordered hardware operations start with a sync, a full barrier: MMIO accessors (in_be32 / out_be32,
+  // arch/powerpc/include/asm/io.h) and the OPAL entry (skiboot asm/head.S). arm64's (an SMC / HVC, a GIC SGI
+  // write) are preceded by dsb ishst, which orders stores only.
+  if (m.lwsync_orders_loads()) m.DrainQueue(cpu);
 }
 
 void RecordHw(Cpu& cpu, Label label, std::string_view what, int64_t value) {
@@ -104,6 +111,12 @@ void RecordHw(Cpu& cpu, Label label, std::string_view what, int64_t value) {
 
 Cpu::ReadOp Cpu::read(Var& v, Label l) {
   return ReadOp(*this, v, l);
+}
+Cpu::ReadOp Cpu::read_acquire(Var& v, Label l) {
+  return ReadOp(*this, v, l, ReadOp::Order::kAcquire);
+}
+Cpu::ReadOp Cpu::read_ordered(Var& v, Label l) {
+  return ReadOp(*this, v, l, ReadOp::Order::kDependent);
 }
 Cpu::WriteOp Cpu::write(Var& v, int64_t value, Label l, std::function<void()> on_visible) {
   return WriteOp(*this, v, value, l, std::move(on_visible));
@@ -128,11 +141,27 @@ Cpu::TestBitOp Cpu::test_bit(Var& v, uint32_t bit, Label l) {
 }
 Cpu::LocalOp Cpu::barrier(Label l) {
   return LocalOp(
-      *this, l, [](Cpu& c) { c.machine().CommitStores(c); }, "barrier", TraceTags{.mark = TraceMark::kBarrier});
+      *this, l,
+      [](Cpu& c) {
+        c.machine().FullBarrierStores(c);
+        c.machine().DrainQueue(c);
+      },
+      "barrier", TraceTags{.mark = TraceMark::kBarrier});
 }
+Cpu::LocalOp Cpu::read_barrier(Label l) {
+  return LocalOp(
+      *this, l, [](Cpu& c) { c.machine().DrainQueue(c); }, "read barrier", TraceTags{.mark = TraceMark::kReadBarrier});
+}
+// powerpc smp_wmb() is lwsync for cacheable memory (arch/powerpc/include/asm/barrier.h: __lwsync), which also
+// orders load->load: there it drains the queue too. arm64's dmb ishst orders stores only.
 Cpu::LocalOp Cpu::write_barrier(Label l) {
   return LocalOp(
-      *this, l, [](Cpu& c) { c.order_stores(); }, "write barrier", TraceTags{.mark = TraceMark::kWriteBarrier});
+      *this, l,
+      [](Cpu& c) {
+        c.order_stores();
+        if (c.machine().lwsync_orders_loads()) c.machine().DrainQueue(c);
+      },
+      "write barrier", TraceTags{.mark = TraceMark::kWriteBarrier});
 }
 Cpu::WriteOp Cpu::store_release(Var& v, int64_t value, Label l) {
   return WriteOp(*this, v, value, l, nullptr, WriteOp::Order::kRelease);
@@ -207,34 +236,52 @@ Cpu::LocalOp Cpu::overwrite(Region r, Label l) {
 
 // ---- Execution ----
 
-// A load sees this CPU's newest buffered store to the variable, else memory. A load from memory while another
-// CPU still buffers a store of a different value to the variable reads a value that store has already replaced
-// in program order: the entry says so (TraceMark::kStale), which is what the oracle's ordering property looks
-// for. (A buffered store of the value memory already holds changes nothing a load can see.)
+// A load sees this CPU's newest buffered store to the variable, else its pending invalidation's stale value, else
+// memory. A load from memory while another CPU still buffers a store of a different value to the variable reads a
+// value that store has already replaced in program order, and a stale value is one memory no longer holds: the
+// entry says so (TraceMark::kStale), which is what the oracle's ordering property looks for. (A buffered store of
+// the value memory already holds changes nothing a load can see.)
 namespace {
 
-// Where a load reads: the CPU's own newest buffered store, else memory, marked stale while another CPU's buffer
-// holds a store to the variable. note_read: whether the whole word's value counts as a dependency of the step.
+// Where a load reads: the CPU's own newest buffered store, else the stale value of its invalidate queue's entry,
+// else memory, marked stale while another CPU's buffer holds a store to the variable. note_read: whether the whole
+// word's value counts as a dependency of the step.
 int64_t LoadVisible(Cpu& cpu, Var& v, TraceTags& tags, bool note_read) {
   if (const BufferedStore* own = cpu.Forward(v)) return own->value;
+  const int64_t memory = note_read ? int64_t{v.value} : v.value.raw();
+  if (const StaleEntry* stale = cpu.Stale(v)) {
+    tags.mark = TraceMark::kStale;
+    return stale->value;
+  }
   if (v.buffered > 0 && cpu.machine().BufferedElsewhere(v, cpu.id())) tags.mark = TraceMark::kStale;
-  return note_read ? int64_t{v.value} : v.value.raw();
+  return memory;
 }
 
 }  // namespace
 
+// An acquire reads as a plain load and then orders every later load (drains the queue); a dependent load reads
+// memory: the model applies the variable's pending invalidation first. Both may read newer values than the
+// hardware must return, never older: sound under-approximations (docs/SIMULATOR.md "Invalidate queues").
 PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
+  Machine& m = cpu.machine();
+  if (order_ == Order::kDependent) m.DropInvalidate(cpu, *var_);
   TraceTags tags = var_->tags();
   result_ = LoadVisible(cpu, *var_, tags, true);
-  cpu.machine().Record(cpu.id(), TraceKind::kRead, label, var_->name, result_, tags);
+  m.Record(cpu.id(), TraceKind::kRead, label, var_->name, result_, tags);
+  if (order_ == Order::kAcquire) m.DrainQueue(cpu);
   return Result::kDone;
 }
 
 PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
   Machine& m = cpu.machine();
   if (m.buffers_stores()) {
-    if (order_ == Order::kAfterFullBarrier) m.CommitStores(cpu);
+    if (order_ == Order::kAfterFullBarrier) m.FullBarrierStores(cpu);
     if (order_ != Order::kPlain) cpu.order_stores();
+    // smp_mb() drains the invalidate queue; powerpc's release is lwsync, which orders earlier loads too
+    // (arch/powerpc/include/asm/barrier.h: __smp_store_release is __lwsync() then the store).
+    if (order_ == Order::kAfterFullBarrier || (order_ == Order::kRelease && m.lwsync_orders_loads())) {
+      m.DrainQueue(cpu);
+    }
     m.BufferStore(cpu, BufferedStore{var_, value_, label, std::move(on_visible_), {}});
   } else {
     m.StoreToLine(*var_, value_, cpu.id(), label);
@@ -246,7 +293,8 @@ PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
 // Value-returning atomics are fully ordered (Linux atomic_t semantics; a LOCK-prefixed instruction on x86): the
 // buffer commits first.
 PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
-  cpu.machine().CommitStores(cpu);
+  cpu.machine().FullBarrierStores(cpu);
+  cpu.machine().DrainQueue(cpu);  // fully ordered: no later load reads older values than this one
   result_ = var_->value;
   int64_t next = result_;
   if (kind_ == Kind::kAdd) next = result_ + a_;
@@ -256,6 +304,7 @@ PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
   } else {
     cpu.machine().Record(cpu.id(), TraceKind::kRmw, label, var_->name, result_, var_->tags());
   }
+  cpu.machine().FullBarrierStores(cpu);  // the trailing barrier (powerpc: a sync completes the update too)
   return Result::kDone;
 }
 
@@ -265,6 +314,7 @@ PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
 // did before. The value is read raw: the step depends on no value, so it notes no read of the whole word.
 PendingOp::Result Cpu::AtomicOp::Execute(Cpu& cpu) {
   cpu.machine().CommitStores(cpu);
+  cpu.machine().DropInvalidate(cpu, *var_);  // it acts on memory (not ordered: other entries stay)
   const int64_t old = var_->value.raw();
   int64_t next = old + operand_;
   if (access_ == WordAccess::kSetBit) next = old | operand_;
@@ -292,7 +342,10 @@ PendingOp::Result Cpu::TestBitOp::Execute(Cpu& cpu) {
 PendingOp::Result Cpu::LocalOp::Execute(Cpu& cpu) {
   if (hw_store_) {
     Machine& m = cpu.machine();
-    if (sync_first_) m.CommitStores(cpu);
+    if (sync_first_) {
+      m.CompleteStores(cpu);  // sync: a full barrier, complete on every CPU
+      m.DrainQueue(cpu);
+    }
     if (m.buffers_stores()) {
       m.BufferStore(cpu, BufferedStore{nullptr, 0, label, std::move(hw_store_), std::string(what_.view())});
     } else {
@@ -312,7 +365,7 @@ PendingOp::Result Cpu::WaitOp::Execute(Cpu& cpu) {
     started_ = true;
     deadline_ = timeout_ == kForever || m.clock() > kForever - timeout_ ? kForever : m.clock() + timeout_;
   }
-  if (pred_ && pred_()) {
+  if (pred_ && Poll(cpu)) {
     result_ = true;
     m.Record(cpu.id(), TraceKind::kWake, label, "condition");
     return Result::kDone;
@@ -324,6 +377,26 @@ PendingOp::Result Cpu::WaitOp::Execute(Cpu& cpu) {
   }
   if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, pred_ ? "wait" : "delay");
   return Result::kBlocked;
+}
+
+// A wait re-reads memory each time it is scheduled (a spin loop of loads that eventually sees the newest value): the
+// variables its condition read drop their pending invalidations on this CPU, so a later plain load of one of them
+// never reads an older value than the wait saw (coherence).
+bool Cpu::WaitOp::Poll(Cpu& cpu) const {
+  if (cpu.invalidate_queue().empty()) return pred_();
+  ReadLog seen;
+  seen.self = cpu.id();
+  ReadLog* outer = ReadLog::Current();
+  ReadLog::Current() = &seen;
+  const bool holds = pred_();
+  ReadLog::Current() = outer;
+  if (outer != nullptr) {
+    outer->vars.insert(outer->vars.end(), seen.vars.begin(), seen.vars.end());
+    outer->cpus.insert(outer->cpus.end(), seen.cpus.begin(), seen.cpus.end());
+  }
+  Machine& m = cpu.machine();
+  for (uint32_t id : seen.vars) m.DropInvalidate(cpu, m.vars()[id]);
+  return holds;
 }
 
 bool Cpu::WaitOp::CanProceed(const Cpu& cpu) const {
@@ -384,6 +457,7 @@ PendingOp::Result Cpu::StopOp::Execute(Cpu& cpu) {
     m.Corrupt(cpu, "woke from state-losing stop into replaced reset vector");
     return Result::kBlocked;
   }
+  if (loses_state_) m.DrainQueue(cpu);  // the thread lost its state (and caches): its view is memory's
   // The SLW engine restores the LPCR from the stop-api image before the thread executes the reset vector. Traced
   // only when that changes it (an image programmed with other PECE bits than the register held).
   if (loses_state_ && from_lpcr_ && cpu.lpcr() != cpu.slw_lpcr()) {
@@ -467,7 +541,8 @@ PendingOp::Result Cpu::ParkOp::Execute(Cpu& cpu) {
 }
 
 PendingOp::Result Cpu::HandoverOp::Execute(Cpu& cpu) {
-  cpu.machine().CommitStores(cpu);  // the jump to the next kernel is preceded by a sync (kexec's relocation tail)
+  cpu.machine().CompleteStores(cpu);  // the jump to the next kernel is preceded by a sync (kexec's relocation tail)
+  cpu.machine().DrainQueue(cpu);
   if (in_sequence_) {
     in_sequence_();
     RecordHw(cpu, label, what_, 0);

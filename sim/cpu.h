@@ -105,6 +105,17 @@ struct BufferedStore {
   uint32_t epoch = 0;
 };
 
+// A pending invalidation in a CPU's invalidate queue (memory_model ARCHITECTURE on powerpc / arm64): another CPU's
+// store to var became visible, and until the entry is applied this CPU's loads of var still read `value`, what
+// memory held before (the oldest such value: a CPU keeps its entry across later stores). One entry per variable.
+struct StaleEntry {
+  Var* var = nullptr;
+  int64_t value = 0;
+  uint64_t queued_step = 0;  // the scheduled step at which it was queued (bounds its time in the queue)
+  uint32_t writer = 0;       // the CPU whose store queued it (kNoCpu-like values for a store of no CPU)
+  bool shared = false;       // another CPU has stored to var since (a completion by either applies it)
+};
+
 // One execution context on a CPU: the program, an interrupt handler, or a software event.
 struct Frame {
   Task<> root;
@@ -226,6 +237,13 @@ class Cpu {
   class HwOp;
 
   ReadOp read(Var& v, Label l);
+  // smp_load_acquire / atomic_read_acquire / a lock acquire: reads as read() does (it may read a stale value), then
+  // orders every later load after it: with invalidate queues, drains this CPU's queue.
+  ReadOp read_acquire(Var& v, Label l);
+  // A load the kernel orders after earlier loads by what the model has no step for: an address dependency on an
+  // earlier load (rcu_dereference, a pointer chase), or a lock it does not model (its acquire). The model reads
+  // memory (the variable's pending invalidation is applied first): always a value the hardware may return.
+  ReadOp read_ordered(Var& v, Label l);
   // on_visible (optional) runs when the store becomes visible to other CPUs: at once, or at its commit. A wake that
   // a store carries (x86: a store to the line another CPU's MONITOR watches) is booked there.
   WriteOp write(Var& v, int64_t value, Label l, std::function<void()> on_visible = nullptr);
@@ -241,12 +259,18 @@ class Cpu {
   // A read of one bit (test_bit, cpumask_test_cpu): returns whether it is set; the entry records only that bit
   // (the value masked to it), so it does not observe, and does not conflict with, updates of other bits.
   TestBitOp test_bit(Var& v, uint32_t bit, Label l);
-  LocalOp barrier(Label l);  // a full barrier: with store buffers, commits this CPU's buffered stores
+  // A full barrier (smp_mb: sync, mfence, dmb ish): with store buffers, commits this CPU's buffered stores; with
+  // invalidate queues, applies every pending invalidation.
+  LocalOp barrier(Label l);
+  // A read barrier (smp_rmb: powerpc lwsync, arm64 dmb ishld; on x86 only the compiler's): loads after it read
+  // values at least as new as loads before it did: with invalidate queues, drains this CPU's queue.
+  LocalOp read_barrier(Label l);
   // A write barrier (smp_wmb: powerpc lwsync, arm64 dmb ishst; on x86 only the compiler's): stores after it become
   // visible after every store before it. Loads may still pass it (they pass stores; a later load is not ordered).
+  // powerpc's is lwsync, which orders load->load too: there it also drains the invalidate queue.
   LocalOp write_barrier(Label l);
   // A release store (smp_store_release, atomic_set_release, an unlock): visible only after every earlier store.
-  // The model executes loads in order, so ordering the earlier stores is all a release adds here.
+  // powerpc's release is lwsync then the store, so it also drains the invalidate queue; arm64's stlr does not.
   WriteOp store_release(Var& v, int64_t value, Label l);
   // smp_mb() then a plain store with nothing modelled between (powerpc nmi_ipi_unlock): the barrier's commit of
   // every earlier store and the store are one step.
@@ -366,6 +390,19 @@ class Cpu {
   // How many write barriers (and release stores) this CPU has executed: the epoch of its next buffered store.
   uint32_t store_epoch() const { return store_epoch_; }
   void order_stores() { ++store_epoch_; }
+  // The invalidate queue (memory_model ARCHITECTURE on powerpc / arm64; empty otherwise), oldest first. Only the
+  // machine changes it (Machine::QueueInvalidates, ApplyInvalidate, DrainQueue).
+  std::vector<StaleEntry>& invalidate_queue() { return invalidate_queue_; }
+  const std::vector<StaleEntry>& invalidate_queue() const { return invalidate_queue_; }
+  // This CPU's pending invalidation of v, if any: the stale value its plain loads of v read.
+  const StaleEntry* Stale(const Var& v) const {
+    if (v.queued == 0) return nullptr;
+    for (const StaleEntry& e : invalidate_queue_) {
+      if (e.var == &v) return &e;
+    }
+    return nullptr;
+  }
+  StaleEntry* StaleMutable(const Var& v) { return const_cast<StaleEntry*>(Stale(v)); }
 
  private:
   // Inline test, out-of-line log: the machine reads CPU state at every step and a log is active only while a blocked
@@ -390,6 +427,7 @@ class Cpu {
   Var* monitored_ = nullptr;
   SourceMask held_sources_ = 0;
   std::vector<BufferedStore> store_buffer_;
+  std::vector<StaleEntry> invalidate_queue_;
   uint32_t store_epoch_ = 0;
   uint64_t irq_count_ = 0;
   bool irq_enabled_ = true;
@@ -418,11 +456,13 @@ inline void Op<void>::await_suspend(std::coroutine_handle<> h) noexcept {
 
 class Cpu::ReadOp : public Op<int64_t> {
  public:
-  ReadOp(Cpu& c, Var& v, Label l) : Op(c, l), var_(&v) {}
+  enum class Order : uint8_t { kPlain, kAcquire, kDependent };
+  ReadOp(Cpu& c, Var& v, Label l, Order order = Order::kPlain) : Op(c, l), var_(&v), order_(order) {}
   Result Execute(Cpu& cpu) override;
 
  private:
   Var* var_;
+  Order order_;
 };
 
 class Cpu::WriteOp : public Op<void> {
@@ -504,6 +544,7 @@ class Cpu::WaitOp : public Op<bool> {
   uint64_t Deadline() const override { return deadline_; }
 
  private:
+  bool Poll(Cpu& cpu) const;
   std::function<bool()> pred_;
   uint64_t timeout_;
   uint64_t deadline_ = kForever;
@@ -585,7 +626,7 @@ class Cpu::HandoverOp : public Op<void> {
   std::function<void()> in_sequence_;
 };
 
-void CommitStoreBuffer(Cpu& cpu);  // Machine::CommitStores (the machine is incomplete here)
+void CommitStoreBuffer(Cpu& cpu);  // Machine::CompleteStores (the machine is incomplete here)
 
 template <typename T, typename F>
 class Cpu::HwOp : public Op<T> {

@@ -29,7 +29,10 @@ Machine::Machine(const pb::Scenario& scenario, RunOptions options)
       options_(options),
       overwritten_(kNumRegions, false),
       buffers_stores_(BuffersStores(scenario.machine())),
-      reorders_stores_(ReordersStores(scenario.machine())) {
+      reorders_stores_(ReordersStores(scenario.machine())),
+      queues_invalidates_(QueuesInvalidates(scenario.machine())),
+      lwsync_orders_loads_(queues_invalidates_ && scenario.machine().family() == pb::PPC),
+      sync_completes_stores_(lwsync_orders_loads_) {
   Init();
 }
 
@@ -57,6 +60,9 @@ Machine::Machine(const pb::Scenario* borrowed, RunOptions options, Spare&& spare
       events_(std::move(spare.events)),
       buffers_stores_(BuffersStores(borrowed->machine())),
       reorders_stores_(ReordersStores(borrowed->machine())),
+      queues_invalidates_(QueuesInvalidates(borrowed->machine())),
+      lwsync_orders_loads_(queues_invalidates_ && borrowed->machine().family() == pb::PPC),
+      sync_completes_stores_(lwsync_orders_loads_),
       label_events_(std::move(spare.label_events)),
       due_(std::move(spare.due)),
       runnable_(std::move(spare.runnable)),
@@ -254,7 +260,11 @@ void Machine::StoreToLine(Var& v, int64_t value, uint32_t by_cpu, Label label) {
 }
 
 void Machine::Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMark mark) {
+  const int64_t old = v.value.raw();
   v.value = value;
+  // kexec's relocation copy is the next kernel's memory, written with the old kernel's CPUs stopped: no CPU's view
+  // of it is modelled as lagging (reading memory is always allowed).
+  if (queues_invalidates_ && mark != TraceMark::kRelocate) QueueInvalidates(v, old, by_cpu);
   TraceTags tags = v.tags();
   tags.mark = mark;
   Record(by_cpu, TraceKind::kWrite, label, v.name, value, tags);
@@ -267,8 +277,10 @@ void Machine::Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMa
 }
 
 void Machine::AtomicUpdate(Var& v, int64_t value, uint32_t by_cpu, Label label, int64_t shown, TraceTags tags) {
-  const bool changes = value != v.value.raw();
+  const int64_t old = v.value.raw();
+  const bool changes = value != old;
   v.value = value;
+  if (queues_invalidates_) QueueInvalidates(v, old, by_cpu);
   Record(by_cpu, TraceKind::kRmw, label, v.name, shown, tags);
   if (!changes) return;
   WakeWaiters(var_waiters_[v.id]);
@@ -348,6 +360,23 @@ void Machine::CommitStores(Cpu& cpu) {
   while (!cpu.store_buffer().empty()) CommitOldest(cpu);
 }
 
+// Every entry another CPU holds for a store of cpu's (or one other CPUs stored to as well: applying more than needed
+// only reads newer values) is applied there, oldest first, under that CPU.
+void Machine::CompleteStores(Cpu& cpu) {
+  CommitStores(cpu);
+  if (!queues_invalidates_) return;
+  for (Cpu& c : cpus_) {
+    std::vector<StaleEntry>& queue = c.invalidate_queue_;
+    for (size_t i = 0; i < queue.size();) {
+      if (c.id() != cpu.id() && (queue[i].writer == cpu.id() || queue[i].shared)) {
+        ApplyInvalidate(c, i);
+      } else {
+        ++i;
+      }
+    }
+  }
+}
+
 bool Machine::BufferedElsewhere(const Var& v, uint32_t self) const {
   for (const Cpu& c : cpus_) {
     if (c.id() == self) continue;
@@ -357,15 +386,93 @@ bool Machine::BufferedElsewhere(const Var& v, uint32_t self) const {
   return false;
 }
 
+// ---- Invalidate queues ----
+// McKenney's operational model ("Memory Barriers: a Hardware View for Software Hackers", 2010): a CPU acknowledges
+// an invalidation at once but applies it later, so until then its loads of that line hit the old copy. Per
+// variable, an entry holds what memory had before the first store the CPU has not applied; memory stays one copy.
+// A CPU that executes no code again (finished, or held by firmware, whose exits drain) gets none: it never reads.
+
+void Machine::QueueInvalidates(Var& v, int64_t old_value, uint32_t by_cpu) {
+  // Coherence: the storing CPU reads its own store or a newer one from now on.
+  if (by_cpu < num_cpus()) DropInvalidate(cpus_[by_cpu], v);
+  if (old_value == v.value.raw()) return;  // nothing a load could tell apart
+  for (Cpu& c : cpus_) {
+    if (c.id() == by_cpu || c.finished_ || c.in_firmware_) continue;
+    if (StaleEntry* e = c.StaleMutable(v)) {
+      e->shared = e->shared || e->writer != by_cpu;
+      continue;
+    }
+    c.invalidate_queue_.push_back(StaleEntry{&v, old_value, step_, by_cpu, false});
+    ++v.queued;
+    if (c.invalidate_queue_.size() == 1) SetAgentRunnable(2 * num_cpus() + c.id(), true);
+  }
+}
+
+size_t Machine::InvalidateIndex(const Cpu& cpu, std::string_view var) const {
+  if (var.empty()) return 0;
+  const std::vector<StaleEntry>& queue = cpu.invalidate_queue();
+  for (size_t i = 0; i < queue.size(); ++i) {
+    if (queue[i].var->name == var) return i;
+  }
+  return 0;
+}
+
+void Machine::InvalidateCandidates(uint32_t cpu, std::vector<std::string_view>& out) const {
+  out.clear();
+  const std::vector<StaleEntry>& queue = cpus_[cpu].invalidate_queue();
+  if (queue.empty()) return;
+  out.push_back(queue.front().var->name);
+  if (OverdueBuffer() != kNoCpu) return;
+  for (size_t i = 1; i < queue.size(); ++i) out.push_back(queue[i].var->name);  // one entry per variable
+}
+
+// Not a step of the CPU's code: recorded under it (kInvalidate, the value it now reads), like a buffer's commit.
+void Machine::ApplyInvalidate(Cpu& cpu, size_t index) {
+  std::vector<StaleEntry>& queue = cpu.invalidate_queue_;
+  Var& v = *queue[index].var;
+  queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(index));
+  --v.queued;
+  if (queue.empty()) SetAgentRunnable(2 * num_cpus() + cpu.id(), false);
+  Record(cpu.id(), TraceKind::kInvalidate, "invalidate", v.name, v.value.raw(), v.tags());
+}
+
+void Machine::DrainQueue(Cpu& cpu) {
+  while (!cpu.invalidate_queue_.empty()) ApplyInvalidate(cpu, 0);
+}
+
+void Machine::DropInvalidate(Cpu& cpu, const Var& v) {
+  if (v.queued == 0) return;
+  const std::vector<StaleEntry>& queue = cpu.invalidate_queue_;
+  for (size_t i = 0; i < queue.size(); ++i) {
+    if (queue[i].var == &v) {
+      ApplyInvalidate(cpu, i);
+      return;
+    }
+  }
+}
+
+// The declared initial state is one the kernel reached long ago: every CPU's view has caught up.
+void Machine::ClearQueues() {
+  for (Cpu& c : cpus_) {
+    if (c.invalidate_queue_.empty()) continue;
+    for (const StaleEntry& e : c.invalidate_queue_) --e.var->queued;
+    c.invalidate_queue_.clear();
+    SetAgentRunnable(2 * num_cpus() + c.id(), false);
+  }
+}
+
 // Hardware drains a store buffer in bounded time: a store buffered kMaxBufferedSteps scheduled steps ago commits
 // now, whatever the policy or a hold would pick (unbounded buffering would turn a spin on a lock, or an interrupt
-// controller's flush loop, into a livelock no machine has). The buffer with the oldest such store goes first.
+// controller's flush loop, into a livelock no machine has). The buffer with the oldest such store goes first. An
+// invalidate queue likewise applies an entry kMaxBufferedSteps old (hardware processes its queue in bounded time).
 uint32_t Machine::OverdueBuffer() const {
   if (!buffers_stores_) return kNoCpu;
   uint32_t best = kNoCpu;
   uint64_t oldest = UINT64_MAX;
-  for (auto it = runnable_.rbegin(); it != runnable_.rend() && *it >= num_cpus(); ++it) {
-    const uint64_t issued = cpus_[*it - num_cpus()].store_buffer().front().issued_step;
+  const uint32_t n = num_cpus();
+  for (auto it = runnable_.rbegin(); it != runnable_.rend() && *it >= n; ++it) {
+    const uint64_t issued = *it >= 2 * n ? cpus_[*it - 2 * n].invalidate_queue().front().queued_step
+                                         : cpus_[*it - n].store_buffer().front().issued_step;
     if (step_ - issued >= kMaxBufferedSteps && issued <= oldest) {
       oldest = issued;
       best = *it;
@@ -375,7 +482,10 @@ uint32_t Machine::OverdueBuffer() const {
 }
 
 void Machine::SetBufferRunnable(uint32_t cpu, bool runnable) {
-  const uint32_t agent = num_cpus() + cpu;
+  SetAgentRunnable(num_cpus() + cpu, runnable);
+}
+
+void Machine::SetAgentRunnable(uint32_t agent, bool runnable) {
   const auto it = std::lower_bound(runnable_.begin(), runnable_.end(), agent);
   if (runnable) {
     runnable_.insert(it, agent);
@@ -552,6 +662,7 @@ bool Machine::Runnable(const Cpu& cpu) const {
 
 void Machine::TakeInterrupt(Cpu& cpu, Source s) {
   if (Info(s).cleared_on_take) cpu.hw().Clear(s);
+  if (s == Source::kReset) DrainQueue(cpu);  // a system reset: the thread's view of memory starts afresh
   cpu.count_irq();
   Record(cpu.id(), TraceKind::kIrq, Name(s), {}, 0,
          TraceTags{.mark = s == Source::kReset ? TraceMark::kSystemReset : TraceMark::kNone});
@@ -607,13 +718,16 @@ void Machine::ExecuteStep(Cpu& cpu) {
 }
 
 void Machine::ExecuteScheduled(uint32_t id) {
-  const uint32_t cpu = id >= num_cpus() ? id - num_cpus() : id;
+  const uint32_t n = num_cpus();
+  const uint32_t cpu = id >= 2 * n ? id - 2 * n : id >= n ? id - n : id;
   const bool recording = options_.access != nullptr;
   if (recording) {
     options_.access->reads.self = cpu;
     ReadLog::Current() = &options_.access->reads;
   }
-  if (id >= num_cpus()) {
+  if (id >= 2 * n) {
+    ApplyInvalidate(cpus_[cpu], InvalidateIndex(cpus_[cpu], commit_request_));
+  } else if (id >= n) {
     Commit(cpus_[cpu], CommitIndex(cpus_[cpu], commit_request_));
   } else {
     Cpu& c = cpus_[cpu];
@@ -813,6 +927,9 @@ void Machine::VerifyRunnable() {
     if (!c.store_buffer().empty()) full.push_back(num_cpus() + c.id());
   }
   for (const Cpu& c : cpus_) {
+    if (!c.invalidate_queue().empty()) full.push_back(2 * num_cpus() + c.id());
+  }
+  for (const Cpu& c : cpus_) {
     if (c.pending_valid_ && c.pending_ != c.hw_.PendingMask()) {
       std::fprintf(stderr, "crashdiff: simulator invariant: cpu%u's remembered pending mask is stale at step %llu\n",
                    c.id(), static_cast<unsigned long long>(step_));
@@ -868,6 +985,7 @@ void Machine::Settle() {
       CommitStores(c);  // the declared state is one the kernel reached long ago: its stores are visible
     }
   }
+  ClearQueues();
   settling_ = false;
   result_.settle_steps = steps;
   for (const Cpu& c : cpus_) result_.settled.push_back(c.location());

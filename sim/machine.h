@@ -30,7 +30,8 @@ inline constexpr uint64_t kTimeLimitNs = 3600 * kSec;
 // Settling (Machine::Run) is bounded: a CPU's start-up path that has not blocked, entered firmware or finished
 // within this many steps is a model bug, and the simulator aborts.
 inline constexpr uint64_t kSettleStepLimit = 10'000;
-// memory_model ARCHITECTURE: the most scheduled steps a store stays in a store buffer (Machine::OverdueBuffer).
+// memory_model ARCHITECTURE: the most scheduled steps a store stays in a store buffer, or an invalidation in an
+// invalidate queue (Machine::OverdueBuffer).
 inline constexpr uint64_t kMaxBufferedSteps = 1'000;
 
 #define CRASHDIFF_END_REASONS(X)                                                  \
@@ -144,9 +145,12 @@ class Machine {
 
   // ---- Store buffers (memory_model ARCHITECTURE; docs/SIMULATOR.md "Store buffers") ----
   bool buffers_stores() const { return buffers_stores_; }
-  // What the scheduler chooses among: the CPUs (ids 0 .. num_cpus-1) and, with store buffers, each CPU's
-  // buffer (id num_cpus + cpu), which is runnable while it holds a store and commits its oldest one per step.
-  uint32_t num_agents() const { return buffers_stores_ ? 2 * num_cpus() : num_cpus(); }
+  // What the scheduler chooses among: the CPUs (ids 0 .. num_cpus-1), with store buffers each CPU's buffer (id
+  // num_cpus + cpu), runnable while it holds a store and committing one per step, and with invalidate queues each
+  // CPU's queue (id 2 * num_cpus + cpu), runnable while it holds an entry and applying one per step.
+  uint32_t num_agents() const {
+    return queues_invalidates_ ? 3 * num_cpus() : buffers_stores_ ? 2 * num_cpus() : num_cpus();
+  }
   void BufferStore(Cpu& cpu, BufferedStore store);
   void CommitOldest(Cpu& cpu);  // one store of cpu's buffer becomes visible
   // The store a commit naming `store` (Choice.commit) makes visible: the oldest buffered store to that variable
@@ -158,8 +162,34 @@ class Machine {
   void CommitCandidates(uint32_t cpu, std::vector<std::string_view>& out) const;
   void Commit(Cpu& cpu, size_t index);
   void CommitStores(Cpu& cpu);  // all of them, oldest first (a full barrier)
+  // A completion barrier (powerpc sync, arm64 dsb): commits cpu's buffer, and its stores are then observed by every
+  // CPU: the invalidations they queued on other CPUs are applied (docs/SIMULATOR.md "Invalidate queues").
+  void CompleteStores(Cpu& cpu);
+  // smp_mb's effect on stores: powerpc's sync completes them (CompleteStores); arm64's dmb ish and x86's mfence
+  // commit the buffer (CommitStores).
+  void FullBarrierStores(Cpu& cpu) {
+    if (sync_completes_stores_) {
+      CompleteStores(cpu);
+    } else {
+      CommitStores(cpu);
+    }
+  }
   // Whether a CPU other than self buffers a store to v of a value memory does not hold.
   bool BufferedElsewhere(const Var& v, uint32_t self) const;
+
+  // ---- Invalidate queues (powerpc / arm64 ARCHITECTURE; docs/SIMULATOR.md "Invalidate queues") ----
+  bool queues_invalidates() const { return queues_invalidates_; }
+  // Whether powerpc's lwsync stands behind smp_wmb and release stores: they then order loads too (drain).
+  bool lwsync_orders_loads() const { return lwsync_orders_loads_; }
+  // The entry an apply naming `var` (Choice.invalidate) applies: that variable's, else the oldest (0).
+  size_t InvalidateIndex(const Cpu& cpu, std::string_view var) const;
+  // The entries cpu's queue may apply at this step, by variable name, oldest first (only the oldest when a buffer or
+  // queue is overdue). Empty when the queue is. Views of interned names.
+  void InvalidateCandidates(uint32_t cpu, std::vector<std::string_view>& out) const;
+  void ApplyInvalidate(Cpu& cpu, size_t index);  // cpu's loads of that variable read memory again
+  void DrainQueue(Cpu& cpu);                     // every entry, oldest first (a read or full barrier)
+  void DropInvalidate(Cpu& cpu, const Var& v);   // v's entry, if any (cpu read memory, or stored to v)
+
   // Read-only views for state summaries (explore/state.h): every variable in creation order (Var::id), and each
   // scenario event's progress (fired; on_label occurrences seen so far).
   const std::deque<Var>& vars() const { return vars_; }
@@ -249,6 +279,8 @@ class Machine {
   void Book(BookKind kind, uint32_t cpu);
   Var& NewNamedVar(std::string_view interned, int64_t init, Region region);
   void Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMark mark);
+  void QueueInvalidates(Var& v, int64_t old_value, uint32_t by_cpu);  // after a store of v became visible
+  void ClearQueues();                                                 // settling: no entry, no trace
   void Start(Program& program);
   void Settle();
   void ExtendTimeLimit(uint64_t event_ns);
@@ -281,7 +313,9 @@ class Machine {
   void RefreshRunnable();
   void VerifyRunnable();
   void SetBufferRunnable(uint32_t cpu, bool runnable);
-  uint32_t OverdueBuffer() const;  // the agent of a buffer whose oldest store must commit now, or kNoCpu
+  void SetAgentRunnable(uint32_t agent, bool runnable);
+  // The agent of a buffer (queue) whose oldest store (entry) must commit (apply) now, or kNoCpu.
+  uint32_t OverdueBuffer() const;
 
   // Containers whose memory a Reset hands from the old machine to the new one (emptied, capacity kept).
   struct Spare;
@@ -310,6 +344,9 @@ class Machine {
   bool settling_ = false;
   bool buffers_stores_ = false;
   bool reorders_stores_ = false;  // a buffered store may become visible before an older one (not x86-TSO)
+  bool queues_invalidates_ = false;   // CPUs have invalidate queues (load->load reordering: powerpc, arm64)
+  bool lwsync_orders_loads_ = false;  // powerpc: smp_wmb and release stores drain the invalidate queue
+  bool sync_completes_stores_ = false;  // powerpc with invalidate queues: smp_mb (sync) is a completion barrier
   std::string_view commit_request_;  // the store this step's buffer commit names (Choice.commit), or empty
   RunResult result_;
 

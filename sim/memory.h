@@ -82,6 +82,7 @@ struct Var {
   Region region = Region::kOldKernelData;
   SharedVar shared = SharedVar::kNone;  // what the oracle knows it as, whatever its name
   uint32_t buffered = 0;                // stores to it waiting in store buffers (memory_model ARCHITECTURE)
+  uint32_t queued = 0;                  // CPUs whose invalidate queue holds an entry for it (powerpc / arm64)
   uint32_t monitors = 0;                // CPUs whose x86 monitor is armed on it (a store to it fires them)
 
   TraceTags tags() const { return TraceTags{shared, id, TraceMark::kNone}; }

@@ -105,19 +105,22 @@ uint32_t Scheduler::Pick(const std::vector<uint32_t>& runnable, uint64_t step) {
       ++next_choice_;
       armed_ = false;
       anchor_hits_ = 0;
-      current_ = c.store_buffer() ? num_cpus_ + c.cpu() : c.cpu();
+      current_ = c.store_buffer() ? num_cpus_ + c.cpu() : c.invalidate_queue() ? 2 * num_cpus_ + c.cpu() : c.cpu();
       remaining_ = c.steps();
       holding_ = c.hold();
-      commit_ = c.commit();
+      commit_ = c.invalidate_queue() ? c.invalidate() : c.commit();
       ++followed_;
     }
     if (holding_) {
-      // A held CPU's store buffer is held with it: the stall a hold stands for (a cache-miss storm, SMT priority)
-      // keeps its stores waiting for their lines too. A held buffer holds only itself.
-      const uint32_t buffer = current_ < num_cpus_ ? num_cpus_ + current_ : current_;
+      // A held CPU's store buffer and invalidate queue are held with it: the stall a hold stands for (a cache-miss
+      // storm, SMT priority) keeps its stores waiting for their lines, and its invalidations unprocessed, too. A held
+      // buffer or queue holds only itself.
+      const bool cpu = current_ < num_cpus_;
+      const uint32_t buffer = cpu ? num_cpus_ + current_ : current_;
+      const uint32_t queue = cpu ? 2 * num_cpus_ + current_ : current_;
       others_.clear();
       for (uint32_t c : runnable) {
-        if (c != current_ && c != buffer) others_.push_back(c);
+        if (c != current_ && c != buffer && c != queue) others_.push_back(c);
       }
       if (!others_.empty()) {
         --remaining_;

@@ -20,13 +20,15 @@ class SchedulePicker {
   // runnable is sorted and non-empty. Returns one of its elements.
   virtual uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step) = 0;
   // After Pick returned a store buffer's agent: the store it commits, named as Choice.commit does (empty: the
-  // oldest). Asked only when no buffer is overdue; the machine applies Choice.commit's rule (Machine::CommitIndex).
+  // oldest); after an invalidate queue's agent: the variable whose entry it applies, as Choice.invalidate. Asked
+  // only when no buffer or queue is overdue; the machine applies the choice's rule (CommitIndex, InvalidateIndex).
   virtual std::string_view Commit() const { return {}; }
 };
 
 class Scheduler {
  public:
-  // Agents are the CPUs (0 .. num_cpus-1) and, with store buffers, their buffers (num_cpus + cpu).
+  // Agents are the CPUs (0 .. num_cpus-1), with store buffers their buffers (num_cpus + cpu), and with invalidate
+  // queues their queues (2 * num_cpus + cpu).
   static std::unique_ptr<Scheduler> Create(const pb::Schedule& schedule, uint32_t num_cpus, uint32_t num_agents);
   virtual ~Scheduler() = default;
   // runnable is sorted and non-empty. Returns one of its elements.
@@ -35,7 +37,8 @@ class Scheduler {
   void Executed(uint32_t cpu, std::string_view label);
   // How many explicit choices were followed (a choice whose CPU cannot run is dropped).
   uint32_t choices_followed() const { return followed_; }
-  // The store the last pick's choice asks its store buffer to commit (Choice.commit), or empty: the oldest.
+  // The store the last pick's choice asks its store buffer to commit (Choice.commit), or the variable it asks its
+  // invalidate queue to apply (Choice.invalidate), or empty: the oldest.
   std::string_view commit_request() const { return request_; }
 
  protected:

@@ -34,19 +34,20 @@ constexpr std::string_view Name(SharedVar v) {
 }
 
 // Entries the simulator's own operations record and the facts recognise (none for everything else).
-#define CRASHDIFF_TRACE_MARKS(X)                                                                               \
-  X(kNone, "")                                                                                                 \
-  X(kBarrier, "barrier")        /* Cpu::barrier: a full barrier */                                             \
-  X(kWriteBarrier, "wmb")       /* Cpu::write_barrier: orders stores only */                                   \
-  X(kMonitor, "monitor")        /* Cpu::monitor: arms MONITOR on TraceEntry::var */                            \
-  X(kStop, "stop")              /* Cpu::enter_stop: its block and its wake */                                  \
-  X(kMwait, "mwait")            /* Cpu::mwait: its block and its wake */                                       \
-  X(kRelocate, "relocate")      /* Machine::Overwrite: the store replacing a variable */                       \
-  X(kKexecRequest, "kexec")     /* a KEXEC event started on its CPU */                                         \
-  X(kSystemReset, "reset")      /* Machine::TakeInterrupt: entry through the system-reset vector */            \
-  X(kStale, "stale")            /* a read from memory while another CPU's store to the variable is buffered */ \
-  X(kCommit, "commit")          /* a store buffer made a buffered store visible (not a step of the CPU) */     \
-  X(kLeaveFirmware, "leave-fw") /* Cpu::LeaveFirmware: a reset or machine check took it out of firmware */
+#define CRASHDIFF_TRACE_MARKS(X)                                                                           \
+  X(kNone, "")                                                                                             \
+  X(kBarrier, "barrier")        /* Cpu::barrier: a full barrier */                                         \
+  X(kWriteBarrier, "wmb")       /* Cpu::write_barrier: orders stores only */                               \
+  X(kMonitor, "monitor")        /* Cpu::monitor: arms MONITOR on TraceEntry::var */                        \
+  X(kStop, "stop")              /* Cpu::enter_stop: its block and its wake */                              \
+  X(kMwait, "mwait")            /* Cpu::mwait: its block and its wake */                                   \
+  X(kRelocate, "relocate")      /* Machine::Overwrite: the store replacing a variable */                   \
+  X(kKexecRequest, "kexec")     /* a KEXEC event started on its CPU */                                     \
+  X(kSystemReset, "reset")      /* Machine::TakeInterrupt: entry through the system-reset vector */        \
+  X(kStale, "stale")            /* a read of a value another CPU's store replaced (buffered or queued) */  \
+  X(kCommit, "commit")          /* a store buffer made a buffered store visible (not a step of the CPU) */ \
+  X(kLeaveFirmware, "leave-fw") /* Cpu::LeaveFirmware: a reset or machine check took it out of firmware */ \
+  X(kReadBarrier, "rmb")        /* Cpu::read_barrier: orders loads only */
 
 enum class TraceMark : uint8_t {
 #define CRASHDIFF_TRACE_MARK_ENUM(e, name) e,

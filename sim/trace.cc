@@ -103,6 +103,9 @@ std::string Trace::Format(const TraceEntry& e) const {
       e.kind == TraceKind::kHw) {
     line += " = " + std::to_string(e.value);
   }
+  // A read of a value memory no longer holds (another CPU's store is buffered, or this CPU's invalidation of it is
+  // still queued): shown, not hashed (the tag is not part of the entry's text).
+  if (e.kind == TraceKind::kRead && e.tags.mark == TraceMark::kStale) line += " (stale)";
   if (e.cpu != kNoCpu) {
     line += "  [";
     line += Name(e.location);

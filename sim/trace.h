@@ -34,7 +34,8 @@ namespace crashdiff {
   X(kOverwrite, "overwrite")        \
   X(kCorrupt, "corrupt")            \
   X(kEnd, "end")                    \
-  X(kBuffer, "buffer")
+  X(kBuffer, "buffer")              \
+  X(kInvalidate, "inval")
 
 enum class TraceKind : uint8_t {
 #define CRASHDIFF_TRACE_ENUM(e, name) e,
@@ -42,7 +43,7 @@ enum class TraceKind : uint8_t {
 #undef CRASHDIFF_TRACE_ENUM
 };
 
-inline constexpr std::array<std::string_view, 21> kTraceKindNames = {
+inline constexpr std::array<std::string_view, 22> kTraceKindNames = {
 #define CRASHDIFF_TRACE_NAME(e, name) name,
     CRASHDIFF_TRACE_KINDS(CRASHDIFF_TRACE_NAME)
 #undef CRASHDIFF_TRACE_NAME

@@ -108,6 +108,7 @@ class Validator {
       if (offline.count(m.never_started(i))) Fail(p, "CPU " + std::to_string(m.never_started(i)) + " is also offline");
     }
     weak_memory_ = BuffersStores(m);
+    queues_ = QueuesInvalidates(m);
     if (m.panic_timeout() < -1 || m.panic_timeout() > 3600) {
       Fail(Join(base, F(m, "panic_timeout")), "must be in [-1, 3600], got " + std::to_string(m.panic_timeout()));
     }
@@ -221,6 +222,26 @@ class Validator {
              "needs machine.memory_model ARCHITECTURE (only then do CPUs buffer stores)");
       }
       if (c.has_commit()) CommitName(c, p);
+      if (c.invalidate_queue() && !queues_) {
+        Fail(Join(p, F(c, "invalidate_queue")),
+             "needs machine.memory_model ARCHITECTURE on PPC or ARM64 (only then do CPUs have invalidate queues)");
+      }
+      if (c.invalidate_queue() && c.store_buffer()) {
+        Fail(Join(p, F(c, "invalidate_queue")),
+             "a choice is about a CPU's store buffer or its invalidate queue, not both");
+      }
+      if (c.has_invalidate()) InvalidateName(c, p);
+    }
+  }
+
+  // Choice.invalidate names a variable whose pending invalidation a running queue choice applies.
+  void InvalidateName(const pb::Choice& c, const FieldPath& p) {
+    if (!c.invalidate_queue() || c.hold()) {
+      Fail(Join(p, F(c, "invalidate")),
+           "needs invalidate_queue: true without hold (only a running queue applies an invalidation)");
+    }
+    if (!ValidCommitName(c.invalidate())) {
+      Fail(Join(p, F(c, "invalidate")), "must be 1..64 printable ASCII characters (a variable's trace name)");
     }
   }
 
@@ -330,6 +351,7 @@ class Validator {
 
   uint32_t n_ = 0;
   bool weak_memory_ = false;  // machine.memory_model is ARCHITECTURE
+  bool queues_ = false;       // ... on PPC or ARM64: CPUs have invalidate queues
   std::vector<ValidationError> errors_;
 };
 

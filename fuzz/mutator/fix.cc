@@ -59,6 +59,7 @@ class Fixer {
     const pb::Machine& m = s.machine();
     n_ = m.cores() * m.threads_per_core();
     buffered_ = BuffersStores(m);
+    queues_ = QueuesInvalidates(m);
     family_ = m.family();
     ScheduleFix(*s.mutable_schedule());
     if (s.events_size() > kMaxEvents) {
@@ -199,6 +200,11 @@ class Fixer {
       if (c.has_commit() && (!c.store_buffer() || c.hold() || !ValidCommitName(c.commit()))) {
         Change([&] { c.clear_commit(); });
       }
+      // Invalidate queues exist only on powerpc / arm64 in the ARCHITECTURE model; a choice is about one agent.
+      if (c.invalidate_queue() && (!queues_ || c.store_buffer())) Change([&] { c.clear_invalidate_queue(); });
+      if (c.has_invalidate() && (!c.invalidate_queue() || c.hold() || !ValidCommitName(c.invalidate()))) {
+        Change([&] { c.clear_invalidate(); });
+      }
     }
   }
 
@@ -314,6 +320,7 @@ class Fixer {
   const LabelPool* labels_;
   uint32_t n_ = 1;
   bool buffered_ = false;  // machine.memory_model ARCHITECTURE
+  bool queues_ = false;    // ... on powerpc / arm64: CPUs have invalidate queues
   pb::Family family_ = pb::PPC;
   bool changed_ = false;
 };

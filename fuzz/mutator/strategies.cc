@@ -372,6 +372,45 @@ bool OvertakeStore(pb::Scenario& s, MutationContext& ctx) {
   return true;
 }
 
+// powerpc and arm64: right after a CPU executes a plain store some model makes, another CPU's invalidate queue is held
+// (it keeps reading the variable's old value, and every other variable's it has not caught up with) or applies that
+// variable's entry ahead of older ones (it sees this store while still reading older stores' old values): the
+// load->load reordering and non-multi-copy atomicity those architectures allow where no read barrier, acquire or
+// full barrier intervenes (the simulator drains the queue where one does).
+bool StaleRead(pb::Scenario& s, MutationContext& ctx) {
+  const pb::Family family = s.machine().family();
+  pb::Schedule& sched = *s.mutable_schedule();
+  if (family == pb::X86 || sched.choices_size() >= ctx.options.max_choices) return false;
+  StoreSite site{PickStepLabel(ctx.rng, ctx.options.labels, family),
+                 std::string(kSharedVarNames[1 + ctx.rng.Below(kSharedVarNames.size() - 1)]),
+                 PickCpu(ctx.rng, s.machine())};
+  if (ctx.options.labels != nullptr && !ctx.options.labels->Stores(family).empty()) {
+    const std::vector<StoreSite>& stores = ctx.options.labels->Stores(family);
+    site = stores[ctx.rng.Below(stores.size())];
+  }
+  s.mutable_machine()->set_memory_model(pb::ARCHITECTURE);
+  const uint32_t n = NumCpus(s.machine());
+  const uint32_t writer = site.cpu < n ? site.cpu : PickCpu(ctx.rng, s.machine());
+  uint32_t reader = PickCpu(ctx.rng, s.machine());
+  if (reader == writer && n > 1) reader = (writer + 1 + static_cast<uint32_t>(ctx.rng.Below(n - 1))) % n;
+  pb::Choice& queue = *sched.add_choices();
+  queue.set_cpu(reader);
+  queue.set_invalidate_queue(true);
+  if (ctx.rng.Chance(1, 2)) {
+    static constexpr uint32_t kHold[] = {3, 10, 30, 100, 300};
+    queue.set_hold(true);
+    queue.set_steps(kHold[ctx.rng.Below(std::size(kHold))]);
+  } else {
+    queue.set_invalidate(site.var);
+  }
+  queue.mutable_after()->set_cpu(writer);
+  queue.mutable_after()->set_label(site.label);
+  auto& list = *sched.mutable_choices();
+  const int at = PickIndex(ctx.rng, sched.choices_size());
+  std::rotate(list.begin() + at, list.end() - 1, list.end());
+  return true;
+}
+
 bool DeleteChoice(pb::Scenario& s, MutationContext& ctx) {
   if (!s.has_schedule() || s.schedule().choices_size() == 0) return false;
   pb::Schedule& sched = *s.mutable_schedule();
@@ -554,6 +593,7 @@ const std::vector<Strategy>& Strategies() {
       {"Coincide", 6, Coincide},
       {"HoldStores", 3, HoldStores},
       {"OvertakeStore", 2, OvertakeStore},
+      {"StaleRead", 2, StaleRead},
       {"DeleteChoice", 2, DeleteChoice},
       {"ChangePolicy", 4, ChangePolicy},
       {"ToggleOffline", 5, ToggleOffline},

@@ -9,7 +9,10 @@ namespace crashdiff::ppc {
 
 Task<> PpcKernel::CpuDown(Cpu& cpu, uint32_t target) {
   if (target == cpu.id()) co_return;
-  if (!(co_await cpu.read(s_.online_mask, "HD1") & CpuBit(target))) co_return;
+  // cpu_maps_update_begin(): mutex_lock(&cpu_add_remove_lock), an acquire (kernel/cpu.c do_cpu_down). The model has
+  // no lock step, only its ordering: the read sees memory, so this request sees what the previous one, on any CPU,
+  // did (a read from memory is always one the hardware may return).
+  if (!(co_await cpu.read_ordered(s_.online_mask, "HD1") & CpuBit(target))) co_return;
   co_await cpu.write(*s_.cpu[target].stop_request, 1, "HD1");  // stop_machine(take_cpu_down, target)
   Var& state = *s_.cpu[target].cpu_state;
   const bool died = co_await cpu.wait_until([&state] { return state.value == kCpuDead; }, kCpuDieWaitNs, "HD2");
@@ -36,7 +39,8 @@ Task<> PpcKernel::TakeCpuDown(Cpu& cpu) {
 // offline (the model reads its cpu_state: CPU_DEAD, or never written for a thread Linux never started), then
 // smp_ops->kick_cpu = pnv_smp_kick_cpu, then the callin wait (5 s at runtime, "Processor %u is stuck.").
 Task<bool> PpcKernel::CpuUp(Cpu& cpu, uint32_t target) {
-  const int64_t state = co_await cpu.read(*s_.cpu[target].cpu_state, "HU1");
+  // Under cpu_maps_update_begin()'s acquire, as in CpuDown (kernel/cpu.c do_cpu_up): from memory.
+  const int64_t state = co_await cpu.read_ordered(*s_.cpu[target].cpu_state, "HU1");
   if (state != kCpuDead && state != kCpuStateUnset) co_return false;
   if (!co_await PnvSmpKickCpu(cpu, target, state)) {
     m_.Log(cpu.id(), "smp: failed starting cpu " + std::to_string(target) + " (rc -19)");
@@ -59,7 +63,7 @@ Task<bool> PpcKernel::CpuUp(Cpu& cpu, uint32_t target) {
 // spin.
 Task<bool> PpcKernel::PnvSmpKickCpu(Cpu& cpu, uint32_t target, int64_t state) {
   Cpu& t = m_.cpu(target);
-  const bool never_kicked = state == kCpuStateUnset && co_await cpu.read(*s_.cpu[target].cpu_start, "HU1") == 0;
+  const bool never_kicked = state == kCpuStateUnset && co_await cpu.read_ordered(*s_.cpu[target].cpu_start, "HU1") == 0;
   if (never_kicked) {
     const int64_t status = co_await cpu.hw_op("HU1", "opal_query_cpu_status cpu" + std::to_string(target), [&t] {
       return t.held_by_firmware() ? kOpalThreadInactive : kOpalThreadStarted;

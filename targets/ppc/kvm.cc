@@ -128,7 +128,10 @@ Task<bool> PpcKernel::KvmGuest(Cpu& cpu, uint32_t primary) {
   Var& map = *kvm_->entry_exit_map[primary];
   const int64_t me = int64_t{1} << (cpu.id() - primary);
   for (;;) {
-    const int64_t old = co_await cpu.read(map, "KG0");
+    // Ordered after the vcore pointer this thread loaded (kvm_secondary_got_guest's lwsync, and kvmppc_hv_entry
+    // addresses the map through that pointer: book3s_hv_rmhandlers.S), which the primary published after it reset
+    // the map (kvmppc_start_thread: smp_wmb, then kvm_vcore): never the previous run's exit bits.
+    const int64_t old = co_await cpu.read_ordered(map, "KG0");
     if ((old >> 8) != 0) {
       co_await cpu.local("KG0", "secondary_too_late: the vcore is exiting");
       co_return false;

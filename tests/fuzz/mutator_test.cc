@@ -676,3 +676,61 @@ TEST(FuzzInput, RefusesUnknownFieldsInsideSubMessages) {
 
 }  // namespace
 }  // namespace crashdiff::fuzz
+
+namespace crashdiff::fuzz {
+namespace {
+
+// StaleRead (powerpc, arm64): another CPU's invalidate queue is held, or applies one variable's entry first, right
+// after a store; the mutant is valid (ARCHITECTURE turned on), and x86 (no queues) is left alone.
+TEST(Mutator, StaleReadHoldsOrNamesAnotherCpusInvalidateQueue) {
+  const auto& table = Strategies();
+  const auto it = std::find_if(table.begin(), table.end(), [](const Strategy& st) { return st.name == "StaleRead"; });
+  ASSERT_NE(it, table.end());
+  MutatorOptions options;
+  Rng rng(11);
+  MutationContext ctx{options, rng};
+  for (const pb::Family family : {pb::PPC, pb::ARM64}) {
+    pb::Scenario base;
+    base.mutable_machine()->set_family(family);
+    base.mutable_machine()->set_platform(family == pb::PPC ? pb::POWER9_DOORBELL_XIVE : pb::ARM64_PSCI);
+    base.mutable_machine()->set_cores(2);
+    int held = 0, named = 0;
+    for (int i = 0; i < 200; ++i) {
+      pb::Scenario s = base;
+      ASSERT_TRUE(it->apply(s, ctx));
+      ASSERT_TRUE(IsValid(s)) << PathToString(Validate(s).front().path) << ": " << Validate(s).front().reason;
+      ASSERT_EQ(s.schedule().choices_size(), 1);
+      const pb::Choice& c = s.schedule().choices(0);
+      EXPECT_TRUE(c.invalidate_queue());
+      EXPECT_NE(c.cpu(), c.after().cpu());  // a reader other than the writer
+      held += c.hold();
+      named += c.has_invalidate();
+    }
+    EXPECT_GT(held, 50);
+    EXPECT_GT(named, 50);
+  }
+  pb::Scenario x86;
+  x86.mutable_machine()->set_family(pb::X86);
+  x86.mutable_machine()->set_platform(pb::X86_INTEL_MWAIT);
+  EXPECT_FALSE(it->apply(x86, ctx));
+}
+
+// A queue choice on a machine without queues (x86, or not ARCHITECTURE) is dropped, with its name.
+TEST(MutatorFix, ClearsInvalidateQueueChoicesWhereThereAreNoQueues) {
+  pb::Scenario s;
+  s.mutable_machine()->set_family(pb::X86);
+  s.mutable_machine()->set_platform(pb::X86_INTEL_MWAIT);
+  s.mutable_machine()->set_memory_model(pb::ARCHITECTURE);
+  pb::Choice& c = *s.mutable_schedule()->add_choices();
+  c.set_cpu(1);
+  c.set_invalidate_queue(true);
+  c.set_invalidate("x");
+  ASSERT_FALSE(IsValid(s));
+  EXPECT_TRUE(Fix(s));
+  EXPECT_TRUE(IsValid(s));
+  EXPECT_FALSE(s.schedule().choices(0).invalidate_queue());
+  EXPECT_FALSE(s.schedule().choices(0).has_invalidate());
+}
+
+}  // namespace
+}  // namespace crashdiff::fuzz
