@@ -343,6 +343,19 @@ bool HoldStores(pb::Scenario& s, MutationContext& ctx) {
   return true;
 }
 
+// A store some model makes, where the weak-memory strategies place their choice: one a seed run executed, or
+// without stores learned from seed runs, a variable the oracle reads (sim/shared_var.h) after any step.
+StoreSite PickStoreSite(const pb::Scenario& s, MutationContext& ctx) {
+  const pb::Family family = s.machine().family();
+  if (ctx.options.labels != nullptr && !ctx.options.labels->Stores(family).empty()) {
+    const std::vector<StoreSite>& stores = ctx.options.labels->Stores(family);
+    return stores[ctx.rng.Below(stores.size())];
+  }
+  return StoreSite{PickStepLabel(ctx.rng, ctx.options.labels, family),
+                   std::string(kSharedVarNames[1 + ctx.rng.Below(kSharedVarNames.size() - 1)]),
+                   PickCpu(ctx.rng, s.machine())};
+}
+
 // powerpc and arm64: right after a CPU executes a plain store some model makes, its store buffer commits that store
 // first (Choice.commit), ahead of the older stores still buffered: the store->store reordering those architectures
 // allow where no write barrier or release intervenes (the simulator keeps the order where one does).
@@ -350,14 +363,7 @@ bool OvertakeStore(pb::Scenario& s, MutationContext& ctx) {
   const pb::Family family = s.machine().family();
   pb::Schedule& sched = *s.mutable_schedule();
   if (family == pb::X86 || sched.choices_size() >= ctx.options.max_choices) return false;
-  // Without stores learned from seed runs: a variable the oracle reads (sim/shared_var.h), after any step.
-  StoreSite site{PickStepLabel(ctx.rng, ctx.options.labels, family),
-                 std::string(kSharedVarNames[1 + ctx.rng.Below(kSharedVarNames.size() - 1)]),
-                 PickCpu(ctx.rng, s.machine())};
-  if (ctx.options.labels != nullptr && !ctx.options.labels->Stores(family).empty()) {
-    const std::vector<StoreSite>& stores = ctx.options.labels->Stores(family);
-    site = stores[ctx.rng.Below(stores.size())];
-  }
+  const StoreSite site = PickStoreSite(s, ctx);
   s.mutable_machine()->set_memory_model(pb::ARCHITECTURE);
   const uint32_t cpu = site.cpu < NumCpus(s.machine()) ? site.cpu : PickCpu(ctx.rng, s.machine());
   pb::Choice& commit = *sched.add_choices();
@@ -381,13 +387,7 @@ bool StaleRead(pb::Scenario& s, MutationContext& ctx) {
   const pb::Family family = s.machine().family();
   pb::Schedule& sched = *s.mutable_schedule();
   if (family == pb::X86 || sched.choices_size() >= ctx.options.max_choices) return false;
-  StoreSite site{PickStepLabel(ctx.rng, ctx.options.labels, family),
-                 std::string(kSharedVarNames[1 + ctx.rng.Below(kSharedVarNames.size() - 1)]),
-                 PickCpu(ctx.rng, s.machine())};
-  if (ctx.options.labels != nullptr && !ctx.options.labels->Stores(family).empty()) {
-    const std::vector<StoreSite>& stores = ctx.options.labels->Stores(family);
-    site = stores[ctx.rng.Below(stores.size())];
-  }
+  const StoreSite site = PickStoreSite(s, ctx);
   s.mutable_machine()->set_memory_model(pb::ARCHITECTURE);
   const uint32_t n = NumCpus(s.machine());
   const uint32_t writer = site.cpu < n ? site.cpu : PickCpu(ctx.rng, s.machine());
