@@ -141,12 +141,7 @@ Cpu::TestBitOp Cpu::test_bit(Var& v, uint32_t bit, Label l) {
 }
 Cpu::LocalOp Cpu::barrier(Label l) {
   return LocalOp(
-      *this, l,
-      [](Cpu& c) {
-        c.machine().FullBarrierStores(c);
-        c.machine().DrainQueue(c);
-      },
-      "barrier", TraceTags{.mark = TraceMark::kBarrier});
+      *this, l, [](Cpu& c) { c.machine().FullBarrier(c); }, "barrier", TraceTags{.mark = TraceMark::kBarrier});
 }
 Cpu::LocalOp Cpu::read_barrier(Label l) {
   return LocalOp(
@@ -275,13 +270,11 @@ PendingOp::Result Cpu::ReadOp::Execute(Cpu& cpu) {
 PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
   Machine& m = cpu.machine();
   if (m.buffers_stores()) {
-    if (order_ == Order::kAfterFullBarrier) m.FullBarrierStores(cpu);
+    if (order_ == Order::kAfterFullBarrier) m.FullBarrier(cpu);
     if (order_ != Order::kPlain) cpu.order_stores();
-    // smp_mb() drains the invalidate queue; powerpc's release is lwsync, which orders earlier loads too
-    // (arch/powerpc/include/asm/barrier.h: __smp_store_release is __lwsync() then the store).
-    if (order_ == Order::kAfterFullBarrier || (order_ == Order::kRelease && m.lwsync_orders_loads())) {
-      m.DrainQueue(cpu);
-    }
+    // powerpc's release is lwsync, which orders earlier loads too (arch/powerpc/include/asm/barrier.h:
+    // __smp_store_release is __lwsync() then the store).
+    if (order_ == Order::kRelease && m.lwsync_orders_loads()) m.DrainQueue(cpu);
     m.BufferStore(cpu, BufferedStore{var_, value_, label, std::move(on_visible_), {}});
   } else {
     m.StoreToLine(*var_, value_, cpu.id(), label);
@@ -293,8 +286,7 @@ PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
 // Value-returning atomics are fully ordered (Linux atomic_t semantics; a LOCK-prefixed instruction on x86): the
 // buffer commits first.
 PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
-  cpu.machine().FullBarrierStores(cpu);
-  cpu.machine().DrainQueue(cpu);  // fully ordered: no later load reads older values than this one
+  cpu.machine().FullBarrier(cpu);  // fully ordered: no later load reads older values than this one
   result_ = var_->value;
   int64_t next = result_;
   if (kind_ == Kind::kAdd) next = result_ + a_;

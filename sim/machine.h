@@ -174,6 +174,11 @@ class Machine {
       CommitStores(cpu);
     }
   }
+  // smp_mb (sync, dmb ish, mfence): its effect on stores, and no later load reads older values than memory holds now.
+  void FullBarrier(Cpu& cpu) {
+    FullBarrierStores(cpu);
+    DrainQueue(cpu);
+  }
   // Whether a CPU other than self buffers a store to v of a value memory does not hold.
   bool BufferedElsewhere(const Var& v, uint32_t self) const;
 
