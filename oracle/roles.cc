@@ -1,13 +1,7 @@
 #include "oracle/roles.h"
 
-#include <algorithm>
-
 namespace crashdiff {
 namespace {
-
-bool Contains(const google::protobuf::RepeatedField<uint32_t>& list, uint32_t cpu) {
-  return std::find(list.begin(), list.end(), cpu) != list.end();
-}
 
 // The CPU of the first book entry of kind, kNoCpu if none.
 uint32_t FirstBooked(const RunResult& result, BookKind kind) {
@@ -35,13 +29,6 @@ std::vector<bool> PanickedBeforeHandover(const RunResult& result) {
 
 }  // namespace
 
-bool InitiallyOffline(const pb::Scenario& scenario, uint32_t cpu) {
-  return Contains(scenario.machine().offline(), cpu);
-}
-bool NeverStarted(const pb::Scenario& scenario, uint32_t cpu) {
-  return Contains(scenario.machine().never_started(), cpu);
-}
-
 uint32_t InitiatorOf(const RunResult& result) {
   if (result.handed_over) return result.handover_cpu;
   uint32_t c = FirstBooked(result, BookKind::kShutdown);
@@ -64,6 +51,7 @@ uint32_t InitiatorOf(const RunResult& result) {
 
 namespace {
 
+// Offline at the crash start, or taken offline (by hotplug) before the hand-over.
 bool OfflineTarget(bool initially_offline, const HotplugFacts& hotplug) {
   using Last = HotplugFacts::Last;
   const bool offline_at_start =
@@ -82,10 +70,6 @@ std::vector<bool> Listed(const google::protobuf::RepeatedField<uint32_t>& list, 
 }
 
 }  // namespace
-
-bool OfflineTarget(const pb::Scenario& scenario, uint32_t cpu, const HotplugFacts& hotplug) {
-  return OfflineTarget(InitiallyOffline(scenario, cpu), hotplug);
-}
 
 std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result) {
   return RolesOf(scenario, result, HotplugFromRun(result));

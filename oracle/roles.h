@@ -48,10 +48,4 @@ std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result)
 std::vector<Role> RolesOf(const pb::Scenario& scenario, const RunResult& result,
                           const std::vector<HotplugFacts>& hotplug);
 
-// Offline at the crash start, or taken offline (by hotplug) before the hand-over.
-bool OfflineTarget(const pb::Scenario& scenario, uint32_t cpu, const HotplugFacts& hotplug);
-
-bool InitiallyOffline(const pb::Scenario& scenario, uint32_t cpu);
-bool NeverStarted(const pb::Scenario& scenario, uint32_t cpu);
-
 }  // namespace crashdiff
