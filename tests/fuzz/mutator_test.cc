@@ -146,7 +146,7 @@ TEST(MutatorFix, RepairsEachKindOfViolationLocally) {
   m.add_never_started(2);  // also offline
   m.set_panic_timeout(-7);
   m.set_offline_dec_ns(kMaxOfflineDecNs + 1);
-  m.set_tick_ns(kMinTickNs);  // powerpc only
+  m.set_tick_ns(kMinTickNs);         // powerpc only
   pb::Event& hmi = *s.add_events();  // a ppc-only event on x86: becomes an NMI
   hmi.set_kind(pb::HMI);
   hmi.add_cpus(1);
@@ -736,8 +736,9 @@ TEST(MutatorFix, ClearsInvalidateQueueChoicesWhereThereAreNoQueues) {
 
 TEST(MutatorFix, BringsATickBetweenZeroAndOneMillisecondUpToHz1000) {
   pb::Scenario s = ScenarioFromText(
-      "machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 tick_ns: 500000 }\n"
+      "machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }\n"
       "events { kind: PANIC cpus: 0 trigger { at_step: 1 } }\n");
+  s.mutable_machine()->set_tick_ns(500'000);
   ASSERT_FALSE(IsValid(s));
   EXPECT_TRUE(Fix(s));
   EXPECT_TRUE(IsValid(s));
