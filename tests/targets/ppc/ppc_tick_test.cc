@@ -211,5 +211,24 @@ TEST(PpcTick, SeedTicksLandOnSoftMaskedCrashCpus) {
   }
 }
 
+// An initiator that waits forever for an operator reset while cpu1, online and idle, keeps taking its tick: once
+// every armed decrementer has expired twice with nothing but the tick's own steps, the run ends quiescent (the
+// simulator's periodic steady state) as it does without the tick, instead of ticking to the step budget.
+TEST(PpcTick, IdleTicksAloneEndTheRunQuiescent) {
+  LoadResult l = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) +
+                                  "/corpus/regressions/pr8-unbounded-initiator-initiator-waits-for-an-operator-reset-"
+                                  "hang-waiting-operator-ppc-sreset-dump-d-fa0850bf.textproto");
+  ASSERT_TRUE(l.errors.empty()) << l.errors.front();
+  const RunResult quiet = RunOn("ppc-sreset-dump", *l.scenario);
+  l.scenario->mutable_machine()->set_tick_ns(10'000'000);
+  const RunResult ticking = RunOn("ppc-sreset-dump", *l.scenario);
+  EXPECT_EQ(quiet.end, EndReason::kQuiescent);
+  EXPECT_EQ(ticking.end, EndReason::kQuiescent);
+  EXPECT_EQ(ticking.handed_over, quiet.handed_over);
+  // Ticks ran through the wait, and stopped two periods after the last step that was not a tick.
+  EXPECT_GT(DecLatches(ticking, 1).size(), 100u);
+  EXPECT_LE(ticking.end_time_ns, quiet.end_time_ns + 3 * 10'000'000u);
+}
+
 }  // namespace
 }  // namespace crashdiff
