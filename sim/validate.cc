@@ -112,8 +112,9 @@ class Validator {
     if (m.panic_timeout() < -1 || m.panic_timeout() > 3600) {
       Fail(Join(base, F(m, "panic_timeout")), "must be in [-1, 3600], got " + std::to_string(m.panic_timeout()));
     }
-    if (m.kvm_hv() && m.platform() != pb::POWER8_XICS) {
-      Fail(Join(base, F(m, "kvm_hv")), "KVM HV on offline secondary threads is modelled on POWER8_XICS only");
+    if (m.kvm_hv() && !PlatformInFamily(m.platform(), pb::PPC)) {
+      Fail(Join(base, F(m, "kvm_hv")),
+           "KVM HV (CONFIG_KVM_BOOK3S_HV_POSSIBLE) is a powerpc setting: PPC platforms only");
     }
     if (m.has_subcores_per_core()) {
       const uint32_t sc = m.subcores_per_core();

@@ -120,7 +120,7 @@ class Fixer {
     if (m.panic_timeout() < -1 || m.panic_timeout() > 3600) {
       Change([&] { m.set_panic_timeout(Clamp<int32_t>(m.panic_timeout(), -1, 3600)); });
     }
-    if (m.kvm_hv() && m.platform() != pb::POWER8_XICS) Change([&] { m.clear_kvm_hv(); });
+    if (m.kvm_hv() && !PlatformInFamily(m.platform(), pb::PPC)) Change([&] { m.clear_kvm_hv(); });
     if (m.offline_dec_ns() > kMaxOfflineDecNs) Change([&] { m.set_offline_dec_ns(kMaxOfflineDecNs); });
     if (m.tick_ns() != 0) {  // powerpc only; 0 or [1 ms, DECREMENTER_MAX]
       if (m.family() != pb::PPC) {

@@ -97,6 +97,7 @@ bool PpcKernel::StopWakeIsVector(Cpu& cpu) {
 Task<Wake> PpcKernel::StopNoLoss(Cpu& cpu) {
   co_await cpu.local("L2", "run-latch off; isa300_idle_stop_noloss: PSSCR = " + Hex(idle_.psscr) + " (" + idle_.name +
                                ", EC=ESL=0), stop");
+  if (kvm_) co_await KvmP9OfflineEnter(cpu);  // power9_offline_stop: hwthread_state = IN_IDLE (kvm.cc)
   // The latch that ended the previous lite stop, if it is still pending: this stop ends at once again.
   const int latch = ec0_latch_[cpu.id()];
   if (latch >= 0 && cpu.hw().Pending(static_cast<Source>(latch))) {
@@ -117,9 +118,13 @@ Task<Wake> PpcKernel::StopNoLoss(Cpu& cpu) {
   co_await DecResumes(cpu, dec_left);
   if (wake.source == Source::kReset) {  // "SRESET via xscom may still cause a 0x100 powersave wakeup"
     if (!StopWakeIsVector(cpu)) co_await cpu.wait_until([] { return false; }, kForever, "L2");
+    if (kvm_) co_return co_await KvmP9OfflineWake(cpu, wake, /*through_vector=*/true);
     co_return wake;
   }
   if (!Info(wake.source).consumed_by_wake) ec0_latch_[cpu.id()] = static_cast<int>(wake.source);
+  // [I] The spin above stands for the loop's passes, each with its own KVM stores and (C) hwthread_req read: on
+  // POWER9 nothing sets hwthread_req, so only this last pass's steps are taken.
+  if (kvm_) co_return co_await KvmP9OfflineWake(cpu, Wake{wake.source, 0}, /*through_vector=*/false);
   co_return Wake{wake.source, 0};
 }
 
@@ -130,7 +135,9 @@ Task<Wake> PpcKernel::StopThroughVector(Cpu& cpu) {
                                     ", level " + std::to_string(idle_.level) + ", EC=ESL=1)"
                               : "run-latch off; power7_idle_insn(" + idle_.name + ")";
   co_await cpu.local("L2", what);
-  if (kvm_) co_await KvmIdleEnter(cpu);  // POWER8: hwthread_state = IN_IDLE before the idle instruction (kvm.cc)
+  // hwthread_state = IN_IDLE before the idle instruction (kvm.cc): POWER8 power7_idle_insn, POWER9
+  // power9_offline_stop (before the core idle word)
+  if (kvm_) co_await (p9 ? KvmP9OfflineEnter(cpu) : KvmIdleEnter(cpu));
   if (idle_.kernel_restores) co_await CoreIdleEnter(cpu);
   if (!p9) {  // POWER8 nap: nothing lost, no DEC_STOP
     const Wake wake = co_await cpu.enter_stop_lpcr(/*loses_state=*/false, "L2");
@@ -157,7 +164,8 @@ Task<Wake> PpcKernel::StopThroughVector(Cpu& cpu) {
   }
   co_await DecResumes(cpu, dec_left);
   if (idle_.kernel_restores) co_await CoreIdleWake(cpu, saved_lpcr, pls, hv_loss);
-  if (kvm_) co_return co_await KvmPowersaveWakeup(cpu, wake);  // after the restore, as pnv_powersave_wakeup does
+  // After the restore, as pnv_powersave_wakeup (asm) and power9_offline_stop (C) do.
+  if (kvm_) co_return co_await KvmP9OfflineWake(cpu, wake, /*through_vector=*/true);
   co_return wake;
 }
 

@@ -179,8 +179,11 @@ Task<Wake> PpcKernel::PnvCpuOffline(Cpu& cpu) {
     saved = cpu.lpcr();
     what = "power7_idle_insn: full winkle, per-thread SPRs: mtspr(LPCR, sprs.lpcr)";
   }
-  if (kvm_) co_await KvmIdleEnter(cpu);  // power7_idle_insn: hwthread_state = IN_IDLE (kvm.cc)
+  // hwthread_state = IN_IDLE (kvm.cc): power7_idle_insn, or POWER9's power9_offline_stop
+  const bool p9 = platform() != pb::POWER8_XICS;
+  if (kvm_) co_await (p9 ? KvmP9OfflineEnter(cpu) : KvmIdleEnter(cpu));
   const Wake wake = co_await cpu.enter_stop_lpcr(loses, "L2", saved, what);
+  if (kvm_ && p9) co_return co_await KvmP9OfflineWake(cpu, wake, /*through_vector=*/true);
   if (kvm_) co_return co_await KvmPowersaveWakeup(cpu, wake);  // may run guests first, then SRR1 = 0
   co_return wake;
 }

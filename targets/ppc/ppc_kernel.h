@@ -10,7 +10,8 @@
 //   hotplug.cc         cpu_down / cpu_up (pnv_smp_kick_cpu, opal_start_cpu) and the dying CPU's path to the
 //                      offline loop (§2.1); a never-started thread's way from firmware to start_secondary
 //   kexec.cc           the normal kexec: kernel_kexec's powerpc hooks, default_machine_kexec, kexec_prepare_cpus
-//   kvm.cc             POWER8 KVM HV: guests on offline secondary threads (machine.kvm_hv)
+//   kvm.cc             KVM HV (machine.kvm_hv): POWER8 guests on offline secondary threads; the POWER9 offline
+//                      stop's hwthread_state / hwthread_req handshake
 //   idle_stop.cc       pnv_cpu_offline by the firmware's idle states (Firmware.idle_states): PSSCR, ESL/EC, the
 //                      core idle lock and the restore after a state-losing wake
 #pragma once
@@ -199,9 +200,11 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   bool CallFunctionIpiUsed() const { return v_.send_stop == SendStop::kV4_14 || NormalKexecPossible(); }
   Task<> Die(Cpu& cpu, std::string why, Regs regs);
 
-  // kvm.cc: POWER8 KVM HV on offline secondary threads (machine.kvm_hv; kvm_ is null without it)
+  // kvm.cc: KVM HV on offline secondary threads (machine.kvm_hv; kvm_ is null without it)
   Task<> KvmIdleEnter(Cpu& cpu);
   Task<Wake> KvmPowersaveWakeup(Cpu& cpu, Wake wake);
+  Task<> KvmP9OfflineEnter(Cpu& cpu);
+  Task<Wake> KvmP9OfflineWake(Cpu& cpu, Wake wake, bool through_vector);
   Task<> KvmStartGuest(Cpu& cpu, Wake wake);
   Task<int64_t> KvmCheckWakeReason(Cpu& cpu, uint32_t reason);
   Task<int64_t> KvmReadIntr(Cpu& cpu, Label l);

@@ -116,6 +116,18 @@ enum class IdleRestore {
               // power7_idle_insn (full winkle) save the LPCR and write it back after a state-losing wake
 };
 
+// The CONFIG_KVM_BOOK3S_HV_POSSIBLE handshake around a POWER9 offline stop (machine.kvm_hv), kvm.cc: the thread tells
+// KVM it is idle (hwthread_state) and, awake, whether the host grabbed it (hwthread_req). POWER8: always KV0/KV1.
+enum class P9OfflineKvm {
+  kAsm,       // idle_book3s.S as 10d91611f426 removed it (v5.1): power9_offline_stop stores IN_IDLE; a wake through
+              // 0x100 (pnv_powersave_wakeup) reads hwthread_state and, not IN_KERNEL, stores it and syncs, then reads
+              // hwthread_req; an EC=0 stop's synchronous wake (pnv_wakeup_noloss) takes none of that
+  k10d91611,  // idle.c power9_offline_stop (10d91611f426, v5.2): IN_IDLE before power9_idle_stop; after it,
+              // whatever ended the stop: IN_KERNEL, smp_mb, hwthread_req
+  kRemoved2021,  // "KVM: PPC: Book3S HV: remove POWER9 support from P7/8 paths" (Nicholas Piggin, 2021): the v6.x
+                 // arch300_offline_stop only stops (idle.c blob 0c8fb653d487)
+};
+
 // What distinguishes the implementations: one version of each function (v4.14's unless a target says otherwise).
 // Each target file fills one of these in; nothing else differs.
 struct Variant {
@@ -126,6 +138,7 @@ struct Variant {
   NmiIpi nmi_ipi = NmiIpi::kV4_14;
   SendStop send_stop = SendStop::kV4_14;
   IdleRestore idle_restore = IdleRestore::kAsm;
+  P9OfflineKvm p9_offline_kvm = P9OfflineKvm::kAsm;
 };
 
 // The versions ppc-upstream-clear-then-check runs (mainline after 4145f358644b, v5.x): the base of the patches and

@@ -20,7 +20,8 @@ constexpr Variant kSresetDump{
     .crash_shutdown = CrashShutdown::kC7255058,
     .nmi_ipi = NmiIpi::k88b9a3d1,
     .send_stop = SendStop::kBab26238,
-    .idle_restore = IdleRestore::k10d91611,  // v6.x idle.c power9_idle_stop (C idle code since v5.2)
+    .idle_restore = IdleRestore::k10d91611,        // v6.x idle.c power9_idle_stop (C idle code since v5.2)
+    .p9_offline_kvm = P9OfflineKvm::kRemoved2021,  // v6.x arch300_offline_stop: no KVM handshake on POWER9
 };
 
 const TargetSpec kSpec{

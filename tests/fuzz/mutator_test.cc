@@ -265,18 +265,27 @@ TEST(MutatorFix, KvmEnterMovesToItsCoresFirstThreadKeepsThatCoresGuestsOrIsDropp
   EXPECT_EQ(s.events(0).cpus(0), 4u);
   EXPECT_EQ(s.events(0).cpus(1), 7u);
 
-  // Without kvm_hv there is nothing to run it on; kvm_hv itself is POWER8_XICS only.
+  // Without kvm_hv there is nothing to run it on.
   pb::Scenario off = s;
   off.mutable_machine()->clear_kvm_hv();
   EXPECT_TRUE(Fix(off));
   EXPECT_TRUE(IsValid(off));
   EXPECT_EQ(off.events_size(), 0);
+  // On POWER9 kvm_hv stays (the offline stop's KVM handshake), KVM_ENTER does not (POWER8 only).
   pb::Scenario p9 = s;
   p9.mutable_machine()->set_platform(pb::POWER9_DOORBELL_XIVE);
-  p9.clear_events();
   EXPECT_TRUE(Fix(p9));
   EXPECT_TRUE(IsValid(p9));
-  EXPECT_FALSE(p9.machine().kvm_hv());
+  EXPECT_TRUE(p9.machine().kvm_hv());
+  EXPECT_EQ(p9.events_size(), 0);
+  // Off powerpc it is cleared.
+  pb::Scenario x86 = s;
+  x86.mutable_machine()->set_family(pb::X86);
+  x86.mutable_machine()->set_platform(pb::X86_HLT);
+  x86.clear_events();
+  Fix(x86);
+  EXPECT_TRUE(IsValid(x86));
+  EXPECT_FALSE(x86.machine().kvm_hv());
 }
 
 TEST(MutatorFix, FirmwareSystemResetLeavesAMachineThatBecomesPower8) {

@@ -108,8 +108,9 @@ std::vector<BadCase> BadCases() {
        "events {\n  kind: HOTPLUG_UP\n  cpus: [0, 1]\n  trigger { at_step: 1 }\n}\n",
        "t.textproto:8: events[0].cpus[0]: PANIC needs CPU 1 to run kernel code, but it is offline on "
        "ARM64_SPIN_TABLE, where cpu_up is refused"},
-      {"kvm_hv off POWER8", kMachine + "  kvm_hv: true\n}\n",
-       "t.textproto:4: machine.kvm_hv: KVM HV on offline secondary threads is modelled on POWER8_XICS only"},
+      {"kvm_hv off powerpc", "machine {\n  family: X86\n  platform: X86_HLT\n  kvm_hv: true\n}\n",
+       "t.textproto:4: machine.kvm_hv: KVM HV (CONFIG_KVM_BOOK3S_HV_POSSIBLE) is a powerpc setting: PPC platforms "
+       "only"},
       {"firmware system reset on POWER8",
        "machine {\n  family: PPC\n  platform: POWER8_XICS\n  firmware { system_reset_supported: true }\n}\n",
        "t.textproto:4: machine.firmware.system_reset_supported: OPAL_SIGNAL_SYSTEM_RESET exists on POWER9 and later "

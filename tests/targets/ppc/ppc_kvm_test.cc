@@ -215,7 +215,7 @@ TEST(PpcKvm, ValidationRefusesKvmEnterWithoutKvmHvAndOffItsCore) {
                )pb")
                    .empty());
   EXPECT_FALSE(errors(R"pb(
-                 machine { family: PPC platform: POWER9_DOORBELL_XIVE kvm_hv: true }
+                 machine { family: X86 platform: X86_HLT kvm_hv: true }
                )pb")
                    .empty());
   EXPECT_FALSE(errors(R"pb(
