@@ -117,7 +117,6 @@ Task<> PpcKernel::Start(Cpu& cpu) {
   // The LPCR the boot path left, and the same value in the stop-api image (pnv_save_sprs_for_deep_states programs
   // mfspr(LPCR) for every present CPU at boot, platforms/powernv/idle.c): state before step 0, not a step.
   if (!m_.never_started(cpu.id())) cpu.init_lpcr(BootLpcr());
-  if (m_.initially_online(cpu.id())) ArmBootTick(cpu);  // tick.cc: Machine.tick_ns, also state before step 0
   if (m_.never_started(cpu.id())) {
     co_await FirmwareHold(cpu);  // left only when opal_start_cpu's job starts it afresh at FirmwareEntry
     co_return;
@@ -185,6 +184,13 @@ Task<> PpcKernel::SoftIrqRestore(Cpu& cpu, Label l) {
   co_await cpu.irq_enable(l);
 }
 
+// timer_interrupt() (arch/powerpc/kernel/time.c): writes DECREMENTER_MAX first, runs the expired timers and lets
+// the clockevent code program the next tick. [I] On an online CPU the timer code keeps reprogramming the DEC; that
+// is not modelled, so the decrementer is left disarmed (it does not expire again within the run).
+Task<> PpcKernel::TimerInterrupt(Cpu& cpu) {
+  co_await cpu.mtspr_dec(kForever, "TI", "timer_interrupt: set_dec(DECREMENTER_MAX), tick, next event programmed");
+}
+
 Task<> PpcKernel::SetOnline(Cpu& cpu, uint32_t c, bool online, Label l, bool hotplug) {
   // set_cpu_online(): an atomic bit operation on the mask.
   const int64_t mask = co_await cpu.read(s_.online_mask, l);
@@ -208,15 +214,18 @@ Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
   }
   if (Info(source).maskable && p.soft_disabled) {
     if (source == Source::kDec) {
-      co_await MaskedDecrementer(cpu);  // tick.cc: recorded, DEC rewritten, MSR[EE] left on
-      co_return;
+      // masked_interrupt (exceptions-64s.S): a masked decrementer also sets DEC to 0x7fffffff so it stops firing.
+      co_await cpu.mtspr_dec(kDecrementerMaxNs, "IRQ-MASKED",
+                             "decrementer taken while soft-masked: DEC = 0x7fffffff, recorded, return hard-disabled");
+    } else {
+      co_await cpu.local("IRQ-MASKED", "interrupt taken while soft-masked: recorded, return hard-disabled");
     }
-    co_await cpu.local("IRQ-MASKED", "interrupt taken while soft-masked: recorded, return hard-disabled");
     switch (source) {
       case Source::kHdoorbell: p.irq_happened |= kIrqHappenedDbell; break;
       case Source::kExternal:
       case Source::kHvi: p.irq_happened |= kIrqHappenedEe; break;
       case Source::kHmi: p.irq_happened |= kIrqHappenedHmi; break;
+      case Source::kDec: p.irq_happened |= kIrqHappenedDec; break;
       default: break;
     }
     cpu.frames().back().saved_irq_enabled = false;  // the interrupted context resumes with MSR[EE] = 0

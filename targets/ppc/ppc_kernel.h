@@ -56,13 +56,7 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   uint64_t BootLpcr() const;
   // pnv_program_cpu_hotplug_lpcr also programs the stop-api when the deepest idle state loses full context.
   bool LpcrViaStopApi() const { return idle_.lpcr_via_stop_api; }
-
-  // tick.cc: the decrementer as the timer code drives it (Machine.tick_ns).
   Task<> TimerInterrupt(Cpu& cpu);
-  Task<> MaskedDecrementer(Cpu& cpu);
-  Task<> StartSecondaryTick(Cpu& cpu);
-  void ArmBootTick(Cpu& cpu);
-  uint64_t NextTickNs() const;  // from now to the tick's next period
 
   // nmi_ipi.cc (versions: NmiIpi)
   Task<> NmiLock(Cpu& cpu, Label l);
