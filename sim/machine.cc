@@ -1026,6 +1026,7 @@ RunResult Machine::Run(Program& program) {
     const uint32_t id = options_.picker != nullptr ? options_.picker->Pick(choices, step_)
                         : overdue != kNoCpu        ? overdue
                                                    : scheduler_->Pick(runnable, step_);
+    if (overdue != kNoCpu && options_.picker == nullptr) scheduler_->Forced(overdue);
     assert(std::binary_search(choices.begin(), choices.end(), id));
     // The scenario's choices or the picker may name a store; an overdue buffer commits the oldest.
     commit_request_ = overdue != kNoCpu            ? std::string_view()

@@ -96,20 +96,37 @@ void Scheduler::Executed(uint32_t cpu, std::string_view label) {
   armed_ = ++anchor_hits_ >= c.after().occurrence();
 }
 
+uint32_t Scheduler::AgentOf(const pb::Choice& c) const {
+  return c.store_buffer() ? num_cpus_ + c.cpu() : c.invalidate_queue() ? 2 * num_cpus_ + c.cpu() : c.cpu();
+}
+
+void Scheduler::Begin(const pb::Choice& c) {
+  ++next_choice_;
+  armed_ = false;
+  anchor_hits_ = 0;
+  current_ = AgentOf(c);
+  remaining_ = c.steps();
+  holding_ = c.hold();
+  commit_ = c.invalidate_queue() ? c.invalidate() : c.commit();
+  ++followed_;
+}
+
+void Scheduler::Forced(uint32_t agent) {
+  if (remaining_ == 0 && next_choice_ < schedule_.choices_size()) {
+    const pb::Choice& c = schedule_.choices(next_choice_);
+    if ((c.has_after() && !armed_) || c.hold() || AgentOf(c) != agent) return;
+    Begin(c);
+  }
+  if (remaining_ > 0 && !holding_ && current_ == agent) --remaining_;
+}
+
 uint32_t Scheduler::Pick(const std::vector<uint32_t>& runnable, uint64_t step) {
   request_ = {};
   while (remaining_ > 0 || next_choice_ < schedule_.choices_size()) {
     if (remaining_ == 0) {
       const pb::Choice& c = schedule_.choices(next_choice_);
       if (c.has_after() && !armed_) break;  // waiting for its preemption point: the policy picks meanwhile
-      ++next_choice_;
-      armed_ = false;
-      anchor_hits_ = 0;
-      current_ = c.store_buffer() ? num_cpus_ + c.cpu() : c.invalidate_queue() ? 2 * num_cpus_ + c.cpu() : c.cpu();
-      remaining_ = c.steps();
-      holding_ = c.hold();
-      commit_ = c.invalidate_queue() ? c.invalidate() : c.commit();
-      ++followed_;
+      Begin(c);
     }
     if (holding_) {
       // A held CPU's store buffer and invalidate queue are held with it: the stall a hold stands for (a cache-miss

@@ -33,6 +33,10 @@ class Scheduler {
   virtual ~Scheduler() = default;
   // runnable is sorted and non-empty. Returns one of its elements.
   uint32_t Pick(const std::vector<uint32_t>& runnable, uint64_t step);
+  // The machine ran `agent` without asking (an overdue store buffer): an explicit choice to run that agent counts
+  // the step, as it did in the run the choice was written from (explore records every step's agent). Holds, other
+  // agents' choices and the policy are left as they are.
+  void Forced(uint32_t agent);
   // cpu has just executed a step with this label: arms the next choice when it is anchored there.
   void Executed(uint32_t cpu, std::string_view label);
   // How many explicit choices were followed (a choice whose CPU cannot run is dropped).
@@ -46,6 +50,8 @@ class Scheduler {
   virtual uint32_t PickByPolicy(const std::vector<uint32_t>& runnable, uint64_t step) = 0;
 
  private:
+  uint32_t AgentOf(const pb::Choice& c) const;
+  void Begin(const pb::Choice& c);  // the next explicit choice becomes the current one
   const pb::Schedule& schedule_;
   uint32_t num_cpus_;
   int next_choice_ = 0;

@@ -69,5 +69,17 @@ TEST(StoreBuffers, WithoutStoreBuffersTheMutantsHaveNothingToShow) {
   EXPECT_TRUE(r.exhaustive);
 }
 
+// In the default search order the counterexample's run goes past the step bound: its tail runs the lowest agent, so
+// a CPU's buffered store waits until it is overdue and the machine commits it without asking the scheduler. The
+// reproducer still replays: the explicit choice written for that step counts it (Scheduler::Forced).
+TEST(StoreBuffers, ACounterexampleWithAnOverdueCommitReplays) {
+  ExploreOptions o = OnePreemption("ppc-mutant-no-offline-barrier", "PR3");
+  o.preempt_first = false;
+  const ExploreResult r = Explore(Seed("ppc/w_store_buffers_stray_doorbell.textproto"), o);
+  ASSERT_TRUE(r.found);
+  EXPECT_GT(r.runs_past_max_steps, 0u);
+  EXPECT_TRUE(r.reproducer_replays);
+}
+
 }  // namespace
 }  // namespace crashdiff
