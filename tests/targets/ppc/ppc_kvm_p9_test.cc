@@ -74,16 +74,9 @@ std::string WithoutKvm(std::string text) {
 
 // A registered target with another version of the POWER9 offline KVM handshake.
 RunResult RunWithP9OfflineKvm(ppc::P9OfflineKvm version, const std::string& text) {
-  const TargetSpec* t = FindTarget("ppc-upstream-clear-then-check");
-  EXPECT_NE(t, nullptr);
-  if (t == nullptr) return RunResult{};
-  TargetSpec spec = *t;
   ppc::Variant v = ppc::kUpstreamVariant;
   v.p9_offline_kvm = version;
-  spec.name = "ppc-upstream-p9-offline-kvm-variant";
-  spec.known.clear();
-  spec.make = [v](Machine& m) -> std::unique_ptr<Program> { return std::make_unique<ppc::PpcKernel>(m, v); };
-  return RunOnTarget(spec, ScenarioFromText(text));
+  return RunWithVariant(v, ScenarioFromText(text));
 }
 
 // cpu's KV0 / KV1 steps in order, each as kind and detail (a variable access names the variable and its value).
