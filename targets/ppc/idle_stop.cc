@@ -97,7 +97,7 @@ bool PpcKernel::StopWakeIsVector(Cpu& cpu) {
 Task<Wake> PpcKernel::StopNoLoss(Cpu& cpu) {
   co_await cpu.local("L2", "run-latch off; isa300_idle_stop_noloss: PSSCR = " + Hex(idle_.psscr) + " (" + idle_.name +
                                ", EC=ESL=0), stop");
-  if (kvm_) co_await KvmP9OfflineEnter(cpu);  // power9_offline_stop: hwthread_state = IN_IDLE (kvm.cc)
+  if (kvm_) co_await KvmIdleEnter(cpu);  // power9_offline_stop: hwthread_state = IN_IDLE (kvm.cc)
   // The latch that ended the previous lite stop, if it is still pending: this stop ends at once again.
   const int latch = ec0_latch_[cpu.id()];
   if (latch >= 0 && cpu.hw().Pending(static_cast<Source>(latch))) {
@@ -118,13 +118,13 @@ Task<Wake> PpcKernel::StopNoLoss(Cpu& cpu) {
   co_await DecResumes(cpu, dec_left);
   if (wake.source == Source::kReset) {  // "SRESET via xscom may still cause a 0x100 powersave wakeup"
     if (!StopWakeIsVector(cpu)) co_await cpu.wait_until([] { return false; }, kForever, "L2");
-    if (kvm_) co_return co_await KvmP9OfflineWake(cpu, wake, /*through_vector=*/true);
+    if (kvm_) co_return co_await KvmIdleWake(cpu, wake, /*through_vector=*/true);
     co_return wake;
   }
   if (!Info(wake.source).consumed_by_wake) ec0_latch_[cpu.id()] = static_cast<int>(wake.source);
   // [I] The spin above stands for the loop's passes, each with its own KVM stores and (C) hwthread_req read: on
   // POWER9 nothing sets hwthread_req, so only this last pass's steps are taken.
-  if (kvm_) co_return co_await KvmP9OfflineWake(cpu, Wake{wake.source, 0}, /*through_vector=*/false);
+  if (kvm_) co_return co_await KvmIdleWake(cpu, Wake{wake.source, 0}, /*through_vector=*/false);
   co_return Wake{wake.source, 0};
 }
 
@@ -135,14 +135,13 @@ Task<Wake> PpcKernel::StopThroughVector(Cpu& cpu) {
                                     ", level " + std::to_string(idle_.level) + ", EC=ESL=1)"
                               : "run-latch off; power7_idle_insn(" + idle_.name + ")";
   co_await cpu.local("L2", what);
-  // hwthread_state = IN_IDLE before the idle instruction (kvm.cc): POWER8 power7_idle_insn, POWER9
-  // power9_offline_stop (before the core idle word)
-  if (kvm_) co_await (p9 ? KvmP9OfflineEnter(cpu) : KvmIdleEnter(cpu));
+  // hwthread_state = IN_IDLE before the idle instruction (kvm.cc), on POWER9 before the core idle word
+  if (kvm_) co_await KvmIdleEnter(cpu);
   if (idle_.kernel_restores) co_await CoreIdleEnter(cpu);
   if (!p9) {  // POWER8 nap: nothing lost, no DEC_STOP
     const Wake wake = co_await cpu.enter_stop_lpcr(/*loses_state=*/false, "L2");
     if (!StopWakeIsVector(cpu)) co_await cpu.wait_until([] { return false; }, kForever, "L2");
-    if (kvm_) co_return co_await KvmPowersaveWakeup(cpu, wake);
+    if (kvm_) co_return co_await KvmIdleWake(cpu, wake, /*through_vector=*/true);
     co_return wake;
   }
   // A thread-level state (stop0, stop1) with DEC_STOP stops the thread's own DEC; a core-level one the core's,
@@ -165,7 +164,7 @@ Task<Wake> PpcKernel::StopThroughVector(Cpu& cpu) {
   co_await DecResumes(cpu, dec_left);
   if (idle_.kernel_restores) co_await CoreIdleWake(cpu, saved_lpcr, pls, hv_loss);
   // After the restore, as pnv_powersave_wakeup (asm) and power9_offline_stop (C) do.
-  if (kvm_) co_return co_await KvmP9OfflineWake(cpu, wake, /*through_vector=*/true);
+  if (kvm_) co_return co_await KvmIdleWake(cpu, wake, /*through_vector=*/true);
   co_return wake;
 }
 

@@ -1,5 +1,5 @@
 // KVM HV on the host's offline secondary threads (machine.kvm_hv). POWER8: guest vcpus run there. POWER9: only the
-// idle handshake (KvmP9OfflineEnter / KvmP9OfflineWake, per P9OfflineKvm; read: idle_book3s.S as removed in the v10
+// idle handshake (KvmIdleEnter / KvmIdleWake, per P9OfflineKvm; read: idle_book3s.S as removed in the v10
 // patch of 10d91611f426, linuxppc-dev 2019-04-28, with its pnv_powersave_wakeup; idle.c power9_offline_stop in that
 // patch and its 2/2; idle.c blob 0c8fb653d487 (v6.x, arch300_offline_stop without it); book3s_hv.c
 // threads_per_vcore / kvmppc_run_core). POWER8: the v4.14 era
@@ -24,53 +24,51 @@
 
 namespace crashdiff::ppc {
 
-// power7_idle_insn: before nap the thread tells KVM it is idle (a real-mode store, MMU off until the wakeup has
-// tested hwthread_req again).
+// Before the idle instruction the thread tells KVM it is idle. POWER8 power7_idle_insn: a real-mode store, MMU off
+// until the wakeup has tested hwthread_req again. POWER9 power9_offline_stop, before power9_idle_stop (the asm:
+// idle_book3s.S, as removed by 10d91611f426; the C: idle.c since 10d91611f426): the same store, in virtual mode
+// ("the P9 MMU is independent per-thread"); v6.x arch300_offline_stop has none (P9OfflineKvm).
 Task<> PpcKernel::KvmIdleEnter(Cpu& cpu) {
+  if (platform() != pb::POWER8_XICS && v_.p9_offline_kvm == P9OfflineKvm::kRemoved2021) co_return;
   co_await cpu.write(*kvm_->hwthread_state[cpu.id()], kHwthreadInIdle, "KV0");
 }
 
-// pnv_powersave_wakeup: back IN_KERNEL, sync, then hwthread_req: if the host grabbed the thread it goes to
-// kvm_start_guest and comes back to the offline loop only through kvm_no_guest, with SRR1 = 0.
+// pnv_powersave_wakeup: back IN_KERNEL, sync, then hwthread_req (KvmTestHwthreadReq).
 Task<Wake> PpcKernel::KvmPowersaveWakeup(Cpu& cpu, Wake wake) {
-  const uint32_t c = cpu.id();
-  co_await cpu.write(*kvm_->hwthread_state[c], kHwthreadInKernel, "KV1");
+  co_await cpu.write(*kvm_->hwthread_state[cpu.id()], kHwthreadInKernel, "KV1");
   co_await cpu.barrier("KV1");
-  if (co_await cpu.read(*kvm_->hwthread_req[c], "KV1") == 0) co_return wake;
+  co_return co_await KvmTestHwthreadReq(cpu, wake);
+}
+
+// hwthread_req: if the host grabbed the thread it goes to kvm_start_guest and comes back to the offline loop only
+// through kvm_no_guest, with SRR1 = 0.
+Task<Wake> PpcKernel::KvmTestHwthreadReq(Cpu& cpu, Wake wake) {
+  if (co_await cpu.read(*kvm_->hwthread_req[cpu.id()], "KV1") == 0) co_return wake;
   co_await KvmStartGuest(cpu, wake);
   co_return Wake{Source::kSpurious, 0};  // pnv_wakeup_loss with r3 = 0: power7_nap returns 0
 }
 
-// POWER9 (P9OfflineKvm). CONFIG_KVM_BOOK3S_HV_POSSIBLE builds the handshake into every offline stop, guest or not.
-// The host never grabs a POWER9 thread here: in independent-threads mode threads_per_vcore() is 1, so
-// kvmppc_run_core does not call on_primary_thread (the grab) (book3s_hv.c, "the same as the number of threads per
-// subcore, except on POWER9, where it's 1"); KVM_ENTER stays POWER8's, hwthread_req stays 0 and is only read.
-// Entry: power9_offline_stop, before power9_idle_stop (the asm: idle_book3s.S, as removed by 10d91611f426; the C:
-// idle.c since 10d91611f426): hwthread_state = IN_IDLE, in virtual mode ("the P9 MMU is independent per-thread").
-Task<> PpcKernel::KvmP9OfflineEnter(Cpu& cpu) {
-  if (v_.p9_offline_kvm == P9OfflineKvm::kRemoved2021) co_return;  // arch300_offline_stop: no store
-  co_await cpu.write(*kvm_->hwthread_state[cpu.id()], kHwthreadInIdle, "KV0");
-}
-
-// Wake, after the state restore. The asm: only a wake through 0x100 reaches pnv_powersave_wakeup, which reads
+// The wake, after the state restore (through_vector: it came through 0x100, not an EC=0 stop's plain return).
+// POWER8: pnv_powersave_wakeup. POWER9 (P9OfflineKvm): CONFIG_KVM_BOOK3S_HV_POSSIBLE builds the handshake into
+// every offline stop, guest or not, but the host never grabs a POWER9 thread: in independent-threads mode
+// threads_per_vcore() is 1, so kvmppc_run_core does not call on_primary_thread (the grab) (book3s_hv.c, "the same
+// as the number of threads per subcore, except on POWER9, where it's 1"); KVM_ENTER stays POWER8's, hwthread_req
+// stays 0 and is only read. The asm: only a wake through 0x100 reaches pnv_powersave_wakeup, which reads
 // hwthread_state first and skips the store and the sync when it is already IN_KERNEL (a cpuidle stop), then reads
 // hwthread_req; an EC=0 stop's plain wake returns through pnv_wakeup_noloss, IN_IDLE left in place. The C
 // (power9_offline_stop after power9_idle_stop returns): IN_KERNEL, smp_mb, hwthread_req, whatever ended the stop.
-Task<Wake> PpcKernel::KvmP9OfflineWake(Cpu& cpu, Wake wake, bool through_vector) {
-  const uint32_t c = cpu.id();
+Task<Wake> PpcKernel::KvmIdleWake(Cpu& cpu, Wake wake, bool through_vector) {
+  if (platform() == pb::POWER8_XICS) co_return co_await KvmPowersaveWakeup(cpu, wake);
   switch (v_.p9_offline_kvm) {
     case P9OfflineKvm::kRemoved2021: co_return wake;
     case P9OfflineKvm::k10d91611: co_return co_await KvmPowersaveWakeup(cpu, wake);  // the same three steps
     case P9OfflineKvm::kAsm: break;
   }
   if (!through_vector) co_return wake;
-  if (co_await cpu.read(*kvm_->hwthread_state[c], "KV1") != kHwthreadInKernel) {
-    co_await cpu.write(*kvm_->hwthread_state[c], kHwthreadInKernel, "KV1");
-    co_await cpu.barrier("KV1");  // sync: "Order setting hwthread_state vs. testing hwthread_req"
+  if (co_await cpu.read(*kvm_->hwthread_state[cpu.id()], "KV1") == kHwthreadInKernel) {
+    co_return co_await KvmTestHwthreadReq(cpu, wake);
   }
-  if (co_await cpu.read(*kvm_->hwthread_req[c], "KV1") == 0) co_return wake;
-  co_await KvmStartGuest(cpu, wake);  // not reached on POWER9 (nothing grabs the thread)
-  co_return Wake{Source::kSpurious, 0};
+  co_return co_await KvmPowersaveWakeup(cpu, wake);  // sync: "Order setting hwthread_state vs. testing hwthread_req"
 }
 
 // kvm_start_guest: IN_KVM, then the wake reason; a guest wakeup with a vcore to run enters the guest.

@@ -175,12 +175,9 @@ Task<Wake> PpcKernel::PnvCpuOffline(Cpu& cpu) {
     saved = cpu.lpcr();
     what = "power7_idle_insn: full winkle, per-thread SPRs: mtspr(LPCR, sprs.lpcr)";
   }
-  // hwthread_state = IN_IDLE (kvm.cc): power7_idle_insn, or POWER9's power9_offline_stop
-  const bool p9 = platform() != pb::POWER8_XICS;
-  if (kvm_) co_await (p9 ? KvmP9OfflineEnter(cpu) : KvmIdleEnter(cpu));
+  if (kvm_) co_await KvmIdleEnter(cpu);  // power7_idle_insn / power9_offline_stop: hwthread_state = IN_IDLE (kvm.cc)
   const Wake wake = co_await cpu.enter_stop_lpcr(loses, "L2", saved, what);
-  if (kvm_ && p9) co_return co_await KvmP9OfflineWake(cpu, wake, /*through_vector=*/true);
-  if (kvm_) co_return co_await KvmPowersaveWakeup(cpu, wake);  // may run guests first, then SRR1 = 0
+  if (kvm_) co_return co_await KvmIdleWake(cpu, wake, /*through_vector=*/true);  // POWER8: may run guests first
   co_return wake;
 }
 

@@ -196,9 +196,9 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
 
   // kvm.cc: KVM HV on offline secondary threads (machine.kvm_hv; kvm_ is null without it)
   Task<> KvmIdleEnter(Cpu& cpu);
+  Task<Wake> KvmIdleWake(Cpu& cpu, Wake wake, bool through_vector);
   Task<Wake> KvmPowersaveWakeup(Cpu& cpu, Wake wake);
-  Task<> KvmP9OfflineEnter(Cpu& cpu);
-  Task<Wake> KvmP9OfflineWake(Cpu& cpu, Wake wake, bool through_vector);
+  Task<Wake> KvmTestHwthreadReq(Cpu& cpu, Wake wake);
   Task<> KvmStartGuest(Cpu& cpu, Wake wake);
   Task<int64_t> KvmCheckWakeReason(Cpu& cpu, uint32_t reason);
   Task<int64_t> KvmReadIntr(Cpu& cpu, Label l);

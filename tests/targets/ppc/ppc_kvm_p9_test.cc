@@ -1,5 +1,5 @@
 // The CONFIG_KVM_BOOK3S_HV_POSSIBLE handshake of a POWER9 offline stop (machine.kvm_hv on a POWER9 platform;
-// targets/ppc/kvm.cc KvmP9OfflineEnter / KvmP9OfflineWake, Variant.p9_offline_kvm): hwthread_state = IN_IDLE before
+// targets/ppc/kvm.cc KvmIdleEnter / KvmIdleWake, Variant.p9_offline_kvm): hwthread_state = IN_IDLE before
 // the stop; after a wake through 0x100 the asm's pnv_powersave_wakeup reads hwthread_state, stores IN_KERNEL, syncs
 // and reads hwthread_req (10d91611f426's C does the store, smp_mb and read after every wake); the v6.x
 // arch300_offline_stop does none of it. Under memory_model ARCHITECTURE that sync drains the thread's invalidate
