@@ -21,7 +21,7 @@ namespace {
 
 // A target's verdict is its most urgent divergence (CorpusStatus is ordered that way), "ok" without any.
 std::string TargetVerdict(const TargetReport& t, const CorpusBook& book) {
-  if (t.divergences.empty()) return "ok";
+  if (t.divergences.empty()) return std::string(t.verdict());
   CorpusStatus worst = CorpusStatus::kDifference;
   for (const Divergence& d : t.divergences) worst = std::min(worst, StatusOf(d, book));
   return worst == CorpusStatus::kNew ? "new" : Name(worst);

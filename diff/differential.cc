@@ -200,7 +200,8 @@ std::string_view TargetReport::verdict() const {
       return "new";
     }
   }
-  return known ? "known" : differs ? "differs" : "ok";
+  // A run its step budget cut before it could show a violation is undecided, not clean.
+  return known ? "known" : differs ? "differs" : result.end == EndReason::kBudgetCut ? "cut" : "ok";
 }
 
 DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& options) {

@@ -53,7 +53,7 @@ struct TargetReport {
   Outcome outcome;
   std::vector<Divergence> divergences;  // this target's, deduplicated by signature, sorted
   // "new" (a violation no known mechanism explains), "known" (only documented violations, maybe differences too),
-  // "differs" (only outcome differences), "ok" (nothing).
+  // "differs" (only outcome differences), "cut" (nothing, on a run its step budget cut: undecided), "ok" (nothing).
   std::string_view verdict() const;
 };
 

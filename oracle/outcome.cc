@@ -100,6 +100,8 @@ std::string Responds(bool r) {
 
 std::vector<OutcomeDifference> CompareOutcomes(const Outcome& target, const Outcome& reference) {
   std::vector<OutcomeDifference> out;
+  // A run its step budget cut has no end to compare: its last states are wherever the cut found the CPUs.
+  if (target.end == EndReason::kBudgetCut || reference.end == EndReason::kBudgetCut) return out;
   const uint32_t initiator_cpu = [&] {
     for (const CpuOutcome& c : target.cpus) {
       if (c.role == Role::kInitiator) return c.cpu;
@@ -199,6 +201,8 @@ std::string OutcomeSummary(const Outcome& outcome) {
     run = 1;
   }
   flush();
+  // A cut run's states are a snapshot, not an end: say so before them.
+  if (outcome.end == EndReason::kBudgetCut) out = "(cut by its step budget) " + out;
   return out;
 }
 

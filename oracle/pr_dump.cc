@@ -58,7 +58,7 @@ void CheckMultipleInitiators(const RunView& run, std::vector<Violation>& out) {
     } else if (c != run.initiator && r.shutdowns > 0) {
       out.push_back(MakeViolation("PR9", run, c, "runs a second crash shutdown", Severity::kCritical, f.last));
     }
-    if (run.roles[c] != Role::kLoser) continue;
+    if (run.roles[c] != Role::kLoser || run.cut_before_handover()) continue;  // a cut run's loser may still stop
     // A loser must stop: spin in panic's self-stop loop, or be collected by the crash path. One that stopped and
     // was then resumed into replaced memory did stop: judge where it was (PR10 / PR1 judge the resume).
     Location at = run.settled(c);

@@ -54,6 +54,7 @@ void CheckUnboundedInitiator(const RunView& run, std::vector<Violation>& out) {
     }
     return;
   }
+  if (run.cut_before_handover()) return;  // it may still hand over
   Witness w = f.last;
   if (!w.set()) w = Witness{i, run.result.steps, run.result.end_time_ns, "END"};
   // Without a crash image panic() ends in its own halt by design: nothing to hand over to. With one, an initiator
@@ -94,7 +95,8 @@ bool ParkedInTimeAfterWake(const CpuFacts& f) {
 
 void CheckHandshake(const RunView& run, std::vector<Violation>& out) {
   // The kick handshake belongs to a normal kexec (DOMAIN §3.9: only when kexec_in_progress).
-  if (run.scenario.machine().family() != pb::X86 || !run.kexec) return;
+  // A cut run may still see the kick acknowledged or reported.
+  if (run.scenario.machine().family() != pb::X86 || !run.kexec || run.cut_before_handover()) return;
   for (uint32_t c = 0; c < run.num_cpus(); ++c) {
     const CpuFacts& f = run.facts.cpus[c];
     if (run.roles[c] != Role::kOfflineTarget || !f.woken) continue;

@@ -25,6 +25,7 @@ void CheckLostWake(const RunView& run, std::vector<Violation>& out) {
     const CpuFacts& f = run.facts.cpus[c];
     // Only expected responders must answer a wake (x86 NMIs that reach offline CPUs are not meant to).
     if (!run.expected[c] || !f.slept_uncollected || !f.woken_before_handover) continue;
+    if (run.cut_before_handover()) continue;  // it may still be collected
     if (run.result.handed_over && f.slept_after_wake.step >= run.result.handover_step) continue;
     if (CollectedBy(run, c)) continue;
     out.push_back(
@@ -59,7 +60,7 @@ void CheckOrdering(const RunView& run, std::vector<Violation>& out) {
 }
 
 void CheckCoverage(const RunView& run, std::vector<Violation>& out) {
-  if (!run.crash || run.result.cpus[run.initiator].shutdowns == 0) return;
+  if (!run.crash || run.result.cpus[run.initiator].shutdowns == 0 || run.cut_before_handover()) return;
   for (uint32_t c = 0; c < run.num_cpus(); ++c) {
     if (!run.expected[c]) continue;
     const CpuFacts& f = run.facts.cpus[c];

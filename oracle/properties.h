@@ -41,6 +41,10 @@ struct RunView {
   uint32_t num_cpus() const { return static_cast<uint32_t>(roles.size()); }
   // The CPU's location at hand-over, or at the end when there was none.
   Location settled(uint32_t c) const;
+  // The run stopped before hand-over at a step budget too small to show a livelock (EndReason::kBudgetCut): what
+  // it has not done yet (hand over, send a wake, collect a sleeper, stop a loser) it may still do, so the
+  // properties that judge what a run never does are not judged on it. What it did do is judged as on any run.
+  bool cut_before_handover() const { return !result.handed_over && result.end == EndReason::kBudgetCut; }
 };
 
 using Checker = void (*)(const RunView& run, std::vector<Violation>& out);

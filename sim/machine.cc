@@ -1016,7 +1016,7 @@ RunResult Machine::Run(Program& program) {
       continue;
     }
     if (step_ >= budget) {
-      result_.end = EndReason::kStepBudget;
+      result_.end = budget >= kLivelockEvidenceSteps ? EndReason::kStepBudget : EndReason::kBudgetCut;
       break;
     }
     // An overdue buffer is the only choice of this step (a picker is still asked, so its path stays aligned).

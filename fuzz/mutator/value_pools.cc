@@ -235,8 +235,9 @@ FieldPolicy PolicyFor(const google::protobuf::FieldDescriptor* field) {
       FieldPolicy{"crashdiff.pb.Schedule.seed", K::kSeed, 4},
       FieldPolicy{"crashdiff.pb.Schedule.pct_depth", K::kPctDepth, 2},
       // Not mutated: the budget is the simulator's resource bound, not part of the scenario. A budget smaller than
-      // a model needs cuts its run short and reports a LIVELOCK the model does not have (every livelock in a
-      // 300-unit sample of a campaign corpus came from budgets of 100 or 1,000 the mutator had chosen).
+      // a model needs only cuts its run short (EndReason::kBudgetCut: undecided), which spends executions on runs
+      // that show less (every livelock in a 300-unit sample of an early campaign corpus came from budgets of 100 or
+      // 1,000 the mutator had chosen, judged then as livelocks).
       FieldPolicy{"crashdiff.pb.Schedule.step_budget", K::kOther, 0},
       FieldPolicy{"crashdiff.pb.Schedule.pct_horizon", K::kPctHorizon, 1},
   };

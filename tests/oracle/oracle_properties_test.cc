@@ -3,6 +3,9 @@
 // the exact interleaving the property is about.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "oracle/properties.h"
 #include "tests/fixtures/oracle_test_util.h"
 
@@ -386,6 +389,47 @@ TEST(PR9, LoserSpinningInPanicIsQuiet) {
   Collect(b, 3);
   FinishCrash(b);
   EXPECT_TRUE(ViolationsOf("PR9", b.scenario(), b.Finish()).empty());
+}
+
+// A run the step budget stopped before hand-over. How it stopped decides what can be said of what it never did: a
+// livelock (a budget of at least kLivelockEvidenceSteps) never hands over, never wakes cpu2, never stops its loser;
+// a cut (a smaller budget) may still do all of that, so PR3 / PR7 / PR8 / PR9 "keeps running" / PR11 say nothing.
+// What the cut run did do (cpu2's second crash shutdown) is judged alike.
+TEST(CutRuns, OnlyALivelockShowsWhatARunNeverDid) {
+  for (const EndReason end : {EndReason::kStepBudget, EndReason::kBudgetCut}) {
+    RunBuilder b(kPpc);
+    b.Book(BookKind::kPanic, 1, 1).Step(1, TraceKind::kRmw, "P2", "panic_cpu", 0);  // a loser back in RUN_OLD
+    b.Book(BookKind::kPanic, 0, 0).Book(BookKind::kShutdown, 0, 0);
+    b.Step(0, TraceKind::kWrite, "I2", "crashing_cpu", 0).Step(0, TraceKind::kLocal, "I6", "barrier");
+    b.Book(BookKind::kWakeSent, 3, 0).Step(0, TraceKind::kHw, "I5b", "msgsnd");  // cpu2 not woken yet
+    b.Book(BookKind::kShutdown, 2, 2).Step(2, TraceKind::kLocal, "I1");
+    const RunResult r = b.Finish(end);
+    const bool livelock = end == EndReason::kStepBudget;
+    const auto pr7 = ViolationsOf("PR7", b.scenario(), r);
+    const auto pr8 = ViolationsOf("PR8", b.scenario(), r);
+    EXPECT_EQ(pr7.size(), livelock ? 2u : 0u) << Name(end);  // the loser cpu1 and cpu2 were never woken
+    ASSERT_EQ(pr8.size(), livelock ? 1u : 0u) << Name(end);
+    if (livelock) EXPECT_EQ(pr8[0].what, "never hands over (livelock)");
+    std::vector<std::string> pr9;
+    for (const Violation& v : ViolationsOf("PR9", b.scenario(), r)) pr9.push_back(v.what);
+    const std::vector<std::string> both = {"keeps running in RUN_OLD", "runs a second crash shutdown"};
+    const std::vector<std::string> done = {"runs a second crash shutdown"};
+    EXPECT_EQ(pr9, livelock ? both : done) << Name(end);
+  }
+}
+
+// Once the run has handed over, the cut takes nothing away: what was at hand-over is judged as on any run.
+TEST(CutRuns, AfterHandOverEverythingIsJudged) {
+  RunBuilder b(kPpc);
+  b.Book(BookKind::kPanic, 0, 0).Book(BookKind::kShutdown, 0, 0);
+  b.Step(0, TraceKind::kWrite, "I2", "crashing_cpu", 0).Step(0, TraceKind::kLocal, "I6", "barrier");
+  b.Book(BookKind::kWakeSent, 1, 0).Book(BookKind::kWakeSent, 3, 0);  // cpu2 missed
+  Collect(b, 1);
+  Collect(b, 3);
+  FinishCrash(b);
+  const auto v = ViolationsOf("PR7", b.scenario(), b.Finish(EndReason::kBudgetCut));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].witness.cpu, 2u);
 }
 
 constexpr const char* kX86Kexec = R"pb(

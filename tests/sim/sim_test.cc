@@ -278,12 +278,14 @@ TEST(Schedule, PctRespectsItsDepth) {
   EXPECT_EQ(Switches(r), 3);
 }
 
-TEST(StepBudget, ALivelockingModelEndsAsLivelockNotACrash) {
+// A model that spins forever: the budget ends its run.
+RunResult RunSpinner(uint64_t budget) {
   const pb::Scenario s = ScenarioFromText(R"pb(
     machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 1 }
-    schedule { step_budget: 500 }
   )pb");
-  Machine m(s);
+  pb::Scenario with_budget = s;
+  with_budget.mutable_schedule()->set_step_budget(budget);
+  Machine m(with_budget);
   Var& v = m.NewVar("spin", 0);
   LambdaProgram p;
   p.start = [&v](Cpu& cpu) -> Task<> {
@@ -291,9 +293,26 @@ TEST(StepBudget, ALivelockingModelEndsAsLivelockNotACrash) {
       for (;;) co_await c.read(var, "SPIN");
     }(cpu, v);
   };
-  const RunResult r = m.Run(p);
+  return m.Run(p);
+}
+
+TEST(StepBudget, ALivelockingModelEndsAsLivelockNotACrash) {
+  const RunResult r = RunSpinner(kLivelockEvidenceSteps);
   EXPECT_EQ(r.end, EndReason::kStepBudget);
+  EXPECT_EQ(Name(r.end), "livelock");
+  EXPECT_EQ(r.steps, kLivelockEvidenceSteps);
+}
+
+// A budget below the evidence a livelock needs bounds the run; the run is cut, not called a livelock.
+TEST(StepBudget, ASmallBudgetCutsTheRunWithoutCallingItALivelock) {
+  const RunResult r = RunSpinner(500);
+  EXPECT_EQ(r.end, EndReason::kBudgetCut);
+  EXPECT_EQ(Name(r.end), "cut");
   EXPECT_EQ(r.steps, 500u);
+}
+
+TEST(StepBudget, TheDefaultBudgetIsTheEvidenceALivelockNeeds) {
+  EXPECT_EQ(pb::Schedule().step_budget(), kLivelockEvidenceSteps);
 }
 
 // A system call (hotplug, kexec) starts only from task context: on a CPU that is inside panic() it is ignored,
