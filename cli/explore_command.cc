@@ -165,6 +165,7 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   j.Key("segment_sleep").Bool(o.segment_sleep && o.reduction && !o.dpor);
   j.Key("segment_sleepers").Uint(res.segment_sleepers).Key("empty_sleep_covered").Uint(res.empty_sleep_covered);
   j.Key("longest_run").Uint(res.longest_run).Key("runs_past_max_steps").Uint(res.runs_past_max_steps);
+  j.Key("runs_budget_cut").Uint(res.runs_budget_cut);
   j.Key("max_preemptions_used").Uint(res.max_preemptions_used);
   j.Key("state_hashing").Bool(o.state_hashing && !o.dpor).Key("distinct_states").Uint(res.distinct_states);
   j.Key("state_pruned").Uint(res.state_pruned).Key("visited_evictions").Uint(res.visited_evictions);

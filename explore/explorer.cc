@@ -1013,8 +1013,15 @@ std::string GuaranteeText(const ExploreOptions& options, const ExploreResult& re
   const std::string of =
       "no violation of " + PropertiesText(options.properties) + " on target " + options.target + " " + bounds;
   if (result.found) return "violation found " + bounds;
+  // A cut run is not judged on what it never did (docs/ORACLE.md, "Runs a step budget cut"): say what is not covered.
+  const std::string cut = result.runs_budget_cut == 0
+                              ? ""
+                              : "; " + std::to_string(result.runs_budget_cut) +
+                                    " runs cut by the scenario's step budget before hand-over: PR3, PR7, PR8, PR9 "
+                                    "\"keeps running\" and PR11 not judged on them";
   if (!result.exhaustive) {
-    return of + " in the " + std::to_string(result.schedules) + " schedules explored: bound reached, not exhaustive";
+    return of + " in the " + std::to_string(result.schedules) + " schedules explored: bound reached, not exhaustive" +
+           cut;
   }
   std::string how = ", exhaustively (" + std::to_string(result.schedules) + " schedules";
   if (options.dpor) how += ", source-set DPOR";
@@ -1036,7 +1043,7 @@ std::string GuaranteeText(const ExploreOptions& options, const ExploreResult& re
   } else if (result.store_buffers) {
     buffers = "; store buffers: in order (x86-TSO: store->load reordering)";
   }
-  return of + how + ")" + buffers;
+  return of + how + ")" + buffers + cut;
 }
 
 namespace {
@@ -1142,6 +1149,7 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
       finals.insert(FinalState(r));
       result.longest_run = std::max(result.longest_run, r.steps);
       if (r.steps > options.max_steps) ++result.runs_past_max_steps;
+      if (r.end == EndReason::kBudgetCut && !r.handed_over) ++result.runs_budget_cut;
       if (!path.empty()) {
         const Node& last = path.back();
         result.max_preemptions_used =

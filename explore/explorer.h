@@ -86,6 +86,7 @@ struct ExploreResult {
   uint64_t steps_executed = 0;          // scheduled steps run in all runs (replayed prefixes included)
   uint64_t longest_run = 0;             // scheduled steps of the longest run
   uint64_t runs_past_max_steps = 0;     // runs that went on past N steps (their tail is fixed)
+  uint64_t runs_budget_cut = 0;         // runs the scenario's step budget cut before hand-over (EndReason::kBudgetCut)
   bool store_buffers = false;           // the machine has store buffers (memory_model ARCHITECTURE)
   bool stores_reorder = false;          // ... and reorders stores (powerpc, arm64)
   bool commits_enumerated = false;      // ... and each store a buffer may commit was a choice (not oldest_commit_only)

@@ -91,6 +91,26 @@ TEST(Explore, UpstreamIsExhaustivelyCleanWithinTheSameBound) {
                 std::to_string(res.schedules) + " schedules)");
 }
 
+// A scenario whose step budget cuts its runs: the guarantee says what it does not cover (what a cut run never did
+// is not judged, docs/ORACLE.md), rather than claiming PR8 and the other "never" properties hold.
+TEST(Explore, RunsTheStepBudgetCutsAreCountedAndNamedInTheGuarantee) {
+  LoadResult r = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) +
+                                  "/corpus/seeds/ppc/p9_pair_stop8_quad_stop11_one_wake.textproto");
+  ASSERT_TRUE(r.scenario);
+  pb::Scenario s = *r.scenario;
+  s.mutable_schedule()->clear_choices();
+  s.mutable_schedule()->set_step_budget(100);  // its runs take hundreds of steps
+  ExploreOptions o = Options(kUpstream, 0);
+  o.max_schedules = 3;
+  const ExploreResult res = Explore(s, o);
+  EXPECT_FALSE(res.found);
+  ASSERT_GT(res.schedules, 0u);
+  EXPECT_EQ(res.runs_budget_cut, res.schedules);
+  EXPECT_NE(GuaranteeText(o, res).find(std::to_string(res.schedules) + " runs cut by the scenario's step budget"),
+            std::string::npos)
+      << GuaranteeText(o, res);
+}
+
 TEST(Explore, AScheduleCapIsNotExhaustive) {
   ExploreOptions o = Options(kUpstream, 1, {"PR3"});
   o.max_schedules = 3;
