@@ -14,6 +14,7 @@
 #include "minimize/reproducer.h"
 #include "minimize/triage.h"
 #include "sim/scenario_io.h"
+#include "sim/validate.h"
 #include "util/atomic_file.h"
 
 namespace crashdiff::campaign {
@@ -68,7 +69,11 @@ std::vector<Finding> ReadFindings(const fs::path& dir, const CorpusBook& corpus,
     f.known = h.known;
     f.root_cause = h.root_cause.empty() ? RootCauseFromWitness(h) : h.root_cause;
     for (const std::string& t : h.targets) f.targets += (f.targets.empty() ? "" : " ") + t;
-    const Judgement j = Judge(corpus, h.property == "OUTCOME", h.known, h.signature, f.root_cause);
+    if (!h.scenario_events) {  // a finding from before the header named them: read its scenario
+      const LoadResult loaded = LoadScenarioFile(it->path().string());
+      h.scenario_events = loaded.scenario ? EventKindsOf(*loaded.scenario) : 0;
+    }
+    const Judgement j = Judge(corpus, h.property == "OUTCOME", h.known, h.signature, f.root_cause, *h.scenario_events);
     f.status = j.status;
     f.triage = j.triage;
     out.push_back(f);

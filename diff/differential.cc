@@ -8,6 +8,7 @@
 
 #include "diff/runner.h"
 #include "oracle/properties.h"
+#include "sim/validate.h"
 
 namespace crashdiff {
 namespace {
@@ -207,6 +208,7 @@ std::string_view TargetReport::verdict() const {
 DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& options) {
   DiffReport report;
   const std::string platform = PlatformTag(scenario);
+  const uint64_t events = EventKindsOf(scenario);
 
   Observed ref =
       Observe(scenario, options.keep_traces, [&](const RunOptions& ro) { return RunReference(scenario, ro); });
@@ -252,6 +254,7 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
     }
     for (Divergence& d : tr.divergences) {
       d.platform = scenario.machine().platform();
+      d.scenario_events = events;
       if (d.difference()) continue;
       const auto match = std::find_if(spec->known.begin(), spec->known.end(),
                                       [&d](const KnownDivergence& k) { return MatchesKnown(k, d); });

@@ -43,6 +43,7 @@ struct Divergence {
   // Platform partitions and role variants of one cause share it (RootCauseKey).
   std::string root_cause;
   pb::Platform platform = pb::PLATFORM_UNSPECIFIED;
+  uint64_t scenario_events = 0;  // the event kinds of the scenario it was seen in (EventKindsOf)
   // An outcome difference (property "OUTCOME") with no property violated: information, never a bug by itself.
   bool difference() const { return property == "OUTCOME"; }
 };

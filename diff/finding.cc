@@ -33,6 +33,13 @@ void FormatFinding(const FindingHeader& h, std::ostringstream& out) {
   for (const std::string& t : h.targets) out << " " << t;
   out << "\n# witness: " << h.witness << "\n";
   for (const std::string& k : h.known_as) out << "# known-as: " << k << "\n";
+  if (h.scenario_events) {
+    out << "# events:";
+    for (int k = 0; k < 64; ++k) {
+      if ((*h.scenario_events >> k) & 1) out << " " << pb::EventKind_Name(static_cast<pb::EventKind>(k));
+    }
+    out << "\n";
+  }
   if (h.found_after_execs) out << "# found-after-execs: " << *h.found_after_execs << "\n";
   if (h.found_after_ms) out << "# found-after-ms: " << *h.found_after_ms << "\n";
 }
@@ -61,6 +68,15 @@ void SetField(FindingHeader& h, const std::string& key, const std::string& value
     std::istringstream words(value);
     for (std::string t; words >> t;) h.targets.push_back(t);
   }
+  if (key == "events") {
+    std::istringstream words(value);
+    uint64_t kinds = 0;
+    pb::EventKind kind;
+    for (std::string name; words >> name;) {
+      if (pb::EventKind_Parse(name, &kind)) kinds |= uint64_t{1} << kind;
+    }
+    h.scenario_events = kinds;
+  }
   if (key == "found-after-execs") h.found_after_execs = std::strtoull(value.c_str(), nullptr, 10);
   if (key == "found-after-ms") h.found_after_ms = std::strtoll(value.c_str(), nullptr, 10);
 }
@@ -74,6 +90,7 @@ FindingHeader MakeFindingHeader(const Divergence& d, const DiffReport& report) {
   h.property = d.property;
   h.root_cause = d.root_cause;
   h.witness = d.witness;
+  h.scenario_events = d.scenario_events;
   for (const Divergence& other : report.divergences) {
     if (other.signature != d.signature) continue;
     h.targets.push_back(other.target);

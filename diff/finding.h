@@ -37,6 +37,9 @@ struct FindingHeader {
   // Per target that showed it as a documented bug: "<target>: <Describe(mechanism)>" (rediscovery watches these).
   std::vector<std::string> known_as;
   std::string witness;
+  // The event kinds of the scenario (EventKindsOf; "# events:", by name), which triage records may require; absent
+  // in findings written before the line existed.
+  std::optional<uint64_t> scenario_events;
   // When the campaign found it: the harness call that found it and milliseconds since its first call.
   std::optional<uint64_t> found_after_execs;
   std::optional<int64_t> found_after_ms;

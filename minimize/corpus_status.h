@@ -32,9 +32,10 @@ struct Judgement {
   const TriageRecord* triage = nullptr;  // the record that covers the root cause on its target, if any
 };
 // difference: an outcome difference; known: its target documents the mechanism; signature and root_cause as the
-// differential and RootCauseKey give them.
+// differential and RootCauseKey give them; scenario_events: the event kinds of the scenario (EventKindsOf), which a
+// record's requires_events must find.
 Judgement Judge(const CorpusBook& book, bool difference, bool known, const std::string& signature,
-                const std::string& root_cause);
+                const std::string& root_cause, uint64_t scenario_events);
 // The judgement of one divergence of a differential run, and its tag as the commands print it ("[NEW]",
 // "[triaged]", "[open]", "[known]", "[diff]").
 CorpusStatus StatusOf(const Divergence& d, const CorpusBook& book);

@@ -46,6 +46,17 @@ std::vector<std::string> ValidateTriage(const pb::Triage& t, const std::string& 
     need(key.find(" @") != std::string::npos, "root_cause",
          "'" + key + "' is not a root-cause key (\"<PRn> <short-name> @<label>\")");
   }
+  for (const std::string& entry : t.requires_events()) {
+    for (size_t at = 0; at <= entry.size();) {
+      const size_t bar = std::min(entry.find('|', at), entry.size());
+      const std::string kind = entry.substr(at, bar - at);
+      pb::EventKind parsed;
+      need(pb::EventKind_Parse(kind, &parsed) && parsed != pb::EVENT_UNSPECIFIED, "requires_events",
+           "'" + kind +
+               "' is not an event kind (proto/scenario.proto EventKind, e.g. KEXEC or SYSTEM_RESET|OPERATOR_RESET)");
+      at = bar + 1;
+    }
+  }
   need(t.verdict() != pb::Triage::VERDICT_UNSPECIFIED, "verdict", "required: REAL, ARTIFACT_FIXED or OPEN_QUESTION");
   need(!t.summary().empty(), "summary", "required (one line)");
   need(!t.reason().empty(), "reason", "required (the argument from the kernel source or the crashdiff fix)");
@@ -67,14 +78,30 @@ std::vector<std::string> ValidateTriage(const pb::Triage& t, const std::string& 
   return errors;
 }
 
-const TriageRecord* TriageBook::Find(std::string_view root_cause, std::string_view target,
-                                     std::string_view role) const {
+// Each entry is a kind or several joined by '|'; every entry needs one of its kinds in the scenario.
+bool HasRequiredEvents(const pb::Triage& t, uint64_t scenario_events) {
+  for (const std::string& entry : t.requires_events()) {
+    bool any = false;
+    for (size_t at = 0; at <= entry.size() && !any;) {
+      const size_t bar = std::min(entry.find('|', at), entry.size());
+      pb::EventKind kind;
+      if (pb::EventKind_Parse(entry.substr(at, bar - at), &kind)) any = (scenario_events >> kind) & 1;
+      at = bar + 1;
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
+const TriageRecord* TriageBook::Find(std::string_view root_cause, std::string_view target, std::string_view role,
+                                     uint64_t scenario_events) const {
   const auto covers = [](const auto& list, std::string_view item) {
     return list.empty() || std::find(list.begin(), list.end(), item) != list.end();
   };
   for (const TriageRecord& r : records) {
     const auto& keys = r.triage.root_cause();
     if (std::find(keys.begin(), keys.end(), root_cause) == keys.end()) continue;
+    if (!HasRequiredEvents(r.triage, scenario_events)) continue;
     if (covers(r.triage.targets(), target) && (role.empty() || covers(r.triage.roles(), role))) return &r;
   }
   return nullptr;

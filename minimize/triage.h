@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proto/scenario.pb.h"
 #include "proto/triage.pb.h"
 
 namespace crashdiff {
@@ -19,8 +20,10 @@ struct TriageRecord {
 struct TriageBook {
   std::vector<TriageRecord> records;
   std::vector<std::string> errors;  // "file:line: field: reason"
-  // The record for root_cause on target (and role, when given), nullptr if none.
-  const TriageRecord* Find(std::string_view root_cause, std::string_view target, std::string_view role = {}) const;
+  // The record for root_cause on target (and role, when given) in a scenario with these event kinds (EventKindsOf),
+  // nullptr if none.
+  const TriageRecord* Find(std::string_view root_cause, std::string_view target, std::string_view role,
+                           uint64_t scenario_events) const;
 };
 
 // Reads every *.textproto in dir (sorted by name). A missing directory is an empty book. repo_root resolves the
@@ -31,6 +34,8 @@ TriageBook LoadTriage(const std::string& dir, const std::string& repo_root = "")
 std::vector<std::string> ValidateTriage(const pb::Triage& t, const std::string& name, const std::string& repo_root);
 
 std::string_view VerdictName(pb::Triage::Verdict v);
+// Whether a scenario with these event kinds has what the record's requires_events ask for (invalid names never do).
+bool HasRequiredEvents(const pb::Triage& t, uint64_t scenario_events);
 std::string RootCauses(const pb::Triage& t);  // its keys, comma-separated  // "real", "artifact-fixed", "open-question"
 
 }  // namespace crashdiff

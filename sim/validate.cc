@@ -429,4 +429,11 @@ bool ValidCommitName(std::string_view name) {
   return !name.empty() && name.size() <= kMaxCommitName && printable;
 }
 
+uint64_t EventKindsOf(const pb::Scenario& scenario) {
+  static_assert(pb::EventKind_MAX < 64, "EventKindsOf keeps one bit per kind");
+  uint64_t kinds = 0;
+  for (const pb::Event& e : scenario.events()) kinds |= uint64_t{1} << e.kind();
+  return kinds;
+}
+
 }  // namespace crashdiff

@@ -84,4 +84,7 @@ std::string KvmEnterProblem(const pb::Scenario& scenario, const pb::Event& event
 // Choice.commit: 1..kMaxCommitName printable ASCII characters (a buffered store's trace name).
 bool ValidCommitName(std::string_view name);
 
+// The event kinds a scenario has, bit k for pb::EventKind k (every kind number is below 64).
+uint64_t EventKindsOf(const pb::Scenario& scenario);
+
 }  // namespace crashdiff

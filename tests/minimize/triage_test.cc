@@ -9,6 +9,7 @@
 
 #include "diff/differential.h"
 #include "sim/scenario_io.h"
+#include "sim/validate.h"
 
 namespace crashdiff {
 namespace {
@@ -29,7 +30,7 @@ TEST(Triage, EveryRecordsReproducerStillShowsItsRootCause) {
     ASSERT_TRUE(loaded.scenario) << r.file;
     bool shown = false;
     for (const Divergence& d : RunDifferential(*loaded.scenario).divergences) {
-      shown |= book.Find(d.root_cause, d.target, d.role) == &r;
+      shown |= book.Find(d.root_cause, d.target, d.role, d.scenario_events) == &r;
     }
     EXPECT_TRUE(shown) << r.file << ": " << r.triage.reproducer() << " no longer shows " << RootCauses(r.triage);
   }
@@ -75,9 +76,9 @@ TEST(Triage, ARecordCoversOnlyItsTargets) {
   r.triage.add_root_cause("PR6 counter @R3");
   r.triage.add_targets("ppc-sreset-dump");
   book.records.push_back(r);
-  EXPECT_NE(book.Find("PR6 counter @R3", "ppc-sreset-dump"), nullptr);
-  EXPECT_EQ(book.Find("PR6 counter @R3", "ppc-upstream-clear-then-check"), nullptr);
-  EXPECT_EQ(book.Find("PR6 counter @R4", "ppc-sreset-dump"), nullptr);
+  EXPECT_NE(book.Find("PR6 counter @R3", "ppc-sreset-dump", "", 0), nullptr);
+  EXPECT_EQ(book.Find("PR6 counter @R3", "ppc-upstream-clear-then-check", "", 0), nullptr);
+  EXPECT_EQ(book.Find("PR6 counter @R4", "ppc-sreset-dump", "", 0), nullptr);
 }
 
 // One mechanism seen under several keys, on some roles only: another role on the same key is not covered.
@@ -88,10 +89,45 @@ TEST(Triage, ARecordCoversItsKeysAndOnlyItsRoles) {
   r.triage.add_root_cause("PR1 unsafe-parking @CRASHING");
   r.triage.add_roles("loser");
   book.records.push_back(r);
-  EXPECT_NE(book.Find("PR9 multiple-initiators @K2e", "x86-mwait-fixed", "loser"), nullptr);
-  EXPECT_NE(book.Find("PR1 unsafe-parking @CRASHING", "x86-mwait-fixed", "loser"), nullptr);
-  EXPECT_EQ(book.Find("PR1 unsafe-parking @CRASHING", "x86-mwait-fixed", "online-target"), nullptr);
-  EXPECT_EQ(book.Find("PR1 unsafe-parking @TRANSIT", "x86-mwait-fixed", "loser"), nullptr);
+  EXPECT_NE(book.Find("PR9 multiple-initiators @K2e", "x86-mwait-fixed", "loser", 0), nullptr);
+  EXPECT_NE(book.Find("PR1 unsafe-parking @CRASHING", "x86-mwait-fixed", "loser", 0), nullptr);
+  EXPECT_EQ(book.Find("PR1 unsafe-parking @CRASHING", "x86-mwait-fixed", "online-target", 0), nullptr);
+  EXPECT_EQ(book.Find("PR1 unsafe-parking @TRANSIT", "x86-mwait-fixed", "loser", 0), nullptr);
+}
+
+// A key names where a bug shows, not how it came about: a record that requires events covers its key only in
+// scenarios that have them ("A|B": either), so another mechanism under the same key stays NEW.
+TEST(Triage, ARecordCoversItsKeyOnlyWhereItsEventsAre) {
+  TriageBook book;
+  TriageRecord r;
+  r.triage.add_root_cause("PR10 relocation-unsafe @STOPPED_HW");
+  r.triage.add_requires_events("KEXEC");
+  r.triage.add_requires_events("HOTPLUG_DOWN|OPERATOR_RESET");
+  book.records.push_back(r);
+  const auto bit = [](pb::EventKind k) { return uint64_t{1} << k; };
+  const std::string key = "PR10 relocation-unsafe @STOPPED_HW";
+  EXPECT_NE(book.Find(key, "ppc-sreset-dump", "", bit(pb::KEXEC) | bit(pb::HOTPLUG_DOWN)), nullptr);
+  EXPECT_NE(book.Find(key, "ppc-sreset-dump", "", bit(pb::KEXEC) | bit(pb::OPERATOR_RESET) | bit(pb::PANIC)), nullptr);
+  EXPECT_EQ(book.Find(key, "ppc-sreset-dump", "", bit(pb::KEXEC) | bit(pb::PANIC)), nullptr);
+  EXPECT_EQ(book.Find(key, "ppc-sreset-dump", "", bit(pb::HOTPLUG_DOWN)), nullptr);
+  pb::Scenario s;
+  s.add_events()->set_kind(pb::KEXEC);
+  s.add_events()->set_kind(pb::HOTPLUG_DOWN);
+  s.add_events()->set_kind(pb::KEXEC);
+  EXPECT_EQ(EventKindsOf(s), bit(pb::KEXEC) | bit(pb::HOTPLUG_DOWN));
+}
+
+TEST(Triage, RequiredEventsMustBeEventKinds) {
+  pb::Triage t;
+  t.add_root_cause("PR3 lost-wake @L2");
+  t.set_verdict(pb::Triage::OPEN_QUESTION);
+  t.set_summary("s");
+  t.set_reason("r");
+  t.add_requires_events("KEXEC|HOTPLUG");
+  const auto errors = ValidateTriage(t, "x.textproto", "");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("x.textproto: requires_events: 'HOTPLUG' is not an event kind"), std::string::npos)
+      << errors[0];
 }
 
 }  // namespace
