@@ -36,6 +36,21 @@ std::string_view VerdictName(pb::Triage::Verdict v) {
   }
 }
 
+namespace {
+
+// A requires_events entry's event kind names: "A|B" -> {"A", "B"}.
+std::vector<std::string> Alternatives(const std::string& entry) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at <= entry.size();) {
+    const size_t bar = std::min(entry.find('|', at), entry.size());
+    out.push_back(entry.substr(at, bar - at));
+    at = bar + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::string> ValidateTriage(const pb::Triage& t, const std::string& name, const std::string& repo_root) {
   std::vector<std::string> errors;
   auto need = [&](bool ok, const std::string& field, const std::string& why) {
@@ -47,14 +62,11 @@ std::vector<std::string> ValidateTriage(const pb::Triage& t, const std::string& 
          "'" + key + "' is not a root-cause key (\"<PRn> <short-name> @<label>\")");
   }
   for (const std::string& entry : t.requires_events()) {
-    for (size_t at = 0; at <= entry.size();) {
-      const size_t bar = std::min(entry.find('|', at), entry.size());
-      const std::string kind = entry.substr(at, bar - at);
+    for (const std::string& kind : Alternatives(entry)) {
       pb::EventKind parsed;
       need(pb::EventKind_Parse(kind, &parsed) && parsed != pb::EVENT_UNSPECIFIED, "requires_events",
            "'" + kind +
                "' is not an event kind (proto/scenario.proto EventKind, e.g. KEXEC or SYSTEM_RESET|OPERATOR_RESET)");
-      at = bar + 1;
     }
   }
   need(t.verdict() != pb::Triage::VERDICT_UNSPECIFIED, "verdict", "required: REAL, ARTIFACT_FIXED or OPEN_QUESTION");
@@ -82,11 +94,9 @@ std::vector<std::string> ValidateTriage(const pb::Triage& t, const std::string& 
 bool HasRequiredEvents(const pb::Triage& t, uint64_t scenario_events) {
   for (const std::string& entry : t.requires_events()) {
     bool any = false;
-    for (size_t at = 0; at <= entry.size() && !any;) {
-      const size_t bar = std::min(entry.find('|', at), entry.size());
+    for (const std::string& name : Alternatives(entry)) {
       pb::EventKind kind;
-      if (pb::EventKind_Parse(entry.substr(at, bar - at), &kind)) any = (scenario_events >> kind) & 1;
-      at = bar + 1;
+      any |= pb::EventKind_Parse(name, &kind) && ((scenario_events >> kind) & 1);
     }
     if (!any) return false;
   }
