@@ -25,19 +25,6 @@ class Collector : public google::protobuf::io::ErrorCollector {
   std::vector<std::string>& out_;
 };
 
-}  // namespace
-
-std::string_view VerdictName(pb::Triage::Verdict v) {
-  switch (v) {
-    case pb::Triage::REAL: return "real";
-    case pb::Triage::ARTIFACT_FIXED: return "artifact-fixed";
-    case pb::Triage::OPEN_QUESTION: return "open-question";
-    default: return "unspecified";
-  }
-}
-
-namespace {
-
 // A requires_events entry's event kind names: "A|B" -> {"A", "B"}.
 std::vector<std::string> Alternatives(const std::string& entry) {
   std::vector<std::string> out;
@@ -50,6 +37,15 @@ std::vector<std::string> Alternatives(const std::string& entry) {
 }
 
 }  // namespace
+
+std::string_view VerdictName(pb::Triage::Verdict v) {
+  switch (v) {
+    case pb::Triage::REAL: return "real";
+    case pb::Triage::ARTIFACT_FIXED: return "artifact-fixed";
+    case pb::Triage::OPEN_QUESTION: return "open-question";
+    default: return "unspecified";
+  }
+}
 
 std::vector<std::string> ValidateTriage(const pb::Triage& t, const std::string& name, const std::string& repo_root) {
   std::vector<std::string> errors;
