@@ -51,13 +51,14 @@ const InherentHazard kHazards[] = {
      "from NEVER_STARTED",
      {pb::OPERATOR_RESET}},
     // powerpc kexec_sequence copies the new kernel over the old one in real mode, the low vectors included: an
-    // operator's system reset on the kexec CPU there enters replaced memory, and no kernel can hold it off.
+    // operator's system reset on the kexec CPU there enters replaced memory, and no kernel can hold it off. A
+    // SYSTEM_RESET event is the same reset from outside, sent to chosen threads.
     {"ppc operator reset on the kexec CPU during relocation",
      "kexec_sequence copies over the 0x100 vector the reset enters",
      pb::PPC,
      "PR8",
      "never hands over",
-     {pb::OPERATOR_RESET}},
+     {pb::OPERATOR_RESET, pb::SYSTEM_RESET}},
     // arm64_relocate_new_kernel runs with the MMU off over the old kernel's vectors, DAIF masked: a synchronous
     // external abort (not maskable) taken there enters replaced memory.
     {"arm64 abort on the kexec CPU during relocation",
