@@ -78,19 +78,12 @@ std::vector<Finding> ReadFindings(const fs::path& dir, const CorpusBook& corpus,
     f.triage = j.triage;
     out.push_back(f);
   }
-  // A root cause the regression corpus already records on a target is open as a whole: its consequences (folded
-  // into it, docs/ORACLE.md) are the same bug awaiting the same triage, not news.
-  const auto target_of = [](const Finding& f) {
-    const std::optional<Signature> s = Signature::Parse(f.signature);
-    return s ? s->target : std::string();
-  };
-  std::set<std::pair<std::string, std::string>> open;
-  for (const Finding& f : out) {
-    if (f.status == Status::kOpen) open.emplace(f.root_cause, target_of(f));
-  }
+  std::vector<JudgedItem> items;
   for (Finding& f : out) {
-    if (f.status == Status::kNew && open.count({f.root_cause, target_of(f)})) f.status = Status::kOpen;
+    const std::optional<Signature> s = Signature::Parse(f.signature);
+    items.push_back({f.root_cause, s ? s->target : std::string(), &f.status});
   }
+  OpenAsAWhole(items);
   std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
     return a.status != b.status ? a.status < b.status : a.signature < b.signature;
   });

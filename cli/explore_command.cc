@@ -7,6 +7,7 @@
 // without one, states the guarantee the search proved. --pct N: a PCT campaign instead (explore/pct.h).
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "cli/args.h"
@@ -129,8 +130,9 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
                 static_cast<unsigned long long>(v.witness.step));
   }
   if (diff != nullptr) {
+    const std::map<std::string, CorpusStatus> status = StatusesOf(*diff, book);
     for (const Divergence& d : diff->divergences) {
-      std::printf("    %-9s %s\n", Tag(StatusOf(d, book)).c_str(), d.signature.c_str());
+      std::printf("    %-9s %s\n", Tag(status.at(d.signature)).c_str(), d.signature.c_str());
     }
   }
   if (!out.empty()) {

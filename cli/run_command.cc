@@ -4,6 +4,7 @@
 // a triaged or recorded one is not NEW.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "cli/args.h"
@@ -20,16 +21,18 @@ namespace crashdiff::cli {
 namespace {
 
 // A target's verdict is its most urgent divergence (CorpusStatus is ordered that way), "ok" without any.
-std::string TargetVerdict(const TargetReport& t, const CorpusBook& book) {
+using Statuses = std::map<std::string, CorpusStatus>;  // StatusesOf: by signature
+
+std::string TargetVerdict(const TargetReport& t, const Statuses& status) {
   if (t.divergences.empty()) return std::string(t.verdict());
   CorpusStatus worst = CorpusStatus::kDifference;
-  for (const Divergence& d : t.divergences) worst = std::min(worst, StatusOf(d, book));
+  for (const Divergence& d : t.divergences) worst = std::min(worst, status.at(d.signature));
   return worst == CorpusStatus::kNew ? "new" : Name(worst);
 }
 
-void PrintDivergences(const std::vector<Divergence>& list, const RunResult* run, bool explain, const CorpusBook& book) {
+void PrintDivergences(const std::vector<Divergence>& list, const RunResult* run, bool explain, const Statuses& status) {
   for (const Divergence& d : list) {
-    std::printf("    %-9s %s\n", Tag(StatusOf(d, book)).c_str(), d.signature.c_str());
+    std::printf("    %-9s %s\n", Tag(status.at(d.signature)).c_str(), d.signature.c_str());
     if (!explain) continue;
     std::printf("            %s, witness %s\n", d.severity.c_str(), d.witness.c_str());
     if (run == nullptr) continue;
@@ -52,7 +55,7 @@ void PrintRunLine(const RunResult& r) {
 }
 
 void PrintHuman(const pb::Scenario& s, const std::string& file, const DiffReport& report, bool explain, bool trace,
-                const CorpusBook& book) {
+                const Statuses& status) {
   std::printf("scenario %s: %s %s [%s]\n", file.c_str(), pb::Family_Name(s.machine().family()).c_str(),
               pb::Platform_Name(s.machine().platform()).c_str(), PlatformTag(s).c_str());
   std::printf("%-32s %-7s %s\n", "TARGET", "VERDICT", "OUTCOME (per role: at hand-over[->end] saves response)");
@@ -63,13 +66,14 @@ void PrintHuman(const pb::Scenario& s, const std::string& file, const DiffReport
     if (explain) std::printf("            %s, witness %s\n", d.severity.c_str(), d.witness.c_str());
   }
   for (const TargetReport& t : report.targets) {
-    std::printf("%-32s %-7s %s\n", t.target.c_str(), TargetVerdict(t, book).c_str(), OutcomeSummary(t.outcome).c_str());
+    std::printf("%-32s %-7s %s\n", t.target.c_str(), TargetVerdict(t, status).c_str(),
+                OutcomeSummary(t.outcome).c_str());
     if (explain || trace) PrintRunLine(t.result);
-    PrintDivergences(t.divergences, explain ? &t.result : nullptr, explain, book);
+    PrintDivergences(t.divergences, explain ? &t.result : nullptr, explain, status);
     if (trace) std::printf("%s", t.result.trace.ToText().c_str());
   }
   size_t count[5] = {};
-  for (const Divergence& d : report.divergences) ++count[static_cast<int>(StatusOf(d, book))];
+  for (const Divergence& d : report.divergences) ++count[static_cast<int>(status.at(d.signature))];
   const size_t differences = count[static_cast<int>(CorpusStatus::kDifference)];
   std::printf(
       "%zu divergence(s): %zu violation(s) (%zu new, %zu triaged, %zu open, %zu known); %zu outcome difference(s) "
@@ -79,9 +83,9 @@ void PrintHuman(const pb::Scenario& s, const std::string& file, const DiffReport
       count[static_cast<int>(CorpusStatus::kKnown)], differences);
 }
 
-bool AnyNew(const DiffReport& report, const CorpusBook& book) {
+bool AnyNew(const DiffReport& report, const Statuses& status) {
   for (const Divergence& d : report.divergences) {
-    if (StatusOf(d, book) == CorpusStatus::kNew) return true;
+    if (status.at(d.signature) == CorpusStatus::kNew) return true;
   }
   return false;
 }
@@ -116,13 +120,13 @@ int RunCommand(const Args& args) {
   options.only_target = only;
   options.keep_traces = r.Has("--explain") || r.Has("--trace");
   const DiffReport report = RunDifferential(*loaded.scenario, options);
-  const CorpusBook book = LoadCorpusBook(SourceDir().string());
+  const Statuses status = StatusesOf(report, LoadCorpusBook(SourceDir().string()));
   if (r.Has("--json")) {
     std::printf("%s\n", DiffReportToJson(*loaded.scenario, file, report).c_str());
   } else {
-    PrintHuman(*loaded.scenario, file, report, r.Has("--explain"), r.Has("--trace"), book);
+    PrintHuman(*loaded.scenario, file, report, r.Has("--explain"), r.Has("--trace"), status);
   }
-  return AnyNew(report, book) ? kExitDivergence : kExitClean;
+  return AnyNew(report, status) ? kExitDivergence : kExitClean;
 }
 
 }  // namespace crashdiff::cli

@@ -1,6 +1,8 @@
 #include "minimize/corpus_status.h"
 
 #include <optional>
+#include <set>
+#include <utility>
 
 #include "diff/signature.h"
 
@@ -19,6 +21,25 @@ const char* Name(CorpusStatus s) {
 
 CorpusStatus StatusOf(const Divergence& d, const CorpusBook& book) {
   return Judge(book, d.difference(), d.known, d.signature, d.root_cause, d.scenario_events).status;
+}
+
+void OpenAsAWhole(const std::vector<JudgedItem>& items) {
+  std::set<std::pair<std::string, std::string>> open;
+  for (const JudgedItem& i : items) {
+    if (*i.status == CorpusStatus::kOpen) open.emplace(i.root_cause, i.target);
+  }
+  for (const JudgedItem& i : items) {
+    if (*i.status == CorpusStatus::kNew && open.count({i.root_cause, i.target})) *i.status = CorpusStatus::kOpen;
+  }
+}
+
+std::map<std::string, CorpusStatus> StatusesOf(const DiffReport& report, const CorpusBook& book) {
+  std::map<std::string, CorpusStatus> out;
+  for (const Divergence& d : report.divergences) out[d.signature] = StatusOf(d, book);
+  std::vector<JudgedItem> items;
+  for (const Divergence& d : report.divergences) items.push_back({d.root_cause, d.target, &out[d.signature]});
+  OpenAsAWhole(items);
+  return out;
 }
 
 std::string Tag(CorpusStatus s) {

@@ -9,7 +9,9 @@
 //   difference an outcome that differs from the reference's with no property violated: information, not a bug
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "diff/differential.h"
 #include "minimize/regress.h"
@@ -39,6 +41,19 @@ Judgement Judge(const CorpusBook& book, bool difference, bool known, const std::
 // The judgement of one divergence of a differential run, and its tag as the commands print it ("[NEW]",
 // "[triaged]", "[open]", "[known]", "[diff]").
 CorpusStatus StatusOf(const Divergence& d, const CorpusBook& book);
+
+// A root cause the regression corpus already records on a target is open as a whole: its other signatures there (its
+// consequences, folded into it: docs/ORACLE.md) are the same bug awaiting the same triage, not news. Each item is a
+// judged divergence: its root cause, its target and its status, which turns from NEW to open when the rule applies.
+struct JudgedItem {
+  std::string root_cause;
+  std::string target;
+  CorpusStatus* status;
+};
+void OpenAsAWhole(const std::vector<JudgedItem>& items);
+// The status of every divergence of a differential run (by signature), the rule above applied within the run: how
+// `crashdiff run` judges, as `crashdiff fuzz` judges a campaign's findings.
+std::map<std::string, CorpusStatus> StatusesOf(const DiffReport& report, const CorpusBook& book);
 std::string Tag(CorpusStatus s);
 
 }  // namespace crashdiff
