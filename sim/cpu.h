@@ -214,6 +214,8 @@ class Cpu {
     lpcr_ = v;
     slw_lpcr_ = v;
   }
+  // The stop-api image alone, for a thread firmware still holds (it gets its LPCR when the OS starts it).
+  void init_slw_lpcr(uint64_t v) { slw_lpcr_ = v; }
   // A state-losing wake: the SLW engine restores the LPCR from its image before the reset vector runs.
   void restore_lpcr_from_slw() {
     lpcr_ = slw_lpcr_;

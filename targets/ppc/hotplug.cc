@@ -125,6 +125,10 @@ Task<> PpcKernel::GenericSecondarySmpInit(Cpu& cpu) {
   cpu.set_location(Location::kTransit);
   co_await cpu.local("SS1", "generic_secondary_smp_init: find our paca, SET_PACA");
   pc(cpu).has_paca = true;
+  // generic_secondary_common_init calls cur_cpu_spec->cpu_restore (__restore_cpu_power8 / __restore_cpu_power9):
+  // the boot CPU setup's LPCR, wake enables included, ORed into what firmware left.
+  co_await cpu.mtspr_lpcr(cpu.lpcr() | BootLpcr(), /*stop_api=*/false, "SS1r",
+                          "cpu_restore (__restore_cpu_power8/9): LPCR |= PECEDH | PECE0-2 (| PECE_HVEE)");
   Var& start = *pc(cpu).cpu_start;
   co_await cpu.wait_until([&start] { return start.value != 0; }, kForever, "SS2");  // spin on paca->cpu_start
   co_await cpu.local("SS3", "__secondary_start: soft-disabled, start_secondary_prolog");

@@ -115,8 +115,13 @@ Task<> PpcKernel::Start(Cpu& cpu) {
   // The exception vectors (0x100 reset incl. power-save wakeup, 0x200 MCE, 0xE60 HMI) live at real address 0.
   cpu.set_vector_region(Region::kLowVectors);
   // The LPCR the boot path left, and the same value in the stop-api image (pnv_save_sprs_for_deep_states programs
-  // mfspr(LPCR) for every present CPU at boot, platforms/powernv/idle.c): state before step 0, not a step.
-  if (!m_.never_started(cpu.id())) cpu.init_lpcr(BootLpcr());
+  // the boot CPU's mfspr(LPCR) for every present CPU at boot, platforms/powernv/idle.c, a thread skiboot still
+  // holds included): state before step 0, not a step.
+  if (m_.never_started(cpu.id())) {
+    cpu.init_slw_lpcr(BootLpcr());
+  } else {
+    cpu.init_lpcr(BootLpcr());
+  }
   if (m_.never_started(cpu.id())) {
     co_await FirmwareHold(cpu);  // left only when opal_start_cpu's job starts it afresh at FirmwareEntry
     co_return;

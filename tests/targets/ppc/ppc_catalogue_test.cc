@@ -270,6 +270,26 @@ TEST(PpcRowJ, UpstreamWithResetWaitsForANeverStartedThread) {
   EXPECT_EQ(CountDiag(r, "cpu_wait_job(cpu_cleanup) for CPU 3"), 1);
 }
 
+// A thread first started during the run runs generic_secondary_common_init's cpu_restore, which gives it the boot
+// CPU setup's LPCR (wake enables included): taken down again, its offline stop wakes for the crash's IPI like any
+// other offline thread's. (Without the restore its LPCR had no PECE0 and it slept through the crash: a campaign
+// artifact, PR1 @STOPPED_HW on upstream.)
+TEST(PpcRowJ, AThreadStartedDuringTheRunGetsTheBootLpcrAndWakesForTheCrash) {
+  const std::string text =
+      "machine { family: PPC platform: POWER8_XICS never_started: 2 panic_timeout: 1 }\n"
+      "events { kind: HOTPLUG_UP cpus: 0 cpus: 2 trigger { at_time_ns: 0 } }\n"
+      "events { kind: HOTPLUG_DOWN cpus: 0 cpus: 2 trigger { at_time_ns: 17 } }\n"
+      "events { kind: SYSTEM_RESET cpus: 0 trigger { at_time_ns: 21 } }\n";
+  const RunResult r = RunText(kUpstream, text);
+  bool restored = false;
+  for (const TraceEntry& e : r.trace.entries()) restored |= e.cpu == 2 && e.label == "SS1r";
+  EXPECT_TRUE(restored);
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.cpus[2].at_handover, Location::kParkedFw);
+  EXPECT_EQ(r.cpus[2].saves, 1u);
+  EXPECT_EQ(r.cpus[2].responses, 1u);
+}
+
 // A machine check on a thread skiboot holds is taken at once (skiboot runs with MSR[ME] = 1) through the OS's 0x200
 // vector: the thread leaves firmware when the check arrives, not when a later opal_start_cpu releases it, and with
 // no paca it never reaches machine_check_exception. A parked thread with a paca keeps it latched (not modelled).
