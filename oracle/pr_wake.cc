@@ -21,11 +21,11 @@ bool CollectedBy(const RunView& run, uint32_t c) {
 // then went to sleep with nothing pending (the simulator blocks a stop / MWAIT only then), and was never
 // collected afterwards (before hand-over), lost the wake.
 void CheckLostWake(const RunView& run, std::vector<Violation>& out) {
+  if (run.cut_before_handover()) return;  // a sleeper may still be collected
   for (uint32_t c = 0; c < run.num_cpus(); ++c) {
     const CpuFacts& f = run.facts.cpus[c];
     // Only expected responders must answer a wake (x86 NMIs that reach offline CPUs are not meant to).
     if (!run.expected[c] || !f.slept_uncollected || !f.woken_before_handover) continue;
-    if (run.cut_before_handover()) continue;  // it may still be collected
     if (run.result.handed_over && f.slept_after_wake.step >= run.result.handover_step) continue;
     if (CollectedBy(run, c)) continue;
     out.push_back(
