@@ -124,6 +124,7 @@ void Machine::Init() {
   const uint32_t n = config().cores() * threads;
   cpus_.reserve(n);
   for (uint32_t c = 0; c < n; ++c) cpus_.emplace_back(*this, c, c / threads);
+  quiet_decs_.assign(n, 0);
   result_.cpus.resize(n);
   result_.book.reserve(4 * size_t{n});  // a few bookkeeping calls per CPU: no regrowth in a typical run
   result_.trace.set_record(options_.record_trace);
@@ -507,6 +508,27 @@ void Machine::Overwrite(Region r, uint32_t by_cpu) {
   }
 }
 
+namespace {
+
+// What a CPU's timer interrupt may do in a periodic steady state: read, run private code (its own registers, its
+// own decrementer, interrupt masks), block and wake. Anything else (a store, a hardware latch of another CPU, a
+// location change, a log line, a save, an event other than the decrementer) ends the steady state.
+bool ChangesSharedState(TraceKind kind, Label label) {
+  switch (kind) {
+    case TraceKind::kRead:
+    case TraceKind::kBarrier:
+    case TraceKind::kLocal:
+    case TraceKind::kBlock:
+    case TraceKind::kWake:
+    case TraceKind::kIrq:
+    case TraceKind::kIrqReturn: return false;
+    case TraceKind::kEvent: return label != "DEC";
+    default: return true;
+  }
+}
+
+}  // namespace
+
 void Machine::Record(uint32_t cpu, TraceKind kind, Label label, std::string_view detail, int64_t value,
                      TraceTags tags) {
   // One entry reused for every step: assigning into its detail string keeps the capacity, so a run that does not
@@ -523,11 +545,13 @@ void Machine::Record(uint32_t cpu, TraceKind kind, Label label, std::string_view
   e.tags = tags;
   e.location = cpu != kNoCpu ? cpus_[cpu].location() : Location::kRunOld;
   if (options_.observer != nullptr) options_.observer->OnEntry(e);
+  if (ChangesSharedState(kind, label)) ++effects_;
   ++trace_pos_;
   result_.trace.Add(e, detail);
 }
 
 void Machine::Book(BookKind kind, uint32_t cpu) {
+  ++effects_;
   const BookEntry b{kind, cpu, current_cpu_, step_, now_, trace_pos_};
   if (options_.observer != nullptr) options_.observer->OnBook(b);
   result_.book.push_back(b);
@@ -792,16 +816,37 @@ void Machine::FireDueDecs() {
     if (c.dec_expiry_ != time) continue;
     c.dec_expiry_ = kForever;
     c.hw().dec = true;
+    if (effects_ != effects_seen_) {
+      effects_seen_ = effects_;
+      std::fill(quiet_decs_.begin(), quiet_decs_.end(), 0);
+    }
+    if (quiet_decs_[id] < 2) ++quiet_decs_[id];
     // A machine entry, as a hardware event's: the CPU executes nothing (its last step stays what it was).
     Record(kNoCpu, TraceKind::kEvent, "DEC", "decrementer expired: DEC latched cpu" + std::to_string(id),
            static_cast<int64_t>(time));
   }
 }
 
+// The machine is idle and nothing is ahead but decrementers: events, timed waits and deadlines are all done. If
+// every armed decrementer has expired twice since anything changed shared state, each CPU's timer interrupt only
+// re-arms its own decrementer, and the model being deterministic, every later period repeats the last: the run is
+// over, as quiescent as one with no timer armed (the periodic tick of an idle machine, docs/SIMULATOR.md).
+bool Machine::OnlyRepeatingTimersAhead() {
+  if (NextTimePointBesidesDecs() != kForever || effects_ != effects_seen_) return false;
+  for (const Cpu& c : cpus_) {
+    if (c.dec_expiry_ != kForever && quiet_decs_[c.id()] < 2) return false;
+  }
+  return true;
+}
+
 uint64_t Machine::NextTimePoint() {
-  uint64_t next = kForever;
   while (!decs_.empty() && cpus_[decs_.top().second].dec_expiry_ != decs_.top().first) decs_.pop();
-  if (!decs_.empty()) next = decs_.top().first;
+  const uint64_t next = NextTimePointBesidesDecs();
+  return decs_.empty() ? next : std::min(next, decs_.top().first);
+}
+
+uint64_t Machine::NextTimePointBesidesDecs() {
+  uint64_t next = kForever;
   // Deadlines of blocked CPUs (stale entries, of CPUs evaluated since, are dropped here).
   while (!deadlines_.empty() && deadlines_.top().epoch != epoch_[deadlines_.top().cpu]) deadlines_.pop();
   if (!deadlines_.empty()) next = std::min(next, deadlines_.top().time);
@@ -1004,7 +1049,7 @@ RunResult Machine::Run(Program& program) {
     if (options_.verify_runnable) VerifyRunnable();
     if (runnable.empty()) {
       const uint64_t next = NextTimePoint();
-      if (next == kForever) {
+      if (next == kForever || OnlyRepeatingTimersAhead()) {
         result_.end = EndReason::kQuiescent;
         break;
       }

@@ -304,6 +304,8 @@ class Machine {
   void ExecuteScheduled(uint32_t id);  // one scheduled step of a CPU or a store buffer (Run's loop)
   void TakeInterrupt(Cpu& cpu, Source s);
   uint64_t NextTimePoint();
+  uint64_t NextTimePointBesidesDecs();
+  bool OnlyRepeatingTimersAhead();
   void FireDueEvents();
   void FireDueDecs();
   void CheckLabelTriggers(uint32_t cpu, Label label);
@@ -381,6 +383,11 @@ class Machine {
   std::priority_queue<DeadlineEntry, std::vector<DeadlineEntry>, std::greater<>> deadlines_;
   // Decrementer expiries (time, cpu); an entry is stale once the CPU's dec_expiry differs from its time.
   std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>, std::greater<>> decs_;
+  // The periodic steady state (OnlyRepeatingTimersAhead): trace entries that change what another CPU, the oracle or
+  // the hardware could observe, and per CPU the decrementer expiries since the last of them.
+  uint64_t effects_ = 0;
+  uint64_t effects_seen_ = 0;
+  std::vector<uint8_t> quiet_decs_;
   ReadLog read_log_;
 };
 

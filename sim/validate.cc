@@ -132,6 +132,15 @@ class Validator {
                                                    "] (DECREMENTER_MAX at 512 MHz), got " +
                                                    std::to_string(m.offline_dec_ns()));
     }
+    if (m.tick_ns() != 0) {
+      const FieldPath p = Join(base, F(m, "tick_ns"));
+      if (m.family() != pb::PPC) {
+        Fail(p, "the online decrementer tick is modelled on PPC only");
+      } else if (m.tick_ns() < kMinTickNs || m.tick_ns() > kMaxOfflineDecNs) {
+        Fail(p, "must be 0 or in [" + std::to_string(kMinTickNs) + ", " + std::to_string(kMaxOfflineDecNs) +
+                    "] (HZ 1000 to DECREMENTER_MAX at 512 MHz), got " + std::to_string(m.tick_ns()));
+      }
+    }
     if (m.has_firmware()) {
       const FieldPath fw = Join(base, F(m, "firmware"));
       if (m.firmware().system_reset_supported() && m.platform() == pb::POWER8_XICS) {

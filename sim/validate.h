@@ -54,6 +54,8 @@ inline constexpr uint64_t kMaxStepBudget = 10'000'000;
 inline constexpr uint64_t kMaxTimeNs = 3'600'000'000'000ull;
 // Machine.offline_dec_ns: DECREMENTER_MAX (2^31 - 1 ticks) of the 512 MHz powerpc timebase, rounded up.
 inline constexpr uint64_t kMaxOfflineDecNs = 4'194'304'000ull;
+// Machine.tick_ns: 0 or [HZ 1000's 1 ms, DECREMENTER_MAX].
+inline constexpr uint64_t kMinTickNs = 1'000'000ull;
 // Firmware.idle_states (powerpc): at most this many states; the OPAL_PM_* flag bits and PSSCR bits a state may set
 // (asm/opal-api.h; asm/reg.h RL | MTL | TR | PSLL | EC | ESL); the POWER8-only and POWER9-only flags.
 inline constexpr int kMaxIdleStates = 16;

@@ -122,6 +122,13 @@ class Fixer {
     }
     if (m.kvm_hv() && !PlatformInFamily(m.platform(), pb::PPC)) Change([&] { m.clear_kvm_hv(); });
     if (m.offline_dec_ns() > kMaxOfflineDecNs) Change([&] { m.set_offline_dec_ns(kMaxOfflineDecNs); });
+    if (m.tick_ns() != 0) {  // powerpc only; 0 or [1 ms, DECREMENTER_MAX]
+      if (m.family() != pb::PPC) {
+        Change([&] { m.clear_tick_ns(); });
+      } else if (m.tick_ns() < kMinTickNs || m.tick_ns() > kMaxOfflineDecNs) {
+        Change([&] { m.set_tick_ns(Clamp<uint64_t>(m.tick_ns(), kMinTickNs, kMaxOfflineDecNs)); });
+      }
+    }
     if (m.has_subcores_per_core()) {  // 1, 2 or 4, at most threads_per_core, POWER8 only
       uint32_t sc = m.subcores_per_core() >= 4 ? 4 : m.subcores_per_core() >= 2 ? 2 : 1;
       while (sc > m.threads_per_core()) sc /= 2;

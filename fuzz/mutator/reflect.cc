@@ -130,6 +130,7 @@ uint64_t IntegerValue(const Slot& s, uint64_t old, const pb::Scenario& sc, Rng& 
       return static_cast<uint64_t>(static_cast<int64_t>(kPool[rng.Below(6)]));
     }
     case K::kDecNs: return tweak ? Tweak(rng, old, 0, kMaxOfflineDecNs) : PickOfflineDecNs(rng);
+    case K::kTickNs: return tweak ? Tweak(rng, old, 0, kMaxOfflineDecNs) : PickTickNs(rng);  // Fix: 0 or >= 1 ms
     case K::kVector: return 16 + rng.Below(1008);
     case K::kChoiceSteps: {
       static constexpr uint32_t kPool[] = {1, 2, 3, 5, 10, 50, 100, 1000};

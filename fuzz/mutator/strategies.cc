@@ -538,8 +538,9 @@ bool ChangeFirmware(pb::Scenario& s, MutationContext& ctx) {
 
 bool ChangeMachineFlags(pb::Scenario& s, MutationContext& ctx) {
   pb::Machine& m = *s.mutable_machine();
-  switch (ctx.rng.Below(6)) {
+  switch (ctx.rng.Below(7)) {
     case 5: m.set_offline_dec_ns(PickOfflineDecNs(ctx.rng)); break;  // powerpc; other families ignore it
+    case 6: m.set_tick_ns(PickTickNs(ctx.rng)); break;               // powerpc; Fix clears it elsewhere
     case 0: {
       static constexpr int32_t kTimeouts[] = {-1, 0, 1, 10, 180};
       m.set_panic_timeout(kTimeouts[ctx.rng.Below(5)]);

@@ -109,6 +109,14 @@ uint64_t PickOfflineDecNs(Rng& rng) {
   return kPool[rng.Below(std::size(kPool))];
 }
 
+uint64_t PickTickNs(Rng& rng) {
+  // HZ 100 twice as often as HZ 250 or 1000: a CPU running a task with interrupts on through a crash's long waits
+  // costs 4 steps a period (an idle one is tickless), so HZ 1000 can run a 25 s hang out of the default step budget.
+  static constexpr uint64_t kPool[] = {10 * kMs, 10 * kMs, 4 * kMs, 1 * kMs};
+  if (!rng.Chance(1, 4)) return 0;
+  return kPool[rng.Below(std::size(kPool))];
+}
+
 namespace {
 
 struct IdleStateRow {
@@ -202,6 +210,7 @@ FieldPolicy PolicyFor(const google::protobuf::FieldDescriptor* field) {
       FieldPolicy{"crashdiff.pb.Machine.boot_cpu", K::kCpuId, 1},
       FieldPolicy{"crashdiff.pb.Machine.panic_timeout", K::kPanicTimeout, 2},
       FieldPolicy{"crashdiff.pb.Machine.offline_dec_ns", K::kDecNs, 1},
+      FieldPolicy{"crashdiff.pb.Machine.tick_ns", K::kTickNs, 1},  // Fix clears it off powerpc
       FieldPolicy{"crashdiff.pb.Machine.crash_kexec_post_notifiers", K::kBool, 1},
       FieldPolicy{"crashdiff.pb.Machine.crash_image_loaded", K::kBool, 1},
       FieldPolicy{"crashdiff.pb.Machine.kexec_image_loaded", K::kBool, 1},

@@ -41,6 +41,8 @@ uint32_t PickThreadsPerCore(Rng& rng);
 // Machine.offline_dec_ns: 0 (not expiring) a third of the time, else a tick (HZ 1000 / 250 / 100), a short
 // expiry inside a crash's waits, or DECREMENTER_MAX.
 uint64_t PickOfflineDecNs(Rng& rng);
+// Machine.tick_ns (powerpc): 0 (no online tick) most of the time, else a period of HZ 100 (favoured), 250 or 1000.
+uint64_t PickTickNs(Rng& rng);
 // Firmware.idle_states: a table skiboot hands out (hw/slw.c power9_cpu_idle_states and its PEF and old-firmware
 // variants, power8_cpu_idle_states), a prefix of it, or one state of it, for the platform; replaces fw's list.
 void PickIdleStates(Rng& rng, pb::Platform platform, pb::Firmware& fw);
@@ -57,7 +59,8 @@ enum class ValueKind : uint8_t {
   kCores,
   kThreads,
   kPanicTimeout,
-  kDecNs,  // Machine.offline_dec_ns
+  kDecNs,   // Machine.offline_dec_ns
+  kTickNs,  // Machine.tick_ns
   kVector,
   kChoiceSteps,
   kPctDepth,

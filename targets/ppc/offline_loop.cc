@@ -48,10 +48,14 @@ Task<> PpcKernel::ClearPece1(Cpu& cpu) {
 // E2, idle_task_exit. With Machine.offline_dec_ns the same step also arms the decrementer the CPU keeps: the tick
 // the clockevent code last programmed before the CPU left the scheduler (tick_nohz does not stop an offline CPU's
 // tick: can_stop_idle_tick), which nothing writes afterwards. That write happened earlier, in timer code; folding it
-// into this step adds no scheduling point, so a scenario keeps its step numbers whatever the field says.
+// into this step adds no scheduling point, so a scenario keeps its step numbers whatever the field says. With the
+// online tick modelled (Machine.tick_ns) the DEC then holds a period the tick programmed: offline_dec_ns still says
+// what the CPU keeps, 0 = not expiring within the run.
 Task<> PpcKernel::IdleTaskExit(Cpu& cpu) {
   const uint64_t ns = m_.config().offline_dec_ns();
-  if (ns == 0) {
+  if (ns == 0 && m_.config().tick_ns() != 0) {
+    co_await cpu.mtspr_dec(kForever, "E2", "idle_task_exit; DEC keeps no tick within the run (offline_dec_ns 0)");
+  } else if (ns == 0) {
     co_await cpu.local("E2", "idle_task_exit");
   } else {
     co_await cpu.mtspr_dec(ns, "E2", "idle_task_exit; DEC keeps the last tick decrementer_set_next_event programmed");
@@ -183,6 +187,7 @@ Task<Wake> PpcKernel::PnvCpuOffline(Cpu& cpu) {
 
 // Back online: start_secondary_resume -> start_secondary: sibling masks, online bit, cpu_state, interrupts on.
 Task<> PpcKernel::StartSecondary(Cpu& cpu) {
+  co_await StartSecondaryTick(cpu);  // tick.cc: with Machine.tick_ns only
   co_await cpu.write(*pc(cpu).in_siblings, 1, "SU1");
   co_await SetOnline(cpu, cpu.id(), true, "SU2");
   co_await cpu.write(*pc(cpu).cpu_state, kCpuOnline, "SU3");

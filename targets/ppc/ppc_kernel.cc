@@ -122,6 +122,7 @@ Task<> PpcKernel::Start(Cpu& cpu) {
   } else {
     cpu.init_lpcr(BootLpcr());
   }
+  if (m_.initially_online(cpu.id())) ArmBootTick(cpu);  // tick.cc: Machine.tick_ns, also state before step 0
   if (m_.never_started(cpu.id())) {
     co_await FirmwareHold(cpu);  // left only when opal_start_cpu's job starts it afresh at FirmwareEntry
     co_return;
@@ -154,7 +155,9 @@ Task<> PpcKernel::CpuLife(Cpu& cpu, bool starts_offline) {
 Task<> PpcKernel::OnlineIdle(Cpu& cpu) {
   cpu.set_location(Location::kRunOld);
   Var& req = *pc(cpu).stop_request;
+  pc(cpu).in_idle = true;
   co_await cpu.wait_until([&req] { return req.value != 0; }, kForever, "IDLE");
+  co_await IdleExit(cpu, "TNX");  // the stopper task runs take_cpu_down
   co_await cpu.write(req, 0, "IDLE");
 }
 
@@ -189,13 +192,6 @@ Task<> PpcKernel::SoftIrqRestore(Cpu& cpu, Label l) {
   co_await cpu.irq_enable(l);
 }
 
-// timer_interrupt() (arch/powerpc/kernel/time.c): writes DECREMENTER_MAX first, runs the expired timers and lets
-// the clockevent code program the next tick. [I] On an online CPU the timer code keeps reprogramming the DEC; that
-// is not modelled, so the decrementer is left disarmed (it does not expire again within the run).
-Task<> PpcKernel::TimerInterrupt(Cpu& cpu) {
-  co_await cpu.mtspr_dec(kForever, "TI", "timer_interrupt: set_dec(DECREMENTER_MAX), tick, next event programmed");
-}
-
 Task<> PpcKernel::SetOnline(Cpu& cpu, uint32_t c, bool online, Label l, bool hotplug) {
   // set_cpu_online(): an atomic bit operation on the mask.
   const int64_t mask = co_await cpu.read(s_.online_mask, l);
@@ -219,18 +215,15 @@ Task<> PpcKernel::Interrupt(Cpu& cpu, Source source) {
   }
   if (Info(source).maskable && p.soft_disabled) {
     if (source == Source::kDec) {
-      // masked_interrupt (exceptions-64s.S): a masked decrementer also sets DEC to 0x7fffffff so it stops firing.
-      co_await cpu.mtspr_dec(kDecrementerMaxNs, "IRQ-MASKED",
-                             "decrementer taken while soft-masked: DEC = 0x7fffffff, recorded, return hard-disabled");
-    } else {
-      co_await cpu.local("IRQ-MASKED", "interrupt taken while soft-masked: recorded, return hard-disabled");
+      co_await MaskedDecrementer(cpu);  // tick.cc: recorded, DEC rewritten, MSR[EE] left on
+      co_return;
     }
+    co_await cpu.local("IRQ-MASKED", "interrupt taken while soft-masked: recorded, return hard-disabled");
     switch (source) {
       case Source::kHdoorbell: p.irq_happened |= kIrqHappenedDbell; break;
       case Source::kExternal:
       case Source::kHvi: p.irq_happened |= kIrqHappenedEe; break;
       case Source::kHmi: p.irq_happened |= kIrqHappenedHmi; break;
-      case Source::kDec: p.irq_happened |= kIrqHappenedDec; break;
       default: break;
     }
     cpu.frames().back().saved_irq_enabled = false;  // the interrupted context resumes with MSR[EE] = 0
@@ -282,6 +275,14 @@ Task<> PpcKernel::Software(Cpu& cpu, const pb::Event& event) {
     co_await cpu.local("SW", "kexec request in interrupt context ignored");
     co_return;
   }
+  // A task on an idle CPU (a system call, a kernel thread): the idle loop is left first, and returned to after.
+  const bool from_idle = pc(cpu).in_idle && !in_interrupt;
+  if (from_idle) co_await IdleExit(cpu, "TNX");
+  co_await SoftwareTask(cpu, event);
+  if (from_idle) pc(cpu).in_idle = true;
+}
+
+Task<> PpcKernel::SoftwareTask(Cpu& cpu, const pb::Event& event) {
   switch (event.kind()) {
     case pb::PANIC: co_await crash_.Panic(cpu, "panic event"); break;
     case pb::OOPS: co_await Die(cpu, "Oops: Kernel access of bad area", Regs{true, 0x300}); break;

@@ -1,6 +1,7 @@
 // PpcKernel: the powernv kernel model every powerpc target runs (DOMAIN §2), parameterised by a Variant (the only
 // difference between the implementations of §3.1-§3.6). The methods are split by job over several files:
 //   ppc_kernel.cc      CPU lifecycle, interrupt entry, soft-masking and lazy replay, software events
+//   tick.cc            timer_interrupt, the masked decrementer, the online tick and tickless idle
 //   nmi_ipi.cc         the NMI-IPI layer (§2.6)
 //   wake_mechanisms.cc senders (§2.4), clears (§2.5), the IPI interrupt handlers and demux
 //   offline_loop.cc    pnv_smp_cpu_kill_self and pnv_cpu_offline (§2.2, §3.1-§3.3, §3.7)
@@ -35,6 +36,7 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   // A never-started thread opal_start_cpu started: generic_secondary_smp_init on a fresh stack (hotplug.cc).
   Task<> FirmwareEntry(Cpu& cpu) override;
   Task<> Software(Cpu& cpu, const pb::Event& event) override;
+  virtual Task<> SoftwareTask(Cpu& cpu, const pb::Event& event);  // what the event runs, once out of the idle loop
 
   // The family's building blocks are protected: a patch target subclasses PpcKernel and overrides the one function
   // its patch changes (OfflineWake is the one the kernel's history changed most).
@@ -56,7 +58,14 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   uint64_t BootLpcr() const;
   // pnv_program_cpu_hotplug_lpcr also programs the stop-api when the deepest idle state loses full context.
   bool LpcrViaStopApi() const { return idle_.lpcr_via_stop_api; }
+
+  // tick.cc: the decrementer as the timer code drives it (Machine.tick_ns).
   Task<> TimerInterrupt(Cpu& cpu);
+  Task<> MaskedDecrementer(Cpu& cpu);
+  Task<> StartSecondaryTick(Cpu& cpu);
+  Task<> IdleExit(Cpu& cpu, Label l);  // a task runs on the idle CPU: its tick restarts
+  void ArmBootTick(Cpu& cpu);
+  uint64_t NextTickNs() const;  // from now to the tick's next period
 
   // nmi_ipi.cc (versions: NmiIpi)
   Task<> NmiLock(Cpu& cpu, Label l);

@@ -182,6 +182,7 @@ struct PerCpu {
   bool soft_disabled = false;
   uint32_t irq_happened = 0;
   bool longjmp_pending = false;
+  bool in_idle = false;  // in the idle loop with no task (tick_sched.inidle): its tick stops at the next expiry
 };
 
 struct State {

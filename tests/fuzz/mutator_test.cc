@@ -146,6 +146,7 @@ TEST(MutatorFix, RepairsEachKindOfViolationLocally) {
   m.add_never_started(2);  // also offline
   m.set_panic_timeout(-7);
   m.set_offline_dec_ns(kMaxOfflineDecNs + 1);
+  m.set_tick_ns(kMinTickNs);         // powerpc only
   pb::Event& hmi = *s.add_events();  // a ppc-only event on x86: becomes an NMI
   hmi.set_kind(pb::HMI);
   hmi.add_cpus(1);
@@ -171,6 +172,7 @@ TEST(MutatorFix, RepairsEachKindOfViolationLocally) {
   EXPECT_EQ(s.machine().never_started_size(), 0);
   EXPECT_EQ(s.machine().panic_timeout(), -1);
   EXPECT_EQ(s.machine().offline_dec_ns(), kMaxOfflineDecNs);
+  EXPECT_FALSE(s.machine().has_tick_ns());
   ASSERT_EQ(s.events_size(), 3);
   EXPECT_EQ(s.events(0).kind(), pb::NMI);
   EXPECT_EQ(s.events(1).cpus_size(), 2);
@@ -739,6 +741,28 @@ TEST(MutatorFix, ClearsInvalidateQueueChoicesWhereThereAreNoQueues) {
   EXPECT_TRUE(IsValid(s));
   EXPECT_FALSE(s.schedule().choices(0).invalidate_queue());
   EXPECT_FALSE(s.schedule().choices(0).has_invalidate());
+}
+
+TEST(MutatorFix, BringsATickBetweenZeroAndOneMillisecondUpToHz1000) {
+  pb::Scenario s = ScenarioFromText(
+      "machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 2 }\n"
+      "events { kind: PANIC cpus: 0 trigger { at_step: 1 } }\n");
+  s.mutable_machine()->set_tick_ns(500'000);
+  ASSERT_FALSE(IsValid(s));
+  EXPECT_TRUE(Fix(s));
+  EXPECT_TRUE(IsValid(s));
+  EXPECT_EQ(s.machine().tick_ns(), kMinTickNs);
+}
+
+TEST(ValuePools, TicksAreMostlyOffElseAnHzPeriod) {
+  Rng rng(7);
+  std::map<uint64_t, int> seen;
+  for (int i = 0; i < 4000; ++i) ++seen[PickTickNs(rng)];
+  EXPECT_GT(seen[0], 2000);
+  for (const auto& [ns, n] : seen) {
+    EXPECT_TRUE(ns == 0 || ns == 1'000'000 || ns == 4'000'000 || ns == 10'000'000) << ns;
+  }
+  EXPECT_EQ(seen.size(), 4u);
 }
 
 }  // namespace

@@ -54,6 +54,11 @@ std::vector<BadCase> BadCases() {
       {"offline_dec_ns range", kMachine + "  offline_dec_ns: 5000000000\n}\n",
        "t.textproto:4: machine.offline_dec_ns: must be in [0, 4194304000] (DECREMENTER_MAX at 512 MHz), got "
        "5000000000"},
+      {"tick_ns range", kMachine + "  tick_ns: 999999\n}\n",
+       "t.textproto:4: machine.tick_ns: must be 0 or in [1000000, 4194304000] (HZ 1000 to DECREMENTER_MAX at 512 "
+       "MHz), got 999999"},
+      {"tick_ns off powerpc", "machine {\n  family: X86\n  platform: X86_HLT\n  tick_ns: 1000000\n}\n",
+       "t.textproto:4: machine.tick_ns: the online decrementer tick is modelled on PPC only"},
       {"event without kind", kMachine + "}\nevents {\n  cpus: 0\n  trigger { at_step: 1 }\n}\n",
        "t.textproto:5: events[0].kind: required: one of the EventKind values"},
       {"event without trigger", kMachine + "}\nevents {\n  kind: PANIC\n  cpus: 1\n}\n",
