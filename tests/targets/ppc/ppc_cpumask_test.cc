@@ -73,6 +73,8 @@ TEST(PpcCpumask, BigMachineWithOfflineThreadsInEveryWord) {
     SCOPED_TRACE(t->name);
     const RunResult r = RunOnTarget(*t, s);
     ASSERT_TRUE(r.handed_over);
+    EXPECT_EQ(r.handover_cpu, 70u);
+    ASSERT_EQ(r.cpus.size(), 128u);
     for (uint32_t c = 0; c < 128; ++c) {
       if (!offline[c]) EXPECT_GE(r.cpus[c].saves, 1u) << "cpu" << c;
     }
