@@ -198,7 +198,8 @@ Task<> PpcKernel::SetOnline(Cpu& cpu, uint32_t c, bool online, Label l, bool hot
   const int64_t bit = MaskBit(c);
   const bool is_online = (co_await cpu.read(word, l) & bit) != 0;
   if (is_online == online) co_return;
-  co_await cpu.fetch_add(word, online ? bit : -bit, l);
+  // The bit's negation wraps (bit 63 is the sign bit): -INT64_MIN is INT64_MIN.
+  co_await cpu.fetch_add(word, online ? bit : static_cast<int64_t>(0 - static_cast<uint64_t>(bit)), l);
   m_.RecordOnline(c, online, hotplug);
 }
 
