@@ -81,6 +81,50 @@ TEST(PpcCpumask, BigMachineWithOfflineThreadsInEveryWord) {
   }
 }
 
+// Hotplug in the second word: cpu127 (bit 63 of word 1, its sign bit) goes down and cpu65 comes up before a crash on
+// cpu100; set_cpu_online touches only cpu_online_mask[1].
+TEST(PpcCpumask, HotplugInTheSecondWord) {
+  const pb::Scenario s = ScenarioFromText(R"pb(
+    machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 32 threads_per_core: 4 panic_timeout: 10 offline: 65 }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: [ 0, 127 ]
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: HOTPLUG_UP
+      cpus: [ 0, 65 ]
+      trigger { at_time_ns: 30000000 }
+    }
+    events {
+      kind: PANIC
+      cpus: 100
+      trigger { at_time_ns: 60000000 }
+    }
+  )pb");
+  ASSERT_TRUE(IsValid(s));
+  for (const TargetSpec* t : PpcTargets()) {
+    SCOPED_TRACE(t->name);
+    const RunResult r = RunOnTarget(*t, s);
+    ASSERT_TRUE(r.handed_over);
+    bool down = false, up = false;
+    for (const BookEntry& b : r.book) {
+      down |= b.kind == BookKind::kOffline && b.cpu == 127;
+      up |= b.kind == BookKind::kOnline && b.cpu == 65;
+    }
+    EXPECT_TRUE(down);
+    EXPECT_TRUE(up);
+    int second_word = 0;
+    for (const TraceEntry& e : r.trace.entries()) {
+      if ((e.label == "D2" || e.label == "SU2") && e.detail.find("cpu_online_mask") != std::string::npos) {
+        EXPECT_NE(e.detail.find("cpu_online_mask[1]"), std::string::npos) << e.detail;
+        ++second_word;
+      }
+    }
+    EXPECT_GE(second_word, 2);
+  }
+}
+
 // Picks CPU 0, then CPU 1, then CPU 0 again, then whatever runs first.
 class ReadSetRead : public SchedulePicker {
  public:
