@@ -289,7 +289,8 @@ PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
   cpu.machine().FullBarrier(cpu);  // fully ordered: no later load reads older values than this one
   result_ = var_->value;
   int64_t next = result_;
-  if (kind_ == Kind::kAdd) next = result_ + a_;
+  // Two's-complement wrap, as the hardware adds (a cpumask word's bit 63 is the sign bit: its delta is INT64_MIN).
+  if (kind_ == Kind::kAdd) next = static_cast<int64_t>(static_cast<uint64_t>(result_) + static_cast<uint64_t>(a_));
   if (kind_ == Kind::kCmpxchg && result_ == a_) next = b_;
   if (next != result_) {
     cpu.machine().StoreToLine(*var_, next, cpu.id(), label);
@@ -308,7 +309,7 @@ PendingOp::Result Cpu::AtomicOp::Execute(Cpu& cpu) {
   cpu.machine().CommitStores(cpu);
   cpu.machine().DropInvalidate(cpu, *var_);  // it acts on memory (not ordered: other entries stay)
   const int64_t old = var_->value.raw();
-  int64_t next = old + operand_;
+  int64_t next = static_cast<int64_t>(static_cast<uint64_t>(old) + static_cast<uint64_t>(operand_));  // wraps
   if (access_ == WordAccess::kSetBit) next = old | operand_;
   if (access_ == WordAccess::kClearBit) next = old & operand_;
   TraceTags tags = var_->tags();

@@ -87,12 +87,6 @@ class Validator {
            "cores * threads_per_core must be at most " + std::to_string(kMaxCpus) + ", got " + std::to_string(n_));
       return;
     }
-    if (n_ > MaxCpus(m.family())) {
-      Fail(Join(base, F(m, "threads_per_core")),
-           "cores * threads_per_core must be at most " + std::to_string(MaxCpus(m.family())) + " on " +
-               pb::Family_Name(m.family()) + " (its cpumask is one 64-bit word), got " + std::to_string(n_));
-      return;
-    }
     if (m.boot_cpu() >= n_)
       Fail(Join(base, F(m, "boot_cpu")), "CPU " + std::to_string(m.boot_cpu()) + " does not exist");
     CpuList(m, "offline", m.offline(), base);

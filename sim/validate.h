@@ -34,13 +34,11 @@ inline bool IsValid(const pb::Scenario& scenario) {
 }
 
 // Limits shared with the mutator and the docs.
-// Machine size: real machines (cores * threads_per_core up to 1,024; up to 4,096 events). The simulator's cost
-// per execution is linear in both (docs/PERFORMANCE.md, "Simulator scaling").
+// Machine size: real machines (cores * threads_per_core up to 1,024 in every family; up to 4,096 events). The
+// simulator's cost per execution is linear in both (docs/PERFORMANCE.md, "Simulator scaling"). The ppc models keep
+// their cpumasks as the kernel does, an array of 64-bit words (targets/ppc/cpumask.h), so they need no lower limit.
 inline constexpr uint32_t kMaxTopologyCores = 1024;
 inline constexpr uint32_t kMaxCpus = 1024;
-// The ppc models keep a cpumask (cpu_online_mask, the NMI-IPI pending mask) in one 64-bit shared variable, so a
-// ppc machine has at most 64 CPUs until the mask is modelled as the kernel's array of words.
-inline constexpr uint32_t kMaxPpcCpus = 64;
 inline constexpr int kMaxEvents = 4096;
 // The machine sizes the mutator draws and repairs to (cores, CPUs): small machines are where the crash-path races
 // are found, and a mutant stays cheap to run. Validation accepts the larger limits above.
@@ -70,11 +68,6 @@ inline constexpr size_t kMaxLabelLength = 32;
 inline constexpr size_t kMaxNameLength = 200;
 
 bool PlatformInFamily(pb::Platform platform, pb::Family family);
-// cores * threads_per_core allowed for family.
-constexpr uint32_t MaxCpus(pb::Family family) {
-  return family == pb::PPC ? kMaxPpcCpus : kMaxCpus;
-}
-
 // Why cpu can never run kernel code in this scenario, for a software event on it (its cpus[0]): it never started
 // (and, on PPC, no HOTPLUG_UP event starts it), or it is offline from the start and no HOTPLUG_UP event brings it
 // online (on ARM64_SPIN_TABLE none can). Empty when it can. The validator refuses such events; the mutator's repair

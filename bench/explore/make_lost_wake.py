@@ -2,8 +2,9 @@
 """Writes bench/explore/lost_wake_<n>_offline.textproto: the v1 lost wake (DOMAIN §3.2) with 1 initiator (cpu0)
 and n offline threads (cpus 1..n); a stray doorbell wakes cpu1 and the crash starts when cpu1 has executed L3.
 
-The generated machines keep at most 8 cores and 64 CPUs (a ppc machine has at most 64 CPUs, sim/validate.h
-kMaxPpcCpus): up to 7 offline threads get one core each (threads_per_core 1);
+The generated machines keep at most 8 cores and 64 CPUs (8 cores of at most 8 threads: the shape the files in
+bench/explore/ were made with; a ppc machine may have up to 1,024): up to 7 offline threads get one core each
+(threads_per_core 1);
 beyond, the smallest threads_per_core that fits is used and the CPUs past n are never started (in firmware).
 Usage: make_lost_wake.py N [N ...]   (run from the repository root)."""
 import sys

@@ -73,13 +73,14 @@ Task<> PpcKernel::SmpSendStopNmi(Cpu& cpu) {
 // PPC_MSG_CALL_FUNCTION message pass each). wait = 0: the caller does not wait for the targets. [I] csd_lock
 // (waiting for a csd still in use by an earlier call) is not modelled: smp_send_stop is the only caller here.
 Task<> PpcKernel::SmpSendStopV4_14(Cpu& cpu) {
-  const int64_t targets = (co_await cpu.read(s_.online_mask, "P3")) & ~CpuBit(cpu.id());
+  CpuSet targets = co_await s_.online_mask.Read(cpu, "P3");
+  targets.reset(cpu.id());
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     // llist_add: a csd queued earlier (kexec_smp_down) keeps its place; neither function returns.
-    if (targets & CpuBit(c)) co_await cpu.cmpxchg(*s_.cpu[c].call_queue, kFnNone, kFnStopThisCpu, "P3");
+    if (targets.test(c)) co_await cpu.cmpxchg(*s_.cpu[c].call_queue, kFnNone, kFnStopThisCpu, "P3");
   }
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (targets & CpuBit(c)) co_await MessagePass(cpu, c, Msg::kCallFunction, "P3");
+    if (targets.test(c)) co_await MessagePass(cpu, c, Msg::kCallFunction, "P3");
   }
 }
 

@@ -12,7 +12,7 @@ Task<> PpcKernel::CpuDown(Cpu& cpu, uint32_t target) {
   // cpu_maps_update_begin(): mutex_lock(&cpu_add_remove_lock), an acquire (kernel/cpu.c do_cpu_down). The model has
   // no lock step, only its ordering: the read sees memory, so this request sees what the previous one, on any CPU,
   // did (a read from memory is always one the hardware may return).
-  if (!(co_await cpu.read_ordered(s_.online_mask, "HD1") & CpuBit(target))) co_return;
+  if (!co_await s_.online_mask.TestOrdered(cpu, target, "HD1")) co_return;
   co_await cpu.write(*s_.cpu[target].stop_request, 1, "HD1");  // stop_machine(take_cpu_down, target)
   Var& state = *s_.cpu[target].cpu_state;
   const bool died = co_await cpu.wait_until([&state] { return state.value == kCpuDead; }, kCpuDieWaitNs, "HD2");
@@ -31,7 +31,7 @@ Task<> PpcKernel::TakeCpuDown(Cpu& cpu) {
   // queued before the online bit went. Only the v4.14 smp_send_stop queues anything in these models.
   if (CallFunctionIpiUsed()) co_await FlushCallFunctionQueue(cpu, "D4");
   co_await SoftIrqRestore(cpu, "D5");       // multi_cpu_stop: local_irq_restore
-  co_await cpu.read(s_.online_mask, "D6");  // do_idle: cpu_is_offline()
+  co_await s_.online_mask.Test(cpu, cpu.id(), "D6");  // do_idle: cpu_is_offline()
   co_await cpu.local("D7", "cpuhp_report_idle_dead; arch_cpu_idle_dead -> cpu_die");
 }
 
@@ -46,9 +46,8 @@ Task<bool> PpcKernel::CpuUp(Cpu& cpu, uint32_t target) {
     m_.Log(cpu.id(), "smp: failed starting cpu " + std::to_string(target) + " (rc -19)");
     co_return false;
   }
-  Var& online = s_.online_mask;
-  const int64_t bit = CpuBit(target);
-  const bool up = co_await cpu.wait_until([&online, bit] { return (online.value & bit) != 0; }, kCallinWaitNs, "HU3");
+  const CpuMask& online = s_.online_mask;
+  const bool up = co_await cpu.wait_until([&online, target] { return online.Has(target); }, kCallinWaitNs, "HU3");
   if (!up) m_.Log(cpu.id(), "Processor " + std::to_string(target) + " is stuck.");
   co_return up;
 }

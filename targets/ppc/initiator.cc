@@ -71,8 +71,8 @@ Task<> PpcKernel::CrashKexecPrepareCpus(Cpu& cpu) {
 
 // v4.14 crash_kexec_prepare_cpus(): wait for the online CPUs (num_online_cpus() - 1) after the NMI round.
 Task<> PpcKernel::CrashKexecPrepareCpusV4_14(Cpu& cpu) {
-  const int64_t online = co_await cpu.read(s_.online_mask, "I4");
-  const int64_t ncpus = std::popcount(static_cast<uint64_t>(online)) - 1;
+  const CpuSet online = co_await s_.online_mask.Read(cpu, "I4");  // num_online_cpus(): cpumask_weight
+  const int64_t ncpus = static_cast<int64_t>(online.count()) - 1;
   m_.Log(cpu.id(), "Sending IPI to other CPUs");
   co_await CrashSendIpiV4_14(cpu);
   co_await cpu.write_barrier("I6");  // smp_wmb
@@ -82,8 +82,8 @@ Task<> PpcKernel::CrashKexecPrepareCpusV4_14(Cpu& cpu) {
 // 4145f358644b: crash_wake_offline (set by powernv) counts every present CPU (num_present_cpus() - 1), and
 // crash_send_ipi wakes the offline ones too.
 Task<> PpcKernel::CrashKexecPrepareCpus4145f358(Cpu& cpu) {
-  co_await cpu.read(s_.online_mask, "I4");  // num_online_cpus(), overridden by crash_wake_offline
-  const int64_t ncpus = std::popcount(static_cast<uint64_t>(CrashResponderMask())) - 1;
+  co_await s_.online_mask.Read(cpu, "I4");  // num_online_cpus(), overridden by crash_wake_offline
+  const int64_t ncpus = static_cast<int64_t>(CrashResponderMask().count()) - 1;
   m_.Log(cpu.id(), "Sending IPI to other CPUs");
   co_await CrashSendIpi4145f358(cpu);
   co_await cpu.write_barrier("I6");  // smp_wmb
@@ -93,8 +93,8 @@ Task<> PpcKernel::CrashKexecPrepareCpus4145f358(Cpu& cpu) {
 // c7255058b543: a reset-driven crash sends no IPI (the secondaries come in through their own reset); it waits
 // PRIMARY_TIMEOUT instead.
 Task<> PpcKernel::CrashKexecPrepareCpusC7255058(Cpu& cpu) {
-  co_await cpu.read(s_.online_mask, "I4");  // num_online_cpus(), overridden by crash_wake_offline
-  const int64_t ncpus = std::popcount(static_cast<uint64_t>(CrashResponderMask())) - 1;
+  co_await s_.online_mask.Read(cpu, "I4");  // num_online_cpus(), overridden by crash_wake_offline
+  const int64_t ncpus = static_cast<int64_t>(CrashResponderMask().count()) - 1;
   m_.Log(cpu.id(), "Sending IPI to other CPUs");
   if (co_await cpu.read(s_.is_via_system_reset, "I3") != 0) {
     co_await cpu.delay(kPrimaryTimeoutNs, "I3");
@@ -143,10 +143,10 @@ Task<> PpcKernel::CrashSendIpiV4_14(Cpu& cpu) {
 Task<> PpcKernel::CrashSendIpi4145f358(Cpu& cpu) {
   co_await NmiIpiSend(cpu, -1, kFnCrashIpiCallback, kNmiGatherUs, "I5a");
   if (co_await cpu.read(s_.crashing_cpu, "I5b") < 0) co_return;  // kdump_in_progress()
-  const int64_t responders = CrashResponderMask();
+  const CpuSet responders = CrashResponderMask();
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (!(responders & CpuBit(c))) continue;
-    if (co_await cpu.read(s_.online_mask, "I5b") & CpuBit(c)) continue;
+    if (!responders.test(c)) continue;
+    if (co_await s_.online_mask.Test(cpu, c, "I5b")) continue;
     m_.RecordWakeSent(c);
     co_await DoSmpSendNmiIpi(cpu, static_cast<int>(c), "I5b");
   }
@@ -158,11 +158,10 @@ Task<> PpcKernel::CrashKexecWaitRealmode(Cpu& cpu) {
   for (uint32_t c = 0; c < m_.num_cpus() && budget > 0; ++c) {
     if (c == cpu.id()) continue;
     Var& state = *s_.cpu[c].kexec_state;
-    Var& online = s_.online_mask;
+    const CpuMask& online = s_.online_mask;
     const uint64_t start = m_.now();
-    const int64_t bit = CpuBit(c);
-    co_await cpu.wait_until(
-        [&state, &online, bit] { return state.value >= kKexecStateRealMode || !(online.value & bit); }, budget, "I11");
+    co_await cpu.wait_until([&state, &online, c] { return state.value >= kKexecStateRealMode || !online.Has(c); },
+                            budget, "I11");
     const uint64_t spent = m_.now() - start;
     budget = spent >= budget ? 0 : budget - spent;
   }
@@ -174,9 +173,9 @@ Task<> PpcKernel::CrashKexecWaitRealmode(Cpu& cpu) {
 // Under the crash's label I13, or the normal kexec's (kexec_prepare_cpus: pnv_kexec_cpu_down(0, 0), the same steps).
 Task<> PpcKernel::KexecCpuDownPrimary(Cpu& cpu, Label l) {
   co_await cpu.local(l, XiveEnabled() ? "xive_teardown_cpu" : "xics_kexec_teardown_cpu");
-  const int64_t online = co_await cpu.read(s_.online_mask, l);
+  const CpuSet online = co_await s_.online_mask.Read(cpu, l);
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (c == cpu.id() || !(online & CpuBit(c))) continue;
+    if (c == cpu.id() || !online.test(c)) continue;
     Cpu& t = m_.cpu(c);
     // opal_query_cpu_status answers from skiboot's record (cpu_state_os: OPAL_THREAD_STARTED), not from where the
     // thread really is.

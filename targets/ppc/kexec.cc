@@ -65,13 +65,14 @@ Task<> PpcKernel::KexecPrepareCpus(Cpu& cpu) {
   co_await WakeOfflineCpus(cpu);
   // smp_call_function -> smp_call_function_many over cpu_online_mask minus self: queue the csd on each target's
   // call_single_queue, then one PPC_MSG_CALL_FUNCTION message pass each (as v4.14's smp_send_stop).
-  const int64_t targets = (co_await cpu.read(s_.online_mask, "KX2b")) & ~CpuBit(cpu.id());
+  CpuSet targets = co_await s_.online_mask.Read(cpu, "KX2b");
+  targets.reset(cpu.id());
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     // llist_add: a csd queued earlier (a stop) keeps its place; both functions never return, so only the first runs.
-    if (targets & CpuBit(c)) co_await cpu.cmpxchg(*s_.cpu[c].call_queue, kFnNone, kFnKexecSmpDown, "KX2b");
+    if (targets.test(c)) co_await cpu.cmpxchg(*s_.cpu[c].call_queue, kFnNone, kFnKexecSmpDown, "KX2b");
   }
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (targets & CpuBit(c)) co_await MessagePass(cpu, c, Msg::kCallFunction, "KX2b");
+    if (targets.test(c)) co_await MessagePass(cpu, c, Msg::kCallFunction, "KX2b");
   }
   co_await SoftIrqDisable(cpu, "KX2c");  // local_irq_disable
   co_await cpu.irq_disable("KX2c");      // hard_irq_disable
@@ -88,8 +89,8 @@ Task<> PpcKernel::KexecPrepareCpus(Cpu& cpu) {
 // started is present too: cpu_up starts it through opal_start_cpu (hotplug.cc).
 Task<> PpcKernel::WakeOfflineCpus(Cpu& cpu) {
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (!(s_.present_mask & CpuBit(c))) continue;
-    if (co_await cpu.read(s_.online_mask, "KX2a") & CpuBit(c)) continue;  // cpu_online(cpu)
+    if (!s_.present_mask.test(c)) continue;
+    if (co_await s_.online_mask.Test(cpu, c, "KX2a")) continue;  // cpu_online(cpu)
     m_.Log(cpu.id(), "kexec: Waking offline cpu " + std::to_string(c) + ".");
     if (!co_await CpuUp(cpu, c)) m_.Log(cpu.id(), "WARNING: wake_offline_cpus: WARN_ON(cpu_up(cpu))");
   }
@@ -101,7 +102,7 @@ Task<> PpcKernel::WakeOfflineCpus(Cpu& cpu) {
 Task<> PpcKernel::KexecPrepareCpusWait(Cpu& cpu, int64_t wait_state, Label l) {
   co_await cpu.local(l, "hw_breakpoint_disable");
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (c == cpu.id() || !(co_await cpu.read(s_.online_mask, l) & CpuBit(c))) continue;
+    if (c == cpu.id() || !co_await s_.online_mask.Test(cpu, c, l)) continue;  // cpumask_next: c's word
     Var& state = *s_.cpu[c].kexec_state;
     if (co_await cpu.read(state, l) >= wait_state) continue;
     m_.Log(cpu.id(), "kexec: waiting for cpu " + std::to_string(c) + " (physical " + std::to_string(c) + ") to enter " +

@@ -248,7 +248,7 @@ Task<> PpcKernel::KvmRunCore(Cpu& cpu, const pb::Event& event) {
   co_await cpu.irq_disable("KR0");  // hard_irq_disable
   bool ok = true;
   for (uint32_t t = primary + 1; t < primary + tpc && ok; ++t) {
-    ok = (co_await cpu.read(s_.online_mask, "KR0") & CpuBit(t)) == 0;
+    ok = !co_await s_.online_mask.Test(cpu, t, "KR0");
   }
   uint32_t release_end = primary + 1;  // kvmppc_release_hwthread for threads [primary + 1, release_end)
   for (uint32_t grabbed = primary + 1; ok && grabbed < primary + tpc; ++grabbed) {

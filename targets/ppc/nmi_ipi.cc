@@ -46,34 +46,41 @@ Task<> PpcKernel::NmiIpiEnter(Cpu& cpu, Label l) {
 }
 
 // The pending mask: target < 0 is NMI_IPI_ALL_OTHERS (the online mask without us).
-Task<int64_t> PpcKernel::NmiIpiSetPending(Cpu& cpu, int target, Label l) {
-  int64_t targets = 0;
+Task<CpuSet> PpcKernel::NmiIpiSetPending(Cpu& cpu, int target, Label l) {
+  CpuSet targets;
   if (target < 0) {
-    targets = (co_await cpu.read(s_.online_mask, l)) & ~CpuBit(cpu.id());
+    // cpumask_copy from cpu_online_mask, then cpumask_clear_cpu of ourselves: every word read, then every word stored.
+    targets = co_await s_.online_mask.Read(cpu, l);
+    targets.reset(cpu.id());
+    co_await s_.nmi_pending.Write(cpu, targets, l);
   } else {
-    targets = (co_await cpu.read(s_.nmi_pending, l)) | CpuBit(static_cast<uint32_t>(target));
+    // cpumask_set_cpu: the word that holds the target's bit (the round's other words are not touched).
+    const auto t = static_cast<uint32_t>(target);
+    Var& word = s_.nmi_pending.word_of(t);
+    const int64_t bits = (co_await cpu.read(word, l)) | MaskBit(t);
+    co_await cpu.write(word, bits, l);
+    targets.set_word(MaskWord(t), bits);
   }
-  co_await cpu.write(s_.nmi_pending, targets, l);
   co_return targets;
 }
 
 // After the lock is dropped: send, poll the pending mask in 1 us steps until it empties or the delay runs out (O(1)
 // steps in the model), take the lock again and clear what is still pending. Returns 1 if every target called in.
 // The lock is held on return.
-Task<bool> PpcKernel::NmiIpiGather(Cpu& cpu, int target, NmiFn fn, int64_t targets, uint64_t delay_us, Label l) {
+Task<bool> PpcKernel::NmiIpiGather(Cpu& cpu, int target, NmiFn fn, CpuSet targets, uint64_t delay_us, Label l) {
   if (fn == kFnCrashIpiCallback) {
     for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-      if (targets & CpuBit(c)) m_.RecordWakeSent(c);
+      if (targets.test(c)) m_.RecordWakeSent(c);
     }
   }
   co_await DoSmpSendNmiIpi(cpu, target, l);
-  Var& pending = s_.nmi_pending;
-  co_await cpu.wait_until([&pending] { return pending.value == 0; }, delay_us * kUs, l);
+  const CpuMask& pending = s_.nmi_pending;
+  co_await cpu.wait_until([&pending] { return pending.IsEmpty(); }, delay_us * kUs, l);
   co_await NmiLock(cpu, l);
   bool all_gathered = true;
-  if (co_await cpu.read(s_.nmi_pending, l) != 0) {
+  if (!co_await s_.nmi_pending.Empty(cpu, l)) {
     all_gathered = false;  // "could not gather all CPUs": late arrivals find themselves not pending
-    co_await cpu.write(s_.nmi_pending, 0, l);
+    co_await s_.nmi_pending.Write(cpu, CpuSet{}, l);  // cpumask_clear
   }
   co_return all_gathered;
 }
@@ -82,7 +89,7 @@ Task<bool> PpcKernel::NmiIpiGather(Cpu& cpu, int target, NmiFn fn, int64_t targe
 Task<bool> PpcKernel::NmiIpiSendV4_14(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {
   co_await NmiIpiEnter(cpu, l);
   co_await cpu.write(s_.nmi_function, fn, l);
-  const int64_t targets = co_await NmiIpiSetPending(cpu, target, l);
+  const CpuSet targets = co_await NmiIpiSetPending(cpu, target, l);
   co_await cpu.fetch_add(s_.nmi_busy, 1, l);
   co_await NmiUnlock(cpu, l);
   const bool all_gathered = co_await NmiIpiGather(cpu, target, fn, targets, delay_us, l);
@@ -97,7 +104,7 @@ Task<bool> PpcKernel::NmiIpiSend88b9a3d1(Cpu& cpu, int target, NmiFn fn, uint64_
   co_await NmiIpiEnter(cpu, l);
   co_await cpu.write(s_.nmi_busy, 1, l);
   co_await cpu.write(s_.nmi_function, fn, l);
-  const int64_t targets = co_await NmiIpiSetPending(cpu, target, l);
+  const CpuSet targets = co_await NmiIpiSetPending(cpu, target, l);
   co_await NmiUnlock(cpu, l);
   const bool all_gathered = co_await NmiIpiGather(cpu, target, fn, targets, delay_us, l);
   co_await cpu.write(s_.nmi_function, kFnNone, l);
@@ -118,14 +125,16 @@ Task<bool> PpcKernel::NmiIpiHandle(Cpu& cpu, Regs regs) {
 
 // v4.14 smp_handle_nmi_ipi(): only while a round is busy; the handler holds the busy count while fn runs.
 Task<bool> PpcKernel::NmiIpiHandleV4_14(Cpu& cpu, Regs regs) {
-  const int64_t me = CpuBit(cpu.id());
+  // cpumask_test_cpu / cpumask_clear_cpu of our own bit: the word that holds it.
+  Var& word = s_.nmi_pending.word_of(cpu.id());
+  const int64_t me = MaskBit(cpu.id());
   co_await NmiLock(cpu, "NMI-H");
   int64_t fn = kFnNone;
   const bool busy = co_await cpu.read(s_.nmi_busy, "NMI-H") != 0;
-  const int64_t pending = busy ? co_await cpu.read(s_.nmi_pending, "NMI-H") : 0;
+  const int64_t pending = busy ? co_await cpu.read(word, "NMI-H") : 0;
   if (pending & me) fn = co_await cpu.read(s_.nmi_function, "NMI-H");
   if (fn != kFnNone) {
-    co_await cpu.write(s_.nmi_pending, pending & ~me, "NMI-H");
+    co_await cpu.write(word, pending & ~me, "NMI-H");
     co_await cpu.fetch_add(s_.nmi_busy, 1, "NMI-H");  // held while fn runs: a never-returning fn leaks it
   }
   co_await NmiUnlock(cpu, "NMI-H");
@@ -139,13 +148,14 @@ Task<bool> PpcKernel::NmiIpiHandleV4_14(Cpu& cpu, Regs regs) {
 
 // 88b9a3d1425a smp_handle_nmi_ipi(): take ourselves out of the pending mask and run the round's function.
 Task<bool> PpcKernel::NmiIpiHandle88b9a3d1(Cpu& cpu, Regs regs) {
-  const int64_t me = CpuBit(cpu.id());
+  Var& word = s_.nmi_pending.word_of(cpu.id());  // our bit's word
+  const int64_t me = MaskBit(cpu.id());
   co_await NmiLock(cpu, "NMI-H");
   int64_t fn = kFnNone;
-  const int64_t pending = co_await cpu.read(s_.nmi_pending, "NMI-H");
+  const int64_t pending = co_await cpu.read(word, "NMI-H");
   bool handled = false;
   if (pending & me) {
-    co_await cpu.write(s_.nmi_pending, pending & ~me, "NMI-H");
+    co_await cpu.write(word, pending & ~me, "NMI-H");
     fn = co_await cpu.read(s_.nmi_function, "NMI-H");
     handled = true;
   }
@@ -166,9 +176,9 @@ Task<> PpcKernel::DoSmpSendNmiIpi(Cpu& cpu, int target, Label l) {
     co_await MessagePass(cpu, static_cast<uint32_t>(target), Msg::kNmiIpi, l);
     co_return;
   }
-  const int64_t online = co_await cpu.read(s_.online_mask, l);
+  const CpuSet online = co_await s_.online_mask.Read(cpu, l);
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (c != cpu.id() && (online & CpuBit(c))) co_await MessagePass(cpu, c, Msg::kNmiIpi, l);
+    if (c != cpu.id() && online.test(c)) co_await MessagePass(cpu, c, Msg::kNmiIpi, l);
   }
 }
 
@@ -214,10 +224,10 @@ Task<bool> PpcKernel::CauseNmiIpi88b9a3d1(Cpu& cpu, int target, Label l) {
 }
 
 Task<bool> PpcKernel::CauseNmiIpiAllOthers(Cpu& cpu, Label l) {
-  const int64_t online = co_await cpu.read(s_.online_mask, l);
+  const CpuSet online = co_await s_.online_mask.Read(cpu, l);
   bool success = true;
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-    if (c == cpu.id() || !(online & CpuBit(c))) continue;
+    if (c == cpu.id() || !online.test(c)) continue;
     if (!co_await SignalSystemReset(cpu, c, "S2")) success = false;
   }
   co_return success;

@@ -20,10 +20,10 @@ class CountBootedOnce : public PpcKernel {
  protected:
   // cpus_booted_once_mask: every thread that entered Linux. A never-started thread joins it when cpu_up starts it
   // (the model marks it at SET_PACA, SS1, a few steps before start_secondary's notify_cpu_starting).
-  int64_t CrashResponderMask() const override {
-    int64_t booted_once = 0;
+  CpuSet CrashResponderMask() const override {
+    CpuSet booted_once;
     for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
-      if (s_.cpu[c].has_paca) booted_once |= CpuBit(c);
+      if (s_.cpu[c].has_paca) booted_once.set(c);
     }
     return booted_once & s_.present_mask;
   }

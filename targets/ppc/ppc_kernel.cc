@@ -31,8 +31,8 @@ State::State(Machine& m)
       kexec_lock(m.NewVar("kexec_lock", 0)),
       cpus_in_crash(m.NewVar(SharedVar::kCpusInCrash, 0)),
       time_to_dump(m.NewVar("time_to_dump", 0)),
-      cpus_state_saved(m.NewVar("cpus_state_saved", 0)),
-      online_mask(m.NewVar("cpu_online_mask", 0)),
+      cpus_state_saved(m, "cpus_state_saved", m.num_cpus()),
+      online_mask(m, "cpu_online_mask", m.num_cpus()),
       crash_shutdown_cpu(m.NewVar("crash_shutdown_cpu", -1)),
       is_via_system_reset(m.NewVar("is_via_system_reset", 0)),
       crash_stopped(m.NewVar("crash_smp_send_stop.stopped", 0)),
@@ -40,7 +40,7 @@ State::State(Machine& m)
       nmi_lock(m.NewVar("nmi_ipi_lock", 0)),
       nmi_busy(m.NewVar("nmi_ipi_busy", 0)),
       nmi_function(m.NewVar("nmi_ipi_function", kFnNone)),
-      nmi_pending(m.NewVar("nmi_ipi_pending_mask", 0)),
+      nmi_pending(m, "nmi_ipi_pending_mask", m.num_cpus()),
       low_vectors(m.NewVar("exception_vectors", 0, Region::kLowVectors)) {
   const auto cpu_state = m.NewVarArray("cpu_state", kCpuOnline);
   const auto kexec_state = m.NewVarArray("paca.kexec_state", kKexecStateNone);
@@ -55,7 +55,7 @@ State::State(Machine& m)
   kexec_in_progress = &m.NewVar("kexec_in_progress", 0);
   kexec_all_irq_disabled = &m.NewVar("kexec_all_irq_disabled", 0);
   cpu_hotplug_disabled = &m.NewVar("cpu_hotplug_disabled", 0);
-  int64_t online = 0;
+  CpuSet online;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     cpu.push_back(PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], msg_call[c],
                          call_queue[c], in_siblings[c], stop_request[c], cpu_start[c]});
@@ -64,13 +64,13 @@ State::State(Machine& m)
       cpu_state[c]->value = kCpuStateUnset;
     }
     cpu.back().has_paca = !m.never_started(c);
-    present_mask |= CpuBit(c);
+    present_mask.set(c);
     if (m.initially_online(c)) {
-      online |= CpuBit(c);
+      online.set(c);
       in_siblings[c]->value = 1;
     }
   }
-  online_mask.value = online;
+  online_mask.Init(online);
 }
 
 PpcKernel::PpcKernel(Machine& m, const Variant& v)
@@ -193,11 +193,13 @@ Task<> PpcKernel::SoftIrqRestore(Cpu& cpu, Label l) {
 }
 
 Task<> PpcKernel::SetOnline(Cpu& cpu, uint32_t c, bool online, Label l, bool hotplug) {
-  // set_cpu_online(): an atomic bit operation on the mask.
-  const int64_t mask = co_await cpu.read(s_.online_mask, l);
-  const bool is_online = (mask & CpuBit(c)) != 0;
+  // set_cpu_online(): an atomic bit operation on the word of the mask that holds c's bit.
+  Var& word = s_.online_mask.word_of(c);
+  const int64_t bit = MaskBit(c);
+  const bool is_online = (co_await cpu.read(word, l) & bit) != 0;
   if (is_online == online) co_return;
-  co_await cpu.fetch_add(s_.online_mask, online ? CpuBit(c) : -CpuBit(c), l);
+  // The bit's negation wraps (bit 63 is the sign bit): -INT64_MIN is INT64_MIN.
+  co_await cpu.fetch_add(word, online ? bit : static_cast<int64_t>(0 - static_cast<uint64_t>(bit)), l);
   m_.RecordOnline(c, online, hotplug);
 }
 

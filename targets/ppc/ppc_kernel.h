@@ -74,8 +74,8 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<bool> NmiIpiSendV4_14(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
   Task<bool> NmiIpiSend88b9a3d1(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
   Task<> NmiIpiEnter(Cpu& cpu, Label l);
-  Task<int64_t> NmiIpiSetPending(Cpu& cpu, int target, Label l);
-  Task<bool> NmiIpiGather(Cpu& cpu, int target, NmiFn fn, int64_t targets, uint64_t delay_us, Label l);
+  Task<CpuSet> NmiIpiSetPending(Cpu& cpu, int target, Label l);
+  Task<bool> NmiIpiGather(Cpu& cpu, int target, NmiFn fn, CpuSet targets, uint64_t delay_us, Label l);
   virtual Task<bool> NmiIpiHandle(Cpu& cpu, Regs regs);
   Task<bool> NmiIpiHandleV4_14(Cpu& cpu, Regs regs);
   Task<bool> NmiIpiHandle88b9a3d1(Cpu& cpu, Regs regs);
@@ -159,7 +159,7 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<> CrashWaitForCpus(Cpu& cpu, int64_t ncpus);
   // The CPUs the crash expects an answer from, and whose offline ones crash_send_ipi wakes, with crash_wake_offline
   // (4145f358644b): cpu_present_mask. A patch that counts other CPUs overrides this one mask.
-  virtual int64_t CrashResponderMask() const { return s_.present_mask; }
+  virtual CpuSet CrashResponderMask() const { return s_.present_mask; }
   Task<> CrashSendIpiV4_14(Cpu& cpu);
   Task<> CrashSendIpi4145f358(Cpu& cpu);
   Task<> CrashKexecWaitRealmode(Cpu& cpu);

@@ -8,6 +8,7 @@
 
 #include "sim/machine.h"
 #include "targets/common/crash_core.h"
+#include "targets/ppc/cpumask.h"
 
 namespace crashdiff::ppc {
 
@@ -160,10 +161,6 @@ enum class Msg { kCallFunction, kReschedule, kNmiIpi };
 // Register state handed to crash_save_cpu / the receiver: trap 0x100 = came in through a system reset.
 using Regs = common::Regs;  // struct pt_regs: valid, trap (0x100 system reset)
 
-inline int64_t CpuBit(uint32_t c) {
-  return int64_t{1} << c;
-}
-
 struct PerCpu {
   Var* cpu_state;     // per_cpu(cpu_state)
   Var* kexec_state;   // paca->kexec_state
@@ -193,8 +190,8 @@ struct State {
   Var& kexec_lock;          // kexec_mutex / kexec_trylock
   Var& cpus_in_crash;       // arrival counter
   Var& time_to_dump;        // the go flag
-  Var& cpus_state_saved;    // crash_ipi_callback's static mask
-  Var& online_mask;         // cpu_online_mask
+  CpuMask cpus_state_saved;  // crash_ipi_callback's static mask
+  CpuMask online_mask;       // cpu_online_mask
   Var& crash_shutdown_cpu;  // the fault hook's owner during the operator wait
   Var& is_via_system_reset;
   Var& crash_stopped;  // crash_smp_send_stop's static "stopped"
@@ -202,12 +199,12 @@ struct State {
   Var& nmi_lock;
   Var& nmi_busy;  // busy count (v4.14) or flag (v5.x)
   Var& nmi_function;
-  Var& nmi_pending;
+  CpuMask nmi_pending;  // nmi_ipi_pending_mask
   // The old kernel's exception vectors at real address 0 (Region::kLowVectors): what a thread executing them
   // fetches. The hand-over overwrites the region (relocation store), which ends such a thread's old-code run.
   Var& low_vectors;
   std::vector<PerCpu> cpu;
-  int64_t present_mask = 0;
+  CpuSet present_mask;  // cpu_present_mask: every thread of the machine, fixed at boot
   // Normal kexec (kexec.cc), created after the variables above so that their ids stay as they were.
   Var* kexec_in_progress = nullptr;       // kernel/kexec_core.c
   Var* kexec_all_irq_disabled = nullptr;  // kexec/core_64.c: releases kexec_smp_down's first spin

@@ -16,7 +16,7 @@ Task<> PpcKernel::CrashIpiCallback(Cpu& cpu, Regs regs) {
 
 // v4.14: "if (!cpu_online(cpu)) return" first (R0), then as below.
 Task<> PpcKernel::CrashIpiCallbackV4_14(Cpu& cpu, Regs regs) {
-  if (!(co_await cpu.read(s_.online_mask, "R0") & CpuBit(cpu.id()))) co_return;
+  if (!co_await s_.online_mask.Test(cpu, cpu.id(), "R0")) co_return;
   co_await CrashIpiCallbackNoOnlineTest(cpu, regs);
 }
 
@@ -31,10 +31,10 @@ Task<> PpcKernel::CrashIpiCallbackNoOnlineTest(Cpu& cpu, Regs regs) {
   // nothing); then atomic_inc(&cpus_in_crash) (returns nothing) and smp_mb__after_atomic (torvalds/linux
   // arch/powerpc/kexec/crash.c crash_ipi_callback, read at f4d8f354d753). The model learns only its own bit, and
   // nothing of the count: receivers that finish in another order reach the same state (docs/EXPLORE.md).
-  if (!co_await cpu.test_bit(s_.cpus_state_saved, cpu.id(), "R2")) {
+  if (!co_await s_.cpus_state_saved.TestBit(cpu, cpu.id(), "R2")) {
     co_await cpu.local("R2", regs.valid ? "crash_save_cpu(regs)" : "crash_save_cpu(NULL)");
     m_.RecordSave(cpu.id(), regs.valid);
-    co_await cpu.set_bit(s_.cpus_state_saved, cpu.id(), "R2");
+    co_await s_.cpus_state_saved.SetBit(cpu, cpu.id(), "R2");
   }
   co_await cpu.atomic_add(s_.cpus_in_crash, 1, "R3");
   m_.RecordResponse(cpu.id());

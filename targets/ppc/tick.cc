@@ -43,8 +43,7 @@ Task<> PpcKernel::TimerInterrupt(Cpu& cpu) {
     co_await cpu.mtspr_dec(kForever, "TI", "timer_interrupt: set_dec(DECREMENTER_MAX), tick, next event programmed");
     co_return;
   }
-  const int64_t online = co_await cpu.read(s_.online_mask, "TI");
-  if ((online & CpuBit(cpu.id())) == 0) {
+  if (!co_await s_.online_mask.Test(cpu, cpu.id(), "TI")) {
     co_await cpu.mtspr_dec(kDecrementerMaxNs, "TI", "timer_interrupt: !cpu_online: set_dec(decrementer_max), ignored");
     co_return;
   }

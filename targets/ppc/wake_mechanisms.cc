@@ -151,9 +151,9 @@ Task<> PpcKernel::XiveFlush(Cpu& cpu, Label l) {
     });
     if (entry < 0) co_return;
     if (entry == kXicsIpi) continue;
-    const int64_t online = co_await cpu.read(s_.online_mask, l);
-    if (online == 0) continue;
-    Cpu& dest = m_.cpu(static_cast<uint32_t>(std::countr_zero(static_cast<uint64_t>(online))));
+    const uint32_t first = co_await s_.online_mask.First(cpu, l);  // cpumask_first(cpu_online_mask)
+    if (first == kNoCpu) continue;
+    Cpu& dest = m_.cpu(first);
     co_await cpu.hw_op(l, "xive retrigger to cpu" + std::to_string(dest.id()), [&dest, entry] {
       dest.hw().xive_queue.push_back(XiveEntry{false, static_cast<uint32_t>(entry)});
     });

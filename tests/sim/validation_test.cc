@@ -32,10 +32,8 @@ std::vector<BadCase> BadCases() {
       {"more than 1,024 cpus",
        "machine {\n  family: X86\n  platform: X86_HLT\n  cores: 1024\n  threads_per_core: 2\n}\n",
        "t.textproto:5: machine.threads_per_core: cores * threads_per_core must be at most 1024, got 2048"},
-      {"ppc cpumask word", kMachine + "  cores: 65\n  threads_per_core: 1\n}\n",
-       "t.textproto:5: machine.threads_per_core: cores * threads_per_core must be at most 64 on PPC (its cpumask is "
-       "one "
-       "64-bit word), got 65"},
+      {"more than 1,024 ppc cpus", kMachine + "  cores: 513\n  threads_per_core: 2\n}\n",
+       "t.textproto:5: machine.threads_per_core: cores * threads_per_core must be at most 1024, got 1026"},
       {"bad thread count", kMachine + "  threads_per_core: 3\n}\n",
        "t.textproto:4: machine.threads_per_core: must be 1, 2, 4 or 8, got 3"},
       {"offline cpu out of range", kMachine + "  offline: 1\n  offline: 7\n}\n",
