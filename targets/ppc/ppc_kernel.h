@@ -66,6 +66,7 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<> IdleExit(Cpu& cpu, Label l);  // a task runs on the idle CPU: its tick restarts
   void ArmBootTick(Cpu& cpu);
   uint64_t NextTickNs() const;  // from now to the tick's next period
+  uint64_t DecrementerMaxNs() const;  // decrementer_max: 32-bit on POWER8, the large decrementer on POWER9
 
   // nmi_ipi.cc (versions: NmiIpi)
   Task<> NmiLock(Cpu& cpu, Label l);

@@ -33,6 +33,10 @@ inline constexpr uint32_t kSrr1WakeHvi = 0x240000;
 
 // Decrementer (arch/powerpc/kernel/time.c): DECREMENTER_MAX = 0x7fffffff ticks of the 512 MHz timebase.
 inline constexpr uint64_t kDecrementerMaxNs = 4194304 * kUs;
+// decrementer_max with the large decrementer: ISA 3.0 (POWER9) and firmware's ibm,dec-bits above 32 (skiboot probes
+// the width, 56 bits on POWER9; set_decrementer_max, enable_large_decrementer sets LPCR[LD]): 2^55 - 1 ticks of the
+// 512 MHz timebase, about 2.2 years.
+inline constexpr uint64_t kLargeDecrementerMaxNs = ((uint64_t{1} << 55) - 1) / 512 * 1000;
 
 // paca->irq_happened bits: interrupts taken while soft-masked, replayed on soft-enable.
 inline constexpr uint32_t kIrqHappenedEe = 1;

@@ -211,28 +211,56 @@ TEST(PpcTick, SeedTicksLandOnSoftMaskedCrashCpus) {
   }
 }
 
-// An initiator that waits forever for an operator reset while cpu1, online and idle, takes the tick its idle loop
-// left at decrementer_max: once every armed decrementer has expired twice with nothing but the ticks' own steps,
-// the run ends quiescent (the simulator's periodic steady state) as it does without the tick, instead of ticking
-// to the step budget or the time limit.
-TEST(PpcTick, IdleTicksAloneEndTheRunQuiescent) {
+// An initiator that waits forever for an operator reset while cpu1, online and idle, takes its first tick: the tick
+// it stops leaves DEC at POWER9's decrementer_max (the 56-bit large decrementer, about 2.2 years), so it never ticks
+// again and the run ends as it does without the tick.
+TEST(PpcTick, AnIdlePower9CpuStopsItsTickForGood) {
   LoadResult l = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) +
                                   "/corpus/regressions/pr8-unbounded-initiator-initiator-waits-for-an-operator-reset-"
                                   "hang-waiting-operator-ppc-sreset-dump-d-fa0850bf.textproto");
   ASSERT_TRUE(l.errors.empty()) << l.errors.front();
+  ASSERT_EQ(l.scenario->machine().platform(), pb::POWER9_DOORBELL_XIVE);
   const RunResult quiet = RunOn("ppc-sreset-dump", *l.scenario);
   l.scenario->mutable_machine()->set_tick_ns(1'000'000);
   const RunResult ticking = RunOn("ppc-sreset-dump", *l.scenario);
   EXPECT_EQ(quiet.end, EndReason::kQuiescent);
   EXPECT_EQ(ticking.end, EndReason::kQuiescent);
   EXPECT_EQ(ticking.handed_over, quiet.handed_over);
-  // Idle, cpu1 ticks once per decrementer_max (4.19 s), not at HZ: a handful of periods through the 10 s wait,
-  // and the run stops at most two of them and a tick after the last step that was not a tick.
-  const size_t ticks = DecLatches(ticking, 1).size();
-  EXPECT_GE(ticks, 2u);
-  EXPECT_LE(ticks, 6u);
-  EXPECT_LE(ticking.end_time_ns, quiet.end_time_ns + 2 * ppc::kDecrementerMaxNs + 1'000'000u);
-  EXPECT_LT(ticking.steps, quiet.steps + 100);
+  EXPECT_EQ(DecLatches(ticking, 1).size(), 1u);
+  EXPECT_EQ(CountSteps(ticking, 1, TraceKind::kLocal, "TI", "idle: tick_nohz_irq_exit stops the tick"), 1);
+  EXPECT_EQ(ticking.end_time_ns, quiet.end_time_ns);
+}
+
+// POWER8 without a crash image: panic() stops cpu1 (hard-disabled, its tick latched once for good) and halts
+// soft-masked, where a masked decrementer rewrites DEC to 0x7fffffff and comes back every 4.19 s. Once every armed
+// decrementer has expired twice with nothing but the ticks' own steps, the run ends quiescent (the simulator's
+// periodic steady state), as it does without the tick, instead of ticking to the step budget or the time limit.
+TEST(PpcTick, RepeatingTicksAloneEndTheRunQuiescent) {
+  const std::string text = R"pb(machine {
+                                  family: PPC
+                                  platform: POWER8_XICS
+                                  cores: 1
+                                  threads_per_core: 2
+                                  crash_image_loaded: false
+                                  tick_ns: 1000000
+                                }
+                                events {
+                                  kind: PANIC
+                                  cpus: 0
+                                  trigger { at_time_ns: 1000 }
+                                })pb";
+  pb::Scenario without_tick = ScenarioFromText(text);
+  without_tick.mutable_machine()->clear_tick_ns();
+  const RunResult quiet = RunOn("ppc-prefix-nowake", without_tick);
+  const RunResult ticking = RunOn("ppc-prefix-nowake", ScenarioFromText(text));
+  EXPECT_EQ(quiet.end, EndReason::kQuiescent);
+  EXPECT_EQ(ticking.end, EndReason::kQuiescent);
+  const std::vector<uint64_t> halted = DecLatches(ticking, 0);
+  ASSERT_EQ(halted.size(), 2u);
+  EXPECT_EQ(halted[1] - halted[0], ppc::kDecrementerMaxNs + 1);  // 0x7fffffff written one step after the latch
+  EXPECT_EQ(CountSteps(ticking, 0, TraceKind::kLocal, "IRQ-MASKED", "DEC = 0x7fffffff"), 2);
+  EXPECT_EQ(ticking.end_time_ns, halted[1] + 3);
+  EXPECT_LT(ticking.steps, quiet.steps + 20);
 }
 
 }  // namespace
