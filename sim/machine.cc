@@ -1039,10 +1039,18 @@ void Machine::Settle() {
   for (const Cpu& c : cpus_) result_.settled.push_back(c.location());
 }
 
+uint64_t LivelockEvidenceSteps(uint32_t num_cpus) {
+  const uint64_t n = num_cpus;
+  return std::max(kLivelockEvidenceSteps, 50 * n * n);
+}
+
 RunResult Machine::Run(Program& program) {
   Start(program);
   Settle();
-  const uint64_t budget = scenario_->schedule().step_budget();
+  const uint64_t evidence = LivelockEvidenceSteps(num_cpus());
+  const pb::Schedule& schedule = scenario_->schedule();
+  const uint64_t budget =
+      schedule.has_step_budget() ? schedule.step_budget() : std::max(schedule.step_budget(), evidence);
   for (uint32_t c = 0; c < num_cpus(); ++c) MarkDirty(c);
   const std::vector<uint32_t>& runnable = runnable_;
   for (;;) {
@@ -1064,7 +1072,7 @@ RunResult Machine::Run(Program& program) {
       continue;
     }
     if (step_ >= budget) {
-      result_.end = budget >= kLivelockEvidenceSteps ? EndReason::kStepBudget : EndReason::kBudgetCut;
+      result_.end = budget >= evidence ? EndReason::kStepBudget : EndReason::kBudgetCut;
       break;
     }
     // An overdue buffer is the only choice of this step (a picker is still asked, so its path stays aligned).

@@ -37,11 +37,17 @@ inline constexpr uint64_t kMaxBufferedSteps = 1'000;
 // ends in the corpus takes about 4,100 steps (an x86 kexec kick handshake); a budget far below this one cuts runs that
 // would end, and what such a run never got to do (hand over, wake, park) says nothing about the model.
 inline constexpr uint64_t kLivelockEvidenceSteps = 100'000;
+// ... on a machine of num_cpus CPUs: the work a finishing run may legitimately need grows with the square of the
+// machine (every CPU contending for one lock retries on each release: a system reset to every thread of a powerpc
+// machine with store buffers ends after about 25 n^2 steps, 103 K at 64 CPUs, 2.7 M sequentially at 1,024), so
+// the evidence is the larger of kLivelockEvidenceSteps and 50 n^2 steps. A schedule that sets no step_budget gets
+// this many (Machine::Run).
+uint64_t LivelockEvidenceSteps(uint32_t num_cpus);
 
-#define CRASHDIFF_END_REASONS(X)                                                                                 \
-  X(kQuiescent, "quiescent", "no CPU can run and nothing is scheduled to happen")                                \
-  X(kStepBudget, "livelock", "a step budget of at least kLivelockEvidenceSteps ran out while CPUs kept running") \
-  X(kTimeLimit, "time-limit", "model time passed the run's limit")                                               \
+#define CRASHDIFF_END_REASONS(X)                                                                                \
+  X(kQuiescent, "quiescent", "no CPU can run and nothing is scheduled to happen")                               \
+  X(kStepBudget, "livelock", "a step budget of at least LivelockEvidenceSteps ran out while CPUs kept running") \
+  X(kTimeLimit, "time-limit", "model time passed the run's limit")                                              \
   X(kBudgetCut, "cut", "a smaller step budget ran out: the run was bounded before it ended, not shown to livelock")
 
 enum class EndReason : uint8_t {
