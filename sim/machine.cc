@@ -1049,8 +1049,7 @@ RunResult Machine::Run(Program& program) {
   Settle();
   const uint64_t evidence = LivelockEvidenceSteps(num_cpus());
   const pb::Schedule& schedule = scenario_->schedule();
-  const uint64_t budget =
-      schedule.has_step_budget() ? schedule.step_budget() : std::max(schedule.step_budget(), evidence);
+  const uint64_t budget = schedule.has_step_budget() ? schedule.step_budget() : evidence;  // evidence >= default
   for (uint32_t c = 0; c < num_cpus(); ++c) MarkDirty(c);
   const std::vector<uint32_t>& runnable = runnable_;
   for (;;) {

@@ -14,12 +14,6 @@
 
 namespace crashdiff::ppc {
 
-// The decrementer has only a one-shot mode, so tick_handle_periodic emulates the period: it programs the previous
-// expiry plus one period, and again while that is already past (clockevents_program_event fails with -ETIME). Every
-// CPU's tick starts from the same tick_next_period (tick_setup_periodic; skew_tick is off by default), so the ticks
-// fall on one grid, k * tick_ns from the start of the run: the next expiry is the first grid point after now. The
-// delta is taken when the DEC-writing step is issued and the write executes a few steps later (the kernel too reads
-// the timebase before set_dec), so an expiry lands just after its grid point; the grid itself does not drift.
 // The clockevent's largest delta, what timer_interrupt writes first and what a stopped tick leaves: 4.19 s on
 // POWER8, about 2.2 years on POWER9 with its 56-bit large decrementer (time.c set_decrementer_max). The masked
 // decrementer's 0x7fffffff (MaskedDecrementer) is a constant in both, 4.19 s.
@@ -27,6 +21,12 @@ uint64_t PpcKernel::DecrementerMaxNs() const {
   return platform() == pb::POWER8_XICS ? kDecrementerMaxNs : kLargeDecrementerMaxNs;
 }
 
+// The decrementer has only a one-shot mode, so tick_handle_periodic emulates the period: it programs the previous
+// expiry plus one period, and again while that is already past (clockevents_program_event fails with -ETIME). Every
+// CPU's tick starts from the same tick_next_period (tick_setup_periodic; skew_tick is off by default), so the ticks
+// fall on one grid, k * tick_ns from the start of the run: the next expiry is the first grid point after now. The
+// delta is taken when the DEC-writing step is issued and the write executes a few steps later (the kernel too reads
+// the timebase before set_dec), so an expiry lands just after its grid point; the grid itself does not drift.
 uint64_t PpcKernel::NextTickNs() const {
   const uint64_t tick = m_.config().tick_ns();
   return tick - m_.now() % tick;
