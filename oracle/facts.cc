@@ -133,6 +133,7 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
       c.handover_location = c.location;
       c.last_before_handover = c.last;
       c.last_own_before_handover = c.last_own;
+      c.firmware_exit_before_handover = c.firmware_exit;
     }
     return;
   }
@@ -142,7 +143,11 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
   if (IsOwnStep(e)) c.last = At(e.cpu, e.step, e.time_ns, e.label);
   if (IsOwnStep(e) && e.kind != TraceKind::kIrq) c.last_own = At(e.cpu, e.step, e.time_ns, e.label);
   if (e.tags.mark == TraceMark::kSystemReset && !facts_.handed_over) ++c.resets_before_handover;
-  if (e.tags.mark == TraceMark::kLeaveFirmware) c.left_firmware_from = c.location;
+  if (e.tags.mark == TraceMark::kLeaveFirmware || e.tags.mark == TraceMark::kKernelLeaveFirmware) {
+    c.left_firmware_from = c.location;
+    c.firmware_exit = {At(e.cpu, e.step, e.time_ns, e.label), c.location,
+                       e.tags.mark == TraceMark::kKernelLeaveFirmware};
+  }
 
   switch (e.kind) {
     case TraceKind::kEvent:

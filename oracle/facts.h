@@ -111,6 +111,16 @@ struct CpuFacts {
   // Where a reset or machine check took it out of firmware from (PARKED_FW, NEVER_STARTED), while it runs RUN_OLD
   // since: a corruption on that way is judged by the park it left.
   Location left_firmware_from = Location::kRunOld;
+  // The last time something took it out of firmware (the leave entry; from: the park it left), and the same as of
+  // the hand-over: PR1 and PR2 tell a thread the machine reset out of firmware as the hand-over came from one the
+  // kernel left running.
+  struct FirmwareExit {
+    Witness at;
+    Location from = Location::kRunOld;
+    bool by_kernel = false;  // the kernel's own system reset (an NMI IPI), not the machine's reset or machine check
+  };
+  FirmwareExit firmware_exit;
+  FirmwareExit firmware_exit_before_handover;
   bool shutdown_started = false;              // it booked the start of a crash/kexec shutdown
 };
 

@@ -22,7 +22,7 @@ void Cpu::set_location(Location l) {
   machine_->Record(id_, TraceKind::kLocation, Name(l));
 }
 
-void Cpu::LeaveFirmware(Source vector) {
+void Cpu::LeaveFirmware(Source vector, bool by_kernel) {
   in_firmware_ = false;
   code_region_ = Region::kOldKernelText;  // the handler the vector leads to is kernel code
   Changed();
@@ -31,14 +31,14 @@ void Cpu::LeaveFirmware(Source vector) {
   machine_->Record(id_, TraceKind::kEvent, mce ? "MCE" : "SYSTEM_RESET",
                    mce ? "machine check: leaves firmware for the OS's 0x200 vector"
                        : "system reset: leaves firmware for the reset vector",
-                   0, TraceTags{.mark = TraceMark::kLeaveFirmware});
+                   0, TraceTags{.mark = by_kernel ? TraceMark::kKernelLeaveFirmware : TraceMark::kLeaveFirmware});
   // From here the thread executes old-kernel code (the vector, then its handler), whatever its firmware park said:
   // the oracle must see it running, not parked, until the handler parks it or it returns to firmware.
   set_location(Location::kRunOld);
 }
 
-void Cpu::RaiseSystemReset() {
-  if (in_firmware() && fw_reset() != FwReset::kHolds) LeaveFirmware(Source::kReset);
+void Cpu::RaiseSystemReset(bool by_kernel) {
+  if (in_firmware() && fw_reset() != FwReset::kHolds) LeaveFirmware(Source::kReset, by_kernel);
   hw().reset = true;
 }
 

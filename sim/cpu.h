@@ -359,11 +359,13 @@ class Cpu {
   // A system reset (Source::kReset) or a machine check (kMce) took the thread out of firmware: it executes kernel
   // code again, starting at that vector (the interrupt the machine delivers next); the firmware park resumes if the
   // handler returns.
-  void LeaveFirmware(Source vector);
+  // by_kernel: the kernel's own system reset (an NMI IPI through firmware), not the machine's or an operator's; the
+  // oracle tells the two apart (the kernel can avoid its own).
+  void LeaveFirmware(Source vector, bool by_kernel = false);
   // A system reset reaches the thread: latched, and a firmware hold that resets reach (fw_reset() != kHolds) is
   // left for the OS's 0x100 vector. The operator's reset and skiboot's OPAL_SIGNAL_SYSTEM_RESET both raise it by
-  // direct control, whatever the thread runs.
-  void RaiseSystemReset();
+  // direct control, whatever the thread runs; by_kernel says the kernel asked for it.
+  void RaiseSystemReset(bool by_kernel = false);
   // Firmware accepted a request to start this thread at an entry point the kernel gave: skiboot opal_start_cpu
   // queues a start job on a thread it holds (__cpu_queue_job), PSCI CPU_ON powers on a core that is off (ON_PENDING
   // until it runs). Firmware state: call it from another CPU's hw_op. The thread runs the start only from firmware

@@ -47,7 +47,8 @@ constexpr std::string_view Name(SharedVar v) {
   X(kStale, "stale")            /* a read of a value another CPU's store replaced (buffered or queued) */  \
   X(kCommit, "commit")          /* a store buffer made a buffered store visible (not a step of the CPU) */ \
   X(kLeaveFirmware, "leave-fw") /* Cpu::LeaveFirmware: a reset or machine check took it out of firmware */ \
-  X(kReadBarrier, "rmb")        /* Cpu::read_barrier: orders loads only */
+  X(kReadBarrier, "rmb")        /* Cpu::read_barrier: orders loads only */                                 \
+  X(kKernelLeaveFirmware, "kernel-leave-fw") /* the same, by the kernel's own system reset (an NMI IPI) */
 
 enum class TraceMark : uint8_t {
 #define CRASHDIFF_TRACE_MARK_ENUM(e, name) e,

@@ -192,7 +192,7 @@ Task<bool> PpcKernel::SignalSystemReset(Cpu& cpu, uint32_t target, Label l) {
   const bool ok =
       co_await cpu.hw_op(l, "opal_signal_system_reset cpu" + std::to_string(target), [&t, fails_here, self] {
         if (fails_here || self) return false;
-        t.RaiseSystemReset();
+        t.RaiseSystemReset(/*by_kernel=*/true);
         return true;
       });
   co_return ok;

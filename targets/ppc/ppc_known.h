@@ -64,6 +64,14 @@ inline const KnownDivergence kFirmwareHeldResetAfterHandover{
     .role = "",
     .what = "DEAD_CORRUPT after hand-over from PARKED_FW",
     .note = "an operator's reset after the hand-over takes threads skiboot holds to the kdump kernel's 0x100"};
+// The same reset as the hand-over comes: the thread (returned to firmware or never started) has left it for the old
+// kernel's 0x100 but runs nothing before the relocation replaces it (the PR2 that follows is judged by the park it
+// left: kFirmwareHeldResetAfterHandover, kNeverStartedResetAfterHandover).
+inline const KnownDivergence kFirmwareHeldResetAtHandover{
+    .property = "PR1",
+    .role = "",
+    .what = "by the machine",
+    .note = "an operator's reset as the hand-over comes takes a thread skiboot holds to the 0x100 being replaced"};
 // The same reset after a normal kexec, seen by the relocation check: the thread resumes in memory the new kernel's
 // image replaced (a normal kexec overwrites the old kernel, so the reset vector is the new kernel's).
 inline const KnownDivergence kFirmwareHeldResetIntoRelocated{

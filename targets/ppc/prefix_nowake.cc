@@ -33,8 +33,8 @@ const TargetSpec kSpec{
             {.property = "PR1",
              .role = "offline-target",
              // E*, H0, L*: the offline loop; KV*: its POWER8 KVM path (kvm_start_guest and the wait for a vcore)
-             .labels = {"E1", "E2", "E3", "E4", "H0", "L1", "L2", "L3", "L4", "L5", "L6", "L7", "KV0", "KV1", "KV2", "KV3",
-                        "KV4"},
+             .labels = {"E1", "E2", "E3", "E4", "H0", "L1", "L2", "L3", "L4", "L5", "L6", "L7", "KV0", "KV1", "KV2",
+                        "KV3", "KV4"},
              .fixed_by = "4145f358644b970fcff293c09fdcc7939e8527d2",
              .note = "offline threads are never woken: still in their offline loop at hand-over (by design)"},
             {.property = "PR7",
@@ -58,6 +58,7 @@ const TargetSpec kSpec{
             kStoppedBeforeCrashNotWoken,
             kOperatorWait,
             kFirmwareHeldResetAfterHandover,
+            kFirmwareHeldResetAtHandover,
             kFirmwareHeldResetIntoRelocated,
             kNeverStartedResetAfterHandover,
         },

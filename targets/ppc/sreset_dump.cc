@@ -39,6 +39,7 @@ const TargetSpec kSpec{
             kLoserLeftInOldText,
             kOperatorWait,
             kFirmwareHeldResetAfterHandover,
+            kFirmwareHeldResetAtHandover,
             kFirmwareHeldResetIntoRelocated,
             kNeverStartedResetIntoRelocated,
             kNeverStartedResetAfterHandover,

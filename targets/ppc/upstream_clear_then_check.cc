@@ -28,6 +28,7 @@ const TargetSpec kSpec{
             kStoppedBeforeCrashNotSaved,
             kOperatorWait,
             kFirmwareHeldResetAfterHandover,
+            kFirmwareHeldResetAtHandover,
             kFirmwareHeldResetIntoRelocated,
             kNeverStartedResetAfterHandover,
         },

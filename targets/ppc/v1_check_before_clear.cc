@@ -67,6 +67,7 @@ const TargetSpec kSpec{
             kStoppedBeforeCrashNotSaved,
             kOperatorWait,
             kFirmwareHeldResetAfterHandover,
+            kFirmwareHeldResetAtHandover,
             kFirmwareHeldResetIntoRelocated,
             kNeverStartedResetAfterHandover,
         },

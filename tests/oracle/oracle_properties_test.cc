@@ -109,6 +109,56 @@ TEST(PR1, EveryoneParkedIsQuiet) {
   EXPECT_TRUE(ViolationsOf("PR1", b.scenario(), HealthyCrash(b)).empty());
 }
 
+// Thread 3 is collected and back in firmware; a system reset takes it out as the hand-over comes, and it takes the
+// reset through the replaced vector after it.
+RunResult ResetOutOfFirmwareAtHandOver(RunBuilder& b, const char* how) {
+  StartCrash(b);
+  for (uint32_t c = 1; c < 4; ++c) Collect(b, c);
+  b.Step(0, TraceKind::kLocal, "I9", "crash_save_cpu").Book(BookKind::kSave, 0, 0);
+  b.Step(3, TraceKind::kEvent, "SYSTEM_RESET", how).Loc(3, Location::kRunOld);
+  b.Step(0, TraceKind::kWrite, "I10", "time_to_dump", 1).Handover(0);
+  b.Step(3, TraceKind::kIrq, "SYSTEM_RESET").Loc(3, Location::kDeadCorrupt);
+  b.Same(3, TraceKind::kCorrupt, "DEAD", "took SYSTEM_RESET through a replaced vector");
+  return b.Finish();
+}
+
+TEST(PR1, MachineResetOutOfFirmwareAsHandOverComesSaysSo) {
+  RunBuilder b(kPpc);
+  const RunResult r = ResetOutOfFirmwareAtHandOver(b, "leaves firmware");
+  const auto v = ViolationsOf("PR1", b.scenario(), r);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].what, "RUN_OLD at hand-over, out of PARKED_FW by the machine");
+  EXPECT_EQ(v[0].witness.label, "SYSTEM_RESET");
+  // Entering the next kernel's vector is judged by the park it left, as a reset after the hand-over is.
+  const auto v2 = ViolationsOf("PR2", b.scenario(), r);
+  ASSERT_EQ(v2.size(), 1u);
+  EXPECT_EQ(v2[0].what, "DEAD_CORRUPT after hand-over from PARKED_FW");
+}
+
+TEST(PR1, KernelsOwnResetOutOfFirmwareStaysTheKernels) {
+  RunBuilder b(kPpc);
+  const RunResult r = ResetOutOfFirmwareAtHandOver(b, "the kernel's reset: leaves firmware");
+  const auto v = ViolationsOf("PR1", b.scenario(), r);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].what, "RUN_OLD at hand-over, out of PARKED_FW by the kernel's system reset");
+  const auto v2 = ViolationsOf("PR2", b.scenario(), r);
+  ASSERT_EQ(v2.size(), 1u);
+  EXPECT_EQ(v2[0].what, "DEAD_CORRUPT after hand-over from RUN_OLD");
+}
+
+TEST(PR1, ThreadThatRanAfterLeavingFirmwareIsPlainRunOld) {
+  RunBuilder b(kPpc);
+  StartCrash(b);
+  for (uint32_t c = 1; c < 4; ++c) Collect(b, c);
+  b.Step(3, TraceKind::kEvent, "SYSTEM_RESET", "leaves firmware").Loc(3, Location::kRunOld);
+  b.Step(3, TraceKind::kIrq, "SYSTEM_RESET").Step(3, TraceKind::kLocal, "N2", "system_reset_exception");
+  FinishCrash(b);
+  const auto v = ViolationsOf("PR1", b.scenario(), b.Finish());
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].what, "RUN_OLD at hand-over");
+  EXPECT_EQ(v[0].witness.label, "N2");
+}
+
 TEST(PR2, StoppedThreadWokenByHmiAfterHandOverIntoReplacedVectorFires) {
   RunBuilder b(kPpc);
   b.Loc(3, Location::kStoppedHw);
