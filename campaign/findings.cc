@@ -23,12 +23,17 @@ namespace {
 namespace fs = std::filesystem;
 
 // The root cause of a finding written before findings carried one, from its signature and witness.
-std::string RootCauseFromWitness(const FindingHeader& h) {
+// The step label a header's witness names: "cpu2 at step 24 (D1) t=1018 ns" -> "D1"; "" if none.
+std::string WitnessLabel(const FindingHeader& h) {
   const size_t open = h.witness.find('(');
   const size_t close = h.witness.find(')', open);
-  const std::string label = open == std::string::npos || close == std::string::npos
-                                ? std::string("-")
-                                : h.witness.substr(open + 1, close - open - 1);
+  return open == std::string::npos || close == std::string::npos ? std::string()
+                                                                 : h.witness.substr(open + 1, close - open - 1);
+}
+
+std::string RootCauseFromWitness(const FindingHeader& h) {
+  std::string label = WitnessLabel(h);
+  if (label.empty()) label = "-";
   const std::optional<Signature> s = Signature::Parse(h.signature);
   if (!s) return Signature::KeyOf(h.signature) + " @" + label;
   return RootCauseKey(s->property, s->short_name, label, s->what);
@@ -73,7 +78,8 @@ std::vector<Finding> ReadFindings(const fs::path& dir, const CorpusBook& corpus,
       const LoadResult loaded = LoadScenarioFile(it->path().string());
       h.scenario_events = loaded.scenario ? EventKindsOf(*loaded.scenario) : 0;
     }
-    const Judgement j = Judge(corpus, h.property == "OUTCOME", h.known, h.signature, f.root_cause, *h.scenario_events);
+    const Judgement j =
+        Judge(corpus, h.property == "OUTCOME", h.known, h.signature, f.root_cause, *h.scenario_events, WitnessLabel(h));
     f.status = j.status;
     f.triage = j.triage;
     out.push_back(f);

@@ -20,7 +20,7 @@ const char* Name(CorpusStatus s) {
 }
 
 CorpusStatus StatusOf(const Divergence& d, const CorpusBook& book) {
-  return Judge(book, d.difference(), d.known, d.signature, d.root_cause, d.scenario_events).status;
+  return Judge(book, d.difference(), d.known, d.signature, d.root_cause, d.scenario_events, d.at.label).status;
 }
 
 void OpenAsAWhole(const std::vector<JudgedItem>& items) {
@@ -51,12 +51,13 @@ CorpusBook LoadCorpusBook(const std::string& source_dir) {
 }
 
 Judgement Judge(const CorpusBook& book, bool difference, bool known, const std::string& signature,
-                const std::string& root_cause, uint64_t scenario_events) {
+                const std::string& root_cause, uint64_t scenario_events, std::string_view witness_label) {
   if (difference) return {CorpusStatus::kDifference, nullptr};
   if (known) return {CorpusStatus::kKnown, nullptr};
   const std::optional<Signature> sig = Signature::Parse(signature);
   const std::string target = sig ? sig->target : "";
-  const TriageRecord* record = book.triage.Find(root_cause, target, sig ? sig->role : "", scenario_events);
+  const TriageRecord* record =
+      book.triage.Find(root_cause, target, sig ? sig->role : "", scenario_events, witness_label);
   if (record != nullptr) {
     // An artifact marked fixed that shows again has come back: that is news.
     return {record->triage.verdict() == pb::Triage::ARTIFACT_FIXED ? CorpusStatus::kNew : CorpusStatus::kTriaged,

@@ -35,9 +35,9 @@ struct Judgement {
 };
 // difference: an outcome difference; known: its target documents the mechanism; signature and root_cause as the
 // differential and RootCauseKey give them; scenario_events: the event kinds of the scenario (EventKindsOf), which a
-// record's requires_events must find.
+// record's requires_events must find; witness_label: the step its witness is at, which a record may name.
 Judgement Judge(const CorpusBook& book, bool difference, bool known, const std::string& signature,
-                const std::string& root_cause, uint64_t scenario_events);
+                const std::string& root_cause, uint64_t scenario_events, std::string_view witness_label);
 // The judgement of one divergence of a differential run, and its tag as the commands print it ("[NEW]",
 // "[triaged]", "[open]", "[known]", "[diff]").
 CorpusStatus StatusOf(const Divergence& d, const CorpusBook& book);

@@ -100,7 +100,7 @@ bool HasRequiredEvents(const pb::Triage& t, uint64_t scenario_events) {
 }
 
 const TriageRecord* TriageBook::Find(std::string_view root_cause, std::string_view target, std::string_view role,
-                                     uint64_t scenario_events) const {
+                                     uint64_t scenario_events, std::string_view witness_label) const {
   const auto covers = [](const auto& list, std::string_view item) {
     return list.empty() || std::find(list.begin(), list.end(), item) != list.end();
   };
@@ -108,6 +108,8 @@ const TriageRecord* TriageBook::Find(std::string_view root_cause, std::string_vi
     const auto& keys = r.triage.root_cause();
     if (std::find(keys.begin(), keys.end(), root_cause) == keys.end()) continue;
     if (!HasRequiredEvents(r.triage, scenario_events)) continue;
+    const auto& labels = r.triage.witness_labels();
+    if (!labels.empty() && std::find(labels.begin(), labels.end(), witness_label) == labels.end()) continue;
     if (covers(r.triage.targets(), target) && (role.empty() || covers(r.triage.roles(), role))) return &r;
   }
   return nullptr;

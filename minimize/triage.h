@@ -21,9 +21,10 @@ struct TriageBook {
   std::vector<TriageRecord> records;
   std::vector<std::string> errors;  // "file:line: field: reason"
   // The record for root_cause on target (and role, when given) in a scenario with these event kinds (EventKindsOf),
-  // nullptr if none.
+  // with its witness at witness_label, nullptr if none. A record that names witness labels never covers an unknown
+  // (empty) one.
   const TriageRecord* Find(std::string_view root_cause, std::string_view target, std::string_view role,
-                           uint64_t scenario_events) const;
+                           uint64_t scenario_events, std::string_view witness_label = {}) const;
 };
 
 // Reads every *.textproto in dir (sorted by name). A missing directory is an empty book. repo_root resolves the

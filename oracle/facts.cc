@@ -152,8 +152,8 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
   switch (e.kind) {
     case TraceKind::kEvent:
       // The kexec's entry is the last request before this CPU's shutdown starts: an earlier request that found
-      // the CPU outside process context was never started.
-      if (e.tags.mark == TraceMark::kKexecRequest && !c.shutdown_started) {
+      // the CPU outside process context was never started, and one that finds it in panic() never will be.
+      if (e.tags.mark == TraceMark::kKexecRequest && !c.shutdown_started && !c.panicked) {
         c.kexec_event = true;
         c.kexec_time_ns = e.time_ns;
       }
@@ -236,6 +236,9 @@ void FactsBuilder::OnBook(const BookEntry& b) {
         c.panicked = true;
         c.panic_time_ns = b.time_ns;
       }
+      // A kexec this CPU was asked for but had not begun (no shutdown booked yet) never runs: panic() does not
+      // return. The run is the panic's, not a kexec (its kick handshake, PR11, was never started).
+      if (!c.shutdown_started) c.kexec_event = false;
       break;
     case BookKind::kShutdown:
       if (!c.shutdown_started) c.shutdown_time_ns = b.time_ns;

@@ -30,7 +30,7 @@ TEST(Triage, EveryRecordsReproducerStillShowsItsRootCause) {
     ASSERT_TRUE(loaded.scenario) << r.file;
     bool shown = false;
     for (const Divergence& d : RunDifferential(*loaded.scenario).divergences) {
-      shown |= book.Find(d.root_cause, d.target, d.role, d.scenario_events) == &r;
+      shown |= book.Find(d.root_cause, d.target, d.role, d.scenario_events, d.at.label) == &r;
     }
     EXPECT_TRUE(shown) << r.file << ": " << r.triage.reproducer() << " no longer shows " << RootCauses(r.triage);
   }
@@ -115,6 +115,22 @@ TEST(Triage, ARecordCoversItsKeyOnlyWhereItsEventsAre) {
   s.add_events()->set_kind(pb::HOTPLUG_DOWN);
   s.add_events()->set_kind(pb::KEXEC);
   EXPECT_EQ(EventKindsOf(s), bit(pb::KEXEC) | bit(pb::HOTPLUG_DOWN));
+}
+
+// Two mechanisms under one key, role and events that show at different steps: a record naming witness labels
+// covers its own steps only, and never a finding whose witness step is unknown.
+TEST(Triage, ARecordWithWitnessLabelsCoversOnlyThoseSteps) {
+  TriageBook book;
+  TriageRecord r;
+  r.triage.add_root_cause("PR1 unsafe-parking @RUN_OLD");
+  r.triage.add_witness_labels("D1");
+  r.triage.add_witness_labels("P3");
+  book.records.push_back(r);
+  const std::string key = "PR1 unsafe-parking @RUN_OLD";
+  EXPECT_NE(book.Find(key, "x86-init-park", "loser", 0, "D1"), nullptr);
+  EXPECT_NE(book.Find(key, "x86-init-park", "loser", 0, "P3"), nullptr);
+  EXPECT_EQ(book.Find(key, "x86-init-park", "loser", 0, "K2b"), nullptr);
+  EXPECT_EQ(book.Find(key, "x86-init-park", "loser", 0), nullptr);
 }
 
 TEST(Triage, RequiredEventsMustBeEventKinds) {

@@ -550,5 +550,27 @@ TEST(PR11, AcknowledgedInTimeOrReportedOnceIsQuiet) {
   EXPECT_TRUE(ViolationsOf("PR11", stuck.scenario(), stuck.Finish()).empty());
 }
 
+// The kexec request comes, then a panic on the same CPU before the kexec began its shutdown (no crash image): panic()
+// never returns, so the kexec's kick never happens; the panic's NMI round reaches the offline CPU in MWAIT. There
+// is no kick handshake to judge.
+TEST(PR11, KexecSupersededByAPanicBeforeItStartedIsNotJudged) {
+  RunBuilder b(R"pb(
+    machine {
+      family: X86
+      platform: X86_INTEL_MWAIT
+      cores: 1
+      threads_per_core: 2
+      offline: 1
+      kexec_image_loaded: true
+      crash_image_loaded: false
+    }
+  )pb");
+  b.Loc(1, Location::kStoppedHw).Step(1, TraceKind::kBlock, "O3", "mwait");
+  b.Step(0, TraceKind::kEvent, "kexec", "KEXEC").Book(BookKind::kPanic, 0, 0).Book(BookKind::kShutdown, 0, 0);
+  b.Book(BookKind::kWakeSent, 1, 0).Step(0, TraceKind::kHw, "C6", "send NMI");
+  b.Wait(6 * kMs).Loc(0, Location::kPanicHalt);
+  EXPECT_TRUE(ViolationsOf("PR11", b.scenario(), b.Finish()).empty());
+}
+
 }  // namespace
 }  // namespace crashdiff
