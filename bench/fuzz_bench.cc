@@ -1,6 +1,7 @@
 // Fuzzing throughput and effectiveness (the rediscovery requirement: docs/PERFORMANCE.md):
 //   BM_Differential/<family>   differential executions per second per core over the seed corpus (one execution =
 //                              the scenario on every target of its family + the reference + property checks)
+//   BM_Corpus/<family>         the same over a campaign's kept corpus ($CRASHDIFF_BENCH_CORPUS): campaign mutants
 //   BM_Mutate / BM_CrossOver / BM_FixValid / BM_ParseInput   the mutator's own costs
 //   BM_Rediscover/<family>/<mutator>  attempts until the first documented (known) divergence the seeds do not
 //                              show, starting from the family's seeds: structure-aware mutator vs a byte-level
@@ -78,6 +79,43 @@ void BM_Differential(benchmark::State& state, const char* family) {
 BENCHMARK_CAPTURE(BM_Differential, ppc, "ppc")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Differential, x86, "x86")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Differential, arm64, "arm64")->Unit(benchmark::kMicrosecond);
+
+// A campaign's kept corpus (libFuzzer's corpus directory, $CRASHDIFF_BENCH_CORPUS) per family: what executions of
+// campaign mutants cost, without the engine's own work and without its load's noise (the same units every run).
+const std::map<std::string, std::vector<pb::Scenario>>& CampaignCorpus() {
+  static const auto corpus = [] {
+    std::map<std::string, std::vector<pb::Scenario>> out;
+    const char* dir = std::getenv("CRASHDIFF_BENCH_CORPUS");
+    if (dir == nullptr) return out;
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+      if (it->is_regular_file()) files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      if (auto s = ParseInputFile(f)) {
+        for (const FamilyNameRow& row : kFamilyNames) {
+          if (row.family == s->machine().family()) out[std::string(row.name)].push_back(*s);
+        }
+      }
+    }
+    return out;
+  }();
+  return corpus;
+}
+
+void BM_Corpus(benchmark::State& state, const char* family) {
+  const auto it = CampaignCorpus().find(family);
+  if (it == CampaignCorpus().end() || it->second.empty()) {
+    state.SkipWithError("set CRASHDIFF_BENCH_CORPUS to a campaign's corpus directory (DIR/corpus)");
+    return;
+  }
+  RunSeeds(state, it->second);
+}
+BENCHMARK_CAPTURE(BM_Corpus, ppc, "ppc")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Corpus, x86, "x86")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Corpus, arm64, "arm64")->Unit(benchmark::kMicrosecond);
 
 // The same seeds with store buffers on (machine.memory_model ARCHITECTURE): what the memory model costs. Compare
 // with BM_Differential of the same family.

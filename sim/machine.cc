@@ -467,18 +467,23 @@ void Machine::ClearQueues() {
 // controller's flush loop, into a livelock no machine has). The buffer with the oldest such store goes first. An
 // invalidate queue likewise applies an entry kMaxBufferedSteps old (hardware processes its queue in bounded time).
 uint32_t Machine::OverdueBuffer() const {
-  if (!buffers_stores_) return kNoCpu;
+  if (!buffers_stores_ || step_ < overdue_scan_from_) return kNoCpu;
   uint32_t best = kNoCpu;
   uint64_t oldest = UINT64_MAX;
+  uint64_t oldest_front = step_;
   const uint32_t n = num_cpus();
   for (auto it = runnable_.rbegin(); it != runnable_.rend() && *it >= n; ++it) {
     const uint64_t issued = *it >= 2 * n ? cpus_[*it - 2 * n].invalidate_queue().front().queued_step
                                          : cpus_[*it - n].store_buffer().front().issued_step;
+    oldest_front = std::min(oldest_front, issued);
     if (step_ - issued >= kMaxBufferedSteps && issued <= oldest) {
       oldest = issued;
       best = *it;
     }
   }
+  // A front only gets newer (its entry leaves; an entry joins at the current step), so nothing is overdue before
+  // the oldest front seen here is: until then the answer is kNoCpu without a scan of every buffer and queue.
+  overdue_scan_from_ = oldest_front + kMaxBufferedSteps;
   return best;
 }
 

@@ -334,6 +334,7 @@ class Machine {
   void SetAgentRunnable(uint32_t agent, bool runnable);
   // The agent of a buffer (queue) whose oldest store (entry) must commit (apply) now, or kNoCpu.
   uint32_t OverdueBuffer() const;
+  mutable uint64_t overdue_scan_from_ = 0;  // OverdueBuffer: no front can be overdue before this step
 
   // Containers whose memory a Reset hands from the old machine to the new one (emptied, capacity kept).
   struct Spare;

@@ -46,6 +46,14 @@ inline const KnownDivergence kStoppedBeforeCrashNotWoken{
     .what = "never sent a crash wake",
     .fixed_by = "c7255058b5430b5c42932383bd8887d591e7973a",
     .note = "crash_kexec_post_notifiers: smp_send_stop marked it offline; crash_send_ipi targets online CPUs only"};
+// The same CPU when a system reset later takes it from stop_this_cpu into the crash path: crash_ipi_callback finds it
+// offline and sends it on into die() and panic(), which it loses.
+inline const KnownDivergence kStoppedBeforeCrashLoserNotWoken{
+    .property = "PR7",
+    .role = "loser",
+    .what = "never sent a crash wake",
+    .fixed_by = "c7255058b5430b5c42932383bd8887d591e7973a",
+    .note = "stopped by smp_send_stop, then a reset sent it into die() and a lost panic(); never sent a crash IPI"};
 
 // crash_kexec_prepare_cpus with panic_timeout <= 0 after a first timeout asks for a dumprestart and waits for it.
 inline const KnownDivergence kOperatorWait{

@@ -32,9 +32,10 @@ const TargetSpec kSpec{
         {
             {.property = "PR1",
              .role = "offline-target",
-             // E*, H0, L*: the offline loop; KV*: its POWER8 KVM path (kvm_start_guest and the wait for a vcore)
-             .labels = {"E1", "E2", "E3", "E4", "H0", "L1", "L2", "L3", "L4", "L5", "L6", "L7", "KV0", "KV1", "KV2",
-                        "KV3", "KV4"},
+             // E*, H0, L*: the offline loop; KV*: its POWER8 KVM path (kvm_start_guest and the wait for a vcore);
+             // KG*: a guest vcpu that path runs (kvmppc_hv_entry, the guest, its exit)
+             .labels = {"E1", "E2",  "E3",  "E4",  "H0",  "L1",  "L2",  "L3",  "L4",  "L5",  "L6",
+                        "L7", "KV0", "KV1", "KV2", "KV3", "KV4", "KG0", "KG1", "KG2", "KG3", "KG4"},
              .fixed_by = "4145f358644b970fcff293c09fdcc7939e8527d2",
              .note = "offline threads are never woken: still in their offline loop at hand-over (by design)"},
             {.property = "PR7",
@@ -56,6 +57,7 @@ const TargetSpec kSpec{
             kLoserLeftInOldText,
             kStoppedBeforeCrashNotSaved,
             kStoppedBeforeCrashNotWoken,
+            kStoppedBeforeCrashLoserNotWoken,
             kOperatorWait,
             kFirmwareHeldResetAfterHandover,
             kFirmwareHeldResetAtHandover,
