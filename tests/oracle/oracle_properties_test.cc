@@ -485,6 +485,17 @@ TEST(CutRuns, AfterHandOverEverythingIsJudged) {
 constexpr const char* kX86Kexec = R"pb(
   machine { family: X86 platform: X86_INTEL_MWAIT cores: 1 threads_per_core: 2 offline: 1 kexec_image_loaded: true }
 )pb";
+constexpr const char* kX86KexecNoCrashImage = R"pb(
+  machine {
+    family: X86
+    platform: X86_INTEL_MWAIT
+    cores: 1
+    threads_per_core: 2
+    offline: 1
+    kexec_image_loaded: true
+    crash_image_loaded: false
+  }
+)pb";
 
 TEST(PR10, RelocationStoreToAMonitoredLineOfASleepingCpuFires) {
   RunBuilder b(kX86Kexec);
@@ -554,17 +565,7 @@ TEST(PR11, AcknowledgedInTimeOrReportedOnceIsQuiet) {
 // never returns, so the kexec's kick never happens; the panic's NMI round reaches the offline CPU in MWAIT. There
 // is no kick handshake to judge.
 TEST(PR11, KexecSupersededByAPanicBeforeItStartedIsNotJudged) {
-  RunBuilder b(R"pb(
-    machine {
-      family: X86
-      platform: X86_INTEL_MWAIT
-      cores: 1
-      threads_per_core: 2
-      offline: 1
-      kexec_image_loaded: true
-      crash_image_loaded: false
-    }
-  )pb");
+  RunBuilder b(kX86KexecNoCrashImage);
   b.Loc(1, Location::kStoppedHw).Step(1, TraceKind::kBlock, "O3", "mwait");
   b.Step(0, TraceKind::kEvent, "kexec", "KEXEC").Book(BookKind::kPanic, 0, 0).Book(BookKind::kShutdown, 0, 0);
   b.Book(BookKind::kWakeSent, 1, 0).Step(0, TraceKind::kHw, "C6", "send NMI");
