@@ -35,13 +35,23 @@ std::string TriageDir(const ArgReader& r) {
   return (fs::path(src != nullptr && *src != '\0' ? src : ".") / "corpus/triage").string();
 }
 
+// "a,b,c", or fallback when the list is empty.
+template <typename List>
+std::string Joined(const List& list, const char* fallback) {
+  std::string out;
+  for (const std::string& item : list) out += (out.empty() ? "" : ",") + item;
+  return out.empty() ? fallback : out;
+}
+
 int List(const TriageBook& book) {
   for (const TriageRecord& rec : book.records) {
-    std::string targets;
-    for (const std::string& t : rec.triage.targets()) targets += (targets.empty() ? "" : ",") + t;
-    std::printf("%-15s %-36s %s\n%15s %s\n", std::string(VerdictName(rec.triage.verdict())).c_str(),
-                RootCauses(rec.triage).c_str(), targets.empty() ? "(every target)" : targets.c_str(), "",
-                rec.triage.summary().c_str());
+    const pb::Triage& t = rec.triage;
+    // What narrows a key to this mechanism: roles, required events, witness steps (empty: any).
+    std::string scope = "roles " + Joined(t.roles(), "any") + "; events " + Joined(t.requires_events(), "any") +
+                        "; witness " + Joined(t.witness_labels(), "any");
+    std::printf("%-15s %-36s %s\n%15s %s\n%15s %s\n", std::string(VerdictName(t.verdict())).c_str(),
+                RootCauses(t).c_str(), Joined(t.targets(), "(every target)").c_str(), "", scope.c_str(), "",
+                t.summary().c_str());
   }
   std::printf("%zu record(s)\n", book.records.size());
   return kExitClean;

@@ -39,6 +39,14 @@ TEST(Cli, TargetsListsTheTestOnlyMutantsApart) {
   EXPECT_LT(r.output.find("ppc-upstream-clear-then-check"), header);
 }
 
+// A key two mechanisms share is narrowed by roles, events and witness steps: the list shows them with each record.
+TEST(Cli, TriageListShowsWhatNarrowsEachRecord) {
+  const auto r = RunCrashdiff("triage --list");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("roles loser; events OOPS; witness D1,P3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("; events KEXEC; witness any"), std::string::npos) << r.output;
+}
+
 TEST(Cli, UnknownCommandExitsTwo) {
   const auto r = RunCrashdiff("frobnicate");
   EXPECT_EQ(r.exit_code, 2);
