@@ -268,6 +268,7 @@ void FactsBuilder::OnBook(const BookEntry& b) {
         }
       }
       break;
+    case BookKind::kKickSent: c.kicked = true; break;
     case BookKind::kSave:
     case BookKind::kInvalidSave:
       c.collected = true;

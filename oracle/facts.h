@@ -71,7 +71,8 @@ struct CpuFacts {
   // When this CPU began a shutdown (first RecordShutdown): a kexec's bounded protocol starts there, after the
   // system call's own waits (kexec_mutex, cpu_add_remove_lock behind a cpu_down in progress).
   uint64_t shutdown_time_ns = 0;
-  // Crash wakes sent to this CPU.
+  // Crash wakes sent to this CPU; kicked: one of them was x86's kick out of mwait_play_dead (PR11).
+  bool kicked = false;
   bool woken_before_handover = false;
   bool woken = false;
   Witness first_wake;  // cpu = the sender; step/time of the send

@@ -99,7 +99,9 @@ void CheckHandshake(const RunView& run, std::vector<Violation>& out) {
   if (run.scenario.machine().family() != pb::X86 || !run.kexec || run.cut_before_handover()) return;
   for (uint32_t c = 0; c < run.num_cpus(); ++c) {
     const CpuFacts& f = run.facts.cpus[c];
-    if (run.roles[c] != Role::kOfflineTarget || !f.woken) continue;
+    // The handshake answers a kick: a CPU only ever woken by something else (another CPU's crash NMI round, which
+    // stopped the kexec before it kicked anyone) has no handshake to time.
+    if (run.roles[c] != Role::kOfflineTarget || !f.woken || !f.kicked) continue;
     const bool in_time = ParkedInTimeAfterWake(f);
     const auto stuck_lines = std::count_if(
         run.result.diagnostics.begin(), run.result.diagnostics.end(),

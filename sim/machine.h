@@ -248,6 +248,12 @@ class Machine {
     result_.cpus[cpu].woken = true;
     Book(BookKind::kWakeSent, cpu);
   }
+  // A wake that is x86's kick out of mwait_play_dead (smp_kick_mwait_play_dead): what the kexec's handshake (PR11)
+  // waits for an answer to. Other wakes (a crash NMI round) are no kick.
+  void RecordKickSent(uint32_t cpu) {
+    RecordWakeSent(cpu);
+    Book(BookKind::kKickSent, cpu);
+  }
   // The kernel flipped cpu's online bit. Only hotplug transitions (cpu_down / cpu_up, SMT off) are booked: the
   // crash and kexec stops also clear the bit of the CPUs they collect (x86 stop_this_cpu, arm64 crash stop), but
   // a CPU the stop collected is not an "offline CPU" in the kernel's (and the oracle's role) sense.

@@ -19,7 +19,8 @@ namespace crashdiff {
   X(kInvalidSave, "invalid-save") \
   X(kResponse, "response")        \
   X(kOnline, "online")            \
-  X(kOffline, "offline")
+  X(kOffline, "offline")          \
+  X(kKickSent, "kick-sent")
 
 enum class BookKind : uint8_t {
 #define CRASHDIFF_BOOK_ENUM(e, name) e,
@@ -27,7 +28,7 @@ enum class BookKind : uint8_t {
 #undef CRASHDIFF_BOOK_ENUM
 };
 
-inline constexpr std::array<std::string_view, 8> kBookKindNames = {
+inline constexpr std::array<std::string_view, 9> kBookKindNames = {
 #define CRASHDIFF_BOOK_NAME(e, name) name,
     CRASHDIFF_BOOK_KINDS(CRASHDIFF_BOOK_NAME)
 #undef CRASHDIFF_BOOK_NAME

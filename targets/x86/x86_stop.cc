@@ -125,7 +125,7 @@ Task<> X86Kernel::KickMwaitPlayDead(Cpu& cpu) {
     for (int i = 0; i < kKickAttempts; ++i) {
       if (co_await cpu.read(*md_status_[c], "K2b") == kCpuDeadMwaitKexecHlt) break;
       // The kick is the store itself: it wakes the CPU (its MONITOR) when it becomes visible.
-      co_await cpu.write(*md_control_[c], kCpuDeadMwaitKexecHlt, "K2b", [this, c] { m_.RecordWakeSent(c); });
+      co_await cpu.write(*md_control_[c], kCpuDeadMwaitKexecHlt, "K2b", [this, c] { m_.RecordKickSent(c); });
       co_await cpu.delay(kKickDelayNs, "K2b");
     }
     if (co_await cpu.read(*md_status_[c], "K2c") != kCpuDeadMwaitKexecHlt && !stuck_reported_) {

@@ -41,7 +41,7 @@ TEST(Cli, TargetsListsTheTestOnlyMutantsApart) {
 
 // A key two mechanisms share is narrowed by roles, events and witness steps: the list shows them with each record.
 TEST(Cli, TriageListShowsWhatNarrowsEachRecord) {
-  const auto r = RunCrashdiff("triage --list");
+  const auto r = RunCrashdiff("triage --list --triage " + std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/triage");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("roles loser; events OOPS; witness D1,P3"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("; events KEXEC; witness any"), std::string::npos) << r.output;

@@ -490,7 +490,7 @@ constexpr const char* kX86KexecNoCrashImage = R"pb(
     family: X86
     platform: X86_INTEL_MWAIT
     cores: 1
-    threads_per_core: 2
+    threads_per_core: 4
     offline: 1
     kexec_image_loaded: true
     crash_image_loaded: false
@@ -530,7 +530,7 @@ RunBuilder KickedX86() {
   RunBuilder b(kX86Kexec);
   b.Loc(1, Location::kStoppedHw).Step(1, TraceKind::kBlock, "O3", "mwait");
   b.Step(0, TraceKind::kEvent, "kexec", "KEXEC").Book(BookKind::kShutdown, 0, 0);
-  b.Book(BookKind::kWakeSent, 1, 0).Step(0, TraceKind::kWrite, "K2b", "control[1]", 1);
+  b.Book(BookKind::kWakeSent, 1, 0).Book(BookKind::kKickSent, 1, 0).Step(0, TraceKind::kWrite, "K2b", "control[1]", 1);
   return b;
 }
 
@@ -570,6 +570,18 @@ TEST(PR11, KexecSupersededByAPanicBeforeItStartedIsNotJudged) {
   b.Step(0, TraceKind::kEvent, "kexec", "KEXEC").Book(BookKind::kPanic, 0, 0).Book(BookKind::kShutdown, 0, 0);
   b.Book(BookKind::kWakeSent, 1, 0).Step(0, TraceKind::kHw, "C6", "send NMI");
   b.Wait(6 * kMs).Loc(0, Location::kPanicHalt);
+  EXPECT_TRUE(ViolationsOf("PR11", b.scenario(), b.Finish()).empty());
+}
+
+// The kexec began (its shutdown booked), then another CPU's panic stopped it with the crash NMI round before it
+// kicked anyone: the offline CPU's only wake is that NMI, not a kick.
+TEST(PR11, WakeFromAnotherCpuThanTheKexecIsNotAKick) {
+  RunBuilder b(kX86KexecNoCrashImage);
+  b.Loc(1, Location::kStoppedHw).Step(1, TraceKind::kBlock, "O3", "mwait");
+  b.Step(0, TraceKind::kEvent, "kexec", "KEXEC").Book(BookKind::kShutdown, 0, 0);
+  b.Book(BookKind::kPanic, 2, 2).Book(BookKind::kShutdown, 2, 2);
+  b.Book(BookKind::kWakeSent, 1, 2).Step(2, TraceKind::kHw, "C6", "send NMI");
+  b.Wait(6 * kMs).Loc(0, Location::kParkedHlt).Loc(2, Location::kPanicHalt);
   EXPECT_TRUE(ViolationsOf("PR11", b.scenario(), b.Finish()).empty());
 }
 
