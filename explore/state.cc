@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <utility>
 
 #include "oracle/properties.h"
 
@@ -101,7 +102,15 @@ uint64_t HashCpuFacts(uint64_t h, const CpuFacts& c, const Facts& f) {
   // states apart (docs/EXPLORE.md, "Commuting atomics").
   const bool parked = c.parked_after_wake_ns != UINT64_MAX;
   h = HashWitness(Mix(h, parked ? uint64_t{ParkedInTimeAfterWake(c)} : c.first_wake.time_ns), c.first_wake, f);
-  h = Mix(h, uint64_t{parked});
+  h = Mix(h, uint64_t{parked} | uint64_t{c.kicked} << 1);
+  // PR1 / PR2 read the last exit from firmware (and its copy at the hand-over) against the CPU's last own step: the
+  // order of the two, not their steps.
+  for (const auto& [x, own] : {std::pair{&c.firmware_exit, &c.last_own},
+                               std::pair{&c.firmware_exit_before_handover, &c.last_own_before_handover}}) {
+    const bool newer = x->at.set() && (!own->set() || own->step < x->at.step);
+    h = HashWitness(Mix(h, static_cast<uint64_t>(x->from) | uint64_t{x->by_kernel} << 8 | uint64_t{newer} << 9), x->at,
+                    f);
+  }
   h = Mix(h, static_cast<uint64_t>(c.location) | static_cast<uint64_t>(c.handover_location) << 8 |
                  static_cast<uint64_t>(c.moved_to) << 16 | static_cast<uint64_t>(c.corrupt_from) << 24);
   h = Mix(h, uint64_t{c.saves_before_handover} | uint64_t{c.invalid_saves_before_handover} << 16 |
