@@ -14,11 +14,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "bench/byte_mutant.h"
 #include "diff/differential.h"
@@ -35,25 +33,26 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The regular files under dir (its subdirectories too with fs::recursive_directory_iterator), sorted: the same
+// order on every run.
+template <typename Iterator>
+std::vector<fs::path> SortedFiles(const fs::path& dir) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (auto it = Iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+    if (it->is_regular_file()) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 const std::map<std::string, std::vector<pb::Scenario>>& Seeds() {
   static const auto seeds = [] {
     std::map<std::string, std::vector<pb::Scenario>> out;
     const char* root = std::getenv("CRASHDIFF_SOURCE_DIR");
     const fs::path dir = fs::path(root != nullptr ? root : ".") / "corpus" / "seeds";
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
-      if (it->is_regular_file()) files.push_back(it->path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const fs::path& f : files) {
-      std::ifstream in(f, std::ios::binary);
-      std::stringstream buf;
-      buf << in.rdbuf();
-      const std::string bytes = buf.str();
-      if (auto s = ParseInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())) {
-        out[f.parent_path().filename().string()].push_back(*s);
-      }
+    for (const fs::path& f : SortedFiles<fs::recursive_directory_iterator>(dir)) {
+      if (auto s = ParseInputFile(f)) out[f.parent_path().filename().string()].push_back(*s);
     }
     for (const FamilyNameRow& row : kFamilyNames) {
       const std::string name(row.name);
@@ -87,18 +86,8 @@ const std::map<std::string, std::vector<pb::Scenario>>& CampaignCorpus() {
     std::map<std::string, std::vector<pb::Scenario>> out;
     const char* dir = std::getenv("CRASHDIFF_BENCH_CORPUS");
     if (dir == nullptr) return out;
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
-      if (it->is_regular_file()) files.push_back(it->path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const fs::path& f : files) {
-      if (auto s = ParseInputFile(f)) {
-        for (const FamilyNameRow& row : kFamilyNames) {
-          if (row.family == s->machine().family()) out[std::string(row.name)].push_back(*s);
-        }
-      }
+    for (const fs::path& f : SortedFiles<fs::directory_iterator>(dir)) {
+      if (auto s = ParseInputFile(f)) out[FamilyName(s->machine().family())].push_back(*s);
     }
     return out;
   }();
