@@ -247,6 +247,9 @@ void FactsBuilder::OnBook(const BookEntry& b) {
         c.shutdown_after_handover = At(b.cpu, b.step, b.time_ns, own_label);
       }
       break;
+    case BookKind::kKickSent:  // a wake that is a kick
+      c.kicked = true;
+      [[fallthrough]];
     case BookKind::kWakeSent:
       if (!c.woken) {
         c.woken = true;
@@ -268,7 +271,6 @@ void FactsBuilder::OnBook(const BookEntry& b) {
         }
       }
       break;
-    case BookKind::kKickSent: c.kicked = true; break;
     case BookKind::kSave:
     case BookKind::kInvalidSave:
       c.collected = true;

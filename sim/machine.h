@@ -249,9 +249,10 @@ class Machine {
     Book(BookKind::kWakeSent, cpu);
   }
   // A wake that is x86's kick out of mwait_play_dead (smp_kick_mwait_play_dead): what the kexec's handshake (PR11)
-  // waits for an answer to. Other wakes (a crash NMI round) are no kick.
+  // waits for an answer to. Other wakes (a crash NMI round) are no kick. One entry, a wake of its own kind: the kick
+  // repeats every 5 us until answered.
   void RecordKickSent(uint32_t cpu) {
-    RecordWakeSent(cpu);
+    result_.cpus[cpu].woken = true;
     Book(BookKind::kKickSent, cpu);
   }
   // The kernel flipped cpu's online bit. Only hotplug transitions (cpu_down / cpu_up, SMT off) are booked: the

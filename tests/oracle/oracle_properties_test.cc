@@ -530,7 +530,7 @@ RunBuilder KickedX86() {
   RunBuilder b(kX86Kexec);
   b.Loc(1, Location::kStoppedHw).Step(1, TraceKind::kBlock, "O3", "mwait");
   b.Step(0, TraceKind::kEvent, "kexec", "KEXEC").Book(BookKind::kShutdown, 0, 0);
-  b.Book(BookKind::kWakeSent, 1, 0).Book(BookKind::kKickSent, 1, 0).Step(0, TraceKind::kWrite, "K2b", "control[1]", 1);
+  b.Book(BookKind::kKickSent, 1, 0).Step(0, TraceKind::kWrite, "K2b", "control[1]", 1);
   return b;
 }
 
