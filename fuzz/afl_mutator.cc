@@ -1,5 +1,5 @@
-// AFL++ custom mutator (4.04c API: init / fuzz / describe / init_trim / trim / post_trim / deinit) over the same
-// structure-aware mutator as the libFuzzer harness. Built as a plain shared object (no sanitizer, no coverage,
+// AFL++ custom mutator (4.04c API: init / fuzz / post_process / describe / init_trim / trim / post_trim / deinit) over
+// the same structure-aware mutator as the libFuzzer harness. Built as a plain shared object (no sanitizer, no coverage,
 // shared libprotobuf: built with afl-clang-fast++ it fails to load, and the static libprotobuf is not PIC; see
 // fuzz/README.md) and loaded with AFL_CUSTOM_MUTATOR_LIBRARY. It links only the mutator, the simulator's
 // validation and the schema: on_label triggers use the trigger points of DOMAIN.md's step ids (the target binary learns
@@ -29,6 +29,7 @@ struct AflState {
   crashdiff::pb::Family family;
   crashdiff::fuzz::Mutator mutator;
   std::vector<uint8_t> buffer;
+  std::vector<uint8_t> fitted;  // post_process's output (its input may be `buffer`)
   std::optional<crashdiff::fuzz::Trimmer> trimmer;
   std::vector<uint8_t> untrimmed;  // the input being trimmed, returned unchanged when it is not a scenario
   std::string description;
@@ -46,6 +47,7 @@ void* afl_custom_init(void* /*afl*/, unsigned int seed) {
   google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*, int, const std::string&) {});
   auto* st = new AflState(seed, crashdiff::fuzz::FamilyFromEnvironment());
   st->buffer.resize(kMaxOut);
+  st->fitted.resize(kMaxOut);
   return st;
 }
 
@@ -75,6 +77,21 @@ size_t afl_custom_fuzz(void* data, uint8_t* buf, size_t buf_size, uint8_t** out_
     std::memcpy(st->buffer.data(), buf, n);
   }
   *out_buf = st->buffer.data();
+  return n;
+}
+
+// Every input afl-fuzz is about to run, its own havoc mutants included: a byte flip in a varint can make a valid
+// 136-thread machine, which the structure-aware mutants never are (Mutator::Fit). What is no scenario passes
+// unchanged (the harness rejects it).
+size_t afl_custom_post_process(void* data, uint8_t* buf, size_t buf_size, uint8_t** out_buf) {
+  auto* st = static_cast<AflState*>(data);
+  *out_buf = buf;
+  std::optional<crashdiff::pb::Scenario> s = crashdiff::fuzz::ParseInput(buf, buf_size);
+  if (!s) return buf_size;
+  st->mutator.Fit(*s);
+  const size_t n = crashdiff::fuzz::SerializeWithin(*s, st->fitted.data(), st->fitted.size());
+  if (n == 0) return buf_size;
+  *out_buf = st->fitted.data();
   return n;
 }
 

@@ -143,6 +143,13 @@ size_t Harness::Mutate(uint8_t* data, size_t size, size_t max_size, uint64_t see
   return n == 0 ? size : n;
 }
 
+size_t Harness::FitMutant(uint8_t* data, size_t size, size_t max_size) const {
+  std::optional<pb::Scenario> s = ParseInput(data, size);
+  if (!s) return 0;
+  mutator_.Fit(*s);
+  return SerializeWithin(*s, data, max_size);
+}
+
 size_t Harness::CrossOver(const uint8_t* a, size_t a_size, const uint8_t* b, size_t b_size, uint8_t* out,
                           size_t max_size, uint64_t seed) {
   const std::optional<pb::Scenario> sa = ParseInput(a, a_size);

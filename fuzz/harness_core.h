@@ -73,6 +73,9 @@ class Harness {
   size_t Mutate(uint8_t* data, size_t size, size_t max_size, uint64_t seed);
   size_t CrossOver(const uint8_t* a, size_t a_size, const uint8_t* b, size_t b_size, uint8_t* out, size_t max_size,
                    uint64_t seed);
+  // A mutant made outside the structure-aware mutator (libFuzzer's byte-level mutations), fitted in place within
+  // the mutants' limits (Mutator::Fit). Returns its new size, or 0 when it is not a scenario or does not fit.
+  size_t FitMutant(uint8_t* data, size_t size, size_t max_size) const;
 
   const HarnessConfig& config() const { return config_; }
   Mutator& mutator() { return mutator_; }

@@ -33,9 +33,13 @@ void Mutator::StayInFamily(pb::Scenario& scenario) const {
   scenario.mutable_machine()->set_platform(PlatformsOf(f).front());
 }
 
-void Mutator::Mutate(pb::Scenario& scenario, Rng& rng) {
+void Mutator::Fit(pb::Scenario& scenario) const {
   StayInFamily(scenario);
-  Fix(scenario, options_.labels);  // the strategies assume a valid starting point (CPU count, family)
+  Fix(scenario, options_.labels);
+}
+
+void Mutator::Mutate(pb::Scenario& scenario, Rng& rng) {
+  Fit(scenario);  // the strategies assume a valid starting point (CPU count, family)
   MutationContext ctx{options_, rng};
   last_.clear();
   const pb::Scenario input = scenario;

@@ -52,6 +52,9 @@ class Mutator {
   void Mutate(pb::Scenario& scenario, Rng& rng);
   // Crossover: out gets a's machine and a splice of both event lists and schedules; then Fix.
   void CrossOver(const pb::Scenario& a, const pb::Scenario& b, pb::Scenario& out, Rng& rng);
+  // Brings a scenario the strategies did not make (a byte-level mutant, an input to mutate) within the mutants'
+  // limits: the campaign's family, Fix's repairs and its machine size cap (kMaxMutantCpus).
+  void Fit(pb::Scenario& scenario) const;
 
   // Names of the strategies the last Mutate applied, e.g. "InsertEvent-RetimeEvent".
   const std::string& last() const { return last_; }

@@ -10,11 +10,13 @@
 
 #include "fuzz/mutator/input.h"
 #include "fuzz/mutator/mutator.h"
+#include "sim/validate.h"
 
 extern "C" {
 void* afl_custom_init(void* afl, unsigned int seed);
 size_t afl_custom_fuzz(void* data, uint8_t* buf, size_t buf_size, uint8_t** out_buf, uint8_t* add_buf,
                        size_t add_buf_size, size_t max_size);
+size_t afl_custom_post_process(void* data, uint8_t* buf, size_t buf_size, uint8_t** out_buf);
 void afl_custom_deinit(void* data);
 }
 
@@ -52,6 +54,37 @@ TEST(AflMutator, KeepsMutantsInTheCampaignsFamily) {
   EXPECT_EQ(MutantFamilies("arm64"), std::set<pb::Family>{pb::ARM64});
   // Without a family the mutator keeps (and makes) other families: the restriction above is the variable's doing.
   EXPECT_GT(MutantFamilies(nullptr).size(), 1u);
+}
+
+// afl-fuzz runs its own havoc mutants too; post_process holds every input it runs to the mutants' limits.
+TEST(AflMutator, PostProcessFitsWhatAflFuzzIsAboutToRun) {
+  setenv("CRASHDIFF_FAMILY", "ppc", 1);
+  void* st = afl_custom_init(nullptr, 7);
+  unsetenv("CRASHDIFF_FAMILY");
+  pb::Scenario big = MinimalScenario(pb::PPC);
+  big.mutable_machine()->set_cores(34);  // what a havoc byte flip in the varint makes of 2
+  big.mutable_machine()->set_threads_per_core(4);
+  std::string bytes;
+  big.SerializeToString(&bytes);
+  std::vector<uint8_t> in(bytes.begin(), bytes.end());
+  uint8_t* out = nullptr;
+  size_t n = afl_custom_post_process(st, in.data(), in.size(), &out);
+  std::optional<pb::Scenario> s = ParseInput(out, n);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_LE(s->machine().cores() * s->machine().threads_per_core(), kMaxMutantCpus);
+
+  // One already within the limits runs as it is, byte for byte; bytes that are no scenario pass unchanged.
+  std::string small;
+  MinimalScenario(pb::PPC).SerializeToString(&small);
+  in.assign(small.begin(), small.end());
+  n = afl_custom_post_process(st, in.data(), in.size(), &out);
+  EXPECT_EQ(std::string(out, out + n), small);
+  const std::string garbage = "\xff\x01no scenario";
+  in.assign(garbage.begin(), garbage.end());
+  n = afl_custom_post_process(st, in.data(), in.size(), &out);
+  EXPECT_EQ(out, in.data());
+  EXPECT_EQ(n, garbage.size());
+  afl_custom_deinit(st);
 }
 
 TEST(AflMutator, FamilyFromEnvironmentReadsWhatCrashdiffFuzzSets) {

@@ -597,6 +597,47 @@ TEST(Mutator, MachinesStaySmallUnlessGrowthIsKept) {
   EXPECT_GT(largest, 16u);
 }
 
+// libFuzzer's byte-level mutations change a varint as readily as anything: cores 2 -> 34 decodes to a valid
+// 136-thread machine that the strategies would never make. Fit holds such a mutant to the same limits.
+TEST(Mutator, FitHoldsAByteLevelMutantToTheMutantLimits) {
+  pb::Scenario big = ScenarioFromText(R"pb(
+    machine { family: PPC platform: POWER8_XICS cores: 34 threads_per_core: 4 offline: 1 offline: 100 }
+    events {
+      kind: PANIC
+      trigger { at_time_ns: 0 }
+      cpus: 130
+    }
+    events {
+      kind: PANIC
+      trigger { at_time_ns: 5 }
+      cpus: 0
+    }
+  )pb");
+  ASSERT_TRUE(IsValid(big)) << "a machine of real size is a valid scenario; only mutants are capped";
+  MutatorOptions options;
+  options.only_family = pb::PPC;
+  Mutator(options).Fit(big);
+  EXPECT_TRUE(IsValid(big));
+  EXPECT_LE(NumCpus(big.machine()), kMaxMutantCpus);
+  EXPECT_LE(big.machine().cores(), kMaxCores);
+  EXPECT_EQ(big.machine().family(), pb::PPC);
+  for (const uint32_t c : big.machine().offline()) EXPECT_LT(c, NumCpus(big.machine()));
+  for (const pb::Event& e : big.events()) {
+    for (const uint32_t c : e.cpus()) EXPECT_LT(c, NumCpus(big.machine())) << e.ShortDebugString();
+  }
+
+  MutatorOptions x86_only;
+  x86_only.only_family = pb::X86;
+  Mutator(x86_only).Fit(big);
+  EXPECT_EQ(big.machine().family(), pb::X86) << "a campaign on one family gets mutants of that family";
+  EXPECT_TRUE(IsValid(big));
+
+  pb::Scenario seed = BuiltInScenarios().front();
+  const pb::Scenario before = seed;
+  Mutator().Fit(seed);
+  EXPECT_EQ(seed.SerializeAsString(), before.SerializeAsString()) << "a scenario within the limits is left as is";
+}
+
 TEST(Mutator, NewCoreCountsAreSmallOrOneStepAway) {
   Rng rng(3);
   for (uint32_t old : {1u, 2u, 5u, kMaxCores}) {
