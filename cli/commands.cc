@@ -63,7 +63,7 @@ const std::vector<Command>& Commands() {
       {"triage", "triage FILE [--signature S] [-o OUT.html] | triage --list",
        "Everything needed to judge a finding (FILE: a finding or reproducer): its signature and root cause,\n"
        "what corpus/triage/ already says about that root cause, the witness step by step on its target, a\n"
-       "timeline of that run (OUT.html, default <FILE stem>.timeline.html), and a triage record skeleton.\n"
+       "timeline of that run with -o OUT.html, and a triage record skeleton.\n"
        "--list: every triage record with its verdict. See docs/TRIAGE.md.",
        TriageCommand},
       {"explore", "explore FILE --target T [--preemptions K|none] [--dpor] [--max-steps N] [--property PRn] [--json]",

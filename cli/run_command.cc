@@ -121,6 +121,9 @@ int RunCommand(const Args& args) {
   options.keep_traces = r.Has("--explain") || r.Has("--trace");
   const DiffReport report = RunDifferential(*loaded.scenario, options);
   const Statuses status = StatusesOf(report, LoadCorpusBook(SourceDir().string()));
+  if (const std::string note = NoTriageNote(SourceDir() / "corpus/triage"); !note.empty()) {
+    std::fputs(note.c_str(), stderr);
+  }
   if (r.Has("--json")) {
     std::printf("%s\n", DiffReportToJson(*loaded.scenario, file, report).c_str());
   } else {

@@ -3,10 +3,12 @@
 // run, and a record skeleton to fill in (corpus/triage/, proto/triage.proto). `--list` shows the records.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/source_dir.h"
 #include "diff/differential.h"
 #include "diff/explain.h"
 #include "diff/finding.h"
@@ -31,8 +33,7 @@ int Usage(const std::string& why) {
 
 std::string TriageDir(const ArgReader& r) {
   if (auto d = r.Value("--triage")) return *d;
-  const char* src = std::getenv("CRASHDIFF_SOURCE_DIR");
-  return (fs::path(src != nullptr && *src != '\0' ? src : ".") / "corpus/triage").string();
+  return (SourceDir() / "corpus/triage").string();
 }
 
 // "a,b,c", or fallback when the list is empty.
@@ -74,6 +75,7 @@ int TriageCommand(const Args& raw_args) {
   ArgReader r(WithLongOutputFlag(raw_args), {"--signature", "--output", "--triage"}, {"--list"});
   if (!r.ok()) return Usage(r.error());
   const TriageBook book = LoadTriage(TriageDir(r));
+  std::fputs(NoTriageNote(TriageDir(r)).c_str(), stderr);
   for (const std::string& e : book.errors) std::fprintf(stderr, "%s\n", e.c_str());
   if (!book.errors.empty()) return kExitUsage;
   if (r.Has("--list")) return List(book);
@@ -115,17 +117,21 @@ int TriageCommand(const Args& raw_args) {
   std::printf("reference   %s\n", OutcomeSummary(report.reference_outcome).c_str());
   if (run != nullptr) std::printf("%-11s %s\n", d->target.c_str(), OutcomeSummary(run->outcome).c_str());
 
-  const std::string out = r.Value("--output").value_or(fs::path(file).stem().string() + ".timeline.html");
-  if (run != nullptr) {
+  // The timeline only where asked for: written by default into the current directory, a session's triage left
+  // hundreds of them in whatever directory it ran from.
+  const std::optional<std::string> out = r.Value("--output");
+  if (run != nullptr && !out) {
+    std::printf("timeline    crashdiff triage %s -o OUT.html\n", file.c_str());
+  } else if (run != nullptr) {
     TimelineOptions t;
     t.title = file + " on " + d->target;
     t.subtitle = d->signature;
     t.witness = d->at;
-    if (const std::string error = WriteFileAtomically(out, RenderTimelineHtml(run->result, t)); !error.empty()) {
+    if (const std::string error = WriteFileAtomically(*out, RenderTimelineHtml(run->result, t)); !error.empty()) {
       std::fprintf(stderr, "crashdiff triage: %s\n", error.c_str());
       return kExitUsage;
     }
-    std::printf("timeline    %s\n", out.c_str());
+    std::printf("timeline    %s\n", out->c_str());
   }
   if (rec == nullptr && !d->known && !d->difference()) {
     std::printf(

@@ -47,6 +47,28 @@ TEST(Cli, TriageListShowsWhatNarrowsEachRecord) {
   EXPECT_NE(r.output.find("; events KEXEC; witness any"), std::string::npos) << r.output;
 }
 
+// `build/crashdiff run FILE` from a directory without corpus/ judges by the tree the binary was built in (it used to
+// read the current directory's missing corpus/triage and call every triaged finding NEW, silently); where no records
+// are found at all it says so. triage writes a timeline only when asked (-o).
+TEST(Cli, RunAndTriageFromAnotherDirectoryJudgeByTheBinarysTree) {
+  TempDir dir;
+  const std::string file = std::string(CRASHDIFF_SOURCE_DIR) +
+                           "/corpus/findings/ppc/offline_thread_nested_reset_deadlock_at_handover.textproto";
+  const std::string elsewhere = "-u CRASHDIFF_SOURCE_DIR -C " + dir.path();
+  auto r = RunCrashdiff("run " + file, elsewhere);
+  EXPECT_NE(r.output.find("ppc-v1-check-before-clear        triaged"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("note: no triage records"), std::string::npos) << r.output;
+
+  r = RunCrashdiff("triage " + file, elsewhere);
+  EXPECT_NE(r.output.find("status      real"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path())) << "triage wrote a file without -o";
+  r = RunCrashdiff("triage " + file + " -o " + dir.path() + "/t.html", elsewhere);
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir.path() + "/t.html")) << r.output;
+
+  r = RunCrashdiff("run " + file, "CRASHDIFF_SOURCE_DIR=" + dir.path());
+  EXPECT_NE(r.output.find("note: no triage records"), std::string::npos) << r.output;
+}
+
 TEST(Cli, UnknownCommandExitsTwo) {
   const auto r = RunCrashdiff("frobnicate");
   EXPECT_EQ(r.exit_code, 2);
