@@ -189,6 +189,12 @@ bool MatchesKnown(const KnownDivergence& k, const Divergence& d) {
   return k.platforms.empty() || std::find(k.platforms.begin(), k.platforms.end(), d.platform) != k.platforms.end();
 }
 
+bool MatchesKnown(const KnownDivergence& k, const Violation& v, pb::Platform p) {
+  Divergence d = FromViolation(v, "", "");
+  d.platform = p;
+  return MatchesKnown(k, d);
+}
+
 std::string_view TargetReport::verdict() const {
   bool known = false;
   bool differs = false;

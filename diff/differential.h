@@ -10,6 +10,7 @@
 #include "diff/signature.h"
 #include "oracle/facts.h"
 #include "oracle/outcome.h"
+#include "oracle/properties.h"
 #include "proto/scenario.pb.h"
 #include "sim/machine.h"
 #include "targets/target.h"
@@ -80,6 +81,9 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
 
 // Whether the documented mechanism k explains d (field by field; an empty field matches anything).
 bool MatchesKnown(const KnownDivergence& k, const Divergence& d);
+// The same for one run's violation on a scenario of platform p (explore's counterexamples, which have no reference
+// run to diverge from).
+bool MatchesKnown(const KnownDivergence& k, const Violation& v, pb::Platform p);
 
 // Signature parts (diff/signature.cc), shared with tests and tools.
 std::string PlatformTag(const pb::Scenario& scenario);  // e.g. "doorbell", "doorbell+nmi-sysreset", "mwait"

@@ -916,7 +916,8 @@ uint64_t FinalState(const RunResult& r) {
 }
 
 bool Wanted(const ExploreOptions& options, const Violation& v) {
-  return options.properties.empty() || Contains(options.properties, v.property);
+  return (options.properties.empty() || Contains(options.properties, v.property)) &&
+         (!options.accept || options.accept(v));
 }
 
 // Backtracks: the deepest node with a choice left gets it; the path below it is dropped. Returns that node's
@@ -1010,8 +1011,9 @@ std::string GuaranteeText(const ExploreOptions& options, const ExploreResult& re
   const std::string bounds = options.preemptions == kNoPreemptionBound
                                  ? "with any number of preemptions within " + steps
                                  : "within " + std::to_string(options.preemptions) + " preemptions and " + steps;
-  const std::string of =
-      "no violation of " + PropertiesText(options.properties) + " on target " + options.target + " " + bounds;
+  const std::string of = "no violation of " + PropertiesText(options.properties) +
+                         (options.accept ? " of the kind asked for" : "") + " on target " + options.target + " " +
+                         bounds;
   if (result.found) return "violation found " + bounds;
   // A cut run is not judged on what it never did (docs/ORACLE.md, "Runs a step budget cut"): say what is not covered.
   const std::string cut = result.runs_budget_cut == 0

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,9 @@ struct ExploreOptions {
   bool state_hashing = true;             // prune a choice point whose state was explored with as much budget left
   uint64_t memory_bytes = 256ull << 20;  // the visited set's size (fingerprints, 8 bytes each)
   std::vector<std::string> properties;   // "PR1".."PR11" the search looks for; empty: all of them
+  // Narrower still (set by callers looking for one mechanism, e.g. a target's documented bug): only violations it
+  // accepts count, and the guarantee says so ("... of the kind asked for").
+  std::function<bool(const Violation&)> accept{};
   bool verify_fingerprints = false;      // tests: check the incremental fingerprint against a full recomputation
 };
 
