@@ -16,6 +16,7 @@
 #include "sim/scenario_io.h"
 #include "sim/validate.h"
 #include "util/atomic_file.h"
+#include "util/join.h"
 
 namespace crashdiff::campaign {
 namespace {
@@ -179,12 +180,11 @@ void PrintFindings(const fs::path& out, const std::vector<Finding>& findings) {
       if (platforms.size() > 3) {
         list = std::to_string(platforms.size()) + " platforms";
       } else {
-        for (const std::string& p : platforms) list += (list.empty() ? "" : ", ") + p;
+        list = Join(platforms, ", ");
       }
       where += (where.empty() ? "" : "; ") + target + " (" + list + ")";
     }
-    std::string roles;
-    for (const std::string& r : c.roles) roles += (roles.empty() ? "" : ",") + r;
+    const std::string roles = Join(c.roles, ",");
     std::printf("  %-7s %-36s %3d sig  roles %s\n          on %s\n", Name(status), root_cause.c_str(), c.signatures,
                 roles.c_str(), where.c_str());
     if (c.triage != nullptr) {

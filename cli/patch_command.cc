@@ -10,6 +10,7 @@
 #include "cli/patch_report.h"
 #include "minimize/patch_eval.h"
 #include "targets/target.h"
+#include "util/join.h"
 #include "util/json.h"
 
 namespace crashdiff::cli {
@@ -17,17 +18,11 @@ namespace {
 
 constexpr uint64_t kDefaultMutants = 2000;
 
-std::string Join(const std::set<std::string>& items) {
-  std::string out;
-  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 // "on 12 inputs, 2 platforms (doorbell, xive-ipi)", plus what the other side still shows.
 std::string Extent(const RootCauseRow& row) {
   std::string s = "on " + std::to_string(row.inputs()) + (row.inputs() == 1 ? " input, " : " inputs, ") +
                   std::to_string(row.platforms.size()) + (row.platforms.size() == 1 ? " platform (" : " platforms (") +
-                  Join(row.platforms) + ")";
+                  Join(row.platforms, ", ") + ")";
   if (row.moved > 0) {
     s += "; on " + std::to_string(row.moved) + " of them " +
          (row.change == PatchChange::kIntroduced ? "the base" : "the patch") + " shows " +

@@ -3,6 +3,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "targets/target.h"
+#include "util/join.h"
 #include "util/json.h"
 
 namespace crashdiff::cli {
@@ -46,8 +47,7 @@ int TargetsCommand(const Args& args) {
   if (AllTargets().empty()) std::printf("(no targets registered)\n");
   for (const TargetSpec* t : AllTargets()) {
     std::printf("%-34s %-6s %s\n", t->name.c_str(), pb::Family_Name(t->family).c_str(), t->summary.c_str());
-    std::string platforms;
-    for (pb::Platform p : t->platforms) platforms += (platforms.empty() ? "" : ", ") + pb::Platform_Name(p);
+    const std::string platforms = Join(t->platforms, ", ", [](pb::Platform p) { return pb::Platform_Name(p); });
     std::printf("%-34s platforms: %s\n%-34s models: %s\n", "", platforms.c_str(), "", t->models.c_str());
     for (const KnownDivergence& k : t->known) {
       std::printf("%-34s known: %s%s%s\n", "", Describe(k).c_str(), k.fixed_by.empty() ? "" : " (fixed by ",

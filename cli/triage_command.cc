@@ -17,6 +17,7 @@
 #include "report/timeline.h"
 #include "sim/scenario_io.h"
 #include "util/atomic_file.h"
+#include "util/join.h"
 
 namespace crashdiff::cli {
 namespace {
@@ -39,8 +40,7 @@ std::string TriageDir(const ArgReader& r) {
 // "a,b,c", or fallback when the list is empty.
 template <typename List>
 std::string Joined(const List& list, const char* fallback) {
-  std::string out;
-  for (const std::string& item : list) out += (out.empty() ? "" : ",") + item;
+  const std::string out = Join(list, ",");
   return out.empty() ? fallback : out;
 }
 

@@ -19,6 +19,7 @@
 #include "sim/memory_model.h"
 #include "sim/validate.h"
 #include "targets/target.h"
+#include "util/join.h"
 
 namespace crashdiff {
 namespace {
@@ -1001,9 +1002,7 @@ bool WithExplicitSchedule(const pb::Scenario& scenario, const std::vector<uint32
 
 std::string PropertiesText(const std::vector<std::string>& properties) {
   if (properties.empty()) return "PR1..PR11";
-  std::string out;
-  for (const std::string& p : properties) out += (out.empty() ? "" : ",") + p;
-  return out;
+  return Join(properties, ",");
 }
 
 std::string GuaranteeText(const ExploreOptions& options, const ExploreResult& result) {

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/join.h"
+
 namespace crashdiff {
 namespace {
 
@@ -116,9 +118,7 @@ const TriageRecord* TriageBook::Find(std::string_view root_cause, std::string_vi
 }
 
 std::string RootCauses(const pb::Triage& t) {
-  std::string out;
-  for (const std::string& key : t.root_cause()) out += (out.empty() ? "" : ", ") + key;
-  return out;
+  return Join(t.root_cause(), ", ");
 }
 
 TriageBook LoadTriage(const std::string& dir, const std::string& repo_root) {
