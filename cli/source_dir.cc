@@ -20,7 +20,7 @@ bool HoldsCorpus(const fs::path& dir) {
 fs::path SourceDir() {
   if (const char* v = std::getenv("CRASHDIFF_SOURCE_DIR"); v != nullptr && *v != '\0') return v;
   std::error_code ec;
-  const fs::path cwd = fs::current_path(ec);
+  fs::path cwd = fs::current_path(ec);
   if (HoldsCorpus(cwd)) return cwd;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec && exe.has_parent_path() && HoldsCorpus(exe.parent_path().parent_path())) {
