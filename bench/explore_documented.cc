@@ -28,6 +28,7 @@
 
 #include "diff/differential.h"
 #include "explore/explorer.h"
+#include "minimize/regress.h"
 #include "sim/scenario_io.h"
 #include "targets/target.h"
 #include "util/atomic_file.h"
@@ -59,13 +60,9 @@ struct Reproducer {
 };
 
 std::vector<Reproducer> LoadCorpus(const fs::path& dir) {
-  std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() == ".textproto") files.push_back(e.path().string());
-  }
-  std::sort(files.begin(), files.end());
+  std::error_code ec;
   std::vector<Reproducer> out;
-  for (const std::string& f : files) {
+  for (const std::string& f : ReproducerFiles(dir.string(), ec)) {
     LoadResult loaded = LoadScenarioFile(f);
     if (!loaded.scenario) continue;
     Reproducer r{f, *loaded.scenario, RunDifferential(*loaded.scenario).divergences};

@@ -4,6 +4,7 @@
 // a triaged or recorded one is not NEW.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -120,8 +121,9 @@ int RunCommand(const Args& args) {
   options.only_target = only;
   options.keep_traces = r.Has("--explain") || r.Has("--trace");
   const DiffReport report = RunDifferential(*loaded.scenario, options);
-  const Statuses status = StatusesOf(report, LoadCorpusBook(SourceDir().string()));
-  if (const std::string note = NoTriageNote(SourceDir() / "corpus/triage"); !note.empty()) {
+  const std::filesystem::path source = SourceDir();
+  const Statuses status = StatusesOf(report, LoadCorpusBook(source.string()));
+  if (const std::string note = NoTriageNote(source / "corpus/triage"); !note.empty()) {
     std::fputs(note.c_str(), stderr);
   }
   if (r.Has("--json")) {

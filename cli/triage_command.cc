@@ -74,8 +74,9 @@ const Divergence* Chosen(const DiffReport& report, const std::string& signature)
 int TriageCommand(const Args& raw_args) {
   ArgReader r(WithLongOutputFlag(raw_args), {"--signature", "--output", "--triage"}, {"--list"});
   if (!r.ok()) return Usage(r.error());
-  const TriageBook book = LoadTriage(TriageDir(r));
-  std::fputs(NoTriageNote(TriageDir(r)).c_str(), stderr);
+  const std::string triage_dir = TriageDir(r);
+  const TriageBook book = LoadTriage(triage_dir);
+  std::fputs(NoTriageNote(triage_dir).c_str(), stderr);
   for (const std::string& e : book.errors) std::fprintf(stderr, "%s\n", e.c_str());
   if (!book.errors.empty()) return kExitUsage;
   if (r.Has("--list")) return List(book);

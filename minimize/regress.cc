@@ -80,16 +80,20 @@ bool RegressReport::failing() const {
   return !errors.empty() || std::any_of(rows.begin(), rows.end(), [](const RegressRow& r) { return r.failing; });
 }
 
-RegressReport Regress(const std::string& dir, const std::string& only_target, const TargetSpec* patch) {
-  namespace fs = std::filesystem;
-  RegressReport report;
+std::vector<std::string> ReproducerFiles(const std::string& dir, std::error_code& ec) {
   std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     if (entry.path().extension() == ".textproto") files.push_back(entry.path().string());
   }
-  if (ec) report.errors.push_back(dir + ":0: cannot read directory: " + ec.message());
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+RegressReport Regress(const std::string& dir, const std::string& only_target, const TargetSpec* patch) {
+  RegressReport report;
+  std::error_code ec;
+  const std::vector<std::string> files = ReproducerFiles(dir, ec);
+  if (ec) report.errors.push_back(dir + ":0: cannot read directory: " + ec.message());
   for (const std::string& file : files) {
     const LoadResult loaded = LoadScenarioFile(file);
     if (!loaded.scenario) {

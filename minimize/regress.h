@@ -5,6 +5,7 @@
 
 #include <set>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct RegressReport {
 };
 
 struct TargetSpec;
+
+// The *.textproto reproducers of dir, sorted by name (the order every replay of a corpus uses). ec: why dir could not
+// be read, if it could not.
+std::vector<std::string> ReproducerFiles(const std::string& dir, std::error_code& ec);
 
 // dir: a directory of *.textproto reproducers (sorted by name). only_target: empty for every target.
 // patch: judge this unregistered target instead (a patch under test); only_target is then ignored.
