@@ -22,11 +22,9 @@ namespace {
 const std::string kCorpus = std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/regressions";
 
 std::vector<std::string> Reproducers() {
-  std::vector<std::string> files;
-  for (const auto& e : std::filesystem::directory_iterator(kCorpus)) {
-    if (e.path().extension() == ".textproto") files.push_back(e.path().string());
-  }
-  std::sort(files.begin(), files.end());
+  std::error_code ec;
+  std::vector<std::string> files = ReproducerFiles(kCorpus, ec);
+  EXPECT_FALSE(ec) << kCorpus << ": " << ec.message();
   return files;
 }
 
