@@ -127,6 +127,9 @@ Cpu::RmwOp Cpu::fetch_add(Var& v, int64_t delta, Label l) {
 Cpu::RmwOp Cpu::cmpxchg(Var& v, int64_t expected, int64_t desired, Label l) {
   return RmwOp(*this, v, RmwOp::Kind::kCmpxchg, expected, desired, l);
 }
+Cpu::SpinCmpxchgOp Cpu::spin_cmpxchg(Var& v, int64_t expected, int64_t desired, Label l) {
+  return SpinCmpxchgOp(*this, v, expected, desired, l);
+}
 Cpu::AtomicOp Cpu::atomic_add(Var& v, int64_t delta, Label l) {
   return AtomicOp(*this, v, WordAccess::kAdd, delta, 0, l);
 }
@@ -299,6 +302,32 @@ PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
   }
   cpu.machine().FullBarrierStores(cpu);  // the trailing barrier (powerpc: a sync completes the update too)
   return Result::kDone;
+}
+
+// Every attempt is a fully ordered cmpxchg, as RmwOp's. A failed one is recorded as cmpxchg() records it, and the
+// CPU blocks; it is runnable again only when the lock word reads free (a spinner's loads reach memory), and the
+// attempt it then makes succeeds in the same step: no other CPU can take the word between the check and the store.
+PendingOp::Result Cpu::SpinCmpxchgOp::Execute(Cpu& cpu) {
+  Machine& m = cpu.machine();
+  m.FullBarrier(cpu);
+  const int64_t old = var_->value;
+  if (old == expected_) {
+    if (desired_ != old) {
+      m.StoreToLine(*var_, desired_, cpu.id(), label);
+    } else {
+      m.Record(cpu.id(), TraceKind::kRmw, label, var_->name, old, var_->tags());
+    }
+    m.FullBarrierStores(cpu);
+    return Result::kDone;
+  }
+  m.Record(cpu.id(), TraceKind::kRmw, label, var_->name, old, var_->tags());
+  m.FullBarrierStores(cpu);
+  if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "spin");
+  return Result::kBlocked;
+}
+
+bool Cpu::SpinCmpxchgOp::CanProceed(const Cpu& /*cpu*/) const {
+  return var_->value == expected_;
 }
 
 // A result-less atomic: as fetch_add (the buffer commits first; the kernel's atomic_inc is not ordered, so this is

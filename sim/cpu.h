@@ -226,6 +226,7 @@ class Cpu {
   class ReadOp;
   class WriteOp;
   class RmwOp;
+  class SpinCmpxchgOp;
   class AtomicOp;
   class TestBitOp;
   class LocalOp;
@@ -251,6 +252,13 @@ class Cpu {
   WriteOp write(Var& v, int64_t value, Label l, std::function<void()> on_visible = nullptr);
   RmwOp fetch_add(Var& v, int64_t delta, Label l);                    // returns the old value
   RmwOp cmpxchg(Var& v, int64_t expected, int64_t desired, Label l);  // returns the old value
+  // A spin lock's acquire loop (arch_spin_lock, the NMI IPI lock, a mutex's slow path): cmpxchg(v, expected,
+  // desired) until it succeeds, spinning on plain loads of v between attempts. The first attempt is one step, as
+  // cmpxchg() is; after a failure the CPU waits until v == expected, and its next step is the attempt that
+  // succeeds. The retries that fail in between store nothing and, after the first attempt's barrier, order nothing
+  // (the spinner has no stores left to commit), so they are not steps, as the loads of wait_until() are not; without
+  // this, every release would let each spinner wake, fail and block again (O(spinners) steps per release).
+  SpinCmpxchgOp spin_cmpxchg(Var& v, int64_t expected, int64_t desired, Label l);
   // Result-less atomics, as the kernel has them (atomic_inc / atomic_dec / atomic_add; set_bit / clear_bit,
   // cpumask_set_cpu / cpumask_clear_cpu): the model gets nothing back, and the entry records the operand (the delta,
   // the bit's mask), not the value, so two of them on one variable commute (docs/EXPLORE.md, "Commuting atomics").
@@ -494,6 +502,19 @@ class Cpu::RmwOp : public Op<int64_t> {
   Kind kind_;
   int64_t a_;
   int64_t b_;
+};
+
+class Cpu::SpinCmpxchgOp : public Op<void> {
+ public:
+  SpinCmpxchgOp(Cpu& c, Var& v, int64_t expected, int64_t desired, Label l)
+      : Op(c, l), var_(&v), expected_(expected), desired_(desired) {}
+  Result Execute(Cpu& cpu) override;
+  bool CanProceed(const Cpu& cpu) const override;
+
+ private:
+  Var* var_;
+  int64_t expected_;
+  int64_t desired_;
 };
 
 class Cpu::AtomicOp : public Op<void> {

@@ -47,9 +47,7 @@ Task<> Arm64Kernel::Oops(Cpu& cpu) {
   // and powerpc oops_begin there is no die_owner check, so a nested die on the owning CPU spins here for good.
   co_await cpu.irq_disable("D0");
   m_.RecordPanic(cpu.id());  // die() with panic_on_oops: the crash starts here, before any die_lock wait
-  while (co_await cpu.cmpxchg(die_lock_, kNoCpuId, self, "D1") != kNoCpuId) {
-    co_await cpu.wait_until([this] { return die_lock_.value == kNoCpuId; }, kForever, "D1");
-  }
+  co_await cpu.spin_cmpxchg(die_lock_, kNoCpuId, self, "D1");
   co_await cpu.local("D2", "__die: print oops");
   co_await crash_.CrashKexec(cpu);
   co_await crash_.Panic(cpu, {});  // panic_on_oops, still holding die_lock

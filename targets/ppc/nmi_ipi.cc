@@ -12,11 +12,7 @@ namespace crashdiff::ppc {
 // can fault (Cpu::enter_critical): a scenario's PANIC cannot land between them.
 Task<> PpcKernel::NmiLock(Cpu& cpu, Label l) {
   cpu.enter_critical();
-  for (;;) {
-    if (co_await cpu.cmpxchg(s_.nmi_lock, 0, 1, l) == 0) co_return;
-    Var& lock = s_.nmi_lock;
-    co_await cpu.wait_until([&lock] { return lock.value == 0; }, kForever, l);
-  }
+  co_await cpu.spin_cmpxchg(s_.nmi_lock, 0, 1, l);  // atomic_cmpxchg until it takes the word, spinning between
 }
 
 // nmi_ipi_unlock(): smp_mb(), then the lock word is set free (atomic_set / atomic_dec: no ordering of its own).
@@ -28,6 +24,7 @@ Task<> PpcKernel::NmiUnlock(Cpu& cpu, Label l) {
 Task<bool> PpcKernel::NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {
   switch (v_.nmi_ipi) {
     case NmiIpi::kV4_14: return NmiIpiSendV4_14(cpu, target, fn, delay_us, l);
+    case NmiIpi::k5b73151f: return NmiIpiSend5b73151f(cpu, target, fn, delay_us, l);
     case NmiIpi::k88b9a3d1: return NmiIpiSend88b9a3d1(cpu, target, fn, delay_us, l);
   }
   return NmiIpiSendV4_14(cpu, target, fn, delay_us, l);
@@ -67,7 +64,8 @@ Task<CpuSet> PpcKernel::NmiIpiSetPending(Cpu& cpu, int target, Label l) {
 // After the lock is dropped: send, poll the pending mask in 1 us steps until it empties or the delay runs out (O(1)
 // steps in the model), take the lock again and clear what is still pending. Returns 1 if every target called in.
 // The lock is held on return.
-Task<bool> PpcKernel::NmiIpiGather(Cpu& cpu, int target, NmiFn fn, CpuSet targets, uint64_t delay_us, Label l) {
+Task<bool> PpcKernel::NmiIpiGather(Cpu& cpu, int target, NmiFn fn, CpuSet targets, uint64_t delay_us, Label l,
+                                   uint64_t* left_ns) {
   if (fn == kFnCrashIpiCallback) {
     for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
       if (targets.test(c)) m_.RecordWakeSent(c);
@@ -75,7 +73,12 @@ Task<bool> PpcKernel::NmiIpiGather(Cpu& cpu, int target, NmiFn fn, CpuSet target
   }
   co_await DoSmpSendNmiIpi(cpu, target, l);
   const CpuMask& pending = s_.nmi_pending;
-  co_await cpu.wait_until([&pending] { return pending.IsEmpty(); }, delay_us * kUs, l);
+  const uint64_t start = left_ns != nullptr ? m_.now() : 0;
+  const bool in_time = co_await cpu.wait_until([&pending] { return pending.IsEmpty(); }, delay_us * kUs, l);
+  if (left_ns != nullptr) {
+    const uint64_t spent = m_.now() - start;
+    *left_ns = !in_time || spent >= delay_us * kUs ? 0 : delay_us * kUs - spent;
+  }
   co_await NmiLock(cpu, l);
   bool all_gathered = true;
   if (!co_await s_.nmi_pending.Empty(cpu, l)) {
@@ -98,6 +101,38 @@ Task<bool> PpcKernel::NmiIpiSendV4_14(Cpu& cpu, int target, NmiFn fn, uint64_t d
   co_return all_gathered;
 }
 
+// 5b73151fff63 (v4.17), "fully synchronous": after the gather the sender also polls, lock dropped, until the busy
+// count is back to its own (every handler's function returned), from what the gather left of the same delay; on
+// timeout it takes the count back to its own. Until 1b5fc84aba17, a gather that used the delay up broke out with
+// nothing left, and a delay of 0 means no timeout: the second poll then waits for good.
+Task<bool> PpcKernel::NmiIpiSend5b73151f(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {
+  co_await NmiIpiEnter(cpu, l);
+  co_await cpu.write(s_.nmi_function, fn, l);
+  const CpuSet targets = co_await NmiIpiSetPending(cpu, target, l);
+  co_await cpu.fetch_add(s_.nmi_busy, 1, l);
+  co_await NmiUnlock(cpu, l);
+  uint64_t left = 0;
+  bool all_done = co_await NmiIpiGather(cpu, target, fn, targets, delay_us, l, &left);
+  if (left == 0) left = kForever;
+  Var& busy = s_.nmi_busy;
+  while (co_await cpu.read(busy, l) > 1) {
+    if (left == 0) {  // "Timeout waiting for CPUs to execute fn"
+      all_done = false;
+      co_await cpu.write(busy, 1, l);
+      break;
+    }
+    co_await NmiUnlock(cpu, l);
+    const uint64_t start = m_.now();
+    co_await cpu.wait_until([&busy] { return busy.value <= 1; }, left, l);
+    const uint64_t spent = m_.now() - start;
+    if (left != kForever) left = spent >= left ? 0 : left - spent;
+    co_await NmiLock(cpu, l);
+  }
+  co_await cpu.fetch_add(busy, -1, l);
+  co_await NmiUnlock(cpu, l);
+  co_return all_done;
+}
+
 // 88b9a3d1425a: a busy flag set for the round only; the function is cleared when the round ends, so a handler that
 // comes late runs nothing.
 Task<bool> PpcKernel::NmiIpiSend88b9a3d1(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {
@@ -117,7 +152,8 @@ Task<bool> PpcKernel::NmiIpiSend88b9a3d1(Cpu& cpu, int target, NmiFn fn, uint64_
 // for this CPU (and the function ran; the crash function never returns).
 Task<bool> PpcKernel::NmiIpiHandle(Cpu& cpu, Regs regs) {
   switch (v_.nmi_ipi) {
-    case NmiIpi::kV4_14: return NmiIpiHandleV4_14(cpu, regs);
+    case NmiIpi::kV4_14:
+    case NmiIpi::k5b73151f: return NmiIpiHandleV4_14(cpu, regs);
     case NmiIpi::k88b9a3d1: return NmiIpiHandle88b9a3d1(cpu, regs);
   }
   return NmiIpiHandleV4_14(cpu, regs);
@@ -141,7 +177,10 @@ Task<bool> PpcKernel::NmiIpiHandleV4_14(Cpu& cpu, Regs regs) {
   if (fn == kFnNone) co_return false;
   co_await RunNmiFunction(cpu, fn, regs);
   co_await NmiLock(cpu, "NMI-H");
-  co_await cpu.fetch_add(s_.nmi_busy, -1, "NMI-H");
+  // 5b73151fff63: only while the count is above the sender's own ("can race with caller time-out").
+  if (v_.nmi_ipi != NmiIpi::k5b73151f || co_await cpu.read(s_.nmi_busy, "NMI-H") > 1) {
+    co_await cpu.fetch_add(s_.nmi_busy, -1, "NMI-H");
+  }
   co_await NmiUnlock(cpu, "NMI-H");
   co_return true;
 }
@@ -200,7 +239,8 @@ Task<bool> PpcKernel::SignalSystemReset(Cpu& cpu, uint32_t target, Label l) {
 
 Task<bool> PpcKernel::CauseNmiIpi(Cpu& cpu, int target, Label l) {
   switch (v_.nmi_ipi) {
-    case NmiIpi::kV4_14: return CauseNmiIpiV4_14(cpu, target, l);
+    case NmiIpi::kV4_14:
+    case NmiIpi::k5b73151f: return CauseNmiIpiV4_14(cpu, target, l);
     case NmiIpi::k88b9a3d1: return CauseNmiIpi88b9a3d1(cpu, target, l);
   }
   return CauseNmiIpiV4_14(cpu, target, l);

@@ -74,9 +74,12 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   virtual Task<bool> NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
   Task<bool> NmiIpiSendV4_14(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
   Task<bool> NmiIpiSend88b9a3d1(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
+  Task<bool> NmiIpiSend5b73151f(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
   Task<> NmiIpiEnter(Cpu& cpu, Label l);
   Task<CpuSet> NmiIpiSetPending(Cpu& cpu, int target, Label l);
-  Task<bool> NmiIpiGather(Cpu& cpu, int target, NmiFn fn, CpuSet targets, uint64_t delay_us, Label l);
+  // left_ns (optional): what the wait left of the delay, 0 if it used it up.
+  Task<bool> NmiIpiGather(Cpu& cpu, int target, NmiFn fn, CpuSet targets, uint64_t delay_us, Label l,
+                          uint64_t* left_ns = nullptr);
   virtual Task<bool> NmiIpiHandle(Cpu& cpu, Regs regs);
   Task<bool> NmiIpiHandleV4_14(Cpu& cpu, Regs regs);
   Task<bool> NmiIpiHandle88b9a3d1(Cpu& cpu, Regs regs);

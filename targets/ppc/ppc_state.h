@@ -99,7 +99,10 @@ enum class CrashShutdown {
 // The NMI-IPI layer (arch/powerpc/kernel/smp.c smp_send_nmi_ipi / smp_handle_nmi_ipi, platforms/powernv/smp.c
 // pnv_cause_nmi_ipi), nmi_ipi.cc (DOMAIN §2.6).
 enum class NmiIpi {
-  kV4_14,     // busy count, held by a handler while its function runs
+  kV4_14,  // busy count, held by a handler while its function runs
+  // busy count, and the sender also waits for the handlers' functions to return (5b73151fff63, v4.17); before
+  // 1b5fc84aba17 a first wait that used up the delay leaves the second one without a timeout
+  k5b73151f,
   k88b9a3d1,  // busy flag, function cleared after the round; OPAL quiesce around a single-target reset (v5.x)
 };
 // smp_send_stop() and the function it runs on the other CPUs (arch/powerpc/kernel/smp.c), arbitration.cc and

@@ -78,9 +78,7 @@ Task<> X86Kernel::OopsBegin(Cpu& cpu) {
     // arch_spin_lock(): another oopsing CPU spins here with IF=0.
     const size_t outer_spin = die_spin_depth_[cpu.id()];  // an NMI handler's oops can spin above another spin
     die_spin_depth_[cpu.id()] = cpu.frames().size();
-    while (co_await cpu.cmpxchg(die_lock_, 0, 1, "D1") != 0) {
-      co_await cpu.wait_until([this] { return die_lock_.value == 0; }, kForever, "D1");
-    }
+    co_await cpu.spin_cmpxchg(die_lock_, 0, 1, "D1");
     die_spin_depth_[cpu.id()] = outer_spin;
   }
   co_await cpu.fetch_add(die_nest_count_, 1, "D1");

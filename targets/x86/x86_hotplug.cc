@@ -11,9 +11,7 @@ namespace crashdiff::x86 {
 
 Task<> X86Kernel::LockCpuMaps(Cpu& cpu, Label label) {
   const int64_t self = cpu.id();
-  while (co_await cpu.cmpxchg(cpu_add_remove_lock_, kNoCpuId, self, label) != kNoCpuId) {
-    co_await cpu.wait_until([this] { return cpu_add_remove_lock_.value == kNoCpuId; }, kForever, label);
-  }
+  co_await cpu.spin_cmpxchg(cpu_add_remove_lock_, kNoCpuId, self, label);
 }
 
 Task<> X86Kernel::UnlockCpuMaps(Cpu& cpu, Label label) {

@@ -184,26 +184,23 @@ TEST(PpcCpumask, WholeMaskReadIsOneLoadPerWord) {
   EXPECT_TRUE(first.seen.empty());
 }
 
-// A system reset to every thread of a 66-CPU machine with store buffers sends all of them through the NMI-IPI lock,
-// whose spinners retry on every release: the run needs more than the old fixed 100,000 steps. With no step_budget
+// A system reset to every thread of a 96-CPU machine with store buffers sends all of them through the NMI-IPI lock
+// one after another, and each of their stores reaches every other thread's invalidate queue: the run needs more than
+// the old fixed 100,000 steps. With no step_budget
 // the run gets the machine's livelock evidence (LivelockEvidenceSteps, 50 n^2) and ends; an explicit budget of
 // 100,000 is below that evidence, so running out of it is a cut, not a livelock.
 TEST(PpcCpumask, BigMachineBudgetGrowsWithTheSquareOfTheMachine) {
   EXPECT_EQ(LivelockEvidenceSteps(4), kLivelockEvidenceSteps);
   EXPECT_EQ(LivelockEvidenceSteps(44), kLivelockEvidenceSteps);
-  EXPECT_EQ(LivelockEvidenceSteps(66), 50u * 66 * 66);
+  EXPECT_EQ(LivelockEvidenceSteps(96), 50u * 96 * 96);
   const TargetSpec* t = FindTarget("ppc-prefix-nowake");
   ASSERT_NE(t, nullptr);
-  pb::Scenario s = ScenarioFromText(R"pb(machine {
-                                           family: PPC
-                                           platform: POWER9_ICP_OPAL
-                                           cores: 66
-                                           memory_model: ARCHITECTURE
-                                         }
-                                         events {
-                                           kind: OPERATOR_RESET
-                                           trigger { at_time_ns: 0 }
-                                         })pb");
+  pb::Scenario s =
+      ScenarioFromText(R"pb(machine { family: PPC platform: POWER9_ICP_OPAL cores: 96 memory_model: ARCHITECTURE }
+                            events {
+                              kind: OPERATOR_RESET
+                              trigger { at_time_ns: 0 }
+                            })pb");
   const RunResult ends = RunOnTarget(*t, s);
   EXPECT_EQ(ends.end, EndReason::kQuiescent);
   EXPECT_GT(ends.steps, kLivelockEvidenceSteps);

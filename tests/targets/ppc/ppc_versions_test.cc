@@ -96,9 +96,10 @@ TEST(PpcVersions, UpstreamEraStoppedCpusAreInTheCrashRoundsSnapshot) {
   EXPECT_EQ(quiesce_holds, 1u);
 }
 
-// The busy-count NMI era (6bed3237624e, v4.17): nmi_stop_this_cpu never returns, so it gives back the busy count its
-// handler took. The crash round after a post-notifiers stop is therefore not blocked, and the stopped CPUs, still
-// online (de6e5d38417e), are waited for at I13.
+// The busy-count NMI era (6bed3237624e with 5b73151fff63, v4.17): nmi_stop_this_cpu never returns, so it gives back
+// the busy count its handler took, and the sender waits for those give-backs before dropping its own. The crash round
+// after a post-notifiers stop is therefore not blocked, and the stopped CPUs, still online (de6e5d38417e), are waited
+// for at I13.
 TEST(PpcVersions, BusyCountEraStopGivesTheBusyCountBack) {
   const pb::Scenario s = Finding("post_notifiers_loser_offline.textproto");
   const ppc::Variant v1_base{.crash_ipi_callback = ppc::CrashIpiCb::kNoOnlineTest,
@@ -108,7 +109,12 @@ TEST(PpcVersions, BusyCountEraStopGivesTheBusyCountBack) {
                              .nmi_ipi = ppc::NmiIpi::kV4_14,
                              .send_stop = ppc::SendStop::kV4_14};
   const RunResult r = RunVariant(
-      "ppc-v1-check-before-clear", [](ppc::Variant& v) { v.send_stop = ppc::SendStop::k6bed3237; }, v1_base, s);
+      "ppc-v1-check-before-clear",
+      [](ppc::Variant& v) {
+        v.send_stop = ppc::SendStop::k6bed3237;
+        v.nmi_ipi = ppc::NmiIpi::k5b73151f;
+      },
+      v1_base, s);
   ASSERT_TRUE(r.handed_over);  // no hang at I5a on a leaked busy count
   for (uint32_t c : {1u, 2u}) {
     EXPECT_NE(FirstStep(r, c, "NMI-H"), SIZE_MAX) << c;  // stopped through the NMI IPI this time
