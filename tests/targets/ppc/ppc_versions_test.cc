@@ -1,7 +1,8 @@
 // The kernel-version-specific functions of the powerpc models (targets/ppc/ppc_state.h: one version per function,
 // side by side): what each version of smp_send_stop's stop function and of pnv_smp_cpu_kill_self's entry does, on
 // small scenarios. Sources: arch/powerpc/kernel/smp.c nmi_stop_this_cpu (6bed3237624e / de6e5d38417e,
-// 88b9a3d1425a, bab26238bbd4), arch/powerpc/platforms/powernv/smp.c pnv_smp_cpu_kill_self (7d6475051fb3).
+// 88b9a3d1425a, bab26238bbd4), __smp_send_nmi_ipi (5b73151fff63, 1b5fc84aba17), arch/powerpc/platforms/powernv/smp.c
+// pnv_smp_cpu_kill_self (7d6475051fb3).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -165,6 +166,49 @@ TEST(PpcVersions, The2019LoopFlushesAPendingExternalInterruptBeforeItsFirstStop)
   const RunResult upstream = RunOn("ppc-upstream-clear-then-check", s);
   EXPECT_EQ(FirstStep(upstream, 1, "E0"), SIZE_MAX);
   EXPECT_LT(FirstStep(upstream, 1, "L2"), FirstStep(upstream, 1, "L4"));
+}
+
+// 5b73151fff63's sender, before 1b5fc84aba17 ("the NMI IPI timeout logic is broken"): a crash round in which one CPU
+// never calls in (cpu2, a second panicking CPU spinning soft-disabled, takes no muxed IPI) uses the whole delay in the
+// gather, which leaves the wait for the handlers' counts none; the two CPUs that did call in run crash_ipi_callback,
+// which never returns and never gives its count back, so the initiator waits in the crash round for good. The v4.14
+// sender, which does not wait for the handlers, hands over on the same scenario.
+TEST(PpcVersions, SynchronousNmiIpiWaitsForGoodAfterAGatherTimeout) {
+  const pb::Scenario s = testing::ScenarioFromText(R"pb(
+    machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 panic_timeout: 10 }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { at_time_ns: 1000 }
+    }
+    events {
+      kind: PANIC
+      cpus: 2
+      trigger { at_time_ns: 1000 }
+    }
+  )pb");
+  const ppc::Variant v1_base{.crash_ipi_callback = ppc::CrashIpiCb::kNoOnlineTest,
+                             .prepare_cpus = ppc::PrepareCpus::k4145f358,
+                             .kill_self = ppc::KillSelf::kV1Patch,
+                             .crash_shutdown = ppc::CrashShutdown::kV4_14,
+                             .nmi_ipi = ppc::NmiIpi::kV4_14,
+                             .send_stop = ppc::SendStop::kV4_14};
+  const RunResult v4_14 = RunVariant(
+      "ppc-v1-check-before-clear", [](ppc::Variant&) {}, v1_base, s);
+  EXPECT_TRUE(v4_14.handed_over);
+  EXPECT_EQ(CountDiag(v4_14, "ERROR: 1 cpu(s) not responding"), 1);
+  const RunResult sync = RunVariant(
+      "ppc-v1-check-before-clear", [](ppc::Variant& v) { v.nmi_ipi = ppc::NmiIpi::k5b73151f; }, v1_base, s);
+  EXPECT_FALSE(sync.handed_over);
+  EXPECT_EQ(sync.end, EndReason::kQuiescent);
+  const TraceEntry* last = nullptr;  // the initiator's last entry: its wait in the crash round
+  for (const TraceEntry& e : sync.trace.entries()) {
+    if (e.cpu == 0) last = &e;
+  }
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->label, "I5a");
+  EXPECT_EQ(last->kind, TraceKind::kBlock);
+  for (uint32_t c : {1u, 3u}) EXPECT_GT(sync.cpus[c].responses, 0u) << c;  // they called in, and hold the count
 }
 
 }  // namespace
