@@ -28,6 +28,7 @@ int Main(int argc, char** argv);
 int TargetsCommand(const Args& args);
 int RunCommand(const Args& args);
 int MinimizeCommand(const Args& args);
+int RetuneCommand(const Args& args);
 int RegressCommand(const Args& args);
 int PatchCommand(const Args& args);
 int TimelineCommand(const Args& args);
