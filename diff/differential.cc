@@ -36,10 +36,11 @@ void RecycleFacts(Facts&& facts) {
 }
 
 template <typename RunFn>
-Observed Observe(const pb::Scenario& scenario, bool keep_trace, RunFn run) {
+Observed Observe(const pb::Scenario& scenario, const DiffOptions& diff, RunFn run) {
   FactsBuilder builder(scenario.machine().cores() * scenario.machine().threads_per_core(), TakeSpareFacts());
   RunOptions options;
-  options.record_trace = keep_trace;
+  options.record_trace = diff.keep_traces;
+  options.hash_trace = diff.hash_traces;
   options.observer = &builder;
   Observed o;
   o.result = run(options);
@@ -216,8 +217,7 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
   const std::string platform = PlatformTag(scenario);
   const uint64_t events = EventKindsOf(scenario);
 
-  Observed ref =
-      Observe(scenario, options.keep_traces, [&](const RunOptions& ro) { return RunReference(scenario, ro); });
+  Observed ref = Observe(scenario, options, [&](const RunOptions& ro) { return RunReference(scenario, ro); });
   report.reference_outcome = ComputeOutcome(scenario, ref.result, ref.facts);
   const std::vector<Violation> ref_violations = CheckProperties(scenario, ref.result, ref.facts);
   for (const Violation& v : ref_violations) {
@@ -234,8 +234,7 @@ DiffReport RunDifferential(const pb::Scenario& scenario, const DiffOptions& opti
     }
   }
   for (const TargetSpec* spec : specs) {
-    Observed run =
-        Observe(scenario, options.keep_traces, [&](const RunOptions& ro) { return RunOnTarget(*spec, scenario, ro); });
+    Observed run = Observe(scenario, options, [&](const RunOptions& ro) { return RunOnTarget(*spec, scenario, ro); });
     TargetReport tr;
     tr.target = spec->name;
     tr.outcome = ComputeOutcome(scenario, run.result, run.facts);

@@ -20,6 +20,7 @@ namespace crashdiff {
 struct DiffOptions {
   std::string only_target;   // empty: every target of the family that supports the platform
   bool keep_traces = false;  // keep full traces in the report (explain, timeline); off for fuzzing speed
+  bool hash_traces = true;   // each run's trace hash (run's output, JSON); the fuzz harness needs none
   // Run this target instead of the registered ones (a patch under test that is not registered; tests).
   const TargetSpec* target_override = nullptr;
 };

@@ -121,6 +121,7 @@ int Harness::Run(const uint8_t* data, size_t size) {
   if (config_.family != pb::FAMILY_UNSPECIFIED && s->machine().family() != config_.family) return -1;
   DiffOptions options;
   options.only_target = config_.target;
+  options.hash_traces = false;
   const DiffReport report = RunDifferential(*s, options);
   if (config_.edges == EdgeFeatures::kNone) ClearEdgeCounters();
   if (config_.edges == EdgeFeatures::kWithoutCounts) SaturateEdgeCounters();

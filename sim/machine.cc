@@ -128,6 +128,7 @@ void Machine::Init() {
   result_.cpus.resize(n);
   result_.book.reserve(4 * size_t{n});  // a few bookkeeping calls per CPU: no regrowth in a typical run
   result_.trace.set_record(options_.record_trace);
+  result_.trace.set_hash(options_.hash_trace);
   detail_needed_ = options_.record_trace || (options_.observer != nullptr && options_.observer->WantsDetail());
   for (const pb::Event& e : scenario_->events()) {
     events_.push_back(PendingEvent{&e});

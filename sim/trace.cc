@@ -71,6 +71,8 @@ inline uint64_t TextDigest(std::string_view s, uint64_t ka, uint64_t kb) {
 }  // namespace
 
 void Trace::Add(const TraceEntry& e, std::string_view detail) {
+  if (record_) entries_.push_back(e);
+  if (!hash_on_) return;
   const uint64_t packed =
       uint64_t{e.cpu} | uint64_t{static_cast<uint8_t>(e.kind)} << 32 | uint64_t{static_cast<uint8_t>(e.location)} << 40;
   const uint64_t digest = Mum(e.step ^ kKey[0], e.time_ns ^ kKey[1]) +
@@ -78,7 +80,6 @@ void Trace::Add(const TraceEntry& e, std::string_view detail) {
                           TextDigest(e.label, kKey[4], kKey[5]) + TextDigest(detail, kKey[6], kKey[7]);
   // The chain: order matters, and every earlier entry reaches every later value.
   hash_ = Mum(hash_ ^ digest, kKey[8]);
-  if (record_) entries_.push_back(e);
 }
 
 std::string Trace::Format(const TraceEntry& e) const {

@@ -77,6 +77,8 @@ class Trace {
   uint64_t hash() const { return hash_; }
   // Keep only the hash, not the entries (fuzzing speed); the hash is computed the same way either way.
   void set_record(bool record) { record_ = record; }
+  // Without the hash (a run nobody asks the hash of: the fuzz harness), hash() stays at its start value.
+  void set_hash(bool hash) { hash_on_ = hash; }
   std::string Format(const TraceEntry& e) const;
   std::string ToText() const;
 
@@ -84,6 +86,7 @@ class Trace {
   std::vector<TraceEntry> entries_;
   uint64_t hash_ = 0xCBF29CE484222325ull;  // any fixed non-zero start
   bool record_ = true;
+  bool hash_on_ = true;
 };
 
 }  // namespace crashdiff

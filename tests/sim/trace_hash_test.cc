@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "diff/differential.h"
+#include "sim/scenario_io.h"
 #include "sim/trace.h"
 
 namespace crashdiff {
@@ -116,6 +118,32 @@ TEST(TraceHash, EveryByteAndTheLengthOfATextCount) {
   // The NUL-extended text of length n is also the plain-text case of length n+1 only when the byte matches; here it
   // never does ('a' + i), so every variant is distinct.
   EXPECT_EQ(seen.size(), variants);
+}
+
+// Without the hash (the fuzz harness's runs) the entries are kept as before and hash() stays at its start value.
+TEST(TraceHash, OffKeepsTheEntriesAndLeavesTheHashAtItsStart) {
+  Trace off;
+  off.set_hash(false);
+  for (const TraceEntry& e : Base()) off.Add(e);
+  EXPECT_EQ(off.entries().size(), Base().size());
+  EXPECT_EQ(off.hash(), Trace().hash());
+  EXPECT_NE(HashOf(Base(), true), Trace().hash());
+}
+
+// The differential judges a run the same with and without its trace hash: the same divergences, in the same order.
+TEST(TraceHash, TheDifferentialDoesNotDependOnIt) {
+  const LoadResult loaded = LoadScenarioFile(std::string(CRASHDIFF_SOURCE_DIR) +
+                                             "/corpus/seeds/ppc/b_stray_doorbell_before_crash_wake.textproto");
+  ASSERT_TRUE(loaded.scenario);
+  const DiffReport with = RunDifferential(*loaded.scenario);
+  DiffOptions no_hash;
+  no_hash.hash_traces = false;
+  const DiffReport without = RunDifferential(*loaded.scenario, no_hash);
+  std::vector<std::string> a, b;
+  for (const Divergence& d : with.divergences) a.push_back(d.signature);
+  for (const Divergence& d : without.divergences) b.push_back(d.signature);
+  EXPECT_FALSE(a.empty());
+  EXPECT_EQ(a, b);
 }
 
 }  // namespace
