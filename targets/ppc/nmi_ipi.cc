@@ -88,13 +88,20 @@ Task<bool> PpcKernel::NmiIpiGather(Cpu& cpu, int target, NmiFn fn, CpuSet target
   co_return all_gathered;
 }
 
-// v4.14 smp_send_nmi_ipi(): the busy count is raised for the round (and by each handler while its function runs).
-Task<bool> PpcKernel::NmiIpiSendV4_14(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {
+// The busy-count senders' start (v4.14, 5b73151fff63): the function, the pending mask, the count raised for the
+// round (each handler raises it too while its function runs), the lock dropped. Returns the round's targets.
+Task<CpuSet> PpcKernel::NmiIpiOpenCountedRound(Cpu& cpu, int target, NmiFn fn, Label l) {
   co_await NmiIpiEnter(cpu, l);
   co_await cpu.write(s_.nmi_function, fn, l);
   const CpuSet targets = co_await NmiIpiSetPending(cpu, target, l);
   co_await cpu.fetch_add(s_.nmi_busy, 1, l);
   co_await NmiUnlock(cpu, l);
+  co_return targets;
+}
+
+// v4.14 smp_send_nmi_ipi(): the count drops as soon as the gather ends.
+Task<bool> PpcKernel::NmiIpiSendV4_14(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {
+  const CpuSet targets = co_await NmiIpiOpenCountedRound(cpu, target, fn, l);
   const bool all_gathered = co_await NmiIpiGather(cpu, target, fn, targets, delay_us, l);
   co_await cpu.fetch_add(s_.nmi_busy, -1, l);
   co_await NmiUnlock(cpu, l);
@@ -106,11 +113,7 @@ Task<bool> PpcKernel::NmiIpiSendV4_14(Cpu& cpu, int target, NmiFn fn, uint64_t d
 // timeout it takes the count back to its own. Until 1b5fc84aba17, a gather that used the delay up broke out with
 // nothing left, and a delay of 0 means no timeout: the second poll then waits for good.
 Task<bool> PpcKernel::NmiIpiSend5b73151f(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l) {
-  co_await NmiIpiEnter(cpu, l);
-  co_await cpu.write(s_.nmi_function, fn, l);
-  const CpuSet targets = co_await NmiIpiSetPending(cpu, target, l);
-  co_await cpu.fetch_add(s_.nmi_busy, 1, l);
-  co_await NmiUnlock(cpu, l);
+  const CpuSet targets = co_await NmiIpiOpenCountedRound(cpu, target, fn, l);
   uint64_t left = 0;
   bool all_done = co_await NmiIpiGather(cpu, target, fn, targets, delay_us, l, &left);
   if (left == 0) left = kForever;

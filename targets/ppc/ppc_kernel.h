@@ -72,6 +72,7 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<> NmiLock(Cpu& cpu, Label l);
   Task<> NmiUnlock(Cpu& cpu, Label l);
   virtual Task<bool> NmiIpiSend(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
+  Task<CpuSet> NmiIpiOpenCountedRound(Cpu& cpu, int target, NmiFn fn, Label l);
   Task<bool> NmiIpiSendV4_14(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
   Task<bool> NmiIpiSend88b9a3d1(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);
   Task<bool> NmiIpiSend5b73151f(Cpu& cpu, int target, NmiFn fn, uint64_t delay_us, Label l);

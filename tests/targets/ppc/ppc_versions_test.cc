@@ -39,6 +39,14 @@ RunResult RunVariant(const char* base, void (*change)(ppc::Variant&), ppc::Varia
   return RunOnTarget(spec, s);
 }
 
+// ppc-v1-check-before-clear's versions, which the busy-count tests change one function of.
+const ppc::Variant kV1Base{.crash_ipi_callback = ppc::CrashIpiCb::kNoOnlineTest,
+                           .prepare_cpus = ppc::PrepareCpus::k4145f358,
+                           .kill_self = ppc::KillSelf::kV1Patch,
+                           .crash_shutdown = ppc::CrashShutdown::kV4_14,
+                           .nmi_ipi = ppc::NmiIpi::kV4_14,
+                           .send_stop = ppc::SendStop::kV4_14};
+
 int CountDiag(const RunResult& r, const std::string& text) {
   int n = 0;
   for (const Diagnostic& d : r.diagnostics) n += d.text.find(text) != std::string::npos;
@@ -103,19 +111,13 @@ TEST(PpcVersions, UpstreamEraStoppedCpusAreInTheCrashRoundsSnapshot) {
 // for at I13.
 TEST(PpcVersions, BusyCountEraStopGivesTheBusyCountBack) {
   const pb::Scenario s = Finding("post_notifiers_loser_offline.textproto");
-  const ppc::Variant v1_base{.crash_ipi_callback = ppc::CrashIpiCb::kNoOnlineTest,
-                             .prepare_cpus = ppc::PrepareCpus::k4145f358,
-                             .kill_self = ppc::KillSelf::kV1Patch,
-                             .crash_shutdown = ppc::CrashShutdown::kV4_14,
-                             .nmi_ipi = ppc::NmiIpi::kV4_14,
-                             .send_stop = ppc::SendStop::kV4_14};
   const RunResult r = RunVariant(
       "ppc-v1-check-before-clear",
       [](ppc::Variant& v) {
         v.send_stop = ppc::SendStop::k6bed3237;
         v.nmi_ipi = ppc::NmiIpi::k5b73151f;
       },
-      v1_base, s);
+      kV1Base, s);
   ASSERT_TRUE(r.handed_over);  // no hang at I5a on a leaked busy count
   for (uint32_t c : {1u, 2u}) {
     EXPECT_NE(FirstStep(r, c, "NMI-H"), SIZE_MAX) << c;  // stopped through the NMI IPI this time
@@ -187,18 +189,12 @@ TEST(PpcVersions, SynchronousNmiIpiWaitsForGoodAfterAGatherTimeout) {
       trigger { at_time_ns: 1000 }
     }
   )pb");
-  const ppc::Variant v1_base{.crash_ipi_callback = ppc::CrashIpiCb::kNoOnlineTest,
-                             .prepare_cpus = ppc::PrepareCpus::k4145f358,
-                             .kill_self = ppc::KillSelf::kV1Patch,
-                             .crash_shutdown = ppc::CrashShutdown::kV4_14,
-                             .nmi_ipi = ppc::NmiIpi::kV4_14,
-                             .send_stop = ppc::SendStop::kV4_14};
   const RunResult v4_14 = RunVariant(
-      "ppc-v1-check-before-clear", [](ppc::Variant&) {}, v1_base, s);
+      "ppc-v1-check-before-clear", [](ppc::Variant&) {}, kV1Base, s);
   EXPECT_TRUE(v4_14.handed_over);
   EXPECT_EQ(CountDiag(v4_14, "ERROR: 1 cpu(s) not responding"), 1);
   const RunResult sync = RunVariant(
-      "ppc-v1-check-before-clear", [](ppc::Variant& v) { v.nmi_ipi = ppc::NmiIpi::k5b73151f; }, v1_base, s);
+      "ppc-v1-check-before-clear", [](ppc::Variant& v) { v.nmi_ipi = ppc::NmiIpi::k5b73151f; }, kV1Base, s);
   EXPECT_FALSE(sync.handed_over);
   EXPECT_EQ(sync.end, EndReason::kQuiescent);
   const TraceEntry* last = nullptr;  // the initiator's last entry: its wait in the crash round
