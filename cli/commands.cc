@@ -36,13 +36,14 @@ const std::vector<Command>& Commands() {
        "every improvement, so Ctrl-C keeps the best so far. The header says what the reproducer shows and what\n"
        "each target is expected to do.",
        MinimizeCommand},
-      {"retune", "retune FILE [--signature S | --root-cause RC] [--window N] [--seeds N] [-o OUT]",
+      {"retune", "retune FILE [--signature S | --root-cause RC] [--window N] [--seeds N] [-o OUT | --in-place]",
        "After a model change adds or removes steps, a reproducer whose events are placed by time or step, or whose\n"
        "schedule is a seeded RANDOM or PCT one, can stop showing a bug the models still have. Finds the nearest\n"
        "variant that shows it again (S: default the file's '# signature:'; or any divergence with root cause RC):\n"
        "one trigger time or step moved at a time, nearest first within +-N (default 400), then seeds 1..N (default\n"
        "400). Prints what moved; -o OUT writes the variant (then 'crashdiff minimize OUT --signature S' rewrites a\n"
-       "regression reproducer; a hand-written finding keeps its comments if the one value is edited in place).\n"
+       "regression reproducer); --in-place changes that one value in FILE and nothing else (a hand-written finding\n"
+       "or seed keeps its comments and layout).\n"
        "Exit code 0: FILE or a variant shows it; 1: none within the bounds.",
        RetuneCommand},
       {"regress", "regress [--target T [--base B]] [--dir DIR] [--json]",

@@ -20,18 +20,21 @@ extern "C" void OnRetuneInterrupt(int) {
 }  // namespace
 
 int RetuneCommand(const Args& raw_args) {
-  ArgReader r(WithLongOutputFlag(raw_args), {"--signature", "--root-cause", "--window", "--seeds", "--output"}, {});
+  ArgReader r(WithLongOutputFlag(raw_args), {"--signature", "--root-cause", "--window", "--seeds", "--output"},
+              {"--in-place"});
   const auto usage = [&](const std::string& what) {
     std::fprintf(stderr,
                  "crashdiff retune: %s\nusage: crashdiff retune FILE [--signature S | --root-cause RC] [--window N] "
-                 "[--seeds N] [-o OUT]\n",
+                 "[--seeds N] [-o OUT | --in-place]\n",
                  what.c_str());
     return kExitUsage;
   };
   if (!r.ok()) return usage(r.error());
   if (r.positionals().size() != 1) return usage("expected one scenario file");
   const std::string file = r.positionals()[0];
-  const LoadResult loaded = LoadScenarioFile(file);
+  if (r.Has("--in-place") && r.Has("--output")) return usage("-o and --in-place exclude each other");
+  std::string text;
+  const LoadResult loaded = LoadScenarioFile(file, &text);
   if (!loaded.scenario) {
     for (const std::string& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
     return kExitUsage;
@@ -76,6 +79,19 @@ int RetuneCommand(const Args& raw_args) {
   std::printf("%s: %s %llu -> %llu shows %s again (%llu runs)\n", file.c_str(), found.field.c_str(),
               static_cast<unsigned long long>(found.from), static_cast<unsigned long long>(found.to), what.c_str(),
               static_cast<unsigned long long>(found.runs));
+  if (r.Has("--in-place")) {
+    std::string error;
+    const std::string edited = RetuneText(text, found, &error);
+    if (edited.empty()) {
+      std::fprintf(stderr, "crashdiff retune: %s: %s\n", file.c_str(), error.c_str());
+      return kExitUsage;
+    }
+    if (const std::string e = WriteFileAtomically(file, edited); !e.empty()) {
+      std::fprintf(stderr, "crashdiff retune: %s\n", e.c_str());
+      return kExitUsage;
+    }
+    std::printf("rewrote %s (that value only)\n", file.c_str());
+  }
   if (auto out = r.Value("--output")) {
     if (const std::string e = WriteFileAtomically(*out, ScenarioToText(found.scenario)); !e.empty()) {
       std::fprintf(stderr, "crashdiff retune: %s\n", e.c_str());

@@ -24,6 +24,8 @@ struct Retuned {
   bool found = false;
   pb::Scenario scenario;  // the variant (found), else the input
   std::string field;      // what moved: "events[2].trigger.at_time_ns", "schedule.seed"
+  int event = -1;         // the moved trigger's event, or -1: the schedule
+  std::string leaf;       // its field: "at_time_ns", "at_step", "after_handover_ns", "seed"
   uint64_t from = 0;
   uint64_t to = 0;
   uint64_t runs = 0;  // predicate calls
@@ -31,5 +33,10 @@ struct Retuned {
 
 // input must be valid. If keeps(input) already holds, returns it as found with no field moved.
 Retuned Retune(const pb::Scenario& input, const KeepsProperty& keeps, const RetuneOptions& options = {});
+
+// The text of a text-format scenario with the one value retuned moved, everything else (comments, layout) as it
+// was: the value is found where the parser read it. Empty, with error set, when the text does not spell the field
+// out (a seed left at its default) or does not parse to the scenario retuned.
+std::string RetuneText(const std::string& text, const Retuned& retuned, std::string* error);
 
 }  // namespace crashdiff

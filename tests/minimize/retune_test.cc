@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <sstream>
 #include <string>
 
 #include "diff/differential.h"
@@ -169,6 +171,77 @@ TEST(Retune, CommandExitCodes) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("no variant within +-1"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/out.textproto"));
+}
+
+// In place: only the one value changes, wherever the text put it (a compact one-line event here), comments and
+// layout kept; a value the text does not spell out (a default seed) is refused rather than guessed.
+TEST(Retune, RetuneTextMovesOnlyThatValue) {
+  const std::string text =
+      "# a comment that must stay\n"
+      "machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 }\n"
+      "events { kind: STRAY_DOORBELL cpus: 1 trigger { at_time_ns: 500 } }  # and this one\n"
+      "events { kind: PANIC cpus: 0 trigger { at_step: 100 } }\n"
+      "schedule { policy: RANDOM }\n";
+  const pb::Scenario s = ScenarioFromText(text);
+  const Retuned step = Retune(s, [](const pb::Scenario& c) { return c.events(1).trigger().at_step() == 97; });
+  ASSERT_TRUE(step.found);
+  std::string error;
+  const std::string edited = RetuneText(text, step, &error);
+  EXPECT_EQ(edited, std::string(text).replace(text.find("at_step: 100"), 12, "at_step: 97")) << error;
+
+  const Retuned seed = Retune(s, [](const pb::Scenario& c) { return c.schedule().seed() == 5; });
+  ASSERT_TRUE(seed.found);
+  EXPECT_EQ(seed.field, "schedule.seed");
+  EXPECT_TRUE(RetuneText(text, seed, &error).empty());
+  EXPECT_NE(error.find("not written out"), std::string::npos) << error;
+}
+
+// A hand-written finding knocked off its time is put back on its bug by `crashdiff retune --in-place`, its comments
+// untouched.
+TEST(Retune, InPlaceKeepsAFindingsComments) {
+  const std::string original = kSource + "/corpus/findings/ppc/nested_reset_saves_twice.textproto";
+  std::string text;
+  const LoadResult loaded = LoadScenarioFile(original, &text);
+  ASSERT_TRUE(loaded.scenario);
+  const std::string rc = "PR5 incomplete-dump @R2";
+  const auto shows_rc = [&](const pb::Scenario& c) {
+    for (const Divergence& d : RunDifferential(c).divergences) {
+      if (d.root_cause == rc) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(shows_rc(*loaded.scenario));
+  int timed = -1;
+  for (int i = 0; i < loaded.scenario->events_size() && timed < 0; ++i) {
+    if (loaded.scenario->events(i).trigger().has_at_time_ns()) timed = i;
+  }
+  ASSERT_GE(timed, 0);
+  const std::string old_value = "at_time_ns: " + std::to_string(loaded.scenario->events(timed).trigger().at_time_ns());
+  std::string broken;
+  for (uint64_t d = 1; d <= 200 && broken.empty(); ++d) {
+    pb::Scenario c = *loaded.scenario;
+    c.mutable_events(timed)->mutable_trigger()->set_at_time_ns(c.events(timed).trigger().at_time_ns() + d);
+    if (!shows_rc(c)) {
+      broken = text;
+      broken.replace(broken.find(old_value), old_value.size(),
+                     "at_time_ns: " + std::to_string(c.events(timed).trigger().at_time_ns()));
+    }
+  }
+  ASSERT_FALSE(broken.empty());
+  TempDir dir;
+  const std::string copy = dir.Write("finding.textproto", broken);
+  const auto r = RunCrashdiff("retune " + copy + " --root-cause '" + rc + "' --in-place");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::string after;
+  const LoadResult again = LoadScenarioFile(copy, &after);
+  ASSERT_TRUE(again.scenario);
+  EXPECT_TRUE(shows_rc(*again.scenario));
+  // Line for line the same but one.
+  size_t differing = 0;
+  std::istringstream a(broken), b(after);
+  for (std::string la, lb; std::getline(a, la) && std::getline(b, lb);) differing += la != lb;
+  EXPECT_EQ(differing, 1u);
+  EXPECT_EQ(std::count(broken.begin(), broken.end(), '\n'), std::count(after.begin(), after.end(), '\n'));
 }
 
 }  // namespace
