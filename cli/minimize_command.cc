@@ -1,9 +1,9 @@
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "diff/differential.h"
 #include "minimize/minimize.h"
 #include "minimize/reproducer.h"
@@ -12,11 +12,6 @@
 
 namespace crashdiff::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void OnInterrupt(int) {
-  g_stop = true;
-}
 
 bool Shows(const DiffReport& report, const std::string& signature) {
   for (const Divergence& d : report.divergences) {
@@ -35,10 +30,10 @@ bool MinimizeOne(const pb::Scenario& input, const std::string& signature, const 
   const auto write = [&](const pb::Scenario& s) {
     if (!write_error.empty()) return;
     write_error = WriteFileAtomically(path, FormatReproducer(s, signature, RunDifferential(s), path));
-    if (!write_error.empty()) g_stop = true;  // nothing it finds could be kept: stop at once
+    if (!write_error.empty()) StopRequested() = true;  // nothing it finds could be kept: stop at once
   };
   MinimizeStats stats;
-  options.stop = &g_stop;
+  options.stop = &StopRequested();
   options.on_improved = write;  // the best so far is on disk whenever the run is interrupted
   options.progress = [&](const std::string& what) {
     if (!quiet) {
@@ -116,11 +111,10 @@ int MinimizeCommand(const Args& args) {
   }
   // A minimize killed while writing (kill -9) leaves its hidden temporary behind; none of those is a reproducer.
   RemoveStaleTemporaries(dir);
-  std::signal(SIGINT, OnInterrupt);
-  std::signal(SIGTERM, OnInterrupt);
+  const StopOnSignals stop_on_signals;
   int exit_code = kExitClean;
   for (const std::string& signature : signatures) {
-    if (g_stop) break;
+    if (StopRequested()) break;
     const std::string out = dir + "/" + Signature::ReadableFileName(signature);
     // --all gathers a file's signatures into a corpus: a signature the corpus already has a reproducer of keeps it
     // (it may be the documented one for that bug); naming the signature replaces it deliberately.
@@ -133,8 +127,6 @@ int MinimizeCommand(const Args& args) {
       break;
     }
   }
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
   return exit_code;
 }
 

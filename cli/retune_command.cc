@@ -1,8 +1,8 @@
-#include <csignal>
 #include <cstdio>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "diff/differential.h"
 #include "diff/finding.h"
 #include "minimize/retune.h"
@@ -10,15 +10,6 @@
 #include "util/atomic_file.h"
 
 namespace crashdiff::cli {
-namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void OnRetuneInterrupt(int) {
-  g_stop = true;
-}
-
-}  // namespace
-
 int RetuneCommand(const Args& raw_args) {
   ArgReader r(WithLongOutputFlag(raw_args), {"--signature", "--root-cause", "--window", "--seeds", "--output"},
               {"--in-place"});
@@ -59,17 +50,16 @@ int RetuneCommand(const Args& raw_args) {
     }
     return false;
   };
-  options.stop = &g_stop;
-  std::signal(SIGINT, OnRetuneInterrupt);
-  std::signal(SIGTERM, OnRetuneInterrupt);
-  const Retuned found = Retune(*loaded.scenario, keeps, options);
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+  options.stop = &StopRequested();
+  const Retuned found = [&] {
+    const StopOnSignals stop_on_signals;
+    return Retune(*loaded.scenario, keeps, options);
+  }();
   const std::string what = root_cause ? "root cause " + *root_cause : signature;
   if (!found.found) {
     std::printf("%s: no variant within +-%llu of its triggers or seeds 1..%llu shows %s (%llu runs)%s\n", file.c_str(),
                 static_cast<unsigned long long>(options.window), static_cast<unsigned long long>(options.seeds),
-                what.c_str(), static_cast<unsigned long long>(found.runs), g_stop ? " (interrupted)" : "");
+                what.c_str(), static_cast<unsigned long long>(found.runs), StopRequested() ? " (interrupted)" : "");
     return kExitDivergence;
   }
   if (found.field.empty()) {
