@@ -286,21 +286,34 @@ PendingOp::Result Cpu::WriteOp::Execute(Cpu& cpu) {
   return Result::kDone;
 }
 
+namespace {
+
 // Value-returning atomics are fully ordered (Linux atomic_t semantics; a LOCK-prefixed instruction on x86): the
-// buffer commits first.
-PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
-  cpu.machine().FullBarrier(cpu);  // fully ordered: no later load reads older values than this one
-  result_ = var_->value;
-  int64_t next = result_;
-  // Two's-complement wrap, as the hardware adds (a cpumask word's bit 63 is the sign bit: its delta is INT64_MIN).
-  if (kind_ == Kind::kAdd) next = static_cast<int64_t>(static_cast<uint64_t>(result_) + static_cast<uint64_t>(a_));
-  if (kind_ == Kind::kCmpxchg && result_ == a_) next = b_;
-  if (next != result_) {
-    cpu.machine().StoreToLine(*var_, next, cpu.id(), label);
+// buffer commits first. next_of(old) is the value to store; an update that changes nothing is recorded as the
+// read-modify-write it was. Returns the old value.
+template <typename NextOf>
+int64_t FullyOrderedRmw(Cpu& cpu, Var& v, Label label, NextOf next_of) {
+  Machine& m = cpu.machine();
+  m.FullBarrier(cpu);  // fully ordered: no later load reads older values than this one
+  const int64_t old = v.value;
+  const int64_t next = next_of(old);
+  if (next != old) {
+    m.StoreToLine(v, next, cpu.id(), label);
   } else {
-    cpu.machine().Record(cpu.id(), TraceKind::kRmw, label, var_->name, result_, var_->tags());
+    m.Record(cpu.id(), TraceKind::kRmw, label, v.name, old, v.tags());
   }
-  cpu.machine().FullBarrierStores(cpu);  // the trailing barrier (powerpc: a sync completes the update too)
+  m.FullBarrierStores(cpu);  // the trailing barrier (powerpc: a sync completes the update too)
+  return old;
+}
+
+}  // namespace
+
+PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
+  result_ = FullyOrderedRmw(cpu, *var_, label, [this](int64_t old) {
+    // Two's-complement wrap, as the hardware adds (a cpumask word's bit 63 is the sign bit: its delta is INT64_MIN).
+    if (kind_ == Kind::kAdd) return static_cast<int64_t>(static_cast<uint64_t>(old) + static_cast<uint64_t>(a_));
+    return old == a_ ? b_ : old;
+  });
   return Result::kDone;
 }
 
@@ -308,21 +321,10 @@ PendingOp::Result Cpu::RmwOp::Execute(Cpu& cpu) {
 // CPU blocks; it is runnable again only when the lock word reads free (a spinner's loads reach memory), and the
 // attempt it then makes succeeds in the same step: no other CPU can take the word between the check and the store.
 PendingOp::Result Cpu::SpinCmpxchgOp::Execute(Cpu& cpu) {
-  Machine& m = cpu.machine();
-  m.FullBarrier(cpu);
-  const int64_t old = var_->value;
-  if (old == expected_) {
-    if (desired_ != old) {
-      m.StoreToLine(*var_, desired_, cpu.id(), label);
-    } else {
-      m.Record(cpu.id(), TraceKind::kRmw, label, var_->name, old, var_->tags());
-    }
-    m.FullBarrierStores(cpu);
-    return Result::kDone;
-  }
-  m.Record(cpu.id(), TraceKind::kRmw, label, var_->name, old, var_->tags());
-  m.FullBarrierStores(cpu);
-  if (!cpu.blocked()) m.Record(cpu.id(), TraceKind::kBlock, label, "spin");
+  const int64_t old =
+      FullyOrderedRmw(cpu, *var_, label, [this](int64_t seen) { return seen == expected_ ? desired_ : seen; });
+  if (old == expected_) return Result::kDone;
+  if (!cpu.blocked()) cpu.machine().Record(cpu.id(), TraceKind::kBlock, label, "spin");
   return Result::kBlocked;
 }
 
