@@ -159,11 +159,8 @@ Task<> PpcKernel::CrashKexecWaitRealmode(Cpu& cpu) {
     if (c == cpu.id()) continue;
     Var& state = *s_.cpu[c].kexec_state;
     const CpuMask& online = s_.online_mask;
-    const uint64_t start = m_.now();
-    co_await cpu.wait_until([&state, &online, c] { return state.value >= kKexecStateRealMode || !online.Has(c); },
-                            budget, "I11");
-    const uint64_t spent = m_.now() - start;
-    budget = spent >= budget ? 0 : budget - spent;
+    co_await WaitFromBudget(
+        cpu, [&state, &online, c] { return state.value >= kKexecStateRealMode || !online.Has(c); }, budget, "I11");
   }
   co_await cpu.barrier("I11");
 }

@@ -73,11 +73,12 @@ Task<bool> PpcKernel::NmiIpiGather(Cpu& cpu, int target, NmiFn fn, CpuSet target
   }
   co_await DoSmpSendNmiIpi(cpu, target, l);
   const CpuMask& pending = s_.nmi_pending;
-  const uint64_t start = left_ns != nullptr ? m_.now() : 0;
-  const bool in_time = co_await cpu.wait_until([&pending] { return pending.IsEmpty(); }, delay_us * kUs, l);
+  const auto gathered = [&pending] { return pending.IsEmpty(); };
   if (left_ns != nullptr) {
-    const uint64_t spent = m_.now() - start;
-    *left_ns = !in_time || spent >= delay_us * kUs ? 0 : delay_us * kUs - spent;
+    *left_ns = delay_us * kUs;
+    co_await WaitFromBudget(cpu, gathered, *left_ns, l);
+  } else {
+    co_await cpu.wait_until(gathered, delay_us * kUs, l);
   }
   co_await NmiLock(cpu, l);
   bool all_gathered = true;
@@ -125,10 +126,8 @@ Task<bool> PpcKernel::NmiIpiSend5b73151f(Cpu& cpu, int target, NmiFn fn, uint64_
       break;
     }
     co_await NmiUnlock(cpu, l);
-    const uint64_t start = m_.now();
-    co_await cpu.wait_until([&busy] { return busy.value <= 1; }, left, l);
-    const uint64_t spent = m_.now() - start;
-    if (left != kForever) left = spent >= left ? 0 : left - spent;
+    co_await WaitFromBudget(
+        cpu, [&busy] { return busy.value <= 1; }, left, l);
     co_await NmiLock(cpu, l);
   }
   co_await cpu.fetch_add(busy, -1, l);

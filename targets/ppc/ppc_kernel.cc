@@ -166,6 +166,14 @@ Task<> PpcKernel::SoftIrqDisable(Cpu& cpu, Label l) {
   pc(cpu).soft_disabled = true;
 }
 
+Task<bool> PpcKernel::WaitFromBudget(Cpu& cpu, std::function<bool()> pred, uint64_t& budget_ns, Label l) {
+  const uint64_t start = m_.now();
+  const bool held = co_await cpu.wait_until(std::move(pred), budget_ns, l);
+  const uint64_t spent = m_.now() - start;
+  if (budget_ns != kForever) budget_ns = spent >= budget_ns ? 0 : budget_ns - spent;
+  co_return held;
+}
+
 // arch_local_irq_restore(): replay what was taken while soft-masked, then hard-enable. Level sources (EE, HVI)
 // are still latched and are simply taken again once MSR[EE] is set; a doorbell was consumed when it was taken,
 // so its handler is called here.

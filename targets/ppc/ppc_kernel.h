@@ -17,6 +17,7 @@
 //                      core idle lock and the restore after a state-losing wake
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,9 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<> OnlineIdle(Cpu& cpu);
   Task<> SoftIrqDisable(Cpu& cpu, Label l);
   Task<> SoftIrqRestore(Cpu& cpu, Label l);
+  // A wait from a budget the caller keeps across waits (a kernel loop that counts its udelay(1)s down): at most
+  // budget_ns, which loses the time the wait took (0 once used up; kForever stays). Returns whether pred held.
+  Task<bool> WaitFromBudget(Cpu& cpu, std::function<bool()> pred, uint64_t& budget_ns, Label l);
   // hotplug: a cpu_down/cpu_up transition (booked for the oracle's roles); false for stop_this_cpu.
   Task<> SetOnline(Cpu& cpu, uint32_t c, bool online, Label l, bool hotplug = true);
   Task<> MachineCheck(Cpu& cpu);
