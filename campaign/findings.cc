@@ -46,10 +46,9 @@ std::optional<FindingHeader> Rejudge(const fs::path& file, const std::string& si
   const LoadResult loaded = LoadScenarioFile(file.string());
   if (!loaded.scenario) return std::nullopt;
   const DiffReport report = RunDifferential(*loaded.scenario);
-  for (const Divergence& d : report.divergences) {
-    if (d.signature == signature) return MakeFindingHeader(d, report);
-  }
-  return std::nullopt;
+  const Divergence* d = report.Find(signature);
+  if (d == nullptr) return std::nullopt;
+  return MakeFindingHeader(*d, report);
 }
 
 }  // namespace
@@ -105,12 +104,7 @@ void MinimizeNewFindings(const fs::path& reproducers, int budget, bool quiet, co
     const LoadResult loaded = LoadScenarioFile(f.reproducer.string());
     if (!loaded.scenario) continue;
     const std::string signature = f.signature;
-    const KeepsProperty shows = [&](const pb::Scenario& s) {
-      for (const Divergence& d : RunDifferential(s).divergences) {
-        if (d.signature == signature) return true;
-      }
-      return false;
-    };
+    const KeepsProperty shows = [&](const pb::Scenario& s) { return RunDifferential(s).Shows(signature); };
     if (!shows(*loaded.scenario)) continue;  // not reproducible from its text form: keep the raw finding
     if (!quiet) std::fprintf(stderr, "minimizing: %s\n", signature.c_str());
     MinimizeOptions options;

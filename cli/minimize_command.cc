@@ -13,19 +13,12 @@
 namespace crashdiff::cli {
 namespace {
 
-bool Shows(const DiffReport& report, const std::string& signature) {
-  for (const Divergence& d : report.divergences) {
-    if (d.signature == signature) return true;
-  }
-  return false;
-}
-
 constexpr uint64_t kMaxRuns = 1'000'000'000'000;
 
 // Returns false when the reproducer could not be written (the error is printed; no success summary follows).
 bool MinimizeOne(const pb::Scenario& input, const std::string& signature, const std::string& path,
                  MinimizeOptions options, bool quiet) {
-  const KeepsProperty keeps = [&](const pb::Scenario& s) { return Shows(RunDifferential(s), signature); };
+  const KeepsProperty keeps = [&](const pb::Scenario& s) { return RunDifferential(s).Shows(signature); };
   std::string write_error;  // the first failure: later writes to the same path would fail the same way
   const auto write = [&](const pb::Scenario& s) {
     if (!write_error.empty()) return;
@@ -77,7 +70,7 @@ int MinimizeCommand(const Args& args) {
   const DiffReport before = RunDifferential(*loaded.scenario);
   std::vector<std::string> signatures;
   if (auto s = r.Value("--signature")) {
-    if (!Shows(before, *s)) {
+    if (!before.Shows(*s)) {
       std::fprintf(stderr, "crashdiff minimize: %s does not show signature '%s'\n", r.positionals()[0].c_str(),
                    s->c_str());
       return kExitUsage;

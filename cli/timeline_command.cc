@@ -47,9 +47,7 @@ const TargetReport& ChooseTarget(const DiffReport& report, const std::string& na
 // The divergence to highlight: the one a reproducer's header names, if this target shows it; else the earliest
 // witness among the new ones (else among all): the first wrong step is where a reader should start.
 const Divergence* ChooseDivergence(const TargetReport& t, const std::string& named) {
-  for (const Divergence& d : t.divergences) {
-    if (d.signature == named) return &d;
-  }
+  if (const Divergence* d = t.Find(named); d != nullptr) return d;
   const Divergence* best = nullptr;
   for (const bool only_new : {true, false}) {
     for (const Divergence& d : t.divergences) {

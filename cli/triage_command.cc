@@ -60,9 +60,9 @@ int List(const TriageBook& book) {
 
 // The divergence FILE is about: the one its header names, else the first new violation, else the first one.
 const Divergence* Chosen(const DiffReport& report, const std::string& signature) {
+  if (const Divergence* named = report.Find(signature); named != nullptr) return named;
   const Divergence* first_new = nullptr;
   for (const Divergence& d : report.divergences) {
-    if (!signature.empty() && d.signature == signature) return &d;
     if (first_new == nullptr && !d.known && !d.difference()) first_new = &d;
   }
   if (first_new != nullptr) return first_new;

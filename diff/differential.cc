@@ -174,6 +174,11 @@ bool Contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+const Divergence* Named(const std::vector<Divergence>& list, std::string_view signature) {
+  const auto it = std::find_if(list.begin(), list.end(), [&](const Divergence& d) { return d.signature == signature; });
+  return it == list.end() ? nullptr : &*it;
+}
+
 bool SharedWithReference(const Violation& v, const std::vector<Violation>& reference) {
   return std::any_of(reference.begin(), reference.end(), [&v](const Violation& r) {
     return r.property == v.property && r.role == v.role && r.what == v.what;
@@ -194,6 +199,14 @@ bool MatchesKnown(const KnownDivergence& k, const Violation& v, pb::Platform p) 
   Divergence d = FromViolation(v, "", "");
   d.platform = p;
   return MatchesKnown(k, d);
+}
+
+const Divergence* TargetReport::Find(std::string_view signature) const {
+  return Named(divergences, signature);
+}
+
+const Divergence* DiffReport::Find(std::string_view signature) const {
+  return Named(divergences, signature);
 }
 
 std::string_view TargetReport::verdict() const {

@@ -58,6 +58,7 @@ struct TargetReport {
   // "new" (a violation no known mechanism explains), "known" (only documented violations, maybe differences too),
   // "differs" (only outcome differences), "cut" (nothing, on a run its step budget cut: undecided), "ok" (nothing).
   std::string_view verdict() const;
+  const Divergence* Find(std::string_view signature) const;  // this target's divergence so named, or null
 };
 
 struct DiffReport {
@@ -75,6 +76,8 @@ struct DiffReport {
     }
     return false;
   }
+  const Divergence* Find(std::string_view signature) const;  // the divergence so named, or null
+  bool Shows(std::string_view signature) const { return Find(signature) != nullptr; }
 };
 
 // scenario must be valid.

@@ -39,9 +39,7 @@ FindingHeader MakeReproducerHeader(const std::string& signature, const DiffRepor
   h.signature = signature;
   h.replay = "./crashdiff run " + replay_path + " --explain";
   for (const TargetReport& t : report.targets) {
-    const bool shows = std::any_of(t.divergences.begin(), t.divergences.end(),
-                                   [&](const Divergence& d) { return d.signature == signature; });
-    if (shows) h.outcomes.push_back(OutcomeLine(t.target, t.result));
+    if (t.Find(signature) != nullptr) h.outcomes.push_back(OutcomeLine(t.target, t.result));
   }
   h.outcomes.push_back(OutcomeLine("reference", report.reference));
   h.expect = ExpectationsFrom(report);

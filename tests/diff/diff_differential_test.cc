@@ -31,13 +31,6 @@ std::set<std::string> Signatures(const DiffReport& r) {
   return out;
 }
 
-const Divergence* Find(const DiffReport& r, const std::string& signature) {
-  for (const Divergence& d : r.divergences) {
-    if (d.signature == signature) return &d;
-  }
-  return nullptr;
-}
-
 void ExpectClean(const char* row, const std::string& target) {
   const DiffReport r = Diff(row, target);
   ASSERT_EQ(r.targets.size(), 1u) << target;
@@ -63,11 +56,10 @@ TEST(Differential, FixedTargetsShowNoDivergenceOnTheRowsTheyHandle) {
 TEST(Differential, PrefixNowakeOnRowAShowsTheSeedBugAsKnown) {
   const DiffReport r = Diff(testing::kRowA, "ppc-prefix-nowake");
   const Divergence* pr1 =
-      Find(r, "PR1 unsafe-parking: offline-target STOPPED_HW at hand-over [ppc-prefix-nowake/doorbell]");
-  const Divergence* pr2 =
-      Find(r,
-           "PR2 unstable-after-handover: offline-target DEAD_CORRUPT after hand-over from STOPPED_HW "
-           "[ppc-prefix-nowake/doorbell]");
+      r.Find("PR1 unsafe-parking: offline-target STOPPED_HW at hand-over [ppc-prefix-nowake/doorbell]");
+  const Divergence* pr2 = r.Find(
+      "PR2 unstable-after-handover: offline-target DEAD_CORRUPT after hand-over from STOPPED_HW "
+      "[ppc-prefix-nowake/doorbell]");
   ASSERT_NE(pr1, nullptr);
   ASSERT_NE(pr2, nullptr);
   EXPECT_TRUE(pr1->known);
@@ -76,10 +68,23 @@ TEST(Differential, PrefixNowakeOnRowAShowsTheSeedBugAsKnown) {
   EXPECT_EQ(r.targets[0].outcome.cpus.back().final, "DEAD_CORRUPT");
 }
 
+// Find looks a divergence up by its whole signature: in the report across targets, in a target only among its own.
+TEST(Differential, FindNamesADivergenceByItsWholeSignature) {
+  const DiffReport r = Diff(testing::kRowA);
+  const std::string pr1 = "PR1 unsafe-parking: offline-target STOPPED_HW at hand-over [ppc-prefix-nowake/doorbell]";
+  ASSERT_TRUE(r.Shows(pr1));
+  EXPECT_EQ(r.Find(pr1)->target, "ppc-prefix-nowake");
+  EXPECT_FALSE(r.Shows(pr1.substr(0, pr1.size() - 1)));  // a prefix is another name
+  EXPECT_FALSE(r.Shows(""));
+  for (const TargetReport& t : r.targets) {
+    EXPECT_EQ(t.Find(pr1) != nullptr, t.target == "ppc-prefix-nowake") << t.target;
+  }
+}
+
 TEST(Differential, V1OnRowBLosesTheWake) {
   const DiffReport r = Diff(testing::kRowB, "ppc-v1-check-before-clear");
-  const Divergence* pr3 = Find(
-      r, "PR3 lost-wake: offline-target sleeps in STOPPED_HW after crash wake [ppc-v1-check-before-clear/doorbell]");
+  const Divergence* pr3 = r.Find(
+      "PR3 lost-wake: offline-target sleeps in STOPPED_HW after crash wake [ppc-v1-check-before-clear/doorbell]");
   ASSERT_NE(pr3, nullptr);
   EXPECT_TRUE(pr3->known);
   EXPECT_EQ(pr3->at.cpu, 1u);
@@ -92,18 +97,16 @@ TEST(Differential, V1OnRowBLosesTheWake) {
 
 TEST(Differential, V1OnRowJWaitsForAnOperator) {
   const DiffReport r = Diff(testing::kRowJ, "ppc-v1-check-before-clear");
-  EXPECT_NE(Find(r,
-                 "PR8 unbounded-initiator: initiator waits for an operator reset (HANG_WAITING_OPERATOR) "
-                 "[ppc-v1-check-before-clear/doorbell]"),
+  EXPECT_NE(r.Find("PR8 unbounded-initiator: initiator waits for an operator reset (HANG_WAITING_OPERATOR) "
+                   "[ppc-v1-check-before-clear/doorbell]"),
             nullptr);
 }
 
 TEST(Differential, MwaitPrefixOnRowHIsCorruptedByRelocation) {
   const DiffReport r = Diff(testing::kRowH, "x86-mwait-prefix");
-  const Divergence* pr10 =
-      Find(r,
-           "PR10 relocation-unsafe: offline-target woken by a relocation store to its monitored line "
-           "[x86-mwait-prefix/mwait]");
+  const Divergence* pr10 = r.Find(
+      "PR10 relocation-unsafe: offline-target woken by a relocation store to its monitored line "
+      "[x86-mwait-prefix/mwait]");
   ASSERT_NE(pr10, nullptr);
   EXPECT_TRUE(pr10->known);
   EXPECT_EQ(pr10->at.label, "relocate");
@@ -138,8 +141,8 @@ TEST(Differential, OneBugReachedTwoWaysIsOneSignature) {
       "[ppc-prefix-nowake/doorbell]";
   const DiffReport by_hmi = Diff(testing::kRowA, "ppc-prefix-nowake");
   const DiffReport by_reset = Diff(testing::kRowAByReset, "ppc-prefix-nowake");
-  EXPECT_NE(Find(by_hmi, pr2), nullptr);
-  EXPECT_NE(Find(by_reset, pr2), nullptr);
+  EXPECT_NE(by_hmi.Find(pr2), nullptr);
+  EXPECT_NE(by_reset.Find(pr2), nullptr);
   std::set<std::string> all = Signatures(by_hmi);
   const std::set<std::string> more = Signatures(by_reset);
   all.insert(more.begin(), more.end());

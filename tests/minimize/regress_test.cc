@@ -50,12 +50,7 @@ TEST(RegressionCorpus, EveryReproducerIsOneMinimal) {
     ASSERT_TRUE(loaded.scenario) << file;
     const std::string signature = ParseFindingHeader(ReadFile(file)).signature;
     ASSERT_FALSE(signature.empty()) << file;
-    const KeepsProperty shows = [&](const pb::Scenario& s) {
-      for (const Divergence& d : RunDifferential(s).divergences) {
-        if (d.signature == signature) return true;
-      }
-      return false;
-    };
+    const KeepsProperty shows = [&](const pb::Scenario& s) { return RunDifferential(s).Shows(signature); };
     EXPECT_TRUE(shows(*loaded.scenario)) << file;
     EXPECT_TRUE(IsOneMinimal(*loaded.scenario, shows)) << file;
   }

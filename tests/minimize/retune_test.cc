@@ -110,10 +110,7 @@ TEST(Retune, InvalidVariantsAreSkipped) {
 }
 
 bool Shows(const pb::Scenario& s, const std::string& signature) {
-  for (const Divergence& d : RunDifferential(s).divergences) {
-    if (d.signature == signature) return true;
-  }
-  return false;
+  return RunDifferential(s).Shows(signature);
 }
 
 // A regression reproducer whose event time is moved until it no longer shows its bug (what a model change that
