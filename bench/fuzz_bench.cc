@@ -10,6 +10,7 @@
 // A documented bug counts when some target declares it known and no seed shows it already (on any platform).
 // Seeds come from $CRASHDIFF_SOURCE_DIR/corpus/seeds (default: ./corpus/seeds).
 #include <benchmark/benchmark.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -74,6 +75,12 @@ void RunSeeds(benchmark::State& state, const std::vector<pb::Scenario>& seeds) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
   state.counters["seeds"] = static_cast<double>(seeds.size());
 }
+
+// The malloc the figures were taken with, in the context block (the programs link mimalloc when it is installed).
+[[maybe_unused]] const bool kAllocatorNoted = [] {
+  benchmark::AddCustomContext("allocator", dlsym(RTLD_DEFAULT, "mi_version") != nullptr ? "mimalloc" : "libc");
+  return true;
+}();
 
 void BM_Differential(benchmark::State& state, const char* family) {
   RunSeeds(state, Seeds().at(family));
