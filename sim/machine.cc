@@ -1055,7 +1055,11 @@ RunResult Machine::Run(Program& program) {
   Settle();
   const uint64_t evidence = LivelockEvidenceSteps(num_cpus());
   const pb::Schedule& schedule = scenario_->schedule();
-  const uint64_t budget = schedule.has_step_budget() ? schedule.step_budget() : evidence;  // evidence >= default
+  const uint64_t budget = schedule.has_step_budget() ? schedule.step_budget() : kWaitingBudgetFactor * evidence;
+  // Livelock evidence is steps taken while some CPU could always run. A machine whose CPUs all wait between
+  // ticks, deadlines and events is waiting for time, however many steps its ticks take: the step after its last
+  // such wait starts the count again.
+  uint64_t busy_from = step_;
   for (uint32_t c = 0; c < num_cpus(); ++c) MarkDirty(c);
   const std::vector<uint32_t>& runnable = runnable_;
   for (;;) {
@@ -1074,10 +1078,15 @@ RunResult Machine::Run(Program& program) {
         break;
       }
       now_ = next;
+      busy_from = step_;
       continue;
     }
+    if (budget >= evidence && step_ - busy_from >= evidence) {
+      result_.end = EndReason::kStepBudget;
+      break;
+    }
     if (step_ >= budget) {
-      result_.end = budget >= evidence ? EndReason::kStepBudget : EndReason::kBudgetCut;
+      result_.end = EndReason::kBudgetCut;
       break;
     }
     // An overdue buffer is the only choice of this step (a picker is still asked, so its path stays aligned).

@@ -33,22 +33,26 @@ inline constexpr uint64_t kSettleStepLimit = 10'000;
 // memory_model ARCHITECTURE: the most scheduled steps a store stays in a store buffer, or an invalidation in an
 // invalidate queue (Machine::OverdueBuffer).
 inline constexpr uint64_t kMaxBufferedSteps = 1'000;
-// The smallest step budget whose exhaustion shows a livelock (schedule.step_budget's default). The longest run that
+// How many steps in a row, with some CPU able to run at every one of them, show a livelock. The longest run that
 // ends in the corpus takes about 4,100 steps (an x86 kexec kick handshake); a budget far below this one cuts runs that
 // would end, and what such a run never got to do (hand over, wake, park) says nothing about the model.
 inline constexpr uint64_t kLivelockEvidenceSteps = 100'000;
 // ... on a machine of num_cpus CPUs: the work a finishing run may legitimately need grows with the square of the
 // machine (every CPU contending for one lock retries on each release: a system reset to every thread of a powerpc
 // machine with store buffers ends after about 25 n^2 steps, 103 K at 64 CPUs, 2.7 M sequentially at 1,024), so
-// the evidence is the larger of kLivelockEvidenceSteps and 50 n^2 steps. A schedule that sets no step_budget gets
-// this many (Machine::Run).
+// the evidence is the larger of kLivelockEvidenceSteps and 50 n^2 steps (Machine::Run).
 uint64_t LivelockEvidenceSteps(uint32_t num_cpus);
+// A schedule that sets no step_budget may take this many times the evidence in all. A run whose CPUs keep waiting for
+// time (every CPU blocked between ticks and deadlines: a kexec waiting 5 s for each of many stuck threads, with a
+// 1 ms tick taking 4 steps) is not livelocked however many steps its ticks take, and gets that much longer to end;
+// past it, it is cut (undecided), not judged a livelock.
+inline constexpr uint64_t kWaitingBudgetFactor = 10;
 
-#define CRASHDIFF_END_REASONS(X)                                                                                \
-  X(kQuiescent, "quiescent", "no CPU can run and nothing is scheduled to happen")                               \
-  X(kStepBudget, "livelock", "a step budget of at least LivelockEvidenceSteps ran out while CPUs kept running") \
-  X(kTimeLimit, "time-limit", "model time passed the run's limit")                                              \
-  X(kBudgetCut, "cut", "a smaller step budget ran out: the run was bounded before it ended, not shown to livelock")
+#define CRASHDIFF_END_REASONS(X)                                                                          \
+  X(kQuiescent, "quiescent", "no CPU can run and nothing is scheduled to happen")                         \
+  X(kStepBudget, "livelock", "LivelockEvidenceSteps steps ran in a row with some CPU always able to run") \
+  X(kTimeLimit, "time-limit", "model time passed the run's limit")                                        \
+  X(kBudgetCut, "cut", "the step budget ran out without that evidence: bounded before it ended, not shown to livelock")
 
 enum class EndReason : uint8_t {
 #define CRASHDIFF_END_ENUM(e, name, meaning) e,

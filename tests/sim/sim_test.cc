@@ -315,6 +315,48 @@ TEST(StepBudget, TheDefaultBudgetIsTheEvidenceALivelockNeeds) {
   EXPECT_EQ(pb::Schedule().step_budget(), kLivelockEvidenceSteps);
 }
 
+// A model that waits `waits` times for 1 ms (a stuck CPU's callin timeout, a udelay loop) with a read between the
+// waits; waits = 0: for ever. No step_budget: the machine's own.
+RunResult RunWaiter(uint64_t waits) {
+  const pb::Scenario s = ScenarioFromText(R"pb(
+    machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 1 }
+  )pb");
+  Machine m(s);
+  Var& v = m.NewVar("flag", 0);
+  LambdaProgram p;
+  p.start = [&v, waits](Cpu& cpu) -> Task<> {
+    return [](Cpu& c, Var& var, uint64_t n) -> Task<> {
+      for (uint64_t i = 0; n == 0 || i < n; ++i) {
+        co_await c.wait_until([&var] { return var.value != 0; }, 1'000'000, "WAIT");
+        co_await c.read(var, "WAIT");
+      }
+    }(cpu, v, waits);
+  };
+  return m.Run(p);
+}
+
+// A run whose CPUs keep waiting for time is not a livelock however many steps its waits take: one that ends after
+// more steps than the evidence ends (quiescent), and the default budget bounds an endless one as cut (undecided).
+TEST(StepBudget, WaitingForTimeIsNotALivelock) {
+  const uint64_t waits = kLivelockEvidenceSteps;  // at least one step each: more steps than the evidence
+  const RunResult finite = RunWaiter(waits);
+  EXPECT_EQ(finite.end, EndReason::kQuiescent);
+  EXPECT_GT(finite.steps, kLivelockEvidenceSteps);
+  EXPECT_GE(finite.end_time_ns, waits * 1'000'000);
+  const RunResult endless = RunWaiter(0);
+  EXPECT_EQ(endless.end, EndReason::kBudgetCut);
+  EXPECT_EQ(endless.steps, kWaitingBudgetFactor * kLivelockEvidenceSteps);
+}
+
+// ... while a CPU that can always run is a livelock after the evidence, with or without a budget of its own.
+TEST(StepBudget, ABusyRunIsALivelockAfterTheEvidenceWhateverTheBudget) {
+  for (const uint64_t budget : {kLivelockEvidenceSteps, 3 * kLivelockEvidenceSteps}) {
+    const RunResult r = RunSpinner(budget);
+    EXPECT_EQ(r.end, EndReason::kStepBudget) << budget;
+    EXPECT_EQ(r.steps, kLivelockEvidenceSteps) << budget;
+  }
+}
+
 // A system call (hotplug, kexec) starts only from task context: on a CPU that is inside panic() it is ignored,
 // while a second panic may still nest there (an oops in the panic path). Both run on an idle CPU.
 TEST(Events, SystemCallsNeedTaskContextPanicsDoNot) {
