@@ -311,8 +311,11 @@ TEST(StepBudget, ASmallBudgetCutsTheRunWithoutCallingItALivelock) {
   EXPECT_EQ(r.steps, 500u);
 }
 
-TEST(StepBudget, TheDefaultBudgetIsTheEvidenceALivelockNeeds) {
+// The field's default (the range of at_step triggers, explore's window) is the evidence; a schedule that leaves it
+// unset gets kWaitingBudgetFactor times as many steps from the machine (WaitingForTimeIsNotALivelock).
+TEST(StepBudget, TheFieldDefaultsToTheEvidenceALivelockNeeds) {
   EXPECT_EQ(pb::Schedule().step_budget(), kLivelockEvidenceSteps);
+  EXPECT_FALSE(pb::Schedule().has_step_budget());
 }
 
 // A model that waits `waits` times for 1 ms (a stuck CPU's callin timeout, a udelay loop) with a read between the
