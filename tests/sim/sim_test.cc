@@ -278,13 +278,13 @@ TEST(Schedule, PctRespectsItsDepth) {
   EXPECT_EQ(Switches(r), 3);
 }
 
-// A model that spins forever: the budget ends its run.
+// A model that spins forever: the budget ends its run. budget 0: none set (the machine's own).
 RunResult RunSpinner(uint64_t budget) {
   const pb::Scenario s = ScenarioFromText(R"pb(
     machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 1 threads_per_core: 1 }
   )pb");
   pb::Scenario with_budget = s;
-  with_budget.mutable_schedule()->set_step_budget(budget);
+  if (budget != 0) with_budget.mutable_schedule()->set_step_budget(budget);
   Machine m(with_budget);
   Var& v = m.NewVar("spin", 0);
   LambdaProgram p;
@@ -353,7 +353,7 @@ TEST(StepBudget, WaitingForTimeIsNotALivelock) {
 
 // ... while a CPU that can always run is a livelock after the evidence, with or without a budget of its own.
 TEST(StepBudget, ABusyRunIsALivelockAfterTheEvidenceWhateverTheBudget) {
-  for (const uint64_t budget : {kLivelockEvidenceSteps, 3 * kLivelockEvidenceSteps}) {
+  for (const uint64_t budget : {uint64_t{0}, kLivelockEvidenceSteps, 3 * kLivelockEvidenceSteps}) {
     const RunResult r = RunSpinner(budget);
     EXPECT_EQ(r.end, EndReason::kStepBudget) << budget;
     EXPECT_EQ(r.steps, kLivelockEvidenceSteps) << budget;
