@@ -1,6 +1,6 @@
 // crashdiff explore FILE --target T [--preemptions K|none] [--dpor] [--preempt-first] [--max-steps N]
-// [--property PRn]... [--max-schedules M] [--no-reduction] [--no-segment-sleep] [--no-state-hashing] [--memory MIB]
-// [--coarse-dependency] [--oldest-commit-only] [--out FILE] [--json]:
+// [--property PRn]... [--max-schedules M] [--no-reduction] [--no-segment-sleep] [--no-persistent-sets]
+// [--no-state-hashing] [--memory MIB] [--coarse-dependency] [--oldest-commit-only] [--out FILE] [--json]:
 // every interleaving of one scenario on one target within a preemption bound, or without one under DPOR
 // (explore/explorer.h, docs/EXPLORE.md). Stops at the first schedule that violates a property searched for, writes
 // it as a reproducer with an explicit schedule that `crashdiff run` replays, and runs the differential on it;
@@ -28,8 +28,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: crashdiff explore FILE --target T [--preemptions K|none] [--max-steps N] [--property PRn]... "
-    "[--max-schedules M] [--no-reduction] [--no-segment-sleep] [--no-state-hashing] [--memory MIB] [--preempt-first] "
-    "[--coarse-dependency] [--oldest-commit-only] [--out FILE] [--json]\n"
+    "[--max-schedules M] [--no-reduction] [--no-segment-sleep] [--no-persistent-sets] [--no-state-hashing] "
+    "[--memory MIB] [--preempt-first] [--coarse-dependency] [--oldest-commit-only] [--out FILE] [--json]\n"
     "       crashdiff explore FILE --target T --dpor --preemptions none [--max-steps N] [--property PRn]... "
     "[--no-reduction] [--coarse-dependency] [--oldest-commit-only] [--out FILE] [--json]\n"
     "       crashdiff explore FILE --target T --pct N [--depth d] [--horizon k] [--property PRn]... [--json]\n";
@@ -93,6 +93,12 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
       std::printf("  across free switches: %llu segments put to sleep, %llu runs cut at a state explored awake\n",
                   static_cast<unsigned long long>(res.segment_sleepers),
                   static_cast<unsigned long long>(res.empty_sleep_covered));
+    }
+    if (o.segment_sleep && o.persistent_sets && !o.dpor) {
+      std::printf("  persistent sets at free switches: %llu probes, %llu covered, %llu choices not taken\n",
+                  static_cast<unsigned long long>(res.persistent_probes),
+                  static_cast<unsigned long long>(res.persistent_covered),
+                  static_cast<unsigned long long>(res.persistent_pruned));
     }
   } else {
     std::printf("reduction (sleep sets): off\n");
@@ -166,6 +172,9 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   j.Key("sleep_skipped").Uint(res.sleep_skipped).Key("sleep_blocked").Uint(res.sleep_blocked);
   j.Key("segment_sleep").Bool(o.segment_sleep && o.reduction && !o.dpor);
   j.Key("segment_sleepers").Uint(res.segment_sleepers).Key("empty_sleep_covered").Uint(res.empty_sleep_covered);
+  j.Key("persistent_sets").Bool(o.persistent_sets && o.segment_sleep && o.reduction && !o.dpor);
+  j.Key("persistent_probes").Uint(res.persistent_probes).Key("persistent_covered").Uint(res.persistent_covered);
+  j.Key("persistent_pruned").Uint(res.persistent_pruned);
   j.Key("longest_run").Uint(res.longest_run).Key("runs_past_max_steps").Uint(res.runs_past_max_steps);
   j.Key("runs_budget_cut").Uint(res.runs_budget_cut);
   j.Key("max_preemptions_used").Uint(res.max_preemptions_used);
@@ -268,8 +277,10 @@ extern const std::string_view kExploreHelp =
     "Every interleaving of one scenario on target T with at most K preemptions (default 2; 'none': no bound) in its\n"
     "first N steps (default 1000), by re-execution from the start (stateless, as CHESS does), with sleep sets\n"
     "pruning orders of independent steps (--no-reduction: off; --no-segment-sleep: only the non-preempting\n"
-    "step sleeps, not whole segments across free switches) and state hashing cutting runs at explored states\n"
-    "(--no-state-hashing: off; --memory MIB bounds its table). With store buffers on powerpc / arm64 each store a\n"
+    "step sleeps, not whole segments across free switches), persistent sets taking one choice at a free switch\n"
+    "when a probe run shows it covers the others (--no-persistent-sets: off) and state hashing cutting runs at\n"
+    "explored states (--no-state-hashing: off; --memory MIB bounds its table). With store buffers on powerpc /\n"
+    "arm64 each store a\n"
     "buffer may commit and each entry an invalidate queue may apply is a choice (store->store and load->load\n"
     "reordering; --oldest-commit-only: the oldest of each only). --dpor --preemptions none: source-set DPOR instead\n"
     "(not on powerpc / arm64 with memory_model ARCHITECTURE, whose invalidate queues it does not model),\n"
@@ -291,7 +302,7 @@ int ExploreCommand(const Args& args) {
               {"--target", "--preemptions", "--max-steps", "--max-schedules", "--property", "--out", "--memory",
                "--pct", "--depth", "--horizon"},
               {"--json", "--no-reduction", "--no-state-hashing", "--dpor", "--preempt-first", "--coarse-dependency",
-               "--deepen", "--no-segment-sleep", "--oldest-commit-only"});
+               "--deepen", "--no-segment-sleep", "--no-persistent-sets", "--oldest-commit-only"});
   // (--pct, --depth, --horizon: the PCT campaign)
   if (!r.ok()) return Usage(r.error());
   if (r.positionals().size() != 1) return Usage("expected one scenario file");
@@ -316,6 +327,7 @@ int ExploreCommand(const Args& args) {
   o.deepen = r.Has("--deepen");
   o.reduction = !r.Has("--no-reduction");
   o.segment_sleep = !r.Has("--no-segment-sleep");
+  o.persistent_sets = !r.Has("--no-persistent-sets");
   o.state_hashing = !r.Has("--no-state-hashing");
   o.oldest_commit_only = r.Has("--oldest-commit-only");
   o.memory_bytes = memory_mib << 20;

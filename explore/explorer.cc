@@ -178,6 +178,16 @@ void Union(Footprint& a, const Footprint& b) {
   for (const auto& [key, mode] : b.vars) Touch(a, key, mode);
 }
 
+// Adds b's accesses to a without merging modes of one object: a footprint of several steps that is dependent with
+// exactly the steps one of them is dependent with (Union's merge would make a bit test and a bit update of one word,
+// in two steps, a write of it).
+void UnionOfSteps(Footprint& a, const Footprint& b) {
+  a.global = a.global || b.global;
+  for (const auto& access : b.vars) {
+    if (std::find(a.vars.begin(), a.vars.end(), access) == a.vars.end()) a.vars.push_back(access);
+  }
+}
+
 // A result-less atomic or a one-bit read (sim: Cpu::atomic_add, set_bit, clear_bit, test_bit), in the fine relation.
 void TouchWordAccess(Footprint& fp, const TraceEntry& e) {
   switch (e.tags.access) {
@@ -492,6 +502,17 @@ class HappensBefore {
 // Drives one run: replays the path's choices, then extends the path with first choices up to max_steps; past
 // max_steps the lowest-numbered runnable CPU runs. That tail depends on the machine's state only, so equivalent
 // prefixes get the same tail.
+// A probe of the free switch at step `at` (docs/EXPLORE.md, "Persistent sets at free switches"): a run that replays
+// the path up to `at`, then runs the other CPUs runnable there one after another until each can no longer run, never
+// c, the choice explored there. covered: it reached the point where only c can run with every check passed, so every
+// schedule from `at` is equivalent to one that starts with c (whose subtree was explored).
+struct FreeSwitchProbe {
+  uint64_t at = 0;
+  uint32_t c = kNoCpu;
+  bool covered = false;
+  uint64_t steps = 0;  // steps the probe ran from `at` (the others', then c's)
+};
+
 class PathPicker : public SchedulePicker {
  public:
   PathPicker(std::vector<Node>& path, StepObserver& steps, StepAccess* access, const ExploreOptions& options,
@@ -515,6 +536,7 @@ class PathPicker : public SchedulePicker {
     Footprint before = TakeStep();  // of the previous step (or settling and step-0 events: fixed)
     if (step > 0) FinishStep(step - 1, std::move(before), &runnable);
     prev_runnable_ = runnable;
+    if (probe_ != nullptr && step >= probe_->at) return ProbePick(runnable, step);
     const std::vector<uint32_t>& choices = Choices(runnable);
     uint32_t cpu = kNoCpu;
     if (step < path_.size()) {
@@ -567,6 +589,15 @@ class PathPicker : public SchedulePicker {
   // Store buffers: an overdue buffer is forced as the only choice, which says nothing about whether the CPUs can run;
   // segments are not put to sleep then (the restricted sleep sets stay).
   void set_buffers(bool buffers) { buffers_ = buffers; }
+  // Makes this run a probe of a free switch: it records nothing on the path (which it replays up to probe.at).
+  void set_probe(FreeSwitchProbe* probe) { probe_ = probe; }
+  // A probe's run ended: when nothing could run any more after a step of c, that step ended c's segment.
+  void FinishProbe(EndReason end) {
+    if (!c_running_ || probe_failed_ || end != EndReason::kQuiescent || picks_.empty()) return;
+    const std::vector<uint32_t> none;
+    FinishStep(picks_.size() - 1, TakeStep(), &none);
+    if (!probe_failed_) ConcludeProbe();
+  }
 
  private:
   // The search's choices at this step: the runnable agents, and on a machine that reorders stores a buffer once per
@@ -661,6 +692,10 @@ class PathPicker : public SchedulePicker {
         if (c != cpu && !Contains(prev_runnable_, c)) fp.global = true;
       }
     }
+    if (probe_ != nullptr) {
+      if (i >= probe_->at) ProbeStep(cpu, fp);
+      return;
+    }
     if (i < path_.size()) {
       Node& n = path_[i];
       if (n.chosen == n.last && !n.last_tried) {
@@ -747,6 +782,130 @@ class PathPicker : public SchedulePicker {
         ++stats_.backtrack_points;
       }
     }
+  }
+
+  // Persistent sets at free switches (docs/EXPLORE.md has the argument). At the free switch `at` the probe runs the
+  // other runnable CPUs d1 < d2 < ... one after another, each until it can no longer run, then c until it can no
+  // longer run, and checks that any schedule W of steps of CPUs other than c from `at` (c stays runnable throughout:
+  // nothing writes its state, so the clock only advances by steps) consists of these steps and is independent of
+  // c's segment:
+  //  - each step of the others is independent of c's steps and of the other CPUs' steps (so each CPU's steps are the
+  //    same in every interleaving, interleavings of prefixes of them are all W can be, and c's steps after them are
+  //    the ones it takes from `at`), is not global (no clock read, timed wait, event or deadline), and writes no
+  //    other CPU's state (nobody else wakes, is interrupted or released);
+  //  - the CPUs that cannot run at `at` stay so in every such interleaving: a variable their wait conditions read is
+  //    not written, unless the condition is monotone in it (PendingOp::MonotoneIn, "count >= n"), every write of it
+  //    is a result-less add and its value never moves back (each add has the same sign in every interleaving), so
+  //    that no interleaving gets further than the end of the others' steps, where the waiter still cannot run; a
+  //    condition that reads the state of a CPU that runs there fails the probe.
+  // Then a schedule W.c^k.R from `at` is equivalent to c^k.W.R, which makes no more preemptions (the switch into c
+  // is free at a free switch) and lies in c's subtree, explored before.
+  uint32_t ProbePick(const std::vector<uint32_t>& runnable, uint64_t step) {
+    if (step == probe_->at) {
+      StartProbe(runnable);
+    } else if (!c_running_) {
+      for (Watched& w : watched_) {
+        const int64_t value = state_.machine->vars()[w.var].value.raw();
+        if ((value - w.value) * w.direction < 0) probe_failed_ = true;  // it moved back
+        w.value = value;
+      }
+    }
+    // The CPU running goes on while it can; then the next one, which must still be able to run.
+    while (!probe_failed_ && next_other_ < others_.size() && !Contains(runnable, others_[next_other_])) {
+      if (!other_ran_) probe_failed_ = true;  // it could run at `at`, and only steps that do not write it ran since
+      done_.push_back(std::exchange(running_, Footprint{}));
+      other_ran_ = false;
+      ++next_other_;
+    }
+    if (!c_running_) {
+      const auto rest = others_.begin() + static_cast<ptrdiff_t>(std::min(next_other_, others_.size()));
+      for (uint32_t a : runnable) {
+        if (a != probe_->c && std::find(rest, others_.end(), a) == others_.end()) probe_failed_ = true;  // a wake
+      }
+    }
+    if (probe_failed_ || step >= options_.max_steps) throw Cut{false};
+    if (next_other_ < others_.size()) {
+      other_ran_ = true;
+      picks_.push_back(others_[next_other_]);
+      return others_[next_other_];
+    }
+    // Only c can run: now its segment, which must be independent of everything the others did.
+    c_running_ = true;
+    if (!Contains(runnable, probe_->c)) {
+      ConcludeProbe();
+      throw Cut{false};
+    }
+    picks_.push_back(probe_->c);
+    return probe_->c;
+  }
+
+  // c's segment has ended (c cannot run): covered if it is independent of everything the others did and the moved
+  // steps stay within the window.
+  void ConcludeProbe() {
+    for (const Footprint& d : done_) {
+      if (!Independent(d, c_steps_)) return;
+    }
+    probe_->covered = SegmentFits(probe_->at, probe_->steps);
+  }
+
+  void StartProbe(const std::vector<uint32_t>& runnable) {
+    const Machine& m = *state_.machine;
+    for (uint32_t a : runnable) {
+      if (a != probe_->c) others_.push_back(a);
+    }
+    if (!Contains(runnable, probe_->c) || others_.empty()) probe_failed_ = true;
+    for (uint32_t x = 0; x < m.num_cpus() && !probe_failed_; ++x) {
+      const Cpu& cx = m.cpu(x);
+      // Finished, in firmware, or between frames: only a write of its state (which fails the probe) changes that.
+      if (Contains(runnable, x) || cx.finished() || cx.in_firmware() || cx.frames().empty()) continue;
+      const PendingOp* op = cx.frames().back().op;
+      if (op == nullptr) continue;  // waits for an interrupt: its latches are its state
+      ReadLog log;
+      log.self = x;
+      ReadLog* outer = std::exchange(ReadLog::Current(), &log);
+      (void)op->CanProceed(cx);
+      ReadLog::Current() = outer;
+      const PendingOp::Monotone monotone = op->MonotoneIn();
+      for (uint32_t v : log.vars) {
+        const auto w = std::find_if(watched_.begin(), watched_.end(), [v](const Watched& x) { return x.var == v; });
+        if (monotone.var == nullptr || v != monotone.var->id ||
+            (w != watched_.end() && w->direction != monotone.direction)) {
+          if (!Contains(unwritten_, v)) unwritten_.push_back(v);
+        } else if (w == watched_.end()) {
+          watched_.push_back(Watched{v, monotone.direction, m.vars()[v].value.raw()});
+        }
+      }
+      for (uint32_t y : log.cpus) {
+        if (Contains(others_, y)) probe_failed_ = true;
+      }
+    }
+  }
+
+  // One step of the probe (after Refine: its footprint includes the runnability it changed).
+  void ProbeStep(uint32_t cpu, const Footprint& fp) {
+    ++probe_->steps;
+    if (probe_failed_) return;
+    if (c_running_) {
+      probe_failed_ = fp.global || cpu != probe_->c;
+      UnionOfSteps(c_steps_, fp);
+      return;
+    }
+    bool ok = !fp.global && next_other_ < others_.size() && cpu == others_[next_other_];
+    for (size_t d = 0; d < done_.size() && ok; ++d) ok = Independent(fp, done_[d]);
+    for (const auto& [key, mode] : fp.vars) {
+      if (!ok) break;
+      const bool written = mode != Mode::kRead && mode != Mode::kBitTest;
+      if (key >= kCpuObject && key < kConsole) {
+        ok = !written || key - kCpuObject == cpu;
+      } else if (written && Contains(unwritten_, key)) {
+        ok = false;
+      } else if (written &&
+                 std::any_of(watched_.begin(), watched_.end(), [key](const Watched& w) { return w.var == key; })) {
+        ok = mode == Mode::kAdd;
+      }
+    }
+    probe_failed_ = !ok;
+    UnionOfSteps(running_, fp);
   }
 
   uint32_t Extend(const std::vector<uint32_t>& runnable) {
@@ -902,6 +1061,25 @@ class PathPicker : public SchedulePicker {
   bool tail_ = false;
   uint64_t step_budget_ = UINT64_MAX;
   bool buffers_ = false;
+  // A probe run (set_probe): the state of its checks.
+  FreeSwitchProbe* probe_ = nullptr;
+  std::vector<uint32_t> others_;  // the CPUs runnable at `at` besides c, in the order they run
+  size_t next_other_ = 0;         // the one running
+  bool other_ran_ = false;        // it took a step
+  Footprint running_;             // its steps so far
+  std::vector<Footprint> done_;   // the steps of each one that ran until it could no longer run
+  // Variables a waiter's monotone condition reads: written by adds only, never moving back (against the direction in
+  // which the condition stays true).
+  struct Watched {
+    uint32_t var;
+    int direction;
+    int64_t value;
+  };
+  std::vector<Watched> watched_;
+  std::vector<uint32_t> unwritten_;  // variables the other waiters' conditions read: not to be written
+  bool c_running_ = false;           // the others are done: c runs its segment
+  Footprint c_steps_;                // its steps so far
+  bool probe_failed_ = false;
 };
 
 // The final state of a run as the oracle sees it: every CPU's location at hand-over and at the end, its saves,
@@ -923,10 +1101,17 @@ bool Wanted(const ExploreOptions& options, const Violation& v) {
 
 // Backtracks: the deepest node with a choice left gets it; the path below it is dropped. Returns that node's
 // index, or -1 when none is left.
-int64_t Backtrack(std::vector<Node>& path, uint32_t bound, bool dpor, bool preempt_first) {
+// covered(i), asked once per node, when its first choice's subtree is done and another choice is left: whether that
+// subtree covers the node's other choices (persistent sets at free switches); they are then not taken.
+int64_t Backtrack(std::vector<Node>& path, uint32_t bound, bool dpor, bool preempt_first,
+                  const std::function<bool(size_t)>& covered = {}) {
   while (!path.empty()) {
     Node& n = path.back();
     const uint32_t next = NextChoice(n, bound, dpor, preempt_first);
+    if (next != kNoCpu && n.tried.size() == 1 && covered && covered(path.size() - 1)) {
+      path.pop_back();
+      continue;
+    }
     if (next != kNoCpu) {
       n.chosen = next;
       n.tried.push_back(next);
@@ -957,6 +1142,49 @@ void RecordSegments(std::vector<Node>& path, size_t from) {
     }
     seg.complete = seg.complete && !seg.steps.global;
   }
+}
+
+// Persistent sets at free switches: whether the choices left at free switch path[at] are covered by the subtree of
+// its first choice c, which the search has just finished: a probe run (FreeSwitchProbe) of what the other CPUs can
+// do there without c, and of c's segment after them.
+bool FirstChoiceCovers(const pb::Scenario& scenario, const TargetSpec& target, const ExploreOptions& options,
+                       std::vector<Node>& path, size_t at, ExploreResult& stats) {
+  const Node& n = path[at];
+  if (n.runnable.size() < 2 || AgentRunnable(n, n.last)) return false;
+  // c's steps in the first run of its subtree (a prefix of its segment) include a global one: the probe would fail.
+  if (!n.segments.empty() && n.segments[0].steps.global) return false;
+  ++stats.persistent_probes;
+  const uint32_t num_cpus = scenario.machine().cores() * scenario.machine().threads_per_core();
+  FreeSwitchProbe probe;
+  probe.at = at;
+  probe.c = n.tried[0];
+  FactsBuilder facts(num_cpus);
+  StepObserver steps(facts, HwOpsReadHiddenState(scenario));
+  StepAccess access;
+  ExploreResult scratch;
+  PathPicker picker(path, steps, &access, options, scratch, StateContext{nullptr, nullptr, &facts, nullptr, false},
+                    NumAgents(scenario.machine()), UINT64_MAX, nullptr);
+  picker.set_probe(&probe);
+  RunOptions run;
+  run.record_trace = false;
+  run.observer = &steps;
+  run.picker = &picker;
+  run.access = &access;
+  Machine machine(scenario, run);
+  picker.set_machine(&machine);
+  picker.set_step_budget(scenario.schedule().step_budget());
+  const std::unique_ptr<Program> program = target.make(machine);
+  try {
+    picker.FinishProbe(machine.Run(*program).end);
+  } catch (const Cut&) {
+  }
+  stats.steps_executed += machine.step();
+  if (!probe.covered) return false;
+  ++stats.persistent_covered;
+  for (uint32_t c : n.runnable) {
+    if (!Contains(n.tried, c) && !Asleep(n, c)) ++stats.persistent_pruned;
+  }
+  return true;
 }
 
 }  // namespace
@@ -1167,7 +1395,11 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
       }
     }
     if (options.segment_sleep && options.reduction && !options.dpor) RecordSegments(path, first_new);
-    first_new = Backtrack(path, options.preemptions, options.dpor, options.preempt_first && !options.dpor);
+    const bool persistent = options.persistent_sets && options.segment_sleep && options.reduction &&
+                            options.fine_dependency && !options.dpor && NumAgents(scenario.machine()) == num_cpus;
+    auto covered = [&](size_t at) { return FirstChoiceCovers(scenario, *target, options, path, at, result); };
+    first_new = Backtrack(path, options.preemptions, options.dpor, options.preempt_first && !options.dpor,
+                          persistent ? std::function<bool(size_t)>(covered) : std::function<bool(size_t)>());
     if (first_new >= 0 && result.schedules + result.sleep_blocked >= options.max_schedules) break;
     if (first_new >= 0 && std::chrono::steady_clock::now() >= options.deadline) break;
     result.exhaustive = first_new < 0;

@@ -36,6 +36,10 @@ struct ExploreOptions {
   // sleep set covers the same state reached with sleeping CPUs (docs/EXPLORE.md, "Segment sleep sets across free
   // switches"). Same guarantee; false: only the non-preempting step sleeps (the reduction before 2026-12-04).
   bool segment_sleep = true;
+  // Bounded search, with segment_sleep: at a free switch, once the first choice's subtree is explored, a probe run
+  // checks whether it covers the other choices (what the other CPUs can do there without it is independent of its
+  // segment, and wakes nobody); if so they are not taken (docs/EXPLORE.md, "Persistent sets at free switches").
+  bool persistent_sets = true;
   // Source-set DPOR with sleep sets (Abdulla et al., POPL 2014) instead of trying every CPU at every step. Needs
   // preemptions == kNoPreemptionBound (Explore throws std::invalid_argument otherwise); turns state hashing off.
   bool dpor = false;
@@ -77,6 +81,9 @@ struct ExploreResult {
   uint64_t sleep_skipped = 0;         // branches (choices at a step) not taken because the CPU was asleep
   uint64_t segment_sleepers = 0;      // segment_sleep: explored siblings' segments put to sleep in a later sibling
   uint64_t empty_sleep_covered = 0;   // segment_sleep: runs cut at a state explored with an empty sleep set
+  uint64_t persistent_probes = 0;     // persistent_sets: probe runs at free switches
+  uint64_t persistent_covered = 0;    // ... that showed the first choice covers the others
+  uint64_t persistent_pruned = 0;     // ... choices not taken there
   uint64_t distinct_final_states = 0;
   std::vector<uint64_t> final_states;   // the distinct final states' hashes, sorted
   uint64_t races = 0;                   // DPOR: races found between a new step and an earlier one

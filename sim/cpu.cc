@@ -182,6 +182,12 @@ Cpu::LocalOp Cpu::irq_enable(Label l) {
 Cpu::WaitOp Cpu::wait_until(std::function<bool()> pred, uint64_t timeout_ns, Label l) {
   return WaitOp(*this, std::move(pred), timeout_ns, l);
 }
+Cpu::WaitOp Cpu::wait_at_least(Var& v, int64_t n, uint64_t timeout_ns, Label l) {
+  return WaitOp(*this, [&v, n] { return v.value >= n; }, timeout_ns, l, {&v, +1});
+}
+Cpu::WaitOp Cpu::wait_at_most(Var& v, int64_t n, uint64_t timeout_ns, Label l) {
+  return WaitOp(*this, [&v, n] { return v.value <= n; }, timeout_ns, l, {&v, -1});
+}
 Cpu::WaitOp Cpu::delay(uint64_t ns, Label l) {
   return WaitOp(*this, nullptr, ns, l);
 }

@@ -42,6 +42,14 @@ class PendingOp {
   virtual uint64_t Deadline() const { return kForever; }
   // Stop states, MWAIT and HLT handle wakes themselves instead of taking interrupts while blocked in them.
   virtual bool HandlesWakes() const { return false; }
+  // A wait whose condition reads `var` alone and is monotone in it: once it holds for a value it holds for every
+  // larger one (direction +1, "count >= n") or every smaller one (-1, "pending <= 0"). The explorer's persistent sets
+  // at free switches rely on it (docs/EXPLORE.md). var nullptr: nothing is known.
+  struct Monotone {
+    const Var* var = nullptr;
+    int direction = 0;
+  };
+  virtual Monotone MonotoneIn() const { return {}; }
 
   Label label;
   std::coroutine_handle<> waiter;
@@ -290,6 +298,10 @@ class Cpu {
   LocalOp irq_enable(Label l);
   // Blocks until pred() holds or timeout_ns passes; returns whether pred held. O(1) steps however long.
   WaitOp wait_until(std::function<bool()> pred, uint64_t timeout_ns, Label l);
+  // wait_until(v >= n) and wait_until(v <= n), declared as such: the condition reads v alone and stays true as v
+  // grows (falls) (PendingOp::MonotoneIn).
+  WaitOp wait_at_least(Var& v, int64_t n, uint64_t timeout_ns, Label l);
+  WaitOp wait_at_most(Var& v, int64_t n, uint64_t timeout_ns, Label l);
   WaitOp delay(uint64_t ns, Label l);
   // powerpc stop: sleeps until a source in wake_enable (reset, MCE and HMI always) is pending; returns the wake.
   // loses_state: the wakeup enters through the system-reset vector (vector_region) rather than the next instruction.
@@ -562,16 +574,18 @@ class Cpu::LocalOp : public Op<void> {
 
 class Cpu::WaitOp : public Op<bool> {
  public:
-  WaitOp(Cpu& c, std::function<bool()> pred, uint64_t timeout, Label l)
-      : Op(c, l), pred_(std::move(pred)), timeout_(timeout) {}
+  WaitOp(Cpu& c, std::function<bool()> pred, uint64_t timeout, Label l, Monotone monotone = {})
+      : Op(c, l), pred_(std::move(pred)), timeout_(timeout), monotone_(monotone) {}
   Result Execute(Cpu& cpu) override;
   bool CanProceed(const Cpu& cpu) const override;
   uint64_t Deadline() const override { return deadline_; }
+  Monotone MonotoneIn() const override { return monotone_; }
 
  private:
   bool Poll(Cpu& cpu) const;
   std::function<bool()> pred_;
   uint64_t timeout_;
+  Monotone monotone_;
   uint64_t deadline_ = kForever;
   bool started_ = false;
 };

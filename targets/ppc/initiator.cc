@@ -111,7 +111,7 @@ Task<> PpcKernel::CrashWaitForCpus(Cpu& cpu, int64_t ncpus) {
   Var& count = s_.cpus_in_crash;
   PerCpu& p = pc(cpu);
   for (int tries = 0;; ++tries) {
-    co_await cpu.wait_until([&count, ncpus] { return count.value >= ncpus; }, kIpiTimeoutNs, "I7");
+    co_await cpu.wait_at_least(count, ncpus, kIpiTimeoutNs, "I7");
     const int64_t arrived = co_await cpu.read(count, "I7");
     if (arrived >= ncpus) {
       m_.Log(cpu.id(), "IPI complete");

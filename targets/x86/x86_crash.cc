@@ -116,7 +116,7 @@ Task<> X86Kernel::NmiShootdownCpus(Cpu& cpu) {
   if (ordered) co_await cpu.barrier("C5");  // wmb(): the callback is set before the NMI goes out
   co_await SendToOthers(cpu, Source::kNmi, "C6", false, ordered);
   co_await cpu.write(crash_ipi_issued_, 1, "C7");
-  co_await cpu.wait_until([this] { return waiting_for_crash_ipi_.value <= 0; }, kSec, "C8");
+  co_await cpu.wait_at_most(waiting_for_crash_ipi_, 0, kSec, "C8");
 }
 
 Task<> X86Kernel::CrashNmiCallback(Cpu& cpu) {

@@ -96,6 +96,7 @@ ExploreOptions Options(const Case& c, Mode mode, bool hashing, std::vector<std::
   o.preemptions = c.k;
   o.reduction = mode != Mode::kNone;
   o.segment_sleep = mode == Mode::kSegments;
+  o.persistent_sets = false;  // segments alone (persistent_sets_test.cc has both)
   o.state_hashing = hashing;
   o.properties = std::move(properties);
   return o;
@@ -187,6 +188,7 @@ ExploreResult Segments(bool shared, bool reduction, bool segments) {
   o.preemptions = 0;
   o.reduction = reduction;
   o.segment_sleep = segments;
+  o.persistent_sets = false;  // it would cover the free switch: the sibling whose segment sleeps is then not run
   o.state_hashing = false;
   o.properties = kNoProperty;
   return Explore(
