@@ -108,8 +108,8 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
         "state hashing: %llu distinct states, %llu runs cut at an explored state; visited set %.0f MiB, "
         "%llu evictions, fingerprint-collision probability <= %.1e\n",
         static_cast<unsigned long long>(res.distinct_states), static_cast<unsigned long long>(res.state_pruned),
-        res.visited_memory_bytes / 1048576.0, static_cast<unsigned long long>(res.visited_evictions),
-        res.collision_bound);
+        static_cast<double>(res.visited_memory_bytes) / 1048576.0,
+        static_cast<unsigned long long>(res.visited_evictions), res.collision_bound);
   } else {
     std::printf("state hashing: off\n");
   }

@@ -881,6 +881,10 @@ class PathPicker : public SchedulePicker {
     }
   }
 
+  bool Watches(uint32_t var) const {
+    return std::any_of(watched_.begin(), watched_.end(), [var](const Watched& w) { return w.var == var; });
+  }
+
   // One step of the probe (after Refine: its footprint includes the runnability it changed).
   void ProbeStep(uint32_t cpu, const Footprint& fp) {
     ++probe_->steps;
@@ -899,8 +903,7 @@ class PathPicker : public SchedulePicker {
         ok = !written || key - kCpuObject == cpu;
       } else if (written && Contains(unwritten_, key)) {
         ok = false;
-      } else if (written &&
-                 std::any_of(watched_.begin(), watched_.end(), [key](const Watched& w) { return w.var == key; })) {
+      } else if (written && Watches(key)) {
         ok = mode == Mode::kAdd;
       }
     }
