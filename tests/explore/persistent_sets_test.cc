@@ -17,8 +17,11 @@
 namespace crashdiff {
 namespace {
 
+using testing::ExploreCase;
 using testing::LoadWithoutSchedule;
+using testing::LostWakeBench;
 using testing::ScenarioFromText;
+using testing::SmallExploreCases;
 
 // cpu0 lets the others go, waits until count >= need, then reads y and parks where it shows what it read. cpu1 (the
 // first choice at the free switch cpu0's wait makes) writes y, adds `own` to count and parks. The CPUs from 2 on each
@@ -146,33 +149,14 @@ TEST(PersistentSets, ACountThatFallsKeepsTheOtherChoices) {
   }
 }
 
-struct Case {
-  std::string file;
-  const char* target;
-  uint32_t k;
-};
-
-std::string Bench(int n) {
-  return "/bench/explore/lost_wake_" + std::to_string(n) + "_offline.textproto";
-}
-
 // The kdump models: with persistent sets (with and without state hashing) the search reaches every final state the
 // unreduced search reaches and only those, with the same verdict for PR3 and for every property; the rule covers
 // free switches on the lost-wake bench.
 TEST(PersistentSets, KeepTheFinalStatesAndTheVerdictOfTheUnreducedSearch) {
-  std::vector<Case> cases = {
-      {"/corpus/seeds/x86/kexec_stop_online_bit_race.textproto", "x86-mwait-prefix", 2},
-      {"/corpus/seeds/x86/kdump_post_notifiers_never_started.textproto", "x86-mwait-fixed", 2},
-      {"/corpus/seeds/arm64/post_notifiers_no_image.textproto", "arm64-psci", 2},
-      {"/corpus/seeds/ppc/b_stray_doorbell_before_crash_wake.textproto", "ppc-upstream-clear-then-check", 2},
-      {"/corpus/seeds/ppc/b_stray_doorbell_before_crash_wake.textproto", "ppc-v1-check-before-clear", 2},
-  };
-  for (int n : {1, 2, 3}) {
-    cases.push_back({Bench(n), "ppc-upstream-clear-then-check", 1});
-    cases.push_back({Bench(n), "ppc-v1-check-before-clear", 1});
-  }
+  std::vector<ExploreCase> cases = SmallExploreCases();
+  cases.push_back({"/corpus/seeds/x86/kdump_post_notifiers_never_started.textproto", "x86-mwait-fixed", 2});
   uint64_t covered = 0;
-  for (const Case& c : cases) {
+  for (const ExploreCase& c : cases) {
     const pb::Scenario s = LoadWithoutSchedule(c.file);
     const std::string what = c.file + " " + c.target + " K=" + std::to_string(c.k);
     auto options = [&c](bool reduction, bool persistent, bool hashing, std::vector<std::string> properties) {
@@ -211,7 +195,7 @@ TEST(PersistentSets, FourOfflineKeepsTheFinalStatesWithFewerStates) {
     o.preemptions = 1;
     o.properties = {"none"};
     o.persistent_sets = false;
-    const pb::Scenario s = LoadWithoutSchedule(Bench(4));
+    const pb::Scenario s = LoadWithoutSchedule(LostWakeBench(4));
     const ExploreResult before = Explore(s, o);
     o.persistent_sets = true;
     const ExploreResult after = Explore(s, o);
@@ -223,7 +207,7 @@ TEST(PersistentSets, FourOfflineKeepsTheFinalStatesWithFewerStates) {
   v1.target = "ppc-v1-check-before-clear";
   v1.preemptions = 1;
   v1.properties = {"PR3"};
-  const ExploreResult r = Explore(LoadWithoutSchedule(Bench(4)), v1);
+  const ExploreResult r = Explore(LoadWithoutSchedule(LostWakeBench(4)), v1);
   EXPECT_TRUE(r.found);
   EXPECT_TRUE(r.reproducer_replays);
 }

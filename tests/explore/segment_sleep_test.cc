@@ -64,29 +64,9 @@ const char* SegmentTarget(bool shared) {
   return shared ? "test-segment-conflicting" : "test-segment-independent";
 }
 
-struct Case {
-  std::string file;
-  const char* target;
-  uint32_t k;
-};
-
-std::string Bench(int n) {
-  return "/bench/explore/lost_wake_" + std::to_string(n) + "_offline.textproto";
-}
-
-std::vector<Case> SmallCases() {
-  std::vector<Case> cases = {
-      {"/corpus/seeds/x86/kexec_stop_online_bit_race.textproto", "x86-mwait-prefix", 2},
-      {"/corpus/seeds/arm64/post_notifiers_no_image.textproto", "arm64-psci", 2},
-      {"/corpus/seeds/ppc/b_stray_doorbell_before_crash_wake.textproto", "ppc-upstream-clear-then-check", 2},
-      {"/corpus/seeds/ppc/b_stray_doorbell_before_crash_wake.textproto", "ppc-v1-check-before-clear", 2},
-  };
-  for (int n : {1, 2, 3}) {
-    cases.push_back({Bench(n), "ppc-upstream-clear-then-check", 1});
-    cases.push_back({Bench(n), "ppc-v1-check-before-clear", 1});
-  }
-  return cases;
-}
+using Case = testing::ExploreCase;
+using testing::LostWakeBench;
+using testing::SmallExploreCases;
 
 enum class Mode { kNone, kRestricted, kSegments };
 
@@ -112,7 +92,7 @@ const std::vector<std::string> kNoProperty = {"none"};
 TEST(SegmentSleep, KeepsTheFinalStatesAndTheVerdictOfTheUnreducedSearch) {
   bool segments_slept = false;
   bool several_finals = false;
-  for (const Case& c : SmallCases()) {
+  for (const Case& c : SmallExploreCases()) {
     const pb::Scenario s = LoadWithoutSchedule(c.file);
     const std::string what = c.file + " " + c.target + " K=" + std::to_string(c.k);
     const ExploreResult full = Explore(s, Options(c, Mode::kNone, false, kNoProperty));
@@ -143,7 +123,7 @@ TEST(SegmentSleep, KeepsTheFinalStatesAndTheVerdictOfTheUnreducedSearch) {
 // hashing (itself checked against the unreduced search above and in bounded_fine_test.cc).
 TEST(SegmentSleep, FourOfflineReachesTheRestrictedSearchsFinalStates) {
   for (const char* target : {"ppc-upstream-clear-then-check", "ppc-v1-check-before-clear"}) {
-    const Case c{Bench(4), target, 1};
+    const Case c{LostWakeBench(4), target, 1};
     const pb::Scenario s = LoadWithoutSchedule(c.file);
     const ExploreResult before = Explore(s, Options(c, Mode::kRestricted, true, kNoProperty));
     const ExploreResult after = Explore(s, Options(c, Mode::kSegments, true, kNoProperty));
@@ -155,7 +135,7 @@ TEST(SegmentSleep, FourOfflineReachesTheRestrictedSearchsFinalStates) {
 // The segments sleep on the bench: fewer runs (complete, cut asleep, cut at an explored state) than with only the
 // non-preempting step asleep, and the same guarantee.
 TEST(SegmentSleep, PrunesTheLostWakeBenchBeyondTheRestrictedSleepSets) {
-  const Case c{Bench(4), "ppc-upstream-clear-then-check", 1};
+  const Case c{LostWakeBench(4), "ppc-upstream-clear-then-check", 1};
   const pb::Scenario s = LoadWithoutSchedule(c.file);
   const ExploreResult before = Explore(s, Options(c, Mode::kRestricted, true, {"PR3"}));
   const ExploreResult after = Explore(s, Options(c, Mode::kSegments, true, {"PR3"}));
@@ -175,7 +155,7 @@ TEST(SegmentSleep, StillFindsTheV1LostWake) {
       o.preemptions = 1;
       o.properties = {"PR3"};
       o.deepen = deepen;
-      const ExploreResult r = Explore(LoadWithoutSchedule(Bench(n)), o);
+      const ExploreResult r = Explore(LoadWithoutSchedule(LostWakeBench(n)), o);
       EXPECT_TRUE(r.found) << n << " deepen " << deepen;
       EXPECT_TRUE(r.reproducer_replays) << n << " deepen " << deepen;
     }
@@ -215,7 +195,7 @@ TEST(SegmentSleep, AWholeSegmentSleepsNotJustItsFirstStep) {
 
 // The incremental fingerprint still equals a full recomputation at every choice, for the sleep-set-free key too.
 TEST(SegmentSleep, FingerprintsWithSegmentSleepersMatchTheFullRecomputation) {
-  const Case c{Bench(2), "ppc-upstream-clear-then-check", 1};
+  const Case c{LostWakeBench(2), "ppc-upstream-clear-then-check", 1};
   ExploreOptions o = Options(c, Mode::kSegments, true, {"PR3"});
   o.verify_fingerprints = true;
   const ExploreResult r = Explore(LoadWithoutSchedule(c.file), o);
