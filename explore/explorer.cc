@@ -171,16 +171,9 @@ void Touch(Footprint& fp, uint32_t key, bool written) {
   Touch(fp, key, written ? Mode::kWrite : Mode::kRead);
 }
 
-// Adds b's accesses to a: a footprint dependent with everything either one is dependent with (Merge keeps a mode
-// that conflicts with at least what each conflicts with).
-void Union(Footprint& a, const Footprint& b) {
-  a.global = a.global || b.global;
-  for (const auto& [key, mode] : b.vars) Touch(a, key, mode);
-}
-
 // Adds b's accesses to a without merging modes of one object: a footprint of several steps that is dependent with
-// exactly the steps one of them is dependent with (Union's merge would make a bit test and a bit update of one word,
-// in two steps, a write of it).
+// exactly the steps one of them is dependent with (Merge, which is for one step's accesses, would make a bit test
+// and a bit update of one word, in two steps, a write of it).
 void UnionOfSteps(Footprint& a, const Footprint& b) {
   a.global = a.global || b.global;
   for (const auto& access : b.vars) {
@@ -1138,7 +1131,7 @@ void RecordSegments(std::vector<Node>& path, size_t from) {
     const bool next = i + 1 < path.size();
     if (next && path[i + 1].chosen == n.chosen) {
       seg = path[i + 1].segments.back();
-      Union(seg.steps, n.chosen_step);
+      UnionOfSteps(seg.steps, n.chosen_step);
       ++seg.len;
     } else {
       seg = Segment{n.chosen_step, 1, next && !Contains(path[i + 1].runnable, n.chosen)};
