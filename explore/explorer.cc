@@ -492,13 +492,10 @@ class HappensBefore {
   std::vector<std::array<Clock, kNumModes>> by_mode_;
 };
 
-// Drives one run: replays the path's choices, then extends the path with first choices up to max_steps; past
-// max_steps the lowest-numbered runnable CPU runs. That tail depends on the machine's state only, so equivalent
-// prefixes get the same tail.
 // A probe of the free switch at step `at` (docs/EXPLORE.md, "Persistent sets at free switches"): a run that replays
 // the path up to `at`, then runs the other CPUs runnable there one after another until each can no longer run, never
-// c, the choice explored there. covered: it reached the point where only c can run with every check passed, so every
-// schedule from `at` is equivalent to one that starts with c (whose subtree was explored).
+// c, the choice explored there, then c's segment. covered: every check passed, so every schedule from `at` is
+// equivalent to one that starts with c (whose subtree was explored) with no more preemptions.
 struct FreeSwitchProbe {
   uint64_t at = 0;
   uint32_t c = kNoCpu;
@@ -506,6 +503,9 @@ struct FreeSwitchProbe {
   uint64_t steps = 0;  // steps the probe ran from `at` (the others', then c's)
 };
 
+// Drives one run: replays the path's choices, then extends the path with first choices up to max_steps; past
+// max_steps the lowest-numbered runnable CPU runs. That tail depends on the machine's state only, so equivalent
+// prefixes get the same tail.
 class PathPicker : public SchedulePicker {
  public:
   PathPicker(std::vector<Node>& path, StepObserver& steps, StepAccess* access, const ExploreOptions& options,
