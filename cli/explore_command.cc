@@ -94,7 +94,7 @@ void PrintHuman(const ExploreOptions& o, const ExploreResult& res, const DiffRep
                   static_cast<unsigned long long>(res.segment_sleepers),
                   static_cast<unsigned long long>(res.empty_sleep_covered));
     }
-    if (o.segment_sleep && o.persistent_sets && !o.dpor) {
+    if (res.persistent_sets) {
       std::printf("  persistent sets at free switches: %llu probes, %llu covered, %llu choices not taken\n",
                   static_cast<unsigned long long>(res.persistent_probes),
                   static_cast<unsigned long long>(res.persistent_covered),
@@ -172,7 +172,7 @@ std::string Json(const ExploreOptions& o, const ExploreResult& res, const DiffRe
   j.Key("sleep_skipped").Uint(res.sleep_skipped).Key("sleep_blocked").Uint(res.sleep_blocked);
   j.Key("segment_sleep").Bool(o.segment_sleep && o.reduction && !o.dpor);
   j.Key("segment_sleepers").Uint(res.segment_sleepers).Key("empty_sleep_covered").Uint(res.empty_sleep_covered);
-  j.Key("persistent_sets").Bool(o.persistent_sets && o.segment_sleep && o.reduction && !o.dpor);
+  j.Key("persistent_sets").Bool(res.persistent_sets);
   j.Key("persistent_probes").Uint(res.persistent_probes).Key("persistent_covered").Uint(res.persistent_covered);
   j.Key("persistent_pruned").Uint(res.persistent_pruned);
   j.Key("longest_run").Uint(res.longest_run).Key("runs_past_max_steps").Uint(res.runs_past_max_steps);

@@ -1336,6 +1336,13 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
   const bool hashing = options.state_hashing && !options.dpor;
   std::unique_ptr<VisitedSet> visited;
   if (hashing) visited = std::make_unique<VisitedSet>(options.memory_bytes);
+  // Persistent sets at free switches: with the segments, the fine relation, and one agent per CPU (no store buffers).
+  result.persistent_sets = options.persistent_sets && options.segment_sleep && options.reduction &&
+                           options.fine_dependency && !options.dpor && NumAgents(scenario.machine()) == num_cpus;
+  std::function<bool(size_t)> covered;
+  if (result.persistent_sets) {
+    covered = [&](size_t at) { return FirstChoiceCovers(scenario, *target, options, path, at, result); };
+  }
   for (int64_t first_new = 0; first_new >= 0;) {
     FactsBuilder facts(num_cpus);
     StateTracker history(num_cpus, facts);
@@ -1391,11 +1398,7 @@ ExploreResult ExploreOnce(const pb::Scenario& scenario, const ExploreOptions& op
       }
     }
     if (options.segment_sleep && options.reduction && !options.dpor) RecordSegments(path, first_new);
-    const bool persistent = options.persistent_sets && options.segment_sleep && options.reduction &&
-                            options.fine_dependency && !options.dpor && NumAgents(scenario.machine()) == num_cpus;
-    auto covered = [&](size_t at) { return FirstChoiceCovers(scenario, *target, options, path, at, result); };
-    first_new = Backtrack(path, options.preemptions, options.dpor, options.preempt_first && !options.dpor,
-                          persistent ? std::function<bool(size_t)>(covered) : std::function<bool(size_t)>());
+    first_new = Backtrack(path, options.preemptions, options.dpor, options.preempt_first && !options.dpor, covered);
     if (first_new >= 0 && result.schedules + result.sleep_blocked >= options.max_schedules) break;
     if (first_new >= 0 && std::chrono::steady_clock::now() >= options.deadline) break;
     result.exhaustive = first_new < 0;

@@ -81,6 +81,7 @@ struct ExploreResult {
   uint64_t sleep_skipped = 0;         // branches (choices at a step) not taken because the CPU was asleep
   uint64_t segment_sleepers = 0;      // segment_sleep: explored siblings' segments put to sleep in a later sibling
   uint64_t empty_sleep_covered = 0;   // segment_sleep: runs cut at a state explored with an empty sleep set
+  bool persistent_sets = false;       // ExploreOptions::persistent_sets applied (not with DPOR, store buffers, ...)
   uint64_t persistent_probes = 0;     // persistent_sets: probe runs at free switches
   uint64_t persistent_covered = 0;    // ... that showed the first choice covers the others
   uint64_t persistent_pruned = 0;     // ... choices not taken there
