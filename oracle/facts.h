@@ -9,6 +9,7 @@
 // and the simulator's own operations (TraceMark: barrier, monitor, stop, mwait, relocation store, kexec request).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -54,6 +55,15 @@ struct CpuFacts {
   // that instant (a reset arriving with the hand-over) runs nothing before it and is not where the CPU was left.
   Witness last_own;
   Witness last_own_before_handover;
+  // Where the CPU stands: its last own step, with every interrupt it took and returned from taken out (an SMI, or
+  // an NMI the kernel found no reason for, leaves it where it was: spinning on a lock, in a park). While a handler
+  // runs, or if it never returns, the handler's steps. What PR1 and PR9 name as the place a CPU was left in.
+  Witness position;
+  Witness position_before_handover;
+  // The positions the interrupts being handled interrupted, innermost last (nesting deeper than this keeps the
+  // return itself as the position).
+  std::array<Witness, 4> interrupted;
+  uint8_t interrupt_depth = 0;
   uint32_t saves_before_handover = 0;
   Witness second_save;  // PR5 "saved twice": the save that overwrote the first note
   uint32_t invalid_saves_before_handover = 0;
@@ -152,6 +162,7 @@ class FactsBuilder : public RunObserver {
 
  private:
   void OnLocation(uint32_t cpu, Location l, const TraceEntry& e);
+  static void OnPosition(CpuFacts& c, const TraceEntry& e);
   Facts facts_;
   bool crash_started_ = false;
   bool overcount_ = false;

@@ -25,7 +25,7 @@ void CheckUnsafeParking(const RunView& run, std::vector<Violation>& out) {
     if (Info(at).parked) continue;  // PARKED_HLT / PARKED_INIT / LOSER_SPIN are weak, not violations
     std::string what = LocName(at) + " at hand-over";
     if (at == Location::kTransit) what += " (race window)";
-    Witness w = run.facts.cpus[c].last_before_handover;
+    Witness w = run.facts.cpus[c].position_before_handover;
     if (const CpuFacts::FirmwareExit* x = ExitAsHandoverCame(run, c)) {
       // The machine's reset is no kernel's doing, the kernel's own reset of a thread it parked is: the what says
       // which, so that neither hides the other.

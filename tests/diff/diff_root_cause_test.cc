@@ -131,5 +131,24 @@ TEST(RootCause, WhatAnUncollectedCpuDoesAfterHandOverFoldsIntoItsMissedSave) {
   EXPECT_GT(pr2, 0);
 }
 
+// Where a CPU was left is where its own code stands, not an interrupt it took and returned from: a loser that
+// oopsed inside an NMI handler spins on die_lock (D1) and takes an SMI there before the hand-over. Its PR9 key and
+// its PR1 witness stay at D1, so the record of that mechanism covers it (it had shown as PR9 @SMI, untriaged).
+TEST(RootCause, AnInterruptTheCpuReturnedFromIsNotWhereItWasLeft) {
+  const DiffReport r = RunFile("corpus/findings/x86/oops_in_nmi_handler_smi_keeps_witness.textproto");
+  int seen = 0;
+  for (const Divergence& d : r.divergences) {
+    if (d.target != "x86-mwait-prefix" || d.role != "loser") continue;
+    if (d.property == "PR9") {
+      EXPECT_EQ(d.root_cause, "PR9 multiple-initiators @D1") << d.signature;
+      ++seen;
+    }
+    if (d.property == "PR1") {
+      EXPECT_EQ(d.at.label, "D1") << d.signature;
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seen, 2);
+}
 }  // namespace
 }  // namespace crashdiff
