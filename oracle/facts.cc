@@ -121,20 +121,12 @@ void FactsBuilder::OnLocation(uint32_t cpu, Location l, const TraceEntry& e) {
   }
 }
 
-void FactsBuilder::OnPosition(CpuFacts& c, const TraceEntry& e) {
-  const Witness here = At(e.cpu, e.step, e.time_ns, e.label);
-  if (e.kind == TraceKind::kIrq) {
-    // The simulator nests interrupt frames strictly (an entry, its handler, its return), so a stack mirrors them.
-    if (c.interrupt_depth < c.interrupted.size()) c.interrupted[c.interrupt_depth] = c.position;
-    ++c.interrupt_depth;
-    c.position = here;
-  } else if (e.kind == TraceKind::kIrqReturn && c.interrupt_depth > 0) {
-    --c.interrupt_depth;
-    const bool kept = c.interrupt_depth < c.interrupted.size() && c.interrupted[c.interrupt_depth].set();
-    c.position = kept ? c.interrupted[c.interrupt_depth] : here;
-  } else {
-    c.position = here;
-  }
+// The simulator nests interrupt frames strictly (an entry, its handler, its return), so a stack mirrors them.
+void FactsBuilder::OnInterruptReturn(CpuFacts& c, const TraceEntry& e) {
+  if (c.interrupt_depth == 0) return;
+  --c.interrupt_depth;
+  const bool kept = c.interrupt_depth < c.interrupted.size() && c.interrupted[c.interrupt_depth].set();
+  c.resumed = kept ? c.interrupted[c.interrupt_depth] : At(e.cpu, e.step, e.time_ns, e.label);
 }
 
 void FactsBuilder::OnEntry(const TraceEntry& e) {
@@ -149,7 +141,7 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
       c.handover_location = c.location;
       c.last_before_handover = c.last;
       c.last_own_before_handover = c.last_own;
-      c.position_before_handover = c.position;
+      c.position_before_handover = c.Position();
       c.firmware_exit_before_handover = c.firmware_exit;
     }
     return;
@@ -157,9 +149,19 @@ void FactsBuilder::OnEntry(const TraceEntry& e) {
   if (e.cpu == kNoCpu || e.cpu >= facts_.cpus.size()) return;
   CpuFacts& c = facts_.cpus[e.cpu];
   if (e.location != c.location) OnLocation(e.cpu, e.location, e);
-  if (IsOwnStep(e)) c.last = At(e.cpu, e.step, e.time_ns, e.label);
-  if (IsOwnStep(e) && e.kind != TraceKind::kIrq) c.last_own = At(e.cpu, e.step, e.time_ns, e.label);
-  if (IsOwnStep(e) || e.kind == TraceKind::kIrqReturn) OnPosition(c, e);
+  if (IsOwnStep(e)) {
+    if (e.kind == TraceKind::kIrq) {
+      if (c.interrupt_depth < c.interrupted.size()) c.interrupted[c.interrupt_depth] = c.Position();
+      ++c.interrupt_depth;
+    }
+    // Both from the entry, not one from the other: reading back the stores just made stalls store forwarding.
+    const Witness here = At(e.cpu, e.step, e.time_ns, e.label);
+    c.last = here;
+    if (e.kind != TraceKind::kIrq) c.last_own = here;
+    if (c.resumed.set()) c.resumed = Witness{};
+  } else if (e.kind == TraceKind::kIrqReturn) {
+    OnInterruptReturn(c, e);
+  }
   if (e.tags.mark == TraceMark::kSystemReset && !facts_.handed_over) ++c.resets_before_handover;
   if (e.tags.mark == TraceMark::kLeaveFirmware || e.tags.mark == TraceMark::kKernelLeaveFirmware) {
     c.left_firmware_from = c.location;

@@ -50,6 +50,9 @@ std::vector<HotplugFacts> HotplugFromRun(const RunResult& result);
 struct CpuFacts {
   Location location = Location::kRunOld;  // current, while building
   Witness last;                           // the CPU's most recent trace entry
+  // Set by an interrupt's return, until the CPU's next own step: where the interrupted code stands (Position). Next
+  // to `last`, which every step writes: the per-step test of it touches no other cache line.
+  Witness resumed;
   Witness last_before_handover;
   // The same without interrupt entries: where the CPU's own code was when the hand-over came. An interrupt taken at
   // that instant (a reset arriving with the hand-over) runs nothing before it and is not where the CPU was left.
@@ -58,12 +61,9 @@ struct CpuFacts {
   // Where the CPU stands: its last own step, with every interrupt it took and returned from taken out (an SMI, or
   // an NMI the kernel found no reason for, leaves it where it was: spinning on a lock, in a park). While a handler
   // runs, or if it never returns, the handler's steps. What PR1 and PR9 name as the place a CPU was left in.
-  Witness position;
+  const Witness& Position() const { return resumed.set() ? resumed : last; }
   Witness position_before_handover;
-  // The positions the interrupts being handled interrupted, innermost last (nesting deeper than this keeps the
-  // return itself as the position).
-  std::array<Witness, 4> interrupted;
-  uint8_t interrupt_depth = 0;
+  uint8_t interrupt_depth = 0;  // interrupts entered and not yet returned from
   uint32_t saves_before_handover = 0;
   Witness second_save;  // PR5 "saved twice": the save that overwrote the first note
   uint32_t invalid_saves_before_handover = 0;
@@ -133,6 +133,9 @@ struct CpuFacts {
   FirmwareExit firmware_exit;
   FirmwareExit firmware_exit_before_handover;
   bool shutdown_started = false;              // it booked the start of a crash/kexec shutdown
+  // The positions the interrupts being handled interrupted, innermost last (nesting deeper than this keeps the
+  // return itself as the position). Last: touched only when an interrupt comes.
+  std::array<Witness, 4> interrupted;
 };
 
 struct Facts {
@@ -162,7 +165,7 @@ class FactsBuilder : public RunObserver {
 
  private:
   void OnLocation(uint32_t cpu, Location l, const TraceEntry& e);
-  static void OnPosition(CpuFacts& c, const TraceEntry& e);
+  static void OnInterruptReturn(CpuFacts& c, const TraceEntry& e);
   Facts facts_;
   bool crash_started_ = false;
   bool overcount_ = false;

@@ -69,7 +69,7 @@ void CheckMultipleInitiators(const RunView& run, std::vector<Violation>& out) {
                          (Info(at).parked && at != Location::kNeverStarted) || at == Location::kPanicHalt ||
                          at == Location::kLooseVectors;
     if (!stopped) {
-      Witness w = run.result.handed_over ? f.position_before_handover : f.position;
+      Witness w = run.result.handed_over ? f.position_before_handover : f.Position();
       if (!w.set()) w = HandoverWitness(run, c);
       out.push_back(MakeViolation("PR9", run, c, "keeps running in " + LocName(at), Severity::kError, w));
     }

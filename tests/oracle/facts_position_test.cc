@@ -1,4 +1,4 @@
-// Where a CPU stands (CpuFacts::position): interrupts it took and returned from are taken out; a handler that is
+// Where a CPU stands (CpuFacts::Position): interrupts it took and returned from are taken out; a handler that is
 // still running, or never returns, is where it stands.
 #include <gtest/gtest.h>
 
@@ -46,13 +46,13 @@ TEST_F(PositionTest, NestedHandlersUnwindOneReturnAtATime) {
   Step(TraceKind::kLocal, "P3");
   Step(TraceKind::kIrq, "NMI");
   Step(TraceKind::kRead, "N0");
-  EXPECT_EQ(cpu().position.label, "N0");
+  EXPECT_EQ(cpu().Position().label, "N0");
   Step(TraceKind::kIrq, "SMI");
-  EXPECT_EQ(cpu().position.label, "SMI");
+  EXPECT_EQ(cpu().Position().label, "SMI");
   Step(TraceKind::kIrqReturn, "SMI");
-  EXPECT_EQ(cpu().position.label, "N0");
+  EXPECT_EQ(cpu().Position().label, "N0");
   Step(TraceKind::kIrqReturn, "NMI");
-  EXPECT_EQ(cpu().position.label, "P3");
+  EXPECT_EQ(cpu().Position().label, "P3");
 }
 
 TEST_F(PositionTest, AHandlerThatDoesNotReturnIsWhereTheCpuStands) {
@@ -76,9 +76,9 @@ TEST_F(PositionTest, NestingDeeperThanTheStackKeepsTheReturnsThemselves) {
   const size_t depth = CpuFacts{}.interrupted.size();
   for (size_t i = 0; i <= depth; ++i) Step(TraceKind::kIrq, "IPI");
   Step(TraceKind::kIrqReturn, "DEEP");  // the one interrupt past the stack: its return is all that is known
-  EXPECT_EQ(cpu().position.label, "DEEP");
+  EXPECT_EQ(cpu().Position().label, "DEEP");
   for (size_t i = 0; i < depth; ++i) Step(TraceKind::kIrqReturn, "IPI");
-  EXPECT_EQ(cpu().position.label, "A");
+  EXPECT_EQ(cpu().Position().label, "A");
 }
 
 }  // namespace
