@@ -78,8 +78,8 @@ std::vector<Finding> ReadFindings(const fs::path& dir, const CorpusBook& corpus,
       const LoadResult loaded = LoadScenarioFile(it->path().string());
       h.scenario_events = loaded.scenario ? EventKindsOf(*loaded.scenario) : 0;
     }
-    const Judgement j =
-        Judge(corpus, h.property == "OUTCOME", h.known, h.signature, f.root_cause, *h.scenario_events, WitnessLabel(h));
+    const Judgement j = Judge(corpus, h.property == "OUTCOME", h.known, h.signature, f.root_cause, *h.scenario_events,
+                              h.cause_witness.empty() ? WitnessLabel(h) : h.cause_witness);
     f.status = j.status;
     f.triage = j.triage;
     out.push_back(f);

@@ -105,7 +105,7 @@ int TriageCommand(const Args& raw_args) {
   for (const TargetReport& t : report.targets) {
     if (t.target == d->target) run = &t;
   }
-  const TriageRecord* rec = book.Find(d->root_cause, d->target, d->role, d->scenario_events, d->at.label);
+  const TriageRecord* rec = book.Find(d->root_cause, d->target, d->role, d->scenario_events, d->cause_label);
   std::printf("signature   %s\nroot cause  %s\nstatus      %s\n", d->signature.c_str(), d->root_cause.c_str(),
               d->difference()  ? "outcome difference (information)"
               : d->known       ? "known (documented by the target)"

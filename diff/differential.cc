@@ -68,6 +68,7 @@ Divergence FromViolation(const Violation& v, std::string_view target, const std:
   d.cpu = v.cpu;
   d.witness = WitnessText(v.witness);
   d.root_cause = RootCauseKey(d.property, d.short_name, d.at.label, d.what);
+  d.cause_label = d.at.label;
   return d;
 }
 
@@ -87,12 +88,14 @@ Divergence FromOutcome(const OutcomeDifference& o, std::string_view target, cons
   d.cpu = o.cpu;
   d.witness = WitnessText(d.at);
   d.root_cause = RootCauseKey(d.property, d.short_name, d.at.label, d.what);
+  d.cause_label = d.at.label;
   return d;
 }
 
 // A consequence is grouped under its cause's root cause and, when the target documents the cause, shares its verdict.
 void TakeCause(Divergence& consequence, const Divergence& cause) {
   consequence.root_cause = cause.root_cause;
+  consequence.cause_label = cause.cause_label;
   if (!consequence.known && cause.known) {
     consequence.known = true;
     consequence.known_as = cause.known_as;

@@ -44,6 +44,9 @@ struct Divergence {
   // The bug this divergence is a symptom of, without target, platform or role: "<PRn> <short-name> @<where>".
   // Platform partitions and role variants of one cause share it (RootCauseKey).
   std::string root_cause;
+  // The step label of the witness of the divergence whose root cause it carries: its own, or its cause's when it is
+  // a consequence (TakeCause). A triage record's witness labels are checked against this: they describe the cause.
+  std::string_view cause_label;
   pb::Platform platform = pb::PLATFORM_UNSPECIFIED;
   uint64_t scenario_events = 0;  // the event kinds of the scenario it was seen in (EventKindsOf)
   // An outcome difference (property "OUTCOME") with no property violated: information, never a bug by itself.

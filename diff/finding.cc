@@ -32,6 +32,7 @@ void FormatFinding(const FindingHeader& h, std::ostringstream& out) {
       << "# targets:";
   for (const std::string& t : h.targets) out << " " << t;
   out << "\n# witness: " << h.witness << "\n";
+  if (!h.cause_witness.empty()) out << "# cause-witness: " << h.cause_witness << "\n";
   for (const std::string& k : h.known_as) out << "# known-as: " << k << "\n";
   if (h.scenario_events) {
     out << "# events:";
@@ -62,6 +63,7 @@ void SetField(FindingHeader& h, const std::string& key, const std::string& value
   if (key == "property") h.property = value;
   if (key == "root-cause") h.root_cause = value;
   if (key == "witness") h.witness = value;
+  if (key == "cause-witness") h.cause_witness = value;
   if (key == "known-as") h.known_as.push_back(value);
   if (key == "replay") h.replay = value;
   if (key == "targets") {
@@ -90,6 +92,7 @@ FindingHeader MakeFindingHeader(const Divergence& d, const DiffReport& report) {
   h.property = d.property;
   h.root_cause = d.root_cause;
   h.witness = d.witness;
+  if (d.cause_label != d.at.label) h.cause_witness = std::string(d.cause_label);
   h.scenario_events = d.scenario_events;
   for (const Divergence& other : report.divergences) {
     if (other.signature != d.signature) continue;

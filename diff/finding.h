@@ -37,6 +37,9 @@ struct FindingHeader {
   // Per target that showed it as a documented bug: "<target>: <Describe(mechanism)>" (rediscovery watches these).
   std::vector<std::string> known_as;
   std::string witness;
+  // The step label of the witness of its root cause's divergence when it is a consequence of another (the witness's
+  // own label otherwise, and then not written): what triage records' witness labels are checked against.
+  std::string cause_witness;
   // The event kinds of the scenario (EventKindsOf; "# events:", by name), which triage records may require; absent
   // in findings written before the line existed.
   std::optional<uint64_t> scenario_events;

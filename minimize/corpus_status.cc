@@ -20,7 +20,7 @@ const char* Name(CorpusStatus s) {
 }
 
 CorpusStatus StatusOf(const Divergence& d, const CorpusBook& book) {
-  return Judge(book, d.difference(), d.known, d.signature, d.root_cause, d.scenario_events, d.at.label).status;
+  return Judge(book, d.difference(), d.known, d.signature, d.root_cause, d.scenario_events, d.cause_label).status;
 }
 
 void OpenAsAWhole(const std::vector<JudgedItem>& items) {

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "diff/finding.h"
+#include "sim/scenario_io.h"
+
 namespace crashdiff {
 namespace {
 
@@ -38,5 +41,27 @@ TEST(CorpusStatus, AConsequenceOfARecordedRootCauseIsOpenOnItsTargetOnly) {
   EXPECT_EQ(StatusOf(report.divergences[1], book), CorpusStatus::kNew);  // on its own it is news
 }
 
+// A triage record's witness labels describe its mechanism at the cause: a consequence folded into that cause's root
+// cause (a PR2 when a thread that busy-polled through the crash takes a machine check after the hand-over) is judged
+// by the cause's witness (the poll, L2), not its own (the MCE), and its finding header carries that label.
+TEST(CorpusStatus, AConsequenceIsJudgedByItsCausesWitness) {
+  const LoadResult loaded = LoadScenarioFile(
+      std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/findings/ppc/busy_poll_no_idle_state_mce_after_handover.textproto");
+  ASSERT_TRUE(loaded.scenario);
+  const DiffReport report = RunDifferential(*loaded.scenario);
+  const CorpusBook book = LoadCorpusBook(CRASHDIFF_SOURCE_DIR);
+  int consequences = 0;
+  for (const Divergence& d : report.divergences) {
+    if (d.target != "ppc-upstream-clear-then-check" || d.property != "PR2") continue;
+    ++consequences;
+    EXPECT_EQ(d.root_cause, "PR1 unsafe-parking @OFFLINE_LOOP");
+    EXPECT_EQ(d.cause_label, "L2");
+    EXPECT_NE(d.at.label, "L2");
+    EXPECT_EQ(StatusOf(d, book), CorpusStatus::kTriaged) << d.signature;
+    const FindingHeader h = ParseFindingHeader(FormatFindingHeader(MakeFindingHeader(d, report)));
+    EXPECT_EQ(h.cause_witness, "L2");
+  }
+  EXPECT_GT(consequences, 0);
+}
 }  // namespace
 }  // namespace crashdiff
