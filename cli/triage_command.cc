@@ -112,6 +112,11 @@ int TriageCommand(const Args& raw_args) {
               : rec != nullptr ? (std::string(VerdictName(rec->triage.verdict())) + " (" + rec->file + ")").c_str()
                                : "NEW (untriaged)");
   std::printf("witness     %s\n", d->witness.c_str());
+  if (d->cause_label != d->at.label) {
+    // A consequence: records are matched against the witness of the divergence whose root cause it carries.
+    std::printf("cause at    %s (the records' witness labels are checked against it)\n",
+                std::string(d->cause_label).c_str());
+  }
   if (run != nullptr) {
     for (const std::string& line : ExplainDivergence(run->result, *d)) std::printf("  | %s\n", line.c_str());
   }

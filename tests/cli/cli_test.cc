@@ -69,6 +69,19 @@ TEST(Cli, RunAndTriageFromAnotherDirectoryJudgeByTheBinarysTree) {
   EXPECT_NE(r.output.find("note: no triage records"), std::string::npos) << r.output;
 }
 
+// A consequence folded into another divergence's root cause is judged by its cause's witness: triage says which.
+TEST(Cli, TriageOfAConsequenceNamesTheWitnessRecordsAreCheckedAgainst) {
+  const std::string file =
+      std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/findings/ppc/busy_poll_no_idle_state_mce_after_handover.textproto";
+  const auto r = RunCrashdiff("triage " + file +
+                              " --signature 'PR2 unstable-after-handover: offline-target DEAD_CORRUPT after hand-over "
+                              "from OFFLINE_LOOP [ppc-upstream-clear-then-check/doorbell]'");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("root cause  PR1 unsafe-parking @OFFLINE_LOOP"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("status      real"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cause at    L2 "), std::string::npos) << r.output;
+}
+
 TEST(Cli, UnknownCommandExitsTwo) {
   const auto r = RunCrashdiff("frobnicate");
   EXPECT_EQ(r.exit_code, 2);
