@@ -78,8 +78,10 @@ std::vector<Finding> ReadFindings(const fs::path& dir, const CorpusBook& corpus,
       const LoadResult loaded = LoadScenarioFile(it->path().string());
       h.scenario_events = loaded.scenario ? EventKindsOf(*loaded.scenario) : 0;
     }
-    const Judgement j = Judge(corpus, h.property == "OUTCOME", h.known, h.signature, f.root_cause, *h.scenario_events,
-                              h.cause_witness.empty() ? WitnessLabel(h) : h.cause_witness);
+    f.witness_label = h.cause_witness.empty() ? WitnessLabel(h) : h.cause_witness;
+    f.scenario_events = *h.scenario_events;
+    const Judgement j =
+        Judge(corpus, h.property == "OUTCOME", h.known, h.signature, f.root_cause, f.scenario_events, f.witness_label);
     f.status = j.status;
     f.triage = j.triage;
     out.push_back(f);

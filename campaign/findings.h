@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ struct Finding {
   Status status = Status::kNew;
   std::string targets;
   const TriageRecord* triage = nullptr;  // the record that covers its root cause on its target
+  // What the records were matched on besides the key: the step label of its root cause's witness (a consequence's
+  // cause's) and the event kinds of its scenario (EventKindsOf).
+  std::string witness_label;
+  uint64_t scenario_events = 0;
   std::filesystem::path reproducer;
   std::filesystem::path minimized;  // the minimizer's reproducer, for new findings
 };

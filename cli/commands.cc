@@ -70,11 +70,14 @@ const std::vector<Command>& Commands() {
        "CPU, location states over model time, events, wakes, the hand-over, and the divergence witness. OUT.svg\n"
        "is the picture; OUT.html embeds it. See docs/TIMELINE.md.",
        TimelineCommand},
-      {"triage", "triage FILE [--signature S] [-o OUT.html] | triage --list",
+      {"triage", "triage FILE [--signature S] [-o OUT.html] | triage --list | triage --audit DIR...",
        "Everything needed to judge a finding (FILE: a finding or reproducer): its signature and root cause,\n"
        "what corpus/triage/ already says about that root cause, the witness step by step on its target, a\n"
        "timeline of that run with -o OUT.html, and a triage record skeleton.\n"
-       "--list: every triage record with its verdict. See docs/TRIAGE.md.",
+       "--list: every triage record with its verdict.\n"
+       "--audit DIR...: what each record covers in campaigns' findings (DIR: a `fuzz --out` directory), by key,\n"
+       "target, role, witness step and event, next to what the record restricts; each finding is run again\n"
+       "(--from-headers: judged from its header). See docs/TRIAGE.md.",
        TriageCommand},
       {"explore", "explore FILE --target T [--preemptions K|none] [--dpor] [--max-steps N] [--property PRn] [--json]",
        kExploreHelp, ExploreCommand},

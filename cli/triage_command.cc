@@ -1,11 +1,17 @@
 // `crashdiff triage`: everything a kernel developer needs to judge one finding in minutes: its signature and
 // root cause, what the triage records already say, the witness step by step on its own target, a timeline of that
-// run, and a record skeleton to fill in (corpus/triage/, proto/triage.proto). `--list` shows the records.
+// run, and a record skeleton to fill in (corpus/triage/, proto/triage.proto). `--list` shows the records;
+// `--audit DIR...` what each of them covers in campaigns' findings (campaign/record_audit.h).
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "campaign/findings.h"
+#include "campaign/record_audit.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/source_dir.h"
@@ -27,7 +33,8 @@ namespace fs = std::filesystem;
 int Usage(const std::string& why) {
   std::fprintf(stderr,
                "crashdiff triage: %s\nusage: crashdiff triage FILE [--signature S] [-o OUT.html] [--triage DIR]\n"
-               "       crashdiff triage --list [--triage DIR]\n",
+               "       crashdiff triage --list [--triage DIR]\n"
+               "       crashdiff triage --audit DIR... [--from-headers] [--triage DIR]\n",
                why.c_str());
   return kExitUsage;
 }
@@ -58,6 +65,26 @@ int List(const TriageBook& book) {
   return kExitClean;
 }
 
+// What each record covers in the findings of campaign directories (a `crashdiff fuzz --out` directory or its
+// findings/). Each finding is run again by default, so it is judged as the current models and records judge it;
+// --from-headers trusts what the harness wrote (faster, and what the campaign printed).
+int Audit(const std::vector<std::string>& dirs, TriageBook book, bool rejudge) {
+  CorpusBook corpus = LoadCorpusBook(SourceDir().string());
+  corpus.triage = std::move(book);
+  std::vector<campaign::Finding> findings;
+  size_t gone = 0;
+  for (const std::string& d : dirs) {
+    fs::path dir(d);
+    if (!fs::is_directory(dir)) return Usage(d + ": not a directory");
+    if (fs::is_directory(dir / "findings")) dir /= "findings";
+    std::vector<campaign::Finding> some = campaign::ReadFindings(dir, corpus, rejudge, &gone);
+    findings.insert(findings.end(), std::make_move_iterator(some.begin()), std::make_move_iterator(some.end()));
+  }
+  std::fputs(campaign::FormatRecordAudit(campaign::AuditRecords(corpus.triage, findings)).c_str(), stdout);
+  if (gone > 0) std::printf("%zu finding(s) no longer show their signature (not audited)\n", gone);
+  return kExitClean;
+}
+
 // The divergence FILE is about: the one its header names, else the first new violation, else the first one.
 const Divergence* Chosen(const DiffReport& report, const std::string& signature) {
   if (const Divergence* named = report.Find(signature); named != nullptr) return named;
@@ -72,7 +99,8 @@ const Divergence* Chosen(const DiffReport& report, const std::string& signature)
 }  // namespace
 
 int TriageCommand(const Args& raw_args) {
-  ArgReader r(WithLongOutputFlag(raw_args), {"--signature", "--output", "--triage"}, {"--list"});
+  ArgReader r(WithLongOutputFlag(raw_args), {"--signature", "--output", "--triage"},
+              {"--list", "--audit", "--from-headers"});
   if (!r.ok()) return Usage(r.error());
   const std::string triage_dir = TriageDir(r);
   const TriageBook book = LoadTriage(triage_dir);
@@ -80,6 +108,10 @@ int TriageCommand(const Args& raw_args) {
   for (const std::string& e : book.errors) std::fprintf(stderr, "%s\n", e.c_str());
   if (!book.errors.empty()) return kExitUsage;
   if (r.Has("--list")) return List(book);
+  if (r.Has("--audit")) {
+    if (r.positionals().empty()) return Usage("--audit: expected one or more campaign directories");
+    return Audit(r.positionals(), book, !r.Has("--from-headers"));
+  }
   if (r.positionals().size() != 1) return Usage("expected one finding or reproducer file");
 
   const std::string& file = r.positionals()[0];

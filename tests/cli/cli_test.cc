@@ -82,6 +82,28 @@ TEST(Cli, TriageOfAConsequenceNamesTheWitnessRecordsAreCheckedAgainst) {
   EXPECT_NE(r.output.find("cause at    L2 "), std::string::npos) << r.output;
 }
 
+// The audit of a campaign directory runs each finding again and says which record covers it, and at which steps.
+TEST(Cli, TriageAuditShowsWhatEachRecordCoversInACampaignDirectory) {
+  TempDir campaign;
+  std::filesystem::create_directories(campaign.path() + "/findings");
+  // A finding as the harness names it: its signature, then the scenario (the rest of its header is re-made).
+  std::ifstream in(std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/findings/ppc/receiver_held_by_nested_resets.textproto");
+  campaign.Write("findings/sig-0000000000000001.textproto",
+                 "# signature: PR1 unsafe-parking: online-target RECEIVER_WAIT at hand-over "
+                 "[ppc-prefix-nowake/doorbell]\n" +
+                     std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+  auto r = RunCrashdiff("triage --audit " + campaign.path());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("pr1-system-reset-reaches-a-cpu-the-crash-has-not-sent-to-real-mode  (real, 1 signature(s))"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("  witness  NMI-H 1  (record: any)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 finding(s) (1 triaged); 1 triaged by 1 record(s)"), std::string::npos) << r.output;
+  r = RunCrashdiff("triage --audit " + campaign.path() + "/nowhere");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("nowhere: not a directory"), std::string::npos) << r.output;
+}
+
 TEST(Cli, UnknownCommandExitsTwo) {
   const auto r = RunCrashdiff("frobnicate");
   EXPECT_EQ(r.exit_code, 2);
