@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <set>
 
@@ -15,104 +16,121 @@ namespace {
 
 using google::protobuf::FieldDescriptor;
 
+// A field name as a template argument (Validator::Fd): a string literal copied into a structural type.
+template <size_t N>
+struct FieldName {
+  constexpr FieldName(const char (&s)[N]) { std::copy_n(s, N, text); }  // NOLINT(google-explicit-constructor)
+  char text[N] = {};
+};
+
 class Validator {
  public:
   std::vector<ValidationError> Run(const pb::Scenario& s) {
-    if (s.name().size() > kMaxNameLength) Fail({F(s, "name")}, "at most 200 characters");
+    if (s.name().size() > kMaxNameLength) Fail({F<"name">(s)}, "at most 200 characters");
     if (!s.has_machine()) {
-      Fail({F(s, "machine")}, "required: the machine to simulate");
+      Fail({F<"machine">(s)}, "required: the machine to simulate");
       return std::move(errors_);
     }
-    Machine(s.machine(), {F(s, "machine")});
+    Machine(s.machine(), {F<"machine">(s)});
     if (!errors_.empty()) return std::move(errors_);  // CPU-id checks below need a sane topology
     n_ = s.machine().cores() * s.machine().threads_per_core();
-    Schedule(s.schedule(), {F(s, "schedule")});
+    Schedule(s.schedule(), {F<"schedule">(s)});
     if (s.events_size() > kMaxEvents) {
-      Fail({F(s, "events")},
+      Fail({F<"events">(s)},
            "at most " + std::to_string(kMaxEvents) + " events, got " + std::to_string(s.events_size()));
     }
     for (int i = 0; i < s.events_size(); ++i) {
-      Event(s.events(i), s.machine().family(), s.schedule().step_budget(), {FieldStep{Fd(s, "events"), i}});
-      SoftwareEventCpu(s, s.events(i), {FieldStep{Fd(s, "events"), i}});
+      Event(s.events(i), s.machine().family(), s.schedule().step_budget(), {FieldStep{Fd<"events">(s), i}});
+      SoftwareEventCpu(s, s.events(i), {FieldStep{Fd<"events">(s), i}});
       if (s.events(i).kind() == pb::KVM_ENTER && s.events(i).cpus_size() > 0) {
         const std::string why = KvmEnterProblem(s, s.events(i));
-        if (!why.empty()) Fail({FieldStep{Fd(s, "events"), i}, F(s.events(i), "cpus")}, why);
+        if (!why.empty()) Fail({FieldStep{Fd<"events">(s), i}, F<"cpus">(s.events(i))}, why);
       }
     }
     return std::move(errors_);
   }
 
  private:
-  static const FieldDescriptor* Fd(const google::protobuf::Message& m, const char* name) {
-    return m.GetDescriptor()->FindFieldByName(name);
+  // A field's descriptor, looked up by name once per message type and name: every fuzzing input is validated, and
+  // the lookup by name cost more than the checks themselves.
+  template <FieldName name, typename M>
+  static const FieldDescriptor* Fd(const M& /*message*/) {
+    static const FieldDescriptor* const field = M::descriptor()->FindFieldByName(name.text);
+    return field;
   }
-  static FieldStep F(const google::protobuf::Message& m, const char* name) { return FieldStep{Fd(m, name), -1}; }
+  template <FieldName name, typename M>
+  static FieldStep F(const M& m) {
+    return FieldStep{Fd<name>(m), -1};
+  }
   static FieldPath Join(FieldPath p, FieldStep s) {
     p.push_back(s);
     return p;
   }
   void Fail(FieldPath p, std::string reason) { errors_.push_back(ValidationError{std::move(p), std::move(reason)}); }
 
-  void CpuList(const google::protobuf::Message& m, const char* field,
-               const google::protobuf::RepeatedField<uint32_t>& cpus, const FieldPath& base) {
+  template <FieldName field, typename M>
+  void CpuList(const M& m, const google::protobuf::RepeatedField<uint32_t>& cpus, const FieldPath& base) {
     std::set<uint32_t> seen;
     for (int i = 0; i < cpus.size(); ++i) {
-      const FieldPath p = Join(base, FieldStep{Fd(m, field), i});
-      if (cpus[i] >= n_)
-        Fail(p, "CPU " + std::to_string(cpus[i]) + " does not exist (" + std::to_string(n_) + " CPUs)");
-      if (!seen.insert(cpus[i]).second) Fail(p, "CPU " + std::to_string(cpus[i]) + " listed twice");
+      if (cpus[i] >= n_) {
+        Fail(Join(base, FieldStep{Fd<field>(m), i}),
+             "CPU " + std::to_string(cpus[i]) + " does not exist (" + std::to_string(n_) + " CPUs)");
+      }
+      if (!seen.insert(cpus[i]).second) {
+        Fail(Join(base, FieldStep{Fd<field>(m), i}), "CPU " + std::to_string(cpus[i]) + " listed twice");
+      }
     }
   }
 
   void Machine(const pb::Machine& m, const FieldPath& base) {
-    if (m.family() == pb::FAMILY_UNSPECIFIED) Fail(Join(base, F(m, "family")), "required: PPC, X86 or ARM64");
+    if (m.family() == pb::FAMILY_UNSPECIFIED) Fail(Join(base, F<"family">(m)), "required: PPC, X86 or ARM64");
     if (m.platform() == pb::PLATFORM_UNSPECIFIED) {
-      Fail(Join(base, F(m, "platform")), "required");
+      Fail(Join(base, F<"platform">(m)), "required");
     } else if (m.family() != pb::FAMILY_UNSPECIFIED && !PlatformInFamily(m.platform(), m.family())) {
-      Fail(Join(base, F(m, "platform")),
+      Fail(Join(base, F<"platform">(m)),
            pb::Platform_Name(m.platform()) + " is not a " + pb::Family_Name(m.family()) + " platform");
     }
     if (m.cores() < 1 || m.cores() > kMaxTopologyCores) {
-      Fail(Join(base, F(m, "cores")),
+      Fail(Join(base, F<"cores">(m)),
            "must be in [1, " + std::to_string(kMaxTopologyCores) + "], got " + std::to_string(m.cores()));
     }
     const uint32_t t = m.threads_per_core();
     if (t != 1 && t != 2 && t != 4 && t != 8) {
-      Fail(Join(base, F(m, "threads_per_core")), "must be 1, 2, 4 or 8, got " + std::to_string(t));
+      Fail(Join(base, F<"threads_per_core">(m)), "must be 1, 2, 4 or 8, got " + std::to_string(t));
     }
     if (!errors_.empty()) return;
     n_ = m.cores() * t;
     if (n_ > kMaxCpus) {
-      Fail(Join(base, F(m, "threads_per_core")),
+      Fail(Join(base, F<"threads_per_core">(m)),
            "cores * threads_per_core must be at most " + std::to_string(kMaxCpus) + ", got " + std::to_string(n_));
       return;
     }
     if (m.boot_cpu() >= n_)
-      Fail(Join(base, F(m, "boot_cpu")), "CPU " + std::to_string(m.boot_cpu()) + " does not exist");
-    CpuList(m, "offline", m.offline(), base);
-    CpuList(m, "never_started", m.never_started(), base);
+      Fail(Join(base, F<"boot_cpu">(m)), "CPU " + std::to_string(m.boot_cpu()) + " does not exist");
+    CpuList<"offline">(m, m.offline(), base);
+    CpuList<"never_started">(m, m.never_started(), base);
     const std::set<uint32_t> offline(m.offline().begin(), m.offline().end());
     for (int i = 0; i < m.offline_size(); ++i) {
       if (m.offline(i) == m.boot_cpu())
-        Fail(Join(base, FieldStep{Fd(m, "offline"), i}), "the boot CPU cannot be offline");
+        Fail(Join(base, FieldStep{Fd<"offline">(m), i}), "the boot CPU cannot be offline");
     }
     for (int i = 0; i < m.never_started_size(); ++i) {
-      const FieldPath p = Join(base, FieldStep{Fd(m, "never_started"), i});
+      const FieldPath p = Join(base, FieldStep{Fd<"never_started">(m), i});
       if (m.never_started(i) == m.boot_cpu()) Fail(p, "the boot CPU has started");
       if (offline.count(m.never_started(i))) Fail(p, "CPU " + std::to_string(m.never_started(i)) + " is also offline");
     }
     weak_memory_ = BuffersStores(m);
     queues_ = QueuesInvalidates(m);
     if (m.panic_timeout() < -1 || m.panic_timeout() > 3600) {
-      Fail(Join(base, F(m, "panic_timeout")), "must be in [-1, 3600], got " + std::to_string(m.panic_timeout()));
+      Fail(Join(base, F<"panic_timeout">(m)), "must be in [-1, 3600], got " + std::to_string(m.panic_timeout()));
     }
     if (m.kvm_hv() && !PlatformInFamily(m.platform(), pb::PPC)) {
-      Fail(Join(base, F(m, "kvm_hv")),
+      Fail(Join(base, F<"kvm_hv">(m)),
            "KVM HV (CONFIG_KVM_BOOK3S_HV_POSSIBLE) is a powerpc setting: PPC platforms only");
     }
     if (m.has_subcores_per_core()) {
       const uint32_t sc = m.subcores_per_core();
-      const FieldPath p = Join(base, F(m, "subcores_per_core"));
+      const FieldPath p = Join(base, F<"subcores_per_core">(m));
       if (sc != 1 && sc != 2 && sc != 4) {
         Fail(p, "must be 1, 2 or 4, got " + std::to_string(sc));
       } else if (sc != 1 && m.platform() != pb::POWER8_XICS) {
@@ -122,12 +140,12 @@ class Validator {
       }
     }
     if (m.offline_dec_ns() > kMaxOfflineDecNs) {
-      Fail(Join(base, F(m, "offline_dec_ns")), "must be in [0, " + std::to_string(kMaxOfflineDecNs) +
+      Fail(Join(base, F<"offline_dec_ns">(m)), "must be in [0, " + std::to_string(kMaxOfflineDecNs) +
                                                    "] (DECREMENTER_MAX at 512 MHz), got " +
                                                    std::to_string(m.offline_dec_ns()));
     }
     if (m.tick_ns() != 0) {
-      const FieldPath p = Join(base, F(m, "tick_ns"));
+      const FieldPath p = Join(base, F<"tick_ns">(m));
       if (m.family() != pb::PPC) {
         Fail(p, "the online decrementer tick is modelled on PPC only");
       } else if (m.tick_ns() < kMinTickNs || m.tick_ns() > kMaxOfflineDecNs) {
@@ -136,20 +154,20 @@ class Validator {
       }
     }
     if (m.has_firmware()) {
-      const FieldPath fw = Join(base, F(m, "firmware"));
+      const FieldPath fw = Join(base, F<"firmware">(m));
       if (m.firmware().system_reset_supported() && m.platform() == pb::POWER8_XICS) {
         // skiboot registers OPAL_SIGNAL_SYSTEM_RESET in direct_controls_init on POWER9 and later only, so a
         // POWER8 kernel never finds the token (pnv_smp_init's opal_check_token) and sends no system-reset IPI.
-        Fail(Join(fw, F(m.firmware(), "system_reset_supported")),
+        Fail(Join(fw, F<"system_reset_supported">(m.firmware())),
              "OPAL_SIGNAL_SYSTEM_RESET exists on POWER9 and later only, not on POWER8_XICS");
       }
-      CpuList(m.firmware(), "system_reset_fails_for", m.firmware().system_reset_fails_for(), fw);
-      CpuList(m.firmware(), "cpu_off_fails_for", m.firmware().cpu_off_fails_for(), fw);
+      CpuList<"system_reset_fails_for">(m.firmware(), m.firmware().system_reset_fails_for(), fw);
+      CpuList<"cpu_off_fails_for">(m.firmware(), m.firmware().cpu_off_fails_for(), fw);
       for (int i = 0; i < m.firmware().cpu_off_fails_for_size(); ++i) {
         const uint32_t c = m.firmware().cpu_off_fails_for(i);
         // An offline CPU got there through cpu_die's CPU_OFF; one that returns ends in BUG(), not offline.
         if (offline.count(c)) {
-          Fail(Join(fw, FieldStep{Fd(m.firmware(), "cpu_off_fails_for"), i}),
+          Fail(Join(fw, FieldStep{Fd<"cpu_off_fails_for">(m.firmware()), i}),
                "CPU " + std::to_string(c) + " is offline, so its CPU_OFF succeeded (a failed one BUG()s in cpu_die)");
         }
       }
@@ -163,35 +181,35 @@ class Validator {
     const pb::Firmware& fw = m.firmware();
     const bool p8 = m.platform() == pb::POWER8_XICS;
     if (fw.idle_states_size() > kMaxIdleStates) {
-      Fail(Join(fw_path, F(fw, "idle_states")), "at most " + std::to_string(kMaxIdleStates) + " idle states");
+      Fail(Join(fw_path, F<"idle_states">(fw)), "at most " + std::to_string(kMaxIdleStates) + " idle states");
     }
     if (fw.idle_states_size() > 0 && (fw.has_stop_loses_state() || fw.has_idle_state_usable())) {
-      Fail(Join(fw_path, F(fw, "idle_states")),
+      Fail(Join(fw_path, F<"idle_states">(fw)),
            "describes the idle states itself: leave stop_loses_state and idle_state_usable unset");
     }
     if (fw.stop_api_fails() && (p8 || fw.idle_states_size() == 0)) {
-      Fail(Join(fw_path, F(fw, "stop_api_fails")), "modelled on the POWER9 platforms, with idle_states only");
+      Fail(Join(fw_path, F<"stop_api_fails">(fw)), "modelled on the POWER9 platforms, with idle_states only");
     }
     for (int i = 0; i < fw.idle_states_size(); ++i) {
       const pb::IdleState& st = fw.idle_states(i);
-      const FieldPath p = Join(fw_path, FieldStep{Fd(fw, "idle_states"), i});
-      if (st.name().size() > kMaxIdleStateName) Fail(Join(p, F(st, "name")), "at most 15 characters");
+      const FieldPath p = Join(fw_path, FieldStep{Fd<"idle_states">(fw), i});
+      if (st.name().size() > kMaxIdleStateName) Fail(Join(p, F<"name">(st)), "at most 15 characters");
       if (st.flags() & ~kIdleStateFlagBits) {
-        Fail(Join(p, F(st, "flags")),
+        Fail(Join(p, F<"flags">(st)),
              "only OPAL_PM_* bits (mask " + Hex(kIdleStateFlagBits) + "), got " + Hex(st.flags()));
       }
       if (p8 && (st.flags() & kIdleStateP9OnlyFlags)) {
-        Fail(Join(p, F(st, "flags")), "OPAL_PM_STOP_INST_* on POWER8_XICS (POWER8 has nap / sleep / winkle)");
+        Fail(Join(p, F<"flags">(st)), "OPAL_PM_STOP_INST_* on POWER8_XICS (POWER8 has nap / sleep / winkle)");
       }
       if (!p8 && (st.flags() & kIdleStateP8OnlyFlags)) {
-        Fail(Join(p, F(st, "flags")), "OPAL_PM_NAP/SLEEP/WINKLE on a POWER9 platform (POWER9 has stop levels)");
+        Fail(Join(p, F<"flags">(st)), "OPAL_PM_NAP/SLEEP/WINKLE on a POWER9 platform (POWER9 has stop levels)");
       }
       if (st.psscr_val() & ~kIdleStatePsscrBits) {
-        Fail(Join(p, F(st, "psscr_val")), "only PSSCR RL | MTL | TR | PSLL | EC | ESL bits (mask " +
+        Fail(Join(p, F<"psscr_val">(st)), "only PSSCR RL | MTL | TR | PSLL | EC | ESL bits (mask " +
                                               Hex(kIdleStatePsscrBits) + "), got " + Hex(st.psscr_val()));
       }
       if (st.psscr_mask() & ~kIdleStatePsscrBits) {
-        Fail(Join(p, F(st, "psscr_mask")), "only PSSCR RL | MTL | TR | PSLL | EC | ESL bits (mask " +
+        Fail(Join(p, F<"psscr_mask">(st)), "only PSSCR RL | MTL | TR | PSLL | EC | ESL bits (mask " +
                                                Hex(kIdleStatePsscrBits) + "), got " + Hex(st.psscr_mask()));
       }
     }
@@ -204,34 +222,34 @@ class Validator {
 
   void Schedule(const pb::Schedule& s, const FieldPath& base) {
     if (s.step_budget() < kMinStepBudget || s.step_budget() > kMaxStepBudget) {
-      Fail(Join(base, F(s, "step_budget")), "must be in [100, 10000000], got " + std::to_string(s.step_budget()));
+      Fail(Join(base, F<"step_budget">(s)), "must be in [100, 10000000], got " + std::to_string(s.step_budget()));
     }
     if (s.pct_depth() < 1 || s.pct_depth() > kMaxPctDepth) {
-      Fail(Join(base, F(s, "pct_depth")), "must be in [1, 16], got " + std::to_string(s.pct_depth()));
+      Fail(Join(base, F<"pct_depth">(s)), "must be in [1, 16], got " + std::to_string(s.pct_depth()));
     }
     if (s.pct_horizon() < 1 || s.pct_horizon() > kMaxStepBudget) {
-      Fail(Join(base, F(s, "pct_horizon")), "must be in [1, 10000000], got " + std::to_string(s.pct_horizon()));
+      Fail(Join(base, F<"pct_horizon">(s)), "must be in [1, 10000000], got " + std::to_string(s.pct_horizon()));
     }
-    if (s.choices_size() > kMaxChoices) Fail(Join(base, F(s, "choices")), "at most 10000 choices");
+    if (s.choices_size() > kMaxChoices) Fail(Join(base, F<"choices">(s)), "at most 10000 choices");
     for (int i = 0; i < s.choices_size(); ++i) {
       const pb::Choice& c = s.choices(i);
-      const FieldPath p = Join(base, FieldStep{Fd(s, "choices"), i});
-      if (c.cpu() >= n_) Fail(Join(p, F(c, "cpu")), "CPU " + std::to_string(c.cpu()) + " does not exist");
+      const FieldPath p = Join(base, FieldStep{Fd<"choices">(s), i});
+      if (c.cpu() >= n_) Fail(Join(p, F<"cpu">(c)), "CPU " + std::to_string(c.cpu()) + " does not exist");
       if (c.steps() < 1 || c.steps() > kMaxChoiceSteps) {
-        Fail(Join(p, F(c, "steps")), "must be in [1, 10000], got " + std::to_string(c.steps()));
+        Fail(Join(p, F<"steps">(c)), "must be in [1, 10000], got " + std::to_string(c.steps()));
       }
-      if (c.has_after()) LabelAnchor(c.after(), Join(p, F(c, "after")));
+      if (c.has_after()) LabelAnchor(c.after(), Join(p, F<"after">(c)));
       if (c.store_buffer() && !weak_memory_) {
-        Fail(Join(p, F(c, "store_buffer")),
+        Fail(Join(p, F<"store_buffer">(c)),
              "needs machine.memory_model ARCHITECTURE (only then do CPUs buffer stores)");
       }
       if (c.has_commit()) CommitName(c, p);
       if (c.invalidate_queue() && !queues_) {
-        Fail(Join(p, F(c, "invalidate_queue")),
+        Fail(Join(p, F<"invalidate_queue">(c)),
              "needs machine.memory_model ARCHITECTURE on PPC or ARM64 (only then do CPUs have invalidate queues)");
       }
       if (c.invalidate_queue() && c.store_buffer()) {
-        Fail(Join(p, F(c, "invalidate_queue")),
+        Fail(Join(p, F<"invalidate_queue">(c)),
              "a choice is about a CPU's store buffer or its invalidate queue, not both");
       }
       if (c.has_invalidate()) InvalidateName(c, p);
@@ -241,21 +259,21 @@ class Validator {
   // Choice.invalidate names a variable whose pending invalidation a running queue choice applies.
   void InvalidateName(const pb::Choice& c, const FieldPath& p) {
     if (!c.invalidate_queue() || c.hold()) {
-      Fail(Join(p, F(c, "invalidate")),
+      Fail(Join(p, F<"invalidate">(c)),
            "needs invalidate_queue: true without hold (only a running queue applies an invalidation)");
     }
     if (!ValidCommitName(c.invalidate())) {
-      Fail(Join(p, F(c, "invalidate")), "must be 1..64 printable ASCII characters (a variable's trace name)");
+      Fail(Join(p, F<"invalidate">(c)), "must be 1..64 printable ASCII characters (a variable's trace name)");
     }
   }
 
   // Choice.commit names a buffered store: only a running store-buffer choice commits one.
   void CommitName(const pb::Choice& c, const FieldPath& p) {
     if (!c.store_buffer() || c.hold()) {
-      Fail(Join(p, F(c, "commit")), "needs store_buffer: true without hold (only a running buffer commits)");
+      Fail(Join(p, F<"commit">(c)), "needs store_buffer: true without hold (only a running buffer commits)");
     }
     if (!ValidCommitName(c.commit())) {
-      Fail(Join(p, F(c, "commit")), "must be 1..64 printable ASCII characters (a buffered store's trace name)");
+      Fail(Join(p, F<"commit">(c)), "must be 1..64 printable ASCII characters (a buffered store's trace name)");
     }
   }
 
@@ -271,31 +289,31 @@ class Validator {
         return;
       case pb::Trigger::kAtStep:
         if (t.at_step() > budget)
-          Fail(Join(base, F(t, "at_step")), "beyond the step budget (" + std::to_string(budget) + ")");
+          Fail(Join(base, F<"at_step">(t)), "beyond the step budget (" + std::to_string(budget) + ")");
         return;
       case pb::Trigger::kAtTimeNs:
-        if (t.at_time_ns() > kMaxTimeNs) Fail(Join(base, F(t, "at_time_ns")), "must be at most 3600 s (3.6e12 ns)");
+        if (t.at_time_ns() > kMaxTimeNs) Fail(Join(base, F<"at_time_ns">(t)), "must be at most 3600 s (3.6e12 ns)");
         return;
       case pb::Trigger::kAfterHandoverNs:
         if (t.after_handover_ns() > kMaxTimeNs) {
-          Fail(Join(base, F(t, "after_handover_ns")), "must be at most 3600 s (3.6e12 ns)");
+          Fail(Join(base, F<"after_handover_ns">(t)), "must be at most 3600 s (3.6e12 ns)");
         }
         return;
-      case pb::Trigger::kOnLabel: LabelAnchor(t.on_label(), Join(base, F(t, "on_label"))); return;
+      case pb::Trigger::kOnLabel: LabelAnchor(t.on_label(), Join(base, F<"on_label">(t))); return;
     }
   }
 
   // A CPU and one of its step labels (an on_label trigger, a choice's preemption point).
   template <typename Anchor>
   void LabelAnchor(const Anchor& on, const FieldPath& p) {
-    if (on.cpu() >= n_) Fail(Join(p, F(on, "cpu")), "CPU " + std::to_string(on.cpu()) + " does not exist");
+    if (on.cpu() >= n_) Fail(Join(p, F<"cpu">(on)), "CPU " + std::to_string(on.cpu()) + " does not exist");
     if (on.label().empty() || on.label().size() > kMaxLabelLength) {
-      Fail(Join(p, F(on, "label")), "must be a step label of 1 to 32 characters");
+      Fail(Join(p, F<"label">(on)), "must be a step label of 1 to 32 characters");
     } else if (!std::all_of(on.label().begin(), on.label().end(), LabelChar)) {
-      Fail(Join(p, F(on, "label")), "step labels use only letters, digits, '_', '-' and '.'");
+      Fail(Join(p, F<"label">(on)), "step labels use only letters, digits, '_', '-' and '.'");
     }
     if (on.occurrence() < 1 || on.occurrence() > kMaxOccurrence) {
-      Fail(Join(p, F(on, "occurrence")), "must be in [1, 1000], got " + std::to_string(on.occurrence()));
+      Fail(Join(p, F<"occurrence">(on)), "must be in [1, 1000], got " + std::to_string(on.occurrence()));
     }
   }
 
@@ -307,37 +325,37 @@ class Validator {
       return;  // already refused as a malformed label
     }
     const std::string why = TriggerPointError(family, t.on_label().label());
-    if (!why.empty()) Fail(Join(Join(base, F(t, "on_label")), F(t.on_label(), "label")), why);
+    if (!why.empty()) Fail(Join(Join(base, F<"on_label">(t)), F<"label">(t.on_label())), why);
   }
 
   void Event(const pb::Event& e, pb::Family family, uint64_t budget, const FieldPath& base) {
     const EventInfo* info = FindEventInfo(e.kind());
     if (info == nullptr) {
-      Fail(Join(base, F(e, "kind")), "required: one of the EventKind values");
+      Fail(Join(base, F<"kind">(e)), "required: one of the EventKind values");
       return;
     }
     const std::string name(EventName(e.kind()));
     if (!(info->families & (1u << family))) {
-      Fail(Join(base, F(e, "kind")), name + " does not exist on " + pb::Family_Name(family));
+      Fail(Join(base, F<"kind">(e)), name + " does not exist on " + pb::Family_Name(family));
     }
     if (!e.has_trigger()) {
-      Fail(Join(base, F(e, "trigger")), "required: when the event happens");
+      Fail(Join(base, F<"trigger">(e)), "required: when the event happens");
     } else {
-      Trigger(e.trigger(), budget, Join(base, F(e, "trigger")));
-      TriggerPointCheck(e.trigger(), family, Join(base, F(e, "trigger")));
+      Trigger(e.trigger(), budget, Join(base, F<"trigger">(e)));
+      TriggerPointCheck(e.trigger(), family, Join(base, F<"trigger">(e)));
     }
-    if (e.all_cpus() && !info->allows_all) Fail(Join(base, F(e, "all_cpus")), name + " cannot target all CPUs");
+    if (e.all_cpus() && !info->allows_all) Fail(Join(base, F<"all_cpus">(e)), name + " cannot target all CPUs");
     const uint32_t count = static_cast<uint32_t>(e.cpus_size());
     if (!e.all_cpus() && (count < info->min_cpus || count > info->max_cpus)) {
       const std::string want = info->min_cpus == info->max_cpus
                                    ? std::to_string(info->min_cpus)
                                    : std::to_string(info->min_cpus) + " to " + std::to_string(info->max_cpus);
-      Fail(Join(base, F(e, "cpus")), name + " takes " + want + " CPU(s), got " + std::to_string(count));
+      Fail(Join(base, F<"cpus">(e)), name + " takes " + want + " CPU(s), got " + std::to_string(count));
     }
-    if (e.all_cpus() && count > 0) Fail(Join(base, F(e, "cpus")), "give either cpus or all_cpus, not both");
-    CpuList(e, "cpus", e.cpus(), base);
+    if (e.all_cpus() && count > 0) Fail(Join(base, F<"cpus">(e)), "give either cpus or all_cpus, not both");
+    CpuList<"cpus">(e, e.cpus(), base);
     if (e.vector() < 16 || e.vector() > 1023) {
-      Fail(Join(base, F(e, "vector")), "must be in [16, 1023], got " + std::to_string(e.vector()));
+      Fail(Join(base, F<"vector">(e)), "must be in [16, 1023], got " + std::to_string(e.vector()));
     }
   }
 
@@ -348,7 +366,7 @@ class Validator {
     if (info == nullptr || !info->software || e.cpus_size() == 0 || e.cpus(0) >= n_) return;
     const std::string why = CannotRunKernelCode(s, e.cpus(0));
     if (!why.empty()) {
-      Fail(Join(base, FieldStep{Fd(e, "cpus"), 0}), std::string(EventName(e.kind())) + " needs CPU " +
+      Fail(Join(base, FieldStep{Fd<"cpus">(e), 0}), std::string(EventName(e.kind())) + " needs CPU " +
                                                         std::to_string(e.cpus(0)) + " to run kernel code, " + why);
     }
   }
