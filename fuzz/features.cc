@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstring>
 #include <string>
 
 extern "C" {
@@ -59,17 +58,10 @@ void ClearEdgeCounters() {
 }
 
 void SaturateCounters(uint8_t* begin, uint8_t* end) {
-  uint8_t* p = begin;
-  // Eight counters at a time (most words are zero): each byte becomes its "is non-zero" bit.
-  for (; p + 8 <= end; p += 8) {
-    uint64_t x;
-    std::memcpy(&x, p, 8);
-    if (x == 0) continue;
-    constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Full;
-    x = (((x & kLow7) + kLow7) | x) >> 7 & 0x0101010101010101ull;
-    std::memcpy(p, &x, 8);
-  }
-  for (; p < end; ++p) *p = *p != 0;
+  // A plain loop the compiler vectorizes (16 counters an instruction, no branch): on 13,000 counters with 1,450 set
+  // (a ppc mutant's count) about 4x faster than the eight-at-a-time word loop it replaced, whose skip-zero branch
+  // mispredicts when the set counters are spread out (docs/PERFORMANCE.md).
+  for (uint8_t* p = begin; p < end; ++p) *p = static_cast<uint8_t>(*p != 0);
 }
 
 void SaturateEdgeCounters() {
