@@ -1,7 +1,7 @@
 #include "campaign/record_audit.h"
 
 #include <algorithm>
-#include <bit>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <utility>
