@@ -4,11 +4,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "diff/signature.h"
 #include "proto/scenario.pb.h"
 #include "util/join.h"
+#include "util/json.h"
 
 namespace crashdiff::campaign {
 namespace {
@@ -30,6 +32,23 @@ std::string Counts(const std::map<std::string, size_t>& counts) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
   return Join(sorted, ", ", [](const auto& c) { return c.first + " " + std::to_string(c.second); });
+}
+
+void CountsJson(JsonWriter& w, std::string_view key, const std::map<std::string, size_t>& counts) {
+  w.Key(key).BeginObject();
+  for (const auto& [value, n] : counts) w.Key(value).Uint(n);
+  w.EndObject();
+}
+
+template <typename List>
+void ListJson(JsonWriter& w, std::string_view key, const List& list) {
+  w.Key(key).BeginArray();
+  for (const auto& item : list) w.String(item);
+  w.EndArray();
+}
+
+std::string Stem(const TriageRecord& r) {
+  return std::filesystem::path(r.file).stem().string();
 }
 
 template <typename List>
@@ -73,8 +92,8 @@ std::string FormatRecordAudit(const RecordAudit& audit) {
   std::string out;
   for (const RecordCoverage& c : audit.covering) {
     const pb::Triage& t = c.record->triage;
-    out += std::filesystem::path(c.record->file).stem().string() + "  (" + std::string(VerdictName(t.verdict())) +
-           ", " + std::to_string(c.signatures) + " signature(s))\n";
+    out += Stem(*c.record) + "  (" + std::string(VerdictName(t.verdict())) + ", " + std::to_string(c.signatures) +
+           " signature(s))\n";
     out += "  keys     " + Counts(c.keys) + "\n";
     out += "  targets  " + Counts(c.targets) + Restriction(t.targets()) + "\n";
     out += "  roles    " + Counts(c.roles) + Restriction(t.roles()) + "\n";
@@ -89,12 +108,38 @@ std::string FormatRecordAudit(const RecordAudit& audit) {
          Join(audit.statuses, ", ", [](const auto& s) { return std::to_string(s.second) + " " + s.first; }) + "); " +
          std::to_string(triaged) + " triaged by " + std::to_string(audit.covering.size()) + " record(s)\n";
   if (!audit.idle.empty()) {
-    out +=
-        std::to_string(audit.idle.size()) + " record(s) covered none of them: " +
-        Join(audit.idle, ", ", [](const TriageRecord* r) { return std::filesystem::path(r->file).stem().string(); }) +
-        "\n";
+    out += std::to_string(audit.idle.size()) + " record(s) covered none of them: " +
+           Join(audit.idle, ", ", [](const TriageRecord* r) { return Stem(*r); }) + "\n";
   }
   return out;
+}
+
+std::string RecordAuditJson(const RecordAudit& audit, size_t gone) {
+  JsonWriter w;
+  w.BeginObject().Key("schema_version").Int(1).Key("findings").Uint(audit.findings);
+  CountsJson(w, "statuses", audit.statuses);
+  w.Key("gone").Uint(gone).Key("records").BeginArray();
+  for (const RecordCoverage& c : audit.covering) {
+    const pb::Triage& t = c.record->triage;
+    w.BeginObject().Key("record").String(Stem(*c.record)).Key("file").String(c.record->file);
+    w.Key("verdict").String(VerdictName(t.verdict())).Key("signatures").Uint(c.signatures);
+    CountsJson(w, "keys", c.keys);
+    CountsJson(w, "targets", c.targets);
+    CountsJson(w, "roles", c.roles);
+    CountsJson(w, "witness_labels", c.witness_labels);
+    CountsJson(w, "events", c.events);
+    ListJson(w, "events_in_every", EventNames(c.events_in_every));
+    w.Key("restricts").BeginObject();
+    ListJson(w, "targets", t.targets());
+    ListJson(w, "roles", t.roles());
+    ListJson(w, "witness_labels", t.witness_labels());
+    ListJson(w, "requires_events", t.requires_events());
+    w.EndObject().EndObject();
+  }
+  w.EndArray().Key("idle").BeginArray();
+  for (const TriageRecord* r : audit.idle) w.String(Stem(*r));
+  w.EndArray().EndObject();
+  return w.str() + "\n";
 }
 
 }  // namespace crashdiff::campaign

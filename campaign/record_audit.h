@@ -35,5 +35,8 @@ RecordAudit AuditRecords(const TriageBook& book, const std::vector<Finding>& fin
 // Per covering record: its file, verdict and count, then a line per dimension, each value with its count (most
 // first) and what the record itself restricts it to; then the status counts and the idle records.
 std::string FormatRecordAudit(const RecordAudit& audit);
+// The same as one JSON object (docs/JSON.md, "crashdiff triage --audit --json"); gone: findings that no longer show
+// their signature.
+std::string RecordAuditJson(const RecordAudit& audit, size_t gone);
 
 }  // namespace crashdiff::campaign

@@ -77,7 +77,7 @@ const std::vector<Command>& Commands() {
        "--list: every triage record with its verdict.\n"
        "--audit DIR...: what each record covers in campaigns' findings (DIR: a `fuzz --out` directory), by key,\n"
        "target, role, witness step and event, next to what the record restricts; each finding is run again\n"
-       "(--from-headers: judged from its header). See docs/TRIAGE.md.",
+       "(--from-headers: judged from its header; --json: one object, docs/JSON.md). See docs/TRIAGE.md.",
        TriageCommand},
       {"explore", "explore FILE --target T [--preemptions K|none] [--dpor] [--max-steps N] [--property PRn] [--json]",
        kExploreHelp, ExploreCommand},

@@ -34,7 +34,7 @@ int Usage(const std::string& why) {
   std::fprintf(stderr,
                "crashdiff triage: %s\nusage: crashdiff triage FILE [--signature S] [-o OUT.html] [--triage DIR]\n"
                "       crashdiff triage --list [--triage DIR]\n"
-               "       crashdiff triage --audit DIR... [--from-headers] [--triage DIR]\n",
+               "       crashdiff triage --audit DIR... [--from-headers] [--json] [--triage DIR]\n",
                why.c_str());
   return kExitUsage;
 }
@@ -68,7 +68,7 @@ int List(const TriageBook& book) {
 // What each record covers in the findings of campaign directories (a `crashdiff fuzz --out` directory or its
 // findings/). Each finding is run again by default, so it is judged as the current models and records judge it;
 // --from-headers trusts what the harness wrote (faster, and what the campaign printed).
-int Audit(const std::vector<std::string>& dirs, TriageBook book, bool rejudge) {
+int Audit(const std::vector<std::string>& dirs, TriageBook book, bool rejudge, bool json) {
   CorpusBook corpus = LoadCorpusBook(SourceDir().string());
   corpus.triage = std::move(book);
   std::vector<campaign::Finding> findings;
@@ -80,7 +80,12 @@ int Audit(const std::vector<std::string>& dirs, TriageBook book, bool rejudge) {
     std::vector<campaign::Finding> some = campaign::ReadFindings(dir, corpus, rejudge, &gone);
     findings.insert(findings.end(), std::make_move_iterator(some.begin()), std::make_move_iterator(some.end()));
   }
-  std::fputs(campaign::FormatRecordAudit(campaign::AuditRecords(corpus.triage, findings)).c_str(), stdout);
+  const campaign::RecordAudit audit = campaign::AuditRecords(corpus.triage, findings);
+  if (json) {
+    std::fputs(campaign::RecordAuditJson(audit, gone).c_str(), stdout);
+    return kExitClean;
+  }
+  std::fputs(campaign::FormatRecordAudit(audit).c_str(), stdout);
   if (gone > 0) std::printf("%zu finding(s) no longer show their signature (not audited)\n", gone);
   return kExitClean;
 }
@@ -100,7 +105,7 @@ const Divergence* Chosen(const DiffReport& report, const std::string& signature)
 
 int TriageCommand(const Args& raw_args) {
   ArgReader r(WithLongOutputFlag(raw_args), {"--signature", "--output", "--triage"},
-              {"--list", "--audit", "--from-headers"});
+              {"--list", "--audit", "--from-headers", "--json"});
   if (!r.ok()) return Usage(r.error());
   const std::string triage_dir = TriageDir(r);
   const TriageBook book = LoadTriage(triage_dir);
@@ -110,7 +115,7 @@ int TriageCommand(const Args& raw_args) {
   if (r.Has("--list")) return List(book);
   if (r.Has("--audit")) {
     if (r.positionals().empty()) return Usage("--audit: expected one or more campaign directories");
-    return Audit(r.positionals(), book, !r.Has("--from-headers"));
+    return Audit(r.positionals(), book, !r.Has("--from-headers"), r.Has("--json"));
   }
   if (r.positionals().size() != 1) return Usage("expected one finding or reproducer file");
 

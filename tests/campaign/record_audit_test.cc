@@ -97,6 +97,19 @@ TEST(RecordAudit, CountsWhatEachRecordCoversNextToWhatItRestricts) {
   EXPECT_NE(text.find("in every scenario: PANIC\n"), std::string::npos) << text;
   EXPECT_NE(text.find("3 finding(s) (1 NEW, 2 triaged); 2 triaged by 1 record(s)\n"), std::string::npos) << text;
   EXPECT_NE(text.find("1 record(s) covered none of them: unused\n"), std::string::npos) << text;
+
+  // The same audit for machines: one object, counts keyed by value, the record's own restrictions beside them.
+  const std::string json = RecordAuditJson(audit, 4);
+  EXPECT_EQ(json.rfind("{\"schema_version\":1,\"findings\":3,\"statuses\":{\"NEW\":1,\"triaged\":2},\"gone\":4,", 0),
+            0u)
+      << json;
+  EXPECT_NE(json.find("\"record\":\"nested-resets\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"witness_labels\":{\"NMI-H\":1,\"R4\":1}"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"events_in_every\":[\"PANIC\"]"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"restricts\":{\"targets\":[],\"roles\":[],\"witness_labels\":[],\"requires_events\":[]}"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"idle\":[\"unused\"]}\n"), std::string::npos) << json;
 }
 
 TEST(RecordAudit, ARecordThatRequiresAnEventShowsItAndNoLongerCoversAScenarioWithoutIt) {
