@@ -8,22 +8,12 @@
 #include <utility>
 
 #include "diff/signature.h"
-#include "proto/scenario.pb.h"
+#include "sim/validate.h"
 #include "util/join.h"
 #include "util/json.h"
 
 namespace crashdiff::campaign {
 namespace {
-
-std::vector<std::string> EventNames(uint64_t kinds) {
-  std::vector<std::string> out;
-  for (int k = 0; k < 64; ++k) {
-    if (((kinds >> k) & 1) != 0 && pb::EventKind_IsValid(k)) {
-      out.push_back(pb::EventKind_Name(static_cast<pb::EventKind>(k)));
-    }
-  }
-  return out;
-}
 
 // "a 12, b 3": most signatures first, ties by name.
 std::string Counts(const std::map<std::string, size_t>& counts) {
@@ -75,7 +65,7 @@ RecordAudit AuditRecords(const TriageBook& book, const std::vector<Finding>& fin
       ++c.roles[s->role];
     }
     ++c.witness_labels[f.witness_label.empty() ? "-" : f.witness_label];
-    for (const std::string& e : EventNames(f.scenario_events)) ++c.events[e];
+    for (const std::string& e : EventKindNames(f.scenario_events)) ++c.events[e];
     c.events_in_every &= f.scenario_events;
   }
   for (auto& [record, coverage] : by_record) audit.covering.push_back(std::move(coverage));
@@ -99,7 +89,7 @@ std::string FormatRecordAudit(const RecordAudit& audit) {
     out += "  roles    " + Counts(c.roles) + Restriction(t.roles()) + "\n";
     out += "  witness  " + Counts(c.witness_labels) + Restriction(t.witness_labels()) + "\n";
     out += "  events   " + Counts(c.events) + Restriction(t.requires_events()) + "\n";
-    const std::vector<std::string> every = EventNames(c.events_in_every);
+    const std::vector<std::string> every = EventKindNames(c.events_in_every);
     out += "           in every scenario: " + (every.empty() ? std::string("none") : Join(every, ", ")) + "\n";
   }
   size_t triaged = 0;
@@ -128,7 +118,7 @@ std::string RecordAuditJson(const RecordAudit& audit, size_t gone) {
     CountsJson(w, "roles", c.roles);
     CountsJson(w, "witness_labels", c.witness_labels);
     CountsJson(w, "events", c.events);
-    ListJson(w, "events_in_every", EventNames(c.events_in_every));
+    ListJson(w, "events_in_every", EventKindNames(c.events_in_every));
     w.Key("restricts").BeginObject();
     ListJson(w, "targets", t.targets());
     ListJson(w, "roles", t.roles());

@@ -18,6 +18,8 @@
 #include "diff/differential.h"
 #include "diff/explain.h"
 #include "diff/finding.h"
+#include "minimize/corpus_status.h"
+#include "minimize/regress.h"
 #include "minimize/reproducer.h"
 #include "minimize/triage.h"
 #include "report/timeline.h"
@@ -69,8 +71,8 @@ int List(const TriageBook& book) {
 // findings/). Each finding is run again by default, so it is judged as the current models and records judge it;
 // --from-headers trusts what the harness wrote (faster, and what the campaign printed).
 int Audit(const std::vector<std::string>& dirs, TriageBook book, bool rejudge, bool json) {
-  CorpusBook corpus = LoadCorpusBook(SourceDir().string());
-  corpus.triage = std::move(book);
+  // The book given (--triage) and the regression corpus's recorded bugs: what LoadCorpusBook reads, the book once.
+  CorpusBook corpus{std::move(book), LoadRecordedBugs((SourceDir() / "corpus/regressions").string())};
   std::vector<campaign::Finding> findings;
   size_t gone = 0;
   for (const std::string& d : dirs) {

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "sim/scenario_io.h"
+#include "sim/validate.h"
 #include "util/atomic_file.h"
 
 namespace crashdiff {
@@ -36,9 +37,7 @@ void FormatFinding(const FindingHeader& h, std::ostringstream& out) {
   for (const std::string& k : h.known_as) out << "# known-as: " << k << "\n";
   if (h.scenario_events) {
     out << "# events:";
-    for (int k = 0; k < 64; ++k) {
-      if ((*h.scenario_events >> k) & 1) out << " " << pb::EventKind_Name(static_cast<pb::EventKind>(k));
-    }
+    for (const std::string& name : EventKindNames(*h.scenario_events)) out << " " << name;
     out << "\n";
   }
   if (h.found_after_execs) out << "# found-after-execs: " << *h.found_after_execs << "\n";

@@ -457,4 +457,14 @@ uint64_t EventKindsOf(const pb::Scenario& scenario) {
   return kinds;
 }
 
+std::vector<std::string> EventKindNames(uint64_t kinds) {
+  std::vector<std::string> out;
+  for (int k = 0; k < 64; ++k) {
+    if (((kinds >> k) & 1) != 0 && pb::EventKind_IsValid(k)) {
+      out.push_back(pb::EventKind_Name(static_cast<pb::EventKind>(k)));
+    }
+  }
+  return out;
+}
+
 }  // namespace crashdiff

@@ -81,5 +81,7 @@ bool ValidCommitName(std::string_view name);
 
 // The event kinds a scenario has, bit k for pb::EventKind k (every kind number is below 64).
 uint64_t EventKindsOf(const pb::Scenario& scenario);
+// The names of the kinds in such a set, by kind number ("PANIC", "SYSTEM_RESET", ...).
+std::vector<std::string> EventKindNames(uint64_t kinds);
 
 }  // namespace crashdiff
