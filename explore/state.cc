@@ -51,7 +51,8 @@ uint64_t HashCpu(const Cpu& c, uint64_t history) {
   uint64_t h = Mix(history, static_cast<uint64_t>(c.location()));
   h = Mix(h, uint64_t{c.blocked()} | uint64_t{c.irq_enabled()} << 1 | uint64_t{c.in_nmi()} << 2 |
                  uint64_t{c.in_firmware()} << 3 | uint64_t{c.finished()} << 4 | uint64_t{c.held_by_firmware()} << 5 |
-                 uint64_t{c.firmware_start_queued()} << 6 | static_cast<uint64_t>(c.code_region()) << 8 |
+                 uint64_t{c.firmware_start_queued()} << 6 | uint64_t{c.queued_tasks() != 0} << 7 |
+                 static_cast<uint64_t>(c.code_region()) << 8 |
                  static_cast<uint64_t>(c.vector_region()) << 16 | uint64_t{c.held_sources()} << 32);
   h = Mix(h, c.monitored() != nullptr ? c.monitored()->id : kNoVar);
   h = Mix(h, c.irq_count());

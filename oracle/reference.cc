@@ -147,14 +147,32 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
       // jump, as for a crash but without saving registers.
       // arm64 spin-table refuses normal kexec at load time: CPUs are stuck in the kernel (DOMAIN §3.11).
       // kexec is a system call: like the targets, not from inside another kernel path (SyscallAllowed).
+      // It runs on the reboot CPU (kernel/reboot.c migrate_to_reboot_cpu: the boot CPU, or the first online CPU
+      // if that is offline): a request on another CPU moves there first, and runs when that CPU is in task context.
       if (m_.config().kexec_image_loaded() && m_.config().platform() != pb::ARM64_SPIN_TABLE && SyscallAllowed(cpu)) {
-        co_await cpu.irq_disable("K0");
-        const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
-        if (old == -1) co_await Initiator(cpu, /*crash=*/false);
+        const uint32_t boot = m_.config().boot_cpu();
+        bool moved = false;
+        if (cpu.id() != boot) moved = co_await cpu.ordered_hw_op("K1", "move to the reboot CPU", [&] {
+          uint32_t reboot = boot;
+          if (!is_online(reboot)) {
+            reboot = 0;
+            while (reboot < m_.num_cpus() && !is_online(reboot)) ++reboot;
+          }
+          if (reboot >= m_.num_cpus() || reboot == cpu.id()) return false;
+          m_.cpu(reboot).QueueTask(KexecInitiator(m_.cpu(reboot)), TraceMark::kKexecRequest);
+          return true;
+        });
+        if (!moved) co_await KexecInitiator(cpu);
       }
       break;
     default: break;
   }
+}
+
+Task<> ReferenceProgram::KexecInitiator(Cpu& cpu) {
+  co_await cpu.irq_disable("K0");
+  const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
+  if (old == -1) co_await Initiator(cpu, /*crash=*/false);
 }
 
 Task<> ReferenceProgram::Park(Cpu& cpu, Label label) {

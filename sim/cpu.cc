@@ -48,6 +48,11 @@ void Cpu::QueueFirmwareStart() {
   machine_->Record(id_, TraceKind::kEvent, "FW_START_JOB", "firmware accepts a start request for the thread");
 }
 
+void Cpu::QueueTask(Task<> task, TraceMark start_mark) {
+  queued_tasks_.push_back(QueuedTask{std::move(task), start_mark});
+  Changed();
+}
+
 void Cpu::StartFromFirmware() {
   frames_.clear();  // the firmware hold's frames: destroying their tasks destroys every coroutine they awaited
   in_firmware_ = false;

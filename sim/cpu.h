@@ -16,6 +16,7 @@
 #include "sim/hw.h"
 #include "sim/location.h"
 #include "sim/memory.h"
+#include "sim/shared_var.h"
 #include "sim/task.h"
 #include "sim/text.h"
 
@@ -396,6 +397,14 @@ class Cpu {
     NoteRead();
     return fw_start_queued_;
   }
+  // The scheduler moved a task here from another CPU (set_cpus_allowed_ptr onto this CPU's runqueue): the machine
+  // starts it as a frame of its own once this CPU is in task context, as a system call starts (Machine::TaskStarts),
+  // and tags that start's trace entry with start_mark. Call it from another CPU's hw_op.
+  void QueueTask(Task<> task, TraceMark start_mark);
+  size_t queued_tasks() const {
+    NoteRead();
+    return queued_tasks_.size();
+  }
   // Machine only: firmware starts the thread at the kernel's entry point (skiboot opal_start_thread_job:
   // cpu_give_self_os clears firmware's record; PSCI: the core powers on). Real firmware enters at that address with
   // a fresh stack: no kernel frame survives, interrupts and non-maskable sources are as the entry code sets them (all
@@ -460,6 +469,11 @@ class Cpu {
   FwReset fw_reset_ = FwReset::kHolds;
   bool held_by_firmware_ = false;
   bool fw_start_queued_ = false;
+  struct QueuedTask {
+    Task<> task;
+    TraceMark start_mark;
+  };
+  std::vector<QueuedTask> queued_tasks_;  // oldest first
   bool finished_ = false;
   bool blocked_ = false;
   uint64_t lpcr_ = 0;

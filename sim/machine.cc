@@ -687,6 +687,7 @@ bool Machine::Runnable(const Cpu& cpu) const {
   const PendingOp* op = cpu.frames().back().op;
   if (op != nullptr && !cpu.blocked()) return true;  // cheapest first: this runs for every CPU at every step
   if (DeliverableInterrupt(cpu)) return true;
+  if (TaskStarts(cpu)) return true;
   return op != nullptr && op->CanProceed(cpu);
 }
 
@@ -715,6 +716,14 @@ bool Machine::FirmwareStarts(const Cpu& cpu) const {
   return !cpu.finished() && cpu.in_firmware() && cpu.firmware_start_queued();
 }
 
+// A task another CPU moved here runs when the scheduler could switch to it: the CPU runs ordinary kernel code in
+// task context (its base frame, interrupts on, no raw spinlock held), where a system call starts (Fire). A CPU in
+// an interrupt handler, a system call or a crash path runs it later or never, as a runqueue would.
+bool Machine::TaskStarts(const Cpu& cpu) const {
+  return !cpu.queued_tasks_.empty() && !cpu.finished() && !cpu.in_firmware() &&
+         cpu.location() == Location::kRunOld && cpu.frames().size() == 1 && cpu.irq_enabled() && !cpu.in_critical();
+}
+
 void Machine::ExecuteStep(Cpu& cpu) {
   current_cpu_ = cpu.id();
   if (FirmwareStarts(cpu)) {
@@ -732,6 +741,14 @@ void Machine::ExecuteStep(Cpu& cpu) {
   }
   if (std::optional<Source> s = DeliverableInterrupt(cpu)) {
     TakeInterrupt(cpu, *s);
+    return;
+  }
+  if (TaskStarts(cpu)) {
+    Cpu::QueuedTask queued = std::move(cpu.queued_tasks_.front());
+    cpu.queued_tasks_.erase(cpu.queued_tasks_.begin());
+    Record(cpu.id(), TraceKind::kEvent, "TASK", "the scheduler runs a task moved here", 0,
+           TraceTags{.mark = queued.start_mark});
+    PushFrame(cpu, std::move(queued.task), false, Source::kSpurious);
     return;
   }
   Frame& top = cpu.frames().back();
@@ -936,7 +953,7 @@ bool Machine::EvaluateRunnable(Cpu& c) {
   read_log_.vars.clear();
   read_log_.cpus.clear();
   ReadLog::Current() = &read_log_;
-  const bool runnable = DeliverableInterrupt(c).has_value() || (op != nullptr && op->CanProceed(c));
+  const bool runnable = DeliverableInterrupt(c).has_value() || TaskStarts(c) || (op != nullptr && op->CanProceed(c));
   ReadLog::Current() = nullptr;
   for (uint32_t v : read_log_.vars) var_waiters_[v].push_back(Waiter{id, epoch});
   for (uint32_t x : read_log_.cpus) cpu_watchers_[x].push_back(Waiter{id, epoch});

@@ -319,6 +319,7 @@ class Machine {
   void PopFinishedFrames(Cpu& cpu);
   bool Runnable(const Cpu& cpu) const;
   bool FirmwareStarts(const Cpu& cpu) const;  // in firmware, and firmware was asked to start it
+  bool TaskStarts(const Cpu& cpu) const;      // a task was moved here, and the CPU is in task context
   std::optional<Source> DeliverableInterrupt(const Cpu& cpu) const;
   void ExecuteStep(Cpu& cpu);
   void ExecuteScheduled(uint32_t id);  // one scheduled step of a CPU or a store buffer (Run's loop)

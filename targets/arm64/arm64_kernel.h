@@ -98,6 +98,7 @@ class Arm64Kernel : public Program, private common::CrashArch, private common::K
   // machine_shutdown (smp_shutdown_nonboot_cpus), machine_kexec.
   Task<bool> MachineKexecPrepare(Cpu& cpu, Label l) override;
   Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label l) override;
+  bool CpuOnline(uint32_t c) const override { return online_[c]->value == 1; }
   Task<> MachineShutdown(Cpu& cpu) override;
   Task<bool> MachineKexecCheck(Cpu& cpu, Label l) override;
   Task<> MachineKexecIrqDisable(Cpu& cpu, Label l) override;

@@ -114,6 +114,9 @@ class KexecArch {
   // kernel/cpu.c cpu_hotplug_disable() (delta 1) / cpu_hotplug_enable() (delta -1) under cpu_add_remove_lock: each
   // family keeps its own lock and counter.
   virtual Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label l) = 0;
+  // cpu_online(c) as migrate_to_reboot_cpu() tests it: a read of the family's cpu_online_mask inside the step that
+  // moves the task (no step of its own).
+  virtual bool CpuOnline(uint32_t c) const = 0;
   // machine_shutdown(): x86 native_machine_shutdown (stop_other_cpus), arm64 smp_shutdown_nonboot_cpus.
   virtual Task<> MachineShutdown(Cpu& cpu) = 0;
   // machine_kexec()'s checks before it commits (arm64 BUG_ON with CPUs still online): false = it did not go on.
@@ -154,6 +157,10 @@ class KexecCore {
   Task<> KernelKexec(Cpu& cpu);
 
  private:
+  // migrate_to_reboot_cpu(): whether the task moved to another CPU, which then runs RebootCpuKexec.
+  Task<bool> MigrateToRebootCpu(Cpu& cpu);
+  // The rest of kernel_kexec(), on the reboot CPU: syscore_shutdown, machine_shutdown, machine_kexec.
+  Task<> RebootCpuKexec(Cpu& cpu);
   // machine_kexec(kexec_image) and relocate_kernel: copy the image over the old kernel, jump. Does not return.
   Task<> MachineKexec(Cpu& cpu);
 

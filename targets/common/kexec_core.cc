@@ -46,9 +46,37 @@ Task<> KexecCore::KernelKexec(Cpu& cpu) {
   co_await cpu.write(kexec_in_progress_, 1, model_.in_progress);
   if (model_.reboot_prepare_steps) {
     co_await cpu.local(model_.in_progress, "kernel_restart_prepare");
-    // migrate_to_reboot_cpu(): cpu_hotplug_disable() (the migration itself is not modelled); syscore_shutdown();
-    // cpu_hotplug_enable() again, because machine_shutdown may need hotplug: a cpu_up/down can run from here on.
-    co_await arch_.CpuHotplugDisable(cpu, 1, model_.in_progress);
+    co_await arch_.CpuHotplugDisable(cpu, 1, model_.in_progress);  // migrate_to_reboot_cpu() starts with it
+  }
+  if (co_await MigrateToRebootCpu(cpu)) co_return;
+  co_await RebootCpuKexec(cpu);
+}
+
+// migrate_to_reboot_cpu() pins the task to reboot_cpu (0 by default: the boot CPU), or to the first online CPU if
+// that one is offline, and set_cpus_allowed_ptr() moves it there when it runs elsewhere. The moved task runs when
+// the scheduler there gets to it (Cpu::QueueTask); this CPU goes back to what it was doing. Hotplug is disabled
+// while the choice is made, so the chosen CPU is online (the folded models make the choice at kexec_in_progress).
+Task<bool> KexecCore::MigrateToRebootCpu(Cpu& cpu) {
+  const uint32_t boot = m_.config().boot_cpu();
+  if (cpu.id() == boot) co_return false;  // already there: a CPU that runs a task is online
+  co_return co_await cpu.ordered_hw_op(model_.in_progress, "migrate_to_reboot_cpu: set_cpus_allowed_ptr", [this,
+                                                                                                           &cpu,
+                                                                                                           boot] {
+    uint32_t reboot = boot;
+    if (!arch_.CpuOnline(reboot)) {
+      reboot = 0;  // cpumask_first(cpu_online_mask)
+      while (reboot < m_.num_cpus() && !arch_.CpuOnline(reboot)) ++reboot;
+    }
+    if (reboot >= m_.num_cpus() || reboot == cpu.id()) return false;
+    m_.cpu(reboot).QueueTask(RebootCpuKexec(m_.cpu(reboot)), TraceMark::kKexecRequest);
+    return true;
+  });
+}
+
+Task<> KexecCore::RebootCpuKexec(Cpu& cpu) {
+  if (model_.reboot_prepare_steps) {
+    // syscore_shutdown(); then cpu_hotplug_enable() again, because machine_shutdown may need hotplug: a cpu_up or
+    // cpu_down can run from here on.
     co_await cpu.local(model_.in_progress, "syscore_shutdown");
     co_await arch_.CpuHotplugDisable(cpu, -1, model_.in_progress);
   }

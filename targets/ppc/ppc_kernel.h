@@ -245,6 +245,7 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   // round (kexec_prepare_cpus, kexec_smp_down).
   Task<bool> MachineKexecPrepare(Cpu& cpu, Label l) override;
   Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label l) override;
+  bool CpuOnline(uint32_t c) const override { return s_.online_mask.Has(c); }
   Task<> MachineShutdown(Cpu& cpu) override;
   Task<bool> MachineKexecCheck(Cpu& cpu, Label l) override;
   Task<> MachineKexecIrqDisable(Cpu& cpu, Label l) override;

@@ -109,6 +109,7 @@ class X86Kernel : public Program, private common::CrashArch, private common::Kex
   Task<> LockCpuMaps(Cpu& cpu, Label label);
   Task<> UnlockCpuMaps(Cpu& cpu, Label label);
   Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label label) override;
+  bool CpuOnline(uint32_t c) const override { return online_[c]->value == 1; }
 
   Machine& m_;
   X86Variant v_;
