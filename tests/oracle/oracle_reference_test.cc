@@ -200,6 +200,41 @@ TEST(Reference, WithoutACrashImageThePanicHaltsAndTheLoserSpins) {
 }
 
 // The observer path (fuzzing: no trace kept) and the replay path (recorded trace) give the same facts.
+// kernel_kexec runs on the reboot CPU (migrate_to_reboot_cpu): the boot CPU, or the first online CPU when that is
+// offline. A request made on another CPU moves there, which is the initiator; the run is judged as a kexec.
+TEST(Reference, AKexecRequestedElsewhereRunsOnTheRebootCpu) {
+  for (const bool boot_online : {true, false}) {
+    const RefRun r = RunRef(
+        boot_online ? R"pb(
+              machine { family: ARM64 platform: ARM64_PSCI cores: 4 threads_per_core: 1 kexec_image_loaded: true }
+              events {
+                kind: KEXEC
+                cpus: 2
+                trigger { at_time_ns: 0 }
+              }
+            )pb"
+                    : R"pb(
+          machine { family: ARM64 platform: ARM64_PSCI cores: 4 threads_per_core: 1 kexec_image_loaded: true }
+          events {
+            kind: HOTPLUG_DOWN
+            cpus: [ 1, 0 ]
+            trigger { at_time_ns: 0 }
+          }
+          events {
+            kind: KEXEC
+            cpus: 2
+            trigger { at_time_ns: 1000000 }
+          }
+        )pb");
+    ASSERT_TRUE(r.result.handed_over) << boot_online;
+    EXPECT_EQ(r.result.handover_cpu, boot_online ? 0u : 1u);
+    const std::vector<Role> roles = RolesOf(r.scenario, r.result);
+    EXPECT_EQ(roles[2], Role::kOnlineTarget) << boot_online;
+    EXPECT_TRUE(r.facts.cpus[r.result.handover_cpu].kexec_event) << boot_online;
+    for (const Violation& v : r.violations) ADD_FAILURE() << boot_online << ": " << v.property << " " << v.what;
+  }
+}
+
 TEST(Facts, LiveObserverAndTraceReplayAgree) {
   for (const char* text : {testing::kRowA, testing::kRowB, testing::kRowH}) {
     const pb::Scenario s = ScenarioFromText(text);

@@ -283,7 +283,8 @@ TEST(Arm64Psci, PanicOnACpuBeingTakenDownStillStopsTheOnlineCpus) {
 // cpu_down's requester does not relocate over a CPU that reported dead but has not reached PSCI CPU_OFF yet:
 // arch_cpuhp_cleanup_dead_cpu() -> op_cpu_kill() polls AFFINITY_INFO (<= 100 ms) until the firmware says it is
 // off. Without it the old model relocated while CPU 2 was between cpuhp_ap_report_dead and CPU_OFF (campaign
-// finding, PR9 @AD2: "loser keeps running in OFFLINE_LOOP", then DEAD_CORRUPT).
+// finding, PR9 @AD2: "loser keeps running in OFFLINE_LOOP", then DEAD_CORRUPT). cpu1, the kexec's CPU, is the boot
+// CPU, so kernel_kexec stays there (migrate_to_reboot_cpu).
 TEST(Arm64Psci, KexecWaitsUntilTheFirmwareReportsTheDyingCpuOff) {
   const RunResult r = RunTarget("arm64-psci", R"pb(
     machine {
@@ -291,6 +292,7 @@ TEST(Arm64Psci, KexecWaitsUntilTheFirmwareReportsTheDyingCpuOff) {
       platform: ARM64_PSCI
       cores: 2
       threads_per_core: 2
+      boot_cpu: 1
       never_started: 3
       kexec_image_loaded: true
     }
