@@ -18,12 +18,7 @@ const TargetSpec kSpec{
         "torvalds/linux arch/x86/kernel/smpboot.c smp_park_other_cpus_in_init (45e34c8af58f, "
         "b1472a60a584), smp.c native_stop_other_cpus, v6.5",
     .summary = "kexec parks every other booted CPU in INIT (wait-for-SIPI) when run on the boot CPU",
-    // A panic loser halts in HLT in crash_nmi_callback (kdump: nothing relocates) or in stop_this_cpu at a
-    // stopper's NMI fallback, a second after its REBOOT_VECTOR round. A normal kexec runs on the boot CPU
-    // (migrate_to_reboot_cpu) and parks it in INIT when it stops the others; when a panic elsewhere won that
-    // arbitration instead, the kexec relocates at once, long before the fallback. So no loser of this target is
-    // halted in HLT while a kexec relocates.
-    .known = FixedTargetKnown({"online-target", "offline-target"}, {"online-target", "offline-target"}),
+    .known = FixedTargetKnown({"online-target", "offline-target"}),
     .not_applicable = {kNoHandshakeWithoutMwait},
     .make = [](Machine& m) -> std::unique_ptr<Program> {
       return std::make_unique<X86Kernel>(
