@@ -289,22 +289,19 @@ TEST(X86Kexec, CpuDownAfterTheMoveToTheBootCpuCannotLoseTheKexec) {
   const Down downs[] = {{1, 1, 6}, {0, 0, 1}, {0, 0, 2}, {0, 0, 3}, {0, 0, 4}};
   for (const char* target : kX86Targets) {
     for (const Down& d : downs) {
-      const RunResult r = RunTarget(target, R"pb(
-        machine { family: X86 platform: X86_HLT cores: 3 threads_per_core: 1 kexec_image_loaded: true }
-        events {
-          kind: KEXEC
-          cpus: 1
-          trigger { at_time_ns: 0 }
-        }
-        events {
-          kind: HOTPLUG_DOWN
-          cpus: [ 2,)pb" + std::to_string(d.target) +
-                                                R"pb(                                                      ]
-          trigger { on_label { cpu:)pb" + std::to_string(d.after_cpu) +
-                                                R"pb(label: "K1" occurrence:)pb" + std::to_string(d.occurrence) + R"pb(}
-                                                                                                                       }
-        }
-      )pb");
+      const std::string down = "events { kind: HOTPLUG_DOWN cpus: [ 2, " + std::to_string(d.target) +
+                               " ] trigger { on_label { cpu: " + std::to_string(d.after_cpu) +
+                               " label: \"K1\" occurrence: " + std::to_string(d.occurrence) + " } } }";
+      const RunResult r = RunTarget(
+          target, R"pb(
+                        machine { family: X86 platform: X86_HLT cores: 3 threads_per_core: 1 kexec_image_loaded: true }
+                        events {
+                          kind: KEXEC
+                          cpus: 1
+                          trigger { at_time_ns: 0 }
+                        }
+                      )pb" +
+                      down);
       const std::string where = std::string(target) + " down cpu" + std::to_string(d.target) + " after cpu" +
                                 std::to_string(d.after_cpu) + " K1#" + std::to_string(d.occurrence);
       const auto& entries = r.trace.entries();
