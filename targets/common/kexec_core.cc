@@ -59,9 +59,7 @@ Task<> KexecCore::KernelKexec(Cpu& cpu) {
 Task<bool> KexecCore::MigrateToRebootCpu(Cpu& cpu) {
   const uint32_t boot = m_.config().boot_cpu();
   if (cpu.id() == boot) co_return false;  // already there: a CPU that runs a task is online
-  co_return co_await cpu.ordered_hw_op(model_.in_progress, "migrate_to_reboot_cpu: set_cpus_allowed_ptr", [this,
-                                                                                                           &cpu,
-                                                                                                           boot] {
+  const auto move = [this, &cpu, boot] {
     uint32_t reboot = boot;
     if (!arch_.CpuOnline(reboot)) {
       reboot = 0;  // cpumask_first(cpu_online_mask)
@@ -70,7 +68,8 @@ Task<bool> KexecCore::MigrateToRebootCpu(Cpu& cpu) {
     if (reboot >= m_.num_cpus() || reboot == cpu.id()) return false;
     m_.cpu(reboot).QueueTask(RebootCpuKexec(m_.cpu(reboot)), TraceMark::kKexecRequest);
     return true;
-  });
+  };
+  co_return co_await cpu.ordered_hw_op(model_.in_progress, "migrate_to_reboot_cpu: set_cpus_allowed_ptr", move);
 }
 
 Task<> KexecCore::RebootCpuKexec(Cpu& cpu) {
