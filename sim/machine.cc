@@ -720,8 +720,15 @@ bool Machine::FirmwareStarts(const Cpu& cpu) const {
 // task context (its base frame, interrupts on, no raw spinlock held), where a system call starts (Fire). A CPU in
 // an interrupt handler, a system call or a crash path runs it later or never, as a runqueue would.
 bool Machine::TaskStarts(const Cpu& cpu) const {
-  return !cpu.queued_tasks_.empty() && !cpu.finished() && !cpu.in_firmware() &&
-         cpu.location() == Location::kRunOld && cpu.frames().size() == 1 && cpu.irq_enabled() && !cpu.in_critical();
+  return !cpu.queued_tasks_.empty() && RunsKernelCode(cpu) && !cpu.in_critical() && InTaskContext(cpu);
+}
+
+bool Machine::RunsKernelCode(const Cpu& cpu) {
+  return !cpu.finished() && !cpu.in_firmware() && cpu.location() == Location::kRunOld;
+}
+
+bool Machine::InTaskContext(const Cpu& cpu) {
+  return cpu.frames().size() == 1 && cpu.irq_enabled();
 }
 
 void Machine::ExecuteStep(Cpu& cpu) {

@@ -320,6 +320,10 @@ class Machine {
   bool Runnable(const Cpu& cpu) const;
   bool FirmwareStarts(const Cpu& cpu) const;  // in firmware, and firmware was asked to start it
   bool TaskStarts(const Cpu& cpu) const;      // a task was moved here, and the CPU is in task context
+  // Where a software event or a moved task can start: the CPU runs ordinary kernel code (not asleep, parked, in
+  // firmware or in a crash path); task context is that code's base frame with interrupts on (a system call).
+  static bool RunsKernelCode(const Cpu& cpu);
+  static bool InTaskContext(const Cpu& cpu);
   std::optional<Source> DeliverableInterrupt(const Cpu& cpu) const;
   void ExecuteStep(Cpu& cpu);
   void ExecuteScheduled(uint32_t id);  // one scheduled step of a CPU or a store buffer (Run's loop)

@@ -85,9 +85,7 @@ void Machine::Fire(PendingEvent& pe) {
     return;
   }
   Cpu& cpu = cpus_[e.cpus(0)];
-  // Software events need a CPU that is running ordinary kernel code (not asleep, parked or in a crash path).
-  const bool can_run = !cpu.finished() && !cpu.in_firmware() && cpu.location() == Location::kRunOld;
-  if (!can_run) {
+  if (!RunsKernelCode(cpu)) {
     Record(cpu.id(), TraceKind::kEventIgnored, info->meaning, name + ": cpu not running kernel code");
     return;
   }
@@ -96,7 +94,7 @@ void Machine::Fire(PendingEvent& pe) {
     return;
   }
   // A system call needs task context: a CPU inside panic(), an interrupt handler or another call cannot start one.
-  if (info->syscall && (cpu.frames().size() != 1 || !cpu.irq_enabled())) {
+  if (info->syscall && !InTaskContext(cpu)) {
     Record(cpu.id(), TraceKind::kEventIgnored, info->meaning, name + ": cpu not in task context");
     return;
   }
