@@ -1,4 +1,5 @@
-// CPU hotplug on powernv (DOMAIN §2.1): kernel/cpu.c cpu_down via stop_machine (take_cpu_down ->
+// CPU hotplug on powernv (DOMAIN §2.1): kernel/cpu.c cpu_down and cpu_up, each under cpu_add_remove_lock
+// (cpu_maps_update_begin / done) and refused while hotplug is disabled; cpu_down via stop_machine (take_cpu_down ->
 // __cpu_disable: set_cpu_online(false), remove from sibling masks, migrate interrupts), the dying CPU's way from
 // the stopper back through the idle loop into cpu_die (pnv_smp_cpu_kill_self), generic_cpu_die's wait for
 // CPU_DEAD; cpu_up via pnv_smp_kick_cpu: opal_start_cpu for a thread firmware still holds, then
@@ -7,16 +8,29 @@
 
 namespace crashdiff::ppc {
 
+// cpu_maps_update_begin() / done(): mutex_lock / unlock of cpu_add_remove_lock. A sleeping mutex, modelled as the
+// x86 and arm64 models do: a spin that takes interrupts while it waits (the idle CPU of a sleeping task does).
+Task<> PpcKernel::LockCpuMaps(Cpu& cpu, Label l) {
+  co_await cpu.spin_cmpxchg(*s_.cpu_add_remove_lock, kNoCpuId, cpu.id(), l);
+}
+
+Task<> PpcKernel::UnlockCpuMaps(Cpu& cpu, Label l) {
+  co_await cpu.store_release(*s_.cpu_add_remove_lock, kNoCpuId, l);
+}
+
+// cpu_down(): under cpu_add_remove_lock, so one hotplug operation (or a kexec's cpu_hotplug_disable) at a time;
+// -EBUSY while hotplug is disabled; the lock is held until the target is dead or the wait gives up.
 Task<> PpcKernel::CpuDown(Cpu& cpu, uint32_t target) {
   if (target == cpu.id()) co_return;
-  // cpu_maps_update_begin(): mutex_lock(&cpu_add_remove_lock), an acquire (kernel/cpu.c do_cpu_down). The model has
-  // no lock step, only its ordering: the read sees memory, so this request sees what the previous one, on any CPU,
-  // did (a read from memory is always one the hardware may return).
-  if (!co_await s_.online_mask.TestOrdered(cpu, target, "HD1")) co_return;
-  co_await cpu.write(*s_.cpu[target].stop_request, 1, "HD1");  // stop_machine(take_cpu_down, target)
-  Var& state = *s_.cpu[target].cpu_state;
-  const bool died = co_await cpu.wait_until([&state] { return state.value == kCpuDead; }, kCpuDieWaitNs, "HD2");
-  if (!died) m_.Log(cpu.id(), "CPU" + std::to_string(target) + " didn't die...");
+  co_await LockCpuMaps(cpu, "HD0");
+  const bool disabled = co_await cpu.read(*s_.cpu_hotplug_disabled, "HD0") > 0;
+  if (!disabled && co_await s_.online_mask.Test(cpu, target, "HD1")) {
+    co_await cpu.write(*s_.cpu[target].stop_request, 1, "HD1");  // stop_machine(take_cpu_down, target)
+    Var& state = *s_.cpu[target].cpu_state;
+    const bool died = co_await cpu.wait_until([&state] { return state.value == kCpuDead; }, kCpuDieWaitNs, "HD2");
+    if (!died) m_.Log(cpu.id(), "CPU" + std::to_string(target) + " didn't die...");
+  }
+  co_await UnlockCpuMaps(cpu, "HD4");
 }
 
 // On the dying CPU, from the stopper (multi_cpu_stop) to the idle loop. The online bit is cleared long before
@@ -35,12 +49,21 @@ Task<> PpcKernel::TakeCpuDown(Cpu& cpu) {
   co_await cpu.local("D7", "cpuhp_report_idle_dead; arch_cpu_idle_dead -> cpu_die");
 }
 
-// cpu_up(target) -> _cpu_up -> __cpu_up (arch/powerpc/kernel/smp.c): HU1 is the requester's test that the target is
-// offline (the model reads its cpu_state: CPU_DEAD, or never written for a thread Linux never started), then
-// smp_ops->kick_cpu = pnv_smp_kick_cpu, then the callin wait (5 s at runtime, "Processor %u is stuck.").
+// cpu_up(target): under cpu_add_remove_lock (-EBUSY while hotplug is disabled), held until the target is online or
+// the callin wait gives up.
 Task<bool> PpcKernel::CpuUp(Cpu& cpu, uint32_t target) {
-  // Under cpu_maps_update_begin()'s acquire, as in CpuDown (kernel/cpu.c do_cpu_up): from memory.
-  const int64_t state = co_await cpu.read_ordered(*s_.cpu[target].cpu_state, "HU1");
+  co_await LockCpuMaps(cpu, "HU0");
+  bool up = false;
+  if (co_await cpu.read(*s_.cpu_hotplug_disabled, "HU0") == 0) up = co_await CpuUpLocked(cpu, target);
+  co_await UnlockCpuMaps(cpu, "HU4");
+  co_return up;
+}
+
+// _cpu_up -> __cpu_up (arch/powerpc/kernel/smp.c): HU1 is the requester's test that the target is offline (the
+// model reads its cpu_state: CPU_DEAD, or never written for a thread Linux never started), then smp_ops->kick_cpu =
+// pnv_smp_kick_cpu, then the callin wait (5 s at runtime, "Processor %u is stuck.").
+Task<bool> PpcKernel::CpuUpLocked(Cpu& cpu, uint32_t target) {
+  const int64_t state = co_await cpu.read(*s_.cpu[target].cpu_state, "HU1");
   if (state != kCpuDead && state != kCpuStateUnset) co_return false;
   if (!co_await PnvSmpKickCpu(cpu, target, state)) {
     m_.Log(cpu.id(), "smp: failed starting cpu " + std::to_string(target) + " (rc -19)");
@@ -62,7 +85,7 @@ Task<bool> PpcKernel::CpuUp(Cpu& cpu, uint32_t target) {
 // spin.
 Task<bool> PpcKernel::PnvSmpKickCpu(Cpu& cpu, uint32_t target, int64_t state) {
   Cpu& t = m_.cpu(target);
-  const bool never_kicked = state == kCpuStateUnset && co_await cpu.read_ordered(*s_.cpu[target].cpu_start, "HU1") == 0;
+  const bool never_kicked = state == kCpuStateUnset && co_await cpu.read(*s_.cpu[target].cpu_start, "HU1") == 0;
   if (never_kicked) {
     const int64_t status = co_await cpu.hw_op("HU1", "opal_query_cpu_status cpu" + std::to_string(target), [&t] {
       return t.held_by_firmware() ? kOpalThreadInactive : kOpalThreadStarted;

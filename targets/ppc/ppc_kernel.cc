@@ -21,7 +21,7 @@ constexpr common::CrashModel kCrashModel{.irq_off = "P1",
 
 // kernel_kexec() under powerpc's labels (docs/FIDELITY-ppc.md: KX0-KX4; K0-K2 are the crash path's).
 constexpr common::KexecModel kKexecModel{
-    .lock = "KX0", .in_progress = "KX1", .kexec = "KX3", .jump = "KX4", .reboot_prepare_steps = false};
+    .lock = "KX0", .in_progress = "KX1", .kexec = "KX3", .jump = "KX4", .reboot_prepare_steps = true};
 
 }  // namespace
 
@@ -55,6 +55,7 @@ State::State(Machine& m)
   kexec_in_progress = &m.NewVar("kexec_in_progress", 0);
   kexec_all_irq_disabled = &m.NewVar("kexec_all_irq_disabled", 0);
   cpu_hotplug_disabled = &m.NewVar("cpu_hotplug_disabled", 0);
+  cpu_add_remove_lock = &m.NewVar("cpu_add_remove_lock", kNoCpuId);
   CpuSet online;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     cpu.push_back(PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], msg_call[c],

@@ -227,9 +227,12 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<> KvmRunCore(Cpu& cpu, const pb::Event& event);
 
   // hotplug.cc
+  Task<> LockCpuMaps(Cpu& cpu, Label l);
+  Task<> UnlockCpuMaps(Cpu& cpu, Label l);
   Task<> CpuDown(Cpu& cpu, uint32_t target);
-  // cpu_up(target) -> __cpu_up: false when the kernel's cpu_up would return an error (not started, stuck).
+  // cpu_up(target): false when the kernel's cpu_up would return an error (hotplug disabled, not started, stuck).
   Task<bool> CpuUp(Cpu& cpu, uint32_t target);
+  Task<bool> CpuUpLocked(Cpu& cpu, uint32_t target);
   // pnv_smp_kick_cpu: false = -ENODEV. state: the target's cpu_state as the requester read it at HU1.
   Task<bool> PnvSmpKickCpu(Cpu& cpu, uint32_t target, int64_t state);
   Task<> SmpGenericKickCpu(Cpu& cpu, uint32_t target, bool never_kicked);

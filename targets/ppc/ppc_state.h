@@ -18,6 +18,7 @@ inline constexpr int64_t kCpuStateUnset = 0;
 inline constexpr int64_t kCpuOnline = 1;
 inline constexpr int64_t kCpuDead = 7;
 inline constexpr int64_t kCpuUpPrepare = 5;
+inline constexpr int64_t kNoCpuId = -1;  // a mutex's owner when nobody holds it
 
 // paca->kexec_state (asm/kexec.h).
 inline constexpr int64_t kKexecStateNone = 0;
@@ -216,6 +217,7 @@ struct State {
   Var* kexec_in_progress = nullptr;       // kernel/kexec_core.c
   Var* kexec_all_irq_disabled = nullptr;  // kexec/core_64.c: releases kexec_smp_down's first spin
   Var* cpu_hotplug_disabled = nullptr;    // kernel/cpu.c (cpu_hotplug_disable / enable)
+  Var* cpu_add_remove_lock = nullptr;     // kernel/cpu.c: the mutex of cpu_maps_update_begin / done (owner id)
 };
 
 }  // namespace crashdiff::ppc

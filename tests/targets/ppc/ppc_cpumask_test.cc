@@ -12,6 +12,7 @@
 #include "sim/validate.h"
 #include "targets/ppc/cpumask.h"
 #include "targets/target.h"
+#include "tests/fixtures/explore_test_util.h"
 #include "tests/fixtures/sim_test_util.h"
 
 namespace crashdiff {
@@ -26,7 +27,7 @@ std::vector<const TargetSpec*> PpcTargets() {
     if (t->family == pb::PPC) out.push_back(t);
   }
   for (const TargetSpec* t : TestOnlyTargets()) {
-    if (t->family == pb::PPC) out.push_back(t);
+    if (t->family == pb::PPC && t->models != testing::kTestProgramModels) out.push_back(t);
   }
   return out;
 }

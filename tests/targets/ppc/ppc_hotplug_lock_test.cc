@@ -1,0 +1,116 @@
+// cpu_add_remove_lock on powerpc (targets/ppc/hotplug.cc, kexec.cc): cpu_down, cpu_up and a kexec's
+// cpu_hotplug_disable / enable take it, so they run one at a time as kernel/cpu.c has them. Checked on the order of
+// the lock's acquisitions and releases in the trace, and on where the CPUs end.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string_view>
+
+#include "diff/runner.h"
+#include "tests/fixtures/sim_test_util.h"
+#include "tests/fixtures/target_test_util.h"
+
+namespace crashdiff {
+namespace {
+
+using testing::RunOn;
+
+constexpr const char* kTargets[] = {"ppc-prefix-nowake", "ppc-v1-check-before-clear", "ppc-upstream-clear-then-check",
+                                    "ppc-sreset-dump"};
+
+// cpu3 takes thread 2 down from t = 0; cpu0 asks for a kexec while the cpu_down waits for thread 2 to die.
+constexpr const char* kKexecDuringCpuDown = R"pb(
+  machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 kexec_image_loaded: true }
+  events {
+    kind: HOTPLUG_DOWN
+    cpus: 3
+    cpus: 2
+    trigger { at_time_ns: 0 }
+  }
+  events {
+    kind: KEXEC
+    cpus: 0
+    trigger { at_time_ns: 4 }
+  }
+)pb";
+
+// Thread 3 is offline; cpu1 brings it up from t = 1000, and cpu2 asks to take it down as it sets its online bit.
+constexpr const char* kCpuDownDuringCpuUp = R"pb(
+  machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 offline: 3 panic_timeout: 10 }
+  events {
+    kind: HOTPLUG_UP
+    cpus: 1
+    cpus: 3
+    trigger { at_time_ns: 1000 }
+  }
+  events {
+    kind: HOTPLUG_DOWN
+    cpus: 2
+    cpus: 3
+    trigger { on_label { cpu: 3 label: "SU2" } }
+  }
+)pb";
+
+// Index of the first write of cpu_add_remove_lock by cpu at label whose value is `value` (the owner's id when it is
+// taken, -1 when it is released), or SIZE_MAX.
+size_t LockWrite(const RunResult& r, uint32_t cpu, std::string_view label, int64_t value) {
+  const auto& entries = r.trace.entries();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const TraceEntry& e = entries[i];
+    if (e.cpu == cpu && e.label == label && e.kind == TraceKind::kWrite && e.value == value &&
+        e.detail.starts_with("cpu_add_remove_lock")) {
+      return i;
+    }
+  }
+  return SIZE_MAX;
+}
+
+size_t First(const RunResult& r, uint32_t cpu, std::string_view label, TraceKind kind) {
+  const auto& entries = r.trace.entries();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].cpu == cpu && entries[i].label == label && entries[i].kind == kind) return i;
+  }
+  return SIZE_MAX;
+}
+
+// The kexec's cpu_hotplug_disable (KX1) takes the lock only after the cpu_down released it (HD4), so thread 2 is
+// dead before the kexec looks at the online mask: wake_offline_cpus brings it back and the kexec_smp_down round
+// parks it with the others. Without the lock the kexec ran beside the cpu_down and could leave thread 2 asleep in a
+// stop at the relocation (the interleaving the campaign of 2026-12-03 first found, which the kernel rules out).
+TEST(PpcHotplugLock, AKexecWaitsForACpuDownInProgress) {
+  const pb::Scenario s = testing::ScenarioFromText(kKexecDuringCpuDown);
+  for (const char* target : kTargets) {
+    const RunResult r = RunOn(target, s);
+    const size_t down_release = LockWrite(r, 3, "HD4", -1);
+    const size_t kexec_takes = LockWrite(r, 0, "KX1", 0);
+    ASSERT_NE(down_release, SIZE_MAX) << target;
+    ASSERT_NE(kexec_takes, SIZE_MAX) << target;
+    EXPECT_LT(LockWrite(r, 3, "HD0", 3), kexec_takes) << target;  // the cpu_down held it first
+    EXPECT_LT(down_release, kexec_takes) << target;
+    EXPECT_LT(First(r, 2, "D2", TraceKind::kWrite), kexec_takes) << target;  // thread 2 left the online mask
+    ASSERT_TRUE(r.handed_over) << target;
+    for (uint32_t c = 1; c < 4; ++c) EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << target << " cpu" << c;
+  }
+}
+
+// A cpu_down of a thread another CPU is bringing up waits until cpu_up released the lock (HU4, after the callin
+// wait), then finds it online and takes it down: thread 3 ends offline. Without the lock the cpu_down read the online
+// mask before thread 3 had set its bit, returned, and thread 3 stayed online.
+TEST(PpcHotplugLock, ACpuDownWaitsForTheCpuUpOfTheSameThread) {
+  const pb::Scenario s = testing::ScenarioFromText(kCpuDownDuringCpuUp);
+  for (const char* target : kTargets) {
+    const RunResult r = RunOn(target, s);
+    const size_t up_release = LockWrite(r, 1, "HU4", -1);
+    const size_t down_takes = LockWrite(r, 2, "HD0", 2);
+    ASSERT_NE(up_release, SIZE_MAX) << target;
+    ASSERT_NE(down_takes, SIZE_MAX) << target;
+    EXPECT_LT(up_release, down_takes) << target;
+    const size_t stop_request = First(r, 2, "HD1", TraceKind::kWrite);
+    ASSERT_NE(stop_request, SIZE_MAX) << target;  // the cpu_down went ahead: thread 3 was online by then
+    EXPECT_GT(stop_request, down_takes) << target;
+    EXPECT_NE(First(r, 3, "D2", TraceKind::kWrite), SIZE_MAX) << target;  // and thread 3 left the online mask
+  }
+}
+
+}  // namespace
+}  // namespace crashdiff
