@@ -7,12 +7,14 @@
 #include <string_view>
 
 #include "diff/runner.h"
+#include "tests/fixtures/ppc_test_util.h"
 #include "tests/fixtures/sim_test_util.h"
 #include "tests/fixtures/target_test_util.h"
 
 namespace crashdiff {
 namespace {
 
+using testing::FirstEntry;
 using testing::RunOn;
 
 constexpr const char* kTargets[] = {"ppc-prefix-nowake", "ppc-v1-check-before-clear", "ppc-upstream-clear-then-check",
@@ -51,26 +53,10 @@ constexpr const char* kCpuDownDuringCpuUp = R"pb(
   }
 )pb";
 
-// Index of the first write of cpu_add_remove_lock by cpu at label whose value is `value` (the owner's id when it is
-// taken, -1 when it is released), or SIZE_MAX.
+// Index of the first write of cpu_add_remove_lock by cpu at label with this value (the owner's id when it takes the
+// lock, -1 when it releases it; a failed attempt is an rmw), or SIZE_MAX.
 size_t LockWrite(const RunResult& r, uint32_t cpu, std::string_view label, int64_t value) {
-  const auto& entries = r.trace.entries();
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const TraceEntry& e = entries[i];
-    if (e.cpu == cpu && e.label == label && e.kind == TraceKind::kWrite && e.value == value &&
-        e.detail.starts_with("cpu_add_remove_lock")) {
-      return i;
-    }
-  }
-  return SIZE_MAX;
-}
-
-size_t First(const RunResult& r, uint32_t cpu, std::string_view label, TraceKind kind) {
-  const auto& entries = r.trace.entries();
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].cpu == cpu && entries[i].label == label && entries[i].kind == kind) return i;
-  }
-  return SIZE_MAX;
+  return FirstEntry(r, cpu, label, TraceKind::kWrite, value, "cpu_add_remove_lock");
 }
 
 // The kexec's cpu_hotplug_disable (KX1) takes the lock only after the cpu_down released it (HD4), so thread 2 is
@@ -87,7 +73,7 @@ TEST(PpcHotplugLock, AKexecWaitsForACpuDownInProgress) {
     ASSERT_NE(kexec_takes, SIZE_MAX) << target;
     EXPECT_LT(LockWrite(r, 3, "HD0", 3), kexec_takes) << target;  // the cpu_down held it first
     EXPECT_LT(down_release, kexec_takes) << target;
-    EXPECT_LT(First(r, 2, "D2", TraceKind::kWrite), kexec_takes) << target;  // thread 2 left the online mask
+    EXPECT_LT(FirstEntry(r, 2, "D2", TraceKind::kWrite), kexec_takes) << target;  // thread 2 left the online mask
     ASSERT_TRUE(r.handed_over) << target;
     for (uint32_t c = 1; c < 4; ++c) EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << target << " cpu" << c;
   }
@@ -105,10 +91,10 @@ TEST(PpcHotplugLock, ACpuDownWaitsForTheCpuUpOfTheSameThread) {
     ASSERT_NE(up_release, SIZE_MAX) << target;
     ASSERT_NE(down_takes, SIZE_MAX) << target;
     EXPECT_LT(up_release, down_takes) << target;
-    const size_t stop_request = First(r, 2, "HD1", TraceKind::kWrite);
+    const size_t stop_request = FirstEntry(r, 2, "HD1", TraceKind::kWrite);
     ASSERT_NE(stop_request, SIZE_MAX) << target;  // the cpu_down went ahead: thread 3 was online by then
     EXPECT_GT(stop_request, down_takes) << target;
-    EXPECT_NE(First(r, 3, "D2", TraceKind::kWrite), SIZE_MAX) << target;  // and thread 3 left the online mask
+    EXPECT_NE(FirstEntry(r, 3, "D2", TraceKind::kWrite), SIZE_MAX) << target;  // and thread 3 left the online mask
   }
 }
 

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,12 +14,14 @@
 #include "sim/validate.h"
 #include "targets/ppc/ppc_state.h"
 #include "targets/target.h"
+#include "tests/fixtures/ppc_test_util.h"
 #include "tests/fixtures/sim_test_util.h"
 #include "tests/fixtures/target_test_util.h"
 
 namespace crashdiff {
 namespace {
 
+using testing::FirstEntry;
 using testing::RunOn;
 
 constexpr const char* kTargets[] = {"ppc-prefix-nowake", "ppc-v1-check-before-clear", "ppc-upstream-clear-then-check",
@@ -56,20 +57,6 @@ constexpr const char* kUpNeverStarted = R"pb(
   }
 )pb";
 
-// Index of the first trace entry of cpu at label (and of kind, if given), or SIZE_MAX.
-size_t First(const RunResult& r, uint32_t cpu, std::string_view label, std::optional<TraceKind> kind = {},
-             std::optional<int64_t> value = {}) {
-  const auto& entries = r.trace.entries();
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const TraceEntry& e = entries[i];
-    if (e.cpu != cpu || e.label != label) continue;
-    if (kind && e.kind != *kind) continue;
-    if (value && e.value != *value) continue;
-    return i;
-  }
-  return SIZE_MAX;
-}
-
 size_t FirstEvent(const RunResult& r, uint32_t cpu, std::string_view name) {
   const auto& entries = r.trace.entries();
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -87,13 +74,13 @@ TEST(PpcKexec, OfflineAndNeverStartedCpusComeOnlineBeforeTheKexecSmpDownRound) {
     const RunResult r = RunOn(target, s);
     ASSERT_TRUE(r.handed_over) << target;
     EXPECT_EQ(r.handover_cpu, 0u) << target;
-    const size_t round = First(r, 0, "KX2b");
+    const size_t round = FirstEntry(r, 0, "KX2b");
     ASSERT_NE(round, SIZE_MAX) << target;
     for (uint32_t c : {1u, 3u}) {
-      const size_t online = First(r, c, "SU2");
+      const size_t online = FirstEntry(r, c, "SU2");
       ASSERT_NE(online, SIZE_MAX) << target << " cpu" << c;
       EXPECT_LT(online, round) << target << " cpu" << c;
-      EXPECT_LT(online, First(r, c, "KS1")) << target << " cpu" << c;
+      EXPECT_LT(online, FirstEntry(r, c, "KS1")) << target << " cpu" << c;
     }
     EXPECT_NE(FirstEvent(r, 3, "FW_START"), SIZE_MAX) << target;  // out of skiboot by opal_start_cpu's job
   }
@@ -106,14 +93,14 @@ TEST(PpcKexec, EveryOtherCpuIsInRealModeBeforeKexecSequence) {
   for (const char* target : kTargets) {
     const RunResult r = RunOn(target, s);
     ASSERT_TRUE(r.handed_over) << target;
-    const size_t sequence = First(r, 0, "KX3", TraceKind::kLocal);  // kexec_sequence (after the kdump check)
+    const size_t sequence = FirstEntry(r, 0, "KX3", TraceKind::kLocal);  // kexec_sequence (after the kdump check)
     ASSERT_NE(sequence, SIZE_MAX) << target;
     // kexec_prepare_cpus_wait(REAL_MODE) (KX2f) ends before pnv_kexec_cpu_down(0, 0) (KX2g) starts.
-    const size_t cpu_down = First(r, 0, "KX2g");
+    const size_t cpu_down = FirstEntry(r, 0, "KX2g");
     ASSERT_NE(cpu_down, SIZE_MAX) << target;
     for (uint32_t c = 1; c < 4; ++c) {
-      const size_t irqs_off = First(r, c, "KS1", TraceKind::kWrite, ppc::kKexecStateIrqsOff);
-      const size_t real_mode = First(r, c, "KS3", TraceKind::kWrite, ppc::kKexecStateRealMode);
+      const size_t irqs_off = FirstEntry(r, c, "KS1", TraceKind::kWrite, ppc::kKexecStateIrqsOff);
+      const size_t real_mode = FirstEntry(r, c, "KS3", TraceKind::kWrite, ppc::kKexecStateRealMode);
       ASSERT_NE(irqs_off, SIZE_MAX) << target << " cpu" << c;
       ASSERT_NE(real_mode, SIZE_MAX) << target << " cpu" << c;
       EXPECT_LT(irqs_off, real_mode) << target << " cpu" << c;
@@ -122,10 +109,10 @@ TEST(PpcKexec, EveryOtherCpuIsInRealModeBeforeKexecSequence) {
       EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << target << " cpu" << c;
     }
     // kexec_all_irq_disabled is written only after every CPU reported IRQS_OFF.
-    const size_t release = First(r, 0, "KX2e", TraceKind::kWrite);
+    const size_t release = FirstEntry(r, 0, "KX2e", TraceKind::kWrite);
     ASSERT_NE(release, SIZE_MAX) << target;
     for (uint32_t c = 1; c < 4; ++c) {
-      EXPECT_LT(First(r, c, "KS1", TraceKind::kWrite, ppc::kKexecStateIrqsOff), release) << target << " cpu" << c;
+      EXPECT_LT(FirstEntry(r, c, "KS1", TraceKind::kWrite, ppc::kKexecStateIrqsOff), release) << target << " cpu" << c;
     }
   }
 }
@@ -145,8 +132,8 @@ TEST(PpcKexec, NeverStartedThreadLeavesFirmwareOnOpalStartCpuAndComesOnline) {
     EXPECT_FALSE(m.cpu(2).held_by_firmware()) << target;  // cpu_give_self_os: skiboot's record says "in the OS"
     const size_t job = FirstEvent(r, 2, "FW_START_JOB");
     const size_t start = FirstEvent(r, 2, "FW_START");
-    const size_t released = First(r, 0, "HU2", TraceKind::kWrite);  // paca->cpu_start = 1
-    const size_t online = First(r, 2, "SU2");
+    const size_t released = FirstEntry(r, 0, "HU2", TraceKind::kWrite);  // paca->cpu_start = 1
+    const size_t online = FirstEntry(r, 2, "SU2");
     ASSERT_NE(job, SIZE_MAX) << target;
     ASSERT_NE(start, SIZE_MAX) << target;
     ASSERT_NE(released, SIZE_MAX) << target;

@@ -9,6 +9,7 @@
 
 #include "diff/differential.h"
 #include "diff/runner.h"
+#include "tests/fixtures/ppc_test_util.h"
 #include "tests/fixtures/sim_test_util.h"
 #include "tests/fixtures/target_test_util.h"
 
@@ -33,16 +34,8 @@ constexpr const char* kPostNotifiersPanic = R"pb(
   }
 )pb";
 
+using testing::FirstEntry;
 using testing::RunOn;
-
-// Index of cpu's first trace entry at label, or SIZE_MAX.
-size_t FirstStep(const RunResult& r, uint32_t cpu, std::string_view label) {
-  const auto& entries = r.trace.entries();
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].cpu == cpu && entries[i].label == label) return i;
-  }
-  return SIZE_MAX;
-}
 
 // The stop goes through the call-function IPI; the crash round's smp_send_nmi_ipi then finds the busy count at 0,
 // sends to the online CPUs (the stopped one marked itself offline), and the initiator hands over at once. The
@@ -56,11 +49,11 @@ TEST(PpcSendStop, V414StopUsesTheCallFunctionIpiAndTheCrashRoundIsNotBlocked) {
     EXPECT_EQ(r.cpus[0].final, Location::kNextKernel) << target;
     // + 1 s in skiboot's opal_reinit_cpus for the stopped thread (in the OS for skiboot), which then gives up.
     EXPECT_LT(r.handover_time_ns, 1 * kSec + 1 * kMs) << target;
-    EXPECT_NE(FirstStep(r, 0, "I5a"), SIZE_MAX) << target;  // the crash round ran
+    EXPECT_NE(FirstEntry(r, 0, "I5a"), SIZE_MAX) << target;  // the crash round ran
     // stop_this_cpu ran on the other thread without the NMI-IPI handler (NMI-H) before it.
-    const size_t stop = FirstStep(r, 1, "STOP");
+    const size_t stop = FirstEntry(r, 1, "STOP");
     EXPECT_NE(stop, SIZE_MAX) << target;
-    EXPECT_LT(stop, FirstStep(r, 1, "NMI-H")) << target;
+    EXPECT_LT(stop, FirstEntry(r, 1, "NMI-H")) << target;
   }
   // Prefix: the stopped thread is not in the online mask of the crash round and is not counted (ncpus =
   // online - 1): left in stop_this_cpu.
