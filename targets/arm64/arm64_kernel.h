@@ -13,7 +13,7 @@
 
 namespace crashdiff::arm64 {
 
-inline constexpr int64_t kNoCpuId = -1;
+using common::kNoCpuId;
 // cpu_down_request values: a user cpu_down, and kexec's smp_shutdown_nonboot_cpus (which collects the CPU).
 inline constexpr int64_t kDownForHotplug = 1;
 inline constexpr int64_t kDownForKexec = 2;

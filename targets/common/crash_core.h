@@ -28,6 +28,7 @@
 namespace crashdiff::common {
 
 inline constexpr int64_t kPanicCpuInvalid = -1;  // PANIC_CPU_INVALID
+inline constexpr int64_t kNoCpuId = -1;          // the owner of a mutex or lock word nobody holds
 
 // struct pt_regs as far as the models need it: whether the registers are valid, and the trap that brought the CPU
 // here (powerpc 0x100: system reset). __crash_kexec(NULL) means the current context's: {true, 0}.

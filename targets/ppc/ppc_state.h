@@ -18,7 +18,7 @@ inline constexpr int64_t kCpuStateUnset = 0;
 inline constexpr int64_t kCpuOnline = 1;
 inline constexpr int64_t kCpuDead = 7;
 inline constexpr int64_t kCpuUpPrepare = 5;
-inline constexpr int64_t kNoCpuId = -1;  // a mutex's owner when nobody holds it
+using common::kNoCpuId;
 
 // paca->kexec_state (asm/kexec.h).
 inline constexpr int64_t kKexecStateNone = 0;

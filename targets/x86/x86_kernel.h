@@ -30,7 +30,7 @@ struct X86Variant {
 };
 
 // Kernel constants (values from the kernel sources).
-inline constexpr int64_t kNoCpuId = -1;
+using common::kNoCpuId;
 inline constexpr int64_t kCpuDeadMwaitWait = 0xDEADBEEF;      // CPUDEAD_MWAIT_WAIT
 inline constexpr int64_t kCpuDeadMwaitKexecHlt = 0x4A17DEAD;  // CPUDEAD_MWAIT_KEXEC_HLT
 inline constexpr uint32_t kRebootVector = 0xf8;               // REBOOT_VECTOR
