@@ -7,6 +7,7 @@ namespace {
 
 constexpr uint64_t kParkTimeout = 10 * kSec;  // DOMAIN §2.8 I11 (REAL_MODE_TIMEOUT)
 constexpr uint64_t kHotplugWait = 10 * kSec;  // the requester's bounded wait for the dead / online report
+constexpr int64_t kNoOwner = -1;              // the hotplug lock is free
 
 }  // namespace
 
@@ -27,6 +28,7 @@ ReferenceProgram::ReferenceProgram(Machine& machine, const ReferenceProfile& pro
   online_ = m_.NewVarArray("cpu_online", 0);
   dead_ = m_.NewVarArray("cpu_dead", 0);
   down_request_ = m_.NewVarArray("cpu_down_request", 0);
+  hotplug_lock_ = &m_.NewVar("hotplug_lock", kNoOwner);
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     online_[c]->value = m_.initially_online(c) ? 1 : 0;
     dead_[c]->value = !m_.initially_online(c) && !m_.never_started(c) ? 1 : 0;
@@ -92,22 +94,34 @@ bool ReferenceProgram::SyscallAllowed(const Cpu& cpu) const {
   return !profile_.hotplug.process_context_only || (cpu.frames().size() == 2 && cpu.irq_enabled());
 }
 
-// cpu_down(): the requester checks the target is online, asks it to stop, and waits (bounded) for its dead report.
+// The hotplug lock is a sleeping mutex in every kernel: the requester waits with interrupts as they were, so a crash
+// wake still reaches it while another CPU's operation holds the lock.
+Task<> ReferenceProgram::LockHotplug(Cpu& cpu, Label label) {
+  co_await cpu.spin_cmpxchg(*hotplug_lock_, kNoOwner, cpu.id(), label);
+}
+
+Task<> ReferenceProgram::UnlockHotplug(Cpu& cpu, Label label) {
+  co_await cpu.store_release(*hotplug_lock_, kNoOwner, label);
+}
+
+// cpu_down(): under the hotplug lock, the requester checks the target is online, asks it to stop, and waits
+// (bounded) for its dead report.
 Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
   const bool held = m_.never_started(target) && m_.cpu(target).held_by_firmware();
   if (!H.can_down(m_, target) || target == cpu.id() || held || !SyscallAllowed(cpu)) co_return;
-  if (!H.down_begin.empty()) co_await cpu.local(H.down_begin, "cpu_maps_update_begin");
+  co_await LockHotplug(cpu, H.down_begin);
   if (co_await cpu.read(*online_[target], H.down_check) == 1) {
     co_await cpu.write(*dead_[target], 0, H.down_request);
     co_await cpu.write(*down_request_[target], 1, H.down_request);
     Var& dead = *dead_[target];
     co_await cpu.wait_until([&dead] { return dead.value == 1; }, kHotplugWait, H.down_wait);
   }
-  if (!H.down_end.empty()) co_await cpu.local(H.down_end, "cpu_maps_update_done");
+  co_await UnlockHotplug(cpu, H.down_end);
 }
 
-// cpu_up(): the requester asks the offline loop to return and waits (bounded) for the CPU to be online.
+// cpu_up(): under the hotplug lock, the requester asks the offline loop to return and waits (bounded) for the CPU
+// to be online.
 Task<> ReferenceProgram::CpuUp(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
   const bool from_firmware = m_.never_started(target) && m_.cpu(target).held_by_firmware();
@@ -115,7 +129,7 @@ Task<> ReferenceProgram::CpuUp(Cpu& cpu, uint32_t target) {
       !SyscallAllowed(cpu)) {
     co_return;
   }
-  if (!H.up_begin.empty()) co_await cpu.local(H.up_begin, "cpu_maps_update_begin");
+  co_await LockHotplug(cpu, H.up_begin);
   if (co_await cpu.read(*online_[target], H.up_check) != 1) {
     if (from_firmware) {
       co_await H.start_request(*this, cpu, target);  // firmware starts it when it holds it
@@ -127,7 +141,7 @@ Task<> ReferenceProgram::CpuUp(Cpu& cpu, uint32_t target) {
     Var& online = *online_[target];
     co_await cpu.wait_until([&online] { return online.value == 1; }, kHotplugWait, H.up_wait);
   }
-  if (!H.up_end.empty()) co_await cpu.local(H.up_end, "cpu_maps_update_done");
+  co_await UnlockHotplug(cpu, H.up_end);
 }
 
 Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
@@ -169,10 +183,16 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
   }
 }
 
+// The kexec owns the machine from its first steps (the targets' kexec lock); it then waits for the hotplug
+// operation in progress to finish (kernel_kexec's cpu_hotplug_disable / enable pair), so no CPU is half way up or
+// down when the collection starts. A hotplug operation that starts later is collected with its CPUs.
 Task<> ReferenceProgram::KexecInitiator(Cpu& cpu) {
   co_await cpu.irq_disable("K0");
   const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
-  if (old == -1) co_await Initiator(cpu, /*crash=*/false);
+  if (old != -1) co_return;
+  co_await LockHotplug(cpu, profile_.hotplug.kexec_wait);
+  co_await UnlockHotplug(cpu, profile_.hotplug.kexec_wait);
+  co_await Initiator(cpu, /*crash=*/false);
 }
 
 Task<> ReferenceProgram::Park(Cpu& cpu, Label label) {

@@ -28,12 +28,17 @@ struct ReferenceLabels {
 };
 
 // Hotplug in the reference (cpu_down / cpu_up as the protocol intends), with the targets' step labels for the same
-// moments (sim/trigger_points.h). The requester asks (down_check, down_request) and waits (down_wait); the dying CPU
-// leaves the online set (its profile's take_down) and walks into the offline loop; cpu_up (up_* labels) asks the
-// offline loop to return, and the CPU comes back online (come_up) and idles again.
+// moments (sim/trigger_points.h). Hotplug operations run one at a time (begin / end take and drop the hotplug lock,
+// kernel/cpu.c's cpu_add_remove_lock, which every family's kernel takes). The requester asks (down_check,
+// down_request) and waits (down_wait); the dying CPU leaves the online set (its profile's take_down) and walks into
+// the offline loop; cpu_up (up_* labels) asks the offline loop to return, and the CPU comes back online (come_up)
+// and idles again.
 struct ReferenceHotplug {
-  Label down_begin, down_check, down_request, down_wait, down_end;  // begin/end: empty = no step
+  Label down_begin, down_check, down_request, down_wait, down_end;
   Label up_begin, up_check, up_request, up_wait, up_end;
+  // A normal kexec waits for the hotplug operation in progress before it collects the CPUs (kernel_kexec's
+  // cpu_hotplug_disable / enable pair), under the targets' label for that moment.
+  Label kexec_wait;
   bool process_context_only;  // x86/arm64: hotplug and kexec are system calls: base frame, interrupts on
   bool (*can_down)(const Machine& machine, uint32_t target);  // x86: not the boot CPU; arm64: not on spin-table
   bool (*can_up)(const Machine& machine, uint32_t target);    // arm64: not on spin-table (nothing hotpluggable)
@@ -124,6 +129,8 @@ class ReferenceProgram : public Program {
   Task<> OnlineIdle(Cpu& cpu);
   Task<> CpuDown(Cpu& cpu, uint32_t target);
   Task<> CpuUp(Cpu& cpu, uint32_t target);
+  Task<> LockHotplug(Cpu& cpu, Label label);
+  Task<> UnlockHotplug(Cpu& cpu, Label label);
   bool SyscallAllowed(const Cpu& cpu) const;
 
   Machine& m_;
@@ -132,6 +139,7 @@ class ReferenceProgram : public Program {
   Var* crashing_cpu_;
   Var* cpus_in_crash_;
   Var* time_to_dump_;
+  Var* hotplug_lock_;  // the CPU holding it, -1 when free
   std::vector<Var*> offline_control_;
   std::vector<Var*> online_;
   std::vector<Var*> dead_;
