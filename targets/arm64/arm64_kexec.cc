@@ -13,8 +13,7 @@ Task<bool> Arm64Kernel::MachineKexecPrepare(Cpu& cpu, Label l) {
   co_return false;
 }
 
-// cpu_hotplug_disable() / cpu_hotplug_enable(). arm64 folds kernel_kexec()'s pair (KexecModel): nothing of the
-// model runs between them.
+// cpu_hotplug_disable() / cpu_hotplug_enable(), kernel_kexec()'s pair around the move to the reboot CPU.
 Task<> Arm64Kernel::CpuHotplugDisable(Cpu& cpu, int delta, Label l) {
   co_await LockCpuMaps(cpu, l);
   co_await cpu.fetch_add(cpu_hotplug_disabled_, delta, l);

@@ -138,14 +138,10 @@ struct KexecModel {
   Label in_progress;  // kexec_in_progress = true, kernel_restart_prepare .. cpu_hotplug_enable
   Label kexec;        // machine_kexec() up to the relocation writes
   Label jump;         // the jump into the new image
-  // kernel_restart_prepare, migrate_to_reboot_cpu's cpu_hotplug_disable, syscore_shutdown and cpu_hotplug_enable
-  // as steps of their own (else folded: nothing of the model runs in between).
-  bool reboot_prepare_steps = false;
 };
 
 // x86 and arm64 run kernel_kexec() under the same labels (docs/FIDELITY-x86-arm64.md: K0-K4).
-inline constexpr KexecModel kKLabelKexecModel{
-    .lock = "K0", .in_progress = "K1", .kexec = "K3", .jump = "K4", .reboot_prepare_steps = false};
+inline constexpr KexecModel kKLabelKexecModel{.lock = "K0", .in_progress = "K1", .kexec = "K3", .jump = "K4"};
 
 // kernel_kexec() (reboot(LINUX_REBOOT_CMD_KEXEC) with an image loaded by kexec_load), as every family runs it:
 // torvalds/linux kernel/kexec_core.c kernel_kexec() @0091d9241ea24c5275be4a3e5a032862fd9de9ec (v6.x; the targets

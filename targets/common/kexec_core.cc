@@ -44,10 +44,8 @@ Task<> KexecCore::KernelKexec(Cpu& cpu) {
     co_return;
   }
   co_await cpu.write(kexec_in_progress_, 1, model_.in_progress);
-  if (model_.reboot_prepare_steps) {
-    co_await cpu.local(model_.in_progress, "kernel_restart_prepare");
-    co_await arch_.CpuHotplugDisable(cpu, 1, model_.in_progress);  // migrate_to_reboot_cpu() starts with it
-  }
+  co_await cpu.local(model_.in_progress, "kernel_restart_prepare");
+  co_await arch_.CpuHotplugDisable(cpu, 1, model_.in_progress);  // migrate_to_reboot_cpu() starts with it
   if (co_await MigrateToRebootCpu(cpu)) co_return;
   co_await RebootCpuKexec(cpu);
 }
@@ -55,7 +53,7 @@ Task<> KexecCore::KernelKexec(Cpu& cpu) {
 // migrate_to_reboot_cpu() pins the task to reboot_cpu (0 by default: the boot CPU), or to the first online CPU if
 // that one is offline, and set_cpus_allowed_ptr() moves it there when it runs elsewhere. The moved task runs when
 // the scheduler there gets to it (Cpu::QueueTask); this CPU goes back to what it was doing. Hotplug is disabled
-// while the choice is made, so the chosen CPU is online (the folded models make the choice at kexec_in_progress).
+// until the task runs there (cpu_hotplug_enable on the reboot CPU), so the chosen CPU stays online.
 Task<bool> KexecCore::MigrateToRebootCpu(Cpu& cpu) {
   const uint32_t boot = m_.config().boot_cpu();
   if (cpu.id() == boot) co_return false;  // already there: a CPU that runs a task is online
@@ -73,12 +71,10 @@ Task<bool> KexecCore::MigrateToRebootCpu(Cpu& cpu) {
 }
 
 Task<> KexecCore::RebootCpuKexec(Cpu& cpu) {
-  if (model_.reboot_prepare_steps) {
-    // syscore_shutdown(); then cpu_hotplug_enable() again, because machine_shutdown may need hotplug: a cpu_up or
-    // cpu_down can run from here on.
-    co_await cpu.local(model_.in_progress, "syscore_shutdown");
-    co_await arch_.CpuHotplugDisable(cpu, -1, model_.in_progress);
-  }
+  // syscore_shutdown(); then cpu_hotplug_enable() again, because machine_shutdown may need hotplug: a cpu_up or
+  // cpu_down can run from here on.
+  co_await cpu.local(model_.in_progress, "syscore_shutdown");
+  co_await arch_.CpuHotplugDisable(cpu, -1, model_.in_progress);
   m_.Log(cpu.id(), "kexec_core: Starting new kernel");
   m_.RecordShutdown(cpu.id());
   cpu.set_location(Location::kCrashing);

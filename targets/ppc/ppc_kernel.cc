@@ -20,8 +20,7 @@ constexpr common::CrashModel kCrashModel{.irq_off = "P1",
                                          .book_shutdown_at_lock = false};
 
 // kernel_kexec() under powerpc's labels (docs/FIDELITY-ppc.md: KX0-KX4; K0-K2 are the crash path's).
-constexpr common::KexecModel kKexecModel{
-    .lock = "KX0", .in_progress = "KX1", .kexec = "KX3", .jump = "KX4", .reboot_prepare_steps = true};
+constexpr common::KexecModel kKexecModel{.lock = "KX0", .in_progress = "KX1", .kexec = "KX3", .jump = "KX4"};
 
 }  // namespace
 

@@ -2,15 +2,6 @@
 #include "targets/x86/x86_kernel.h"
 
 namespace crashdiff::x86 {
-namespace {
-// x86 records kernel_kexec()'s reboot preparation as steps (K1): cpu_hotplug_enable() lets a cpu_up/down in.
-constexpr common::KexecModel kX86KexecModel{.lock = common::kKLabelKexecModel.lock,
-                                            .in_progress = common::kKLabelKexecModel.in_progress,
-                                            .kexec = common::kKLabelKexecModel.kexec,
-                                            .jump = common::kKLabelKexecModel.jump,
-                                            .reboot_prepare_steps = true};
-}  // namespace
-
 X86Kernel::X86Kernel(Machine& m, X86Variant variant)
     : m_(m),
       v_(variant),
@@ -44,7 +35,7 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       system_irr_(m.num_cpus()),
       die_spin_depth_(m.num_cpus(), 0),
       crash_(m, *this, common::kPLabelCrashModel, panic_cpu_, kexec_lock_),
-      kexec_(m, *this, kX86KexecModel, kexec_lock_, kexec_in_progress_) {
+      kexec_(m, *this, common::kKLabelKexecModel, kexec_lock_, kexec_in_progress_) {
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     // Offline CPUs were booted and later unplugged: the unplug already cleared their online bit.

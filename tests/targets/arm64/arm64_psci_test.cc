@@ -2,6 +2,7 @@
 // the loser's self-offline, spin-table systems and CPU_OFF failures.
 #include <gtest/gtest.h>
 
+#include "tests/fixtures/sim_test_util.h"
 #include "tests/fixtures/x86_test_util.h"
 
 namespace crashdiff::testing {
@@ -231,6 +232,33 @@ TEST(Arm64Psci, NormalKexecTakesEveryOtherCpuDownToFirmware) {
     EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << c;
     EXPECT_EQ(r.cpus[c].final, Location::kParkedFw) << c;
   }
+}
+
+// kernel_kexec() disables hotplug before migrate_to_reboot_cpu() and enables it again only on the reboot CPU, so a
+// cpu_down of the reboot CPU asked for between the move and the moved task's start is refused (-EBUSY): the kexec
+// runs on CPU 0 and parks the others. While arm64 folded the disable / enable pair, that cpu_down took CPU 0 down
+// with the queued kexec task on it, and the kexec never ran.
+TEST(Arm64Psci, ACpuDownOfTheRebootCpuDuringTheMoveIsRefused) {
+  const RunResult r = RunTarget("arm64-psci", R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 4 threads_per_core: 1 kexec_image_loaded: true }
+    events {
+      kind: KEXEC
+      cpus: 2
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: 1
+      cpus: 0
+      trigger { at_time_ns: 8 }
+    }
+  )pb");
+  const size_t refused = testing::FirstEntry(r, 1, "HP0", TraceKind::kRead, 1, "cpu_hotplug_disabled");
+  EXPECT_NE(refused, SIZE_MAX);
+  EXPECT_EQ(testing::FirstEntry(r, 1, "HP1", TraceKind::kWrite), SIZE_MAX);  // no stop request
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.handover_cpu, 0u);
+  for (uint32_t c : {1u, 2u, 3u}) EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << c;
 }
 
 // smp_send_stop() counts the others with num_other_online_cpus() (d0bab0c39e32): a CPU that oopses while it is
