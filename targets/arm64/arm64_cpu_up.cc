@@ -33,10 +33,10 @@ int64_t PsciCpuOn(Machine& m, uint32_t target) {
 // (-EBUSY); a CPU already online has nothing to do (_cpu_up: st->state >= target).
 Task<> Arm64Kernel::CpuUp(Cpu& cpu, uint32_t target) {
   if (spin_table() || target == cpu.id()) co_return;
-  co_await LockCpuMaps(cpu, "HU0");
-  const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HU0") > 0;
+  co_await cpu_maps_.Lock(cpu, "HU0");
+  const bool disabled = co_await cpu_maps_.Disabled(cpu, "HU0");
   if (!disabled && co_await cpu.read(*online_[target], "HU1") == 0) co_await BringupCpu(cpu, target);
-  co_await UnlockCpuMaps(cpu, "HU4");
+  co_await cpu_maps_.Unlock(cpu, "HU4");
 }
 
 // bringup_cpu(): only a CPU that reported dead (or was kicked by an earlier attempt that timed out) may be booted;

@@ -81,26 +81,17 @@ Task<> Arm64Kernel::TakeCpuDown(Cpu& cpu, bool for_kexec) {
   co_await CpuDie(cpu);
 }
 
-Task<> Arm64Kernel::LockCpuMaps(Cpu& cpu, Label label) {
-  const int64_t self = cpu.id();
-  co_await cpu.spin_cmpxchg(cpu_add_remove_lock_, kNoCpuId, self, label);
-}
-
-Task<> Arm64Kernel::UnlockCpuMaps(Cpu& cpu, Label label) {
-  co_await cpu.store_release(cpu_add_remove_lock_, kNoCpuId, label);  // mutex_unlock
-}
-
 // cpu_down() requested by cpu: under cpu_add_remove_lock; refused while hotplug is disabled and on spin-table (no
 // cpu_die). A never-started CPU firmware still holds is not online, so the kernel's cpu_down has nothing to do: the
 // model skips that no-op lock round; once a cpu_up started it, it is an online CPU like any other.
 Task<> Arm64Kernel::CpuDown(Cpu& cpu, uint32_t target) {
   const bool held = m_.never_started(target) && m_.cpu(target).held_by_firmware();
   if (spin_table() || target == cpu.id() || held) co_return;
-  co_await LockCpuMaps(cpu, "HP0");
-  const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HP0") > 0;
+  co_await cpu_maps_.Lock(cpu, "HP0");
+  const bool disabled = co_await cpu_maps_.Disabled(cpu, "HP0");
   if (!disabled && co_await cpu.read(*online_[target], "HP1") == 1)
     co_await CpuDownLocked(cpu, target, 5 * kSec, kDownForHotplug);
-  co_await UnlockCpuMaps(cpu, "HP4");
+  co_await cpu_maps_.Unlock(cpu, "HP4");
 }
 
 // stop_machine runs take_cpu_down on the target; __cpu_die() waits for the dead report (5 s; kexec's

@@ -7,8 +7,7 @@ Arm64Kernel::Arm64Kernel(Machine& m)
       panic_cpu_(m.NewVar("panic_cpu", kNoCpuId)),
       kexec_lock_(m.NewVar("kexec_lock", 0)),
       die_lock_(m.NewVar("die_lock", kNoCpuId)),
-      cpu_add_remove_lock_(m.NewVar("cpu_add_remove_lock", kNoCpuId)),
-      cpu_hotplug_disabled_(m.NewVar("cpu_hotplug_disabled", 0)),
+      cpu_maps_(m),
       kexec_in_progress_(m.NewVar("kexec_in_progress", 0)),
       crash_stop_(m.NewVar("crash_stop", 0)),
       stop_in_progress_(m.NewVar("stop_in_progress", 0)),
@@ -23,7 +22,7 @@ Arm64Kernel::Arm64Kernel(Machine& m)
       early_boot_status_(m.NewVar("early_cpu_boot_status", 0)),
       stop_nmi_pending_(m.NewVarArray("gic_stop_nmi_pending", 0)),
       crash_(m, *this, common::kPLabelCrashModel, panic_cpu_, kexec_lock_),
-      kexec_(m, *this, common::kKLabelKexecModel, kexec_lock_, kexec_in_progress_) {
+      kexec_(m, *this, common::kKLabelKexecModel, kexec_lock_, kexec_in_progress_, cpu_maps_) {
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     online_[c]->value = m.initially_online(c) ? 1 : 0;

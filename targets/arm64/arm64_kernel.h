@@ -61,8 +61,6 @@ class Arm64Kernel : public Program, private common::CrashArch, private common::K
   Task<> CpuDown(Cpu& cpu, uint32_t target);
   Task<> CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns, int64_t request);
   Task<> OpCpuKill(Cpu& cpu, uint32_t target);
-  Task<> LockCpuMaps(Cpu& cpu, Label label);
-  Task<> UnlockCpuMaps(Cpu& cpu, Label label);
   Task<> DaifMask(Cpu& cpu, Label label);
   // arm64_cpu_up.cc: cpu_up (kernel/cpu.c bringup_cpu, smp.c __cpu_up, psci.c cpu_psci_cpu_boot) and the booting
   // CPU's secondary_start_kernel.
@@ -97,7 +95,6 @@ class Arm64Kernel : public Program, private common::CrashArch, private common::K
   // arm64_kexec.cc: the normal kexec's arm64 hooks (targets/common/crash_core.h KexecArch): machine_kexec_prepare,
   // machine_shutdown (smp_shutdown_nonboot_cpus), machine_kexec.
   Task<bool> MachineKexecPrepare(Cpu& cpu, Label l) override;
-  Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label l) override;
   bool CpuOnline(uint32_t c) const override { return online_[c]->value == 1; }
   Task<> MachineShutdown(Cpu& cpu) override;
   Task<bool> MachineKexecCheck(Cpu& cpu, Label l) override;
@@ -110,8 +107,7 @@ class Arm64Kernel : public Program, private common::CrashArch, private common::K
   Var& panic_cpu_;
   Var& kexec_lock_;
   Var& die_lock_;
-  Var& cpu_add_remove_lock_;
-  Var& cpu_hotplug_disabled_;
+  common::CpuMaps cpu_maps_;  // cpu_add_remove_lock, cpu_hotplug_disabled
   Var& kexec_in_progress_;
   Var& crash_stop_;        // "this stop is a crash stop", set once by crash_smp_send_stop
   Var& stop_in_progress_;  // smp_send_stop's static test-and-set bit

@@ -13,23 +13,16 @@ Task<bool> Arm64Kernel::MachineKexecPrepare(Cpu& cpu, Label l) {
   co_return false;
 }
 
-// cpu_hotplug_disable() / cpu_hotplug_enable(), kernel_kexec()'s pair around the move to the reboot CPU.
-Task<> Arm64Kernel::CpuHotplugDisable(Cpu& cpu, int delta, Label l) {
-  co_await LockCpuMaps(cpu, l);
-  co_await cpu.fetch_add(cpu_hotplug_disabled_, delta, l);
-  co_await UnlockCpuMaps(cpu, l);
-}
-
 // machine_shutdown() -> smp_shutdown_nonboot_cpus(): under cpu_add_remove_lock, cpu_down each other online CPU (no
 // timeout), then hotplug stays disabled.
 Task<> Arm64Kernel::MachineShutdown(Cpu& cpu) {
-  co_await LockCpuMaps(cpu, "K2");
+  co_await cpu_maps_.Lock(cpu, "K2");
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (c == cpu.id() || co_await cpu.read(*online_[c], "K2") != 1) continue;
     co_await CpuDownLocked(cpu, c, kForever, kDownForKexec);
   }
-  co_await cpu.fetch_add(cpu_hotplug_disabled_, 1, "K2");
-  co_await UnlockCpuMaps(cpu, "K2");
+  co_await cpu_maps_.AddDisabled(cpu, 1, "K2");
+  co_await cpu_maps_.Unlock(cpu, "K2");
 }
 
 // machine_kexec(): BUG_ON(!in_kexec_crash && (stuck_cpus || num_online_cpus() > 1)).

@@ -24,6 +24,7 @@
 
 #include "sim/cpu.h"
 #include "sim/machine.h"
+#include "targets/common/cpu_maps.h"
 
 namespace crashdiff::common {
 
@@ -112,9 +113,6 @@ class KexecArch {
   // machine_kexec_prepare(): whether the architecture accepts the loaded image (arm64 refuses while CPUs are stuck
   // in the kernel; the kernel checks at load time, the models when the event fires). Steps under label l.
   virtual Task<bool> MachineKexecPrepare(Cpu& cpu, Label l) = 0;
-  // kernel/cpu.c cpu_hotplug_disable() (delta 1) / cpu_hotplug_enable() (delta -1) under cpu_add_remove_lock: each
-  // family keeps its own lock and counter.
-  virtual Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label l) = 0;
   // cpu_online(c) as migrate_to_reboot_cpu() tests it: a read of the family's cpu_online_mask inside the step that
   // moves the task (no step of its own).
   virtual bool CpuOnline(uint32_t c) const = 0;
@@ -148,8 +146,14 @@ inline constexpr KexecModel kKLabelKexecModel{.lock = "K0", .in_progress = "K1",
 // that use it model v6.3 and later, where these steps are the same).
 class KexecCore {
  public:
-  KexecCore(Machine& m, KexecArch& arch, const KexecModel& model, Var& kexec_lock, Var& kexec_in_progress)
-      : m_(m), arch_(arch), model_(model), kexec_lock_(kexec_lock), kexec_in_progress_(kexec_in_progress) {}
+  KexecCore(Machine& m, KexecArch& arch, const KexecModel& model, Var& kexec_lock, Var& kexec_in_progress,
+            CpuMaps& cpu_maps)
+      : m_(m),
+        arch_(arch),
+        model_(model),
+        kexec_lock_(kexec_lock),
+        kexec_in_progress_(kexec_in_progress),
+        cpu_maps_(cpu_maps) {}
 
   Task<> KernelKexec(Cpu& cpu);
 
@@ -166,6 +170,7 @@ class KexecCore {
   KexecModel model_;
   Var& kexec_lock_;
   Var& kexec_in_progress_;
+  CpuMaps& cpu_maps_;
 };
 
 }  // namespace crashdiff::common

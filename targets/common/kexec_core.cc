@@ -45,7 +45,7 @@ Task<> KexecCore::KernelKexec(Cpu& cpu) {
   }
   co_await cpu.write(kexec_in_progress_, 1, model_.in_progress);
   co_await cpu.local(model_.in_progress, "kernel_restart_prepare");
-  co_await arch_.CpuHotplugDisable(cpu, 1, model_.in_progress);  // migrate_to_reboot_cpu() starts with it
+  co_await cpu_maps_.HotplugDisable(cpu, 1, model_.in_progress);  // migrate_to_reboot_cpu() starts with it
   if (co_await MigrateToRebootCpu(cpu)) co_return;
   co_await RebootCpuKexec(cpu);
 }
@@ -74,7 +74,7 @@ Task<> KexecCore::RebootCpuKexec(Cpu& cpu) {
   // syscore_shutdown(); then cpu_hotplug_enable() again, because machine_shutdown may need hotplug: a cpu_up or
   // cpu_down can run from here on.
   co_await cpu.local(model_.in_progress, "syscore_shutdown");
-  co_await arch_.CpuHotplugDisable(cpu, -1, model_.in_progress);
+  co_await cpu_maps_.HotplugDisable(cpu, -1, model_.in_progress);
   m_.Log(cpu.id(), "kexec_core: Starting new kernel");
   m_.RecordShutdown(cpu.id());
   cpu.set_location(Location::kCrashing);

@@ -8,29 +8,19 @@
 
 namespace crashdiff::ppc {
 
-// cpu_maps_update_begin() / done(): mutex_lock / unlock of cpu_add_remove_lock. A sleeping mutex, modelled as the
-// x86 and arm64 models do: a spin that takes interrupts while it waits (the idle CPU of a sleeping task does).
-Task<> PpcKernel::LockCpuMaps(Cpu& cpu, Label l) {
-  co_await cpu.spin_cmpxchg(*s_.cpu_add_remove_lock, kNoCpuId, cpu.id(), l);
-}
-
-Task<> PpcKernel::UnlockCpuMaps(Cpu& cpu, Label l) {
-  co_await cpu.store_release(*s_.cpu_add_remove_lock, kNoCpuId, l);
-}
-
 // cpu_down(): under cpu_add_remove_lock, so one hotplug operation (or a kexec's cpu_hotplug_disable) at a time;
 // -EBUSY while hotplug is disabled; the lock is held until the target is dead or the wait gives up.
 Task<> PpcKernel::CpuDown(Cpu& cpu, uint32_t target) {
   if (target == cpu.id()) co_return;
-  co_await LockCpuMaps(cpu, "HD0");
-  const bool disabled = co_await cpu.read(*s_.cpu_hotplug_disabled, "HD0") > 0;
+  co_await cpu_maps_.Lock(cpu, "HD0");
+  const bool disabled = co_await cpu_maps_.Disabled(cpu, "HD0");
   if (!disabled && co_await s_.online_mask.Test(cpu, target, "HD1")) {
     co_await cpu.write(*s_.cpu[target].stop_request, 1, "HD1");  // stop_machine(take_cpu_down, target)
     Var& state = *s_.cpu[target].cpu_state;
     const bool died = co_await cpu.wait_until([&state] { return state.value == kCpuDead; }, kCpuDieWaitNs, "HD2");
     if (!died) m_.Log(cpu.id(), "CPU" + std::to_string(target) + " didn't die...");
   }
-  co_await UnlockCpuMaps(cpu, "HD4");
+  co_await cpu_maps_.Unlock(cpu, "HD4");
 }
 
 // On the dying CPU, from the stopper (multi_cpu_stop) to the idle loop. The online bit is cleared long before
@@ -52,10 +42,10 @@ Task<> PpcKernel::TakeCpuDown(Cpu& cpu) {
 // cpu_up(target): under cpu_add_remove_lock (-EBUSY while hotplug is disabled), held until the target is online or
 // the callin wait gives up.
 Task<bool> PpcKernel::CpuUp(Cpu& cpu, uint32_t target) {
-  co_await LockCpuMaps(cpu, "HU0");
+  co_await cpu_maps_.Lock(cpu, "HU0");
   bool up = false;
-  if (co_await cpu.read(*s_.cpu_hotplug_disabled, "HU0") == 0) up = co_await CpuUpLocked(cpu, target);
-  co_await UnlockCpuMaps(cpu, "HU4");
+  if (!co_await cpu_maps_.Disabled(cpu, "HU0")) up = co_await CpuUpLocked(cpu, target);
+  co_await cpu_maps_.Unlock(cpu, "HU4");
   co_return up;
 }
 

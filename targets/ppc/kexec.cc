@@ -21,16 +21,6 @@ Task<bool> PpcKernel::MachineKexecPrepare(Cpu& /*cpu*/, Label /*l*/) {
   co_return true;
 }
 
-// cpu_hotplug_disable() / cpu_hotplug_enable() (kernel/cpu.c): the count under cpu_add_remove_lock, so a kexec waits
-// for a cpu_up or cpu_down in progress. kernel_kexec enables hotplug again before machine_shutdown because
-// wake_offline_cpus needs cpu_up (011e4b02f1da "powerpc, kexec: Fix "Processor X is stuck" issue during kexec from
-// ST mode", before every modelled era).
-Task<> PpcKernel::CpuHotplugDisable(Cpu& cpu, int delta, Label l) {
-  co_await LockCpuMaps(cpu, l);
-  co_await cpu.fetch_add(*s_.cpu_hotplug_disabled, delta, l);
-  co_await UnlockCpuMaps(cpu, l);
-}
-
 // machine_shutdown(): fadump_cleanup (no fadump here), then ppc_md.machine_shutdown = pnv_shutdown: the PCI
 // IODA tables and OPAL's interrupts are quiesced. Nothing of it touches another CPU.
 Task<> PpcKernel::MachineShutdown(Cpu& cpu) {

@@ -53,8 +53,6 @@ State::State(Machine& m)
   const auto cpu_start = m.NewVarArray("paca.cpu_start", 1);
   kexec_in_progress = &m.NewVar("kexec_in_progress", 0);
   kexec_all_irq_disabled = &m.NewVar("kexec_all_irq_disabled", 0);
-  cpu_hotplug_disabled = &m.NewVar("cpu_hotplug_disabled", 0);
-  cpu_add_remove_lock = &m.NewVar("cpu_add_remove_lock", kNoCpuId);
   CpuSet online;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     cpu.push_back(PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], msg_call[c],
@@ -78,7 +76,8 @@ PpcKernel::PpcKernel(Machine& m, const Variant& v)
       v_(v),
       s_(m),
       crash_(m, *this, kCrashModel, s_.panic_cpu, s_.kexec_lock),
-      kexec_(m, *this, kKexecModel, s_.kexec_lock, *s_.kexec_in_progress),
+      cpu_maps_(m),
+      kexec_(m, *this, kKexecModel, s_.kexec_lock, *s_.kexec_in_progress, cpu_maps_),
       kvm_(m.config().kvm_hv() ? std::make_unique<KvmState>(m) : nullptr),
       idle_(PnvOfflineIdle(m.config().firmware(), m.config().platform(), v.idle_restore == IdleRestore::k10d91611)),
       ec0_latch_(m.num_cpus(), -1),

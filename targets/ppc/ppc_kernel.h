@@ -227,8 +227,6 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Task<> KvmRunCore(Cpu& cpu, const pb::Event& event);
 
   // hotplug.cc
-  Task<> LockCpuMaps(Cpu& cpu, Label l);
-  Task<> UnlockCpuMaps(Cpu& cpu, Label l);
   Task<> CpuDown(Cpu& cpu, uint32_t target);
   // cpu_up(target): false when the kernel's cpu_up would return an error (hotplug disabled, not started, stuck).
   Task<bool> CpuUp(Cpu& cpu, uint32_t target);
@@ -247,7 +245,6 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   // kexec.cc: kernel_kexec()'s powerpc hooks (targets/common/kexec_core.cc) and default_machine_kexec's CPU
   // round (kexec_prepare_cpus, kexec_smp_down).
   Task<bool> MachineKexecPrepare(Cpu& cpu, Label l) override;
-  Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label l) override;
   bool CpuOnline(uint32_t c) const override { return s_.online_mask.Has(c); }
   Task<> MachineShutdown(Cpu& cpu) override;
   Task<bool> MachineKexecCheck(Cpu& cpu, Label l) override;
@@ -265,7 +262,8 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   Variant v_;
   State s_;
   common::CrashCore crash_;  // panic(), crash_kexec(), __crash_kexec() (targets/common/)
-  common::KexecCore kexec_;  // kernel_kexec() (targets/common/)
+  common::CpuMaps cpu_maps_;  // cpu_add_remove_lock, cpu_hotplug_disabled
+  common::KexecCore kexec_;   // kernel_kexec() (targets/common/)
   std::unique_ptr<KvmState> kvm_;
   // The offline idle state pnv_init_idle_states chose at boot (idle_states.h), and the per-core idle word
   // paca[first thread]->idle_state (PNV_CORE_IDLE_LOCK_BIT | one bit per thread not in a deep state), which only a

@@ -216,8 +216,6 @@ struct State {
   // Normal kexec (kexec.cc), created after the variables above so that their ids stay as they were.
   Var* kexec_in_progress = nullptr;       // kernel/kexec_core.c
   Var* kexec_all_irq_disabled = nullptr;  // kexec/core_64.c: releases kexec_smp_down's first spin
-  Var* cpu_hotplug_disabled = nullptr;    // kernel/cpu.c (cpu_hotplug_disable / enable)
-  Var* cpu_add_remove_lock = nullptr;     // kernel/cpu.c: the mutex of cpu_maps_update_begin / done (owner id)
 };
 
 }  // namespace crashdiff::ppc

@@ -9,28 +9,13 @@
 
 namespace crashdiff::x86 {
 
-Task<> X86Kernel::LockCpuMaps(Cpu& cpu, Label label) {
-  const int64_t self = cpu.id();
-  co_await cpu.spin_cmpxchg(cpu_add_remove_lock_, kNoCpuId, self, label);
-}
-
-Task<> X86Kernel::UnlockCpuMaps(Cpu& cpu, Label label) {
-  co_await cpu.write(cpu_add_remove_lock_, kNoCpuId, label);
-}
-
-Task<> X86Kernel::CpuHotplugDisable(Cpu& cpu, int delta, Label label) {
-  co_await LockCpuMaps(cpu, label);
-  co_await cpu.fetch_add(cpu_hotplug_disabled_, delta, label);
-  co_await UnlockCpuMaps(cpu, label);
-}
-
 Task<> X86Kernel::CpuDown(Cpu& cpu, uint32_t target) {
   // The boot CPU is not hot-pluggable here; a CPU already offline (or never started) is left alone.
   if (target == m_.config().boot_cpu() || target == cpu.id() || m_.never_started(target)) co_return;
-  co_await LockCpuMaps(cpu, "HD0");
-  const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HD0") > 0;  // -EBUSY
+  co_await cpu_maps_.Lock(cpu, "HD0");
+  const bool disabled = co_await cpu_maps_.Disabled(cpu, "HD0");  // -EBUSY
   if (!disabled && co_await cpu.read(*online_[target], "HD1") == 1) co_await CpuDownLocked(cpu, target);
-  co_await UnlockCpuMaps(cpu, "HD4");
+  co_await cpu_maps_.Unlock(cpu, "HD4");
 }
 
 Task<> X86Kernel::CpuDownLocked(Cpu& cpu, uint32_t target) {
@@ -60,10 +45,10 @@ Task<> X86Kernel::TakeCpuDown(Cpu& cpu) {
 
 Task<> X86Kernel::CpuUp(Cpu& cpu, uint32_t target) {
   if (target == cpu.id() || m_.never_started(target)) co_return;
-  co_await LockCpuMaps(cpu, "HU0");
-  const bool disabled = co_await cpu.read(cpu_hotplug_disabled_, "HU0") > 0;  // -EBUSY
+  co_await cpu_maps_.Lock(cpu, "HU0");
+  const bool disabled = co_await cpu_maps_.Disabled(cpu, "HU0");  // -EBUSY
   if (!disabled && co_await cpu.read(*online_[target], "HU1") != 1) co_await CpuUpLocked(cpu, target);
-  co_await UnlockCpuMaps(cpu, "HU4");
+  co_await cpu_maps_.Unlock(cpu, "HU4");
 }
 
 Task<> X86Kernel::CpuUpLocked(Cpu& cpu, uint32_t target) {

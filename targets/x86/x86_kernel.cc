@@ -10,8 +10,7 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       die_lock_(m.NewVar("die_lock", 0)),
       die_owner_(m.NewVar("die_owner", kNoCpuId)),
       die_nest_count_(m.NewVar("die_nest_count", 0)),
-      cpu_add_remove_lock_(m.NewVar("cpu_add_remove_lock", kNoCpuId)),
-      cpu_hotplug_disabled_(m.NewVar("cpu_hotplug_disabled", 0)),
+      cpu_maps_(m),
       kexec_in_progress_(m.NewVar("kexec_in_progress", 0)),
       stopping_cpu_(m.NewVar("stopping_cpu", kNoCpuId)),
       num_online_(m.NewVar("num_online_cpus", 0)),
@@ -35,7 +34,7 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       system_irr_(m.num_cpus()),
       die_spin_depth_(m.num_cpus(), 0),
       crash_(m, *this, common::kPLabelCrashModel, panic_cpu_, kexec_lock_),
-      kexec_(m, *this, common::kKLabelKexecModel, kexec_lock_, kexec_in_progress_) {
+      kexec_(m, *this, common::kKLabelKexecModel, kexec_lock_, kexec_in_progress_, cpu_maps_) {
   int64_t online = 0;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     // Offline CPUs were booted and later unplugged: the unplug already cleared their online bit.

@@ -105,10 +105,6 @@ class X86Kernel : public Program, private common::CrashArch, private common::Kex
   Task<> CpuUp(Cpu& cpu, uint32_t target);
   Task<> CpuUpLocked(Cpu& cpu, uint32_t target);
   Task<> StartSecondary(Cpu& cpu);
-  // cpu_maps_update_begin/done (cpu_add_remove_lock) and cpu_hotplug_disable/enable.
-  Task<> LockCpuMaps(Cpu& cpu, Label label);
-  Task<> UnlockCpuMaps(Cpu& cpu, Label label);
-  Task<> CpuHotplugDisable(Cpu& cpu, int delta, Label label) override;
   bool CpuOnline(uint32_t c) const override { return online_[c]->value == 1; }
 
   Machine& m_;
@@ -119,8 +115,7 @@ class X86Kernel : public Program, private common::CrashArch, private common::Kex
   Var& die_lock_;        // arch_spinlock_t die_lock: 0 free, 1 held
   Var& die_owner_;       // dumpstack.c die_owner: the CPU inside oops_begin/oops_end, -1 none
   Var& die_nest_count_;  // dumpstack.c die_nest_count: nested oopses on the owner
-  Var& cpu_add_remove_lock_;
-  Var& cpu_hotplug_disabled_;
+  common::CpuMaps cpu_maps_;  // cpu_add_remove_lock, cpu_hotplug_disabled
   Var& kexec_in_progress_;
   Var& stopping_cpu_;
   Var& num_online_;
