@@ -8,45 +8,15 @@
 #include <string_view>
 
 #include "diff/runner.h"
+#include "tests/fixtures/hotplug_scenarios.h"
 #include "tests/fixtures/sim_test_util.h"
 
 namespace crashdiff {
 namespace {
 
 using testing::FirstEntry;
-
-// cpu3 takes thread 2 down from t = 0; cpu0 asks for a kexec while the cpu_down waits for thread 2 to die.
-constexpr const char* kKexecDuringCpuDown = R"pb(
-  machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 kexec_image_loaded: true }
-  events {
-    kind: HOTPLUG_DOWN
-    cpus: 3
-    cpus: 2
-    trigger { at_time_ns: 0 }
-  }
-  events {
-    kind: KEXEC
-    cpus: 0
-    trigger { at_time_ns: 4 }
-  }
-)pb";
-
-// Thread 3 is offline; cpu1 brings it up from t = 1000, and cpu2 asks to take it down as it joins the online set.
-constexpr const char* kCpuDownDuringCpuUp = R"pb(
-  machine { family: PPC platform: POWER9_DOORBELL_XIVE cores: 2 threads_per_core: 2 offline: 3 panic_timeout: 10 }
-  events {
-    kind: HOTPLUG_UP
-    cpus: 1
-    cpus: 3
-    trigger { at_time_ns: 1000 }
-  }
-  events {
-    kind: HOTPLUG_DOWN
-    cpus: 2
-    cpus: 3
-    trigger { on_label { cpu: 3 label: "SU2" } }
-  }
-)pb";
+using testing::kCpuDownDuringCpuUp;
+using testing::kKexecDuringCpuDown;
 
 // Index of the first write of the hotplug lock by cpu at label with this value (the owner's id when it takes it,
 // -1 when it releases it), or SIZE_MAX.
