@@ -15,7 +15,8 @@ class CpuMaps {
   explicit CpuMaps(Machine& m);
 
   // cpu_maps_update_begin(): the mutex sleeps in the kernel; modelled as a spin that takes interrupts while it waits
-  // (the idle CPU of a sleeping task does). Fully ordered, as the mutex's acquire is at least.
+  // (the idle CPU of a sleeping task does). The attempt is a fully ordered read-modify-write, at least what the
+  // mutex's acquire orders.
   Task<> Lock(Cpu& cpu, Label l);
   // cpu_maps_update_done(): mutex_unlock, a release store.
   Task<> Unlock(Cpu& cpu, Label l);
