@@ -106,7 +106,10 @@ void MinimizeNewFindings(const fs::path& reproducers, int budget, bool quiet, co
     const LoadResult loaded = LoadScenarioFile(f.reproducer.string());
     if (!loaded.scenario) continue;
     const std::string signature = f.signature;
-    const KeepsProperty shows = [&](const pb::Scenario& s) { return RunDifferential(s).Shows(signature); };
+    // Through its own root cause: what makes it NEW is the mechanism, which the reproducer must keep.
+    const KeepsProperty shows = [&](const pb::Scenario& s) {
+      return RunDifferential(s).ShowsThrough(signature, f.root_cause);
+    };
     if (!shows(*loaded.scenario)) continue;  // not reproducible from its text form: keep the raw finding
     if (!quiet) std::fprintf(stderr, "minimizing: %s\n", signature.c_str());
     MinimizeOptions options;

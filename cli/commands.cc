@@ -27,10 +27,11 @@ const std::vector<Command>& Commands() {
        "--explain: each divergence's witness and the steps that led to it. --trace: every step of every run.\n"
        "Exit code 0: no new divergence; 1: a new divergence; 2: bad input.",
        RunCommand},
-      {"minimize", "minimize FILE [--signature S | --all] [--out DIR] [--max-runs N] [--quiet]",
+      {"minimize", "minimize FILE [--signature S | --all] [--root-cause RC] [--out DIR] [--max-runs N] [--quiet]",
        "Reduce a scenario to a small reproducer that keeps signature S (default: its first new divergence, else\n"
-       "its first known one; --all: one reproducer per signature it shows that DIR has none of yet): ddmin over events "
-       "and schedule\n"
+       "its first known one; --all: one reproducer per signature it shows that DIR has none of yet; --root-cause RC:\n"
+       "S must keep showing through root cause RC, and without --signature S is the first one that does): ddmin over "
+       "events and schedule\n"
        "choices, then fewer CPUs, default schedule, earlier triggers, smaller numbers. Writes "
        "DIR/<signature>.textproto (default corpus/regressions) atomically after\n"
        "every improvement, so Ctrl-C keeps the best so far. The header says what the reproducer shows and what\n"

@@ -16,9 +16,13 @@ namespace {
 constexpr uint64_t kMaxRuns = 1'000'000'000'000;
 
 // Returns false when the reproducer could not be written (the error is printed; no success summary follows).
-bool MinimizeOne(const pb::Scenario& input, const std::string& signature, const std::string& path,
-                 MinimizeOptions options, bool quiet) {
-  const KeepsProperty keeps = [&](const pb::Scenario& s) { return RunDifferential(s).Shows(signature); };
+// root_cause (may be empty) pins the mechanism: a signature can show through another root cause once the events
+// that made this one are gone.
+bool MinimizeOne(const pb::Scenario& input, const std::string& signature, const std::string& root_cause,
+                 const std::string& path, MinimizeOptions options, bool quiet) {
+  const KeepsProperty keeps = [&](const pb::Scenario& s) {
+    return RunDifferential(s).ShowsThrough(signature, root_cause);
+  };
   std::string write_error;  // the first failure: later writes to the same path would fail the same way
   const auto write = [&](const pb::Scenario& s) {
     if (!write_error.empty()) return;
@@ -45,16 +49,24 @@ bool MinimizeOne(const pb::Scenario& input, const std::string& signature, const 
               input.events_size(), out.events_size(), input.schedule().choices_size(), out.schedule().choices_size(),
               static_cast<unsigned long long>(stats.runs), stats.interrupted ? " (interrupted: best so far)" : "",
               signature.c_str());
+  if (!root_cause.empty()) std::printf("  root cause: %s\n", root_cause.c_str());
   return true;
 }
 
 }  // namespace
 
 int MinimizeCommand(const Args& args) {
-  ArgReader r(args, {"--signature", "--out", "--max-runs"}, {"--quiet", "--all"});
+  ArgReader r(args, {"--signature", "--root-cause", "--out", "--max-runs"}, {"--quiet", "--all"});
   if (!r.ok() || r.positionals().size() != 1) {
-    std::fprintf(stderr, "crashdiff minimize: %s\nusage: crashdiff minimize FILE [--signature S] [--out DIR]\n",
-                 r.ok() ? "expected one scenario file" : r.error().c_str());
+    std::fprintf(
+        stderr,
+        "crashdiff minimize: %s\nusage: crashdiff minimize FILE [--signature S] [--root-cause RC] [--out DIR]\n",
+        r.ok() ? "expected one scenario file" : r.error().c_str());
+    return kExitUsage;
+  }
+  const std::string root_cause = r.Value("--root-cause").value_or("");
+  if (!root_cause.empty() && r.Has("--all")) {
+    std::fprintf(stderr, "crashdiff minimize: --root-cause and --all exclude each other\n");
     return kExitUsage;
   }
   const LoadResult loaded = LoadScenarioFile(r.positionals()[0]);
@@ -70,12 +82,22 @@ int MinimizeCommand(const Args& args) {
   const DiffReport before = RunDifferential(*loaded.scenario);
   std::vector<std::string> signatures;
   if (auto s = r.Value("--signature")) {
-    if (!before.Shows(*s)) {
-      std::fprintf(stderr, "crashdiff minimize: %s does not show signature '%s'\n", r.positionals()[0].c_str(),
-                   s->c_str());
+    if (!before.ShowsThrough(*s, root_cause)) {
+      std::fprintf(stderr, "crashdiff minimize: %s does not show signature '%s'%s%s\n", r.positionals()[0].c_str(),
+                   s->c_str(), root_cause.empty() ? "" : " through root cause ", root_cause.c_str());
       return kExitUsage;
     }
     signatures.push_back(*s);
+  } else if (!root_cause.empty()) {
+    // The first signature that shows through the root cause.
+    for (const Divergence& d : before.divergences) {
+      if (signatures.empty() && d.root_cause == root_cause) signatures.push_back(d.signature);
+    }
+    if (signatures.empty()) {
+      std::fprintf(stderr, "crashdiff minimize: %s shows no divergence with root cause '%s'\n",
+                   r.positionals()[0].c_str(), root_cause.c_str());
+      return kExitUsage;
+    }
   } else if (r.Has("--all")) {
     // Every property violation; outcome differences are information, not bugs to keep reproducers of.
     for (const Divergence& d : before.divergences) {
@@ -115,7 +137,7 @@ int MinimizeCommand(const Args& args) {
       if (!r.Has("--quiet")) std::printf("kept %s (already reproduces %s)\n", out.c_str(), signature.c_str());
       continue;
     }
-    if (!MinimizeOne(*loaded.scenario, signature, out, options, r.Has("--quiet"))) {
+    if (!MinimizeOne(*loaded.scenario, signature, root_cause, out, options, r.Has("--quiet"))) {
       exit_code = kExitUsage;
       break;
     }

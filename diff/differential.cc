@@ -212,6 +212,13 @@ const Divergence* DiffReport::Find(std::string_view signature) const {
   return Named(divergences, signature);
 }
 
+bool DiffReport::ShowsThrough(std::string_view signature, std::string_view root_cause) const {
+  for (const Divergence& d : divergences) {
+    if (d.signature == signature && (root_cause.empty() || d.root_cause == root_cause)) return true;
+  }
+  return false;
+}
+
 std::string_view TargetReport::verdict() const {
   bool known = false;
   bool differs = false;

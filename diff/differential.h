@@ -81,6 +81,9 @@ struct DiffReport {
   }
   const Divergence* Find(std::string_view signature) const;  // the divergence so named, or null
   bool Shows(std::string_view signature) const { return Find(signature) != nullptr; }
+  // Shows signature through root_cause (any root cause when it is empty): one signature can show through several
+  // mechanisms, and a minimization that keeps only the signature may trade one for another.
+  bool ShowsThrough(std::string_view signature, std::string_view root_cause) const;
 };
 
 // scenario must be valid.

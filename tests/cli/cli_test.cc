@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "diff/signature.h"
 #include "tests/fixtures/cli_test_util.h"
 
 namespace crashdiff {
@@ -223,6 +224,28 @@ TEST(Cli, MinimizeAllKeepsReproducersTheCorpusAlreadyHas) {
   std::ifstream in(files.front());
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find(marker), std::string::npos);
+}
+
+// --root-cause pins the mechanism: this finding shows its PR7 signature through the panic's stop (@STOP), and the
+// same signature also shows through another root cause on smaller variants, which a signature-only minimization
+// settles on. With --root-cause the reproducer keeps @STOP; a root cause the file does not show is refused.
+TEST(Cli, MinimizeKeepsTheRootCauseItIsGiven) {
+  TempDir dir;
+  const std::string file =
+      std::string(CRASHDIFF_SOURCE_DIR) + "/corpus/findings/ppc/kexec_races_operator_reset_panics.textproto";
+  const std::string signature = "PR7 coverage: loser never sent a crash wake [ppc-sreset-dump/xive-ipi+nmi-sysreset]";
+  const auto r =
+      RunCrashdiff("minimize " + file + " --root-cause 'PR7 coverage @STOP' --quiet --out " + dir.path() + "/out");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("  signature: " + signature), std::string::npos) << r.output;
+  const std::string out = dir.path() + "/out/" + Signature::ReadableFileName(signature);
+  const auto run = RunCrashdiff("run " + out + " --json --target ppc-sreset-dump");
+  EXPECT_NE(run.output.find("\"signature\":\"" + signature + "\""), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("\"root_cause\":\"PR7 coverage @STOP\""), std::string::npos) << run.output;
+  const auto refused = RunCrashdiff("minimize " + file + " --root-cause 'PR7 coverage @NONE' --out " + dir.path());
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.output.find("shows no divergence with root cause 'PR7 coverage @NONE'"), std::string::npos)
+      << refused.output;
 }
 
 // --report re-judges a campaign's findings with the current tree: a finding still showing its signature is judged
