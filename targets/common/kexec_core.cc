@@ -71,8 +71,9 @@ Task<bool> KexecCore::MigrateToRebootCpu(Cpu& cpu) {
 }
 
 Task<> KexecCore::RebootCpuKexec(Cpu& cpu) {
-  // syscore_shutdown(); then cpu_hotplug_enable() again, because machine_shutdown may need hotplug: a cpu_up or
-  // cpu_down can run from here on.
+  // syscore_shutdown(); then cpu_hotplug_enable() again, because machine_shutdown may need hotplug (powerpc's
+  // wake_offline_cpus brings offline threads up: 011e4b02f1da "powerpc, kexec: Fix "Processor X is stuck" issue
+  // during kexec from ST mode", before every modelled era): a cpu_up or cpu_down can run from here on.
   co_await cpu.local(model_.in_progress, "syscore_shutdown");
   co_await cpu_maps_.HotplugDisable(cpu, -1, model_.in_progress);
   m_.Log(cpu.id(), "kexec_core: Starting new kernel");
