@@ -267,6 +267,19 @@ void FactsBuilder::OnBook(const BookEntry& b) {
         c.shutdown_after_handover = At(b.cpu, b.step, b.time_ns, own_label);
       }
       break;
+    case BookKind::kShutdownMoved:
+      // The task that runs the shutdown went on here when its CPU went down: the shutdown, and the kexec request
+      // it serves, are this CPU's from now on (their start times are the task's).
+      if (b.by < facts_.cpus.size() && b.by != b.cpu) {
+        CpuFacts& from = facts_.cpus[b.by];
+        c.shutdown_started = from.shutdown_started;
+        c.shutdown_time_ns = from.shutdown_time_ns;
+        c.kexec_event = from.kexec_event;
+        c.kexec_time_ns = from.kexec_time_ns;
+        from.shutdown_started = false;
+        from.kexec_event = false;
+      }
+      break;
     case BookKind::kKickSent:  // a wake that is a kick
       c.kicked = true;
       [[fallthrough]];

@@ -11,6 +11,17 @@ uint32_t FirstBooked(const RunResult& result, BookKind kind) {
   return kNoCpu;
 }
 
+// The CPU running the first shutdown booked: where it was booked, or where its task went on when that CPU went
+// down (kShutdownMoved, by = the CPU it left).
+uint32_t FirstShutdown(const RunResult& result) {
+  uint32_t c = kNoCpu;
+  for (const BookEntry& b : result.book) {
+    if (c == kNoCpu && b.kind == BookKind::kShutdown) c = b.cpu;
+    if (c != kNoCpu && b.kind == BookKind::kShutdownMoved && b.by == c) c = b.cpu;
+  }
+  return c;
+}
+
 // Per CPU: it entered the crash path before the hand-over (a panic after it belongs to no round of this crash).
 // Hand-built results without a book fall back on the per-CPU flag. One pass over the book: roles run per execution.
 std::vector<bool> PanickedBeforeHandover(const RunResult& result) {
@@ -31,7 +42,7 @@ std::vector<bool> PanickedBeforeHandover(const RunResult& result) {
 
 uint32_t InitiatorOf(const RunResult& result) {
   if (result.handed_over) return result.handover_cpu;
-  uint32_t c = FirstBooked(result, BookKind::kShutdown);
+  uint32_t c = FirstShutdown(result);
   if (c != kNoCpu) return c;
   // Hand-built results without a book: fall back on the per-CPU counters (lowest id, a deterministic choice).
   for (uint32_t i = 0; i < result.cpus.size(); ++i) {

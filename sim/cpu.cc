@@ -55,6 +55,7 @@ void Cpu::QueueTask(Task<> task, TraceMark start_mark) {
 
 void Cpu::StartFromFirmware() {
   frames_.clear();  // the firmware hold's frames: destroying their tasks destroys every coroutine they awaited
+  sleeping_task_ = nullptr;  // it belonged to one of them
   in_firmware_ = false;
   held_by_firmware_ = false;
   fw_start_queued_ = false;

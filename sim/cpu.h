@@ -405,6 +405,14 @@ class Cpu {
     NoteRead();
     return queued_tasks_.size();
   }
+  // A task asleep here (in a mutex) that the kernel would wake on another CPU if this one went down first
+  // (select_fallback_rq): model code sets how the task goes on elsewhere just before such a wait and clears it once
+  // the wait is over; the dying CPU's take-down moves it (Machine::MoveSleepingTask). Only this CPU's own code
+  // reads it (its scheduler's state), so it is not observable state.
+  using Resume = std::function<Task<>(Cpu&)>;
+  void set_sleeping_task(Resume resume) { sleeping_task_ = std::move(resume); }
+  void clear_sleeping_task() { sleeping_task_ = nullptr; }
+  bool has_sleeping_task() const { return sleeping_task_ != nullptr; }
   // Machine only: firmware starts the thread at the kernel's entry point (skiboot opal_start_thread_job:
   // cpu_give_self_os clears firmware's record; PSCI: the core powers on). Real firmware enters at that address with
   // a fresh stack: no kernel frame survives, interrupts and non-maskable sources are as the entry code sets them (all
@@ -474,6 +482,7 @@ class Cpu {
     TraceMark start_mark;
   };
   std::vector<QueuedTask> queued_tasks_;  // oldest first
+  Resume sleeping_task_;
   bool finished_ = false;
   bool blocked_ = false;
   uint64_t lpcr_ = 0;

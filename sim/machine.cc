@@ -563,6 +563,17 @@ void Machine::Book(BookKind kind, uint32_t cpu) {
   result_.book.push_back(b);
 }
 
+void Machine::MoveSleepingTask(Cpu& from, uint32_t to) {
+  Cpu& dest = cpus_[to];
+  dest.QueueTask(from.sleeping_task_(dest), TraceMark::kNone);
+  from.sleeping_task_ = nullptr;
+  if (result_.cpus[from.id()].shutdowns > 0) {
+    --result_.cpus[from.id()].shutdowns;
+    ++result_.cpus[to].shutdowns;
+    Book(BookKind::kShutdownMoved, to);
+  }
+}
+
 void Machine::Log(uint32_t cpu, std::string text) {
   Record(cpu, TraceKind::kDiag, "printk", text);
   result_.diagnostics.push_back(Diagnostic{now_, cpu, std::move(text)});

@@ -244,6 +244,10 @@ class Machine {
     ++result_.cpus[cpu].shutdowns;
     Book(BookKind::kShutdown, cpu);
   }
+  // The scheduler wakes the task asleep on `from` (Cpu::set_sleeping_task), which is going down, on `to`: it goes on
+  // there as a task moved to that CPU (Cpu::QueueTask), with the shutdown `from` had booked, if any. Call it from
+  // the dying CPU's step.
+  void MoveSleepingTask(Cpu& from, uint32_t to);
   // The CPU entered the crash path (panic(), crash_kexec(), die() with panic_on_oops). Models book it once the
   // entry's first step has run: an interrupt taken just before that step is handled first, and one that never
   // returns (a hotplug take-down, whose task the kernel would migrate) leaves no crash entry on this CPU.

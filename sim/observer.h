@@ -20,7 +20,8 @@ namespace crashdiff {
   X(kResponse, "response")        \
   X(kOnline, "online")            \
   X(kOffline, "offline")          \
-  X(kKickSent, "kick-sent")
+  X(kKickSent, "kick-sent")       \
+  X(kShutdownMoved, "shutdown-moved")
 
 enum class BookKind : uint8_t {
 #define CRASHDIFF_BOOK_ENUM(e, name) e,
@@ -28,7 +29,7 @@ enum class BookKind : uint8_t {
 #undef CRASHDIFF_BOOK_ENUM
 };
 
-inline constexpr std::array<std::string_view, 9> kBookKindNames = {
+inline constexpr std::array<std::string_view, 10> kBookKindNames = {
 #define CRASHDIFF_BOOK_NAME(e, name) name,
     CRASHDIFF_BOOK_KINDS(CRASHDIFF_BOOK_NAME)
 #undef CRASHDIFF_BOOK_NAME
@@ -38,9 +39,10 @@ constexpr std::string_view Name(BookKind k) {
 }
 
 // One bookkeeping call (Machine::RecordPanic, RecordShutdown, RecordWakeSent, RecordSave, RecordResponse,
-// RecordOnline). kOnline / kOffline: a hotplug transition of the CPU's online bit (cpu_up / cpu_down, SMT off),
-// recorded by every model where its kernel flips the bit, so the oracle knows who is online without knowing the
-// target.
+// RecordOnline, MoveSleepingTask). kOnline / kOffline: a hotplug transition of the CPU's online bit (cpu_up /
+// cpu_down, SMT off), recorded by every model where its kernel flips the bit, so the oracle knows who is online
+// without knowing the target. kShutdownMoved: the shutdown `by` had booked goes on as a task on `cpu` (`by` went
+// down under it).
 struct BookEntry {
   BookKind kind = BookKind::kPanic;
   uint32_t cpu = kNoCpu;  // the CPU the record is about (for kWakeSent: the CPU the wake was sent to)

@@ -14,9 +14,14 @@ Task<bool> Arm64Kernel::MachineKexecPrepare(Cpu& cpu, Label l) {
 }
 
 // machine_shutdown() -> smp_shutdown_nonboot_cpus(): under cpu_add_remove_lock, cpu_down each other online CPU (no
-// timeout), then hotplug stays disabled.
+// timeout), then hotplug stays disabled. kernel_kexec() enabled hotplug again before this, so the task may sleep on
+// the lock behind a cpu_down of this very CPU: the scheduler then wakes it on another CPU (TakeCpuDown), where
+// smp_shutdown_nonboot_cpus() goes on with the first online CPU as its primary, the CPU it runs on; nothing before
+// the lock changed anything, so it starts over there.
 Task<> Arm64Kernel::MachineShutdown(Cpu& cpu) {
+  cpu.set_sleeping_task([this](Cpu& to) { return kexec_.ShutdownAndKexec(to); });
   co_await cpu_maps_.Lock(cpu, "K2");
+  cpu.clear_sleeping_task();
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (c == cpu.id() || co_await cpu.read(*online_[c], "K2") != 1) continue;
     co_await CpuDownLocked(cpu, c, kForever, kDownForKexec);

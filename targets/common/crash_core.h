@@ -156,6 +156,10 @@ class KexecCore {
         cpu_maps_(cpu_maps) {}
 
   Task<> KernelKexec(Cpu& cpu);
+  // machine_shutdown() and machine_kexec(), the end of kernel_kexec(). Also where the task goes on when the
+  // scheduler wakes it on another CPU: an architecture's machine_shutdown that sleeps on a lock before it changes
+  // anything starts over there (Cpu::set_sleeping_task).
+  Task<> ShutdownAndKexec(Cpu& cpu);
 
  private:
   // migrate_to_reboot_cpu(): whether the task moved to another CPU, which then runs RebootCpuKexec.

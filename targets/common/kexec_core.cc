@@ -78,6 +78,10 @@ Task<> KexecCore::RebootCpuKexec(Cpu& cpu) {
   co_await cpu_maps_.HotplugDisable(cpu, -1, model_.in_progress);
   m_.Log(cpu.id(), "kexec_core: Starting new kernel");
   m_.RecordShutdown(cpu.id());
+  co_await ShutdownAndKexec(cpu);
+}
+
+Task<> KexecCore::ShutdownAndKexec(Cpu& cpu) {
   cpu.set_location(Location::kCrashing);
   co_await arch_.MachineShutdown(cpu);
   co_await MachineKexec(cpu);

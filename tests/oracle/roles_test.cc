@@ -59,5 +59,17 @@ TEST(Roles, ANeverStartedThreadTheCrashTimeHotplugStartsTakesTheRoleItEndsIn) {
   EXPECT_EQ(roles[3], Role::kNeverStarted);   // still held by firmware
 }
 
+// A kexec whose CPU went down while its task slept (arm64's smp_shutdown_nonboot_cpus lock): the task, and the
+// shutdown it had booked, went on on cpu1. Before the hand-over the initiator is the CPU running it.
+TEST(Roles, TheInitiatorFollowsAShutdownItsTaskTookToAnotherCpu) {
+  RunResult r;
+  r.cpus.resize(3);
+  r.cpus[1].shutdowns = 1;
+  r.book = {BookEntry{.kind = BookKind::kShutdown, .cpu = 0, .by = 0, .step = 10},
+            BookEntry{.kind = BookKind::kOffline, .cpu = 0, .by = 0, .step = 20},
+            BookEntry{.kind = BookKind::kShutdownMoved, .cpu = 1, .by = 0, .step = 21}};
+  EXPECT_EQ(InitiatorOf(r), 1u);
+}
+
 }  // namespace
 }  // namespace crashdiff

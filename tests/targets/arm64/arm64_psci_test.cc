@@ -2,6 +2,7 @@
 // the loser's self-offline, spin-table systems and CPU_OFF failures.
 #include <gtest/gtest.h>
 
+#include "diff/differential.h"
 #include "tests/fixtures/sim_test_util.h"
 #include "tests/fixtures/x86_test_util.h"
 
@@ -259,6 +260,35 @@ TEST(Arm64Psci, ACpuDownOfTheRebootCpuDuringTheMoveIsRefused) {
   ASSERT_TRUE(r.handed_over);
   EXPECT_EQ(r.handover_cpu, 0u);
   for (uint32_t c : {1u, 2u, 3u}) EXPECT_EQ(r.cpus[c].at_handover, Location::kParkedFw) << c;
+}
+
+// After cpu_hotplug_enable() on the reboot CPU, a cpu_down of that CPU takes cpu_add_remove_lock first; the kexec
+// task sleeps on it in smp_shutdown_nonboot_cpus() and the CPU goes down under it. The scheduler wakes the task on
+// the first online CPU, where the shutdown goes on and hands over. Without the move the kexec was lost with the
+// CPU and the run showed `PR8 never hands over`.
+TEST(Arm64Psci, TheKexecTaskAsleepOnACpuTakenDownGoesOnElsewhere) {
+  const char* text = R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 4 threads_per_core: 1 kexec_image_loaded: true }
+    events {
+      kind: KEXEC
+      cpus: 1
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: 2
+      cpus: 0
+      trigger { at_time_ns: 16 }
+    }
+  )pb";
+  const RunResult r = RunTarget("arm64-psci", text);
+  ASSERT_NE(FindEntry(r, 0, TraceKind::kHw, "HP2", "select_fallback_rq"), nullptr) << "the scenario lost its window";
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.handover_cpu, 1u);
+  EXPECT_EQ(r.cpus[0].at_handover, Location::kParkedFw);
+  EXPECT_EQ(r.cpus[0].shutdowns, 0u);  // the shutdown went with the task
+  EXPECT_EQ(r.cpus[1].shutdowns, 1u);
+  EXPECT_TRUE(RunDifferential(ScenarioFromText(text)).divergences.empty());
 }
 
 // smp_send_stop() counts the others with num_other_online_cpus() (d0bab0c39e32): a CPU that oopses while it is
