@@ -409,8 +409,12 @@ class Cpu {
   // (select_fallback_rq): model code sets how the task goes on elsewhere just before such a wait and clears it once
   // the wait is over; the dying CPU's take-down moves it (Machine::MoveSleepingTask). Only this CPU's own code
   // reads it (its scheduler's state), so it is not observable state.
+  // start_mark tags its start there, as Cpu::QueueTask's does.
   using Resume = std::function<Task<>(Cpu&)>;
-  void set_sleeping_task(Resume resume) { sleeping_task_ = std::move(resume); }
+  void set_sleeping_task(Resume resume, TraceMark start_mark) {
+    sleeping_task_ = std::move(resume);
+    sleeping_task_mark_ = start_mark;
+  }
   void clear_sleeping_task() { sleeping_task_ = nullptr; }
   bool has_sleeping_task() const { return sleeping_task_ != nullptr; }
   // Machine only: firmware starts the thread at the kernel's entry point (skiboot opal_start_thread_job:
@@ -483,6 +487,7 @@ class Cpu {
   };
   std::vector<QueuedTask> queued_tasks_;  // oldest first
   Resume sleeping_task_;
+  TraceMark sleeping_task_mark_ = TraceMark::kNone;
   bool finished_ = false;
   bool blocked_ = false;
   uint64_t lpcr_ = 0;

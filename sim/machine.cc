@@ -565,7 +565,7 @@ void Machine::Book(BookKind kind, uint32_t cpu) {
 
 void Machine::MoveSleepingTask(Cpu& from, uint32_t to) {
   Cpu& dest = cpus_[to];
-  dest.QueueTask(from.sleeping_task_(dest), TraceMark::kNone);
+  dest.QueueTask(from.sleeping_task_(dest), from.sleeping_task_mark_);
   from.sleeping_task_ = nullptr;
   if (result_.cpus[from.id()].shutdowns > 0) {
     --result_.cpus[from.id()].shutdowns;

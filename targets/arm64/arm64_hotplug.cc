@@ -7,6 +7,7 @@
 #include <string>
 
 #include "targets/arm64/arm64_kernel.h"
+#include "targets/common/sched.h"
 
 namespace crashdiff::arm64 {
 
@@ -71,21 +72,15 @@ Task<> Arm64Kernel::StuckInKernel(Cpu& cpu) {
 }
 
 // take_cpu_down() on the dying CPU (stop_machine work): __cpu_disable() clears the online bit and migrates
-// interrupts; a task asleep on this CPU is woken elsewhere from now on (select_fallback_rq: the first online CPU);
-// the idle task then calls cpu_die().
+// interrupts; a task asleep on this CPU is woken elsewhere from now on (targets/common/sched.h); the idle task then
+// calls cpu_die().
 Task<> Arm64Kernel::TakeCpuDown(Cpu& cpu, bool for_kexec) {
   co_await cpu.write(*die_request_[cpu.id()], 0, "HP2");
   co_await cpu.irq_disable("HP2");
   co_await SetCpuOnline(cpu, false, "HP2", /*hotplug=*/!for_kexec);
   co_await cpu.local("HP2", "irq_migrate_all_off_this_cpu");
-  if (cpu.has_sleeping_task()) {
-    co_await cpu.ordered_hw_op("HP2", "select_fallback_rq: the sleeping task's new cpu", [this, &cpu] {
-      uint32_t to = 0;
-      while (to < m_.num_cpus() && !CpuOnline(to)) ++to;
-      if (to < m_.num_cpus()) m_.MoveSleepingTask(cpu, to);
-      return static_cast<int64_t>(to);
-    });
-  }
+  co_await common::WakeSleepingTaskElsewhere(
+      m_, cpu, [this](uint32_t c) { return CpuOnline(c); }, "HP2");
   cpu.set_location(Location::kOfflineLoop);
   co_await CpuDie(cpu);
 }

@@ -162,6 +162,8 @@ class KexecCore {
   Task<> ShutdownAndKexec(Cpu& cpu);
 
  private:
+  // kernel_kexec() from cpu_hotplug_disable() on: the move to the reboot CPU, or the rest there.
+  Task<> MigrateAndKexec(Cpu& cpu);
   // migrate_to_reboot_cpu(): whether the task moved to another CPU, which then runs RebootCpuKexec.
   Task<bool> MigrateToRebootCpu(Cpu& cpu);
   // The rest of kernel_kexec(), on the reboot CPU: syscore_shutdown, machine_shutdown, machine_kexec.

@@ -45,7 +45,18 @@ Task<> KexecCore::KernelKexec(Cpu& cpu) {
   }
   co_await cpu.write(kexec_in_progress_, 1, model_.in_progress);
   co_await cpu.local(model_.in_progress, "kernel_restart_prepare");
-  co_await cpu_maps_.HotplugDisable(cpu, 1, model_.in_progress);  // migrate_to_reboot_cpu() starts with it
+  co_await MigrateAndKexec(cpu);
+}
+
+// migrate_to_reboot_cpu() starts with cpu_hotplug_disable(). The task may sleep on cpu_add_remove_lock behind a
+// cpu_down of this very CPU, which then wakes it on another CPU: it goes on there from the lock (nothing before it
+// changed anything).
+Task<> KexecCore::MigrateAndKexec(Cpu& cpu) {
+  cpu.set_sleeping_task([this](Cpu& to) { return MigrateAndKexec(to); }, TraceMark::kKexecRequest);
+  co_await cpu_maps_.Lock(cpu, model_.in_progress);
+  cpu.clear_sleeping_task();
+  co_await cpu_maps_.AddDisabled(cpu, 1, model_.in_progress);
+  co_await cpu_maps_.Unlock(cpu, model_.in_progress);
   if (co_await MigrateToRebootCpu(cpu)) co_return;
   co_await RebootCpuKexec(cpu);
 }

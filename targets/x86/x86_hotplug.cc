@@ -5,6 +5,7 @@
 // CPU runs start_secondary -> smp_callin (O0) -> set online, and the requester waits up to 10 s for it.
 #include <string>
 
+#include "targets/common/sched.h"
 #include "targets/x86/x86_kernel.h"
 
 namespace crashdiff::x86 {
@@ -34,12 +35,15 @@ Task<> X86Kernel::CpuDownLocked(Cpu& cpu, uint32_t target) {
 // migrates interrupts (fixup_irqs), then apic_soft_disable(): from here a fixed-vector IPI sent to this CPU is
 // dropped (IRR bits already set stay). torvalds/linux arch/x86/kernel/smpboot.c native_cpu_disable(), v6.3-v6.6:
 // 60dcaad5736f "x86/hotplug: Silence APIC and NMI when CPU is dead" put it there, and "x86/hotplug: Silence APIC
-// only after all interrupts are migrated" (Aug 2020) after fixup_irqs. Then the idle task plays dead.
+// only after all interrupts are migrated" (Aug 2020) after fixup_irqs. A task asleep on this CPU is woken elsewhere
+// from now on (targets/common/sched.h). Then the idle task plays dead.
 Task<> X86Kernel::TakeCpuDown(Cpu& cpu) {
   co_await cpu.write(*die_request_[cpu.id()], 0, "HD2");
   co_await SetCpuOnline(cpu, false, "HD2");
   co_await cpu.local("HD2", "fixup_irqs: migrate interrupts away; apic_soft_disable");
   apic_enabled_[cpu.id()] = false;
+  co_await common::WakeSleepingTaskElsewhere(
+      m_, cpu, [this](uint32_t c) { return CpuOnline(c); }, "HD2");
   co_await PlayDead(cpu);
 }
 

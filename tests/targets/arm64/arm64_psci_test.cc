@@ -291,6 +291,31 @@ TEST(Arm64Psci, TheKexecTaskAsleepOnACpuTakenDownGoesOnElsewhere) {
   EXPECT_TRUE(RunDifferential(ScenarioFromText(text)).divergences.empty());
 }
 
+// The same wake from the other sleeping wait: kernel_kexec() on cpu1 sleeps in cpu_hotplug_disable() behind a
+// cpu_down of cpu1. The task goes on on cpu0, which is the reboot CPU, and the kexec hands over from there.
+TEST(Arm64Psci, AKexecAsleepInCpuHotplugDisableGoesOnWhenItsCpuIsTakenDown) {
+  const char* text = R"pb(
+    machine { family: ARM64 platform: ARM64_PSCI cores: 4 threads_per_core: 1 kexec_image_loaded: true }
+    events {
+      kind: KEXEC
+      cpus: 1
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: 2
+      cpus: 1
+      trigger { at_time_ns: 5 }
+    }
+  )pb";
+  const RunResult r = RunTarget("arm64-psci", text);
+  ASSERT_NE(FindEntry(r, 1, TraceKind::kHw, "HP2", "select_fallback_rq"), nullptr) << "the scenario lost its window";
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.handover_cpu, 0u);
+  EXPECT_EQ(r.cpus[1].at_handover, Location::kParkedFw);
+  EXPECT_TRUE(RunDifferential(ScenarioFromText(text)).divergences.empty());
+}
+
 // smp_send_stop() counts the others with num_other_online_cpus() (d0bab0c39e32): a CPU that oopses while it is
 // being taken down (out of the online mask, in take_cpu_down) still stops the CPU that is online. Counting itself
 // as the one CPU left, the old model skipped the stop and let CPU 0 start a normal kexec 10 s later, relocating

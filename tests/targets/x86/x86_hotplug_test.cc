@@ -150,6 +150,37 @@ TEST(X86Hotplug, APanicPreemptedByItsCpusTakeDownBeforeItsFirstStepIsNoCrashEntr
   EXPECT_TRUE(RunDifferential(ScenarioFromText(text)).divergences.empty());
 }
 
+// A normal kexec on cpu1 sleeps on cpu_add_remove_lock (cpu_hotplug_disable) behind a cpu_down of cpu1 itself. The
+// take-down wakes the task on the first online CPU, where it goes on and hands over; mwait-prefix then shows its
+// documented relocation bug on the CPU that went down. Without the move the kexec was lost with cpu1 (an "initiator
+// never hands over" outcome difference).
+TEST(X86Hotplug, AKexecAsleepBehindACpuDownOfItsCpuGoesOnElsewhere) {
+  const char* text = R"pb(
+    machine { family: X86 platform: X86_INTEL_MWAIT cores: 4 threads_per_core: 1 kexec_image_loaded: true }
+    events {
+      kind: KEXEC
+      cpus: 1
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: HOTPLUG_DOWN
+      cpus: 2
+      cpus: 1
+      trigger { at_time_ns: 5 }
+    }
+  )pb";
+  for (const char* target : kX86Targets) {
+    const RunResult r = RunTarget(target, text);
+    ASSERT_NE(FindEntry(r, 1, TraceKind::kHw, "HD2", "select_fallback_rq"), nullptr) << target << ": no window";
+    ASSERT_TRUE(r.handed_over) << target;
+    EXPECT_EQ(r.handover_cpu, 0u) << target;
+  }
+  for (const Divergence& d : RunDifferential(ScenarioFromText(text)).divergences) {
+    EXPECT_EQ(d.target, "x86-mwait-prefix") << d.signature;
+    EXPECT_TRUE(d.known) << d.signature;
+  }
+}
+
 TEST(Arm64Hotplug, UnpluggedCpuGoesToFirmwareAndSpinTableRefuses) {
   const RunResult psci = RunTarget("arm64-psci", R"pb(
     machine { family: ARM64 platform: ARM64_PSCI cores: 1 threads_per_core: 2 }
