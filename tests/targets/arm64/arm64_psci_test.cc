@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "diff/differential.h"
+#include "tests/fixtures/hotplug_scenarios.h"
 #include "tests/fixtures/sim_test_util.h"
 #include "tests/fixtures/x86_test_util.h"
 
@@ -267,20 +268,7 @@ TEST(Arm64Psci, ACpuDownOfTheRebootCpuDuringTheMoveIsRefused) {
 // the first online CPU, where the shutdown goes on and hands over. Without the move the kexec was lost with the
 // CPU and the run showed `PR8 never hands over`.
 TEST(Arm64Psci, TheKexecTaskAsleepOnACpuTakenDownGoesOnElsewhere) {
-  const char* text = R"pb(
-    machine { family: ARM64 platform: ARM64_PSCI cores: 4 threads_per_core: 1 kexec_image_loaded: true }
-    events {
-      kind: KEXEC
-      cpus: 1
-      trigger { at_time_ns: 0 }
-    }
-    events {
-      kind: HOTPLUG_DOWN
-      cpus: 2
-      cpus: 0
-      trigger { at_time_ns: 16 }
-    }
-  )pb";
+  const std::string text = KexecBesideCpuDown("ARM64", "ARM64_PSCI", 1, 2, 0, 16);
   const RunResult r = RunTarget("arm64-psci", text);
   ASSERT_NE(FindEntry(r, 0, TraceKind::kHw, "HP2", "select_fallback_rq"), nullptr) << "the scenario lost its window";
   ASSERT_TRUE(r.handed_over);
@@ -294,20 +282,7 @@ TEST(Arm64Psci, TheKexecTaskAsleepOnACpuTakenDownGoesOnElsewhere) {
 // The same wake from the other sleeping wait: kernel_kexec() on cpu1 sleeps in cpu_hotplug_disable() behind a
 // cpu_down of cpu1. The task goes on on cpu0, which is the reboot CPU, and the kexec hands over from there.
 TEST(Arm64Psci, AKexecAsleepInCpuHotplugDisableGoesOnWhenItsCpuIsTakenDown) {
-  const char* text = R"pb(
-    machine { family: ARM64 platform: ARM64_PSCI cores: 4 threads_per_core: 1 kexec_image_loaded: true }
-    events {
-      kind: KEXEC
-      cpus: 1
-      trigger { at_time_ns: 0 }
-    }
-    events {
-      kind: HOTPLUG_DOWN
-      cpus: 2
-      cpus: 1
-      trigger { at_time_ns: 5 }
-    }
-  )pb";
+  const std::string text = KexecBesideCpuDown("ARM64", "ARM64_PSCI", 1, 2, 1, 5);
   const RunResult r = RunTarget("arm64-psci", text);
   ASSERT_NE(FindEntry(r, 1, TraceKind::kHw, "HP2", "select_fallback_rq"), nullptr) << "the scenario lost its window";
   ASSERT_TRUE(r.handed_over);

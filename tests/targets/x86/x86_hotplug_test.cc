@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "diff/differential.h"
+#include "tests/fixtures/hotplug_scenarios.h"
 #include "tests/fixtures/x86_test_util.h"
 
 namespace crashdiff::testing {
@@ -155,20 +156,7 @@ TEST(X86Hotplug, APanicPreemptedByItsCpusTakeDownBeforeItsFirstStepIsNoCrashEntr
 // documented relocation bug on the CPU that went down. Without the move the kexec was lost with cpu1 (an "initiator
 // never hands over" outcome difference).
 TEST(X86Hotplug, AKexecAsleepBehindACpuDownOfItsCpuGoesOnElsewhere) {
-  const char* text = R"pb(
-    machine { family: X86 platform: X86_INTEL_MWAIT cores: 4 threads_per_core: 1 kexec_image_loaded: true }
-    events {
-      kind: KEXEC
-      cpus: 1
-      trigger { at_time_ns: 0 }
-    }
-    events {
-      kind: HOTPLUG_DOWN
-      cpus: 2
-      cpus: 1
-      trigger { at_time_ns: 5 }
-    }
-  )pb";
+  const std::string text = KexecBesideCpuDown("X86", "X86_INTEL_MWAIT", 1, 2, 1, 5);
   for (const char* target : kX86Targets) {
     const RunResult r = RunTarget(target, text);
     ASSERT_NE(FindEntry(r, 1, TraceKind::kHw, "HD2", "select_fallback_rq"), nullptr) << target << ": no window";
