@@ -406,10 +406,9 @@ class Cpu {
     return queued_tasks_.size();
   }
   // A task asleep here (in a mutex) that the kernel would wake on another CPU if this one went down first
-  // (select_fallback_rq): model code sets how the task goes on elsewhere just before such a wait and clears it once
-  // the wait is over; the dying CPU's take-down moves it (Machine::MoveSleepingTask). Only this CPU's own code
-  // reads it (its scheduler's state), so it is not observable state.
-  // start_mark tags its start there, as Cpu::QueueTask's does.
+  // (select_fallback_rq): model code sets how the task goes on elsewhere, and the start_mark of that start (as
+  // QueueTask's), just before such a wait and clears it once the wait is over; the dying CPU's take-down moves it
+  // (Machine::MoveSleepingTask). Only this CPU's own code reads it (its scheduler's state): not observable state.
   using Resume = std::function<Task<>(Cpu&)>;
   void set_sleeping_task(Resume resume, TraceMark start_mark) {
     sleeping_task_ = std::move(resume);

@@ -4,7 +4,7 @@
 
 namespace crashdiff::common {
 
-Task<> WakeSleepingTaskElsewhere(Machine& m, Cpu& cpu, const std::function<bool(uint32_t)>& online, Label l) {
+Task<> WakeSleepingTaskElsewhere(Machine& m, Cpu& cpu, std::function<bool(uint32_t)> online, Label l) {
   if (!cpu.has_sleeping_task()) co_return;
   co_await cpu.ordered_hw_op(l, "select_fallback_rq: the sleeping task's new cpu", [&m, &cpu, &online] {
     uint32_t to = 0;

@@ -14,6 +14,6 @@ namespace crashdiff::common {
 
 // On the dying CPU, once it has left the online mask: if a task sleeps on it (Cpu::set_sleeping_task), one step
 // moves it to the first CPU `online` names, where it goes on (Machine::MoveSleepingTask). No step otherwise.
-Task<> WakeSleepingTaskElsewhere(Machine& m, Cpu& cpu, const std::function<bool(uint32_t)>& online, Label l);
+Task<> WakeSleepingTaskElsewhere(Machine& m, Cpu& cpu, std::function<bool(uint32_t)> online, Label l);
 
 }  // namespace crashdiff::common
