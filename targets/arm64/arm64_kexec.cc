@@ -19,9 +19,8 @@ Task<bool> Arm64Kernel::MachineKexecPrepare(Cpu& cpu, Label l) {
 // smp_shutdown_nonboot_cpus() goes on with the first online CPU as its primary, the CPU it runs on; nothing before
 // the lock changed anything, so it starts over there.
 Task<> Arm64Kernel::MachineShutdown(Cpu& cpu) {
-  cpu.set_sleeping_task([this](Cpu& to) { return kexec_.ShutdownAndKexec(to); }, TraceMark::kKexecRequest);
-  co_await cpu_maps_.Lock(cpu, "K2");
-  cpu.clear_sleeping_task();
+  co_await cpu_maps_.Lock(
+      cpu, "K2", [this](Cpu& to) { return kexec_.ShutdownAndKexec(to); }, TraceMark::kKexecRequest);
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (c == cpu.id() || co_await cpu.read(*online_[c], "K2") != 1) continue;
     co_await CpuDownLocked(cpu, c, kForever, kDownForKexec);

@@ -3,6 +3,7 @@
 // (kexec_trylock(), an atomic: the same gate) (DOMAIN S15, §2.7, §4); and kernel_kexec(), the normal kexec, as x86
 // and arm64 run it (DOMAIN §3.8 K0-K4, §3.11).
 #include "targets/common/crash_core.h"
+#include "targets/common/sched.h"
 
 namespace crashdiff::common {
 
@@ -52,11 +53,8 @@ Task<> KexecCore::KernelKexec(Cpu& cpu) {
 // cpu_down of this very CPU, which then wakes it on another CPU: it goes on there from the lock (nothing before it
 // changed anything).
 Task<> KexecCore::MigrateAndKexec(Cpu& cpu) {
-  cpu.set_sleeping_task([this](Cpu& to) { return MigrateAndKexec(to); }, TraceMark::kKexecRequest);
-  co_await cpu_maps_.Lock(cpu, model_.in_progress);
-  cpu.clear_sleeping_task();
-  co_await cpu_maps_.AddDisabled(cpu, 1, model_.in_progress);
-  co_await cpu_maps_.Unlock(cpu, model_.in_progress);
+  co_await cpu_maps_.HotplugDisable(
+      cpu, 1, model_.in_progress, [this](Cpu& to) { return MigrateAndKexec(to); }, TraceMark::kKexecRequest);
   if (co_await MigrateToRebootCpu(cpu)) co_return;
   co_await RebootCpuKexec(cpu);
 }
@@ -69,11 +67,8 @@ Task<bool> KexecCore::MigrateToRebootCpu(Cpu& cpu) {
   const uint32_t boot = m_.config().boot_cpu();
   if (cpu.id() == boot) co_return false;  // already there: a CPU that runs a task is online
   const auto move = [this, &cpu, boot] {
-    uint32_t reboot = boot;
-    if (!arch_.CpuOnline(reboot)) {
-      reboot = 0;  // cpumask_first(cpu_online_mask)
-      while (reboot < m_.num_cpus() && !arch_.CpuOnline(reboot)) ++reboot;
-    }
+    const uint32_t reboot =
+        arch_.CpuOnline(boot) ? boot : FirstOnline(m_.num_cpus(), [this](uint32_t c) { return arch_.CpuOnline(c); });
     if (reboot >= m_.num_cpus() || reboot == cpu.id()) return false;
     m_.cpu(reboot).QueueTask(RebootCpuKexec(m_.cpu(reboot)), TraceMark::kKexecRequest);
     return true;

@@ -4,6 +4,7 @@
 // v6.x (migrate_tasks() before 5.14, balance_push() after; the fallback CPU is the same).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 
 #include "sim/cpu.h"
@@ -11,6 +12,9 @@
 #include "sim/task.h"
 
 namespace crashdiff::common {
+
+// cpumask_first(cpu_online_mask): the lowest CPU `online` names, num_cpus if none.
+uint32_t FirstOnline(uint32_t num_cpus, const std::function<bool(uint32_t)>& online);
 
 // On the dying CPU, once it has left the online mask: if a task sleeps on it (Cpu::set_sleeping_task), one step
 // moves it to the first CPU `online` names, where it goes on (Machine::MoveSleepingTask). No step otherwise.
