@@ -190,9 +190,25 @@ Task<> ReferenceProgram::KexecInitiator(Cpu& cpu) {
   co_await cpu.irq_disable("K0");
   const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
   if (old != -1) co_return;
-  co_await LockHotplug(cpu, profile_.hotplug.kexec_wait);
-  co_await UnlockHotplug(cpu, profile_.hotplug.kexec_wait);
+  co_await KexecWaitsForHotplug(cpu, profile_.hotplug.kexec_wait);
   co_await Initiator(cpu, /*crash=*/false);
+}
+
+// The hotplug round of the kexec: it takes and releases the lock once the operation in progress ends. One whose
+// requester panicked after the kexec owned the machine never ends (that CPU spins as a loser, the lock held for
+// good): the kexec goes on without it and collects that CPU with the others.
+Task<> ReferenceProgram::KexecWaitsForHotplug(Cpu& cpu, Label label) {
+  Var& lock = *hotplug_lock_;
+  const auto abandoned = [this, &lock] {
+    const int64_t owner = lock.value;
+    return owner != kNoOwner && m_.cpu(static_cast<uint32_t>(owner)).location() == Location::kLoserSpin;
+  };
+  for (;;) {
+    co_await cpu.wait_until([&lock, &abandoned] { return lock.value == kNoOwner || abandoned(); }, kForever, label);
+    if (abandoned()) co_return;
+    if (co_await cpu.cmpxchg(lock, kNoOwner, cpu.id(), label) == kNoOwner) break;
+  }
+  co_await UnlockHotplug(cpu, label);
 }
 
 Task<> ReferenceProgram::Park(Cpu& cpu, Label label) {

@@ -125,6 +125,7 @@ class ReferenceProgram : public Program {
   Task<> Initiator(Cpu& cpu, bool crash);
   // The normal kexec from where it owns the machine: on the reboot CPU (Software moves it there).
   Task<> KexecInitiator(Cpu& cpu);
+  Task<> KexecWaitsForHotplug(Cpu& cpu, Label label);
   Task<> Idle(Cpu& cpu, bool offline);
   Task<> OnlineIdle(Cpu& cpu);
   Task<> CpuDown(Cpu& cpu, uint32_t target);

@@ -71,18 +71,28 @@ Task<> Arm64Kernel::StuckInKernel(Cpu& cpu) {
   co_await cpu.park(Location::kOfflineLoop, "AD4");
 }
 
-// take_cpu_down() on the dying CPU (stop_machine work): __cpu_disable() clears the online bit and migrates
-// interrupts; a task asleep on this CPU is woken elsewhere from now on (targets/common/sched.h); the idle task then
-// calls cpu_die().
+// The stopper's multi_cpu_stop() on this CPU (targets/common/stop_machine.h); on the CPU going down it runs
+// take_cpu_down, and the idle task then calls cpu_die() (cpuhp_report_idle_dead): never returns there.
+Task<> Arm64Kernel::CpuStopper(Cpu& cpu) {
+  const bool dying = co_await stop_machine_.Rendezvous(cpu);
+  if (dying) {
+    const int64_t request = co_await cpu.read(*die_request_[cpu.id()], "HP2");
+    co_await TakeCpuDown(cpu, request == kDownForKexec);
+  }
+  co_await stop_machine_.Leave(cpu);
+  if (!dying) co_return;
+  cpu.set_location(Location::kOfflineLoop);
+  co_await CpuDie(cpu);
+}
+
+// take_cpu_down() on the dying CPU, interrupts off (MULTI_STOP_RUN): __cpu_disable() clears the online bit and
+// migrates interrupts; a task asleep on this CPU is woken elsewhere from now on (targets/common/sched.h).
 Task<> Arm64Kernel::TakeCpuDown(Cpu& cpu, bool for_kexec) {
   co_await cpu.write(*die_request_[cpu.id()], 0, "HP2");
-  co_await cpu.irq_disable("HP2");
   co_await SetCpuOnline(cpu, false, "HP2", /*hotplug=*/!for_kexec);
   co_await cpu.local("HP2", "irq_migrate_all_off_this_cpu");
   co_await common::WakeSleepingTaskElsewhere(
       m_, cpu, [this](uint32_t c) { return CpuOnline(c); }, "HP2");
-  cpu.set_location(Location::kOfflineLoop);
-  co_await CpuDie(cpu);
 }
 
 // cpu_down() requested by cpu: under cpu_add_remove_lock; refused while hotplug is disabled and on spin-table (no
@@ -98,14 +108,19 @@ Task<> Arm64Kernel::CpuDown(Cpu& cpu, uint32_t target) {
   co_await cpu_maps_.Unlock(cpu, "HP4");
 }
 
-// stop_machine runs take_cpu_down on the target; __cpu_die() waits for the dead report (5 s; kexec's
-// smp_shutdown_nonboot_cpus path is modelled without a timeout: cpu_down blocks until the CPU is gone).
+// stop_machine runs take_cpu_down on the target once every online CPU's stopper has met (each woken by an IPI: the
+// model's IPI_CALL_FUNC); __cpu_die() waits for the dead report (5 s; kexec's smp_shutdown_nonboot_cpus path is
+// modelled without a timeout: cpu_down blocks until the CPU is gone).
 Task<> Arm64Kernel::CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns, int64_t request) {
   co_await cpu.write(*dead_[target], 0, "HP1");
   co_await cpu.write(*die_request_[target], request, "HP1");
-  co_await cpu.ordered_hw_op("HP1", "stop_machine: IPI_CALL_FUNC",
-                     [this, target] { m_.cpu(target).hw().ipi_vectors.insert(kIpiCallFunc); });
-  m_.RecordWakeSent(target);
+  co_await stop_machine_.Run(
+      cpu, target,
+      [this, target](uint32_t c) {
+        m_.cpu(c).hw().ipi_vectors.insert(kIpiCallFunc);
+        if (c == target) m_.RecordWakeSent(c);
+      },
+      "stop_machine: wake the stopper (IPI_CALL_FUNC)");
   Var& dead = *dead_[target];
   if (!co_await cpu.wait_until([&dead] { return dead.value == 1; }, timeout_ns, "HP3")) {
     m_.Log(cpu.id(), "CPU" + std::to_string(target) + ": cpu didn't die");

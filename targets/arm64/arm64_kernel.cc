@@ -15,6 +15,7 @@ Arm64Kernel::Arm64Kernel(Machine& m)
       cpus_stuck_in_kernel_(m.NewVar("cpus_stuck_in_kernel", 0)),
       online_(m.NewVarArray("cpu_online", 0)),
       die_request_(m.NewVarArray("cpu_down_request", 0)),
+      stop_machine_(m, online_, num_online_),
       dead_(m.NewVarArray("cpuhp_dead", 0)),
       done_up_(m.NewVarArray("cpuhp_done_up", 0)),
       cpu_running_(m.NewVar("cpu_running", 0)),
@@ -59,9 +60,8 @@ Task<> Arm64Kernel::Interrupt(Cpu& cpu, Source source) {
       const auto& vectors = cpu.hw().taken_ipi_vectors;
       if (vectors.count(kIpiCpuStop)) {
         co_await IpiCpuStop(cpu);  // never returns
-      } else if (vectors.count(kIpiCallFunc)) {
-        const int64_t request = co_await cpu.read(*die_request_[cpu.id()], "HP2");
-        if (request != 0) co_await TakeCpuDown(cpu, request == kDownForKexec);
+      } else if (vectors.count(kIpiCallFunc) && co_await stop_machine_.TakeWork(cpu)) {
+        co_await CpuStopper(cpu);  // never returns on the CPU going down: it dies
       } else {
         co_await cpu.local("IRQ", "device interrupt: handle, EOI");
       }

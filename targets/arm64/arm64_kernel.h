@@ -10,6 +10,7 @@
 #include "sim/machine.h"
 #include "sim/program.h"
 #include "targets/common/crash_core.h"
+#include "targets/common/stop_machine.h"
 
 namespace crashdiff::arm64 {
 
@@ -17,7 +18,7 @@ using common::kNoCpuId;
 // cpu_down_request values: a user cpu_down, and kexec's smp_shutdown_nonboot_cpus (which collects the CPU).
 inline constexpr int64_t kDownForHotplug = 1;
 inline constexpr int64_t kDownForKexec = 2;
-inline constexpr uint32_t kIpiCallFunc = 1;  // IPI_CALL_FUNC (stop_machine work for cpu_down)
+inline constexpr uint32_t kIpiCallFunc = 1;  // IPI_CALL_FUNC (wakes a stopper for cpu_down)
 inline constexpr uint32_t kIpiCpuStop = 2;   // IPI_CPU_STOP
 // cpuhp ap_sync_state (kernel/cpu.c, CONFIG_HOTPLUG_CORE_SYNC since v6.5) as the model keeps it in cpuhp_dead:
 // ONLINE (and SHOULD_DIE: the model does not tell them apart), DEAD (cpuhp_ap_report_dead), KICKED (bringup_cpu).
@@ -57,6 +58,7 @@ class Arm64Kernel : public Program, private common::CrashArch, private common::K
   // arm64_hotplug.cc: cpu_die (PSCI CPU_OFF), spin-table CPUs stuck in the kernel, cpu_down for kexec.
   Task<> CpuDie(Cpu& cpu);
   Task<> StuckInKernel(Cpu& cpu);
+  Task<> CpuStopper(Cpu& cpu);
   Task<> TakeCpuDown(Cpu& cpu, bool for_kexec);
   Task<> CpuDown(Cpu& cpu, uint32_t target);
   Task<> CpuDownLocked(Cpu& cpu, uint32_t target, uint64_t timeout_ns, int64_t request);
@@ -114,7 +116,8 @@ class Arm64Kernel : public Program, private common::CrashArch, private common::K
   Var& num_online_;
   Var& cpus_stuck_in_kernel_;
   std::vector<Var*> online_;            // cpu_online_mask
-  std::vector<Var*> die_request_;       // stop_machine work: take this CPU down
+  std::vector<Var*> die_request_;       // why this CPU goes down (kDownForHotplug / kDownForKexec), read in RUN
+  common::StopMachine stop_machine_;    // cpu_down's stop_machine: every online CPU's stopper, take_cpu_down on one
   std::vector<Var*> dead_;              // cpuhp ap_sync_state: kSyncOnline / kSyncDead / kSyncKicked
   std::vector<Var*> done_up_;           // cpuhp_cpu_state.done_up: the booting CPU reached cpuhp_online_idle
   Var& cpu_running_;                    // smp.c's cpu_running completion (its done count)

@@ -1,8 +1,9 @@
 // CPU hotplug requested by another CPU. Models torvalds/linux kernel/cpu.c cpu_down()/cpu_up() and
-// arch/x86/kernel/smpboot.c: takedown via stop_machine (take_cpu_down -> native_cpu_disable clears the online
-// bit), then the dying CPU's idle task calls play_dead (O1..); native_cpu_die waits up to 10 s for the dead report
-// ("CPU%u didn't die..."). Bring-up: do_boot_cpu() sends INIT then STARTUP (wakeup_secondary_cpu_via_init), the
-// CPU runs start_secondary -> smp_callin (O0) -> set online, and the requester waits up to 10 s for it.
+// arch/x86/kernel/smpboot.c: takedown via stop_machine (targets/common/stop_machine.h: every online CPU's stopper
+// meets; take_cpu_down -> native_cpu_disable clears the online bit), then the dying CPU's idle task calls play_dead
+// (O1..); native_cpu_die waits up to 10 s for the dead report ("CPU%u didn't die..."). Bring-up: do_boot_cpu() sends
+// INIT then STARTUP (wakeup_secondary_cpu_via_init), the CPU runs start_secondary -> smp_callin (O0) -> set online, and
+// the requester waits up to 10 s for it.
 #include <string>
 
 #include "targets/common/sched.h"
@@ -21,30 +22,40 @@ Task<> X86Kernel::CpuDown(Cpu& cpu, uint32_t target) {
 
 Task<> X86Kernel::CpuDownLocked(Cpu& cpu, uint32_t target) {
   co_await cpu.write(*cpu_dead_[target], 0, "HD1");
-  co_await cpu.write(*die_request_[target], 1, "HD1");
-  co_await cpu.ordered_hw_op("HD1", "stop_machine: CALL_FUNCTION_VECTOR", [this, target] {
-    if (apic_enabled_[target]) SendSystemVector(target, kCallFunctionVector);
-  });
+  // Each stopper's wake_up_process() reaches its CPU as an IPI (the model's CALL_FUNCTION_VECTOR).
+  co_await stop_machine_.Run(
+      cpu, target,
+      [this](uint32_t c) {
+        if (apic_enabled_[c]) SendSystemVector(c, kCallFunctionVector);
+      },
+      "stop_machine: wake the stopper (CALL_FUNCTION_VECTOR)");
   Var& dead = *cpu_dead_[target];
   if (!co_await cpu.wait_until([&dead] { return dead.value == 1; }, 10 * kSec, "HD3")) {
     m_.Log(cpu.id(), "CPU " + std::to_string(target) + " didn't die...");
   }
 }
 
-// take_cpu_down() on the dying CPU: native_cpu_disable() -> cpu_disable_common() leaves the online mask and
-// migrates interrupts (fixup_irqs), then apic_soft_disable(): from here a fixed-vector IPI sent to this CPU is
-// dropped (IRR bits already set stay). torvalds/linux arch/x86/kernel/smpboot.c native_cpu_disable(), v6.3-v6.6:
-// 60dcaad5736f "x86/hotplug: Silence APIC and NMI when CPU is dead" put it there, and "x86/hotplug: Silence APIC
-// only after all interrupts are migrated" (Aug 2020) after fixup_irqs. A task asleep on this CPU is woken elsewhere
-// from now on (targets/common/sched.h). Then the idle task plays dead.
+// The stopper's multi_cpu_stop() on this CPU; on the CPU going down it runs take_cpu_down, and the idle task then
+// plays dead (cpuhp_report_idle_dead): never returns there.
+Task<> X86Kernel::CpuStopper(Cpu& cpu) {
+  const bool dying = co_await stop_machine_.Rendezvous(cpu);
+  if (dying) co_await TakeCpuDown(cpu);
+  co_await stop_machine_.Leave(cpu);
+  if (dying) co_await PlayDead(cpu);
+}
+
+// take_cpu_down() on the dying CPU, interrupts off (MULTI_STOP_RUN): native_cpu_disable() -> cpu_disable_common()
+// leaves the online mask and migrates interrupts (fixup_irqs), then apic_soft_disable(): from here a fixed-vector IPI
+// sent to this CPU is dropped (IRR bits already set stay). torvalds/linux arch/x86/kernel/smpboot.c
+// native_cpu_disable(), v6.3-v6.6: 60dcaad5736f "x86/hotplug: Silence APIC and NMI when CPU is dead" put it there, and
+// "x86/hotplug: Silence APIC only after all interrupts are migrated" (Aug 2020) after fixup_irqs. A task asleep on this
+// CPU is woken elsewhere from now on (targets/common/sched.h).
 Task<> X86Kernel::TakeCpuDown(Cpu& cpu) {
-  co_await cpu.write(*die_request_[cpu.id()], 0, "HD2");
   co_await SetCpuOnline(cpu, false, "HD2");
   co_await cpu.local("HD2", "fixup_irqs: migrate interrupts away; apic_soft_disable");
   apic_enabled_[cpu.id()] = false;
   co_await common::WakeSleepingTaskElsewhere(
       m_, cpu, [this](uint32_t c) { return CpuOnline(c); }, "HD2");
-  co_await PlayDead(cpu);
 }
 
 Task<> X86Kernel::CpuUp(Cpu& cpu, uint32_t target) {

@@ -27,8 +27,8 @@ X86Kernel::X86Kernel(Machine& m, X86Variant variant)
       md_control_(m.NewVarArray("mwait_cpu_dead.control", 0)),
       md_status_(m.NewVarArray("mwait_cpu_dead.status", 0)),
       cpu_dead_(m.NewVarArray("cpuhp_dead", 0)),
-      die_request_(m.NewVarArray("cpu_down_request", 0)),
       sipi_(m.NewVarArray("startup_ipi", 0)),
+      stop_machine_(m, online_, num_online_),
       apic_enabled_(m.num_cpus(), true),
       in_wait_for_sipi_(m.num_cpus(), false),
       system_irr_(m.num_cpus()),
@@ -76,8 +76,8 @@ Task<> X86Kernel::Interrupt(Cpu& cpu, Source source) {
       system.swap(system_irr_[cpu.id()]);
       if (system.count(kRebootVector)) {
         co_await StopThisCpu(cpu);  // sysvec_reboot: never returns
-      } else if (system.count(kCallFunctionVector) && co_await cpu.read(*die_request_[cpu.id()], "HD2") == 1) {
-        co_await TakeCpuDown(cpu);  // never returns: the CPU plays dead
+      } else if (system.count(kCallFunctionVector) && co_await stop_machine_.TakeWork(cpu)) {
+        co_await CpuStopper(cpu);  // never returns on the CPU going down: it plays dead
       } else {
         co_await cpu.local("IRQ", "device interrupt: handle, EOI");
       }

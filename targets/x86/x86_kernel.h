@@ -13,6 +13,7 @@
 #include "sim/machine.h"
 #include "sim/program.h"
 #include "targets/common/crash_core.h"
+#include "targets/common/stop_machine.h"
 
 namespace crashdiff::x86 {
 
@@ -101,6 +102,7 @@ class X86Kernel : public Program, private common::CrashArch, private common::Kex
   // x86_hotplug.cc: cpu_down / cpu_up requested by another CPU.
   Task<> CpuDown(Cpu& cpu, uint32_t target);
   Task<> CpuDownLocked(Cpu& cpu, uint32_t target);
+  Task<> CpuStopper(Cpu& cpu);
   Task<> TakeCpuDown(Cpu& cpu);
   Task<> CpuUp(Cpu& cpu, uint32_t target);
   Task<> CpuUpLocked(Cpu& cpu, uint32_t target);
@@ -132,8 +134,8 @@ class X86Kernel : public Program, private common::CrashArch, private common::Kex
   std::vector<Var*> md_control_;    // mwait_cpu_dead.control (the dedicated line)
   std::vector<Var*> md_status_;     // mwait_cpu_dead.status
   std::vector<Var*> cpu_dead_;      // cpuhp: the CPU reported dead
-  std::vector<Var*> die_request_;   // stop_machine work queued for this CPU: take it down
   std::vector<Var*> sipi_;          // STARTUP IPI received (wait-for-SIPI ends)
+  common::StopMachine stop_machine_;  // cpu_down's stop_machine: every online CPU's stopper, take_cpu_down on one
   // CPU-local hardware state (not shared memory).
   std::vector<bool> apic_enabled_;
   std::vector<bool> in_wait_for_sipi_;

@@ -397,9 +397,13 @@ TEST(Arm64Psci, KexecWaitsUntilTheFirmwareReportsTheDyingCpuOff) {
 
 // set_cpu_online(cpu, false) moves __num_online_cpus only if the bit was set: a CPU taken out of the mask by
 // take_cpu_down that then panics and self-stops (local_cpu_stop) does not count itself out a second time, which
-// would end the panicking CPU's stop wait with an online CPU still running.
+// would end the panicking CPU's stop wait with an online CPU still running. cpu1 panics once it has left its
+// stopper (its third SM4 step); cpu2, out of the mask and held just past stop_machine's EXIT (its second SM4 step),
+// panics after it and loses.
 TEST(Arm64Psci, ACpuAlreadyOutOfTheOnlineMaskIsNotCountedOutTwice) {
-  const RunResult r = RunTarget("arm64-psci", R"pb(
+  const TargetSpec* spec = FindTarget("arm64-psci");
+  ASSERT_NE(spec, nullptr);
+  const RunResult r = RunOnTarget(*spec, UnvalidatedScenarioFromText(R"pb(
     machine { family: ARM64 platform: ARM64_PSCI cores: 1 threads_per_core: 4 }
     events {
       kind: HOTPLUG_DOWN
@@ -410,15 +414,22 @@ TEST(Arm64Psci, ACpuAlreadyOutOfTheOnlineMaskIsNotCountedOutTwice) {
     events {
       kind: PANIC
       cpus: 1
-      trigger { on_label { cpu: 2 label: "HP2" } }
+      trigger { on_label { cpu: 1 label: "SM4" occurrence: 3 } }
     }
     events {
       kind: PANIC
       cpus: 2
-      trigger { at_step: 21 }  # just after take_cpu_down counted CPU 2 out
-
+      trigger { on_label { cpu: 1 label: "P2" } }
     }
-  )pb");
+    schedule {
+      choices {
+        cpu: 2
+        hold: true
+        steps: 8
+        after { cpu: 2 label: "SM4" occurrence: 2 }
+      }
+    }
+  )pb"));
   for (const TraceEntry& e : r.trace.entries()) {
     // CPU 1 panics and stays online until hand-over: the count never drops below 1.
     if (e.detail == "num_online_cpus" && e.value < 1) {

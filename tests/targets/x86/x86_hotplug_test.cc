@@ -35,7 +35,8 @@ TEST(X86Hotplug, UnpluggedCpuMeetsTheSameRelocationFateAsABootOfflineOne) {
 
 // native_cpu_disable() soft-disables the local APIC in take_cpu_down, right after fixup_irqs, not when the idle task
 // reaches play_dead: a REBOOT_VECTOR that a panic's stop sends while the dying CPU is between the two is dropped by
-// its APIC (no wake sent, no IRR bit). cpu2 is held right after its fixup_irqs step while cpu1 panics.
+// its APIC (no wake sent, no IRR bit). Every other CPU is in its stopper with interrupts off until stop_machine's
+// EXIT, so cpu1 panics once it has left its own (its third SM4 step signals done), while cpu2 is held at its first.
 TEST(X86Hotplug, TheDyingCpusApicIsOffFromTakeCpuDownOn) {
   for (const char* target : kX86Targets) {
     const RunResult r = RunTargetOnOwnLabel(target, R"pb(
@@ -48,14 +49,14 @@ TEST(X86Hotplug, TheDyingCpusApicIsOffFromTakeCpuDownOn) {
       events {
         kind: PANIC
         cpus: 1
-        trigger { on_label { cpu: 2 label: "HD2" occurrence: 5 } }
+        trigger { on_label { cpu: 1 label: "SM4" occurrence: 3 } }
       }
       schedule {
         choices {
           cpu: 2
           hold: true
           steps: 40
-          after { cpu: 2 label: "HD2" occurrence: 5 }
+          after { cpu: 2 label: "SM4" occurrence: 1 }
         }
       }
     )pb");
