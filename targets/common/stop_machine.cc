@@ -1,7 +1,5 @@
 #include "targets/common/stop_machine.h"
 
-#include <utility>
-
 namespace crashdiff::common {
 namespace {
 
