@@ -30,7 +30,8 @@ class StopMachine {
   // goes on once every queued stopper signalled done.
   Task<> Run(Cpu& cpu, uint32_t target, std::function<void(uint32_t)> wake, Text wake_what);
 
-  // On a CPU whose stopper was woken (from its wake IPI, interrupts on): takes its queued work, if any.
+  // On a CPU whose stopper was woken (its wake IPI, taken with interrupts on): takes its queued work, if any, and
+  // turns interrupts on again for the stopper thread.
   Task<bool> TakeWork(Cpu& cpu);
 
   // multi_cpu_stop() up to MULTI_STOP_RUN: acknowledges PREPARE, waits, turns interrupts off and acknowledges
