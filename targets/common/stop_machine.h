@@ -20,14 +20,31 @@ namespace crashdiff::common {
 
 class StopMachine {
  public:
-  // online / num_online: the arch's cpu_online_mask bits and __num_online_cpus, read as the kernel reads them.
+  // How the architecture's kernel reads num_online_cpus() and walks cpu_online_mask (each as the steps it takes).
+  using ReadCount = std::function<Task<int64_t>(Cpu&, Label)>;
+  using ReadCpus = std::function<Task<std::vector<uint32_t>>(Cpu&, Label)>;
+  // multi_cpu_stop's interrupt handling on the architecture: off for MULTI_STOP_DISABLE_IRQ, restored after EXIT.
+  using IrqStep = std::function<Task<>(Cpu&, Label)>;
+  // A stopper's wake as the requester sends it (wake_up_process() of a remote CPU's stopper: an IPI).
+  using Wake = std::function<Task<>(Cpu& requester, uint32_t c)>;
+
+  StopMachine(Machine& m, ReadCount num_online, ReadCpus online_cpus);
+  // x86, arm64: one variable per CPU of cpu_online_mask, and __num_online_cpus.
   StopMachine(Machine& m, const std::vector<Var*>& online, Var& num_online);
 
+  // powerpc: local_irq_disable() is the soft mask, hard_irq_disable() MSR[EE], and local_irq_restore() replays what
+  // came in meanwhile. Elsewhere both are the CPU's interrupt flag.
+  void set_irq_steps(IrqStep off, IrqStep restore) {
+    irq_off_ = std::move(off);
+    irq_restore_ = std::move(restore);
+  }
+
   // On the requester, under cpu_add_remove_lock: stop_machine_cpuslocked() with `target` the only active CPU.
-  // Queues the work on every CPU it reads online and wakes each stopper (wake(c) inside one ordered hardware step,
-  // described by wake_what; the requester's own last, as preempt_disable() around the queueing defers it); the
-  // requester's CPU then runs its own stopper while the requester sleeps in wait_for_completion(), and the requester
-  // goes on once every queued stopper signalled done.
+  // Queues the work on every CPU it reads online and wakes each stopper (the requester's own last, as
+  // preempt_disable() around the queueing defers it); the requester's CPU then runs its own stopper while the
+  // requester sleeps in wait_for_completion(), and the requester goes on once every queued stopper signalled done.
+  Task<> Run(Cpu& cpu, uint32_t target, Wake wake);
+  // ... with each wake one ordered hardware step (wake(c), described by wake_what).
   Task<> Run(Cpu& cpu, uint32_t target, std::function<void(uint32_t)> wake, Text wake_what);
 
   // On a CPU whose stopper was woken (its wake IPI, taken with interrupts on): takes its queued work, if any, and
@@ -47,9 +64,10 @@ class StopMachine {
   int64_t At(int64_t state) const { return round_base_ + state; }
   Task<> Ack(Cpu& cpu, int64_t state, Label l);  // ack_state(): the last to acknowledge moves everyone on
 
-  Machine& m_;
-  const std::vector<Var*>& online_;
-  Var& num_online_;
+  ReadCount num_online_;
+  ReadCpus online_cpus_;
+  IrqStep irq_off_;
+  IrqStep irq_restore_;
   Var& state_;               // msdata.state
   Var& thread_ack_;          // msdata.thread_ack
   Var& nr_todo_;             // cpu_stop_done.nr_todo: stoppers queued and not yet done

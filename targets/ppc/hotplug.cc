@@ -1,8 +1,9 @@
 // CPU hotplug on powernv (DOMAIN §2.1): kernel/cpu.c cpu_down and cpu_up, each under cpu_add_remove_lock
-// (cpu_maps_update_begin / done) and refused while hotplug is disabled; cpu_down via stop_machine (take_cpu_down ->
-// __cpu_disable: set_cpu_online(false), remove from sibling masks, migrate interrupts), the dying CPU's way from
-// the stopper back through the idle loop into cpu_die (pnv_smp_cpu_kill_self), generic_cpu_die's wait for
-// CPU_DEAD; cpu_up via pnv_smp_kick_cpu: opal_start_cpu for a thread firmware still holds, then
+// (cpu_maps_update_begin / done) and refused while hotplug is disabled; cpu_down via stop_machine
+// (targets/common/stop_machine.h: every online CPU's stopper meets, woken by a reschedule IPI; on the target,
+// take_cpu_down -> __cpu_disable: set_cpu_online(false), remove from sibling masks, migrate interrupts), the dying
+// CPU's way from the stopper back through the idle loop into cpu_die (pnv_smp_cpu_kill_self), generic_cpu_die's
+// wait for CPU_DEAD; cpu_up via pnv_smp_kick_cpu: opal_start_cpu for a thread firmware still holds, then
 // smp_generic_kick_cpu (cpu_start for a thread never started; else cpu_state = CPU_UP_PREPARE + reschedule IPI).
 #include "targets/ppc/ppc_kernel.h"
 
@@ -15,7 +16,11 @@ Task<> PpcKernel::CpuDown(Cpu& cpu, uint32_t target) {
   co_await cpu_maps_.Lock(cpu, "HD0");
   const bool disabled = co_await cpu_maps_.Disabled(cpu, "HD0");
   if (!disabled && co_await s_.online_mask.Test(cpu, target, "HD1")) {
-    co_await cpu.write(*s_.cpu[target].stop_request, 1, "HD1");  // stop_machine(take_cpu_down, target)
+    // takedown_cpu(): stop_machine_cpuslocked(take_cpu_down, cpumask_of(target)). A remote stopper's
+    // wake_up_process() is a reschedule IPI (smp_send_reschedule).
+    co_await stop_machine_.Run(cpu, target, [this](Cpu& requester, uint32_t c) -> Task<> {
+      co_await MessagePass(requester, c, Msg::kReschedule, "SM0");
+    });
     Var& state = *s_.cpu[target].cpu_state;
     const bool died = co_await cpu.wait_until([&state] { return state.value == kCpuDead; }, kCpuDieWaitNs, "HD2");
     if (!died) m_.Log(cpu.id(), "CPU" + std::to_string(target) + " didn't die...");
@@ -23,20 +28,45 @@ Task<> PpcKernel::CpuDown(Cpu& cpu, uint32_t target) {
   co_await cpu_maps_.Unlock(cpu, "HD4");
 }
 
-// On the dying CPU, from the stopper (multi_cpu_stop) to the idle loop. The online bit is cleared long before
-// the CPU reaches the offline loop, and interrupts are enabled again in between (until E1).
+// num_online_cpus() as the modelled kernels before v5.6 compute it: cpumask_weight(cpu_online_mask).
+common::StopMachine::ReadCount PpcKernel::StopMachineOnlineCount() {
+  return [this](Cpu& cpu, Label l) -> Task<int64_t> { co_return (co_await s_.online_mask.Read(cpu, l)).count(); };
+}
+
+// stop_cpus()'s for_each_cpu(cpu_online_mask): one load per word.
+common::StopMachine::ReadCpus PpcKernel::StopMachineOnlineCpus() {
+  return [this](Cpu& cpu, Label l) -> Task<std::vector<uint32_t>> {
+    const CpuSet online = co_await s_.online_mask.Read(cpu, l);
+    std::vector<uint32_t> cpus;
+    for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
+      if (online.test(c)) cpus.push_back(c);
+    }
+    co_return cpus;
+  };
+}
+
+// The stopper's multi_cpu_stop() on this CPU, run where the reschedule IPI returns: out of the idle loop (the tick
+// restarts) or preempting the task that was running. On the target it runs take_cpu_down; the CPU then returns to
+// its idle loop, which finds it offline (OnlineIdle).
+Task<> PpcKernel::CpuStopper(Cpu& cpu) {
+  const bool from_idle = pc(cpu).in_idle;
+  if (from_idle) co_await IdleExit(cpu, "TNX");
+  const bool dying = co_await stop_machine_.Rendezvous(cpu);
+  if (dying) co_await TakeCpuDown(cpu);
+  co_await stop_machine_.Leave(cpu);
+  if (from_idle && !dying) pc(cpu).in_idle = true;
+}
+
+// take_cpu_down() on the dying CPU, interrupts off (MULTI_STOP_RUN): the online bit goes long before the CPU reaches
+// the offline loop, and interrupts are enabled again in between (the stopper's EXIT, until E1).
 Task<> PpcKernel::TakeCpuDown(Cpu& cpu) {
-  co_await SoftIrqDisable(cpu, "D1");                 // MULTI_STOP_DISABLE_IRQ: local_irq_disable()
-  co_await cpu.irq_disable("D1b");                    // ... then hard_irq_disable()
-  co_await SetOnline(cpu, cpu.id(), false, "D2");     // __cpu_disable: set_cpu_online(cpu, false)
+  co_await cpu.local("D1", "take_cpu_down: __cpu_disable -> pnv_smp_cpu_disable");
+  co_await SetOnline(cpu, cpu.id(), false, "D2");     // set_cpu_online(cpu, false)
   co_await cpu.write(*pc(cpu).in_siblings, 0, "D3");  // remove_cpu_from_masks
   co_await cpu.local("D4", XiveEnabled() ? "xive_smp_disable_cpu" : "xics_migrate_irqs_away");
   // smpcfd_dying_cpu (a dying-state callback of take_cpu_down): flush_smp_call_function_queue runs what was
   // queued before the online bit went. Only the v4.14 smp_send_stop queues anything in these models.
   if (CallFunctionIpiUsed()) co_await FlushCallFunctionQueue(cpu, "D4");
-  co_await SoftIrqRestore(cpu, "D5");       // multi_cpu_stop: local_irq_restore
-  co_await s_.online_mask.Test(cpu, cpu.id(), "D6");  // do_idle: cpu_is_offline()
-  co_await cpu.local("D7", "cpuhp_report_idle_dead; arch_cpu_idle_dead -> cpu_die");
 }
 
 // cpu_up(target): under cpu_add_remove_lock (-EBUSY while hotplug is disabled), held until the target is online or

@@ -49,14 +49,13 @@ State::State(Machine& m)
   const auto msg_call = m.NewVarArray("ipi_message.CALL_FUNCTION", 0);
   const auto call_queue = m.NewVarArray("call_single_queue", kFnNone);
   const auto in_siblings = m.NewVarArray("in_sibling_mask", 0);
-  const auto stop_request = m.NewVarArray("stop_request", 0);
   const auto cpu_start = m.NewVarArray("paca.cpu_start", 1);
   kexec_in_progress = &m.NewVar("kexec_in_progress", 0);
   kexec_all_irq_disabled = &m.NewVar("kexec_all_irq_disabled", 0);
   CpuSet online;
   for (uint32_t c = 0; c < m.num_cpus(); ++c) {
     cpu.push_back(PerCpu{cpu_state[c], kexec_state[c], host_ipi[c], msg_nmi[c], msg_resched[c], msg_call[c],
-                         call_queue[c], in_siblings[c], stop_request[c], cpu_start[c]});
+                         call_queue[c], in_siblings[c], cpu_start[c]});
     if (m.never_started(c)) {  // still in firmware: never kicked, its per-CPU cpu_state never written
       cpu_start[c]->value = 0;
       cpu_state[c]->value = kCpuStateUnset;
@@ -78,6 +77,7 @@ PpcKernel::PpcKernel(Machine& m, const Variant& v)
       crash_(m, *this, kCrashModel, s_.panic_cpu, s_.kexec_lock),
       cpu_maps_(m),
       kexec_(m, *this, kKexecModel, s_.kexec_lock, *s_.kexec_in_progress, cpu_maps_),
+      stop_machine_(m, StopMachineOnlineCount(), StopMachineOnlineCpus()),
       kvm_(m.config().kvm_hv() ? std::make_unique<KvmState>(m) : nullptr),
       idle_(PnvOfflineIdle(m.config().firmware(), m.config().platform(), v.idle_restore == IdleRestore::k10d91611)),
       ec0_latch_(m.num_cpus(), -1),
@@ -88,6 +88,13 @@ PpcKernel::PpcKernel(Machine& m, const Variant& v)
       p9_core_level_((m.num_cpus() + m.threads_per_core() - 1) / m.threads_per_core(), kP9Running),
       core_dec_stopped_((m.num_cpus() + m.threads_per_core() - 1) / m.threads_per_core(), 0),
       dec_left_(m.num_cpus(), kForever) {
+  // multi_cpu_stop's local_irq_disable() is the soft mask, then hard_irq_disable(); local_irq_restore() replays.
+  stop_machine_.set_irq_steps(
+      [this](Cpu& cpu, Label l) -> Task<> {
+        co_await SoftIrqDisable(cpu, l);
+        co_await cpu.irq_disable(l);
+      },
+      [this](Cpu& cpu, Label l) -> Task<> { co_await SoftIrqRestore(cpu, l); });
   // pnv_init_idle_states: paca[first]->idle_state = (1 << threads_per_core) - 1, every thread running.
   if (idle_.kernel_restores) {
     const uint32_t tpc = m.threads_per_core();
@@ -136,28 +143,29 @@ Task<> PpcKernel::FirmwareEntry(Cpu& cpu) {
   co_await CpuLife(cpu, /*starts_offline=*/false);
 }
 
-// An online CPU idles until stop_machine asks it to go down; it then walks to the offline loop, and if it is
-// ever restarted comes back online and idles again.
+// An online CPU idles until its stopper has taken it out of the online mask (hotplug.cc); it then walks to the
+// offline loop, and if it is ever restarted comes back online and idles again.
 Task<> PpcKernel::CpuLife(Cpu& cpu, bool starts_offline) {
   bool offline = starts_offline;
   for (;;) {
-    if (!offline) {
-      co_await OnlineIdle(cpu);
-      co_await TakeCpuDown(cpu);
-    }
+    if (!offline) co_await OnlineIdle(cpu);
     co_await OfflineLoop(cpu);
     co_await StartSecondary(cpu);
     offline = false;
   }
 }
 
+// do_idle(): interrupts on, tasks (software events, the stopper) run on top of it; once take_cpu_down has cleared
+// this CPU's online bit and the stopper is done, the idle loop's cpu_is_offline() test sends it to cpu_die.
 Task<> PpcKernel::OnlineIdle(Cpu& cpu) {
   cpu.set_location(Location::kRunOld);
-  Var& req = *pc(cpu).stop_request;
   pc(cpu).in_idle = true;
-  co_await cpu.wait_until([&req] { return req.value != 0; }, kForever, "IDLE");
-  co_await IdleExit(cpu, "TNX");  // the stopper task runs take_cpu_down
-  co_await cpu.write(req, 0, "IDLE");
+  const CpuMask& online = s_.online_mask;
+  const uint32_t me = cpu.id();
+  co_await cpu.wait_until([&online, me] { return !online.Has(me); }, kForever, "IDLE");
+  pc(cpu).in_idle = false;
+  co_await online.Test(cpu, me, "D6");  // do_idle: cpu_is_offline()
+  co_await cpu.local("D7", "cpuhp_report_idle_dead; arch_cpu_idle_dead -> cpu_die");
 }
 
 Task<> PpcKernel::SoftIrqDisable(Cpu& cpu, Label l) {

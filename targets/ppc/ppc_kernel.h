@@ -23,6 +23,7 @@
 
 #include "sim/machine.h"
 #include "targets/ppc/idle_states.h"
+#include "targets/common/stop_machine.h"
 #include "targets/ppc/kvm.h"
 #include "targets/ppc/ppc_state.h"
 
@@ -234,7 +235,10 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   // pnv_smp_kick_cpu: false = -ENODEV. state: the target's cpu_state as the requester read it at HU1.
   Task<bool> PnvSmpKickCpu(Cpu& cpu, uint32_t target, int64_t state);
   Task<> SmpGenericKickCpu(Cpu& cpu, uint32_t target, bool never_kicked);
+  Task<> CpuStopper(Cpu& cpu);
   Task<> TakeCpuDown(Cpu& cpu);
+  common::StopMachine::ReadCount StopMachineOnlineCount();
+  common::StopMachine::ReadCpus StopMachineOnlineCpus();
   // A thread Linux never started: held by skiboot until opal_start_cpu's job starts it (never returns: the start
   // drops the hold's frames and runs FirmwareEntry).
   Task<> FirmwareHold(Cpu& cpu);
@@ -264,6 +268,7 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   common::CrashCore crash_;  // panic(), crash_kexec(), __crash_kexec() (targets/common/)
   common::CpuMaps cpu_maps_;  // cpu_add_remove_lock, cpu_hotplug_disabled
   common::KexecCore kexec_;   // kernel_kexec() (targets/common/)
+  common::StopMachine stop_machine_;  // cpu_down's stop_machine: every online CPU's stopper, take_cpu_down on one
   std::unique_ptr<KvmState> kvm_;
   // The offline idle state pnv_init_idle_states chose at boot (idle_states.h), and the per-core idle word
   // paca[first thread]->idle_state (PNV_CORE_IDLE_LOCK_BIT | one bit per thread not in a deep state), which only a

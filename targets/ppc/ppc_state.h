@@ -178,7 +178,6 @@ struct PerCpu {
   Var* msg_call;      // message byte PPC_MSG_CALL_FUNCTION
   Var* call_queue;    // call_single_queue: the queued csd's function (NmiFn values; only stop_this_cpu is queued)
   Var* in_siblings;   // in its core's cpu_sibling_mask (P8 doorbell-or-ICP choice)
-  Var* stop_request;  // stop_machine asked this CPU to run take_cpu_down
   Var* cpu_start;     // paca->cpu_start: 0 until smp_generic_kick_cpu first releases the thread (head_64.S spin)
   // CPU-local, not shared memory: the soft-mask and lazily recorded interrupts (paca), and the setjmp target.
   // The thread entered Linux (generic_secondary_common_init's SET_PACA loads HSPRG0 with its paca): false for a

@@ -210,6 +210,7 @@ Task<> PpcKernel::XiveExternal(Cpu& cpu) {
 Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
   PerCpu& p = pc(cpu);
   const bool call_function_used = CallFunctionIpiUsed();
+  bool resched = false;
   for (;;) {
     bool any = false;
     if (call_function_used && co_await cpu.cmpxchg(*p.msg_call, 1, 0, "N1") == 1) {
@@ -218,14 +219,17 @@ Task<> PpcKernel::IpiDemux(Cpu& cpu, Regs regs) {
     }
     if (co_await cpu.cmpxchg(*p.msg_resched, 1, 0, "N1") == 1) {
       any = true;
+      resched = true;
       co_await cpu.local("N1", "scheduler_ipi");
     }
     if (co_await cpu.cmpxchg(*p.msg_nmi, 1, 0, "N1") == 1) {
       any = true;
       co_await NmiIpiHandle(cpu, regs);  // nmi_ipi_action
     }
-    if (!any) co_return;
+    if (!any) break;
   }
+  // On the way out of the interrupt the scheduler switches to a stopper woken with work queued (hotplug.cc).
+  if (resched && co_await stop_machine_.TakeWork(cpu)) co_await CpuStopper(cpu);
 }
 
 // flush_smp_call_function_queue(): llist_del_all(call_single_queue), then run the queued functions in order. The

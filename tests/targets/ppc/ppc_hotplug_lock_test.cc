@@ -61,9 +61,9 @@ TEST(PpcHotplugLock, ACpuDownWaitsForTheCpuUpOfTheSameThread) {
     ASSERT_NE(up_release, SIZE_MAX) << target;
     ASSERT_NE(down_takes, SIZE_MAX) << target;
     EXPECT_LT(up_release, down_takes) << target;
-    const size_t stop_request = FirstEntry(r, 2, "HD1", TraceKind::kWrite);
-    ASSERT_NE(stop_request, SIZE_MAX) << target;  // the cpu_down went ahead: thread 3 was online by then
-    EXPECT_GT(stop_request, down_takes) << target;
+    const size_t stop_machine = FirstEntry(r, 2, "SM0", TraceKind::kWrite);
+    ASSERT_NE(stop_machine, SIZE_MAX) << target;  // the cpu_down went ahead: thread 3 was online by then
+    EXPECT_GT(stop_machine, down_takes) << target;
     EXPECT_NE(FirstEntry(r, 3, "D2", TraceKind::kWrite), SIZE_MAX) << target;  // and thread 3 left the online mask
   }
 }
