@@ -65,6 +65,14 @@ const InherentHazard kHazards[] = {
      "PR8",
      "never hands over",
      {pb::OPERATOR_RESET, pb::SYSTEM_RESET}},
+    // ... and a machine check there: MSR[ME] stays on through kexec_sequence, so it enters the 0x200 vector being
+    // replaced (arm64's abort below is the same hazard).
+    {"ppc machine check on the kexec CPU during relocation",
+     "kexec_sequence copies over the 0x200 vector the machine check enters",
+     pb::PPC,
+     "PR8",
+     "never hands over",
+     {pb::MCE}},
     // arm64_relocate_new_kernel runs with the MMU off over the old kernel's vectors, DAIF masked: a synchronous
     // external abort (not maskable) taken there enters replaced memory.
     {"arm64 abort on the kexec CPU during relocation",

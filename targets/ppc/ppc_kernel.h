@@ -22,8 +22,8 @@
 #include <string>
 
 #include "sim/machine.h"
-#include "targets/ppc/idle_states.h"
 #include "targets/common/stop_machine.h"
+#include "targets/ppc/idle_states.h"
 #include "targets/ppc/kvm.h"
 #include "targets/ppc/ppc_state.h"
 
