@@ -5,7 +5,8 @@
 // crash or kexec path) holds everyone in PREPARE, where they still take interrupts: that is why a CPU being taken
 // down can still answer a crash or reboot IPI. Sources: torvalds/linux kernel/stop_machine.c
 // stop_machine_cpuslocked(), stop_cpus() / queue_stop_cpus_work(), multi_cpu_stop(), ack_state() / set_state(),
-// cpu_stop_signal_done(); kernel/cpu.c takedown_cpu() (v4.14 to v6.x: the same states and acknowledgements).
+// cpu_stop_signal_done(); kernel/cpu.c takedown_cpu() (v4.14 to v6.x: the same states and acknowledgements). Used by
+// every family: each supplies how it reads the online mask, wakes a stopper and turns interrupts off and on.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// cpu_down's stop_machine (targets/common/stop_machine.h), on the families that use it: take_cpu_down runs only
+// cpu_down's stop_machine (targets/common/stop_machine.h), on every family: take_cpu_down runs only
 // once every online CPU's stopper has turned interrupts off, and a CPU that never runs its stopper holds the others
 // where they still take interrupts.
 #include <gtest/gtest.h>
@@ -25,15 +25,18 @@ TEST(StopMachine, TakeCpuDownRunsOnlyOnceEveryOnlineCpuHasTurnedInterruptsOff) {
     const char* family;
     const char* platform;
     const char* take_down;  // the dying CPU's label for set_cpu_online(false)
+    const char* online;     // the online mask's variable (x86 and arm64: one per CPU; powerpc: a bitmask word)
     Location dead;          // where it ends
   };
-  for (const Case& c : {Case{"x86-mwait-fixed", "X86", "X86_INTEL_MWAIT", "HD2", Location::kStoppedHw},
-                        Case{"arm64-psci", "ARM64", "ARM64_PSCI", "HP2", Location::kParkedFw}}) {
+  for (const Case& c : {Case{"x86-mwait-fixed", "X86", "X86_INTEL_MWAIT", "HD2", "cpu_online[2]", Location::kStoppedHw},
+                        Case{"arm64-psci", "ARM64", "ARM64_PSCI", "HP2", "cpu_online[2]", Location::kParkedFw},
+                        Case{"ppc-upstream-clear-then-check", "PPC", "POWER9_DOORBELL_XIVE", "D2", "cpu_online_mask",
+                             Location::kStoppedHw}}) {
     const RunResult r = RunTarget(c.target, "machine { family: " + std::string(c.family) + " platform: " + c.platform +
                                                 " cores: 4 threads_per_core: 1 }\n"
                                                 "events { kind: HOTPLUG_DOWN cpus: 0 cpus: 2 "
                                                 "trigger { at_time_ns: 100 } }\n");
-    const uint64_t offline = StepOf(r, 2, TraceKind::kWrite, c.take_down, "cpu_online[2]");
+    const uint64_t offline = StepOf(r, 2, TraceKind::kWrite, c.take_down, c.online);
     ASSERT_NE(offline, UINT64_MAX) << c.target << ": CPU 2 never went down";
     for (uint32_t cpu = 0; cpu < 4; ++cpu) {
       const uint64_t irqs_off = StepOf(r, cpu, TraceKind::kLocal, "SM2", "");
