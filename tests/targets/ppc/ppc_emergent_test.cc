@@ -143,9 +143,9 @@ TEST(PpcEmergent, ResetDrivenDumpCountsReceiversTwiceBefore2022) {
 }
 
 // The fixed loop has no kdump check before its first stop, and I5b sends offline CPUs a muxed NMI IPI without
-// a pending-mask entry. A CPU between clearing its online bit (D2) and the offline loop (E1) has interrupts on:
-// it takes the crash doorbell as an ordinary IPI, the NMI-IPI handler ignores it (not pending), and the CPU then
-// sleeps with nothing latched. A firmware system reset is not lost this way.
+// a pending-mask entry. A CPU out of the online mask (D2) has interrupts on from its stopper's restore (SM4) until
+// the offline loop (E1): it takes the crash doorbell as an ordinary IPI, the NMI-IPI handler ignores it (not
+// pending), and the CPU then sleeps with nothing latched. A firmware system reset is not lost this way.
 TEST(PpcEmergent, FixedTargetsLoseACrashWakeSentIntoTheHotUnplugWindow) {
   const pb::Scenario s = Seed("hotplug_window_crash_ipi_consumed.textproto");
   for (const char* target : {"ppc-v1-check-before-clear", "ppc-upstream-clear-then-check", "ppc-sreset-dump"}) {
