@@ -145,6 +145,7 @@ void Machine::Init() {
   epoch_.assign(n, 0);
   cpu_watchers_.resize(n);
   runnable_.reserve(n);
+  if (queues_invalidates_) queued_by_writer_.assign(n + 1, 0);
   static const bool verify_env = [] {
     const char* v = std::getenv("CRASHDIFF_SIM_VERIFY");
     return v != nullptr && v[0] == '1';
@@ -366,16 +367,10 @@ void Machine::CommitStores(Cpu& cpu) {
 // only reads newer values) is applied there, oldest first, under that CPU.
 void Machine::CompleteStores(Cpu& cpu) {
   CommitStores(cpu);
-  if (!queues_invalidates_) return;
+  if (!queues_invalidates_ || (queued_by_writer_[cpu.id()] == 0 && queued_shared_ == 0)) return;
   for (Cpu& c : cpus_) {
-    std::vector<StaleEntry>& queue = c.invalidate_queue_;
-    for (size_t i = 0; i < queue.size();) {
-      if (c.id() != cpu.id() && (queue[i].writer == cpu.id() || queue[i].shared)) {
-        ApplyInvalidate(c, i);
-      } else {
-        ++i;
-      }
-    }
+    if (c.id() == cpu.id()) continue;
+    ApplyInvalidatesIf(c, [&](const StaleEntry& e) { return e.writer == cpu.id() || e.shared; });
   }
 }
 
@@ -401,10 +396,14 @@ void Machine::QueueInvalidates(Var& v, int64_t old_value, uint32_t by_cpu) {
   for (Cpu& c : cpus_) {
     if (c.id() == by_cpu || c.finished_ || c.in_firmware_) continue;
     if (StaleEntry* e = c.StaleMutable(v)) {
-      e->shared = e->shared || e->writer != by_cpu;
+      if (!e->shared && e->writer != by_cpu) {
+        e->shared = true;
+        ++queued_shared_;
+      }
       continue;
     }
     c.invalidate_queue_.push_back(StaleEntry{&v, old_value, step_, by_cpu, false});
+    ++queued_by_writer_[WriterSlot(by_cpu)];
     ++v.queued;
     if (c.invalidate_queue_.size() == 1) SetAgentRunnable(2 * num_cpus() + c.id(), true);
   }
@@ -431,15 +430,40 @@ void Machine::InvalidateCandidates(uint32_t cpu, std::vector<std::string_view>& 
 // Not a step of the CPU's code: recorded under it (kInvalidate, the value it now reads), like a buffer's commit.
 void Machine::ApplyInvalidate(Cpu& cpu, size_t index) {
   std::vector<StaleEntry>& queue = cpu.invalidate_queue_;
-  Var& v = *queue[index].var;
+  const StaleEntry e = queue[index];
   queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(index));
-  --v.queued;
   if (queue.empty()) SetAgentRunnable(2 * num_cpus() + cpu.id(), false);
+  Applied(cpu, e);
+}
+
+void Machine::Applied(Cpu& cpu, const StaleEntry& e) {
+  --queued_by_writer_[WriterSlot(e.writer)];
+  if (e.shared) --queued_shared_;
+  Var& v = *e.var;
+  --v.queued;
   Record(cpu.id(), TraceKind::kInvalidate, "invalidate", v.name, v.value.raw(), v.tags());
 }
 
+// The entries `take` selects, oldest first, as ApplyInvalidate would apply them one by one, in one pass over the
+// queue (a barrier or a completion applies several at once; each erase would shift the rest again).
+template <typename Take>
+void Machine::ApplyInvalidatesIf(Cpu& cpu, Take take) {
+  std::vector<StaleEntry>& queue = cpu.invalidate_queue_;
+  if (queue.empty()) return;
+  size_t kept = 0;
+  for (size_t i = 0; i < queue.size(); ++i) {
+    if (take(queue[i])) {
+      Applied(cpu, queue[i]);
+    } else {
+      queue[kept++] = queue[i];
+    }
+  }
+  queue.resize(kept);
+  if (kept == 0) SetAgentRunnable(2 * num_cpus() + cpu.id(), false);
+}
+
 void Machine::DrainQueue(Cpu& cpu) {
-  while (!cpu.invalidate_queue_.empty()) ApplyInvalidate(cpu, 0);
+  ApplyInvalidatesIf(cpu, [](const StaleEntry&) { return true; });
 }
 
 void Machine::DropInvalidate(Cpu& cpu, const Var& v) {
@@ -457,7 +481,11 @@ void Machine::DropInvalidate(Cpu& cpu, const Var& v) {
 void Machine::ClearQueues() {
   for (Cpu& c : cpus_) {
     if (c.invalidate_queue_.empty()) continue;
-    for (const StaleEntry& e : c.invalidate_queue_) --e.var->queued;
+    for (const StaleEntry& e : c.invalidate_queue_) {
+      --e.var->queued;
+      --queued_by_writer_[WriterSlot(e.writer)];
+      if (e.shared) --queued_shared_;
+    }
     c.invalidate_queue_.clear();
     SetAgentRunnable(2 * num_cpus() + c.id(), false);
   }
@@ -492,12 +520,22 @@ void Machine::SetBufferRunnable(uint32_t cpu, bool runnable) {
   SetAgentRunnable(num_cpus() + cpu, runnable);
 }
 
+// Agents sort after every CPU: only the tail of runnable_ holds them, and a queue or buffer turning empty or
+// non-empty is the commonest change on a machine with them, so the place is looked for there, from the back.
 void Machine::SetAgentRunnable(uint32_t agent, bool runnable) {
-  const auto it = std::lower_bound(runnable_.begin(), runnable_.end(), agent);
+  const auto first = runnable_.end() - runnable_agents_;
+  auto it = runnable_.end();
+  if (runnable_agents_ <= kAgentScan) {
+    while (it != first && *(it - 1) >= agent) --it;
+  } else {
+    it = std::lower_bound(first, runnable_.end(), agent);
+  }
   if (runnable) {
     runnable_.insert(it, agent);
+    ++runnable_agents_;
   } else {
     runnable_.erase(it);
+    --runnable_agents_;
   }
 }
 
@@ -997,7 +1035,7 @@ void Machine::RefreshRunnable() {
     const bool r = EvaluateRunnable(cpus_[id]);
     if (r == static_cast<bool>(runnable_flag_[id])) continue;
     runnable_flag_[id] = r;
-    const auto it = std::lower_bound(runnable_.begin(), runnable_.end(), id);
+    const auto it = std::lower_bound(runnable_.begin(), runnable_.end() - runnable_agents_, id);
     if (r) {
       runnable_.insert(it, id);
     } else {

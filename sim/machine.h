@@ -314,6 +314,9 @@ class Machine {
   Var& NewNamedVar(std::string_view interned, int64_t init, Region region);
   void Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMark mark);
   void QueueInvalidates(Var& v, int64_t old_value, uint32_t by_cpu);  // after a store of v became visible
+  void Applied(Cpu& cpu, const StaleEntry& e);  // an entry taken off cpu's queue: its counts and its trace entry
+  template <typename Take>
+  void ApplyInvalidatesIf(Cpu& cpu, Take take);
   void ClearQueues();                                                 // settling: no entry, no trace
   void Start(Program& program);
   void Settle();
@@ -355,6 +358,9 @@ class Machine {
   void VerifyRunnable();
   void SetBufferRunnable(uint32_t cpu, bool runnable);
   void SetAgentRunnable(uint32_t agent, bool runnable);
+  static constexpr uint32_t kAgentScan = 16;  // up to this many runnable agents a scan beats a binary search
+  // queued_by_writer_'s slot for an entry's writer: a store of no CPU (a device, the scenario) has the last.
+  uint32_t WriterSlot(uint32_t writer) const { return writer < num_cpus() ? writer : num_cpus(); }
   // The agent of a buffer (queue) whose oldest store (entry) must commit (apply) now, or kNoCpu.
   uint32_t OverdueBuffer() const;
   mutable uint64_t overdue_scan_from_ = 0;  // OverdueBuffer: no front can be overdue before this step
@@ -401,6 +407,7 @@ class Machine {
 
   // Runnable set: runnable_ (sorted CPU ids) is kept equal to {c : Runnable(c)} by re-evaluating only dirty CPUs.
   std::vector<uint32_t> runnable_;
+  uint32_t runnable_agents_ = 0;  // how many of runnable_'s ids are agents (>= num_cpus: they sort last)
   std::vector<uint32_t> forced_;  // scratch: the one choice of a step whose buffer is overdue
   std::vector<uint8_t> runnable_flag_;
   std::vector<uint8_t> dirty_flag_;
@@ -419,6 +426,10 @@ class Machine {
   uint64_t effects_seen_ = 0;
   std::vector<uint8_t> quiet_decs_;
   ReadLog read_log_;
+  // Invalidate-queue entries held anywhere, by the CPU whose store queued them (index num_cpus: a store of no CPU),
+  // and how many of them are shared: a completion with none of its own and none shared has nothing to apply.
+  std::vector<uint32_t> queued_by_writer_;
+  uint32_t queued_shared_ = 0;
 };
 
 }  // namespace crashdiff
