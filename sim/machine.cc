@@ -1056,6 +1056,20 @@ void Machine::VerifyRunnable() {
   for (const Cpu& c : cpus_) {
     if (!c.invalidate_queue().empty()) full.push_back(2 * num_cpus() + c.id());
   }
+  // The counts the invalidate queues keep for completions (CompleteStores returns early on them).
+  std::vector<uint32_t> by_writer(queued_by_writer_.size(), 0);
+  uint32_t shared = 0;
+  for (const Cpu& c : cpus_) {
+    for (const StaleEntry& e : c.invalidate_queue()) {
+      ++by_writer[WriterSlot(e.writer)];
+      shared += e.shared ? 1 : 0;
+    }
+  }
+  if (by_writer != queued_by_writer_ || shared != queued_shared_) {
+    std::fprintf(stderr, "crashdiff: simulator invariant: invalidate-queue counts differ at step %llu\n",
+                 static_cast<unsigned long long>(step_));
+    std::abort();
+  }
   for (const Cpu& c : cpus_) {
     if (c.pending_valid_ && c.pending_ != c.hw_.PendingMask()) {
       std::fprintf(stderr, "crashdiff: simulator invariant: cpu%u's remembered pending mask is stale at step %llu\n",
@@ -1063,7 +1077,8 @@ void Machine::VerifyRunnable() {
       std::abort();
     }
   }
-  if (full == runnable_) return;
+  const auto agents = std::count_if(full.begin(), full.end(), [&](uint32_t id) { return id >= num_cpus(); });
+  if (full == runnable_ && agents == runnable_agents_) return;
   std::fprintf(stderr,
                "crashdiff: simulator invariant: incremental runnable set differs at step %llu (%zu vs %zu CPUs)\n",
                static_cast<unsigned long long>(step_), runnable_.size(), full.size());
