@@ -648,9 +648,9 @@ void Machine::ExtendTimeLimit(uint64_t event_ns) {
   time_limit_ns_ = std::max(time_limit_ns_, limit);
 }
 
-void Machine::Corrupt(Cpu& cpu, std::string why) {
+void Machine::Corrupt(Cpu& cpu, std::string_view why) {
   cpu.Finish(Location::kDeadCorrupt);
-  Record(cpu.id(), TraceKind::kCorrupt, "DEAD", std::move(why));
+  Record(cpu.id(), TraceKind::kCorrupt, "DEAD", why);
 }
 
 // ---- Frames ----

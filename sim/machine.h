@@ -276,7 +276,7 @@ class Machine {
   bool handed_over() const { return result_.handed_over; }
   const RunResult& result_so_far() const { return result_; }
   // Marks the CPU DEAD_CORRUPT and stops it for good.
-  void Corrupt(Cpu& cpu, std::string why);
+  void Corrupt(Cpu& cpu, std::string_view why);
 
   // powerpc decrementer: cpu's DEC expires ns after now and then latches DEC (kForever: disarmed). One pending
   // expiry per CPU; a later write replaces it (Cpu::mtspr_dec).
