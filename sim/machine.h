@@ -358,7 +358,7 @@ class Machine {
   void VerifyRunnable();
   void SetBufferRunnable(uint32_t cpu, bool runnable);
   void SetAgentRunnable(uint32_t agent, bool runnable);
-  static constexpr uint32_t kAgentScan = 16;  // up to this many runnable agents a scan beats a binary search
+  static constexpr uint32_t kAgentScan = 16;  // runnable agents scanned from the back; a binary search beyond
   // queued_by_writer_'s slot for an entry's writer: a store of no CPU (a device, the scenario) has the last.
   uint32_t WriterSlot(uint32_t writer) const { return writer < num_cpus() ? writer : num_cpus(); }
   // The agent of a buffer (queue) whose oldest store (entry) must commit (apply) now, or kNoCpu.
