@@ -427,7 +427,6 @@ void Machine::InvalidateCandidates(uint32_t cpu, std::vector<std::string_view>& 
   for (size_t i = 1; i < queue.size(); ++i) out.push_back(queue[i].var->name);  // one entry per variable
 }
 
-// Not a step of the CPU's code: recorded under it (kInvalidate, the value it now reads), like a buffer's commit.
 void Machine::ApplyInvalidate(Cpu& cpu, size_t index) {
   std::vector<StaleEntry>& queue = cpu.invalidate_queue_;
   const StaleEntry e = queue[index];
@@ -436,12 +435,17 @@ void Machine::ApplyInvalidate(Cpu& cpu, size_t index) {
   Applied(cpu, e);
 }
 
+// Not a step of the CPU's code: recorded under it (kInvalidate, the value it now reads), like a buffer's commit.
 void Machine::Applied(Cpu& cpu, const StaleEntry& e) {
+  Unqueued(e);
+  const Var& v = *e.var;
+  Record(cpu.id(), TraceKind::kInvalidate, "invalidate", v.name, v.value.raw(), v.tags());
+}
+
+void Machine::Unqueued(const StaleEntry& e) {
+  --e.var->queued;
   --queued_by_writer_[WriterSlot(e.writer)];
   if (e.shared) --queued_shared_;
-  Var& v = *e.var;
-  --v.queued;
-  Record(cpu.id(), TraceKind::kInvalidate, "invalidate", v.name, v.value.raw(), v.tags());
 }
 
 // The entries `take` selects, oldest first, as ApplyInvalidate would apply them one by one, in one pass over the
@@ -481,11 +485,7 @@ void Machine::DropInvalidate(Cpu& cpu, const Var& v) {
 void Machine::ClearQueues() {
   for (Cpu& c : cpus_) {
     if (c.invalidate_queue_.empty()) continue;
-    for (const StaleEntry& e : c.invalidate_queue_) {
-      --e.var->queued;
-      --queued_by_writer_[WriterSlot(e.writer)];
-      if (e.shared) --queued_shared_;
-    }
+    for (const StaleEntry& e : c.invalidate_queue_) Unqueued(e);
     c.invalidate_queue_.clear();
     SetAgentRunnable(2 * num_cpus() + c.id(), false);
   }

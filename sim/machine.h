@@ -315,6 +315,7 @@ class Machine {
   void Store(Var& v, int64_t value, uint32_t by_cpu, Label label, TraceMark mark);
   void QueueInvalidates(Var& v, int64_t old_value, uint32_t by_cpu);  // after a store of v became visible
   void Applied(Cpu& cpu, const StaleEntry& e);  // an entry taken off cpu's queue: its counts and its trace entry
+  void Unqueued(const StaleEntry& e);           // the counts of an entry taken off a queue (no trace entry)
   template <typename Take>
   void ApplyInvalidatesIf(Cpu& cpu, Take take);
   void ClearQueues();                                                 // settling: no entry, no trace
