@@ -95,9 +95,26 @@ bool ReferenceProgram::SyscallAllowed(const Cpu& cpu) const {
 }
 
 // The hotplug lock is a sleeping mutex in every kernel: the requester waits with interrupts as they were, so a crash
-// wake still reaches it while another CPU's operation holds the lock.
-Task<> ReferenceProgram::LockHotplug(Cpu& cpu, Label label) {
+// wake still reaches it while another CPU's operation holds the lock; asleep there, a request whose own CPU is asked
+// to go down starts over on another CPU (`elsewhere`, MoveSleepingTaskOf).
+Task<> ReferenceProgram::LockHotplug(Cpu& cpu, Label label, Cpu::Resume elsewhere) {
+  const bool movable = elsewhere != nullptr;
+  if (movable) cpu.set_sleeping_task(std::move(elsewhere), TraceMark::kNone);
   co_await cpu.spin_cmpxchg(*hotplug_lock_, kNoOwner, cpu.id(), label);
+  if (movable) cpu.clear_sleeping_task();
+}
+
+// A task asleep on a CPU asked to go down goes on from the first other online CPU, as the targets' take-down moves
+// it (select_fallback_rq); the CPU's idle loop then sees the request.
+void ReferenceProgram::MoveSleepingTaskOf(uint32_t target) {
+  Cpu& c = m_.cpu(target);
+  if (!c.has_sleeping_task()) return;
+  for (uint32_t to = 0; to < m_.num_cpus(); ++to) {
+    if (to != target && is_online(to)) {
+      m_.MoveSleepingTask(c, to);
+      return;
+    }
+  }
 }
 
 Task<> ReferenceProgram::UnlockHotplug(Cpu& cpu, Label label) {
@@ -110,10 +127,10 @@ Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
   const ReferenceHotplug& H = profile_.hotplug;
   const bool held = m_.never_started(target) && m_.cpu(target).held_by_firmware();
   if (!H.can_down(m_, target) || target == cpu.id() || held || !SyscallAllowed(cpu)) co_return;
-  co_await LockHotplug(cpu, H.down_begin);
+  co_await LockHotplug(cpu, H.down_begin, [this, target](Cpu& to) { return CpuDown(to, target); });
   if (co_await cpu.read(*online_[target], H.down_check) == 1) {
     co_await cpu.write(*dead_[target], 0, H.down_request);
-    co_await cpu.write(*down_request_[target], 1, H.down_request);
+    co_await cpu.write(*down_request_[target], 1, H.down_request, [this, target] { MoveSleepingTaskOf(target); });
     Var& dead = *dead_[target];
     co_await cpu.wait_until([&dead] { return dead.value == 1; }, kHotplugWait, H.down_wait);
   }
@@ -129,7 +146,7 @@ Task<> ReferenceProgram::CpuUp(Cpu& cpu, uint32_t target) {
       !SyscallAllowed(cpu)) {
     co_return;
   }
-  co_await LockHotplug(cpu, H.up_begin);
+  co_await LockHotplug(cpu, H.up_begin, [this, target](Cpu& to) { return CpuUp(to, target); });
   if (co_await cpu.read(*online_[target], H.up_check) != 1) {
     if (from_firmware) {
       co_await H.start_request(*this, cpu, target);  // firmware starts it when it holds it

@@ -130,7 +130,8 @@ class ReferenceProgram : public Program {
   Task<> OnlineIdle(Cpu& cpu);
   Task<> CpuDown(Cpu& cpu, uint32_t target);
   Task<> CpuUp(Cpu& cpu, uint32_t target);
-  Task<> LockHotplug(Cpu& cpu, Label label);
+  Task<> LockHotplug(Cpu& cpu, Label label, Cpu::Resume elsewhere = nullptr);
+  void MoveSleepingTaskOf(uint32_t target);
   Task<> UnlockHotplug(Cpu& cpu, Label label);
   bool SyscallAllowed(const Cpu& cpu) const;
 

@@ -137,6 +137,9 @@ struct Frame {
   // Raw spinlocks this context holds (Cpu::enter_critical): the model describes every instruction until the unlock,
   // so no unmodelled code runs in between that could fault.
   uint32_t critical = 0;
+  // The task asleep in this context was woken on another CPU (Machine::MoveSleepingTask): the CPU never returns
+  // here; once the frames above it are done, it is dropped and the CPU goes on with the frame below (its idle loop).
+  bool moved = false;
 };
 
 class Cpu {
@@ -408,11 +411,13 @@ class Cpu {
   // A task asleep here (in a mutex) that the kernel would wake on another CPU if this one went down first
   // (select_fallback_rq): model code sets how the task goes on elsewhere, and the start_mark of that start (as
   // QueueTask's), just before such a wait and clears it once the wait is over; the dying CPU's take-down moves it
-  // (Machine::MoveSleepingTask). Only this CPU's own code reads it (its scheduler's state): not observable state.
+  // (Machine::MoveSleepingTask). Only the scheduler reads it (the take-down, or the reference's down request): not
+  // state a model's code can observe.
   using Resume = std::function<Task<>(Cpu&)>;
   void set_sleeping_task(Resume resume, TraceMark start_mark) {
     sleeping_task_ = std::move(resume);
     sleeping_task_mark_ = start_mark;
+    sleeping_frame_ = frames_.size() - 1;  // the context that sleeps; interrupts only stack above it
   }
   void clear_sleeping_task() { sleeping_task_ = nullptr; }
   bool has_sleeping_task() const { return sleeping_task_ != nullptr; }
@@ -487,6 +492,7 @@ class Cpu {
   std::vector<QueuedTask> queued_tasks_;  // oldest first
   Resume sleeping_task_;
   TraceMark sleeping_task_mark_ = TraceMark::kNone;
+  size_t sleeping_frame_ = 0;
   bool finished_ = false;
   bool blocked_ = false;
   uint64_t lpcr_ = 0;

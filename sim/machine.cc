@@ -605,6 +605,13 @@ void Machine::MoveSleepingTask(Cpu& from, uint32_t to) {
   Cpu& dest = cpus_[to];
   dest.QueueTask(from.sleeping_task_(dest), from.sleeping_task_mark_);
   from.sleeping_task_ = nullptr;
+  from.frames_[from.sleeping_frame_].moved = true;
+  // Moved by another CPU's step, the sleeping context is the top one and goes now; by the dying CPU's own take-down
+  // (an interrupt context above it), once the contexts above it are done (PopFinishedFrames).
+  if (from.sleeping_frame_ + 1 == from.frames_.size()) {
+    PopFinishedFrames(from);
+    MarkDirty(from.id());
+  }
   if (result_.cpus[from.id()].shutdowns > 0) {
     --result_.cpus[from.id()].shutdowns;
     ++result_.cpus[to].shutdowns;
@@ -681,7 +688,7 @@ void Machine::ResumeLeaf(Cpu& cpu, std::coroutine_handle<> h) {
 }
 
 void Machine::PopFinishedFrames(Cpu& cpu) {
-  while (!cpu.frames().empty() && cpu.frames().back().root.handle().done()) {
+  while (!cpu.frames().empty() && (cpu.frames().back().root.handle().done() || cpu.frames().back().moved)) {
     Frame& f = cpu.frames().back();
     const bool irq = f.is_interrupt;
     if (irq) {
@@ -689,7 +696,8 @@ void Machine::PopFinishedFrames(Cpu& cpu) {
       cpu.set_location(f.saved_location);
       Record(cpu.id(), TraceKind::kIrqReturn, Name(f.source));
     } else {
-      // A software event's code returned (e.g. crash_kexec lost arbitration): back to what the CPU was doing.
+      // A software event's code returned (e.g. crash_kexec lost arbitration), or its task moved to another CPU:
+      // back to what the CPU was doing.
       cpu.set_location(f.saved_location);
     }
     cpu.frames().pop_back();

@@ -245,8 +245,9 @@ class Machine {
     Book(BookKind::kShutdown, cpu);
   }
   // The scheduler wakes the task asleep on `from` (Cpu::set_sleeping_task), which is going down, on `to`: it goes on
-  // there as a task moved to that CPU (Cpu::QueueTask), with the shutdown `from` had booked, if any. Call it from
-  // the dying CPU's step.
+  // there as a task moved to that CPU (Cpu::QueueTask), with the shutdown `from` had booked, if any. `from` never
+  // returns to the context that slept (Frame::moved). Call it from the dying CPU's step (a target's take-down), or
+  // from the step that asks `from` to go down (the reference).
   void MoveSleepingTask(Cpu& from, uint32_t to);
   // The CPU entered the crash path (panic(), crash_kexec(), die() with panic_on_oops). Models book it once the
   // entry's first step has run: an interrupt taken just before that step is handled first, and one that never

@@ -30,10 +30,11 @@ int64_t PsciCpuOn(Machine& m, uint32_t target) {
 }
 
 // cpu_up() requested by cpu: under cpu_add_remove_lock (cpu_maps_update_begin), refused while hotplug is disabled
-// (-EBUSY); a CPU already online has nothing to do (_cpu_up: st->state >= target).
+// (-EBUSY); a CPU already online has nothing to do (_cpu_up: st->state >= target). Asleep on the lock behind a
+// cpu_down of its own CPU, the request starts over on another CPU.
 Task<> Arm64Kernel::CpuUp(Cpu& cpu, uint32_t target) {
   if (spin_table() || target == cpu.id()) co_return;
-  co_await cpu_maps_.Lock(cpu, "HU0");
+  co_await cpu_maps_.Lock(cpu, "HU0", [this, target](Cpu& to) { return CpuUp(to, target); });
   const bool disabled = co_await cpu_maps_.Disabled(cpu, "HU0");
   if (!disabled && co_await cpu.read(*online_[target], "HU1") == 0) co_await BringupCpu(cpu, target);
   co_await cpu_maps_.Unlock(cpu, "HU4");

@@ -97,11 +97,12 @@ Task<> Arm64Kernel::TakeCpuDown(Cpu& cpu, bool for_kexec) {
 
 // cpu_down() requested by cpu: under cpu_add_remove_lock; refused while hotplug is disabled and on spin-table (no
 // cpu_die). A never-started CPU firmware still holds is not online, so the kernel's cpu_down has nothing to do: the
-// model skips that no-op lock round; once a cpu_up started it, it is an online CPU like any other.
+// model skips that no-op lock round; once a cpu_up started it, it is an online CPU like any other. The request is a
+// task: asleep on the lock behind a cpu_down of its own CPU, it starts over on another CPU (it changed nothing yet).
 Task<> Arm64Kernel::CpuDown(Cpu& cpu, uint32_t target) {
   const bool held = m_.never_started(target) && m_.cpu(target).held_by_firmware();
   if (spin_table() || target == cpu.id() || held) co_return;
-  co_await cpu_maps_.Lock(cpu, "HP0");
+  co_await cpu_maps_.Lock(cpu, "HP0", [this, target](Cpu& to) { return CpuDown(to, target); });
   const bool disabled = co_await cpu_maps_.Disabled(cpu, "HP0");
   if (!disabled && co_await cpu.read(*online_[target], "HP1") == 1)
     co_await CpuDownLocked(cpu, target, 5 * kSec, kDownForHotplug);

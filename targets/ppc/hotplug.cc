@@ -5,15 +5,17 @@
 // CPU's way from the stopper back through the idle loop into cpu_die (pnv_smp_cpu_kill_self), generic_cpu_die's
 // wait for CPU_DEAD; cpu_up via pnv_smp_kick_cpu: opal_start_cpu for a thread firmware still holds, then
 // smp_generic_kick_cpu (cpu_start for a thread never started; else cpu_state = CPU_UP_PREPARE + reschedule IPI).
+#include "targets/common/sched.h"
 #include "targets/ppc/ppc_kernel.h"
 
 namespace crashdiff::ppc {
 
 // cpu_down(): under cpu_add_remove_lock, so one hotplug operation (or a kexec's cpu_hotplug_disable) at a time;
-// -EBUSY while hotplug is disabled; the lock is held until the target is dead or the wait gives up.
+// -EBUSY while hotplug is disabled; the lock is held until the target is dead or the wait gives up. The request is
+// a task: asleep on the lock behind a cpu_down of its own CPU, it starts over on another CPU (it changed nothing).
 Task<> PpcKernel::CpuDown(Cpu& cpu, uint32_t target) {
   if (target == cpu.id()) co_return;
-  co_await cpu_maps_.Lock(cpu, "HD0");
+  co_await cpu_maps_.Lock(cpu, "HD0", [this, target](Cpu& to) { return CpuDown(to, target); });
   const bool disabled = co_await cpu_maps_.Disabled(cpu, "HD0");
   if (!disabled && co_await s_.online_mask.Test(cpu, target, "HD1")) {
     // takedown_cpu(): stop_machine_cpuslocked(take_cpu_down, cpumask_of(target)). A remote stopper's
@@ -67,16 +69,26 @@ Task<> PpcKernel::TakeCpuDown(Cpu& cpu) {
   // smpcfd_dying_cpu (a dying-state callback of take_cpu_down): flush_smp_call_function_queue runs what was
   // queued before the online bit went. Only the v4.14 smp_send_stop queues anything in these models.
   if (CallFunctionIpiUsed()) co_await FlushCallFunctionQueue(cpu, "D4");
+  // A task asleep here (a kexec's cpu_hotplug_disable behind this cpu_down) is woken on another CPU
+  // (targets/common/sched.h); this one returns to its idle loop, as x86 and arm64 go to play dead.
+  co_await common::WakeSleepingTaskElsewhere(
+      m_, cpu, [this](uint32_t c) { return CpuOnline(c); }, "D4");
 }
 
 // cpu_up(target): under cpu_add_remove_lock (-EBUSY while hotplug is disabled), held until the target is online or
 // the callin wait gives up.
-Task<bool> PpcKernel::CpuUp(Cpu& cpu, uint32_t target) {
-  co_await cpu_maps_.Lock(cpu, "HU0");
+Task<bool> PpcKernel::CpuUp(Cpu& cpu, uint32_t target, Cpu::Resume elsewhere) {
+  co_await cpu_maps_.Lock(cpu, "HU0", std::move(elsewhere));
   bool up = false;
   if (!co_await cpu_maps_.Disabled(cpu, "HU0")) up = co_await CpuUpLocked(cpu, target);
   co_await cpu_maps_.Unlock(cpu, "HU4");
   co_return up;
+}
+
+// A cpu_up request's task (a write to the CPU's sysfs `online`): asleep on the lock behind a cpu_down of its own
+// CPU, it starts over on another CPU (it has changed nothing yet).
+Task<> PpcKernel::CpuUpRequest(Cpu& cpu, uint32_t target) {
+  co_await CpuUp(cpu, target, [this, target](Cpu& to) { return CpuUpRequest(to, target); });
 }
 
 // _cpu_up -> __cpu_up (arch/powerpc/kernel/smp.c): HU1 is the requester's test that the target is offline (the

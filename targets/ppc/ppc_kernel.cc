@@ -304,7 +304,7 @@ Task<> PpcKernel::SoftwareTask(Cpu& cpu, const pb::Event& event) {
     case pb::PANIC: co_await crash_.Panic(cpu, "panic event"); break;
     case pb::OOPS: co_await Die(cpu, "Oops: Kernel access of bad area", Regs{true, 0x300}); break;
     case pb::HOTPLUG_DOWN: co_await CpuDown(cpu, event.cpus(1)); break;
-    case pb::HOTPLUG_UP: co_await CpuUp(cpu, event.cpus(1)); break;
+    case pb::HOTPLUG_UP: co_await CpuUpRequest(cpu, event.cpus(1)); break;
     case pb::KVM_ENTER: co_await KvmRunCore(cpu, event); break;
     case pb::KEXEC: co_await kexec_.KernelKexec(cpu); break;
     default:

@@ -230,7 +230,10 @@ class PpcKernel : public Program, private common::CrashArch, private common::Kex
   // hotplug.cc
   Task<> CpuDown(Cpu& cpu, uint32_t target);
   // cpu_up(target): false when the kernel's cpu_up would return an error (hotplug disabled, not started, stuck).
-  Task<bool> CpuUp(Cpu& cpu, uint32_t target);
+  // elsewhere: how the request goes on if its CPU goes down while it waits for the lock (none from a kexec's
+  // wake_offline_cpus, whose task sleeps in cpu_hotplug_disable first).
+  Task<bool> CpuUp(Cpu& cpu, uint32_t target, Cpu::Resume elsewhere = nullptr);
+  Task<> CpuUpRequest(Cpu& cpu, uint32_t target);
   Task<bool> CpuUpLocked(Cpu& cpu, uint32_t target);
   // pnv_smp_kick_cpu: false = -ENODEV. state: the target's cpu_state as the requester read it at HU1.
   Task<bool> PnvSmpKickCpu(Cpu& cpu, uint32_t target, int64_t state);

@@ -11,10 +11,12 @@
 
 namespace crashdiff::x86 {
 
+// A request (cpu_down here, cpu_up below) is a task: asleep on cpu_add_remove_lock behind a cpu_down of its own CPU,
+// it starts over on another CPU (it changed nothing yet).
 Task<> X86Kernel::CpuDown(Cpu& cpu, uint32_t target) {
   // The boot CPU is not hot-pluggable here; a CPU already offline (or never started) is left alone.
   if (target == m_.config().boot_cpu() || target == cpu.id() || m_.never_started(target)) co_return;
-  co_await cpu_maps_.Lock(cpu, "HD0");
+  co_await cpu_maps_.Lock(cpu, "HD0", [this, target](Cpu& to) { return CpuDown(to, target); });
   const bool disabled = co_await cpu_maps_.Disabled(cpu, "HD0");  // -EBUSY
   if (!disabled && co_await cpu.read(*online_[target], "HD1") == 1) co_await CpuDownLocked(cpu, target);
   co_await cpu_maps_.Unlock(cpu, "HD4");
@@ -60,7 +62,7 @@ Task<> X86Kernel::TakeCpuDown(Cpu& cpu) {
 
 Task<> X86Kernel::CpuUp(Cpu& cpu, uint32_t target) {
   if (target == cpu.id() || m_.never_started(target)) co_return;
-  co_await cpu_maps_.Lock(cpu, "HU0");
+  co_await cpu_maps_.Lock(cpu, "HU0", [this, target](Cpu& to) { return CpuUp(to, target); });
   const bool disabled = co_await cpu_maps_.Disabled(cpu, "HU0");  // -EBUSY
   if (!disabled && co_await cpu.read(*online_[target], "HU1") != 1) co_await CpuUpLocked(cpu, target);
   co_await cpu_maps_.Unlock(cpu, "HU4");

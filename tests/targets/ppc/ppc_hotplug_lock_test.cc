@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "diff/runner.h"
@@ -65,6 +66,26 @@ TEST(PpcHotplugLock, ACpuDownWaitsForTheCpuUpOfTheSameThread) {
     ASSERT_NE(stop_machine, SIZE_MAX) << target;  // the cpu_down went ahead: thread 3 was online by then
     EXPECT_GT(stop_machine, down_takes) << target;
     EXPECT_NE(FirstEntry(r, 3, "D2", TraceKind::kWrite), SIZE_MAX) << target;  // and thread 3 left the online mask
+  }
+}
+
+// A normal kexec on cpu1 sleeps in cpu_hotplug_disable (KX1) behind a cpu_down of cpu1 itself. take_cpu_down wakes
+// the task on cpu0 (D4), cpu1 returns to its idle loop and dies (D7), and the kexec hands over from cpu0 within
+// microseconds. Before, cpu1's idle loop sat under the sleeping task: it never died, the cpu_down gave up after its
+// ten-second wait ("CPU1 didn't die..."), and only then did the kexec go on, on a CPU outside the online mask.
+TEST(PpcHotplugLock, AKexecAsleepBehindACpuDownOfItsCpuGoesOnElsewhere) {
+  const pb::Scenario s =
+      testing::ScenarioFromText(testing::KexecBesideCpuDown("PPC", "POWER9_DOORBELL_XIVE", 1, 2, 1, 5));
+  for (const char* target : kTargets) {
+    const RunResult r = RunOn(target, s);
+    const size_t moved = FirstEntry(r, 1, "D4", TraceKind::kHw);
+    ASSERT_NE(moved, SIZE_MAX) << target << ": no window";
+    EXPECT_EQ(r.trace.entries()[moved].value, 0) << target;  // select_fallback_rq: cpu0
+    EXPECT_GT(FirstEntry(r, 1, "D7"), moved) << target;      // cpu1 went on to cpu_die
+    ASSERT_TRUE(r.handed_over) << target;
+    EXPECT_EQ(r.handover_cpu, 0u) << target;
+    EXPECT_LT(r.handover_time_ns, kMs) << target;
+    for (const Diagnostic& d : r.diagnostics) EXPECT_EQ(d.text.find("didn't die"), std::string::npos) << target;
   }
 }
 
