@@ -73,7 +73,8 @@ uint64_t HashCpu(const Cpu& c, uint64_t history) {
   h = Mix(h, c.frames().size());
   for (const Frame& f : c.frames()) {
     h = Mix(h, uint64_t{f.is_interrupt} | uint64_t{f.saved_irq_enabled} << 1 | uint64_t{f.saved_in_nmi} << 2 |
-                   static_cast<uint64_t>(f.source) << 8 | static_cast<uint64_t>(f.saved_location) << 16);
+                   uint64_t{f.moved} << 3 | static_cast<uint64_t>(f.source) << 8 |
+                   static_cast<uint64_t>(f.saved_location) << 16);
     if (f.op != nullptr) h = Mix(Mix(h, HashLabel(f.op->label)), f.op->Deadline());
   }
   return h;
