@@ -69,8 +69,8 @@ Task<> PpcKernel::TakeCpuDown(Cpu& cpu) {
   // smpcfd_dying_cpu (a dying-state callback of take_cpu_down): flush_smp_call_function_queue runs what was
   // queued before the online bit went. Only the v4.14 smp_send_stop queues anything in these models.
   if (CallFunctionIpiUsed()) co_await FlushCallFunctionQueue(cpu, "D4");
-  // A task asleep here (a kexec's cpu_hotplug_disable behind this cpu_down) is woken on another CPU
-  // (targets/common/sched.h); this one returns to its idle loop, as x86 and arm64 go to play dead.
+  // A task asleep here on cpu_add_remove_lock behind this cpu_down (a kexec's cpu_hotplug_disable, a hotplug
+  // request) is woken on another CPU (targets/common/sched.h); this one returns to its idle loop to die.
   co_await common::WakeSleepingTaskElsewhere(
       m_, cpu, [this](uint32_t c) { return CpuOnline(c); }, "D4");
 }
