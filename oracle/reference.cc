@@ -109,12 +109,14 @@ Task<> ReferenceProgram::LockHotplug(Cpu& cpu, Label label, Cpu::Resume elsewher
 void ReferenceProgram::MoveSleepingTaskOf(uint32_t target) {
   Cpu& c = m_.cpu(target);
   if (!c.has_sleeping_task()) return;
-  for (uint32_t to = 0; to < m_.num_cpus(); ++to) {
-    if (to != target && is_online(to)) {
-      m_.MoveSleepingTask(c, to);
-      return;
-    }
-  }
+  const uint32_t to = FirstOnline(target);
+  if (to < m_.num_cpus()) m_.MoveSleepingTask(c, to);
+}
+
+uint32_t ReferenceProgram::FirstOnline(uint32_t except) const {
+  uint32_t c = 0;
+  while (c < m_.num_cpus() && (c == except || !is_online(c))) ++c;
+  return c;
 }
 
 Task<> ReferenceProgram::UnlockHotplug(Cpu& cpu, Label label) {
@@ -183,16 +185,13 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
       if (m_.config().kexec_image_loaded() && m_.config().platform() != pb::ARM64_SPIN_TABLE && SyscallAllowed(cpu)) {
         const uint32_t boot = m_.config().boot_cpu();
         bool moved = false;
-        if (cpu.id() != boot) moved = co_await cpu.ordered_hw_op("K1", "move to the reboot CPU", [&] {
-          uint32_t reboot = boot;
-          if (!is_online(reboot)) {
-            reboot = 0;
-            while (reboot < m_.num_cpus() && !is_online(reboot)) ++reboot;
-          }
-          if (reboot >= m_.num_cpus() || reboot == cpu.id()) return false;
-          m_.cpu(reboot).QueueTask(KexecInitiator(m_.cpu(reboot)), TraceMark::kKexecRequest);
-          return true;
-        });
+        if (cpu.id() != boot)
+          moved = co_await cpu.ordered_hw_op("K1", "move to the reboot CPU", [&] {
+            const uint32_t reboot = is_online(boot) ? boot : FirstOnline();
+            if (reboot >= m_.num_cpus() || reboot == cpu.id()) return false;
+            m_.cpu(reboot).QueueTask(KexecInitiator(m_.cpu(reboot)), TraceMark::kKexecRequest);
+            return true;
+          });
         if (!moved) co_await KexecInitiator(cpu);
       }
       break;

@@ -132,6 +132,7 @@ class ReferenceProgram : public Program {
   Task<> CpuUp(Cpu& cpu, uint32_t target);
   Task<> LockHotplug(Cpu& cpu, Label label, Cpu::Resume elsewhere = nullptr);
   void MoveSleepingTaskOf(uint32_t target);
+  uint32_t FirstOnline(uint32_t except = kNoCpu) const;  // the lowest online CPU but `except`; num_cpus if none
   Task<> UnlockHotplug(Cpu& cpu, Label label);
   bool SyscallAllowed(const Cpu& cpu) const;
 
