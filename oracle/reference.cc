@@ -8,6 +8,7 @@ namespace {
 constexpr uint64_t kParkTimeout = 10 * kSec;  // DOMAIN §2.8 I11 (REAL_MODE_TIMEOUT)
 constexpr uint64_t kHotplugWait = 10 * kSec;  // the requester's bounded wait for the dead / online report
 constexpr int64_t kNoOwner = -1;              // the hotplug lock is free
+constexpr int64_t kKexecOwns = -2;            // panic_cpu: a normal kexec owns the machine (the kexec lock)
 
 }  // namespace
 
@@ -29,6 +30,7 @@ ReferenceProgram::ReferenceProgram(Machine& machine, const ReferenceProfile& pro
   dead_ = m_.NewVarArray("cpu_dead", 0);
   down_request_ = m_.NewVarArray("cpu_down_request", 0);
   hotplug_lock_ = &m_.NewVar("hotplug_lock", kNoOwner);
+  hotplug_disabled_ = &m_.NewVar("hotplug_disabled", 0);
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     online_[c]->value = m_.initially_online(c) ? 1 : 0;
     dead_[c]->value = !m_.initially_online(c) && !m_.never_started(c) ? 1 : 0;
@@ -123,6 +125,13 @@ Task<> ReferenceProgram::UnlockHotplug(Cpu& cpu, Label label) {
   co_await cpu.store_release(*hotplug_lock_, kNoOwner, label);
 }
 
+// Under the lock: a request finds hotplug disabled while a normal kexec moves to its reboot CPU, and is refused
+// (-EBUSY), as in every kernel (cpu_hotplug_disabled). Only a holder of the lock writes the flag, so reading it with
+// the lock taken is the same as reading it in the step that took the lock: no step of its own.
+bool ReferenceProgram::HotplugEnabled() const {
+  return hotplug_disabled_->value == 0;
+}
+
 // cpu_down(): under the hotplug lock, the requester checks the target is online, asks it to stop, and waits
 // (bounded) for its dead report.
 Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
@@ -130,7 +139,7 @@ Task<> ReferenceProgram::CpuDown(Cpu& cpu, uint32_t target) {
   const bool held = m_.never_started(target) && m_.cpu(target).held_by_firmware();
   if (!H.can_down(m_, target) || target == cpu.id() || held || !SyscallAllowed(cpu)) co_return;
   co_await LockHotplug(cpu, H.down_begin, [this, target](Cpu& to) { return CpuDown(to, target); });
-  if (co_await cpu.read(*online_[target], H.down_check) == 1) {
+  if (HotplugEnabled() && co_await cpu.read(*online_[target], H.down_check) == 1) {
     co_await cpu.write(*dead_[target], 0, H.down_request);
     co_await cpu.write(*down_request_[target], 1, H.down_request, [this, target] { MoveSleepingTaskOf(target); });
     Var& dead = *dead_[target];
@@ -149,7 +158,7 @@ Task<> ReferenceProgram::CpuUp(Cpu& cpu, uint32_t target) {
     co_return;
   }
   co_await LockHotplug(cpu, H.up_begin, [this, target](Cpu& to) { return CpuUp(to, target); });
-  if (co_await cpu.read(*online_[target], H.up_check) != 1) {
+  if (HotplugEnabled() && co_await cpu.read(*online_[target], H.up_check) != 1) {
     if (from_firmware) {
       co_await H.start_request(*this, cpu, target);  // firmware starts it when it holds it
     } else {
@@ -180,40 +189,76 @@ Task<> ReferenceProgram::Software(Cpu& cpu, const pb::Event& event) {
       // jump, as for a crash but without saving registers.
       // arm64 spin-table refuses normal kexec at load time: CPUs are stuck in the kernel (DOMAIN §3.11).
       // kexec is a system call: like the targets, not from inside another kernel path (SyscallAllowed).
-      // It runs on the reboot CPU (kernel/reboot.c migrate_to_reboot_cpu: the boot CPU, or the first online CPU
-      // if that is offline): a request on another CPU moves there first, and runs when that CPU is in task context.
       if (m_.config().kexec_image_loaded() && m_.config().platform() != pb::ARM64_SPIN_TABLE && SyscallAllowed(cpu)) {
-        const uint32_t boot = m_.config().boot_cpu();
-        bool moved = false;
-        if (cpu.id() != boot)
-          moved = co_await cpu.ordered_hw_op("K1", "move to the reboot CPU", [&] {
-            const uint32_t reboot = is_online(boot) ? boot : FirstOnline();
-            if (reboot >= m_.num_cpus() || reboot == cpu.id()) return false;
-            m_.cpu(reboot).QueueTask(KexecInitiator(m_.cpu(reboot)), TraceMark::kKexecRequest);
-            return true;
-          });
-        if (!moved) co_await KexecInitiator(cpu);
+        co_await KernelKexec(cpu);
       }
       break;
     default: break;
   }
 }
 
-// The kexec owns the machine from its first steps (the targets' kexec lock); it then waits for the hotplug
-// operation in progress to finish (kernel_kexec's cpu_hotplug_disable / enable pair), so no CPU is half way up or
-// down when the collection starts. A hotplug operation that starts later is collected with its CPUs.
-Task<> ReferenceProgram::KexecInitiator(Cpu& cpu) {
-  co_await cpu.irq_disable("K0");
-  const int64_t old = co_await cpu.cmpxchg(*panic_cpu_, -1, cpu.id(), "K1");
-  if (old != -1) co_return;
-  co_await KexecWaitsForHotplug(cpu, profile_.hotplug.kexec_wait);
-  co_await Initiator(cpu, /*crash=*/false);
+// kernel_kexec(): the kexec owns the machine from its first step (the targets' kexec lock): a panic from then on is a
+// loser the kexec collects.
+Task<> ReferenceProgram::KernelKexec(Cpu& cpu) {
+  if (co_await cpu.cmpxchg(*panic_cpu_, -1, kKexecOwns, profile_.hotplug.kexec_lock) != -1) co_return;
+  kexec_pending_on_ = cpu.id();
+  co_await MigrateToRebootCpu(cpu);
 }
 
-// The hotplug round of the kexec: it takes and releases the lock once the operation in progress ends. One whose
-// requester panicked after the kexec owned the machine never ends (that CPU spins as a loser, the lock held for
-// good): the kexec goes on without it and collects that CPU with the others.
-Task<> ReferenceProgram::KexecWaitsForHotplug(Cpu& cpu, Label label) {
+// migrate_to_reboot_cpu(): hotplug disabled first, so no CPU is half way up or down when the collection starts (the
+// wait may sleep behind a cpu_down of this very CPU, which wakes the task on another CPU: it starts over there); then
+// the reboot CPU, chosen once hotplug is quiet: the boot CPU, or the first online CPU if the boot CPU is offline. The
+// rest runs there, in task context (Cpu::QueueTask).
+Task<> ReferenceProgram::MigrateToRebootCpu(Cpu& cpu) {
+  const Label label = profile_.hotplug.kexec_wait;
+  co_await DisableHotplug(cpu, label, [this](Cpu& to) {
+    kexec_pending_on_ = to.id();
+    return MigrateToRebootCpu(to);
+  });
+  const uint32_t boot = m_.config().boot_cpu();
+  bool moved = false;
+  if (cpu.id() != boot) {
+    moved = co_await cpu.ordered_hw_op(label, "move to the reboot CPU", [this, &cpu, boot] {
+      const uint32_t reboot = is_online(boot) ? boot : FirstOnline();
+      if (reboot >= m_.num_cpus() || reboot == cpu.id()) return false;
+      m_.cpu(reboot).QueueTask(RebootCpuKexec(m_.cpu(reboot)), TraceMark::kKexecRequest);
+      kexec_pending_on_ = reboot;
+      return true;
+    });
+  }
+  if (!moved) co_await RebootCpuKexec(cpu);
+}
+
+// On the reboot CPU the kexec's ownership becomes this CPU's (a panic nested here later runs the crash from here);
+// hotplug is enabled again (kernel_kexec does it before machine_shutdown, which may need it), so a request from then
+// on runs beside the collection and its CPUs are collected with the others; then the collection. Also run, as a
+// crash, by a loser on the CPU that held the kexec's remaining work (Loser).
+Task<> ReferenceProgram::RebootCpuKexec(Cpu& cpu, bool crash) {
+  const Label label = profile_.hotplug.kexec_wait;
+  co_await cpu.write(*panic_cpu_, cpu.id(), label);
+  kexec_pending_on_ = kNoCpu;  // in the step that made it this CPU's: a panic here is never left without a path
+  if (co_await LockHotplugForKexec(cpu, label)) {
+    co_await cpu.write(*hotplug_disabled_, 0, label);
+    co_await UnlockHotplug(cpu, label);
+  }
+  co_await cpu.irq_disable(label);
+  co_await Initiator(cpu, crash);
+}
+
+// cpu_hotplug_disable(): under the hotplug lock, so it waits for the operation in progress to end.
+Task<> ReferenceProgram::DisableHotplug(Cpu& cpu, Label label, Cpu::Resume elsewhere) {
+  cpu.set_sleeping_task(std::move(elsewhere), TraceMark::kKexecRequest);
+  const bool locked = co_await LockHotplugForKexec(cpu, label);
+  cpu.clear_sleeping_task();
+  if (!locked) co_return;
+  co_await cpu.write(*hotplug_disabled_, 1, label);
+  co_await UnlockHotplug(cpu, label);
+}
+
+// The kexec's hold of the hotplug lock. An operation whose requester panicked and lost never ends (that CPU spins
+// as a loser, the lock held for good): false, and the kexec goes on without the lock and collects that CPU with the
+// others.
+Task<bool> ReferenceProgram::LockHotplugForKexec(Cpu& cpu, Label label) {
   Var& lock = *hotplug_lock_;
   const auto abandoned = [this, &lock] {
     const int64_t owner = lock.value;
@@ -221,10 +266,9 @@ Task<> ReferenceProgram::KexecWaitsForHotplug(Cpu& cpu, Label label) {
   };
   for (;;) {
     co_await cpu.wait_until([&lock, &abandoned] { return lock.value == kNoOwner || abandoned(); }, kForever, label);
-    if (abandoned()) co_return;
-    if (co_await cpu.cmpxchg(lock, kNoOwner, cpu.id(), label) == kNoOwner) break;
+    if (abandoned()) co_return false;
+    if (co_await cpu.cmpxchg(lock, kNoOwner, cpu.id(), label) == kNoOwner) co_return true;
   }
-  co_await UnlockHotplug(cpu, label);
 }
 
 Task<> ReferenceProgram::Park(Cpu& cpu, Label label) {
@@ -276,11 +320,21 @@ Task<> ReferenceProgram::Panic(Cpu& cpu) {
   co_await Initiator(cpu, /*crash=*/true);
 }
 
-// A loser is collected like any other CPU: it joins the receiver as soon as the crash is under way.
+// A loser is collected like any other CPU: it joins the receiver as soon as the crash (or the kexec that owns the
+// machine) is under way. A panic on the CPU that holds a kexec's remaining work (its task asleep or queued there)
+// buries that work under the loser, before the kexec collected anyone: the panic supersedes it, and this CPU runs
+// the crash from the kexec's next step on, as the best protocol would.
 Task<> ReferenceProgram::Loser(Cpu& cpu) {
   cpu.set_location(Location::kLoserSpin);
-  const bool crash = co_await cpu.wait_until([this] { return crashing_cpu_->value >= 0; }, kForever, "P3");
-  if (crash) co_await Receiver(cpu);
+  const uint32_t self = cpu.id();
+  const auto go = [this, self] { return crashing_cpu_->value >= 0 || kexec_pending_on_ == self; };
+  if (!co_await cpu.wait_until(go, kForever, "P3")) co_return;
+  if (crashing_cpu_->value < 0) {
+    cpu.clear_sleeping_task();  // the buried work never resumes, here or on a CPU a cpu_down would move it to
+    co_await RebootCpuKexec(cpu, /*crash=*/true);
+  } else {
+    co_await Receiver(cpu);
+  }
 }
 
 Task<> ReferenceProgram::Initiator(Cpu& cpu, bool crash) {

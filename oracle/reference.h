@@ -36,9 +36,10 @@ struct ReferenceLabels {
 struct ReferenceHotplug {
   Label down_begin, down_check, down_request, down_wait, down_end;
   Label up_begin, up_check, up_request, up_wait, up_end;
-  // A normal kexec waits for the hotplug operation in progress before it collects the CPUs (kernel_kexec's
-  // cpu_hotplug_disable / enable pair), under the targets' label for that moment.
-  Label kexec_wait;
+  // A normal kexec owns the machine (kexec_lock), then waits for the hotplug operation in progress and disables
+  // hotplug until it runs on the reboot CPU (kernel_kexec's cpu_hotplug_disable / enable pair, kexec_wait): under
+  // the targets' labels for those moments.
+  Label kexec_lock, kexec_wait;
   bool process_context_only;  // x86/arm64: hotplug and kexec are system calls: base frame, interrupts on
   bool (*can_down)(const Machine& machine, uint32_t target);  // x86: not the boot CPU; arm64: not on spin-table
   bool (*can_up)(const Machine& machine, uint32_t target);    // arm64: not on spin-table (nothing hotpluggable)
@@ -123,9 +124,12 @@ class ReferenceProgram : public Program {
   Task<> Panic(Cpu& cpu);
   Task<> Loser(Cpu& cpu);
   Task<> Initiator(Cpu& cpu, bool crash);
-  // The normal kexec from where it owns the machine: on the reboot CPU (Software moves it there).
-  Task<> KexecInitiator(Cpu& cpu);
-  Task<> KexecWaitsForHotplug(Cpu& cpu, Label label);
+  // The normal kexec (kernel_kexec): owns the machine, disables hotplug, and collects it from the reboot CPU.
+  Task<> KernelKexec(Cpu& cpu);
+  Task<> MigrateToRebootCpu(Cpu& cpu);
+  Task<> RebootCpuKexec(Cpu& cpu, bool crash = false);
+  Task<> DisableHotplug(Cpu& cpu, Label label, Cpu::Resume elsewhere);
+  Task<bool> LockHotplugForKexec(Cpu& cpu, Label label);
   Task<> Idle(Cpu& cpu, bool offline);
   Task<> OnlineIdle(Cpu& cpu);
   Task<> CpuDown(Cpu& cpu, uint32_t target);
@@ -134,6 +138,7 @@ class ReferenceProgram : public Program {
   void MoveSleepingTaskOf(uint32_t target);
   uint32_t FirstOnline(uint32_t except = kNoCpu) const;  // the lowest online CPU but `except`; num_cpus if none
   Task<> UnlockHotplug(Cpu& cpu, Label label);
+  bool HotplugEnabled() const;
   bool SyscallAllowed(const Cpu& cpu) const;
 
   Machine& m_;
@@ -142,13 +147,15 @@ class ReferenceProgram : public Program {
   Var* crashing_cpu_;
   Var* cpus_in_crash_;
   Var* time_to_dump_;
-  Var* hotplug_lock_;  // the CPU holding it, -1 when free
+  Var* hotplug_lock_;      // the CPU holding it, -1 when free
+  Var* hotplug_disabled_;  // cpu_hotplug_disabled: a normal kexec on its way to the reboot CPU
   std::vector<Var*> offline_control_;
   std::vector<Var*> online_;
   std::vector<Var*> dead_;
   std::vector<Var*> down_request_;
   std::vector<bool> in_receiver_;
   std::vector<bool> parked_;
+  uint32_t kexec_pending_on_ = kNoCpu;  // the CPU holding a normal kexec's remaining work (asleep or queued)
   bool crash_ = false;  // the shutdown in progress is a crash (saves registers), not a normal kexec
 };
 

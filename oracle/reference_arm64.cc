@@ -80,7 +80,7 @@ const ReferenceProfile& Arm64ReferenceProfile() {
       {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables},
       /*relocation_holds=*/Bit(Source::kNmi),
       {"A0", "A1", "A2", "A2", "A2w", "A5", "A6", "A6w", "A7", "R1", "R2", "R3", "R4", "R5", "N1"},
-      {"HP0", "HP1", "HP1", "HP3", "HP4", "HU0", "HU1", "HU1", "HU3", "HU4", /*kexec_wait=*/"K1",
+      {"HP0", "HP1", "HP1", "HP3", "HP4", "HU0", "HU1", "HU1", "HU3", "HU4", /*kexec_lock=*/"K0", /*kexec_wait=*/"K1",
        /*process_context_only=*/true, Arm64CanDown, Arm64CanUp, Arm64TakeDown, Arm64KickUp,
        /*start_request=*/Arm64KickUp, Arm64FirmwareEntry},
       /*oops_entry=*/"D0",

@@ -112,7 +112,7 @@ const ReferenceProfile& PpcReferenceProfile() {
       {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables, Region::kLowVectors},
       /*relocation_holds=*/0,
       {"I2", "I6", "I5a", "I5b", "I7", "I9", "I10", "I11", "I14", "R1", "R2", "R3", "R4", "R5", "N2"},
-      {"HD0", "HD1", "HD1", "HD2", "HD4", "HU0", "HU1", "HU1", "HU3", "HU4", /*kexec_wait=*/"KX1",
+      {"HD0", "HD1", "HD1", "HD2", "HD4", "HU0", "HU1", "HU1", "HU3", "HU4", /*kexec_lock=*/"KX0", /*kexec_wait=*/"KX1",
        /*process_context_only=*/false, PpcCanDown,
        /*can_up=*/PpcCanUp, PpcTakeDown, PpcKickUp, PpcStartRequest, PpcBootFromFirmware},
       /*oops_entry=*/"DIE",

@@ -94,7 +94,7 @@ const ReferenceProfile& X86ReferenceProfile() {
       {Region::kOldKernelText, Region::kOldKernelData, Region::kOldPageTables},
       /*relocation_holds=*/0,
       {"C2", "C5", "C6", "C6", "C8", "C9", "C10", "C11", "K4", "X2", "X3", "X5", "X5w", "X6", "X1"},
-      {"HD0", "HD1", "HD1", "HD3", "HD4", "HU0", "HU1", "HU1", "HU3", "HU4", /*kexec_wait=*/"K1",
+      {"HD0", "HD1", "HD1", "HD3", "HD4", "HU0", "HU1", "HU1", "HU3", "HU4", /*kexec_lock=*/"K0", /*kexec_wait=*/"K1",
        /*process_context_only=*/true, X86CanDown,
        /*can_up=*/X86CanUp, X86TakeDown, X86KickUp, /*start_request=*/nullptr, /*firmware_entry=*/nullptr},
       /*oops_entry=*/"D0",

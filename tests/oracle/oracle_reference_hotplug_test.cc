@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
+#include <utility>
 
 #include "diff/runner.h"
 #include "tests/fixtures/hotplug_scenarios.h"
@@ -66,6 +68,42 @@ TEST(ReferenceHotplug, ACpuDownWaitsForTheCpuUpOfTheSameThread) {
   EXPECT_LT(up_release, down_takes);
   EXPECT_LT(down_takes, stop_request);
 }
+
+// kernel_kexec disables hotplug before it chooses the reboot CPU: the cpu_down of the boot CPU in progress ends
+// first (cpu0 dies into its offline loop), and the kexec then moves to cpu1, the first online CPU, which hands over
+// at once. Choosing first sent the kexec to cpu0, which waited 10 s for a CPU that could no longer die, and handed
+// over from a CPU every target had taken down.
+class ReferenceRebootCpu : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+
+TEST_P(ReferenceRebootCpu, IsChosenOnceTheCpuDownInProgressEnds) {
+  const auto [family, platform] = GetParam();
+  const RunResult r = RunReference(testing::ScenarioFromText(testing::KexecWhileTheBootCpuGoesDown(family, platform)));
+  ASSERT_TRUE(r.handed_over);
+  EXPECT_EQ(r.handover_cpu, 1u);
+  EXPECT_LT(r.handover_time_ns, 1 * kMs);
+  EXPECT_EQ(r.cpus[0].shutdowns, 0u);
+  // The first entry of cpu of this kind and value whose detail starts with `detail`, whatever its label.
+  const auto first = [&r](uint32_t cpu, TraceKind kind, std::optional<int64_t> value, std::string_view detail) {
+    const auto& entries = r.trace.entries();
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const TraceEntry& e = entries[i];
+      if (e.cpu == cpu && e.kind == kind && (!value || e.value == *value) && e.detail.starts_with(detail)) return i;
+    }
+    return SIZE_MAX;
+  };
+  const size_t dead = first(0, TraceKind::kWrite, 1, "cpu_dead");
+  const size_t released = first(1, TraceKind::kWrite, -1, "hotplug_lock");
+  const size_t moved = first(2, TraceKind::kHw, {}, "move to the reboot CPU");
+  ASSERT_NE(dead, SIZE_MAX);
+  ASSERT_NE(released, SIZE_MAX);
+  ASSERT_NE(moved, SIZE_MAX);
+  EXPECT_LT(dead, moved);
+  EXPECT_LT(released, moved);
+  EXPECT_EQ(r.cpus[0].final, Location::kParkedFw);  // offline at the kexec, then collected
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, ReferenceRebootCpu,
+                         ::testing::Values(std::pair{"PPC", "POWER9_DOORBELL_XIVE"}, std::pair{"ARM64", "ARM64_PSCI"}));
 
 }  // namespace
 }  // namespace crashdiff

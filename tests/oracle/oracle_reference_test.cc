@@ -235,6 +235,31 @@ TEST(Reference, AKexecRequestedElsewhereRunsOnTheRebootCpu) {
   }
 }
 
+// The kexec owns the machine from its first step, so a panic afterwards is a loser. One on the reboot CPU before
+// the kexec's task ran there buries that task: the loser runs the crash in its place, and the machine still hands
+// over (a dump, every other CPU collected). Without that the reference hung, and the targets' hang on the same
+// race (a panic stopping a normal kexec: neither kernel starts) could no longer be told from the scenario's own.
+TEST(Reference, APanicOnTheRebootCpuBeforeTheKexecGetsThereRunsTheCrash) {
+  const RefRun r = RunRef(R"pb(
+    machine { family: X86 platform: X86_HLT cores: 1 threads_per_core: 2 kexec_image_loaded: true }
+    events {
+      kind: KEXEC
+      cpus: 1
+      trigger { at_time_ns: 0 }
+    }
+    events {
+      kind: PANIC
+      cpus: 0
+      trigger { on_label { cpu: 1 label: "K1" } }
+    }
+  )pb");
+  ASSERT_TRUE(r.result.handed_over);
+  EXPECT_EQ(r.result.handover_cpu, 0u);
+  EXPECT_EQ(r.result.cpus[0].saves, 1u);  // judged as the crash it is
+  EXPECT_TRUE(Info(r.result.cpus[1].final).parked) << Name(r.result.cpus[1].final);
+  for (const Violation& v : r.violations) ADD_FAILURE() << v.property << " " << v.what;
+}
+
 TEST(Facts, LiveObserverAndTraceReplayAgree) {
   for (const char* text : {testing::kRowA, testing::kRowB, testing::kRowH}) {
     const pb::Scenario s = ScenarioFromText(text);
