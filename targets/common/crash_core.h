@@ -160,6 +160,10 @@ class KexecCore {
   // scheduler wakes it on another CPU: an architecture's machine_shutdown that sleeps on a lock before it changes
   // anything starts over there (Cpu::set_sleeping_task).
   Task<> ShutdownAndKexec(Cpu& cpu);
+  // machine_kexec() from its start on the CPU the scheduler woke the task on, when it slept inside it behind a
+  // cpu_down of its own CPU (powerpc's wake_offline_cpus sleeps in cpu_up): what it did before the sleep it can
+  // repeat, or skips (a CPU it already brought up is online).
+  Task<> MachineKexecElsewhere(Cpu& cpu);
 
  private:
   // kernel_kexec() from cpu_hotplug_disable() on: the move to the reboot CPU, or the rest there.

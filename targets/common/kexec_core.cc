@@ -93,6 +93,11 @@ Task<> KexecCore::ShutdownAndKexec(Cpu& cpu) {
   co_await MachineKexec(cpu);
 }
 
+Task<> KexecCore::MachineKexecElsewhere(Cpu& cpu) {
+  cpu.set_location(Location::kCrashing);
+  co_await MachineKexec(cpu);
+}
+
 // machine_kexec(kexec_image): the architecture's checks and its way to disable interrupts, then relocate_kernel from
 // the control page: both architectures walk the kimage list, copying the new image over the old kernel, and jump.
 // Each relocation write is a step of its own, so other CPUs can run between them; the order (text, page tables,

@@ -78,13 +78,17 @@ Task<> PpcKernel::KexecPrepareCpus(Cpu& cpu) {
 
 // wake_offline_cpus(): for_each_present_cpu that is not online, "kexec: Waking offline cpu %d." and
 // WARN_ON(cpu_up(cpu)) (add_cpu in later trees: the same cpu_up under the device hotplug lock). A thread Linux never
-// started is present too: cpu_up starts it through opal_start_cpu (hotplug.cc).
+// started is present too: cpu_up starts it through opal_start_cpu (hotplug.cc). Hotplug is enabled again by then, so
+// cpu_up may sleep on cpu_add_remove_lock behind a cpu_down of this very CPU, which wakes the task on another CPU:
+// machine_kexec goes on there (KexecCore::MachineKexecElsewhere).
 Task<> PpcKernel::WakeOfflineCpus(Cpu& cpu) {
   for (uint32_t c = 0; c < m_.num_cpus(); ++c) {
     if (!s_.present_mask.test(c)) continue;
     if (co_await s_.online_mask.Test(cpu, c, "KX2a")) continue;  // cpu_online(cpu)
     m_.Log(cpu.id(), "kexec: Waking offline cpu " + std::to_string(c) + ".");
-    if (!co_await CpuUp(cpu, c)) m_.Log(cpu.id(), "WARNING: wake_offline_cpus: WARN_ON(cpu_up(cpu))");
+    if (!co_await CpuUp(cpu, c, [this](Cpu& to) { return kexec_.MachineKexecElsewhere(to); })) {
+      m_.Log(cpu.id(), "WARNING: wake_offline_cpus: WARN_ON(cpu_up(cpu))");
+    }
   }
 }
 

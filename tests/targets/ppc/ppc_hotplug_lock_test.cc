@@ -89,5 +89,29 @@ TEST(PpcHotplugLock, AKexecAsleepBehindACpuDownOfItsCpuGoesOnElsewhere) {
   }
 }
 
+// Hotplug is enabled again when machine_kexec's wake_offline_cpus runs cpu_up, so a cpu_down of the kexec's own CPU
+// can hold cpu_add_remove_lock first: the task asleep in cpu_up is woken on cpu1 (D4), cpu0 dies (D7), and
+// machine_kexec starts over on cpu1, which wakes cpu0 and cpu3 and hands over at once. Without the move cpu0 never
+// died: "CPU0 didn't die..." after 10 s, then the kexec went on on cpu0.
+TEST(PpcHotplugLock, AKexecAsleepInWakeOfflineCpusBehindACpuDownOfItsCpuGoesOnElsewhere) {
+  const pb::Scenario s = testing::ScenarioFromText(testing::kCpuDownOfTheKexecCpuInWakeOfflineCpus);
+  for (const char* target : kTargets) {
+    const RunResult r = RunOn(target, s);
+    const size_t moved = FirstEntry(r, 0, "D4", TraceKind::kHw);
+    ASSERT_NE(moved, SIZE_MAX) << target << ": no window";
+    EXPECT_EQ(r.trace.entries()[moved].value, 1) << target;  // select_fallback_rq: cpu1
+    EXPECT_GT(FirstEntry(r, 0, "D7"), moved) << target;      // cpu0 went on to cpu_die
+    ASSERT_TRUE(r.handed_over) << target;
+    EXPECT_EQ(r.handover_cpu, 1u) << target;
+    EXPECT_LT(r.handover_time_ns, kMs) << target;
+    bool woke_cpu0 = false;
+    for (const Diagnostic& d : r.diagnostics) {
+      EXPECT_EQ(d.text.find("didn't die"), std::string::npos) << target;
+      woke_cpu0 |= d.cpu == 1 && d.text == "kexec: Waking offline cpu 0.";
+    }
+    EXPECT_TRUE(woke_cpu0) << target;
+  }
+}
+
 }  // namespace
 }  // namespace crashdiff
