@@ -3,6 +3,7 @@
 // the lock's acquisitions and releases in the trace, and on where the CPUs end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -69,6 +70,19 @@ TEST(PpcHotplugLock, ACpuDownWaitsForTheCpuUpOfTheSameThread) {
   }
 }
 
+// The kexec's task slept on `dying`, which a cpu_down took away: take_cpu_down woke it on `to` (D4), `dying` went on
+// to cpu_die (D7), and the kexec handed over from `to` within a millisecond, with no "didn't die".
+void ExpectTheKexecWentOnElsewhere(const RunResult& r, const char* target, uint32_t dying, uint32_t to) {
+  const size_t moved = FirstEntry(r, dying, "D4", TraceKind::kHw);
+  ASSERT_NE(moved, SIZE_MAX) << target << ": no window";
+  EXPECT_EQ(r.trace.entries()[moved].value, to) << target;  // select_fallback_rq
+  EXPECT_GT(FirstEntry(r, dying, "D7"), moved) << target;
+  ASSERT_TRUE(r.handed_over) << target;
+  EXPECT_EQ(r.handover_cpu, to) << target;
+  EXPECT_LT(r.handover_time_ns, kMs) << target;
+  for (const Diagnostic& d : r.diagnostics) EXPECT_EQ(d.text.find("didn't die"), std::string::npos) << target;
+}
+
 // A normal kexec on cpu1 sleeps in cpu_hotplug_disable (KX1) behind a cpu_down of cpu1 itself. take_cpu_down wakes
 // the task on cpu0 (D4), cpu1 returns to its idle loop and dies (D7), and the kexec hands over from cpu0 within
 // microseconds. Before, cpu1's idle loop sat under the sleeping task: it never died, the cpu_down gave up after its
@@ -76,17 +90,7 @@ TEST(PpcHotplugLock, ACpuDownWaitsForTheCpuUpOfTheSameThread) {
 TEST(PpcHotplugLock, AKexecAsleepBehindACpuDownOfItsCpuGoesOnElsewhere) {
   const pb::Scenario s =
       testing::ScenarioFromText(testing::KexecBesideCpuDown("PPC", "POWER9_DOORBELL_XIVE", 1, 2, 1, 5));
-  for (const char* target : kTargets) {
-    const RunResult r = RunOn(target, s);
-    const size_t moved = FirstEntry(r, 1, "D4", TraceKind::kHw);
-    ASSERT_NE(moved, SIZE_MAX) << target << ": no window";
-    EXPECT_EQ(r.trace.entries()[moved].value, 0) << target;  // select_fallback_rq: cpu0
-    EXPECT_GT(FirstEntry(r, 1, "D7"), moved) << target;      // cpu1 went on to cpu_die
-    ASSERT_TRUE(r.handed_over) << target;
-    EXPECT_EQ(r.handover_cpu, 0u) << target;
-    EXPECT_LT(r.handover_time_ns, kMs) << target;
-    for (const Diagnostic& d : r.diagnostics) EXPECT_EQ(d.text.find("didn't die"), std::string::npos) << target;
-  }
+  for (const char* target : kTargets) ExpectTheKexecWentOnElsewhere(RunOn(target, s), target, 1, 0);
 }
 
 // Hotplug is enabled again when machine_kexec's wake_offline_cpus runs cpu_up, so a cpu_down of the kexec's own CPU
@@ -97,19 +101,9 @@ TEST(PpcHotplugLock, AKexecAsleepInWakeOfflineCpusBehindACpuDownOfItsCpuGoesOnEl
   const pb::Scenario s = testing::ScenarioFromText(testing::kCpuDownOfTheKexecCpuInWakeOfflineCpus);
   for (const char* target : kTargets) {
     const RunResult r = RunOn(target, s);
-    const size_t moved = FirstEntry(r, 0, "D4", TraceKind::kHw);
-    ASSERT_NE(moved, SIZE_MAX) << target << ": no window";
-    EXPECT_EQ(r.trace.entries()[moved].value, 1) << target;  // select_fallback_rq: cpu1
-    EXPECT_GT(FirstEntry(r, 0, "D7"), moved) << target;      // cpu0 went on to cpu_die
-    ASSERT_TRUE(r.handed_over) << target;
-    EXPECT_EQ(r.handover_cpu, 1u) << target;
-    EXPECT_LT(r.handover_time_ns, kMs) << target;
-    bool woke_cpu0 = false;
-    for (const Diagnostic& d : r.diagnostics) {
-      EXPECT_EQ(d.text.find("didn't die"), std::string::npos) << target;
-      woke_cpu0 |= d.cpu == 1 && d.text == "kexec: Waking offline cpu 0.";
-    }
-    EXPECT_TRUE(woke_cpu0) << target;
+    ExpectTheKexecWentOnElsewhere(r, target, 0, 1);
+    const auto woke_cpu0 = [](const Diagnostic& d) { return d.cpu == 1 && d.text == "kexec: Waking offline cpu 0."; };
+    EXPECT_TRUE(std::any_of(r.diagnostics.begin(), r.diagnostics.end(), woke_cpu0)) << target;
   }
 }
 
