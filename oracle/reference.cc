@@ -327,6 +327,9 @@ Task<> ReferenceProgram::Panic(Cpu& cpu) {
 Task<> ReferenceProgram::Loser(Cpu& cpu) {
   cpu.set_location(Location::kLoserSpin);
   const uint32_t self = cpu.id();
+  // kexec_pending_on_ is the reference's own bookkeeping, not a variable the wait registers on: it names this CPU
+  // either before the loser began (its work asleep below) or with a task queued here (Cpu::QueueTask re-evaluates
+  // this CPU's wait; CRASHDIFF_SIM_VERIFY checks it).
   const auto go = [this, self] { return crashing_cpu_->value >= 0 || kexec_pending_on_ == self; };
   if (!co_await cpu.wait_until(go, kForever, "P3")) co_return;
   if (crashing_cpu_->value < 0) {
