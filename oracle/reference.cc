@@ -237,21 +237,24 @@ Task<> ReferenceProgram::RebootCpuKexec(Cpu& cpu, bool crash) {
   const Label label = profile_.hotplug.kexec_wait;
   co_await cpu.write(*panic_cpu_, cpu.id(), label);
   kexec_pending_on_ = kNoCpu;  // in the step that made it this CPU's: a panic here is never left without a path
-  if (co_await LockHotplugForKexec(cpu, label)) {
-    co_await cpu.write(*hotplug_disabled_, 0, label);
-    co_await UnlockHotplug(cpu, label);
-  }
+  co_await SetHotplugDisabled(cpu, 0, label);
   co_await cpu.irq_disable(label);
   co_await Initiator(cpu, crash);
 }
 
-// cpu_hotplug_disable(): under the hotplug lock, so it waits for the operation in progress to end.
+// cpu_hotplug_disable(), asleep until it has the lock: while it waits, a cpu_down of this CPU moves it (elsewhere).
+// Once it holds the lock no cpu_down can ask for this CPU, so the registration can stay until the flag is set.
 Task<> ReferenceProgram::DisableHotplug(Cpu& cpu, Label label, Cpu::Resume elsewhere) {
   cpu.set_sleeping_task(std::move(elsewhere), TraceMark::kKexecRequest);
-  const bool locked = co_await LockHotplugForKexec(cpu, label);
+  co_await SetHotplugDisabled(cpu, 1, label);
   cpu.clear_sleeping_task();
-  if (!locked) co_return;
-  co_await cpu.write(*hotplug_disabled_, 1, label);
+}
+
+// cpu_hotplug_disable() / cpu_hotplug_enable(): the flag changes under the hotplug lock, so it waits for the
+// operation in progress to end; on a lock abandoned for good (LockHotplugForKexec) it stays as it was.
+Task<> ReferenceProgram::SetHotplugDisabled(Cpu& cpu, int64_t disabled, Label label) {
+  if (!co_await LockHotplugForKexec(cpu, label)) co_return;
+  co_await cpu.write(*hotplug_disabled_, disabled, label);
   co_await UnlockHotplug(cpu, label);
 }
 

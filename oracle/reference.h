@@ -129,6 +129,7 @@ class ReferenceProgram : public Program {
   Task<> MigrateToRebootCpu(Cpu& cpu);
   Task<> RebootCpuKexec(Cpu& cpu, bool crash = false);
   Task<> DisableHotplug(Cpu& cpu, Label label, Cpu::Resume elsewhere);
+  Task<> SetHotplugDisabled(Cpu& cpu, int64_t disabled, Label label);
   Task<bool> LockHotplugForKexec(Cpu& cpu, Label label);
   Task<> Idle(Cpu& cpu, bool offline);
   Task<> OnlineIdle(Cpu& cpu);
